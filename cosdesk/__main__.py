@@ -1,0 +1,3 @@
+from cosdesk.cli import main
+
+raise SystemExit(main())

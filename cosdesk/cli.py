@@ -1,0 +1,56 @@
+"""The ``cosdesk`` command: ``gui`` (the default), ``serve``, ``upload`` and ``tasks``.
+
+Each subcommand lives in the module that owns it, which provides
+``add_arguments(parser)`` and ``run(args) -> int``; the heavy imports (Qt, the
+server) happen only for the subcommand that is asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from cosdesk import __version__
+
+# subcommand -> (module, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "gui": ("cosdesk.ui.app", "open the upload window (the default)"),
+    "serve": ("cosdesk.sandbox.cli", "run the local COS-compatible server"),
+    "upload": ("cosdesk.upload_cli", "upload files and folders without the window"),
+    "tasks": ("cosdesk.tasks_cli", "list, resume, pause, cancel or clear the persisted queue"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cosdesk",
+        description="Upload files to Tencent Cloud Object Storage (COS), visibly and resumably.",
+    )
+    parser.add_argument("--version", action="version", version=f"cosdesk {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(module=module_name)
+        try:
+            importlib.import_module(module_name).add_arguments(sub)
+        except ModuleNotFoundError as missing:
+            if missing.name != module_name:
+                raise
+            # Not built yet in this checkout: the subcommand says so when run.
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.command is None:
+        args = parser.parse_args(["gui", *(sys.argv[1:] if argv is None else argv)])
+    module = importlib.import_module(args.module)
+    try:
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt:
+        print("cosdesk: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Installs the Debian packages cosdesk needs on a fresh machine: Python's venv,
+# and the system libraries Qt loads (offscreen and on a real X display).
+set -eu
+[ "$(id -u)" = 0 ] && as_root="" || as_root="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$as_root apt-get update -qq
+$as_root apt-get install -y -qq --no-install-recommends \
+    python3 python3-venv python3-pip \
+    libgl1 libegl1 libfontconfig1 libglib2.0-0 libxkbcommon0 libdbus-1-3 \
+    libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
+    libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libx11-xcb1 \
+    fonts-dejavu-core fonts-wqy-microhei >/dev/null
