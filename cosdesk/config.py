@@ -1,0 +1,212 @@
+"""Account profiles and app settings.
+
+A profile (bucket, region, endpoint, upload defaults) lives in ``config.json`` under
+the platform's config dir. Its SecretId, SecretKey and session token live only in
+the system keyring: never in the file, never in a log or exception text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.errors
+import platformdirs
+
+from cosdesk.cos.auth import Credentials
+
+APP_NAME = "cosdesk"
+KEYRING_SERVICE = "cosdesk"
+CONFIG_DIR_ENV = "COSDESK_CONFIG_DIR"
+DATA_DIR_ENV = "COSDESK_DATA_DIR"
+
+_PROFILE_NAME = re.compile(r"^[\w .@-]{1,64}$")
+
+
+class ConfigError(Exception):
+    """A profile or the settings file cannot be used; the message says why."""
+
+
+class SecretStoreUnavailable(ConfigError):
+    """No usable system keyring (none installed, or locked and not unlocked)."""
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get(CONFIG_DIR_ENV) or platformdirs.user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One COS account and destination, without its secrets."""
+
+    name: str
+    region: str = "ap-guangzhou"
+    bucket: str = ""
+    prefix: str = ""
+    # Empty: the real COS endpoint for the region. Otherwise a custom endpoint
+    # (a private deployment or a local server), e.g. http://127.0.0.1:9000.
+    endpoint: str = ""
+    path_style: bool = False
+    use_https: bool = True
+    accelerate: bool = False
+    storage_class: str = "STANDARD"
+    acl: str = ""
+    slice_size: int = 1024 * 1024
+    parallel_files: int = 3
+    parallel_parts: int = 3
+    bandwidth_limit_bytes_per_s: int = 0
+    conflict_policy: str = "overwrite"
+    resume_on_start: bool = True
+
+    def __post_init__(self) -> None:
+        if not _PROFILE_NAME.match(self.name):
+            raise ConfigError(
+                f"profile name {self.name!r} must be 1-64 letters, digits, spaces or . _ @ -"
+            )
+
+
+@dataclass
+class Settings:
+    """Everything in config.json: the profiles and which one is active."""
+
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    active_profile: str = ""
+    language: str = ""  # empty: follow the system locale
+
+    @property
+    def active(self) -> Profile | None:
+        return self.profiles.get(self.active_profile)
+
+
+def _profile_from_json(raw: dict[str, Any]) -> Profile:
+    known = {f.name for f in fields(Profile)}
+    # Fields written by a newer version are ignored rather than fatal.
+    return Profile(**{name: value for name, value in raw.items() if name in known})
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read config.json; a missing file gives empty settings. Raises ConfigError
+    (with the file's path) when the file is unreadable or malformed."""
+    path = path or config_dir() / "config.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot read settings file {path}: {error}") from None
+    try:
+        profiles = {item["name"]: _profile_from_json(item) for item in raw.get("profiles", [])}
+        return Settings(
+            profiles=profiles,
+            active_profile=str(raw.get("active_profile", "")),
+            language=str(raw.get("language", "")),
+        )
+    except (KeyError, TypeError) as error:
+        raise ConfigError(f"settings file {path} is malformed: {error}") from None
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write config.json atomically (a crash never leaves half a file)."""
+    path = path or config_dir() / "config.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "active_profile": settings.active_profile,
+        "language": settings.language,
+        "profiles": [asdict(profile) for profile in settings.profiles.values()],
+    }
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=".config-", suffix=".tmp", delete=False
+    ) as handle:
+        json.dump(document, handle, indent=2, ensure_ascii=False)
+    os.replace(handle.name, path)
+
+
+# --- secrets ---------------------------------------------------------------------
+
+
+def _keyring_call(action: str, function: Any, *args: Any) -> Any:
+    try:
+        return function(*args)
+    except keyring.errors.NoKeyringError:
+        raise SecretStoreUnavailable(
+            f"cannot {action}: no system keyring is available. Install and unlock a keyring "
+            "(GNOME Keyring, KWallet, macOS Keychain or Windows Credential Manager)."
+        ) from None
+    except keyring.errors.KeyringLocked:
+        raise SecretStoreUnavailable(f"cannot {action}: the system keyring is locked") from None
+    except keyring.errors.KeyringError as error:
+        # The backend's own message never holds the secret; its type says what failed.
+        raise SecretStoreUnavailable(f"cannot {action}: keyring error ({type(error).__name__})") from None
+
+
+def store_credentials(profile_name: str, credentials: Credentials) -> None:
+    secret = json.dumps(
+        {
+            "secret_id": credentials.secret_id,
+            "secret_key": credentials.secret_key,
+            "session_token": credentials.session_token,
+        }
+    )
+    _keyring_call("save the keys", keyring.set_password, KEYRING_SERVICE, profile_name, secret)
+
+
+def load_credentials(profile_name: str) -> Credentials | None:
+    """The profile's keys from the keyring, or None when none are stored."""
+    secret = _keyring_call("read the keys", keyring.get_password, KEYRING_SERVICE, profile_name)
+    if secret is None:
+        return None
+    try:
+        raw = json.loads(secret)
+        return Credentials(raw["secret_id"], raw["secret_key"], raw.get("session_token") or None)
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError(f"the keys stored for profile {profile_name!r} are unreadable") from None
+
+
+def delete_credentials(profile_name: str) -> None:
+    """Forget the profile's keys; nothing stored is not an error."""
+
+    def delete() -> None:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            keyring.delete_password(KEYRING_SERVICE, profile_name)
+
+    _keyring_call("delete the keys", delete)
+
+
+def credentials_from_env(environ: dict[str, str] | None = None) -> Credentials | None:
+    """``COS_SECRET_ID`` / ``COS_SECRET_KEY`` / ``COS_SESSION_TOKEN``, when both keys are set."""
+    env = os.environ if environ is None else environ
+    secret_id, secret_key = env.get("COS_SECRET_ID"), env.get("COS_SECRET_KEY")
+    if not secret_id or not secret_key:
+        return None
+    return Credentials(secret_id, secret_key, env.get("COS_SESSION_TOKEN") or None)
+
+
+def rename_profile(settings: Settings, old: str, new: str) -> Settings:
+    """A copy of ``settings`` with profile ``old`` called ``new`` (keys moved too)."""
+    if new in settings.profiles:
+        raise ConfigError(f"a profile named {new!r} already exists")
+    profile = settings.profiles[old]
+    credentials = load_credentials(old)
+    if credentials is not None:
+        store_credentials(new, credentials)
+        delete_credentials(old)
+    profiles = {(new if name == old else name): p for name, p in settings.profiles.items()}
+    profiles[new] = replace(profile, name=new)
+    active = new if settings.active_profile == old else settings.active_profile
+    return Settings(profiles=profiles, active_profile=active, language=settings.language)
+
+
+def iter_profile_names(settings: Settings) -> Iterator[str]:
+    return iter(sorted(settings.profiles))

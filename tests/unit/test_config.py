@@ -1,0 +1,95 @@
+"""Profiles live in config.json; their keys only in the keyring."""
+
+from __future__ import annotations
+
+import json
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import NoKeyringError
+
+from cosdesk import config
+from cosdesk.cos.auth import Credentials
+
+SECRET_KEY = "sk-never-in-a-file-7f3a9"
+
+
+def test_profile_round_trips_and_secret_stays_out_of_the_file() -> None:
+    settings = config.Settings(
+        profiles={"work": config.Profile("work", region="ap-shanghai", bucket="photos-1250000000")},
+        active_profile="work",
+    )
+    config.save_settings(settings)
+    config.store_credentials("work", Credentials("AKIDwork", SECRET_KEY, "token-xyz"))
+
+    loaded = config.load_settings()
+    assert loaded.active == settings.profiles["work"]
+    assert config.load_credentials("work") == Credentials("AKIDwork", SECRET_KEY, "token-xyz")
+    text = (config.config_dir() / "config.json").read_text(encoding="utf-8")
+    assert SECRET_KEY not in text and "token-xyz" not in text and "AKIDwork" not in text
+
+
+def test_missing_settings_file_gives_empty_settings() -> None:
+    assert config.load_settings().profiles == {}
+
+
+def test_malformed_settings_file_names_the_file() -> None:
+    path = config.config_dir() / "config.json"
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(config.ConfigError, match=r"config\.json"):
+        config.load_settings()
+
+
+def test_unknown_fields_from_a_newer_version_are_ignored() -> None:
+    path = config.config_dir() / "config.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"profiles": [{"name": "a", "future_option": 1}]}), encoding="utf-8")
+    assert config.load_settings().profiles["a"].name == "a"
+
+
+def test_bad_profile_name_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(config.ConfigError, match="profile name"):
+        config.Profile("a/b")
+
+
+def test_missing_keyring_is_reported_not_bypassed() -> None:
+    class _NoKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            raise NoKeyringError()
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise NoKeyringError()
+
+        def delete_password(self, service: str, username: str) -> None:
+            raise NoKeyringError()
+
+    keyring.set_keyring(_NoKeyring())
+    with pytest.raises(config.SecretStoreUnavailable, match="no system keyring") as caught:
+        config.store_credentials("work", Credentials("AKID", SECRET_KEY))
+    assert SECRET_KEY not in str(caught.value)
+
+
+def test_rename_moves_the_keys_with_the_profile() -> None:
+    settings = config.Settings(profiles={"a": config.Profile("a")}, active_profile="a")
+    config.store_credentials("a", Credentials("AKID", SECRET_KEY))
+    renamed = config.rename_profile(settings, "a", "b")
+    assert renamed.active_profile == "b" and "a" not in renamed.profiles
+    assert config.load_credentials("b") == Credentials("AKID", SECRET_KEY)
+    assert config.load_credentials("a") is None
+
+
+def test_credentials_from_env_need_both_keys() -> None:
+    assert config.credentials_from_env({"COS_SECRET_ID": "id"}) is None
+    creds = config.credentials_from_env(
+        {"COS_SECRET_ID": "id", "COS_SECRET_KEY": "key", "COS_SESSION_TOKEN": "tok"}
+    )
+    assert creds == Credentials("id", "key", "tok")
+
+
+def test_credentials_repr_hides_key_and_token() -> None:
+    text = repr(Credentials("AKID", SECRET_KEY, "token-xyz"))
+    assert SECRET_KEY not in text and "token-xyz" not in text
