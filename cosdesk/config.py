@@ -72,9 +72,7 @@ class Profile:
 
     def __post_init__(self) -> None:
         if not _PROFILE_NAME.match(self.name):
-            raise ConfigError(
-                f"profile name {self.name!r} must be 1-64 letters, digits, spaces or . _ @ -"
-            )
+            raise ConfigError(f"profile name {self.name!r} must be 1-64 letters, digits, spaces or . _ @ -")
 
 
 @dataclass

@@ -1,0 +1,164 @@
+"""A TCP proxy on 127.0.0.1 that counts bytes and injects network faults.
+
+It sits between a client and the local server so tests can measure what was
+really sent (e.g. how much a resumed upload re-sends) and break connections the
+way a bad network does: resets after a random number of bytes, stalls, slow links.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class ProxyFaults:
+    """What to do to each new connection; change it at any time."""
+
+    reset_rate: float = 0.0  # chance that a connection is reset somewhere in its upload
+    reset_within_bytes: int = 8 << 20  # the reset comes after a random count below this
+    stall_rate: float = 0.0  # chance that a connection pauses once
+    stall_s: float = 0.0
+    bandwidth_bytes_per_s: int = 0  # 0: unlimited; applies to the client->server direction
+
+
+class TcpProxy:
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1", *, seed: int = 0) -> None:
+        self.target = (target_host, target_port)
+        self.faults = ProxyFaults()
+        self.bytes_up = 0  # client -> server, summed over all connections
+        self.connections = 0
+        self.resets = 0
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._sockets: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._listener.getsockname()[1])
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> TcpProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        # shutdown() wakes the thread blocked in accept(); close() alone does not.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        with self._lock:
+            for sock in list(self._sockets):
+                _close_quietly(sock)
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> TcpProxy:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _accept_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                _reset(client)
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self.connections += 1
+                self._sockets.update((client, upstream))
+                reset_after = (
+                    self._random.randrange(1, max(2, self.faults.reset_within_bytes))
+                    if self._random.random() < self.faults.reset_rate
+                    else None
+                )
+                stall_at = (
+                    self._random.randrange(0, max(1, self.faults.reset_within_bytes))
+                    if self._random.random() < self.faults.stall_rate
+                    else None
+                )
+            threading.Thread(
+                target=self._pump_up, args=(client, upstream, reset_after, stall_at), daemon=True
+            ).start()
+            threading.Thread(target=self._pump_down, args=(upstream, client), daemon=True).start()
+
+    def _pump_up(
+        self, client: socket.socket, upstream: socket.socket, reset_after: int | None, stall_at: int | None
+    ) -> None:
+        sent = 0
+        started = time.monotonic()
+        try:
+            while True:
+                chunk = client.recv(256 * 1024)
+                if not chunk:
+                    upstream.shutdown(socket.SHUT_WR)
+                    return
+                if reset_after is not None and sent + len(chunk) >= reset_after:
+                    chunk = chunk[: reset_after - sent]
+                    upstream.sendall(chunk)
+                    self._count(len(chunk))
+                    with self._lock:
+                        self.resets += 1
+                    _reset(client)
+                    _reset(upstream)
+                    return
+                if stall_at is not None and sent >= stall_at:
+                    time.sleep(self.faults.stall_s)
+                    stall_at = None
+                upstream.sendall(chunk)
+                sent += len(chunk)
+                self._count(len(chunk))
+                limit = self.faults.bandwidth_bytes_per_s
+                if limit:
+                    ahead = sent / limit - (time.monotonic() - started)
+                    if ahead > 0:
+                        time.sleep(ahead)
+        except OSError:
+            _close_quietly(client)
+            _close_quietly(upstream)
+
+    def _pump_down(self, upstream: socket.socket, client: socket.socket) -> None:
+        try:
+            while True:
+                chunk = upstream.recv(256 * 1024)
+                if not chunk:
+                    client.shutdown(socket.SHUT_WR)
+                    return
+                client.sendall(chunk)
+        except OSError:
+            _close_quietly(client)
+            _close_quietly(upstream)
+
+    def _count(self, byte_count: int) -> None:
+        with self._lock:
+            self.bytes_up += byte_count
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with RST (SO_LINGER 0) — what a dropped connection looks like to the peer."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    _close_quietly(sock)
+
+
+def _close_quietly(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.close()
