@@ -1,0 +1,341 @@
+"""The exceptions of the COS client.
+
+``CosException`` is the base of everything this package raises on purpose, so a
+caller can catch all of it at once. Below it:
+
+- ``CosError``: the server refused (or answered something we cannot accept). It
+  carries the HTTP status, COS's error code, message, request id, resource and
+  response headers. Subclasses exist for the codes callers branch on
+  (``except NoSuchUpload:``); an unknown code gives a plain ``CosError``.
+- ``CosNetworkError``: the request never got an HTTP answer (refused, DNS, TLS,
+  reset, timeout).
+- ``CosValidationError``: the client refused to send a request that COS would
+  reject anyway (bad key, part number, traffic limit, metadata size, ...).
+
+No exception text ever contains the SecretKey, a session token or a signature.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
+
+_EMPTY_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+class CosException(Exception):
+    """Base of every exception raised by ``cosdesk.cos``."""
+
+    @property
+    def retryable(self) -> bool:
+        """Whether sending the same request again may succeed."""
+        return False
+
+
+# A name matching Tencent's SDK for callers used to it.
+CosClientError = CosException
+
+
+class CosValidationError(CosException, ValueError):
+    """A request was refused on the client side, before anything was sent."""
+
+
+class CosBodyError(CosException):
+    """A request body could not be produced as promised: a file shrank while it
+    was sent, a stream ended early or ran long, or a one-shot stream was asked
+    to be sent a second time."""
+
+
+class CosError(CosException):
+    """The server answered with an error (or an answer we cannot accept).
+
+    Attributes: ``status_code`` (HTTP status), ``code`` (COS error code, e.g.
+    ``"NoSuchUpload"``, or ``None`` when the answer had no error document),
+    ``message``, ``request_id``, ``resource``, ``headers`` (response headers,
+    lower-case names).
+    """
+
+    # Codes for which a subclass exists register themselves here.
+    registry: ClassVar[dict[str, type[CosError]]] = {}
+    # Set on subclasses: the COS code they stand for.
+    error_code: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str | None,
+        message: str,
+        *,
+        request_id: str | None = None,
+        resource: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.resource = resource
+        self.headers: Mapping[str, str] = MappingProxyType(dict(headers)) if headers else _EMPTY_HEADERS
+        super().__init__(status_code, code, message)
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.error_code is not None:
+            CosError.registry[cls.error_code] = cls
+
+    def __str__(self) -> str:
+        head = f"{self.code or 'HTTP error'} ({self.status_code})"
+        text = f"{head}: {self.message}" if self.message else head
+        details = []
+        if self.resource:
+            details.append(f"resource {self.resource}")
+        if self.request_id:
+            details.append(f"request id {self.request_id}")
+        return f"{text} [{'; '.join(details)}]" if details else text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status_code={self.status_code!r}, code={self.code!r}, "
+            f"message={self.message!r}, request_id={self.request_id!r}, resource={self.resource!r})"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only arguments do not survive the default pickling of exceptions;
+        # errors may cross process boundaries (tests, worker processes).
+        return (
+            _rebuild_cos_error,
+            (
+                type(self),
+                self.status_code,
+                self.code,
+                self.message,
+                self.request_id,
+                self.resource,
+                dict(self.headers),
+            ),
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return self.status_code >= 500 or self.code in RETRYABLE_CODES
+
+    @classmethod
+    def create(
+        cls,
+        status_code: int,
+        code: str | None,
+        message: str,
+        *,
+        request_id: str | None = None,
+        resource: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> CosError:
+        """The exception for ``code``: its registered subclass, or plain ``CosError``."""
+        error_type = CosError.registry.get(code or "", CosError)
+        return error_type(
+            status_code, code, message, request_id=request_id, resource=resource, headers=headers
+        )
+
+
+def _rebuild_cos_error(
+    error_type: type[CosError],
+    status_code: int,
+    code: str | None,
+    message: str,
+    request_id: str | None,
+    resource: str | None,
+    headers: Mapping[str, str],
+) -> CosError:
+    return error_type(status_code, code, message, request_id=request_id, resource=resource, headers=headers)
+
+
+RETRYABLE_CODES = frozenset({"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"})
+
+
+class CosResponseError(CosError):
+    """The server's answer could not be understood (not XML, unsafe XML, a
+    required field missing), whatever its status."""
+
+    error_code = "InvalidResponse"
+
+
+class CrcMismatchError(CosError):
+    """The server's CRC-64 of what it stored differs from the CRC-64 of what we sent."""
+
+    error_code = "Crc64Mismatch"
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+
+# --- the codes callers branch on ------------------------------------------------
+
+
+class NoSuchUpload(CosError):
+    error_code = "NoSuchUpload"
+
+
+class NoSuchKey(CosError):
+    error_code = "NoSuchKey"
+
+
+class NoSuchBucket(CosError):
+    error_code = "NoSuchBucket"
+
+
+class EntityTooSmall(CosError):
+    error_code = "EntityTooSmall"
+
+
+class EntityTooLarge(CosError):
+    error_code = "EntityTooLarge"
+
+
+class InvalidPart(CosError):
+    error_code = "InvalidPart"
+
+
+class InvalidPartOrder(CosError):
+    error_code = "InvalidPartOrder"
+
+
+class SignatureDoesNotMatch(CosError):
+    error_code = "SignatureDoesNotMatch"
+
+
+class AccessDenied(CosError):
+    error_code = "AccessDenied"
+
+
+class InvalidAccessKeyId(CosError):
+    error_code = "InvalidAccessKeyId"
+
+
+class RequestTimeTooSkewed(CosError):
+    error_code = "RequestTimeTooSkewed"
+
+
+class SlowDown(CosError):
+    error_code = "SlowDown"
+
+
+class RequestTimeout(CosError):
+    error_code = "RequestTimeout"
+
+
+class InternalError(CosError):
+    error_code = "InternalError"
+
+
+class ServiceUnavailable(CosError):
+    error_code = "ServiceUnavailable"
+
+
+class BadDigest(CosError):
+    error_code = "BadDigest"
+
+
+class InvalidDigest(CosError):
+    error_code = "InvalidDigest"
+
+
+class PositionNotEqualToLength(CosError):
+    error_code = "PositionNotEqualToLength"
+
+
+class ObjectNotAppendable(CosError):
+    error_code = "ObjectNotAppendable"
+
+
+class InvalidArgument(CosError):
+    error_code = "InvalidArgument"
+
+
+class InvalidRequest(CosError):
+    error_code = "InvalidRequest"
+
+
+class MalformedXML(CosError):
+    error_code = "MalformedXML"
+
+
+class KeyTooLong(CosError):
+    error_code = "KeyTooLong"
+
+
+class MetadataTooLarge(CosError):
+    error_code = "MetadataTooLarge"
+
+
+class InvalidRange(CosError):
+    error_code = "InvalidRange"
+
+
+class PreconditionFailed(CosError):
+    error_code = "PreconditionFailed"
+
+
+class MissingContentLength(CosError):
+    error_code = "MissingContentLength"
+
+
+class InvalidBucketName(CosError):
+    error_code = "InvalidBucketName"
+
+
+class ExpiredToken(CosError):
+    error_code = "ExpiredToken"
+
+
+class InvalidToken(CosError):
+    error_code = "InvalidToken"
+
+
+# --- network --------------------------------------------------------------------
+
+
+class NetworkErrorKind(enum.Enum):
+    """What went wrong below HTTP."""
+
+    CONNECTION_REFUSED = "connection refused"
+    DNS = "name resolution failed"
+    TLS = "TLS failure"
+    CONNECTION_RESET = "connection reset"
+    TIMEOUT = "timeout"
+    PROTOCOL = "protocol error"
+    OTHER = "network error"
+
+
+class CosNetworkError(CosException):
+    """The request got no usable HTTP answer: the connection was refused, the
+    name did not resolve, TLS failed, the connection was reset, or it timed out.
+
+    ``kind`` says which; ``host`` is ``host:port``. The original httpx exception
+    is chained as ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, kind: NetworkErrorKind, host: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.host = host
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_network_error, (type(self), str(self), self.kind, self.host))
+
+    @property
+    def retryable(self) -> bool:
+        # A certificate that fails verification does not get better by retrying.
+        return self.kind is not NetworkErrorKind.TLS
+
+
+class CosTimeoutError(CosNetworkError):
+    """The connection or an answer took longer than the client's timeout."""
+
+
+def _rebuild_network_error(
+    error_type: type[CosNetworkError], message: str, kind: NetworkErrorKind, host: str
+) -> CosNetworkError:
+    return error_type(message, kind=kind, host=host)

@@ -1,0 +1,141 @@
+"""Safe parsing of COS answers: results, URL-encoded keys, hostile and broken XML."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cosdesk.cos import xml
+
+
+def test_list_parts_result_is_parsed_with_markers_and_owners() -> None:
+    body = b"""<?xml version="1.0" encoding="UTF-8"?>
+<ListPartsResult>
+  <Bucket>examplebucket-1250000000</Bucket><EncodingType>url</EncodingType>
+  <Key>dir%2Fa%20b%25.txt</Key><UploadId>1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361</UploadId>
+  <Initiator><ID>qcs::cam::uin/100000000001:uin/100000000011</ID><DisplayName>100000000011</DisplayName></Initiator>
+  <Owner><ID>qcs::cam::uin/100000000001:uin/100000000001</ID><DisplayName>100000000001</DisplayName></Owner>
+  <StorageClass>STANDARD</StorageClass>
+  <PartNumberMarker>0</PartNumberMarker><NextPartNumberMarker>2</NextPartNumberMarker>
+  <MaxParts>2</MaxParts><IsTruncated>true</IsTruncated>
+  <Part><PartNumber>1</PartNumber><LastModified>2020-03-25T10:07:02.000Z</LastModified>
+        <ETag>"e1"</ETag><Size>1048576</Size></Part>
+  <Part><PartNumber>2</PartNumber><LastModified>2020-03-25T10:07:03.000Z</LastModified>
+        <ETag>"e2"</ETag><Size>1048576</Size></Part>
+</ListPartsResult>"""
+    result = xml.parse_list_parts(xml.parse(body))
+    assert result.key == "dir/a b%.txt"
+    assert result.is_truncated
+    assert result.next_part_number_marker == 2
+    assert result.max_parts == 2
+    assert result.storage_class == "STANDARD"
+    assert result.initiator is not None and result.initiator.display_name == "100000000011"
+    assert [(p.part_number, p.etag, p.size) for p in result.parts] == [
+        (1, '"e1"', 1048576),
+        (2, '"e2"', 1048576),
+    ]
+    assert result.parts[0].last_modified is not None and result.parts[0].last_modified.year == 2020
+
+
+def test_url_encoded_keys_with_percent_plus_newline_and_unicode_are_decoded() -> None:
+    body = b"""<ListBucketResult><Name>b-1</Name><EncodingType>url</EncodingType><Prefix>a%2B</Prefix>
+<Marker></Marker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>
+<Contents><Key>a%2Bb%25c%0Ad%E4%B8%AD%20e</Key><Size>3</Size><ETag>"x"</ETag></Contents>
+<CommonPrefixes><Prefix>a%2Bdir%2F</Prefix></CommonPrefixes></ListBucketResult>"""
+    result = xml.parse_list_objects(xml.parse(body))
+    assert result.contents[0].key == "a+b%c\nd中 e"
+    assert result.prefix == "a+"
+    assert result.common_prefixes == ("a+dir/",)
+
+
+def test_keys_are_left_alone_without_encoding_type() -> None:
+    body = b"<ListBucketResult><Name>b-1</Name><Contents><Key>100%25</Key><Size>1</Size></Contents>"
+    body += b"</ListBucketResult>"
+    assert xml.parse_list_objects(xml.parse(body)).contents[0].key == "100%25"
+
+
+def test_list_multipart_uploads_result_is_parsed() -> None:
+    body = b"""<ListMultipartUploadsResult xmlns="http://www.qcloud.com/">
+<Bucket>b-1</Bucket><Encoding-Type>url</Encoding-Type><KeyMarker/><UploadIdMarker/>
+<NextKeyMarker>k%202</NextKeyMarker><NextUploadIdMarker>u2</NextUploadIdMarker>
+<MaxUploads>2</MaxUploads><IsTruncated>true</IsTruncated><Prefix/><Delimiter>%2F</Delimiter>
+<Upload><Key>k%201</Key><UploadId>u1</UploadId><StorageClass>STANDARD</StorageClass>
+<Initiated>2024-01-02T03:04:05.000Z</Initiated></Upload>
+<Upload><Key>k%202</Key><UploadId>u2</UploadId></Upload>
+<CommonPrefixes><Prefix>dir%2F</Prefix></CommonPrefixes></ListMultipartUploadsResult>"""
+    result = xml.parse_list_uploads(xml.parse(body))
+    assert [(u.key, u.upload_id) for u in result.uploads] == [("k 1", "u1"), ("k 2", "u2")]
+    assert result.next_key_marker == "k 2"
+    assert result.next_upload_id_marker == "u2"
+    assert result.delimiter == "/"
+    assert result.common_prefixes == ("dir/",)
+    assert result.key_marker is None
+    assert result.uploads[0].initiated is not None
+
+
+def test_leading_whitespace_before_the_declaration_is_accepted() -> None:
+    body = b"     \n\n   <?xml version='1.0' encoding='UTF-8'?>"
+    body += b'<CompleteMultipartUploadResult><ETag>"e-2"</ETag></CompleteMultipartUploadResult>'
+    assert xml.parse_complete(xml.parse(body))["etag"] == '"e-2"'
+
+
+def test_complete_result_without_etag_is_an_error() -> None:
+    with pytest.raises(xml.XmlError, match="no <ETag>"):
+        xml.parse_complete(
+            xml.parse(b"<CompleteMultipartUploadResult><Key>k</Key></CompleteMultipartUploadResult>")
+        )
+
+
+def test_error_document_fields() -> None:
+    body = b"<Error><Code>NoSuchUpload</Code><Message>gone</Message><Resource>/k</Resource>"
+    body += b"<RequestId>r1</RequestId></Error>"
+    assert xml.parse_error(xml.parse(body)) == {
+        "code": "NoSuchUpload",
+        "message": "gone",
+        "request_id": "r1",
+        "resource": "/k",
+    }
+
+
+def test_billion_laughs_is_refused_at_once() -> None:
+    entities = "".join(f'<!ENTITY e{n} "{f"&e{n - 1};" * 10}">' for n in range(1, 10))
+    bomb = f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY e0 "lol">{entities}]><lolz>&e9;</lolz>'
+    started = time.monotonic()
+    with pytest.raises(xml.XmlError, match="unsafe XML"):
+        xml.parse(bomb.encode())
+    assert time.monotonic() - started < 1
+
+
+def test_external_entity_is_refused() -> None:
+    body = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><x>&xxe;</x>'
+    with pytest.raises(xml.XmlError, match="unsafe XML"):
+        xml.parse(body)
+
+
+@pytest.mark.parametrize("garbage", [b"\x00\xff\xfe garbage", b"<unclosed>", b'{"json": true}', b"   "])
+def test_garbage_gives_a_clear_error_not_a_parser_traceback(garbage: bytes) -> None:
+    with pytest.raises(xml.XmlError) as caught:
+        xml.parse(garbage)
+    assert "not XML" in str(caught.value) or "empty body" in str(caught.value)
+
+
+def test_wrong_root_element_is_an_error() -> None:
+    with pytest.raises(xml.XmlError, match="expected <ListPartsResult>"):
+        xml.parse_list_parts(xml.parse(b"<Something/>"))
+
+
+def test_non_integer_size_is_an_error() -> None:
+    body = b"<ListPartsResult><Part><PartNumber>1</PartNumber><ETag>e</ETag><Size>big</Size></Part>"
+    body += b"</ListPartsResult>"
+    with pytest.raises(xml.XmlError, match="not an integer"):
+        xml.parse_list_parts(xml.parse(body))
+
+
+def test_complete_body_quotes_etags_and_escapes_them() -> None:
+    body = xml.complete_multipart_body([(1, "abc"), (2, '"def"'), (3, "<&>")]).decode()
+    assert '<Part><PartNumber>1</PartNumber><ETag>"abc"</ETag></Part>' in body
+    assert '<Part><PartNumber>2</PartNumber><ETag>"def"</ETag></Part>' in body
+    assert "&lt;&amp;&gt;" in body
+    root = xml.parse(body.encode())
+    assert [p.findtext("PartNumber") for p in root.findall("Part")] == ["1", "2", "3"]
