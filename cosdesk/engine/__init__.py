@@ -1,0 +1,5 @@
+"""The upload engine: task queue, states, planning, checkpoints, QThreadPool workers.
+
+Qt's core module only, no widgets; requests go through ``cosdesk.cos.CosClient``.
+Start with :class:`cosdesk.engine.queue.UploadQueue`.
+"""

@@ -1,0 +1,157 @@
+"""Turning byte counts into speed and ETA, and holding uploads to a bandwidth limit.
+
+Workers only report bytes (possibly negative: a retried request rewinds what it
+had reported, so totals never pass 100%); this module makes numbers of them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+# Long enough to smooth out part boundaries and retries, short enough that a
+# changed bandwidth limit shows within a few seconds.
+DEFAULT_WINDOW_S = 3.0
+
+
+class SpeedMeter:
+    """Bytes per second over a sliding window. Thread-safe: part workers add,
+    the event timer reads."""
+
+    def __init__(self, window_s: float = DEFAULT_WINDOW_S) -> None:
+        self.window_s = window_s
+        self._samples: deque[tuple[float, int]] = deque()
+        self._window_bytes = 0
+        self._started_at: float | None = None
+        self._lock = threading.Lock()
+
+    def add(self, byte_count: int, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if self._started_at is None:
+                self._started_at = now
+            self._samples.append((now, byte_count))
+            self._window_bytes += byte_count
+            self._expire(now)
+
+    def _expire(self, now: float) -> None:
+        horizon = now - self.window_s
+        while self._samples and self._samples[0][0] < horizon:
+            self._window_bytes -= self._samples.popleft()[1]
+
+    def speed(self, now: float | None = None) -> float:
+        """Bytes per second over the window (never negative). Before a full window
+        has passed, the time since the first sample counts, so a fast start is not
+        under-reported."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._expire(now)
+            if self._started_at is None:
+                return 0.0
+            span = min(self.window_s, now - self._started_at)
+            # At least 0.2 s: one early chunk must not read as an absurd speed.
+            return max(0.0, self._window_bytes / max(span, 0.2))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._samples.clear()
+            self._window_bytes = 0
+            self._started_at = None
+
+
+def eta_seconds(remaining_bytes: int, speed_bytes_per_s: float) -> float | None:
+    """Seconds left at the current speed; None while the speed is unknown (zero)."""
+    if remaining_bytes <= 0:
+        return 0.0
+    if speed_bytes_per_s <= 0:
+        return None
+    return remaining_bytes / speed_bytes_per_s
+
+
+class BandwidthLimiter:
+    """A global cap on bytes sent per second, shared by every worker, changeable
+    while uploads run (``limit_bytes_per_s = 0`` means unlimited).
+
+    A token bucket that may go into debt: a worker that sent ``n`` bytes takes
+    ``n`` tokens and then waits, before its next chunk, until the bucket is
+    positive again. Waiting happens in short slices so a new limit takes effect at
+    once and a paused task stops waiting within ~0.1 s.
+    """
+
+    # Allow a short burst so small chunks are not each delayed.
+    BURST_S = 0.25
+    WAIT_SLICE_S = 0.1
+
+    def __init__(self, limit_bytes_per_s: int = 0) -> None:
+        self._limit = max(0, int(limit_bytes_per_s))
+        self._tokens = 0.0
+        self._updated_at = time.monotonic()
+        self._lock = threading.Lock()
+
+    @property
+    def limit_bytes_per_s(self) -> int:
+        return self._limit
+
+    def set_limit(self, limit_bytes_per_s: int) -> None:
+        with self._lock:
+            self._limit = max(0, int(limit_bytes_per_s))
+            self._tokens = 0.0
+            self._updated_at = time.monotonic()
+
+    def _refill(self, now: float) -> None:
+        if self._limit:
+            self._tokens = min(
+                self._tokens + (now - self._updated_at) * self._limit, self._limit * self.BURST_S
+            )
+        self._updated_at = now
+
+    def consume(
+        self,
+        byte_count: int,
+        check_stop: Callable[[], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Account for ``byte_count`` bytes about to be (or just) sent, waiting while
+        the bucket is in debt. ``check_stop`` is called between waits and may
+        raise to abandon the wait (pause, cancel)."""
+        if byte_count <= 0:
+            return
+        while True:
+            with self._lock:
+                if not self._limit:
+                    return
+                now = time.monotonic()
+                self._refill(now)
+                if self._tokens > 0:
+                    self._tokens -= byte_count
+                    return
+                wait_s = min(self.WAIT_SLICE_S, (-self._tokens + 1) / self._limit)
+            if check_stop is not None:
+                check_stop()
+            sleep(wait_s)
+
+
+def format_size(byte_count: float) -> str:
+    """``1.5 MiB``-style sizes: the one place that formats sizes for people."""
+    value = float(byte_count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_speed(bytes_per_s: float) -> str:
+    return f"{format_size(bytes_per_s)}/s"
+
+
+def format_duration(seconds: float | None) -> str:
+    """``1:02:03`` / ``2:03``; ``--:--`` when unknown."""
+    if seconds is None:
+        return "--:--"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

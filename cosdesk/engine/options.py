@@ -1,0 +1,190 @@
+"""Upload options: one object per task with the seed's names and documented defaults.
+
+``UploadOptions`` holds everything that decides how one file is sent and what the
+stored object looks like. ``QueueSettings`` holds what the whole queue shares
+(FileParallelLimit, the global bandwidth limit, what happens at start-up).
+Both are frozen: a task's options never change under a running worker.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+MiB = 1024 * 1024
+
+# SliceSize below 1 MB is refused by COS's SDKs: a multipart part must be at least 1 MB.
+MIN_SLICE_SIZE = 1 * MiB
+DEFAULT_SLICE_SIZE = 1 * MiB
+# ChunkSize: the JS SDK's part size, 1 MB by default; the plan raises it for big files.
+DEFAULT_CHUNK_SIZE = 1 * MiB
+DEFAULT_CHUNK_PARALLEL_LIMIT = 3
+DEFAULT_FILE_PARALLEL_LIMIT = 3
+DEFAULT_RETRIES = 3
+# x-cos-traffic-limit, in bit/s, as COS accepts it (DESIGN.md §2).
+MIN_TRAFFIC_LIMIT = 819_200
+MAX_TRAFFIC_LIMIT = 838_860_800
+
+
+class ConflictPolicy(enum.StrEnum):
+    """What to do when the destination key already exists."""
+
+    OVERWRITE = "overwrite"  # COS's own behaviour, no HEAD needed
+    SKIP = "skip"  # leave the existing object, report the task as done
+    RENAME = "rename"  # upload under "name (1).ext", "name (2).ext", ...
+
+
+class UploadMethodChoice(enum.StrEnum):
+    """How a task asks to be sent; AUTO lets SliceSize decide."""
+
+    AUTO = "auto"
+    APPEND = "append"  # append the file to an appendable object (POST ?append)
+
+
+@dataclass(frozen=True)
+class UploadOptions:
+    """Options of one upload task (the seed's uploadFile / sliceUploadFile parameters).
+
+    Transfer settings:
+    - ``slice_size`` (SliceSize, default 1 MiB, minimum 1 MiB): files of at most this
+      many bytes go by PUT Object, larger ones by multipart upload.
+    - ``chunk_size`` (ChunkSize, default 1 MiB): the preferred part size; raised so
+      a file never needs more than 10,000 parts.
+    - ``chunk_parallel_limit`` (AsyncLimit / ChunkParallelLimit, default 3): parts
+      of this file in flight at once.
+    - ``content_md5`` (ContentMD5, default off): send ``Content-MD5`` with each
+      request so the server rejects a body that changed in flight.
+    - ``upload_add_meta_md5`` (UploadAddMetaMd5, default off): hash the whole file
+      first and store its hex MD5 as ``x-cos-meta-md5``.
+    - ``retries`` (default 3): retries of one request before the task goes to error.
+    - ``conflict``: overwrite (default), skip or rename when the key exists.
+    - ``method``: AUTO (PUT or multipart by size) or APPEND.
+
+    Object settings (stored with the object): ``storage_class``, ``acl``, the
+    ``grant_*`` lists, ``cache_control``, ``content_disposition``,
+    ``content_encoding``, ``content_type``, ``expires``, ``metadata``
+    (``x-cos-meta-*`` without the prefix), extra ``headers``, and
+    ``traffic_limit`` (``x-cos-traffic-limit``, bit/s, 819200..838860800).
+
+    ``metadata`` and ``headers`` are plain dicts that nobody mutates after the
+    options are made.
+    """
+
+    slice_size: int = DEFAULT_SLICE_SIZE
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    chunk_parallel_limit: int = DEFAULT_CHUNK_PARALLEL_LIMIT
+    content_md5: bool = False
+    upload_add_meta_md5: bool = False
+    retries: int = DEFAULT_RETRIES
+    conflict: ConflictPolicy = ConflictPolicy.OVERWRITE
+    method: UploadMethodChoice = UploadMethodChoice.AUTO
+
+    storage_class: str | None = None
+    acl: str | None = None
+    grant_read: str | None = None
+    grant_read_acp: str | None = None
+    grant_write_acp: str | None = None
+    grant_full_control: str | None = None
+    cache_control: str | None = None
+    content_disposition: str | None = None
+    content_encoding: str | None = None
+    content_type: str | None = None
+    expires: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    traffic_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.slice_size < MIN_SLICE_SIZE:
+            raise ValueError(f"SliceSize must be at least {MIN_SLICE_SIZE} bytes (1 MiB)")
+        if self.chunk_size < MIN_SLICE_SIZE:
+            raise ValueError(f"ChunkSize must be at least {MIN_SLICE_SIZE} bytes (1 MiB)")
+        if self.chunk_parallel_limit < 1:
+            raise ValueError("ChunkParallelLimit must be at least 1")
+        if self.retries < 0:
+            raise ValueError("retries cannot be negative")
+        if (
+            self.traffic_limit is not None
+            and not MIN_TRAFFIC_LIMIT <= self.traffic_limit <= MAX_TRAFFIC_LIMIT
+        ):
+            raise ValueError(
+                f"traffic limit must be {MIN_TRAFFIC_LIMIT}..{MAX_TRAFFIC_LIMIT} bit/s, "
+                f"got {self.traffic_limit}"
+            )
+        # Normalise enums given as strings (from JSON, the CLI) so comparisons hold.
+        object.__setattr__(self, "conflict", ConflictPolicy(self.conflict))
+        object.__setattr__(self, "method", UploadMethodChoice(self.method))
+        object.__setattr__(self, "metadata", dict(self.metadata))
+        object.__setattr__(self, "headers", dict(self.headers))
+
+    def with_changes(self, **changes: Any) -> UploadOptions:
+        return replace(self, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> UploadOptions:
+        """Options stored by :meth:`to_json`; names this version does not know are
+        ignored so an older program can read a newer database."""
+        raw = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{name: value for name, value in raw.items() if name in known})
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """Settings of the whole queue.
+
+    - ``file_parallel_limit`` (FileParallelLimit, default 3): files uploading at once.
+    - ``bandwidth_limit_bytes_per_s`` (default 0 = unlimited): a global cap on what
+      all workers send together; change it while running with
+      ``UploadQueue.set_bandwidth_limit``.
+    - ``resume_on_start`` (default False): unfinished tasks found in the database
+      at start-up go back to waiting (True) or stay paused (False).
+    - ``retry_base_delay_s`` / ``retry_max_delay_s``: the exponential backoff of
+      the retry helper (full jitter).
+    - ``list_update_interval_ms`` (default 100): how often coalesced events fire.
+    """
+
+    file_parallel_limit: int = DEFAULT_FILE_PARALLEL_LIMIT
+    bandwidth_limit_bytes_per_s: int = 0
+    resume_on_start: bool = False
+    retry_base_delay_s: float = 0.5
+    retry_max_delay_s: float = 20.0
+    list_update_interval_ms: int = 100
+
+    def __post_init__(self) -> None:
+        if self.file_parallel_limit < 1:
+            raise ValueError("FileParallelLimit must be at least 1")
+        if self.bandwidth_limit_bytes_per_s < 0:
+            raise ValueError("bandwidth limit cannot be negative")
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """Where a task's bucket lives, stored with the task so ``cosdesk tasks resume``
+    (or the next start of the window) reaches the same service.
+
+    ``url`` set: a custom endpoint (the local server, a private deployment),
+    path-style when ``path_style``; otherwise COS's public endpoint for ``region``.
+    Credentials are never part of it.
+    """
+
+    region: str
+    url: str | None = None
+    path_style: bool = True
+    scheme: str = "https"
+    accelerate: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> EndpointSpec:
+        raw = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{name: value for name, value in raw.items() if name in known})

@@ -1,0 +1,935 @@
+"""UploadQueue: accepts tasks, orders them, runs FileParallelLimit of them at
+once on its own QThreadPools, and tells the world what changed.
+
+Threads: the queue lives in the GUI (or CLI) thread. Public methods return at
+once: they change in-memory records under a lock and enqueue database writes;
+stat-ing files, walking folders, hashing and every request happen on worker
+threads. Workers report through the :class:`JobHost` methods (thread-safe), which
+mark tasks dirty; a QTimer in the queue's thread turns dirty marks into
+coalesced signals at most every ``list_update_interval_ms`` — so the receiver
+sees a few signals per second however many bytes move, and signals are always
+emitted from the queue's own thread.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+
+from cosdesk.cos.client import CosClient
+from cosdesk.engine.integrity import FileSource, MemorySource, Source
+from cosdesk.engine.meter import BandwidthLimiter, SpeedMeter, eta_seconds
+from cosdesk.engine.options import EndpointSpec, QueueSettings, UploadOptions
+from cosdesk.engine.retry import RetryPolicy
+from cosdesk.engine.scan import check_key, scan_path
+from cosdesk.engine.store import StoredTask, TaskRow, TaskStore
+from cosdesk.engine.task import (
+    BatchProgress,
+    FileFinished,
+    HashProgress,
+    JobControl,
+    PartRecord,
+    SourceKind,
+    StopReason,
+    TaskError,
+    TaskProgress,
+    TaskSnapshot,
+    TaskState,
+    UploadTask,
+)
+from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, OutcomeKind
+
+log = logging.getLogger(__name__)
+
+ClientProvider = Callable[[EndpointSpec], CosClient]
+
+# Tasks created per database batch while a folder is walked: the first ones can
+# start long before a huge tree is fully listed.
+SCAN_BATCH = 500
+
+
+@dataclass(frozen=True)
+class FileToAdd:
+    """One local file for :meth:`UploadQueue.add_files`."""
+
+    path: str
+    key: str
+
+
+class _Intake(QRunnable):
+    """Stats newly added files and stores them (off the caller's thread)."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._work = work
+
+    def run(self) -> None:
+        try:
+            self._work()
+        except Exception:
+            log.exception("adding tasks failed")
+
+
+class UploadQueue(QObject):
+    """The upload queue (the seed's task list with pauseTask / restartTask /
+    cancelTask and list-update).
+
+    Give it a :class:`TaskStore` and a ``client_for(EndpointSpec) -> CosClient``
+    (one shared client per endpoint: one httpx pool). Call :meth:`restore` once
+    to bring back the tasks of an earlier run, and :meth:`shutdown` before
+    quitting.
+    """
+
+    # Tasks were created (the seed's onTaskReady), in queue order: list[str] of task ids.
+    # Fires on the next event tick after add_*; folders add theirs as the walk finds them.
+    tasks_added = Signal(list)
+    # Coalesced list-update (at most every list_update_interval_ms): list[str] of the
+    # ids of tasks whose state, key, size or progress changed. Look them up with task().
+    list_updated = Signal(list)
+    # Tasks left the list (clear_finished): list[str] of task ids.
+    tasks_removed = Signal(list)
+    # Per-task progress of uploading tasks, with the list-update tick: TaskProgress.
+    task_progress = Signal(object)
+    # Hashing / verifying local bytes (the seed's onHashProgress): HashProgress.
+    hash_progress = Signal(object)
+    # A file ended in success or error (the seed's onFileFinish): FileFinished.
+    file_finished = Signal(object)
+    # The whole queue's progress, on ticks where anything changed: BatchProgress.
+    batch_progress = Signal(object)
+    # A folder walk skipped something: (path, reason).
+    scan_problem = Signal(str, str)
+    # Nothing is waiting, running, being added or walked any more (the CLI quits on it).
+    idle = Signal()
+
+    # Internal: a worker thread asks the queue's thread to start the event timer.
+    _wake = Signal()
+
+    def __init__(
+        self,
+        store: TaskStore,
+        client_for: ClientProvider,
+        settings: QueueSettings | None = None,
+        *,
+        default_endpoint: EndpointSpec | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings or QueueSettings()
+        self._store = store
+        self._client_for = client_for
+        self._client_lock = threading.Lock()
+        self.default_endpoint = default_endpoint
+        self.limiter = BandwidthLimiter(self.settings.bandwidth_limit_bytes_per_s)
+        self._lock = threading.RLock()
+        self._tasks: dict[str, UploadTask] = {}
+        self._waiting: list[tuple[int, str]] = []  # heap of (position, task_id)
+        self._running: set[str] = set()
+        self._next_position = 0
+        self._pending_intakes = 0
+        self._shutting_down = False
+        self._batch_meter = SpeedMeter()
+        # Dirty state, drained by the timer in the queue's thread.
+        self._dirty: set[str] = set()
+        self._added: list[str] = []
+        self._removed: list[str] = []
+        self._hash_updates: dict[str, HashProgress] = {}
+        self._finished: list[FileFinished] = []
+        self._problems: list[tuple[str, str]] = []
+        self._wake_requested = False
+        self._was_busy = False
+
+        # Files, their parts and the small jobs (intake, walking, aborting) get
+        # separate pools: a file job waits for its parts, so they must never
+        # compete for the same threads.
+        self.file_pool = QThreadPool(self)
+        self.file_pool.setMaxThreadCount(self.settings.file_parallel_limit)
+        self.part_pool = QThreadPool(self)
+        self.part_pool.setMaxThreadCount(self.settings.file_parallel_limit * 3)
+        self._aux_pool = QThreadPool(self)
+        self._aux_pool.setMaxThreadCount(2)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.settings.list_update_interval_ms)
+        self._timer.timeout.connect(self._flush_events)
+        self._wake.connect(self._on_wake)
+
+    # --- adding -------------------------------------------------------------------
+
+    def add_file(
+        self,
+        path: str | os.PathLike[str],
+        bucket: str,
+        key: str,
+        options: UploadOptions | None = None,
+        endpoint: EndpointSpec | None = None,
+    ) -> str:
+        """Queue one local file as ``key``; returns its task id at once."""
+        return self.add_files([FileToAdd(os.fspath(path), key)], bucket, options, endpoint)[0]
+
+    def add_files(
+        self,
+        files: Sequence[FileToAdd],
+        bucket: str,
+        options: UploadOptions | None = None,
+        endpoint: EndpointSpec | None = None,
+    ) -> list[str]:
+        """Queue local files; returns their task ids at once (10,000 files in a few
+        tens of milliseconds). Sizes are read and the tasks stored on a worker."""
+        options = options or UploadOptions()
+        spec = self._endpoint(endpoint)
+        with self._lock:
+            tasks = [
+                self._new_task(
+                    bucket, item.key, spec, options, SourceKind.FILE, source_path=os.path.abspath(item.path)
+                )
+                for item in files
+            ]
+            self._pending_intakes += 1
+        self._aux_pool.start(_Intake(lambda: self._intake(tasks)))
+        return [task.task_id for task in tasks]
+
+    def add_bytes(
+        self,
+        data: bytes,
+        bucket: str,
+        key: str,
+        options: UploadOptions | None = None,
+        endpoint: EndpointSpec | None = None,
+    ) -> str:
+        """Queue an in-memory body (kept in the database until it is uploaded)."""
+        spec = self._endpoint(endpoint)
+        with self._lock:
+            task = self._new_task(
+                bucket, key, spec, options or UploadOptions(), SourceKind.MEMORY, data=bytes(data)
+            )
+            task.size = len(data)
+            self._pending_intakes += 1
+        self._aux_pool.start(_Intake(lambda: self._intake([task])))
+        return task.task_id
+
+    def add_folder_marker(
+        self,
+        bucket: str,
+        key: str,
+        options: UploadOptions | None = None,
+        endpoint: EndpointSpec | None = None,
+    ) -> str:
+        """Queue an empty object whose key ends in ``/`` (a folder in COS consoles)."""
+        if not key.endswith("/"):
+            key += "/"
+        spec = self._endpoint(endpoint)
+        with self._lock:
+            task = self._new_task(
+                bucket, key, spec, options or UploadOptions(), SourceKind.FOLDER_MARKER, data=b""
+            )
+            task.size = 0
+            self._pending_intakes += 1
+        self._aux_pool.start(_Intake(lambda: self._intake([task])))
+        return task.task_id
+
+    def add_paths(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        bucket: str,
+        prefix: str = "",
+        options: UploadOptions | None = None,
+        endpoint: EndpointSpec | None = None,
+        *,
+        include_empty_folders: bool = False,
+    ) -> None:
+        """Queue files and folders (recursively, keys under ``prefix``, relative paths
+        kept, see :func:`scan.scan_path`). Returns at once; the walk runs on a worker
+        and its tasks arrive through ``tasks_added``; problems through ``scan_problem``."""
+        options = options or UploadOptions()
+        spec = self._endpoint(endpoint)
+        sources = [os.fspath(path) for path in paths]
+        with self._lock:
+            self._pending_intakes += 1
+
+        def walk() -> None:
+            try:
+                batch: list[UploadTask] = []
+                for source in sources:
+                    contents_only = source.endswith(("/", os.sep)) and os.path.isdir(source)
+                    for entry in scan_path(
+                        source,
+                        prefix,
+                        include_empty_folders=include_empty_folders,
+                        contents_only=contents_only,
+                        on_error=self._scan_problem,
+                    ):
+                        with self._lock:
+                            if self._shutting_down:
+                                return
+                            if entry.path is None:
+                                task = self._new_task(
+                                    bucket, entry.key, spec, options, SourceKind.FOLDER_MARKER, data=b""
+                                )
+                            else:
+                                task = self._new_task(
+                                    bucket,
+                                    entry.key,
+                                    spec,
+                                    options,
+                                    SourceKind.FILE,
+                                    source_path=os.path.abspath(entry.path),
+                                )
+                            task.size = entry.size
+                            task.mtime_ns = entry.mtime_ns
+                        batch.append(task)
+                        if len(batch) >= SCAN_BATCH:
+                            self._store_new(batch, stat_files=False)
+                            batch = []
+                self._store_new(batch, stat_files=False)
+            finally:
+                with self._lock:
+                    self._pending_intakes -= 1
+                self._poke()
+
+        self._aux_pool.start(_Intake(walk))
+
+    def _endpoint(self, endpoint: EndpointSpec | None) -> EndpointSpec:
+        spec = endpoint or self.default_endpoint
+        if spec is None:
+            raise ValueError("no endpoint given and the queue has no default endpoint")
+        return spec
+
+    def _new_task(
+        self,
+        bucket: str,
+        key: str,
+        endpoint: EndpointSpec,
+        options: UploadOptions,
+        kind: SourceKind,
+        *,
+        source_path: str | None = None,
+        data: bytes | None = None,
+    ) -> UploadTask:
+        # Called with the lock held.
+        task = UploadTask(
+            task_id=uuid.uuid4().hex,
+            position=self._next_position,
+            bucket=bucket,
+            key=key,
+            endpoint=endpoint,
+            options=options,
+            source_kind=kind,
+            source_path=source_path,
+            data=data,
+        )
+        self._next_position += 1
+        self._tasks[task.task_id] = task
+        self._added.append(task.task_id)
+        return task
+
+    def _intake(self, tasks: list[UploadTask]) -> None:
+        try:
+            self._store_new(tasks, stat_files=True)
+        finally:
+            with self._lock:
+                self._pending_intakes -= 1
+            self._poke()
+
+    def _store_new(self, tasks: list[UploadTask], *, stat_files: bool) -> None:
+        """Read sizes (when asked), check keys, store the tasks, make them runnable."""
+        if not tasks:
+            return
+        for task in tasks:
+            problem = check_key(task.key)
+            if problem is None and stat_files and task.source_kind is SourceKind.FILE and task.source_path:
+                try:
+                    info = os.stat(task.source_path)
+                    task.size, task.mtime_ns = info.st_size, info.st_mtime_ns
+                except OSError as error:
+                    problem = f"cannot read {task.source_path}: {error.strerror or error}"
+            if problem is not None:
+                with self._lock:
+                    if task.state is TaskState.WAITING:
+                        task.set_state(TaskState.ERROR)
+                        task.error = TaskError(
+                            "InvalidSource" if "read" in problem else "InvalidKey", problem
+                        )
+                        self._finished.append(FileFinished(task.task_id, task.error, None))
+        with self._lock:
+            rows = [self._row(task, with_data=True) for task in tasks]
+            self._store.save_tasks(rows)
+            for task in tasks:
+                task.ready = True
+                if task.state is TaskState.WAITING:
+                    heapq.heappush(self._waiting, (task.position, task.task_id))
+                self._dirty.add(task.task_id)
+        self._schedule()
+        self._poke()
+
+    def _scan_problem(self, path: str, message: str) -> None:
+        with self._lock:
+            self._problems.append((path, message))
+        self._poke()
+
+    # --- reading ------------------------------------------------------------------
+
+    def tasks(self) -> list[TaskSnapshot]:
+        """Every task, in queue order (the seed's getTaskList)."""
+        now = time.monotonic()
+        with self._lock:
+            return [task.snapshot(now) for task in sorted(self._tasks.values(), key=lambda t: t.position)]
+
+    def task(self, task_id: str) -> TaskSnapshot | None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            return task.snapshot() if task is not None else None
+
+    def batch(self) -> BatchProgress:
+        with self._lock:
+            return self._batch_progress()
+
+    @property
+    def bandwidth_limit_bytes_per_s(self) -> int:
+        return self.limiter.limit_bytes_per_s
+
+    # --- control ------------------------------------------------------------------
+
+    def _select(self, task_ids: Iterable[str] | None) -> list[UploadTask]:
+        if task_ids is None:
+            return sorted(self._tasks.values(), key=lambda t: t.position)
+        if isinstance(task_ids, str):
+            task_ids = [task_ids]
+        return [self._tasks[task_id] for task_id in task_ids if task_id in self._tasks]
+
+    def pause(self, task_ids: Iterable[str] | str | None = None) -> None:
+        """Pause tasks (all when None): waiting ones stay put, running ones stop
+        sending within a second. Finished parts are kept."""
+        with self._lock:
+            for task in self._select(task_ids):
+                if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
+                    if task.control is not None:
+                        task.control.stop(StopReason.PAUSE)
+                    task.set_state(TaskState.PAUSED)
+                    self._changed(task)
+        self._poke()
+
+    def restart(self, task_ids: Iterable[str] | str | None = None) -> None:
+        """Resume paused and failed tasks (all when None): only what is missing is sent."""
+        with self._lock:
+            for task in self._select(task_ids):
+                if task.state.is_resumable:
+                    task.set_state(TaskState.WAITING)
+                    task.error = None
+                    self._changed(task)
+                    if task.ready:
+                        heapq.heappush(self._waiting, (task.position, task.task_id))
+        self._schedule()
+        self._poke()
+
+    def retry_failed(self) -> None:
+        """Restart every task in error."""
+        with self._lock:
+            failed = [task.task_id for task in self._tasks.values() if task.state is TaskState.ERROR]
+        self.restart(failed)
+
+    def cancel(self, task_ids: Iterable[str] | str | None = None) -> None:
+        """Cancel tasks (all unfinished when None): the multipart upload is aborted
+        on the server and the checkpoint removed. A finished object is never deleted."""
+        cleanups: list[tuple[EndpointSpec, str, str, str, UploadOptions]] = []
+        with self._lock:
+            for task in self._select(task_ids):
+                if task.state.is_final:
+                    continue
+                running = task.task_id in self._running
+                if task.control is not None:
+                    task.control.stop(StopReason.CANCEL)
+                task.set_state(TaskState.CANCELED)
+                task.finished_at = time.time()
+                if not running and task.upload_id:
+                    cleanups.append((task.endpoint, task.bucket, task.key, task.upload_id, task.options))
+                if not running:
+                    task.upload_id = None
+                    task.parts = {}
+                    self._store.delete_parts(task.task_id)
+                self._changed(task)
+        for endpoint, bucket, key, upload_id, options in cleanups:
+            cleanup = CleanupJob(
+                self.client_for(endpoint), bucket, key, upload_id, self.retry_policy(options)
+            )
+            self._aux_pool.start(cleanup)
+        self._poke()
+
+    def clear_finished(self) -> list[str]:
+        """Remove succeeded and canceled tasks from the list and the database."""
+        with self._lock:
+            gone = [
+                t.task_id for t in self._tasks.values() if t.state.is_final and t.task_id not in self._running
+            ]
+            for task_id in gone:
+                del self._tasks[task_id]
+                self._dirty.discard(task_id)
+            self._store.delete_tasks(gone)
+            self._removed.extend(gone)
+        self._poke()
+        return gone
+
+    def move_to_top(self, task_ids: Sequence[str] | str) -> None:
+        """Run these waiting tasks before all others (in the order given)."""
+        ids = [task_ids] if isinstance(task_ids, str) else list(task_ids)
+        with self._lock:
+            first = min((t.position for t in self._tasks.values()), default=0)
+            for offset, task in enumerate(self._select(ids)):
+                self._reposition(task, first - len(ids) + offset)
+        self._poke()
+
+    def move_to_bottom(self, task_ids: Sequence[str] | str) -> None:
+        ids = [task_ids] if isinstance(task_ids, str) else list(task_ids)
+        with self._lock:
+            for task in self._select(ids):
+                self._reposition(task, self._next_position)
+                self._next_position += 1
+        self._poke()
+
+    def move_up(self, task_id: str) -> None:
+        self._swap_with_neighbour(task_id, -1)
+
+    def move_down(self, task_id: str) -> None:
+        self._swap_with_neighbour(task_id, +1)
+
+    def _swap_with_neighbour(self, task_id: str, direction: int) -> None:
+        with self._lock:
+            ordered = sorted(self._tasks.values(), key=lambda t: t.position)
+            index = next((i for i, t in enumerate(ordered) if t.task_id == task_id), None)
+            if index is None or not 0 <= index + direction < len(ordered):
+                return
+            task, neighbour = ordered[index], ordered[index + direction]
+            task_position, neighbour_position = task.position, neighbour.position
+            self._reposition(task, neighbour_position)
+            self._reposition(neighbour, task_position)
+        self._poke()
+
+    def _reposition(self, task: UploadTask, position: int) -> None:
+        task.position = position
+        if task.state is TaskState.WAITING and task.ready:
+            heapq.heappush(self._waiting, (position, task.task_id))
+        self._changed(task)
+
+    def set_bandwidth_limit(self, limit_bytes_per_s: int) -> None:
+        """The global upload limit in bytes/s (0: unlimited), effective at once."""
+        self.limiter.set_limit(limit_bytes_per_s)
+
+    def set_file_parallel_limit(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("FileParallelLimit must be at least 1")
+        with self._lock:
+            self.settings = QueueSettings(**{**self.settings.__dict__, "file_parallel_limit": limit})
+            self.file_pool.setMaxThreadCount(limit)
+        self._schedule()
+
+    # --- running ------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        """Start waiting tasks, in order, while fewer than FileParallelLimit run."""
+        with self._lock:
+            if self._shutting_down:
+                return
+            while self._waiting and len(self._running) < self.settings.file_parallel_limit:
+                position, task_id = heapq.heappop(self._waiting)
+                task = self._tasks.get(task_id)
+                if (
+                    task is None
+                    or task.state is not TaskState.WAITING
+                    or task.position != position
+                    or task_id in self._running
+                    or not task.ready
+                ):
+                    continue  # a stale heap entry; the task's live entry is elsewhere
+                self._start(task)
+
+    def _start(self, task: UploadTask) -> None:
+        # Called with the lock held.
+        control = JobControl()
+        task.control = control
+        task.set_state(TaskState.CHECKING)
+        task.meter.reset()
+        task.loaded = sum(part.size for part in task.parts.values())
+        self._running.add(task.task_id)
+        source: Source
+        if task.source_kind is SourceKind.FILE:
+            assert task.source_path is not None
+            source = FileSource(task.source_path)
+        else:
+            source = MemorySource(task.data or b"")
+        job = JobInput(
+            task_id=task.task_id,
+            bucket=task.bucket,
+            key=task.key,
+            endpoint=task.endpoint,
+            options=task.options,
+            source=source,
+            size=task.size,
+            mtime_ns=task.mtime_ns,
+            method=task.method,
+            upload_id=task.upload_id,
+            part_size=task.part_size,
+            parts=dict(task.parts),
+            append_start_position=task.append_start_position,
+            append_start_crc64=task.append_start_crc64,
+            file_md5=task.file_md5,
+            key_resolved=task.key_resolved,
+            is_folder_marker=task.source_kind is SourceKind.FOLDER_MARKER,
+        )
+        self._changed(task)
+        needed_part_threads = self.settings.file_parallel_limit * task.options.chunk_parallel_limit
+        if self.part_pool.maxThreadCount() < needed_part_threads:
+            self.part_pool.setMaxThreadCount(min(needed_part_threads, 64))
+        self.file_pool.start(FileJob(self, job, control))
+
+    # --- JobHost (called from worker threads) --------------------------------------
+
+    def client_for(self, endpoint: EndpointSpec) -> CosClient:
+        with self._client_lock:
+            return self._client_for(endpoint)
+
+    def retry_policy(self, options: UploadOptions) -> RetryPolicy:
+        return RetryPolicy(options.retries, self.settings.retry_base_delay_s, self.settings.retry_max_delay_s)
+
+    def _live(self, task_id: str) -> UploadTask | None:
+        task = self._tasks.get(task_id)
+        return task if task is not None and task_id in self._running else None
+
+    def job_update(self, task_id: str, **changes: object) -> None:
+        with self._lock:
+            task = self._live(task_id)
+            if task is None:
+                return
+            for name, value in changes.items():
+                setattr(task, name, value)
+            self._changed(task)
+        self._poke()
+
+    def job_state(self, task_id: str, state: TaskState) -> None:
+        with self._lock:
+            task = self._live(task_id)
+            # A pause or cancel decided by the user wins over what the worker reports.
+            if task is None or task.control is None or task.control.stopped or task.state is state:
+                return
+            task.set_state(state)
+            self._changed(task)
+        self._poke()
+
+    def job_progress(self, task_id: str, byte_count: int) -> None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is None:
+                return
+            task.loaded += byte_count
+            task.meter.add(byte_count)
+            self._batch_meter.add(byte_count)
+            self._dirty.add(task_id)
+        self._poke()
+
+    def job_hash_progress(self, task_id: str, loaded: int, total: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is None:
+                return
+            if loaded == 0 or task.hash_started_at is None:
+                task.hash_started_at = now
+            elapsed = max(now - task.hash_started_at, 1e-3)
+            self._hash_updates[task_id] = HashProgress(
+                task_id, loaded, total, loaded / elapsed if loaded else 0.0, loaded / total if total else 1.0
+            )
+        self._poke()
+
+    def job_parts_replaced(self, task_id: str, parts: dict[int, PartRecord]) -> None:
+        with self._lock:
+            task = self._live(task_id)
+            if task is None:
+                return
+            task.parts = dict(parts)
+            task.loaded = sum(part.size for part in parts.values())
+            self._store.delete_parts(task_id)
+            for part in parts.values():
+                self._store.save_part(task_id, part)
+            self._dirty.add(task_id)
+        self._poke()
+
+    def job_part_done(self, task_id: str, part: PartRecord) -> None:
+        with self._lock:
+            task = self._live(task_id)
+            if task is None:
+                return
+            task.parts[part.part_number] = part
+            self._store.save_part(task_id, part)
+            self._dirty.add(task_id)
+
+    def job_ended(self, task_id: str, control: JobControl, outcome: JobOutcome) -> None:
+        with self._lock:
+            self._running.discard(task_id)
+            task = self._tasks.get(task_id)
+            if task is not None and task.control is control:
+                task.control = None
+                self._finish(task, control, outcome)
+        self._schedule()
+        self._poke()
+
+    def _finish(self, task: UploadTask, control: JobControl, outcome: JobOutcome) -> None:
+        # Called with the lock held, after the task's job has ended.
+        if outcome.kind is OutcomeKind.SUCCESS:
+            # The object exists: that is the truth to report, even if a pause or
+            # cancel arrived in the last moment (a finished object is never deleted).
+            task.state = TaskState.SUCCESS
+            task.result = outcome.result
+            task.error = None
+            task.finished_at = time.time()
+            task.loaded = task.size or 0
+            task.upload_id = None
+            self._store.delete_parts(task.task_id)
+            task.parts = {}
+            self._finished.append(FileFinished(task.task_id, None, outcome.result))
+        elif outcome.kind is OutcomeKind.FAILED and not control.stopped:
+            task.set_state(TaskState.ERROR)
+            task.error = outcome.error
+            self._finished.append(FileFinished(task.task_id, outcome.error, None))
+        elif control.reason is StopReason.CANCEL:
+            task.upload_id = None
+            task.parts = {}
+            self._store.delete_parts(task.task_id)
+        elif control.reason is StopReason.SHUTDOWN:
+            # Leave the stored state as it is: the next start finds it unfinished.
+            return
+        if task.state is TaskState.WAITING:
+            # Restarted while its old job was stopping: its heap entry may be gone.
+            heapq.heappush(self._waiting, (task.position, task.task_id))
+        self._changed(task)
+
+    # --- events -------------------------------------------------------------------
+
+    def _changed(self, task: UploadTask) -> None:
+        """Record a change of a stored field (lock held): persist and mark dirty."""
+        if task.ready:
+            self._store.save_task(self._row(task, with_data=False))
+        self._dirty.add(task.task_id)
+
+    def _poke(self) -> None:
+        """Make sure the event timer runs (from any thread; cheap when it does)."""
+        with self._lock:
+            if self._wake_requested:
+                return
+            self._wake_requested = True
+        self._wake.emit()
+
+    @Slot()
+    def _on_wake(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    @Slot()
+    def _flush_events(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            added, self._added = self._added, []
+            removed, self._removed = self._removed, []
+            dirty = [task_id for task_id in self._dirty if task_id in self._tasks]
+            self._dirty.clear()
+            hashes, self._hash_updates = list(self._hash_updates.values()), {}
+            finished, self._finished = self._finished, []
+            problems, self._problems = self._problems, []
+            progress: list[TaskProgress] = [
+                self._tasks[task_id].progress(now)
+                for task_id in dirty
+                if self._tasks[task_id].state in (TaskState.UPLOADING, TaskState.CHECKING, TaskState.SUCCESS)
+            ]
+            uploading = [t for t in self._running if self._tasks[t].state is TaskState.UPLOADING]
+            for task_id in uploading:
+                # Speed and ETA move even in a tick without bytes (a stalled upload).
+                if task_id not in dirty:
+                    dirty.append(task_id)
+                    progress.append(self._tasks[task_id].progress(now))
+            changed = bool(added or removed or dirty or hashes or finished or problems)
+            batch = self._batch_progress() if changed else None
+            busy = self._busy()
+            if not busy and not changed:
+                self._timer.stop()
+                self._wake_requested = False
+            became_idle = self._was_busy and not busy
+            self._was_busy = busy
+        for path, message in problems:
+            self.scan_problem.emit(path, message)
+        if added:
+            self.tasks_added.emit(added)
+        for hashed in hashes:
+            self.hash_progress.emit(hashed)
+        for moved in progress:
+            self.task_progress.emit(moved)
+        if dirty:
+            self.list_updated.emit(dirty)
+        if removed:
+            self.tasks_removed.emit(removed)
+        for event in finished:
+            self.file_finished.emit(event)
+        if batch is not None:
+            self.batch_progress.emit(batch)
+        if became_idle:
+            self.idle.emit()
+
+    def _busy(self) -> bool:
+        if self._running or self._pending_intakes:
+            return True
+        return any(task.state is TaskState.WAITING for task in self._tasks.values())
+
+    def is_idle(self) -> bool:
+        with self._lock:
+            return not self._busy()
+
+    def _batch_progress(self) -> BatchProgress:
+        loaded = total = waiting = running = succeeded = failed = paused = 0
+        for task in self._tasks.values():
+            state = task.state
+            if state is TaskState.CANCELED:
+                continue
+            size = task.size or 0
+            total += size
+            loaded += size if state is TaskState.SUCCESS else min(max(task.loaded, 0), size)
+            if state is TaskState.WAITING:
+                waiting += 1
+            elif state.is_active:
+                running += 1
+            elif state is TaskState.SUCCESS:
+                succeeded += 1
+            elif state is TaskState.ERROR:
+                failed += 1
+            elif state is TaskState.PAUSED:
+                paused += 1
+        speed = self._batch_meter.speed() if running else 0.0
+        return BatchProgress(
+            loaded=loaded,
+            total=total,
+            speed=speed,
+            percent=loaded / total if total else (1.0 if succeeded else 0.0),
+            eta_s=eta_seconds(total - loaded, speed) if running else None,
+            waiting=waiting,
+            running=running,
+            succeeded=succeeded,
+            failed=failed,
+            paused=paused,
+        )
+
+    # --- persistence --------------------------------------------------------------
+
+    def _row(self, task: UploadTask, *, with_data: bool) -> TaskRow:
+        return TaskRow(
+            task_id=task.task_id,
+            position=task.position,
+            bucket=task.bucket,
+            key=task.key,
+            endpoint_json=task.endpoint.to_json(),
+            options_json=task.options.to_json(),
+            source_kind=task.source_kind,
+            source_path=task.source_path,
+            data=task.data if with_data else None,
+            size=task.size,
+            mtime_ns=task.mtime_ns,
+            state=task.state,
+            method=task.method,
+            upload_id=task.upload_id,
+            part_size=task.part_size,
+            append_start_position=task.append_start_position,
+            append_start_crc64=task.append_start_crc64,
+            file_md5=task.file_md5,
+            key_resolved=task.key_resolved,
+            error=task.error,
+            note=task.note,
+            result=task.result,
+            created_at=task.created_at,
+            finished_at=task.finished_at,
+        )
+
+    def restore(self, *, resume: bool | None = None) -> list[str]:
+        """Bring back the tasks stored by an earlier run (reads the database; call
+        once, at start-up). Tasks that were waiting or running come back waiting
+        when ``resume`` (default: ``settings.resume_on_start``), paused otherwise;
+        paused and failed ones stay so. Returns the ids of unfinished tasks."""
+        resume = self.settings.resume_on_start if resume is None else resume
+        stored = self._store.load_tasks()
+        unfinished: list[str] = []
+        with self._lock:
+            for item in stored:
+                if item.row.task_id in self._tasks:
+                    continue
+                task = self._task_from_store(item)
+                if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
+                    task.state = TaskState.WAITING if resume else TaskState.PAUSED
+                    if not resume:
+                        task.note = task.note or "interrupted when the program stopped; paused"
+                    self._store.save_task(self._row(task, with_data=False))
+                if not task.state.is_final:
+                    unfinished.append(task.task_id)
+                self._tasks[task.task_id] = task
+                self._next_position = max(self._next_position, task.position + 1)
+                self._added.append(task.task_id)
+                if task.state is TaskState.WAITING:
+                    heapq.heappush(self._waiting, (task.position, task.task_id))
+        self._schedule()
+        self._poke()
+        return unfinished
+
+    def _task_from_store(self, item: StoredTask) -> UploadTask:
+        row = item.row
+        task = UploadTask(
+            task_id=row.task_id,
+            position=row.position,
+            bucket=row.bucket,
+            key=row.key,
+            endpoint=EndpointSpec.from_json(row.endpoint_json),
+            options=UploadOptions.from_json(row.options_json),
+            source_kind=row.source_kind,
+            source_path=row.source_path,
+            data=row.data,
+            size=row.size,
+            mtime_ns=row.mtime_ns,
+            state=row.state,
+            method=row.method,
+            upload_id=row.upload_id,
+            part_size=row.part_size,
+            parts={part.part_number: part for part in item.parts},
+            append_start_position=row.append_start_position,
+            append_start_crc64=row.append_start_crc64,
+            file_md5=row.file_md5,
+            key_resolved=row.key_resolved,
+            error=row.error,
+            note=row.note,
+            result=row.result,
+            created_at=row.created_at,
+            finished_at=row.finished_at,
+        )
+        task.loaded = (task.size or 0) if task.state is TaskState.SUCCESS else sum(p.size for p in item.parts)
+        task.ready = True
+        return task
+
+    # --- shutting down ------------------------------------------------------------
+
+    def shutdown(self, wait: bool = True, timeout_s: float = 30.0) -> bool:
+        """Stop every worker (their tasks stay unfinished in the database, to be
+        restored next time), wait for them when ``wait``, and commit the database.
+        Returns False if workers were still running at the timeout."""
+        with self._lock:
+            self._shutting_down = True
+            for task in self._tasks.values():
+                if task.control is not None:
+                    task.control.stop(StopReason.SHUTDOWN)
+        self._timer.stop()
+        finished = True
+        if wait:
+            deadline_ms = int(timeout_s * 1000)
+            finished = self._aux_pool.waitForDone(deadline_ms)
+            finished = self.file_pool.waitForDone(deadline_ms) and finished
+            finished = self.part_pool.waitForDone(deadline_ms) and finished
+            self._store.flush()
+        return finished

@@ -1,0 +1,145 @@
+"""Turning local paths into (file, key) pairs: the one path-to-key function, and
+walking folders.
+
+Folders are walked on a worker (a big tree must never block the caller).
+Symbolic links to folders are followed, but each real folder is entered once,
+so a link pointing back up the tree cannot loop. Special files (sockets, FIFOs,
+devices) and broken links are skipped and reported.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+# COS keys are at most 850 bytes of UTF-8 (DESIGN.md §2).
+MAX_KEY_BYTES = 850
+
+
+@dataclass(frozen=True)
+class ScanEntry:
+    """One upload found by a scan: a file (``path`` set) or a folder marker
+    (``path`` None, ``key`` ending in ``/``)."""
+
+    key: str
+    path: str | None
+    size: int
+    mtime_ns: int | None
+
+
+def normalize_prefix(prefix: str) -> str:
+    """``"a/b"`` → ``"a/b/"``, ``"/a//b/"`` → ``"a/b/"``, ``""`` → ``""``. A prefix
+    always names a folder."""
+    segments = [segment for segment in prefix.replace("\\", "/").split("/") if segment]
+    return "/".join(segments) + "/" if segments else ""
+
+
+def key_for(prefix: str, relative_path: str | PurePosixPath) -> str:
+    """The object key of a file at ``relative_path`` (``/``-separated, relative to
+    what was dropped) under ``prefix``. Empty and ``.`` segments disappear; the
+    result never starts with ``/``."""
+    relative = str(relative_path).replace("\\", "/")
+    segments = [segment for segment in relative.split("/") if segment not in ("", ".")]
+    return normalize_prefix(prefix) + "/".join(segments)
+
+
+def check_key(key: str) -> str | None:
+    """Why ``key`` cannot be a COS key, or None if it can."""
+    if not key:
+        return "the object key is empty"
+    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        return f"the object key is longer than {MAX_KEY_BYTES} bytes of UTF-8"
+    return None
+
+
+ErrorCallback = Callable[[str, str], None]
+
+
+def scan_path(
+    path: str | os.PathLike[str],
+    prefix: str,
+    *,
+    include_empty_folders: bool = False,
+    contents_only: bool = False,
+    on_error: ErrorCallback | None = None,
+) -> Iterator[ScanEntry]:
+    """Everything to upload for one dropped ``path``.
+
+    A file becomes ``prefix + its name``. A folder keeps its name and relative
+    paths: dropping ``/home/u/photos`` under ``backup/`` gives
+    ``backup/photos/2024/a.jpg`` (with ``contents_only``, ``backup/2024/a.jpg``).
+    An empty folder becomes a folder marker (``backup/photos/empty/``) when
+    ``include_empty_folders``. Problems (unreadable folders, special files,
+    broken links) go to ``on_error(path, message)`` and the walk goes on.
+    """
+    report = on_error or (lambda _path, _message: None)
+    path = os.fspath(path)
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        report(path, f"cannot read: {error.strerror or error}")
+        return
+    name = os.path.basename(os.path.normpath(path))
+    if stat.S_ISREG(info.st_mode):
+        yield ScanEntry(key_for(prefix, name), path, info.st_size, info.st_mtime_ns)
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        report(path, "not a regular file or folder; skipped")
+        return
+    base = normalize_prefix(prefix) if contents_only else normalize_prefix(key_for(prefix, name))
+    yield from _walk(path, base, include_empty_folders, report)
+
+
+def _walk(
+    root: str, base_prefix: str, include_empty_folders: bool, report: ErrorCallback
+) -> Iterator[ScanEntry]:
+    seen_folders: set[tuple[int, int]] = set()
+    # An explicit stack instead of recursion: trees may be deeper than Python's limit.
+    stack: list[tuple[str, str]] = [(root, "")]
+    while stack:
+        folder, relative = stack.pop()
+        try:
+            folder_info = os.stat(folder)
+        except OSError as error:
+            report(folder, f"cannot read: {error.strerror or error}")
+            continue
+        identity = (folder_info.st_dev, folder_info.st_ino)
+        if identity in seen_folders:
+            report(folder, "a link back to a folder already uploaded; not followed")
+            continue
+        seen_folders.add(identity)
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            report(folder, f"cannot list: {error.strerror or error}")
+            continue
+        found_anything = False
+        subfolders: list[tuple[str, str]] = []
+        for entry in entries:
+            entry_relative = f"{relative}{entry.name}"
+            try:
+                entry_info = entry.stat(follow_symlinks=True)
+            except OSError as error:
+                report(entry.path, f"cannot read (broken link?): {error.strerror or error}")
+                continue
+            if stat.S_ISDIR(entry_info.st_mode):
+                subfolders.append((entry.path, entry_relative + "/"))
+                found_anything = True
+            elif stat.S_ISREG(entry_info.st_mode):
+                found_anything = True
+                yield ScanEntry(
+                    key_for(base_prefix, entry_relative),
+                    entry.path,
+                    entry_info.st_size,
+                    entry_info.st_mtime_ns,
+                )
+            else:
+                report(entry.path, "not a regular file or folder; skipped")
+        if not found_anything and include_empty_folders and (base_prefix or relative):
+            yield ScanEntry(normalize_prefix(base_prefix + relative), None, 0, None)
+        # Reversed so the stack pops them in name order.
+        stack.extend(reversed(subfolders))

@@ -1,0 +1,352 @@
+"""The task database: tasks, their options and states, and each finished part.
+
+SQLite in WAL mode under ``user_data_dir("cosdesk")/tasks.sqlite3`` (a test passes
+its own path). Every write goes through one writer thread, in order, batched
+into one transaction per wake-up: workers and the GUI thread only enqueue, so
+nobody waits on the disk, and the order "task row, then its parts" always holds.
+WAL with ``synchronous=NORMAL`` keeps every committed transaction across a
+``kill -9`` of the program (only a power cut may lose the last ones).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import platformdirs
+
+from cosdesk.engine.task import FileResult, PartRecord, SourceKind, TaskError, TaskState, UploadMethod
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (
+    task_id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    endpoint_json TEXT NOT NULL,
+    options_json TEXT NOT NULL,
+    source_kind TEXT NOT NULL,
+    source_path TEXT,
+    data BLOB,
+    size INTEGER,
+    mtime_ns INTEGER,
+    state TEXT NOT NULL,
+    method TEXT,
+    upload_id TEXT,
+    part_size INTEGER,
+    append_start_position INTEGER,
+    append_start_crc64 TEXT,
+    file_md5 TEXT,
+    key_resolved INTEGER NOT NULL DEFAULT 0,
+    error_json TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    result_json TEXT,
+    created_at REAL NOT NULL,
+    finished_at REAL
+);
+CREATE TABLE IF NOT EXISTS parts (
+    task_id TEXT NOT NULL REFERENCES tasks(task_id) ON DELETE CASCADE,
+    part_number INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    -- CRC-64 values do not fit SQLite's signed 64-bit integers: stored as text.
+    crc64 TEXT NOT NULL,
+    PRIMARY KEY (task_id, part_number)
+);
+"""
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("cosdesk")) / "tasks.sqlite3"
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A task as stored: everything needed to continue it after a restart."""
+
+    task_id: str
+    position: int
+    bucket: str
+    key: str
+    endpoint_json: str
+    options_json: str
+    source_kind: SourceKind
+    source_path: str | None
+    data: bytes | None
+    size: int | None
+    mtime_ns: int | None
+    state: TaskState
+    method: UploadMethod | None
+    upload_id: str | None
+    part_size: int | None
+    append_start_position: int | None
+    append_start_crc64: int | None
+    file_md5: str | None
+    key_resolved: bool
+    error: TaskError | None
+    note: str
+    result: FileResult | None
+    created_at: float
+    finished_at: float | None
+
+
+@dataclass(frozen=True)
+class StoredTask:
+    row: TaskRow
+    parts: tuple[PartRecord, ...]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=30.0, check_same_thread=False, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute("PRAGMA busy_timeout=30000")
+    return connection
+
+
+_Write = Callable[[sqlite3.Connection], object]
+_STOP = object()
+
+
+class TaskStore:
+    """The task database. ``save_*``/``delete_*`` enqueue and return at once;
+    ``load_tasks`` reads synchronously (start-up, the CLI); ``flush`` waits until
+    everything enqueued so far is committed.
+
+    Two programs may open the same database (the window and ``cosdesk tasks``):
+    SQLite's locking and the busy timeout serialise them.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._reader = _connect(self.path)
+        self._reader.executescript(_SCHEMA)
+        self._reader.execute(
+            "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+        self._read_lock = threading.Lock()
+        self._writes: queue.Queue[object] = queue.Queue()
+        self._write_error: BaseException | None = None
+        self._closed = False
+        self._writer = threading.Thread(target=self._write_loop, name="cosdesk-task-store", daemon=True)
+        self._writer.start()
+
+    # --- writes (any thread, never blocking) ------------------------------------
+
+    def save_task(self, row: TaskRow) -> None:
+        self._enqueue(lambda db: _upsert_task(db, row))
+
+    def save_tasks(self, rows: Iterable[TaskRow]) -> None:
+        batch = list(rows)
+
+        def write(db: sqlite3.Connection) -> None:
+            for row in batch:
+                _upsert_task(db, row)
+
+        self._enqueue(write)
+
+    def save_part(self, task_id: str, part: PartRecord) -> None:
+        self._enqueue(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO parts(task_id, part_number, etag, size, crc64)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (task_id, part.part_number, part.etag, part.size, str(part.crc64)),
+            )
+        )
+
+    def delete_parts(self, task_id: str) -> None:
+        self._enqueue(lambda db: db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,)))
+
+    def delete_tasks(self, task_ids: Iterable[str]) -> None:
+        ids = [(task_id,) for task_id in task_ids]
+
+        def write(db: sqlite3.Connection) -> None:
+            db.executemany("DELETE FROM parts WHERE task_id = ?", ids)
+            db.executemany("DELETE FROM tasks WHERE task_id = ?", ids)
+
+        self._enqueue(write)
+
+    def _enqueue(self, write: _Write) -> None:
+        if self._closed:
+            raise RuntimeError("the task store is closed")
+        self._writes.put(write)
+
+    def _write_loop(self) -> None:
+        db = _connect(self.path)
+        try:
+            while True:
+                first = self._writes.get()
+                batch = [first]
+                # Everything queued meanwhile goes into the same transaction:
+                # adding 10,000 files is one commit, not 10,000.
+                while len(batch) < 5000:
+                    try:
+                        batch.append(self._writes.get_nowait())
+                    except queue.Empty:
+                        break
+                stop = False
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    for item in batch:
+                        if item is _STOP:
+                            stop = True
+                        elif isinstance(item, threading.Event):
+                            continue
+                        else:
+                            item(db)  # type: ignore[operator]
+                    db.execute("COMMIT")
+                except BaseException as error:
+                    db.execute("ROLLBACK")
+                    self._write_error = error
+                    log.exception("task database write failed")
+                for item in batch:
+                    if isinstance(item, threading.Event):
+                        item.set()
+                if stop:
+                    return
+        finally:
+            db.close()
+
+    def flush(self, timeout_s: float = 30.0) -> bool:
+        """Wait until every write enqueued before this call is committed. Returns
+        False on timeout. Raises the writer's error if a write failed."""
+        if self._closed:
+            return True
+        done = threading.Event()
+        self._writes.put(done)
+        finished = done.wait(timeout_s)
+        if self._write_error is not None:
+            error, self._write_error = self._write_error, None
+            raise RuntimeError(f"task database write failed: {error}") from error
+        return finished
+
+    def close(self) -> None:
+        """Commit what is queued and close. Idempotent."""
+        if self._closed:
+            return
+        self._writes.put(_STOP)
+        self._closed = True
+        self._writer.join(timeout=60)
+        with self._read_lock:
+            self._reader.close()
+
+    # --- reads (synchronous) -----------------------------------------------------
+
+    def load_tasks(self) -> list[StoredTask]:
+        """All tasks in queue order, each with its finished parts."""
+        with self._read_lock:
+            rows = self._reader.execute("SELECT * FROM tasks ORDER BY position, created_at").fetchall()
+            names = [column[0] for column in self._reader.execute("SELECT * FROM tasks LIMIT 0").description]
+            part_rows = self._reader.execute(
+                "SELECT task_id, part_number, etag, size, crc64 FROM parts ORDER BY task_id, part_number"
+            ).fetchall()
+        parts: dict[str, list[PartRecord]] = {}
+        for task_id, part_number, etag, size, crc in part_rows:
+            parts.setdefault(task_id, []).append(PartRecord(part_number, etag, size, int(crc)))
+        result = []
+        for values in rows:
+            row = _row_from_db(dict(zip(names, values, strict=True)))
+            result.append(StoredTask(row, tuple(parts.get(row.task_id, ()))))
+        return result
+
+
+def _upsert_task(db: sqlite3.Connection, row: TaskRow) -> None:
+    db.execute(
+        """INSERT INTO tasks(task_id, position, bucket, key, endpoint_json, options_json, source_kind,
+               source_path, data, size, mtime_ns, state, method, upload_id, part_size,
+               append_start_position, append_start_crc64, file_md5, key_resolved, error_json, note,
+               result_json, created_at, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(task_id) DO UPDATE SET
+               position=excluded.position, bucket=excluded.bucket, key=excluded.key,
+               endpoint_json=excluded.endpoint_json, options_json=excluded.options_json,
+               source_kind=excluded.source_kind, source_path=excluded.source_path,
+               data=COALESCE(excluded.data, tasks.data),
+               size=excluded.size, mtime_ns=excluded.mtime_ns, state=excluded.state,
+               method=excluded.method, upload_id=excluded.upload_id, part_size=excluded.part_size,
+               append_start_position=excluded.append_start_position,
+               append_start_crc64=excluded.append_start_crc64, file_md5=excluded.file_md5,
+               key_resolved=excluded.key_resolved, error_json=excluded.error_json, note=excluded.note,
+               result_json=excluded.result_json, finished_at=excluded.finished_at""",
+        (
+            row.task_id,
+            row.position,
+            row.bucket,
+            row.key,
+            row.endpoint_json,
+            row.options_json,
+            str(row.source_kind),
+            row.source_path,
+            row.data,
+            row.size,
+            row.mtime_ns,
+            str(row.state),
+            str(row.method) if row.method else None,
+            row.upload_id,
+            row.part_size,
+            row.append_start_position,
+            None if row.append_start_crc64 is None else str(row.append_start_crc64),
+            row.file_md5,
+            int(row.key_resolved),
+            json.dumps(asdict(row.error)) if row.error else None,
+            row.note,
+            json.dumps(asdict(row.result)) if row.result else None,
+            row.created_at,
+            row.finished_at,
+        ),
+    )
+
+
+def _row_from_db(values: dict[str, object]) -> TaskRow:
+    def text(name: str) -> str | None:
+        value = values[name]
+        return None if value is None else str(value)
+
+    def integer(name: str) -> int | None:
+        value = values[name]
+        return None if value is None else int(value)  # type: ignore[call-overload]
+
+    error_json = text("error_json")
+    result_json = text("result_json")
+    crc_text = text("append_start_crc64")
+    method = text("method")
+    data = values["data"]
+    return TaskRow(
+        task_id=str(values["task_id"]),
+        position=int(values["position"]),  # type: ignore[call-overload]
+        bucket=str(values["bucket"]),
+        key=str(values["key"]),
+        endpoint_json=str(values["endpoint_json"]),
+        options_json=str(values["options_json"]),
+        source_kind=SourceKind(str(values["source_kind"])),
+        source_path=text("source_path"),
+        data=bytes(data) if isinstance(data, bytes | bytearray | memoryview) else None,
+        size=integer("size"),
+        mtime_ns=integer("mtime_ns"),
+        state=TaskState(str(values["state"])),
+        method=UploadMethod(method) if method else None,
+        upload_id=text("upload_id"),
+        part_size=integer("part_size"),
+        append_start_position=integer("append_start_position"),
+        append_start_crc64=int(crc_text) if crc_text is not None else None,
+        file_md5=text("file_md5"),
+        key_resolved=bool(values["key_resolved"]),
+        error=TaskError(**json.loads(error_json)) if error_json else None,
+        note=str(values["note"] or ""),
+        result=FileResult(**json.loads(result_json)) if result_json else None,
+        created_at=float(values["created_at"]),  # type: ignore[arg-type]
+        finished_at=float(values["finished_at"]) if values["finished_at"] is not None else None,  # type: ignore[arg-type]
+    )

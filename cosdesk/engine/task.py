@@ -1,0 +1,335 @@
+"""One upload task: its states, its mutable record (owned by the queue) and the
+frozen snapshots that cross threads in signals.
+
+State machine (DESIGN.md §3)::
+
+    waiting -> checking -> uploading -> success
+       ^          |            |
+       |          +---> paused / error (auto-paused) --restart--> waiting
+       +------------------------------------------------------------+
+    any unfinished state --cancel--> canceled
+
+``success`` and ``canceled`` are final.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from dataclasses import dataclass, field
+
+from cosdesk.engine.meter import SpeedMeter, eta_seconds
+from cosdesk.engine.options import EndpointSpec, UploadOptions
+
+
+class TaskState(enum.StrEnum):
+    WAITING = "waiting"  # queued, not started
+    CHECKING = "checking"  # hashing, looking for an earlier upload, HEAD for conflicts
+    UPLOADING = "uploading"  # bytes are going out
+    SUCCESS = "success"
+    PAUSED = "paused"  # by the user; keeps finished parts
+    ERROR = "error"  # failed after retries; auto-paused, restart resumes it
+    CANCELED = "canceled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (TaskState.SUCCESS, TaskState.CANCELED)
+
+    @property
+    def is_active(self) -> bool:
+        """A worker owns the task (or will very soon)."""
+        return self in (TaskState.CHECKING, TaskState.UPLOADING)
+
+    @property
+    def is_resumable(self) -> bool:
+        return self in (TaskState.PAUSED, TaskState.ERROR)
+
+
+# Transitions the queue allows; anything else is a bug and raises.
+_ALLOWED: dict[TaskState, frozenset[TaskState]] = {
+    TaskState.WAITING: frozenset({TaskState.CHECKING, TaskState.PAUSED, TaskState.CANCELED, TaskState.ERROR}),
+    TaskState.CHECKING: frozenset(
+        {
+            TaskState.UPLOADING,
+            TaskState.SUCCESS,
+            TaskState.PAUSED,
+            TaskState.ERROR,
+            TaskState.CANCELED,
+            TaskState.WAITING,
+        }
+    ),
+    TaskState.UPLOADING: frozenset(
+        {
+            TaskState.SUCCESS,
+            TaskState.PAUSED,
+            TaskState.ERROR,
+            TaskState.CANCELED,
+            TaskState.WAITING,
+            TaskState.CHECKING,
+        }
+    ),
+    TaskState.PAUSED: frozenset({TaskState.WAITING, TaskState.CANCELED}),
+    TaskState.ERROR: frozenset({TaskState.WAITING, TaskState.CANCELED, TaskState.PAUSED}),
+    TaskState.SUCCESS: frozenset(),
+    TaskState.CANCELED: frozenset(),
+}
+
+
+def check_transition(old: TaskState, new: TaskState) -> None:
+    if new is not old and new not in _ALLOWED[old]:
+        raise ValueError(f"a task cannot go from {old} to {new}")
+
+
+class UploadMethod(enum.StrEnum):
+    PUT = "put"  # PUT Object, one request
+    MULTIPART = "multipart"  # initiate, parts, complete
+    APPEND = "append"  # POST ?append&position=N, chunk by chunk
+
+
+class SourceKind(enum.StrEnum):
+    FILE = "file"
+    MEMORY = "memory"  # an in-memory body given to add_bytes
+    FOLDER_MARKER = "folder_marker"  # an empty object whose key ends in "/"
+
+
+@dataclass(frozen=True)
+class TaskError:
+    """Why a task failed: the exact reason, as COS or the network said it.
+
+    ``code`` is COS's error code (``"AccessDenied"``), or one of ours
+    (``"NetworkError"``, ``"Crc64Mismatch"``, ``"SourceMissing"``, ...);
+    ``status_code`` is the HTTP status when there was one.
+    """
+
+    code: str
+    message: str
+    status_code: int | None = None
+    request_id: str | None = None
+
+    def __str__(self) -> str:
+        status = f" ({self.status_code})" if self.status_code else ""
+        request = f" [request id {self.request_id}]" if self.request_id else ""
+        return f"{self.code}{status}: {self.message}{request}"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What a finished upload returns (the seed's onFileFinish ``data``)."""
+
+    location: str
+    bucket: str
+    key: str
+    etag: str
+    version_id: str | None = None
+    crc64: int | None = None
+    skipped: bool = False  # the key existed and the conflict policy said skip
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    """A part the server has confirmed (and we verified)."""
+
+    part_number: int
+    etag: str
+    size: int
+    crc64: int
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    """Progress of one task (the seed's progressData). ``speed`` is bytes/s over a
+    short sliding window; ``percent`` is 0..1; ``eta_s`` is None when unknown."""
+
+    task_id: str
+    loaded: int
+    total: int
+    speed: float
+    percent: float
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class HashProgress:
+    """Progress of hashing or verifying local bytes (the seed's onHashProgress)."""
+
+    task_id: str
+    loaded: int
+    total: int
+    speed: float
+    percent: float
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """The whole queue's progress over the tasks that are not canceled."""
+
+    loaded: int
+    total: int
+    speed: float
+    percent: float
+    eta_s: float | None
+    waiting: int
+    running: int
+    succeeded: int
+    failed: int
+    paused: int
+
+
+@dataclass(frozen=True)
+class FileFinished:
+    """One file is done (the seed's onFileFinish(err, data)): exactly one of
+    ``error`` and ``data`` is set."""
+
+    task_id: str
+    error: TaskError | None
+    data: FileResult | None
+
+
+@dataclass(frozen=True)
+class TaskSnapshot:
+    """Everything a view shows about a task, frozen at one moment."""
+
+    task_id: str
+    position: int  # order in the queue: lower runs first
+    bucket: str
+    key: str
+    source_kind: SourceKind
+    source_path: str | None
+    size: int | None
+    state: TaskState
+    method: UploadMethod | None
+    loaded: int
+    speed: float
+    percent: float
+    eta_s: float | None
+    upload_id: str | None
+    part_size: int | None
+    parts_done: int
+    error: TaskError | None
+    note: str
+    result: FileResult | None
+    created_at: float
+    finished_at: float | None
+
+
+@dataclass
+class UploadTask:
+    """The queue's mutable record of one task. Guarded by the queue's lock; only
+    snapshots leave it."""
+
+    task_id: str
+    position: int
+    bucket: str
+    key: str
+    endpoint: EndpointSpec
+    options: UploadOptions
+    source_kind: SourceKind
+    source_path: str | None = None
+    data: bytes | None = None
+    size: int | None = None
+    mtime_ns: int | None = None
+    state: TaskState = TaskState.WAITING
+    method: UploadMethod | None = None
+    upload_id: str | None = None
+    part_size: int | None = None
+    parts: dict[int, PartRecord] = field(default_factory=dict)
+    append_start_position: int | None = None
+    append_start_crc64: int | None = None
+    file_md5: str | None = None
+    key_resolved: bool = False  # the conflict policy has been applied
+    error: TaskError | None = None
+    note: str = ""
+    result: FileResult | None = None
+    created_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+    # Runtime only (never stored):
+    loaded: int = 0
+    meter: SpeedMeter = field(default_factory=SpeedMeter)
+    control: JobControl | None = None
+    ready: bool = False  # persisted and known to the store's writer
+    hash_started_at: float | None = None
+
+    def set_state(self, new: TaskState) -> None:
+        check_transition(self.state, new)
+        self.state = new
+
+    def snapshot(self, now: float | None = None) -> TaskSnapshot:
+        now = time.monotonic() if now is None else now
+        total = self.size or 0
+        speed = self.meter.speed(now) if self.state is TaskState.UPLOADING else 0.0
+        loaded = min(self.loaded, total) if total else self.loaded
+        percent = 1.0 if self.state is TaskState.SUCCESS else (loaded / total if total else 0.0)
+        return TaskSnapshot(
+            task_id=self.task_id,
+            position=self.position,
+            bucket=self.bucket,
+            key=self.key,
+            source_kind=self.source_kind,
+            source_path=self.source_path,
+            size=self.size,
+            state=self.state,
+            method=self.method,
+            loaded=loaded,
+            speed=speed,
+            percent=percent,
+            eta_s=eta_seconds(total - loaded, speed) if self.state is TaskState.UPLOADING else None,
+            upload_id=self.upload_id,
+            part_size=self.part_size,
+            parts_done=len(self.parts),
+            error=self.error,
+            note=self.note,
+            result=self.result,
+            created_at=self.created_at,
+            finished_at=self.finished_at,
+        )
+
+    def progress(self, now: float | None = None) -> TaskProgress:
+        snap = self.snapshot(now)
+        return TaskProgress(self.task_id, snap.loaded, snap.size or 0, snap.speed, snap.percent, snap.eta_s)
+
+
+class StopReason(enum.StrEnum):
+    PAUSE = "pause"
+    CANCEL = "cancel"
+    SHUTDOWN = "shutdown"  # the program is quitting: keep the state for the next start
+
+
+class TaskInterrupted(Exception):
+    """Raised inside a worker (from a progress callback or a backoff sleep) to
+    abandon the current request because the task was paused, canceled or the
+    queue is shutting down."""
+
+    def __init__(self, reason: StopReason) -> None:
+        super().__init__(f"task interrupted: {reason}")
+        self.reason = reason
+
+
+class JobControl:
+    """The stop switch of one run of a task, shared by its coordinator and its
+    part workers. A new run gets a new switch, so a late part of an old run can
+    never stop (or be confused with) the new one."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason: StopReason | None = None
+
+    def stop(self, reason: StopReason) -> None:
+        # Cancel wins over pause: a paused-then-canceled task must clean up.
+        if self.reason is None or reason is StopReason.CANCEL:
+            self.reason = reason
+        self._event.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise TaskInterrupted if the run was asked to stop."""
+        if self._event.is_set():
+            raise TaskInterrupted(self.reason or StopReason.PAUSE)
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep, waking early (and raising TaskInterrupted) if the run is stopped."""
+        if self._event.wait(max(0.0, seconds)):
+            self.check()

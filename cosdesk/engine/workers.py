@@ -1,0 +1,910 @@
+"""The QRunnables that move bytes: a FileJob runs one task from checking to
+success (it plans, resumes, and coordinates its parts); a PartJob sends one
+part; a CleanupJob aborts the multipart upload of a canceled task.
+
+Workers never touch the queue's task records: a FileJob gets a frozen
+:class:`JobInput`, keeps its own working copy, and tells its :class:`JobHost`
+(the queue) about every change, which the host records, persists and turns
+into events.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import PurePosixPath
+from typing import Protocol, TypeVar
+
+from PySide6.QtCore import QRunnable, QThreadPool
+
+from cosdesk.cos.client import CosClient
+from cosdesk.cos.crc import crc64_combine
+from cosdesk.cos.errors import (
+    CosError,
+    CosException,
+    CosNetworkError,
+    CosValidationError,
+    InvalidPart,
+    NoSuchUpload,
+    PositionNotEqualToLength,
+)
+from cosdesk.cos.options import ObjectOptions
+from cosdesk.engine.integrity import (
+    HashingBody,
+    Source,
+    SourceError,
+    SourceState,
+    combine_crc64,
+    digest_region,
+    etag_matches_md5,
+    md5_base64,
+)
+from cosdesk.engine.meter import BandwidthLimiter
+from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadOptions
+from cosdesk.engine.plan import PartSpec, PlanError, UploadPlan, plan_upload
+from cosdesk.engine.retry import IntegrityError, RetryPolicy, call_with_retry
+from cosdesk.engine.task import (
+    FileResult,
+    JobControl,
+    PartRecord,
+    StopReason,
+    TaskError,
+    TaskInterrupted,
+    TaskState,
+    UploadMethod,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# How many times one run may start a multipart upload over (unknown UploadId,
+# parts that vanished) before giving up: more means something else is wrong.
+MAX_MULTIPART_ROUNDS = 3
+
+
+class JobHost(Protocol):
+    """What a FileJob needs from the queue. Every method is thread-safe."""
+
+    limiter: BandwidthLimiter
+    part_pool: QThreadPool
+
+    def client_for(self, endpoint: EndpointSpec) -> CosClient: ...
+    def retry_policy(self, options: UploadOptions) -> RetryPolicy: ...
+    def job_update(self, task_id: str, **changes: object) -> None: ...
+    def job_state(self, task_id: str, state: TaskState) -> None: ...
+    def job_progress(self, task_id: str, byte_count: int) -> None: ...
+    def job_hash_progress(self, task_id: str, loaded: int, total: int) -> None: ...
+    def job_parts_replaced(self, task_id: str, parts: dict[int, PartRecord]) -> None: ...
+    def job_part_done(self, task_id: str, part: PartRecord) -> None: ...
+    def job_ended(self, task_id: str, control: JobControl, outcome: JobOutcome) -> None: ...
+
+
+@dataclass(frozen=True)
+class JobInput:
+    """A task as a FileJob starts it."""
+
+    task_id: str
+    bucket: str
+    key: str
+    endpoint: EndpointSpec
+    options: UploadOptions
+    source: Source
+    size: int | None
+    mtime_ns: int | None
+    method: UploadMethod | None
+    upload_id: str | None
+    part_size: int | None
+    parts: dict[int, PartRecord]
+    append_start_position: int | None
+    append_start_crc64: int | None
+    file_md5: str | None
+    key_resolved: bool
+    is_folder_marker: bool
+
+
+class OutcomeKind(enum.Enum):
+    SUCCESS = "success"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    kind: OutcomeKind
+    result: FileResult | None = None
+    error: TaskError | None = None
+    reason: StopReason | None = None
+
+
+def describe_error(error: BaseException) -> TaskError:
+    """The exact reason for a failure, as one TaskError."""
+    if isinstance(error, CosError):
+        return TaskError(
+            error.code or f"HTTP{error.status_code}",
+            error.message or str(error),
+            error.status_code,
+            error.request_id,
+        )
+    if isinstance(error, CosNetworkError):
+        return TaskError("NetworkError", str(error))
+    if isinstance(error, CosValidationError):
+        return TaskError("InvalidRequest", str(error))
+    if isinstance(error, CosException):
+        return TaskError(type(error).__name__, str(error))
+    if isinstance(error, IntegrityError):
+        return TaskError(error.code, str(error))
+    if isinstance(error, SourceChangedError):
+        return TaskError("SourceChanged", str(error))
+    if isinstance(error, SourceError):
+        return TaskError("SourceUnreadable", str(error))
+    if isinstance(error, PlanError):
+        return TaskError("TooLarge", str(error))
+    log.error("unexpected error in an upload worker", exc_info=error)
+    return TaskError("InternalError", f"{type(error).__name__}: {error}")
+
+
+class AttemptProgress:
+    """Reports the bytes of one request to the host, holds them to the global
+    bandwidth limit, and stops the request (by raising from the client's progress
+    callback) when the task is paused or canceled. ``rewind`` takes back what an
+    abandoned attempt had reported, so a task's total never passes 100%."""
+
+    def __init__(self, host: JobHost, task_id: str, check_stop: Callable[[], None]) -> None:
+        self._host = host
+        self._task_id = task_id
+        self._check_stop = check_stop
+        self.reported = 0
+
+    def report(self, byte_count: int) -> None:
+        self._check_stop()
+        if byte_count:
+            self.reported += byte_count
+            self._host.job_progress(self._task_id, byte_count)
+        self._host.limiter.consume(byte_count, self._check_stop)
+
+    def rewind(self, *_ignored: object) -> None:
+        if self.reported:
+            self._host.job_progress(self._task_id, -self.reported)
+            self.reported = 0
+
+
+def _with_retry(
+    host: JobHost, options: UploadOptions, control: JobControl | None, operation: Callable[[], T]
+) -> T:
+    return call_with_retry(operation, policy=host.retry_policy(options), control=control)
+
+
+def _is_missing(error: CosError) -> bool:
+    return error.status_code == 404
+
+
+def renamed_key(key: str, number: int) -> str:
+    """``dir/name.ext`` → ``dir/name (number).ext`` (the conflict policy RENAME)."""
+    path = PurePosixPath(key)
+    suffix = path.suffix if path.stem else ""
+    stem = path.name[: len(path.name) - len(suffix)] if suffix else path.name
+    parent = key[: len(key) - len(path.name)]
+    return f"{parent}{stem} ({number}){suffix}"
+
+
+class SourceChangedError(SourceError):
+    """The local file changed while it was being uploaded."""
+
+
+@dataclass
+class _PartOutcome:
+    spec: PartSpec
+    record: PartRecord | None = None
+    error: BaseException | None = None
+
+
+@dataclass
+class _Working:
+    """A FileJob's own copy of what it changes, reported to the host as it goes."""
+
+    key: str
+    size: int | None
+    mtime_ns: int | None
+    method: UploadMethod | None
+    upload_id: str | None
+    part_size: int | None
+    parts: dict[int, PartRecord] = field(default_factory=dict)
+    append_start_position: int | None = None
+    append_start_crc64: int | None = None
+    file_md5: str | None = None
+    key_resolved: bool = False
+
+
+class FileJob(QRunnable):
+    """Runs one task to success, error or interruption, then reports to the host."""
+
+    def __init__(self, host: JobHost, job: JobInput, control: JobControl) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._host = host
+        self._job = job
+        self._control = control
+        self._task_id = job.task_id
+        self._options = job.options
+        self._work = _Working(
+            key=job.key,
+            size=job.size,
+            mtime_ns=job.mtime_ns,
+            method=job.method,
+            upload_id=job.upload_id,
+            part_size=job.part_size,
+            parts=dict(job.parts),
+            append_start_position=job.append_start_position,
+            append_start_crc64=job.append_start_crc64,
+            file_md5=job.file_md5,
+            key_resolved=job.key_resolved,
+        )
+
+    # --- plumbing ----------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            outcome = self._run()
+        except TaskInterrupted as stop:
+            if stop.reason is StopReason.CANCEL:
+                self._clean_up_canceled()
+            outcome = JobOutcome(OutcomeKind.INTERRUPTED, reason=stop.reason)
+        except BaseException as error:
+            outcome = JobOutcome(OutcomeKind.FAILED, error=describe_error(error))
+        self._host.job_ended(self._task_id, self._control, outcome)
+
+    def _update(self, **changes: object) -> None:
+        for name, value in changes.items():
+            setattr(self._work, name, value)
+        self._host.job_update(self._task_id, **changes)
+
+    def _retry(self, operation: Callable[[], T]) -> T:
+        return _with_retry(self._host, self._options, self._control, operation)
+
+    def _hash_reporter(self, total: int) -> Callable[[int], None]:
+        done = 0
+
+        def on_bytes(byte_count: int) -> None:
+            nonlocal done
+            self._control.check()
+            done += byte_count
+            self._host.job_hash_progress(self._task_id, done, total)
+
+        self._host.job_hash_progress(self._task_id, 0, total)
+        return on_bytes
+
+    def _object_options(self) -> ObjectOptions:
+        options = self._options
+        metadata = dict(options.metadata)
+        if options.upload_add_meta_md5 and self._work.file_md5:
+            metadata["md5"] = self._work.file_md5
+        return ObjectOptions(
+            cache_control=options.cache_control,
+            content_disposition=options.content_disposition,
+            content_encoding=options.content_encoding,
+            content_type=options.content_type,
+            expires=options.expires,
+            acl=options.acl,
+            grant_read=options.grant_read,
+            grant_read_acp=options.grant_read_acp,
+            grant_write_acp=options.grant_write_acp,
+            grant_full_control=options.grant_full_control,
+            storage_class=options.storage_class,
+            metadata=metadata,
+            traffic_limit=options.traffic_limit,
+            headers=dict(options.headers),
+        )
+
+    def _has_progress(self) -> bool:
+        work = self._work
+        return bool(work.upload_id or work.parts or work.append_start_position is not None or work.file_md5)
+
+    def _forget_progress(self, client: CosClient, note: str) -> None:
+        """Start this task over from zero (the file changed, the plan changed)."""
+        if self._work.upload_id:
+            self._abort_quietly(client, self._work.upload_id)
+        self._work.parts = {}
+        self._host.job_parts_replaced(self._task_id, {})
+        self._update(
+            upload_id=None,
+            append_start_position=None,
+            append_start_crc64=None,
+            file_md5=None,
+            note=note,
+        )
+
+    def _abort_quietly(self, client: CosClient, upload_id: str) -> None:
+        try:
+            _with_retry(
+                self._host,
+                self._options,
+                None,
+                lambda: client.abort_multipart_upload(self._job.bucket, self._work.key, upload_id),
+            )
+        except NoSuchUpload:
+            pass
+        except Exception as error:
+            log.warning("could not abort upload %s of %s: %s", upload_id, self._work.key, error)
+
+    def _clean_up_canceled(self) -> None:
+        """Cancel: abort the multipart upload (no orphaned parts) and drop the
+        checkpoint. A finished object is never touched."""
+        upload_id = self._work.upload_id
+        if upload_id:
+            self._abort_quietly(self._host.client_for(self._job.endpoint), upload_id)
+        self._host.job_parts_replaced(self._task_id, {})
+        self._host.job_update(self._task_id, upload_id=None)
+
+    # --- the task ----------------------------------------------------------------
+
+    def _run(self) -> JobOutcome:
+        client = self._host.client_for(self._job.endpoint)
+        self._host.job_state(self._task_id, TaskState.CHECKING)
+        source_state = self._job.source.stat()
+        work = self._work
+        if (
+            work.size is not None
+            and self._has_progress()
+            and (source_state.size != work.size or source_state.mtime_ns != work.mtime_ns)
+        ):
+            why = (
+                f"size {work.size} → {source_state.size} bytes"
+                if source_state.size != work.size
+                else "modification time changed"
+            )
+            self._forget_progress(
+                client, f"the local file changed since the last attempt ({why}); started over"
+            )
+        self._update(size=source_state.size, mtime_ns=source_state.mtime_ns)
+        plan = plan_upload(source_state.size, self._options)
+        if (
+            work.method is not None
+            and self._has_progress()
+            and (
+                work.method is not plan.method
+                or (plan.method is not UploadMethod.PUT and work.part_size != plan.part_size)
+            )
+        ):
+            self._forget_progress(client, "the upload options changed since the last attempt; started over")
+        self._update(method=plan.method, part_size=plan.part_size)
+
+        if self._options.upload_add_meta_md5 and not work.file_md5:
+            digest = digest_region(
+                self._job.source, 0, plan.size, with_md5=True, on_bytes=self._hash_reporter(plan.size)
+            )
+            self._update(file_md5=digest.md5_hex)
+
+        if plan.method is UploadMethod.PUT:
+            return self._put(client, plan, source_state)
+        if plan.method is UploadMethod.APPEND:
+            return self._append(client, plan, source_state)
+        return self._multipart(client, plan, source_state)
+
+    def _resolve_key(self, client: CosClient) -> FileResult | None:
+        """Apply the conflict policy once per task. Returns the result to report
+        when the policy is SKIP and the key exists."""
+        work = self._work
+        policy = self._options.conflict
+        if work.key_resolved or policy is ConflictPolicy.OVERWRITE:
+            if not work.key_resolved:
+                self._update(key_resolved=True)
+            return None
+        bucket = self._job.bucket
+
+        def exists(key: str) -> tuple[bool, str | None]:
+            try:
+                head = self._retry(lambda: client.head_object(bucket, key))
+            except CosError as error:
+                if _is_missing(error):
+                    return False, None
+                raise
+            return True, head.etag
+
+        found, etag = exists(work.key)
+        if found and policy is ConflictPolicy.SKIP:
+            self._update(key_resolved=True, note="the key already exists; skipped")
+            return FileResult(location="", bucket=bucket, key=work.key, etag=etag or "", skipped=True)
+        if found:
+            number = 1
+            while exists(renamed_key(work.key, number))[0]:
+                number += 1
+            new_key = renamed_key(work.key, number)
+            self._update(key=new_key, note=f"the key already existed; uploaded as {new_key}")
+        self._update(key_resolved=True)
+        return None
+
+    def _put(self, client: CosClient, plan: UploadPlan, source_state: SourceState) -> JobOutcome:
+        skipped = self._resolve_key(client)
+        if skipped is not None:
+            return JobOutcome(OutcomeKind.SUCCESS, result=skipped)
+        work = self._work
+        with_md5 = self._options.content_md5
+        md5_hex = work.file_md5
+        if with_md5 and md5_hex is None:
+            md5_hex = digest_region(self._job.source, 0, plan.size, with_md5=True).md5_hex
+        self._host.job_state(self._task_id, TaskState.UPLOADING)
+        body = HashingBody(self._job.source.body(0, plan.size), with_md5=md5_hex is None)
+        object_options = self._object_options()
+        progress = AttemptProgress(self._host, self._task_id, self._control.check)
+
+        def attempt() -> FileResult:
+            progress.rewind()
+            result = client.put_object(
+                self._job.bucket,
+                work.key,
+                body,
+                options=object_options,
+                content_md5=md5_base64(md5_hex) if with_md5 and md5_hex else None,
+                progress=progress.report,
+            )
+            _check_sent_crc(body, result.crc64, "the object")
+            sent_md5 = md5_hex or body.md5_hex
+            if sent_md5 and not etag_matches_md5(result.etag, sent_md5):
+                raise IntegrityError(
+                    f"the server's ETag {result.etag} is not the MD5 of what was sent ({sent_md5})",
+                    code="ETagMismatch",
+                )
+            return FileResult(
+                location=result.location,
+                bucket=self._job.bucket,
+                key=work.key,
+                etag=result.etag,
+                version_id=result.version_id,
+                crc64=body.crc64,
+            )
+
+        try:
+            file_result = call_with_retry(
+                attempt,
+                policy=self._host.retry_policy(self._options),
+                control=self._control,
+                on_retry=progress.rewind,
+            )
+        except BaseException:
+            progress.rewind()
+            raise
+        if self._job.source.stat() != source_state:
+            raise SourceChangedError(
+                "the local file changed while it was being uploaded; restart to send it again"
+            )
+        return JobOutcome(OutcomeKind.SUCCESS, result=file_result)
+
+    # --- multipart ---------------------------------------------------------------
+
+    def _multipart(self, client: CosClient, plan: UploadPlan, source_state: SourceState) -> JobOutcome:
+        bucket = self._job.bucket
+        work = self._work
+        for _round in range(MAX_MULTIPART_ROUNDS):
+            server_parts: dict[int, tuple[str, int]] = {}
+            if work.upload_id is None and self._job.method is UploadMethod.MULTIPART and work.key_resolved:
+                # Interrupted between Initiate and recording its answer: find the
+                # upload as Tencent's SDKs do, by listing uploads for the key.
+                found = self._find_upload_id(client)
+                if found:
+                    self._update(upload_id=found)
+            if work.upload_id is not None:
+                try:
+                    server_parts = self._list_parts(client, work.upload_id)
+                except NoSuchUpload:
+                    self._host.job_parts_replaced(self._task_id, {})
+                    work.parts = {}
+                    self._update(
+                        upload_id=None,
+                        note="the server no longer knew the earlier upload ID; started a new upload",
+                    )
+            if work.upload_id is None:
+                skipped = self._resolve_key(client)
+                if skipped is not None:
+                    return JobOutcome(OutcomeKind.SUCCESS, result=skipped)
+                object_options = self._object_options()
+                initiated = self._retry(
+                    partial(client.initiate_multipart_upload, bucket, work.key, options=object_options)
+                )
+                work.parts = {}
+                self._host.job_parts_replaced(self._task_id, {})
+                self._update(upload_id=initiated.upload_id)
+            upload_id: str = work.upload_id or ""
+            kept = self._verify_server_parts(plan, server_parts)
+            work.parts = kept
+            self._host.job_parts_replaced(self._task_id, kept)
+            self._host.job_state(self._task_id, TaskState.UPLOADING)
+
+            missing = [spec for spec in plan.parts() if spec.part_number not in kept]
+            self._send_parts(client, upload_id, missing)
+            if self._job.source.stat() != source_state:
+                raise SourceChangedError(
+                    "the local file changed while it was being uploaded; restart to send it again"
+                )
+
+            ordered = [work.parts[spec.part_number] for spec in plan.parts()]
+            expected_crc = combine_crc64([(part.crc64, part.size) for part in ordered])
+            self._control.check()
+            try:
+                listed = [(part.part_number, part.etag) for part in ordered]
+                completed = self._retry(
+                    partial(client.complete_multipart_upload, bucket, work.key, upload_id, listed)
+                )
+            except NoSuchUpload:
+                # Perhaps an earlier run completed it just before being killed.
+                existing = self._head_if_matching(client, plan.size, expected_crc)
+                if existing is not None:
+                    return JobOutcome(OutcomeKind.SUCCESS, result=existing)
+                work.parts = {}
+                self._host.job_parts_replaced(self._task_id, {})
+                self._update(
+                    upload_id=None, note="the server no longer knew the upload ID at completion; started over"
+                )
+                continue
+            except InvalidPart:
+                self._update(note="the server was missing parts at completion; sending them again")
+                continue
+            server_crc = completed.crc64
+            if server_crc is None:
+                server_crc = self._retry(lambda: client.head_object(bucket, work.key)).crc64
+            if server_crc is not None and server_crc != expected_crc:
+                raise IntegrityError(
+                    f"the assembled object's CRC-64 is {server_crc}, the local file's is {expected_crc}"
+                )
+            return JobOutcome(
+                OutcomeKind.SUCCESS,
+                result=FileResult(
+                    location=completed.location,
+                    bucket=completed.bucket or bucket,
+                    key=completed.key or work.key,
+                    etag=completed.etag,
+                    version_id=completed.version_id,
+                    crc64=expected_crc,
+                ),
+            )
+        raise IntegrityError(
+            "the multipart upload could not be completed after starting over twice", code="UploadFailed"
+        )
+
+    def _list_parts(self, client: CosClient, upload_id: str) -> dict[int, tuple[str, int]]:
+        """``{part_number: (etag, size)}`` of what the server holds for ``upload_id``."""
+
+        def listing() -> dict[int, tuple[str, int]]:
+            parts = client.iter_parts(self._job.bucket, self._work.key, upload_id)
+            return {part.part_number: (part.etag, part.size) for part in parts}
+
+        return self._retry(listing)
+
+    def _head_if_matching(self, client: CosClient, size: int, expected_crc: int) -> FileResult | None:
+        try:
+            head = self._retry(lambda: client.head_object(self._job.bucket, self._work.key))
+        except CosError as error:
+            if _is_missing(error):
+                return None
+            raise
+        if head.content_length == size and head.crc64 == expected_crc:
+            return FileResult(
+                location="",
+                bucket=self._job.bucket,
+                key=self._work.key,
+                etag=head.etag or "",
+                version_id=head.version_id,
+                crc64=head.crc64,
+            )
+        return None
+
+    def _find_upload_id(self, client: CosClient) -> str | None:
+        key = self._work.key
+        uploads = self._retry(
+            lambda: [u for u in client.iter_multipart_uploads(self._job.bucket, prefix=key) if u.key == key]
+        )
+        if not uploads:
+            return None
+        newest = max(uploads, key=lambda u: u.initiated.timestamp() if u.initiated else 0.0)
+        return newest.upload_id
+
+    def _verify_server_parts(
+        self, plan: UploadPlan, server_parts: dict[int, tuple[str, int]]
+    ) -> dict[int, PartRecord]:
+        """The server's parts that hold exactly our local bytes. A part we recorded
+        ourselves (same ETag and size, file unchanged) is trusted; any other is
+        kept only if the MD5 of the local part equals its ETag, as Tencent's SDKs
+        check."""
+        kept: dict[int, PartRecord] = {}
+        to_hash: list[PartSpec] = []
+        for spec in plan.parts():
+            listed = server_parts.get(spec.part_number)
+            if listed is None or listed[1] != spec.size:
+                continue
+            recorded = self._work.parts.get(spec.part_number)
+            if recorded is not None and recorded.etag == listed[0] and recorded.size == spec.size:
+                kept[spec.part_number] = recorded
+            else:
+                to_hash.append(spec)
+        if to_hash:
+            on_bytes = self._hash_reporter(sum(spec.size for spec in to_hash))
+            for spec in to_hash:
+                digest = digest_region(
+                    self._job.source, spec.offset, spec.size, with_md5=True, on_bytes=on_bytes
+                )
+                etag = server_parts[spec.part_number][0]
+                if etag_matches_md5(etag, digest.md5_hex):
+                    kept[spec.part_number] = PartRecord(spec.part_number, etag, spec.size, digest.crc64)
+        return kept
+
+    def _send_parts(self, client: CosClient, upload_id: str, missing: list[PartSpec]) -> None:
+        """Send ``missing`` with at most ChunkParallelLimit in flight. Waits for
+        every started part to end before returning or raising, so no part worker
+        outlives this run."""
+        results: queue.Queue[_PartOutcome] = queue.Queue()
+        abandon = JobControl()
+
+        def check_stop() -> None:
+            self._control.check()
+            abandon.check()
+
+        pending = list(reversed(missing))
+        in_flight = 0
+        first_error: BaseException | None = None
+        while pending or in_flight:
+            while pending and in_flight < self._options.chunk_parallel_limit and first_error is None:
+                if self._control.stopped:
+                    break
+                spec = pending.pop()
+                self._host.part_pool.start(
+                    PartJob(
+                        self._host, self._job, self._work.key, client, upload_id, spec, check_stop, results
+                    )
+                )
+                in_flight += 1
+            if not in_flight:
+                break
+            outcome = results.get()
+            in_flight -= 1
+            if outcome.record is not None:
+                self._work.parts[outcome.spec.part_number] = outcome.record
+                self._host.job_part_done(self._task_id, outcome.record)
+            else:
+                error = outcome.error
+                if first_error is None or (
+                    isinstance(first_error, TaskInterrupted) and not isinstance(error, TaskInterrupted)
+                ):
+                    first_error = error
+                # One part failed for good: the task goes to error, so stop its siblings.
+                abandon.stop(StopReason.PAUSE)
+        self._control.check()
+        if first_error is not None:
+            raise first_error
+
+    # --- append ------------------------------------------------------------------
+
+    def _append(self, client: CosClient, plan: UploadPlan, source_state: SourceState) -> JobOutcome:
+        bucket = self._job.bucket
+        work = self._work
+        try:
+            head = self._retry(lambda: client.head_object(bucket, work.key))
+        except CosError as error:
+            if not _is_missing(error):
+                raise
+            head = None
+        if head is not None and not head.appendable:
+            raise IntegrityError(
+                f"{work.key} exists and is not an appendable object; cannot append to it",
+                code="ObjectNotAppendable",
+            )
+        if work.append_start_position is None:
+            start = head.content_length if head is not None else 0
+            start_crc = (head.crc64 or 0) if head is not None else 0
+            self._update(append_start_position=start, append_start_crc64=start_crc, key_resolved=True)
+        start = work.append_start_position or 0
+        start_crc = work.append_start_crc64 or 0
+        position = head.content_length if head is not None else 0
+        already = position - start
+        if not 0 <= already <= plan.size:
+            raise IntegrityError(
+                f"the appendable object {work.key} is {position} bytes; it was changed by someone else",
+                code="AppendConflict",
+            )
+        crc = start_crc
+        if already:
+            local = digest_region(
+                self._job.source, 0, already, with_md5=False, on_bytes=self._hash_reporter(already)
+            )
+            crc = crc64_combine(start_crc, local.crc64, already)
+            if head is not None and head.crc64 is not None and head.crc64 != crc:
+                raise IntegrityError(
+                    f"the appendable object {work.key} does not hold the start of the local file",
+                    code="AppendConflict",
+                )
+        self._host.job_progress(self._task_id, already)
+        self._host.job_state(self._task_id, TaskState.UPLOADING)
+        object_options = self._object_options()
+        chunks = [
+            (offset, min(plan.part_size, plan.size - offset))
+            for offset in range(already, plan.size, plan.part_size)
+        ]
+        if plan.size == 0 and head is None:
+            chunks = [(0, 0)]  # an empty appendable object still has to exist
+        for offset, length in chunks:
+            body = HashingBody(self._job.source.body(offset, length))
+            progress = AttemptProgress(self._host, self._task_id, self._control.check)
+            append_at = position
+
+            def attempt(
+                body: HashingBody = body, progress: AttemptProgress = progress, append_at: int = append_at
+            ) -> int:
+                progress.rewind()
+                try:
+                    result = client.append_object(
+                        bucket,
+                        work.key,
+                        append_at,
+                        body,
+                        options=object_options if append_at == start else None,
+                        progress=progress.report,
+                    )
+                except PositionNotEqualToLength:
+                    # A retry after an append the server did apply: accept it if
+                    # the object now ends exactly where our chunk would.
+                    now = client.head_object(bucket, work.key)
+                    if now.content_length == append_at + body.content_length and body.complete:
+                        return now.content_length
+                    raise
+                _check_sent_crc(body, None, "the appended chunk")
+                return result.next_append_position
+
+            try:
+                position = call_with_retry(
+                    attempt,
+                    policy=self._host.retry_policy(self._options),
+                    control=self._control,
+                    on_retry=progress.rewind,
+                )
+            except BaseException:
+                progress.rewind()
+                raise
+            crc = crc64_combine(crc, body.crc64, length)
+        head_after = self._retry(lambda: client.head_object(bucket, work.key))
+        if head_after.crc64 is not None and head_after.crc64 != crc:
+            raise IntegrityError(
+                f"the appendable object's CRC-64 is {head_after.crc64}, expected {crc} from the local file"
+            )
+        if self._job.source.stat() != source_state:
+            raise SourceChangedError(
+                "the local file changed while it was being appended; restart to send it again"
+            )
+        return JobOutcome(
+            OutcomeKind.SUCCESS,
+            result=FileResult(
+                location="", bucket=bucket, key=work.key, etag=head_after.etag or "", crc64=crc
+            ),
+        )
+
+
+def _check_sent_crc(body: HashingBody, server_crc: int | None, what: str) -> None:
+    if not body.complete:
+        raise IntegrityError(
+            f"only {body.bytes_read} of {body.content_length} bytes of {what} were read "
+            "(did the file change?)"
+        )
+    if server_crc is not None and server_crc != body.crc64:
+        raise IntegrityError(f"the server's CRC-64 of {what} is {server_crc}, ours is {body.crc64}")
+
+
+class PartJob(QRunnable):
+    """Sends one part (with retries) and posts the outcome to its FileJob."""
+
+    def __init__(
+        self,
+        host: JobHost,
+        job: JobInput,
+        key: str,
+        client: CosClient,
+        upload_id: str,
+        spec: PartSpec,
+        check_stop: Callable[[], None],
+        results: queue.Queue[_PartOutcome],
+    ) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._host = host
+        self._job = job
+        self._key = key
+        self._client = client
+        self._upload_id = upload_id
+        self._spec = spec
+        self._check_stop = check_stop
+        self._results = results
+
+    def run(self) -> None:
+        try:
+            record = self._upload()
+        except BaseException as error:
+            self._results.put(_PartOutcome(self._spec, error=error))
+        else:
+            self._results.put(_PartOutcome(self._spec, record=record))
+
+    def _upload(self) -> PartRecord:
+        spec = self._spec
+        options = self._job.options
+        md5_hex = None
+        if options.content_md5:
+            md5_hex = digest_region(self._job.source, spec.offset, spec.size, with_md5=True).md5_hex
+        body = HashingBody(self._job.source.body(spec.offset, spec.size))
+        progress = AttemptProgress(self._host, self._job.task_id, self._check_stop)
+
+        def attempt() -> PartRecord:
+            progress.rewind()
+            self._check_stop()
+            result = self._client.upload_part(
+                self._job.bucket,
+                self._key,
+                self._upload_id,
+                spec.part_number,
+                body,
+                content_md5=md5_base64(md5_hex) if md5_hex else None,
+                traffic_limit=options.traffic_limit,
+                progress=progress.report,
+            )
+            _check_sent_crc(body, result.crc64, f"part {spec.part_number}")
+            if md5_hex and not etag_matches_md5(result.etag, md5_hex):
+                raise IntegrityError(
+                    f"the server's ETag of part {spec.part_number} is not its MD5", code="ETagMismatch"
+                )
+            return PartRecord(spec.part_number, result.etag, spec.size, body.crc64)
+
+        try:
+            return call_with_retry(
+                attempt,
+                policy=self._host.retry_policy(options),
+                control=_StopAdapter(self._check_stop),
+                on_retry=progress.rewind,
+            )
+        except BaseException:
+            progress.rewind()
+            raise
+
+
+class _StopAdapter(JobControl):
+    """A JobControl view of a plain stop-check function, for the retry helper:
+    it checks before each attempt and wakes from backoff sleeps in slices."""
+
+    def __init__(self, check_stop: Callable[[], None]) -> None:
+        super().__init__()
+        self._check_stop = check_stop
+
+    def check(self) -> None:
+        self._check_stop()
+
+    def sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            self._check_stop()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            time.sleep(min(0.05, remaining))
+
+
+class CleanupJob(QRunnable):
+    """Aborts the multipart upload of a task canceled while no worker ran it."""
+
+    def __init__(self, client: CosClient, bucket: str, key: str, upload_id: str, policy: RetryPolicy) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._client = client
+        self._bucket = bucket
+        self._key = key
+        self._upload_id = upload_id
+        self._policy = policy
+
+    def run(self) -> None:
+        try:
+            call_with_retry(
+                lambda: self._client.abort_multipart_upload(self._bucket, self._key, self._upload_id),
+                policy=self._policy,
+            )
+        except NoSuchUpload:
+            pass
+        except Exception as error:
+            log.warning("could not abort upload %s of %s: %s", self._upload_id, self._key, error)

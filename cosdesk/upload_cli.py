@@ -1,0 +1,431 @@
+"""``cosdesk upload SRC… cos://BUCKET/PREFIX``: the upload engine without the window.
+
+Runs an UploadQueue in a QCoreApplication event loop, shows progress (one
+refreshing line on a terminal, plain lines otherwise), prints a summary and
+exits non-zero when any file failed. Tasks go into the same database as the
+window's (or ``--db`` / ``COSDESK_DB``), so an interrupted upload can be
+finished with ``cosdesk tasks resume``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from cosdesk.cos.auth import Credentials
+from cosdesk.engine.options import (
+    DEFAULT_CHUNK_PARALLEL_LIMIT,
+    DEFAULT_FILE_PARALLEL_LIMIT,
+    ConflictPolicy,
+    EndpointSpec,
+    UploadMethodChoice,
+    UploadOptions,
+)
+
+if TYPE_CHECKING:  # Qt is imported only when the engine runs, not to parse arguments.
+    from cosdesk.engine.queue import UploadQueue
+
+DB_ENV = "COSDESK_DB"
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+class UsageError(Exception):
+    """A command-line problem, printed as one line."""
+
+
+def parse_size(text: str) -> int:
+    """``8M``, ``1.5GiB``, ``1048576`` → bytes (binary units)."""
+    match = _SIZE_RE.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 1048576, 8M, 1GiB)")
+    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+
+
+def parse_destination(text: str) -> tuple[str, str]:
+    """``cos://BUCKET/PREFIX`` → (bucket, prefix)."""
+    if not text.startswith("cos://"):
+        raise UsageError(f"the destination must look like cos://BUCKET/PREFIX, not {text!r}")
+    bucket, _, prefix = text[len("cos://") :].partition("/")
+    if not bucket:
+        raise UsageError(f"the destination {text!r} names no bucket")
+    return bucket, prefix
+
+
+def add_account_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where to connect and which task database to use (shared with ``tasks``)."""
+    parser.add_argument(
+        "--endpoint", help="a custom endpoint URL (e.g. the local server http://127.0.0.1:PORT)"
+    )
+    parser.add_argument("--region", help="the bucket's region (default: the profile's, or ap-guangzhou)")
+    parser.add_argument("--profile", help="use a saved profile (keys from the system keyring)")
+    parser.add_argument(
+        "--virtual-host",
+        action="store_true",
+        help="with --endpoint: put the bucket in the host name, not the path",
+    )
+    parser.add_argument("--db", help=f"the task database (default: ${DB_ENV} or the app's data folder)")
+    parser.add_argument(
+        "--insecure", action="store_true", help="do not verify TLS certificates (private deployments only)"
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="+", metavar="SRC… cos://BUCKET/PREFIX", help="files or folders, then the destination"
+    )
+    add_account_arguments(parser)
+    parser.add_argument(
+        "--slice-size", type=parse_size, help="files above this go multipart (default 1M, minimum 1M)"
+    )
+    parser.add_argument(
+        "--part-size", type=parse_size, help="preferred part size (default 1M; raised for huge files)"
+    )
+    parser.add_argument(
+        "--parallel-files",
+        type=int,
+        default=None,
+        help=f"files at once (default {DEFAULT_FILE_PARALLEL_LIMIT})",
+    )
+    parser.add_argument(
+        "--parallel-parts",
+        type=int,
+        default=None,
+        help=f"parts per file at once (default {DEFAULT_CHUNK_PARALLEL_LIMIT})",
+    )
+    parser.add_argument("--storage-class", help="STANDARD, STANDARD_IA, ARCHIVE, ...")
+    parser.add_argument("--acl", help="private, public-read, ... (default: inherit the bucket's)")
+    parser.add_argument("--traffic-limit", type=int, help="per-request limit in bit/s (819200..838860800)")
+    parser.add_argument(
+        "--bandwidth-limit", type=parse_size, default=None, help="total upload limit in bytes/s (e.g. 10M)"
+    )
+    parser.add_argument(
+        "--meta",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="object metadata (x-cos-meta-K); repeatable",
+    )
+    parser.add_argument("--content-type", help="Content-Type of every object")
+    parser.add_argument("--content-md5", action="store_true", help="send Content-MD5 with each request")
+    parser.add_argument(
+        "--meta-md5", action="store_true", help="store the file's MD5 as x-cos-meta-md5 (UploadAddMetaMd5)"
+    )
+    parser.add_argument(
+        "--conflict",
+        choices=[p.value for p in ConflictPolicy],
+        default=None,
+        help="when a key exists: overwrite (default), skip, or rename with a suffix",
+    )
+    parser.add_argument(
+        "--append", action="store_true", help="append to appendable objects instead of replacing"
+    )
+    parser.add_argument("--empty-folders", action="store_true", help="upload empty folders as folder markers")
+    parser.add_argument("--retries", type=int, default=3, help="retries per request (default 3)")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress display, only errors and the summary"
+    )
+
+
+@dataclass(frozen=True)
+class Account:
+    credentials: Credentials
+    endpoint: EndpointSpec | None  # None: each stored task's own endpoint
+    verify: bool
+    profile: object | None = None
+
+
+def resolve_credentials(args: argparse.Namespace) -> tuple[Credentials, object | None]:
+    """Keys from ``--profile`` (keyring) or the COS_SECRET_ID / COS_SECRET_KEY /
+    COS_SESSION_TOKEN environment variables."""
+    from cosdesk import config
+
+    if args.profile:
+        try:
+            settings = config.load_settings()
+            profile = settings.profiles.get(args.profile)
+            if profile is None:
+                raise UsageError(f"no profile named {args.profile!r} (create it in the window's settings)")
+            credentials = config.load_credentials(args.profile)
+        except config.ConfigError as error:
+            raise UsageError(str(error)) from None
+        if credentials is None:
+            raise UsageError(f"profile {args.profile!r} has no keys in the system keyring")
+        return credentials, profile
+    credentials = config.credentials_from_env()
+    if credentials is None:
+        raise UsageError(
+            "no credentials: set COS_SECRET_ID and COS_SECRET_KEY (and COS_SESSION_TOKEN), or use --profile"
+        )
+    return credentials, None
+
+
+def resolve_account(args: argparse.Namespace, *, need_endpoint: bool) -> Account:
+    credentials, profile = resolve_credentials(args)
+    region = args.region or getattr(profile, "region", "") or "ap-guangzhou"
+    url = args.endpoint or getattr(profile, "endpoint", "") or None
+    endpoint: EndpointSpec | None = None
+    if url:
+        path_style = not args.virtual_host if args.endpoint else bool(getattr(profile, "path_style", True))
+        endpoint = EndpointSpec(region, url=url, path_style=path_style)
+    elif need_endpoint or args.region or profile is not None:
+        use_https = bool(getattr(profile, "use_https", True))
+        endpoint = EndpointSpec(
+            region,
+            scheme="https" if use_https else "http",
+            accelerate=bool(getattr(profile, "accelerate", False)),
+        )
+    if endpoint is not None:
+        from cosdesk.cos.errors import CosValidationError
+        from cosdesk.engine.clients import endpoint_from_spec
+
+        try:
+            endpoint_from_spec(endpoint)
+        except CosValidationError as error:
+            raise UsageError(str(error)) from None
+    return Account(credentials, endpoint, verify=not args.insecure, profile=profile)
+
+
+def database_path(args: argparse.Namespace) -> Path:
+    if args.db:
+        return Path(args.db)
+    if os.environ.get(DB_ENV):
+        return Path(os.environ[DB_ENV])
+    from cosdesk import config
+
+    return config.data_dir() / "tasks.sqlite3"
+
+
+def options_from_args(args: argparse.Namespace, profile: object | None) -> UploadOptions:
+    metadata: dict[str, str] = {}
+    for item in args.meta:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--meta takes NAME=VALUE, not {item!r}")
+        metadata[name] = value
+    try:
+        return UploadOptions(
+            slice_size=args.slice_size or getattr(profile, "slice_size", 1024 * 1024),
+            chunk_size=args.part_size or 1024 * 1024,
+            chunk_parallel_limit=args.parallel_parts
+            or getattr(profile, "parallel_parts", DEFAULT_CHUNK_PARALLEL_LIMIT),
+            content_md5=args.content_md5,
+            upload_add_meta_md5=args.meta_md5,
+            retries=args.retries,
+            conflict=ConflictPolicy(args.conflict or getattr(profile, "conflict_policy", "overwrite")),
+            method=UploadMethodChoice.APPEND if args.append else UploadMethodChoice.AUTO,
+            storage_class=args.storage_class or (getattr(profile, "storage_class", None) or None),
+            acl=args.acl or (getattr(profile, "acl", None) or None),
+            content_type=args.content_type,
+            metadata=metadata,
+            traffic_limit=args.traffic_limit,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if len(args.paths) < 2:
+            raise UsageError("give at least one file or folder and then the destination cos://BUCKET/PREFIX")
+        *sources, destination = args.paths
+        bucket, prefix = parse_destination(destination)
+        missing = [source for source in sources if not os.path.exists(source)]
+        if missing:
+            raise UsageError(f"no such file or folder: {missing[0]}")
+        account = resolve_account(args, need_endpoint=True)
+        options = options_from_args(args, account.profile)
+        parallel_files = args.parallel_files or getattr(
+            account.profile, "parallel_files", DEFAULT_FILE_PARALLEL_LIMIT
+        )
+        bandwidth = args.bandwidth_limit
+        if bandwidth is None:
+            bandwidth = getattr(account.profile, "bandwidth_limit_bytes_per_s", 0)
+        if parallel_files < 1:
+            raise UsageError("--parallel-files must be at least 1")
+    except UsageError as error:
+        print(f"cosdesk upload: {error}", file=sys.stderr)
+        return 2
+
+    def start(queue: UploadQueue) -> None:
+        queue.add_paths(
+            sources, bucket, prefix, options, account.endpoint, include_empty_folders=args.empty_folders
+        )
+
+    return run_engine(
+        account,
+        database_path(args),
+        parallel_files=parallel_files,
+        bandwidth_limit=bandwidth,
+        quiet=args.quiet,
+        start=start,
+        restore=False,
+    )
+
+
+def run_engine(
+    account: Account,
+    db_path: Path,
+    *,
+    parallel_files: int,
+    bandwidth_limit: int,
+    quiet: bool,
+    start: Callable[..., None],
+    restore: bool,
+    restore_resume: bool = True,
+    out: TextIO | None = None,
+) -> int:
+    """Run a queue in a QCoreApplication until nothing is left to do; 0 when every
+    file succeeded, 1 when any failed, 130 on Ctrl-C (tasks stay resumable)."""
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    from cosdesk.engine.clients import ClientCache
+    from cosdesk.engine.options import QueueSettings
+    from cosdesk.engine.queue import UploadQueue
+    from cosdesk.engine.store import TaskStore
+
+    stream = out or sys.stdout
+    app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
+    store = TaskStore(db_path)
+    clients = ClientCache(account.credentials, verify=account.verify)
+    queue = UploadQueue(
+        store,
+        clients,
+        QueueSettings(file_parallel_limit=parallel_files, bandwidth_limit_bytes_per_s=bandwidth_limit),
+        default_endpoint=account.endpoint,
+    )
+    display = ProgressDisplay(queue, stream, quiet=quiet)
+    interrupted = False
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+        app.quit()
+
+    previous_handler = signal.signal(signal.SIGINT, on_sigint)
+    # Python runs signal handlers only between bytecodes: a timer makes sure the
+    # interpreter gets control regularly while Qt's loop waits.
+    heartbeat = QTimer()
+    heartbeat.start(200)
+    heartbeat.timeout.connect(lambda: None)
+    queue.idle.connect(app.quit)
+    try:
+        if restore:
+            queue.restore(resume=restore_resume)
+        start(queue)
+        # restore() may find nothing to do; idle then never fires by itself.
+        QTimer.singleShot(500, lambda: app.quit() if queue.is_idle() else None)
+        app.exec()
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        heartbeat.stop()
+        queue.shutdown(wait=True)
+        store.close()
+        clients.close()
+    return display.finish(interrupted)
+
+
+class ProgressDisplay:
+    """Prints what the queue does: a refreshing line on a terminal (plain lines
+    otherwise), one line per failed file, and a summary."""
+
+    def __init__(self, queue: object, out: TextIO, *, quiet: bool) -> None:
+        from cosdesk.engine.queue import UploadQueue
+
+        assert isinstance(queue, UploadQueue)
+        self._queue = queue
+        self._out = out
+        self._quiet = quiet
+        self._tty = out.isatty()
+        self._line_width = 0
+        self._last_plain_percent = -1
+        self._failures: dict[str, str] = {}
+        self._succeeded = 0
+        self._skipped = 0
+        queue.file_finished.connect(self._on_file_finished)
+        queue.batch_progress.connect(self._on_batch)
+        queue.scan_problem.connect(self._on_scan_problem)
+
+    def _clear_line(self) -> None:
+        if self._tty and self._line_width:
+            self._out.write("\r" + " " * self._line_width + "\r")
+            self._line_width = 0
+
+    def _on_scan_problem(self, path: str, message: str) -> None:
+        self._clear_line()
+        print(f"skipped {path}: {message}", file=sys.stderr)
+
+    def _on_file_finished(self, event: object) -> None:
+        from cosdesk.engine.task import FileFinished
+
+        assert isinstance(event, FileFinished)
+        snapshot = self._queue.task(event.task_id)
+        name = snapshot.source_path or snapshot.key if snapshot is not None else event.task_id
+        self._clear_line()
+        if event.error is not None:
+            self._failures[event.task_id] = f"{name}: {event.error}"
+            print(f"failed {name}: {event.error}", file=sys.stderr)
+        else:
+            self._succeeded += 1
+            if event.data is not None and event.data.skipped:
+                self._skipped += 1
+            if not self._quiet and not self._tty:
+                verb = "skipped (exists)" if event.data is not None and event.data.skipped else "uploaded"
+                key = event.data.key if event.data is not None else ""
+                print(
+                    f"{verb} {name} -> cos://{event.data.bucket if event.data else ''}/{key}", file=self._out
+                )
+        self._out.flush()
+
+    def _on_batch(self, batch: object) -> None:
+        from cosdesk.engine.meter import format_duration, format_size, format_speed
+        from cosdesk.engine.task import BatchProgress
+
+        assert isinstance(batch, BatchProgress)
+        if self._quiet:
+            return
+        done = batch.succeeded + batch.failed
+        total_files = done + batch.waiting + batch.running + batch.paused
+        text = (
+            f"{batch.percent * 100:5.1f}%  {format_size(batch.loaded)} / {format_size(batch.total)}  "
+            f"{format_speed(batch.speed)}  ETA {format_duration(batch.eta_s)}  "
+            f"files {done}/{total_files}" + (f"  failed {batch.failed}" if batch.failed else "")
+        )
+        if self._tty:
+            padding = max(0, self._line_width - len(text))
+            self._out.write("\r" + text + " " * padding)
+            self._line_width = len(text)
+            self._out.flush()
+        else:
+            # Plain output (logs, pipes): a line per 10% step, not per tick.
+            step = int(batch.percent * 10)
+            if step != self._last_plain_percent:
+                self._last_plain_percent = step
+                print(text, file=self._out)
+                self._out.flush()
+
+    def finish(self, interrupted: bool) -> int:
+        from cosdesk.engine.meter import format_size
+
+        self._clear_line()
+        batch = self._queue.batch()
+        failed = len(self._failures)
+        unfinished = batch.waiting + batch.running + batch.paused
+        summary = f"{self._succeeded} uploaded" + (f" ({self._skipped} skipped)" if self._skipped else "")
+        summary += f", {failed} failed" + (f", {unfinished} unfinished" if unfinished else "")
+        summary += f"; {format_size(batch.loaded)} of {format_size(batch.total)}"
+        print(summary, file=self._out)
+        if interrupted:
+            print("interrupted: run `cosdesk tasks resume` to finish", file=sys.stderr)
+            return 130
+        if unfinished and not failed:
+            print("some tasks are paused: run `cosdesk tasks resume` to finish them", file=sys.stderr)
+            return 1
+        return 1 if failed else 0

@@ -1,0 +1,113 @@
+"""Speed over a sliding window, ETA, the global bandwidth limiter, formatting."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from cosdesk.engine.meter import (
+    BandwidthLimiter,
+    SpeedMeter,
+    eta_seconds,
+    format_duration,
+    format_size,
+    format_speed,
+)
+
+
+def test_speed_is_bytes_over_the_window() -> None:
+    meter = SpeedMeter(window_s=2.0)
+    for second in range(10):
+        meter.add(1000, now=100.0 + second * 0.5)
+    # The last 2 s hold samples at 102.5..104.5 -> 5 samples of 1000 bytes.
+    assert meter.speed(now=104.5) == pytest.approx(2500, rel=0.01)
+
+
+def test_old_samples_leave_the_window() -> None:
+    meter = SpeedMeter(window_s=1.0)
+    meter.add(10_000, now=0.0)
+    assert meter.speed(now=5.0) == 0.0
+
+
+def test_negative_progress_rewinds_but_speed_never_goes_negative() -> None:
+    meter = SpeedMeter(window_s=3.0)
+    meter.add(1000, now=0.0)
+    meter.add(-5000, now=0.5)
+    assert meter.speed(now=1.0) == 0.0
+
+
+def test_eta() -> None:
+    assert eta_seconds(1000, 100.0) == 10.0
+    assert eta_seconds(0, 0.0) == 0.0
+    assert eta_seconds(1000, 0.0) is None
+
+
+def test_limiter_holds_throughput_near_the_limit() -> None:
+    limiter = BandwidthLimiter(2_000_000)
+    started = time.monotonic()
+    for _ in range(40):
+        limiter.consume(100_000)  # 4 MB at 2 MB/s
+    elapsed = time.monotonic() - started
+    assert 1.4 <= elapsed <= 3.0
+
+
+def test_limiter_is_shared_between_threads() -> None:
+    limiter = BandwidthLimiter(4_000_000)
+
+    def send() -> None:
+        for _ in range(20):
+            limiter.consume(100_000)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=send) for _ in range(4)]  # 8 MB in total
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1.5 <= time.monotonic() - started <= 3.5
+
+
+def test_unlimited_never_waits_and_a_new_limit_applies_at_once() -> None:
+    limiter = BandwidthLimiter(0)
+    started = time.monotonic()
+    for _ in range(1000):
+        limiter.consume(10_000_000)
+    assert time.monotonic() - started < 0.5
+    limiter.set_limit(1000)
+    limiter.consume(100_000)  # now in debt for ~100 s
+    limiter.set_limit(0)
+    started = time.monotonic()
+    limiter.consume(100)
+    assert time.monotonic() - started < 0.2
+
+
+def test_a_stop_check_interrupts_a_limited_wait() -> None:
+    limiter = BandwidthLimiter(1000)
+    limiter.consume(1)
+    limiter.consume(100_000)  # deep debt
+
+    class Stop(Exception):
+        pass
+
+    deadline = time.monotonic() + 0.3
+
+    def check() -> None:
+        if time.monotonic() > deadline:
+            raise Stop
+
+    started = time.monotonic()
+    with pytest.raises(Stop):
+        limiter.consume(1000, check)
+    assert time.monotonic() - started < 1.0
+
+
+def test_formatting() -> None:
+    assert format_size(512) == "512 B"
+    assert format_size(1536) == "1.5 KiB"
+    assert format_size(3 * 1024**3) == "3.0 GiB"
+    assert format_speed(2 * 1024**2) == "2.0 MiB/s"
+    assert format_duration(None) == "--:--"
+    assert format_duration(65) == "1:05"
+    assert format_duration(3725) == "1:02:05"

@@ -1,0 +1,136 @@
+"""The task database: tasks and parts survive a reopen; writes come from any thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from cosdesk.engine.options import EndpointSpec, UploadOptions
+from cosdesk.engine.store import TaskRow, TaskStore
+from cosdesk.engine.task import FileResult, PartRecord, SourceKind, TaskError, TaskState, UploadMethod
+
+
+def make_row(task_id: str, position: int = 0, **changes: object) -> TaskRow:
+    values: dict[str, object] = dict(
+        task_id=task_id,
+        position=position,
+        bucket="examplebucket-1250000000",
+        key=f"dir/{task_id}.bin",
+        endpoint_json=EndpointSpec("ap-guangzhou", url="http://127.0.0.1:9000").to_json(),
+        options_json=UploadOptions(metadata={"a": "b"}).to_json(),
+        source_kind=SourceKind.FILE,
+        source_path=f"/tmp/{task_id}.bin",
+        data=None,
+        size=10,
+        mtime_ns=123,
+        state=TaskState.WAITING,
+        method=None,
+        upload_id=None,
+        part_size=None,
+        append_start_position=None,
+        append_start_crc64=None,
+        file_md5=None,
+        key_resolved=False,
+        error=None,
+        note="",
+        result=None,
+        created_at=time.time(),
+        finished_at=None,
+    )
+    values.update(changes)
+    return TaskRow(**values)  # type: ignore[arg-type]
+
+
+def test_tasks_and_parts_survive_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "tasks.sqlite3"
+    store = TaskStore(path)
+    store.save_task(make_row("a", 1))
+    store.save_task(
+        make_row(
+            "b",
+            0,
+            state=TaskState.ERROR,
+            method=UploadMethod.MULTIPART,
+            upload_id="up-1",
+            part_size=1048576,
+            error=TaskError("AccessDenied", "no", 403, "req-1"),
+        )
+    )
+    # CRC-64 values above 2**63 do not fit SQLite integers.
+    store.save_part("b", PartRecord(1, '"etag1"', 1048576, 2**64 - 5))
+    store.save_part("b", PartRecord(2, '"etag2"', 100, 7))
+    store.close()
+
+    reopened = TaskStore(path)
+    loaded = reopened.load_tasks()
+    assert [item.row.task_id for item in loaded] == ["b", "a"]
+    b = loaded[0]
+    assert b.row.state is TaskState.ERROR and b.row.method is UploadMethod.MULTIPART
+    assert b.row.error == TaskError("AccessDenied", "no", 403, "req-1")
+    assert [p.crc64 for p in b.parts] == [2**64 - 5, 7]
+    assert UploadOptions.from_json(loaded[1].row.options_json).metadata == {"a": "b"}
+    reopened.close()
+
+
+def test_updates_keep_the_in_memory_body(tmp_path: Path) -> None:
+    store = TaskStore(tmp_path / "t.sqlite3")
+    store.save_task(make_row("m", source_kind=SourceKind.MEMORY, source_path=None, data=b"hello"))
+    store.save_task(
+        make_row("m", source_kind=SourceKind.MEMORY, source_path=None, data=None, state=TaskState.PAUSED)
+    )
+    store.flush()
+    (item,) = store.load_tasks()
+    assert item.row.data == b"hello" and item.row.state is TaskState.PAUSED
+    store.close()
+
+
+def test_result_and_deletion(tmp_path: Path) -> None:
+    store = TaskStore(tmp_path / "t.sqlite3")
+    result = FileResult("host/k", "bucket-1", "k", '"e"', None, 42)
+    store.save_task(make_row("done", state=TaskState.SUCCESS, result=result))
+    store.save_part("done", PartRecord(1, '"x"', 1, 1))
+    store.flush()
+    assert store.load_tasks()[0].row.result == result
+    store.delete_tasks(["done"])
+    store.flush()
+    assert store.load_tasks() == []
+    store.close()
+
+
+def test_many_threads_write_at_once(tmp_path: Path) -> None:
+    store = TaskStore(tmp_path / "t.sqlite3")
+    store.save_tasks(make_row(f"t{i}", i) for i in range(8))
+
+    def write_parts(task_index: int) -> None:
+        for number in range(1, 201):
+            store.save_part(f"t{task_index}", PartRecord(number, f'"{number}"', 1, number))
+
+    threads = [threading.Thread(target=write_parts, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store.flush()
+    assert sum(len(item.parts) for item in store.load_tasks()) == 1600
+    store.close()
+
+
+def test_saving_10000_tasks_does_not_block_the_caller(tmp_path: Path) -> None:
+    store = TaskStore(tmp_path / "t.sqlite3")
+    rows = [make_row(f"t{i}", i) for i in range(10_000)]
+    started = time.monotonic()
+    store.save_tasks(rows)
+    assert time.monotonic() - started < 0.1
+    store.flush()
+    assert len(store.load_tasks()) == 10_000
+    store.close()
+
+
+def test_the_database_uses_wal(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = TaskStore(tmp_path / "t.sqlite3")
+    store.close()
+    mode = sqlite3.connect(tmp_path / "t.sqlite3").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
