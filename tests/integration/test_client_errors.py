@@ -55,10 +55,6 @@ def test_unknown_secret_id_raises_invalid_access_key_id(sandbox: Any, bucket: st
         client.list_objects(bucket)
 
 
-@pytest.mark.xfail(
-    reason="sandbox bug (reported): path style /{unknown-bucket}/ is routed to the default bucket as a key",
-    strict=False,
-)
 def test_unknown_bucket_raises_no_such_bucket(cos_client: CosClient) -> None:
     with pytest.raises(NoSuchBucket):
         cos_client.list_objects("otherbucket-1250000000")

@@ -11,16 +11,7 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient, ObjectOptions
 from cosdesk.cos.errors import SignatureDoesNotMatch
 
-# The policy carries {"q-sign-time": KeyTime} and the form q-key-time, as COS's own
-# samples do; the sandbox matches the condition against a q-sign-time field instead.
-sandbox_policy_bug = pytest.mark.xfail(
-    reason="sandbox bug (reported): q-sign-time policy condition checked against a form field "
-    "COS forms do not have (they send q-key-time)",
-    strict=False,
-)
 
-
-@sandbox_policy_bug
 def test_post_object_uploads_bytes_with_form_fields(cos_client: CosClient, bucket: str) -> None:
     result = cos_client.post_object(bucket, "form/hello.txt", b"posted body")
     assert result.status_code in (200, 201, 204)
@@ -29,7 +20,6 @@ def test_post_object_uploads_bytes_with_form_fields(cos_client: CosClient, bucke
     assert cos_client.get_object(bucket, "form/hello.txt").content == b"posted body"
 
 
-@sandbox_policy_bug
 def test_post_object_streams_a_file_and_reports_only_file_bytes(
     cos_client: CosClient, bucket: str, tmp_path: Path
 ) -> None:
@@ -42,7 +32,6 @@ def test_post_object_streams_a_file_and_reports_only_file_bytes(
     assert cos_client.get_object(bucket, "form/file.bin").content == data
 
 
-@sandbox_policy_bug
 def test_post_object_stores_options_and_unicode_key(cos_client: CosClient, bucket: str) -> None:
     options = ObjectOptions(content_type="text/plain", metadata={"origin": "form"})
     cos_client.post_object(bucket, "表单/a b+c.txt", b"x", options=options, success_action_status=201)

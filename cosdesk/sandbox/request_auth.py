@@ -1,0 +1,168 @@
+"""Checking a request's COS signature with the same signer the client uses.
+
+Exactly the headers named in ``q-header-list`` and the parameters named in
+``q-url-param-list`` are verified, nothing more: the Node SDK sends headers it
+does not sign (an unsigned ``x-cos-security-token``, empty ``Cache-Control:``).
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from cosdesk.cos import auth
+from cosdesk.sandbox.errors import CosServerError, access_denied
+
+# Query parameters that carry a pre-signed URL's signature; never signed themselves.
+SIGNATURE_PARAMS = frozenset(
+    {
+        "q-sign-algorithm",
+        "q-ak",
+        "q-sign-time",
+        "q-key-time",
+        "q-header-list",
+        "q-url-param-list",
+        "q-signature",
+    }
+)
+EXPIRED_MESSAGE = "Request has expired"
+
+
+@dataclass
+class AuthPolicy:
+    """Who may talk to the server: permanent keys, temporary keys with their tokens."""
+
+    credentials: Mapping[str, str]
+    session_tokens: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    allow_anonymous: bool = False
+    # A request whose Date (or key time) is further than this from the server's clock
+    # is answered RequestTimeTooSkewed, as COS does.
+    max_skew_s: float = 900.0
+
+    def secret_key_for(self, secret_id: str, token: str | None) -> str:
+        """The SecretKey that must have signed a request from ``secret_id``;
+        raises 403 InvalidAccessKeyId for an unknown id or a bad token."""
+        if token:
+            pair = self.session_tokens.get(token)
+            if pair is None or pair[0] != secret_id:
+                raise CosServerError(403, "InvalidAccessKeyId", "The security token is invalid.")
+            return pair[1]
+        if secret_id in self.credentials:
+            return self.credentials[secret_id]
+        if any(temporary_id == secret_id for temporary_id, _ in self.session_tokens.values()):
+            raise CosServerError(
+                403, "InvalidAccessKeyId", "A temporary SecretId needs its x-cos-security-token."
+            )
+        raise CosServerError(
+            403, "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records."
+        )
+
+    def check_time(self, window: tuple[int, int], now: float, date_header: str | None) -> None:
+        if date_header:
+            try:
+                date = email.utils.parsedate_to_datetime(date_header).timestamp()
+            except (TypeError, ValueError):
+                date = None
+            if date is not None and abs(date - now) > self.max_skew_s:
+                raise CosServerError(
+                    403,
+                    "RequestTimeTooSkewed",
+                    "The difference between the request time and the server's time is too large.",
+                )
+        start, end = window
+        if start - now > self.max_skew_s:
+            raise CosServerError(
+                403,
+                "RequestTimeTooSkewed",
+                "The difference between the request time and the server's time is too large.",
+            )
+        if not start <= now <= end:
+            raise access_denied(EXPIRED_MESSAGE)
+
+
+def _header_value(value: str) -> str:
+    """http.server decodes headers as Latin-1; a client signed the UTF-8 text."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def authorization_from_query(query: Sequence[tuple[str, str]]) -> str | None:
+    """A pre-signed URL's signature, either as ``q-*`` parameters or ``sign=``."""
+    values = dict(query)
+    if "q-signature" in values and "q-ak" in values:
+        return "&".join(f"{name}={values[name]}" for name in SIGNATURE_PARAMS if name in values)
+    if "sign" in values:
+        return unquote(values["sign"])
+    return None
+
+
+def verify(
+    policy: AuthPolicy,
+    *,
+    method: str,
+    signed_paths: Sequence[str],
+    query: Sequence[tuple[str, str]],
+    headers: Iterable[tuple[str, str]],
+    now: float,
+) -> str | None:
+    """The SecretId that signed the request (None for an allowed anonymous one).
+
+    Raises CosServerError: 403 AccessDenied (no or malformed signature, expired),
+    InvalidAccessKeyId, RequestTimeTooSkewed or SignatureDoesNotMatch.
+    """
+    header_map: dict[str, str] = {}
+    for name, value in headers:
+        header_map.setdefault(name.lower(), _header_value(value))
+    from_query = False
+    authorization = header_map.get("authorization")
+    if not authorization:
+        authorization = authorization_from_query(query)
+        from_query = authorization is not None
+    if not authorization:
+        if policy.allow_anonymous:
+            return None
+        raise access_denied("Access Denied.")
+    try:
+        parsed = auth.parse_authorization(authorization)
+        window = parsed.window()
+    except ValueError:
+        raise access_denied("The Authorization you provided is malformed.") from None
+    token = header_map.get("x-cos-security-token") or dict(query).get("x-cos-security-token")
+    secret_key = policy.secret_key_for(parsed.secret_id, token)
+    policy.check_time(window, now, header_map.get("date"))
+
+    params_by_name: dict[str, tuple[str, str]] = {}
+    for name, value in query:
+        if from_query and name in SIGNATURE_PARAMS:
+            continue
+        params_by_name.setdefault(auth.cos_quote(name).lower(), (name, value))
+    signed_params = [params_by_name.get(listed, (unquote(listed), "")) for listed in parsed.param_list]
+
+    host_variants = [""]
+    headers_without_host = []
+    for listed in parsed.header_list:
+        if listed == "host":
+            host = header_map.get("host", "")
+            host_variants = [host]
+            if ":" in host and not host.endswith("]"):
+                # The Python SDK signs the host without the port it connects to.
+                host_variants.append(host.rsplit(":", 1)[0])
+        else:
+            headers_without_host.append((unquote(listed), header_map.get(unquote(listed), "")))
+    has_host = "host" in parsed.header_list
+    for path in signed_paths:
+        for host in host_variants:
+            signed_headers = [*headers_without_host, *([("host", host)] if has_host else [])]
+            text = auth.http_string(method, path, signed_params, signed_headers)
+            if auth.signatures_match(auth.signature(secret_key, parsed.key_time, text), parsed.signature):
+                return parsed.secret_id
+    raise CosServerError(
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your key and signing method.",
+    )
