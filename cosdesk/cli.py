@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -23,7 +24,19 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen_command(argv: Sequence[str]) -> str:
+    """The subcommand named on the command line; ``gui`` when none is."""
+    for word in argv:
+        if word in SUBCOMMANDS:
+            return word
+        if not word.startswith("-"):
+            break
+    return "gui"
+
+
+def build_parser(command: str) -> argparse.ArgumentParser:
+    """The parser, with the options of ``command`` only: importing every
+    subcommand's module would load Qt widgets just to run ``serve``."""
     parser = argparse.ArgumentParser(
         prog="cosdesk",
         description="Upload files to Tencent Cloud Object Storage (COS), visibly and resumably.",
@@ -34,20 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(module=module_name)
-        try:
+        if name == command:
             importlib.import_module(module_name).add_arguments(sub)
-        except ModuleNotFoundError as missing:
-            if missing.name != module_name:
-                raise
-            # Not built yet in this checkout: the subcommand says so when run.
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    if args.command is None:
-        args = parser.parse_args(["gui", *(sys.argv[1:] if argv is None else argv)])
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = _chosen_command(words)
+    parser = build_parser(command)
+    if command not in words:
+        words = [*words, command] if all(w.startswith("-") for w in words) else words
+    args = parser.parse_args(words)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     module = importlib.import_module(args.module)
     try:
         return int(module.run(args) or 0)

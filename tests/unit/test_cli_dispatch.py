@@ -1,0 +1,44 @@
+"""The cosdesk command picks its subcommand and loads only that one's module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from cosdesk import __version__
+from cosdesk.cli import _chosen_command
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], "gui"),
+        (["-v"], "gui"),
+        (["serve", "--port", "0"], "serve"),
+        (["-v", "upload", "a.txt", "cos://b-1250000000/"], "upload"),
+        (["tasks", "list"], "tasks"),
+    ],
+)
+def test_subcommand_is_found_after_global_options(argv: list[str], expected: str) -> None:
+    assert _chosen_command(argv) == expected
+
+
+def test_serve_help_loads_neither_qt_widgets_nor_the_engine() -> None:
+    probe = (
+        "import sys, contextlib, io\n"
+        "from cosdesk.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['serve', '--help'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'cosdesk.engine'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_version_prints_the_package_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cosdesk", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == f"cosdesk {__version__}"
