@@ -1,0 +1,205 @@
+"""Where uploads go and with which keys: profiles and the local sandbox turned into
+the engine's ``EndpointSpec`` / ``UploadOptions``, and the ``client_for`` the queue
+calls (on its worker threads) to get a CosClient with the right credentials.
+
+Keys are read from the keyring lazily, on the worker thread that first needs a
+client for an endpoint, so the GUI thread never waits on the keyring for uploads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cosdesk import config
+from cosdesk.config import Profile
+from cosdesk.cos.auth import Credentials
+from cosdesk.cos.client import CosClient
+from cosdesk.engine.clients import endpoint_from_spec
+from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
+from cosdesk.sandbox.server import DEFAULT_BUCKET, DEFAULT_REGION, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+
+SANDBOX_CREDENTIALS = Credentials(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+SANDBOX_BUCKET = DEFAULT_BUCKET
+SANDBOX_REGION = DEFAULT_REGION
+
+COS_REGIONS = (
+    "ap-beijing",
+    "ap-nanjing",
+    "ap-shanghai",
+    "ap-guangzhou",
+    "ap-chengdu",
+    "ap-chongqing",
+    "ap-shenzhen-fsi",
+    "ap-shanghai-fsi",
+    "ap-beijing-fsi",
+    "ap-hongkong",
+    "ap-singapore",
+    "ap-mumbai",
+    "ap-jakarta",
+    "ap-seoul",
+    "ap-bangkok",
+    "ap-tokyo",
+    "na-siliconvalley",
+    "na-ashburn",
+    "na-toronto",
+    "sa-saopaulo",
+    "eu-frankfurt",
+)
+STORAGE_CLASSES = (
+    "STANDARD",
+    "STANDARD_IA",
+    "ARCHIVE",
+    "DEEP_ARCHIVE",
+    "INTELLIGENT_TIERING",
+    "MAZ_STANDARD",
+)
+ACLS = ("", "private", "public-read", "default")
+
+
+def endpoint_for(profile: Profile) -> EndpointSpec:
+    """The engine's endpoint for a profile (as ``cosdesk upload --profile`` builds it)."""
+    if profile.endpoint:
+        return EndpointSpec(profile.region, url=profile.endpoint, path_style=profile.path_style)
+    return EndpointSpec(
+        profile.region, scheme="https" if profile.use_https else "http", accelerate=profile.accelerate
+    )
+
+
+def options_for(profile: Profile | None) -> UploadOptions:
+    if profile is None:
+        return UploadOptions()
+    return UploadOptions(
+        slice_size=profile.slice_size,
+        chunk_parallel_limit=profile.parallel_parts,
+        conflict=ConflictPolicy(profile.conflict_policy),
+        storage_class=profile.storage_class or None,
+        acl=profile.acl or None,
+    )
+
+
+def queue_settings_for(profile: Profile | None) -> QueueSettings:
+    if profile is None:
+        return QueueSettings(resume_on_start=True)
+    return QueueSettings(
+        file_parallel_limit=profile.parallel_files,
+        bandwidth_limit_bytes_per_s=profile.bandwidth_limit_bytes_per_s,
+        resume_on_start=profile.resume_on_start,
+    )
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a drop goes right now: an account (or the sandbox), a bucket, a prefix."""
+
+    label: str  # the profile's name, or "Local sandbox"
+    profile_name: str | None  # None for the sandbox
+    endpoint: EndpointSpec
+    bucket: str
+    prefix: str
+    options: UploadOptions = field(default_factory=UploadOptions)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.profile_name is None
+
+    def describe(self) -> str:
+        """``bucket/prefix`` as the drop overlay and the title show it."""
+        return f"{self.bucket}/{self.prefix}" if self.prefix else self.bucket
+
+
+class SessionSecrets:
+    """Keys the user chose to keep for this session only (when the keyring could
+    not be used): held in memory, never written anywhere."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, Credentials] = {}
+        self._lock = threading.Lock()
+
+    def put(self, profile_name: str, credentials: Credentials) -> None:
+        with self._lock:
+            self._keys[profile_name] = credentials
+
+    def get(self, profile_name: str) -> Credentials | None:
+        with self._lock:
+            return self._keys.get(profile_name)
+
+    def drop(self, profile_name: str) -> None:
+        with self._lock:
+            self._keys.pop(profile_name, None)
+
+
+class NoKeysError(config.ConfigError):
+    """A profile has no keys, neither in the keyring nor for this session."""
+
+
+def credentials_for(profile_name: str, secrets: SessionSecrets) -> Credentials:
+    """The profile's keys: this session's, else the keyring's. Raises NoKeysError or
+    SecretStoreUnavailable (may block on the keyring: call off the GUI thread)."""
+    held = secrets.get(profile_name)
+    if held is not None:
+        return held
+    stored = config.load_credentials(profile_name)
+    if stored is None:
+        raise NoKeysError(f"profile {profile_name!r} has no SecretId/SecretKey; add them in Settings")
+    return stored
+
+
+class ClientRouter:
+    """The queue's ``client_for``: one CosClient per (endpoint, keys), keys chosen by
+    the endpoint a task was queued with.
+
+    Every endpoint a profile (or the sandbox) can produce is registered with a way
+    to get its keys; an unregistered endpoint (a task restored from a profile that
+    was since deleted) falls back to the active account.
+    """
+
+    def __init__(self, secrets: SessionSecrets) -> None:
+        self._secrets = secrets
+        self._lock = threading.Lock()
+        self._keys_for: dict[EndpointSpec, Callable[[], Credentials]] = {}
+        self._fallback: Callable[[], Credentials] | None = None
+        self._clients: dict[tuple[EndpointSpec, str], CosClient] = {}
+
+    def register_profile(self, profile: Profile, *, active: bool = False) -> None:
+        name = profile.name
+
+        def keys() -> Credentials:
+            return credentials_for(name, self._secrets)
+
+        with self._lock:
+            self._keys_for[endpoint_for(profile)] = keys
+            if active:
+                self._fallback = keys
+
+    def register_sandbox(self, endpoint: EndpointSpec, *, active: bool) -> None:
+        with self._lock:
+            self._keys_for[endpoint] = lambda: SANDBOX_CREDENTIALS
+            if active:
+                self._fallback = lambda: SANDBOX_CREDENTIALS
+
+    def forget_clients(self) -> None:
+        """Drop cached clients (after keys changed); running requests keep theirs."""
+        with self._lock:
+            self._clients.clear()
+
+    def __call__(self, spec: EndpointSpec) -> CosClient:
+        with self._lock:
+            keys = self._keys_for.get(spec) or self._fallback
+        if keys is None:
+            raise NoKeysError("no account is set up for this task's endpoint")
+        credentials = keys()
+        with self._lock:
+            cache_key = (spec, credentials.secret_id)
+            client = self._clients.get(cache_key)
+            if client is None or client.credentials != credentials:
+                client = CosClient(credentials, endpoint_from_spec(spec), timeout_s=60)
+                self._clients[cache_key] = client
+            return client
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()

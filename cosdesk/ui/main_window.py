@@ -1,0 +1,1000 @@
+"""The main window: toolbar, destination, filter bar, the task table, status totals.
+
+Widgets only. Each button calls one ``UploadQueue`` method; the table shows the
+queue through ``TaskTableModel``; the window owns the queue's lifetime (restore
+at start, shutdown at close) and a thread pool of its own for the little work
+it does off the GUI thread (starting the sandbox, restoring, testing connections).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    QSize,
+    Qt,
+    QThreadPool,
+    QTimer,
+    QUrl,
+    Slot,
+)
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cosdesk import config
+from cosdesk.config import ConfigError, Settings
+from cosdesk.engine.options import EndpointSpec
+from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.store import TaskStore
+from cosdesk.engine.task import BatchProgress, FileFinished, TaskSnapshot, TaskState
+from cosdesk.ui.accounts import SANDBOX_REGION, ClientRouter, Destination, SessionSecrets, queue_settings_for
+from cosdesk.ui.app import tune_interpreter_for_gui
+from cosdesk.ui.delegates import ElideRightDelegate, ProgressDelegate
+from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
+from cosdesk.ui.drop_overlay import DropOverlay
+from cosdesk.ui.filter_bar import FilterBar
+from cosdesk.ui.formatting import format_duration, format_size, format_speed
+from cosdesk.ui.icons import icon
+from cosdesk.ui.notifier import Notifier
+from cosdesk.ui.sandbox_runner import SandboxRunner
+from cosdesk.ui.settings_dialog import SettingsDialog
+from cosdesk.ui.task_details import TaskDetailsDialog
+from cosdesk.ui.task_model import Column, TaskFilter, TaskFilterProxy, TaskTableModel
+
+PRESIGN_VALIDITIES_S = (3600, 24 * 3600, 7 * 24 * 3600)
+# Cancelling more tasks than this at once asks first (cancel aborts server uploads).
+CANCEL_CONFIRM_THRESHOLD = 10
+DEFAULT_COLUMN_WIDTHS = {
+    Column.NAME: 190,
+    Column.KEY: 230,
+    Column.SIZE: 80,
+    Column.STATE: 110,
+    Column.PROGRESS: 150,
+    Column.SPEED: 90,
+    Column.ETA: 60,
+}
+
+
+class CloseChoice(enum.Enum):
+    KEEP_IN_TRAY = "tray"
+    PAUSE_AND_QUIT = "pause"
+    CANCEL_AND_QUIT = "cancel"
+    STAY = "stay"
+
+
+def task_endpoint(queue: UploadQueue, task_id: str) -> EndpointSpec | None:
+    """The endpoint a task was queued with. ``TaskSnapshot`` does not carry it yet
+    (listed for the engine); read the queue's record under its lock meanwhile."""
+    with queue._lock:
+        task = queue._tasks.get(task_id)
+        return task.endpoint if task is not None else None
+
+
+def window_settings() -> QSettings:
+    """Window state (geometry, columns, filter) in an INI file under the config dir."""
+    return QSettings(str(config.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+class EmptyHint(QWidget):
+    """What the centre shows before anything is queued: where a drop goes, and how."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.picture = QLabel(self)
+        self.picture.setPixmap(icon("cosdesk").pixmap(72, 72))
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.headline = QLabel(self.tr("Drop files or folders here"), self)
+        font = self.headline.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.headline.setFont(font)
+        self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail = QLabel(self)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail.setWordWrap(True)
+        self.add_files = QPushButton(icon("add-file"), self.tr("Add files…"), self)
+        self.add_folder = QPushButton(icon("add-folder"), self.tr("Add folder…"), self)
+        self.add_account = QPushButton(icon("account"), self.tr("Add a COS account…"), self)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.add_files)
+        buttons.addWidget(self.add_folder)
+        buttons.addWidget(self.add_account)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(self.picture)
+        layout.addSpacing(8)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.detail)
+        layout.addSpacing(12)
+        layout.addLayout(buttons)
+        layout.addStretch(3)
+
+    def set_destination(self, destination: Destination | None, sandbox: bool) -> None:
+        if destination is None:
+            self.detail.setText(self.tr("Choose an account and a bucket above first."))
+        elif sandbox:
+            self.detail.setText(
+                self.tr(
+                    "They go to %1 on the local sandbox, a COS-compatible server on this computer. "
+                    "Add your COS account to upload to the cloud."
+                ).replace("%1", destination.describe())
+            )
+        else:
+            self.detail.setText(
+                self.tr("They will be uploaded to %1 (%2), keeping folder structure.")
+                .replace("%1", destination.describe())
+                .replace("%2", destination.label)
+            )
+        self.add_account.setVisible(sandbox)
+
+
+class MainWindow(QMainWindow):
+    """The upload manager's window. ``db_path`` defaults to the data dir's
+    tasks.sqlite3; ``start_sandbox`` (default: only when no account exists)
+    starts the in-process local server."""
+
+    def __init__(
+        self,
+        *,
+        db_path: Path | None = None,
+        start_sandbox: bool | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        tune_interpreter_for_gui()
+        self.setWindowIcon(icon("cosdesk"))
+        self.setAcceptDrops(True)
+        self._shut_down = False
+        self._quit_requested = False
+        # Set by app.run(): a real close ends the program (tests keep their app).
+        self.quit_app_on_close = False
+        self._details: dict[str, TaskDetailsDialog] = {}
+        self.scan_problems: list[tuple[str, str]] = []
+        self._pending_problems: list[tuple[str, str]] = []
+        self.problem_box: QMessageBox | None = None
+        self.close_box: QMessageBox | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self._finished_ok = 0
+        self._finished_failed = 0
+
+        self.settings, settings_error = self._load_settings()
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self.secrets = SessionSecrets()
+        self.router = ClientRouter(self.secrets)
+        self._register_profiles()
+        self.store = TaskStore(db_path or config.data_dir() / "tasks.sqlite3")
+        self.queue = UploadQueue(
+            self.store, self.router, queue_settings_for(self.settings.active), parent=self
+        )
+        self.model = TaskTableModel(self.queue, self)
+        self.proxy = TaskFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self._build_actions()
+        self._build_ui()
+        self._build_tray()
+        self.notifier = Notifier(self.tray, self.statusBar(), self)
+        self._connect_queue()
+        self._restore_window_state()
+
+        self.sandbox = SandboxRunner(self.pool, self)
+        self.sandbox.started.connect(self._on_sandbox_started)
+        self.sandbox.failed.connect(self._on_sandbox_failed)
+        wants_sandbox = not self.settings.profiles if start_sandbox is None else start_sandbox
+        self.destination_bar.set_accounts(self.settings, None)
+        if wants_sandbox:
+            self.statusBar().showMessage(self.tr("Starting the local sandbox…"))
+            preferred_port = int(str(window_settings().value("sandbox/port", 0) or 0))
+            self.sandbox.start(config.data_dir() / "sandbox", preferred_port)
+        else:
+            self._restore_tasks()
+        self._on_destination_changed()
+        if settings_error:
+            QTimer.singleShot(0, lambda: self._show_error(self.tr("Settings file problem"), settings_error))
+
+    # --- construction ---------------------------------------------------------------
+
+    def _load_settings(self) -> tuple[Settings, str]:
+        try:
+            return config.load_settings(), ""
+        except ConfigError as error:
+            return Settings(), str(error)
+
+    def _register_profiles(self) -> None:
+        for profile in self.settings.profiles.values():
+            self.router.register_profile(profile, active=profile.name == self.settings.active_profile)
+
+    def _action(self, icon_name: str, text: str, slot: object, tip: str = "") -> QAction:
+        action = QAction(icon(icon_name), text, self)
+        action.setToolTip(tip or text)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        tr = self.tr
+        self.add_files_action = self._action(
+            "add-file", tr("Add files"), self.choose_files, tr("Add files… (Ctrl+O)")
+        )
+        self.add_files_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.add_folder_action = self._action("add-folder", tr("Add folder"), self.choose_folder)
+        self.start_all_action = self._action(
+            "start", tr("Start all"), self.start_all, tr("Start or resume every paused or failed upload")
+        )
+        self.pause_all_action = self._action(
+            "pause", tr("Pause all"), self.pause_all, tr("Pause every upload")
+        )
+        self.cancel_action = self._action(
+            "cancel", tr("Cancel"), self.cancel_selected, tr("Cancel the selected uploads (Delete)")
+        )
+        self.retry_action = self._action("retry", tr("Retry failed"), self.retry_failed)
+        self.clear_action = self._action(
+            "clear",
+            tr("Clear finished"),
+            self.clear_finished,
+            tr("Remove done and canceled uploads from the list"),
+        )
+        self.settings_action = self._action(
+            "settings", tr("Settings"), self.open_settings, tr("Accounts and defaults")
+        )
+        # Row actions (context menu and shortcuts on the table).
+        self.pause_action = self._action("pause", tr("Pause"), self.pause_selected)
+        self.resume_action = self._action("start", tr("Resume"), self.resume_selected)
+        self.toggle_action = QAction(tr("Pause / resume"), self)
+        self.toggle_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.toggle_action.triggered.connect(self.toggle_selected)
+        self.delete_action = QAction(tr("Cancel selected"), self)
+        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.delete_action.triggered.connect(self.cancel_selected)
+        self.row_retry_action = self._action("retry", tr("Retry"), self.resume_selected)
+        self.row_cancel_action = self._action("cancel", tr("Cancel"), self.cancel_selected)
+        self.row_cancel_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.copy_key_action = self._action("copy", tr("Copy key"), self.copy_keys)
+        self.copy_key_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_url_action = self._action("link", tr("Copy URL"), self.copy_urls)
+        self.open_folder_action = self._action("folder-open", tr("Open containing folder"), self.open_folder)
+        self.details_action = self._action("details", tr("Show details"), self.show_details_for_current)
+        self.details_action.setShortcut(QKeySequence(Qt.Key.Key_Return))
+
+    def _build_ui(self) -> None:
+        toolbar = QToolBar(self.tr("Main"), self)
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(20, 20))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.add_files_action, self.add_folder_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for action in (self.start_all_action, self.pause_all_action, self.cancel_action, self.retry_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.clear_action)
+        spacer = QWidget(toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addAction(self.settings_action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+        self.destination_bar = DestinationBar(self)
+        self.destination_bar.changed.connect(self._on_destination_changed)
+        self.destination_bar.manage_requested.connect(self.open_settings)
+        self.filter_bar = FilterBar(self)
+        self.filter_bar.filter_changed.connect(self._on_filter_changed)
+        self.filter_bar.text_changed.connect(self.proxy.set_text)
+        self.model.counts_changed.connect(self.filter_bar.set_counts)
+        self.model.counts_changed.connect(self._update_actions)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("task-table")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._show_context_menu)
+        self.table.doubleClicked.connect(self._on_double_click)
+        self.table.setItemDelegateForColumn(Column.PROGRESS, ProgressDelegate(self.table))
+        self.table.setItemDelegateForColumn(Column.ERROR, ElideRightDelegate(self.table))
+        self.table.setIconSize(QSize(16, 16))
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        # Fixed row heights: the view never measures 10,000 rows.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 12)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setSectionsMovable(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in DEFAULT_COLUMN_WIDTHS.items():
+            header.resizeSection(column, width)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        for action in (self.toggle_action, self.delete_action, self.copy_key_action, self.details_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.table.addAction(action)
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+
+        self.empty_hint = EmptyHint(self)
+        self.empty_hint.add_files.clicked.connect(self.choose_files)
+        self.empty_hint.add_folder.clicked.connect(self.choose_folder)
+        self.empty_hint.add_account.clicked.connect(self.add_account)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.empty_hint)
+        self.stack.addWidget(self.table)
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            signal.connect(self._update_stack)
+
+        line = QFrame(self)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.destination_bar)
+        layout.addWidget(line)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.drop_overlay = DropOverlay(central)
+
+        status = self.statusBar()
+        self.files_label = QLabel(self)
+        self.bytes_label = QLabel(self)
+        self.speed_label = QLabel(self)
+        self.eta_label = QLabel(self)
+        self.overall = QProgressBar(self)
+        self.overall.setRange(0, 1000)
+        self.overall.setMaximumWidth(160)
+        self.overall.setMaximumHeight(16)
+        self.overall.setTextVisible(False)
+        for widget in (self.files_label, self.bytes_label, self.speed_label, self.eta_label, self.overall):
+            status.addPermanentWidget(widget)
+        self._show_batch(self.queue.batch())
+        self.resize(1100, 700)
+        self._update_actions()
+
+    def _build_tray(self) -> None:
+        self.tray: QSystemTrayIcon | None = None
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        tray = QSystemTrayIcon(icon("cosdesk"), self)
+        menu = QMenu(self)
+        menu.addAction(self.tr("Show cosdesk"), self.show_from_tray)
+        menu.addAction(self.pause_all_action)
+        menu.addAction(self.start_all_action)
+        menu.addSeparator()
+        menu.addAction(self.tr("Quit"), self.quit_from_tray)
+        tray.setContextMenu(menu)
+        tray.setToolTip("cosdesk")
+        tray.activated.connect(self._on_tray_activated)
+        tray.show()
+        self.tray = tray
+
+    def _connect_queue(self) -> None:
+        self.queue.batch_progress.connect(self._show_batch)
+        self.queue.file_finished.connect(self._on_file_finished)
+        self.queue.scan_problem.connect(self._on_scan_problem)
+        self.queue.idle.connect(self._on_idle)
+        self._problem_timer = QTimer(self)
+        self._problem_timer.setSingleShot(True)
+        self._problem_timer.setInterval(400)
+        self._problem_timer.timeout.connect(self._report_problems)
+
+    # --- state ----------------------------------------------------------------------
+
+    def destination(self) -> Destination | None:
+        return self.destination_bar.destination()
+
+    def is_sandbox_destination(self) -> bool:
+        return self.destination_bar.current_account() == SANDBOX_ITEM
+
+    @Slot()
+    def _on_destination_changed(self) -> None:
+        destination = self.destination()
+        sandbox = self.is_sandbox_destination()
+        self.empty_hint.set_destination(destination, sandbox)
+        where = destination.describe() if destination else self.tr("no destination")
+        suffix = self.tr(" (Local sandbox)") if sandbox else ""
+        self.setWindowTitle(f"cosdesk — {where}{suffix}")
+
+    @Slot()
+    def _update_stack(self) -> None:
+        self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
+
+    @Slot()
+    def _update_actions(self) -> None:
+        counts = self.model.counts()
+        has_selection = self.table.selectionModel().hasSelection()
+        active = sum(counts.get(s, 0) for s in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING))
+        resumable = counts.get(TaskState.PAUSED, 0) + counts.get(TaskState.ERROR, 0)
+        self.start_all_action.setEnabled(resumable > 0)
+        self.pause_all_action.setEnabled(active > 0)
+        self.cancel_action.setEnabled(has_selection)
+        self.retry_action.setEnabled(counts.get(TaskState.ERROR, 0) > 0)
+        self.clear_action.setEnabled(counts.get(TaskState.SUCCESS, 0) + counts.get(TaskState.CANCELED, 0) > 0)
+
+    @Slot(int)
+    def _on_filter_changed(self, index: int) -> None:
+        self.proxy.set_task_filter(TaskFilter(index))
+
+    @Slot(object)
+    def _show_batch(self, batch: BatchProgress) -> None:
+        files_total = batch.waiting + batch.running + batch.succeeded + batch.failed + batch.paused
+        self.files_label.setText(
+            self.tr("%1 / %2 files").replace("%1", str(batch.succeeded)).replace("%2", str(files_total))
+        )
+        self.bytes_label.setText(f"{format_size(batch.loaded)} / {format_size(batch.total)}")
+        running = batch.running > 0
+        self.speed_label.setText(format_speed(batch.speed) if running else "")
+        self.speed_label.setVisible(running)
+        self.eta_label.setText(
+            self.tr("%1 left").replace("%1", format_duration(batch.eta_s)) if running else ""
+        )
+        self.eta_label.setVisible(running)
+        self.overall.setValue(round(batch.percent * 1000))
+        self.overall.setToolTip(f"{batch.percent * 100:.1f}%")
+        if batch.failed:
+            self.files_label.setToolTip(self.tr("%1 failed").replace("%1", str(batch.failed)))
+
+    # --- adding ---------------------------------------------------------------------
+
+    def add_paths(self, paths: list[str]) -> bool:
+        """Queue dropped or chosen files and folders under the current destination.
+        Returns False (after saying why) when there is nowhere to upload to."""
+        if not paths:
+            return False
+        destination = self.destination()
+        if destination is None:
+            self._show_error(
+                self.tr("Where should these go?"),
+                self.tr("Choose an account and enter a bucket above, then add the files again."),
+            )
+            self.destination_bar.bucket.setFocus()
+            return False
+        self.queue.add_paths(
+            paths, destination.bucket, destination.prefix, destination.options, destination.endpoint
+        )
+        self.statusBar().showMessage(
+            self.tr("Adding %1 item(s) to %2…")
+            .replace("%1", str(len(paths)))
+            .replace("%2", destination.describe()),
+            4000,
+        )
+        return True
+
+    @Slot()
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Add files to upload"))
+        self.add_paths(files)
+
+    @Slot()
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder to upload"))
+        if folder:
+            self.add_paths([folder])
+
+    # --- drag and drop --------------------------------------------------------------
+
+    @staticmethod
+    def _local_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> tuple[list[str], list[str]]:
+        local: list[str] = []
+        other: list[str] = []
+        for url in event.mimeData().urls():
+            (local if url.isLocalFile() else other).append(
+                url.toLocalFile() if url.isLocalFile() else url.toString()
+            )
+        return local, other
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        local, _ = self._local_paths(event)
+        if not local:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        destination = self.destination()
+        self.drop_overlay.show_for(
+            destination.describe() if destination else self.tr("… (choose a bucket first)")
+        )
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_overlay.hide()
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_overlay.hide()
+        local, other = self._local_paths(event)
+        for url in other:
+            self._on_scan_problem(
+                url, self.tr("not a local file; only files on this computer can be uploaded")
+            )
+        if local and self.add_paths(local):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    # --- problems and notifications -------------------------------------------------
+
+    @Slot(str, str)
+    def _on_scan_problem(self, path: str, message: str) -> None:
+        self.scan_problems.append((path, message))
+        self._pending_problems.append((path, message))
+        self._problem_timer.start()
+
+    @Slot()
+    def _report_problems(self) -> None:
+        problems, self._pending_problems = self._pending_problems, []
+        if not problems:
+            return
+        summary = self.tr("%1 item(s) could not be added").replace("%1", str(len(problems)))
+        self.statusBar().showMessage(summary, 15000)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Some items were not added"))
+        box.setText(summary + ":")
+        shown = problems[:8]
+        box.setInformativeText("\n".join(f"• {os.path.basename(p) or p}: {m}" for p, m in shown))
+        box.setDetailedText("\n".join(f"{p}: {m}" for p, m in problems))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)
+        box.show()
+        self.problem_box = box
+
+    @Slot(object)
+    def _on_file_finished(self, event: FileFinished) -> None:
+        if event.error is None:
+            self._finished_ok += 1
+        else:
+            self._finished_failed += 1
+
+    @Slot()
+    def _on_idle(self) -> None:
+        done, failed = self._finished_ok, self._finished_failed
+        self._finished_ok = self._finished_failed = 0
+        if not done and not failed:
+            return
+        if failed:
+            self.notifier.notify(
+                self.tr("Uploads finished with errors"),
+                self.tr("%1 failed, %2 uploaded. Open the Failed tab for details.")
+                .replace("%1", str(failed))
+                .replace("%2", str(done)),
+                failed=True,
+            )
+        else:
+            self.notifier.notify(
+                self.tr("Uploads finished"), self.tr("%1 file(s) uploaded.").replace("%1", str(done))
+            )
+
+    def _show_error(self, title: str, text: str) -> None:
+        """A non-modal message (a modal one would block drops and tests alike)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)
+        box.show()
+        self.statusBar().showMessage(f"{title}: {text}", 15000)
+
+    # --- the sandbox ----------------------------------------------------------------
+
+    @Slot(str)
+    def _on_sandbox_started(self, endpoint: str) -> None:
+        spec = EndpointSpec(SANDBOX_REGION, url=endpoint, path_style=True)
+        self.router.register_sandbox(spec, active=not self.settings.profiles)
+        window_settings().setValue("sandbox/port", int(endpoint.rsplit(":", 1)[-1]))
+        self.destination_bar.set_accounts(
+            self.settings, endpoint, select=SANDBOX_ITEM if not self.settings.profiles else None
+        )
+        self.statusBar().showMessage(
+            self.tr("Local sandbox running at %1 — drop a file to try it").replace("%1", endpoint), 8000
+        )
+        self._restore_tasks()
+
+    @Slot(str)
+    def _on_sandbox_failed(self, message: str) -> None:
+        self._show_error(self.tr("The local sandbox did not start"), message)
+        self._restore_tasks()
+
+    def _restore_tasks(self) -> None:
+        """Bring back the last run's tasks; the database is read on a worker."""
+        self.pool.start(self.queue.restore)
+
+    # --- toolbar commands (one engine call each) ------------------------------------
+
+    @Slot()
+    def start_all(self) -> None:
+        self.queue.restart(None)
+
+    @Slot()
+    def pause_all(self) -> None:
+        self.queue.pause(None)
+
+    @Slot()
+    def retry_failed(self) -> None:
+        self.queue.retry_failed()
+
+    @Slot()
+    def clear_finished(self) -> None:
+        self.queue.clear_finished()
+
+    # --- selection commands ---------------------------------------------------------
+
+    def selected_snapshots(self) -> list[TaskSnapshot]:
+        rows = self.table.selectionModel().selectedRows()
+        return [self.model.snapshot_at(self.proxy.mapToSource(index).row()) for index in rows]
+
+    def selected_task_ids(self) -> list[str]:
+        return [snap.task_id for snap in self.selected_snapshots()]
+
+    @Slot()
+    def pause_selected(self) -> None:
+        self.queue.pause(self.selected_task_ids())
+
+    @Slot()
+    def resume_selected(self) -> None:
+        self.queue.restart(self.selected_task_ids())
+
+    @Slot()
+    def toggle_selected(self) -> None:
+        """Space: resume the selection if it is all paused or failed, else pause it."""
+        snapshots = self.selected_snapshots()
+        if not snapshots:
+            return
+        ids = [snap.task_id for snap in snapshots]
+        if all(snap.state.is_resumable or snap.state.is_final for snap in snapshots):
+            self.queue.restart(ids)
+        else:
+            self.queue.pause(ids)
+
+    @Slot()
+    def cancel_selected(self) -> None:
+        snapshots = [snap for snap in self.selected_snapshots() if not snap.state.is_final]
+        if not snapshots:
+            return
+        if len(snapshots) > CANCEL_CONFIRM_THRESHOLD:
+            answer = QMessageBox.question(
+                self,
+                self.tr("Cancel uploads"),
+                self.tr("Cancel %1 uploads? Parts already sent are deleted from the server.").replace(
+                    "%1", str(len(snapshots))
+                ),
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.queue.cancel([snap.task_id for snap in snapshots])
+
+    @Slot()
+    def copy_keys(self) -> None:
+        keys = [snap.key for snap in self.selected_snapshots()]
+        if keys:
+            QGuiApplication.clipboard().setText("\n".join(keys))
+            self.statusBar().showMessage(self.tr("Copied %1 key(s)").replace("%1", str(len(keys))), 3000)
+
+    def object_urls(self, snapshots: list[TaskSnapshot]) -> list[str]:
+        return [snap.result.location for snap in snapshots if snap.result is not None]
+
+    @Slot()
+    def copy_urls(self) -> None:
+        urls = self.object_urls(self.selected_snapshots())
+        if urls:
+            QGuiApplication.clipboard().setText("\n".join(urls))
+            self.statusBar().showMessage(self.tr("Copied %1 URL(s)").replace("%1", str(len(urls))), 3000)
+
+    def presigned_urls(self, snapshots: list[TaskSnapshot], validity_s: int) -> list[str]:
+        """Pre-signed GET URLs for finished rows (signing is local computation)."""
+        urls = []
+        for snap in snapshots:
+            if snap.state is not TaskState.SUCCESS or snap.result is None:
+                continue
+            spec = task_endpoint(self.queue, snap.task_id)
+            if spec is None:
+                continue
+            client = self.router(spec)
+            urls.append(client.presigned_url("GET", snap.result.bucket, snap.result.key, validity_s))
+        return urls
+
+    def copy_presigned(self, validity_s: int) -> None:
+        try:
+            urls = self.presigned_urls(self.selected_snapshots(), validity_s)
+        except (ConfigError, ValueError) as error:
+            self._show_error(self.tr("Cannot sign the URL"), str(error))
+            return
+        if urls:
+            QGuiApplication.clipboard().setText("\n".join(urls))
+            self.statusBar().showMessage(
+                self.tr("Copied %1 pre-signed URL(s), valid for %2")
+                .replace("%1", str(len(urls)))
+                .replace("%2", self._validity_text(validity_s)),
+                5000,
+            )
+
+    def _validity_text(self, seconds: int) -> str:
+        if seconds % (24 * 3600) == 0:
+            return self.tr("%1 day(s)").replace("%1", str(seconds // (24 * 3600)))
+        return self.tr("%1 hour(s)").replace("%1", str(seconds // 3600))
+
+    @Slot()
+    def open_folder(self) -> None:
+        for snap in self.selected_snapshots()[:1]:
+            if snap.source_path:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(snap.source_path)))
+
+    @Slot()
+    def show_details_for_current(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self._on_double_click(index)
+
+    @Slot(QModelIndex)
+    def _on_double_click(self, index: QModelIndex) -> None:
+        snap = self.model.snapshot_at(self.proxy.mapToSource(index).row())
+        self.show_details(snap.task_id)
+
+    def show_details(self, task_id: str) -> TaskDetailsDialog:
+        dialog = self._details.get(task_id)
+        if dialog is None:
+            dialog = TaskDetailsDialog(self.queue, task_id, self)
+            dialog.destroyed.connect(lambda _=None, t=task_id: self._details.pop(t, None))
+            self._details[task_id] = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def build_context_menu(self) -> QMenu:
+        snapshots = self.selected_snapshots()
+        states = {snap.state for snap in snapshots}
+        menu = QMenu(self)
+        menu.addAction(self.pause_action)
+        self.pause_action.setEnabled(
+            bool(states & {TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING})
+        )
+        self.resume_action.setEnabled(TaskState.PAUSED in states)
+        self.row_retry_action.setEnabled(TaskState.ERROR in states)
+        self.row_cancel_action.setEnabled(any(not s.is_final for s in states))
+        menu.addAction(self.resume_action)
+        menu.addAction(self.row_retry_action)
+        menu.addAction(self.row_cancel_action)
+        menu.addSeparator()
+        menu.addAction(self.copy_key_action)
+        done = any(snap.result is not None for snap in snapshots)
+        self.copy_url_action.setEnabled(done)
+        menu.addAction(self.copy_url_action)
+        presign = menu.addMenu(icon("link"), self.tr("Copy pre-signed URL"))
+        presign.setEnabled(TaskState.SUCCESS in states)
+        for validity in PRESIGN_VALIDITIES_S:
+            action = presign.addAction(self.tr("Valid for %1").replace("%1", self._validity_text(validity)))
+            action.triggered.connect(lambda _=False, v=validity: self.copy_presigned(v))
+        menu.addSeparator()
+        self.open_folder_action.setEnabled(any(snap.source_path for snap in snapshots))
+        menu.addAction(self.open_folder_action)
+        self.details_action.setEnabled(len(snapshots) >= 1)
+        menu.addAction(self.details_action)
+        return menu
+
+    @Slot(QPoint)
+    def _show_context_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if index.isValid() and not self.table.selectionModel().isRowSelected(index.row(), index.parent()):
+            self.table.selectionModel().select(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        if not self.table.selectionModel().hasSelection():
+            return
+        menu = self.build_context_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.table.viewport().mapToGlobal(position))
+
+    # --- settings -------------------------------------------------------------------
+
+    @Slot()
+    def add_account(self) -> None:
+        self.open_settings(add=True)
+
+    @Slot()
+    def open_settings(self, add: bool = False) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self.secrets, self.pool, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.apply_settings(dialog.saved_settings))
+        if add or not self.settings.profiles:
+            dialog.add_profile()
+        dialog.resize(900, 560)
+        dialog.open()
+        self.settings_dialog = dialog
+        return dialog
+
+    def apply_settings(self, settings: Settings | None) -> None:
+        """Use saved settings: new accounts, defaults; the selection follows the active one."""
+        if settings is None:
+            return
+        self.settings = settings
+        self.router.forget_clients()
+        self._register_profiles()
+        active = settings.active
+        if active is not None:
+            self.queue.set_bandwidth_limit(active.bandwidth_limit_bytes_per_s)
+            self.queue.set_file_parallel_limit(active.parallel_files)
+        self.destination_bar.set_accounts(
+            settings, self.sandbox.endpoint, select=settings.active_profile or None
+        )
+
+    # --- tray and closing -----------------------------------------------------------
+
+    @Slot(QSystemTrayIcon.ActivationReason)
+    def _on_tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.show_from_tray()
+
+    @Slot()
+    def show_from_tray(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    @Slot()
+    def quit_from_tray(self) -> None:
+        self._quit_requested = True
+        self.close()
+
+    def has_running_uploads(self) -> bool:
+        batch = self.queue.batch()
+        return batch.running + batch.waiting > 0
+
+    def ask_close_choice(self) -> CloseChoice:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Uploads are running"))
+        box.setText(self.tr("Uploads are still running. What should happen to them?"))
+        box.setInformativeText(
+            self.tr("Paused uploads continue where they stopped the next time cosdesk starts.")
+        )
+        tray = None
+        if self.tray is not None and self.tray.isVisible():
+            tray = box.addButton(self.tr("Keep uploading in the tray"), QMessageBox.ButtonRole.AcceptRole)
+        pause = box.addButton(self.tr("Pause and quit"), QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(self.tr("Cancel uploads and quit"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(self.tr("Don't quit"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(tray or pause)
+        self.close_box = box
+        box.exec()
+        clicked = box.clickedButton()
+        if tray is not None and clicked is tray:
+            return CloseChoice.KEEP_IN_TRAY
+        if clicked is pause:
+            return CloseChoice.PAUSE_AND_QUIT
+        if clicked is cancel:
+            return CloseChoice.CANCEL_AND_QUIT
+        return CloseChoice.STAY
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._shut_down:
+            event.accept()
+            return
+        if self.has_running_uploads():
+            choice = self.ask_close_choice()
+            if choice is CloseChoice.STAY:
+                event.ignore()
+                return
+            if choice is CloseChoice.KEEP_IN_TRAY and not self._quit_requested:
+                event.ignore()
+                self.hide()
+                self.notifier.notify(
+                    self.tr("cosdesk keeps uploading"), self.tr("Open it again from the tray icon.")
+                )
+                return
+            if choice is CloseChoice.CANCEL_AND_QUIT:
+                self.queue.cancel(None)
+        self.shutdown()
+        event.accept()
+        if self.tray is not None:
+            self.tray.hide()
+        app = QApplication.instance()
+        if app is not None and (self._quit_requested or self.quit_app_on_close):
+            app.quit()
+
+    def shutdown(self) -> None:
+        """Save window state, stop the engine (tasks stay in the database for next
+        time), stop the sandbox, and wait for this window's workers. Idempotent."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self._save_window_state()
+        for dialog in list(self._details.values()):
+            dialog.close()
+        self.queue.shutdown(wait=True)
+        self.model.shutdown()
+        self.pool.waitForDone(10_000)
+        self.store.close()
+        self.router.close()
+        self.sandbox.stop()
+
+    # --- remembered window state ----------------------------------------------------
+
+    def _save_window_state(self) -> None:
+        store = window_settings()
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/state", self.saveState())
+        store.setValue("table/header", self.table.horizontalHeader().saveState())
+        store.setValue("table/filter", int(self.filter_bar.current()))
+        store.setValue("destination/account", self.destination_bar.current_account() or "")
+        for name, (bucket, prefix) in self.destination_bar.typed_locations().items():
+            store.setValue(f"destination/typed/{name or '_sandbox'}", [bucket, prefix])
+        store.sync()
+
+    def _restore_window_state(self) -> None:
+        store = window_settings()
+        geometry = store.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = store.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        header = store.value("table/header")
+        if isinstance(header, QByteArray):
+            self.table.horizontalHeader().restoreState(header)
+        with contextlib.suppress(ValueError):
+            self.filter_bar.set_current(TaskFilter(int(str(store.value("table/filter", 0) or 0))))
+        typed: dict[str, tuple[str, str]] = {}
+        store.beginGroup("destination/typed")
+        for name in store.childKeys():
+            value = store.value(name)
+            if isinstance(value, list) and len(value) == 2:
+                typed["" if name == "_sandbox" else name] = (str(value[0]), str(value[1]))
+        store.endGroup()
+        self.destination_bar.restore_typed_locations(typed)
+
+    def event(self, event: QEvent) -> bool:
+        # The overlay must never outlive a drag that left through a child widget.
+        if event.type() == QEvent.Type.WindowDeactivate:
+            self.drop_overlay.hide()
+        return super().event(event)

@@ -1,0 +1,505 @@
+"""Settings: accounts (profiles) with their keys in the system keyring, region,
+bucket, endpoint, and each account's upload defaults; "Test connection" runs a
+real request on a worker thread and says in words what went wrong."""
+
+from __future__ import annotations
+
+import contextlib
+
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cosdesk import config
+from cosdesk.config import ConfigError, Profile, SecretStoreUnavailable, Settings
+from cosdesk.cos.auth import Credentials
+from cosdesk.cos.client import CosClient
+from cosdesk.cos.errors import CosError, CosException, CosNetworkError, CosValidationError
+from cosdesk.engine.clients import endpoint_from_spec
+from cosdesk.engine.options import ConflictPolicy
+from cosdesk.ui.accounts import (
+    ACLS,
+    COS_REGIONS,
+    STORAGE_CLASSES,
+    SessionSecrets,
+    credentials_for,
+    endpoint_for,
+)
+from cosdesk.ui.icons import icon
+
+MiB = 1024 * 1024
+_WRONG_KEY_CODES = frozenset(
+    {"SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidSecretId", "AccessDenied"}
+)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ConnectionTest", text)
+
+
+class _TestSignals(QObject):
+    # (ok, message for the user)
+    finished = Signal(bool, str)
+
+
+class ConnectionTest(QRunnable):
+    """Lists at most one object of the bucket with the given profile and keys: the
+    cheapest request that proves the endpoint, the keys and the bucket together."""
+
+    def __init__(
+        self, signals: _TestSignals, profile: Profile, keys: Credentials | None, secrets: SessionSecrets
+    ) -> None:
+        super().__init__()
+        # Owned by the dialog, which may close before the answer comes.
+        self.signals = signals
+        self._profile = profile
+        self._keys = keys
+        self._secrets = secrets
+
+    def run(self) -> None:
+        ok, message = self._check()
+        with contextlib.suppress(RuntimeError):  # the dialog closed meanwhile: nobody to tell
+            self.signals.finished.emit(ok, message)
+
+    def _check(self) -> tuple[bool, str]:
+        tr = _tr
+        profile = self._profile
+        try:
+            keys = self._keys or credentials_for(profile.name, self._secrets)
+            with CosClient(keys, endpoint_from_spec(endpoint_for(profile)), timeout_s=15) as client:
+                client.list_objects(profile.bucket, max_keys=1)
+        except ConfigError as error:
+            return False, tr("No keys to test with: %1").replace("%1", str(error))
+        except CosNetworkError as error:
+            return False, tr("Network problem — the server could not be reached: %1").replace(
+                "%1", str(error)
+            )
+        except CosValidationError as error:
+            return False, tr("The settings are not valid: %1").replace("%1", str(error))
+        except CosError as error:
+            support = tr("(COS code %1, request ID %2)").replace("%1", error.code or str(error.status_code))
+            support = support.replace("%2", error.request_id or "—")
+            if error.code in _WRONG_KEY_CODES:
+                text = tr("Wrong key: COS refused the SecretId/SecretKey for this bucket.")
+            elif error.code == "NoSuchBucket":
+                text = tr("No such bucket: %1 does not exist in %2.").replace("%1", profile.bucket)
+                text = text.replace("%2", profile.endpoint or profile.region)
+            else:
+                text = tr("COS refused the request: %1").replace("%1", error.message)
+            return False, f"{text} {support}"
+        except CosException as error:
+            return False, tr("The request failed: %1").replace("%1", str(error))
+        return True, tr("Connected: the keys work and bucket %1 is reachable.").replace("%1", profile.bucket)
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; :meth:`accept` stores keys in the keyring (asking
+    what to do if it cannot) and writes config.json."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: SessionSecrets,
+        pool: QThreadPool,
+        parent: QWidget | None = None,
+        *,
+        select: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Settings — Accounts"))
+        self.setWindowIcon(icon("settings"))
+        self._profiles: dict[str, Profile] = dict(settings.profiles)
+        self._language = settings.language
+        self._active = settings.active_profile
+        self._secrets = secrets
+        self._pool = pool
+        # Keys typed in this dialog, not yet stored: profile name -> Credentials.
+        self._typed_keys: dict[str, Credentials] = {}
+        self._current: str | None = None
+        self._test_signals = _TestSignals(self)
+        self._test_signals.finished.connect(self._on_test_finished)
+        self._new_names: set[str] = set()
+        self._removed: set[str] = set()
+        self.saved_settings: Settings | None = None
+
+        self.profile_list = QListWidget(self)
+        self.profile_list.setMinimumWidth(170)
+        self.add_button = QPushButton(icon("account"), self.tr("Add account"), self)
+        self.remove_button = QPushButton(self.tr("Remove"), self)
+        left = QVBoxLayout()
+        left.addWidget(QLabel(self.tr("Accounts"), self))
+        left.addWidget(self.profile_list, 1)
+        left.addWidget(self.add_button)
+        left.addWidget(self.remove_button)
+
+        # --- account fields
+        self.name = QLineEdit(self)
+        self.secret_id = QLineEdit(self)
+        self.secret_key = QLineEdit(self)
+        self.secret_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.session_token = QLineEdit(self)
+        self.session_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.session_token.setPlaceholderText(self.tr("only for temporary (STS) keys"))
+        self.region = QComboBox(self)
+        self.region.setEditable(True)
+        self.region.addItems(COS_REGIONS)
+        self.bucket = QLineEdit(self)
+        self.bucket.setPlaceholderText("examplebucket-1250000000")
+        self.endpoint = QLineEdit(self)
+        self.endpoint.setPlaceholderText(self.tr("empty: COS's public endpoint for the region"))
+        self.path_style = QCheckBox(self.tr("Bucket in the path (path-style)"), self)
+        self.use_https = QCheckBox(self.tr("Use HTTPS"), self)
+        account_box = QGroupBox(self.tr("Account"), self)
+        account_form = QFormLayout(account_box)
+        account_form.addRow(self.tr("Name"), self.name)
+        account_form.addRow(self.tr("SecretId"), self.secret_id)
+        account_form.addRow(self.tr("SecretKey"), self.secret_key)
+        account_form.addRow(self.tr("Session token"), self.session_token)
+        account_form.addRow(self.tr("Region"), self.region)
+        account_form.addRow(self.tr("Bucket"), self.bucket)
+        account_form.addRow(self.tr("Custom endpoint"), self.endpoint)
+        checks = QHBoxLayout()
+        checks.addWidget(self.use_https)
+        checks.addWidget(self.path_style)
+        checks.addStretch(1)
+        account_form.addRow("", checks)
+        self.keyring_note = QLabel(
+            self.tr("Keys are kept in the system keyring only, never in a file."), self
+        )
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setEnabled(False)
+        account_form.addRow("", self.keyring_note)
+
+        # --- upload defaults
+        self.storage_class = QComboBox(self)
+        self.storage_class.addItems(STORAGE_CLASSES)
+        self.acl = QComboBox(self)
+        for value in ACLS:
+            self.acl.addItem(value or self.tr("(bucket default)"), value)
+        self.slice_size = QSpinBox(self)
+        self.slice_size.setRange(1, 5 * 1024)
+        self.slice_size.setSuffix(" MiB")
+        self.slice_size.setToolTip(self.tr("Files up to this size go in one request; larger ones in parts"))
+        self.parallel_files = QSpinBox(self)
+        self.parallel_files.setRange(1, 32)
+        self.parallel_parts = QSpinBox(self)
+        self.parallel_parts.setRange(1, 32)
+        self.bandwidth = QSpinBox(self)
+        self.bandwidth.setRange(0, 100_000)
+        self.bandwidth.setSuffix(" MiB/s")
+        self.bandwidth.setSpecialValueText(self.tr("unlimited"))
+        self.conflict = QComboBox(self)
+        for value, label in (
+            (ConflictPolicy.OVERWRITE, self.tr("Overwrite")),
+            (ConflictPolicy.SKIP, self.tr("Skip")),
+            (ConflictPolicy.RENAME, self.tr("Rename (name (1).ext)")),
+        ):
+            self.conflict.addItem(label, value.value)
+        self.resume_on_start = QCheckBox(self.tr("Resume unfinished uploads when cosdesk starts"), self)
+        defaults_box = QGroupBox(self.tr("Upload defaults"), self)
+        defaults_form = QFormLayout(defaults_box)
+        defaults_form.addRow(self.tr("Storage class"), self.storage_class)
+        defaults_form.addRow(self.tr("ACL"), self.acl)
+        defaults_form.addRow(self.tr("Slice size"), self.slice_size)
+        defaults_form.addRow(self.tr("Files at once"), self.parallel_files)
+        defaults_form.addRow(self.tr("Parts at once per file"), self.parallel_parts)
+        defaults_form.addRow(self.tr("Bandwidth limit"), self.bandwidth)
+        defaults_form.addRow(self.tr("If the object exists"), self.conflict)
+        defaults_form.addRow("", self.resume_on_start)
+
+        self.test_button = QPushButton(self.tr("Test connection"), self)
+        self.test_result = QLabel(self)
+        self.test_result.setWordWrap(True)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_result, 1)
+
+        self.form_panel = QWidget(self)
+        form_layout = QHBoxLayout(self.form_panel)
+        form_layout.setContentsMargins(0, 0, 0, 0)
+        form_layout.addWidget(account_box, 3)
+        form_layout.addWidget(defaults_box, 2)
+        self.empty_hint = QLabel(
+            self.tr("No account yet. Uploads go to the local sandbox until you add one."), self
+        )
+        self.empty_hint.setWordWrap(True)
+
+        right = QVBoxLayout()
+        right.addWidget(self.empty_hint)
+        right.addWidget(self.form_panel, 1)
+        right.addLayout(test_row)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        body = QHBoxLayout()
+        body.addLayout(left)
+        body.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.buttons)
+
+        self.profile_list.currentItemChanged.connect(self._on_selection)
+        self.add_button.clicked.connect(self.add_profile)
+        self.remove_button.clicked.connect(self._remove_profile)
+        self.test_button.clicked.connect(self.test_connection)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        for name in sorted(self._profiles):
+            self.profile_list.addItem(QListWidgetItem(icon("account"), name))
+        if self.profile_list.count():
+            wanted = select or self._active
+            matches = self.profile_list.findItems(wanted, Qt.MatchFlag.MatchExactly) if wanted else []
+            self.profile_list.setCurrentItem(matches[0] if matches else self.profile_list.item(0))
+        self._update_enabled()
+
+    # --- profiles -------------------------------------------------------------------
+
+    def _update_enabled(self) -> None:
+        has_profile = self._current is not None
+        self.form_panel.setVisible(has_profile)
+        self.empty_hint.setVisible(not has_profile)
+        self.remove_button.setEnabled(has_profile)
+        self.test_button.setEnabled(has_profile)
+
+    @Slot()
+    def add_profile(self) -> None:
+        """Add "Account N" with defaults and select it (the name is editable until saved)."""
+        if not self._commit_form():
+            return
+        number = 1
+        while f"Account {number}" in self._profiles:
+            number += 1
+        name = f"Account {number}"
+        self._profiles[name] = Profile(name=name, use_https=True)
+        self._new_names.add(name)
+        item = QListWidgetItem(icon("account"), name)
+        self.profile_list.addItem(item)
+        self.profile_list.setCurrentItem(item)
+        self.name.setFocus()
+        self.name.selectAll()
+
+    @Slot()
+    def _remove_profile(self) -> None:
+        name = self._current
+        if name is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            self.tr("Remove account"),
+            self.tr(
+                "Remove account “%1” and its keys from the keyring? Uploads already queued stay."
+            ).replace("%1", name),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self._removed.add(name)
+        self._profiles.pop(name, None)
+        self._typed_keys.pop(name, None)
+        self._current = None
+        row = self.profile_list.currentRow()
+        self.profile_list.takeItem(row)
+        self._update_enabled()
+
+    @Slot(QListWidgetItem, QListWidgetItem)
+    def _on_selection(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
+        if previous is not None and self._current is not None and not self._commit_form():
+            self.profile_list.blockSignals(True)
+            self.profile_list.setCurrentItem(previous)
+            self.profile_list.blockSignals(False)
+            return
+        self._current = current.text() if current is not None else None
+        if self._current is not None:
+            self._load_form(self._profiles[self._current])
+        self.test_result.clear()
+        self._update_enabled()
+
+    def _load_form(self, profile: Profile) -> None:
+        self.name.setText(profile.name)
+        self.name.setReadOnly(profile.name not in self._new_names)
+        typed = self._typed_keys.get(profile.name)
+        self.secret_id.setText(typed.secret_id if typed else "")
+        self.secret_key.setText(typed.secret_key if typed else "")
+        self.session_token.setText((typed.session_token or "") if typed else "")
+        stored_hint = (
+            "" if profile.name in self._new_names else self.tr("stored in the keyring — leave empty to keep")
+        )
+        self.secret_id.setPlaceholderText(stored_hint or "AKID…")
+        self.secret_key.setPlaceholderText(stored_hint)
+        self.region.setCurrentText(profile.region)
+        self.bucket.setText(profile.bucket)
+        self.endpoint.setText(profile.endpoint)
+        self.path_style.setChecked(profile.path_style)
+        self.use_https.setChecked(profile.use_https)
+        self.storage_class.setCurrentText(profile.storage_class or "STANDARD")
+        self.acl.setCurrentIndex(max(0, self.acl.findData(profile.acl)))
+        self.slice_size.setValue(max(1, profile.slice_size // MiB))
+        self.parallel_files.setValue(profile.parallel_files)
+        self.parallel_parts.setValue(profile.parallel_parts)
+        self.bandwidth.setValue(profile.bandwidth_limit_bytes_per_s // MiB)
+        self.conflict.setCurrentIndex(max(0, self.conflict.findData(profile.conflict_policy)))
+        self.resume_on_start.setChecked(profile.resume_on_start)
+
+    def _form_profile(self) -> Profile:
+        """The form as a Profile (raises ConfigError for a bad name)."""
+        return Profile(
+            name=self.name.text().strip(),
+            region=self.region.currentText().strip(),
+            bucket=self.bucket.text().strip(),
+            prefix=self._profiles[self._current].prefix if self._current in self._profiles else "",
+            endpoint=self.endpoint.text().strip(),
+            path_style=self.path_style.isChecked(),
+            use_https=self.use_https.isChecked(),
+            storage_class=self.storage_class.currentText(),
+            acl=str(self.acl.currentData() or ""),
+            slice_size=self.slice_size.value() * MiB,
+            parallel_files=self.parallel_files.value(),
+            parallel_parts=self.parallel_parts.value(),
+            bandwidth_limit_bytes_per_s=self.bandwidth.value() * MiB,
+            conflict_policy=str(self.conflict.currentData()),
+            resume_on_start=self.resume_on_start.isChecked(),
+        )
+
+    def _form_keys(self) -> Credentials | None:
+        secret_id, secret_key = self.secret_id.text().strip(), self.secret_key.text().strip()
+        if not secret_id and not secret_key:
+            return None
+        return Credentials(secret_id, secret_key, self.session_token.text().strip() or None)
+
+    def _commit_form(self) -> bool:
+        """Copy the form into the working profiles; False (after saying why) if invalid."""
+        old_name = self._current
+        if old_name is None:
+            return True
+        try:
+            profile = self._form_profile()
+        except ConfigError as error:
+            QMessageBox.warning(self, self.tr("Account name"), str(error))
+            return False
+        keys = self._form_keys()
+        if keys is not None and (not keys.secret_id or not keys.secret_key):
+            QMessageBox.warning(self, self.tr("Keys"), self.tr("Enter both the SecretId and the SecretKey."))
+            return False
+        if profile.name != old_name:
+            if profile.name in self._profiles:
+                QMessageBox.warning(
+                    self, self.tr("Account name"), self.tr("An account with this name already exists.")
+                )
+                return False
+            self._profiles.pop(old_name, None)
+            self._typed_keys.pop(old_name, None)
+            self._new_names.discard(old_name)
+            self._new_names.add(profile.name)
+            item = self.profile_list.currentItem()
+            if item is not None and item.text() == old_name:
+                item.setText(profile.name)
+            self._current = profile.name
+        self._profiles[profile.name] = profile
+        if keys is not None:
+            self._typed_keys[profile.name] = keys
+        return True
+
+    # --- testing --------------------------------------------------------------------
+
+    @Slot()
+    def test_connection(self) -> None:
+        if not self._commit_form() or self._current is None:
+            return
+        profile = self._profiles[self._current]
+        if not profile.bucket:
+            self.test_result.setText(self.tr("Enter the bucket first."))
+            return
+        self.test_button.setEnabled(False)
+        self.test_result.setText(self.tr("Connecting…"))
+        self._pool.start(
+            ConnectionTest(self._test_signals, profile, self._typed_keys.get(profile.name), self._secrets)
+        )
+
+    @Slot(bool, str)
+    def _on_test_finished(self, ok: bool, message: str) -> None:
+        self.test_button.setEnabled(self._current is not None)
+        self.test_result.setText(("✔ " if ok else "✖ ") + message)
+
+    # --- saving ---------------------------------------------------------------------
+
+    def accept(self) -> None:
+        if not self._commit_form():
+            return
+        for name, keys in list(self._typed_keys.items()):
+            if name in self._profiles and not self._store_keys(name, keys):
+                return
+        for name in self._removed:
+            if name not in self._profiles:
+                # Unreachable keyring: nothing there to leak, nothing to delete now.
+                with contextlib.suppress(SecretStoreUnavailable):
+                    config.delete_credentials(name)
+                self._secrets.drop(name)
+        active = self._current or self._active
+        if active not in self._profiles:
+            active = next(iter(sorted(self._profiles)), "")
+        settings = Settings(profiles=dict(self._profiles), active_profile=active, language=self._language)
+        try:
+            config.save_settings(settings)
+        except OSError as error:
+            QMessageBox.critical(
+                self,
+                self.tr("Settings not saved"),
+                self.tr("Cannot write the settings file: %1").replace("%1", str(error)),
+            )
+            return
+        self.saved_settings = settings
+        super().accept()
+
+    def _store_keys(self, name: str, keys: Credentials) -> bool:
+        """Keys into the keyring; when it cannot take them, ask — never a plaintext file."""
+        while True:
+            try:
+                config.store_credentials(name, keys)
+                self._secrets.drop(name)
+                return True
+            except SecretStoreUnavailable as error:
+                box = QMessageBox(self)
+                box.setIcon(QMessageBox.Icon.Warning)
+                box.setWindowTitle(self.tr("System keyring unavailable"))
+                box.setText(
+                    self.tr("The keys of “%1” cannot be saved in the system keyring.").replace("%1", name)
+                )
+                box.setInformativeText(
+                    str(error)
+                    + "\n\n"
+                    + self.tr(
+                        "cosdesk never writes keys to a file. Unlock or install a keyring and try again, "
+                        "or use the keys for this session only (you will be asked again next time)."
+                    )
+                )
+                retry = box.addButton(self.tr("Try again"), QMessageBox.ButtonRole.AcceptRole)
+                session = box.addButton(
+                    self.tr("Use for this session only"), QMessageBox.ButtonRole.ActionRole
+                )
+                box.addButton(QMessageBox.StandardButton.Cancel)
+                box.setDefaultButton(retry)
+                box.exec()
+                clicked = box.clickedButton()
+                if clicked is retry:
+                    continue
+                if clicked is session:
+                    self._secrets.put(name, keys)
+                    return True
+                return False

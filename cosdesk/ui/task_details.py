@@ -1,0 +1,281 @@
+"""The details panel of one task (double-click a row): where it goes, how it is
+sent, a map of the parts already on the server, timings, and — for support — the
+exact error with COS's code and request id."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from PySide6.QtCore import QRectF, QSize, Qt, Slot
+from PySide6.QtGui import QGuiApplication, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.ui.delegates import error_color
+from cosdesk.ui.formatting import (
+    describe_error,
+    format_duration,
+    format_size,
+    format_speed,
+    format_timestamp,
+    state_label,
+)
+from cosdesk.ui.icons import state_icon
+from cosdesk.ui.task_model import display_name
+
+
+def done_part_numbers(queue: UploadQueue, task_id: str) -> set[int]:
+    """The part numbers the server has confirmed for a task.
+
+    The queue's public snapshot only counts them (``parts_done``); until it offers
+    ``task_parts(task_id)`` we read its record under its lock (a dict copy, no I/O).
+    """
+    reader = getattr(queue, "task_parts", None)
+    if callable(reader):
+        return {part.part_number for part in reader(task_id)}
+    with queue._lock:
+        task = queue._tasks.get(task_id)
+        return set(task.parts) if task is not None else set()
+
+
+class PartMap(QWidget):
+    """A grid of small cells, one per part: filled when the part is on the server."""
+
+    CELL = 10
+    GAP = 2
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._count = 0
+        self._done: set[int] = set()
+        self._failed = False
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def set_parts(self, count: int, done: set[int], failed: bool) -> None:
+        self._count, self._done, self._failed = count, done, failed
+        self.updateGeometry()
+        self.update()
+
+    def _cell(self) -> int:
+        # Thousands of parts get smaller cells so the map stays on screen.
+        return self.CELL if self._count <= 600 else max(3, self.CELL // 2)
+
+    def _columns(self, width: int) -> int:
+        return max(1, (width + self.GAP) // (self._cell() + self.GAP))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        rows = math.ceil(self._count / self._columns(width)) if self._count else 1
+        return min(rows, 60) * (self._cell() + self.GAP)
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, self.heightForWidth(360))
+
+    def paintEvent(self, _event: object) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        done_color = error_color(palette) if self._failed else palette.color(QPalette.ColorRole.Highlight)
+        empty_color = palette.color(QPalette.ColorRole.Mid)
+        cell, gap = self._cell(), self.GAP
+        columns = self._columns(self.width())
+        painter.setPen(Qt.PenStyle.NoPen)
+        for index in range(self._count):
+            row, column = divmod(index, columns)
+            rect = QRectF(column * (cell + gap), row * (cell + gap), cell, cell)
+            if rect.top() > self.height():
+                break
+            painter.setBrush(done_color if (index + 1) in self._done else empty_color)
+            painter.drawRect(rect)
+
+
+class TaskDetailsDialog(QDialog):
+    """Live details of one task; non-modal, refreshed on the queue's list-update."""
+
+    def __init__(self, queue: UploadQueue, task_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._queue = queue
+        self.task_id = task_id
+        self.resize(620, 560)
+
+        self.title = QLabel(self)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.state_icon = QLabel(self)
+
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for name, label in (
+            ("state", self.tr("State")),
+            ("source", self.tr("Local file")),
+            ("destination", self.tr("Destination")),
+            ("size", self.tr("Size")),
+            ("progress", self.tr("Sent")),
+            ("method", self.tr("Method")),
+            ("upload_id", self.tr("Upload ID")),
+            ("created", self.tr("Queued")),
+            ("finished", self.tr("Finished")),
+            ("etag", self.tr("ETag")),
+            ("note", self.tr("Note")),
+        ):
+            value = QLabel(self)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            self.fields[name] = value
+            form.addRow(label, value)
+
+        self.parts_box = QGroupBox(self.tr("Parts"), self)
+        self.parts_summary = QLabel(self.parts_box)
+        self.part_map = PartMap(self.parts_box)
+        parts_layout = QVBoxLayout(self.parts_box)
+        parts_layout.addWidget(self.parts_summary)
+        parts_layout.addWidget(self.part_map)
+
+        self.error_box = QGroupBox(self.tr("Error"), self)
+        self.error_text = QLabel(self.error_box)
+        self.error_text.setWordWrap(True)
+        self.error_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_support = QLabel(self.error_box)
+        self.error_support.setWordWrap(True)
+        self.error_support.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_error = QPushButton(self.tr("Copy error details"), self.error_box)
+        self.copy_error.clicked.connect(self._copy_error)
+        error_layout = QVBoxLayout(self.error_box)
+        error_layout.addWidget(self.error_text)
+        error_layout.addWidget(self.error_support)
+        error_layout.addWidget(self.copy_error, 0, Qt.AlignmentFlag.AlignLeft)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.close)
+
+        header = QHBoxLayout()
+        header.addWidget(self.state_icon)
+        header.addWidget(self.title, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addLayout(form)
+        layout.addWidget(self.parts_box)
+        layout.addWidget(self.error_box)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+
+        queue.list_updated.connect(self._on_list_updated)
+        self.refresh()
+
+    @Slot(list)
+    def _on_list_updated(self, task_ids: list[str]) -> None:
+        if self.task_id in task_ids:
+            self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        snap = self._queue.task(self.task_id)
+        if snap is None:
+            self.fields["state"].setText(self.tr("This task was removed from the list."))
+            return
+        self.setWindowTitle(self.tr("Details — %1").replace("%1", display_name(snap)))
+        self.title.setText(display_name(snap))
+        self.state_icon.setPixmap(state_icon(snap.state).pixmap(24, 24))
+        self._fill(snap)
+
+    def _fill(self, snap: TaskSnapshot) -> None:
+        f = self.fields
+        state = state_label(snap.state)
+        if snap.state is TaskState.UPLOADING:
+            state += (
+                self.tr(" — %1, %2 left")
+                .replace("%1", format_speed(snap.speed))
+                .replace("%2", format_duration(snap.eta_s))
+            )
+        f["state"].setText(state)
+        f["source"].setText(snap.source_path or self.tr("(in memory)"))
+        f["destination"].setText(f"{snap.bucket}/{snap.key}")
+        f["size"].setText(format_size(snap.size) if snap.size is not None else self.tr("unknown"))
+        f["progress"].setText(f"{format_size(snap.loaded)} ({snap.percent * 100:.1f}%)")
+        method = snap.method.value if snap.method else self.tr("not decided yet")
+        if snap.part_size and snap.method is not None and snap.method.value == "multipart":
+            method += self.tr(", parts of %1").replace("%1", format_size(snap.part_size))
+        f["method"].setText(method)
+        f["upload_id"].setText(snap.upload_id or "—")
+        f["created"].setText(format_timestamp(snap.created_at))
+        if snap.finished_at:
+            took = format_duration(max(0.0, snap.finished_at - snap.created_at))
+            f["finished"].setText(
+                self.tr("%1 (%2 after it was queued)")
+                .replace("%1", format_timestamp(snap.finished_at))
+                .replace("%2", took)
+            )
+        else:
+            f["finished"].setText("—")
+        result = snap.result
+        f["etag"].setText(
+            result.etag + (f"   CRC-64 {result.crc64}" if result.crc64 is not None else "") if result else "—"
+        )
+        f["note"].setText(snap.note or "—")
+
+        part_count = 0
+        if snap.part_size and snap.size:
+            part_count = max(1, math.ceil(snap.size / snap.part_size))
+        self.parts_box.setVisible(part_count > 1)
+        if part_count > 1:
+            done = done_part_numbers(self._queue, snap.task_id)
+            if snap.state is TaskState.SUCCESS:
+                done = set(range(1, part_count + 1))
+            self.parts_summary.setText(
+                self.tr("%1 of %2 parts on the server")
+                .replace("%1", str(len(done)))
+                .replace("%2", str(part_count))
+            )
+            self.part_map.set_parts(part_count, done, snap.state is TaskState.ERROR)
+
+        error = snap.error
+        self.error_box.setVisible(error is not None)
+        if error is not None:
+            self.error_text.setText(describe_error(error))
+            support = [self.tr("Code: %1").replace("%1", error.code)]
+            if error.status_code:
+                support.append(self.tr("HTTP status: %1").replace("%1", str(error.status_code)))
+            support.append(self.tr("Request ID: %1").replace("%1", error.request_id or "—"))
+            support.append(self.tr("Message: %1").replace("%1", error.message))
+            self.error_support.setText("\n".join(support))
+
+    def error_report(self) -> str:
+        """The text "Copy error details" puts on the clipboard (for a support ticket)."""
+        snap = self._queue.task(self.task_id)
+        if snap is None or snap.error is None:
+            return ""
+        error = snap.error
+        return "\n".join(
+            [
+                f"cosdesk upload error, {time.strftime('%Y-%m-%d %H:%M:%S %z')}",
+                f"object: {snap.bucket}/{snap.key}",
+                f"code: {error.code}",
+                f"http status: {error.status_code or '-'}",
+                f"request id: {error.request_id or '-'}",
+                f"message: {error.message}",
+                f"upload id: {snap.upload_id or '-'}",
+            ]
+        )
+
+    @Slot()
+    def _copy_error(self) -> None:
+        QGuiApplication.clipboard().setText(self.error_report())

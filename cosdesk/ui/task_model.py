@@ -1,0 +1,438 @@
+"""The task table's model: row snapshots fed by the queue's list-update, and the
+filter proxy behind the All / Active / Paused / Failed / Done bar.
+
+The engine owns the tasks; this model keeps one frozen ``TaskSnapshot`` per row and
+forwards the queue's coalesced events as Qt model signals. Snapshots are read on
+a worker (the queue's lock can be busy for tens of milliseconds while it stores a
+batch of new tasks: only the worker waits for it), and applied in slices with a
+time budget, so the GUI thread never stalls on 10,000 tasks added at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import time
+from collections import Counter, deque
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRunnable,
+    QSortFilterProxyModel,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+    Slot,
+)
+
+from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.task import HashProgress, TaskSnapshot, TaskState
+from cosdesk.ui.formatting import (
+    describe_error,
+    format_eta,
+    format_size,
+    format_speed,
+    state_label,
+)
+from cosdesk.ui.icons import state_icon
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(enum.IntEnum):
+    NAME = 0
+    KEY = 1
+    SIZE = 2
+    STATE = 3
+    PROGRESS = 4
+    SPEED = 5
+    ETA = 6
+    ERROR = 7
+
+
+# Custom roles: the delegate and the proxy read typed values, not display text.
+SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 1
+TASK_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+SORT_ROLE = Qt.ItemDataRole.UserRole + 3
+PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 4  # float 0..1 (hash progress while checking)
+
+# Time budget per slice of bulk work, in seconds: well under a 60 Hz frame.
+SLICE_BUDGET_S = 0.008
+# Ids read per fetch job, and snapshots applied per model signal.
+FETCH_BATCH = 2000
+APPLY_BATCH = 250
+
+
+class TaskFilter(enum.IntEnum):
+    ALL = 0
+    ACTIVE = 1
+    PAUSED = 2
+    FAILED = 3
+    DONE = 4
+
+
+FILTER_STATES: dict[TaskFilter, frozenset[TaskState] | None] = {
+    TaskFilter.ALL: None,
+    TaskFilter.ACTIVE: frozenset({TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING}),
+    TaskFilter.PAUSED: frozenset({TaskState.PAUSED}),
+    TaskFilter.FAILED: frozenset({TaskState.ERROR}),
+    TaskFilter.DONE: frozenset({TaskState.SUCCESS}),
+}
+
+
+def display_name(snapshot: TaskSnapshot) -> str:
+    """What the Name column shows: the last segment of the key (a folder marker
+    keeps its trailing ``/`` so it reads as a folder)."""
+    key = snapshot.key
+    if key.endswith("/"):
+        return key.rstrip("/").rsplit("/", 1)[-1] + "/"
+    return key.rsplit("/", 1)[-1] or (os.path.basename(snapshot.source_path or "") or key)
+
+
+class TaskTableModel(QAbstractTableModel):
+    """One row per task, in the order the queue reported them."""
+
+    # The number of tasks per state changed: dict[TaskState, int].
+    counts_changed = Signal(dict)
+
+    def __init__(self, queue: UploadQueue, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._queue = queue
+        self._rows: list[TaskSnapshot] = []
+        self._row_of: dict[str, int] = {}
+        self._hashing: dict[str, float] = {}
+        self._counts: Counter[TaskState] = Counter()
+        # Ids whose snapshot must be (re)read, in the order they were reported; the
+        # snapshots read but not yet applied; ids removed for good (never reused).
+        self._pending: dict[str, None] = {}
+        self._ready: deque[TaskSnapshot] = deque()
+        self._gone: set[str] = set()
+        self._fetching = False
+        self._closed = False
+        self._counts_dirty = False
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._fetch_signals = _FetchSignals(self)
+        self._fetch_signals.fetched.connect(self._on_fetched)
+        self._headers = [
+            self.tr("Name"),
+            self.tr("Key"),
+            self.tr("Size"),
+            self.tr("State"),
+            self.tr("Progress"),
+            self.tr("Speed"),
+            self.tr("ETA"),
+            self.tr("Error"),
+        ]
+        self._pump = QTimer(self)
+        self._pump.setInterval(0)
+        self._pump.timeout.connect(self._apply_pending)
+        queue.tasks_added.connect(self.on_tasks_added)
+        queue.list_updated.connect(self.on_list_updated)
+        queue.tasks_removed.connect(self.on_tasks_removed)
+        queue.hash_progress.connect(self.on_hash_progress)
+
+    # --- reading ------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section]
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.TextAlignmentRole
+            and section in (Column.SIZE, Column.SPEED, Column.ETA)
+        ):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def snapshot_at(self, row: int) -> TaskSnapshot:
+        return self._rows[row]
+
+    def row_of(self, task_id: str) -> int | None:
+        return self._row_of.get(task_id)
+
+    def snapshot(self, task_id: str) -> TaskSnapshot | None:
+        row = self._row_of.get(task_id)
+        return None if row is None else self._rows[row]
+
+    def counts(self) -> dict[TaskState, int]:
+        return {state: number for state, number in self._counts.items() if number}
+
+    def is_settled(self) -> bool:
+        """No queued work left to apply (tests wait on it)."""
+        return not self._pending and not self._ready and not self._fetching
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        snap = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(snap, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.STATE:
+            return state_icon(snap.state)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == Column.ERROR or (column == Column.STATE and snap.error is not None):
+                return f"{describe_error(snap.error)}\n\n{snap.error}" if snap.error else None
+            if column in (Column.NAME, Column.KEY):
+                return f"{snap.source_path or ''}\n→ {snap.bucket}/{snap.key}"
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column in (Column.SIZE, Column.SPEED, Column.ETA):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == PROGRESS_ROLE:
+            return self._progress(snap)
+        if role == SORT_ROLE:
+            return self._sort_value(snap, column)
+        if role == SNAPSHOT_ROLE:
+            return snap
+        if role == TASK_ID_ROLE:
+            return snap.task_id
+        return None
+
+    def _progress(self, snap: TaskSnapshot) -> float:
+        if snap.state is TaskState.CHECKING and snap.task_id in self._hashing:
+            return self._hashing[snap.task_id]
+        return snap.percent
+
+    def _display(self, snap: TaskSnapshot, column: int) -> str:
+        if column == Column.NAME:
+            return display_name(snap)
+        if column == Column.KEY:
+            return snap.key
+        if column == Column.SIZE:
+            return "" if snap.size is None else format_size(snap.size)
+        if column == Column.STATE:
+            return state_label(snap.state)
+        if column == Column.PROGRESS:
+            return f"{self._progress(snap) * 100:.0f}%"
+        if column == Column.SPEED:
+            return format_speed(snap.speed) if snap.state is TaskState.UPLOADING else ""
+        if column == Column.ETA:
+            return format_eta(snap.eta_s) if snap.state is TaskState.UPLOADING else ""
+        if column == Column.ERROR:
+            return describe_error(snap.error, short=True) if snap.error else snap.note
+        return ""
+
+    def _sort_value(self, snap: TaskSnapshot, column: int) -> Any:
+        if column == Column.NAME:
+            return display_name(snap).casefold()
+        if column == Column.KEY:
+            return snap.key
+        if column == Column.SIZE:
+            return snap.size or 0
+        if column == Column.STATE:
+            return list(TaskState).index(snap.state)
+        if column == Column.PROGRESS:
+            return snap.percent
+        if column == Column.SPEED:
+            return snap.speed
+        if column == Column.ETA:
+            return snap.eta_s if snap.eta_s is not None else float("inf")
+        if column == Column.ERROR:
+            return describe_error(snap.error) if snap.error else snap.note
+        return snap.position
+
+    # --- the queue's events -------------------------------------------------------
+
+    @Slot(list)
+    def on_tasks_added(self, task_ids: list[str]) -> None:
+        self._want(task_ids)
+
+    @Slot(list)
+    def on_list_updated(self, task_ids: list[str]) -> None:
+        self._want(task_ids)
+
+    @Slot(object)
+    def on_hash_progress(self, progress: HashProgress) -> None:
+        self._hashing[progress.task_id] = progress.percent
+        self._want([progress.task_id])
+
+    def _want(self, task_ids: list[str]) -> None:
+        for task_id in task_ids:
+            if task_id not in self._gone:
+                self._pending[task_id] = None
+        self._start_fetch()
+
+    @Slot(list)
+    def on_tasks_removed(self, task_ids: list[str]) -> None:
+        self._gone.update(task_ids)
+        for task_id in task_ids:
+            self._pending.pop(task_id, None)
+            self._hashing.pop(task_id, None)
+        gone = {task_id for task_id in task_ids if task_id in self._row_of}
+        if not gone:
+            return
+        rows = sorted(self._row_of[task_id] for task_id in gone)
+        ranges = _contiguous(rows)
+        if len(ranges) > 50:
+            # Many scattered rows: one reset is cheaper than hundreds of removals.
+            self.beginResetModel()
+            self._rows = [snap for snap in self._rows if snap.task_id not in gone]
+            self.endResetModel()
+        else:
+            for first, last in reversed(ranges):
+                self.beginRemoveRows(QModelIndex(), first, last)
+                del self._rows[first : last + 1]
+                self.endRemoveRows()
+        self._row_of = {snap.task_id: row for row, snap in enumerate(self._rows)}
+        self._counts = Counter(snap.state for snap in self._rows)
+        self.counts_changed.emit(self.counts())
+
+    # --- fetching snapshots off the GUI thread -------------------------------------
+
+    def _start_fetch(self) -> None:
+        """Hand the pending ids to the fetch worker (one job at a time): the queue's
+        lock may be held by its workers for a while, and only the worker waits."""
+        if self._fetching or not self._pending or self._closed:
+            return
+        chunk: list[str] = []
+        for task_id in self._pending:
+            chunk.append(task_id)
+            if len(chunk) >= FETCH_BATCH:
+                break
+        for task_id in chunk:
+            del self._pending[task_id]
+        self._fetching = True
+        self._pool.start(_Fetch(self._queue, chunk, self._fetch_signals))
+
+    @Slot(list)
+    def _on_fetched(self, snapshots: list[TaskSnapshot]) -> None:
+        self._fetching = False
+        self._ready.extend(snap for snap in snapshots if snap.task_id not in self._gone)
+        if not self._pump.isActive():
+            self._pump.start()
+        self._start_fetch()
+
+    def shutdown(self) -> None:
+        """Stop fetching and wait for the fetch worker (the window calls this on close)."""
+        self._closed = True
+        self._pump.stop()
+        self._pool.waitForDone(5000)
+
+    @Slot()
+    def _apply_pending(self, budget_s: float | None = SLICE_BUDGET_S) -> None:
+        """Apply fetched snapshots, stopping after ``budget_s`` (None: all)."""
+        deadline = None if budget_s is None else time.perf_counter() + budget_s
+        while self._ready and (deadline is None or time.perf_counter() < deadline):
+            chunk = [self._ready.popleft() for _ in range(min(APPLY_BATCH, len(self._ready)))]
+            self._apply(chunk)
+        if self._counts_dirty:
+            self._counts_dirty = False
+            self.counts_changed.emit(self.counts())
+        if not self._ready:
+            self._pump.stop()
+
+    def _apply(self, snapshots: list[TaskSnapshot]) -> None:
+        new: list[TaskSnapshot] = []
+        changed_rows: list[int] = []
+        for snap in snapshots:
+            row = self._row_of.get(snap.task_id)
+            if row is None:
+                if snap.task_id not in {s.task_id for s in new}:
+                    new.append(snap)
+                continue
+            old = self._rows[row]
+            if snap.state is not old.state:
+                self._counts[old.state] -= 1
+                self._counts[snap.state] += 1
+                self._counts_dirty = True
+                if snap.state is not TaskState.CHECKING:
+                    self._hashing.pop(snap.task_id, None)
+            self._rows[row] = snap
+            changed_rows.append(row)
+        last_column = len(Column) - 1
+        for first, last in _contiguous(sorted(set(changed_rows))):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+        if new:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for offset, snap in enumerate(new):
+                self._row_of[snap.task_id] = first + offset
+                self._counts[snap.state] += 1
+            self._rows.extend(new)
+            self.endInsertRows()
+            self._counts_dirty = True
+
+
+class _FetchSignals(QObject):
+    # Snapshots read by the fetch worker: list[TaskSnapshot].
+    fetched = Signal(list)
+
+
+class _Fetch(QRunnable):
+    """Reads snapshots for a list of ids on a worker thread."""
+
+    def __init__(self, queue: UploadQueue, task_ids: list[str], signals: _FetchSignals) -> None:
+        super().__init__()
+        self._queue = queue
+        self._task_ids = task_ids
+        self._signals = signals
+
+    def run(self) -> None:
+        snapshots = [snap for snap in map(self._queue.task, self._task_ids) if snap is not None]
+        with contextlib.suppress(RuntimeError):  # the model is gone: nobody to tell
+            self._signals.fetched.emit(snapshots)
+
+
+def _contiguous(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers → (first, last) runs, so one dataChanged covers each run."""
+    ranges: list[tuple[int, int]] = []
+    for row in rows:
+        if ranges and row == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], row)
+        else:
+            ranges.append((row, row))
+    return ranges
+
+
+class TaskFilterProxy(QSortFilterProxyModel):
+    """Sorts by typed values and shows one of the filter bar's groups, optionally
+    narrowed by text typed in the search box."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._filter = TaskFilter.ALL
+        self._text = ""
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+
+    def task_filter(self) -> TaskFilter:
+        return self._filter
+
+    def set_task_filter(self, task_filter: TaskFilter) -> None:
+        if task_filter != self._filter:
+            self.beginFilterChange()
+            self._filter = task_filter
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_text(self, text: str) -> None:
+        text = text.strip().casefold()
+        if text != self._text:
+            self.beginFilterChange()
+            self._text = text
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, TaskTableModel)
+        snap = model.snapshot_at(source_row)
+        states = FILTER_STATES[self._filter]
+        if states is not None and snap.state not in states:
+            return False
+        return not self._text or self._text in snap.key.casefold()

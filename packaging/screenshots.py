@@ -1,0 +1,131 @@
+"""Reproduce resources/screenshots/{idle,uploading,error,settings}.png from the real
+window against the in-process local sandbox (first-run mode), offscreen.
+
+    .venv/bin/python packaging/screenshots.py [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+WORK = Path(tempfile.mkdtemp(prefix="cosdesk-shots-"))
+os.environ["COSDESK_CONFIG_DIR"] = str(WORK / "config")
+os.environ["COSDESK_DATA_DIR"] = str(WORK / "data")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QEventLoop  # noqa: E402
+
+from cosdesk.engine.queue import FileToAdd  # noqa: E402
+from cosdesk.engine.task import TaskState  # noqa: E402
+from cosdesk.ui.app import create_application  # noqa: E402
+from cosdesk.ui.main_window import MainWindow  # noqa: E402
+
+MiB = 1024 * 1024
+SIZE = (1100, 700)
+
+
+def spin(app, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.005)
+
+
+def until(app, predicate, timeout_s: float = 30) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > end:
+            raise TimeoutError("screenshot scene did not settle")
+        spin(app, 0.05)
+
+
+def write(path: Path, size: int) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(os.urandom(min(size, MiB)) * max(1, size // MiB))
+    return str(path)
+
+
+def main() -> int:
+    out = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parents[1] / "resources/screenshots"
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    app = create_application()
+    window = MainWindow()
+    window.resize(*SIZE)
+    window.show()
+    until(app, lambda: window.destination() is not None)
+    spin(app, 0.3)
+    window.grab().save(str(out / "idle.png"))
+
+    window.destination_bar.set_location(window.destination().bucket, "projects/2024")
+    photos = WORK / "files" / "photos"
+    done_files = [write(photos / f"IMG_{n:04d}.jpg", 400_000 + n * 50_000) for n in range(4)]
+    window.add_paths(done_files)
+    until(app, lambda: window.model.counts().get(TaskState.SUCCESS, 0) == 4)
+    window.queue.set_bandwidth_limit(12 * MiB)
+    big = [
+        write(WORK / "files" / name, size)
+        for name, size in (
+            ("site-backup.tar.gz", 160 * MiB),
+            ("interview-raw.mov", 120 * MiB),
+            ("dataset.parquet", 90 * MiB),
+            ("archive-2023.zip", 60 * MiB),
+        )
+    ]
+    window.add_paths(big)
+    until(app, lambda: window.model.rowCount() == 8 and window.model.is_settled())
+    spin(app, 1.0)
+    archive = next(
+        s for s in (window.model.snapshot_at(r) for r in range(8)) if s.key.endswith("archive-2023.zip")
+    )
+    window.queue.pause([archive.task_id])
+    write(WORK / "files" / "notes.txt", 2000)
+    destination = window.destination()
+    window.queue.add_files(
+        [FileToAdd(str(WORK / "files" / "notes.txt"), "projects/2024/notes.txt")],
+        "missing-bucket-1250000000",
+        destination.options,
+        destination.endpoint,
+    )
+    until(app, lambda: window.model.counts().get(TaskState.ERROR, 0) == 1)
+    spin(app, 2.5)
+    window.grab().save(str(out / "uploading.png"))
+
+    failed = next(
+        s
+        for s in (window.model.snapshot_at(r) for r in range(window.model.rowCount()))
+        if s.state is TaskState.ERROR
+    )
+    dialog = window.show_details(failed.task_id)
+    dialog.resize(640, 520)
+    spin(app, 0.3)
+    dialog.grab().save(str(out / "error.png"))
+    dialog.close()
+
+    window.queue.pause(None)
+    settings = window.open_settings(add=True)
+    settings.name.setText("Work COS")
+    settings.secret_id.setText("AKIDexampleSecretId0123456789")
+    settings.secret_key.setText("example-secret-key")
+    settings.region.setCurrentText("ap-shanghai")
+    settings.bucket.setText("photos-1250000000")
+    settings.resize(900, 560)
+    spin(app, 0.3)
+    settings.grab().save(str(out / "settings.png"))
+    settings.reject()
+    window.shutdown()
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,250 @@
+"""The window against the local server: drop, watch, control, fail, recover."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+
+from cosdesk import config
+from cosdesk.cos.auth import Credentials
+from cosdesk.engine.task import TaskState
+from cosdesk.ui.task_model import Column, TaskFilter
+
+from .conftest import TEST_BUCKET, MiB, WindowDriver, make_file, save_profile, slow_down
+
+
+def test_drop_of_files_and_a_folder_adds_tasks_under_the_prefix(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    driver = account_window
+    window = driver.window
+    window.destination_bar.set_location(TEST_BUCKET, "inbox")
+    single = make_file(tmp_path / "drop" / "report.pdf", 2000)
+    folder = tmp_path / "drop" / "photos"
+    make_file(folder / "2024" / "a.jpg", 3000)
+    make_file(folder / "b.jpg", 4000)
+    os.mkfifo(folder / "pipe")  # cannot be uploaded: must be reported, not skipped silently
+
+    overlay_shown, overlay_text = driver.drop([single, folder], urls=[QUrl("https://example.com/x.png")])
+
+    assert overlay_shown
+    assert f"{TEST_BUCKET}/inbox/" in overlay_text
+    assert not window.drop_overlay.isVisible()
+    driver.wait_rows(3)
+    driver.wait_all(TaskState.SUCCESS, 3)
+    assert sorted(driver.by_key()) == ["inbox/photos/2024/a.jpg", "inbox/photos/b.jpg", "inbox/report.pdf"]
+    reported = {os.path.basename(path): message for path, message in window.scan_problems}
+    assert "pipe" in reported
+    assert "x.png" in reported and "not a local file" in reported["x.png"]
+    driver.qtbot.waitUntil(lambda: window.problem_box is not None, timeout=3000)
+    assert "2 item(s) could not be added" in window.problem_box.text()
+
+
+def test_progress_and_speed_show_and_reach_100_percent(account_window: WindowDriver, tmp_path: Path) -> None:
+    driver = account_window
+    window = driver.window
+    slow_down(driver, 3 * MiB)
+    make_file(tmp_path / "big.bin", 6 * MiB)
+    window.add_paths([str(tmp_path / "big.bin")])
+
+    def in_flight(rows: list[Any]) -> bool:
+        return (
+            bool(rows)
+            and rows[0].state is TaskState.UPLOADING
+            and 0.05 < rows[0].percent < 0.9
+            and (rows[0].speed > 0)
+        )
+
+    driver.wait_states(in_flight, timeout_s=15)
+    row = driver.model.row_of(driver.snapshots()[0].task_id)
+    speed_text = driver.model.index(row, Column.SPEED).data()
+    assert speed_text.endswith("/s")
+    assert driver.model.index(row, Column.PROGRESS).data().endswith("%")
+    assert window.speed_label.isVisible() and window.speed_label.text().endswith("/s")
+    assert 0 < window.overall.value() < 1000
+
+    slow_down(driver, 0)
+    driver.wait_all(TaskState.SUCCESS, 1)
+    assert driver.model.index(row, Column.PROGRESS).data() == "100%"
+    driver.qtbot.waitUntil(lambda: window.overall.value() == 1000, timeout=3000)
+    assert window.files_label.text() == "1 / 1 files"
+    # Offscreen there is no tray: the batch's end is told in the status bar.
+    driver.qtbot.waitUntil(lambda: window.notifier.last_channel == "status bar", timeout=5000)
+    assert "uploaded" in window.statusBar().currentMessage()
+
+
+def test_pause_resume_and_cancel_from_shortcuts_context_menu_and_toolbar(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    driver = account_window
+    window = driver.window
+    slow_down(driver, 1 * MiB)
+    for name in ("one.bin", "two.bin"):
+        make_file(tmp_path / name, 8 * MiB)
+    window.add_paths([str(tmp_path / "one.bin"), str(tmp_path / "two.bin")])
+    driver.wait_rows(2)
+    window.activateWindow()
+    window.table.setFocus()
+
+    # Space pauses the selected row and resumes it again.
+    driver.select_keys("one.bin")
+    QTest.keyClick(window.table, Qt.Key.Key_Space)
+    driver.wait_states(lambda rows: driver.by_key()["one.bin"].state is TaskState.PAUSED)
+    QTest.keyClick(window.table, Qt.Key.Key_Space)
+    driver.wait_states(lambda rows: driver.by_key()["one.bin"].state is not TaskState.PAUSED)
+
+    # The context menu's Pause and Resume.
+    driver.select_keys("two.bin")
+    menu = window.build_context_menu()
+    actions = {action.text(): action for action in menu.actions()}
+    assert actions["Pause"].isEnabled()
+    actions["Pause"].trigger()
+    driver.wait_states(lambda rows: driver.by_key()["two.bin"].state is TaskState.PAUSED)
+    menu = window.build_context_menu()
+    actions = {action.text(): action for action in menu.actions()}
+    assert actions["Resume"].isEnabled() and not actions["Pause"].isEnabled()
+    actions["Resume"].trigger()
+    driver.wait_states(lambda rows: driver.by_key()["two.bin"].state is not TaskState.PAUSED)
+
+    # The toolbar's Pause all / Start all.
+    window.pause_all_action.trigger()
+    driver.wait_all(TaskState.PAUSED, 2)
+    assert window.filter_bar.tabs.tabText(int(TaskFilter.PAUSED)).endswith("2")
+    assert window.start_all_action.isEnabled()
+    window.start_all_action.trigger()
+    driver.wait_states(lambda rows: all(s.state is not TaskState.PAUSED for s in rows))
+
+    # Delete cancels the selection; the toolbar's Cancel the rest.
+    driver.select_keys("one.bin")
+    QTest.keyClick(window.table, Qt.Key.Key_Delete)
+    driver.wait_states(lambda rows: driver.by_key()["one.bin"].state is TaskState.CANCELED)
+    driver.select_keys("two.bin")
+    window.cancel_action.trigger()
+    driver.wait_all(TaskState.CANCELED, 2)
+    window.clear_action.trigger()
+    driver.qtbot.waitUntil(lambda: driver.model.rowCount() == 0, timeout=5000)
+    assert window.stack.currentWidget() is window.empty_hint
+
+
+def test_a_wrong_key_shows_the_error_in_words_with_code_and_request_id_then_retry_succeeds(
+    sandbox: Any, credentials: Credentials, open_window: Any, tmp_path: Path
+) -> None:
+    save_profile(sandbox, Credentials(credentials.secret_id, "not-the-key"))
+    driver = open_window()
+    window = driver.window
+    make_file(tmp_path / "doc.txt", 1000)
+    window.add_paths([str(tmp_path / "doc.txt")])
+    driver.wait_all(TaskState.ERROR, 1)
+
+    snap = driver.snapshots()[0]
+    row = driver.model.row_of(snap.task_id)
+    error_text = driver.model.index(row, Column.ERROR).data()
+    assert "SecretKey does not match" in error_text
+    assert snap.error is not None and snap.error.code == "SignatureDoesNotMatch" and snap.error.request_id
+    assert window.retry_action.isEnabled()
+    window.filter_bar.set_current(TaskFilter.FAILED)
+    assert window.proxy.rowCount() == 1
+
+    details = window.show_details(snap.task_id)
+    assert details.error_box.isVisibleTo(details)
+    assert "SignatureDoesNotMatch" in details.error_support.text()
+    assert snap.error.request_id in details.error_support.text()
+    details.copy_error.click()
+    assert snap.error.request_id in QGuiApplication.clipboard().text()
+    details.close()
+
+    config.store_credentials("test account", credentials)
+    window.router.forget_clients()
+    window.retry_action.trigger()
+    window.filter_bar.set_current(TaskFilter.DONE)
+    driver.wait_all(TaskState.SUCCESS, 1)
+    assert window.proxy.rowCount() == 1
+
+
+def test_a_file_that_vanished_before_its_upload_is_reported_on_its_row(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    driver = account_window
+    window = driver.window
+    slow_down(driver, 1 * MiB)
+    make_file(tmp_path / "first.bin", 6 * MiB)
+    window.add_paths([str(tmp_path / "first.bin")])
+    driver.wait_rows(1)
+    window.queue.set_file_parallel_limit(1)
+    gone = make_file(tmp_path / "gone.txt", 5000)
+    window.add_paths([str(gone)])
+    driver.wait_rows(2)
+    gone.unlink()  # waits behind first.bin, then finds its file missing
+    window.queue.pause([driver.by_key()["first.bin"].task_id])
+    driver.wait_states(lambda rows: driver.by_key()["gone.txt"].state is TaskState.ERROR)
+    snap = driver.by_key()["gone.txt"]
+    row = driver.model.row_of(snap.task_id)
+    assert driver.model.index(row, Column.ERROR).data()
+    assert driver.model.index(row, Column.STATE).data() == "Failed"
+
+
+def test_finished_rows_copy_object_and_presigned_urls(account_window: WindowDriver, tmp_path: Path) -> None:
+    driver = account_window
+    window = driver.window
+    make_file(tmp_path / "share.txt", 100)
+    window.add_paths([str(tmp_path / "share.txt")])
+    driver.wait_all(TaskState.SUCCESS, 1)
+    driver.select_keys("share.txt")
+    window.copy_urls()
+    assert QGuiApplication.clipboard().text().endswith("/share.txt")
+    window.copy_presigned(3600)
+    url = QGuiApplication.clipboard().text()
+    assert "q-signature=" in url and "share.txt" in url
+    import httpx
+
+    assert httpx.get(url).status_code == 200
+
+
+def test_closing_with_running_uploads_asks_and_pause_resumes_next_start(
+    account_window: WindowDriver, open_window: Any, tmp_path: Path
+) -> None:
+    driver = account_window
+    window = driver.window
+    slow_down(driver, 1 * MiB)
+    make_file(tmp_path / "long.bin", 5 * MiB)
+    window.add_paths([str(tmp_path / "long.bin")])
+    driver.wait_states(lambda rows: bool(rows) and rows[0].state is TaskState.UPLOADING)
+
+    def choose_pause_and_quit() -> None:
+        box = window.close_box
+        pause = next(button for button in box.buttons() if button.text() == "Pause and quit")
+        pause.click()
+
+    QTimer.singleShot(300, choose_pause_and_quit)
+    window.close()
+    assert window._shut_down
+    stored = json.loads((Path(os.environ["COSDESK_CONFIG_DIR"]) / "config.json").read_text())
+    assert stored["active_profile"] == "test account"
+    assert (Path(os.environ["COSDESK_CONFIG_DIR"]) / "window.ini").exists()
+
+    again = open_window()
+    again.wait_rows(1)
+    again.wait_all(TaskState.SUCCESS, 1, timeout_s=30)
+    assert again.snapshots()[0].key == "long.bin"
+
+
+@pytest.mark.parametrize("column", [Column.NAME, Column.SIZE])
+def test_sorting_by_a_column_orders_rows(
+    account_window: WindowDriver, tmp_path: Path, column: Column
+) -> None:
+    driver = account_window
+    window = driver.window
+    for name, size in (("b.txt", 30), ("a.txt", 200), ("c.txt", 10)):
+        make_file(tmp_path / name, size)
+    window.add_paths([str(tmp_path / name) for name in ("b.txt", "a.txt", "c.txt")])
+    driver.wait_all(TaskState.SUCCESS, 3)
+    window.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+    shown = [window.proxy.index(row, Column.NAME).data() for row in range(3)]
+    assert shown == (["a.txt", "b.txt", "c.txt"] if column == Column.NAME else ["c.txt", "b.txt", "a.txt"])
