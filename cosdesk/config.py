@@ -17,8 +17,6 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.errors
 import platformdirs
 
 from cosdesk.cos.auth import Credentials
@@ -132,9 +130,19 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
 
 
 # --- secrets ---------------------------------------------------------------------
+# keyring is imported on first use: it costs a noticeable share of a short
+# ``cosdesk upload`` that takes its keys from the environment.
+
+
+def _keyring() -> Any:
+    import keyring
+
+    return keyring
 
 
 def _keyring_call(action: str, function: Any, *args: Any) -> Any:
+    import keyring.errors
+
     try:
         return function(*args)
     except keyring.errors.NoKeyringError:
@@ -157,12 +165,12 @@ def store_credentials(profile_name: str, credentials: Credentials) -> None:
             "session_token": credentials.session_token,
         }
     )
-    _keyring_call("save the keys", keyring.set_password, KEYRING_SERVICE, profile_name, secret)
+    _keyring_call("save the keys", _keyring().set_password, KEYRING_SERVICE, profile_name, secret)
 
 
 def load_credentials(profile_name: str) -> Credentials | None:
     """The profile's keys from the keyring, or None when none are stored."""
-    secret = _keyring_call("read the keys", keyring.get_password, KEYRING_SERVICE, profile_name)
+    secret = _keyring_call("read the keys", _keyring().get_password, KEYRING_SERVICE, profile_name)
     if secret is None:
         return None
     try:
@@ -176,8 +184,10 @@ def delete_credentials(profile_name: str) -> None:
     """Forget the profile's keys; nothing stored is not an error."""
 
     def delete() -> None:
+        import keyring.errors
+
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
-            keyring.delete_password(KEYRING_SERVICE, profile_name)
+            _keyring().delete_password(KEYRING_SERVICE, profile_name)
 
     _keyring_call("delete the keys", delete)
 
