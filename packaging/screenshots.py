@@ -2,10 +2,15 @@
 window against the in-process local sandbox (first-run mode), offscreen.
 
     .venv/bin/python packaging/screenshots.py [OUTPUT_DIR]
+    .venv/bin/python packaging/screenshots.py --lang zh_CN   # → resources/screenshots/zh_CN/
+
+``--lang`` installs the translations as ``cosdesk gui`` does for that language
+setting. Chinese text needs a CJK font (fonts-wqy-microhei, packaging/debian-deps.sh).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -23,6 +28,7 @@ from PySide6.QtCore import QEventLoop  # noqa: E402
 from cosdesk.engine.queue import FileToAdd  # noqa: E402
 from cosdesk.engine.task import TaskState  # noqa: E402
 from cosdesk.ui.app import create_application  # noqa: E402
+from cosdesk.ui.languages import install_translators  # noqa: E402
 from cosdesk.ui.main_window import MainWindow  # noqa: E402
 
 MiB = 1024 * 1024
@@ -51,14 +57,20 @@ def write(path: Path, size: int) -> str:
     return str(path)
 
 
-def main() -> int:
-    out = (
-        Path(sys.argv[1])
-        if len(sys.argv) > 1
-        else Path(__file__).resolve().parents[1] / "resources/screenshots"
-    )
+# The account typed into the settings screenshot, per language.
+ACCOUNT_NAMES = {"zh_CN": "工作账号"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Screenshots of the real window, offscreen.")
+    parser.add_argument("output", nargs="?", type=Path, help="default: resources/screenshots[/LANG]")
+    parser.add_argument("--lang", default="en", help="the window's language, e.g. zh_CN (default: en)")
+    args = parser.parse_args(argv)
+    shots = Path(__file__).resolve().parents[1] / "resources/screenshots"
+    out = args.output or (shots if args.lang == "en" else shots / args.lang)
     out.mkdir(parents=True, exist_ok=True)
     app = create_application()
+    install_translators(app, args.lang)
     window = MainWindow()
     window.resize(*SIZE)
     window.show()
@@ -113,7 +125,7 @@ def main() -> int:
 
     window.queue.pause(None)
     settings = window.open_settings(add=True)
-    settings.name.setText("Work COS")
+    settings.name.setText(ACCOUNT_NAMES.get(args.lang, "Work COS"))
     settings.secret_id.setText("AKIDexampleSecretId0123456789")
     settings.secret_key.setText("example-secret-key")
     settings.region.setCurrentText("ap-shanghai")

@@ -58,15 +58,29 @@ def create_application(argv: list[str] | None = None):  # type: ignore[no-untype
     return app
 
 
+def configured_language() -> str:
+    """``Settings.language`` ("" — the system's — when the settings cannot be read:
+    the window says what is wrong with them once it is up)."""
+    from cosdesk import config
+
+    try:
+        return config.load_settings().language
+    except config.ConfigError:
+        return ""
+
+
 def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from cosdesk.ui.languages import install_translators
     from cosdesk.ui.main_window import MainWindow
 
     if getattr(args, "verbose", False):
         logging.basicConfig(level=logging.DEBUG)
     app = create_application()
     assert isinstance(app, QApplication)
+    # Before the window exists: its texts are translated as it builds them.
+    install_translators(app, configured_language())
     window = MainWindow(db_path=args.db, start_sandbox=True if args.sandbox else None)
     # Quit when the window really closes (not when it hides to the tray).
     window.quit_app_on_close = True

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.ui.formatting import format_percent
 from cosdesk.ui.task_model import PROGRESS_ROLE, SNAPSHOT_ROLE
 
 
@@ -48,7 +49,7 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.minimum = 0
         bar.maximum = 1000
         bar.progress = round(max(0.0, min(1.0, fraction)) * 1000)
-        bar.text = f"{fraction * 100:.0f}%"
+        bar.text = format_percent(fraction)
         bar.textVisible = True
         bar.textAlignment = Qt.AlignmentFlag.AlignCenter
         bar.state = QStyle.StateFlag.State_Horizontal | QStyle.StateFlag.State_Enabled

@@ -1,42 +1,106 @@
 """How numbers, states and errors read in the window: the one place the UI turns
-engine values into words. Sizes, speeds and durations reuse the engine's
-formatters (``cosdesk.engine.meter``) so the CLI and the window agree."""
+engine values into words.
+
+Sizes, speeds and durations follow the engine's formatters (``cosdesk.engine.meter``:
+the same units, thresholds and rounding, so the CLI and the window agree) with the
+decimal separator and unit names of the window's locale: ``QLocale()``'s default,
+which ``cosdesk.ui.languages`` sets with the translators."""
 
 from __future__ import annotations
 
-import datetime as _dt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLocale, Qt
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-
-from cosdesk.engine.meter import format_duration, format_size, format_speed
-from cosdesk.engine.task import TaskError, TaskState
+from cosdesk.engine.meter import format_duration
+from cosdesk.engine.task import TaskError, TaskState, UploadMethod
 
 __all__ = [
     "describe_error",
     "format_duration",
     "format_eta",
+    "format_number",
+    "format_percent",
     "format_size",
     "format_speed",
     "format_timestamp",
+    "method_label",
+    "size_unit",
     "state_label",
 ]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("formatting", text)
+def _tr(text: object) -> str:
+    """A message marked with ``QT_TRANSLATE_NOOP("formatting", …)``, translated."""
+    return QCoreApplication.translate("formatting", str(text))
+
+
+_STATE_LABELS = {
+    TaskState.WAITING: QT_TRANSLATE_NOOP("formatting", "Waiting"),
+    TaskState.CHECKING: QT_TRANSLATE_NOOP("formatting", "Checking"),
+    TaskState.UPLOADING: QT_TRANSLATE_NOOP("formatting", "Uploading"),
+    TaskState.SUCCESS: QT_TRANSLATE_NOOP("formatting", "Done"),
+    TaskState.PAUSED: QT_TRANSLATE_NOOP("formatting", "Paused"),
+    TaskState.ERROR: QT_TRANSLATE_NOOP("formatting", "Failed"),
+    TaskState.CANCELED: QT_TRANSLATE_NOOP("formatting", "Canceled"),
+}
+
+_METHOD_LABELS = {
+    UploadMethod.PUT: QT_TRANSLATE_NOOP("formatting", "Simple upload (one request)"),
+    UploadMethod.MULTIPART: QT_TRANSLATE_NOOP("formatting", "Multipart upload"),
+    UploadMethod.APPEND: QT_TRANSLATE_NOOP("formatting", "Append upload"),
+}
+
+# Binary units (1024), as the engine counts. The translation may name them the
+# way its users read them (the Chinese COS console writes KB / MB / GB).
+_SIZE_UNITS = (
+    QT_TRANSLATE_NOOP("formatting", "B"),
+    QT_TRANSLATE_NOOP("formatting", "KiB"),
+    QT_TRANSLATE_NOOP("formatting", "MiB"),
+    QT_TRANSLATE_NOOP("formatting", "GiB"),
+    QT_TRANSLATE_NOOP("formatting", "TiB"),
+)
 
 
 def state_label(state: TaskState) -> str:
-    labels = {
-        TaskState.WAITING: _tr("Waiting"),
-        TaskState.CHECKING: _tr("Checking"),
-        TaskState.UPLOADING: _tr("Uploading"),
-        TaskState.SUCCESS: _tr("Done"),
-        TaskState.PAUSED: _tr("Paused"),
-        TaskState.ERROR: _tr("Failed"),
-        TaskState.CANCELED: _tr("Canceled"),
-    }
-    return labels[state]
+    return _tr(_STATE_LABELS[state])
+
+
+def method_label(method: UploadMethod) -> str:
+    return _tr(_METHOD_LABELS[method])
+
+
+def size_unit(name: str) -> str:
+    """A unit's name in the window's language: ``size_unit("MiB")``."""
+    return _tr(name)
+
+
+def format_number(value: float, decimals: int = 0, *, grouped: bool = True) -> str:
+    """``1,234.5`` / ``1.234,5``: digits grouped and separated as the locale writes them."""
+    locale = QLocale()
+    if not grouped:
+        locale.setNumberOptions(locale.numberOptions() | QLocale.NumberOption.OmitGroupSeparator)
+    if decimals == 0:
+        return locale.toString(round(value))
+    return locale.toString(float(value), "f", decimals)
+
+
+def format_size(byte_count: float) -> str:
+    """``1.5 MiB`` (``1.5 MB`` in Chinese): ``meter.format_size`` in the locale's words."""
+    value = float(byte_count)
+    for index, unit in enumerate(_SIZE_UNITS):
+        if abs(value) < 1024 or index == len(_SIZE_UNITS) - 1:
+            # Under 1024 of a unit: a group separator would only add noise ("1,023 B").
+            return f"{format_number(value, 0 if index == 0 else 1, grouped=False)} {_tr(unit)}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_speed(bytes_per_s: float) -> str:
+    return f"{format_size(bytes_per_s)}/s"
+
+
+def format_percent(fraction: float, decimals: int = 0) -> str:
+    """``0.43`` → ``43%``, ``(0.425, 1)`` → ``42.5%`` (the locale's digits and percent sign)."""
+    return format_number(fraction * 100, decimals) + QLocale().percent()
 
 
 def format_eta(seconds: float | None) -> str:
@@ -45,9 +109,17 @@ def format_eta(seconds: float | None) -> str:
 
 
 def format_timestamp(epoch_s: float | None) -> str:
+    """The locale's short date with a 24-hour time to the second (uploads are
+    compared to the second, and a 12-hour clock reads ambiguously in a log)."""
     if epoch_s is None:
         return ""
-    return _dt.datetime.fromtimestamp(epoch_s).strftime("%Y-%m-%d %H:%M:%S")
+    moment = QDateTime.fromMSecsSinceEpoch(round(epoch_s * 1000))
+    locale = QLocale()
+    if locale.language() == QLocale.Language.C:  # no locale set (LANG=C): ISO, not "14 11 2023"
+        day = moment.date().toString(Qt.DateFormat.ISODate)
+    else:
+        day = locale.toString(moment.date(), QLocale.FormatType.ShortFormat)
+    return f"{day} {moment.time().toString('HH:mm:ss')}"
 
 
 # COS codes (and the engine's own) a user meets, in words that say what to do.
@@ -87,6 +159,21 @@ _HINTS = {
         "formatting", "COS is temporarily unavailable. Retry in a moment."
     ),
     "InternalError": QT_TRANSLATE_NOOP("formatting", "COS had an internal error. Retry in a moment."),
+    "RequestTimeout": QT_TRANSLATE_NOOP(
+        "formatting", "The server took too long to answer. Retry; the upload resumes where it stopped."
+    ),
+    "NoSuchUpload": QT_TRANSLATE_NOOP(
+        "formatting", "The multipart upload no longer exists on the server. Retry to start it over."
+    ),
+    "UploadFailed": QT_TRANSLATE_NOOP(
+        "formatting", "The multipart upload could not be completed. Retry in a moment."
+    ),
+    "ETagMismatch": QT_TRANSLATE_NOOP(
+        "formatting", "The server stored different data than was sent. Retrying usually helps."
+    ),
+    "InvalidRequest": QT_TRANSLATE_NOOP(
+        "formatting", "The request is not valid. Check the bucket, region and endpoint in Settings."
+    ),
 }
 
 
@@ -99,5 +186,7 @@ def describe_error(error: TaskError | None, *, short: bool = False) -> str:
     if hint is None:
         return error.message or error.code
     if short or not error.message:
-        return _tr(str(hint))
-    return f"{_tr(str(hint))} ({error.message})"
+        return _tr(hint)
+    # The translation may use the full-width brackets of its script.
+    both = QCoreApplication.translate("formatting", "%1 (%2)")
+    return both.replace("%1", _tr(hint)).replace("%2", error.message)

@@ -72,7 +72,7 @@ from cosdesk.ui.delegates import ElideRightDelegate, ProgressDelegate
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
 from cosdesk.ui.drop_overlay import DropOverlay
 from cosdesk.ui.filter_bar import FilterBar
-from cosdesk.ui.formatting import format_duration, format_size, format_speed
+from cosdesk.ui.formatting import format_duration, format_percent, format_size, format_speed
 from cosdesk.ui.icons import icon
 from cosdesk.ui.notifier import Notifier
 from cosdesk.ui.sandbox_runner import SandboxRunner
@@ -253,48 +253,52 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        tr = self.tr
         self.add_files_action = self._action(
-            "add-file", tr("Add files"), self.choose_files, tr("Add files… (Ctrl+O)")
+            "add-file", self.tr("Add files"), self.choose_files, self.tr("Add files… (Ctrl+O)")
         )
         self.add_files_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.add_folder_action = self._action("add-folder", tr("Add folder"), self.choose_folder)
+        self.add_folder_action = self._action("add-folder", self.tr("Add folder"), self.choose_folder)
         self.start_all_action = self._action(
-            "start", tr("Start all"), self.start_all, tr("Start or resume every paused or failed upload")
+            "start",
+            self.tr("Start all"),
+            self.start_all,
+            self.tr("Start or resume every paused or failed upload"),
         )
         self.pause_all_action = self._action(
-            "pause", tr("Pause all"), self.pause_all, tr("Pause every upload")
+            "pause", self.tr("Pause all"), self.pause_all, self.tr("Pause every upload")
         )
         self.cancel_action = self._action(
-            "cancel", tr("Cancel"), self.cancel_selected, tr("Cancel the selected uploads (Delete)")
+            "cancel", self.tr("Cancel"), self.cancel_selected, self.tr("Cancel the selected uploads (Delete)")
         )
-        self.retry_action = self._action("retry", tr("Retry failed"), self.retry_failed)
+        self.retry_action = self._action("retry", self.tr("Retry failed"), self.retry_failed)
         self.clear_action = self._action(
             "clear",
-            tr("Clear finished"),
+            self.tr("Clear finished"),
             self.clear_finished,
-            tr("Remove done and canceled uploads from the list"),
+            self.tr("Remove done and canceled uploads from the list"),
         )
         self.settings_action = self._action(
-            "settings", tr("Settings"), self.open_settings, tr("Accounts and defaults")
+            "settings", self.tr("Settings"), self.open_settings, self.tr("Accounts and defaults")
         )
         # Row actions (context menu and shortcuts on the table).
-        self.pause_action = self._action("pause", tr("Pause"), self.pause_selected)
-        self.resume_action = self._action("start", tr("Resume"), self.resume_selected)
-        self.toggle_action = QAction(tr("Pause / resume"), self)
+        self.pause_action = self._action("pause", self.tr("Pause"), self.pause_selected)
+        self.resume_action = self._action("start", self.tr("Resume"), self.resume_selected)
+        self.toggle_action = QAction(self.tr("Pause / resume"), self)
         self.toggle_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
         self.toggle_action.triggered.connect(self.toggle_selected)
-        self.delete_action = QAction(tr("Cancel selected"), self)
+        self.delete_action = QAction(self.tr("Cancel selected"), self)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.delete_action.triggered.connect(self.cancel_selected)
-        self.row_retry_action = self._action("retry", tr("Retry"), self.resume_selected)
-        self.row_cancel_action = self._action("cancel", tr("Cancel"), self.cancel_selected)
+        self.row_retry_action = self._action("retry", self.tr("Retry"), self.resume_selected)
+        self.row_cancel_action = self._action("cancel", self.tr("Cancel"), self.cancel_selected)
         self.row_cancel_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        self.copy_key_action = self._action("copy", tr("Copy key"), self.copy_keys)
+        self.copy_key_action = self._action("copy", self.tr("Copy key"), self.copy_keys)
         self.copy_key_action.setShortcut(QKeySequence.StandardKey.Copy)
-        self.copy_url_action = self._action("link", tr("Copy URL"), self.copy_urls)
-        self.open_folder_action = self._action("folder-open", tr("Open containing folder"), self.open_folder)
-        self.details_action = self._action("details", tr("Show details"), self.show_details_for_current)
+        self.copy_url_action = self._action("link", self.tr("Copy URL"), self.copy_urls)
+        self.open_folder_action = self._action(
+            "folder-open", self.tr("Open containing folder"), self.open_folder
+        )
+        self.details_action = self._action("details", self.tr("Show details"), self.show_details_for_current)
         self.details_action.setShortcut(QKeySequence(Qt.Key.Key_Return))
 
     def _build_ui(self) -> None:
@@ -480,7 +484,7 @@ class MainWindow(QMainWindow):
         )
         self.eta_label.setVisible(running)
         self.overall.setValue(round(batch.percent * 1000))
-        self.overall.setToolTip(f"{batch.percent * 100:.1f}%")
+        self.overall.setToolTip(format_percent(batch.percent, 1))
         if batch.failed:
             self.files_label.setToolTip(self.tr("%1 failed").replace("%1", str(batch.failed)))
 
@@ -503,9 +507,7 @@ class MainWindow(QMainWindow):
             paths, destination.bucket, destination.prefix, destination.options, destination.endpoint
         )
         self.statusBar().showMessage(
-            self.tr("Adding %1 item(s) to %2…")
-            .replace("%1", str(len(paths)))
-            .replace("%2", destination.describe()),
+            self.tr("Adding %n item(s) to %1…", None, len(paths)).replace("%1", destination.describe()),
             4000,
         )
         return True
@@ -576,14 +578,16 @@ class MainWindow(QMainWindow):
         problems, self._pending_problems = self._pending_problems, []
         if not problems:
             return
-        summary = self.tr("%1 item(s) could not be added").replace("%1", str(len(problems)))
-        self.statusBar().showMessage(summary, 15000)
+        self.statusBar().showMessage(self.tr("%n item(s) could not be added", None, len(problems)), 15000)
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(self.tr("Some items were not added"))
-        box.setText(summary + ":")
+        box.setText(self.tr("%n item(s) could not be added:", None, len(problems)))
         shown = problems[:8]
-        box.setInformativeText("\n".join(f"• {os.path.basename(p) or p}: {m}" for p, m in shown))
+        line = self.tr("• %1: %2")
+        box.setInformativeText(
+            "\n".join(line.replace("%1", os.path.basename(p) or p).replace("%2", m) for p, m in shown)
+        )
         box.setDetailedText("\n".join(f"{p}: {m}" for p, m in problems))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setModal(False)
@@ -612,9 +616,7 @@ class MainWindow(QMainWindow):
                 failed=True,
             )
         else:
-            self.notifier.notify(
-                self.tr("Uploads finished"), self.tr("%1 file(s) uploaded.").replace("%1", str(done))
-            )
+            self.notifier.notify(self.tr("Uploads finished"), self.tr("%n file(s) uploaded.", None, done))
 
     def _show_error(self, title: str, text: str) -> None:
         """A non-modal message (a modal one would block drops and tests alike)."""
@@ -622,7 +624,7 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setModal(False)
         box.show()
-        self.statusBar().showMessage(f"{title}: {text}", 15000)
+        self.statusBar().showMessage(self.tr("%1: %2").replace("%1", title).replace("%2", text), 15000)
 
     # --- the sandbox ----------------------------------------------------------------
 
@@ -704,8 +706,8 @@ class MainWindow(QMainWindow):
             answer = QMessageBox.question(
                 self,
                 self.tr("Cancel uploads"),
-                self.tr("Cancel %1 uploads? Parts already sent are deleted from the server.").replace(
-                    "%1", str(len(snapshots))
+                self.tr(
+                    "Cancel %n uploads? Parts already sent are deleted from the server.", None, len(snapshots)
                 ),
             )
             if answer != QMessageBox.StandardButton.Yes:
@@ -717,7 +719,7 @@ class MainWindow(QMainWindow):
         keys = [snap.key for snap in self.selected_snapshots()]
         if keys:
             QGuiApplication.clipboard().setText("\n".join(keys))
-            self.statusBar().showMessage(self.tr("Copied %1 key(s)").replace("%1", str(len(keys))), 3000)
+            self.statusBar().showMessage(self.tr("Copied %n key(s)", None, len(keys)), 3000)
 
     def object_urls(self, snapshots: list[TaskSnapshot]) -> list[str]:
         return [snap.result.location for snap in snapshots if snap.result is not None]
@@ -727,7 +729,7 @@ class MainWindow(QMainWindow):
         urls = self.object_urls(self.selected_snapshots())
         if urls:
             QGuiApplication.clipboard().setText("\n".join(urls))
-            self.statusBar().showMessage(self.tr("Copied %1 URL(s)").replace("%1", str(len(urls))), 3000)
+            self.statusBar().showMessage(self.tr("Copied %n URL(s)", None, len(urls)), 3000)
 
     def presigned_urls(self, snapshots: list[TaskSnapshot], validity_s: int) -> list[str]:
         """Pre-signed GET URLs for finished rows (signing is local computation)."""
@@ -751,16 +753,16 @@ class MainWindow(QMainWindow):
         if urls:
             QGuiApplication.clipboard().setText("\n".join(urls))
             self.statusBar().showMessage(
-                self.tr("Copied %1 pre-signed URL(s), valid for %2")
-                .replace("%1", str(len(urls)))
-                .replace("%2", self._validity_text(validity_s)),
+                self.tr("Copied %n pre-signed URL(s), valid for %1", None, len(urls)).replace(
+                    "%1", self._validity_text(validity_s)
+                ),
                 5000,
             )
 
     def _validity_text(self, seconds: int) -> str:
         if seconds % (24 * 3600) == 0:
-            return self.tr("%1 day(s)").replace("%1", str(seconds // (24 * 3600)))
-        return self.tr("%1 hour(s)").replace("%1", str(seconds // 3600))
+            return self.tr("%n day(s)", None, seconds // (24 * 3600))
+        return self.tr("%n hour(s)", None, seconds // 3600)
 
     @Slot()
     def open_folder(self) -> None:

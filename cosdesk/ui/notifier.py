@@ -21,7 +21,7 @@ class Notifier(QObject):
         return self._tray is not None and self._tray.isVisible() and QSystemTrayIcon.supportsMessages()
 
     def notify(self, title: str, message: str, *, failed: bool = False) -> None:
-        self.last_message = f"{title}: {message}"
+        self.last_message = self.tr("%1: %2").replace("%1", title).replace("%2", message)
         if self.uses_tray():
             assert self._tray is not None
             icon = QSystemTrayIcon.MessageIcon.Warning if failed else QSystemTrayIcon.MessageIcon.Information

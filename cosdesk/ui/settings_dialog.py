@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QObject,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,7 +50,9 @@ from cosdesk.ui.accounts import (
     credentials_for,
     endpoint_for,
 )
+from cosdesk.ui.formatting import size_unit
 from cosdesk.ui.icons import icon
+from cosdesk.ui.languages import LANGUAGES, language_label
 
 MiB = 1024 * 1024
 _WRONG_KEY_CODES = frozenset(
@@ -49,8 +60,44 @@ _WRONG_KEY_CODES = frozenset(
 )
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ConnectionTest", text)
+# Storage classes and ACLs as the COS console names them; the value is what COS takes.
+STORAGE_CLASS_LABELS = {
+    "STANDARD": QT_TRANSLATE_NOOP("SettingsDialog", "Standard"),
+    "STANDARD_IA": QT_TRANSLATE_NOOP("SettingsDialog", "Standard-IA (infrequent access)"),
+    "ARCHIVE": QT_TRANSLATE_NOOP("SettingsDialog", "Archive"),
+    "DEEP_ARCHIVE": QT_TRANSLATE_NOOP("SettingsDialog", "Deep Archive"),
+    "INTELLIGENT_TIERING": QT_TRANSLATE_NOOP("SettingsDialog", "Intelligent Tiering"),
+    "MAZ_STANDARD": QT_TRANSLATE_NOOP("SettingsDialog", "Standard (multi-AZ)"),
+}
+ACL_LABELS = {
+    "": QT_TRANSLATE_NOOP("SettingsDialog", "(not set: the bucket's)"),
+    "private": QT_TRANSLATE_NOOP("SettingsDialog", "Private read/write"),
+    "public-read": QT_TRANSLATE_NOOP("SettingsDialog", "Public read, private write"),
+    "default": QT_TRANSLATE_NOOP("SettingsDialog", "Inherit from the bucket"),
+}
+REGION_NAMES = {
+    "ap-beijing": QT_TRANSLATE_NOOP("SettingsDialog", "Beijing"),
+    "ap-nanjing": QT_TRANSLATE_NOOP("SettingsDialog", "Nanjing"),
+    "ap-shanghai": QT_TRANSLATE_NOOP("SettingsDialog", "Shanghai"),
+    "ap-guangzhou": QT_TRANSLATE_NOOP("SettingsDialog", "Guangzhou"),
+    "ap-chengdu": QT_TRANSLATE_NOOP("SettingsDialog", "Chengdu"),
+    "ap-chongqing": QT_TRANSLATE_NOOP("SettingsDialog", "Chongqing"),
+    "ap-shenzhen-fsi": QT_TRANSLATE_NOOP("SettingsDialog", "Shenzhen Finance"),
+    "ap-shanghai-fsi": QT_TRANSLATE_NOOP("SettingsDialog", "Shanghai Finance"),
+    "ap-beijing-fsi": QT_TRANSLATE_NOOP("SettingsDialog", "Beijing Finance"),
+    "ap-hongkong": QT_TRANSLATE_NOOP("SettingsDialog", "Hong Kong, China"),
+    "ap-singapore": QT_TRANSLATE_NOOP("SettingsDialog", "Singapore"),
+    "ap-mumbai": QT_TRANSLATE_NOOP("SettingsDialog", "Mumbai"),
+    "ap-jakarta": QT_TRANSLATE_NOOP("SettingsDialog", "Jakarta"),
+    "ap-seoul": QT_TRANSLATE_NOOP("SettingsDialog", "Seoul"),
+    "ap-bangkok": QT_TRANSLATE_NOOP("SettingsDialog", "Bangkok"),
+    "ap-tokyo": QT_TRANSLATE_NOOP("SettingsDialog", "Tokyo"),
+    "na-siliconvalley": QT_TRANSLATE_NOOP("SettingsDialog", "Silicon Valley (US West)"),
+    "na-ashburn": QT_TRANSLATE_NOOP("SettingsDialog", "Virginia (US East)"),
+    "na-toronto": QT_TRANSLATE_NOOP("SettingsDialog", "Toronto"),
+    "sa-saopaulo": QT_TRANSLATE_NOOP("SettingsDialog", "São Paulo"),
+    "eu-frankfurt": QT_TRANSLATE_NOOP("SettingsDialog", "Frankfurt"),
+}
 
 
 class _TestSignals(QObject):
@@ -78,34 +125,50 @@ class ConnectionTest(QRunnable):
             self.signals.finished.emit(ok, message)
 
     def _check(self) -> tuple[bool, str]:
-        tr = _tr
+        """(ok, what to tell the user). Runs on a worker: translate() is thread-safe."""
         profile = self._profile
         try:
             keys = self._keys or credentials_for(profile.name, self._secrets)
             with CosClient(keys, endpoint_from_spec(endpoint_for(profile)), timeout_s=15) as client:
                 client.list_objects(profile.bucket, max_keys=1)
         except ConfigError as error:
-            return False, tr("No keys to test with: %1").replace("%1", str(error))
+            text = QCoreApplication.translate("ConnectionTest", "No keys to test with: %1")
+            return False, text.replace("%1", str(error))
         except CosNetworkError as error:
-            return False, tr("Network problem — the server could not be reached: %1").replace(
-                "%1", str(error)
+            text = QCoreApplication.translate(
+                "ConnectionTest", "Network problem — the server could not be reached: %1"
             )
+            return False, text.replace("%1", str(error))
         except CosValidationError as error:
-            return False, tr("The settings are not valid: %1").replace("%1", str(error))
+            text = QCoreApplication.translate("ConnectionTest", "The settings are not valid: %1")
+            return False, text.replace("%1", str(error))
         except CosError as error:
-            support = tr("(COS code %1, request ID %2)").replace("%1", error.code or str(error.status_code))
-            support = support.replace("%2", error.request_id or "—")
+            support = (
+                QCoreApplication.translate("ConnectionTest", "(COS code %1, request ID %2)")
+                .replace("%1", error.code or str(error.status_code))
+                .replace("%2", error.request_id or "—")
+            )
             if error.code in _WRONG_KEY_CODES:
-                text = tr("Wrong key: COS refused the SecretId/SecretKey for this bucket.")
+                text = QCoreApplication.translate(
+                    "ConnectionTest", "Wrong key: COS refused the SecretId/SecretKey for this bucket."
+                )
             elif error.code == "NoSuchBucket":
-                text = tr("No such bucket: %1 does not exist in %2.").replace("%1", profile.bucket)
-                text = text.replace("%2", profile.endpoint or profile.region)
+                text = (
+                    QCoreApplication.translate("ConnectionTest", "No such bucket: %1 does not exist in %2.")
+                    .replace("%1", profile.bucket)
+                    .replace("%2", profile.endpoint or profile.region)
+                )
             else:
-                text = tr("COS refused the request: %1").replace("%1", error.message)
+                text = QCoreApplication.translate("ConnectionTest", "COS refused the request: %1")
+                text = text.replace("%1", error.message)
             return False, f"{text} {support}"
         except CosException as error:
-            return False, tr("The request failed: %1").replace("%1", str(error))
-        return True, tr("Connected: the keys work and bucket %1 is reachable.").replace("%1", profile.bucket)
+            text = QCoreApplication.translate("ConnectionTest", "The request failed: %1")
+            return False, text.replace("%1", str(error))
+        text = QCoreApplication.translate(
+            "ConnectionTest", "Connected: the keys work and bucket %1 is reachable."
+        )
+        return True, text.replace("%1", profile.bucket)
 
 
 class SettingsDialog(QDialog):
@@ -158,7 +221,17 @@ class SettingsDialog(QDialog):
         self.session_token.setPlaceholderText(self.tr("only for temporary (STS) keys"))
         self.region = QComboBox(self)
         self.region.setEditable(True)
-        self.region.addItems(COS_REGIONS)
+        for region in COS_REGIONS:
+            self.region.addItem(region)
+            self.region.setItemData(
+                self.region.count() - 1, self.tr(str(REGION_NAMES[region])), Qt.ItemDataRole.ToolTipRole
+            )
+        self.region_name = QLabel(self)
+        self.region_name.setEnabled(False)  # secondary text
+        self.region.currentTextChanged.connect(self._show_region_name)
+        region_row = QHBoxLayout()
+        region_row.addWidget(self.region, 1)
+        region_row.addWidget(self.region_name)
         self.bucket = QLineEdit(self)
         self.bucket.setPlaceholderText("examplebucket-1250000000")
         self.endpoint = QLineEdit(self)
@@ -171,7 +244,7 @@ class SettingsDialog(QDialog):
         account_form.addRow(self.tr("SecretId"), self.secret_id)
         account_form.addRow(self.tr("SecretKey"), self.secret_key)
         account_form.addRow(self.tr("Session token"), self.session_token)
-        account_form.addRow(self.tr("Region"), self.region)
+        account_form.addRow(self.tr("Region"), region_row)
         account_form.addRow(self.tr("Bucket"), self.bucket)
         account_form.addRow(self.tr("Custom endpoint"), self.endpoint)
         checks = QHBoxLayout()
@@ -188,13 +261,17 @@ class SettingsDialog(QDialog):
 
         # --- upload defaults
         self.storage_class = QComboBox(self)
-        self.storage_class.addItems(STORAGE_CLASSES)
+        for value in STORAGE_CLASSES:
+            self.storage_class.addItem(self.tr(str(STORAGE_CLASS_LABELS[value])), value)
+            self.storage_class.setItemData(self.storage_class.count() - 1, value, Qt.ItemDataRole.ToolTipRole)
         self.acl = QComboBox(self)
         for value in ACLS:
-            self.acl.addItem(value or self.tr("(bucket default)"), value)
+            self.acl.addItem(self.tr(str(ACL_LABELS[value])), value)
+            if value:
+                self.acl.setItemData(self.acl.count() - 1, value, Qt.ItemDataRole.ToolTipRole)
         self.slice_size = QSpinBox(self)
         self.slice_size.setRange(1, 5 * 1024)
-        self.slice_size.setSuffix(" MiB")
+        self.slice_size.setSuffix(" " + size_unit("MiB"))
         self.slice_size.setToolTip(self.tr("Files up to this size go in one request; larger ones in parts"))
         self.parallel_files = QSpinBox(self)
         self.parallel_files.setRange(1, 32)
@@ -202,7 +279,7 @@ class SettingsDialog(QDialog):
         self.parallel_parts.setRange(1, 32)
         self.bandwidth = QSpinBox(self)
         self.bandwidth.setRange(0, 100_000)
-        self.bandwidth.setSuffix(" MiB/s")
+        self.bandwidth.setSuffix(" " + size_unit("MiB") + "/s")
         self.bandwidth.setSpecialValueText(self.tr("unlimited"))
         self.conflict = QComboBox(self)
         for value, label in (
@@ -245,15 +322,30 @@ class SettingsDialog(QDialog):
         right.addWidget(self.form_panel, 1)
         right.addLayout(test_row)
 
+        self.language = QComboBox(self)
+        for code, _label in LANGUAGES:
+            self.language.addItem(language_label(code), code)
+        self.language.setCurrentIndex(max(0, self.language.findData(self._language)))
+        self.language_note = QLabel(self.tr("Takes effect the next time cosdesk starts."), self)
+        self.language_note.setEnabled(False)  # secondary text
+        language_label_widget = QLabel(self.tr("Language"), self)
+        language_label_widget.setBuddy(self.language)
+
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
         body = QHBoxLayout()
         body.addLayout(left)
         body.addLayout(right, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(language_label_widget)
+        bottom.addWidget(self.language)
+        bottom.addWidget(self.language_note)
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
-        layout.addWidget(self.buttons)
+        layout.addLayout(bottom)
 
         self.profile_list.currentItemChanged.connect(self._on_selection)
         self.add_button.clicked.connect(self.add_profile)
@@ -285,9 +377,9 @@ class SettingsDialog(QDialog):
         if not self._commit_form():
             return
         number = 1
-        while f"Account {number}" in self._profiles:
+        while self._new_account_name(number) in self._profiles:
             number += 1
-        name = f"Account {number}"
+        name = self._new_account_name(number)
         self._profiles[name] = Profile(name=name, use_https=True)
         self._new_names.add(name)
         item = QListWidgetItem(icon("account"), name)
@@ -295,6 +387,14 @@ class SettingsDialog(QDialog):
         self.profile_list.setCurrentItem(item)
         self.name.setFocus()
         self.name.selectAll()
+
+    def _new_account_name(self, number: int) -> str:
+        return self.tr("Account %1").replace("%1", str(number))
+
+    @Slot(str)
+    def _show_region_name(self, region: str) -> None:
+        name = REGION_NAMES.get(region.strip())
+        self.region_name.setText(self.tr(str(name)) if name else "")
 
     @Slot()
     def _remove_profile(self) -> None:
@@ -348,7 +448,9 @@ class SettingsDialog(QDialog):
         self.endpoint.setText(profile.endpoint)
         self.path_style.setChecked(profile.path_style)
         self.use_https.setChecked(profile.use_https)
-        self.storage_class.setCurrentText(profile.storage_class or "STANDARD")
+        self.storage_class.setCurrentIndex(
+            max(0, self.storage_class.findData(profile.storage_class or "STANDARD"))
+        )
         self.acl.setCurrentIndex(max(0, self.acl.findData(profile.acl)))
         self.slice_size.setValue(max(1, profile.slice_size // MiB))
         self.parallel_files.setValue(profile.parallel_files)
@@ -367,7 +469,7 @@ class SettingsDialog(QDialog):
             endpoint=self.endpoint.text().strip(),
             path_style=self.path_style.isChecked(),
             use_https=self.use_https.isChecked(),
-            storage_class=self.storage_class.currentText(),
+            storage_class=str(self.storage_class.currentData()),
             acl=str(self.acl.currentData() or ""),
             slice_size=self.slice_size.value() * MiB,
             parallel_files=self.parallel_files.value(),
@@ -390,8 +492,13 @@ class SettingsDialog(QDialog):
             return True
         try:
             profile = self._form_profile()
-        except ConfigError as error:
-            QMessageBox.warning(self, self.tr("Account name"), str(error))
+        except ConfigError:
+            # The only field a Profile refuses is its name.
+            QMessageBox.warning(
+                self,
+                self.tr("Account name"),
+                self.tr("An account name has 1 to 64 letters, digits, spaces or . _ @ - characters."),
+            )
             return False
         keys = self._form_keys()
         if keys is not None and (not keys.secret_id or not keys.secret_key):
@@ -454,7 +561,8 @@ class SettingsDialog(QDialog):
         active = self._current or self._active
         if active not in self._profiles:
             active = next(iter(sorted(self._profiles)), "")
-        settings = Settings(profiles=dict(self._profiles), active_profile=active, language=self._language)
+        language = str(self.language.currentData() or "")
+        settings = Settings(profiles=dict(self._profiles), active_profile=active, language=language)
         try:
             config.save_settings(settings)
         except OSError as error:

@@ -23,14 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.engine.task import TaskSnapshot, TaskState, UploadMethod
 from cosdesk.ui.delegates import error_color
 from cosdesk.ui.formatting import (
     describe_error,
     format_duration,
+    format_percent,
     format_size,
     format_speed,
     format_timestamp,
+    method_label,
     state_label,
 )
 from cosdesk.ui.icons import state_icon
@@ -210,9 +212,13 @@ class TaskDetailsDialog(QDialog):
         f["source"].setText(snap.source_path or self.tr("(in memory)"))
         f["destination"].setText(f"{snap.bucket}/{snap.key}")
         f["size"].setText(format_size(snap.size) if snap.size is not None else self.tr("unknown"))
-        f["progress"].setText(f"{format_size(snap.loaded)} ({snap.percent * 100:.1f}%)")
-        method = snap.method.value if snap.method else self.tr("not decided yet")
-        if snap.part_size and snap.method is not None and snap.method.value == "multipart":
+        f["progress"].setText(
+            self.tr("%1 (%2)")
+            .replace("%1", format_size(snap.loaded))
+            .replace("%2", format_percent(snap.percent, 1))
+        )
+        method = method_label(snap.method) if snap.method else self.tr("not decided yet")
+        if snap.part_size and snap.method is UploadMethod.MULTIPART:
             method += self.tr(", parts of %1").replace("%1", format_size(snap.part_size))
         f["method"].setText(method)
         f["upload_id"].setText(snap.upload_id or "—")

@@ -36,6 +36,7 @@ from cosdesk.engine.task import HashProgress, TaskSnapshot, TaskState
 from cosdesk.ui.formatting import (
     describe_error,
     format_eta,
+    format_percent,
     format_size,
     format_speed,
     state_label,
@@ -220,7 +221,7 @@ class TaskTableModel(QAbstractTableModel):
         if column == Column.STATE:
             return state_label(snap.state)
         if column == Column.PROGRESS:
-            return f"{self._progress(snap) * 100:.0f}%"
+            return format_percent(self._progress(snap))
         if column == Column.SPEED:
             return format_speed(snap.speed) if snap.state is TaskState.UPLOADING else ""
         if column == Column.ETA:

@@ -1,0 +1,1120 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>ConnectionTest</name>
+    <message>
+        <source>No keys to test with: %1</source>
+        <translation>没有可用于测试的密钥：%1</translation>
+    </message>
+    <message>
+        <source>Network problem — the server could not be reached: %1</source>
+        <translation>网络问题，无法连接服务器：%1</translation>
+    </message>
+    <message>
+        <source>The settings are not valid: %1</source>
+        <translation>设置无效：%1</translation>
+    </message>
+    <message>
+        <source>(COS code %1, request ID %2)</source>
+        <translation>（COS 错误码 %1，请求 ID %2）</translation>
+    </message>
+    <message>
+        <source>Wrong key: COS refused the SecretId/SecretKey for this bucket.</source>
+        <translation>密钥错误：COS 拒绝了此存储桶的 SecretId/SecretKey。</translation>
+    </message>
+    <message>
+        <source>No such bucket: %1 does not exist in %2.</source>
+        <translation>存储桶不存在：%2 中没有 %1。</translation>
+    </message>
+    <message>
+        <source>COS refused the request: %1</source>
+        <translation>COS 拒绝了请求：%1</translation>
+    </message>
+    <message>
+        <source>The request failed: %1</source>
+        <translation>请求失败：%1</translation>
+    </message>
+    <message>
+        <source>Connected: the keys work and bucket %1 is reachable.</source>
+        <translation>连接成功：密钥有效，可以访问存储桶 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>DestinationBar</name>
+    <message>
+        <source>The account (profile) uploads use</source>
+        <translation>上传使用的账号</translation>
+    </message>
+    <message>
+        <source>bucket-appid</source>
+        <translation>存储桶名称-APPID</translation>
+    </message>
+    <message>
+        <source>The bucket, as name-APPID (e.g. examplebucket-1250000000)</source>
+        <translation>存储桶，格式为“名称-APPID”（例如 examplebucket-1250000000）</translation>
+    </message>
+    <message>
+        <source>folder/in/bucket (empty: the bucket&apos;s root)</source>
+        <translation>存储桶中的目录（留空为根目录）</translation>
+    </message>
+    <message>
+        <source>Dropped files are stored under this prefix</source>
+        <translation>拖入的文件将存放在此路径（对象键前缀）下</translation>
+    </message>
+    <message>
+        <source>Accounts…</source>
+        <translation>账号…</translation>
+    </message>
+    <message>
+        <source>Add or edit accounts</source>
+        <translation>添加或编辑账号</translation>
+    </message>
+    <message>
+        <source>Upload to</source>
+        <translation>上传到</translation>
+    </message>
+    <message>
+        <source>Bucket</source>
+        <translation>存储桶</translation>
+    </message>
+    <message>
+        <source>Prefix</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <source>Local sandbox</source>
+        <translation>本地沙盒</translation>
+    </message>
+    <message>
+        <source>A COS-compatible server on this computer, for trying cosdesk out</source>
+        <translation>运行在本机上的 COS 兼容服务，用于试用 cosdesk</translation>
+    </message>
+    <message>
+        <source>Region or endpoint of this account</source>
+        <translation>此账号的地域或终端节点</translation>
+    </message>
+</context>
+<context>
+    <name>DropOverlay</name>
+    <message>
+        <source>Drop files to upload to %1</source>
+        <translation>松开鼠标，上传到 %1</translation>
+    </message>
+</context>
+<context>
+    <name>EmptyHint</name>
+    <message>
+        <source>Drop files or folders here</source>
+        <translation>将文件或文件夹拖放到此处</translation>
+    </message>
+    <message>
+        <source>Add files…</source>
+        <translation>添加文件…</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <source>Add a COS account…</source>
+        <translation>添加 COS 账号…</translation>
+    </message>
+    <message>
+        <source>Choose an account and a bucket above first.</source>
+        <translation>请先在上方选择账号并填写存储桶。</translation>
+    </message>
+    <message>
+        <source>They go to %1 on the local sandbox, a COS-compatible server on this computer. Add your COS account to upload to the cloud.</source>
+        <translation>文件将上传到本地沙盒（本机上的 COS 兼容服务）中的 %1。添加您的 COS 账号即可上传到云端。</translation>
+    </message>
+    <message>
+        <source>They will be uploaded to %1 (%2), keeping folder structure.</source>
+        <translation>文件将上传到 %1（%2），并保留目录结构。</translation>
+    </message>
+</context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Filter by key…</source>
+        <translation>按对象键筛选…</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Starting the local sandbox…</source>
+        <translation>正在启动本地沙盒…</translation>
+    </message>
+    <message>
+        <source>Settings file problem</source>
+        <translation>设置文件有问题</translation>
+    </message>
+    <message>
+        <source>Add files</source>
+        <translation>添加文件</translation>
+    </message>
+    <message>
+        <source>Add files… (Ctrl+O)</source>
+        <translation>添加文件…（Ctrl+O）</translation>
+    </message>
+    <message>
+        <source>Add folder</source>
+        <translation>添加文件夹</translation>
+    </message>
+    <message>
+        <source>Start all</source>
+        <translation>全部开始</translation>
+    </message>
+    <message>
+        <source>Start or resume every paused or failed upload</source>
+        <translation>开始或继续所有已暂停或失败的上传</translation>
+    </message>
+    <message>
+        <source>Pause all</source>
+        <translation>全部暂停</translation>
+    </message>
+    <message>
+        <source>Pause every upload</source>
+        <translation>暂停所有上传</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancel the selected uploads (Delete)</source>
+        <translation>取消选中的上传（Delete）</translation>
+    </message>
+    <message>
+        <source>Retry failed</source>
+        <translation>重试失败项</translation>
+    </message>
+    <message>
+        <source>Clear finished</source>
+        <translation>清除已完成</translation>
+    </message>
+    <message>
+        <source>Remove done and canceled uploads from the list</source>
+        <translation>从列表中移除已完成和已取消的上传</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Accounts and defaults</source>
+        <translation>账号与默认上传设置</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Pause / resume</source>
+        <translation>暂停 / 继续</translation>
+    </message>
+    <message>
+        <source>Cancel selected</source>
+        <translation>取消选中项</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Copy key</source>
+        <translation>复制对象键</translation>
+    </message>
+    <message>
+        <source>Copy URL</source>
+        <translation>复制链接</translation>
+    </message>
+    <message>
+        <source>Open containing folder</source>
+        <translation>打开所在文件夹</translation>
+    </message>
+    <message>
+        <source>Show details</source>
+        <translation>查看详情</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <source>Show cosdesk</source>
+        <translation>显示 cosdesk</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>no destination</source>
+        <translation>未选择上传位置</translation>
+    </message>
+    <message>
+        <source> (Local sandbox)</source>
+        <translation>（本地沙盒）</translation>
+    </message>
+    <message>
+        <source>%1 / %2 files</source>
+        <translation>%1 / %2 个文件</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <source>%1 failed</source>
+        <translation>%1 个失败</translation>
+    </message>
+    <message>
+        <source>Where should these go?</source>
+        <translation>要上传到哪里？</translation>
+    </message>
+    <message>
+        <source>Choose an account and enter a bucket above, then add the files again.</source>
+        <translation>请在上方选择账号并填写存储桶，然后重新添加文件。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Adding %n item(s) to %1…</source>
+        <translation>
+            <numerusform>正在将 %n 项添加到 %1…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Add files to upload</source>
+        <translation>添加要上传的文件</translation>
+    </message>
+    <message>
+        <source>Add a folder to upload</source>
+        <translation>添加要上传的文件夹</translation>
+    </message>
+    <message>
+        <source>… (choose a bucket first)</source>
+        <translation>…（请先选择存储桶）</translation>
+    </message>
+    <message>
+        <source>not a local file; only files on this computer can be uploaded</source>
+        <translation>不是本地文件，只能上传本机上的文件</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n item(s) could not be added</source>
+        <translation>
+            <numerusform>%n 项无法添加</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Some items were not added</source>
+        <translation>部分项目未添加</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n item(s) could not be added:</source>
+        <translation>
+            <numerusform>%n 项无法添加：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>• %1: %2</source>
+        <translation>• %1：%2</translation>
+    </message>
+    <message>
+        <source>Uploads finished with errors</source>
+        <translation>上传已结束，部分失败</translation>
+    </message>
+    <message>
+        <source>%1 failed, %2 uploaded. Open the Failed tab for details.</source>
+        <translation>%1 个失败，%2 个已上传。详情请查看“失败”标签页。</translation>
+    </message>
+    <message>
+        <source>Uploads finished</source>
+        <translation>上传完成</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) uploaded.</source>
+        <translation>
+            <numerusform>已上传 %n 个文件。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Local sandbox running at %1 — drop a file to try it</source>
+        <translation>本地沙盒已在 %1 运行，拖入一个文件试试吧</translation>
+    </message>
+    <message>
+        <source>The local sandbox did not start</source>
+        <translation>本地沙盒未能启动</translation>
+    </message>
+    <message>
+        <source>Cancel uploads</source>
+        <translation>取消上传</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n uploads? Parts already sent are deleted from the server.</source>
+        <translation>
+            <numerusform>要取消 %n 个上传吗？已上传的分块将从服务器上删除。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n key(s)</source>
+        <translation>
+            <numerusform>已复制 %n 个对象键</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n URL(s)</source>
+        <translation>
+            <numerusform>已复制 %n 个链接</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cannot sign the URL</source>
+        <translation>无法生成签名链接</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n pre-signed URL(s), valid for %1</source>
+        <translation>
+            <numerusform>已复制 %n 个预签名链接，有效期 %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s)</source>
+        <translation>
+            <numerusform>%n 天</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n hour(s)</source>
+        <translation>
+            <numerusform>%n 小时</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Copy pre-signed URL</source>
+        <translation>复制预签名链接</translation>
+    </message>
+    <message>
+        <source>Valid for %1</source>
+        <translation>有效期 %1</translation>
+    </message>
+    <message>
+        <source>Uploads are running</source>
+        <translation>正在上传</translation>
+    </message>
+    <message>
+        <source>Uploads are still running. What should happen to them?</source>
+        <translation>仍有文件正在上传，要如何处理？</translation>
+    </message>
+    <message>
+        <source>Paused uploads continue where they stopped the next time cosdesk starts.</source>
+        <translation>已暂停的上传会在下次启动 cosdesk 时从中断处继续。</translation>
+    </message>
+    <message>
+        <source>Keep uploading in the tray</source>
+        <translation>在托盘中继续上传</translation>
+    </message>
+    <message>
+        <source>Pause and quit</source>
+        <translation>暂停并退出</translation>
+    </message>
+    <message>
+        <source>Cancel uploads and quit</source>
+        <translation>取消上传并退出</translation>
+    </message>
+    <message>
+        <source>Don&apos;t quit</source>
+        <translation>不退出</translation>
+    </message>
+    <message>
+        <source>cosdesk keeps uploading</source>
+        <translation>cosdesk 仍在上传</translation>
+    </message>
+    <message>
+        <source>Open it again from the tray icon.</source>
+        <translation>可通过托盘图标重新打开窗口。</translation>
+    </message>
+</context>
+<context>
+    <name>Notifier</name>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Standard</source>
+        <translation>标准存储</translation>
+    </message>
+    <message>
+        <source>Standard-IA (infrequent access)</source>
+        <translation>低频存储</translation>
+    </message>
+    <message>
+        <source>Archive</source>
+        <translation>归档存储</translation>
+    </message>
+    <message>
+        <source>Deep Archive</source>
+        <translation>深度归档存储</translation>
+    </message>
+    <message>
+        <source>Intelligent Tiering</source>
+        <translation>智能分层存储</translation>
+    </message>
+    <message>
+        <source>Standard (multi-AZ)</source>
+        <translation>标准存储（多 AZ）</translation>
+    </message>
+    <message>
+        <source>(not set: the bucket&apos;s)</source>
+        <translation>（不指定，沿用存储桶权限）</translation>
+    </message>
+    <message>
+        <source>Private read/write</source>
+        <translation>私有读写</translation>
+    </message>
+    <message>
+        <source>Public read, private write</source>
+        <translation>公有读私有写</translation>
+    </message>
+    <message>
+        <source>Inherit from the bucket</source>
+        <translation>继承权限</translation>
+    </message>
+    <message>
+        <source>Beijing</source>
+        <translation>北京</translation>
+    </message>
+    <message>
+        <source>Nanjing</source>
+        <translation>南京</translation>
+    </message>
+    <message>
+        <source>Shanghai</source>
+        <translation>上海</translation>
+    </message>
+    <message>
+        <source>Guangzhou</source>
+        <translation>广州</translation>
+    </message>
+    <message>
+        <source>Chengdu</source>
+        <translation>成都</translation>
+    </message>
+    <message>
+        <source>Chongqing</source>
+        <translation>重庆</translation>
+    </message>
+    <message>
+        <source>Shenzhen Finance</source>
+        <translation>深圳金融</translation>
+    </message>
+    <message>
+        <source>Shanghai Finance</source>
+        <translation>上海金融</translation>
+    </message>
+    <message>
+        <source>Beijing Finance</source>
+        <translation>北京金融</translation>
+    </message>
+    <message>
+        <source>Hong Kong, China</source>
+        <translation>中国香港</translation>
+    </message>
+    <message>
+        <source>Singapore</source>
+        <translation>新加坡</translation>
+    </message>
+    <message>
+        <source>Mumbai</source>
+        <translation>孟买</translation>
+    </message>
+    <message>
+        <source>Jakarta</source>
+        <translation>雅加达</translation>
+    </message>
+    <message>
+        <source>Seoul</source>
+        <translation>首尔</translation>
+    </message>
+    <message>
+        <source>Bangkok</source>
+        <translation>曼谷</translation>
+    </message>
+    <message>
+        <source>Tokyo</source>
+        <translation>东京</translation>
+    </message>
+    <message>
+        <source>Silicon Valley (US West)</source>
+        <translation>硅谷（美西）</translation>
+    </message>
+    <message>
+        <source>Virginia (US East)</source>
+        <translation>弗吉尼亚（美东）</translation>
+    </message>
+    <message>
+        <source>Toronto</source>
+        <translation>多伦多</translation>
+    </message>
+    <message>
+        <source>São Paulo</source>
+        <translation>圣保罗</translation>
+    </message>
+    <message>
+        <source>Frankfurt</source>
+        <translation>法兰克福</translation>
+    </message>
+    <message>
+        <source>Settings — Accounts</source>
+        <translation>设置 — 账号</translation>
+    </message>
+    <message>
+        <source>Add account</source>
+        <translation>添加账号</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Accounts</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <source>only for temporary (STS) keys</source>
+        <translation>仅使用临时密钥（STS）时填写</translation>
+    </message>
+    <message>
+        <source>empty: COS&apos;s public endpoint for the region</source>
+        <translation>留空：使用该地域的 COS 默认域名</translation>
+    </message>
+    <message>
+        <source>Bucket in the path (path-style)</source>
+        <translation>存储桶放在路径中（path-style）</translation>
+    </message>
+    <message>
+        <source>Use HTTPS</source>
+        <translation>使用 HTTPS</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>SecretId</source>
+        <translation>SecretId</translation>
+    </message>
+    <message>
+        <source>SecretKey</source>
+        <translation>SecretKey</translation>
+    </message>
+    <message>
+        <source>Session token</source>
+        <translation>Token（临时密钥）</translation>
+    </message>
+    <message>
+        <source>Region</source>
+        <translation>地域</translation>
+    </message>
+    <message>
+        <source>Bucket</source>
+        <translation>存储桶</translation>
+    </message>
+    <message>
+        <source>Custom endpoint</source>
+        <translation>自定义终端节点</translation>
+    </message>
+    <message>
+        <source>Keys are kept in the system keyring only, never in a file.</source>
+        <translation>密钥只保存在系统密钥环中，绝不写入文件。</translation>
+    </message>
+    <message>
+        <source>Files up to this size go in one request; larger ones in parts</source>
+        <translation>不超过此大小的文件用一次请求上传，更大的文件使用分块上传</translation>
+    </message>
+    <message>
+        <source>unlimited</source>
+        <translation>不限速</translation>
+    </message>
+    <message>
+        <source>Overwrite</source>
+        <translation>覆盖</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>跳过</translation>
+    </message>
+    <message>
+        <source>Rename (name (1).ext)</source>
+        <translation>重命名（name (1).ext）</translation>
+    </message>
+    <message>
+        <source>Resume unfinished uploads when cosdesk starts</source>
+        <translation>启动 cosdesk 时继续未完成的上传</translation>
+    </message>
+    <message>
+        <source>Upload defaults</source>
+        <translation>默认上传设置</translation>
+    </message>
+    <message>
+        <source>Storage class</source>
+        <translation>存储类型</translation>
+    </message>
+    <message>
+        <source>ACL</source>
+        <translation>访问权限</translation>
+    </message>
+    <message>
+        <source>Slice size</source>
+        <translation>分块大小</translation>
+    </message>
+    <message>
+        <source>Files at once</source>
+        <translation>同时上传文件数</translation>
+    </message>
+    <message>
+        <source>Parts at once per file</source>
+        <translation>每个文件的并发分块数</translation>
+    </message>
+    <message>
+        <source>Bandwidth limit</source>
+        <translation>带宽限制</translation>
+    </message>
+    <message>
+        <source>If the object exists</source>
+        <translation>对象已存在时</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <source>No account yet. Uploads go to the local sandbox until you add one.</source>
+        <translation>还没有账号。添加账号之前，文件会上传到本地沙盒。</translation>
+    </message>
+    <message>
+        <source>Takes effect the next time cosdesk starts.</source>
+        <translation>重启 cosdesk 后生效。</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Account %1</source>
+        <translation>账号 %1</translation>
+    </message>
+    <message>
+        <source>Remove account</source>
+        <translation>删除账号</translation>
+    </message>
+    <message>
+        <source>Remove account “%1” and its keys from the keyring? Uploads already queued stay.</source>
+        <translation>要删除账号“%1”并从密钥环中删除其密钥吗？已在上传队列中的任务会保留。</translation>
+    </message>
+    <message>
+        <source>stored in the keyring — leave empty to keep</source>
+        <translation>已保存在密钥环中，留空则保持不变</translation>
+    </message>
+    <message>
+        <source>Account name</source>
+        <translation>账号名称</translation>
+    </message>
+    <message>
+        <source>An account name has 1 to 64 letters, digits, spaces or . _ @ - characters.</source>
+        <translation>账号名称须为 1 到 64 个字符，可包含文字、数字、空格及 . _ @ -。</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <source>Enter both the SecretId and the SecretKey.</source>
+        <translation>请同时填写 SecretId 和 SecretKey。</translation>
+    </message>
+    <message>
+        <source>An account with this name already exists.</source>
+        <translation>已存在同名账号。</translation>
+    </message>
+    <message>
+        <source>Enter the bucket first.</source>
+        <translation>请先填写存储桶。</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Settings not saved</source>
+        <translation>设置未保存</translation>
+    </message>
+    <message>
+        <source>Cannot write the settings file: %1</source>
+        <translation>无法写入设置文件：%1</translation>
+    </message>
+    <message>
+        <source>System keyring unavailable</source>
+        <translation>系统密钥环不可用</translation>
+    </message>
+    <message>
+        <source>The keys of “%1” cannot be saved in the system keyring.</source>
+        <translation>无法将“%1”的密钥保存到系统密钥环。</translation>
+    </message>
+    <message>
+        <source>cosdesk never writes keys to a file. Unlock or install a keyring and try again, or use the keys for this session only (you will be asked again next time).</source>
+        <translation>cosdesk 绝不会把密钥写入文件。请解锁或安装密钥环后重试，或者仅在本次运行中使用这些密钥（下次启动时会再次询问）。</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Use for this session only</source>
+        <translation>仅本次运行使用</translation>
+    </message>
+</context>
+<context>
+    <name>TaskDetailsDialog</name>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Local file</source>
+        <translation>本地文件</translation>
+    </message>
+    <message>
+        <source>Destination</source>
+        <translation>上传位置</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>已上传</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>上传方式</translation>
+    </message>
+    <message>
+        <source>Upload ID</source>
+        <translation>UploadId</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>加入队列</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>完成时间</translation>
+    </message>
+    <message>
+        <source>ETag</source>
+        <translation>ETag</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Parts</source>
+        <translation>分块</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Copy error details</source>
+        <translation>复制错误详情</translation>
+    </message>
+    <message>
+        <source>This task was removed from the list.</source>
+        <translation>此任务已从列表中移除。</translation>
+    </message>
+    <message>
+        <source>Details — %1</source>
+        <translation>详情 — %1</translation>
+    </message>
+    <message>
+        <source> — %1, %2 left</source>
+        <translation> — %1，剩余 %2</translation>
+    </message>
+    <message>
+        <source>(in memory)</source>
+        <translation>（内存数据）</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+    <message>
+        <source>not decided yet</source>
+        <translation>尚未确定</translation>
+    </message>
+    <message>
+        <source>, parts of %1</source>
+        <translation>，每块 %1</translation>
+    </message>
+    <message>
+        <source>%1 (%2 after it was queued)</source>
+        <translation>%1（加入队列后 %2）</translation>
+    </message>
+    <message>
+        <source>%1 of %2 parts on the server</source>
+        <translation>服务器上已有 %1 / %2 个分块</translation>
+    </message>
+    <message>
+        <source>Code: %1</source>
+        <translation>错误码：%1</translation>
+    </message>
+    <message>
+        <source>HTTP status: %1</source>
+        <translation>HTTP 状态码：%1</translation>
+    </message>
+    <message>
+        <source>Request ID: %1</source>
+        <translation>请求 ID：%1</translation>
+    </message>
+    <message>
+        <source>Message: %1</source>
+        <translation>错误信息：%1</translation>
+    </message>
+</context>
+<context>
+    <name>TaskTableModel</name>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>对象键</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <source>ETA</source>
+        <translation>剩余时间</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+</context>
+<context>
+    <name>formatting</name>
+    <message>
+        <source>Waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <source>Checking</source>
+        <translation>校验中</translation>
+    </message>
+    <message>
+        <source>Uploading</source>
+        <translation>上传中</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Canceled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Simple upload (one request)</source>
+        <translation>简单上传（单次请求）</translation>
+    </message>
+    <message>
+        <source>Multipart upload</source>
+        <translation>分块上传</translation>
+    </message>
+    <message>
+        <source>Append upload</source>
+        <translation>追加上传</translation>
+    </message>
+    <message>
+        <source>B</source>
+        <translation>B</translation>
+    </message>
+    <message>
+        <source>KiB</source>
+        <translation>KB</translation>
+    </message>
+    <message>
+        <source>MiB</source>
+        <translation>MB</translation>
+    </message>
+    <message>
+        <source>GiB</source>
+        <translation>GB</translation>
+    </message>
+    <message>
+        <source>TiB</source>
+        <translation>TB</translation>
+    </message>
+    <message>
+        <source>The SecretKey does not match the SecretId. Check the keys in Settings.</source>
+        <translation>SecretKey 与 SecretId 不匹配，请在设置中检查密钥。</translation>
+    </message>
+    <message>
+        <source>The SecretId is unknown to COS. Check the keys in Settings.</source>
+        <translation>COS 无法识别该 SecretId，请在设置中检查密钥。</translation>
+    </message>
+    <message>
+        <source>The account is not allowed to write here. Check the keys and the bucket&apos;s permissions.</source>
+        <translation>该账号无权写入此处，请检查密钥和存储桶的访问权限。</translation>
+    </message>
+    <message>
+        <source>The bucket does not exist. Check its name (name-APPID) and region.</source>
+        <translation>存储桶不存在，请检查存储桶名称（名称-APPID）和地域。</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s clock is too far from the server&apos;s. Correct the clock.</source>
+        <translation>本机时间与服务器时间相差过大，请校准系统时间。</translation>
+    </message>
+    <message>
+        <source>The server could not be reached. Check the network; the upload can be resumed.</source>
+        <translation>无法连接服务器，请检查网络；上传可以稍后继续。</translation>
+    </message>
+    <message>
+        <source>The local file is gone or can no longer be read.</source>
+        <translation>本地文件已不存在或无法再读取。</translation>
+    </message>
+    <message>
+        <source>The local file cannot be read.</source>
+        <translation>无法读取本地文件。</translation>
+    </message>
+    <message>
+        <source>The file is larger than COS accepts.</source>
+        <translation>文件超过了 COS 允许的大小。</translation>
+    </message>
+    <message>
+        <source>The local file changed while it was being uploaded.</source>
+        <translation>本地文件在上传过程中被修改。</translation>
+    </message>
+    <message>
+        <source>The object key is not valid for COS.</source>
+        <translation>对象键不符合 COS 的要求。</translation>
+    </message>
+    <message>
+        <source>The file is larger than COS accepts for this kind of upload.</source>
+        <translation>文件超过了此上传方式允许的大小。</translation>
+    </message>
+    <message>
+        <source>The data arrived damaged (checksum mismatch). Retrying usually helps.</source>
+        <translation>数据在传输中损坏（校验值不一致），重试通常可以解决。</translation>
+    </message>
+    <message>
+        <source>COS asked to slow down. Retry in a moment.</source>
+        <translation>COS 要求降低请求频率，请稍后重试。</translation>
+    </message>
+    <message>
+        <source>COS is temporarily unavailable. Retry in a moment.</source>
+        <translation>COS 暂时不可用，请稍后重试。</translation>
+    </message>
+    <message>
+        <source>COS had an internal error. Retry in a moment.</source>
+        <translation>COS 内部错误，请稍后重试。</translation>
+    </message>
+    <message>
+        <source>The server took too long to answer. Retry; the upload resumes where it stopped.</source>
+        <translation>服务器响应超时。请重试，上传会从中断处继续。</translation>
+    </message>
+    <message>
+        <source>The multipart upload no longer exists on the server. Retry to start it over.</source>
+        <translation>服务器上已不存在该分块上传任务，请重试以重新上传。</translation>
+    </message>
+    <message>
+        <source>The multipart upload could not be completed. Retry in a moment.</source>
+        <translation>分块上传未能完成，请稍后重试。</translation>
+    </message>
+    <message>
+        <source>The server stored different data than was sent. Retrying usually helps.</source>
+        <translation>服务器保存的数据与发送的不一致，重试通常可以解决。</translation>
+    </message>
+    <message>
+        <source>The request is not valid. Check the bucket, region and endpoint in Settings.</source>
+        <translation>请求无效，请在设置中检查存储桶、地域和终端节点。</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>languages</name>
+    <message>
+        <source>System default</source>
+        <translation>跟随系统</translation>
+    </message>
+</context>
+</TS>
