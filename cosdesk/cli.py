@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
 from cosdesk import __version__
+from cosdesk.logs import setup_logging
 
 # subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -59,10 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command not in words:
         words = [*words, command] if all(w.startswith("-") for w in words) else words
     args = parser.parse_args(words)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(args.verbose)
     module = importlib.import_module(args.module)
     try:
         return int(module.run(args) or 0)

@@ -1,0 +1,152 @@
+"""Where cosdesk's logs go: a rotating file in the user's log folder, and stderr.
+
+The file is what a user attaches to a bug report, so it is on by default (INFO)
+and kept small (5 files of 1 MiB). ``--verbose`` raises both the file and stderr
+to DEBUG. Whatever the level, every record passes through :class:`RedactingFilter`
+first: request signatures, ``Authorization`` values and session tokens are masked
+before a handler writes anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import platformdirs
+
+from cosdesk import __version__
+
+APP_NAME = "cosdesk"
+LOG_DIR_ENV = "COSDESK_LOG_DIR"
+LOG_FILE_NAME = "cosdesk.log"
+MAX_BYTES = 1024 * 1024
+# cosdesk.log plus four rotated files: 5 × 1 MiB at most on disk.
+BACKUP_COUNT = 4
+MASK = "***"
+
+FILE_FORMAT = "%(asctime)s %(levelname)s [%(process)d %(threadName)s] %(name)s: %(message)s"
+STDERR_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# httpx logs every request at INFO: thousands of lines per folder upload that
+# would rotate the useful lines away. Their details are wanted only with --verbose.
+_CHATTY_LIBRARIES = ("httpx", "httpcore", "hpack", "urllib3", "keyring")
+
+# An Authorization value runs to the end of its quotes or, unquoted, to the next
+# whitespace: a COS signature contains '&', ';' and '=' itself. The separator
+# covers "Authorization: v", "authorization=v", "'Authorization': 'v'" (a dict's
+# repr) and "(b'authorization', b'v')" (header tuples in library debug logs).
+_AUTHORIZATION = re.compile(
+    r"""(?P<name>\b(?:proxy-)?authorization)(?P<sep>(?:['"]\s*,|['"]?\s*(?:[:=]|%3A|%3D))\s*(?:b(?=['"]))?)"""
+    r"""(?:(?P<quote>['"])[^'"\r\n]*(?P=quote)|(?:(?:bearer|basic|digest|negotiate)\s+)?[^\s'"]+)""",
+    re.IGNORECASE,
+)
+# Query parameters, form fields and headers whose values are secrets by name. An
+# unquoted value ends where a URL parameter or a header list would go on.
+_SECRET_FIELD = re.compile(
+    r"""(?P<name>\b(?:q-signature|x-cos-security-token|x-amz-security-token|x-amz-signature|signature"""
+    r"""|security[_-]?token|session[_-]?token|secret[_-]?key|tmp[_-]?secret[_-]?key))"""
+    r"""(?P<sep>(?:['"]\s*,|['"]?\s*(?:[:=]|%3A|%3D))\s*(?:b(?=['"]))?)"""
+    r"""(?:(?P<quote>['"])[^'"\r\n]*(?P=quote)|[^\s'"&,;<>)\]}]+)""",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with signature, Authorization and token values replaced by ``***``
+    (the names stay, so a log still shows that they were sent)."""
+
+    def mask(match: re.Match[str]) -> str:
+        quote = match.group("quote") or ""
+        return f"{match.group('name')}{match.group('sep')}{quote}{MASK}{quote}"
+
+    return _SECRET_FIELD.sub(mask, _AUTHORIZATION.sub(mask, text))
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a record's message, exception text and stack before any
+    handler formats it. It renders the message once (``msg % args``) and stores the
+    result, so a secret passed as an argument is caught as well."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call must still be logged, not lost
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            # Formatter.format() uses exc_text when set instead of rendering again.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def log_dir() -> Path:
+    """``$COSDESK_LOG_DIR``, else the platform's log folder (``~/.local/state/cosdesk/log``
+    on Linux, ``~/Library/Logs/cosdesk`` on macOS, ``%LOCALAPPDATA%\\cosdesk\\cosdesk\\Logs``
+    on Windows: beside config.json and the task database, as config.py's folders are)."""
+    return Path(os.environ.get(LOG_DIR_ENV) or platformdirs.user_log_dir(APP_NAME))
+
+
+class _CosdeskHandler:
+    """Marks the handlers setup_logging installed, so a second call replaces them."""
+
+
+class _FileHandler(logging.handlers.RotatingFileHandler, _CosdeskHandler):
+    pass
+
+
+class _StderrHandler(logging.StreamHandler[TextIO], _CosdeskHandler):
+    pass
+
+
+def setup_logging(verbose: bool = False) -> Path | None:
+    """Send logs to the rotating file (INFO, DEBUG when ``verbose``) and to stderr
+    (warnings, everything when ``verbose``). Returns the log file, or None when it
+    cannot be written (a read-only home must not stop the app). Calling it again
+    replaces what an earlier call installed."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _CosdeskHandler)]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name in _CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
+
+    redacting = RedactingFilter()
+    # A windowed app on Windows (pythonw, a console=False bundle) has no stderr.
+    if sys.stderr is not None:
+        stderr_handler = _StderrHandler(sys.stderr)
+        stderr_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        stderr_handler.setFormatter(logging.Formatter(STDERR_FORMAT))
+        stderr_handler.addFilter(redacting)
+        root.addHandler(stderr_handler)
+
+    path = log_dir() / LOG_FILE_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = _FileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
+    except OSError as error:
+        logging.getLogger(__name__).warning("cannot write the log file %s: %s", path, error)
+        return None
+    file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
+    file_handler.addFilter(redacting)
+    root.addHandler(file_handler)
+    # The first line of every run in the file says what ran (never argv: it may
+    # hold a --secret-key).
+    logging.getLogger(APP_NAME).info(
+        "cosdesk %s, Python %s, %s%s",
+        __version__,
+        platform.python_version(),
+        platform.platform(),
+        " (bundle)" if getattr(sys, "frozen", False) else "",
+    )
+    return path

@@ -1,0 +1,161 @@
+"""The log file: where it goes, how it rotates, which levels it keeps, and that no
+signature or token ever reaches it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cosdesk.logs import BACKUP_COUNT, LOG_FILE_NAME, MAX_BYTES, redact, setup_logging
+
+SIGNATURE = "a3f1c0de9b8e7d6c5b4a39281706f5e4d3c2b1a0"
+TOKEN = "sts-token-6f2bXk9QpL0mN3vR8tY1uI4oP7aS5dF"
+AUTHORIZATION = (
+    "q-sign-algorithm=sha1&q-ak=AKIDcosdeskTESTsecretid&q-sign-time=1700000000;1700003600"
+    f"&q-key-time=1700000000;1700003600&q-header-list=host&q-url-param-list=&q-signature={SIGNATURE}"
+)
+PRESIGNED_URL = (
+    "https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/photos/a.jpg"
+    "?q-sign-algorithm=sha1&q-ak=AKIDcosdeskTESTsecretid&q-sign-time=1700000000;1700003600"
+    f"&q-key-time=1700000000;1700003600&q-header-list=host&q-url-param-list=&q-signature={SIGNATURE}"
+    f"&x-cos-security-token={TOKEN}&response-content-type=image%2Fjpeg"
+)
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    directory = tmp_path / "logs"
+    monkeypatch.setenv("COSDESK_LOG_DIR", str(directory))
+    root = logging.getLogger()
+    saved_level, saved_handlers = root.level, list(root.handlers)
+    yield directory
+    for handler in root.handlers:
+        if handler not in saved_handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(saved_level)
+
+
+def _flush() -> None:
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+
+
+def test_log_file_is_created_in_the_overridden_log_dir(log_dir: Path) -> None:
+    path = setup_logging(verbose=False)
+    assert path == log_dir / LOG_FILE_NAME
+    assert path.exists()
+
+
+def test_default_level_keeps_info_and_drops_debug(log_dir: Path) -> None:
+    setup_logging(verbose=False)
+    logging.getLogger("cosdesk.test").info("an info line")
+    logging.getLogger("cosdesk.test").debug("a debug line")
+    _flush()
+    text = (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "an info line" in text
+    assert "a debug line" not in text
+
+
+def test_verbose_keeps_debug_in_the_file_and_echoes_it_to_stderr(
+    log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup_logging(verbose=True)
+    logging.getLogger("cosdesk.test").debug("a debug line")
+    _flush()
+    assert "a debug line" in (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "a debug line" in capsys.readouterr().err
+
+
+def test_calling_setup_twice_does_not_duplicate_lines(log_dir: Path) -> None:
+    setup_logging(verbose=False)
+    setup_logging(verbose=False)
+    logging.getLogger("cosdesk.test").warning("only once")
+    _flush()
+    assert (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8").count("only once") == 1
+
+
+def test_file_rotates_and_keeps_at_most_five_files_of_one_mib(log_dir: Path) -> None:
+    setup_logging(verbose=False)
+    line = "x" * 1000
+    for _ in range(7 * MAX_BYTES // 1000):
+        logging.getLogger("cosdesk.test").info(line)
+    _flush()
+    files = sorted(p.name for p in log_dir.iterdir())
+    assert files == [LOG_FILE_NAME] + [f"{LOG_FILE_NAME}.{n}" for n in range(1, BACKUP_COUNT + 1)]
+    assert BACKUP_COUNT + 1 == 5
+    assert all((log_dir / name).stat().st_size <= MAX_BYTES for name in files)
+
+
+def test_authorization_header_and_presigned_url_never_reach_the_file(log_dir: Path) -> None:
+    setup_logging(verbose=True)
+    log = logging.getLogger("cosdesk.test")
+    log.debug("request headers: %s", {"Authorization": AUTHORIZATION, "Host": "example"})
+    log.debug("Authorization: %s", AUTHORIZATION)
+    log.debug(
+        "send headers [(b'authorization', b'%s'), (b'x-cos-security-token', b'%s')]", AUTHORIZATION, TOKEN
+    )
+    log.info('HTTP Request: GET %s "HTTP/1.1 200 OK"', PRESIGNED_URL)
+    try:
+        raise RuntimeError(f"failed to fetch {PRESIGNED_URL}")
+    except RuntimeError:
+        log.exception("download failed")
+    _flush()
+    text = (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert SIGNATURE not in text
+    assert TOKEN not in text
+    assert "q-signature=***" in text
+    assert "x-cos-security-token=***" in text
+    # What is not secret stays readable: the key, the host, the other parameters.
+    assert "/photos/a.jpg" in text
+    assert "response-content-type=image%2Fjpeg" in text
+    assert "'Host': 'example'" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"Authorization: {AUTHORIZATION}", "Authorization: ***"),
+        (f"{{'Authorization': '{AUTHORIZATION}'}}", "{'Authorization': '***'}"),
+        ("authorization: Bearer abc.def", "authorization: ***"),
+        (f"?q-signature={SIGNATURE}&x=1", "?q-signature=***&x=1"),
+        (f"x-cos-security-token: {TOKEN}", "x-cos-security-token: ***"),
+        (f'{{"x-cos-security-token": "{TOKEN}"}}', '{"x-cos-security-token": "***"}'),
+        (
+            "Credentials(secret_id='AKID', secret_key='sk-123')",
+            "Credentials(secret_id='AKID', secret_key='***')",
+        ),
+        ("SignatureDoesNotMatch for PUT /a.txt", "SignatureDoesNotMatch for PUT /a.txt"),
+    ],
+)
+def test_redact_masks_values_by_name(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_cli_writes_its_log_file_where_the_env_says(tmp_path: Path) -> None:
+    env_dir = tmp_path / "cli-logs"
+    probe = "import sys; from cosdesk.cli import main; sys.exit(main(['tasks', 'list']))"
+    subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**_base_env(tmp_path), "COSDESK_LOG_DIR": str(env_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "cosdesk " in (env_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
+
+
+def _base_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "COSDESK_CONFIG_DIR": str(tmp_path / "config"),
+        "COSDESK_DATA_DIR": str(tmp_path / "data"),
+        "COSDESK_DB": str(tmp_path / "tasks.sqlite3"),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
