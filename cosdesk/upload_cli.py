@@ -61,6 +61,13 @@ def parse_destination(text: str) -> tuple[str, str]:
 
 def add_account_arguments(parser: argparse.ArgumentParser) -> None:
     """Where to connect and which task database to use (shared with ``tasks``)."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "keys: from --profile (saved in the window's Settings, kept in the system keyring),\n"
+        "or from the environment: COS_SECRET_ID, COS_SECRET_KEY and, for temporary keys,\n"
+        "COS_SESSION_TOKEN. For the local sandbox (cosdesk serve) they are cosdesk-local /\n"
+        "cosdesk-local-secret unless it was started with others."
+    )
     parser.add_argument(
         "--endpoint", help="a custom endpoint URL (e.g. the local server http://127.0.0.1:PORT)"
     )
@@ -86,7 +93,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--slice-size", type=parse_size, help="files above this go multipart (default 1M, minimum 1M)"
     )
     parser.add_argument(
-        "--part-size", type=parse_size, help="preferred part size (default 1M; raised for huge files)"
+        "--part-size",
+        type=parse_size,
+        help="part size (default: 1M, raised for big files to about 64 parts of at most 16M)",
     )
     parser.add_argument(
         "--parallel-files",
@@ -214,8 +223,11 @@ def options_from_args(args: argparse.Namespace, profile: object | None) -> Uploa
         return UploadOptions(
             slice_size=args.slice_size or getattr(profile, "slice_size", 1024 * 1024),
             chunk_size=args.part_size or 1024 * 1024,
+            # An explicit --part-size is taken as it is.
+            adaptive_part_size=args.part_size is None,
             chunk_parallel_limit=args.parallel_parts
-            or getattr(profile, "parallel_parts", DEFAULT_CHUNK_PARALLEL_LIMIT),
+            if args.parallel_parts is not None
+            else getattr(profile, "parallel_parts", DEFAULT_CHUNK_PARALLEL_LIMIT),
             content_md5=args.content_md5,
             upload_add_meta_md5=args.meta_md5,
             retries=args.retries,
@@ -242,8 +254,10 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"no such file or folder: {missing[0]}")
         account = resolve_account(args, need_endpoint=True)
         options = options_from_args(args, account.profile)
-        parallel_files = args.parallel_files or getattr(
-            account.profile, "parallel_files", DEFAULT_FILE_PARALLEL_LIMIT
+        parallel_files = (
+            args.parallel_files
+            if args.parallel_files is not None
+            else getattr(account.profile, "parallel_files", DEFAULT_FILE_PARALLEL_LIMIT)
         )
         bandwidth = args.bandwidth_limit
         if bandwidth is None:

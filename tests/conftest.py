@@ -45,9 +45,10 @@ def sandbox(tmp_path: Path) -> Iterator[object]:
 
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Config, data (the task database) and keyring of every test are its own."""
+    """Config, data (the task database), logs and keyring of every test are its own."""
     monkeypatch.setenv("COSDESK_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("COSDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COSDESK_LOG_DIR", str(tmp_path / "log"))
     return tmp_path
 
 

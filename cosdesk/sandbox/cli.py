@@ -21,9 +21,10 @@ from cosdesk.sandbox.server import (
 
 
 def default_root() -> Path:
-    from platformdirs import user_data_dir
+    # The same folder the window's embedded sandbox uses (and COSDESK_DATA_DIR moves).
+    from cosdesk.config import data_dir
 
-    return Path(user_data_dir("cosdesk")) / "sandbox"
+    return data_dir() / "sandbox"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,6 +83,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-anonymous", action="store_true", help="accept requests without a signature (default: refuse)"
     )
+    parser.add_argument(
+        "--discard-bodies",
+        action="store_true",
+        help="benchmarking aid: answer every request as usual (ETags, CRC-64, multipart, listings) "
+        "but throw object bodies away instead of storing them, so a client's own cost shows; "
+        "GET of an object then answers 501",
+    )
     faults = parser.add_argument_group("fault injection (for manual testing)")
     faults.add_argument(
         "--fault-error-rate",
@@ -115,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         region=args.region,
         auto_create_buckets=args.auto_create_buckets,
         allow_anonymous=args.allow_anonymous,
+        discard_bodies=args.discard_bodies,
     )
     server.faults.update(
         error_rate=args.fault_error_rate,
@@ -133,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"cosdesk serve: listening on {server.endpoint}", flush=True)
         print(f"  root:    {root}")
         print(f"  buckets: {', '.join(server.buckets)} (region {server.region})")
+        if args.discard_bodies:
+            print("  bodies:  discarded (--discard-bodies): objects have sizes and ETags but no bytes")
         print(f"  sign requests with SecretId {args.secret_id!r} and its SecretKey", end="")
         print(" (the built-in local pair, see --help)" if args.secret_key == DEFAULT_SECRET_KEY else "")
         if not _is_loopback(args.host):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -50,7 +49,7 @@ def create_application(argv: list[str] | None = None):  # type: ignore[no-untype
     app.setApplicationDisplayName("cosdesk")
     app.setOrganizationName("cosdesk")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("cosdesk")
+    app.setDesktopFileName("io.github.cosdesk.Cosdesk")  # the .desktop file's id
     app.setWindowIcon(icon("cosdesk"))
     # The window hides to the tray on request; closing the last window must not
     # quit while uploads continue there.
@@ -75,8 +74,6 @@ def run(args: argparse.Namespace) -> int:
     from cosdesk.ui.languages import install_translators
     from cosdesk.ui.main_window import MainWindow
 
-    if getattr(args, "verbose", False):
-        logging.basicConfig(level=logging.DEBUG)
     app = create_application()
     assert isinstance(app, QApplication)
     # Before the window exists: its texts are translated as it builds them.
