@@ -18,7 +18,13 @@ ACTIONS = ("list", "resume", "pause", "cancel", "clear")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "action", nargs="?", default="list", choices=ACTIONS, help="what to do (default: list)"
+        "action",
+        nargs="?",
+        default="list",
+        choices=ACTIONS,
+        help="what to do (default: list). pause marks tasks paused in the database: it applies to "
+        "queued tasks; a cosdesk upload or window that is already sending a task does not notice "
+        "(stop that one there, or with Ctrl+C: its tasks stay resumable)",
     )
     parser.add_argument(
         "task_ids", nargs="*", metavar="TASK", help="task ids or unique prefixes (default: all)"

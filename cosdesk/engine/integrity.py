@@ -60,7 +60,7 @@ class FileSource(Source):
         return SourceState(info.st_size, info.st_mtime_ns)
 
     def body(self, offset: int, length: int) -> RequestBody:
-        return FileSlice(self.path, offset, length)
+        return _SourceSlice(self.path, offset, length)
 
     def chunks(self, offset: int, length: int) -> Iterator[bytes]:
         try:
@@ -73,6 +73,19 @@ class FileSource(Source):
                         raise SourceError(f"{self.path} is shorter than expected (did it change?)")
                     remaining -= len(chunk)
                     yield chunk
+        except OSError as error:
+            raise SourceError(f"cannot read {self.path}: {error.strerror or error}") from None
+
+
+class _SourceSlice(FileSlice):
+    """A FileSlice whose read failures say what happened to the file (SourceError),
+    not a bare FileNotFoundError from deep inside the HTTP client."""
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            yield from super().chunks()
+        except FileNotFoundError:
+            raise SourceError(f"{self.path} no longer exists") from None
         except OSError as error:
             raise SourceError(f"cannot read {self.path}: {error.strerror or error}") from None
 
@@ -96,11 +109,22 @@ class MemorySource(Source):
 class HashingBody(RequestBody):
     """Wraps a replayable body and computes the CRC-64 (and optionally MD5) of
     the bytes actually handed to the client. Every new send starts the hashes
-    afresh, so after a retried request they describe the last attempt."""
+    afresh, so after a retried request they describe the last attempt.
 
-    def __init__(self, inner: RequestBody, *, with_md5: bool = False) -> None:
+    ``before_last_chunk`` (if given) runs once all bytes are read and before the
+    last chunk goes out; raising there cuts the request short, so the server
+    never stores the body (e.g. when the file changed while it was read)."""
+
+    def __init__(
+        self,
+        inner: RequestBody,
+        *,
+        with_md5: bool = False,
+        before_last_chunk: Callable[[], None] | None = None,
+    ) -> None:
         self._inner = inner
         self._with_md5 = with_md5
+        self._before_last_chunk = before_last_chunk
         self.crc64 = 0
         self.bytes_read = 0
         self._md5: hashlib._Hash | None = None
@@ -130,6 +154,8 @@ class HashingBody(RequestBody):
             if self._md5 is not None:
                 self._md5.update(chunk)
             self.bytes_read += len(chunk)
+            if self._before_last_chunk is not None and self.bytes_read == self.content_length:
+                self._before_last_chunk()
             yield chunk
 
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cosdesk.engine.options import MIN_SLICE_SIZE, UploadMethodChoice, UploadOptions
+from cosdesk.engine.options import (
+    ADAPTIVE_MAX_PART_SIZE,
+    ADAPTIVE_PART_COUNT,
+    MIN_SLICE_SIZE,
+    UploadMethodChoice,
+    UploadOptions,
+)
 from cosdesk.engine.task import UploadMethod
 
 MiB = 1024 * 1024
@@ -89,4 +95,9 @@ def plan_upload(size: int, options: UploadOptions) -> UploadPlan:
         )
     if size <= options.slice_size and size <= MAX_PUT_SIZE:
         return UploadPlan(UploadMethod.PUT, size, size)
-    return UploadPlan(UploadMethod.MULTIPART, size, part_size_for(size, options.chunk_size))
+    preferred = options.chunk_size
+    if options.adaptive_part_size:
+        # Whole MiB, about ADAPTIVE_PART_COUNT parts, never below the asked size.
+        adaptive = -(-size // ADAPTIVE_PART_COUNT // MiB) * MiB
+        preferred = max(preferred, min(adaptive, ADAPTIVE_MAX_PART_SIZE))
+    return UploadPlan(UploadMethod.MULTIPART, size, part_size_for(size, preferred))

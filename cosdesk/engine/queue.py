@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
@@ -50,6 +51,7 @@ from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, Ou
 log = logging.getLogger(__name__)
 
 ClientProvider = Callable[[EndpointSpec], CosClient]
+_Json = TypeVar("_Json", EndpointSpec, UploadOptions)
 
 # Tasks created per database batch while a folder is walked: the first ones can
 # start long before a huge tree is fully listed.
@@ -109,6 +111,8 @@ class UploadQueue(QObject):
     scan_problem = Signal(str, str)
     # Nothing is waiting, running, being added or walked any more (the CLI quits on it).
     idle = Signal()
+    # restore_in_background() is done: list[str] of the ids of unfinished tasks.
+    restored = Signal(list)
 
     # Internal: a worker thread asks the queue's thread to start the event timer.
     _wake = Signal()
@@ -146,6 +150,10 @@ class UploadQueue(QObject):
         self._problems: list[tuple[str, str]] = []
         self._wake_requested = False
         self._was_busy = False
+        # id(options or endpoint) -> (that object, its JSON); see _json_of.
+        self._json_cache: dict[int, tuple[object, str]] = {}
+        self._parsed_cache: dict[str, object] = {}  # see _parsed_json
+        self._restored: list[list[str]] = []
 
         # Files, their parts and the small jobs (intake, walking, aborting) get
         # separate pools: a file job waits for its parts, so they must never
@@ -293,6 +301,7 @@ class UploadQueue(QObject):
             finally:
                 with self._lock:
                     self._pending_intakes -= 1
+                    self._was_busy = True  # see _intake
                 self._poke()
 
         self._aux_pool.start(_Intake(walk))
@@ -337,6 +346,9 @@ class UploadQueue(QObject):
         finally:
             with self._lock:
                 self._pending_intakes -= 1
+                # Work that ends between two event ticks (a tiny file uploads in
+                # milliseconds) must still count as busy, or idle never fires.
+                self._was_busy = True
             self._poke()
 
     def _store_new(self, tasks: list[UploadTask], *, stat_files: bool) -> None:
@@ -558,6 +570,7 @@ class UploadQueue(QObject):
         task.meter.reset()
         task.loaded = sum(part.size for part in task.parts.values())
         self._running.add(task.task_id)
+        self._was_busy = True
         source: Source
         if task.source_kind is SourceKind.FILE:
             assert task.source_path is not None
@@ -607,8 +620,13 @@ class UploadQueue(QObject):
             task = self._live(task_id)
             if task is None:
                 return
-            for name, value in changes.items():
-                setattr(task, name, value)
+            # Workers report what they hold, often unchanged (size and mtime known
+            # since the scan): a row write per report is most of a small file's cost.
+            changed = [name for name, value in changes.items() if getattr(task, name) != value]
+            if not changed:
+                return
+            for name in changed:
+                setattr(task, name, changes[name])
             self._changed(task)
         self._poke()
 
@@ -690,7 +708,8 @@ class UploadQueue(QObject):
             task.finished_at = time.time()
             task.loaded = task.size or 0
             task.upload_id = None
-            self._store.delete_parts(task.task_id)
+            if task.parts:  # the stored parts are exactly these (job_part_done)
+                self._store.delete_parts(task.task_id)
             task.parts = {}
             self._finished.append(FileFinished(task.task_id, None, outcome.result))
         elif outcome.kind is OutcomeKind.FAILED and not control.stopped:
@@ -741,6 +760,7 @@ class UploadQueue(QObject):
             hashes, self._hash_updates = list(self._hash_updates.values()), {}
             finished, self._finished = self._finished, []
             problems, self._problems = self._problems, []
+            restored, self._restored = self._restored, []
             progress: list[TaskProgress] = [
                 self._tasks[task_id].progress(now)
                 for task_id in dirty
@@ -752,7 +772,7 @@ class UploadQueue(QObject):
                 if task_id not in dirty:
                     dirty.append(task_id)
                     progress.append(self._tasks[task_id].progress(now))
-            changed = bool(added or removed or dirty or hashes or finished or problems)
+            changed = bool(added or removed or dirty or hashes or finished or problems or restored)
             batch = self._batch_progress() if changed else None
             busy = self._busy()
             if not busy and not changed:
@@ -774,6 +794,8 @@ class UploadQueue(QObject):
             self.tasks_removed.emit(removed)
         for event in finished:
             self.file_finished.emit(event)
+        for unfinished in restored:
+            self.restored.emit(unfinished)
         if batch is not None:
             self.batch_progress.emit(batch)
         if became_idle:
@@ -829,8 +851,8 @@ class UploadQueue(QObject):
             position=task.position,
             bucket=task.bucket,
             key=task.key,
-            endpoint_json=task.endpoint.to_json(),
-            options_json=task.options.to_json(),
+            endpoint_json=self._json_of(task.endpoint),
+            options_json=self._json_of(task.options),
             source_kind=task.source_kind,
             source_path=task.source_path,
             data=task.data if with_data else None,
@@ -851,19 +873,59 @@ class UploadQueue(QObject):
             finished_at=task.finished_at,
         )
 
+    def _json_of(self, value: EndpointSpec | UploadOptions) -> str:
+        """``value.to_json()``, once per object: the options and endpoint of a task are
+        frozen and shared by every task added together, and serialising them for each
+        row write cost more than the write itself."""
+        cached = self._json_cache.get(id(value))
+        if cached is None or cached[0] is not value:
+            cached = (value, value.to_json())
+            self._json_cache[id(value)] = cached
+        return cached[1]
+
     def restore(self, *, resume: bool | None = None) -> list[str]:
-        """Bring back the tasks stored by an earlier run (reads the database; call
-        once, at start-up). Tasks that were waiting or running come back waiting
-        when ``resume`` (default: ``settings.resume_on_start``), paused otherwise;
-        paused and failed ones stay so. Returns the ids of unfinished tasks."""
+        """Bring back the tasks stored by an earlier run, synchronously (the CLI; the
+        window uses :meth:`restore_in_background`). Call once, at start-up. Tasks
+        that were waiting or running come back waiting when ``resume`` (default:
+        ``settings.resume_on_start``), paused otherwise; paused and failed ones stay
+        so. Returns the ids of unfinished tasks."""
         resume = self.settings.resume_on_start if resume is None else resume
+        unfinished = self._restore(resume)
+        self._schedule()
+        self._poke()
+        return unfinished
+
+    def restore_in_background(self, *, resume: bool | None = None) -> None:
+        """:meth:`restore` on a worker thread: returns at once (reading 10,000 stored
+        tasks takes about a second), the tasks arrive through ``tasks_added`` and
+        ``restored`` fires when all are back."""
+        resume = self.settings.resume_on_start if resume is None else resume
+        with self._lock:
+            self._pending_intakes += 1
+
+        def work() -> None:
+            try:
+                unfinished = self._restore(resume)
+                with self._lock:
+                    self._restored.append(unfinished)
+                self._schedule()
+            finally:
+                with self._lock:
+                    self._pending_intakes -= 1
+                    self._was_busy = True
+                self._poke()
+
+        self._aux_pool.start(_Intake(work))
+
+    def _restore(self, resume: bool) -> list[str]:
         stored = self._store.load_tasks()
+        # Built outside the lock: a GUI thread calling tasks() meanwhile never waits long.
+        built = [self._task_from_store(item) for item in stored]
         unfinished: list[str] = []
         with self._lock:
-            for item in stored:
-                if item.row.task_id in self._tasks:
+            for task in built:
+                if task.task_id in self._tasks:
                     continue
-                task = self._task_from_store(item)
                 if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
                     task.state = TaskState.WAITING if resume else TaskState.PAUSED
                     if not resume:
@@ -876,9 +938,18 @@ class UploadQueue(QObject):
                 self._added.append(task.task_id)
                 if task.state is TaskState.WAITING:
                     heapq.heappush(self._waiting, (task.position, task.task_id))
-        self._schedule()
-        self._poke()
         return unfinished
+
+    def _parsed_json(self, text: str, kind: type[_Json]) -> _Json:
+        """``kind.from_json(text)``, once per distinct text: tasks added together
+        share their options, and parsing them per task was most of restore's time."""
+        with self._lock:
+            cached = self._parsed_cache.get(text)
+        if not isinstance(cached, kind):
+            cached = kind.from_json(text)
+            with self._lock:
+                self._parsed_cache[text] = cached
+        return cached
 
     def _task_from_store(self, item: StoredTask) -> UploadTask:
         row = item.row
@@ -887,8 +958,8 @@ class UploadQueue(QObject):
             position=row.position,
             bucket=row.bucket,
             key=row.key,
-            endpoint=EndpointSpec.from_json(row.endpoint_json),
-            options=UploadOptions.from_json(row.options_json),
+            endpoint=self._parsed_json(row.endpoint_json, EndpointSpec),
+            options=self._parsed_json(row.options_json, UploadOptions),
             source_kind=row.source_kind,
             source_path=row.source_path,
             data=row.data,

@@ -50,9 +50,22 @@ def check_key(key: str) -> str | None:
     """Why ``key`` cannot be a COS key, or None if it can."""
     if not key:
         return "the object key is empty"
-    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+    try:
+        encoded = key.encode("utf-8")
+    except UnicodeEncodeError:
+        # os.fsdecode turns bytes that are not UTF-8 into lone surrogates.
+        return f"the object key {key!r} is not valid UTF-8 (a file name in another encoding?)"
+    if len(encoded) > MAX_KEY_BYTES:
         return f"the object key is longer than {MAX_KEY_BYTES} bytes of UTF-8"
     return None
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 ErrorCallback = Callable[[str, str], None]
@@ -121,6 +134,9 @@ def _walk(
         subfolders: list[tuple[str, str]] = []
         for entry in entries:
             entry_relative = f"{relative}{entry.name}"
+            if not _is_utf8(entry.name):
+                report(entry.path, "the name is not valid UTF-8, so it cannot be a COS key; skipped")
+                continue
             try:
                 entry_info = entry.stat(follow_symlinks=True)
             except OSError as error:

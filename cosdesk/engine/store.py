@@ -263,6 +263,19 @@ class TaskStore:
         return result
 
 
+def _storable(text: str | None) -> str | None:
+    """Text SQLite can hold. A file name that is not UTF-8 reaches us with lone
+    surrogates (os.fsdecode); such a task is refused (its key is invalid), and its
+    row must not make the whole write batch fail, so they are stored escaped."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _upsert_task(db: sqlite3.Connection, row: TaskRow) -> None:
     db.execute(
         """INSERT INTO tasks(task_id, position, bucket, key, endpoint_json, options_json, source_kind,
@@ -285,11 +298,11 @@ def _upsert_task(db: sqlite3.Connection, row: TaskRow) -> None:
             row.task_id,
             row.position,
             row.bucket,
-            row.key,
+            _storable(row.key),
             row.endpoint_json,
             row.options_json,
             str(row.source_kind),
-            row.source_path,
+            _storable(row.source_path),
             row.data,
             row.size,
             row.mtime_ns,

@@ -267,6 +267,15 @@ class FileJob(QRunnable):
     def _retry(self, operation: Callable[[], T]) -> T:
         return _with_retry(self._host, self._options, self._control, operation)
 
+    def _check_unchanged(self, expected: SourceState) -> None:
+        """Raise SourceChangedError if the file is no longer as it was when the task
+        started: a PUT or APPEND body is then cut short instead of storing a mix of
+        old and new bytes. (Multipart checks before Complete instead.)"""
+        if self._job.source.stat() != expected:
+            raise SourceChangedError(
+                "the local file changed while it was being uploaded; restart to send it again"
+            )
+
     def _hash_reporter(self, total: int) -> Callable[[int], None]:
         done = 0
 
@@ -429,7 +438,11 @@ class FileJob(QRunnable):
         if with_md5 and md5_hex is None:
             md5_hex = digest_region(self._job.source, 0, plan.size, with_md5=True).md5_hex
         self._host.job_state(self._task_id, TaskState.UPLOADING)
-        body = HashingBody(self._job.source.body(0, plan.size), with_md5=md5_hex is None)
+        body = HashingBody(
+            self._job.source.body(0, plan.size),
+            with_md5=md5_hex is None,
+            before_last_chunk=partial(self._check_unchanged, source_state),
+        )
         object_options = self._object_options()
         progress = AttemptProgress(self._host, self._task_id, self._control.check)
 
@@ -726,7 +739,10 @@ class FileJob(QRunnable):
         if plan.size == 0 and head is None:
             chunks = [(0, 0)]  # an empty appendable object still has to exist
         for offset, length in chunks:
-            body = HashingBody(self._job.source.body(offset, length))
+            body = HashingBody(
+                self._job.source.body(offset, length),
+                before_last_chunk=partial(self._check_unchanged, source_state),
+            )
             progress = AttemptProgress(self._host, self._task_id, self._control.check)
             append_at = position
 

@@ -421,6 +421,11 @@ class Operations:
         if opened is None:
             raise no_such_key()
         record, file = opened
+        if self.storage.discard_bodies and exchange.method == "GET":
+            file.close()
+            raise CosServerError(
+                501, "NotImplemented", "This server discards object bodies (--discard-bodies)."
+            )
         try:
             headers = object_headers(record)
             precondition = self._preconditions(exchange, record)

@@ -57,6 +57,22 @@ class UploadGone(Exception):
     """The multipart upload does not exist (never did, aborted or completed)."""
 
 
+class _NullFile:
+    """Where bodies go in a store that discards them: every write succeeds, nothing is kept."""
+
+    def write(self, data: memoryview | bytes) -> int:
+        return len(data)
+
+    def truncate(self, size: int) -> int:
+        return size
+
+    def seek(self, offset: int) -> int:
+        return offset
+
+    def close(self) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class ObjectRecord:
     bucket: str
@@ -99,7 +115,7 @@ class PartRecord:
 class IncomingBody:
     """A body being written to disk, hashed (MD5, CRC-64) as it arrives."""
 
-    def __init__(self, path: Path, file: BinaryIO, *, start_crc: int = 0) -> None:
+    def __init__(self, path: Path, file: BinaryIO | _NullFile, *, start_crc: int = 0) -> None:
         self.path = path
         self._file = file
         self._md5 = hashlib.md5()
@@ -148,10 +164,18 @@ def new_data_id() -> str:
 
 
 class Storage:
-    """Thread-safe object store under ``root`` (one SQLite connection behind a lock)."""
+    """Thread-safe object store under ``root`` (one SQLite connection behind a lock).
 
-    def __init__(self, root: Path) -> None:
+    With ``discard_bodies`` (a benchmarking aid) every body is still read, hashed
+    (MD5, CRC-64) and recorded with its size, so every answer, ETag, listing and
+    multipart assembly is what COS would say, but no byte is written to disk:
+    the server then costs almost nothing and a benchmark shows the client's own
+    cost. Such an object's file (:meth:`open_object`) is empty.
+    """
+
+    def __init__(self, root: Path, *, discard_bodies: bool = False) -> None:
         self.root = Path(root)
+        self.discard_bodies = discard_bodies
         self.data_dir = self.root / "data"
         self.tmp_dir = self.root / "tmp"
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -215,6 +239,8 @@ class Storage:
     def _place(self, incoming: IncomingBody) -> str:
         """Move a finished body from tmp/ into data/ under a new id."""
         data_id = new_data_id()
+        if self.discard_bodies:
+            return data_id
         target = self.data_path(data_id)
         target.parent.mkdir(exist_ok=True)
         os.replace(incoming.path, target)
@@ -251,7 +277,8 @@ class Storage:
     def incoming(self) -> Iterator[IncomingBody]:
         """A temporary file for a body; removed unless committed (moved) before exit."""
         path = self.tmp_dir / uuid.uuid4().hex
-        body = IncomingBody(path, open(path, "xb", buffering=0))  # noqa: SIM115 - closed below
+        file = _NullFile() if self.discard_bodies else open(path, "xb", buffering=0)  # noqa: SIM115
+        body = IncomingBody(path, file)
         try:
             yield body
         finally:
@@ -345,6 +372,9 @@ class Storage:
             record = self.get_object(bucket, key)
             if record is None:
                 return None
+            if self.discard_bodies:
+                # No bytes to give: an empty file that HEAD (which reads none) can use.
+                return record, open(os.devnull, "rb")
             return record, open(self.data_path(record.data_id), "rb")
 
     def delete_object(self, bucket: str, key: str) -> bool:
@@ -410,8 +440,12 @@ class Storage:
             created = current is None
             data_id = new_data_id() if current is None else current.data_id
             path = self.data_path(data_id)
-            path.parent.mkdir(exist_ok=True)
-            file = open(path, "r+b" if not created else "xb", buffering=0)  # noqa: SIM115 - closed below
+            file: BinaryIO | _NullFile
+            if self.discard_bodies:
+                file = _NullFile()
+            else:
+                path.parent.mkdir(exist_ok=True)
+                file = open(path, "r+b" if not created else "xb", buffering=0)  # noqa: SIM115 - closed below
             result: list[ObjectRecord] = []
             committed = False
             try:
@@ -575,10 +609,11 @@ class Storage:
         for index, part in enumerate(parts):
             crc = part.crc64 if index == 0 else CRC64.combine(crc, part.crc64, part.size)
         with self.incoming() as target:
-            with open(target.path, "r+b", buffering=0) as out:
-                for part in parts:
-                    with open(self.data_path(part.data_id), "rb") as source:
-                        _copy_range(source, out, part.size)
+            if not self.discard_bodies:
+                with open(target.path, "r+b", buffering=0) as out:
+                    for part in parts:
+                        with open(self.data_path(part.data_id), "rb") as source:
+                            _copy_range(source, out, part.size)
             target.size = sum(p.size for p in parts)
             record = ObjectRecord(
                 bucket=upload.bucket,

@@ -292,6 +292,15 @@ def test_crash_resume_after_sigkill_resends_less_than_a_quarter(
     sent_by_resume = proxy.bytes_up - sent_before_resume
     # What the resume sent beyond the parts the server lacked: bytes sent twice.
     sent_again = sent_by_resume - (size - kept_on_server)
+    # Everything both runs sent beyond the file's own bytes: parts cut off by the
+    # kill and sent again, parts the resume could not trust, request overhead.
+    wasted = proxy.bytes_up - size
+    print(
+        f"\nre-sent {wasted / MiB:.1f} MiB of {size // MiB} MiB ({wasted / size:.0%}): the killed upload "
+        f"left {kept_on_server / MiB:.0f} MiB of parts on the server, the resume sent "
+        f"{sent_by_resume / MiB:.1f} MiB"
+    )
+    assert wasted < size // 4
     assert sent_again < size // 4, (sent_by_resume, kept_on_server)
     assert sent_by_resume < size * 3 // 4
     head = cos.head_object(BUCKET, "crash/big.bin")

@@ -1,0 +1,48 @@
+"""The long versions of the reliability scenarios (on demand:
+``.venv/bin/python -m pytest tests/bench/test_soak.py -s``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.load import run_small_files
+from support.workloads import REGION
+
+from cosdesk.cos.auth import Credentials
+from cosdesk.engine.clients import ClientCache
+from cosdesk.engine.options import EndpointSpec, QueueSettings
+from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.store import TaskStore
+
+RSS_GROWTH_BOUND_MIB = 250
+MAX_GAP_BOUND_MS = 100
+
+
+@pytest.fixture
+def engine(qtbot: Any, tmp_path: Path, credentials: Credentials, sandbox: Any) -> Iterator[UploadQueue]:
+    store = TaskStore(tmp_path / "tasks.sqlite3")
+    clients = ClientCache(credentials, timeout_s=30)
+    queue = UploadQueue(
+        store, clients, QueueSettings(), default_endpoint=EndpointSpec(REGION, url=sandbox.endpoint)
+    )
+    yield queue
+    queue.shutdown(wait=True)
+    store.close()
+    clients.close()
+
+
+def test_10000_small_files_with_bounded_memory_and_a_responsive_gui_thread(
+    qtbot: Any, engine: UploadQueue, tmp_path: Path
+) -> None:
+    figures = run_small_files(qtbot, engine, tmp_path / "many", 10_000, timeout_s=900)
+    print(
+        f"\nsoak: 10000 small files in {figures['elapsed_s']:.1f} s, "
+        f"RSS +{figures['rss_growth_mib']:.0f} MiB (bound {RSS_GROWTH_BOUND_MIB}), "
+        f"GUI thread max gap {figures['max_gap_ms']:.0f} ms (bound {MAX_GAP_BOUND_MS})"
+    )
+    assert figures["all_success"] == 1.0
+    assert figures["rss_growth_mib"] < RSS_GROWTH_BOUND_MIB
+    assert figures["max_gap_ms"] < MAX_GAP_BOUND_MS
