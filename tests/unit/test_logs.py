@@ -35,7 +35,7 @@ def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     root = logging.getLogger()
     saved_level, saved_handlers = root.level, list(root.handlers)
     yield directory
-    for handler in root.handlers:
+    for handler in list(root.handlers):
         if handler not in saved_handlers:
             root.removeHandler(handler)
             handler.close()
