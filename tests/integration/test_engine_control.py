@@ -103,11 +103,14 @@ def test_moving_a_waiting_task_to_the_top_makes_it_start_next(make_engine: Any, 
     # One file at a time, the first one held back by a low limit while the others wait.
     engine = make_engine(file_parallel_limit=1, bandwidth_limit_bytes_per_s=1 * MiB)
     first = engine.queue.add_file(random_file(tmp_path / "first.bin", 3 * MiB), BUCKET, "order/first")
+    # Added only once the first runs: each add stats its files on a worker, and a
+    # later batch that is ready sooner would otherwise start first.
+    engine.qtbot.waitUntil(lambda: engine.state(first) is TaskState.UPLOADING, timeout=10_000)
     waiting = engine.queue.add_files(
         [FileToAdd(str(random_file(tmp_path / f"{name}.txt", 100)), f"order/{name}") for name in "abc"],
         BUCKET,
     )
-    engine.qtbot.waitUntil(lambda: engine.state(first) is TaskState.UPLOADING, timeout=10_000)
+    engine.qtbot.waitUntil(lambda: all(engine.state(t) is TaskState.WAITING for t in waiting), timeout=10_000)
     a, b, c = waiting
     engine.queue.move_to_top(c)
     engine.queue.move_to_bottom(a)
