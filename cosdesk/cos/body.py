@@ -65,6 +65,14 @@ class RequestBody(ABC):
         return base64.b64encode(digest.digest()).decode("ascii")
 
 
+class ChecksummedBody(RequestBody):
+    """A body that computes the CRC-64 of the bytes its :meth:`chunks` yields, in
+    ``crc64`` (of the last run, from the first byte), so the client need not
+    compute it a second time to check the server's."""
+
+    crc64: int
+
+
 class BytesBody(RequestBody):
     """A body held in memory (small bodies: strings, XML, tests)."""
 

@@ -45,7 +45,7 @@ from cosdesk.cos.auth import (
     post_policy_signature,
     should_sign_header,
 )
-from cosdesk.cos.body import BodyLike, BytesBody, ConcatBody, RequestBody, make_body
+from cosdesk.cos.body import BodyLike, BytesBody, ChecksummedBody, ConcatBody, RequestBody, make_body
 from cosdesk.cos.crc import crc64, parse_crc64
 from cosdesk.cos.endpoint import Endpoint, validate_bucket
 from cosdesk.cos.errors import (
@@ -129,11 +129,21 @@ class _SentTracker:
         self.body = body
         self.progress = progress
         self.reported = 0
-        self.crc = 0
+        self._crc = 0
+        # A body that checksums itself (the engine's HashingBody) is not hashed twice.
+        self._own_crc = isinstance(body, ChecksummedBody)
+
+    @property
+    def crc(self) -> int:
+        """CRC-64 of the bytes of the body sent so far."""
+        body = self.body
+        return body.crc64 if isinstance(body, ChecksummedBody) else self._crc
 
     def chunks(self) -> Generator[bytes, None, None]:
+        own_crc = self._own_crc
         for chunk, counted in self.body.counted_chunks():
-            self.crc = crc64(chunk, self.crc)
+            if not own_crc:
+                self._crc = crc64(chunk, self._crc)
             yield chunk
             # Reached when httpx asks for the next chunk: this one has been written.
             if self.progress is not None and counted:
@@ -145,7 +155,7 @@ class _SentTracker:
         if self.progress is not None and self.reported:
             reported, self.reported = self.reported, 0
             self.progress(-reported)
-        self.crc = 0
+        self._crc = 0
 
 
 class CosClient:

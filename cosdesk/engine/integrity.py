@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cosdesk.cos.body import BytesBody, FileSlice, RequestBody
+from cosdesk.cos.body import BytesBody, ChecksummedBody, FileSlice, RequestBody
 from cosdesk.cos.crc import crc64, crc64_combine
 
 READ_CHUNK = 1024 * 1024
@@ -106,7 +106,7 @@ class MemorySource(Source):
             yield bytes(view[start : start + READ_CHUNK])
 
 
-class HashingBody(RequestBody):
+class HashingBody(ChecksummedBody):
     """Wraps a replayable body and computes the CRC-64 (and optionally MD5) of
     the bytes actually handed to the client. Every new send starts the hashes
     afresh, so after a retried request they describe the last attempt.

@@ -195,23 +195,35 @@ def format_table(runs: list[Run]) -> str:
 def test_cosdesk_upload_against_the_sdk_and_a_raw_put(
     servers: dict[str, str], inputs: dict[str, Path], tmp_path: Path
 ) -> None:
+    # COSDESK_BENCH_ROWS=discard-small,local-big runs only those (server-workload) rows
+    # (with all three clients) and checks only the goals they cover.
+    wanted = {row.strip() for row in os.environ.get("COSDESK_BENCH_ROWS", "").split(",") if row.strip()}
     runs: list[Run] = []
     for server in ("discard", "local"):
         for workload in ("big", "small"):
+            if wanted and f"{server}-{workload}" not in wanted:
+                continue
             for client in CLIENTS:
                 runs.append(run_client(client, server, workload, servers[server], inputs[workload], tmp_path))
     print("\n" + format_table(runs))
+    check_goals(runs)
 
-    def get(server: str, workload: str, client: str) -> Run:
-        return next(r for r in runs if (r.server, r.workload, r.client) == (server, workload, client))
 
-    big = get("discard", "big", "cosdesk")
-    assert big.mb_per_s >= 0.9 * get("discard", "big", "raw").mb_per_s
-    assert big.cpu_s_per_gib <= 0.8
+def check_goals(runs: list[Run]) -> None:
+    """The issue's goals, each for the rows that were run."""
+    by_key = {(r.server, r.workload, r.client): r for r in runs}
     assert all(r.peak_rss_bytes < 150 * MiB for r in runs if r.client == "cosdesk")
-    assert get("discard", "small", "cosdesk").files_per_s >= 1.5 * get("discard", "small", "sdk").files_per_s
+    big = by_key.get(("discard", "big", "cosdesk"))
+    if big is not None:
+        assert big.mb_per_s >= 0.9 * by_key[("discard", "big", "raw")].mb_per_s
+        assert big.cpu_s_per_gib <= 0.8
+    small = by_key.get(("discard", "small", "cosdesk"))
+    if small is not None:
+        assert small.files_per_s >= 1.5 * by_key[("discard", "small", "sdk")].files_per_s
     for workload in ("big", "small"):
-        assert get("local", workload, "cosdesk").rate >= 1.2 * get("local", workload, "sdk").rate
+        local = by_key.get(("local", workload, "cosdesk"))
+        if local is not None:
+            assert local.rate >= 1.2 * by_key[("local", workload, "sdk")].rate
 
 
 @pytest.mark.parametrize("size_gib", [1, 4])
