@@ -22,9 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         default="list",
         choices=ACTIONS,
-        help="what to do (default: list). pause marks tasks paused in the database: it applies to "
-        "queued tasks; a cosdesk upload or window that is already sending a task does not notice "
-        "(stop that one there, or with Ctrl+C: its tasks stay resumable)",
+        help="what to do (default: list). pause and cancel also reach a cosdesk upload or window that "
+        "is running the tasks: it stops sending them within about a second (paused tasks keep their "
+        "parts and continue with resume)",
     )
     parser.add_argument(
         "task_ids", nargs="*", metavar="TASK", help="task ids or unique prefixes (default: all)"
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 def _offline(args: argparse.Namespace) -> int:
     """list, pause, clear: database only, no network."""
     from cosdesk.engine.meter import format_size
-    from cosdesk.engine.store import TaskStore
+    from cosdesk.engine.store import RequestAction, TaskStore
     from cosdesk.engine.task import TaskState
 
     store = TaskStore(database_path(args))
@@ -88,21 +88,16 @@ def _offline(args: argparse.Namespace) -> int:
                 )
             return 0
         changed = []
-        for item in stored:
-            row = item.row
-            if row.task_id not in selected:
-                continue
-            if args.action == "pause" and row.state in (
-                TaskState.WAITING,
-                TaskState.CHECKING,
-                TaskState.UPLOADING,
-            ):
-                from dataclasses import replace
-
-                store.save_task(replace(row, state=TaskState.PAUSED, data=None))
-                changed.append(row.task_id)
-            elif args.action == "clear" and row.state in (TaskState.SUCCESS, TaskState.CANCELED):
-                changed.append(row.task_id)
+        active = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING)
+        affected = active if args.action == "pause" else (TaskState.SUCCESS, TaskState.CANCELED)
+        changed = [
+            item.row.task_id for item in stored if item.row.task_id in selected and item.row.state in affected
+        ]
+        if args.action == "pause" and changed:
+            # The state alone (a running process keeps writing the rest of the row),
+            # and a request that process notices and acts on.
+            store.set_state_where(changed, TaskState.PAUSED, active)
+            store.post_request(RequestAction.PAUSE, changed)
         if args.action == "clear":
             store.delete_tasks(changed)
         store.flush()
@@ -157,6 +152,7 @@ def _cancel(args: argparse.Namespace) -> int:
     account = resolve_account(args, need_endpoint=False)
     wanted = _select_ids(args)
     count = 0
+    _post_cancel_request(args, wanted)
 
     def start(queue: object) -> None:
         nonlocal count
@@ -183,3 +179,16 @@ def _cancel(args: argparse.Namespace) -> int:
     )
     print(f"{count} task(s) canceled")
     return status
+
+
+def _post_cancel_request(args: argparse.Namespace, wanted: list[str] | None) -> None:
+    """Tell a process that is running these tasks to stop them (it also aborts
+    what it was sending); this one then cancels what is stored."""
+    from cosdesk.engine.store import RequestAction, TaskStore
+
+    store = TaskStore(database_path(args))
+    try:
+        store.post_request(RequestAction.CANCEL, wanted)
+        store.flush()
+    finally:
+        store.close()

@@ -2,8 +2,8 @@
 a console window on Windows, and the executable of the macOS .app.
 
 The desktop file launches it as ``cosdesk-gui %U``: a file manager may pass the
-files dropped on the launcher, which ``cosdesk gui`` does not take (yet), so they
-are logged and left out rather than failing where no one sees the error.
+files dropped on the launcher (paths or ``file://`` URLs); they go to ``cosdesk gui``,
+which queues them under the current destination.
 
 Hidden hook for packaging/smoke_test.py until ``cosdesk gui`` has its own way to
 quit by itself: with ``COSDESK_GUI_QUIT_AFTER_S=N`` the window opens as usual and
@@ -21,12 +21,11 @@ GLOBAL_OPTIONS = {"-v", "--verbose", "--version"}
 OPTIONS_WITH_VALUE = {"--db"}
 
 
-def gui_command_line(words: list[str]) -> tuple[list[str], list[str]]:
-    """(``cosdesk`` arguments that open the window with ``words``' options, the
-    files or URLs left out)."""
+def gui_command_line(words: list[str]) -> list[str]:
+    """``cosdesk`` arguments that open the window with ``words``' options and files."""
     before: list[str] = []
     after: list[str] = []
-    left_out: list[str] = []
+    files: list[str] = []
     expect_value = False
     for word in words:
         if expect_value:
@@ -38,8 +37,9 @@ def gui_command_line(words: list[str]) -> tuple[list[str], list[str]]:
             after.append(word)
             expect_value = word in OPTIONS_WITH_VALUE
         else:
-            left_out.append(word)
-    return [*before, "gui", *after], left_out
+            files.append(word)
+    # After "--": a file whose name starts with "-" is not taken for an option.
+    return [*before, "gui", *after, *(["--", *files] if files else [])]
 
 
 def _quit_after(seconds: float) -> None:
@@ -64,16 +64,8 @@ def _quit_after(seconds: float) -> None:
 
 if __name__ == "__main__":
     from cosdesk.cli import main
-    from cosdesk.logs import setup_logging
 
-    arguments, left_out = gui_command_line(sys.argv[1:])
-    if left_out:
-        # main() sets logging up again (it replaces these handlers): this is only
-        # so that the note reaches the log file.
-        setup_logging(verbose=any(word in ("-v", "--verbose") for word in arguments))
-        logging.getLogger("cosdesk").warning(
-            "opening files from the launcher is not supported yet; ignored %d argument(s)", len(left_out)
-        )
+    arguments = gui_command_line(sys.argv[1:])
     quit_after = os.environ.get("COSDESK_GUI_QUIT_AFTER_S")
     if quit_after:
         _quit_after(float(quit_after))

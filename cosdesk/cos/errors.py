@@ -42,6 +42,12 @@ class CosValidationError(CosException, ValueError):
     """A request was refused on the client side, before anything was sent."""
 
 
+class NoCredentials(CosException):
+    """There are no keys to sign requests with: the account has none (neither in
+    the keyring nor for this session), or the keyring cannot be read. The class
+    name is the code the engine reports (``NoCredentials``)."""
+
+
 class CosBodyError(CosException):
     """A request body could not be produced as promised: a file shrank while it
     was sent, a stream ended early or ran long, or a one-shot stream was asked

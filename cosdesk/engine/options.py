@@ -159,6 +159,12 @@ class QueueSettings:
     - ``retry_base_delay_s`` / ``retry_max_delay_s``: the exponential backoff of
       the retry helper (full jitter).
     - ``list_update_interval_ms`` (default 100): how often coalesced events fire.
+    - ``network_retry_delays_s`` (default 2, 5, 15, 30, 60 s): a task that ran out of
+      retries on a network failure or a 5xx answer starts again by itself after the
+      first delay, then the next, then every last one until it succeeds (never after
+      a 4xx refusal; pause or cancel stops it). Empty: never by itself.
+    - ``request_poll_interval_s`` (default 1): how often the queue looks in the
+      database for pause / cancel requests from another process (``cosdesk tasks``).
     """
 
     file_parallel_limit: int = DEFAULT_FILE_PARALLEL_LIMIT
@@ -167,6 +173,8 @@ class QueueSettings:
     retry_base_delay_s: float = 0.5
     retry_max_delay_s: float = 20.0
     list_update_interval_ms: int = 100
+    network_retry_delays_s: tuple[float, ...] = (2.0, 5.0, 15.0, 30.0, 60.0)
+    request_poll_interval_s: float = 1.0
 
     def __post_init__(self) -> None:
         if self.file_parallel_limit < 1:

@@ -19,8 +19,10 @@ import os
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
@@ -31,7 +33,7 @@ from cosdesk.engine.meter import BandwidthLimiter, SpeedMeter, eta_seconds
 from cosdesk.engine.options import EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.scan import check_key, scan_path
-from cosdesk.engine.store import StoredTask, TaskRow, TaskStore
+from cosdesk.engine.store import RequestAction, StoredTask, TaskRow, TaskStateRow, TaskStore
 from cosdesk.engine.task import (
     BatchProgress,
     FileFinished,
@@ -113,6 +115,8 @@ class UploadQueue(QObject):
     idle = Signal()
     # restore_in_background() is done: list[str] of the ids of unfinished tasks.
     restored = Signal(list)
+    # Another process asked to pause or cancel tasks here: (action, number of tasks).
+    request_applied = Signal(str, int)
 
     # Internal: a worker thread asks the queue's thread to start the event timer.
     _wake = Signal()
@@ -145,6 +149,9 @@ class UploadQueue(QObject):
         self._dirty: set[str] = set()
         self._added: list[str] = []
         self._removed: list[str] = []
+        # Cleared while their worker was still winding down (a cancel just asked
+        # for): removed as soon as that worker ends. See clear_finished.
+        self._clear_when_stopped: set[str] = set()
         self._hash_updates: dict[str, HashProgress] = {}
         self._finished: list[FileFinished] = []
         self._problems: list[tuple[str, str]] = []
@@ -154,6 +161,19 @@ class UploadQueue(QObject):
         self._json_cache: dict[int, tuple[object, str]] = {}
         self._parsed_cache: dict[str, object] = {}  # see _parsed_json
         self._restored: list[list[str]] = []
+        self._applied_requests: list[tuple[str, int]] = []
+        # Running totals over every task, kept by _recount on each change, so an
+        # event tick never walks 10,000 tasks: tasks per state, and bytes (total and
+        # sent) of the tasks that are not canceled.
+        self._state_counts: Counter[TaskState] = Counter()
+        self._total_bytes = 0
+        self._loaded_bytes = 0
+        # Automatic retries after network failures: a heap of (due, task_id), due in
+        # time.monotonic(); the timer lives in the queue's thread.
+        self._retry_due: list[tuple[float, str]] = []
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.timeout.connect(self._retry_now)
 
         # Files, their parts and the small jobs (intake, walking, aborting) get
         # separate pools: a file job waits for its parts, so they must never
@@ -169,6 +189,16 @@ class UploadQueue(QObject):
         self._timer.setInterval(self.settings.list_update_interval_ms)
         self._timer.timeout.connect(self._flush_events)
         self._wake.connect(self._on_wake)
+
+        # Pause / cancel asked by another process, read from the database on a
+        # thread of its own (never on the queue's thread).
+        self._watch_stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        if self.settings.request_poll_interval_s > 0:
+            self._watcher = threading.Thread(
+                target=self._watch_requests, name="cosdesk-requests", daemon=True
+            )
+            self._watcher.start()
 
     # --- adding -------------------------------------------------------------------
 
@@ -220,6 +250,7 @@ class UploadQueue(QObject):
                 bucket, key, spec, options or UploadOptions(), SourceKind.MEMORY, data=bytes(data)
             )
             task.size = len(data)
+            self._recount(task)
             self._pending_intakes += 1
         self._aux_pool.start(_Intake(lambda: self._intake([task])))
         return task.task_id
@@ -293,6 +324,7 @@ class UploadQueue(QObject):
                                 )
                             task.size = entry.size
                             task.mtime_ns = entry.mtime_ns
+                            self._recount(task)
                         batch.append(task)
                         if len(batch) >= SCAN_BATCH:
                             self._store_new(batch, stat_files=False)
@@ -337,6 +369,7 @@ class UploadQueue(QObject):
         )
         self._next_position += 1
         self._tasks[task.task_id] = task
+        self._recount(task)
         self._added.append(task.task_id)
         return task
 
@@ -371,11 +404,18 @@ class UploadQueue(QObject):
                             "InvalidSource" if "read" in problem else "InvalidKey", problem
                         )
                         self._finished.append(FileFinished(task.task_id, task.error, None))
+        # Rows are built outside the lock (the GUI thread may want it meanwhile):
+        # these tasks are not runnable yet, so only pause and cancel can change them,
+        # and a row whose task changed meanwhile is built again under the lock.
+        built = [(task, task.state, self._row(task, with_data=True)) for task in tasks]
         with self._lock:
-            rows = [self._row(task, with_data=True) for task in tasks]
+            rows = [
+                row if task.state is state else self._row(task, with_data=True) for task, state, row in built
+            ]
             self._store.save_tasks(rows)
             for task in tasks:
                 task.ready = True
+                self._recount(task)
                 if task.state is TaskState.WAITING:
                     heapq.heappush(self._waiting, (task.position, task.task_id))
                 self._dirty.add(task.task_id)
@@ -400,6 +440,14 @@ class UploadQueue(QObject):
             task = self._tasks.get(task_id)
             return task.snapshot() if task is not None else None
 
+    def task_parts(self, task_id: str) -> list[PartRecord]:
+        """The parts of a multipart task the server has confirmed (and we verified),
+        by part number; empty for an unknown or finished task."""
+        with self._lock:
+            task = self._tasks.get(task_id)
+            parts = list(task.parts.values()) if task is not None else []
+        return sorted(parts, key=lambda part: part.part_number)
+
     def batch(self) -> BatchProgress:
         with self._lock:
             return self._batch_progress()
@@ -410,37 +458,51 @@ class UploadQueue(QObject):
 
     # --- control ------------------------------------------------------------------
 
-    def _select(self, task_ids: Iterable[str] | None) -> list[UploadTask]:
+    def _select(self, task_ids: Iterable[str] | None) -> Iterable[UploadTask]:
         if task_ids is None:
-            return sorted(self._tasks.values(), key=lambda t: t.position)
+            # Order does not matter to the callers: the waiting heap keeps it.
+            return list(self._tasks.values())
         if isinstance(task_ids, str):
             task_ids = [task_ids]
         return [self._tasks[task_id] for task_id in task_ids if task_id in self._tasks]
 
     def pause(self, task_ids: Iterable[str] | str | None = None) -> None:
         """Pause tasks (all when None): waiting ones stay put, running ones stop
-        sending within a second. Finished parts are kept."""
+        sending within a second, failed ones waiting for an automatic retry stop
+        waiting. Finished parts are kept."""
         with self._lock:
+            changed = []
             for task in self._select(task_ids):
-                if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
+                if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING) or (
+                    task.state is TaskState.ERROR and task.retry_at is not None
+                ):
                     if task.control is not None:
                         task.control.stop(StopReason.PAUSE)
+                    self._forget_retry(task)
                     task.set_state(TaskState.PAUSED)
-                    self._changed(task)
+                    changed.append(task)
+            self._changed_states(changed)
         self._poke()
 
     def restart(self, task_ids: Iterable[str] | str | None = None) -> None:
         """Resume paused and failed tasks (all when None): only what is missing is sent."""
         with self._lock:
-            for task in self._select(task_ids):
-                if task.state.is_resumable:
-                    task.set_state(TaskState.WAITING)
-                    task.error = None
-                    self._changed(task)
-                    if task.ready:
-                        heapq.heappush(self._waiting, (task.position, task.task_id))
+            tasks = [task for task in self._select(task_ids) if task.state.is_resumable]
+            for task in tasks:
+                task.network_retries = 0
+            self._requeue(tasks)
         self._schedule()
         self._poke()
+
+    def _requeue(self, tasks: list[UploadTask]) -> None:
+        # Lock held; every task is paused or in error.
+        for task in tasks:
+            self._forget_retry(task)
+            task.set_state(TaskState.WAITING)
+            task.error = None
+            if task.ready:
+                heapq.heappush(self._waiting, (task.position, task.task_id))
+        self._changed_states(tasks)
 
     def retry_failed(self) -> None:
         """Restart every task in error."""
@@ -453,41 +515,57 @@ class UploadQueue(QObject):
         on the server and the checkpoint removed. A finished object is never deleted."""
         cleanups: list[tuple[EndpointSpec, str, str, str, UploadOptions]] = []
         with self._lock:
+            changed = []
+            forgotten = []
+            now = time.time()
             for task in self._select(task_ids):
                 if task.state.is_final:
                     continue
                 running = task.task_id in self._running
                 if task.control is not None:
                     task.control.stop(StopReason.CANCEL)
+                self._forget_retry(task)
                 task.set_state(TaskState.CANCELED)
-                task.finished_at = time.time()
+                task.finished_at = now
                 if not running and task.upload_id:
                     cleanups.append((task.endpoint, task.bucket, task.key, task.upload_id, task.options))
                 if not running:
                     task.upload_id = None
-                    task.parts = {}
-                    self._store.delete_parts(task.task_id)
-                self._changed(task)
-        for endpoint, bucket, key, upload_id, options in cleanups:
-            cleanup = CleanupJob(
-                self.client_for(endpoint), bucket, key, upload_id, self.retry_policy(options)
-            )
-            self._aux_pool.start(cleanup)
+                    if task.parts:
+                        task.parts = {}
+                        forgotten.append(task.task_id)
+                changed.append(task)
+            self._store.delete_parts_of(forgotten)
+            self._changed_states(changed)
+        for cleanup in cleanups:
+            # The client is looked up on the worker too: it may read the keyring.
+            self._aux_pool.start(_Intake(partial(self._abort_upload, *cleanup)))
         self._poke()
 
+    def _abort_upload(
+        self, endpoint: EndpointSpec, bucket: str, key: str, upload_id: str, options: UploadOptions
+    ) -> None:
+        CleanupJob(self.client_for(endpoint), bucket, key, upload_id, self.retry_policy(options)).run()
+
     def clear_finished(self) -> list[str]:
-        """Remove succeeded and canceled tasks from the list and the database."""
+        """Remove succeeded and canceled tasks from the list and the database. A
+        canceled task whose worker is still stopping goes as soon as it has stopped."""
         with self._lock:
-            gone = [
-                t.task_id for t in self._tasks.values() if t.state.is_final and t.task_id not in self._running
-            ]
-            for task_id in gone:
-                del self._tasks[task_id]
-                self._dirty.discard(task_id)
-            self._store.delete_tasks(gone)
-            self._removed.extend(gone)
+            final = [t for t in self._tasks.values() if t.state.is_final]
+            gone = [t.task_id for t in final if t.task_id not in self._running]
+            self._clear_when_stopped.update(t.task_id for t in final if t.task_id in self._running)
+            self._remove(gone)
         self._poke()
         return gone
+
+    def _remove(self, task_ids: list[str]) -> None:
+        # Called with the lock held.
+        for task_id in task_ids:
+            task = self._tasks.pop(task_id)
+            self._recount(task)
+            self._dirty.discard(task_id)
+        self._store.delete_tasks(task_ids)
+        self._removed.extend(task_ids)
 
     def move_to_top(self, task_ids: Sequence[str] | str) -> None:
         """Run these waiting tasks before all others (in the order given)."""
@@ -596,7 +674,7 @@ class UploadQueue(QObject):
             key_resolved=task.key_resolved,
             is_folder_marker=task.source_kind is SourceKind.FOLDER_MARKER,
         )
-        self._changed(task)
+        self._changed(task, persist=False)  # checking: restored as waiting anyway
         needed_part_threads = self.settings.file_parallel_limit * task.options.chunk_parallel_limit
         if self.part_pool.maxThreadCount() < needed_part_threads:
             self.part_pool.setMaxThreadCount(min(needed_part_threads, 64))
@@ -637,7 +715,7 @@ class UploadQueue(QObject):
             if task is None or task.control is None or task.control.stopped or task.state is state:
                 return
             task.set_state(state)
-            self._changed(task)
+            self._changed(task, persist=not state.is_active)
         self._poke()
 
     def job_progress(self, task_id: str, byte_count: int) -> None:
@@ -648,6 +726,7 @@ class UploadQueue(QObject):
             task.loaded += byte_count
             task.meter.add(byte_count)
             self._batch_meter.add(byte_count)
+            self._recount(task)
             self._dirty.add(task_id)
         self._poke()
 
@@ -672,6 +751,7 @@ class UploadQueue(QObject):
                 return
             task.parts = dict(parts)
             task.loaded = sum(part.size for part in parts.values())
+            self._recount(task)
             self._store.delete_parts(task_id)
             for part in parts.values():
                 self._store.save_part(task_id, part)
@@ -694,6 +774,10 @@ class UploadQueue(QObject):
             if task is not None and task.control is control:
                 task.control = None
                 self._finish(task, control, outcome)
+            if task_id in self._clear_when_stopped:
+                self._clear_when_stopped.discard(task_id)
+                if task is not None and task.state.is_final:
+                    self._remove([task_id])
         self._schedule()
         self._poke()
 
@@ -708,6 +792,7 @@ class UploadQueue(QObject):
             task.finished_at = time.time()
             task.loaded = task.size or 0
             task.upload_id = None
+            task.network_retries = 0
             if task.parts:  # the stored parts are exactly these (job_part_done)
                 self._store.delete_parts(task.task_id)
             task.parts = {}
@@ -715,6 +800,10 @@ class UploadQueue(QObject):
         elif outcome.kind is OutcomeKind.FAILED and not control.stopped:
             task.set_state(TaskState.ERROR)
             task.error = outcome.error
+            if outcome.error is not None and outcome.error.heals_by_itself:
+                self._plan_retry(task)
+            else:
+                task.network_retries = 0
             self._finished.append(FileFinished(task.task_id, outcome.error, None))
         elif control.reason is StopReason.CANCEL:
             task.upload_id = None
@@ -730,11 +819,97 @@ class UploadQueue(QObject):
 
     # --- events -------------------------------------------------------------------
 
-    def _changed(self, task: UploadTask) -> None:
-        """Record a change of a stored field (lock held): persist and mark dirty."""
-        if task.ready:
+    def _changed(self, task: UploadTask, *, persist: bool = True) -> None:
+        """Record a change of a stored field (lock held): persist and mark dirty.
+        ``persist=False`` for a change a restart does not need (checking and
+        uploading come back as waiting): a row write per transition was a large
+        part of a small file's cost."""
+        if task.ready and persist:
             self._store.save_task(self._row(task, with_data=False))
+        self._recount(task)
         self._dirty.add(task.task_id)
+
+    def _changed_states(self, tasks: list[UploadTask]) -> None:
+        """:meth:`_changed` for many tasks whose state, error, note, finish time or
+        upload id changed (pause, restart, cancel): one narrow database write."""
+        self._store.save_states(
+            TaskStateRow(task.task_id, task.state, task.error, task.note, task.finished_at, task.upload_id)
+            for task in tasks
+            if task.ready
+        )
+        for task in tasks:
+            self._recount(task)
+            self._dirty.add(task.task_id)
+
+    def _recount(self, task: UploadTask) -> None:
+        """Bring the running totals up to date with one task (lock held): take out
+        what it counted before, add what it counts now (nothing once it left)."""
+        before = task.counted
+        if before is not None:
+            state, size, loaded = before
+            self._state_counts[state] -= 1
+            self._total_bytes -= size
+            self._loaded_bytes -= loaded
+        if task.task_id not in self._tasks:
+            task.counted = None
+            return
+        state = task.state
+        size = task.size or 0
+        if state is TaskState.CANCELED:
+            size = loaded = 0
+        elif state is TaskState.SUCCESS:
+            loaded = size
+        else:
+            loaded = min(max(task.loaded, 0), size)
+        self._state_counts[state] += 1
+        self._total_bytes += size
+        self._loaded_bytes += loaded
+        task.counted = (state, size, loaded)
+
+    # --- automatic retries after network failures ----------------------------------
+
+    def _plan_retry(self, task: UploadTask) -> None:
+        """Start a task that failed on the network again by itself, later (lock held)."""
+        delays = self.settings.network_retry_delays_s
+        if not delays or self._shutting_down:
+            return
+        delay = delays[min(task.network_retries, len(delays) - 1)]
+        task.network_retries += 1
+        task.retry_delay_s = delay
+        task.retry_at = time.time() + delay
+        task.note = f"waiting for the network; retrying in {delay:g} s"
+        heapq.heappush(self._retry_due, (time.monotonic() + delay, task.task_id))
+
+    def _forget_retry(self, task: UploadTask) -> None:
+        # Lock held. The heap entry stays: _retry_now skips it (retry_at is None).
+        if task.retry_at is not None:
+            task.retry_at = task.retry_delay_s = None
+            task.note = ""
+
+    def _arm_retry_timer(self) -> None:
+        # Queue's thread, lock held.
+        if not self._retry_due or self._shutting_down:
+            return
+        wait_ms = max(0, int((self._retry_due[0][0] - time.monotonic()) * 1000) + 1)
+        if not self._retry_timer.isActive() or self._retry_timer.remainingTime() > wait_ms:
+            self._retry_timer.start(wait_ms)
+
+    @Slot()
+    def _retry_now(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            due: list[UploadTask] = []
+            while self._retry_due and self._retry_due[0][0] <= now:
+                _, task_id = heapq.heappop(self._retry_due)
+                task = self._tasks.get(task_id)
+                if task is not None and task.state is TaskState.ERROR and task.retry_at is not None:
+                    due.append(task)
+            if due:
+                self._requeue(due)
+            self._arm_retry_timer()
+        if due:
+            self._schedule()
+            self._poke()
 
     def _poke(self) -> None:
         """Make sure the event timer runs (from any thread; cheap when it does)."""
@@ -761,6 +936,8 @@ class UploadQueue(QObject):
             finished, self._finished = self._finished, []
             problems, self._problems = self._problems, []
             restored, self._restored = self._restored, []
+            applied, self._applied_requests = self._applied_requests, []
+            self._arm_retry_timer()
             progress: list[TaskProgress] = [
                 self._tasks[task_id].progress(now)
                 for task_id in dirty
@@ -772,7 +949,7 @@ class UploadQueue(QObject):
                 if task_id not in dirty:
                     dirty.append(task_id)
                     progress.append(self._tasks[task_id].progress(now))
-            changed = bool(added or removed or dirty or hashes or finished or problems or restored)
+            changed = bool(added or removed or dirty or hashes or finished or problems or restored or applied)
             batch = self._batch_progress() if changed else None
             busy = self._busy()
             if not busy and not changed:
@@ -796,39 +973,28 @@ class UploadQueue(QObject):
             self.file_finished.emit(event)
         for unfinished in restored:
             self.restored.emit(unfinished)
+        for action, count in applied:
+            self.request_applied.emit(action, count)
         if batch is not None:
             self.batch_progress.emit(batch)
         if became_idle:
             self.idle.emit()
 
     def _busy(self) -> bool:
-        if self._running or self._pending_intakes:
-            return True
-        return any(task.state is TaskState.WAITING for task in self._tasks.values())
+        # A task in error waiting for its automatic retry does not count: the CLI
+        # ends (saying what failed) and tests see the failure; the window, which
+        # stays open, retries it when it is due.
+        return bool(self._running or self._pending_intakes or self._state_counts[TaskState.WAITING])
 
     def is_idle(self) -> bool:
         with self._lock:
             return not self._busy()
 
     def _batch_progress(self) -> BatchProgress:
-        loaded = total = waiting = running = succeeded = failed = paused = 0
-        for task in self._tasks.values():
-            state = task.state
-            if state is TaskState.CANCELED:
-                continue
-            size = task.size or 0
-            total += size
-            loaded += size if state is TaskState.SUCCESS else min(max(task.loaded, 0), size)
-            if state is TaskState.WAITING:
-                waiting += 1
-            elif state.is_active:
-                running += 1
-            elif state is TaskState.SUCCESS:
-                succeeded += 1
-            elif state is TaskState.ERROR:
-                failed += 1
-            elif state is TaskState.PAUSED:
-                paused += 1
+        counts = self._state_counts
+        running = counts[TaskState.CHECKING] + counts[TaskState.UPLOADING]
+        succeeded = counts[TaskState.SUCCESS]
+        loaded, total = self._loaded_bytes, self._total_bytes
         speed = self._batch_meter.speed() if running else 0.0
         return BatchProgress(
             loaded=loaded,
@@ -836,11 +1002,11 @@ class UploadQueue(QObject):
             speed=speed,
             percent=loaded / total if total else (1.0 if succeeded else 0.0),
             eta_s=eta_seconds(total - loaded, speed) if running else None,
-            waiting=waiting,
+            waiting=counts[TaskState.WAITING],
             running=running,
             succeeded=succeeded,
-            failed=failed,
-            paused=paused,
+            failed=counts[TaskState.ERROR],
+            paused=counts[TaskState.PAUSED],
         )
 
     # --- persistence --------------------------------------------------------------
@@ -934,6 +1100,7 @@ class UploadQueue(QObject):
                 if not task.state.is_final:
                     unfinished.append(task.task_id)
                 self._tasks[task.task_id] = task
+                self._recount(task)
                 self._next_position = max(self._next_position, task.position + 1)
                 self._added.append(task.task_id)
                 if task.state is TaskState.WAITING:
@@ -984,6 +1151,35 @@ class UploadQueue(QObject):
         task.ready = True
         return task
 
+    # --- requests from other processes ----------------------------------------------
+
+    def _watch_requests(self) -> None:
+        """The request watcher's thread: every ``request_poll_interval_s``, apply the
+        pause / cancel requests other processes posted since this queue started."""
+        try:
+            seen = self._store.last_request_id()
+            while not self._watch_stop.wait(self.settings.request_poll_interval_s):
+                for request in self._store.requests_after(seen):
+                    seen = request.request_id
+                    self._apply_request(request.action, request.task_id)
+        except Exception:
+            if not self._watch_stop.is_set():  # the store closed under a queue not shut down
+                log.exception("watching for pause / cancel requests stopped")
+
+    def _apply_request(self, action: RequestAction, task_id: str | None) -> None:
+        with self._lock:
+            targets = [task_id] if task_id is not None else None
+            count = sum(1 for task in self._select(targets) if not task.state.is_final)
+            if count:
+                self._applied_requests.append((str(action), count))
+        if not count:
+            return
+        log.info("another process asked to %s %s", action, f"task {task_id}" if task_id else "all tasks")
+        if action is RequestAction.PAUSE:
+            self.pause(targets)
+        else:
+            self.cancel(targets)
+
     # --- shutting down ------------------------------------------------------------
 
     def shutdown(self, wait: bool = True, timeout_s: float = 30.0) -> bool:
@@ -996,6 +1192,10 @@ class UploadQueue(QObject):
                 if task.control is not None:
                     task.control.stop(StopReason.SHUTDOWN)
         self._timer.stop()
+        self._retry_timer.stop()
+        self._watch_stop.set()
+        if self._watcher is not None and wait:
+            self._watcher.join(timeout_s)
         finished = True
         if wait:
             deadline_ms = int(timeout_s * 1000)

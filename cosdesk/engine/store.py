@@ -10,14 +10,17 @@ WAL with ``synchronous=NORMAL`` keeps every committed transaction across a
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 
@@ -64,7 +67,19 @@ CREATE TABLE IF NOT EXISTS parts (
     crc64 TEXT NOT NULL,
     PRIMARY KEY (task_id, part_number)
 );
+-- Pause / cancel asked by another process (``cosdesk tasks pause``) for the one
+-- that is running the tasks; that queue polls for rows newer than it has seen.
+CREATE TABLE IF NOT EXISTS requests (
+    request_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT,  -- NULL: every task
+    action TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
 """
+
+# Requests older than this are deleted when a new one is posted: a queue that
+# was not running when they were made has read the database's state since.
+REQUEST_LIFETIME_S = 24 * 3600
 
 
 def default_db_path() -> Path:
@@ -99,6 +114,32 @@ class TaskRow:
     result: FileResult | None
     created_at: float
     finished_at: float | None
+
+
+class TaskStateRow(NamedTuple):
+    """The fields a pause, restart or cancel changes: a narrow update, so acting on
+    10,000 tasks at once costs little."""
+
+    task_id: str
+    state: TaskState
+    error: TaskError | None
+    note: str
+    finished_at: float | None
+    upload_id: str | None
+
+
+class RequestAction(enum.StrEnum):
+    PAUSE = "pause"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class ControlRequest:
+    """A pause or cancel another process asked for (``task_id`` None: all tasks)."""
+
+    request_id: int
+    task_id: str | None
+    action: RequestAction
 
 
 @dataclass(frozen=True)
@@ -158,6 +199,28 @@ class TaskStore:
 
         self._enqueue(write)
 
+    def save_states(self, rows: Iterable[TaskStateRow]) -> None:
+        """Update the state fields of tasks already saved (see :class:`TaskStateRow`)."""
+        values = [
+            (
+                str(row.state),
+                json.dumps(asdict(row.error)) if row.error else None,
+                row.note,
+                row.finished_at,
+                row.upload_id,
+                row.task_id,
+            )
+            for row in rows
+        ]
+        if values:
+            self._enqueue(
+                lambda db: db.executemany(
+                    "UPDATE tasks SET state = ?, error_json = ?, note = ?, finished_at = ?, upload_id = ?"
+                    " WHERE task_id = ?",
+                    values,
+                )
+            )
+
     def save_part(self, task_id: str, part: PartRecord) -> None:
         self._enqueue(
             lambda db: db.execute(
@@ -169,6 +232,11 @@ class TaskStore:
 
     def delete_parts(self, task_id: str) -> None:
         self._enqueue(lambda db: db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,)))
+
+    def delete_parts_of(self, task_ids: Iterable[str]) -> None:
+        ids = [(task_id,) for task_id in task_ids]
+        if ids:
+            self._enqueue(lambda db: db.executemany("DELETE FROM parts WHERE task_id = ?", ids))
 
     def delete_tasks(self, task_ids: Iterable[str]) -> None:
         ids = [(task_id,) for task_id in task_ids]
@@ -242,6 +310,50 @@ class TaskStore:
         self._writer.join(timeout=60)
         with self._read_lock:
             self._reader.close()
+
+    # --- requests between processes ---------------------------------------------
+
+    def post_request(self, action: RequestAction, task_ids: Iterable[str] | None = None) -> None:
+        """Ask the process running these tasks (all when None) to pause or cancel
+        them; it notices within about a second (:meth:`UploadQueue.watch_requests`).
+        Enqueued like every write: ``flush`` to be sure it is committed."""
+        now = time.time()
+        rows = [(None, str(action), now)] if task_ids is None else [(t, str(action), now) for t in task_ids]
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM requests WHERE created_at < ?", (now - REQUEST_LIFETIME_S,))
+            db.executemany("INSERT INTO requests(task_id, action, created_at) VALUES (?, ?, ?)", rows)
+
+        self._enqueue(write)
+
+    def last_request_id(self) -> int:
+        with self._read_lock:
+            (value,) = self._reader.execute("SELECT COALESCE(MAX(request_id), 0) FROM requests").fetchone()
+        return int(value)
+
+    def requests_after(self, request_id: int) -> list[ControlRequest]:
+        """Requests posted after ``request_id``, oldest first."""
+        with self._read_lock:
+            rows = self._reader.execute(
+                "SELECT request_id, task_id, action FROM requests WHERE request_id > ? ORDER BY request_id",
+                (request_id,),
+            ).fetchall()
+        return [ControlRequest(int(number), task, RequestAction(action)) for number, task, action in rows]
+
+    def set_state_where(
+        self, task_ids: Iterable[str], state: TaskState, only_from: Iterable[TaskState]
+    ) -> None:
+        """Set the state of tasks that are in one of ``only_from`` (a narrow update
+        for ``cosdesk tasks pause``, which must not overwrite the rest of a row a
+        running process keeps writing)."""
+        allowed = [str(value) for value in only_from]
+        marks = ",".join("?" * len(allowed))
+        values = [(str(state), task_id, *allowed) for task_id in task_ids]
+        self._enqueue(
+            lambda db: db.executemany(
+                f"UPDATE tasks SET state = ? WHERE task_id = ? AND state IN ({marks})", values
+            )
+        )
 
     # --- reads (synchronous) -----------------------------------------------------
 

@@ -106,6 +106,16 @@ class TaskError:
     message: str
     status_code: int | None = None
     request_id: str | None = None
+    # The network failed below HTTP in a way that may heal by itself (refused,
+    # reset, timeout, name resolution; not a certificate that fails verification).
+    transient: bool = False
+
+    @property
+    def heals_by_itself(self) -> bool:
+        """Sending again later may succeed without anyone changing anything: a
+        network failure, or a 5xx answer (InternalError, ServiceUnavailable,
+        SlowDown). Never a 4xx refusal."""
+        return self.transient or (self.status_code is not None and self.status_code >= 500)
 
     def __str__(self) -> str:
         status = f" ({self.status_code})" if self.status_code else ""
@@ -194,6 +204,7 @@ class TaskSnapshot:
     position: int  # order in the queue: lower runs first
     bucket: str
     key: str
+    endpoint: EndpointSpec  # where the bucket lives, as the task was queued
     source_kind: SourceKind
     source_path: str | None
     size: int | None
@@ -211,6 +222,11 @@ class TaskSnapshot:
     result: FileResult | None
     created_at: float
     finished_at: float | None
+    # Failed on the network (or a 5xx): the queue starts it again by itself after
+    # this many seconds (counted from ``retry_at``, wall-clock time). None: no
+    # automatic retry is pending.
+    retry_delay_s: float | None = None
+    retry_at: float | None = None
 
 
 @dataclass
@@ -249,6 +265,13 @@ class UploadTask:
     control: JobControl | None = None
     ready: bool = False  # persisted and known to the store's writer
     hash_started_at: float | None = None
+    # What this task adds to the queue's running totals: (state, size, loaded).
+    counted: tuple[TaskState, int, int] | None = None
+    # Automatic retries after network failures: how many so far in a row, and the
+    # pending one (delay in seconds, wall-clock time it is due).
+    network_retries: int = 0
+    retry_delay_s: float | None = None
+    retry_at: float | None = None
 
     def set_state(self, new: TaskState) -> None:
         check_transition(self.state, new)
@@ -265,6 +288,7 @@ class UploadTask:
             position=self.position,
             bucket=self.bucket,
             key=self.key,
+            endpoint=self.endpoint,
             source_kind=self.source_kind,
             source_path=self.source_path,
             size=self.size,
@@ -282,6 +306,8 @@ class UploadTask:
             result=self.result,
             created_at=self.created_at,
             finished_at=self.finished_at,
+            retry_delay_s=self.retry_delay_s,
+            retry_at=self.retry_at,
         )
 
     def progress(self, now: float | None = None) -> TaskProgress:

@@ -132,7 +132,7 @@ def describe_error(error: BaseException) -> TaskError:
             error.request_id,
         )
     if isinstance(error, CosNetworkError):
-        return TaskError("NetworkError", str(error))
+        return TaskError("NetworkError", str(error), transient=error.retryable)
     if isinstance(error, CosValidationError):
         return TaskError("InvalidRequest", str(error))
     if isinstance(error, CosException):

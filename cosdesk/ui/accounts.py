@@ -16,6 +16,7 @@ from cosdesk import config
 from cosdesk.config import Profile
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
+from cosdesk.cos.errors import NoCredentials
 from cosdesk.engine.clients import endpoint_from_spec
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.sandbox.server import DEFAULT_BUCKET, DEFAULT_REGION, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
@@ -185,11 +186,16 @@ class ClientRouter:
             self._clients.clear()
 
     def __call__(self, spec: EndpointSpec) -> CosClient:
+        """The client for a task's endpoint. Raises NoCredentials (the task fails with
+        that code) when there are no keys for it or the keyring cannot be read."""
         with self._lock:
             keys = self._keys_for.get(spec) or self._fallback
         if keys is None:
-            raise NoKeysError("no account is set up for this task's endpoint")
-        credentials = keys()
+            raise NoCredentials("no account is set up for this task's endpoint")
+        try:
+            credentials = keys()
+        except config.ConfigError as error:  # NoKeysError, SecretStoreUnavailable
+            raise NoCredentials(str(error)) from error
         with self._lock:
             cache_key = (spec, credentials.secret_id)
             client = self._clients.get(cache_key)

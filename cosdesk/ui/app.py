@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", type=Path, default=None, help="the task database (default: the app's data folder)"
     )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="FILE",
+        help="files, folders or file:// URLs to upload to the current destination (as if dropped)",
+    )
+
+
+def local_paths(words: list[str]) -> list[str]:
+    """Command-line words as local paths: ``file://`` URLs (what a desktop file's
+    %U passes) decoded, plain paths made absolute."""
+    from PySide6.QtCore import QUrl
+
+    paths = []
+    for word in words:
+        url = QUrl(word)
+        if url.isLocalFile():
+            paths.append(url.toLocalFile())
+        elif "://" not in word:
+            paths.append(os.path.abspath(word))
+    return paths
 
 
 # How often (seconds) Python makes a thread that holds the GIL hand it over to one
@@ -79,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     # Before the window exists: its texts are translated as it builds them.
     install_translators(app, configured_language())
     window = MainWindow(db_path=args.db, start_sandbox=True if args.sandbox else None)
+    window.add_paths_when_ready(local_paths(getattr(args, "paths", None) or []))
     # Quit when the window really closes (not when it hides to the tray).
     window.quit_app_on_close = True
     window.show()

@@ -23,6 +23,7 @@ __all__ = [
     "format_speed",
     "format_timestamp",
     "method_label",
+    "retry_note",
     "size_unit",
     "state_label",
 ]
@@ -136,6 +137,11 @@ _HINTS = {
     "NoSuchBucket": QT_TRANSLATE_NOOP(
         "formatting", "The bucket does not exist. Check its name (name-APPID) and region."
     ),
+    "NoCredentials": QT_TRANSLATE_NOOP(
+        "formatting",
+        "There are no keys for this account (or the keyring cannot be read). Add them in Settings, "
+        "then retry.",
+    ),
     "RequestTimeTooSkewed": QT_TRANSLATE_NOOP(
         "formatting", "This computer's clock is too far from the server's. Correct the clock."
     ),
@@ -175,6 +181,13 @@ _HINTS = {
         "formatting", "The request is not valid. Check the bucket, region and endpoint in Settings."
     ),
 }
+
+
+def retry_note(delay_s: float) -> str:
+    """What a failed task waiting for its automatic retry shows."""
+    return _tr(QT_TRANSLATE_NOOP("formatting", "Waiting for the network — retrying in %1")).replace(
+        "%1", format_duration(delay_s)
+    )
 
 
 def describe_error(error: TaskError | None, *, short: bool = False) -> str:

@@ -62,6 +62,7 @@ from PySide6.QtWidgets import (
 
 from cosdesk import config
 from cosdesk.config import ConfigError, Settings
+from cosdesk.cos.errors import NoCredentials
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store import TaskStore
@@ -99,14 +100,6 @@ class CloseChoice(enum.Enum):
     PAUSE_AND_QUIT = "pause"
     CANCEL_AND_QUIT = "cancel"
     STAY = "stay"
-
-
-def task_endpoint(queue: UploadQueue, task_id: str) -> EndpointSpec | None:
-    """The endpoint a task was queued with. ``TaskSnapshot`` does not carry it yet
-    (listed for the engine); read the queue's record under its lock meanwhile."""
-    with queue._lock:
-        task = queue._tasks.get(task_id)
-        return task.endpoint if task is not None else None
 
 
 def window_settings() -> QSettings:
@@ -197,6 +190,9 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self._finished_ok = 0
         self._finished_failed = 0
+        # Paths from the command line, queued once the destination is known.
+        self._startup_paths: list[str] = []
+        self._destination_ready = False
 
         self.settings, settings_error = self._load_settings()
         self.pool = QThreadPool(self)
@@ -230,6 +226,7 @@ class MainWindow(QMainWindow):
             self.sandbox.start(config.data_dir() / "sandbox", preferred_port)
         else:
             self._restore_tasks()
+            self._destination_ready = True
         self._on_destination_changed()
         if settings_error:
             QTimer.singleShot(0, lambda: self._show_error(self.tr("Settings file problem"), settings_error))
@@ -512,6 +509,19 @@ class MainWindow(QMainWindow):
         )
         return True
 
+    def add_paths_when_ready(self, paths: list[str]) -> None:
+        """Queue paths given on the command line: at once, or when the local
+        sandbox this window starts is up (it is the destination then)."""
+        self._startup_paths.extend(paths)
+        if self._destination_ready:
+            self._add_startup_paths()
+
+    def _add_startup_paths(self) -> None:
+        self._destination_ready = True
+        paths, self._startup_paths = self._startup_paths, []
+        if paths:
+            self.add_paths(paths)
+
     @Slot()
     def choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, self.tr("Add files to upload"))
@@ -640,15 +650,17 @@ class MainWindow(QMainWindow):
             self.tr("Local sandbox running at %1 — drop a file to try it").replace("%1", endpoint), 8000
         )
         self._restore_tasks()
+        self._add_startup_paths()
 
     @Slot(str)
     def _on_sandbox_failed(self, message: str) -> None:
         self._show_error(self.tr("The local sandbox did not start"), message)
         self._restore_tasks()
+        self._add_startup_paths()
 
     def _restore_tasks(self) -> None:
-        """Bring back the last run's tasks; the database is read on a worker."""
-        self.pool.start(self.queue.restore)
+        """Bring back the last run's tasks; the database is read on the queue's worker."""
+        self.queue.restore_in_background()
 
     # --- toolbar commands (one engine call each) ------------------------------------
 
@@ -737,17 +749,14 @@ class MainWindow(QMainWindow):
         for snap in snapshots:
             if snap.state is not TaskState.SUCCESS or snap.result is None:
                 continue
-            spec = task_endpoint(self.queue, snap.task_id)
-            if spec is None:
-                continue
-            client = self.router(spec)
+            client = self.router(snap.endpoint)
             urls.append(client.presigned_url("GET", snap.result.bucket, snap.result.key, validity_s))
         return urls
 
     def copy_presigned(self, validity_s: int) -> None:
         try:
             urls = self.presigned_urls(self.selected_snapshots(), validity_s)
-        except (ConfigError, ValueError) as error:
+        except (ConfigError, NoCredentials, ValueError) as error:
             self._show_error(self.tr("Cannot sign the URL"), str(error))
             return
         if urls:

@@ -40,17 +40,8 @@ from cosdesk.ui.task_model import display_name
 
 
 def done_part_numbers(queue: UploadQueue, task_id: str) -> set[int]:
-    """The part numbers the server has confirmed for a task.
-
-    The queue's public snapshot only counts them (``parts_done``); until it offers
-    ``task_parts(task_id)`` we read its record under its lock (a dict copy, no I/O).
-    """
-    reader = getattr(queue, "task_parts", None)
-    if callable(reader):
-        return {part.part_number for part in reader(task_id)}
-    with queue._lock:
-        task = queue._tasks.get(task_id)
-        return set(task.parts) if task is not None else set()
+    """The part numbers the server has confirmed for a task."""
+    return {part.part_number for part in queue.task_parts(task_id)}
 
 
 class PartMap(QWidget):

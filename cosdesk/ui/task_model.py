@@ -39,6 +39,7 @@ from cosdesk.ui.formatting import (
     format_percent,
     format_size,
     format_speed,
+    retry_note,
     state_label,
 )
 from cosdesk.ui.icons import state_icon
@@ -227,6 +228,8 @@ class TaskTableModel(QAbstractTableModel):
         if column == Column.ETA:
             return format_eta(snap.eta_s) if snap.state is TaskState.UPLOADING else ""
         if column == Column.ERROR:
+            if snap.retry_delay_s is not None:
+                return retry_note(snap.retry_delay_s)
             return describe_error(snap.error, short=True) if snap.error else snap.note
         return ""
 

@@ -1038,6 +1038,10 @@
         <translation>存储桶不存在，请检查存储桶名称（名称-APPID）和地域。</translation>
     </message>
     <message>
+        <source>There are no keys for this account (or the keyring cannot be read). Add them in Settings, then retry.</source>
+        <translation>此账号没有密钥（或无法读取系统密钥环）。请在“设置”中添加密钥，然后重试。</translation>
+    </message>
+    <message>
         <source>This computer&apos;s clock is too far from the server&apos;s. Correct the clock.</source>
         <translation>本机时间与服务器时间相差过大，请校准系统时间。</translation>
     </message>
@@ -1104,6 +1108,10 @@
     <message>
         <source>The request is not valid. Check the bucket, region and endpoint in Settings.</source>
         <translation>请求无效，请在设置中检查存储桶、地域和终端节点。</translation>
+    </message>
+    <message>
+        <source>Waiting for the network — retrying in %1</source>
+        <translation>正在等待网络恢复 — %1 后重试</translation>
     </message>
     <message>
         <source>%1 (%2)</source>

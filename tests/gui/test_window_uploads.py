@@ -248,3 +248,31 @@ def test_sorting_by_a_column_orders_rows(
     window.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
     shown = [window.proxy.index(row, Column.NAME).data() for row in range(3)]
     assert shown == (["a.txt", "b.txt", "c.txt"] if column == Column.NAME else ["c.txt", "b.txt", "a.txt"])
+
+
+def test_files_given_on_the_command_line_are_queued_under_the_destination(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    from cosdesk.ui.app import local_paths
+
+    driver = account_window
+    plain = make_file(tmp_path / "given" / "plain.txt", 100)
+    spaced = make_file(tmp_path / "given" / "with space.txt", 200)
+    # What a file manager passes through the desktop file's %U: a path and a file:// URL.
+    words = [str(plain), QUrl.fromLocalFile(str(spaced)).toString(), "https://example.com/not-local"]
+    driver.window.add_paths_when_ready(local_paths(words))
+    driver.wait_all(TaskState.SUCCESS, 2)
+    assert sorted(driver.by_key()) == ["plain.txt", "with space.txt"]
+
+
+def test_a_task_without_keys_fails_with_a_plain_no_credentials_error(
+    sandbox: Any, open_window: Any, tmp_path: Path
+) -> None:
+    save_profile(sandbox, None)  # an account whose keys were never entered
+    driver = open_window()
+    driver.window.add_paths([str(make_file(tmp_path / "a.txt", 10))])
+    driver.wait_all(TaskState.ERROR, 1)
+    snap = driver.snapshots()[0]
+    assert snap.error is not None and snap.error.code == "NoCredentials"
+    row = driver.model.row_of(snap.task_id)
+    assert "no keys for this account" in driver.model.index(row, Column.ERROR).data()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +85,43 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     result = cosdesk("upload", str(tmp_path), "not-a-destination", "--db", str(tmp_path / "t.db"))
     assert result.returncode == 2 and "cos://BUCKET/PREFIX" in result.stderr
+
+
+def test_tasks_pause_stops_a_running_upload_in_another_process(sandbox: Any, tmp_path: Path) -> None:
+    big = tmp_path / "big.sparse"
+    with open(big, "wb") as handle:
+        handle.truncate(64 * 1024**3)  # 64 GiB of holes: long enough to pause in flight
+    db = str(tmp_path / "t.sqlite3")
+    env = {
+        **os.environ,
+        "COS_SECRET_ID": "AKIDcosdeskTESTsecretid",
+        "COS_SECRET_KEY": "cosdesk-TEST-secret-key-0123456789",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = ["upload", str(big), f"cos://{BUCKET}/", "--endpoint", sandbox.endpoint, "--db", db]
+    upload = subprocess.Popen(
+        [sys.executable, "-m", "cosdesk", *command],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        started = ("checking", "uploading")
+        while not any(word in cosdesk("tasks", "list", "--db", db).stdout for word in started):
+            assert time.monotonic() < deadline and upload.poll() is None, "the upload never started"
+            time.sleep(0.2)
+        paused = cosdesk("tasks", "pause", "--db", db)
+        asked_at = time.monotonic()
+        assert "1 task(s) paused" in paused.stdout
+        _, stderr = upload.communicate(timeout=30)
+        stopped_after_s = time.monotonic() - asked_at
+    finally:
+        if upload.poll() is None:
+            upload.kill()
+    # It stopped by itself, well before 64 GiB could have gone, saying how to go on.
+    assert stopped_after_s < 5, stopped_after_s
+    assert upload.returncode == 1 and "cosdesk tasks resume" in stderr, stderr
+    listing = cosdesk("tasks", "list", "--db", db).stdout
+    assert " paused " in listing and "big.sparse" in listing, listing

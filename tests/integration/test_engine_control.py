@@ -233,3 +233,52 @@ def test_memory_stays_bounded_on_a_big_sparse_file(make_engine: Any, tmp_path: P
     print(f"\n512 MiB sparse file through the engine: RSS grew by {grown:.0f} MiB at most")
     # Parts are streamed in 1 MiB chunks: a few parts in flight, never the file.
     assert grown < 64
+
+
+def test_a_task_failed_by_5xx_answers_retries_by_itself_and_finishes(
+    make_engine: Any, sandbox: Any
+) -> None:
+    engine = make_engine(network_retry_delays_s=(0.5, 1.0))
+    sandbox.faults.error_rate = 1.0  # every request: 500 InternalError / 503 SlowDown
+    task_id = engine.queue.add_bytes(b"comes back", BUCKET, "retry/by-itself", UploadOptions(retries=1))
+    engine.wait_state([task_id], TaskState.ERROR)
+    waiting = engine.queue.task(task_id)
+    assert waiting is not None and waiting.retry_delay_s == 0.5 and "waiting for the network" in waiting.note
+    assert waiting.error is not None and waiting.error.status_code in (500, 503)
+    sandbox.faults.error_rate = 0.0
+    engine.wait_state([task_id], TaskState.SUCCESS, timeout_s=10)
+    done = engine.queue.task(task_id)
+    assert done is not None and done.retry_delay_s is None and done.error is None
+
+
+def test_a_refusal_is_never_retried_by_itself_and_pause_stops_a_pending_retry(
+    make_engine: Any, sandbox: Any
+) -> None:
+    engine = make_engine(network_retry_delays_s=(0.3,))
+    refused = engine.queue.add_bytes(b"x", "nosuchbucket-1250000000", "k")
+    engine.wait_state([refused], TaskState.ERROR)
+    sandbox.faults.error_rate = 1.0
+    pending = engine.queue.add_bytes(b"y", BUCKET, "retry/paused", UploadOptions(retries=1))
+    engine.wait_state([pending], TaskState.ERROR)
+    engine.queue.pause(pending)
+    sandbox.faults.error_rate = 0.0
+    engine.qtbot.wait(1000)  # three retry delays
+    refused_now, paused_now = engine.queue.task(refused), engine.queue.task(pending)
+    assert refused_now is not None and refused_now.state is TaskState.ERROR
+    assert refused_now.retry_delay_s is None and refused_now.error is not None
+    assert refused_now.error.code == "NoSuchBucket"
+    assert paused_now is not None and paused_now.state is TaskState.PAUSED
+    assert paused_now.retry_delay_s is None
+
+
+def test_clear_finished_right_after_cancel_removes_the_task_once_its_worker_stops(
+    make_engine: Any, tmp_path: Path, sandbox: Any
+) -> None:
+    engine = make_engine(bandwidth_limit_bytes_per_s=2 * MiB)
+    task_id = engine.queue.add_file(random_file(tmp_path / "big.bin", 8 * MiB), BUCKET, "clear/big.bin")
+    engine.qtbot.waitUntil(lambda: engine.state(task_id) is TaskState.UPLOADING, timeout=10_000)
+    engine.queue.cancel(task_id)
+    engine.queue.clear_finished()  # the worker may still be stopping: the row must go anyway
+    engine.qtbot.waitUntil(lambda: engine.queue.task(task_id) is None, timeout=10_000)
+    engine.store.flush()
+    assert engine.store.load_tasks() == []

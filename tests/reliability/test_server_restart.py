@@ -1,6 +1,7 @@
 """Server restart mid-batch: while the server is down every unfinished upload stops
-in a clear state (error, "connection refused"); when it is back on the same port
-with the same storage, retrying finishes them all, keeping the parts it already had."""
+in a clear state (error, "connection refused", an automatic retry pending); when it
+is back on the same port with the same storage, they all finish by themselves,
+keeping the parts they already had."""
 
 from __future__ import annotations
 
@@ -16,12 +17,11 @@ from support.workloads import (
     MiB,
     object_matches_file,
     snapshot_of,
-    wait_until_final,
     write_random_file,
 )
 
 from cosdesk.cos.client import CosClient
-from cosdesk.engine.options import UploadOptions
+from cosdesk.engine.options import QueueSettings, UploadOptions
 from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.task import TaskState
 from cosdesk.sandbox.server import SandboxServer
@@ -38,7 +38,11 @@ def test_uploads_stop_clearly_while_the_server_is_down_and_finish_when_it_is_bac
     files += [write_random_file(tmp_path / "src" / f"big{i}.bin", 6 * MiB, rng) for i in range(3)]
     rng.shuffle(files)
     sandbox.faults.bandwidth_bytes_per_s = 3_000_000
-    engine = make_engine(sandbox.endpoint)
+    # The automatic retries come sooner than the defaults (2, 5, 15, 30, 60 s) to keep the test short.
+    engine = make_engine(
+        sandbox.endpoint,
+        QueueSettings(retry_base_delay_s=0.05, retry_max_delay_s=0.5, network_retry_delays_s=(1.0, 2.0, 3.0)),
+    )
     started = time.monotonic()
     task_ids = engine.add_files(
         [FileToAdd(str(p), f"restart/{p.name}") for p in files], BUCKET, UploadOptions()
@@ -55,16 +59,23 @@ def test_uploads_stop_clearly_while_the_server_is_down_and_finish_when_it_is_bac
     sandbox.stop()
     down_at = time.monotonic()
     done_before = sum(snapshot_of(engine, t).state is TaskState.SUCCESS for t in task_ids)
-    # Every unfinished task stops, saying why, and none claims success.
-    qtbot.waitUntil(lambda: engine.is_idle(), timeout=60_000)
+    # Every unfinished task stops, saying why, waits to be retried, and none claims success.
+    def all_waiting_for_the_network() -> bool:
+        unfinished = [snapshot_of(engine, t) for t in task_ids]
+        unfinished = [s for s in unfinished if s.state is not TaskState.SUCCESS]
+        return bool(unfinished) and all(
+            s.state is TaskState.ERROR and s.retry_delay_s is not None for s in unfinished
+        )
+
+    qtbot.waitUntil(all_waiting_for_the_network, timeout=60_000)
     stopped = [
         snapshot_of(engine, t) for t in task_ids if snapshot_of(engine, t).state is not TaskState.SUCCESS
     ]
-    assert stopped and all(s.state is TaskState.ERROR for s in stopped)
     assert all(s.error is not None and s.error.code == "NetworkError" for s in stopped)
     assert all(
         "connection refused" in str(s.error) and f"127.0.0.1:{port}" in str(s.error) for s in stopped
     ), str(stopped[0].error)
+    assert all("waiting for the network" in s.note for s in stopped)
     kept_parts = sum(s.parts_done for s in stopped)
     assert kept_parts >= 1
 
@@ -74,8 +85,9 @@ def test_uploads_stop_clearly_while_the_server_is_down_and_finish_when_it_is_bac
     back.start()
     try:
         down_for = time.monotonic() - down_at
-        engine.retry_failed()
-        wait_until_final(qtbot, engine, task_ids, timeout_s=120)
+        qtbot.waitUntil(
+            lambda: all(snapshot_of(engine, t).state is TaskState.SUCCESS for t in task_ids), timeout=120_000
+        )
         assert [snapshot_of(engine, t).state for t in task_ids] == [TaskState.SUCCESS] * len(task_ids)
         assert all(object_matches_file(cos, f"restart/{p.name}", p) for p in files)
         assert list(cos.iter_multipart_uploads(BUCKET)) == []
@@ -84,6 +96,7 @@ def test_uploads_stop_clearly_while_the_server_is_down_and_finish_when_it_is_bac
     print(
         f"\nserver restart: {len(files)} uploads, server stopped after {done_before} finished, "
         f"{len(stopped)} stopped in error 'connection refused' keeping {kept_parts} parts, "
-        f"down {down_for:.1f} s, back on port {port}: {len(files)}/{len(files)} byte-identical, "
+        f"down {down_for:.1f} s, back on port {port}, finished by themselves: "
+        f"{len(files)}/{len(files)} byte-identical, "
         f"0 multipart uploads left, {time.monotonic() - started:.1f} s"
     )

@@ -146,19 +146,17 @@ def test_committed_icons_match_the_svg(qapp: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "command_line", "left_out"),
+    ("argv", "command_line"),
     [
-        ([], ["gui"], []),
-        (["-v"], ["-v", "gui"], []),
-        (["--db", "tasks.db", "--sandbox"], ["gui", "--db", "tasks.db", "--sandbox"], []),
-        (["/home/u/a.txt", "-v", "file:///b.txt"], ["-v", "gui"], ["/home/u/a.txt", "file:///b.txt"]),
+        ([], ["gui"]),
+        (["-v"], ["-v", "gui"]),
+        (["--db", "tasks.db", "--sandbox"], ["gui", "--db", "tasks.db", "--sandbox"]),
+        (["/home/u/a.txt", "-v", "file:///b.txt"], ["-v", "gui", "--", "/home/u/a.txt", "file:///b.txt"]),
     ],
 )
-def test_gui_entry_keeps_options_and_leaves_out_launcher_files(
-    argv: list[str], command_line: list[str], left_out: list[str]
-) -> None:
+def test_gui_entry_keeps_options_and_passes_launcher_files(argv: list[str], command_line: list[str]) -> None:
     entry = _load("entry_gui.py")
-    assert entry.gui_command_line(argv) == (command_line, left_out)
+    assert entry.gui_command_line(argv) == command_line
 
 
 def test_spec_uses_files_that_exist() -> None:
