@@ -63,6 +63,7 @@ from PySide6.QtWidgets import (
 from cosdesk import config
 from cosdesk.config import ConfigError, Settings
 from cosdesk.cos.errors import NoCredentials
+from cosdesk.engine.gc_pacer import GcPacer
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store import TaskStore
@@ -204,6 +205,9 @@ class MainWindow(QMainWindow):
         self.queue = UploadQueue(
             self.store, self.router, queue_settings_for(self.settings.active), parent=self
         )
+        # Garbage is collected from this thread, fully only when the queue is idle:
+        # left to itself, a full collection over 10,000 tasks froze the window.
+        self.gc_pacer = GcPacer(self)
         self.model = TaskTableModel(self.queue, self)
         self.proxy = TaskFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -424,6 +428,7 @@ class MainWindow(QMainWindow):
         self.queue.file_finished.connect(self._on_file_finished)
         self.queue.scan_problem.connect(self._on_scan_problem)
         self.queue.idle.connect(self._on_idle)
+        self.queue.idle.connect(self.gc_pacer.collect_all)
         self._problem_timer = QTimer(self)
         self._problem_timer.setSingleShot(True)
         self._problem_timer.setInterval(400)
@@ -963,6 +968,7 @@ class MainWindow(QMainWindow):
         for dialog in list(self._details.values()):
             dialog.close()
         self.queue.shutdown(wait=True)
+        self.gc_pacer.stop()
         self.model.shutdown()
         self.pool.waitForDone(10_000)
         self.store.close()

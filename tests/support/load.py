@@ -9,6 +9,7 @@ from typing import Any
 import psutil
 from PySide6.QtCore import QElapsedTimer, QTimer
 
+from cosdesk.engine.gc_pacer import GcPacer
 from cosdesk.engine.queue import FileToAdd, UploadQueue
 from cosdesk.engine.task import TaskState
 from support.workloads import BUCKET
@@ -48,6 +49,9 @@ def run_small_files(
     heartbeat.setInterval(10)
     heartbeat.timeout.connect(tick)
     heartbeat.start()
+    # As the window does: collect garbage from the Qt thread, fully only when idle.
+    pacer = GcPacer()
+    engine.idle.connect(pacer.collect_all)
     started = time.monotonic()
     task_ids = engine.add_files([FileToAdd(str(path), f"load/{path.name}") for path in files], BUCKET)
     succeeded = 0
@@ -58,7 +62,11 @@ def run_small_files(
         succeeded = batch.succeeded
         return batch.succeeded + batch.failed == count and batch.waiting + batch.running == 0
 
-    qtbot.waitUntil(all_done, timeout=int(timeout_s * 1000))
+    try:
+        qtbot.waitUntil(all_done, timeout=int(timeout_s * 1000))
+    finally:
+        pacer.stop()
+        engine.idle.disconnect(pacer.collect_all)
     elapsed = time.monotonic() - started
     heartbeat.stop()
     peak_rss = max(peak_rss, process.memory_info().rss)

@@ -1,0 +1,63 @@
+"""Python's cyclic garbage collector, paced from the Qt thread.
+
+Left alone, the collector runs whenever an allocation count trips it, on whichever
+thread allocated; a full (oldest-generation) collection walks every live object
+while holding the GIL. With tens of thousands of tasks that is 100 ms and more in
+which no thread runs, the GUI's included. Measured here: 18 full collections over
+20 ms, the worst 146 ms, while 2,000 small files uploaded.
+
+The pacer turns automatic collection off and collects the young generations on a
+short timer (cheap: they hold only recent objects), and the oldest one only when
+the queue goes idle, or at most every ``full_every_s`` during a long run.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+
+from PySide6.QtCore import QObject, QTimer, Slot
+
+
+class GcPacer(QObject):
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        young_every_ms: int = 200,
+        middle_every: int = 10,
+        full_every_s: float = 600.0,
+    ) -> None:
+        super().__init__(parent)
+        self._middle_every = middle_every
+        self._full_every_s = full_every_s
+        self._ticks = 0
+        self._last_full = time.monotonic()
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(young_every_ms)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    @Slot()
+    def _tick(self) -> None:
+        self._ticks += 1
+        if time.monotonic() - self._last_full > self._full_every_s:
+            self.collect_all()
+        elif self._ticks % self._middle_every == 0:
+            gc.collect(1)
+        else:
+            gc.collect(0)
+
+    @Slot()
+    def collect_all(self) -> None:
+        """A full collection: call it at quiet moments (the queue's ``idle`` signal)."""
+        gc.collect()
+        self._last_full = time.monotonic()
+
+    def stop(self) -> None:
+        """Stop pacing and give collection back to Python (as it was before)."""
+        self._timer.stop()
+        if self._was_enabled:
+            gc.enable()

@@ -1,0 +1,42 @@
+"""The GC pacer takes automatic collection off Python's hands and gives it back."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+from cosdesk.engine.gc_pacer import GcPacer
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_pacer_collects_young_garbage_on_its_timer_and_restores_automatic_gc(qtbot: Any) -> None:
+    assert gc.isenabled()
+    pacer = GcPacer(young_every_ms=10)
+    try:
+        assert not gc.isenabled()
+        gc.collect()
+        for _ in range(1000):
+            _Cycle()  # unreachable cycles: only the collector frees them
+        assert gc.get_count()[0] > 0
+        qtbot.waitUntil(lambda: gc.get_count()[0] < 100, timeout=2000)
+    finally:
+        pacer.stop()
+    assert gc.isenabled()
+
+
+def test_a_full_collection_frees_old_cycles(qtbot: Any) -> None:
+    pacer = GcPacer(young_every_ms=10_000)
+    try:
+        garbage = [_Cycle() for _ in range(100)]
+        gc.collect(1)  # promote them to the oldest generation
+        del garbage
+        before = sum(1 for obj in gc.get_objects() if isinstance(obj, _Cycle))
+        pacer.collect_all()
+        after = sum(1 for obj in gc.get_objects() if isinstance(obj, _Cycle))
+    finally:
+        pacer.stop()
+    assert before >= 100 and after == 0
