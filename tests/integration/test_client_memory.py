@@ -63,4 +63,5 @@ def test_put_of_300_mib_file_keeps_uploader_under_100_mib_rss(sandbox: Any, tmp_
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     assert report["sent"] == 300 * MIB
+    print(f"\n300 MiB PUT from a file: uploader peak RSS {report['peak_mib']:.0f} MiB (bound 100)")
     assert report["peak_mib"] < 100, report
