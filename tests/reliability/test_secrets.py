@@ -1,7 +1,8 @@
-"""Secrets: after a full CLI session with real keys, no file and no output holds the
-SecretKey, the session token or a request signature; verbose logs redact
-Authorization; the local server listens on 127.0.0.1, refuses unsigned requests and
-keeps every key inside its root; and a real Secret Service keeps the keys."""
+"""Secrets: after a full CLI session and a full GUI session with real keys, no file
+and no output holds the SecretKey, the session token or a request signature;
+verbose logs redact Authorization; the local server listens on 127.0.0.1, refuses
+unsigned requests and keeps every key inside its root; and a real Secret Service
+keeps the keys."""
 
 from __future__ import annotations
 
@@ -128,11 +129,247 @@ def test_a_full_cli_session_leaves_no_secret_in_any_file_or_output(
     for index, text in enumerate(outputs):
         if leaks(text):
             found[f"output {index}"] = leaks(text)
-    assert found == {}
+    assert found == {}, found
     print(
         f"\nsecrets: CLI session (crash, resume, wrong key, list; --verbose), {checked_files} files under "
         f"config/data/log dirs and {len(outputs)} outputs searched, 0 hold the SecretKey, token or a "
         "signature; Authorization redacted"
+    )
+
+
+# --- a full GUI session ----------------------------------------------------------------
+
+GUI_ID = "AKIDguiSESSIONid0002"
+GUI_KEY = "gUi-SeCrEt-KeY-3a2b1c0d9e8f"
+GUI_TOKEN = "sts-gui-token-Hc4Ws9Jd2Pq6Lx0Ve"
+# "'Authorization': '***'" (the log filter) or "'Authorization': '<redacted>'" (the client).
+AUTHORIZATION_REDACTED = re.compile(r"""authorization['"]?\s*[:=,]\s*['"]?(?:\*\*\*|<redacted>)""", re.I)
+
+
+def gui_leaks(text: str, signature: str) -> list[str]:
+    """What ``text`` holds of the GUI session's secrets: the SecretKey, the token, any
+    signature, or (in whatever wrapping) the 40 hex digits of the copied pre-signed URL's."""
+    secrets = (("SecretKey", GUI_KEY), ("session token", GUI_TOKEN), ("pre-signed signature", signature))
+    found = [name for name, secret in secrets if secret in text]
+    if SIGNATURE.search(text):
+        found.append("signature")
+    return found
+
+
+def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
+    qtbot: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+    import threading
+    import traceback
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLabel
+
+    from cosdesk import config
+    from cosdesk.engine.task import TaskState, UploadMethod
+    from cosdesk.logs import _CHATTY_LIBRARIES, setup_logging
+    from cosdesk.ui.main_window import MainWindow
+
+    # Exceptions nobody caught (on the GUI thread or a worker) are output too.
+    texts: list[str] = []
+    hook, thread_hook = sys.excepthook, threading.excepthook
+
+    def keep_exception(kind: Any, value: Any, tb: Any) -> None:
+        texts.append("".join(traceback.format_exception(kind, value, tb)))
+        hook(kind, value, tb)
+
+    def keep_thread_exception(args: Any) -> None:
+        texts.append("".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
+        thread_hook(args)
+
+    monkeypatch.setattr(sys, "excepthook", keep_exception)
+    monkeypatch.setattr(threading, "excepthook", keep_thread_exception)
+
+    def read_files() -> dict[str, bytes]:
+        """Every file under the config, data (task database) and log folders."""
+        folders = [tmp_path / "config", tmp_path / "data", tmp_path / "log"]
+        return {str(p): p.read_bytes() for folder in folders for p in folder.rglob("*") if p.is_file()}
+
+    root = logging.getLogger()
+    handlers_before, level_before = list(root.handlers), root.level
+    library_levels = {name: logging.getLogger(name).level for name in _CHATTY_LIBRARIES}
+    log_file = setup_logging(verbose=True)  # DEBUG: every request is logged, with its headers
+    assert log_file is not None and log_file.is_relative_to(tmp_path)
+
+    # A temporary (STS) key: the server knows it only with its token, so every
+    # accepted request proves the token went along.
+    server = SandboxServer(
+        root=tmp_path / "cos-root",
+        buckets=[BUCKET],
+        credentials={},
+        session_tokens={GUI_TOKEN: (GUI_ID, GUI_KEY)},
+        region=REGION,
+    ).start()
+    window = MainWindow(start_sandbox=False)
+    qtbot.addWidget(window)
+    window.show()
+    statuses: list[str] = []
+    window.statusBar().messageChanged.connect(statuses.append)
+    signature = "no pre-signed URL yet"
+    try:
+        # Settings: a new account typed in as a user would, tested, saved.
+        dialog = window.open_settings(add=True)
+        dialog.name.setText("work")
+        QTest.keyClicks(dialog.secret_id, GUI_ID)
+        QTest.keyClicks(dialog.secret_key, GUI_KEY)
+        QTest.keyClicks(dialog.session_token, GUI_TOKEN)
+        dialog.region.setCurrentText(REGION)
+        dialog.bucket.setText(BUCKET)
+        dialog.endpoint.setText(server.endpoint)
+        dialog.path_style.setChecked(True)
+        dialog.use_https.setChecked(False)
+        dialog.slice_size.setValue(1)  # 1 MiB: the 3 MiB file goes in parts
+        dialog.test_button.click()
+        qtbot.waitUntil(lambda: dialog.test_result.text()[:1] in ("✔", "✖"), timeout=15_000)
+        texts.append(dialog.test_result.text())
+        assert dialog.test_result.text().startswith("✔"), dialog.test_result.text()
+        dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+        assert config.load_credentials("work") == Credentials(GUI_ID, GUI_KEY, GUI_TOKEN)
+        destination = window.destination()
+        assert destination is not None and destination.bucket == BUCKET
+        window.destination_bar.set_location(BUCKET, "gui")
+
+        def rows() -> dict[str, Any]:
+            model = window.model
+            return {(s := model.snapshot_at(r)).key: s for r in range(model.rowCount())}
+
+        def wait(predicate: Any, timeout_s: float = 20) -> None:
+            qtbot.waitUntil(lambda: predicate(rows()), timeout=int(timeout_s * 1000))
+
+        def select(key: str) -> None:
+            row = window.model.row_of(rows()[key].task_id)
+            index = window.proxy.mapFromSource(window.model.index(row, 0))
+            window.table.selectionModel().clearSelection()
+            window.table.selectRow(index.row())
+            window.table.setCurrentIndex(index)
+
+        # A multipart upload, held slow enough to pause it, with a file queued
+        # behind it that is removed before its turn.
+        source = tmp_path / "src"
+        write_random_file(source / "parts.bin", 3 * MiB)
+        gone = source / "gone.txt"
+        gone.write_text("removed before its turn")
+        window.queue.set_bandwidth_limit(512 * 1024)
+        window.queue.set_file_parallel_limit(1)
+        assert window.add_paths([str(source / "parts.bin")])
+        wait(lambda r: "gui/parts.bin" in r)
+        assert window.add_paths([str(gone)])
+        wait(lambda r: "gui/gone.txt" in r)
+        gone.unlink()
+        wait(lambda r: r["gui/parts.bin"].state is TaskState.UPLOADING and r["gui/parts.bin"].parts_done >= 1)
+        assert rows()["gui/parts.bin"].method is UploadMethod.MULTIPART
+
+        def row_action(key: str, text: str) -> None:
+            select(key)
+            actions = {action.text(): action for action in window.build_context_menu().actions()}
+            assert actions[text].isEnabled(), text
+            actions[text].trigger()
+
+        # The row's context menu pauses it; gone.txt gets its turn and fails.
+        row_action("gui/parts.bin", "Pause")
+        wait(lambda r: r["gui/parts.bin"].state is TaskState.PAUSED)
+        wait(lambda r: r["gui/gone.txt"].state is TaskState.ERROR)
+        # Resume goes on from the parts already sent, at full speed now, beside two more files.
+        window.queue.set_bandwidth_limit(0)
+        window.queue.set_file_parallel_limit(4)
+        row_action("gui/parts.bin", "Resume")
+        (source / "small.txt").write_text("small")
+        write_random_file(source / "medium.bin", 200_000)
+        assert window.add_paths([str(source / "small.txt"), str(source / "medium.bin")])
+        finished = {"gui/parts.bin", "gui/small.txt", "gui/medium.bin"}
+        wait(lambda r: finished <= set(r) and all(r[k].state is TaskState.SUCCESS for k in finished), 30)
+
+        # What the window shows of the error, and its details dialog ("Copy error details").
+        failed = rows()["gui/gone.txt"]
+        assert failed.state is TaskState.ERROR and failed.error is not None
+        details = window.show_details(failed.task_id)
+        texts.extend(label.text() for label in details.findChildren(QLabel))
+        details.copy_error.click()
+        texts.append(QGuiApplication.clipboard().text())
+        details.close()
+        # Every cell and tooltip of the table, every snapshot's repr.
+        model = window.model
+        for row in range(model.rowCount()):
+            texts.append(repr(model.snapshot_at(row)))
+            for column in range(model.columnCount()):
+                for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                    texts.append(str(model.index(row, column).data(role)))
+        texts.extend(repr(x) for x in (failed.error, config.load_credentials("work"), window.destination()))
+        texts.append(str(failed.error))
+
+        # The object URL, then a pre-signed one: it carries a signature (and the
+        # token), and is fetched as a recipient would.
+        select("gui/small.txt")
+        window.copy_urls()
+        texts.append(QGuiApplication.clipboard().text())
+        window.copy_presigned(3600)
+        presigned = QGuiApplication.clipboard().text()
+        match = SIGNATURE.search(presigned)
+        assert match and GUI_TOKEN in presigned, presigned
+        signature = match.group().split("=")[1]  # its 40 hex digits, in whatever wrapping
+        assert httpx.get(presigned, timeout=10).content == b"small"
+        QGuiApplication.clipboard().clear()
+        texts.extend(statuses)
+
+        # The files as they are while the window is open (the database's -wal holds
+        # its latest pages then), and again once it closed.
+        while_open = read_files()
+        assert any(name.endswith("tasks.sqlite3-wal") for name in while_open), sorted(while_open)
+        window.close()
+        assert window._shut_down
+    finally:
+        window.shutdown()
+        server.stop()
+        for handler in list(root.handlers):
+            if handler not in handlers_before:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level_before)
+        for name, level in library_levels.items():
+            logging.getLogger(name).setLevel(level)
+
+    captured = capfd.readouterr()
+    texts.extend((captured.out, captured.err))
+    assert captured.err, "the DEBUG log on stderr was not captured"
+
+    after_close = read_files()
+    names = {Path(path).name for path in after_close}
+    assert {"window.ini", "config.json", "tasks.sqlite3", "cosdesk.log"} <= names, names
+    found: dict[str, list[str]] = {}
+    scanned = 0
+    for when, contents in (("while open", while_open), ("after closing", after_close)):
+        for path, content in contents.items():
+            scanned += len(content)
+            text = content.decode("latin-1")
+            if gui_leaks(text, signature):
+                found[f"{path} ({when})"] = gui_leaks(text, signature)
+    files = set(while_open) | set(after_close)
+    for index, text in enumerate(texts):
+        if gui_leaks(text, signature):
+            found[f"output/text {index}: {text[:200]!r}"] = gui_leaks(text, signature)
+    assert found == {}, found
+
+    log_text = "\n".join(p.read_text(errors="replace") for p in (tmp_path / "log").glob("cosdesk.log*"))
+    redacted_lines = [line for line in log_text.splitlines() if AUTHORIZATION_REDACTED.search(line)]
+    # Requests of every kind were logged, each with its Authorization masked.
+    assert len(redacted_lines) >= 8, log_text[-3000:]
+    unredacted = [line for line in log_text.splitlines() if "authorization" in line.lower()]
+    assert set(unredacted) == set(redacted_lines), set(unredacted) - set(redacted_lines)
+    assert "x-cos-security-token" in log_text.lower()
+    print(
+        f"\nsecrets (GUI): STS keys typed in Settings, connection tested, 3 uploads (one multipart, "
+        f"paused and resumed), 1 failed (file removed), pre-signed URL copied; DEBUG logs; "
+        f"{len(files)} files, {scanned} bytes "
+        f"scanned (open and closed), {len(texts)} outputs/texts searched, 0 hold the SecretKey, token "
+        f"or a signature; Authorization redacted in {len(redacted_lines)} log lines"
     )
 
 
