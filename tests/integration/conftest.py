@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pytest
+from support.raw_http import http_answer, read_request
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
@@ -66,7 +67,7 @@ class ScriptedServer:
     def _handle(self, connection: socket.socket) -> None:
         with connection:
             try:
-                request = _read_request(connection)
+                request = read_request(connection)
                 if request is None:
                     return
                 self.requests.append(request)
@@ -80,33 +81,6 @@ class ScriptedServer:
 
     def close(self) -> None:
         self._socket.close()
-
-
-def _read_request(connection: socket.socket) -> bytes | None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = connection.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(rest) < length:
-        chunk = connection.recv(65536)
-        if not chunk:
-            break
-        rest += chunk
-    return head + b"\r\n\r\n" + rest
-
-
-def http_answer(status: str, body: bytes, headers: dict[str, str] | None = None) -> bytes:
-    lines = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 @pytest.fixture(name="http_answer")
