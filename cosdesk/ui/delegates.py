@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.engine.task import TaskState
 from cosdesk.ui.formatting import format_percent
-from cosdesk.ui.task_model import PROGRESS_ROLE, SNAPSHOT_ROLE
+from cosdesk.ui.task_model import PROGRESS_ROLE, STATE_ROLE
 
 
 def error_color(palette: QPalette) -> QColor:
@@ -40,7 +40,7 @@ class ProgressDelegate(QStyledItemDelegate):
         background.text = ""
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, background, painter, widget)
 
-        snap: TaskSnapshot | None = index.data(SNAPSHOT_ROLE)
+        state = index.data(STATE_ROLE)
         fraction = float(index.data(PROGRESS_ROLE) or 0.0)
         bar = QStyleOptionProgressBar()
         rect = option.rect
@@ -55,12 +55,11 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.state = QStyle.StateFlag.State_Horizontal | QStyle.StateFlag.State_Enabled
         bar.palette = QPalette(option.palette)
         bar.fontMetrics = option.fontMetrics
-        if snap is not None:
-            if snap.state in (TaskState.PAUSED, TaskState.CANCELED, TaskState.WAITING):
-                bar.state = QStyle.StateFlag.State_Horizontal
-                bar.palette.setCurrentColorGroup(QPalette.ColorGroup.Disabled)
-            elif snap.state is TaskState.ERROR:
-                bar.palette.setColor(QPalette.ColorRole.Highlight, error_color(option.palette))
+        if state in (TaskState.PAUSED, TaskState.CANCELED, TaskState.WAITING):
+            bar.state = QStyle.StateFlag.State_Horizontal
+            bar.palette.setCurrentColorGroup(QPalette.ColorGroup.Disabled)
+        elif state == TaskState.ERROR:
+            bar.palette.setColor(QPalette.ColorRole.Highlight, error_color(option.palette))
         painter.save()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, widget)
         painter.restore()

@@ -6,6 +6,11 @@ forwards the queue's coalesced events as Qt model signals. Snapshots are read on
 a worker (the queue's lock can be busy for tens of milliseconds while it stores a
 batch of new tasks: only the worker waits for it), and applied in slices with a
 time budget, so the GUI thread never stalls on 10,000 tasks added at once.
+
+Every cell's text, alignment, icon, tooltip and sort key is stored on the C++ side
+(a ``QStandardItemModel``), and the proxy filters and sorts by stored roles: the
+view paints without calling back into Python (only the progress delegate does),
+so a repaint never waits for the GIL held by busy worker threads.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ from collections import Counter, deque
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRegularExpression,
     QRunnable,
     QSortFilterProxyModel,
     Qt,
@@ -30,6 +35,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
+from PySide6.QtGui import QStandardItemModel
 
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import HashProgress, TaskSnapshot, TaskState
@@ -63,12 +69,23 @@ SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 1
 TASK_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 4  # float 0..1 (hash progress while checking)
+# The task's state (its string value) on the progress column, for the delegate.
+STATE_ROLE = Qt.ItemDataRole.UserRole + 5
+# "<state>\t<key, casefolded>" on the name column: what the proxy's filter matches.
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 6
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_STATE_ORDER = {state: number for number, state in enumerate(TaskState)}
 
 # Time budget per slice of bulk work, in seconds: well under a 60 Hz frame.
 SLICE_BUDGET_S = 0.008
 # Ids read per fetch job, and snapshots applied per model signal.
 FETCH_BATCH = 2000
-APPLY_BATCH = 250
+APPLY_BATCH = 50
 
 
 class TaskFilter(enum.IntEnum):
@@ -97,17 +114,22 @@ def display_name(snapshot: TaskSnapshot) -> str:
     return key.rsplit("/", 1)[-1] or (os.path.basename(snapshot.source_path or "") or key)
 
 
-class TaskTableModel(QAbstractTableModel):
-    """One row per task, in the order the queue reported them."""
+class TaskTableModel(QStandardItemModel):
+    """One row per task, in the order the queue reported them.
+
+    The snapshots stay in Python (``snapshot_at``); what the view shows of them is
+    copied into the items in batches, only the cells whose values changed."""
 
     # The number of tasks per state changed: dict[TaskState, int].
     counts_changed = Signal(dict)
 
     def __init__(self, queue: UploadQueue, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(0, len(Column), parent)
         self._queue = queue
         self._rows: list[TaskSnapshot] = []
         self._row_of: dict[str, int] = {}
+        # Per row, the role values last stored in each column's item.
+        self._cells: list[list[dict[int, Any]]] = []
         self._hashing: dict[str, float] = {}
         self._counts: Counter[TaskState] = Counter()
         # Ids whose snapshot must be (re)read, in the order they were reported; the
@@ -122,16 +144,20 @@ class TaskTableModel(QAbstractTableModel):
         self._pool.setMaxThreadCount(1)
         self._fetch_signals = _FetchSignals(self)
         self._fetch_signals.fetched.connect(self._on_fetched)
-        self._headers = [
-            self.tr("Name"),
-            self.tr("Key"),
-            self.tr("Size"),
-            self.tr("State"),
-            self.tr("Progress"),
-            self.tr("Speed"),
-            self.tr("ETA"),
-            self.tr("Error"),
-        ]
+        self.setHorizontalHeaderLabels(
+            [
+                self.tr("Name"),
+                self.tr("Key"),
+                self.tr("Size"),
+                self.tr("State"),
+                self.tr("Progress"),
+                self.tr("Speed"),
+                self.tr("ETA"),
+                self.tr("Error"),
+            ]
+        )
+        for column in (Column.SIZE, Column.SPEED, Column.ETA):
+            self.setHeaderData(column, Qt.Orientation.Horizontal, _RIGHT, _ALIGNMENT)
         self._pump = QTimer(self)
         self._pump.setInterval(0)
         self._pump.timeout.connect(self._apply_pending)
@@ -141,25 +167,6 @@ class TaskTableModel(QAbstractTableModel):
         queue.hash_progress.connect(self.on_hash_progress)
 
     # --- reading ------------------------------------------------------------------
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section]
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.TextAlignmentRole
-            and section in (Column.SIZE, Column.SPEED, Column.ETA)
-        ):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
 
     def snapshot_at(self, row: int) -> TaskSnapshot:
         return self._rows[row]
@@ -178,79 +185,59 @@ class TaskTableModel(QAbstractTableModel):
         """No queued work left to apply (tests wait on it)."""
         return not self._pending and not self._ready and not self._fetching
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        snap = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(snap, column)
-        if role == Qt.ItemDataRole.DecorationRole and column == Column.STATE:
-            return state_icon(snap.state)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == Column.ERROR or (column == Column.STATE and snap.error is not None):
-                return f"{describe_error(snap.error)}\n\n{snap.error}" if snap.error else None
-            if column in (Column.NAME, Column.KEY):
-                return f"{snap.source_path or ''}\n→ {snap.bucket}/{snap.key}"
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column in (Column.SIZE, Column.SPEED, Column.ETA):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return None
-        if role == PROGRESS_ROLE:
-            return self._progress(snap)
-        if role == SORT_ROLE:
-            return self._sort_value(snap, column)
-        if role == SNAPSHOT_ROLE:
-            return snap
-        if role == TASK_ID_ROLE:
-            return snap.task_id
-        return None
-
     def _progress(self, snap: TaskSnapshot) -> float:
         if snap.state is TaskState.CHECKING and snap.task_id in self._hashing:
             return self._hashing[snap.task_id]
         return snap.percent
 
-    def _display(self, snap: TaskSnapshot, column: int) -> str:
-        if column == Column.NAME:
-            return display_name(snap)
-        if column == Column.KEY:
-            return snap.key
-        if column == Column.SIZE:
-            return "" if snap.size is None else format_size(snap.size)
-        if column == Column.STATE:
-            return state_label(snap.state)
-        if column == Column.PROGRESS:
-            return format_percent(self._progress(snap))
-        if column == Column.SPEED:
-            return format_speed(snap.speed) if snap.state is TaskState.UPLOADING else ""
-        if column == Column.ETA:
-            return format_eta(snap.eta_s) if snap.state is TaskState.UPLOADING else ""
-        if column == Column.ERROR:
-            if snap.retry_delay_s is not None:
-                return retry_note(snap.retry_delay_s)
-            return describe_error(snap.error, short=True) if snap.error else snap.note
-        return ""
-
-    def _sort_value(self, snap: TaskSnapshot, column: int) -> Any:
-        if column == Column.NAME:
-            return display_name(snap).casefold()
-        if column == Column.KEY:
-            return snap.key
-        if column == Column.SIZE:
-            return snap.size or 0
-        if column == Column.STATE:
-            return list(TaskState).index(snap.state)
-        if column == Column.PROGRESS:
-            return snap.percent
-        if column == Column.SPEED:
-            return snap.speed
-        if column == Column.ETA:
-            return snap.eta_s if snap.eta_s is not None else float("inf")
-        if column == Column.ERROR:
-            return describe_error(snap.error) if snap.error else snap.note
-        return snap.position
+    def _cell_values(self, snap: TaskSnapshot) -> list[dict[int, Any]]:
+        """Every column's role values for one snapshot (each dict has the same keys
+        every time, None clearing a role)."""
+        state = snap.state
+        uploading = state is TaskState.UPLOADING
+        progress = self._progress(snap)
+        name = display_name(snap)
+        where = f"{snap.source_path or ''}\n→ {snap.bucket}/{snap.key}"
+        error_tip = f"{describe_error(snap.error)}\n\n{snap.error}" if snap.error else None
+        if snap.retry_delay_s is not None:
+            error_text = retry_note(snap.retry_delay_s)
+        else:
+            error_text = describe_error(snap.error, short=True) if snap.error else snap.note
+        return [
+            {
+                _DISPLAY: name,
+                _TOOLTIP: where,
+                SORT_ROLE: name.casefold(),
+                FILTER_ROLE: f"{state.value}\t{snap.key.casefold()}",
+            },
+            {_DISPLAY: snap.key, _TOOLTIP: where, SORT_ROLE: snap.key},
+            {
+                _DISPLAY: "" if snap.size is None else format_size(snap.size),
+                SORT_ROLE: snap.size or 0,
+            },
+            {
+                _DISPLAY: state_label(state),
+                _DECORATION: state_icon(state),
+                _TOOLTIP: error_tip,
+                SORT_ROLE: _STATE_ORDER[state],
+            },
+            {
+                _DISPLAY: format_percent(progress),
+                PROGRESS_ROLE: progress,
+                STATE_ROLE: state.value,
+                SORT_ROLE: snap.percent,
+            },
+            {_DISPLAY: format_speed(snap.speed) if uploading else "", SORT_ROLE: snap.speed},
+            {
+                _DISPLAY: format_eta(snap.eta_s) if uploading else "",
+                SORT_ROLE: snap.eta_s if snap.eta_s is not None else float("inf"),
+            },
+            {
+                _DISPLAY: error_text,
+                _TOOLTIP: error_tip,
+                SORT_ROLE: describe_error(snap.error) if snap.error else snap.note,
+            },
+        ]
 
     # --- the queue's events -------------------------------------------------------
 
@@ -285,15 +272,22 @@ class TaskTableModel(QAbstractTableModel):
         rows = sorted(self._row_of[task_id] for task_id in gone)
         ranges = _contiguous(rows)
         if len(ranges) > 50:
-            # Many scattered rows: one reset is cheaper than hundreds of removals.
+            # Many scattered rows: one reset is cheaper than hundreds of removals
+            # (each told to the proxy and the view).
             self.beginResetModel()
-            self._rows = [snap for snap in self._rows if snap.task_id not in gone]
+            blocked = self.blockSignals(True)
+            try:
+                for first, last in reversed(ranges):
+                    self.removeRows(first, last - first + 1)
+            finally:
+                self.blockSignals(blocked)
             self.endResetModel()
         else:
             for first, last in reversed(ranges):
-                self.beginRemoveRows(QModelIndex(), first, last)
-                del self._rows[first : last + 1]
-                self.endRemoveRows()
+                self.removeRows(first, last - first + 1)
+        for first, last in reversed(ranges):
+            del self._rows[first : last + 1]
+            del self._cells[first : last + 1]
         self._row_of = {snap.task_id: row for row, snap in enumerate(self._rows)}
         self._counts = Counter(snap.state for snap in self._rows)
         self.counts_changed.emit(self.counts())
@@ -343,35 +337,80 @@ class TaskTableModel(QAbstractTableModel):
             self._pump.stop()
 
     def _apply(self, snapshots: list[TaskSnapshot]) -> None:
-        new: list[TaskSnapshot] = []
-        changed_rows: list[int] = []
+        # The latest snapshot of each task in the chunk wins.
+        latest: dict[str, TaskSnapshot] = {}
         for snap in snapshots:
-            row = self._row_of.get(snap.task_id)
-            if row is None:
-                if snap.task_id not in {s.task_id for s in new}:
+            latest[snap.task_id] = snap
+        new: list[TaskSnapshot] = []
+        # row → (first, last) changed columns
+        changed: dict[int, tuple[int, int]] = {}
+        blocked = self.blockSignals(True)  # one dataChanged per run of rows, below
+        try:
+            for snap in latest.values():
+                row = self._row_of.get(snap.task_id)
+                if row is None:
                     new.append(snap)
-                continue
-            old = self._rows[row]
-            if snap.state is not old.state:
-                self._counts[old.state] -= 1
-                self._counts[snap.state] += 1
-                self._counts_dirty = True
-                if snap.state is not TaskState.CHECKING:
-                    self._hashing.pop(snap.task_id, None)
-            self._rows[row] = snap
-            changed_rows.append(row)
-        last_column = len(Column) - 1
-        for first, last in _contiguous(sorted(set(changed_rows))):
-            self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+                    continue
+                old = self._rows[row]
+                if snap.state is not old.state:
+                    self._counts[old.state] -= 1
+                    self._counts[snap.state] += 1
+                    self._counts_dirty = True
+                    if snap.state is not TaskState.CHECKING:
+                        self._hashing.pop(snap.task_id, None)
+                self._rows[row] = snap
+                span = self._store(row, snap)
+                if span is not None:
+                    changed[row] = span
+        finally:
+            self.blockSignals(blocked)
+        # Runs of consecutive rows share one signal over the columns that changed.
+        runs: list[tuple[int, int, int, int]] = []
+        for row in sorted(changed):
+            first_column, last_column = changed[row]
+            if runs and runs[-1][1] == row - 1:
+                run = runs[-1]
+                runs[-1] = (run[0], row, min(run[2], first_column), max(run[3], last_column))
+            else:
+                runs.append((row, row, first_column, last_column))
+        for first, last, first_column, last_column in runs:
+            self.dataChanged.emit(self.index(first, first_column), self.index(last, last_column))
         if new:
             first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
             for offset, snap in enumerate(new):
                 self._row_of[snap.task_id] = first + offset
                 self._counts[snap.state] += 1
-            self._rows.extend(new)
-            self.endInsertRows()
+                self._rows.append(snap)
+                self._cells.append([{} for _ in Column])
             self._counts_dirty = True
+            self.insertRows(first, len(new))
+            blocked = self.blockSignals(True)
+            try:
+                for offset, snap in enumerate(new):
+                    self._store(first + offset, snap, new_row=True)
+            finally:
+                self.blockSignals(blocked)
+            self.dataChanged.emit(self.index(first, 0), self.index(len(self._rows) - 1, len(Column) - 1))
+
+    def _store(self, row: int, snap: TaskSnapshot, new_row: bool = False) -> tuple[int, int] | None:
+        """Copy the changed cells of one row into its items (signals blocked by the
+        caller); returns the first and last column changed, None if none. The
+        snapshot itself (``SNAPSHOT_ROLE``) is kept current without counting as a
+        change: nothing on screen shows it."""
+        cells = self._cells[row]
+        first_column = last_column = -1
+        for column, values in enumerate(self._cell_values(snap)):
+            if values == cells[column]:
+                continue
+            cells[column] = values
+            if new_row:
+                values = {**values, TASK_ID_ROLE: snap.task_id}
+            self.setItemData(self.index(row, column), values)
+            if first_column < 0:
+                first_column = column
+            last_column = column
+        self.setData(self.index(row, Column.NAME), snap, SNAPSHOT_ROLE)
+        return None if first_column < 0 else (first_column, last_column)
 
 
 class _FetchSignals(QObject):
@@ -407,13 +446,18 @@ def _contiguous(rows: list[int]) -> list[tuple[int, int]]:
 
 class TaskFilterProxy(QSortFilterProxyModel):
     """Sorts by typed values and shows one of the filter bar's groups, optionally
-    narrowed by text typed in the search box."""
+    narrowed by text typed in the search box. Both are done by Qt itself: sorting
+    by ``SORT_ROLE``, filtering by a regular expression over ``FILTER_ROLE``
+    ("<state>\\t<key, casefolded>") of the name column, so no row costs a call
+    into Python."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._filter = TaskFilter.ALL
         self._text = ""
         self.setSortRole(SORT_ROLE)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(Column.NAME)
         self.setDynamicSortFilter(True)
 
     def task_filter(self) -> TaskFilter:
@@ -421,22 +465,22 @@ class TaskFilterProxy(QSortFilterProxyModel):
 
     def set_task_filter(self, task_filter: TaskFilter) -> None:
         if task_filter != self._filter:
-            self.beginFilterChange()
             self._filter = task_filter
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+            self._update_pattern()
 
     def set_text(self, text: str) -> None:
         text = text.strip().casefold()
         if text != self._text:
-            self.beginFilterChange()
             self._text = text
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+            self._update_pattern()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, TaskTableModel)
-        snap = model.snapshot_at(source_row)
+    def _update_pattern(self) -> None:
         states = FILTER_STATES[self._filter]
-        if states is not None and snap.state not in states:
-            return False
-        return not self._text or self._text in snap.key.casefold()
+        if states is None and not self._text:
+            pattern = ""  # everything: Qt skips matching
+        else:
+            head = "[^\\t]*" if states is None else "(?:" + "|".join(sorted(s.value for s in states)) + ")"
+            pattern = f"^{head}\\t.*" + QRegularExpression.escape(self._text)
+        self.setFilterRegularExpression(
+            QRegularExpression(pattern, QRegularExpression.PatternOption.DotMatchesEverythingOption)
+        )

@@ -10,22 +10,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gui.conftest import save_profile
-from gui.stall_probe import run_ten_thousand_rows
+from gui.conftest import TEST_BUCKET, TEST_REGION, save_profile
+from gui.stall_probe import run_ten_thousand_rows, server_process
 
 
 @pytest.fixture
-def window_driver(sandbox: Any, credentials: Any, qtbot: Any):  # type: ignore[no-untyped-def]
+def window_driver(tmp_path: Path, credentials: Any, qtbot: Any):  # type: ignore[no-untyped-def]
+    """The window uploading to a local server in a subprocess, as the product runs
+    its sandbox: only the window's own threads share its GIL."""
     from gui.conftest import WindowDriver
 
     from cosdesk.ui.main_window import MainWindow
 
-    save_profile(sandbox, credentials)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    yield WindowDriver(qtbot, window)
-    window.shutdown()
+    with server_process(
+        tmp_path / "cos-root", TEST_BUCKET, credentials.secret_id, credentials.secret_key, TEST_REGION
+    ) as server:
+        save_profile(server, credentials)
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.show()
+        yield WindowDriver(qtbot, window)
+        window.shutdown()
 
 
 def test_gui_thread_never_stalls_100_ms_with_10000_rows_and_3_uploads(
