@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import logging
 import signal
 import sys
 import threading
@@ -90,6 +89,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "but throw object bodies away instead of storing them, so a client's own cost shows; "
         "GET of an object then answers 501",
     )
+    parser.add_argument(
+        "--stop-with-stdin",
+        action="store_true",
+        help="stop when standard input closes: the window starts its sandbox this way, so the "
+        "server never outlives it, even after a crash",
+    )
     faults = parser.add_argument_group("fault injection (for manual testing)")
     faults.add_argument(
         "--fault-error-rate",
@@ -111,8 +116,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "verbose", False):
-        logging.basicConfig(level=logging.DEBUG, format="%(asctime)s %(name)s %(message)s")
     root = args.root if args.root is not None else default_root()
     server = SandboxServer(
         root=root,
@@ -137,7 +140,16 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    server.start()
+    if args.stop_with_stdin:
+        threading.Thread(target=_stop_at_end_of_input, args=(stop,), daemon=True).start()
+    try:
+        server.start()
+    except OSError as error:
+        print(
+            f"cosdesk serve: cannot listen on {args.host}:{args.port}: {error.strerror or error}",
+            file=sys.stderr,
+        )
+        return 1
     try:
         print(f"cosdesk serve: listening on {server.endpoint}", flush=True)
         print(f"  root:    {root}")
@@ -159,6 +171,14 @@ def run(args: argparse.Namespace) -> int:
         server.stop()
     print("cosdesk serve: stopped", flush=True)
     return 0
+
+
+def _stop_at_end_of_input(stop: threading.Event) -> None:
+    # The parent holds the other end of the pipe: when it exits, however it
+    # exits, the read returns end-of-file.
+    while sys.stdin.buffer.read(4096):
+        pass
+    stop.set()
 
 
 def _is_loopback(host: str) -> bool:

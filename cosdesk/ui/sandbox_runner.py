@@ -1,22 +1,47 @@
-"""The first-run local COS server, started off the GUI thread.
+"""The first-run local COS server, in a child process.
 
-With no account configured the window starts an in-process ``SandboxServer``
-under the data dir, so a new user can drop a file in at once. It tries the port
-it had last time first: tasks restored from an earlier run carry the endpoint URL
-they were queued with.
+With no account configured the window starts ``cosdesk serve`` under the data dir,
+so a new user can drop a file in at once. It runs as a child process, not as
+threads of the window: its request handling would otherwise compete with the GUI
+thread for the interpreter lock on every upload. The child stops when its stdin
+closes, so it never outlives the window, even after a crash.
+
+It tries the port it had last time first: tasks restored from an earlier run
+carry the endpoint URL they were queued with.
 """
 
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import threading
 from pathlib import Path
+from typing import IO
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from cosdesk.sandbox.server import SandboxServer
 from cosdesk.ui.accounts import SANDBOX_BUCKET, SANDBOX_CREDENTIALS, SANDBOX_REGION
 
 log = logging.getLogger(__name__)
+
+LISTENING = "cosdesk serve: listening on "
+STOP_TIMEOUT_S = 5.0
+
+
+def cosdesk_command() -> list[str]:
+    """How to run the ``cosdesk`` command from this process: the bundle's own
+    console executable when frozen (PyInstaller), else this interpreter."""
+    if getattr(sys, "frozen", False):
+        name = "cosdesk.exe" if sys.platform == "win32" else "cosdesk"
+        return [str(Path(sys.executable).with_name(name))]
+    return [sys.executable, "-m", "cosdesk"]
+
+
+def _drain(stream: IO[str], label: str) -> None:
+    # The child's later output must be read, or a full pipe would block it.
+    for line in stream:
+        log.debug("sandbox %s: %s", label, line.rstrip())
 
 
 class _Start(QRunnable):
@@ -27,23 +52,46 @@ class _Start(QRunnable):
         self._preferred_port = preferred_port
 
     def run(self) -> None:
-        server = None
         error_text = ""
         for port in dict.fromkeys((self._preferred_port, 0)):
-            candidate = SandboxServer(
-                root=self._root,
-                port=port,
-                buckets=[SANDBOX_BUCKET],
-                credentials={SANDBOX_CREDENTIALS.secret_id: SANDBOX_CREDENTIALS.secret_key},
-                region=SANDBOX_REGION,
+            process = subprocess.Popen(
+                [
+                    *cosdesk_command(),
+                    "serve",
+                    "--root",
+                    str(self._root),
+                    "--port",
+                    str(port),
+                    "--bucket",
+                    SANDBOX_BUCKET,
+                    "--region",
+                    SANDBOX_REGION,
+                    # The well-known local pair (not a secret): see cosdesk serve --help.
+                    "--secret-id",
+                    SANDBOX_CREDENTIALS.secret_id,
+                    "--secret-key",
+                    SANDBOX_CREDENTIALS.secret_key,
+                    "--stop-with-stdin",
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
             )
-            try:
-                server = candidate.start()
-                break
-            except OSError as error:
-                error_text = str(error)
-                log.info("local sandbox could not use port %s: %s", port, error)
-        self._runner._started_in_worker(server, error_text)
+            assert process.stdout is not None and process.stderr is not None
+            first_line = process.stdout.readline()
+            if first_line.startswith(LISTENING):
+                for stream, label in ((process.stdout, "out"), (process.stderr, "err")):
+                    threading.Thread(target=_drain, args=(stream, label), daemon=True).start()
+                self._runner._started_in_worker(process, first_line[len(LISTENING) :].strip(), "")
+                return
+            error_text = process.stderr.read().strip() or f"cosdesk serve exited with {process.wait()}"
+            process.wait()
+            log.info("local sandbox could not use port %s: %s", port, error_text)
+        self._runner._started_in_worker(None, "", error_text)
 
 
 class SandboxRunner(QObject):
@@ -57,24 +105,30 @@ class SandboxRunner(QObject):
     def __init__(self, pool: QThreadPool, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pool = pool
-        self.server: SandboxServer | None = None
-
-    @property
-    def endpoint(self) -> str | None:
-        return self.server.endpoint if self.server is not None else None
+        self._process: subprocess.Popen[str] | None = None
+        self.endpoint: str | None = None
 
     def start(self, root: Path, preferred_port: int = 0) -> None:
         self._pool.start(_Start(self, root, preferred_port))
 
-    def _started_in_worker(self, server: SandboxServer | None, error_text: str) -> None:
+    def _started_in_worker(self, process: subprocess.Popen[str] | None, endpoint: str, error: str) -> None:
         # Runs on the worker: the signals are queued to the GUI thread.
-        if server is None:
-            self.failed.emit(error_text)
+        if process is None:
+            self.failed.emit(error)
             return
-        self.server = server
-        self.started.emit(server.endpoint)
+        self._process, self.endpoint = process, endpoint
+        self.started.emit(endpoint)
 
     def stop(self) -> None:
-        server, self.server = self.server, None
-        if server is not None:
-            server.stop()
+        """Ask the server to stop (end of its input) and wait for it, briefly."""
+        process, self._process = self._process, None
+        self.endpoint = None
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
