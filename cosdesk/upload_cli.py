@@ -380,6 +380,13 @@ class ProgressDisplay:
         from cosdesk.engine.task import FileFinished
 
         assert isinstance(event, FileFinished)
+        if event.error is None and (self._quiet or self._tty):
+            # Nothing is printed for this file: no snapshot of it (one per file
+            # was a measurable part of a small file's cost).
+            self._succeeded += 1
+            if event.data is not None and event.data.skipped:
+                self._skipped += 1
+            return
         snapshot = self._queue.task(event.task_id)
         name = snapshot.source_path or snapshot.key if snapshot is not None else event.task_id
         self._clear_line()

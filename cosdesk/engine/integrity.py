@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,13 +50,15 @@ class FileSource(Source):
         self.path = Path(path)
 
     def stat(self) -> SourceState:
+        # One stat call (not stat, then is_file's second one): each is a system
+        # call that lets the other upload threads take the GIL.
         try:
-            info = self.path.stat()
+            info = os.stat(self.path)
         except FileNotFoundError:
             raise SourceError(f"{self.path} no longer exists") from None
         except OSError as error:
             raise SourceError(f"cannot read {self.path}: {error.strerror or error}") from None
-        if not self.path.is_file():
+        if not stat.S_ISREG(info.st_mode):
             raise SourceError(f"{self.path} is not a regular file")
         return SourceState(info.st_size, info.st_mtime_ns)
 

@@ -30,7 +30,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from cosdesk.cos.client import CosClient
 from cosdesk.engine.integrity import FileSource, MemorySource, Source
 from cosdesk.engine.meter import BandwidthLimiter, SpeedMeter, eta_seconds
-from cosdesk.engine.options import EndpointSpec, QueueSettings, UploadOptions
+from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.scan import check_key, scan_path
 from cosdesk.engine.store import RequestAction, StoredTask, TaskRow, TaskStateRow, TaskStore
@@ -46,6 +46,7 @@ from cosdesk.engine.task import (
     TaskProgress,
     TaskSnapshot,
     TaskState,
+    UploadMethod,
     UploadTask,
 )
 from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, OutcomeKind
@@ -54,6 +55,9 @@ log = logging.getLogger(__name__)
 
 ClientProvider = Callable[[EndpointSpec], CosClient]
 _Json = TypeVar("_Json", EndpointSpec, UploadOptions)
+
+# Changes of a running task a restart needs whatever its method (see _resume_needs).
+_RESUME_FIELDS = frozenset({"upload_id", "append_start_position", "append_start_crc64", "file_md5", "key"})
 
 # Tasks created per database batch while a folder is walked: the first ones can
 # start long before a huge tree is fully listed.
@@ -120,6 +124,8 @@ class UploadQueue(QObject):
 
     # Internal: a worker thread asks the queue's thread to start the event timer.
     _wake = Signal()
+    # Internal: the last work just ended; flush (and say idle) now, not on the next tick.
+    _flush_now = Signal()
 
     def __init__(
         self,
@@ -189,6 +195,7 @@ class UploadQueue(QObject):
         self._timer.setInterval(self.settings.list_update_interval_ms)
         self._timer.timeout.connect(self._flush_events)
         self._wake.connect(self._on_wake)
+        self._flush_now.connect(self._flush_events)
 
         # Pause / cancel asked by another process, read from the database on a
         # thread of its own (never on the queue's thread).
@@ -335,6 +342,7 @@ class UploadQueue(QObject):
                     self._pending_intakes -= 1
                     self._was_busy = True  # see _intake
                 self._poke()
+                self._flush_if_idle()
 
         self._aux_pool.start(_Intake(walk))
 
@@ -383,6 +391,7 @@ class UploadQueue(QObject):
                 # milliseconds) must still count as busy, or idle never fires.
                 self._was_busy = True
             self._poke()
+            self._flush_if_idle()
 
     def _store_new(self, tasks: list[UploadTask], *, stat_files: bool) -> None:
         """Read sizes (when asked), check keys, store the tasks, make them runnable."""
@@ -705,8 +714,24 @@ class UploadQueue(QObject):
                 return
             for name in changed:
                 setattr(task, name, changes[name])
-            self._changed(task)
+            self._changed(task, persist=self._resume_needs(task, changed))
         self._poke()
+
+    @staticmethod
+    def _resume_needs(task: UploadTask, changed: list[str]) -> bool:
+        """Whether a restart after a crash needs these changes of a running task.
+        A simple PUT holds nothing to resume (it is sent again from the start), so
+        its method, size or "conflict policy applied" mark are not written: a row
+        write per report was most of a small file's cost. What is written: progress
+        (upload ID, append start, MD5), a renamed key (with RENAME, so a restart does
+        not rename it once more), and anything of a multipart or append upload (its
+        method and resolved key tell a restart to look for an upload whose ID was
+        not recorded yet)."""
+        if task.method is not None and task.method is not UploadMethod.PUT:
+            return True
+        if any(name in _RESUME_FIELDS for name in changed):
+            return True
+        return "key_resolved" in changed and task.options.conflict is not ConflictPolicy.OVERWRITE
 
     def job_state(self, task_id: str, state: TaskState) -> None:
         with self._lock:
@@ -780,6 +805,15 @@ class UploadQueue(QObject):
                     self._remove([task_id])
         self._schedule()
         self._poke()
+        self._flush_if_idle()
+
+    def _flush_if_idle(self) -> None:
+        """When nothing is left to do, emit the last events (and ``idle``) at once:
+        waiting for the next tick made every ``cosdesk upload`` up to a tick longer."""
+        with self._lock:
+            idle = not self._busy()
+        if idle:
+            self._flush_now.emit()
 
     def _finish(self, task: UploadTask, control: JobControl, outcome: JobOutcome) -> None:
         # Called with the lock held, after the task's job has ended.
@@ -815,17 +849,21 @@ class UploadQueue(QObject):
         if task.state is TaskState.WAITING:
             # Restarted while its old job was stopping: its heap entry may be gone.
             heapq.heappush(self._waiting, (task.position, task.task_id))
-        self._changed(task)
+        # A simple PUT's success may wait for a shared commit: lost to a kill -9, the
+        # task comes back waiting and the same bytes are sent to the same key again.
+        simple = task.method is None or task.method is UploadMethod.PUT
+        self._changed(task, lazy=simple and task.state is TaskState.SUCCESS)
 
     # --- events -------------------------------------------------------------------
 
-    def _changed(self, task: UploadTask, *, persist: bool = True) -> None:
+    def _changed(self, task: UploadTask, *, persist: bool = True, lazy: bool = False) -> None:
         """Record a change of a stored field (lock held): persist and mark dirty.
         ``persist=False`` for a change a restart does not need (checking and
         uploading come back as waiting): a row write per transition was a large
-        part of a small file's cost."""
+        part of a small file's cost. ``lazy``: the write may share a later commit
+        (see TaskStore.save_task)."""
         if task.ready and persist:
-            self._store.save_task(self._row(task, with_data=False))
+            self._store.save_task(self._row(task, with_data=False), lazy=lazy)
         self._recount(task)
         self._dirty.add(task.task_id)
 

@@ -2,8 +2,9 @@
 
 SQLite in WAL mode under ``user_data_dir("cosdesk")/tasks.sqlite3`` (a test passes
 its own path). Every write goes through one writer thread, in order, batched
-into one transaction per wake-up: workers and the GUI thread only enqueue, so
-nobody waits on the disk, and the order "task row, then its parts" always holds.
+into one transaction per wake-up (lazy writes gather for ``COALESCE_S``):
+workers and the GUI thread only enqueue, so nobody waits on the disk, and the
+order "task row, then its parts" always holds.
 WAL with ``synchronous=NORMAL`` keeps every committed transaction across a
 ``kill -9`` of the program (only a power cut may lose the last ones).
 """
@@ -18,7 +19,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -80,6 +81,11 @@ CREATE TABLE IF NOT EXISTS requests (
 # Requests older than this are deleted when a new one is posted: a queue that
 # was not running when they were made has read the database's state since.
 REQUEST_LIFETIME_S = 24 * 3600
+
+# How long the writer lets lazy writes (TaskStore.save_task(lazy=True)) gather
+# before it commits them together; every other write is committed at once (with
+# the lazy ones queued before it). A kill -9 can lose at most this much of them.
+COALESCE_S = 0.05
 
 
 def default_db_path() -> Path:
@@ -180,6 +186,7 @@ class TaskStore:
         )
         self._read_lock = threading.Lock()
         self._writes: queue.Queue[object] = queue.Queue()
+        self._urgent = threading.Event()  # set by flush / close: commit without waiting
         self._write_error: BaseException | None = None
         self._closed = False
         self._writer = threading.Thread(target=self._write_loop, name="cosdesk-task-store", daemon=True)
@@ -187,8 +194,11 @@ class TaskStore:
 
     # --- writes (any thread, never blocking) ------------------------------------
 
-    def save_task(self, row: TaskRow) -> None:
-        self._enqueue(lambda db: _upsert_task(db, row))
+    def save_task(self, row: TaskRow, *, lazy: bool = False) -> None:
+        """``lazy``: this write may wait up to ``COALESCE_S`` for others to share its
+        commit (a write that a kill -9 may lose without harm: e.g. the success of a
+        simple PUT, which a restart would only send again)."""
+        self._enqueue(lambda db: _upsert_task(db, row), urgent=not lazy)
 
     def save_tasks(self, rows: Iterable[TaskRow]) -> None:
         batch = list(rows)
@@ -204,7 +214,7 @@ class TaskStore:
         values = [
             (
                 str(row.state),
-                json.dumps(asdict(row.error)) if row.error else None,
+                _flat_json(row.error) if row.error else None,
                 row.note,
                 row.finished_at,
                 row.upload_id,
@@ -247,16 +257,25 @@ class TaskStore:
 
         self._enqueue(write)
 
-    def _enqueue(self, write: _Write) -> None:
+    def _enqueue(self, write: _Write, *, urgent: bool = True) -> None:
         if self._closed:
             raise RuntimeError("the task store is closed")
         self._writes.put(write)
+        if urgent:
+            self._urgent.set()
 
     def _write_loop(self) -> None:
         db = _connect(self.path)
         try:
             while True:
                 first = self._writes.get()
+                if not self._urgent.is_set():
+                    # Only lazy writes so far: let those of the next moments join
+                    # this transaction (a commit per finished small file cost more
+                    # than the upload's own bookkeeping). Any other write, a flush
+                    # or close cuts the wait short.
+                    self._urgent.wait(COALESCE_S)
+                self._urgent.clear()
                 batch = [first]
                 # Everything queued meanwhile goes into the same transaction:
                 # adding 10,000 files is one commit, not 10,000.
@@ -295,6 +314,7 @@ class TaskStore:
             return True
         done = threading.Event()
         self._writes.put(done)
+        self._urgent.set()
         finished = done.wait(timeout_s)
         if self._write_error is not None:
             error, self._write_error = self._write_error, None
@@ -306,6 +326,7 @@ class TaskStore:
         if self._closed:
             return
         self._writes.put(_STOP)
+        self._urgent.set()
         self._closed = True
         self._writer.join(timeout=60)
         with self._read_lock:
@@ -375,6 +396,12 @@ class TaskStore:
         return result
 
 
+def _flat_json(value: TaskError | FileResult) -> str:
+    """A flat dataclass (only str, int, bool, None fields) as JSON: what
+    ``asdict`` gives, without its recursive copy (one per finished task)."""
+    return json.dumps(vars(value))
+
+
 def _storable(text: str | None) -> str | None:
     """Text SQLite can hold. A file name that is not UTF-8 reaches us with lone
     surrogates (os.fsdecode); such a task is refused (its key is invalid), and its
@@ -426,9 +453,9 @@ def _upsert_task(db: sqlite3.Connection, row: TaskRow) -> None:
             None if row.append_start_crc64 is None else str(row.append_start_crc64),
             row.file_md5,
             int(row.key_resolved),
-            json.dumps(asdict(row.error)) if row.error else None,
+            _flat_json(row.error) if row.error else None,
             row.note,
-            json.dumps(asdict(row.result)) if row.result else None,
+            _flat_json(row.result) if row.result else None,
             row.created_at,
             row.finished_at,
         ),

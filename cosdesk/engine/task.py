@@ -311,8 +311,15 @@ class UploadTask:
         )
 
     def progress(self, now: float | None = None) -> TaskProgress:
-        snap = self.snapshot(now)
-        return TaskProgress(self.task_id, snap.loaded, snap.size or 0, snap.speed, snap.percent, snap.eta_s)
+        # The figures of snapshot(), without building one (every event tick makes
+        # one of these per changed task).
+        total = self.size or 0
+        uploading = self.state is TaskState.UPLOADING
+        speed = self.meter.speed(time.monotonic() if now is None else now) if uploading else 0.0
+        loaded = min(self.loaded, total) if total else self.loaded
+        percent = 1.0 if self.state is TaskState.SUCCESS else (loaded / total if total else 0.0)
+        eta = eta_seconds(total - loaded, speed) if uploading else None
+        return TaskProgress(self.task_id, loaded, total, speed, percent, eta)
 
 
 class StopReason(enum.StrEnum):

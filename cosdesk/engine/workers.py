@@ -438,9 +438,11 @@ class FileJob(QRunnable):
         if with_md5 and md5_hex is None:
             md5_hex = digest_region(self._job.source, 0, plan.size, with_md5=True).md5_hex
         self._host.job_state(self._task_id, TaskState.UPLOADING)
+        # The server's CRC-64 of the object is checked against ours; the ETag against
+        # the MD5 only when COS sent no CRC-64 (then the MD5 is computed afterwards):
+        # hashing every body twice cost a small file more than its CRC-64.
         body = HashingBody(
             self._job.source.body(0, plan.size),
-            with_md5=md5_hex is None,
             before_last_chunk=partial(self._check_unchanged, source_state),
         )
         object_options = self._object_options()
@@ -457,7 +459,9 @@ class FileJob(QRunnable):
                 progress=progress.report,
             )
             _check_sent_crc(body, result.crc64, "the object")
-            sent_md5 = md5_hex or body.md5_hex
+            sent_md5 = md5_hex
+            if sent_md5 is None and result.crc64 is None:
+                sent_md5 = digest_region(self._job.source, 0, plan.size, with_md5=True).md5_hex
             if sent_md5 and not etag_matches_md5(result.etag, sent_md5):
                 raise IntegrityError(
                     f"the server's ETag {result.etag} is not the MD5 of what was sent ({sent_md5})",

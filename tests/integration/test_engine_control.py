@@ -235,9 +235,7 @@ def test_memory_stays_bounded_on_a_big_sparse_file(make_engine: Any, tmp_path: P
     assert grown < 64
 
 
-def test_a_task_failed_by_5xx_answers_retries_by_itself_and_finishes(
-    make_engine: Any, sandbox: Any
-) -> None:
+def test_a_task_failed_by_5xx_answers_retries_by_itself_and_finishes(make_engine: Any, sandbox: Any) -> None:
     engine = make_engine(network_retry_delays_s=(0.5, 1.0))
     sandbox.faults.error_rate = 1.0  # every request: 500 InternalError / 503 SlowDown
     task_id = engine.queue.add_bytes(b"comes back", BUCKET, "retry/by-itself", UploadOptions(retries=1))

@@ -248,3 +248,76 @@ def test_adding_10000_files_returns_at_once(make_engine: Any, tmp_path: Path) ->
     assert len(ids) == 10_000
     assert elapsed < 0.5, elapsed
     engine.qtbot.waitUntil(lambda: engine.queue.is_idle(), timeout=20_000)
+
+
+def test_a_simple_put_writes_its_row_when_added_and_when_finished_only(
+    make_engine: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a crash needs of a small file is its row when added and its final state:
+    checking, uploading, its method and "key resolved" mark are not written (a
+    restart sends a simple PUT again from the start). A multipart task's are."""
+    engine = make_engine()
+    written: list[tuple[str, TaskState]] = []
+    save_task = engine.store.save_task
+
+    def spy(row: Any, *, lazy: bool = False) -> None:
+        written.append((row.key, row.state))
+        save_task(row, lazy=lazy)
+
+    monkeypatch.setattr(engine.store, "save_task", spy)
+    small = write_file(tmp_path / "small.bin", 16 * 1024)
+    big = write_file(tmp_path / "big.bin", 3 * MiB, seed=2)
+    ids = engine.queue.add_files(
+        [FileToAdd(str(small), "w/small.bin"), FileToAdd(str(big), "w/big.bin")], BUCKET
+    )
+    engine.wait_states(ids, {TaskState.SUCCESS, TaskState.ERROR})
+    assert [engine.state(i) for i in ids] == [TaskState.SUCCESS] * 2
+    # (save_tasks writes the rows when added; save_task every later change.)
+    assert [state for key, state in written if key == "w/small.bin"] == [TaskState.SUCCESS]
+    big_writes = [state for key, state in written if key == "w/big.bin"]
+    assert len(big_writes) >= 3 and big_writes[-1] is TaskState.SUCCESS
+    engine.store.flush()
+    reopened = TaskStore(tmp_path / "tasks.sqlite3")
+    try:
+        stored = {item.row.key: item.row for item in reopened.load_tasks()}
+    finally:
+        reopened.close()
+    assert stored["w/small.bin"].state is TaskState.SUCCESS
+    result = stored["w/small.bin"].result
+    assert result is not None and result.crc64 == crc64_file(small)
+
+
+def test_idle_fires_as_soon_as_the_last_file_ends_not_on_the_next_tick(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    engine = make_engine(list_update_interval_ms=5000)
+    idle: list[float] = []
+    engine.queue.idle.connect(lambda: idle.append(time.monotonic()))
+    started = time.monotonic()
+    engine.queue.add_file(write_file(tmp_path / "one.bin", 1000), BUCKET, "idle/one.bin")
+    engine.qtbot.waitUntil(lambda: bool(idle), timeout=4000)
+    assert idle[0] - started < 4.0
+
+
+def test_without_a_crc64_from_the_server_the_etag_is_checked_against_the_md5(
+    make_engine: Any, tmp_path: Path, scripted_server: Any, http_answer: Any
+) -> None:
+    """The MD5 of a simple PUT is computed only when COS sends no CRC-64 (a second
+    read of the file); then a wrong ETag still fails the upload."""
+    good = write_file(tmp_path / "good.bin", 20_000, seed=3)
+    md5 = hashlib.md5(good.read_bytes()).hexdigest()
+
+    def respond(request: bytes) -> list[bytes | float]:
+        etag = md5 if b"/good.bin " in request.split(b"\r\n", 1)[0] else "0" * 32
+        return [http_answer("200 OK", b"", {"ETag": f'"{etag}"'})]
+
+    server = scripted_server(respond)
+    spec = EndpointSpec(REGION, url=server.endpoint, path_style=True)
+    engine = make_engine()
+    ok = engine.queue.add_file(good, BUCKET, "good.bin", endpoint=spec)
+    bad = engine.queue.add_file(good, BUCKET, "bad.bin", endpoint=spec)
+    engine.wait_states([ok, bad], {TaskState.SUCCESS, TaskState.ERROR})
+    assert engine.state(ok) is TaskState.SUCCESS, engine.queue.task(ok)
+    snapshot = engine.queue.task(bad)
+    assert snapshot is not None and snapshot.state is TaskState.ERROR
+    assert snapshot.error is not None and snapshot.error.code == "ETagMismatch"
