@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         )
         # Garbage is collected from this thread, fully only when the queue is idle:
         # left to itself, a full collection over 10,000 tasks froze the window.
-        self.gc_pacer = GcPacer(self)
+        self.gc_pacer = GcPacer(self, is_quiet=self.queue.is_idle)
         self.model = TaskTableModel(self.queue, self)
         self.proxy = TaskFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -428,7 +428,7 @@ class MainWindow(QMainWindow):
         self.queue.file_finished.connect(self._on_file_finished)
         self.queue.scan_problem.connect(self._on_scan_problem)
         self.queue.idle.connect(self._on_idle)
-        self.queue.idle.connect(self.gc_pacer.collect_all)
+        self.queue.idle.connect(self.gc_pacer.collect_when_quiet)
         self._problem_timer = QTimer(self)
         self._problem_timer.setSingleShot(True)
         self._problem_timer.setInterval(400)

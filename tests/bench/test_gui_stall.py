@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from gui.conftest import TEST_BUCKET, TEST_REGION, save_profile
-from gui.stall_probe import run_ten_thousand_rows, server_process
+from gui.stall_probe import run_ten_thousand_rows
+from support.server_process import server_process
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from support.load import run_small_files
-from support.workloads import REGION
+from support.server_process import server_process
+from support.workloads import BUCKET, REGION
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.clients import ClientCache
@@ -22,16 +23,20 @@ MAX_GAP_BOUND_MS = 100
 
 
 @pytest.fixture
-def engine(qtbot: Any, tmp_path: Path, credentials: Credentials, sandbox: Any) -> Iterator[UploadQueue]:
-    store = TaskStore(tmp_path / "tasks.sqlite3")
-    clients = ClientCache(credentials, timeout_s=30)
-    queue = UploadQueue(
-        store, clients, QueueSettings(), default_endpoint=EndpointSpec(REGION, url=sandbox.endpoint)
-    )
-    yield queue
-    queue.shutdown(wait=True)
-    store.close()
-    clients.close()
+def engine(qtbot: Any, tmp_path: Path, credentials: Credentials) -> Iterator[UploadQueue]:
+    # The server in a process of its own, as the window runs its sandbox.
+    with server_process(
+        tmp_path / "cos-root", BUCKET, credentials.secret_id, credentials.secret_key, REGION
+    ) as server:
+        store = TaskStore(tmp_path / "tasks.sqlite3")
+        clients = ClientCache(credentials, timeout_s=30)
+        queue = UploadQueue(
+            store, clients, QueueSettings(), default_endpoint=EndpointSpec(REGION, url=server.endpoint)
+        )
+        yield queue
+        queue.shutdown(wait=True)
+        store.close()
+        clients.close()
 
 
 def test_10000_small_files_with_bounded_memory_and_a_responsive_gui_thread(

@@ -50,8 +50,8 @@ def run_small_files(
     heartbeat.timeout.connect(tick)
     heartbeat.start()
     # As the window does: collect garbage from the Qt thread, fully only when idle.
-    pacer = GcPacer()
-    engine.idle.connect(pacer.collect_all)
+    pacer = GcPacer(is_quiet=engine.is_idle)
+    engine.idle.connect(pacer.collect_when_quiet)
     started = time.monotonic()
     task_ids = engine.add_files([FileToAdd(str(path), f"load/{path.name}") for path in files], BUCKET)
     succeeded = 0
@@ -66,7 +66,7 @@ def run_small_files(
         qtbot.waitUntil(all_done, timeout=int(timeout_s * 1000))
     finally:
         pacer.stop()
-        engine.idle.disconnect(pacer.collect_all)
+        engine.idle.disconnect(pacer.collect_when_quiet)
     elapsed = time.monotonic() - started
     heartbeat.stop()
     peak_rss = max(peak_rss, process.memory_info().rss)

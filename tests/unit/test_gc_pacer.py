@@ -40,3 +40,20 @@ def test_a_full_collection_frees_old_cycles(qtbot: Any) -> None:
     finally:
         pacer.stop()
     assert before >= 100 and after == 0
+
+
+def test_idle_triggers_a_full_collection_only_if_the_queue_stays_quiet(qtbot: Any) -> None:
+    quiet = [False]
+    pacer = GcPacer(young_every_ms=10_000, quiet_s=0.05, is_quiet=lambda: quiet[0])
+    try:
+        pacer.collect_when_quiet()  # a lull between two files: work resumed before quiet_s
+        qtbot.wait(150)
+        garbage = [_Cycle() for _ in range(100)]
+        gc.collect(1)
+        del garbage
+        assert sum(1 for obj in gc.get_objects() if isinstance(obj, _Cycle)) >= 100
+        quiet[0] = True
+        pacer.collect_when_quiet()
+        qtbot.waitUntil(lambda: not any(isinstance(obj, _Cycle) for obj in gc.get_objects()), timeout=2000)
+    finally:
+        pacer.stop()
