@@ -158,6 +158,20 @@ class _SentTracker:
         self._crc = 0
 
 
+def _tls_verify_for(
+    endpoint: Endpoint, verify: bool | str | ssl.SSLContext, trust_env: bool
+) -> bool | str | ssl.SSLContext:
+    """What httpx verifies TLS with. httpx loads the system's CA bundle when the
+    client is made (~25 ms, a visible share of a short ``cosdesk upload``); a
+    plain-HTTP endpoint reached without a proxy never makes a TLS connection, so
+    it gets an empty context instead. Were it ever used, it would still verify,
+    and so refuse every certificate: it never accepts one."""
+    uses_proxy = trust_env and any(name.lower().endswith("_proxy") for name in os.environ)
+    if verify is not True or endpoint.scheme != "http" or uses_proxy:
+        return verify
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 class CosClient:
     """A COS XML API client for one account and endpoint; thread-safe.
 
@@ -191,7 +205,7 @@ class CosClient:
                 max_keepalive_connections=max_connections,
                 keepalive_expiry=30.0,
             ),
-            verify=verify,
+            verify=_tls_verify_for(endpoint, verify, trust_env),
             follow_redirects=False,
             trust_env=trust_env,
             transport=transport,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import ssl
 import threading
 
 from cosdesk.cos.auth import Credentials
@@ -16,16 +14,6 @@ def endpoint_from_spec(spec: EndpointSpec) -> Endpoint:
     if spec.url:
         return Endpoint.custom(spec.url, path_style=spec.path_style, region=spec.region or None)
     return Endpoint.cos(spec.region, scheme=spec.scheme, accelerate=spec.accelerate)
-
-
-def _verify_for(endpoint: Endpoint, verify: bool) -> bool | ssl.SSLContext:
-    """What the client verifies TLS with. A plain-HTTP endpoint reached without a
-    proxy never makes a TLS connection, so it gets a context without the system's
-    certificates (loading them was ~25 ms of every ``cosdesk upload``): were it
-    ever used, it would verify (and so refuse) every certificate, never accept one."""
-    if not verify or endpoint.scheme != "http" or any(n.lower().endswith("_proxy") for n in os.environ):
-        return verify
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 class ClientCache:
@@ -43,12 +31,11 @@ class ClientCache:
         with self._lock:
             client = self._clients.get(spec)
             if client is None:
-                endpoint = endpoint_from_spec(spec)
                 client = CosClient(
                     self._credentials,
-                    endpoint,
+                    endpoint_from_spec(spec),
                     timeout_s=self._timeout_s,
-                    verify=_verify_for(endpoint, self._verify),
+                    verify=self._verify,
                 )
                 self._clients[spec] = client
             return client
