@@ -13,13 +13,14 @@ from typing import Any
 
 import psutil
 import pytest
+from support.task_rows import make_row
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.clients import ClientCache
 from cosdesk.engine.options import EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.engine.queue import FileToAdd, UploadQueue
 from cosdesk.engine.store import TaskRow, TaskStore
-from cosdesk.engine.task import FileFinished, SourceKind, TaskState
+from cosdesk.engine.task import FileFinished, TaskState
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -151,31 +152,17 @@ def _stored_rows(count: int, spec: EndpointSpec) -> list[TaskRow]:
     states = [TaskState.WAITING, TaskState.SUCCESS, TaskState.PAUSED, TaskState.UPLOADING]
     endpoint_json, options_json = spec.to_json(), UploadOptions().to_json()
     return [
-        TaskRow(
-            task_id=f"{index:032x}",
-            position=index,
+        make_row(
+            f"{index:032x}",
+            index,
             bucket=BUCKET,
             key=f"many/{index}",
             endpoint_json=endpoint_json,
             options_json=options_json,
-            source_kind=SourceKind.FILE,
             source_path=f"/nonexistent/{index}",
-            data=None,
             size=100,
             mtime_ns=1,
             state=states[index % 4],
-            method=None,
-            upload_id=None,
-            part_size=None,
-            append_start_position=None,
-            append_start_crc64=None,
-            file_md5=None,
-            key_resolved=False,
-            error=None,
-            note="",
-            result=None,
-            created_at=time.time(),
-            finished_at=None,
         )
         for index in range(count)
     ]

@@ -6,40 +6,11 @@ import threading
 import time
 from pathlib import Path
 
-from cosdesk.engine.options import EndpointSpec, UploadOptions
-from cosdesk.engine.store import TaskRow, TaskStore
+from support.task_rows import make_row
+
+from cosdesk.engine.options import UploadOptions
+from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import FileResult, PartRecord, SourceKind, TaskError, TaskState, UploadMethod
-
-
-def make_row(task_id: str, position: int = 0, **changes: object) -> TaskRow:
-    values: dict[str, object] = dict(
-        task_id=task_id,
-        position=position,
-        bucket="examplebucket-1250000000",
-        key=f"dir/{task_id}.bin",
-        endpoint_json=EndpointSpec("ap-guangzhou", url="http://127.0.0.1:9000").to_json(),
-        options_json=UploadOptions(metadata={"a": "b"}).to_json(),
-        source_kind=SourceKind.FILE,
-        source_path=f"/tmp/{task_id}.bin",
-        data=None,
-        size=10,
-        mtime_ns=123,
-        state=TaskState.WAITING,
-        method=None,
-        upload_id=None,
-        part_size=None,
-        append_start_position=None,
-        append_start_crc64=None,
-        file_md5=None,
-        key_resolved=False,
-        error=None,
-        note="",
-        result=None,
-        created_at=time.time(),
-        finished_at=None,
-    )
-    values.update(changes)
-    return TaskRow(**values)  # type: ignore[arg-type]
 
 
 def test_tasks_and_parts_survive_reopening(tmp_path: Path) -> None:
