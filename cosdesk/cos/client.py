@@ -1,8 +1,8 @@
 """CosClient: one method per COS XML API operation of the upload page, plus
 GET/DELETE Object, List Objects and presigned URLs.
 
-One client owns one ``httpx.Client`` (a keep-alive pool for ~16 concurrent
-requests) and may be used by many threads at once.
+One client owns its httpx transports (a keep-alive pool for ~16 concurrent
+requests, see ``transports.py``) and may be used by many threads at once.
 
 Bodies stream from disk in 1 MiB chunks (see ``body.py``). ``progress`` is
 called with the byte count of each chunk after it was handed to the socket;
@@ -83,6 +83,7 @@ from cosdesk.cos.results import (
     PutObjectResult,
     UploadPartResult,
 )
+from cosdesk.cos.transports import Transports, environment_proxies
 
 __all__ = ["CosClient", "ObjectOptions", "ProgressCallback"]
 
@@ -101,6 +102,7 @@ DEFAULT_MAX_CONNECTIONS = 16
 MAX_XML_BODY_BYTES = 32 * 1024 * 1024
 MAX_ERROR_BODY_BYTES = 256 * 1024
 _REDACTED = "<redacted>"
+_USER_AGENT = f"cosdesk/{__version__}"
 _SECRET_HEADERS = frozenset({"authorization", "x-cos-security-token"})
 
 
@@ -198,20 +200,20 @@ class CosClient:
         self.connect_timeout_s = connect_timeout_s
         if verify is False:
             logger.warning("TLS certificate verification is disabled for %s", endpoint.describe())
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=30.0,
-            ),
-            verify=_tls_verify_for(endpoint, verify, trust_env),
-            follow_redirects=False,
-            trust_env=trust_env,
-            transport=transport,
-            # Objects are stored bytes: never let a transparent decoder rewrite them.
-            headers={"User-Agent": f"cosdesk/{__version__}", "Accept-Encoding": "identity"},
+        tls = _tls_verify_for(endpoint, verify, trust_env)
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=30.0,
         )
+
+        def make_transport(proxy: str | None) -> httpx.BaseTransport:
+            return httpx.HTTPTransport(verify=tls, trust_env=trust_env, limits=limits, proxy=proxy)
+
+        self._transports = Transports(
+            make_transport, fixed=transport, proxies=environment_proxies() if trust_env else None
+        )
+        self._timeouts = httpx.Timeout(timeout_s, connect=connect_timeout_s).as_dict()
         self._clock_lock = threading.Lock()
         self._clock_offset_s = 0.0
 
@@ -219,7 +221,7 @@ class CosClient:
 
     def close(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
-        self._http.close()
+        self._transports.close()
 
     def __enter__(self) -> Self:
         return self
@@ -871,16 +873,24 @@ class CosClient:
                 url.split("?", 1)[0] + ("?" + query_text if query else ""),
                 _redacted(headers),
             )
+        # Unsigned, as httpx.Client's default headers were. Objects are stored bytes:
+        # never let a transparent decoder rewrite them.
+        headers.setdefault("User-Agent", _USER_AGENT)
+        headers.setdefault("Accept-Encoding", "identity")
         body_iter = tracker.chunks() if tracker is not None else None
         started = time.monotonic()
         try:
-            request = self._http.build_request(method, url, headers=headers, content=body_iter)
-            response = self._http.send(request, stream=True)
+            request = httpx.Request(
+                method, url, headers=headers, content=body_iter, extensions={"timeout": self._timeouts}
+            )
+            response = self._transports.for_url(request.url).handle_request(request)
             try:
                 answer = self._receive(method, key is not None, response, expected, sink, tracker, download)
             finally:
                 response.close()
         except httpx.TransportError as error:
+            if not _has_request(error):
+                error.request = request  # httpx.Client set this; its transports do not
             raise _network_error(
                 error, self.endpoint, bucket, self.timeout_s, self.connect_timeout_s
             ) from error

@@ -1,0 +1,62 @@
+"""Which transport (which proxy) CosClient sends a request through."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from cosdesk.cos.transports import Transports, bypasses_proxy, environment_proxies
+
+
+@pytest.mark.parametrize(
+    ("host", "no_proxy", "bypassed"),
+    [
+        ("a.example.com", "example.com", True),
+        ("a.example.com", ".example.com", True),
+        ("example.com", ".example.com", True),
+        ("badexample.com", "example.com", False),
+        ("127.0.0.1", "localhost, 127.0.0.1", True),
+        ("127.0.0.1", "127.0.0.1:9000", True),
+        ("cos.ap-guangzhou.myqcloud.com", "*", True),
+        ("cos.ap-guangzhou.myqcloud.com", "", False),
+        ("::1", "[::1]", True),
+    ],
+)
+def test_no_proxy_matching(host: str, no_proxy: str, bypassed: bool) -> None:
+    assert bypasses_proxy(host, no_proxy) is bypassed
+
+
+def test_one_transport_per_proxy_made_on_first_use_and_closed_together() -> None:
+    made: list[str | None] = []
+
+    def factory(proxy: str | None) -> httpx.BaseTransport:
+        made.append(proxy)
+        return httpx.MockTransport(lambda request: httpx.Response(200))
+
+    transports = Transports(
+        factory,
+        proxies={"https": "proxy.corp:3128", "http": "http://web-proxy:8080", "no": ".internal"},
+    )
+    cos = transports.for_url(httpx.URL("https://b-1250000000.cos.ap-guangzhou.myqcloud.com/k"))
+    again = transports.for_url(httpx.URL("https://c-1250000000.cos.ap-guangzhou.myqcloud.com/k"))
+    plain = transports.for_url(httpx.URL("http://b-1250000000.cos.ap-guangzhou.myqcloud.com/k"))
+    inside = transports.for_url(httpx.URL("https://cos.internal/k"))
+    assert cos is again and plain is not cos and inside not in (cos, plain)
+    # A proxy without a scheme is an HTTP proxy, as curl reads it.
+    assert made == ["http://proxy.corp:3128", "http://web-proxy:8080", None]
+    transports.close()
+
+
+def test_a_given_transport_is_used_for_everything() -> None:
+    given = httpx.MockTransport(lambda request: httpx.Response(204))
+    transports = Transports(lambda proxy: pytest.fail("no transport should be made"), fixed=given)
+    assert transports.for_url(httpx.URL("https://a.example/k")) is given
+    assert transports.proxy_for("https", "a.example") is None
+
+
+def test_environment_proxies_read_lower_case_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://upper:1")
+    monkeypatch.setenv("https_proxy", "http://lower:2")
+    monkeypatch.setenv("NO_PROXY", "example.com")
+    proxies = environment_proxies()
+    assert proxies["https"] == "http://lower:2" and proxies["no"] == "example.com"
