@@ -803,13 +803,16 @@ class UploadQueue(QObject):
                 self._clear_when_stopped.discard(task_id)
                 if task is not None and task.state.is_final:
                     self._remove([task_id])
-        self._schedule()
+            self._schedule()  # in the same hold of the lock: a small file ends every ms
+            idle = not self._busy()
         self._poke()
-        self._flush_if_idle()
+        if idle:
+            # Nothing left to do: emit the last events (and ``idle``) at once; waiting
+            # for the next tick made every ``cosdesk upload`` up to a tick longer.
+            self._flush_now.emit()
 
     def _flush_if_idle(self) -> None:
-        """When nothing is left to do, emit the last events (and ``idle``) at once:
-        waiting for the next tick made every ``cosdesk upload`` up to a tick longer."""
+        """When nothing is left to do, emit the last events (and ``idle``) at once."""
         with self._lock:
             idle = not self._busy()
         if idle:

@@ -353,8 +353,7 @@ class FileJob(QRunnable):
     # --- the task ----------------------------------------------------------------
 
     def _run(self) -> JobOutcome:
-        client = self._host.client_for(self._job.endpoint)
-        self._host.job_state(self._task_id, TaskState.CHECKING)
+        client = self._host.client_for(self._job.endpoint)  # the queue set CHECKING
         source_state = self._job.source.stat()
         work = self._work
         if (
@@ -370,7 +369,6 @@ class FileJob(QRunnable):
             self._forget_progress(
                 client, f"the local file changed since the last attempt ({why}); started over"
             )
-        self._update(size=source_state.size, mtime_ns=source_state.mtime_ns)
         plan = plan_upload(source_state.size, self._options)
         if (
             work.method is not None
@@ -381,7 +379,17 @@ class FileJob(QRunnable):
             )
         ):
             self._forget_progress(client, "the upload options changed since the last attempt; started over")
-        self._update(method=plan.method, part_size=plan.part_size)
+        # One report of what the checks found: each report takes the queue's lock,
+        # and for a small file those reports were a visible share of its cost.
+        found: dict[str, object] = {
+            "size": source_state.size,
+            "mtime_ns": source_state.mtime_ns,
+            "method": plan.method,
+            "part_size": plan.part_size,
+        }
+        if self._options.conflict is ConflictPolicy.OVERWRITE:
+            found["key_resolved"] = True  # nothing to check (see _resolve_key)
+        self._update(**found)
 
         if self._options.upload_add_meta_md5 and not work.file_md5:
             digest = digest_region(
