@@ -12,6 +12,7 @@ import contextlib
 import enum
 import os
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import (
     QByteArray,
@@ -62,7 +63,6 @@ from PySide6.QtWidgets import (
 
 from cosdesk import config
 from cosdesk.config import ConfigError, Settings
-from cosdesk.cos.errors import NoCredentials
 from cosdesk.engine.gc_pacer import GcPacer
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
@@ -70,6 +70,7 @@ from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import BatchProgress, FileFinished, TaskSnapshot, TaskState
 from cosdesk.ui.accounts import SANDBOX_REGION, ClientRouter, Destination, SessionSecrets, queue_settings_for
 from cosdesk.ui.app import tune_interpreter_for_gui
+from cosdesk.ui.background import run_in_background
 from cosdesk.ui.delegates import ElideRightDelegate, ProgressDelegate
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
 from cosdesk.ui.drop_overlay import DropOverlay
@@ -94,6 +95,17 @@ DEFAULT_COLUMN_WIDTHS = {
     Column.SPEED: 90,
     Column.ETA: 60,
 }
+
+
+def presigned_urls(router: ClientRouter, snapshots: list[TaskSnapshot], validity_s: int) -> list[str]:
+    """Pre-signed GET URLs for the finished rows among ``snapshots``. Reads their
+    keys, which may block on the keyring: call it off the GUI thread."""
+    urls = []
+    for snap in snapshots:
+        if snap.state is TaskState.SUCCESS and snap.result is not None:
+            client = router(snap.endpoint)
+            urls.append(client.presigned_url("GET", snap.result.bucket, snap.result.key, validity_s))
+    return urls
 
 
 class CloseChoice(enum.Enum):
@@ -647,7 +659,9 @@ class MainWindow(QMainWindow):
     def _on_sandbox_started(self, endpoint: str) -> None:
         spec = EndpointSpec(SANDBOX_REGION, url=endpoint, path_style=True)
         self.router.register_sandbox(spec, active=not self.settings.profiles)
-        window_settings().setValue("sandbox/port", int(endpoint.rsplit(":", 1)[-1]))
+        port = int(endpoint.rsplit(":", 1)[-1])
+        # Writing window.ini is disk I/O: not on the GUI thread while it runs.
+        self.pool.start(lambda: window_settings().setValue("sandbox/port", port))
         self.destination_bar.set_accounts(
             self.settings, endpoint, select=SANDBOX_ITEM if not self.settings.profiles else None
         )
@@ -748,22 +762,24 @@ class MainWindow(QMainWindow):
             QGuiApplication.clipboard().setText("\n".join(urls))
             self.statusBar().showMessage(self.tr("Copied %n URL(s)", None, len(urls)), 3000)
 
-    def presigned_urls(self, snapshots: list[TaskSnapshot], validity_s: int) -> list[str]:
-        """Pre-signed GET URLs for finished rows (signing is local computation)."""
-        urls = []
-        for snap in snapshots:
-            if snap.state is not TaskState.SUCCESS or snap.result is None:
-                continue
-            client = self.router(snap.endpoint)
-            urls.append(client.presigned_url("GET", snap.result.bucket, snap.result.key, validity_s))
-        return urls
-
     def copy_presigned(self, validity_s: int) -> None:
-        try:
-            urls = self.presigned_urls(self.selected_snapshots(), validity_s)
-        except (ConfigError, NoCredentials, ValueError) as error:
-            self._show_error(self.tr("Cannot sign the URL"), str(error))
+        """Sign on the pool (reading the keys may wait on the keyring's unlock
+        prompt); :meth:`_on_presigned` then puts the URLs on the clipboard."""
+        snapshots, router = self.selected_snapshots(), self.router
+        self.statusBar().showMessage(self.tr("Signing…"), 5000)
+        run_in_background(
+            self.pool,
+            self,
+            lambda: (validity_s, presigned_urls(router, snapshots, validity_s)),
+            self._on_presigned,
+        )
+
+    @Slot(object)
+    def _on_presigned(self, result: object) -> None:
+        if isinstance(result, Exception):  # no keys, a locked keyring, a bad key
+            self._show_error(self.tr("Cannot sign the URL"), str(result))
             return
+        validity_s, urls = cast(tuple[int, list[str]], result)
         if urls:
             QGuiApplication.clipboard().setText("\n".join(urls))
             self.statusBar().showMessage(
@@ -862,12 +878,25 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self.secrets, self.pool, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.saved_settings))
+        dialog.finished.connect(self._on_settings_closed)
         if add or not self.settings.profiles:
             dialog.add_profile()
         dialog.resize(900, 560)
         dialog.open()
         self.settings_dialog = dialog
         return dialog
+
+    @Slot(int)
+    def _on_settings_closed(self, _result: int) -> None:
+        # Not every platform hands activation back to the window when a dialog
+        # closes (offscreen, some window managers): without an active window and
+        # a focused table, the table's shortcuts (Space, Delete) do nothing.
+        self.settings_dialog = None
+        self.activateWindow()
+        focus = self.focusWidget()
+        (focus if focus is not None and focus.isVisible() else self.table).setFocus(
+            Qt.FocusReason.ActiveWindowFocusReason
+        )
 
     def apply_settings(self, settings: Settings | None) -> None:
         """Use saved settings: new accounts, defaults; the selection follows the active one."""

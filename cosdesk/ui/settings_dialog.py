@@ -5,6 +5,7 @@ real request on a worker thread and says in words what went wrong."""
 from __future__ import annotations
 
 import contextlib
+from typing import cast
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -16,6 +17,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
+from PySide6.QtGui import QCloseEvent, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,8 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cosdesk import config
-from cosdesk.config import ConfigError, Profile, SecretStoreUnavailable, Settings
+from cosdesk.config import ConfigError, Profile, Settings
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.errors import CosError, CosException, CosNetworkError, CosValidationError
@@ -50,9 +51,12 @@ from cosdesk.ui.accounts import (
     credentials_for,
     endpoint_for,
 )
+from cosdesk.ui.background import run_in_background
+from cosdesk.ui.delegates import error_color
 from cosdesk.ui.formatting import size_unit
 from cosdesk.ui.icons import icon
 from cosdesk.ui.languages import LANGUAGES, language_label
+from cosdesk.ui.settings_save import SaveOutcome, SavePlan, SaveStep, save
 
 MiB = 1024 * 1024
 _WRONG_KEY_CODES = frozenset(
@@ -173,7 +177,8 @@ class ConnectionTest(QRunnable):
 
 class SettingsDialog(QDialog):
     """Edits a copy of the settings; :meth:`accept` stores keys in the keyring (asking
-    what to do if it cannot) and writes config.json."""
+    what to do if it cannot) and writes config.json, both on the thread pool while
+    the dialog shows "Saving…"."""
 
     def __init__(
         self,
@@ -199,6 +204,8 @@ class SettingsDialog(QDialog):
         self._test_signals.finished.connect(self._on_test_finished)
         self._new_names: set[str] = set()
         self._removed: set[str] = set()
+        # While Save runs on the pool: the keys it is storing (None otherwise).
+        self._saving_keys: list[tuple[str, Credentials]] | None = None
         self.saved_settings: Settings | None = None
 
         self.profile_list = QListWidget(self)
@@ -213,6 +220,12 @@ class SettingsDialog(QDialog):
 
         # --- account fields
         self.name = QLineEdit(self)
+        self.name_problem = QLabel(self)
+        self.name_problem.setWordWrap(True)
+        problem_palette = self.name_problem.palette()
+        problem_palette.setColor(QPalette.ColorRole.WindowText, error_color(problem_palette))
+        self.name_problem.setPalette(problem_palette)
+        self.name_problem.hide()
         self.secret_id = QLineEdit(self)
         self.secret_key = QLineEdit(self)
         self.secret_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -241,6 +254,7 @@ class SettingsDialog(QDialog):
         account_box = QGroupBox(self.tr("Account"), self)
         account_form = QFormLayout(account_box)
         account_form.addRow(self.tr("Name"), self.name)
+        account_form.addRow("", self.name_problem)
         account_form.addRow(self.tr("SecretId"), self.secret_id)
         account_form.addRow(self.tr("SecretKey"), self.secret_key)
         account_form.addRow(self.tr("Session token"), self.session_token)
@@ -334,6 +348,7 @@ class SettingsDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
+        self._save_text = self.buttons.button(QDialogButtonBox.StandardButton.Save).text()
         body = QHBoxLayout()
         body.addLayout(left)
         body.addLayout(right, 1)
@@ -348,6 +363,7 @@ class SettingsDialog(QDialog):
         layout.addLayout(bottom)
 
         self.profile_list.currentItemChanged.connect(self._on_selection)
+        self.name.textChanged.connect(self._on_name_edited)
         self.add_button.clicked.connect(self.add_profile)
         self.remove_button.clicked.connect(self._remove_profile)
         self.test_button.clicked.connect(self.test_connection)
@@ -355,7 +371,7 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         for name in sorted(self._profiles):
-            self.profile_list.addItem(QListWidgetItem(icon("account"), name))
+            self.profile_list.addItem(self._account_item(name))
         if self.profile_list.count():
             wanted = select or self._active
             matches = self.profile_list.findItems(wanted, Qt.MatchFlag.MatchExactly) if wanted else []
@@ -382,11 +398,19 @@ class SettingsDialog(QDialog):
         name = self._new_account_name(number)
         self._profiles[name] = Profile(name=name, use_https=True)
         self._new_names.add(name)
-        item = QListWidgetItem(icon("account"), name)
+        item = self._account_item(name)
         self.profile_list.addItem(item)
         self.profile_list.setCurrentItem(item)
         self.name.setFocus()
         self.name.selectAll()
+
+    @staticmethod
+    def _account_item(name: str) -> QListWidgetItem:
+        # The text follows the name field as it is typed; the data is the name the
+        # account goes by in this dialog until the edit is committed.
+        item = QListWidgetItem(icon("account"), name)
+        item.setData(Qt.ItemDataRole.UserRole, name)
+        return item
 
     def _new_account_name(self, number: int) -> str:
         return self.tr("Account %1").replace("%1", str(number))
@@ -425,14 +449,36 @@ class SettingsDialog(QDialog):
             self.profile_list.setCurrentItem(previous)
             self.profile_list.blockSignals(False)
             return
-        self._current = current.text() if current is not None else None
+        self._current = str(current.data(Qt.ItemDataRole.UserRole)) if current is not None else None
         if self._current is not None:
             self._load_form(self._profiles[self._current])
         self.test_result.clear()
         self._update_enabled()
 
+    @Slot(str)
+    def _on_name_edited(self, text: str) -> None:
+        item = self.profile_list.currentItem()
+        if item is not None:
+            item.setText(text.strip())
+        problem = self._name_problem(text.strip())
+        self.name_problem.setText(problem)
+        self.name_problem.setVisible(bool(problem))
+
+    def _name_problem(self, name: str) -> str:
+        """Why ``name`` cannot name the current account ("" when it can)."""
+        if not name:
+            return self.tr("Enter a name for the account.")
+        if name != self._current and name in self._profiles:
+            return self.tr("An account with this name already exists.")
+        try:
+            Profile(name=name)
+        except ConfigError:
+            return self.tr("An account name has 1 to 64 letters, digits, spaces or . _ @ - characters.")
+        return ""
+
     def _load_form(self, profile: Profile) -> None:
         self.name.setText(profile.name)
+        self.name_problem.hide()
         self.name.setReadOnly(profile.name not in self._new_names)
         typed = self._typed_keys.get(profile.name)
         self.secret_id.setText(typed.secret_id if typed else "")
@@ -490,33 +536,26 @@ class SettingsDialog(QDialog):
         old_name = self._current
         if old_name is None:
             return True
-        try:
-            profile = self._form_profile()
-        except ConfigError:
-            # The only field a Profile refuses is its name.
-            QMessageBox.warning(
-                self,
-                self.tr("Account name"),
-                self.tr("An account name has 1 to 64 letters, digits, spaces or . _ @ - characters."),
-            )
+        problem = self._name_problem(self.name.text().strip())
+        if problem:
+            QMessageBox.warning(self, self.tr("Account name"), problem)
+            self.name.setFocus()
             return False
+        profile = self._form_profile()
         keys = self._form_keys()
         if keys is not None and (not keys.secret_id or not keys.secret_key):
             QMessageBox.warning(self, self.tr("Keys"), self.tr("Enter both the SecretId and the SecretKey."))
             return False
         if profile.name != old_name:
-            if profile.name in self._profiles:
-                QMessageBox.warning(
-                    self, self.tr("Account name"), self.tr("An account with this name already exists.")
-                )
-                return False
             self._profiles.pop(old_name, None)
             self._typed_keys.pop(old_name, None)
             self._new_names.discard(old_name)
             self._new_names.add(profile.name)
-            item = self.profile_list.currentItem()
-            if item is not None and item.text() == old_name:
-                item.setText(profile.name)
+            for row in range(self.profile_list.count()):
+                item = self.profile_list.item(row)
+                if item.data(Qt.ItemDataRole.UserRole) == old_name:
+                    item.setData(Qt.ItemDataRole.UserRole, profile.name)
+                    item.setText(profile.name)
             self._current = profile.name
         self._profiles[profile.name] = profile
         if keys is not None:
@@ -547,67 +586,98 @@ class SettingsDialog(QDialog):
     # --- saving ---------------------------------------------------------------------
 
     def accept(self) -> None:
-        if not self._commit_form():
+        """Save: the keyring and config.json are written on the pool; the dialog
+        closes when both are done (:meth:`_on_saved`)."""
+        if self.is_saving() or not self._commit_form():
             return
-        for name, keys in list(self._typed_keys.items()):
-            if name in self._profiles and not self._store_keys(name, keys):
-                return
-        for name in self._removed:
-            if name not in self._profiles:
-                # Unreachable keyring: nothing there to leak, nothing to delete now.
-                with contextlib.suppress(SecretStoreUnavailable):
-                    config.delete_credentials(name)
-                self._secrets.drop(name)
+        keys = [(name, keys) for name, keys in self._typed_keys.items() if name in self._profiles]
+        self._save(keys)
+
+    def is_saving(self) -> bool:
+        return self._saving_keys is not None
+
+    def _save(self, keys: list[tuple[str, Credentials]]) -> None:
         active = self._current or self._active
         if active not in self._profiles:
             active = next(iter(sorted(self._profiles)), "")
         language = str(self.language.currentData() or "")
         settings = Settings(profiles=dict(self._profiles), active_profile=active, language=language)
-        try:
-            config.save_settings(settings)
-        except OSError as error:
+        plan = SavePlan(
+            tuple(keys), tuple(name for name in self._removed if name not in self._profiles), settings
+        )
+        self._saving_keys = keys
+        self._show_busy(True)
+        secrets = self._secrets
+        run_in_background(self._pool, self, lambda: (plan, save(plan, secrets)), self._on_saved)
+
+    def _show_busy(self, busy: bool) -> None:
+        save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save_button.setText(self.tr("Saving…") if busy else self._save_text)
+        for widget in (self.buttons, self.profile_list, self.add_button, self.remove_button, self.form_panel):
+            widget.setEnabled(not busy)
+        self.language.setEnabled(not busy)
+        self.test_button.setEnabled(not busy and self._current is not None)
+        if busy:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+            self._saving_keys = None
+
+    @Slot(object)
+    def _on_saved(self, result: object) -> None:
+        keys = self._saving_keys or []
+        self._show_busy(False)
+        if isinstance(result, Exception):  # a bug, not a refusal: say it, keep the dialog
+            outcome = SaveOutcome(SaveStep.FILE_NOT_WRITTEN, message=str(result))
+            plan = None
+        else:
+            plan, outcome = cast(tuple[SavePlan, SaveOutcome], result)
+        if outcome.step is SaveStep.SAVED and plan is not None:
+            self.saved_settings = plan.settings
+            super().accept()
+        elif outcome.step is SaveStep.FILE_NOT_WRITTEN:
             QMessageBox.critical(
                 self,
                 self.tr("Settings not saved"),
-                self.tr("Cannot write the settings file: %1").replace("%1", str(error)),
+                self.tr("Cannot write the settings file: %1").replace("%1", outcome.message),
             )
-            return
-        self.saved_settings = settings
-        super().accept()
+        else:
+            self._ask_about_keyring(keys[outcome.stored :], outcome.message)
 
-    def _store_keys(self, name: str, keys: Credentials) -> bool:
-        """Keys into the keyring; when it cannot take them, ask — never a plaintext file."""
-        while True:
-            try:
-                config.store_credentials(name, keys)
-                self._secrets.drop(name)
-                return True
-            except SecretStoreUnavailable as error:
-                box = QMessageBox(self)
-                box.setIcon(QMessageBox.Icon.Warning)
-                box.setWindowTitle(self.tr("System keyring unavailable"))
-                box.setText(
-                    self.tr("The keys of “%1” cannot be saved in the system keyring.").replace("%1", name)
-                )
-                box.setInformativeText(
-                    str(error)
-                    + "\n\n"
-                    + self.tr(
-                        "cosdesk never writes keys to a file. Unlock or install a keyring and try again, "
-                        "or use the keys for this session only (you will be asked again next time)."
-                    )
-                )
-                retry = box.addButton(self.tr("Try again"), QMessageBox.ButtonRole.AcceptRole)
-                session = box.addButton(
-                    self.tr("Use for this session only"), QMessageBox.ButtonRole.ActionRole
-                )
-                box.addButton(QMessageBox.StandardButton.Cancel)
-                box.setDefaultButton(retry)
-                box.exec()
-                clicked = box.clickedButton()
-                if clicked is retry:
-                    continue
-                if clicked is session:
-                    self._secrets.put(name, keys)
-                    return True
-                return False
+    def _ask_about_keyring(self, keys: list[tuple[str, Credentials]], reason: str) -> None:
+        """The keyring refused ``keys[0]``: try again, keep it for this session only,
+        or stay in the dialog — never a plaintext file."""
+        name, first_keys = keys[0]
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("System keyring unavailable"))
+        box.setText(self.tr("The keys of “%1” cannot be saved in the system keyring.").replace("%1", name))
+        box.setInformativeText(
+            reason
+            + "\n\n"
+            + self.tr(
+                "cosdesk never writes keys to a file. Unlock or install a keyring and try again, "
+                "or use the keys for this session only (you will be asked again next time)."
+            )
+        )
+        retry = box.addButton(self.tr("Try again"), QMessageBox.ButtonRole.AcceptRole)
+        session = box.addButton(self.tr("Use for this session only"), QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(retry)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is retry:
+            self._save(keys)
+        elif clicked is session:
+            self._secrets.put(name, first_keys)
+            self._save(keys[1:])
+
+    def reject(self) -> None:
+        if not self.is_saving():  # the keyring may be writing: Cancel waits for it
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.is_saving():
+            event.ignore()
+            return
+        super().closeEvent(event)

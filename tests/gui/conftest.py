@@ -114,6 +114,17 @@ class WindowDriver:
         return shown, text
 
 
+def click_save(qtbot: Any, dialog: Any, *, timeout_s: float = 10) -> None:
+    """Settings → Save, then wait until the dialog is done saving (the keyring and
+    config.json are written on a worker) and has closed or stayed open."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    closed: list[int] = []
+    dialog.finished.connect(closed.append)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: bool(closed) or not dialog.is_saving(), timeout=int(timeout_s * 1000))
+
+
 def make_file(path: Path, size: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:

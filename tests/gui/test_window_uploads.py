@@ -199,7 +199,8 @@ def test_finished_rows_copy_object_and_presigned_urls(account_window: WindowDriv
     driver.select_keys("share.txt")
     window.copy_urls()
     assert QGuiApplication.clipboard().text().endswith("/share.txt")
-    window.copy_presigned(3600)
+    window.copy_presigned(3600)  # signed on a worker: the keys come from the keyring
+    driver.qtbot.waitUntil(lambda: "q-signature=" in QGuiApplication.clipboard().text(), timeout=5000)
     url = QGuiApplication.clipboard().text()
     assert "q-signature=" in url and "share.txt" in url
     import httpx

@@ -231,7 +231,10 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
         qtbot.waitUntil(lambda: dialog.test_result.text()[:1] in ("✔", "✖"), timeout=15_000)
         texts.append(dialog.test_result.text())
         assert dialog.test_result.text().startswith("✔"), dialog.test_result.text()
+        saved: list[int] = []
+        dialog.finished.connect(saved.append)
         dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+        qtbot.waitUntil(lambda: bool(saved), timeout=10_000)  # Save writes on a worker
         assert config.load_credentials("work") == Credentials(GUI_ID, GUI_KEY, GUI_TOKEN)
         destination = window.destination()
         assert destination is not None and destination.bucket == BUCKET
@@ -310,7 +313,8 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
         select("gui/small.txt")
         window.copy_urls()
         texts.append(QGuiApplication.clipboard().text())
-        window.copy_presigned(3600)
+        window.copy_presigned(3600)  # signed on a worker
+        qtbot.waitUntil(lambda: "q-signature" in QGuiApplication.clipboard().text(), timeout=5000)
         presigned = QGuiApplication.clipboard().text()
         match = SIGNATURE.search(presigned)
         assert match and GUI_TOKEN in presigned, presigned
