@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from cosdesk import __version__
-from cosdesk.logs import setup_logging
+from cosdesk.logs import LOG_DIR_ENV, LOG_FILE_NAME, SANDBOX_LOG_FILE_NAME, log_dir, setup_logging
 
 # subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -37,12 +37,23 @@ def _chosen_command(argv: Sequence[str]) -> str:
 def build_parser(command: str) -> argparse.ArgumentParser:
     """The parser, with the options of ``command`` only: importing every
     subcommand's module would load Qt widgets just to run ``serve``."""
+    folder = log_dir()
     parser = argparse.ArgumentParser(
         prog="cosdesk",
         description="Upload files to Tencent Cloud Object Storage (COS), visibly and resumably.",
+        epilog=(
+            f"Logs: {folder / LOG_FILE_NAME} (the window and the command line) and "
+            f"{folder / SANDBOX_LOG_FILE_NAME} (the local sandbox server the window starts); "
+            f"{LOG_DIR_ENV} moves the folder."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"cosdesk {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help=f"log debug details to stderr and to the log file ({folder / LOG_FILE_NAME})",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)

@@ -1,5 +1,10 @@
 """Where cosdesk's logs go: a rotating file in the user's log folder, and stderr.
 
+Each process writes a file of its own: ``cosdesk.log`` for the window and the
+command line, ``sandbox.log`` for the local server the window runs as a child
+process (it is started with ``COSDESK_LOG_FILE=sandbox.log``). Two processes
+rotating one file would rename it under each other and lose or mix lines.
+
 The file is what a user attaches to a bug report, so it is on by default (INFO)
 and kept small (5 files of 1 MiB). ``--verbose`` raises both the file and stderr
 to DEBUG. Whatever the level, every record passes through :class:`RedactingFilter`
@@ -24,7 +29,9 @@ from cosdesk import __version__
 
 APP_NAME = "cosdesk"
 LOG_DIR_ENV = "COSDESK_LOG_DIR"
+LOG_FILE_ENV = "COSDESK_LOG_FILE"
 LOG_FILE_NAME = "cosdesk.log"
+SANDBOX_LOG_FILE_NAME = "sandbox.log"
 MAX_BYTES = 1024 * 1024
 # cosdesk.log plus four rotated files: 5 × 1 MiB at most on disk.
 BACKUP_COUNT = 4
@@ -96,6 +103,12 @@ def log_dir() -> Path:
     return Path(os.environ.get(LOG_DIR_ENV) or platformdirs.user_log_dir(APP_NAME))
 
 
+def log_file_name() -> str:
+    """This process's file in :func:`log_dir`: ``$COSDESK_LOG_FILE`` (a bare file
+    name; a path in it is ignored, the folder stays the log folder) or cosdesk.log."""
+    return Path(os.environ.get(LOG_FILE_ENV) or LOG_FILE_NAME).name or LOG_FILE_NAME
+
+
 class _CosdeskHandler:
     """Marks the handlers setup_logging installed, so a second call replaces them."""
 
@@ -130,7 +143,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
         stderr_handler.addFilter(redacting)
         root.addHandler(stderr_handler)
 
-    path = log_dir() / LOG_FILE_NAME
+    path = log_dir() / log_file_name()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         file_handler = _FileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")

@@ -13,6 +13,7 @@ carry the endpoint URL they were queued with.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ from typing import IO
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from cosdesk.logs import LOG_FILE_ENV, SANDBOX_LOG_FILE_NAME
 from cosdesk.ui.accounts import SANDBOX_BUCKET, SANDBOX_CREDENTIALS, SANDBOX_REGION
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,8 @@ class _Start(QRunnable):
                     "--stop-with-stdin",
                 ],
                 stdin=subprocess.PIPE,
+                # Its own log file: two processes must never rotate the same one.
+                env={**os.environ, LOG_FILE_ENV: SANDBOX_LOG_FILE_NAME},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,

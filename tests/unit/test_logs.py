@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from cosdesk.logs import BACKUP_COUNT, LOG_FILE_NAME, MAX_BYTES, redact, setup_logging
+from cosdesk.logs import (
+    BACKUP_COUNT,
+    LOG_FILE_NAME,
+    MAX_BYTES,
+    SANDBOX_LOG_FILE_NAME,
+    redact,
+    setup_logging,
+)
 
 SIGNATURE = "a3f1c0de9b8e7d6c5b4a39281706f5e4d3c2b1a0"
 TOKEN = "sts-token-6f2bXk9QpL0mN3vR8tY1uI4oP7aS5dF"
@@ -159,3 +166,30 @@ def _base_env(tmp_path: Path) -> dict[str, str]:
         "COSDESK_DB": str(tmp_path / "tasks.sqlite3"),
         "QT_QPA_PLATFORM": "offscreen",
     }
+
+
+def test_the_sandbox_process_writes_a_file_of_its_own(log_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COSDESK_LOG_FILE", SANDBOX_LOG_FILE_NAME)
+    path = setup_logging(verbose=False)
+    assert path == log_dir / SANDBOX_LOG_FILE_NAME
+    logging.getLogger("cosdesk.test").warning("from the server, Authorization: %s", AUTHORIZATION)
+    _flush()
+    text = path.read_text(encoding="utf-8")
+    assert "from the server" in text and SIGNATURE not in text
+    assert not (log_dir / LOG_FILE_NAME).exists()
+    # Only a name is taken from the variable: the file stays in the log folder.
+    monkeypatch.setenv("COSDESK_LOG_FILE", "../../elsewhere.log")
+    assert setup_logging(verbose=False) == log_dir / "elsewhere.log"
+
+
+def test_help_says_where_the_log_files_are(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cosdesk", "--help"],
+        env={**_base_env(tmp_path), "COSDESK_LOG_DIR": str(tmp_path / "where")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    text = "".join(result.stdout.split())  # argparse wraps long paths anywhere
+    assert str(tmp_path / "where" / LOG_FILE_NAME) in text
+    assert str(tmp_path / "where" / SANDBOX_LOG_FILE_NAME) in text
