@@ -10,6 +10,9 @@
    ``.venv/bin/pyside6-linguist resources/translations/cosdesk_zh_CN.ts``).
 2. ``pyside6-lrelease`` compiles each .ts into the .qm the app loads at run time.
 
+English needs a catalog too, for its plurals only (``-pluralonly``): the sources
+say "%n file(s)", cosdesk_en.ts says "1 file" / "%n files".
+
 Commit both files; tests/unit/test_translations.py fails when a string of the UI
 has no finished translation or the .qm is older than its .ts.
 """
@@ -25,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 UI_SOURCES = ROOT / "cosdesk" / "ui"
 TRANSLATIONS = ROOT / "resources" / "translations"
-LANGUAGES = ("zh_CN",)
+LANGUAGES = ("zh_CN", "en")
+SOURCE_LANGUAGE = "en"
 
 
 def qt_tool(name: str) -> str:
@@ -67,6 +71,8 @@ def update(ts_file: Path, language: str) -> None:
             "-locations",
             "none",
             "-no-obsolete",
+            # The source language needs only the plural forms of its own messages.
+            *(["-pluralonly"] if language == SOURCE_LANGUAGE else []),
             "-silent",
             "-ts",
             str(ts_file),

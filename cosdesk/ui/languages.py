@@ -24,6 +24,10 @@ LANGUAGES: tuple[tuple[str, str], ...] = (
 )
 CATALOG = "cosdesk"
 
+# The catalog of English plurals ("%n file(s)" → "1 file" / "%n files"): the
+# window's own language when no other catalog applies.
+ENGLISH = "en"
+
 # Kept referenced: a QTranslator that is garbage-collected stops translating.
 _installed: list[QTranslator] = []
 
@@ -53,10 +57,14 @@ def install_translators(app: QCoreApplication, language: str) -> QLocale:
     locale = ui_locale(language)
     QLocale.setDefault(locale)
     ours = QTranslator(app)
-    # The locale's UI languages in order (zh_Hans_CN, zh_CN, …); "en" has no catalog.
+    # The locale's UI languages in order (zh_Hans_CN, zh_CN, …).
     if locale.language() == QLocale.Language.English or not ours.load(
         locale, CATALOG, "_", str(translations_dir())
     ):
+        english = QTranslator(app)
+        if english.load(f"{CATALOG}_{ENGLISH}", str(translations_dir())):
+            app.installTranslator(english)
+            _installed.append(english)
         return locale
     app.installTranslator(ours)
     _installed.append(ours)
@@ -74,4 +82,5 @@ def remove_translators(app: QCoreApplication) -> None:
 
 def installed_language() -> str:
     """The language of the catalog in use ("" when the window speaks English)."""
-    return _installed[0].language() if _installed else ""
+    language = _installed[0].language() if _installed else ""
+    return "" if language == ENGLISH else language

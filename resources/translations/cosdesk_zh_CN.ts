@@ -397,6 +397,10 @@
         </translation>
     </message>
     <message>
+        <source>Signing…</source>
+        <translation>正在签名…</translation>
+    </message>
+    <message>
         <source>Cannot sign the URL</source>
         <translation>无法生成签名链接</translation>
     </message>
@@ -749,6 +753,10 @@
         <translation>要删除账号“%1”并从密钥环中删除其密钥吗？已在上传队列中的任务会保留。</translation>
     </message>
     <message>
+        <source>Enter a name for the account.</source>
+        <translation>请输入账号名称。</translation>
+    </message>
+    <message>
         <source>stored in the keyring — leave empty to keep</source>
         <translation>已保存在密钥环中，留空则保持不变</translation>
     </message>
@@ -779,6 +787,10 @@
     <message>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
     </message>
     <message>
         <source>Settings not saved</source>

@@ -20,7 +20,7 @@ from cosdesk.ui.formatting import format_percent, format_size, format_speed, sta
 from cosdesk.ui.languages import install_translators, installed_language, remove_translators
 from cosdesk.ui.task_model import Column
 
-from .conftest import WindowDriver, make_file
+from .conftest import WindowDriver, click_save, make_file, save_profile
 
 MiB = 1024 * 1024
 
@@ -89,7 +89,7 @@ def test_the_language_chosen_in_settings_is_saved_for_the_next_start(open_window
     assert "next time cosdesk starts" in dialog.language_note.text()
     dialog.language.setCurrentIndex(dialog.language.findData("zh_CN"))
     assert dialog.language.currentText() == "简体中文"
-    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    click_save(driver.qtbot, dialog)
 
     stored = json.loads((Path(os.environ["COSDESK_CONFIG_DIR"]) / "config.json").read_text())
     assert stored["language"] == "zh_CN"
@@ -123,3 +123,35 @@ def test_without_a_locale_the_window_formats_exactly_like_the_engine(language: A
     for byte_count in (0, 1, 1023, 1024, 1536, 10**6, 1023.96 * 1024, 3 * 10**9, 5 * 2**40, 10**16):
         assert format_size(byte_count) == meter.format_size(byte_count)
         assert format_speed(byte_count) == meter.format_speed(byte_count)
+
+
+@pytest.mark.parametrize("code", ["en", "", "fr_FR"])
+def test_english_counts_read_as_singular_and_plural(
+    language: Any, open_window: Any, sandbox: Any, credentials: Any, tmp_path: Path, code: str
+) -> None:
+    language(code)
+    save_profile(sandbox, credentials)
+    driver: WindowDriver = open_window()
+    window = driver.window
+    assert window.tr("%n file(s) uploaded.", None, 1) == "1 file uploaded."
+    assert window.tr("%n file(s) uploaded.", None, 3) == "3 files uploaded."
+    assert window._validity_text(24 * 3600) == "1 day"
+    assert window._validity_text(7 * 24 * 3600) == "7 days"
+    assert window._validity_text(3600) == "1 hour"
+
+    # What a user sees: two dropped things that cannot be uploaded.
+    driver.drop([tmp_path / "missing-a.txt"])
+    driver.qtbot.waitUntil(lambda: window.problem_box is not None, timeout=5000)
+    assert window.problem_box.text() == "1 item could not be added:"
+    window.problem_box.close()
+    window.problem_box = None
+    driver.drop([tmp_path / "missing-b.txt", tmp_path / "missing-c.txt"])
+    driver.qtbot.waitUntil(lambda: window.problem_box is not None, timeout=5000)
+    assert window.problem_box.text() == "2 items could not be added:"
+
+
+def test_chinese_counts_have_no_plural_marks(language: Any, open_window: Any) -> None:
+    language("zh_CN")
+    window = open_window(start_sandbox=False).window
+    assert window.tr("%n file(s) uploaded.", None, 1) == "已上传 1 个文件。"
+    assert "(s)" not in window._validity_text(3600)

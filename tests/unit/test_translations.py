@@ -130,3 +130,27 @@ def test_committed_qm_is_compiled_from_the_committed_ts(tmp_path: Path) -> None:
     assert rebuilt.read_bytes() == committed_qm.read_bytes(), (
         f"{committed_qm.name} is stale: run packaging/build_translations.py --release"
     )
+
+
+def test_english_counts_have_a_singular_and_a_plural_form(in_sources: set[MessageId]) -> None:
+    # The sources say "%n file(s)"; cosdesk_en.ts (plural messages only) says how
+    # English counts: "1 file" / "%n files".
+    english = read_ts(build.ts_path("en"))
+    wrong = []
+    for key in sorted((k for k in in_sources if k.numerus), key=str):
+        translation = english.get(key)
+        if (
+            translation is None
+            or not translation.finished
+            or len(translation.forms) != 2
+            or any("(s)" in form for form in translation.forms)
+            or translation.forms[0] == translation.forms[1]
+        ):
+            wrong.append(f"  {key} -> {translation}")
+    assert not wrong, "finish the English plural forms in cosdesk_en.ts:\n" + "\n".join(wrong)
+
+
+def test_committed_english_qm_is_compiled_from_its_ts(tmp_path: Path) -> None:
+    rebuilt = tmp_path / "cosdesk_en.qm"
+    build.release(build.ts_path("en"), rebuilt)
+    assert rebuilt.read_bytes() == build.qm_path("en").read_bytes(), "run packaging/build_translations.py"
