@@ -4,8 +4,12 @@ window against the in-process local sandbox (first-run mode), offscreen.
     .venv/bin/python packaging/screenshots.py [OUTPUT_DIR]
     .venv/bin/python packaging/screenshots.py --lang zh_CN   # → resources/screenshots/zh_CN/
 
+    .venv/bin/python packaging/screenshots.py --dark         # → resources/screenshots/dark/
+
 ``--lang`` installs the translations as ``cosdesk gui`` does for that language
-setting. Chinese text needs a CJK font (fonts-wqy-microhei, packaging/debian-deps.sh).
+setting. ``--dark`` paints with Fusion and a dark palette, as a dark desktop theme
+would, to check that every text and icon stays readable. Chinese text needs a CJK
+font (fonts-wqy-microhei, packaging/debian-deps.sh).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ os.environ["COSDESK_DATA_DIR"] = str(WORK / "data")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import QEventLoop  # noqa: E402
+from PySide6.QtGui import QColor, QPalette  # noqa: E402
 
 from cosdesk.engine.queue import FileToAdd  # noqa: E402
 from cosdesk.engine.task import TaskState  # noqa: E402
@@ -57,6 +62,38 @@ def write(path: Path, size: int) -> str:
     return str(path)
 
 
+def dark_palette() -> QPalette:
+    """A dark palette like the common desktop dark themes (Breeze Dark, Adwaita-dark)."""
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, color in (
+        (roles.Window, "#2b2b2b"),
+        (roles.WindowText, "#e6e6e6"),
+        (roles.Base, "#1e1e1e"),
+        (roles.AlternateBase, "#262626"),
+        (roles.ToolTipBase, "#3a3a3a"),
+        (roles.ToolTipText, "#e6e6e6"),
+        (roles.PlaceholderText, "#8c8c8c"),
+        (roles.Text, "#e6e6e6"),
+        (roles.Button, "#353535"),
+        (roles.ButtonText, "#e6e6e6"),
+        (roles.BrightText, "#ff6b6b"),
+        (roles.Light, "#4a4a4a"),
+        (roles.Midlight, "#3d3d3d"),
+        (roles.Mid, "#303030"),
+        (roles.Dark, "#1a1a1a"),
+        (roles.Shadow, "#000000"),
+        (roles.Highlight, "#3d7fd9"),
+        (roles.HighlightedText, "#ffffff"),
+        (roles.Link, "#6ea8fe"),
+    ):
+        palette.setColor(role, QColor(color))
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        palette.setColor(disabled, role, QColor("#7f7f7f"))
+    return palette
+
+
 # The account typed into the settings screenshot, per language.
 ACCOUNT_NAMES = {"zh_CN": "工作账号"}
 
@@ -65,11 +102,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Screenshots of the real window, offscreen.")
     parser.add_argument("output", nargs="?", type=Path, help="default: resources/screenshots[/LANG]")
     parser.add_argument("--lang", default="en", help="the window's language, e.g. zh_CN (default: en)")
+    parser.add_argument("--dark", action="store_true", help="Fusion with a dark palette")
     args = parser.parse_args(argv)
     shots = Path(__file__).resolve().parents[1] / "resources/screenshots"
     out = args.output or (shots if args.lang == "en" else shots / args.lang)
+    if args.dark and not args.output:
+        out = out / "dark"
     out.mkdir(parents=True, exist_ok=True)
     app = create_application()
+    if args.dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
     install_translators(app, args.lang)
     window = MainWindow()
     window.resize(*SIZE)

@@ -7,11 +7,19 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 
 from cosdesk.engine.task import TaskState
 
 RESOURCES_ENV = "COSDESK_RESOURCES"
+# The plain (uncoloured) icons are drawn in this slate grey, which nearly vanishes
+# on a dark palette's toolbar; there they are drawn in a light grey instead.
+NEUTRAL_STROKE = b"#5f6b7a"
+NEUTRAL_STROKE_ON_DARK = b"#c3cad3"
+# Rendered sizes for a recoloured icon (1x and 2x of the sizes the window uses).
+_PIXMAP_SIZES = (16, 20, 24, 32, 40, 48, 64, 96)
 
 
 def resources_dir() -> Path:
@@ -25,13 +33,46 @@ def resources_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "resources"
 
 
-@functools.cache
 def icon(name: str) -> QIcon:
     """``icon("pause")`` → resources/icons/pause.svg (an empty icon if it is missing,
-    so a broken install degrades to text rather than crashing)."""
+    so a broken install degrades to text rather than crashing), its grey lightened
+    when the application's palette is dark."""
+    return _icon(name, _palette_is_dark())
+
+
+def _palette_is_dark() -> bool:
+    if QGuiApplication.instance() is None:
+        return False
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+@functools.cache
+def _icon(name: str, dark: bool) -> QIcon:
     path = resources_dir() / "icons" / f"{name}.svg"
-    return QIcon(str(path)) if path.exists() else QIcon()
+    if not path.exists():
+        return QIcon()
+    if dark:
+        svg = path.read_bytes()
+        if NEUTRAL_STROKE in svg:
+            return _rendered(svg.replace(NEUTRAL_STROKE, NEUTRAL_STROKE_ON_DARK))
+    return QIcon(str(path))
 
 
+def _rendered(svg: bytes) -> QIcon:
+    renderer = QSvgRenderer(QByteArray(svg))
+    result = QIcon()
+    for size in _PIXMAP_SIZES:
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        renderer.render(painter)
+        painter.end()
+        result.addPixmap(pixmap)
+    return result
+
+
+@functools.cache
 def state_icon(state: TaskState) -> QIcon:
+    # Kept once made: the task table asks for one per row it stores, and checking
+    # the palette each time cost four calls into Qt (each a GIL round trip).
     return icon(f"state-{state.value}")
