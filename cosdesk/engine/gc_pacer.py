@@ -7,7 +7,9 @@ which no thread runs, the GUI's included. Measured here: 18 full collections ove
 20 ms, the worst 146 ms, while 2,000 small files uploaded.
 
 The pacer turns automatic collection off and collects the young generations on a
-short timer (cheap: they hold only recent objects), and the oldest one only once
+short timer, often enough that each pass stays small: the middle generation every
+2 s took 17-43 ms while 10,000 rows loaded in the window, every 0.3 s at most 9 ms
+(the same work, in smaller pieces). The oldest generation is collected only once
 the queue has stayed idle for ``quiet_s`` (a lull between two files is not
 idleness), or at most every ``full_every_s`` during a long run.
 """
@@ -26,8 +28,8 @@ class GcPacer(QObject):
         self,
         parent: QObject | None = None,
         *,
-        young_every_ms: int = 200,
-        middle_every: int = 10,
+        young_every_ms: int = 100,
+        middle_every: int = 3,
         full_every_s: float = 600.0,
         quiet_s: float = 2.0,
         is_quiet: Callable[[], bool] = lambda: True,

@@ -71,7 +71,7 @@ from cosdesk.engine.task import BatchProgress, FileFinished, TaskSnapshot, TaskS
 from cosdesk.ui.accounts import SANDBOX_REGION, ClientRouter, Destination, SessionSecrets, queue_settings_for
 from cosdesk.ui.app import tune_interpreter_for_gui
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.delegates import ElideRightDelegate, ProgressDelegate
+from cosdesk.ui.delegates import ElideRightDelegate
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
 from cosdesk.ui.drop_overlay import DropOverlay
 from cosdesk.ui.filter_bar import FilterBar
@@ -356,7 +356,6 @@ class MainWindow(QMainWindow):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_context_menu)
         self.table.doubleClicked.connect(self._on_double_click)
-        self.table.setItemDelegateForColumn(Column.PROGRESS, ProgressDelegate(self.table))
         self.table.setItemDelegateForColumn(Column.ERROR, ElideRightDelegate(self.table))
         self.table.setIconSize(QSize(16, 16))
         vertical = self.table.verticalHeader()
@@ -412,6 +411,15 @@ class MainWindow(QMainWindow):
         self.overall.setMaximumWidth(160)
         self.overall.setMaximumHeight(16)
         self.overall.setTextVisible(False)
+        # QProgressBar.setValue repaints at once when the bar moves a pixel, and an
+        # immediate repaint paints every dirty region of the window, the table's
+        # included, inside whatever slot called it. The value is set from its own
+        # zero-time timer instead, so that paint is an event loop turn of its own.
+        self._overall_value = 0
+        self._overall_timer = QTimer(self)
+        self._overall_timer.setSingleShot(True)
+        self._overall_timer.setInterval(0)
+        self._overall_timer.timeout.connect(lambda: self.overall.setValue(self._overall_value))
         for widget in (self.files_label, self.bytes_label, self.speed_label, self.eta_label, self.overall):
             status.addPermanentWidget(widget)
         self._show_batch(self.queue.batch())
@@ -497,7 +505,9 @@ class MainWindow(QMainWindow):
             self.tr("%1 left").replace("%1", format_duration(batch.eta_s)) if running else ""
         )
         self.eta_label.setVisible(running)
-        self.overall.setValue(round(batch.percent * 1000))
+        self._overall_value = round(batch.percent * 1000)
+        if self._overall_value != self.overall.value():
+            self._overall_timer.start()
         self.overall.setToolTip(format_percent(batch.percent, 1))
         if batch.failed:
             self.files_label.setToolTip(self.tr("%1 failed").replace("%1", str(batch.failed)))
@@ -1039,8 +1049,10 @@ class MainWindow(QMainWindow):
         store.endGroup()
         self.destination_bar.restore_typed_locations(typed)
 
-    def event(self, event: QEvent) -> bool:
+    def changeEvent(self, event: QEvent) -> None:
         # The overlay must never outlive a drag that left through a child widget.
-        if event.type() == QEvent.Type.WindowDeactivate:
+        # (Not an event() override: that ran Python for every event of the window,
+        # each paint included.)
+        if event.type() == QEvent.Type.ActivationChange and not self.isActiveWindow():
             self.drop_overlay.hide()
-        return super().event(event)
+        super().changeEvent(event)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import TaskSnapshot, TaskState, UploadMethod
-from cosdesk.ui.delegates import error_color
 from cosdesk.ui.formatting import (
     describe_error,
     format_duration,
@@ -36,6 +35,7 @@ from cosdesk.ui.formatting import (
     state_label,
 )
 from cosdesk.ui.icons import state_icon
+from cosdesk.ui.palette import error_color
 from cosdesk.ui.task_model import display_name
 
 

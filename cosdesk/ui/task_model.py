@@ -49,6 +49,7 @@ from cosdesk.ui.formatting import (
     state_label,
 )
 from cosdesk.ui.icons import state_icon
+from cosdesk.ui.progress_bars import progress_bar
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -69,8 +70,6 @@ SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 1
 TASK_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 4  # float 0..1 (hash progress while checking)
-# The task's state (its string value) on the progress column, for the delegate.
-STATE_ROLE = Qt.ItemDataRole.UserRole + 5
 # "<state>\t<key, casefolded>" on the name column: what the proxy's filter matches.
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 6
 
@@ -85,7 +84,10 @@ _STATE_ORDER = {state: number for number, state in enumerate(TaskState)}
 SLICE_BUDGET_S = 0.008
 # Ids read per fetch job, and snapshots applied per model signal.
 FETCH_BATCH = 2000
-APPLY_BATCH = 50
+APPLY_BATCH = 10
+# Fetch more only when fewer snapshots than this wait to be applied: a fetch running
+# while the GUI thread applies rows only competes with it for the GIL.
+READY_LOW_WATER = 200
 
 
 class TaskFilter(enum.IntEnum):
@@ -223,8 +225,8 @@ class TaskTableModel(QStandardItemModel):
             },
             {
                 _DISPLAY: format_percent(progress),
+                _DECORATION: progress_bar(progress, state),
                 PROGRESS_ROLE: progress,
-                STATE_ROLE: state.value,
                 SORT_ROLE: snap.percent,
             },
             {_DISPLAY: format_speed(snap.speed) if uploading else "", SORT_ROLE: snap.speed},
@@ -297,7 +299,7 @@ class TaskTableModel(QStandardItemModel):
     def _start_fetch(self) -> None:
         """Hand the pending ids to the fetch worker (one job at a time): the queue's
         lock may be held by its workers for a while, and only the worker waits."""
-        if self._fetching or not self._pending or self._closed:
+        if self._fetching or not self._pending or self._closed or len(self._ready) > READY_LOW_WATER:
             return
         chunk: list[str] = []
         for task_id in self._pending:
@@ -333,6 +335,8 @@ class TaskTableModel(QStandardItemModel):
         if self._counts_dirty:
             self._counts_dirty = False
             self.counts_changed.emit(self.counts())
+        if len(self._ready) <= READY_LOW_WATER:
+            self._start_fetch()
         if not self._ready:
             self._pump.stop()
 

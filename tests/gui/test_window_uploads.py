@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtTest import QTest
 
 from cosdesk import config
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.task import TaskState
+from cosdesk.ui.progress_bars import BAR_WIDTH, progress_bar
 from cosdesk.ui.task_model import Column, TaskFilter
 
 from .conftest import TEST_BUCKET, MiB, WindowDriver, make_file, save_profile, slow_down
@@ -67,12 +68,19 @@ def test_progress_and_speed_show_and_reach_100_percent(account_window: WindowDri
     speed_text = driver.model.index(row, Column.SPEED).data()
     assert speed_text.endswith("/s")
     assert driver.model.index(row, Column.PROGRESS).data().endswith("%")
+    # The bar is a pixmap in the model, drawn by the view's own delegate: painting
+    # the table runs no Python (see cosdesk/ui/progress_bars.py).
+    bar_in_flight = driver.model.index(row, Column.PROGRESS).data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(bar_in_flight, QPixmap) and bar_in_flight.width() >= BAR_WIDTH
+    assert window.table.itemDelegateForColumn(Column.PROGRESS) is None
     assert window.speed_label.isVisible() and window.speed_label.text().endswith("/s")
     assert 0 < window.overall.value() < 1000
 
     slow_down(driver, 0)
     driver.wait_all(TaskState.SUCCESS, 1)
     assert driver.model.index(row, Column.PROGRESS).data() == "100%"
+    full = driver.model.index(row, Column.PROGRESS).data(Qt.ItemDataRole.DecorationRole)
+    assert full.cacheKey() == progress_bar(1.0, TaskState.SUCCESS).cacheKey() != bar_in_flight.cacheKey()
     driver.qtbot.waitUntil(lambda: window.overall.value() == 1000, timeout=3000)
     assert window.files_label.text() == "1 / 1 files"
     # Offscreen there is no tray: the batch's end is told in the status bar.

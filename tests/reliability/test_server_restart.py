@@ -59,6 +59,7 @@ def test_uploads_stop_clearly_while_the_server_is_down_and_finish_when_it_is_bac
     sandbox.stop()
     down_at = time.monotonic()
     done_before = sum(snapshot_of(engine, t).state is TaskState.SUCCESS for t in task_ids)
+
     # Every unfinished task stops, saying why, waits to be retried, and none claims success.
     def all_waiting_for_the_network() -> bool:
         unfinished = [snapshot_of(engine, t) for t in task_ids]
