@@ -9,10 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
-from cosdesk.ui.palette import error_color
-
-__all__ = ["ElideRightDelegate", "error_color"]
-
 
 class ElideRightDelegate(QStyledItemDelegate):
     """Cuts long text at its end (error messages read from the start), where the

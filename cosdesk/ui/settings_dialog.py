@@ -52,10 +52,10 @@ from cosdesk.ui.accounts import (
     endpoint_for,
 )
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.delegates import error_color
 from cosdesk.ui.formatting import size_unit
 from cosdesk.ui.icons import icon
 from cosdesk.ui.languages import LANGUAGES, language_label
+from cosdesk.ui.palette import error_color
 from cosdesk.ui.settings_save import SaveOutcome, SavePlan, SaveStep, save
 
 MiB = 1024 * 1024
