@@ -4,17 +4,13 @@ real request on a worker thread and says in words what went wrong."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import cast
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QCoreApplication,
-    QObject,
-    QRunnable,
     Qt,
     QThreadPool,
-    Signal,
     Slot,
 )
 from PySide6.QtGui import QCloseEvent, QPalette
@@ -104,75 +100,53 @@ REGION_NAMES = {
 }
 
 
-class _TestSignals(QObject):
-    # (ok, message for the user)
-    finished = Signal(bool, str)
-
-
-class ConnectionTest(QRunnable):
-    """Lists at most one object of the bucket with the given profile and keys: the
-    cheapest request that proves the endpoint, the keys and the bucket together."""
-
-    def __init__(
-        self, signals: _TestSignals, profile: Profile, keys: Credentials | None, secrets: SessionSecrets
-    ) -> None:
-        super().__init__()
-        # Owned by the dialog, which may close before the answer comes.
-        self.signals = signals
-        self._profile = profile
-        self._keys = keys
-        self._secrets = secrets
-
-    def run(self) -> None:
-        ok, message = self._check()
-        with contextlib.suppress(RuntimeError):  # the dialog closed meanwhile: nobody to tell
-            self.signals.finished.emit(ok, message)
-
-    def _check(self) -> tuple[bool, str]:
-        """(ok, what to tell the user). Runs on a worker: translate() is thread-safe."""
-        profile = self._profile
-        try:
-            keys = self._keys or credentials_for(profile.name, self._secrets)
-            with CosClient(keys, endpoint_from_spec(endpoint_for(profile)), timeout_s=15) as client:
-                client.list_objects(profile.bucket, max_keys=1)
-        except ConfigError as error:
-            text = QCoreApplication.translate("ConnectionTest", "No keys to test with: %1")
-            return False, text.replace("%1", str(error))
-        except CosNetworkError as error:
-            text = QCoreApplication.translate(
-                "ConnectionTest", "Network problem — the server could not be reached: %1"
-            )
-            return False, text.replace("%1", str(error))
-        except CosValidationError as error:
-            text = QCoreApplication.translate("ConnectionTest", "The settings are not valid: %1")
-            return False, text.replace("%1", str(error))
-        except CosError as error:
-            support = (
-                QCoreApplication.translate("ConnectionTest", "(COS code %1, request ID %2)")
-                .replace("%1", error.code or str(error.status_code))
-                .replace("%2", error.request_id or "—")
-            )
-            if error.code in _WRONG_KEY_CODES:
-                text = QCoreApplication.translate(
-                    "ConnectionTest", "Wrong key: COS refused the SecretId/SecretKey for this bucket."
-                )
-            elif error.code == "NoSuchBucket":
-                text = (
-                    QCoreApplication.translate("ConnectionTest", "No such bucket: %1 does not exist in %2.")
-                    .replace("%1", profile.bucket)
-                    .replace("%2", profile.endpoint or profile.region)
-                )
-            else:
-                text = QCoreApplication.translate("ConnectionTest", "COS refused the request: %1")
-                text = text.replace("%1", error.message)
-            return False, f"{text} {support}"
-        except CosException as error:
-            text = QCoreApplication.translate("ConnectionTest", "The request failed: %1")
-            return False, text.replace("%1", str(error))
+def check_connection(profile: Profile, keys: Credentials | None, secrets: SessionSecrets) -> tuple[bool, str]:
+    """(ok, what to tell the user) after listing at most one object of the bucket
+    with ``profile`` and its keys: the cheapest request that proves the endpoint,
+    the keys and the bucket together. Blocks on the network (and maybe the
+    keyring): run it on a worker; translate() is thread-safe."""
+    try:
+        keys = keys or credentials_for(profile.name, secrets)
+        with CosClient(keys, endpoint_from_spec(endpoint_for(profile)), timeout_s=15) as client:
+            client.list_objects(profile.bucket, max_keys=1)
+    except ConfigError as error:
+        text = QCoreApplication.translate("ConnectionTest", "No keys to test with: %1")
+        return False, text.replace("%1", str(error))
+    except CosNetworkError as error:
         text = QCoreApplication.translate(
-            "ConnectionTest", "Connected: the keys work and bucket %1 is reachable."
+            "ConnectionTest", "Network problem — the server could not be reached: %1"
         )
-        return True, text.replace("%1", profile.bucket)
+        return False, text.replace("%1", str(error))
+    except CosValidationError as error:
+        text = QCoreApplication.translate("ConnectionTest", "The settings are not valid: %1")
+        return False, text.replace("%1", str(error))
+    except CosError as error:
+        support = (
+            QCoreApplication.translate("ConnectionTest", "(COS code %1, request ID %2)")
+            .replace("%1", error.code or str(error.status_code))
+            .replace("%2", error.request_id or "—")
+        )
+        if error.code in _WRONG_KEY_CODES:
+            text = QCoreApplication.translate(
+                "ConnectionTest", "Wrong key: COS refused the SecretId/SecretKey for this bucket."
+            )
+        elif error.code == "NoSuchBucket":
+            text = (
+                QCoreApplication.translate("ConnectionTest", "No such bucket: %1 does not exist in %2.")
+                .replace("%1", profile.bucket)
+                .replace("%2", profile.endpoint or profile.region)
+            )
+        else:
+            text = QCoreApplication.translate("ConnectionTest", "COS refused the request: %1")
+            text = text.replace("%1", error.message)
+        return False, f"{text} {support}"
+    except CosException as error:
+        text = QCoreApplication.translate("ConnectionTest", "The request failed: %1")
+        return False, text.replace("%1", str(error))
+    text = QCoreApplication.translate(
+        "ConnectionTest", "Connected: the keys work and bucket %1 is reachable."
+    )
+    return True, text.replace("%1", profile.bucket)
 
 
 class SettingsDialog(QDialog):
@@ -200,8 +174,6 @@ class SettingsDialog(QDialog):
         # Keys typed in this dialog, not yet stored: profile name -> Credentials.
         self._typed_keys: dict[str, Credentials] = {}
         self._current: str | None = None
-        self._test_signals = _TestSignals(self)
-        self._test_signals.finished.connect(self._on_test_finished)
         self._new_names: set[str] = set()
         self._removed: set[str] = set()
         # While Save runs on the pool: the keys it is storing (None otherwise).
@@ -574,13 +546,17 @@ class SettingsDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self.test_result.setText(self.tr("Connecting…"))
-        self._pool.start(
-            ConnectionTest(self._test_signals, profile, self._typed_keys.get(profile.name), self._secrets)
+        keys, secrets = self._typed_keys.get(profile.name), self._secrets
+        run_in_background(
+            self._pool, self, lambda: check_connection(profile, keys, secrets), self._on_test_finished
         )
 
-    @Slot(bool, str)
-    def _on_test_finished(self, ok: bool, message: str) -> None:
+    @Slot(object)
+    def _on_test_finished(self, result: object) -> None:
         self.test_button.setEnabled(self._current is not None)
+        if isinstance(result, Exception):  # a bug, not an answer: say it anyway
+            result = (False, str(result))
+        ok, message = cast(tuple[bool, str], result)
         self.test_result.setText(("✔ " if ok else "✖ ") + message)
 
     # --- saving ---------------------------------------------------------------------
