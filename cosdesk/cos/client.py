@@ -168,7 +168,7 @@ def _tls_verify_for(
     plain-HTTP endpoint reached without a proxy never makes a TLS connection, so
     it gets an empty context instead. Were it ever used, it would still verify,
     and so refuse every certificate: it never accepts one."""
-    uses_proxy = trust_env and any(name.lower().endswith("_proxy") for name in os.environ)
+    uses_proxy = trust_env and bool(environment_proxies())
     if verify is not True or endpoint.scheme != "http" or uses_proxy:
         return verify
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
