@@ -165,6 +165,9 @@ class QueueSettings:
       a 4xx refusal; pause or cancel stops it). Empty: never by itself.
     - ``request_poll_interval_s`` (default 1): how often the queue looks in the
       database for pause / cancel requests from another process (``cosdesk tasks``).
+    - ``background_workers`` (default False): worker threads run below normal
+      priority, so a GUI thread in the same process gets the CPU and the GIL first
+      (see ``engine/worker_pool.py``). The window sets it; the command line does not.
     """
 
     file_parallel_limit: int = DEFAULT_FILE_PARALLEL_LIMIT
@@ -175,6 +178,7 @@ class QueueSettings:
     list_update_interval_ms: int = 100
     network_retry_delays_s: tuple[float, ...] = (2.0, 5.0, 15.0, 30.0, 60.0)
     request_poll_interval_s: float = 1.0
+    background_workers: bool = False
 
     def __post_init__(self) -> None:
         if self.file_parallel_limit < 1:

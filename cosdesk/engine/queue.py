@@ -49,6 +49,7 @@ from cosdesk.engine.task import (
     UploadMethod,
     UploadTask,
 )
+from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, OutcomeKind
 
 log = logging.getLogger(__name__)
@@ -184,11 +185,12 @@ class UploadQueue(QObject):
         # Files, their parts and the small jobs (intake, walking, aborting) get
         # separate pools: a file job waits for its parts, so they must never
         # compete for the same threads.
-        self.file_pool = QThreadPool(self)
+        background = self.settings.background_workers
+        self.file_pool = WorkerPool(self, background=background)
         self.file_pool.setMaxThreadCount(self.settings.file_parallel_limit)
-        self.part_pool = QThreadPool(self)
+        self.part_pool: QThreadPool = WorkerPool(self, background=background)
         self.part_pool.setMaxThreadCount(self.settings.file_parallel_limit * 3)
-        self._aux_pool = QThreadPool(self)
+        self._aux_pool = WorkerPool(self, background=background)
         self._aux_pool.setMaxThreadCount(2)
 
         self._timer = QTimer(self)

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import platformdirs
 
 from cosdesk.engine.task import FileResult, PartRecord, SourceKind, TaskError, TaskState, UploadMethod
+from cosdesk.engine.thread_priority import lower_this_thread
 
 log = logging.getLogger(__name__)
 
@@ -174,9 +175,12 @@ class TaskStore:
 
     Two programs may open the same database (the window and ``cosdesk tasks``):
     SQLite's locking and the busy timeout serialise them.
+
+    ``background``: the writer thread runs below normal priority (the window's
+    store; see ``engine/worker_pool.py``).
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, background: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._reader = _connect(self.path)
@@ -189,6 +193,7 @@ class TaskStore:
         self._urgent = threading.Event()  # set by flush / close: commit without waiting
         self._write_error: BaseException | None = None
         self._closed = False
+        self._background = background
         self._writer = threading.Thread(target=self._write_loop, name="cosdesk-task-store", daemon=True)
         self._writer.start()
 
@@ -265,6 +270,8 @@ class TaskStore:
             self._urgent.set()
 
     def _write_loop(self) -> None:
+        if self._background:
+            lower_this_thread()
         db = _connect(self.path)
         try:
             while True:

@@ -81,12 +81,14 @@ def options_for(profile: Profile | None) -> UploadOptions:
 
 
 def queue_settings_for(profile: Profile | None) -> QueueSettings:
+    """The window's queue: its workers give way to the GUI thread."""
     if profile is None:
-        return QueueSettings(resume_on_start=True)
+        return QueueSettings(resume_on_start=True, background_workers=True)
     return QueueSettings(
         file_parallel_limit=profile.parallel_files,
         bandwidth_limit_bytes_per_s=profile.bandwidth_limit_bytes_per_s,
         resume_on_start=profile.resume_on_start,
+        background_workers=True,
     )
 
 

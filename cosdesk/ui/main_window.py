@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
         self.secrets = SessionSecrets()
         self.router = ClientRouter(self.secrets)
         self._register_profiles()
-        self.store = TaskStore(db_path or config.data_dir() / "tasks.sqlite3")
+        self.store = TaskStore(db_path or config.data_dir() / "tasks.sqlite3", background=True)
         self.queue = UploadQueue(
             self.store, self.router, queue_settings_for(self.settings.active), parent=self
         )

@@ -30,7 +30,6 @@ from PySide6.QtCore import (
     QRunnable,
     QSortFilterProxyModel,
     Qt,
-    QThreadPool,
     QTimer,
     Signal,
     Slot,
@@ -39,6 +38,7 @@ from PySide6.QtGui import QStandardItemModel
 
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import HashProgress, TaskSnapshot, TaskState
+from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.formatting import (
     describe_error,
     format_eta,
@@ -142,7 +142,9 @@ class TaskTableModel(QStandardItemModel):
         self._fetching = False
         self._closed = False
         self._counts_dirty = False
-        self._pool = QThreadPool(self)
+        # Snapshots are fetched below normal priority, like the engine's work:
+        # the GUI thread that applies them comes first.
+        self._pool = WorkerPool(self, background=True)
         self._pool.setMaxThreadCount(1)
         self._fetch_signals = _FetchSignals(self)
         self._fetch_signals.fetched.connect(self._on_fetched)

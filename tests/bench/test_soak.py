@@ -28,10 +28,14 @@ def engine(qtbot: Any, tmp_path: Path, credentials: Credentials) -> Iterator[Upl
     with server_process(
         tmp_path / "cos-root", BUCKET, credentials.secret_id, credentials.secret_key, REGION
     ) as server:
-        store = TaskStore(tmp_path / "tasks.sqlite3")
+        # Workers and store writer in the background, as the window runs them.
+        store = TaskStore(tmp_path / "tasks.sqlite3", background=True)
         clients = ClientCache(credentials, timeout_s=30)
         queue = UploadQueue(
-            store, clients, QueueSettings(), default_endpoint=EndpointSpec(REGION, url=server.endpoint)
+            store,
+            clients,
+            QueueSettings(background_workers=True),
+            default_endpoint=EndpointSpec(REGION, url=server.endpoint),
         )
         yield queue
         queue.shutdown(wait=True)

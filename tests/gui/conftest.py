@@ -132,6 +132,10 @@ def make_file(path: Path, size: int) -> Path:
     return path
 
 
+def _shut_down(window: Any) -> None:
+    window.shutdown()
+
+
 @pytest.fixture
 def open_window(qtbot: Any) -> Iterator[Callable[..., WindowDriver]]:
     """Opens MainWindows (with their own task database under the test's data dir)
@@ -142,7 +146,9 @@ def open_window(qtbot: Any) -> Iterator[Callable[..., WindowDriver]]:
 
     def opener(**kwargs: Any) -> WindowDriver:
         window = MainWindow(**kwargs)
-        qtbot.addWidget(window)
+        # pytest-qt closes widgets before fixtures end: shut down first, or a test
+        # that fails mid-upload hangs in the "Uploads are running" question.
+        qtbot.addWidget(window, before_close_func=_shut_down)
         window.show()
         windows.append(window)
         return WindowDriver(qtbot, window)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from PySide6.QtTest import QTest
 from cosdesk import config
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.task import TaskState
+from cosdesk.engine.thread_priority import WORKER_NICE_INCREMENT
 from cosdesk.ui.progress_bars import BAR_WIDTH, progress_bar
 from cosdesk.ui.task_model import Column, TaskFilter
 
@@ -86,6 +89,31 @@ def test_progress_and_speed_show_and_reach_100_percent(account_window: WindowDri
     # Offscreen there is no tray: the batch's end is told in the status bar.
     driver.qtbot.waitUntil(lambda: window.notifier.last_channel == "status bar", timeout=5000)
     assert "uploaded" in window.statusBar().currentMessage()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_uploads_run_on_threads_below_the_gui_threads_priority(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    """The window's engine shares the GIL with the GUI thread: its workers run at
+    a lower priority so the GUI thread gets the CPU (and the GIL) first."""
+    driver = account_window
+    slow_down(driver, 2 * MiB)
+    make_file(tmp_path / "big.bin", 6 * MiB)
+    driver.window.add_paths([str(tmp_path / "big.bin")])
+    driver.wait_states(lambda rows: bool(rows) and rows[0].state is TaskState.UPLOADING, timeout_s=15)
+
+    gui_nice = os.getpriority(os.PRIO_PROCESS, os.getpid())  # the GUI thread's id is the pid
+    threads = [int(tid) for tid in os.listdir("/proc/self/task")]
+    thread_nice = {tid: os.getpriority(os.PRIO_PROCESS, tid) for tid in threads}
+    lowered = [tid for tid, nice in thread_nice.items() if nice == min(gui_nice + WORKER_NICE_INCREMENT, 19)]
+    assert thread_nice[os.getpid()] == gui_nice
+    assert len(lowered) >= 2  # the file's job and its part jobs
+    store_writers = [t.native_id for t in threading.enumerate() if t.name == "cosdesk-task-store"]
+    assert any(writer in lowered for writer in store_writers)  # the window's task database
+
+    slow_down(driver, 0)
+    driver.wait_all(TaskState.SUCCESS, 1)
 
 
 def test_pause_resume_and_cancel_from_shortcuts_context_menu_and_toolbar(

@@ -45,12 +45,16 @@ def make_engine(qtbot: Any, tmp_path: Path, credentials: Credentials) -> Iterato
         db: Path | None = None,
         timeout_s: float = 20,
     ) -> UploadQueue:
-        store = TaskStore(db or tmp_path / f"tasks-{len(made)}.sqlite3")
+        settings = settings or QueueSettings(retry_base_delay_s=0.05, retry_max_delay_s=0.5)
+        # As in the window: background workers come with a background store writer.
+        store = TaskStore(
+            db or tmp_path / f"tasks-{len(made)}.sqlite3", background=settings.background_workers
+        )
         clients = ClientCache(keys or credentials, timeout_s=timeout_s)
         queue = UploadQueue(
             store,
             clients,
-            settings or QueueSettings(retry_base_delay_s=0.05, retry_max_delay_s=0.5),
+            settings,
             default_endpoint=EndpointSpec(REGION, url=endpoint_url),
         )
         made.append((queue, store, clients))
