@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cosdesk.engine.store import StoreError
 from cosdesk.upload_cli import UsageError, add_account_arguments, database_path, resolve_account, run_engine
 
 ACTIONS = ("list", "resume", "pause", "cancel", "clear")
@@ -58,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as error:
         print(f"cosdesk tasks: {error}", file=sys.stderr)
         return 2
+    except StoreError as error:
+        print(f"cosdesk tasks: {error}", file=sys.stderr)
+        return 1
 
 
 def _offline(args: argparse.Namespace) -> int:

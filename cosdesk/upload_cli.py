@@ -28,6 +28,7 @@ from cosdesk.engine.options import (
     UploadMethodChoice,
     UploadOptions,
 )
+from cosdesk.engine.store import StoreError
 
 if TYPE_CHECKING:  # Qt is imported only when the engine runs, not to parse arguments.
     from cosdesk.engine.queue import UploadQueue
@@ -273,15 +274,19 @@ def run(args: argparse.Namespace) -> int:
             sources, bucket, prefix, options, account.endpoint, include_empty_folders=args.empty_folders
         )
 
-    return run_engine(
-        account,
-        database_path(args),
-        parallel_files=parallel_files,
-        bandwidth_limit=bandwidth,
-        quiet=args.quiet,
-        start=start,
-        restore=False,
-    )
+    try:
+        return run_engine(
+            account,
+            database_path(args),
+            parallel_files=parallel_files,
+            bandwidth_limit=bandwidth,
+            quiet=args.quiet,
+            start=start,
+            restore=False,
+        )
+    except StoreError as error:
+        print(f"cosdesk upload: {error}", file=sys.stderr)
+        return 1
 
 
 def run_engine(

@@ -149,6 +149,10 @@ class ControlRequest:
     action: RequestAction
 
 
+class StoreError(Exception):
+    """The task database cannot be opened; the text names the file and why."""
+
+
 @dataclass(frozen=True)
 class StoredTask:
     row: TaskRow
@@ -177,17 +181,15 @@ class TaskStore:
     SQLite's locking and the busy timeout serialise them.
 
     ``background``: the writer thread runs below normal priority (the window's
-    store; see ``engine/worker_pool.py``).
+    store; see ``engine/thread_priority.py``).
+
+    Raises StoreError when the database cannot be opened (an unwritable folder,
+    a damaged file).
     """
 
     def __init__(self, path: str | Path | None = None, *, background: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._reader = _connect(self.path)
-        self._reader.executescript(_SCHEMA)
-        self._reader.execute(
-            "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+        self._reader = self._open()
         self._read_lock = threading.Lock()
         self._writes: queue.Queue[object] = queue.Queue()
         self._urgent = threading.Event()  # set by flush / close: commit without waiting
@@ -196,6 +198,27 @@ class TaskStore:
         self._background = background
         self._writer = threading.Thread(target=self._write_loop, name="cosdesk-task-store", daemon=True)
         self._writer.start()
+
+    def _open(self) -> sqlite3.Connection:
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            in_the_way = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+            why = f"{in_the_way} is a file, not a folder" if in_the_way else (error.strerror or str(error))
+            raise StoreError(f"cannot create the folder {folder} for the task database: {why}") from None
+        connection: sqlite3.Connection | None = None
+        try:
+            connection = _connect(self.path)
+            connection.executescript(_SCHEMA)
+            connection.execute(
+                "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        except sqlite3.Error as error:
+            if connection is not None:
+                connection.close()
+            raise StoreError(f"cannot open the task database {self.path}: {error}") from None
+        return connection
 
     # --- writes (any thread, never blocking) ------------------------------------
 

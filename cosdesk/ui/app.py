@@ -92,17 +92,48 @@ def configured_language() -> str:
         return ""
 
 
+def open_window(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The main window, or None after telling the user (in a dialog) why the task
+    database cannot be opened."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    from cosdesk.engine.store import StoreError
+    from cosdesk.ui.main_window import MainWindow
+
+    try:
+        return MainWindow(db_path=args.db, start_sandbox=True if args.sandbox else None)
+    except StoreError as error:
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            QCoreApplication.translate("app", "cosdesk cannot start"),
+            QCoreApplication.translate("app", "cosdesk cannot open its list of uploads."),
+        )
+        reason = str(error)
+        box.setInformativeText(
+            f"{reason[:1].upper()}{reason[1:]}\n\n"
+            + QCoreApplication.translate(
+                "app",
+                "Make sure the folder can be written to. If the file is damaged, move it away: "
+                "cosdesk then starts with an empty list. To use another file, start cosdesk with --db FILE.",
+            )
+        )
+        box.exec()
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from cosdesk.ui.languages import install_translators
-    from cosdesk.ui.main_window import MainWindow
 
     app = create_application()
     assert isinstance(app, QApplication)
     # Before the window exists: its texts are translated as it builds them.
     install_translators(app, configured_language())
-    window = MainWindow(db_path=args.db, start_sandbox=True if args.sandbox else None)
+    window = open_window(args)
+    if window is None:
+        return 1
     window.add_paths_when_ready(local_paths(getattr(args, "paths", None) or []))
     # Quit when the window really closes (not when it hides to the tray).
     window.quit_app_on_close = True

@@ -207,13 +207,15 @@ class MainWindow(QMainWindow):
         self._startup_paths: list[str] = []
         self._destination_ready = False
 
+        # First: when the task database cannot be opened (StoreError), nothing
+        # else has started yet.
+        self.store = TaskStore(db_path or config.data_dir() / "tasks.sqlite3", background=True)
         self.settings, settings_error = self._load_settings()
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
         self.secrets = SessionSecrets()
         self.router = ClientRouter(self.secrets)
         self._register_profiles()
-        self.store = TaskStore(db_path or config.data_dir() / "tasks.sqlite3", background=True)
         self.queue = UploadQueue(
             self.store, self.router, queue_settings_for(self.settings.active), parent=self
         )

@@ -972,6 +972,21 @@
     </message>
 </context>
 <context>
+    <name>app</name>
+    <message>
+        <source>cosdesk cannot start</source>
+        <translation>cosdesk 无法启动</translation>
+    </message>
+    <message>
+        <source>cosdesk cannot open its list of uploads.</source>
+        <translation>cosdesk 无法打开上传任务列表。</translation>
+    </message>
+    <message>
+        <source>Make sure the folder can be written to. If the file is damaged, move it away: cosdesk then starts with an empty list. To use another file, start cosdesk with --db FILE.</source>
+        <translation>请确认该文件夹可写。如果文件已损坏，请将其移走，cosdesk 将以空列表启动。如需使用其他文件，请以 --db FILE 启动 cosdesk。</translation>
+    </message>
+</context>
+<context>
     <name>formatting</name>
     <message>
         <source>Waiting</source>

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cosdesk import config
 from cosdesk.config import Profile, Settings
@@ -123,6 +123,20 @@ def click_save(qtbot: Any, dialog: Any, *, timeout_s: float = 10) -> None:
     dialog.finished.connect(closed.append)
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     qtbot.waitUntil(lambda: bool(closed) or not dialog.is_saving(), timeout=int(timeout_s * 1000))
+
+
+def when_a_message_box_opens(handle: Callable[[QMessageBox], None]) -> None:
+    """Calls ``handle`` with the next QMessageBox shown modally: the box's own
+    event loop runs the polling timer while the code under test waits in exec()."""
+
+    def poll() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            handle(box)
+        else:
+            QTimer.singleShot(50, poll)
+
+    QTimer.singleShot(50, poll)
 
 
 def make_file(path: Path, size: int) -> Path:

@@ -19,7 +19,7 @@ from cosdesk import config
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.task import TaskState
 
-from .conftest import MiB, WindowDriver, make_file, slow_down
+from .conftest import MiB, WindowDriver, make_file, slow_down, when_a_message_box_opens
 from .test_window_settings import fill_account
 
 
@@ -155,15 +155,11 @@ def test_a_locked_keyring_can_be_retried_without_a_plaintext_fallback(
     results = results_of(dialog)
     questions: list[list[str]] = []
 
-    def try_again() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(50, try_again)
-            return
+    def try_again(box: QMessageBox) -> None:
         questions.append([button.text() for button in box.buttons()])
         next(b for b in box.buttons() if b.text() == "Try again").click()
 
-    QTimer.singleShot(50, try_again)
+    when_a_message_box_opens(try_again)
     save_button(dialog).click()
     driver.qtbot.waitUntil(lambda: results == [ACCEPTED], timeout=5000)
     assert sorted(questions[0]) == sorted(["Try again", "Use for this session only", "Cancel"])
@@ -184,15 +180,11 @@ def test_an_unwritable_settings_file_keeps_the_dialog_open(
     (Path(os.environ["COSDESK_CONFIG_DIR"]) / "config.json").mkdir(parents=True)
     shown: list[str] = []
 
-    def close_the_error() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(50, close_the_error)
-            return
+    def close_the_error(box: QMessageBox) -> None:
         shown.append(box.windowTitle() + ": " + box.text())
         box.accept()
 
-    QTimer.singleShot(50, close_the_error)
+    when_a_message_box_opens(close_the_error)
     save_button(dialog).click()
     driver.qtbot.waitUntil(lambda: bool(shown) and not dialog.is_saving(), timeout=5000)
     assert shown[0].startswith("Settings not saved: Cannot write the settings file")
@@ -219,13 +211,11 @@ def test_the_account_list_follows_the_name_as_it_is_typed(open_window: Any) -> N
     assert dialog.name_problem.text() == "An account with this name already exists."
     warnings: list[str] = []
 
-    def close_warning() -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            warnings.append(box.text())
-            box.accept()
+    def close_warning(box: QMessageBox) -> None:
+        warnings.append(box.text())
+        box.accept()
 
-    QTimer.singleShot(100, close_warning)
+    when_a_message_box_opens(close_warning)
     dialog.profile_list.setCurrentRow(0)
     assert warnings == ["An account with this name already exists."]
     assert dialog.profile_list.currentRow() == 1
@@ -234,7 +224,7 @@ def test_the_account_list_follows_the_name_as_it_is_typed(open_window: Any) -> N
     dialog.name.selectAll()
     QTest.keyClick(dialog.name, Qt.Key.Key_Backspace)
     assert dialog.name_problem.text() == "Enter a name for the account."
-    QTimer.singleShot(100, close_warning)
+    when_a_message_box_opens(close_warning)
     dialog.accept()
     assert warnings[-1] == "Enter a name for the account."
     assert not dialog.is_saving()

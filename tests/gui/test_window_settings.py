@@ -10,8 +10,7 @@ from typing import Any
 import keyring
 import keyring.errors
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from cosdesk import config
 from cosdesk.cos.auth import Credentials
@@ -20,7 +19,15 @@ from cosdesk.cos.endpoint import Endpoint
 from cosdesk.engine.task import TaskState
 from cosdesk.ui.accounts import SANDBOX_BUCKET, SANDBOX_CREDENTIALS
 
-from .conftest import TEST_BUCKET, TEST_REGION, WindowDriver, click_save, make_file, save_profile
+from .conftest import (
+    TEST_BUCKET,
+    TEST_REGION,
+    WindowDriver,
+    click_save,
+    make_file,
+    save_profile,
+    when_a_message_box_opens,
+)
 
 
 def fill_account(
@@ -60,6 +67,29 @@ def test_first_run_uploads_to_the_local_sandbox_right_away(open_window: Any, tmp
     endpoint = Endpoint.custom(window.sandbox.endpoint, path_style=True, region=destination.endpoint.region)
     with CosClient(SANDBOX_CREDENTIALS, endpoint) as client:
         assert client.head_object(SANDBOX_BUCKET, "hello.txt").content_length == 12
+
+
+def test_a_damaged_task_database_is_explained_and_nothing_starts(qtbot: Any, tmp_path: Path) -> None:
+    import argparse
+    import threading
+
+    from cosdesk.ui.app import open_window
+
+    damaged = tmp_path / "tasks.sqlite3"
+    damaged.write_bytes(b"not a database " * 100)
+    shown: list[str] = []
+
+    def read_and_close(box: QMessageBox) -> None:
+        shown.extend([box.windowTitle(), box.text(), box.informativeText()])
+        box.accept()
+
+    when_a_message_box_opens(read_and_close)
+    assert open_window(argparse.Namespace(db=damaged, sandbox=False)) is None
+    title, text, details = shown
+    assert (title, text) == ("cosdesk cannot start", "cosdesk cannot open its list of uploads.")
+    assert details.startswith(f"Cannot open the task database {damaged}: file is not a database")
+    assert "move it away" in details and "--db FILE" in details
+    assert not any(t.name == "cosdesk-task-store" and t.is_alive() for t in threading.enumerate())
 
 
 def test_settings_keep_the_secret_in_the_keyring_and_never_in_the_config_file(
@@ -124,15 +154,11 @@ def test_a_locked_keyring_asks_and_never_writes_the_key_to_a_file(
     fill_account(dialog, sandbox, credentials.secret_id, credentials.secret_key)
     asked: list[str] = []
 
-    def answer_session_only() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):  # the keyring is still being asked
-            QTimer.singleShot(50, answer_session_only)
-            return
+    def answer_session_only(box: QMessageBox) -> None:
         asked.append(box.text() + box.informativeText())
         next(b for b in box.buttons() if b.text() == "Use for this session only").click()
 
-    QTimer.singleShot(200, answer_session_only)
+    when_a_message_box_opens(answer_session_only)  # once the keyring has said no
     click_save(driver.qtbot, dialog)
 
     assert asked and "locked" in asked[0] and "never writes keys to a file" in asked[0]

@@ -87,6 +87,24 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2 and "cos://BUCKET/PREFIX" in result.stderr
 
 
+def test_a_damaged_task_database_is_one_line_for_upload_and_tasks(tmp_path: Path) -> None:
+    damaged = tmp_path / "tasks.sqlite3"
+    damaged.write_bytes(b"not a database " * 100)
+    (tmp_path / "a.txt").write_text("a")
+    for args in (
+        ("upload", str(tmp_path / "a.txt"), f"cos://{BUCKET}/", "--endpoint", "http://127.0.0.1:9"),
+        ("tasks", "list"),
+        ("tasks", "resume", "--endpoint", "http://127.0.0.1:9"),
+    ):
+        result = cosdesk(*args, "--db", str(damaged))
+        assert result.returncode == 1, result.stderr
+        command = args[0]
+        assert (
+            result.stderr
+            == f"cosdesk {command}: cannot open the task database {damaged}: file is not a database\n"
+        )
+
+
 def test_tasks_pause_stops_a_running_upload_in_another_process(sandbox: Any, tmp_path: Path) -> None:
     big = tmp_path / "big.sparse"
     with open(big, "wb") as handle:

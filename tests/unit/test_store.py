@@ -6,10 +6,11 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from support.task_rows import make_row
 
 from cosdesk.engine.options import UploadOptions
-from cosdesk.engine.store import TaskStore
+from cosdesk.engine.store import StoreError, TaskStore
 from cosdesk.engine.task import FileResult, PartRecord, SourceKind, TaskError, TaskState, UploadMethod
 
 
@@ -105,3 +106,17 @@ def test_the_database_uses_wal(tmp_path: Path) -> None:
     store.close()
     mode = sqlite3.connect(tmp_path / "t.sqlite3").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_a_damaged_database_is_named_with_the_reason(tmp_path: Path) -> None:
+    damaged = tmp_path / "tasks.sqlite3"
+    damaged.write_bytes(b"this is not SQLite " * 100)
+    with pytest.raises(StoreError, match=f"cannot open the task database {damaged}: file is not a database"):
+        TaskStore(damaged)
+
+
+def test_a_file_where_the_data_folder_should_be_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file, not a folder")
+    with pytest.raises(StoreError, match=f"{blocker} is a file, not a folder"):
+        TaskStore(blocker / "cosdesk" / "tasks.sqlite3")
