@@ -343,10 +343,12 @@ class TaskTableModel(QStandardItemModel):
             self._pump.stop()
 
     def _apply(self, snapshots: list[TaskSnapshot]) -> None:
-        # The latest snapshot of each task in the chunk wins.
+        # The latest snapshot of each task in the chunk wins; one removed since it
+        # was fetched must not come back as a new row.
         latest: dict[str, TaskSnapshot] = {}
         for snap in snapshots:
-            latest[snap.task_id] = snap
+            if snap.task_id not in self._gone:
+                latest[snap.task_id] = snap
         new: list[TaskSnapshot] = []
         # row → (first, last) changed columns
         changed: dict[int, tuple[int, int]] = {}
