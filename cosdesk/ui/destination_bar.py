@@ -4,6 +4,7 @@ and prefix — always visible, changeable at any time; a drop goes where it says
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -18,10 +19,14 @@ from cosdesk.config import Settings
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.scan import normalize_prefix
 from cosdesk.ui.accounts import SANDBOX_BUCKET, SANDBOX_REGION, Destination, endpoint_for, options_for
-from cosdesk.ui.icons import icon
+from cosdesk.ui.icons import icon, set_icon
 
 # The combo's item data for the sandbox entry (a profile name can never be empty).
 SANDBOX_ITEM = ""
+
+
+def _account_icon(item: str) -> QIcon:
+    return icon("sandbox" if item == SANDBOX_ITEM else "account")
 
 
 class DestinationBar(QWidget):
@@ -54,7 +59,7 @@ class DestinationBar(QWidget):
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.where.setEnabled(False)  # secondary text: the palette's disabled colour
         self.manage = QToolButton(self)
-        self.manage.setIcon(icon("account"))
+        set_icon(self.manage, "account")
         self.manage.setText(self.tr("Accounts…"))
         self.manage.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.manage.setToolTip(self.tr("Add or edit accounts"))
@@ -86,6 +91,11 @@ class DestinationBar(QWidget):
 
     # --- filling ------------------------------------------------------------------
 
+    def retint(self) -> None:
+        """The account list's icons, drawn again for a new palette."""
+        for index in range(self.account.count()):
+            self.account.setItemIcon(index, _account_icon(self.account.itemData(index)))
+
     def set_accounts(
         self, settings: Settings, sandbox_endpoint: str | None, select: str | None = None
     ) -> None:
@@ -97,9 +107,9 @@ class DestinationBar(QWidget):
         with QSignalBlocker(self.account):
             self.account.clear()
             for name in sorted(settings.profiles):
-                self.account.addItem(icon("account"), name, name)
+                self.account.addItem(_account_icon(name), name, name)
             if sandbox_endpoint:
-                self.account.addItem(icon("sandbox"), self.tr("Local sandbox"), SANDBOX_ITEM)
+                self.account.addItem(_account_icon(SANDBOX_ITEM), self.tr("Local sandbox"), SANDBOX_ITEM)
             wanted = current if current is not None else settings.active_profile
             index = self.account.findData(wanted)
             if index < 0 and settings.active_profile:

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
@@ -18,6 +18,8 @@ RESOURCES_ENV = "COSDESK_RESOURCES"
 # on a dark palette's toolbar; there they are drawn in a light grey instead.
 NEUTRAL_STROKE = b"#5f6b7a"
 NEUTRAL_STROKE_ON_DARK = b"#c3cad3"
+# The icon name kept on actions and buttons given one by set_icon(), for retint().
+_ICON_NAME = "cosdeskIcon"
 # Rendered sizes for a recoloured icon (1x and 2x of the sizes the window uses).
 _PIXMAP_SIZES = (16, 20, 24, 32, 40, 48, 64, 96)
 
@@ -76,3 +78,21 @@ def state_icon(state: TaskState) -> QIcon:
     # Kept once made: the task table asks for one per row it stores, and checking
     # the palette each time cost four calls into Qt (each a GIL round trip).
     return icon(f"state-{state.value}")
+
+
+def set_icon(target: QObject, name: str) -> None:
+    """Give an action or a button the icon ``name``, and remember the name so that
+    :func:`retint` draws it again when the palette changes."""
+    target.setIcon(icon(name))  # type: ignore[attr-defined]
+    target.setProperty(_ICON_NAME, name)
+
+
+def retint(root: QObject) -> None:
+    """After a palette change (light to dark or back): state icons are made again
+    when next asked for, and every icon under ``root`` given by :func:`set_icon` is
+    drawn for the new palette."""
+    state_icon.cache_clear()
+    for child in root.findChildren(QObject):
+        name = child.property(_ICON_NAME)
+        if isinstance(name, str) and name:
+            child.setIcon(icon(name))  # type: ignore[attr-defined]

@@ -76,8 +76,9 @@ from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
 from cosdesk.ui.drop_overlay import DropOverlay
 from cosdesk.ui.filter_bar import FilterBar
 from cosdesk.ui.formatting import format_duration, format_percent, format_size, format_speed
-from cosdesk.ui.icons import icon
+from cosdesk.ui.icons import icon, retint, set_icon
 from cosdesk.ui.notifier import Notifier
+from cosdesk.ui.progress_bars import forget_drawn_bars
 from cosdesk.ui.sandbox_runner import SandboxRunner
 from cosdesk.ui.settings_dialog import SettingsDialog
 from cosdesk.ui.task_details import TaskDetailsDialog
@@ -137,9 +138,12 @@ class EmptyHint(QWidget):
         self.detail = QLabel(self)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail.setWordWrap(True)
-        self.add_files = QPushButton(icon("add-file"), self.tr("Add files…"), self)
-        self.add_folder = QPushButton(icon("add-folder"), self.tr("Add folder…"), self)
-        self.add_account = QPushButton(icon("account"), self.tr("Add a COS account…"), self)
+        self.add_files = QPushButton(self.tr("Add files…"), self)
+        self.add_folder = QPushButton(self.tr("Add folder…"), self)
+        self.add_account = QPushButton(self.tr("Add a COS account…"), self)
+        set_icon(self.add_files, "add-file")
+        set_icon(self.add_folder, "add-folder")
+        set_icon(self.add_account, "account")
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.add_files)
@@ -262,7 +266,8 @@ class MainWindow(QMainWindow):
             self.router.register_profile(profile, active=profile.name == self.settings.active_profile)
 
     def _action(self, icon_name: str, text: str, slot: object, tip: str = "") -> QAction:
-        action = QAction(icon(icon_name), text, self)
+        action = QAction(text, self)
+        set_icon(action, icon_name)
         action.setToolTip(tip or text)
         action.triggered.connect(slot)
         return action
@@ -427,6 +432,11 @@ class MainWindow(QMainWindow):
         self._show_batch(self.queue.batch())
         self.resize(1100, 700)
         self._update_actions()
+        # A desktop switching between light and dark sends several palette events.
+        self._retint_timer = QTimer(self)
+        self._retint_timer.setSingleShot(True)
+        self._retint_timer.setInterval(0)
+        self._retint_timer.timeout.connect(self._retint)
 
     def _build_tray(self) -> None:
         self.tray: QSystemTrayIcon | None = None
@@ -1057,4 +1067,15 @@ class MainWindow(QMainWindow):
         # each paint included.)
         if event.type() == QEvent.Type.ActivationChange and not self.isActiveWindow():
             self.drop_overlay.hide()
+        elif event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._retint_timer.start()
         super().changeEvent(event)
+
+    @Slot()
+    def _retint(self) -> None:
+        """The palette changed (the desktop went dark, or light): icons and progress
+        bars are drawn in its colours."""
+        forget_drawn_bars()
+        retint(self)
+        self.destination_bar.retint()
+        self.model.restyle()

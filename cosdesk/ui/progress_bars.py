@@ -6,8 +6,9 @@ calls into Qt per cell and repaint. Each call hands the GIL to the engine's
 threads and then waits to get it back, so repainting the table became the largest
 share of the window's stalls while uploads ran (tests/bench/test_gui_stall.py:
 60-101 ms with that delegate, 37-64 ms with none). Here a bar is drawn once per
-whole percent and look, with the style and palette of that moment (as the icons
-are), and every row at that percent shares it: painting the table runs no Python.
+whole percent and look, with the style and palette of that moment, and every row
+at that percent shares it: painting the table runs no Python. When the palette
+changes the window forgets them and gives every row a bar drawn anew.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def look_for(state: TaskState) -> BarLook:
 
 
 _cache: dict[tuple[int, BarLook], QPixmap] = {}
+
+
+def forget_drawn_bars() -> None:
+    """After a palette change: bars are drawn again, in the new colours, when next asked for."""
+    _cache.clear()
 
 
 def progress_bar(fraction: float, state: TaskState) -> QPixmap:

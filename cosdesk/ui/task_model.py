@@ -342,6 +342,17 @@ class TaskTableModel(QStandardItemModel):
         if not self._ready:
             self._pump.stop()
 
+    def restyle(self) -> None:
+        """Draw every row's state icon and progress bar again (after a palette
+        change), in the same time-sliced batches as updates. Queued ahead of any
+        newer snapshot already waiting, so none of those is undone."""
+        for cells in self._cells:
+            cells[Column.STATE] = {}
+            cells[Column.PROGRESS] = {}
+        self._ready.extendleft(reversed(self._rows))
+        if self._ready and not self._pump.isActive():
+            self._pump.start()
+
     def _apply(self, snapshots: list[TaskSnapshot]) -> None:
         # The latest snapshot of each task in the chunk wins; one removed since it
         # was fetched must not come back as a new row.
