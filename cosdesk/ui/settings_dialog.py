@@ -176,6 +176,8 @@ class SettingsDialog(QDialog):
         self._current: str | None = None
         self._new_names: set[str] = set()
         self._removed: set[str] = set()
+        # Saved accounts by their name in the dialog -> their saved name (renames).
+        self._saved_name: dict[str, str] = {name: name for name in settings.profiles}
         # While Save runs on the pool: the keys it is storing (None otherwise).
         self._saving_keys: list[tuple[str, Credentials]] | None = None
         self.saved_settings: Settings | None = None
@@ -406,7 +408,7 @@ class SettingsDialog(QDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self._removed.add(name)
+        self._removed.add(self._saved_name.pop(name, name))
         self._profiles.pop(name, None)
         self._typed_keys.pop(name, None)
         self._current = None
@@ -451,7 +453,6 @@ class SettingsDialog(QDialog):
     def _load_form(self, profile: Profile) -> None:
         self.name.setText(profile.name)
         self.name_problem.hide()
-        self.name.setReadOnly(profile.name not in self._new_names)
         typed = self._typed_keys.get(profile.name)
         self.secret_id.setText(typed.secret_id if typed else "")
         self.secret_key.setText(typed.secret_key if typed else "")
@@ -521,8 +522,13 @@ class SettingsDialog(QDialog):
         if profile.name != old_name:
             self._profiles.pop(old_name, None)
             self._typed_keys.pop(old_name, None)
-            self._new_names.discard(old_name)
-            self._new_names.add(profile.name)
+            if old_name in self._new_names:
+                self._new_names.discard(old_name)
+                self._new_names.add(profile.name)
+            else:  # a saved account: its keys follow it when saved
+                self._saved_name[profile.name] = self._saved_name.pop(old_name, old_name)
+            if self._active == old_name:
+                self._active = profile.name
             for row in range(self.profile_list.count()):
                 item = self.profile_list.item(row)
                 if item.data(Qt.ItemDataRole.UserRole) == old_name:
@@ -579,7 +585,10 @@ class SettingsDialog(QDialog):
         language = str(self.language.currentData() or "")
         settings = Settings(profiles=dict(self._profiles), active_profile=active, language=language)
         plan = SavePlan(
-            tuple(keys), tuple(name for name in self._removed if name not in self._profiles), settings
+            tuple(keys),
+            tuple(name for name in self._removed if name not in self._profiles),
+            settings,
+            renamed=tuple((saved, name) for name, saved in self._saved_name.items() if saved != name),
         )
         self._saving_keys = keys
         self._show_busy(True)
@@ -611,6 +620,15 @@ class SettingsDialog(QDialog):
         if outcome.step is SaveStep.SAVED and plan is not None:
             self.saved_settings = plan.settings
             super().accept()
+        elif outcome.step is SaveStep.KEYS_NOT_MOVED:
+            QMessageBox.critical(
+                self,
+                self.tr("Account not renamed"),
+                self.tr("The keys of “%1” cannot be moved to its new name “%2”: %3")
+                .replace("%1", outcome.profile)
+                .replace("%2", outcome.new_name)
+                .replace("%3", outcome.message),
+            )
         elif outcome.step is SaveStep.FILE_NOT_WRITTEN:
             QMessageBox.critical(
                 self,

@@ -1,7 +1,9 @@
-"""What Settings → Save does, off the GUI thread: keys into the keyring (which may
-show an unlock prompt or wait on D-Bus), removed accounts' keys out of it, then
-config.json. It stops at the first key the keyring refuses, so the dialog can ask
-what to do and go on from there."""
+"""What Settings → Save does, off the GUI thread: renamed accounts' keys copied to
+their new names, typed keys into the keyring (which may show an unlock prompt or
+wait on D-Bus), config.json, and only then the keys of removed and renamed
+accounts out of the keyring (a settings file that cannot be written never leaves
+an account without its keys). It stops at the first key the keyring refuses, so
+the dialog can ask what to do and go on from there."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from cosdesk.ui.accounts import SessionSecrets
 class SaveStep(enum.Enum):
     SAVED = "saved"
     KEYRING_REFUSED = "keyring-refused"
+    KEYS_NOT_MOVED = "keys-not-moved"
     FILE_NOT_WRITTEN = "file-not-written"
 
 
@@ -28,33 +31,59 @@ class SavePlan:
     # Accounts removed in the dialog: their keys leave the keyring.
     removed: tuple[str, ...]
     settings: Settings
+    # (saved name, new name) of accounts renamed in the dialog: their keys move.
+    renamed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class SaveOutcome:
     step: SaveStep
     # KEYRING_REFUSED: whose keys, and how many of the plan's keys were stored before.
+    # KEYS_NOT_MOVED: the account's saved name, and its new one.
     profile: str = ""
     stored: int = 0
+    new_name: str = ""
     # Why, for the user (never holds a secret: config's messages do not).
     message: str = ""
 
 
 def save(plan: SavePlan, secrets: SessionSecrets) -> SaveOutcome:
     """Carry out ``plan``; blocks on the keyring and the disk."""
+    typed = {name for name, _ in plan.keys}
+    for old, new in plan.renamed:
+        if new in typed:
+            continue  # new keys were typed for it: nothing to carry over
+        try:
+            _copy_keys(old, new, secrets)
+        except config.ConfigError as error:  # SecretStoreUnavailable, unreadable keys
+            return SaveOutcome(SaveStep.KEYS_NOT_MOVED, profile=old, new_name=new, message=str(error))
     for stored, (name, keys) in enumerate(plan.keys):
         try:
             config.store_credentials(name, keys)
         except SecretStoreUnavailable as error:
             return SaveOutcome(SaveStep.KEYRING_REFUSED, profile=name, stored=stored, message=str(error))
         secrets.drop(name)
-    for name in plan.removed:
-        # Unreachable keyring: nothing there to leak, nothing to delete now.
-        with contextlib.suppress(SecretStoreUnavailable):
-            config.delete_credentials(name)
-        secrets.drop(name)
     try:
         config.save_settings(plan.settings)
     except OSError as error:
         return SaveOutcome(SaveStep.FILE_NOT_WRITTEN, message=str(error))
+    for name in (*plan.removed, *(old for old, _ in plan.renamed)):
+        if name in plan.settings.profiles:
+            continue  # the name was given to another account meanwhile
+        # Unreachable keyring: nothing there to leak, nothing to delete now.
+        with contextlib.suppress(SecretStoreUnavailable):
+            config.delete_credentials(name)
+        secrets.drop(name)
     return SaveOutcome(SaveStep.SAVED)
+
+
+def _copy_keys(old: str, new: str, secrets: SessionSecrets) -> None:
+    """Give ``new`` the keys of ``old``: this session's keys stay in memory, the
+    keyring's stay in the keyring."""
+    held = secrets.get(old)
+    if held is not None:
+        secrets.put(new, held)
+        return
+    stored = config.load_credentials(old)
+    if stored is not None:
+        config.store_credentials(new, stored)

@@ -793,6 +793,14 @@
         <translation>正在保存…</translation>
     </message>
     <message>
+        <source>Account not renamed</source>
+        <translation>账号未重命名</translation>
+    </message>
+    <message>
+        <source>The keys of “%1” cannot be moved to its new name “%2”: %3</source>
+        <translation>无法将“%1”的密钥移至新名称“%2”：%3</translation>
+    </message>
+    <message>
         <source>Settings not saved</source>
         <translation>设置未保存</translation>
     </message>

@@ -62,9 +62,11 @@ def test_switching_to_dark_while_open_redraws_icons_and_bars(
     try:
         # The table's bar and icon are the ones drawn for the dark palette ...
         driver.qtbot.waitUntil(
-            lambda: bar.data(Qt.ItemDataRole.DecorationRole).cacheKey()
-            == progress_bar(1.0, TaskState.SUCCESS).cacheKey()
-            != light_bar,
+            lambda: (
+                bar.data(Qt.ItemDataRole.DecorationRole).cacheKey()
+                == progress_bar(1.0, TaskState.SUCCESS).cacheKey()
+                != light_bar
+            ),
             timeout=5000,
         )
         new_state = state.data(Qt.ItemDataRole.DecorationRole).cacheKey()

@@ -19,7 +19,7 @@ from cosdesk import config
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.task import TaskState
 
-from .conftest import MiB, WindowDriver, make_file, slow_down, when_a_message_box_opens
+from .conftest import PROFILE, MiB, WindowDriver, make_file, slow_down, when_a_message_box_opens
 from .test_window_settings import fill_account
 
 
@@ -304,3 +304,63 @@ def test_a_presigned_url_waits_for_the_keyring_off_the_gui_thread(
         release.set()
         releaser.cancel()
     driver.qtbot.waitUntil(lambda: "q-signature=" in QGuiApplication.clipboard().text(), timeout=5000)
+
+
+def rename_current_account(dialog: Any, new_name: str) -> None:
+    dialog.name.selectAll()
+    QTest.keyClicks(dialog.name, new_name)
+
+
+def test_renaming_a_saved_account_moves_its_keys_and_uploads_go_on(
+    account_window: WindowDriver, credentials: Credentials, tmp_path: Path
+) -> None:
+    driver = account_window
+    dialog = driver.window.open_settings()
+    assert dialog.profile_list.currentItem().text() == PROFILE
+    assert not dialog.name.isReadOnly()
+    rename_current_account(dialog, "work")
+    assert dialog.profile_list.currentItem().text() == "work"
+    results = results_of(dialog)
+    save_button(dialog).click()
+    driver.qtbot.waitUntil(lambda: results == [ACCEPTED], timeout=5000)
+
+    settings = config.load_settings()
+    assert list(settings.profiles) == ["work"] and settings.active_profile == "work"
+    assert config.load_credentials("work") == credentials
+    assert config.load_credentials(PROFILE) is None  # moved, not copied
+    assert driver.window.destination_bar.current_account() == "work"
+    # The window finds the keys under the new name.
+    driver.window.add_paths([str(make_file(tmp_path / "after-rename.bin", 1000))])
+    driver.wait_all(TaskState.SUCCESS, 1)
+
+
+def test_keys_that_cannot_be_moved_keep_the_account_as_it_was(
+    account_window: WindowDriver, credentials: Credentials, memory_keyring: Any, monkeypatch: Any
+) -> None:
+    driver = account_window
+
+    def locked(service: str, username: str) -> None:
+        raise keyring.errors.KeyringLocked("locked")
+
+    dialog = driver.window.open_settings()
+    rename_current_account(dialog, "work")
+    results = results_of(dialog)
+    shown: list[str] = []
+
+    def close_the_error(box: QMessageBox) -> None:
+        shown.append(box.windowTitle() + ": " + box.text())
+        box.accept()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(memory_keyring, "get_password", locked)
+        when_a_message_box_opens(close_the_error)
+        save_button(dialog).click()
+        driver.qtbot.waitUntil(lambda: bool(shown) and not dialog.is_saving(), timeout=5000)
+    assert shown == [
+        f"Account not renamed: The keys of “{PROFILE}” cannot be moved to its new name “work”: "
+        "cannot read the keys: the system keyring is locked"
+    ]
+    assert dialog.isVisible() and not results
+    assert list(config.load_settings().profiles) == [PROFILE]
+    assert config.load_credentials(PROFILE) == credentials
+    assert config.load_credentials("work") is None
