@@ -167,7 +167,7 @@ class QueueSettings:
       database for pause / cancel requests from another process (``cosdesk tasks``).
     - ``background_workers`` (default False): worker threads run below normal
       priority, so a GUI thread in the same process gets the CPU and the GIL first
-      (see ``engine/worker_pool.py``). The window sets it; the command line does not.
+      (see ``engine/thread_priority.py``). The window sets it; the command line does not.
     """
 
     file_parallel_limit: int = DEFAULT_FILE_PARALLEL_LIMIT

@@ -6,8 +6,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cosdesk import __version__
+
+if TYPE_CHECKING:  # imported when the window opens, not to parse arguments
+    from cosdesk.ui.main_window import MainWindow
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +96,7 @@ def configured_language() -> str:
         return ""
 
 
-def open_window(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def open_window(args: argparse.Namespace) -> MainWindow | None:
     """The main window, or None after telling the user (in a dialog) why the task
     database cannot be opened."""
     from PySide6.QtCore import QCoreApplication
