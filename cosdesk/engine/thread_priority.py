@@ -5,7 +5,7 @@ win the GIL back after each of its calls into Qt. Among a dozen busy upload
 threads it often waited its turn behind all of them: the 10,000-row bench
 (tests/bench/test_gui_stall.py) stalled 44-115 ms. With the workers one step
 down the CPU scheduler's order the GUI thread is picked first whenever it is
-ready: 22-57 ms, and uploads were as fast as before (the workers only lose CPU
+ready: 22-60 ms, and uploads were as fast as before (the workers only lose CPU
 that something at normal priority wants).
 
 Linux schedules ordinary threads by their nice value, which ``QThread.setPriority``
