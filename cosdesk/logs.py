@@ -1,9 +1,10 @@
 """Where cosdesk's logs go: a rotating file in the user's log folder, and stderr.
 
-Each process writes a file of its own: ``cosdesk.log`` for the window and the
-command line, ``sandbox.log`` for the local server the window runs as a child
-process (it is started with ``COSDESK_LOG_FILE=sandbox.log``). Two processes
-rotating one file would rename it under each other and lose or mix lines.
+``cosdesk.log`` is written by the window and the command line, ``sandbox.log`` by
+the local server the window runs as a child process (it is started with
+``COSDESK_LOG_FILE=sandbox.log``): the window and its busy server would otherwise
+rotate one file under each other all the time. A ``cosdesk upload`` beside the
+window does share cosdesk.log; a rotation that fails then is put off, not an error.
 
 The file is what a user attaches to a bug report, so it is on by default (INFO)
 and kept small (5 files of 1 MiB). ``--verbose`` raises both the file and stderr
@@ -20,6 +21,7 @@ import os
 import platform
 import re
 import sys
+import time
 from pathlib import Path
 from typing import TextIO
 
@@ -114,7 +116,26 @@ class _CosdeskHandler:
 
 
 class _FileHandler(logging.handlers.RotatingFileHandler, _CosdeskHandler):
-    pass
+    """The window and a ``cosdesk upload`` run beside it share cosdesk.log. When
+    the file cannot be rotated (Windows refuses to rename a file another process
+    has open; the name of a rotated file may be taken), it grows past its limit
+    for a while rather than printing a logging error for every line."""
+
+    _RETRY_AFTER_S = 60.0
+    _next_attempt = 0.0
+
+    def shouldRollover(self, record: logging.LogRecord) -> int:
+        if time.monotonic() < self._next_attempt:
+            return 0
+        return super().shouldRollover(record)
+
+    def doRollover(self) -> None:
+        try:
+            super().doRollover()
+        except OSError:
+            self._next_attempt = time.monotonic() + self._RETRY_AFTER_S
+            if self.stream is None:  # closed before the rename failed
+                self.stream = self._open()
 
 
 class _StderrHandler(logging.StreamHandler[TextIO], _CosdeskHandler):

@@ -193,3 +193,22 @@ def test_help_says_where_the_log_files_are(tmp_path: Path) -> None:
     text = "".join(result.stdout.split())  # argparse wraps long paths anywhere
     assert str(tmp_path / "where" / LOG_FILE_NAME) in text
     assert str(tmp_path / "where" / SANDBOX_LOG_FILE_NAME) in text
+
+
+def test_a_rotation_that_fails_keeps_logging_without_errors(
+    log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup_logging(verbose=False)
+    # The rotated names are taken by folders: renaming fails, as it does on Windows
+    # while another process holds the file open.
+    for number in range(1, BACKUP_COUNT + 1):
+        (log_dir / f"{LOG_FILE_NAME}.{number}" / "busy").mkdir(parents=True)
+    line = "y" * 1000
+    for number in range(2 * MAX_BYTES // 1000):
+        logging.getLogger("cosdesk.test").info("%d %s", number, line)
+    logging.getLogger("cosdesk.test").info("the last line")
+    _flush()
+    assert "Logging error" not in capsys.readouterr().err
+    text = (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "the last line" in text and f"{2 * MAX_BYTES // 1000 - 1} y" in text
+    assert (log_dir / f"{LOG_FILE_NAME}.1").is_dir()
