@@ -125,15 +125,18 @@ def click_save(qtbot: Any, dialog: Any, *, timeout_s: float = 10) -> None:
     qtbot.waitUntil(lambda: bool(closed) or not dialog.is_saving(), timeout=int(timeout_s * 1000))
 
 
-def when_a_message_box_opens(handle: Callable[[QMessageBox], None]) -> None:
+def when_a_message_box_opens(handle: Callable[[QMessageBox], None], timeout_s: float = 10) -> None:
     """Calls ``handle`` with the next QMessageBox shown modally: the box's own
-    event loop runs the polling timer while the code under test waits in exec()."""
+    event loop runs the polling timer while the code under test waits in exec().
+    Polling stops after ``timeout_s``, so a box that never came cannot be taken
+    for a later test's."""
+    deadline = time.monotonic() + timeout_s
 
     def poll() -> None:
         box = QApplication.activeModalWidget()
         if isinstance(box, QMessageBox):
             handle(box)
-        else:
+        elif time.monotonic() < deadline:
             QTimer.singleShot(50, poll)
 
     QTimer.singleShot(50, poll)
