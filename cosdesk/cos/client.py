@@ -161,15 +161,15 @@ class _SentTracker:
 
 
 def _tls_verify_for(
-    endpoint: Endpoint, verify: bool | str | ssl.SSLContext, trust_env: bool
+    endpoint: Endpoint, verify: bool | str | ssl.SSLContext, proxies: Mapping[str, str]
 ) -> bool | str | ssl.SSLContext:
     """What httpx verifies TLS with. httpx loads the system's CA bundle when the
     client is made (~25 ms, a visible share of a short ``cosdesk upload``); a
-    plain-HTTP endpoint reached without a proxy never makes a TLS connection, so
-    it gets an empty context instead. Were it ever used, it would still verify,
-    and so refuse every certificate: it never accepts one."""
-    uses_proxy = trust_env and bool(environment_proxies())
-    if verify is not True or endpoint.scheme != "http" or uses_proxy:
+    plain-HTTP endpoint reached without a proxy (``proxies``: the environment's,
+    when trusted) never makes a TLS connection, so it gets an empty context
+    instead. Were it ever used, it would still verify, and so refuse every
+    certificate: it never accepts one."""
+    if verify is not True or endpoint.scheme != "http" or proxies:
         return verify
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
@@ -200,7 +200,8 @@ class CosClient:
         self.connect_timeout_s = connect_timeout_s
         if verify is False:
             logger.warning("TLS certificate verification is disabled for %s", endpoint.describe())
-        tls = _tls_verify_for(endpoint, verify, trust_env)
+        proxies = environment_proxies() if trust_env else {}
+        tls = _tls_verify_for(endpoint, verify, proxies)
         limits = httpx.Limits(
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
@@ -210,9 +211,7 @@ class CosClient:
         def make_transport(proxy: str | None) -> httpx.BaseTransport:
             return httpx.HTTPTransport(verify=tls, trust_env=trust_env, limits=limits, proxy=proxy)
 
-        self._transports = Transports(
-            make_transport, fixed=transport, proxies=environment_proxies() if trust_env else None
-        )
+        self._transports = Transports(make_transport, fixed=transport, proxies=proxies)
         self._timeouts = httpx.Timeout(timeout_s, connect=connect_timeout_s).as_dict()
         self._clock_lock = threading.Lock()
         self._clock_offset_s = 0.0
