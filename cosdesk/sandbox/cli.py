@@ -18,6 +18,9 @@ from cosdesk.sandbox.server import (
     SandboxServer,
 )
 
+# The first line `cosdesk serve` prints: the window and the tests read the endpoint after it.
+LISTENING = "cosdesk serve: listening on "
+
 
 def default_root() -> Path:
     # The same folder the window's embedded sandbox uses (and COSDESK_DATA_DIR moves).
@@ -151,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     try:
-        print(f"cosdesk serve: listening on {server.endpoint}", flush=True)
+        print(f"{LISTENING}{server.endpoint}", flush=True)
         print(f"  root:    {root}")
         print(f"  buckets: {', '.join(server.buckets)} (region {server.region})")
         if args.discard_bodies:

@@ -23,11 +23,11 @@ from typing import IO
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from cosdesk.logs import LOG_FILE_ENV, SANDBOX_LOG_FILE_NAME
+from cosdesk.sandbox.cli import LISTENING
 from cosdesk.ui.accounts import SANDBOX_BUCKET, SANDBOX_CREDENTIALS, SANDBOX_REGION
 
 log = logging.getLogger(__name__)
 
-LISTENING = "cosdesk serve: listening on "
 STOP_TIMEOUT_S = 5.0
 
 

@@ -19,6 +19,7 @@ files at >= 1.5x the SDK's files/s. On the local server, >= 1.2x the SDK on both
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.server_process import server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "benchbucket-1250000000"
@@ -122,44 +124,15 @@ def warm_page_cache(path: Path) -> None:
             pass
 
 
-def start_server(root: Path, *, discard: bool) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable,
-        "-m",
-        "cosdesk",
-        "serve",
-        "--root",
-        str(root),
-        "--bucket",
-        BUCKET,
-        "--secret-id",
-        SECRET_ID,
-        "--secret-key",
-        SECRET_KEY,
-    ]
-    if discard:
-        command.append("--discard-bodies")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=_env())
-    assert process.stdout is not None
-    first_line = process.stdout.readline()
-    endpoint = first_line.strip().rsplit(" ", 1)[-1]
-    assert endpoint.startswith("http://"), first_line
-    return process, endpoint
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     base = tmp_path_factory.mktemp("servers")
-    started = {
-        "discard": start_server(base / "discard", discard=True),
-        "local": start_server(base / "local", discard=False),
-    }
-    try:
-        yield {name: endpoint for name, (_process, endpoint) in started.items()}
-    finally:
-        for process, _endpoint in started.values():
-            process.terminate()
-            process.wait(timeout=30)
+    with contextlib.ExitStack() as stack:
+        discard = stack.enter_context(
+            server_process(base / "discard", BUCKET, SECRET_ID, SECRET_KEY, extra_args=["--discard-bodies"])
+        )
+        local = stack.enter_context(server_process(base / "local", BUCKET, SECRET_ID, SECRET_KEY))
+        yield {"discard": discard.endpoint, "local": local.endpoint}
 
 
 def client_command(client: str, endpoint: str, source: Path, prefix: str, db: Path) -> list[str]:
