@@ -316,7 +316,7 @@ class TaskTableModel(QStandardItemModel):
     @Slot(list)
     def _on_fetched(self, snapshots: list[TaskSnapshot]) -> None:
         self._fetching = False
-        self._ready.extend(snap for snap in snapshots if snap.task_id not in self._gone)
+        self._ready.extend(snapshots)  # those of tasks removed meanwhile are dropped in _apply
         if not self._pump.isActive():
             self._pump.start()
         self._start_fetch()
