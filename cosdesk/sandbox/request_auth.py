@@ -108,8 +108,13 @@ def verify(
     query: Sequence[tuple[str, str]],
     headers: Iterable[tuple[str, str]],
     now: float,
+    raw_path: str = "",
+    raw_query: str = "",
 ) -> str | None:
     """The SecretId that signed the request (None for an allowed anonymous one).
+
+    ``raw_path`` and ``raw_query`` are the request target as sent, still
+    percent-encoded (signature schemes that sign the encoded form need them).
 
     Raises CosServerError: 403 AccessDenied (no or malformed signature, expired),
     InvalidAccessKeyId, RequestTimeTooSkewed or SignatureDoesNotMatch.

@@ -214,6 +214,8 @@ class _Handler(BaseHTTPRequestHandler):
                     query=query,
                     headers=self.headers.items(),
                     now=sandbox.clock(),
+                    raw_path=raw_path,
+                    raw_query=raw_query,
                 )
             sandbox.ensure_bucket(target.bucket)
             exchange = _Exchange(self, target.bucket, target.key, query, request_id)
