@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DefusedXmlException
 
+from cosdesk.cos.options import MAX_PART_NUMBER, MIN_PART_NUMBER
 from cosdesk.cos.results import (
     ListMultipartUploadsResult,
     ListObjectsResult,
@@ -73,32 +74,51 @@ def text_of(element: ElementTree.Element, name: str) -> str | None:
     return child.text or ""
 
 
-def required_text(element: ElementTree.Element, name: str) -> str:
+def required_text(element: ElementTree.Element, name: str, answer: str) -> str:
+    """Text of the direct child ``name``, which must be present and not blank;
+    ``answer`` names the document in the error (``the List Parts answer``)."""
     value = text_of(element, name)
-    if value is None:
-        raise XmlError(f"<{element.tag}> lacks <{name}>")
+    if value is None or not value.strip():
+        raise XmlError(f"{_where(element, answer)} {'has no' if value is None else 'has an empty'} <{name}>")
     return value
 
 
-def _int(element: ElementTree.Element, name: str, default: int | None = None) -> int | None:
+# Repeated entries of a listing; any other element is taken for the root.
+_ENTRY_TAGS = frozenset({"Part", "Upload", "Contents"})
+
+
+def _where(element: ElementTree.Element, answer: str) -> str:
+    # Errors name the operation, not the root element: servers name roots differently.
+    if element.tag in _ENTRY_TAGS:
+        return f"a <{element.tag}> in the {answer} answer"
+    return f"the {answer} answer"
+
+
+def _count(element: ElementTree.Element, name: str, answer: str, default: int | None = None) -> int | None:
+    """A non-negative integer child, ``default`` when absent or empty."""
     value = text_of(element, name)
     if value is None or value.strip() == "":
         return default
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise XmlError(f"<{name}> is not an integer: {value[:40]!r}") from None
+    text = value.strip()
+    if not text.isascii() or not text.isdigit():
+        raise XmlError(f"{_where(element, answer)}: <{name}> is not a non-negative integer: {value[:40]!r}")
+    return int(text)
 
 
-def _required_int(element: ElementTree.Element, name: str) -> int:
-    value = _int(element, name)
+def _required_count(element: ElementTree.Element, name: str, answer: str) -> int:
+    value = _count(element, name, answer)
     if value is None:
-        raise XmlError(f"<{element.tag}> lacks <{name}>")
+        raise XmlError(f"{_where(element, answer)} has no <{name}>")
     return value
 
 
-def _bool(element: ElementTree.Element, name: str) -> bool:
-    return (text_of(element, name) or "").strip().lower() == "true"
+def _is_truncated(root: ElementTree.Element, answer: str) -> bool:
+    # Absent means complete (rclone leaves it out of List Parts); anything but
+    # true or false would leave a listing's end to a guess.
+    value = (text_of(root, "IsTruncated") or "").strip().lower()
+    if value not in ("", "true", "false"):
+        raise XmlError(f"the {answer} answer has <IsTruncated> {value[:20]!r}, not true or false")
+    return value == "true"
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -146,9 +166,11 @@ def _encoding_type(root: ElementTree.Element) -> str | None:
     return None
 
 
-def _expect_root(root: ElementTree.Element, tag: str) -> None:
-    if root.tag != tag:
-        raise XmlError(f"expected <{tag}>, got <{root.tag}>")
+# The answers below are read by their fields, never by the root element's name:
+# COS calls the Initiate answer <InitiateMultipartUploadResult>, rclone's S3
+# server <InitiateMultipartUpload>, and Tencent's SDKs accept both. What must
+# hold is the data: every field the caller relies on is present and well-formed.
+# (An <Error> root never gets here: the client raises it first.)
 
 
 def parse_error(root: ElementTree.Element) -> dict[str, str | None]:
@@ -162,12 +184,10 @@ def parse_error(root: ElementTree.Element) -> dict[str, str | None]:
 
 
 def parse_initiate(root: ElementTree.Element) -> tuple[str, str, str]:
-    """``(bucket, key, upload_id)`` of an InitiateMultipartUploadResult."""
-    _expect_root(root, "InitiateMultipartUploadResult")
-    decode = _Decoder(text_of(root, "EncodingType"))
-    upload_id = required_text(root, "UploadId").strip()
-    if not upload_id:
-        raise XmlError("<InitiateMultipartUploadResult> has an empty <UploadId>")
+    """``(bucket, key, upload_id)`` of an Initiate Multipart Upload answer; bucket
+    and key are '' when absent. Raises XmlError without a non-blank UploadId."""
+    decode = _Decoder(_encoding_type(root))
+    upload_id = required_text(root, "UploadId", "Initiate Multipart Upload").strip()
     return (
         text_of(root, "Bucket") or "",
         decode.required(text_of(root, "Key") or ""),
@@ -176,12 +196,10 @@ def parse_initiate(root: ElementTree.Element) -> tuple[str, str, str]:
 
 
 def parse_complete(root: ElementTree.Element) -> dict[str, str | None]:
-    """The fields of a CompleteMultipartUploadResult; raises XmlError without an ETag."""
-    _expect_root(root, "CompleteMultipartUploadResult")
-    decode = _Decoder(text_of(root, "EncodingType"))
-    etag = text_of(root, "ETag")
-    if not etag:
-        raise XmlError("the Complete Multipart Upload answer has no <ETag>")
+    """The fields of a Complete Multipart Upload answer; raises XmlError without
+    an ETag (the only proof that the object was assembled)."""
+    decode = _Decoder(_encoding_type(root))
+    etag = required_text(root, "ETag", "Complete Multipart Upload").strip()
     return {
         "location": text_of(root, "Location"),
         "bucket": text_of(root, "Bucket"),
@@ -191,7 +209,8 @@ def parse_complete(root: ElementTree.Element) -> dict[str, str | None]:
 
 
 def parse_post_response(root: ElementTree.Element) -> dict[str, str | None]:
-    """The fields of a POST Object ``<PostResponse>`` (``success_action_status=201``)."""
+    """The fields of a POST Object ``<PostResponse>`` (``success_action_status=201``);
+    all optional: the headers carry the same facts."""
     return {
         "location": text_of(root, "Location"),
         "bucket": text_of(root, "Bucket"),
@@ -201,42 +220,56 @@ def parse_post_response(root: ElementTree.Element) -> dict[str, str | None]:
 
 
 def parse_list_parts(root: ElementTree.Element) -> ListPartsResult:
-    """A ListPartsResult (without response info: the client adds it)."""
-    _expect_root(root, "ListPartsResult")
+    """A List Parts answer (without response info: the client adds it). Raises
+    XmlError without an UploadId, or for a part without a number (1..10,000), an
+    ETag or a size: resuming compares exactly those with the local parts."""
+    answer = "List Parts"
     decode = _Decoder(_encoding_type(root))
-    parts = tuple(
-        Part(
-            part_number=_required_int(entry, "PartNumber"),
-            etag=required_text(entry, "ETag"),
-            size=_required_int(entry, "Size"),
-            last_modified=parse_time(text_of(entry, "LastModified")),
-        )
-        for entry in root.findall("Part")
-    )
+    upload_id = required_text(root, "UploadId", answer).strip()
+    parts = tuple(_part(entry, answer) for entry in root.findall("Part"))
     return ListPartsResult(
         bucket=text_of(root, "Bucket") or "",
         key=decode.required(text_of(root, "Key") or ""),
-        upload_id=text_of(root, "UploadId") or "",
+        upload_id=upload_id,
         encoding_type=_encoding_type(root),
         initiator=_owner(root.find("Initiator")),
         owner=_owner(root.find("Owner")),
         storage_class=text_of(root, "StorageClass"),
-        part_number_marker=_int(root, "PartNumberMarker", 0) or 0,
-        next_part_number_marker=_int(root, "NextPartNumberMarker"),
-        max_parts=_int(root, "MaxParts", 0) or 0,
-        is_truncated=_bool(root, "IsTruncated"),
+        part_number_marker=_count(root, "PartNumberMarker", answer, 0) or 0,
+        # rclone sends 0 for "none"; 0 is never a part number.
+        next_part_number_marker=_count(root, "NextPartNumberMarker", answer) or None,
+        max_parts=_count(root, "MaxParts", answer, 0) or 0,
+        is_truncated=_is_truncated(root, answer),
         parts=parts,
     )
 
 
+def _part(entry: ElementTree.Element, answer: str) -> Part:
+    part_number = _required_count(entry, "PartNumber", answer)
+    if not MIN_PART_NUMBER <= part_number <= MAX_PART_NUMBER:
+        raise XmlError(
+            f"{_where(entry, answer)} has <PartNumber> {part_number}, "
+            f"outside {MIN_PART_NUMBER}..{MAX_PART_NUMBER}"
+        )
+    return Part(
+        part_number=part_number,
+        etag=required_text(entry, "ETag", answer).strip(),
+        size=_required_count(entry, "Size", answer),
+        last_modified=parse_time(text_of(entry, "LastModified")),
+    )
+
+
 def parse_list_uploads(root: ElementTree.Element) -> ListMultipartUploadsResult:
-    """A ListMultipartUploadsResult (without response info: the client adds it)."""
-    _expect_root(root, "ListMultipartUploadsResult")
+    """A List Multipart Uploads answer (without response info: the client adds
+    it). Raises XmlError without a Bucket, or for an upload without a Key or an
+    UploadId."""
+    answer = "List Multipart Uploads"
+    required_text(root, "Bucket", answer)
     decode = _Decoder(_encoding_type(root))
     uploads = tuple(
         MultipartUpload(
-            key=decode.required(required_text(entry, "Key")),
-            upload_id=required_text(entry, "UploadId"),
+            key=decode.required(required_text(entry, "Key", answer)),
+            upload_id=required_text(entry, "UploadId", answer).strip(),
             storage_class=text_of(entry, "StorageClass"),
             initiator=_owner(entry.find("Initiator")),
             owner=_owner(entry.find("Owner")),
@@ -249,42 +282,44 @@ def parse_list_uploads(root: ElementTree.Element) -> ListMultipartUploadsResult:
         encoding_type=_encoding_type(root),
         prefix=decode(text_of(root, "Prefix")) or "",
         delimiter=decode(text_of(root, "Delimiter")) or None,
-        is_truncated=_bool(root, "IsTruncated"),
+        is_truncated=_is_truncated(root, answer),
         common_prefixes=_common_prefixes(root, decode),
         key_marker=decode(text_of(root, "KeyMarker")) or None,
         upload_id_marker=text_of(root, "UploadIdMarker") or None,
         next_key_marker=decode(text_of(root, "NextKeyMarker")) or None,
         next_upload_id_marker=text_of(root, "NextUploadIdMarker") or None,
-        max_uploads=_int(root, "MaxUploads", 0) or 0,
+        max_uploads=_count(root, "MaxUploads", answer, 0) or 0,
         uploads=uploads,
     )
 
 
 def parse_list_objects(root: ElementTree.Element) -> ListObjectsResult:
-    """A ListBucketResult (without response info: the client adds it)."""
-    _expect_root(root, "ListBucketResult")
+    """A List Objects answer (without response info: the client adds it). Raises
+    XmlError without the bucket's Name, or for an object without a Key or a Size."""
+    answer = "List Objects"
     decode = _Decoder(_encoding_type(root))
+    bucket = required_text(root, "Name", answer)
     contents = tuple(
         ObjectSummary(
-            key=decode.required(required_text(entry, "Key")),
+            key=decode.required(required_text(entry, "Key", answer)),
             last_modified=parse_time(text_of(entry, "LastModified")),
             etag=text_of(entry, "ETag") or "",
-            size=_int(entry, "Size", 0) or 0,
+            size=_required_count(entry, "Size", answer),
             storage_class=text_of(entry, "StorageClass"),
             owner=_owner(entry.find("Owner")),
         )
         for entry in root.findall("Contents")
     )
     return ListObjectsResult(
-        bucket=text_of(root, "Name") or "",
+        bucket=bucket,
         encoding_type=_encoding_type(root),
         prefix=decode(text_of(root, "Prefix")) or "",
         delimiter=decode(text_of(root, "Delimiter")) or None,
-        is_truncated=_bool(root, "IsTruncated"),
+        is_truncated=_is_truncated(root, answer),
         common_prefixes=_common_prefixes(root, decode),
         marker=decode(text_of(root, "Marker")) or None,
         next_marker=decode(text_of(root, "NextMarker")) or None,
-        max_keys=_int(root, "MaxKeys", 0) or 0,
+        max_keys=_count(root, "MaxKeys", answer, 0) or 0,
         contents=contents,
     )
 
