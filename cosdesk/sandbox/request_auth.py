@@ -1,4 +1,5 @@
-"""Checking a request's COS signature with the same signer the client uses.
+"""Checking a request's signature: COS's own, with the same signer the client
+uses, or AWS Signature V4 (see :mod:`cosdesk.sandbox.sigv4`) with the same keys.
 
 Exactly the headers named in ``q-header-list`` and the parameters named in
 ``q-url-param-list`` are verified, nothing more: the Node SDK sends headers it
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from cosdesk.cos import auth
+from cosdesk.sandbox import sigv4
 from cosdesk.sandbox.errors import CosServerError, access_denied
 
 # Query parameters that carry a pre-signed URL's signature; never signed themselves.
@@ -28,6 +30,23 @@ SIGNATURE_PARAMS = frozenset(
     }
 )
 EXPIRED_MESSAGE = "Request has expired"
+
+
+def request_time_too_skewed() -> CosServerError:
+    return CosServerError(
+        403,
+        "RequestTimeTooSkewed",
+        "The difference between the request time and the server's time is too large.",
+    )
+
+
+def signature_does_not_match() -> CosServerError:
+    return CosServerError(
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your key and signing method.",
+    )
 
 
 @dataclass
@@ -66,19 +85,23 @@ class AuthPolicy:
             except (TypeError, ValueError):
                 date = None
             if date is not None and abs(date - now) > self.max_skew_s:
-                raise CosServerError(
-                    403,
-                    "RequestTimeTooSkewed",
-                    "The difference between the request time and the server's time is too large.",
-                )
+                raise request_time_too_skewed()
         start, end = window
         if start - now > self.max_skew_s:
-            raise CosServerError(
-                403,
-                "RequestTimeTooSkewed",
-                "The difference between the request time and the server's time is too large.",
-            )
+            raise request_time_too_skewed()
         if not start <= now <= end:
+            raise access_denied(EXPIRED_MESSAGE)
+
+    def check_signed_moment(self, signed_at: float, now: float, expires_s: int | None) -> None:
+        """A SigV4 request time: a header-signed request must be within the skew
+        either way; a presigned URL may be used from then until it expires (its
+        time may also run ahead by up to the skew, for a fast client clock)."""
+        if signed_at - now > self.max_skew_s:
+            raise request_time_too_skewed()
+        if expires_s is None:
+            if now - signed_at > self.max_skew_s:
+                raise request_time_too_skewed()
+        elif now > signed_at + expires_s:
             raise access_denied(EXPIRED_MESSAGE)
 
 
@@ -100,6 +123,37 @@ def authorization_from_query(query: Sequence[tuple[str, str]]) -> str | None:
     return None
 
 
+def _header_lists(headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Every header's values in arrival order, by lower-cased name."""
+    lists: dict[str, list[str]] = {}
+    for name, value in headers:
+        lists.setdefault(name.lower(), []).append(_header_value(value))
+    return lists
+
+
+def _verify_sigv4(
+    policy: AuthPolicy,
+    *,
+    method: str,
+    query: Sequence[tuple[str, str]],
+    headers: dict[str, list[str]],
+    now: float,
+    raw_path: str,
+    raw_query: str,
+) -> str:
+    signed = sigv4.read_request(sigv4.first_value(headers, "authorization"), query, headers)
+    # Temporary keys carry their token as x-amz-security-token; COS's spelling works too.
+    token = signed.security_token or sigv4.first_value(headers, "x-cos-security-token")
+    secret_key = policy.secret_key_for(signed.secret_id, token)
+    policy.check_signed_moment(signed.signed_at, now, signed.expires_s)
+    if not sigv4.signature_matches(
+        signed, secret_key, method=method, raw_path=raw_path, raw_query=raw_query, headers=headers
+    ):
+        raise signature_does_not_match()
+    sigv4.refuse_streaming_payload(signed, headers)
+    return signed.secret_id
+
+
 def verify(
     policy: AuthPolicy,
     *,
@@ -117,11 +171,22 @@ def verify(
     percent-encoded (signature schemes that sign the encoded form need them).
 
     Raises CosServerError: 403 AccessDenied (no or malformed signature, expired),
-    InvalidAccessKeyId, RequestTimeTooSkewed or SignatureDoesNotMatch.
+    InvalidAccessKeyId, RequestTimeTooSkewed or SignatureDoesNotMatch; for SigV4
+    also 400 for a missing or invalid ``x-amz-content-sha256`` and 501 for an
+    ``aws-chunked`` body.
     """
-    header_map: dict[str, str] = {}
-    for name, value in headers:
-        header_map.setdefault(name.lower(), _header_value(value))
+    header_lists = _header_lists(headers)
+    header_map = {name: values[0] for name, values in header_lists.items()}
+    if sigv4.is_sigv4(header_map.get("authorization"), query):
+        return _verify_sigv4(
+            policy,
+            method=method,
+            query=query,
+            headers=header_lists,
+            now=now,
+            raw_path=raw_path,
+            raw_query=raw_query,
+        )
     from_query = False
     authorization = header_map.get("authorization")
     if not authorization:
@@ -165,9 +230,4 @@ def verify(
             text = auth.http_string(method, path, signed_params, signed_headers)
             if auth.signatures_match(auth.signature(secret_key, parsed.key_time, text), parsed.signature):
                 return parsed.secret_id
-    raise CosServerError(
-        403,
-        "SignatureDoesNotMatch",
-        "The request signature we calculated does not match the signature you provided. "
-        "Check your key and signing method.",
-    )
+    raise signature_does_not_match()
