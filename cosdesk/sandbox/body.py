@@ -1,14 +1,18 @@
-"""Reading a request body: Content-Length or chunked, throttled, with injected resets."""
+"""Reading a request body as the operations see it: throttled, with injected resets.
+
+The framing (Content-Length or chunked) is the connection's business
+(``http_connection.py``); this layer only paces the bytes, counts them and
+resets the connection where the fault settings say so.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import BinaryIO
+from typing import Protocol
 
 from cosdesk.sandbox.errors import CosServerError
 
 CHUNK_BYTES = 1 << 20
-_MAX_CHUNK_LINE = 1024
 
 
 class InjectedReset(Exception):
@@ -17,6 +21,22 @@ class InjectedReset(Exception):
 
 class ClientGone(Exception):
     """The client closed the connection before sending the whole body."""
+
+
+class RawBody(Protocol):
+    """A body's bytes with the HTTP framing removed."""
+
+    @property
+    def finished(self) -> bool:
+        """True once the last byte (and, for chunked, the last chunk) was read."""
+        ...
+
+    def readinto(self, view: memoryview) -> int:
+        """Fill the start of ``view``; 0 means the end of the body.
+
+        Raises ClientGone when the connection ends early, and 400 InvalidRequest
+        (CosServerError) for broken framing."""
+        ...
 
 
 class Throttle:
@@ -42,75 +62,30 @@ class BodyReader:
     """The request body as a stream of ``readinto`` calls (0 means the end)."""
 
     def __init__(
-        self,
-        rfile: BinaryIO,
-        *,
-        content_length: int | None,
-        chunked: bool,
-        throttle: Throttle | None = None,
-        reset_after: int | None = None,
+        self, raw: RawBody, *, throttle: Throttle | None = None, reset_after: int | None = None
     ) -> None:
-        self._rfile = rfile
-        self._remaining = content_length if not chunked else None
-        self._chunked = chunked
-        self._chunk_left = 0
-        self._chunked_done = False
+        self._raw = raw
         self._throttle = throttle
         self._reset_after = reset_after
         self.consumed = 0
 
     @property
     def finished(self) -> bool:
-        return self._chunked_done if self._chunked else not self._remaining
-
-    def _available(self) -> int:
-        """How many bytes may be read right now (0 at the end of the body)."""
-        if not self._chunked:
-            return self._remaining or 0
-        if self._chunked_done:
-            return 0
-        if self._chunk_left == 0:
-            line = self._rfile.readline(_MAX_CHUNK_LINE)
-            if not line.endswith(b"\n"):
-                raise ClientGone()
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise CosServerError(400, "InvalidRequest", "Malformed chunked encoding.") from None
-            if size == 0:
-                # Trailers until the blank line.
-                while self._rfile.readline(_MAX_CHUNK_LINE) not in (b"\r\n", b"\n", b""):
-                    pass
-                self._chunked_done = True
-                return 0
-            self._chunk_left = size
-        return self._chunk_left
+        return self._raw.finished
 
     def readinto(self, view: memoryview) -> int:
-        available = self._available()
-        if available == 0:
-            return 0
-        wanted = min(len(view), available)
+        wanted = len(view)
         if self._throttle is not None:
             wanted = self._throttle.chunk_size(wanted)
         if self._reset_after is not None:
-            if self.consumed >= self._reset_after:
+            if self.consumed >= self._reset_after and not self._raw.finished:
                 raise InjectedReset()
-            wanted = min(wanted, self._reset_after - self.consumed)
-        count = self._rfile.readinto(view[:wanted])  # type: ignore[attr-defined]
-        if not count:
-            raise ClientGone()
+            wanted = min(wanted, max(1, self._reset_after - self.consumed))
+        count = self._raw.readinto(view[:wanted])
         self.consumed += count
-        if self._chunked:
-            self._chunk_left -= count
-            if self._chunk_left == 0 and self._rfile.readline(_MAX_CHUNK_LINE) not in (b"\r\n", b"\n"):
-                raise CosServerError(400, "InvalidRequest", "Malformed chunked encoding.")
-        else:
-            assert self._remaining is not None
-            self._remaining -= count
-        if self._throttle is not None:
+        if self._throttle is not None and count:
             self._throttle.account(count)
-        return int(count)
+        return count
 
     def read_all(self, limit: int) -> bytes:
         """The whole (small) body; 400 when it is longer than ``limit``."""
