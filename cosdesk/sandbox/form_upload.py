@@ -1,7 +1,17 @@
-"""POST Object: an HTML-form upload (multipart/form-data) with a signed policy.
+"""POST Object: an HTML-form upload (multipart/form-data).
+
+COS documents two ways to sign the form, and a form carries one of them:
+
+- a signed policy: fields ``policy`` (Base64 JSON), ``q-ak``, ``q-key-time`` and
+  ``q-signature`` over the policy text;
+- a request signature (cos-wx-sdk-v5's ``postObject``): an ordinary COS
+  signature of ``POST /`` with no parameters, over ``host`` and the ``x-cos-*``
+  headers, sent as the field ``Signature`` and as the ``Authorization`` header.
+  The signed header values are read from the form fields (``acl`` stands for
+  ``x-cos-acl``), else from the request's headers.
 
 The form is parsed as a stream: fields before the file are kept (they are
-small), the file is written to disk as it arrives, and the policy is checked
+small), the file is written to disk as it arrives, and the signature is checked
 before the first byte of the file is read.
 """
 
@@ -14,8 +24,10 @@ import json
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from cosdesk.cos import auth
+from cosdesk.sandbox import request_auth
 from cosdesk.sandbox import xml_responses as xml
 from cosdesk.sandbox.body import CHUNK_BYTES, BodyReader
 from cosdesk.sandbox.errors import CosServerError, access_denied, invalid_argument
@@ -123,16 +135,66 @@ def _condition_failed(detail: str) -> CosServerError:
     return access_denied(f"Invalid according to Policy: Policy Condition failed: {detail}")
 
 
+def _stored_name(field_name: str) -> str:
+    """The header a form field stands for: ``acl`` is ``x-cos-acl``, others are themselves."""
+    return "x-cos-acl" if field_name.lower() == "acl" else field_name
+
+
+def check_request_signature(
+    operations: Operations, exchange: Exchange, fields: dict[str, str], signature: str, now: float
+) -> None:
+    """Verify a form signed like a request (``POST /``), the second style.
+
+    The form's fields stand in for the headers they name and come first, so a
+    field changed after signing is refused even if the header kept its value.
+    """
+    headers = [("Authorization", signature)]
+    headers += [(_stored_name(name), value) for name, value in fields.items() if name != "signature"]
+    headers += [(n, v) for n, v in exchange.header_items() if n.lower() != "authorization"]
+    # The wx SDK signs "/" (or "/{bucket}/" when it forces path style); the key is in the form.
+    bucket = exchange.bucket
+    params = [(name, exchange.param(name) or "") for name in _signed_param_names(signature)]
+    request_auth.verify(
+        operations.auth_policy,
+        method="POST",
+        signed_paths=("/", f"/{bucket}/", f"/{bucket}"),
+        query=params,
+        headers=headers,
+        now=now,
+    )
+
+
+def _signed_param_names(signature: str) -> list[str]:
+    """The query parameters a form's request signature names (decoded; COS lists
+    them lower-cased, and a form upload's are lower-case when it has any)."""
+    try:
+        return [unquote(name) for name in auth.parse_authorization(signature).param_list]
+    except ValueError:
+        return []  # verify() answers the malformed signature
+
+
+def check_form_signature(
+    operations: Operations, exchange: Exchange, fields: dict[str, str], now: float
+) -> tuple[int, int] | None:
+    """Verify whichever signature the form carries; returns the policy's size
+    range, if any (the caller checks it once the file has arrived)."""
+    if "policy" in fields:
+        return check_policy(operations, exchange, fields, now)
+    signature = fields.get("signature") or exchange.header("Authorization")
+    if signature:
+        check_request_signature(operations, exchange, fields, signature, now)
+        return None
+    if operations.auth_policy.allow_anonymous:
+        return None
+    raise access_denied("Access Denied.")
+
+
 def check_policy(
     operations: Operations, exchange: Exchange, fields: dict[str, str], now: float
 ) -> tuple[int, int] | None:
-    """Verify the form's signature, expiration and conditions (except the size,
-    which the caller checks once the file has arrived: the returned range)."""
-    policy_text = fields.get("policy")
-    if policy_text is None:
-        if operations.auth_policy.allow_anonymous:
-            return None
-        raise access_denied("Access Denied.")
+    """Verify the form's policy signature, expiration and conditions (except the
+    size, which the caller checks once the file has arrived: the returned range)."""
+    policy_text = fields["policy"]
     try:
         policy_json = base64.b64decode(policy_text, validate=True).decode("utf-8")
         policy = json.loads(policy_json)
@@ -222,11 +284,16 @@ def post_object(operations: Operations, exchange: Exchange) -> Response:
     key = fields["key"].replace("${filename}", filename or "")
     fields["key"] = key
     check_key(key)
-    size_range = check_policy(operations, exchange, fields, operations.clock())
+    size_range = check_form_signature(operations, exchange, fields, operations.clock())
     metadata, storage_class = metadata_from(
-        [(original_names.get(k, k), v) for k, v in fields.items() if k not in ("key", "policy")]
+        [
+            (_stored_name(original_names.get(k, k)), v)
+            for k, v in fields.items()
+            if k not in ("key", "policy", "signature")
+        ]
     )
-    if "content-type" not in fields and part_headers.get("content-type"):
+    # The wx SDK sends an empty Content-Type field when none was given.
+    if not fields.get("content-type") and part_headers.get("content-type"):
         metadata = (*metadata, ("Content-Type", part_headers["content-type"]))
     with operations.storage.incoming() as incoming:
 
