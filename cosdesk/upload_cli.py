@@ -66,8 +66,8 @@ def add_account_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "keys: from --profile (saved in the window's Settings, kept in the system keyring),\n"
         "or from the environment: COS_SECRET_ID, COS_SECRET_KEY and, for temporary keys,\n"
-        "COS_SESSION_TOKEN. For the local sandbox (cosdesk serve) they are cosdesk-local /\n"
-        "cosdesk-local-secret unless it was started with others."
+        "COS_SESSION_TOKEN. For a local sandbox you started (cosdesk serve), use the SecretId\n"
+        "and SecretKey it printed at start, or the pair you gave it."
     )
     parser.add_argument(
         "--endpoint", help="a custom endpoint URL (e.g. the local server http://127.0.0.1:PORT)"

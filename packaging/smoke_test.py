@@ -4,10 +4,11 @@ the bundle's executables only, and checks the result with cosdesk's own client.
 1. ``cosdesk`` self-test: every subcommand's module imports, Qt's SVG plugin and
    the bundled icons load (COSDESK_BUNDLE_SELFTEST, see packaging/entry_cli.py);
 2. ``cosdesk --version`` is this checkout's version;
-3. ``cosdesk serve --port 0 --root TMP`` starts the local server;
+3. ``cosdesk serve --port 0 --root TMP`` starts the local server, with the fresh
+   key pair it makes and prints when given none;
 4. ``cosdesk upload FILE cos://examplebucket-1250000000/smoke/ --endpoint URL`` with
-   the server's default keys in COS_SECRET_ID / COS_SECRET_KEY uploads a 3 MiB file
-   with a Chinese name (multipart, as SliceSize is 1 MiB);
+   that pair in COS_SECRET_ID / COS_SECRET_KEY uploads a 3 MiB file with a
+   Chinese name (multipart, as SliceSize is 1 MiB);
 5. the object is read back with CosClient and compared byte for byte;
 6. ``cosdesk-gui`` opens its window offscreen and quits by itself after a few
    seconds with status 0 (COSDESK_GUI_QUIT_AFTER_S, see packaging/entry_gui.py);
@@ -32,9 +33,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
-# The local server's default key pair (cosdesk serve --help).
-SECRET_ID = "cosdesk-local"
-SECRET_KEY = "cosdesk-local-secret"
 FILE_SIZE = 3 * 1024 * 1024 + 12345
 FILE_NAME = "冒烟测试 报告.bin"
 GUI_SECONDS = 4
@@ -72,7 +70,10 @@ def run(command: list[str], env: dict[str, str], timeout_s: float) -> subprocess
     return result
 
 
-def start_server(bundle: Path, root: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+def start_server(
+    bundle: Path, root: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], str, tuple[str, str]]:
+    """The server, its endpoint, and the (SecretId, SecretKey) it printed."""
     process = subprocess.Popen(
         [str(bundle / f"cosdesk{EXE}"), "-v", "serve", "--port", "0", "--root", str(root)],
         env=env,
@@ -87,7 +88,16 @@ def start_server(bundle: Path, root: Path, env: dict[str, str]) -> tuple[subproc
     if not match:
         process.kill()
         raise SmokeFailure(f"cosdesk serve did not print its endpoint: {first_line!r}")
-    return process, match.group(1)
+    banner = first_line
+    while "Ctrl+C" not in banner and (line := process.stdout.readline()):
+        banner += line
+    # Started without keys, it makes a fresh pair and prints it on its banner.
+    secret_id = re.search(r"^\s*SecretId:\s+(\S+)$", banner, re.M)
+    secret_key = re.search(r"^\s*SecretKey:\s+(\S+)$", banner, re.M)
+    if not secret_id or not secret_key:
+        process.kill()
+        raise SmokeFailure(f"cosdesk serve did not print a fresh key pair: {banner!r}")
+    return process, match.group(1), (secret_id.group(1), secret_key.group(1))
 
 
 def stop(process: subprocess.Popen[str]) -> None:
@@ -99,12 +109,12 @@ def stop(process: subprocess.Popen[str]) -> None:
         process.wait()
 
 
-def read_object(endpoint: str, key: str) -> bytes:
+def read_object(endpoint: str, keys: tuple[str, str], key: str) -> bytes:
     from cosdesk.cos.auth import Credentials
     from cosdesk.cos.client import CosClient
     from cosdesk.cos.endpoint import Endpoint
 
-    with CosClient(Credentials(SECRET_ID, SECRET_KEY), Endpoint.custom(endpoint, region=REGION)) as client:
+    with CosClient(Credentials(*keys), Endpoint.custom(endpoint, region=REGION)) as client:
         content = client.get_object(BUCKET, key).content
     assert content is not None
     return content
@@ -146,7 +156,7 @@ def smoke(bundle: Path, work: Path) -> None:
     done(started, printed)
 
     started = step("cosdesk serve --port 0")
-    server, endpoint = start_server(bundle, work / "cos-root", env)
+    server, endpoint, (secret_id, secret_key) = start_server(bundle, work / "cos-root", env)
     try:
         done(started, endpoint)
         source = work / FILE_NAME
@@ -155,12 +165,12 @@ def smoke(bundle: Path, work: Path) -> None:
         started = step(f"cosdesk upload ({FILE_SIZE} bytes, multipart) to cos://{BUCKET}/smoke/")
         run(
             [cli, "-v", "upload", str(source), f"cos://{BUCKET}/smoke/", "--endpoint", endpoint, "-q"],
-            {**env, "COS_SECRET_ID": SECRET_ID, "COS_SECRET_KEY": SECRET_KEY},
+            {**env, "COS_SECRET_ID": secret_id, "COS_SECRET_KEY": secret_key},
             timeout_s=180,
         )
         done(started)
         started = step("GET the object back and compare")
-        if read_object(endpoint, f"smoke/{FILE_NAME}") != payload:
+        if read_object(endpoint, (secret_id, secret_key), f"smoke/{FILE_NAME}") != payload:
             raise SmokeFailure("the uploaded object differs from the file")
         done(started, f"{FILE_SIZE} bytes identical")
     finally:
@@ -178,8 +188,8 @@ def smoke(bundle: Path, work: Path) -> None:
 
     started = step("log files hold no secrets")
     leaks = re.findall(r"q-signature=[0-9a-f]{40}|q-sign-algorithm=\w+&q-ak=[^&\s]+", log_text)
-    if SECRET_KEY in log_text:
-        leaks.append(SECRET_KEY)
+    if secret_key in log_text:
+        leaks.append("the server's SecretKey")
     if leaks:
         raise SmokeFailure(f"the log holds secrets: {leaks[:3]}")
     done(started, f"{len(log_text.splitlines())} log lines checked")

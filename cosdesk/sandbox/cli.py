@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Literal
 
-from cosdesk.sandbox.server import (
-    DEFAULT_BUCKET,
-    DEFAULT_REGION,
-    DEFAULT_SECRET_ID,
-    DEFAULT_SECRET_KEY,
-    SandboxServer,
+from cosdesk.sandbox.keys import (
+    SECRET_ID_ENV,
+    SECRET_KEY_ENV,
+    KeyPairError,
+    new_key_pair,
+    take_key_pair_from_environment,
 )
+from cosdesk.sandbox.server import DEFAULT_BUCKET, DEFAULT_REGION, SandboxServer
 
 # The first line `cosdesk serve` prints: the window and the tests read the endpoint after it.
 LISTENING = "cosdesk serve: listening on "
+# Start-up lines with a fresh pair, which is printed only when the server made it.
+SECRET_ID_LINE = "  SecretId:  "
+SECRET_KEY_LINE = "  SecretKey: "
 
 
 def default_root() -> Path:
@@ -27,6 +34,15 @@ def default_root() -> Path:
     from cosdesk.config import data_dir
 
     return data_dir() / "sandbox"
+
+
+def make_private_root(root: Path) -> None:
+    """Create ``root`` if needed and make it the user's alone (mode 0700): other
+    local accounts must not read the objects around the server. Raises OSError."""
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix":
+        # mkdir's mode does not apply to a folder an earlier version left open.
+        root.chmod(0o700)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,9 +53,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "COS account. The first line printed is the endpoint."
     )
     parser.epilog = (
+        "Keys: requests must be signed with one key pair. Without one, the server makes a fresh\n"
+        "random pair at each start and prints it (SecretId and SecretKey). To keep a pair, set\n"
+        f"{SECRET_ID_ENV} and {SECRET_KEY_ENV} in the environment (the\n"
+        "window hands its sandbox its pair this way) or pass --secret-id and --secret-key; the\n"
+        "command line, unlike the environment, is visible to every user of this computer (ps).\n"
+        "\n"
         "Point an SDK at it, for example with cos-python-sdk-v5:\n"
         "  CosConfig(IP='127.0.0.1', Port=PORT, Scheme='http', Region='ap-guangzhou',\n"
-        f"            SecretId='{DEFAULT_SECRET_ID}', SecretKey='{DEFAULT_SECRET_KEY}')\n"
+        "            SecretId='PRINTED-SECRET-ID', SecretKey='PRINTED-SECRET-KEY')\n"
         "Buckets are taken from the Host header ({bucket}.cos.{region}.myqcloud.com), from the\n"
         "path (/{bucket}/{key}), or are the only configured bucket."
     )
@@ -49,7 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="DIR",
         help="where objects and uploads are stored (default: the user data folder, "
-        "e.g. ~/.local/share/cosdesk/sandbox)",
+        "e.g. ~/.local/share/cosdesk/sandbox); a folder it creates is readable by you alone",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument(
@@ -67,15 +89,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--secret-id",
-        default=DEFAULT_SECRET_ID,
+        default=None,
         metavar="ID",
-        help=f"the SecretId requests must be signed with (default: {DEFAULT_SECRET_ID})",
+        help=f"the SecretId requests must be signed with (default: ${SECRET_ID_ENV}, "
+        "else a fresh random pair, printed at start)",
     )
     parser.add_argument(
         "--secret-key",
-        default=DEFAULT_SECRET_KEY,
+        default=None,
         metavar="KEY",
-        help=f"the matching SecretKey (default: {DEFAULT_SECRET_KEY})",
+        help=f"the matching SecretKey (default: ${SECRET_KEY_ENV}); visible to other users "
+        "in the process list: prefer the environment",
     )
     parser.add_argument(
         "--auto-create-buckets",
@@ -118,14 +142,62 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+@dataclass(frozen=True)
+class _Keys:
+    """The pair the server checks, and where it came from (which says how to show it)."""
+
+    secret_id: str
+    secret_key: str
+    origin: Literal["fresh", "environment", "command line"]
+
+
+def _choose_keys(args: argparse.Namespace) -> _Keys:
+    """The command line's pair, else the environment's, else a fresh one. Raises KeyPairError."""
+    from_environment = take_key_pair_from_environment(os.environ)
+    if args.secret_id is not None or args.secret_key is not None:
+        if not args.secret_id or not args.secret_key:
+            raise KeyPairError("--secret-id and --secret-key go together: give both or neither")
+        return _Keys(args.secret_id, args.secret_key, "command line")
+    if from_environment is not None:
+        return _Keys(*from_environment, "environment")
+    return _Keys(*new_key_pair(), "fresh")
+
+
+def _print_keys(keys: _Keys) -> None:
+    # The window's pair comes in the environment and is never printed: the window
+    # logs this output. A fresh pair must be printed, or nobody could use it.
+    if keys.origin == "fresh":
+        print(f"{SECRET_ID_LINE}{keys.secret_id}")
+        print(f"{SECRET_KEY_LINE}{keys.secret_key}")
+        print(
+            f"  (a fresh pair for this run only: set {SECRET_ID_ENV} and {SECRET_KEY_ENV} "
+            "to keep one, see --help)"
+        )
+    elif keys.origin == "environment":
+        print(f"  keys:    the pair in {SECRET_ID_ENV} and {SECRET_KEY_ENV}")
+    else:
+        print(f"  keys:    SecretId {keys.secret_id!r} and its SecretKey (from the command line)")
+
+
 def run(args: argparse.Namespace) -> int:
     root = args.root if args.root is not None else default_root()
+    try:
+        keys = _choose_keys(args)
+    except KeyPairError as error:
+        print(f"cosdesk serve: {error}", file=sys.stderr)
+        return 2
+    try:
+        if not root.exists() or args.root is None:
+            make_private_root(root)
+    except OSError as error:
+        print(f"cosdesk serve: cannot use {root}: {error.strerror or error}", file=sys.stderr)
+        return 1
     server = SandboxServer(
         root=root,
         host=args.host,
         port=args.port,
         buckets=args.buckets or [DEFAULT_BUCKET],
-        credentials={args.secret_id: args.secret_key},
+        credentials={keys.secret_id: keys.secret_key},
         region=args.region,
         auto_create_buckets=args.auto_create_buckets,
         allow_anonymous=args.allow_anonymous,
@@ -159,8 +231,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  buckets: {', '.join(server.buckets)} (region {server.region})")
         if args.discard_bodies:
             print("  bodies:  discarded (--discard-bodies): objects have sizes and ETags but no bytes")
-        print(f"  sign requests with SecretId {args.secret_id!r} and its SecretKey", end="")
-        print(" (the built-in local pair, see --help)" if args.secret_key == DEFAULT_SECRET_KEY else "")
+        _print_keys(keys)
         if not _is_loopback(args.host):
             print(
                 f"cosdesk serve: warning: listening on {args.host}, reachable from other machines; "
