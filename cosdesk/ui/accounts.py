@@ -8,6 +8,7 @@ client for an endpoint, so the GUI thread never waits on the keyring for uploads
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,11 +20,16 @@ from cosdesk.cos.client import CosClient
 from cosdesk.cos.errors import NoCredentials
 from cosdesk.engine.clients import endpoint_from_spec
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
-from cosdesk.sandbox.server import DEFAULT_BUCKET, DEFAULT_REGION, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+from cosdesk.sandbox.keys import new_key_pair
+from cosdesk.sandbox.server import DEFAULT_BUCKET, DEFAULT_REGION
 
-SANDBOX_CREDENTIALS = Credentials(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+log = logging.getLogger(__name__)
+
 SANDBOX_BUCKET = DEFAULT_BUCKET
 SANDBOX_REGION = DEFAULT_REGION
+# The keyring entry (beside the profiles', same service) holding the window's
+# sandbox pair. Parentheses are not allowed in profile names: no profile can clash.
+SANDBOX_KEYRING_ENTRY = "(local sandbox)"
 
 COS_REGIONS = (
     "ap-beijing",
@@ -133,6 +139,51 @@ class SessionSecrets:
             self._keys.pop(profile_name, None)
 
 
+class SandboxKeys:
+    """The window's sandbox key pair, one per user: made at the first run and kept
+    in the system keyring, so tasks restored later still sign for the same server;
+    without a usable keyring, a fresh pair held in memory for this process only.
+    The pair is never written to a file, a log or a command line.
+
+    ``get`` may block on the keyring: call it off the GUI thread. After the first
+    call it answers from memory, so the sandbox child and the uploads to it always
+    use the same pair, whatever happens to the keyring meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: Credentials | None = None
+
+    def get(self) -> Credentials:
+        with self._lock:
+            if self._held is None:
+                self._held = self._load_or_make()
+            return self._held
+
+    @staticmethod
+    def _load_or_make() -> Credentials:
+        try:
+            stored = config.load_credentials(SANDBOX_KEYRING_ENTRY)
+        except config.SecretStoreUnavailable as error:
+            log.info("local sandbox keys for this session only: %s", error)
+            return Credentials(*new_key_pair())
+        except config.ConfigError:
+            stored = None  # unreadable: replaced below, it could sign nothing anyway
+        if stored is not None:
+            return stored
+        made = Credentials(*new_key_pair())
+        try:
+            config.store_credentials(SANDBOX_KEYRING_ENTRY, made)
+        except config.SecretStoreUnavailable as error:
+            log.info("local sandbox keys for this session only: %s", error)
+        return made
+
+
+# One pair per process: the runner hands it to the sandbox child and the
+# ClientRouter signs uploads to the sandbox with it.
+SANDBOX_KEYS = SandboxKeys()
+
+
 class NoKeysError(config.ConfigError):
     """A profile has no keys, neither in the keyring nor for this session."""
 
@@ -178,9 +229,9 @@ class ClientRouter:
 
     def register_sandbox(self, endpoint: EndpointSpec, *, active: bool) -> None:
         with self._lock:
-            self._keys_for[endpoint] = lambda: SANDBOX_CREDENTIALS
+            self._keys_for[endpoint] = SANDBOX_KEYS.get
             if active:
-                self._fallback = lambda: SANDBOX_CREDENTIALS
+                self._fallback = SANDBOX_KEYS.get
 
     def forget_clients(self) -> None:
         """Drop cached clients (after keys changed); running requests keep theirs."""

@@ -8,6 +8,11 @@ closes, so it never outlives the window, even after a crash.
 
 It tries the port it had last time first: tasks restored from an earlier run
 carry the endpoint URL they were queued with.
+
+Other accounts on the same computer reach 127.0.0.1 too, so the server checks a
+key pair of this user's own (``SANDBOX_KEYS``: kept in the keyring), handed to
+the child in its environment, which only this user can read; never in its
+arguments, which every user sees. Its storage folder is this user's alone.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ from typing import IO
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from cosdesk.logs import LOG_FILE_ENV, SANDBOX_LOG_FILE_NAME
-from cosdesk.sandbox.cli import LISTENING
-from cosdesk.ui.accounts import SANDBOX_BUCKET, SANDBOX_CREDENTIALS, SANDBOX_REGION
+from cosdesk.sandbox.cli import LISTENING, make_private_root
+from cosdesk.sandbox.keys import SECRET_ID_ENV, SECRET_KEY_ENV
+from cosdesk.ui.accounts import SANDBOX_BUCKET, SANDBOX_KEYS, SANDBOX_REGION
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +60,19 @@ class _Start(QRunnable):
         self._preferred_port = preferred_port
 
     def run(self) -> None:
+        try:
+            make_private_root(self._root)
+        except OSError as error:
+            self._runner._started_in_worker(None, "", f"cannot use {self._root}: {error.strerror or error}")
+            return
+        keys = SANDBOX_KEYS.get()  # may wait on the keyring: this is a worker thread
+        environment = {
+            **os.environ,
+            # Its own log file: two processes must never rotate the same one.
+            LOG_FILE_ENV: SANDBOX_LOG_FILE_NAME,
+            SECRET_ID_ENV: keys.secret_id,
+            SECRET_KEY_ENV: keys.secret_key,
+        }
         error_text = ""
         for port in dict.fromkeys((self._preferred_port, 0)):
             process = subprocess.Popen(
@@ -68,16 +87,10 @@ class _Start(QRunnable):
                     SANDBOX_BUCKET,
                     "--region",
                     SANDBOX_REGION,
-                    # The well-known local pair (not a secret): see cosdesk serve --help.
-                    "--secret-id",
-                    SANDBOX_CREDENTIALS.secret_id,
-                    "--secret-key",
-                    SANDBOX_CREDENTIALS.secret_key,
                     "--stop-with-stdin",
                 ],
                 stdin=subprocess.PIPE,
-                # Its own log file: two processes must never rotate the same one.
-                env={**os.environ, LOG_FILE_ENV: SANDBOX_LOG_FILE_NAME},
+                env=environment,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,

@@ -17,7 +17,7 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.engine.task import TaskState
-from cosdesk.ui.accounts import SANDBOX_BUCKET, SANDBOX_CREDENTIALS
+from cosdesk.ui.accounts import SANDBOX_BUCKET, SANDBOX_KEYS
 
 from .conftest import (
     TEST_BUCKET,
@@ -65,7 +65,7 @@ def test_first_run_uploads_to_the_local_sandbox_right_away(open_window: Any, tmp
     driver.drop([tmp_path / "hello.txt"])
     driver.wait_all(TaskState.SUCCESS, 1)
     endpoint = Endpoint.custom(window.sandbox.endpoint, path_style=True, region=destination.endpoint.region)
-    with CosClient(SANDBOX_CREDENTIALS, endpoint) as client:
+    with CosClient(SANDBOX_KEYS.get(), endpoint) as client:
         assert client.head_object(SANDBOX_BUCKET, "hello.txt").content_length == 12
 
 
