@@ -37,9 +37,6 @@ logger = logging.getLogger("cosdesk.sandbox")
 
 DEFAULT_BUCKET = "examplebucket-1250000000"
 DEFAULT_REGION = "ap-guangzhou"
-# A fixed, documented local key pair so a user can point any COS SDK at the server.
-DEFAULT_SECRET_ID = "cosdesk-local"
-DEFAULT_SECRET_KEY = "cosdesk-local-secret"
 
 # A refused body up to this size is read and dropped so the client, which is
 # still sending it, gets to read the answer; a larger one closes the connection.
@@ -254,7 +251,8 @@ class _Request:
 class SandboxServer:
     """A local COS-compatible server on a background thread.
 
-    ``credentials`` maps SecretId to SecretKey; ``session_tokens`` maps a
+    ``credentials`` maps SecretId to SecretKey (no pair is built in: anyone on
+    this computer could use it); ``session_tokens`` maps a
     temporary key's token to its ``(SecretId, SecretKey)``. Objects and
     in-progress uploads live under ``root`` and survive a restart.
     """
@@ -266,7 +264,7 @@ class SandboxServer:
         port: int = 0,
         buckets: Iterable[str] = (DEFAULT_BUCKET,),
         *,
-        credentials: Mapping[str, str] | None = None,
+        credentials: Mapping[str, str],
         region: str = DEFAULT_REGION,
         auto_create_buckets: bool = False,
         session_tokens: Mapping[str, tuple[str, str]] | None = None,
@@ -290,9 +288,7 @@ class SandboxServer:
         self.region = region
         self.auto_create_buckets = auto_create_buckets
         self.auth_policy = request_auth.AuthPolicy(
-            credentials=dict(
-                credentials if credentials is not None else {DEFAULT_SECRET_ID: DEFAULT_SECRET_KEY}
-            ),
+            credentials=dict(credentials),
             session_tokens=dict(session_tokens or {}),
             allow_anonymous=allow_anonymous,
             max_skew_s=max_skew_s,
