@@ -90,7 +90,8 @@ class ConnectionHub:
         self.max_workers = max_workers
         descriptors = raise_descriptor_limit()
         # Leave room for the files the workers open and for the process itself.
-        self.max_connections = max(16, min(max_connections, descriptors - 4 * max_workers - 64))
+        reserved = min(descriptors // 4, 4 * max_workers + 64)
+        self.max_connections = max(16, min(max_connections, descriptors - reserved))
         self._selector = selectors.DefaultSelector()
         self._waker_read, self._waker_write = socket.socketpair()
         self._waker_read.setblocking(False)
