@@ -1,0 +1,45 @@
+'use strict';
+// cos-nodejs-sdk-v5: uploadFile, one file after the other. At most SliceSize
+// bytes go as one putObject, larger files as a multipart upload of ChunkSize parts.
+// Inputs: {files: [{file, key}], sliceSize, chunkSize}.
+
+const { inputs, operationsOn, partNumbersSent, recordRequests, run } = require('./lib/scenario');
+const { nodeSdk } = require('./lib/node_sdk');
+
+function uploadFile(sdk, params) {
+  return new Promise((resolve, reject) => {
+    let finished = null;
+    sdk.uploadFile(
+      Object.assign({}, params, {
+        onFileFinish: (err, data, options) => (finished = { error: !!err, key: options.Key, taskId: options.TaskId }),
+      }),
+      (err, data) => (err ? reject(err) : resolve({ data, finished }))
+    );
+  });
+}
+
+run(async () => {
+  const { files, sliceSize, chunkSize } = inputs();
+  const { sdk, bucket, region } = nodeSdk();
+  const requests = recordRequests(sdk);
+  const results = [];
+  for (const { file, key } of files) {
+    const { data, finished } = await uploadFile(sdk, {
+      Bucket: bucket,
+      Region: region,
+      Key: key,
+      FilePath: file,
+      SliceSize: sliceSize,
+      ChunkSize: chunkSize,
+    });
+    results.push({
+      key,
+      etag: data.ETag,
+      uploadId: data.UploadId || null,
+      onFileFinish: finished,
+      operations: operationsOn(requests, key),
+      partsSent: partNumbersSent(requests, key),
+    });
+  }
+  return { files: results };
+});
