@@ -160,3 +160,23 @@ def test_presigned_url_with_query_signature(client: SignedClient, credentials: C
     assert response.status_code == 200 and response.content == b"presigned"
     tampered = url.replace(fields["q-signature"], "0" * 40)
     assert client.http.get(tampered, headers={"Host": client.host}).status_code == 403
+
+
+def test_unknown_signature_schemes_are_access_denied_not_a_crash(client: SignedClient) -> None:
+    for authorization in (
+        "AWS AKIDcosdeskTESTsecretid:c2lnbmF0dXJl",  # AWS Signature V2
+        "AWS4-HMAC-SHA256 garbage",
+        "Bearer token",
+    ):
+        response = client.request("GET", "k", sign=False, headers={"Authorization": authorization})
+        assert response.status_code == 403 and code_of(response) == "AccessDenied", authorization
+
+
+def test_a_cos_authorization_header_is_checked_as_cos_even_beside_x_amz_parameters(
+    client: SignedClient,
+) -> None:
+    # The header names the scheme; a stray X-Amz-Signature in the query does not.
+    client.put("mixed", b"m")
+    headers = client.signed_headers("GET", "mixed", {"X-Amz-Signature": "00"})
+    response = client.http.get("/mixed?X-Amz-Signature=00", headers=headers)
+    assert response.status_code == 200 and response.content == b"m"
