@@ -7,6 +7,10 @@ target as the client sent it: the encoded path (S3 does not normalise it) and
 the raw query, each parameter decoded and re-encoded the one way the
 specification allows.
 
+A hex ``x-amz-content-sha256`` is signed like any other header, but the body is
+not hashed against it here: the operations stream bodies to disk after this
+check, and Content-MD5 and the ETag are how COS clients check what arrived.
+
 This module only reads and checks signatures; who owns a SecretId, and whether
 the request time is acceptable, is the caller's business.
 """
