@@ -4,19 +4,51 @@ Bodies are built from nested ``(name, value)`` pairs where a value is text, a
 number or a list of further pairs, so element order is exactly the order given
 (clients such as the Python SDK's ``xml_to_dict`` don't care, but humans reading
 captures do).
+
+Every piece of text goes through :func:`escape_text`, the one place that decides
+what may appear in an answer: XML 1.0 has no way at all to carry most C0 control
+characters (not even as ``&#1;``), so such text is refused with
+:class:`NotXmlText` rather than written as a document no parser accepts.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 Element = tuple[str, object]
 
 XML_DECLARATION = "<?xml version='1.0' encoding='utf-8' ?>\n"
+
+# What XML 1.0 forbids in a document: C0 controls except tab, LF and CR; lone
+# surrogates; U+FFFE and U+FFFF.
+_NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+class NotXmlText(ValueError):
+    """Text holds a character that no XML 1.0 document can carry."""
+
+
+def is_xml_text(text: str) -> bool:
+    return _NOT_XML_CHARACTER.search(text) is None
+
+
+def escape_text(text: str) -> str:
+    """``text`` as element content. A CR is written as ``&#13;`` because parsers
+    turn a literal CR into LF. Raises NotXmlText for characters XML cannot carry."""
+    if not is_xml_text(text):
+        raise NotXmlText(f"text holds {_NOT_XML_CHARACTER.search(text)!r}, which XML 1.0 cannot carry")
+    return text.translate(_MARKUP)
+
+
+def printable(text: str) -> str:
+    """Diagnostic text (an error's message or resource) with every character XML
+    cannot carry percent-encoded, so an error answer can always be written."""
+    return _NOT_XML_CHARACTER.sub(lambda match: quote(match.group(0), safe=""), text)
 
 
 def _render(elements: Sequence[Element], out: list[str]) -> None:
@@ -28,10 +60,11 @@ def _render(elements: Sequence[Element], out: list[str]) -> None:
             _render(value, out)
             out.append(f"</{name}>")
         else:
-            out.append(f"<{name}>{escape(str(value))}</{name}>")
+            out.append(f"<{name}>{escape_text(str(value))}</{name}>")
 
 
 def document(root: str, children: Sequence[Element]) -> bytes:
+    """The answer's bytes; raises NotXmlText when some text cannot be carried."""
     out = [XML_DECLARATION]
     _render([(root, list(children))], out)
     return "".join(out).encode("utf-8")
@@ -52,12 +85,13 @@ def _owner(app_id: str) -> list[Element]:
 
 
 def error_document(code: str, message: str, resource: str, request_id: str, trace_id: str) -> bytes:
+    """An ``<Error>`` answer; never raises, whatever the resource (a raw request path) holds."""
     return document(
         "Error",
         [
             ("Code", code),
-            ("Message", message),
-            ("Resource", resource),
+            ("Message", printable(message)),
+            ("Resource", printable(resource)),
             ("RequestId", request_id),
             ("TraceId", trace_id),
         ],
@@ -245,3 +279,76 @@ def post_response(location: str, bucket: str, key: str, etag: str) -> bytes:
     return document(
         "PostResponse", [("Location", location), ("Bucket", bucket), ("Key", key), ("ETag", etag)]
     )
+
+
+def gmt_time(epoch_s: float) -> str:
+    """COS's bucket creation time format, e.g. ``2019-05-24T11:49:50Z``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_s))
+
+
+@dataclass(frozen=True)
+class BucketEntry:
+    name: str
+    region: str
+    created: float
+
+
+def list_buckets_result(
+    *,
+    owner_app_id: str,
+    buckets: Sequence[BucketEntry],
+    marker: str,
+    max_keys: int,
+    is_truncated: bool,
+) -> bytes:
+    children: list[Element] = [
+        ("Owner", _owner(owner_app_id)),
+        (
+            "Buckets",
+            [
+                (
+                    "Bucket",
+                    [
+                        ("Name", bucket.name),
+                        ("Location", bucket.region),
+                        ("CreationDate", gmt_time(bucket.created)),
+                        ("BucketType", "cos"),
+                    ],
+                )
+                for bucket in buckets
+            ],
+        ),
+        ("Marker", marker),
+        ("MaxKeys", max_keys),
+        ("IsTruncated", "true" if is_truncated else "false"),
+    ]
+    if is_truncated and buckets:
+        children.append(("NextMarker", buckets[-1].name))
+    return document("ListAllMyBucketsResult", children)
+
+
+@dataclass(frozen=True)
+class DeleteFailure:
+    key: str
+    code: str
+    message: str
+
+
+def delete_result(deleted: Sequence[str], failures: Sequence[DeleteFailure]) -> bytes:
+    children: list[Element] = [("Deleted", [("Key", key)]) for key in deleted]
+    children += [
+        ("Error", [("Key", failure.key), ("Code", failure.code), ("Message", failure.message)])
+        for failure in failures
+    ]
+    return document("DeleteResult", children)
+
+
+def copy_object_result(etag: str, crc64: int, last_modified: float) -> bytes:
+    return document(
+        "CopyObjectResult",
+        [("ETag", etag), ("CRC64", crc64), ("LastModified", iso_time(last_modified))],
+    )
+
+
+def copy_part_result(etag: str, last_modified: float) -> bytes:
+    return document("CopyPartResult", [("ETag", etag), ("LastModified", iso_time(last_modified))])
