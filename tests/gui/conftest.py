@@ -3,176 +3,46 @@ database, uploading to the local server from tests/conftest.py's ``sandbox``."""
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from support.window_driver import (
+    PROFILE,
+    TEST_BUCKET,
+    TEST_REGION,
+    MiB,
+    WindowDriver,
+    click_save,
+    make_file,
+    save_profile,
+    slow_down,
+    wait_for,
+    when_a_message_box_opens,
+    window_opener,
+)
 
-from cosdesk import config
-from cosdesk.config import Profile, Settings
 from cosdesk.cos.auth import Credentials
-from cosdesk.engine.task import TaskSnapshot, TaskState
 
-TEST_BUCKET = "examplebucket-1250000000"
-TEST_REGION = "ap-guangzhou"
-PROFILE = "test account"
-MiB = 1024 * 1024
-
-
-def save_profile(sandbox: Any, credentials: Credentials | None, **changes: Any) -> Profile:
-    """An account pointing at the local server, made active, keys in the keyring."""
-    fields: dict[str, Any] = {
-        "name": PROFILE,
-        "region": TEST_REGION,
-        "bucket": TEST_BUCKET,
-        "endpoint": sandbox.endpoint,
-        "path_style": True,
-        "use_https": False,
-        "resume_on_start": True,
-    }
-    fields.update(changes)
-    profile = Profile(**fields)
-    config.save_settings(Settings(profiles={profile.name: profile}, active_profile=profile.name))
-    if credentials is not None:
-        config.store_credentials(profile.name, credentials)
-    return profile
-
-
-class WindowDriver:
-    """The window plus the few helpers every test needs to wait on it."""
-
-    def __init__(self, qtbot: Any, window: Any) -> None:
-        self.qtbot = qtbot
-        self.window = window
-
-    @property
-    def model(self) -> Any:
-        return self.window.model
-
-    def snapshots(self) -> list[TaskSnapshot]:
-        return [self.model.snapshot_at(row) for row in range(self.model.rowCount())]
-
-    def by_key(self) -> dict[str, TaskSnapshot]:
-        return {snap.key: snap for snap in self.snapshots()}
-
-    def wait_rows(self, count: int, timeout_s: float = 20) -> None:
-        self.qtbot.waitUntil(
-            lambda: self.model.rowCount() >= count and self.model.is_settled(), timeout=int(timeout_s * 1000)
-        )
-
-    def wait_states(self, predicate: Callable[[list[TaskSnapshot]], bool], timeout_s: float = 30) -> None:
-        """Wait until the model's rows (what the user sees) satisfy ``predicate``."""
-        self.qtbot.waitUntil(lambda: predicate(self.snapshots()), timeout=int(timeout_s * 1000))
-
-    def wait_all(self, state: TaskState, count: int, timeout_s: float = 30) -> None:
-        self.wait_states(lambda rows: len(rows) >= count and all(s.state is state for s in rows), timeout_s)
-
-    def select_keys(self, *keys: str) -> None:
-        table, proxy = self.window.table, self.window.proxy
-        selection = table.selectionModel()
-        selection.clearSelection()
-        from PySide6.QtCore import QItemSelectionModel
-
-        for key in keys:
-            row = self.model.row_of(self.by_key()[key].task_id)
-            index = proxy.mapFromSource(self.model.index(row, 0))
-            selection.select(
-                index, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-            )
-            table.setCurrentIndex(index)
-
-    def drop(self, paths: list[str | os.PathLike[str]], urls: list[QUrl] | None = None) -> tuple[bool, str]:
-        """Drag ``paths`` over the window and drop them, as a file manager would.
-        Returns whether the overlay showed during the drag, and its text."""
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(os.fspath(path)) for path in paths] + list(urls or []))
-        center = self.window.rect().center()
-        enter = QDragEnterEvent(
-            QPoint(center),
-            Qt.DropAction.CopyAction,
-            mime,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        )
-        QApplication.sendEvent(self.window, enter)
-        shown = self.window.drop_overlay.isVisible()
-        text = self.window.drop_overlay.message()
-        drop = QDropEvent(
-            QPointF(center),
-            Qt.DropAction.CopyAction,
-            mime,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        )
-        QApplication.sendEvent(self.window, drop)
-        return shown, text
-
-
-def click_save(qtbot: Any, dialog: Any, *, timeout_s: float = 10) -> None:
-    """Settings → Save, then wait until the dialog is done saving (the keyring and
-    config.json are written on a worker) and has closed or stayed open."""
-    from PySide6.QtWidgets import QDialogButtonBox
-
-    closed: list[int] = []
-    dialog.finished.connect(closed.append)
-    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
-    qtbot.waitUntil(lambda: bool(closed) or not dialog.is_saving(), timeout=int(timeout_s * 1000))
-
-
-def when_a_message_box_opens(handle: Callable[[QMessageBox], None], timeout_s: float = 10) -> None:
-    """Calls ``handle`` with the next QMessageBox shown modally: the box's own
-    event loop runs the polling timer while the code under test waits in exec().
-    Polling stops after ``timeout_s``, so a box that never came cannot be taken
-    for a later test's."""
-    deadline = time.monotonic() + timeout_s
-
-    def poll() -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            handle(box)
-        elif time.monotonic() < deadline:
-            QTimer.singleShot(50, poll)
-
-    QTimer.singleShot(50, poll)
-
-
-def make_file(path: Path, size: int) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(os.urandom(min(size, MiB)) * (size // MiB) + os.urandom(size % MiB))
-    return path
-
-
-def _shut_down(window: Any) -> None:
-    window.shutdown()
+__all__ = [
+    "PROFILE",
+    "TEST_BUCKET",
+    "TEST_REGION",
+    "MiB",
+    "WindowDriver",
+    "click_save",
+    "make_file",
+    "save_profile",
+    "slow_down",
+    "wait_for",
+    "when_a_message_box_opens",
+]
 
 
 @pytest.fixture
 def open_window(qtbot: Any) -> Iterator[Callable[..., WindowDriver]]:
-    """Opens MainWindows (with their own task database under the test's data dir)
-    and shuts each down at the end, so no worker outlives its test."""
-    from cosdesk.ui.main_window import MainWindow
-
-    windows: list[Any] = []
-
-    def opener(**kwargs: Any) -> WindowDriver:
-        window = MainWindow(**kwargs)
-        # pytest-qt closes widgets before fixtures end: shut down first, or a test
-        # that fails mid-upload hangs in the "Uploads are running" question.
-        qtbot.addWidget(window, before_close_func=_shut_down)
-        window.show()
-        windows.append(window)
-        return WindowDriver(qtbot, window)
-
-    yield opener
-    for window in windows:
-        window.shutdown()
+    """Opens MainWindows and shuts each down at the end (see window_opener)."""
+    yield from window_opener(qtbot)
 
 
 @pytest.fixture
@@ -182,17 +52,3 @@ def account_window(sandbox: Any, credentials: Credentials, open_window: Any) -> 
     driver = open_window()
     assert driver.window.destination() is not None
     return driver
-
-
-def slow_down(driver: WindowDriver, bytes_per_s: int) -> None:
-    """Hold uploads to a bandwidth so a test can watch them in flight."""
-    driver.window.queue.set_bandwidth_limit(bytes_per_s)
-
-
-def wait_for(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        QApplication.processEvents()
-        time.sleep(0.01)
