@@ -46,7 +46,11 @@ def test_sandbox_child_stops_when_the_window_process_is_killed(tmp_path: Path) -
         time.sleep(60)
         """
     )
-    parent = subprocess.Popen([sys.executable, "-c", parent_script], stdout=subprocess.PIPE, text=True)
+    # The parent reaches the keyring through the runner: never the developer's own.
+    no_keyring = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", parent_script], stdout=subprocess.PIPE, text=True, env=no_keyring
+    )
     assert parent.stdout is not None
     child_pid_text, endpoint = parent.stdout.readline().split()
     child = psutil.Process(int(child_pid_text))
