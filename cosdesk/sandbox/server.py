@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-from cosdesk.sandbox import request_auth, routing
+from cosdesk.sandbox import request_auth, routing, s3_compat, sigv4
 from cosdesk.sandbox import xml_responses as xml
 from cosdesk.sandbox.body import BodyReader, ClientGone, InjectedReset, Throttle
 from cosdesk.sandbox.connection_hub import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_WORKERS, ConnectionHub
@@ -79,6 +79,9 @@ class _Request:
         self.status = 0  # -1: reset on purpose, -2: the client went away
         self.faults = sandbox.faults.snapshot()
         self._params: dict[str, str] = {}
+        # The headers the operations see: as sent, plus x-cos names of x-amz ones for S3 clients.
+        self._headers = list(head.headers)
+        self.speaks_s3 = False
         self._raw_body = connection.body(head)
         self._reader: BodyReader | None = None
         self._continue_pending = head.expects_continue
@@ -93,10 +96,11 @@ class _Request:
         return name in self._params
 
     def header(self, name: str) -> str | None:
-        return self.head.header(name)
+        lowered = name.lower()
+        return next((value for header, value in self._headers if header.lower() == lowered), None)
 
     def header_items(self) -> list[tuple[str, str]]:
-        return list(self.head.headers)
+        return list(self._headers)
 
     def open_body(self, rate_limit_bytes_per_s: float | None = None) -> BodyReader:
         if self._reader is not None:
@@ -147,6 +151,7 @@ class _Request:
                 and target.key == ""
                 and (head.header("Content-Type") or "").lower().startswith("multipart/form-data")
             )
+            self.speaks_s3 = sigv4.is_sigv4(head.header("Authorization"), query)
             if not is_form_upload:
                 request_auth.verify(
                     sandbox.auth_policy,
@@ -158,6 +163,9 @@ class _Request:
                     raw_path=raw_path,
                     raw_query=raw_query,
                 )
+            if self.speaks_s3:
+                # After the signature check, which needs the headers as sent.
+                self._headers = s3_compat.cos_request_headers(head.headers, sandbox.region)
             self.bucket, self.key = target.bucket or "", target.key
             if self.bucket:
                 sandbox.ensure_bucket(self.bucket)
@@ -221,6 +229,8 @@ class _Request:
             if response.body and "content-type" not in names:
                 headers.append(("Content-Type", "application/xml"))
             headers.append(("Connection", "keep-alive" if self.keep_alive else "close"))
+            if self.speaks_s3:
+                headers = s3_compat.s3_response_headers(headers)
             self.connection.send_head(response.status, headers)
             if self.method == "HEAD" or response.status in (204, 304):
                 return
