@@ -49,8 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.description = (
         "Run a local server that speaks the COS XML API (PUT, APPEND, POST form upload, multipart, "
-        "listings) and checks COS signatures, so cosdesk and Tencent's SDKs can be used without a "
-        "COS account. The first line printed is the endpoint."
+        "copy, listings, list buckets, DeleteObjects) and checks COS signatures and AWS Signature V4, "
+        "so cosdesk, Tencent's SDKs and S3 tools can be used without a COS account. The first line "
+        "printed is the endpoint."
     )
     parser.epilog = (
         "Keys: requests must be signed with one key pair. Without one, the server makes a fresh\n"
