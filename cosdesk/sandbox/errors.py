@@ -50,3 +50,23 @@ def malformed_xml() -> CosServerError:
 
 def internal_error() -> CosServerError:
     return CosServerError(500, "InternalError", "We encountered an internal error. Please try again.")
+
+
+def invalid_request(message: str) -> CosServerError:
+    return CosServerError(400, "InvalidRequest", message)
+
+
+def precondition_failed() -> CosServerError:
+    return CosServerError(412, "PreconditionFailed", "At least one of the preconditions did not hold.")
+
+
+def insufficient_storage() -> CosServerError:
+    """The server's disk is full. COS itself never says this (its disks do not fill),
+    so the answer is HTTP's own status for it (507, as MinIO answers for a full
+    drive): a server error, so clients may retry, with a message a user can act on."""
+    return CosServerError(
+        507,
+        "InsufficientStorage",
+        "The local server has run out of disk space: free some space on the disk that "
+        "holds its data, or delete objects, then try again.",
+    )

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import email.utils
 import hashlib
 import itertools
+import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 import defusedxml.ElementTree as SafeElementTree
 
 from cosdesk.sandbox import xml_responses as xml
+from cosdesk.sandbox.body import BodyReader, ClientGone
 from cosdesk.sandbox.errors import (
     CosServerError,
+    insufficient_storage,
     invalid_argument,
     malformed_xml,
+    no_such_bucket,
     no_such_key,
     no_such_upload,
 )
@@ -33,11 +38,15 @@ from cosdesk.sandbox.storage import (
     Metadata,
     NotAppendable,
     ObjectRecord,
+    PartRecord,
     PositionMismatch,
     Storage,
     UploadGone,
     UploadRecord,
+    is_out_of_space,
 )
+
+logger = logging.getLogger("cosdesk.sandbox")
 
 GB = 1024**3
 MAX_OBJECT_BYTES = 5 * GB
@@ -48,6 +57,9 @@ MAX_KEY_BYTES = 850
 MAX_USER_METADATA_BYTES = 2048
 MAX_LIST = 1000
 MAX_COMPLETE_BODY_BYTES = 16 * 1024 * 1024
+# After a refusal mid-body (a full disk), the rest of a body up to this size is
+# read and dropped so the client, still sending, gets to read the answer.
+DRAIN_AFTER_REFUSAL_BYTES = 64 * 1024 * 1024
 TRAFFIC_LIMIT_RANGE_BITS = (819_200, 838_860_800)
 
 STORAGE_CLASSES = frozenset(
@@ -103,11 +115,46 @@ def http_date(epoch_s: float) -> str:
 # --- request checks ------------------------------------------------------------
 
 
+def method_not_allowed() -> CosServerError:
+    return CosServerError(
+        405, "MethodNotAllowed", "The specified method is not allowed against this resource."
+    )
+
+
 def check_key(key: str) -> None:
+    """Refuse a key no object may have (checked whenever an object or upload is made).
+
+    COS refuses CR and LF and the control characters CAN, EM, SUB and ESC in
+    keys; the other C0 controls are refused too, with COS's InvalidObjectName,
+    because no XML answer (a listing, Initiate's result) could carry them.
+    """
     if not key:
         raise invalid_argument("The object key must not be empty.")
     if len(key.encode("utf-8")) > MAX_KEY_BYTES:
         raise CosServerError(400, "KeyTooLong", f"The object key is longer than {MAX_KEY_BYTES} bytes.")
+    unsupported = next((c for c in key if c in "\r\n" or not xml.is_xml_text(c)), None)
+    if unsupported is not None:
+        raise CosServerError(
+            400,
+            "InvalidObjectName",
+            f"The object key holds the control character U+{ord(unsupported):04X}, "
+            "which object keys may not contain.",
+        )
+
+
+@contextlib.contextmanager
+def answer_when_full(reader: BodyReader, exchange: Exchange) -> Iterator[None]:
+    """Around receiving a body: when the disk fills, read and drop the rest of a
+    moderate body, so the client (still sending) reads the 507 on a connection
+    that stays usable; :meth:`Operations.dispatch` makes the answer."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as error:
+        remaining = (exchange.content_length or 0) - reader.consumed
+        if is_out_of_space(error) and 0 <= remaining <= DRAIN_AFTER_REFUSAL_BYTES:
+            with contextlib.suppress(ClientGone, CosServerError, OSError):
+                reader.drain()
+        raise
 
 
 def metadata_from(items: list[tuple[str, str]]) -> tuple[Metadata, str]:
@@ -136,6 +183,17 @@ def metadata_from(items: list[tuple[str, str]]) -> tuple[Metadata, str]:
             f"Your metadata headers exceed the maximum allowed ({MAX_USER_METADATA_BYTES} bytes).",
         )
     return tuple(stored), storage_class
+
+
+def part_number_of(exchange: Exchange) -> int:
+    text = exchange.param("partNumber")
+    try:
+        part_number = int(text or "")
+    except ValueError:
+        part_number = 0
+    if not 1 <= part_number <= MAX_PART_NUMBER:
+        raise invalid_argument(f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive.")
+    return part_number
 
 
 def traffic_limit(exchange: Exchange) -> float | None:
@@ -222,58 +280,6 @@ def object_headers(record: ObjectRecord) -> list[tuple[str, str]]:
     return headers
 
 
-# --- listing --------------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-@dataclass
-class Page(Generic[T]):
-    items: list[T]
-    common_prefixes: list[str]
-    is_truncated: bool
-    last_key: str | None  # key of the last item or the last common prefix
-    last_item: T | None
-
-
-def paginate(
-    entries: Iterator[T], key_of: Callable[[T], str], *, prefix: str, delimiter: str, marker: str, limit: int
-) -> Page[T]:
-    """One page of a listing: items and common prefixes count together against ``limit``."""
-    page: Page[T] = Page([], [], False, None, None)
-    try:
-        entry = next(entries)
-        while True:
-            key = key_of(entry)
-            common = None
-            if delimiter:
-                cut = key.find(delimiter, len(prefix))
-                if cut >= 0:
-                    common = key[: cut + len(delimiter)]
-            if common is not None:
-                if common == marker:  # listed on the previous page
-                    entry = entries.send(common)  # type: ignore[attr-defined]
-                    continue
-                if len(page.items) + len(page.common_prefixes) >= limit:
-                    page.is_truncated = True
-                    break
-                page.common_prefixes.append(common)
-                page.last_key, page.last_item = common, None
-                entry = entries.send(common)  # type: ignore[attr-defined]
-                continue
-            if len(page.items) + len(page.common_prefixes) >= limit:
-                page.is_truncated = True
-                break
-            page.items.append(entry)
-            page.last_key, page.last_item = key, entry
-            entry = next(entries)
-    except StopIteration:
-        pass
-    finally:
-        entries.close()  # type: ignore[attr-defined]
-    return page
-
-
 # --- the operations -------------------------------------------------------------
 
 
@@ -294,31 +300,41 @@ class Operations:
         self.clock = clock
 
     def dispatch(self, exchange: Exchange) -> Response:
-        method, key = exchange.method, exchange.key
-        if key == "":
-            if method in ("GET", "HEAD") and exchange.has_param("uploads"):
-                return self.list_multipart_uploads(exchange)
-            if method == "GET":
-                return self.list_objects(exchange)
-            if method == "HEAD":
-                return Response(200, [("x-cos-bucket-region", self.info.region)])
-            if method == "POST" and (exchange.header("Content-Type") or "").lower().startswith(
-                "multipart/form-data"
-            ):
-                from cosdesk.sandbox.form_upload import post_object
+        """The answer to ``exchange``; raises CosServerError for an error answer."""
+        try:
+            return self._route(exchange)
+        except xml.NotXmlText:
+            # Only keys stored before keys were checked can get here (see check_key).
+            raise invalid_argument(
+                "The answer would hold a key with a control character that XML cannot carry; "
+                "ask with encoding-type=url."
+            ) from None
+        except (OSError, sqlite3.Error) as error:
+            if not is_out_of_space(error):
+                raise
+            # Worth a line in the log, not a traceback: the client is told what happened.
+            logger.warning(
+                "out of disk space under %s: %s answered %d", self.storage.root, exchange.method, 507
+            )
+            raise insufficient_storage() from None
 
-                return post_object(self, exchange)
-            if method == "PUT":
-                raise CosServerError(
-                    409, "BucketAlreadyOwnedByYou", "The bucket already exists and is yours."
-                )
-            raise CosServerError(
-                405, "MethodNotAllowed", "The specified method is not allowed against this resource."
-            )
-        if exchange.has_param("x-cos-copy-source") or exchange.header("x-cos-copy-source"):
-            raise CosServerError(
-                501, "NotImplemented", "Copying objects is not implemented by the local server."
-            )
+    def _route(self, exchange: Exchange) -> Response:
+        method, key = exchange.method, exchange.key
+        if exchange.bucket == "":
+            # The request names no bucket: only GET Service is about no bucket.
+            if method == "GET" and key == "":
+                from cosdesk.sandbox.bucket_operations import list_buckets
+
+                return list_buckets(self, exchange)
+            raise no_such_bucket()
+        if key == "":
+            return self._route_bucket(exchange)
+        if method == "PUT" and exchange.header("x-cos-copy-source") is not None:
+            from cosdesk.sandbox.copy_operations import copy_object, upload_part_copy
+
+            if exchange.has_param("partNumber") or exchange.has_param("uploadId"):
+                return upload_part_copy(self, exchange)
+            return copy_object(self, exchange)
         if method == "PUT":
             if exchange.has_param("partNumber") or exchange.has_param("uploadId"):
                 return self.upload_part(exchange)
@@ -339,9 +355,34 @@ class Operations:
                 return self.abort_multipart_upload(exchange)
             self.storage.delete_object(exchange.bucket, key)
             return Response(204)
-        raise CosServerError(
-            405, "MethodNotAllowed", "The specified method is not allowed against this resource."
-        )
+        raise method_not_allowed()
+
+    def _route_bucket(self, exchange: Exchange) -> Response:
+        method = exchange.method
+        if method in ("GET", "HEAD") and exchange.has_param("uploads"):
+            from cosdesk.sandbox.listing_operations import list_multipart_uploads
+
+            return list_multipart_uploads(self, exchange)
+        if method == "GET":
+            from cosdesk.sandbox.listing_operations import list_objects
+
+            return list_objects(self, exchange)
+        if method == "HEAD":
+            # HEAD Bucket: the server's buckets all live in its one region.
+            return Response(200, [("x-cos-bucket-region", self.info.region)])
+        if method == "POST" and exchange.has_param("delete"):
+            from cosdesk.sandbox.bucket_operations import delete_objects
+
+            return delete_objects(self, exchange)
+        if method == "POST" and (exchange.header("Content-Type") or "").lower().startswith(
+            "multipart/form-data"
+        ):
+            from cosdesk.sandbox.form_upload import post_object
+
+            return post_object(self, exchange)
+        if method == "PUT":
+            raise CosServerError(409, "BucketAlreadyOwnedByYou", "The bucket already exists and is yours.")
+        raise method_not_allowed()
 
     def location(self, bucket: str, key: str) -> str:
         return f"{bucket}.cos.{self.info.region}.myqcloud.com/{xml.url_encode(key)}"
@@ -355,7 +396,7 @@ class Operations:
         md5 = expected_md5(exchange)
         body_length_limit(exchange, MAX_OBJECT_BYTES)
         reader = exchange.open_body(limit)
-        with self.storage.incoming() as incoming:
+        with answer_when_full(reader, exchange), self.storage.incoming() as incoming:
             receive(reader, incoming, MAX_OBJECT_BYTES, exchange.content_length)
             check_md5(md5, incoming.md5_digest())
             record = self.storage.commit_object(
@@ -376,7 +417,7 @@ class Operations:
         self._check_append(current, position)
         reader = exchange.open_body(limit)
         try:
-            with self.storage.appending(
+            with answer_when_full(reader, exchange), self.storage.appending(
                 exchange.bucket, exchange.key, position, storage_class=storage_class, metadata=metadata
             ) as (incoming, result):
                 receive(reader, incoming, MAX_OBJECT_BYTES - position, exchange.content_length)
@@ -472,7 +513,8 @@ class Operations:
         )
         return Response(200, body=xml.initiate_result(exchange.bucket, exchange.key, upload.upload_id))
 
-    def _upload(self, exchange: Exchange) -> UploadRecord:
+    def upload_of(self, exchange: Exchange) -> UploadRecord:
+        """The multipart upload ``uploadId`` names, for this bucket and key; 404 NoSuchUpload."""
         upload_id = exchange.param("uploadId") or ""
         upload = self.storage.get_upload(upload_id)
         if upload is None or upload.bucket != exchange.bucket or upload.key != exchange.key:
@@ -480,21 +522,13 @@ class Operations:
         return upload
 
     def upload_part(self, exchange: Exchange) -> Response:
-        text = exchange.param("partNumber")
-        try:
-            part_number = int(text or "")
-        except ValueError:
-            part_number = 0
-        if not 1 <= part_number <= MAX_PART_NUMBER:
-            raise invalid_argument(
-                f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive."
-            )
+        part_number = part_number_of(exchange)
         limit = traffic_limit(exchange)
         md5 = expected_md5(exchange)
         body_length_limit(exchange, MAX_PART_BYTES)
-        upload = self._upload(exchange)
+        upload = self.upload_of(exchange)
         reader = exchange.open_body(limit)
-        with self.storage.incoming() as incoming:
+        with answer_when_full(reader, exchange), self.storage.incoming() as incoming:
             receive(reader, incoming, MAX_PART_BYTES, exchange.content_length)
             check_md5(md5, incoming.md5_digest())
             try:
@@ -504,7 +538,7 @@ class Operations:
         return Response(200, [("ETag", part.etag), ("x-cos-hash-crc64ecma", str(part.crc64))])
 
     def list_parts(self, exchange: Exchange) -> Response:
-        upload = self._upload(exchange)
+        upload = self.upload_of(exchange)
         max_parts = int_param(exchange, "max-parts", MAX_LIST, 0, None)
         max_parts = min(max_parts, MAX_LIST)
         marker = int_param(exchange, "part-number-marker", 0, 0)
@@ -528,31 +562,19 @@ class Operations:
         return Response(200, body=body)
 
     def complete_multipart_upload(self, exchange: Exchange) -> Response:
-        upload = self._upload(exchange)
+        upload = self.upload_of(exchange)
+        check_key(upload.key)  # an upload begun before keys were checked
         md5 = expected_md5(exchange)
         reader = exchange.open_body()
         text = reader.read_all(MAX_COMPLETE_BODY_BYTES)
         check_md5(md5, hashlib.md5(text).digest())
         requested = parse_complete_body(text)
-        stored = {part.part_number: part for part in self.storage.list_parts(upload.upload_id)}
-        numbers = [number for number, _ in requested]
-        if any(later <= earlier for earlier, later in itertools.pairwise(numbers)):
-            raise CosServerError(400, "InvalidPartOrder", "The list of parts was not in ascending order.")
-        chosen = []
-        for number, etag in requested:
-            part = stored.get(number)
-            if part is None or etag.strip().strip('"').lower() != part.md5_hex:
-                raise CosServerError(
-                    400,
-                    "InvalidPart",
-                    "One or more of the specified parts could not be found or its entity tag did not match.",
-                )
-            chosen.append(part)
-        for part in chosen[:-1]:
-            if part.size < MIN_PART_BYTES:
-                raise CosServerError(
-                    400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed."
-                )
+        try:
+            choose_parts(requested, self.storage.list_parts(upload.upload_id))
+        except CosServerError:
+            if self.storage.get_upload(upload.upload_id) is None:
+                raise no_such_upload() from None  # aborted or completed meanwhile
+            raise
         if self.faults.take_complete_error():
             # COS answers 200 at once and can still fail while assembling.
             body = xml.error_document(
@@ -564,7 +586,14 @@ class Operations:
             )
             return Response(200, body=body)
         try:
-            record = self.storage.complete_upload(upload, chosen)
+            # The parts are chosen again under the store's lock: one may have been
+            # replaced since. A Complete that loses a race with another Complete (or
+            # an Abort) is told NoSuchUpload, as COS tells a repeated Complete:
+            # Tencent's own SDKs, on NoSuchUpload after retrying a Complete, look
+            # for the object rather than expect COS to answer 200 again.
+            record = self.storage.complete_upload(
+                upload.upload_id, lambda stored: choose_parts(requested, stored)
+            )
         except UploadGone:
             raise no_such_upload() from None
         body = xml.complete_result(
@@ -573,85 +602,10 @@ class Operations:
         return Response(200, [("x-cos-hash-crc64ecma", str(record.crc64))], body=body)
 
     def abort_multipart_upload(self, exchange: Exchange) -> Response:
-        upload = self._upload(exchange)
+        upload = self.upload_of(exchange)
         if not self.storage.abort_upload(upload.upload_id):
             raise no_such_upload()
         return Response(204)
-
-    # --- listings ---
-
-    def list_objects(self, exchange: Exchange) -> Response:
-        prefix = exchange.param("prefix") or ""
-        delimiter = exchange.param("delimiter") or ""
-        marker = exchange.param("marker") or ""
-        max_keys = min(int_param(exchange, "max-keys", MAX_LIST, 0), MAX_LIST)
-        encode = encoding_is_url(exchange)
-        page = paginate(
-            self.storage.iter_objects(exchange.bucket, after=marker, prefix=prefix),
-            lambda record: record.key,
-            prefix=prefix,
-            delimiter=delimiter,
-            marker=marker,
-            limit=max_keys,
-        )
-        body = xml.list_bucket_result(
-            bucket=exchange.bucket,
-            app_id=self.info.app_id_of(exchange.bucket),
-            prefix=prefix,
-            marker=marker,
-            max_keys=max_keys,
-            delimiter=delimiter,
-            encode=encode,
-            is_truncated=page.is_truncated,
-            next_marker=page.last_key,
-            contents=[
-                xml.ObjectEntry(r.key, r.last_modified, r.etag, r.size, r.storage_class) for r in page.items
-            ],
-            common_prefixes=page.common_prefixes,
-        )
-        return Response(200, body=body)
-
-    def list_multipart_uploads(self, exchange: Exchange) -> Response:
-        prefix = exchange.param("prefix") or ""
-        delimiter = exchange.param("delimiter") or ""
-        key_marker = exchange.param("key-marker") or ""
-        upload_id_marker = exchange.param("upload-id-marker") or ""
-        max_uploads = min(int_param(exchange, "max-uploads", MAX_LIST, 0), MAX_LIST)
-        encode = encoding_is_url(exchange)
-        after_seq = None
-        if key_marker and upload_id_marker:
-            marker_upload = self.storage.get_upload(upload_id_marker)
-            if marker_upload is not None and marker_upload.key == key_marker:
-                after_seq = marker_upload.seq
-        page = paginate(
-            self.storage.iter_uploads(
-                exchange.bucket, after_key=key_marker, after_seq=after_seq, prefix=prefix
-            ),
-            lambda upload: upload.key,
-            prefix=prefix,
-            delimiter=delimiter,
-            marker=key_marker,
-            limit=max_uploads,
-        )
-        body = xml.list_uploads_result(
-            bucket=exchange.bucket,
-            app_id=self.info.app_id_of(exchange.bucket),
-            encode=encode,
-            prefix=prefix,
-            delimiter=delimiter,
-            key_marker=key_marker,
-            upload_id_marker=upload_id_marker,
-            max_uploads=max_uploads,
-            is_truncated=page.is_truncated,
-            next_key_marker=page.last_key if page.is_truncated else None,
-            next_upload_id_marker=(
-                page.last_item.upload_id if page.is_truncated and page.last_item is not None else None
-            ),
-            uploads=[xml.UploadEntry(u.key, u.upload_id, u.storage_class, u.initiated) for u in page.items],
-            common_prefixes=page.common_prefixes,
-        )
-        return Response(200, body=body)
-
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
     """``(first, last)`` of a single ``bytes=`` range; None to send everything;
@@ -684,6 +638,32 @@ def _invalid_range(size: int) -> CosServerError:
         "The requested range is not satisfiable.",
         headers={"Content-Range": f"bytes */{size}"},
     )
+
+
+def choose_parts(requested: list[tuple[int, str]], stored: list[PartRecord]) -> list[PartRecord]:
+    """The stored parts a Complete names, in its order; raises COS's error when the
+    list is out of order, names a part that is missing or has another ETag, or
+    has a part below the minimum size before the last."""
+    numbers = [number for number, _ in requested]
+    if any(later <= earlier for earlier, later in itertools.pairwise(numbers)):
+        raise CosServerError(400, "InvalidPartOrder", "The list of parts was not in ascending order.")
+    by_number = {part.part_number: part for part in stored}
+    chosen = []
+    for number, etag in requested:
+        part = by_number.get(number)
+        if part is None or etag.strip().strip('"').lower() != part.md5_hex:
+            raise CosServerError(
+                400,
+                "InvalidPart",
+                "One or more of the specified parts could not be found or its entity tag did not match.",
+            )
+        chosen.append(part)
+    for part in chosen[:-1]:
+        if part.size < MIN_PART_BYTES:
+            raise CosServerError(
+                400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed."
+            )
+    return chosen
 
 
 def parse_complete_body(text: bytes) -> list[tuple[int, str]]:

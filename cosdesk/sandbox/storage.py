@@ -13,10 +13,14 @@ transaction: a reader sees the old object or the new one, never half of one,
 and a crash leaves at most an unreferenced file that the next start removes.
 A data file is unlinked only after the index stops naming it; a reader that
 already opened it keeps reading the old bytes (POSIX keeps the inode alive).
+Parts being assembled by a Complete are pinned: a racing UploadPart, Abort or
+second Complete may drop them from the index, but their files stay until the
+assembly is done with them.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -25,7 +29,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,6 +44,24 @@ _BATCH = 500
 _AFTER_ALL_WITH_PREFIX = b"\xff"
 
 Metadata = tuple[tuple[str, str], ...]
+
+_COPY_STEP_BYTES = 1 << 20
+# copy_file_range failures that mean "not here" (another file system, an old
+# kernel, a platform without it): the bytes are then copied by read and write.
+_KERNEL_COPY_UNSUPPORTED = frozenset(
+    {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF, errno.EPERM}
+)
+_OUT_OF_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def is_out_of_space(error: BaseException) -> bool:
+    """Whether ``error`` says the disk (or the user's quota) is full, from a file
+    write or from SQLite ("database or disk is full")."""
+    if isinstance(error, OSError):
+        return error.errno in _OUT_OF_SPACE
+    if isinstance(error, sqlite3.Error):
+        return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return False
 
 
 class PositionMismatch(Exception):
@@ -183,6 +206,11 @@ class Storage:
         self._lock = threading.RLock()
         # Appends to one key are serialised; a few striped locks are enough.
         self._append_locks = [threading.Lock() for _ in range(64)]
+        # So are Completes of one upload: a second one waits, then finds it gone.
+        self._complete_locks = [threading.Lock() for _ in range(64)]
+        # Data files a Complete is reading, and those to unlink once it is done (under _lock).
+        self._pins: Counter[str] = Counter()
+        self._unlink_when_unpinned: set[str] = set()
         self._db = sqlite3.connect(
             self.root / "index.sqlite3", check_same_thread=False, isolation_level=None, timeout=30
         )
@@ -233,8 +261,26 @@ class Storage:
         return self.data_dir / data_id[:2] / data_id
 
     def _unlink_data(self, data_ids: Sequence[str]) -> None:
+        """Remove files the index no longer names (the caller holds ``self._lock``)."""
         for data_id in data_ids:
-            self.data_path(data_id).unlink(missing_ok=True)
+            if self._pins[data_id]:
+                self._unlink_when_unpinned.add(data_id)
+            else:
+                self.data_path(data_id).unlink(missing_ok=True)
+
+    def _pin(self, data_ids: Sequence[str]) -> None:
+        with self._lock:
+            self._pins.update(data_ids)
+
+    def _unpin(self, data_ids: Sequence[str]) -> None:
+        with self._lock:
+            self._pins.subtract(data_ids)
+            for data_id in data_ids:
+                if self._pins[data_id] <= 0:
+                    del self._pins[data_id]
+                    if data_id in self._unlink_when_unpinned:
+                        self._unlink_when_unpinned.discard(data_id)
+                        self.data_path(data_id).unlink(missing_ok=True)
 
     def _place(self, incoming: IncomingBody) -> str:
         """Move a finished body from tmp/ into data/ under a new id."""
@@ -270,6 +316,12 @@ class Storage:
     def bucket_names(self) -> list[str]:
         with self._lock:
             return [row[0] for row in self._db.execute("SELECT name FROM buckets ORDER BY name")]
+
+    def buckets_created(self) -> list[tuple[str, float]]:
+        """Every bucket with its creation time (epoch seconds), by name."""
+        with self._lock:
+            rows = self._db.execute("SELECT name, created FROM buckets ORDER BY name").fetchall()
+        return [(str(name), float(created)) for name, created in rows]
 
     # --- bodies -----------------------------------------------------------------
 
@@ -598,12 +650,31 @@ class Storage:
             self._unlink_data(stale)
         return True
 
-    def complete_upload(self, upload: UploadRecord, parts: Sequence[PartRecord]) -> ObjectRecord:
-        """Assemble ``parts`` (already checked) into the object, then drop the upload.
+    def complete_upload(
+        self, upload_id: str, choose: Callable[[list[PartRecord]], Sequence[PartRecord]]
+    ) -> ObjectRecord:
+        """Assemble the parts ``choose`` picks from the upload's current parts (it
+        runs under the store's lock and raises to refuse them) into the object,
+        then drop the upload. Raises UploadGone if it is gone before or after.
 
         The parts are copied into one new file outside the lock (the kernel
-        copies, the GIL is free); the switch to the new object is one transaction.
+        copies, the GIL is free), pinned so nothing racing can remove them
+        meanwhile; the switch to the new object is one transaction.
         """
+        with self._complete_locks[hash(upload_id) % len(self._complete_locks)]:
+            with self._lock:
+                upload = self.get_upload(upload_id)
+                if upload is None:
+                    raise UploadGone()
+                parts = list(choose(self.list_parts(upload_id)))
+                pinned = [part.data_id for part in parts]
+                self._pin(pinned)
+            try:
+                return self._assemble(upload, parts)
+            finally:
+                self._unpin(pinned)
+
+    def _assemble(self, upload: UploadRecord, parts: Sequence[PartRecord]) -> ObjectRecord:
         md5_of_md5s = hashlib.md5(b"".join(bytes.fromhex(p.md5_hex) for p in parts)).hexdigest()
         crc = 0
         for index, part in enumerate(parts):
@@ -612,8 +683,8 @@ class Storage:
             if not self.discard_bodies:
                 with open(target.path, "r+b", buffering=0) as out:
                     for part in parts:
-                        with open(self.data_path(part.data_id), "rb") as source:
-                            _copy_range(source, out, part.size)
+                        with open(self.data_path(part.data_id), "rb", buffering=0) as source:
+                            copy_bytes(source.fileno(), out.fileno(), part.size)
             target.size = sum(p.size for p in parts)
             record = ObjectRecord(
                 bucket=upload.bucket,
@@ -639,23 +710,78 @@ class Storage:
                 self._unlink_data(stale)
         return record
 
+    # --- copies -------------------------------------------------------------------
+
+    def copy_object(
+        self,
+        source: ObjectRecord,
+        source_file: BinaryIO,
+        bucket: str,
+        key: str,
+        *,
+        storage_class: str,
+        metadata: Metadata,
+    ) -> ObjectRecord:
+        """A new object ``bucket``/``key`` with the bytes of ``source`` (read from
+        ``source_file``, opened by :meth:`open_object`), its ETag and CRC-64.
+
+        The bytes are the same, so is their CRC-64; the ETag is kept too (a
+        copy of a multipart object still says how it was uploaded), which spares
+        hashing: the kernel copies the file where it can.
+        """
+        with self.incoming() as target:
+            if not self.discard_bodies:
+                with open(target.path, "r+b", buffering=0) as out:
+                    os.lseek(source_file.fileno(), 0, os.SEEK_SET)
+                    copy_bytes(source_file.fileno(), out.fileno(), source.size)
+            target.size = source.size
+            record = ObjectRecord(
+                bucket=bucket,
+                key=key,
+                data_id="",
+                size=source.size,
+                etag=source.etag,
+                crc64=source.crc64,
+                object_type="normal",
+                storage_class=storage_class,
+                last_modified=time.time(),
+                metadata=metadata,
+            )
+            with self._lock:
+                record = replace(record, data_id=self._place(target))
+                with self._transaction():
+                    stale = self._write_object(record)
+                self._unlink_data(stale)
+        return record
+
 
 def skip_to_bytes(key: str) -> bytes:
     """The lower bound that skips every key starting with ``key``."""
     return _encode_key(key) + _AFTER_ALL_WITH_PREFIX
 
 
-def _copy_range(source: BinaryIO, out: BinaryIO, length: int) -> None:
+def copy_bytes(source_fd: int, out_fd: int, length: int) -> None:
+    """Copy ``length`` bytes from ``source_fd``'s position to ``out_fd``'s (both
+    advance). The kernel copies where ``os.copy_file_range`` exists (Linux) and
+    works on these files; elsewhere, or after it gives up, plain reads and writes
+    copy the rest. Raises OSError if the source ends early or a write fails."""
     remaining = length
-    while remaining > 0:
+    kernel_copy = getattr(os, "copy_file_range", None)
+    while remaining > 0 and kernel_copy is not None:
         try:
-            copied = os.copy_file_range(source.fileno(), out.fileno(), min(remaining, 1 << 30))
-        except OSError:
-            copied = 0
+            copied = kernel_copy(source_fd, out_fd, min(remaining, 1 << 30))
+        except OSError as error:
+            if error.errno not in _KERNEL_COPY_UNSUPPORTED:
+                raise
+            break
         if copied <= 0:
-            chunk = source.read(min(remaining, 1 << 20))
-            if not chunk:
-                raise OSError("part file shorter than recorded")
-            out.write(chunk)
-            copied = len(chunk)
+            break  # the source ended early, or the kernel declines: read to find out
         remaining -= copied
+    while remaining > 0:
+        chunk = os.read(source_fd, min(remaining, _COPY_STEP_BYTES))
+        if not chunk:
+            raise OSError(errno.EIO, "a data file is shorter than its record")
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(out_fd, view) :]
+        remaining -= len(chunk)

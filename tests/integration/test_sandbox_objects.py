@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import anycrc
 import defusedxml.ElementTree as ET
@@ -281,14 +282,14 @@ def test_append_with_bad_md5_changes_nothing(client: SignedClient) -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["../outside", "../../etc/passwd", "/etc/passwd", "a/../../b", "nul\x00byte", "back\\slash", "é" * 400],
+    ["../outside", "../../etc/passwd", "/etc/passwd", "a/../../b", "tab\tkey", "back\\slash", "é" * 400],
 )
 def test_hostile_keys_stay_inside_the_root(client: SignedClient, sandbox: SandboxServer, key: str) -> None:
     before = set(sandbox.root.parent.iterdir())
     assert client.put(key, b"contained").status_code == 200
     assert client.get(key).content == b"contained"
     listing = client.get("", prefix=key[:3])
-    assert key.encode("utf-8") in listing.content or "\x00" in key
+    assert ET.fromstring(listing.content).findtext("Contents/Key") == key
     assert set(sandbox.root.parent.iterdir()) == before
     for path in sandbox.root.rglob("*"):
         assert path.resolve().is_relative_to(sandbox.root.resolve())
@@ -366,3 +367,68 @@ def test_path_style_unknown_bucket_is_no_such_bucket_even_with_a_default(
     with SignedClient(sandbox.endpoint, credentials, TEST_BUCKET, TEST_REGION, style="domain") as client:
         assert client.put("backup-2024/k", b"v").status_code == 200  # a key, not a bucket
         assert client.get("backup-2024/k").content == b"v"
+
+
+CONTROL_KEYS = ["nul\x00byte", "start\x01", "esc\x1bape", "can\x18", "line\nfeed", "carriage\rreturn"]
+
+
+@pytest.mark.parametrize("key", CONTROL_KEYS)
+def test_keys_with_control_characters_are_refused_as_invalid_object_name(
+    client: SignedClient, sandbox: SandboxServer, key: str
+) -> None:
+    attempts = [
+        client.put(key, b"x"),
+        client.request("POST", key, params={"uploads": ""}),
+        client.request("POST", key, params={"append": "", "position": "0"}, content=b"x"),
+        client.request(
+            "PUT", key, headers={"x-cos-copy-source": f"{TEST_BUCKET}.cos.{TEST_REGION}.myqcloud.com/k"}
+        ),
+    ]
+    for answer in attempts:
+        assert answer.status_code == 400
+        assert error_code(answer) == "InvalidObjectName"  # a strict parser reads the answer
+    assert list(sandbox.storage.iter_objects(TEST_BUCKET, after="", prefix="")) == []
+
+
+def store_directly(sandbox: SandboxServer, key: str, data: bytes) -> None:
+    """An object stored as a server before the key check would have stored it."""
+    with sandbox.storage.incoming() as incoming:
+        incoming.write(data)
+        sandbox.storage.commit_object(TEST_BUCKET, key, incoming, storage_class="STANDARD", metadata=())
+
+
+def test_stored_control_character_keys_are_listed_only_url_encoded(
+    client: SignedClient, sandbox: SandboxServer
+) -> None:
+    key = "old/\x01key"
+    store_directly(sandbox, key, b"from before")
+    plain = client.get("", prefix="old/")
+    assert plain.status_code == 400 and error_code(plain) == "InvalidArgument"
+    assert "encoding-type=url" in (ET.fromstring(plain.content).findtext("Message") or "")
+    encoded = client.get("", prefix="old/", **{"encoding-type": "url"})
+    assert encoded.status_code == 200
+    assert unquote(ET.fromstring(encoded.content).findtext("Contents/Key") or "") == key
+    # The object itself is still readable and deletable.
+    assert client.get(key).content == b"from before"
+    assert client.request("DELETE", key).status_code == 204
+    assert client.get(key).status_code == 404 and error_code(client.get(key)) == "NoSuchKey"
+
+
+def test_stored_control_character_uploads_are_listed_only_url_encoded(
+    client: SignedClient, sandbox: SandboxServer
+) -> None:
+    key = "old/\x02upload"
+    upload = sandbox.storage.create_upload(TEST_BUCKET, key, storage_class="STANDARD", metadata=())
+    plain = client.get("", uploads="")
+    assert plain.status_code == 400 and error_code(plain) == "InvalidArgument"
+    encoded = client.get("", uploads="", **{"encoding-type": "url"})
+    assert unquote(ET.fromstring(encoded.content).findtext("Upload/Key") or "") == key
+    parts_plain = client.get(key, uploadId=upload.upload_id)
+    assert parts_plain.status_code == 400 and error_code(parts_plain) == "InvalidArgument"
+    parts = client.get(key, uploadId=upload.upload_id, **{"encoding-type": "url"})
+    assert parts.status_code == 200 and unquote(ET.fromstring(parts.content).findtext("Key") or "") == key
+    body = b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part>"
+    body += b"</CompleteMultipartUpload>"
+    completed = client.request("POST", key, params={"uploadId": upload.upload_id}, content=body)
+    assert completed.status_code == 400 and error_code(completed) == "InvalidObjectName"
+    assert client.request("DELETE", key, params={"uploadId": upload.upload_id}).status_code == 204

@@ -61,6 +61,32 @@ def sdk(sandbox: SandboxServer) -> CosS3Client:
     return make_client(sandbox)
 
 
+def proxied_config(sandbox: SandboxServer) -> CosConfig:
+    """The SDK addressing real COS host names (service.cos.myqcloud.com, a copy
+    source's bucket host) with the sandbox as its HTTP proxy: the calls that build
+    their own URLs (list_buckets, copy's HEAD of the source) reach it too."""
+    return CosConfig(
+        Region=TEST_REGION,
+        Scheme="http",
+        SecretId=TEST_SECRET_ID,
+        SecretKey=TEST_SECRET_KEY,
+        Proxies={"http": sandbox.endpoint},
+    )
+
+
+@pytest.fixture
+def proxied_sdk(sandbox: SandboxServer) -> CosS3Client:
+    return CosS3Client(proxied_config(sandbox), retry=0)
+
+
+def copy_source(key: str) -> dict[str, str]:
+    return {"Bucket": TEST_BUCKET, "Key": key, "Region": TEST_REGION}
+
+
+def read(sdk: CosS3Client, key: str) -> bytes:
+    return bytes(sdk.get_object(Bucket=TEST_BUCKET, Key=key)["Body"].get_raw_stream().read())
+
+
 def test_put_head_get_object(sdk: CosS3Client) -> None:
     body = os.urandom(100_000)
     put = sdk.put_object(
@@ -193,3 +219,109 @@ def test_wrong_secret_key_raises_signature_does_not_match(sandbox: SandboxServer
         sdk.put_object(Bucket=TEST_BUCKET, Key="sdk/denied", Body=b"x")
     assert raised.value.get_status_code() == 403
     assert raised.value.get_error_code() == "SignatureDoesNotMatch"
+
+
+def test_list_buckets(proxied_sdk: CosS3Client) -> None:
+    listed = proxied_sdk.list_buckets()
+    assert [(b["Name"], b["Location"]) for b in listed["Buckets"]["Bucket"]] == [(TEST_BUCKET, TEST_REGION)]
+    assert listed["Buckets"]["Bucket"][0]["CreationDate"].endswith("Z")
+    assert listed["Owner"]["ID"] == "qcs::cam::uin/1250000000:uin/1250000000"
+
+
+def test_head_bucket(sdk: CosS3Client) -> None:
+    assert sdk.head_bucket(Bucket=TEST_BUCKET)["x-cos-bucket-region"] == TEST_REGION
+    with pytest.raises(CosServiceError) as raised:
+        sdk.head_bucket(Bucket="nosuchbucket-1250000000")
+    assert raised.value.get_status_code() == 404
+
+
+@pytest.mark.parametrize("quiet", ["true", "false"])
+def test_delete_objects(sdk: CosS3Client, quiet: str) -> None:
+    keys = ["batch/a", "batch/b c", "batch/never"]
+    for key in keys[:2]:
+        sdk.put_object(Bucket=TEST_BUCKET, Key=key, Body=b"x")
+    result = sdk.delete_objects(
+        Bucket=TEST_BUCKET, Delete={"Quiet": quiet, "Object": [{"Key": key} for key in keys]}
+    )
+    assert "Error" not in result
+    if quiet == "true":
+        assert "Deleted" not in result
+    else:
+        assert [deleted["Key"] for deleted in result["Deleted"]] == keys
+    assert sdk.list_objects(Bucket=TEST_BUCKET, Prefix="batch/").get("Contents") is None
+
+
+def test_copy_object_with_both_directives(sdk: CosS3Client) -> None:
+    body = os.urandom(300_000)
+    put = sdk.put_object(
+        Bucket=TEST_BUCKET,
+        Key="copy/source",
+        Body=body,
+        ContentType="image/png",
+        Metadata={"x-cos-meta-a": "1"},
+    )
+    copied = sdk.copy_object(Bucket=TEST_BUCKET, Key="copy/kept", CopySource=copy_source("copy/source"))
+    assert copied["ETag"] == put["ETag"] and copied["CRC64"] == str(CRC64.calc(body))
+    kept = sdk.head_object(Bucket=TEST_BUCKET, Key="copy/kept")
+    assert kept["Content-Type"] == "image/png" and kept["x-cos-meta-a"] == "1"
+    sdk.copy_object(
+        Bucket=TEST_BUCKET,
+        Key="copy/replaced",
+        CopySource=copy_source("copy/source"),
+        CopyStatus="Replaced",
+        ContentType="text/plain",
+        Metadata={"x-cos-meta-b": "2"},
+    )
+    replaced = sdk.head_object(Bucket=TEST_BUCKET, Key="copy/replaced")
+    assert replaced["Content-Type"] == "text/plain" and replaced["x-cos-meta-b"] == "2"
+    assert "x-cos-meta-a" not in replaced
+    assert read(sdk, "copy/kept") == body and read(sdk, "copy/replaced") == body
+    with pytest.raises(CosServiceError) as raised:
+        sdk.copy_object(Bucket=TEST_BUCKET, Key="copy/x", CopySource=copy_source("copy/missing"))
+    assert (raised.value.get_status_code(), raised.value.get_error_code()) == (404, "NoSuchKey")
+
+
+def test_upload_part_copy_of_byte_ranges(sdk: CosS3Client) -> None:
+    data = os.urandom(2 * MB + 4321)
+    sdk.put_object(Bucket=TEST_BUCKET, Key="copy/parts-source", Body=data)
+    upload_id = sdk.create_multipart_upload(Bucket=TEST_BUCKET, Key="copy/parts")["UploadId"]
+    ranges = [(0, MB - 1), (MB, 2 * MB - 1), (2 * MB, len(data) - 1)]
+    parts = []
+    for number, (first, last) in enumerate(ranges, start=1):
+        answer = sdk.upload_part_copy(
+            Bucket=TEST_BUCKET,
+            Key="copy/parts",
+            PartNumber=number,
+            UploadId=upload_id,
+            CopySource=copy_source("copy/parts-source"),
+            CopySourceRange=f"bytes={first}-{last}",
+        )
+        assert answer["ETag"] == f'"{hashlib.md5(data[first : last + 1]).hexdigest()}"'
+        parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+    sdk.complete_multipart_upload(
+        Bucket=TEST_BUCKET, Key="copy/parts", UploadId=upload_id, MultipartUpload={"Part": parts}
+    )
+    assert read(sdk, "copy/parts") == data
+
+
+def test_high_level_copy_of_a_large_object_goes_by_part_copies(sandbox: SandboxServer) -> None:
+    config = proxied_config(sandbox)
+    # Objects this large (instead of 5 GB) count as large, and a change of storage
+    # class keeps copy() from taking the single-request shortcut: it must part-copy.
+    config.set_copy_part_threshold_size(MB)
+    proxied_sdk = CosS3Client(config, retry=0)
+    data = os.urandom(3 * MB + 17)
+    proxied_sdk.put_object(Bucket=TEST_BUCKET, Key="copy/large", Body=data)
+    result = proxied_sdk.copy(
+        Bucket=TEST_BUCKET,
+        Key="copy/large-copied",
+        CopySource=copy_source("copy/large"),
+        PartSize=1,
+        MAXThread=3,
+        StorageClass="STANDARD_IA",
+    )
+    assert result["ETag"].endswith('-4"')
+    head = proxied_sdk.head_object(Bucket=TEST_BUCKET, Key="copy/large-copied")
+    assert head["x-cos-storage-class"] == "STANDARD_IA"
+    assert head["x-cos-hash-crc64ecma"] == str(CRC64.calc(data))
+    assert read(proxied_sdk, "copy/large-copied") == data
