@@ -304,21 +304,25 @@ class Operations:
         try:
             return self._route(exchange)
         except xml.NotXmlText:
-            # Only keys stored before keys were checked can get here (see check_key).
+            # A key stored before keys were checked (see check_key), or a prefix or
+            # marker the request sent: refused rather than written as broken XML.
             raise invalid_argument(
-                "The answer would hold a key with a control character that XML cannot carry; "
-                "ask with encoding-type=url."
+                "The answer would hold a control character that XML cannot carry (in a key, "
+                "prefix or marker); ask with encoding-type=url."
             ) from None
         except (OSError, sqlite3.Error) as error:
             if not is_out_of_space(error):
                 raise
             # Worth a line in the log, not a traceback: the client is told what happened.
             logger.warning(
-                "out of disk space under %s: %s answered %d", self.storage.root, exchange.method, 507
+                "out of disk space under %s: a %s answered 507 InsufficientStorage",
+                self.storage.root,
+                exchange.method,
             )
             raise insufficient_storage() from None
 
     def _route(self, exchange: Exchange) -> Response:
+        # The *_operations modules build on this one, so they are imported where used.
         method, key = exchange.method, exchange.key
         if exchange.bucket == "":
             # The request names no bucket: only GET Service is about no bucket.
