@@ -137,8 +137,8 @@ def check_key(key: str) -> None:
         raise CosServerError(
             400,
             "InvalidObjectName",
-            f"The object key holds the control character U+{ord(unsupported):04X}, "
-            "which object keys may not contain.",
+            f"The object key holds U+{ord(unsupported):04X}, a control character that "
+            "object keys may not contain.",
         )
 
 
