@@ -134,6 +134,8 @@ class _Request:
                 is_known_bucket=sandbox.is_known_bucket,
                 default_bucket=sandbox.default_bucket,
                 auto_create=sandbox.auto_create_buckets,
+                method=self.method,
+                query=query,
             )
             resource = (
                 f"{target.bucket}.cos.{sandbox.region}.myqcloud.com/{xml.url_encode(target.key)}"

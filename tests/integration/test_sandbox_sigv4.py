@@ -100,6 +100,15 @@ def test_put_get_head_list_and_delete(s3: BaseClient) -> None:
     assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
+def test_list_buckets_and_head_bucket(s3: BaseClient) -> None:
+    listed = s3.list_buckets()
+    assert [bucket["Name"] for bucket in listed["Buckets"]] == [TEST_BUCKET]
+    assert s3.head_bucket(Bucket=TEST_BUCKET)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    with pytest.raises(ClientError) as raised:
+        s3.head_bucket(Bucket="nosuchbucket-1250000000")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
 def test_user_metadata_and_request_id_reach_boto3_under_s3_names(s3: BaseClient) -> None:
     s3.put_object(Bucket=TEST_BUCKET, Key="meta", Body=b"m", Metadata={"album": "summer"})
     head = s3.head_object(Bucket=TEST_BUCKET, Key="meta")
