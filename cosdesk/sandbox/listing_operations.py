@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from cosdesk.sandbox import xml_responses as xml
+from cosdesk.sandbox.errors import CosServerError
 from cosdesk.sandbox.exchange import Exchange, Response
 from cosdesk.sandbox.operations import MAX_LIST, Operations, encoding_is_url, int_param
 
@@ -67,6 +68,18 @@ def list_objects(operations: Operations, exchange: Exchange) -> Response:
     marker = exchange.param("marker") or ""
     max_keys = min(int_param(exchange, "max-keys", MAX_LIST, 0), MAX_LIST)
     encode = encoding_is_url(exchange)
+    version2 = None
+    if exchange.param("list-type") == "2":
+        # S3's ListObjectsV2, which boto3's paginators use: a token instead of a marker.
+        token = exchange.param("continuation-token") or ""
+        start_after = exchange.param("start-after") or ""
+        version2 = xml.ListV2Page(token, start_after)
+        marker = start_after
+        if token:
+            token_key = xml.key_of_list_v2_token(token)
+            if token_key is None:
+                raise CosServerError(400, "InvalidArgument", "The continuation token provided is incorrect.")
+            marker = max(marker, token_key)
     page = paginate(
         operations.storage.iter_objects(exchange.bucket, after=marker, prefix=prefix),
         lambda record: record.key,
@@ -89,8 +102,10 @@ def list_objects(operations: Operations, exchange: Exchange) -> Response:
             xml.ObjectEntry(r.key, r.last_modified, r.etag, r.size, r.storage_class) for r in page.items
         ],
         common_prefixes=page.common_prefixes,
+        version2=version2,
     )
     return Response(200, body=body)
+
 
 def list_multipart_uploads(operations: Operations, exchange: Exchange) -> Response:
     """List Multipart Uploads: one page of uploads in progress, by key then initiation."""

@@ -13,6 +13,7 @@ characters (not even as ``&#1;``), so such text is refused with
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Sequence
@@ -107,6 +108,24 @@ class ObjectEntry:
     storage_class: str
 
 
+@dataclass(frozen=True)
+class ListV2Page:
+    continuation_token: str
+    start_after: str
+
+
+def list_v2_token(key: str) -> str:
+    """An opaque continuation token: the last key listed, base64url-encoded."""
+    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii")
+
+
+def key_of_list_v2_token(token: str) -> str | None:
+    try:
+        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+    except (ValueError, UnicodeError):
+        return None
+
+
 def list_bucket_result(
     *,
     bucket: str,
@@ -120,19 +139,31 @@ def list_bucket_result(
     next_marker: str | None,
     contents: Sequence[ObjectEntry],
     common_prefixes: Sequence[str],
+    version2: ListV2Page | None = None,
 ) -> bytes:
+    """A ListBucketResult; with ``version2`` in the shape S3's ListObjectsV2 has
+    (continuation tokens and a key count instead of markers)."""
     enc = url_encode if encode else (lambda text: text)
     children: list[Element] = [("Name", bucket)]
     if encode:
         children.append(("EncodingType", "url"))
+    children += [("Prefix", enc(prefix))]
+    if version2 is None:
+        children.append(("Marker", enc(marker)))
     children += [
-        ("Prefix", enc(prefix)),
-        ("Marker", enc(marker)),
         ("MaxKeys", max_keys),
         ("Delimiter", enc(delimiter)),
         ("IsTruncated", "true" if is_truncated else "false"),
     ]
-    if is_truncated and next_marker is not None:
+    if version2 is not None:
+        children.append(("KeyCount", len(contents) + len(common_prefixes)))
+        if version2.continuation_token:
+            children.append(("ContinuationToken", version2.continuation_token))
+        if version2.start_after:
+            children.append(("StartAfter", enc(version2.start_after)))
+        if is_truncated and next_marker is not None:
+            children.append(("NextContinuationToken", list_v2_token(next_marker)))
+    elif is_truncated and next_marker is not None:
         children.append(("NextMarker", enc(next_marker)))
     children += [("CommonPrefixes", [("Prefix", enc(common))]) for common in common_prefixes]
     for entry in contents:

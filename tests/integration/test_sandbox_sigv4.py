@@ -109,6 +109,21 @@ def test_list_buckets_and_head_bucket(s3: BaseClient) -> None:
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
+def test_list_objects_v2_pages_with_continuation_tokens(s3: BaseClient) -> None:
+    keys = [f"paged/{index:03d}" for index in range(25)]
+    for key in keys:
+        s3.put_object(Bucket=TEST_BUCKET, Key=key, Body=b"x")
+    pages = list(
+        s3.get_paginator("list_objects_v2").paginate(
+            Bucket=TEST_BUCKET, Prefix="paged/", PaginationConfig={"PageSize": 10}
+        )
+    )
+    assert [page["KeyCount"] for page in pages] == [10, 10, 5]
+    assert [item["Key"] for page in pages for item in page["Contents"]] == keys
+    after = s3.list_objects_v2(Bucket=TEST_BUCKET, Prefix="paged/", StartAfter="paged/020")
+    assert [item["Key"] for item in after["Contents"]] == keys[21:]
+
+
 def test_user_metadata_and_request_id_reach_boto3_under_s3_names(s3: BaseClient) -> None:
     s3.put_object(Bucket=TEST_BUCKET, Key="meta", Body=b"m", Metadata={"album": "summer"})
     head = s3.head_object(Bucket=TEST_BUCKET, Key="meta")
