@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
@@ -28,13 +28,17 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
+from cosdesk.engine.batch import BatchTracker
+from cosdesk.engine.history import TransferJournal
 from cosdesk.engine.integrity import FileSource, MemorySource, Source
-from cosdesk.engine.meter import BandwidthLimiter, SpeedMeter, eta_seconds
+from cosdesk.engine.limited_source import LimitedSource
+from cosdesk.engine.meter import BandwidthLimiter
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.scan import check_key, scan_path
 from cosdesk.engine.store import RequestAction, StoredTask, TaskRow, TaskStateRow, TaskStore
 from cosdesk.engine.task import (
+    AddedPaths,
     BatchProgress,
     FileFinished,
     HashProgress,
@@ -112,8 +116,11 @@ class UploadQueue(QObject):
     hash_progress = Signal(object)
     # A file ended in success or error (the seed's onFileFinish): FileFinished.
     file_finished = Signal(object)
-    # The whole queue's progress, on ticks where anything changed: BatchProgress.
+    # The current batch's progress (see engine/batch.py), on ticks where anything
+    # changed: BatchProgress.
     batch_progress = Signal(object)
+    # A walk started by add_paths is over, after its last tasks_added: AddedPaths.
+    paths_added = Signal(object)
     # A folder walk skipped something: (path, reason).
     scan_problem = Signal(str, str)
     # Nothing is waiting, running, being added or walked any more (the CLI quits on it).
@@ -140,6 +147,8 @@ class UploadQueue(QObject):
         super().__init__(parent)
         self.settings = settings or QueueSettings()
         self._store = store
+        # Times each task's runs; logs starts, ends and failures; keeps the history.
+        self.journal = TransferJournal(store)
         self._client_for = client_for
         self._client_lock = threading.Lock()
         self.default_endpoint = default_endpoint
@@ -151,7 +160,7 @@ class UploadQueue(QObject):
         self._next_position = 0
         self._pending_intakes = 0
         self._shutting_down = False
-        self._batch_meter = SpeedMeter()
+        self._batch = BatchTracker()
         # Dirty state, drained by the timer in the queue's thread.
         self._dirty: set[str] = set()
         self._added: list[str] = []
@@ -169,12 +178,11 @@ class UploadQueue(QObject):
         self._parsed_cache: dict[str, object] = {}  # see _parsed_json
         self._restored: list[list[str]] = []
         self._applied_requests: list[tuple[str, int]] = []
+        self._walks_done: list[AddedPaths] = []
         # Running totals over every task, kept by _recount on each change, so an
-        # event tick never walks 10,000 tasks: tasks per state, and bytes (total and
-        # sent) of the tasks that are not canceled.
+        # event tick never walks 10,000 tasks: tasks per state (the current batch's
+        # figures are kept by self._batch).
         self._state_counts: Counter[TaskState] = Counter()
-        self._total_bytes = 0
-        self._loaded_bytes = 0
         # Automatic retries after network failures: a heap of (due, task_id), due in
         # time.monotonic(); the timer lives in the queue's thread.
         self._retry_due: list[tuple[float, str]] = []
@@ -293,15 +301,22 @@ class UploadQueue(QObject):
         endpoint: EndpointSpec | None = None,
         *,
         include_empty_folders: bool = False,
-    ) -> None:
+    ) -> str:
         """Queue files and folders (recursively, keys under ``prefix``, relative paths
-        kept, see :func:`scan.scan_path`). Returns at once; the walk runs on a worker
-        and its tasks arrive through ``tasks_added``; problems through ``scan_problem``."""
+        kept, see :func:`scan.scan_path`). Returns at once, with an id for this request;
+        the walk runs on a worker and its tasks arrive through ``tasks_added``, problems
+        through ``scan_problem``, and what it queued through ``paths_added``."""
         options = options or UploadOptions()
         spec = self._endpoint(endpoint)
         sources = [os.fspath(path) for path in paths]
+        request_id = uuid.uuid4().hex
+        queued = [0, 0, 0]  # files, bytes, problems
         with self._lock:
             self._pending_intakes += 1
+
+        def on_problem(path: str, message: str) -> None:
+            queued[2] += 1
+            self._scan_problem(path, message)
 
         def walk() -> None:
             try:
@@ -313,7 +328,7 @@ class UploadQueue(QObject):
                         prefix,
                         include_empty_folders=include_empty_folders,
                         contents_only=contents_only,
-                        on_error=self._scan_problem,
+                        on_error=on_problem,
                     ):
                         with self._lock:
                             if self._shutting_down:
@@ -334,6 +349,8 @@ class UploadQueue(QObject):
                             task.size = entry.size
                             task.mtime_ns = entry.mtime_ns
                             self._recount(task)
+                        queued[0] += 1
+                        queued[1] += entry.size or 0
                         batch.append(task)
                         if len(batch) >= SCAN_BATCH:
                             self._store_new(batch, stat_files=False)
@@ -343,10 +360,12 @@ class UploadQueue(QObject):
                 with self._lock:
                     self._pending_intakes -= 1
                     self._was_busy = True  # see _intake
+                    self._walks_done.append(AddedPaths(request_id, bucket, prefix, *queued))
                 self._poke()
                 self._flush_if_idle()
 
         self._aux_pool.start(_Intake(walk))
+        return request_id
 
     def _endpoint(self, endpoint: EndpointSpec | None) -> EndpointSpec:
         spec = endpoint or self.default_endpoint
@@ -379,6 +398,7 @@ class UploadQueue(QObject):
         )
         self._next_position += 1
         self._tasks[task.task_id] = task
+        self._batch.join([task])
         self._recount(task)
         self._added.append(task.task_id)
         return task
@@ -415,6 +435,7 @@ class UploadQueue(QObject):
                             "InvalidSource" if "read" in problem else "InvalidKey", problem
                         )
                         self._finished.append(FileFinished(task.task_id, task.error, None))
+                        self.journal.refused(task, task.error)
         # Rows are built outside the lock (the GUI thread may want it meanwhile):
         # these tasks are not runnable yet, so only pause and cancel can change them,
         # and a row whose task changed meanwhile is built again under the lock.
@@ -506,7 +527,8 @@ class UploadQueue(QObject):
         self._poke()
 
     def _requeue(self, tasks: list[UploadTask]) -> None:
-        # Lock held; every task is paused or in error.
+        # Lock held; every task is paused, in error or canceled.
+        self._batch.join(tasks, resumed=True)
         for task in tasks:
             self._forget_retry(task)
             task.set_state(TaskState.WAITING)
@@ -538,6 +560,7 @@ class UploadQueue(QObject):
                 self._forget_retry(task)
                 task.set_state(TaskState.CANCELED)
                 task.finished_at = now
+                self.journal.canceled(task)
                 if not running and task.upload_id:
                     cleanups.append((task.endpoint, task.bucket, task.key, task.upload_id, task.options))
                 if not running:
@@ -558,11 +581,26 @@ class UploadQueue(QObject):
     ) -> None:
         CleanupJob(self.client_for(endpoint), bucket, key, upload_id, self.retry_policy(options)).run()
 
-    def clear_finished(self) -> list[str]:
-        """Remove succeeded and canceled tasks from the list and the database. A
-        canceled task whose worker is still stopping goes as soon as it has stopped."""
+    def upload_again(self, task_ids: Iterable[str] | str) -> None:
+        """Queue canceled tasks again, from the first byte (cancel threw away what
+        they had sent). Other tasks are left as they are."""
         with self._lock:
-            final = [t for t in self._tasks.values() if t.state.is_final]
+            tasks = [task for task in self._select(task_ids) if task.state is TaskState.CANCELED]
+            for task in tasks:
+                task.start_over()
+                task.network_retries = 0
+            self._requeue(tasks)
+            for task in tasks:
+                self._changed(task)  # the whole row: its upload ID, MD5, append start went
+        self._schedule()
+        self._poke()
+
+    def clear_finished(self, task_ids: Iterable[str] | str | None = None) -> list[str]:
+        """Remove succeeded and canceled tasks (all of them, or those of ``task_ids``)
+        from the list and the database; others are left. A canceled task whose worker
+        is still stopping goes as soon as it has stopped."""
+        with self._lock:
+            final = [t for t in self._select(task_ids) if t.state.is_final]
             gone = [t.task_id for t in final if t.task_id not in self._running]
             self._clear_when_stopped.update(t.task_id for t in final if t.task_id in self._running)
             self._remove(gone)
@@ -634,10 +672,13 @@ class UploadQueue(QObject):
     # --- running ------------------------------------------------------------------
 
     def _schedule(self) -> None:
-        """Start waiting tasks, in order, while fewer than FileParallelLimit run."""
+        """Start waiting tasks, in order, while fewer than FileParallelLimit run. A task
+        whose key another running task is sending waits until that one ends: two
+        uploads of one key at once would race, and the one queued last must win."""
         with self._lock:
             if self._shutting_down:
                 return
+            held_back: list[tuple[int, str]] = []
             while self._waiting and len(self._running) < self.settings.file_parallel_limit:
                 position, task_id = heapq.heappop(self._waiting)
                 task = self._tasks.get(task_id)
@@ -649,7 +690,25 @@ class UploadQueue(QObject):
                     or not task.ready
                 ):
                     continue  # a stale heap entry; the task's live entry is elsewhere
+                if self._key_in_flight(task):
+                    held_back.append((position, task_id))
+                    continue
                 self._start(task)
+            for entry in held_back:
+                heapq.heappush(self._waiting, entry)
+
+    def _key_in_flight(self, task: UploadTask) -> bool:
+        # Lock held. At most FileParallelLimit tasks run: a scan is cheap.
+        for running_id in self._running:
+            other = self._tasks.get(running_id)
+            if (
+                other is not None
+                and other.key == task.key
+                and other.bucket == task.bucket
+                and other.endpoint == task.endpoint
+            ):
+                return True
+        return False
 
     def _start(self, task: UploadTask) -> None:
         # Called with the lock held.
@@ -658,6 +717,7 @@ class UploadQueue(QObject):
         task.set_state(TaskState.CHECKING)
         task.meter.reset()
         task.loaded = sum(part.size for part in task.parts.values())
+        self.journal.started(task)
         self._running.add(task.task_id)
         self._was_busy = True
         source: Source
@@ -666,6 +726,8 @@ class UploadQueue(QObject):
             source = FileSource(task.source_path)
         else:
             source = MemorySource(task.data or b"")
+        # Each chunk waits for the bandwidth limit before it goes out, not after.
+        source = LimitedSource(source, self.limiter, control.check)
         job = JobInput(
             task_id=task.task_id,
             bucket=task.bucket,
@@ -750,9 +812,9 @@ class UploadQueue(QObject):
             task = self._tasks.get(task_id)
             if task is None:
                 return
-            task.loaded += byte_count
-            task.meter.add(byte_count)
-            self._batch_meter.add(byte_count)
+            now = time.monotonic()
+            task.add_progress(byte_count, now)
+            self._batch.add_bytes(byte_count, now)
             self._recount(task)
             self._dirty.add(task_id)
         self._poke()
@@ -836,6 +898,7 @@ class UploadQueue(QObject):
                 self._store.delete_parts(task.task_id)
             task.parts = {}
             self._finished.append(FileFinished(task.task_id, None, outcome.result))
+            self.journal.succeeded(task, skipped=outcome.result is not None and outcome.result.skipped)
         elif outcome.kind is OutcomeKind.FAILED and not control.stopped:
             task.set_state(TaskState.ERROR)
             task.error = outcome.error
@@ -844,13 +907,18 @@ class UploadQueue(QObject):
             else:
                 task.network_retries = 0
             self._finished.append(FileFinished(task.task_id, outcome.error, None))
+            self.journal.failed(task, outcome.error)
         elif control.reason is StopReason.CANCEL:
+            # The journal heard of it when cancel() was called.
             task.upload_id = None
             task.parts = {}
             self._store.delete_parts(task.task_id)
         elif control.reason is StopReason.SHUTDOWN:
             # Leave the stored state as it is: the next start finds it unfinished.
+            self.journal.interrupted(task)
             return
+        else:
+            self.journal.paused(task)
         if task.state is TaskState.WAITING:
             # Restarted while its old job was stopping: its heap entry may be gone.
             heapq.heappush(self._waiting, (task.position, task.task_id))
@@ -885,29 +953,16 @@ class UploadQueue(QObject):
             self._dirty.add(task.task_id)
 
     def _recount(self, task: UploadTask) -> None:
-        """Bring the running totals up to date with one task (lock held): take out
-        what it counted before, add what it counts now (nothing once it left)."""
-        before = task.counted
-        if before is not None:
-            state, size, loaded = before
-            self._state_counts[state] -= 1
-            self._total_bytes -= size
-            self._loaded_bytes -= loaded
-        if task.task_id not in self._tasks:
-            task.counted = None
-            return
-        state = task.state
-        size = task.size or 0
-        if state is TaskState.CANCELED:
-            size = loaded = 0
-        elif state is TaskState.SUCCESS:
-            loaded = size
-        else:
-            loaded = min(max(task.loaded, 0), size)
-        self._state_counts[state] += 1
-        self._total_bytes += size
-        self._loaded_bytes += loaded
-        task.counted = (state, size, loaded)
+        """Bring the running totals (tasks per state here, the batch's figures in
+        self._batch) up to date with one task (lock held): take out what it counted
+        before, add what it counts now (nothing once it left)."""
+        present = task.task_id in self._tasks
+        self._batch.recount(task, present=present)
+        if task.counted is not None:
+            self._state_counts[task.counted] -= 1
+        task.counted = task.state if present else None
+        if present:
+            self._state_counts[task.state] += 1
 
     # --- automatic retries after network failures ----------------------------------
 
@@ -980,6 +1035,7 @@ class UploadQueue(QObject):
             problems, self._problems = self._problems, []
             restored, self._restored = self._restored, []
             applied, self._applied_requests = self._applied_requests, []
+            walks, self._walks_done = self._walks_done, []
             self._arm_retry_timer()
             progress: list[TaskProgress] = [
                 self._tasks[task_id].progress(now)
@@ -992,13 +1048,17 @@ class UploadQueue(QObject):
                 if task_id not in dirty:
                     dirty.append(task_id)
                     progress.append(self._tasks[task_id].progress(now))
-            changed = bool(added or removed or dirty or hashes or finished or problems or restored or applied)
+            changed = bool(
+                added or removed or dirty or hashes or finished or problems or restored or applied or walks
+            )
             batch = self._batch_progress() if changed else None
             busy = self._busy()
             if not busy and not changed:
                 self._timer.stop()
                 self._wake_requested = False
             became_idle = self._was_busy and not busy
+            if became_idle:
+                self._batch.settle(now)
             self._was_busy = busy
         for path, message in problems:
             self.scan_problem.emit(path, message)
@@ -1018,6 +1078,8 @@ class UploadQueue(QObject):
             self.restored.emit(unfinished)
         for action, count in applied:
             self.request_applied.emit(action, count)
+        for walk in walks:
+            self.paths_added.emit(walk)
         if batch is not None:
             self.batch_progress.emit(batch)
         if became_idle:
@@ -1034,23 +1096,9 @@ class UploadQueue(QObject):
             return not self._busy()
 
     def _batch_progress(self) -> BatchProgress:
-        counts = self._state_counts
-        running = counts[TaskState.CHECKING] + counts[TaskState.UPLOADING]
-        succeeded = counts[TaskState.SUCCESS]
-        loaded, total = self._loaded_bytes, self._total_bytes
-        speed = self._batch_meter.speed() if running else 0.0
-        return BatchProgress(
-            loaded=loaded,
-            total=total,
-            speed=speed,
-            percent=loaded / total if total else (1.0 if succeeded else 0.0),
-            eta_s=eta_seconds(total - loaded, speed) if running else None,
-            waiting=counts[TaskState.WAITING],
-            running=running,
-            succeeded=succeeded,
-            failed=counts[TaskState.ERROR],
-            paused=counts[TaskState.PAUSED],
-        )
+        # Lock held. At most FileParallelLimit tasks run.
+        running = [self._tasks[task_id] for task_id in self._running if task_id in self._tasks]
+        return self._batch.progress(running, self.settings.file_parallel_limit)
 
     # --- persistence --------------------------------------------------------------
 
@@ -1092,14 +1140,17 @@ class UploadQueue(QObject):
             self._json_cache[id(value)] = cached
         return cached[1]
 
-    def restore(self, *, resume: bool | None = None) -> list[str]:
+    def restore(
+        self, *, resume: bool | None = None, task_ids: Collection[str] | None = None
+    ) -> list[str]:
         """Bring back the tasks stored by an earlier run, synchronously (the CLI; the
         window uses :meth:`restore_in_background`). Call once, at start-up. Tasks
         that were waiting or running come back waiting when ``resume`` (default:
         ``settings.resume_on_start``), paused otherwise; paused and failed ones stay
-        so. Returns the ids of unfinished tasks."""
+        so. ``task_ids``: only these tasks (``cosdesk tasks resume ID…``); the others
+        stay in the database exactly as they are. Returns the ids of unfinished tasks."""
         resume = self.settings.resume_on_start if resume is None else resume
-        unfinished = self._restore(resume)
+        unfinished = self._restore(resume, task_ids)
         self._schedule()
         self._poke()
         return unfinished
@@ -1126,8 +1177,10 @@ class UploadQueue(QObject):
 
         self._aux_pool.start(_Intake(work))
 
-    def _restore(self, resume: bool) -> list[str]:
+    def _restore(self, resume: bool, task_ids: Collection[str] | None = None) -> list[str]:
         stored = self._store.load_tasks()
+        if task_ids is not None:
+            stored = [item for item in stored if item.row.task_id in task_ids]
         # Built outside the lock: a GUI thread calling tasks() meanwhile never waits long.
         built = [self._task_from_store(item) for item in stored]
         unfinished: list[str] = []
@@ -1143,6 +1196,8 @@ class UploadQueue(QObject):
                 if not task.state.is_final:
                     unfinished.append(task.task_id)
                 self._tasks[task.task_id] = task
+                if task.state is TaskState.WAITING:
+                    self._batch.join([task])
                 self._recount(task)
                 self._next_position = max(self._next_position, task.position + 1)
                 self._added.append(task.task_id)

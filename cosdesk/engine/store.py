@@ -25,12 +25,16 @@ from typing import NamedTuple
 
 import platformdirs
 
+from cosdesk.engine.history import HISTORY_SCHEMA, HistoryEntry, clear_entries, insert_entries
 from cosdesk.engine.task import FileResult, PartRecord, SourceKind, TaskError, TaskState, UploadMethod
 from cosdesk.engine.thread_priority import lower_this_thread
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+# 2: the transfer history (engine/history.py). Every table is created with IF NOT
+# EXISTS, so a database of an earlier version gains the new ones when it is opened
+# and keeps its rows; an earlier cosdesk opening a newer file ignores them.
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -210,9 +214,13 @@ class TaskStore:
         connection: sqlite3.Connection | None = None
         try:
             connection = _connect(self.path)
-            connection.executescript(_SCHEMA)
+            connection.executescript(_SCHEMA + HISTORY_SCHEMA)
             connection.execute(
                 "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            connection.execute(
+                "UPDATE meta SET value = ? WHERE name = 'schema_version' AND CAST(value AS INTEGER) < ?",
+                (str(SCHEMA_VERSION), SCHEMA_VERSION),
             )
         except sqlite3.Error as error:
             if connection is not None:
@@ -284,6 +292,17 @@ class TaskStore:
             db.executemany("DELETE FROM tasks WHERE task_id = ?", ids)
 
         self._enqueue(write)
+
+    # --- the transfer history (engine/history.py) ----------------------------------
+
+    def save_history(self, entry: HistoryEntry) -> None:
+        """Add an entry; it shares the commit of the task's final state (queued
+        just after it), which a finished upload makes lazily anyway."""
+        self._enqueue(lambda db: insert_entries(db, [entry]), urgent=False)
+
+    def clear_history(self) -> None:
+        """Delete every history entry (the tasks stay). ``flush`` to wait for it."""
+        self._enqueue(clear_entries)
 
     def _enqueue(self, write: _Write, *, urgent: bool = True) -> None:
         if self._closed:

@@ -1,0 +1,200 @@
+"""The queue's transfer journal against the local server: each finished, failed or
+canceled upload becomes one history entry with true figures, and ``cosdesk.log``
+says when each transfer started and ended and why one failed — without a secret."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cosdesk.cos.auth import Credentials
+from cosdesk.engine.clients import ClientCache
+from cosdesk.engine.history import HistoryEntry, HistoryOutcome, HistoryQuery, HistoryReader
+from cosdesk.engine.options import EndpointSpec, QueueSettings
+from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.store import TaskStore
+from cosdesk.engine.task import TaskState
+from cosdesk.logs import setup_logging
+
+BUCKET = "examplebucket-1250000000"
+REGION = "ap-guangzhou"
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def log_file() -> Iterator[Path]:
+    """cosdesk.log as the program sets it up (in the test's own log folder)."""
+    root = logging.getLogger()
+    saved_level, saved_handlers = root.level, list(root.handlers)
+    path = setup_logging()
+    assert path is not None
+    yield path
+    for handler in list(root.handlers):
+        if handler not in saved_handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(saved_level)
+
+
+def log_text(path: Path) -> str:
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    return path.read_text(encoding="utf-8")
+
+
+class Engine:
+    def __init__(
+        self, qtbot: Any, db_path: Path, credentials: Credentials, spec: EndpointSpec, **settings: Any
+    ):
+        self.qtbot = qtbot
+        self.store = TaskStore(db_path)
+        self.clients = ClientCache(credentials, timeout_s=5)
+        settings.setdefault("retry_base_delay_s", 0.02)
+        settings.setdefault("retry_max_delay_s", 0.05)
+        self.queue = UploadQueue(self.store, self.clients, QueueSettings(**settings), default_endpoint=spec)
+        self.history = HistoryReader(db_path)
+
+    def wait_state(self, task_id: str, *states: TaskState, timeout_s: float = 30) -> None:
+        def reached() -> bool:
+            snapshot = self.queue.task(task_id)
+            return snapshot is not None and snapshot.state in states
+
+        self.qtbot.waitUntil(reached, timeout=int(timeout_s * 1000))
+
+    def entries(self) -> list[HistoryEntry]:
+        assert self.store.flush()
+        return self.history.page(HistoryQuery())
+
+    def close(self) -> None:
+        self.queue.shutdown(wait=True)
+        self.store.close()
+        self.clients.close()
+
+
+@pytest.fixture
+def make_engine(qtbot: Any, tmp_path: Path, credentials: Credentials, sandbox: Any) -> Iterator[Any]:
+    engines: list[Engine] = []
+
+    def make(credentials: Credentials = credentials, endpoint: str | None = None, **settings: Any) -> Engine:
+        spec = EndpointSpec(REGION, url=endpoint or sandbox.endpoint, path_style=True)
+        engine = Engine(qtbot, tmp_path / "tasks.sqlite3", credentials, spec, **settings)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.close()
+
+
+def test_a_finished_upload_is_one_entry_with_true_size_duration_and_speed(
+    make_engine: Any, tmp_path: Path, log_file: Path, sandbox: Any
+) -> None:
+    engine = make_engine()
+    source = tmp_path / "report.pdf"
+    source.write_bytes(os.urandom(3 * MiB + 5))
+    # A limit long enough to time: ~3 MiB at 8 MiB/s is about 0.4 s.
+    engine.queue.set_bandwidth_limit(8 * MiB)
+    before = time.time()
+    task_id = engine.queue.add_file(source, BUCKET, "docs/report.pdf")
+    engine.wait_state(task_id, TaskState.SUCCESS, TaskState.ERROR)
+    after = time.time()
+
+    (entry,) = engine.entries()
+    assert entry.outcome is HistoryOutcome.DONE
+    assert (entry.task_id, entry.bucket, entry.key) == (task_id, BUCKET, "docs/report.pdf")
+    assert entry.size == entry.bytes_sent == source.stat().st_size
+    assert entry.endpoint == sandbox.endpoint and entry.source_path == str(source)
+    assert entry.started_at is not None and before <= entry.started_at <= entry.ended_at <= after
+    assert 0.2 < entry.active_s <= after - before
+    speed = entry.average_bytes_per_s
+    assert speed is not None and speed == pytest.approx(entry.size / entry.active_s)
+    assert speed < 12 * MiB  # held to the limit, give or take the first burst
+
+    text = log_text(log_file)
+    assert f"upload started: {BUCKET}/docs/report.pdf (3.0 MiB) from {source}" in text
+    assert re.search(
+        rf"upload done: {BUCKET}/docs/report.pdf, 3.0 MiB in 0\.\d\d s \(\d+\.\d MiB/s\)", text
+    ), text
+
+
+def test_a_refused_upload_is_a_failed_entry_and_its_reason_is_logged_without_secrets(
+    make_engine: Any, tmp_path: Path, log_file: Path, credentials: Credentials
+) -> None:
+    wrong = Credentials(credentials.secret_id, "not-the-right-secret-key")
+    engine = make_engine(credentials=wrong)
+    source = tmp_path / "a.txt"
+    source.write_bytes(b"x" * 1000)
+    task_id = engine.queue.add_file(source, BUCKET, "a.txt")
+    engine.wait_state(task_id, TaskState.ERROR)
+
+    (entry,) = engine.entries()
+    assert entry.outcome is HistoryOutcome.FAILED
+    assert entry.error_code == "SignatureDoesNotMatch" and entry.error_message
+    assert entry.bytes_sent <= entry.size == 1000
+
+    text = log_text(log_file)
+    assert f"upload failed: {BUCKET}/a.txt: SignatureDoesNotMatch (403): " in text
+    assert "not-the-right-secret-key" not in text
+    assert "q-signature=" not in text.replace("q-signature=***", "")
+
+
+def test_a_network_failure_streak_is_one_entry_until_cancel_adds_another(
+    make_engine: Any, tmp_path: Path, log_file: Path
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    engine = make_engine(endpoint=dead, network_retry_delays_s=(0.05,))
+    source = tmp_path / "b.bin"
+    source.write_bytes(b"y" * 2000)
+    task_id = engine.queue.add_file(source, BUCKET, "b.bin")
+
+    engine.qtbot.waitUntil(lambda: log_text(log_file).count("upload failed: ") >= 3, timeout=20_000)
+    entries = engine.entries()
+    assert [e.outcome for e in entries] == [HistoryOutcome.FAILED]
+    assert entries[0].error_code == "NetworkError"
+    assert "connection refused" in log_text(log_file)
+
+    engine.queue.cancel(task_id)
+    engine.wait_state(task_id, TaskState.CANCELED)
+    assert [e.outcome for e in engine.entries()] == [HistoryOutcome.CANCELED, HistoryOutcome.FAILED]
+    assert f"upload canceled: {BUCKET}/b.bin" in log_text(log_file)
+
+
+def test_a_paused_and_resumed_upload_is_one_transfer_timed_without_its_pause(
+    make_engine: Any, tmp_path: Path, log_file: Path
+) -> None:
+    engine = make_engine()
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(4 * MiB))
+    engine.queue.set_bandwidth_limit(4 * MiB)
+    task_id = engine.queue.add_file(source, BUCKET, "big.bin")
+    engine.qtbot.waitUntil(
+        lambda: (snap := engine.queue.task(task_id)) is not None and snap.loaded >= MiB, timeout=10_000
+    )
+    engine.queue.pause(task_id)
+    engine.wait_state(task_id, TaskState.PAUSED)
+    time.sleep(1.0)
+    assert engine.entries() == []  # a pause ends nothing
+    engine.queue.set_bandwidth_limit(0)
+    engine.queue.restart(task_id)
+    engine.wait_state(task_id, TaskState.SUCCESS, TaskState.ERROR)
+
+    (entry,) = engine.entries()
+    assert entry.outcome is HistoryOutcome.DONE
+    assert entry.started_at is not None
+    wall_s = entry.ended_at - entry.started_at
+    assert entry.active_s < wall_s - 0.9  # the second of pause is not counted
+    # Every byte went out in this process: what was kept at the pause and the rest.
+    assert entry.bytes_sent == entry.size == 4 * MiB
+    text = log_text(log_file)
+    assert f"upload paused: {BUCKET}/big.bin at " in text
+    assert f"upload resumed: {BUCKET}/big.bin (4.0 MiB, " in text
