@@ -18,7 +18,11 @@ DEFAULT_WINDOW_S = 3.0
 
 class SpeedMeter:
     """Bytes per second over a sliding window. Thread-safe: part workers add,
-    the event timer reads."""
+    the event timer reads.
+
+    Measuring starts with the first sample, and starts again when bytes come
+    after a silence longer than the window (a pause, a batch that waited): the
+    silence is not averaged into the new speed, which would read far too low."""
 
     def __init__(self, window_s: float = DEFAULT_WINDOW_S) -> None:
         self.window_s = window_s
@@ -30,7 +34,8 @@ class SpeedMeter:
     def add(self, byte_count: int, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         with self._lock:
-            if self._started_at is None:
+            self._expire(now)
+            if self._started_at is None or not self._samples:
                 self._started_at = now
             self._samples.append((now, byte_count))
             self._window_bytes += byte_count
@@ -54,6 +59,16 @@ class SpeedMeter:
             # At least 0.2 s: one early chunk must not read as an absurd speed.
             return max(0.0, self._window_bytes / max(span, 0.2))
 
+    def measured_s(self, now: float | None = None) -> float:
+        """How long the current stretch of measuring has lasted (0 before any
+        sample): a speed measured for a fraction of a second is a guess."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._expire(now)
+            if self._started_at is None or not self._samples:
+                return 0.0
+            return now - self._started_at
+
     def reset(self) -> None:
         with self._lock:
             self._samples.clear()
@@ -74,10 +89,15 @@ class BandwidthLimiter:
     """A global cap on bytes sent per second, shared by every worker, changeable
     while uploads run (``limit_bytes_per_s = 0`` means unlimited).
 
-    A token bucket that may go into debt: a worker that sent ``n`` bytes takes
-    ``n`` tokens and then waits, before its next chunk, until the bucket is
-    positive again. Waiting happens in short slices so a new limit takes effect at
-    once and a paused task stops waiting within ~0.1 s.
+    A token bucket that may go into debt: a worker takes ``n`` tokens for ``n``
+    bytes, once the bucket is positive again. Waiting happens in short slices so a
+    new limit takes effect at once and a paused task stops waiting within ~0.1 s.
+
+    Bytes are paid for before they go out (:meth:`acquire`, called by the body
+    that streams them; see ``engine/limited_source.py``). Paying only after
+    sending (:meth:`consume`, from progress reports) let every request in flight
+    send a chunk on credit: nine parts starting at once went nine chunks over the
+    limit in the first second, and again whenever new requests started.
     """
 
     # Allow a short burst so small chunks are not each delayed.
@@ -89,6 +109,9 @@ class BandwidthLimiter:
         self._tokens = 0.0
         self._updated_at = time.monotonic()
         self._lock = threading.Lock()
+        # Per thread: bytes acquire() paid for that the progress report of the same
+        # chunk (consume) must not charge again.
+        self._prepaid = threading.local()
 
     @property
     def limit_bytes_per_s(self) -> int:
@@ -107,16 +130,40 @@ class BandwidthLimiter:
             )
         self._updated_at = now
 
+    def acquire(
+        self,
+        byte_count: int,
+        check_stop: Callable[[], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Pay for ``byte_count`` bytes about to be sent, waiting while the bucket is
+        in debt. The next :meth:`consume` on this thread does not charge them
+        again (a chunk's progress is reported after it went out). ``check_stop``
+        is called between waits and may raise to abandon the wait (pause, cancel)."""
+        self._charge(byte_count, check_stop, sleep)
+        # Set, not added: one chunk goes out between an acquire and its report, and
+        # a request that failed mid-chunk must not leave credit for the next one.
+        self._prepaid.byte_count = max(0, byte_count)
+
     def consume(
         self,
         byte_count: int,
         check_stop: Callable[[], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Account for ``byte_count`` bytes about to be (or just) sent, waiting while
-        the bucket is in debt. ``check_stop`` is called between waits and may
-        raise to abandon the wait (pause, cancel)."""
-        if byte_count <= 0:
+        """Pay for ``byte_count`` bytes just sent, except what this thread paid for
+        with :meth:`acquire`, waiting while the bucket is in debt."""
+        prepaid = getattr(self._prepaid, "byte_count", 0)
+        if prepaid and byte_count > 0:
+            covered = min(prepaid, byte_count)
+            self._prepaid.byte_count = prepaid - covered
+            byte_count -= covered
+        self._charge(byte_count, check_stop, sleep)
+
+    def _charge(
+        self, byte_count: int, check_stop: Callable[[], None] | None, sleep: Callable[[float], None]
+    ) -> None:
+        if byte_count <= 0 or not self._limit:
             return
         while True:
             with self._lock:

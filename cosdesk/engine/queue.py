@@ -38,7 +38,6 @@ from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.scan import check_key, scan_path
 from cosdesk.engine.store import RequestAction, StoredTask, TaskRow, TaskStateRow, TaskStore
 from cosdesk.engine.task import (
-    AddedPaths,
     BatchProgress,
     FileFinished,
     HashProgress,
@@ -119,8 +118,6 @@ class UploadQueue(QObject):
     # The current batch's progress (see engine/batch.py), on ticks where anything
     # changed: BatchProgress.
     batch_progress = Signal(object)
-    # A walk started by add_paths is over, after its last tasks_added: AddedPaths.
-    paths_added = Signal(object)
     # A folder walk skipped something: (path, reason).
     scan_problem = Signal(str, str)
     # Nothing is waiting, running, being added or walked any more (the CLI quits on it).
@@ -178,7 +175,6 @@ class UploadQueue(QObject):
         self._parsed_cache: dict[str, object] = {}  # see _parsed_json
         self._restored: list[list[str]] = []
         self._applied_requests: list[tuple[str, int]] = []
-        self._walks_done: list[AddedPaths] = []
         # Running totals over every task, kept by _recount on each change, so an
         # event tick never walks 10,000 tasks: tasks per state (the current batch's
         # figures are kept by self._batch).
@@ -301,22 +297,15 @@ class UploadQueue(QObject):
         endpoint: EndpointSpec | None = None,
         *,
         include_empty_folders: bool = False,
-    ) -> str:
+    ) -> None:
         """Queue files and folders (recursively, keys under ``prefix``, relative paths
-        kept, see :func:`scan.scan_path`). Returns at once, with an id for this request;
-        the walk runs on a worker and its tasks arrive through ``tasks_added``, problems
-        through ``scan_problem``, and what it queued through ``paths_added``."""
+        kept, see :func:`scan.scan_path`). Returns at once; the walk runs on a worker
+        and its tasks arrive through ``tasks_added``; problems through ``scan_problem``."""
         options = options or UploadOptions()
         spec = self._endpoint(endpoint)
         sources = [os.fspath(path) for path in paths]
-        request_id = uuid.uuid4().hex
-        queued = [0, 0, 0]  # files, bytes, problems
         with self._lock:
             self._pending_intakes += 1
-
-        def on_problem(path: str, message: str) -> None:
-            queued[2] += 1
-            self._scan_problem(path, message)
 
         def walk() -> None:
             try:
@@ -328,7 +317,7 @@ class UploadQueue(QObject):
                         prefix,
                         include_empty_folders=include_empty_folders,
                         contents_only=contents_only,
-                        on_error=on_problem,
+                        on_error=self._scan_problem,
                     ):
                         with self._lock:
                             if self._shutting_down:
@@ -349,8 +338,6 @@ class UploadQueue(QObject):
                             task.size = entry.size
                             task.mtime_ns = entry.mtime_ns
                             self._recount(task)
-                        queued[0] += 1
-                        queued[1] += entry.size or 0
                         batch.append(task)
                         if len(batch) >= SCAN_BATCH:
                             self._store_new(batch, stat_files=False)
@@ -360,12 +347,10 @@ class UploadQueue(QObject):
                 with self._lock:
                     self._pending_intakes -= 1
                     self._was_busy = True  # see _intake
-                    self._walks_done.append(AddedPaths(request_id, bucket, prefix, *queued))
                 self._poke()
                 self._flush_if_idle()
 
         self._aux_pool.start(_Intake(walk))
-        return request_id
 
     def _endpoint(self, endpoint: EndpointSpec | None) -> EndpointSpec:
         spec = endpoint or self.default_endpoint
@@ -1035,7 +1020,6 @@ class UploadQueue(QObject):
             problems, self._problems = self._problems, []
             restored, self._restored = self._restored, []
             applied, self._applied_requests = self._applied_requests, []
-            walks, self._walks_done = self._walks_done, []
             self._arm_retry_timer()
             progress: list[TaskProgress] = [
                 self._tasks[task_id].progress(now)
@@ -1048,9 +1032,7 @@ class UploadQueue(QObject):
                 if task_id not in dirty:
                     dirty.append(task_id)
                     progress.append(self._tasks[task_id].progress(now))
-            changed = bool(
-                added or removed or dirty or hashes or finished or problems or restored or applied or walks
-            )
+            changed = bool(added or removed or dirty or hashes or finished or problems or restored or applied)
             batch = self._batch_progress() if changed else None
             busy = self._busy()
             if not busy and not changed:
@@ -1078,8 +1060,6 @@ class UploadQueue(QObject):
             self.restored.emit(unfinished)
         for action, count in applied:
             self.request_applied.emit(action, count)
-        for walk in walks:
-            self.paths_added.emit(walk)
         if batch is not None:
             self.batch_progress.emit(batch)
         if became_idle:

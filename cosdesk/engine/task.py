@@ -7,9 +7,10 @@ State machine (DESIGN.md §3)::
        ^          |            |
        |          +---> paused / error (auto-paused) --restart--> waiting
        +------------------------------------------------------------+
-    any unfinished state --cancel--> canceled
+    any unfinished state --cancel--> canceled --upload again--> waiting
 
-``success`` and ``canceled`` are final.
+``success`` is final; ``canceled`` is final unless the user asks to upload the
+file again, which starts it over from the first byte.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ _ALLOWED: dict[TaskState, frozenset[TaskState]] = {
     TaskState.PAUSED: frozenset({TaskState.WAITING, TaskState.CANCELED}),
     TaskState.ERROR: frozenset({TaskState.WAITING, TaskState.CANCELED, TaskState.PAUSED}),
     TaskState.SUCCESS: frozenset(),
-    TaskState.CANCELED: frozenset(),
+    TaskState.CANCELED: frozenset({TaskState.WAITING}),
 }
 
 
@@ -172,7 +173,23 @@ class HashProgress:
 
 @dataclass(frozen=True)
 class BatchProgress:
-    """The whole queue's progress over the tasks that are not canceled."""
+    """The progress of the current batch (see ``engine/batch.py`` for what a batch
+    is): the tasks queued or resumed since the queue was last idle. Tasks of
+    earlier batches count nowhere here.
+
+    - ``loaded`` / ``total``: bytes of the batch's tasks that are not canceled:
+      what has been sent (all of a finished file) / their sizes. ``percent`` is
+      their ratio, so a paused or failed file keeps it below 100%: it is not
+      uploaded.
+    - ``remaining``: the bytes still to send by tasks that will run without anyone
+      doing anything (waiting, checking, uploading); paused, failed and canceled
+      ones are not remaining work.
+    - ``speed``: bytes/s over the last few seconds (0 when nothing runs).
+    - ``eta_s``: seconds until the remaining work is done (see
+      ``BatchTracker.progress``); None when nothing runs or it cannot be told yet.
+    - the counts are tasks of the batch per state (``running``: checking or
+      uploading); ``elapsed_s``: time since the batch began, until it ended.
+    """
 
     loaded: int
     total: int
@@ -184,6 +201,19 @@ class BatchProgress:
     succeeded: int
     failed: int
     paused: int
+    canceled: int = 0
+    remaining: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def files(self) -> int:
+        """Files of the batch that are not canceled."""
+        return self.waiting + self.running + self.succeeded + self.failed + self.paused
+
+    @property
+    def unfinished(self) -> int:
+        """Files of the batch still waiting, running or paused (not failed)."""
+        return self.waiting + self.running + self.paused
 
 
 @dataclass(frozen=True)
@@ -227,6 +257,10 @@ class TaskSnapshot:
     # automatic retry is pending.
     retry_delay_s: float | None = None
     retry_at: float | None = None
+    # Paused: bytes that had been sent but not confirmed by the server when the
+    # pause stopped them (a part or a whole small file in flight). They are sent
+    # again on resume, so progress went back by this much: the view says why.
+    dropped_bytes: int = 0
 
 
 @dataclass
@@ -265,17 +299,63 @@ class UploadTask:
     control: JobControl | None = None
     ready: bool = False  # persisted and known to the store's writer
     hash_started_at: float | None = None
-    # What this task adds to the queue's running totals: (state, size, loaded).
-    counted: tuple[TaskState, int, int] | None = None
+    # The state this task adds to the queue's counts per state (None: not counted).
+    counted: TaskState | None = None
     # Automatic retries after network failures: how many so far in a row, and the
     # pending one (delay in seconds, wall-clock time it is due).
     network_retries: int = 0
     retry_delay_s: float | None = None
     retry_at: float | None = None
+    # What the view showed as sent when the task was paused (None: not paused).
+    loaded_at_pause: int | None = None
+    # The batch this task belongs to (see engine/batch.py) and what it adds to
+    # that batch's totals: (state, size, loaded).
+    batch_number: int = 0
+    batch_counted: tuple[TaskState, int, int] | None = None
+    # The current run, in time.monotonic(): when it started, when its first and
+    # latest bytes went out (what a file costs besides its bytes, see batch.py).
+    run_started_at: float | None = None
+    first_byte_at: float | None = None
+    last_byte_at: float | None = None
 
     def set_state(self, new: TaskState) -> None:
         check_transition(self.state, new)
+        if new is TaskState.PAUSED and self.state is not TaskState.PAUSED:
+            self.loaded_at_pause = self.loaded
+        elif new is not TaskState.PAUSED:
+            self.loaded_at_pause = None
+        if new is TaskState.CHECKING:
+            self.run_started_at = time.monotonic()
+            self.first_byte_at = self.last_byte_at = None
         self.state = new
+
+    def add_progress(self, byte_count: int, now: float | None = None) -> None:
+        """Count bytes a worker sent (negative: an abandoned request taking back
+        what it had reported)."""
+        now = time.monotonic() if now is None else now
+        self.loaded += byte_count
+        self.meter.add(byte_count, now)
+        if byte_count > 0:
+            if self.first_byte_at is None:
+                self.first_byte_at = now
+            self.last_byte_at = now
+
+    def dropped_bytes(self) -> int:
+        """Paused: what progress lost when the pause threw away bytes in flight."""
+        if self.state is not TaskState.PAUSED or self.loaded_at_pause is None:
+            return 0
+        return max(0, self.loaded_at_pause - max(self.loaded, 0))
+
+    def start_over(self) -> None:
+        """Forget every byte sent (before uploading a canceled task again)."""
+        self.upload_id = None
+        self.parts = {}
+        self.append_start_position = self.append_start_crc64 = None
+        self.file_md5 = None
+        self.loaded = 0
+        self.error = None
+        self.note = ""
+        self.finished_at = None
 
     def snapshot(self, now: float | None = None) -> TaskSnapshot:
         now = time.monotonic() if now is None else now
@@ -308,6 +388,7 @@ class UploadTask:
             finished_at=self.finished_at,
             retry_delay_s=self.retry_delay_s,
             retry_at=self.retry_at,
+            dropped_bytes=self.dropped_bytes(),
         )
 
     def progress(self, now: float | None = None) -> TaskProgress:

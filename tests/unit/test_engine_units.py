@@ -44,7 +44,8 @@ def test_traffic_limit_outside_cos_range_is_refused() -> None:
         (TaskState.UPLOADING, TaskState.PAUSED, True),
         (TaskState.ERROR, TaskState.WAITING, True),
         (TaskState.SUCCESS, TaskState.WAITING, False),
-        (TaskState.CANCELED, TaskState.WAITING, False),
+        (TaskState.CANCELED, TaskState.WAITING, True),  # "Upload again", from the first byte
+        (TaskState.CANCELED, TaskState.UPLOADING, False),
         (TaskState.PAUSED, TaskState.UPLOADING, False),
     ],
 )

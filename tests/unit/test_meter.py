@@ -38,6 +38,25 @@ def test_negative_progress_rewinds_but_speed_never_goes_negative() -> None:
     assert meter.speed(now=1.0) == 0.0
 
 
+def test_bytes_after_a_silence_are_not_averaged_with_it() -> None:
+    """A resumed upload (or a new batch) reads its real speed at once, not its
+    first bytes spread over a window of silence."""
+    meter = SpeedMeter(window_s=3.0)
+    meter.add(1000, now=0.0)
+    meter.add(1000, now=60.0)
+    meter.add(1000, now=60.5)
+    assert meter.measured_s(now=60.5) == 0.5
+    assert meter.speed(now=60.5) == 4000.0
+
+
+def test_measured_time_is_zero_before_any_bytes_and_after_a_silence() -> None:
+    meter = SpeedMeter(window_s=3.0)
+    assert meter.measured_s(now=5.0) == 0.0
+    meter.add(1000, now=5.0)
+    assert meter.measured_s(now=7.0) == 2.0
+    assert meter.measured_s(now=20.0) == 0.0
+
+
 def test_eta() -> None:
     assert eta_seconds(1000, 100.0) == 10.0
     assert eta_seconds(0, 0.0) == 0.0

@@ -1,0 +1,205 @@
+"""The current batch: what the overall progress bar, the time left and the
+"Uploads finished" notice describe.
+
+What a batch is:
+
+- The tasks queued or resumed since the queue was last idle (nothing waiting,
+  checking, uploading or being added). While a batch runs, every task that is
+  added, resumed or retried joins it.
+- When work arrives at an idle queue, a new batch begins, unless the work is the
+  current batch's own tasks coming back (pause all, then resume; retry its failed
+  files): then the batch goes on, and its end counts every file it holds.
+- Tasks of earlier batches, finished long ago or left paused, count nowhere.
+
+The figures (``BatchProgress``) are kept as running totals: each change of a
+member adds what it counts now and takes back what it counted before, so an
+event tick never walks ten thousand tasks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import Iterable
+
+from cosdesk.engine.meter import SpeedMeter, eta_seconds
+from cosdesk.engine.task import BatchProgress, TaskState, UploadTask
+
+_ACTIVE = frozenset({TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING})
+
+# The time left is not shown before the batch's speed has been measured this
+# long: the first fraction of a second (connecting, the first chunk) says little.
+MIN_MEASURED_S = 1.0
+# What a file costs besides its bytes is averaged over this many recent files.
+OVERHEAD_SAMPLES = 32
+
+
+class BatchTracker:
+    """The current batch's running totals. Not thread-safe: the queue calls it
+    with its lock held."""
+
+    def __init__(self) -> None:
+        self.number = 0
+        self._settled = True
+        self._started_at = time.monotonic()
+        self._settled_at: float | None = None
+        self._counts: Counter[TaskState] = Counter()
+        self._total = 0
+        self._loaded = 0
+        self._remaining = 0
+        self._meter = SpeedMeter()
+        # Seconds each recent file of the batch spent not sending bytes: checking,
+        # waiting for answers, completing (see _file_done).
+        self._overheads: deque[float] = deque(maxlen=OVERHEAD_SAMPLES)
+
+    # --- membership -------------------------------------------------------------------
+
+    def join(self, tasks: Iterable[UploadTask], *, resumed: bool = False, now: float | None = None) -> None:
+        """Tasks are queued (``resumed``: paused, failed or canceled ones queued
+        again). Call before they are counted (``recount``)."""
+        tasks = list(tasks)
+        if not tasks:
+            return
+        now = time.monotonic() if now is None else now
+        if self._settled:
+            ours = resumed and any(task.batch_number == self.number for task in tasks)
+            if not ours:
+                self._begin(now)
+            self._settled = False
+            self._settled_at = None
+        for task in tasks:
+            if task.batch_number != self.number:
+                task.batch_number = self.number
+                task.batch_counted = None
+
+    def settle(self, now: float | None = None) -> None:
+        """The queue went idle: the batch is over (its figures stay as they are
+        until work arrives again)."""
+        if not self._settled:
+            self._settled = True
+            self._settled_at = time.monotonic() if now is None else now
+
+    def _begin(self, now: float) -> None:
+        self.number += 1
+        self._started_at = now
+        self._counts.clear()
+        self._total = self._loaded = self._remaining = 0
+        self._meter.reset()
+        self._overheads.clear()
+
+    # --- counting ---------------------------------------------------------------------
+
+    def recount(self, task: UploadTask, *, present: bool = True, now: float | None = None) -> None:
+        """Bring the totals up to date with one task (``present``: False once it left
+        the queue): take out what it counted, add what it counts now."""
+        if not self.number or task.batch_number != self.number:
+            return
+        before = task.batch_counted
+        if before is not None:
+            state, size, loaded = before
+            self._counts[state] -= 1
+            self._total -= size
+            self._loaded -= loaded
+            if state in _ACTIVE:
+                self._remaining -= size - loaded
+        if not present:
+            task.batch_counted = None
+            return
+        state = task.state
+        size = task.size or 0
+        if state is TaskState.CANCELED:
+            size = loaded = 0
+        elif state is TaskState.SUCCESS:
+            loaded = size
+        else:
+            loaded = min(max(task.loaded, 0), size)
+        self._counts[state] += 1
+        self._total += size
+        self._loaded += loaded
+        if state in _ACTIVE:
+            self._remaining += size - loaded
+        task.batch_counted = (state, size, loaded)
+        if state is TaskState.SUCCESS and before is not None and before[0] is not TaskState.SUCCESS:
+            self._file_done(task, time.monotonic() if now is None else now)
+
+    def add_bytes(self, byte_count: int, now: float | None = None) -> None:
+        """Bytes sent by a member (negative: taken back); for the speed."""
+        self._meter.add(byte_count, now)
+
+    def _file_done(self, task: UploadTask, now: float) -> None:
+        if task.run_started_at is None:
+            return  # restored as finished, or skipped before it ran
+        sending = 0.0
+        if task.first_byte_at is not None and task.last_byte_at is not None:
+            sending = task.last_byte_at - task.first_byte_at
+        self._overheads.append(max(0.0, now - task.run_started_at - sending))
+
+    # --- reading ----------------------------------------------------------------------
+
+    def progress(
+        self, running: Iterable[UploadTask], parallel_files: int, now: float | None = None
+    ) -> BatchProgress:
+        """The batch's figures. ``running``: the tasks workers hold now (for their
+        own time left); ``parallel_files``: how many files run at once.
+
+        The time left is the largest of three estimates, each a floor under the
+        truth, so none of them can make it read too short:
+
+        - the remaining bytes at the batch's speed over the last few seconds;
+        - what the remaining files cost besides their bytes (the average of the
+          batch's recent files: checking, answers, completing), shared by the
+          files running at once: many small files take longer than their bytes;
+        - the longest time left of a file uploading now: the batch cannot end
+          before its slowest file, and the row of that file says so too.
+
+        None when nothing runs, when the speed has been measured for less than
+        ``MIN_MEASURED_S`` (the first readings are noise), or when it is zero.
+        """
+        now = time.monotonic() if now is None else now
+        counts = self._counts
+        active_now = counts[TaskState.CHECKING] + counts[TaskState.UPLOADING]
+        succeeded = counts[TaskState.SUCCESS]
+        speed = self._meter.speed(now) if active_now else 0.0
+        eta: float | None = None
+        if active_now and self._meter.measured_s(now) >= MIN_MEASURED_S:
+            eta = self._time_left(speed, active_now, list(running), parallel_files, now)
+        if self._total:
+            percent = self._loaded / self._total
+        else:  # only empty files (or none): done when they all are
+            unfinished = counts[TaskState.WAITING] + active_now + counts[TaskState.PAUSED]
+            percent = 1.0 if succeeded and not unfinished and not counts[TaskState.ERROR] else 0.0
+        end = self._settled_at if self._settled and self._settled_at is not None else now
+        return BatchProgress(
+            loaded=self._loaded,
+            total=self._total,
+            speed=speed,
+            percent=percent,
+            eta_s=eta,
+            waiting=counts[TaskState.WAITING],
+            running=active_now,
+            succeeded=succeeded,
+            failed=counts[TaskState.ERROR],
+            paused=counts[TaskState.PAUSED],
+            canceled=counts[TaskState.CANCELED],
+            remaining=self._remaining,
+            elapsed_s=max(0.0, end - self._started_at) if self.number else 0.0,
+        )
+
+    def _time_left(
+        self, speed: float, active_now: int, running: list[UploadTask], parallel_files: int, now: float
+    ) -> float | None:
+        by_bytes = eta_seconds(self._remaining, speed)
+        if by_bytes is None:
+            return None
+        files_left = self._counts[TaskState.WAITING] + active_now
+        by_files = 0.0
+        if self._overheads:
+            mean_overhead = sum(self._overheads) / len(self._overheads)
+            by_files = files_left * mean_overhead / max(1, parallel_files)
+        slowest = 0.0
+        for task in running:
+            if task.state is TaskState.UPLOADING:
+                row_eta = task.progress(now).eta_s
+                if row_eta is not None:
+                    slowest = max(slowest, row_eta)
+        return max(by_bytes, by_files, slowest)
