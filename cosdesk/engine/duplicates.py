@@ -1,0 +1,453 @@
+"""Files added again: which keys of a batch are already taken — by a task in the
+queue, by an object in the bucket, or by another file of the same batch — and
+what the batch becomes once someone has chosen to overwrite, skip or keep both.
+
+The window asks once per batch (between :func:`check_batch` and
+:func:`resolve_batch`); ``cosdesk upload --if-exists`` takes the answer as a flag.
+Everything here may send requests or walk folders: call it off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import count
+from typing import TypeVar
+
+from cosdesk.cos.client import CosClient
+from cosdesk.cos.errors import CosError, CosException
+from cosdesk.cos.results import ListObjectsResult
+from cosdesk.engine.options import ConflictPolicy, EndpointSpec
+from cosdesk.engine.retry import RetryPolicy, call_with_retry
+from cosdesk.engine.scan import ScanEntry, scan_path
+from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.engine.workers import renamed_key
+
+T = TypeVar("T")
+
+LIST_PAGE_SIZE = 1000
+# A listing page of 1,000 keys costs about as much as this many HEAD requests (one
+# round trip, but a larger answer). Past that, the keys still ahead are HEADed.
+HEADS_PER_PAGE = 10
+
+
+def scan_sources(
+    sources: Iterable[str],
+    prefix: str,
+    *,
+    include_empty_folders: bool = False,
+    on_error: Callable[[str, str], None] | None = None,
+) -> list[ScanEntry]:
+    """Walk everything that was added, as :meth:`UploadQueue.add_paths` does: a
+    folder given with a trailing slash contributes its contents only."""
+    entries: list[ScanEntry] = []
+    for source in sources:
+        contents_only = source.endswith(("/", os.sep)) and os.path.isdir(source)
+        entries.extend(
+            scan_path(
+                source,
+                prefix,
+                include_empty_folders=include_empty_folders,
+                contents_only=contents_only,
+                on_error=on_error,
+            )
+        )
+    return entries
+
+
+# --- the queue -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueuedUpload:
+    """A task of the queue that holds a key (any state but canceled)."""
+
+    task_id: str
+    key: str
+    source_path: str | None
+    state: TaskState
+
+
+def queued_uploads(
+    snapshots: Iterable[TaskSnapshot], bucket: str, endpoint: EndpointSpec
+) -> dict[str, tuple[QueuedUpload, ...]]:
+    """The queue's tasks for ``bucket`` at ``endpoint``, by key. A canceled task
+    holds no key: nothing of it stays on the server."""
+    found: dict[str, list[QueuedUpload]] = {}
+    for snap in snapshots:
+        if snap.state is TaskState.CANCELED or snap.bucket != bucket or snap.endpoint != endpoint:
+            continue
+        upload = QueuedUpload(snap.task_id, snap.key, snap.source_path, snap.state)
+        found.setdefault(snap.key, []).append(upload)
+    return {key: tuple(uploads) for key, uploads in found.items()}
+
+
+# --- the bucket ----------------------------------------------------------------------
+
+
+def common_prefix(keys: Collection[str]) -> str:
+    """The longest string every key starts with (character by character: a listing
+    prefix need not end at a ``/``)."""
+    if not keys:
+        return ""
+    first, last = min(keys), max(keys)
+    length = 0
+    while length < min(len(first), len(last)) and first[length] == last[length]:
+        length += 1
+    return first[:length]
+
+
+class BucketProbe:
+    """Tells which keys exist in a bucket with as few requests as it can: one paged
+    listing over the common prefix of the keys asked about, and a HEAD for each key
+    that listing would reach only after more pages than those HEADs would cost.
+    What it learnt is kept, so renaming asks only about names it has not seen.
+
+    ``client()`` gives the client to ask with. Raises what it and the client raise
+    (a CosException) when the bucket cannot be read.
+    """
+
+    def __init__(
+        self,
+        client: Callable[[], CosClient],
+        bucket: str,
+        retry: RetryPolicy | None = None,
+        *,
+        page_size: int = LIST_PAGE_SIZE,
+    ) -> None:
+        # Asked for on the first request: getting a client may read the keyring.
+        self._client_of = client
+        self._client: CosClient | None = None
+        self._bucket = bucket
+        self._retry = retry or RetryPolicy(3, 0.5, 5.0)
+        self._page_size = page_size
+        self._present: set[str] = set()
+        # Prefixes listed to their end, and prefixes listed up to (and including) a key.
+        self._complete: set[str] = set()
+        self._partial: dict[str, str] = {}
+        self._headed: dict[str, bool] = {}
+        self.requests = 0
+
+    def existing(self, keys: Collection[str]) -> set[str]:
+        """The keys among ``keys`` that exist in the bucket."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return set()
+        if not all(self._covers(key) for key in wanted):
+            self._list(common_prefix(wanted), wanted)
+        return {key for key in wanted if self.exists(key)}
+
+    def exists(self, key: str) -> bool:
+        if key in self._present:
+            return True
+        if self._covers(key):
+            return False
+        known = self._headed.get(key)
+        if known is None:
+            known = self._headed[key] = self._head(key)
+        return known
+
+    def load_prefix(self, prefix: str) -> None:
+        """List everything under ``prefix`` (unless already known), so that
+        :meth:`exists` answers for those keys without a request."""
+        if not self._covers_prefix(prefix):
+            self._list(prefix, None)
+
+    def _covers(self, key: str) -> bool:
+        if any(key.startswith(prefix) for prefix in self._complete):
+            return True
+        return any(key.startswith(prefix) and key <= last for prefix, last in self._partial.items())
+
+    def _covers_prefix(self, wanted: str) -> bool:
+        return any(wanted.startswith(prefix) for prefix in self._complete)
+
+    def _call(self, operation: Callable[[CosClient], T]) -> T:
+        if self._client is None:
+            self._client = self._client_of()
+        client = self._client
+        self.requests += 1
+        return call_with_retry(partial(operation, client), policy=self._retry)
+
+    def _head(self, key: str) -> bool:
+        try:
+            self._call(lambda client: client.head_object(self._bucket, key))
+        except CosError as error:
+            if error.status_code == 404:
+                return False
+            raise
+        return True
+
+    def _page(self, prefix: str, marker: str | None, client: CosClient) -> ListObjectsResult:
+        return client.list_objects(
+            self._bucket, prefix=prefix or None, marker=marker, max_keys=self._page_size
+        )
+
+    def _list(self, prefix: str, wanted: Sequence[str] | None) -> None:
+        """Page through ``prefix``; with ``wanted`` (sorted), stop once past its
+        last key, or once HEADing the keys still ahead is cheaper than listing on."""
+        marker: str | None = None
+        pages = 0
+        while True:
+            page = self._call(partial(self._page, prefix, marker))
+            pages += 1
+            listed = [item.key for item in page.contents]
+            self._present.update(listed)
+            if not page.is_truncated:
+                self._complete.add(prefix)
+                self._partial.pop(prefix, None)
+                return
+            next_marker = page.next_marker or max([*listed, *page.common_prefixes], default=None)
+            if not next_marker or next_marker == marker:
+                return  # a server that cannot say where to go on: HEAD the rest
+            marker = next_marker
+            self._partial[prefix] = marker
+            if wanted is not None:
+                ahead = len(wanted) - bisect.bisect_right(wanted, marker)
+                if ahead == 0 or pages * HEADS_PER_PAGE >= ahead:
+                    return
+
+
+# --- a batch ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateCheck:
+    """What the files of one batch collide with, found before anything is queued.
+
+    ``in_queue`` holds the queue's tasks for keys of the batch, ``queue_keys`` every
+    key the queue holds at that destination (a new name must avoid them all).
+    ``repeated`` holds the indexes of entries whose key an earlier entry of the
+    same batch already has. ``bucket_checked`` is False when the bucket was not
+    looked at (no need, or it could not be read: ``bucket_problem`` says why).
+    """
+
+    entries: tuple[ScanEntry, ...]
+    in_bucket: frozenset[str] = frozenset()
+    in_queue: Mapping[str, tuple[QueuedUpload, ...]] = field(default_factory=dict)
+    queue_keys: frozenset[str] = frozenset()
+    repeated: frozenset[int] = frozenset()
+    bucket_checked: bool = False
+    bucket_problem: str = ""
+
+    def is_duplicate(self, index: int) -> bool:
+        key = self.entries[index].key
+        return key in self.in_bucket or key in self.in_queue or index in self.repeated
+
+    def duplicate_indexes(self) -> list[int]:
+        return [index for index in range(len(self.entries)) if self.is_duplicate(index)]
+
+    @property
+    def duplicate_count(self) -> int:
+        return len(self.duplicate_indexes())
+
+    @property
+    def in_bucket_count(self) -> int:
+        return sum(1 for entry in self.entries if entry.key in self.in_bucket)
+
+    @property
+    def in_queue_count(self) -> int:
+        return sum(1 for entry in self.entries if entry.key in self.in_queue)
+
+    @property
+    def uploading_count(self) -> int:
+        """Files whose key a task is sending right now (or about to)."""
+        return sum(
+            1
+            for entry in self.entries
+            if any(not upload.state.is_final for upload in self.in_queue.get(entry.key, ()))
+        )
+
+    def where_found(self, index: int) -> list[str]:
+        """Why entry ``index`` is a duplicate, as tags: ``bucket``, ``queue``, ``batch``."""
+        key = self.entries[index].key
+        tags = []
+        if key in self.in_bucket:
+            tags.append("bucket")
+        if key in self.in_queue:
+            tags.append("queue")
+        if index in self.repeated:
+            tags.append("batch")
+        return tags
+
+
+def _source(entry: ScanEntry) -> str | None:
+    return os.path.abspath(entry.path) if entry.path is not None else None
+
+
+def without_repeats(entries: Iterable[ScanEntry]) -> list[ScanEntry]:
+    """``entries`` without an entry met before (the same file added twice to the
+    same key in one go: nothing to ask about, it is one upload)."""
+    seen: set[tuple[str, str | None]] = set()
+    kept = []
+    for entry in entries:
+        identity = (entry.key, _source(entry))
+        if identity not in seen:
+            seen.add(identity)
+            kept.append(entry)
+    return kept
+
+
+def repeated_indexes(entries: Sequence[ScanEntry]) -> frozenset[int]:
+    """Indexes of entries whose key an earlier entry already has."""
+    seen: set[str] = set()
+    repeated = set()
+    for index, entry in enumerate(entries):
+        if entry.key in seen:
+            repeated.add(index)
+        seen.add(entry.key)
+    return frozenset(repeated)
+
+
+def check_batch(
+    entries: Sequence[ScanEntry],
+    queued: Mapping[str, tuple[QueuedUpload, ...]],
+    probe: BucketProbe | None,
+) -> DuplicateCheck:
+    """Which entries are already queued, already in the bucket (when ``probe`` is
+    given) or repeated within the batch. A bucket that cannot be read is not an
+    error: the check says why, and the rest of it stands. The same file given
+    twice for the same key counts once."""
+    entries = without_repeats(entries)
+    keys = {entry.key for entry in entries}
+    in_bucket: set[str] = set()
+    problem = ""
+    checked = False
+    if probe is not None and keys:
+        try:
+            in_bucket = probe.existing(keys)
+            checked = True
+        except CosException as error:
+            problem = str(error)
+    return DuplicateCheck(
+        entries=tuple(entries),
+        in_bucket=frozenset(in_bucket),
+        in_queue={key: uploads for key, uploads in queued.items() if key in keys},
+        queue_keys=frozenset(queued),
+        repeated=repeated_indexes(entries),
+        bucket_checked=checked,
+        bucket_problem=problem,
+    )
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What to queue for a batch once the choice is made.
+
+    ``add``: the entries to queue, renamed ones under their new key. ``renamed``:
+    (old key, new key) pairs. ``skipped``: entries left out. ``already_queued``:
+    tasks that upload the very same file to the same key and were not added a
+    second time; ``resume`` the ids among them to start again (the choice was to
+    overwrite and they were paused or failed). ``conflict``: the policy the added
+    tasks carry — overwrite once the bucket was checked here (the decision is
+    made), the choice itself when it could not be (the worker checks each key
+    when it starts), None when there was nothing to decide.
+    """
+
+    add: tuple[ScanEntry, ...]
+    renamed: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[ScanEntry, ...] = ()
+    already_queued: tuple[QueuedUpload, ...] = ()
+    resume: tuple[str, ...] = ()
+    conflict: ConflictPolicy | None = None
+
+
+def _same_file_unfinished(entry: ScanEntry, uploads: Iterable[QueuedUpload]) -> QueuedUpload | None:
+    path = _source(entry)
+    if path is None:
+        return None
+    return next(
+        (upload for upload in uploads if not upload.state.is_final and upload.source_path == path), None
+    )
+
+
+def resolve_batch(
+    check: DuplicateCheck,
+    choice: ConflictPolicy | None,
+    probe: BucketProbe | None = None,
+    *,
+    queued: Mapping[str, tuple[QueuedUpload, ...]] | None = None,
+) -> BatchPlan:
+    """Apply ``choice`` to the duplicates of ``check`` (None: there are none, or
+    nothing was decided; everything is added as it is).
+
+    - OVERWRITE: every file is queued under its key, except a file whose very
+      same upload is already queued and unfinished (restarted if it was paused or
+      failed, never sent twice at once).
+    - SKIP: duplicates are left out.
+    - RENAME (keep both): duplicates get ``name (1).ext``, ``name (2).ext``, …:
+      the first number free in the bucket, in the queue and in this batch.
+
+    ``queued`` is the queue as it is now (the choice may have taken a while);
+    ``probe`` answers for renamed keys (None: the bucket is not consulted).
+    """
+    if queued is None:
+        queued, queue_keys = check.in_queue, set(check.queue_keys)
+    else:
+        queue_keys = set(queued)
+    if choice is None:
+        return BatchPlan(add=check.entries)
+    conflict = ConflictPolicy.OVERWRITE if check.bucket_checked else choice
+    add: list[ScanEntry] = []
+    skipped: list[ScanEntry] = []
+    renamed: list[tuple[str, str]] = []
+    already: list[QueuedUpload] = []
+    taken = queue_keys | {entry.key for entry in check.entries}
+    for index, entry in enumerate(check.entries):
+        duplicate = check.is_duplicate(index) or entry.key in queued
+        if not duplicate:
+            add.append(entry)
+            continue
+        if choice is ConflictPolicy.SKIP:
+            skipped.append(entry)
+            continue
+        if choice is ConflictPolicy.OVERWRITE:
+            same = _same_file_unfinished(entry, queued.get(entry.key, ()))
+            if same is not None and index not in check.repeated:
+                already.append(same)
+            else:
+                add.append(entry)
+            continue
+        new_key = _free_key(entry.key, taken, probe if check.bucket_checked else None)
+        taken.add(new_key)
+        renamed.append((entry.key, new_key))
+        add.append(ScanEntry(new_key, entry.path, entry.size, entry.mtime_ns))
+    resume = tuple(upload.task_id for upload in already if upload.state.is_resumable)
+    return BatchPlan(
+        add=tuple(add),
+        renamed=tuple(renamed),
+        skipped=tuple(skipped),
+        already_queued=tuple(already),
+        resume=resume,
+        conflict=conflict,
+    )
+
+
+def variants_prefix(key: str) -> str:
+    """What every renamed form of ``key`` starts with (``dir/name (`` for ``dir/name.ext``)."""
+    return common_prefix([renamed_key(key, 1), renamed_key(key, 2)])
+
+
+def _free_key(key: str, taken: Collection[str], probe: BucketProbe | None) -> str:
+    if probe is not None:
+        probe.load_prefix(variants_prefix(key))  # one listing finds every "name (n)" there is
+    for number in count(1):
+        candidate = renamed_key(key, number)
+        if candidate not in taken and (probe is None or not probe.exists(candidate)):
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def plan_batch(
+    entries: Sequence[ScanEntry],
+    choice: ConflictPolicy,
+    *,
+    queued: Mapping[str, tuple[QueuedUpload, ...]] | None = None,
+    probe: BucketProbe | None = None,
+) -> tuple[DuplicateCheck, BatchPlan]:
+    """Check and resolve in one go, for a choice known beforehand (the command
+    line's ``--if-exists``, a remembered answer)."""
+    check = check_batch(entries, queued or {}, probe)
+    return check, resolve_batch(check, choice, probe)

@@ -1,0 +1,169 @@
+"""Deciding what becomes of files added again (cosdesk/engine/duplicates.py), without
+the network: the queue's findings and the answers overwrite, skip and keep both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cosdesk.engine.duplicates import (
+    QueuedUpload,
+    check_batch,
+    common_prefix,
+    plan_batch,
+    queued_uploads,
+    resolve_batch,
+    scan_sources,
+    variants_prefix,
+)
+from cosdesk.engine.options import ConflictPolicy, EndpointSpec
+from cosdesk.engine.scan import ScanEntry
+from cosdesk.engine.task import SourceKind, TaskSnapshot, TaskState
+
+BUCKET = "examplebucket-1250000000"
+ENDPOINT = EndpointSpec("ap-guangzhou", url="http://127.0.0.1:9", path_style=True)
+
+
+def entry(key: str, path: str | None = None) -> ScanEntry:
+    return ScanEntry(key, path if path is not None else f"/data/{key}", 10, 1)
+
+
+def queued(
+    key: str, state: TaskState, path: str | None = None, task_id: str = "t1"
+) -> dict[str, tuple[QueuedUpload, ...]]:
+    return {key: (QueuedUpload(task_id, key, path if path is not None else f"/data/{key}", state),)}
+
+
+def snapshot(
+    key: str, state: TaskState, *, bucket: str = BUCKET, endpoint: EndpointSpec = ENDPOINT
+) -> TaskSnapshot:
+    return TaskSnapshot(
+        task_id=key,
+        position=0,
+        bucket=bucket,
+        key=key,
+        endpoint=endpoint,
+        source_kind=SourceKind.FILE,
+        source_path=f"/data/{key}",
+        size=10,
+        state=state,
+        method=None,
+        loaded=0,
+        speed=0.0,
+        percent=0.0,
+        eta_s=None,
+        upload_id=None,
+        part_size=None,
+        parts_done=0,
+        error=None,
+        note="",
+        result=None,
+        created_at=0.0,
+        finished_at=None,
+    )
+
+
+def test_common_prefix_is_counted_in_characters_not_folders() -> None:
+    assert common_prefix(["photos/abc.jpg", "photos/abd.jpg", "photos/abz.png"]) == "photos/ab"
+    assert common_prefix(["a.txt"]) == "a.txt"
+    assert common_prefix(["x", "y"]) == ""
+    assert common_prefix([]) == ""
+
+
+def test_every_renamed_form_of_a_key_starts_with_its_variants_prefix() -> None:
+    assert variants_prefix("dir/photo.jpg") == "dir/photo ("
+    assert variants_prefix("README") == "README ("
+    assert variants_prefix("dir/archive.tar.gz") == "dir/archive.tar ("
+
+
+def test_queued_uploads_leave_out_canceled_tasks_and_other_destinations() -> None:
+    other_endpoint = EndpointSpec("ap-guangzhou", url="http://127.0.0.1:10", path_style=True)
+    found = queued_uploads(
+        [
+            snapshot("a", TaskState.UPLOADING),
+            snapshot("b", TaskState.CANCELED),
+            snapshot("c", TaskState.SUCCESS, bucket="otherbucket-1250000000"),
+            snapshot("d", TaskState.SUCCESS, endpoint=other_endpoint),
+            snapshot("e", TaskState.SUCCESS),
+        ],
+        BUCKET,
+        ENDPOINT,
+    )
+    assert sorted(found) == ["a", "e"]
+
+
+def test_a_batch_without_duplicates_is_added_as_it_is() -> None:
+    check = check_batch([entry("p/a"), entry("p/b")], {}, None)
+    assert check.duplicate_count == 0 and not check.bucket_checked
+    plan = resolve_batch(check, None)
+    assert [e.key for e in plan.add] == ["p/a", "p/b"] and plan.conflict is None
+
+
+def test_skip_leaves_out_what_is_queued_or_finished_and_adds_the_rest() -> None:
+    in_queue = {**queued("p/a", TaskState.PAUSED), **queued("p/b", TaskState.SUCCESS, task_id="t2")}
+    check = check_batch([entry("p/a"), entry("p/b"), entry("p/c")], in_queue, None)
+    assert check.duplicate_count == 2 and check.in_queue_count == 2 and check.uploading_count == 1
+    plan = resolve_batch(check, ConflictPolicy.SKIP)
+    assert [e.key for e in plan.add] == ["p/c"]
+    assert [e.key for e in plan.skipped] == ["p/a", "p/b"]
+    # The bucket was not looked at: each task checks its key when it starts.
+    assert plan.conflict is ConflictPolicy.SKIP
+
+
+def test_overwrite_never_queues_a_second_upload_of_the_same_unfinished_file() -> None:
+    in_queue = {
+        **queued("p/paused", TaskState.PAUSED, task_id="paused"),
+        **queued("p/running", TaskState.UPLOADING, task_id="running"),
+        **queued("p/other-file", TaskState.WAITING, path="/elsewhere/other-file", task_id="other"),
+        **queued("p/done", TaskState.SUCCESS, task_id="done"),
+    }
+    batch = [entry("p/paused"), entry("p/running"), entry("p/other-file"), entry("p/done")]
+    plan = resolve_batch(check_batch(batch, in_queue, None), ConflictPolicy.OVERWRITE)
+    assert sorted(upload.task_id for upload in plan.already_queued) == ["paused", "running"]
+    assert plan.resume == ("paused",)
+    # Another file for a queued key, and a finished upload, are uploaded (again).
+    assert [e.key for e in plan.add] == ["p/other-file", "p/done"]
+    assert plan.conflict is ConflictPolicy.OVERWRITE
+
+
+def test_the_same_file_given_twice_counts_once_and_two_files_for_one_key_are_a_duplicate() -> None:
+    check = check_batch(
+        [entry("p/a", "/data/a"), entry("p/a", "/data/a"), entry("p/x", "/one/x"), entry("p/x", "/two/x")],
+        {},
+        None,
+    )
+    assert len(check.entries) == 3
+    assert check.duplicate_count == 1 and check.where_found(2) == ["batch"]
+    plan = resolve_batch(check, ConflictPolicy.RENAME)
+    assert [e.key for e in plan.add] == ["p/a", "p/x", "p/x (1)"]
+    assert plan.renamed == (("p/x", "p/x (1)"),)
+
+
+def test_keep_both_without_the_bucket_picks_names_free_in_queue_and_batch() -> None:
+    in_queue = {
+        **queued("p/a.txt", TaskState.SUCCESS, task_id="1"),
+        **queued("p/a (1).txt", TaskState.WAITING, task_id="2"),
+    }
+    plan = resolve_batch(
+        check_batch([entry("p/a.txt"), entry("p/a (2).txt")], in_queue, None), ConflictPolicy.RENAME
+    )
+    assert [e.key for e in plan.add] == ["p/a (3).txt", "p/a (2).txt"]
+
+
+def test_plan_batch_with_nothing_taken_still_tells_the_tasks_what_was_chosen() -> None:
+    check, plan = plan_batch([entry("p/a")], ConflictPolicy.SKIP)
+    assert check.duplicate_count == 0
+    assert [e.key for e in plan.add] == ["p/a"] and plan.conflict is ConflictPolicy.SKIP
+
+
+def test_scan_sources_keeps_a_folder_name_unless_given_with_a_trailing_slash(tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(b"a")
+    problems: list[tuple[str, str]] = []
+    named = scan_sources(
+        [str(folder), str(tmp_path / "missing")], "up", on_error=lambda p, m: problems.append((p, m))
+    )
+    assert [e.key for e in named] == ["up/photos/a.jpg"]
+    assert problems and problems[0][0].endswith("missing")
+    contents = scan_sources([str(folder) + "/"], "up")
+    assert [e.key for e in contents] == ["up/a.jpg"]
