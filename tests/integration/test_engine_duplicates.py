@@ -1,0 +1,149 @@
+"""Files added again, against the local server: which keys the bucket already has
+(found with few requests), new names that are free there, and the queue never
+sending two uploads of one key at once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cosdesk.cos.auth import Credentials
+from cosdesk.cos.client import CosClient
+from cosdesk.cos.endpoint import Endpoint
+from cosdesk.engine.clients import ClientCache
+from cosdesk.engine.duplicates import BucketProbe, QueuedUpload, check_batch, resolve_batch
+from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings
+from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.scan import ScanEntry
+from cosdesk.engine.store import TaskStore
+from cosdesk.engine.task import TaskState
+
+BUCKET = "examplebucket-1250000000"
+REGION = "ap-guangzhou"
+
+
+def probe_for(client: CosClient, **kwargs: Any) -> BucketProbe:
+    return BucketProbe(lambda: client, BUCKET, **kwargs)
+
+
+def entry(key: str) -> ScanEntry:
+    return ScanEntry(key, f"/data/{key}", 1, 1)
+
+
+def test_one_listing_finds_which_keys_of_a_folder_exist(cos_client: CosClient) -> None:
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        cos_client.put_object(BUCKET, f"photos/{name}", b"x")
+    cos_client.put_object(BUCKET, "elsewhere/a.jpg", b"x")
+    probe = probe_for(cos_client)
+    wanted = [f"photos/{name}" for name in ("a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg")]
+    assert probe.existing(wanted) == {"photos/a.jpg", "photos/b.jpg", "photos/c.jpg"}
+    assert probe.requests == 1
+
+
+def test_keys_far_down_a_big_listing_are_asked_about_one_by_one(cos_client: CosClient) -> None:
+    for number in range(40):
+        cos_client.put_object(BUCKET, f"big/{number:03}.bin", b"x")
+    probe = probe_for(cos_client, page_size=5)
+    # Two keys near the end: HEADing them beats paging through 40 keys five at a time.
+    assert probe.existing(["big/038.bin", "big/zzz.bin"]) == {"big/038.bin"}
+    assert probe.requests == 3  # one page, then two HEADs
+
+
+def test_a_listing_cheaper_than_heads_is_followed_to_the_end(cos_client: CosClient) -> None:
+    for number in range(20):
+        cos_client.put_object(BUCKET, f"many/{number:03}.bin", b"x")
+    probe = probe_for(cos_client, page_size=10)
+    wanted = [f"many/{number:03}.bin" for number in range(25)]
+    assert probe.existing(wanted) == set(wanted[:20])
+    assert probe.requests == 2
+
+
+def test_keep_both_takes_the_first_name_free_in_bucket_queue_and_batch(cos_client: CosClient) -> None:
+    cos_client.put_object(BUCKET, "docs/report.pdf", b"old")
+    cos_client.put_object(BUCKET, "docs/report (1).pdf", b"old copy")
+    in_queue = {"docs/report (2).pdf": (QueuedUpload("t", "docs/report (2).pdf", "/x", TaskState.WAITING),)}
+    probe = probe_for(cos_client)
+    batch = [entry("docs/report.pdf"), entry("docs/report (3).pdf"), entry("docs/new.pdf")]
+    check = check_batch(batch, in_queue, probe)
+    assert check.bucket_checked and check.in_bucket == {"docs/report.pdf"}
+    plan = resolve_batch(check, ConflictPolicy.RENAME, probe)
+    assert [e.key for e in plan.add] == ["docs/report (4).pdf", "docs/report (3).pdf", "docs/new.pdf"]
+    assert plan.renamed == (("docs/report.pdf", "docs/report (4).pdf"),)
+    # Checked here: the tasks need not look again when they start.
+    assert plan.conflict is ConflictPolicy.OVERWRITE
+
+
+def test_a_bucket_that_cannot_be_read_is_reported_and_the_queue_check_stands(sandbox: Any) -> None:
+    endpoint = Endpoint.custom(sandbox.endpoint, path_style=True, region=REGION)
+    stranger = CosClient(Credentials("AKIDcosdeskTESTsecretid", "not-the-key"), endpoint, timeout_s=10)
+    try:
+        in_queue = {"k": (QueuedUpload("t", "k", "/data/k", TaskState.PAUSED),)}
+        check = check_batch([entry("k"), entry("other")], in_queue, probe_for(stranger))
+    finally:
+        stranger.close()
+    assert not check.bucket_checked
+    assert "SignatureDoesNotMatch" in check.bucket_problem
+    assert "not-the-key" not in check.bucket_problem
+    assert check.in_queue_count == 1
+    plan = resolve_batch(check, ConflictPolicy.SKIP)
+    # Unchecked: each task checks its key itself when it starts.
+    assert plan.conflict is ConflictPolicy.SKIP and [e.key for e in plan.add] == ["other"]
+
+
+@pytest.fixture
+def queue(qtbot: Any, tmp_path: Path, sandbox: Any, credentials: Credentials) -> Iterator[UploadQueue]:
+    store = TaskStore(tmp_path / "tasks.sqlite3")
+    clients = ClientCache(credentials, timeout_s=20)
+    spec = EndpointSpec(REGION, url=sandbox.endpoint, path_style=True)
+    upload_queue = UploadQueue(
+        store, clients, QueueSettings(file_parallel_limit=3, retry_base_delay_s=0.05), default_endpoint=spec
+    )
+    yield upload_queue
+    upload_queue.shutdown(wait=True)
+    store.close()
+    clients.close()
+
+
+def test_a_key_added_again_while_it_uploads_waits_for_that_upload_and_then_wins(
+    qtbot: Any, queue: UploadQueue, tmp_path: Path, cos_client: CosClient, sandbox: Any
+) -> None:
+    first = tmp_path / "first.bin"
+    first.write_bytes(os.urandom(600_000))
+    second = tmp_path / "second.bin"
+    second.write_bytes(os.urandom(300_000))
+    other = tmp_path / "other.bin"
+    other.write_bytes(os.urandom(1000))
+    sandbox.faults.bandwidth_bytes_per_s = 1_000_000  # uploads stay in flight a while
+    first_id = queue.add_file(first, BUCKET, "same/key.bin")
+    qtbot.waitUntil(lambda: (s := queue.task(first_id)) is not None and s.state is TaskState.UPLOADING)
+    # Added again (another file for the same key) while the first one is uploading.
+    second_id = queue.add_file(second, BUCKET, "same/key.bin")
+    other_id = queue.add_file(other, BUCKET, "same/other.bin")
+    both_running: list[bool] = []
+
+    def watch(_ids: list[str]) -> None:
+        states = [queue.task(task_id) for task_id in (first_id, second_id)]
+        both_running.append(all(s is not None and s.state.is_active for s in states))
+
+    queue.list_updated.connect(watch)
+    qtbot.waitUntil(
+        lambda: all(
+            (s := queue.task(task_id)) is not None and s.state.is_final
+            for task_id in (first_id, second_id, other_id)
+        ),
+        timeout=20_000,
+    )
+    assert not any(both_running)
+    assert all(
+        (s := queue.task(t)) is not None and s.state is TaskState.SUCCESS for t in (first_id, second_id)
+    )
+    assert cos_client.get_object(BUCKET, "same/key.bin").content == second.read_bytes()
+    # Another key was not held back behind them.
+    other_done, first_done = queue.task(other_id), queue.task(first_id)
+    assert other_done is not None and first_done is not None
+    assert other_done.finished_at is not None and first_done.finished_at is not None
+    assert other_done.finished_at < first_done.finished_at
