@@ -89,9 +89,10 @@ class BandwidthLimiter:
     """A global cap on bytes sent per second, shared by every worker, changeable
     while uploads run (``limit_bytes_per_s = 0`` means unlimited).
 
-    A token bucket that may go into debt: a worker takes ``n`` tokens for ``n``
-    bytes, once the bucket is positive again. Waiting happens in short slices so a
-    new limit takes effect at once and a paused task stops waiting within ~0.1 s.
+    A token bucket: a worker takes ``n`` tokens for ``n`` bytes once the bucket
+    holds them (or is full, for a chunk bigger than it can hold, which leaves it
+    in debt). Waiting happens in short slices so a new limit takes effect at
+    once and a paused task stops waiting within ~0.1 s.
 
     Bytes are paid for before they go out (:meth:`acquire`, called by the body
     that streams them; see ``engine/limited_source.py``). Paying only after
@@ -171,10 +172,14 @@ class BandwidthLimiter:
                     return
                 now = time.monotonic()
                 self._refill(now)
-                if self._tokens > 0:
+                # The bucket starts empty and must hold the bytes before they go: the
+                # limit holds from the first byte. A chunk bigger than the bucket can
+                # hold (a low limit) waits for a full bucket and leaves it in debt.
+                needed = min(float(byte_count), self._limit * self.BURST_S)
+                if self._tokens >= needed:
                     self._tokens -= byte_count
                     return
-                wait_s = min(self.WAIT_SLICE_S, (-self._tokens + 1) / self._limit)
+                wait_s = min(self.WAIT_SLICE_S, (needed - self._tokens) / self._limit)
             if check_stop is not None:
                 check_stop()
             sleep(wait_s)
