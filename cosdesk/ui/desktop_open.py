@@ -1,0 +1,65 @@
+"""Handing a folder or a web page to the desktop (file manager, browser), and
+saying so when nothing can take it.
+
+Qt asks the platform: on Linux it runs ``xdg-open`` (or a desktop portal when
+sandboxed), and with neither (a minimal desktop, a bare X server, the offscreen
+platform) it opens nothing and only returns False. The user then gets the
+folder's path or the page's address to copy, instead of a click that does nothing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("DesktopOpen", text)
+
+
+def show_folder(parent: QWidget, folder: str) -> bool:
+    """Open ``folder`` in the file manager; False (after telling the user where the
+    folder is) when none could be started."""
+    if QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
+        return True
+    _explain(
+        parent,
+        _tr("Cannot open the folder"),
+        _tr("No file manager could be started to show this folder. Its path is:"),
+        folder,
+        _tr("Copy path"),
+    )
+    return False
+
+
+def show_web_page(parent: QWidget, address: str) -> bool:
+    """Open ``address`` in the web browser; False (after giving the user the address)
+    when none could be started."""
+    if QDesktopServices.openUrl(QUrl(address)):
+        return True
+    _explain(
+        parent,
+        _tr("Cannot open the web page"),
+        _tr("No web browser could be started to show this page. Its address is:"),
+        address,
+        _tr("Copy address"),
+    )
+    return False
+
+
+def _explain(parent: QWidget, title: str, text: str, location: str, copy_label: str) -> None:
+    box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Close, parent)
+    box.setInformativeText(location)
+    # The path can be selected (and read by a screen reader) as well as copied.
+    box.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    )
+    copy = box.addButton(copy_label, QMessageBox.ButtonRole.ActionRole)
+    copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(location))
+    box.setDefaultButton(QMessageBox.StandardButton.Close)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setModal(False)
+    box.show()
+    box.raise_()
+    box.activateWindow()
