@@ -20,10 +20,9 @@ from cosdesk.sandbox.keys import (
     new_key_pair,
     take_key_pair_from_environment,
 )
-from cosdesk.sandbox.server import DEFAULT_BUCKET, DEFAULT_REGION, SandboxServer
+from cosdesk.sandbox.public import DEFAULT_BUCKET, DEFAULT_REGION, LISTENING, make_private_root
+from cosdesk.sandbox.server import SandboxServer
 
-# The first line `cosdesk serve` prints: the window and the tests read the endpoint after it.
-LISTENING = "cosdesk serve: listening on "
 # Start-up lines with a fresh pair, which is printed only when the server made it.
 SECRET_ID_LINE = "  SecretId:  "
 SECRET_KEY_LINE = "  SecretKey: "
@@ -34,15 +33,6 @@ def default_root() -> Path:
     from cosdesk.config import data_dir
 
     return data_dir() / "sandbox"
-
-
-def make_private_root(root: Path) -> None:
-    """Create ``root`` if needed and make it the user's alone (mode 0700): other
-    local accounts must not read the objects around the server. Raises OSError."""
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if os.name == "posix":
-        # mkdir's mode does not apply to a folder an earlier version left open.
-        root.chmod(0o700)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
