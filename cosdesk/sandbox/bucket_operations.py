@@ -16,7 +16,8 @@ import defusedxml.ElementTree as SafeElementTree
 from cosdesk.sandbox import xml_responses as xml
 from cosdesk.sandbox.errors import CosServerError, invalid_argument, invalid_request, malformed_xml
 from cosdesk.sandbox.exchange import Exchange, Response
-from cosdesk.sandbox.operations import Operations, check_key, check_md5, expected_md5, int_param
+from cosdesk.sandbox.operation_context import OperationContext
+from cosdesk.sandbox.request_checks import check_key, check_md5, expected_md5, int_param
 
 MAX_LISTED_BUCKETS = 2000
 MAX_DELETE_KEYS = 1000
@@ -44,7 +45,7 @@ _S3_CHECKSUMS: dict[str, Callable[[bytes], bytes]] = {
 # --- GET Service ------------------------------------------------------------------
 
 
-def list_buckets(operations: Operations, exchange: Exchange) -> Response:
+def list_buckets(operations: OperationContext, exchange: Exchange) -> Response:
     """``ListAllMyBucketsResult``: this server's buckets, by name, with COS's
     filters (region, creation time; no bucket here has tags) and paging."""
     marker = exchange.param("marker") or ""
@@ -95,7 +96,7 @@ class DeleteRequest:
     keys: list[str]
 
 
-def delete_objects(operations: Operations, exchange: Exchange) -> Response:
+def delete_objects(operations: OperationContext, exchange: Exchange) -> Response:
     """Delete up to 1,000 keys. A key that does not exist counts as deleted (as a
     single DELETE is idempotent); the verbose answer names every key, the quiet
     one only those that failed."""

@@ -26,13 +26,8 @@ from cosdesk.sandbox.errors import (
     precondition_failed,
 )
 from cosdesk.sandbox.exchange import Exchange, Response
-from cosdesk.sandbox.operations import (
-    MAX_PART_BYTES,
-    Operations,
-    check_key,
-    metadata_from,
-    part_number_of,
-)
+from cosdesk.sandbox.operation_context import OperationContext
+from cosdesk.sandbox.request_checks import MAX_PART_BYTES, check_key, metadata_from, part_number_of
 from cosdesk.sandbox.routing import BUCKET_NAME
 from cosdesk.sandbox.storage import IncomingBody, ObjectRecord, UploadGone
 
@@ -106,7 +101,7 @@ def check_copy_conditions(exchange: Exchange, source: ObjectRecord) -> None:
         raise precondition_failed()
 
 
-def _open_source(operations: Operations, exchange: Exchange) -> tuple[ObjectRecord, BinaryIO]:
+def _open_source(operations: OperationContext, exchange: Exchange) -> tuple[ObjectRecord, BinaryIO]:
     if operations.storage.discard_bodies:
         raise CosServerError(501, "NotImplemented", "This server discards object bodies (--discard-bodies).")
     bucket, key = parse_copy_source(exchange.header("x-cos-copy-source") or "")
@@ -121,7 +116,7 @@ def _open_source(operations: Operations, exchange: Exchange) -> tuple[ObjectReco
 # --- PUT Object - Copy ------------------------------------------------------------
 
 
-def copy_object(operations: Operations, exchange: Exchange) -> Response:
+def copy_object(operations: OperationContext, exchange: Exchange) -> Response:
     """A new object from another (or from itself, to change its metadata or
     storage class). ``x-cos-metadata-directive: Copy`` (the default) keeps the
     source's metadata and Content-Type, ``Replaced`` takes the request's."""
@@ -170,7 +165,7 @@ def parse_copy_range(value: str | None, size: int) -> tuple[int, int]:
     )
 
 
-def upload_part_copy(operations: Operations, exchange: Exchange) -> Response:
+def upload_part_copy(operations: OperationContext, exchange: Exchange) -> Response:
     """A part of a multipart upload made of a byte range of an object. Its ETag
     is the MD5 of those bytes, so it completes like any uploaded part."""
     part_number = part_number_of(exchange)

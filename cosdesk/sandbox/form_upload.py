@@ -23,7 +23,6 @@ import calendar
 import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from cosdesk.cos import auth
@@ -32,9 +31,8 @@ from cosdesk.sandbox import xml_responses as xml
 from cosdesk.sandbox.body import CHUNK_BYTES, BodyReader
 from cosdesk.sandbox.errors import CosServerError, access_denied, invalid_argument
 from cosdesk.sandbox.exchange import Exchange, Response
-
-if TYPE_CHECKING:
-    from cosdesk.sandbox.operations import Operations
+from cosdesk.sandbox.operation_context import OperationContext
+from cosdesk.sandbox.request_checks import MAX_OBJECT_BYTES, check_key, metadata_from
 
 MAX_FIELDS_BYTES = 1024 * 1024
 _HEADER_END = b"\r\n\r\n"
@@ -141,7 +139,7 @@ def _stored_name(field_name: str) -> str:
 
 
 def check_request_signature(
-    operations: Operations, exchange: Exchange, fields: dict[str, str], signature: str, now: float
+    operations: OperationContext, exchange: Exchange, fields: dict[str, str], signature: str, now: float
 ) -> None:
     """Verify a form signed like a request (``POST /``), the second style.
 
@@ -174,7 +172,7 @@ def _signed_param_names(signature: str) -> list[str]:
 
 
 def check_form_signature(
-    operations: Operations, exchange: Exchange, fields: dict[str, str], now: float
+    operations: OperationContext, exchange: Exchange, fields: dict[str, str], now: float
 ) -> tuple[int, int] | None:
     """Verify whichever signature the form carries; returns the policy's size
     range, if any (the caller checks it once the file has arrived)."""
@@ -190,7 +188,7 @@ def check_form_signature(
 
 
 def check_policy(
-    operations: Operations, exchange: Exchange, fields: dict[str, str], now: float
+    operations: OperationContext, exchange: Exchange, fields: dict[str, str], now: float
 ) -> tuple[int, int] | None:
     """Verify the form's policy signature, expiration and conditions (except the
     size, which the caller checks once the file has arrived: the returned range)."""
@@ -250,10 +248,8 @@ def check_policy(
     return size_range
 
 
-def post_object(operations: Operations, exchange: Exchange) -> Response:
+def post_object(operations: OperationContext, exchange: Exchange) -> Response:
     """POST Object. Form fields arrive before the file; fields after it are ignored."""
-    from cosdesk.sandbox.operations import MAX_OBJECT_BYTES, check_key, metadata_from
-
     content_type = exchange.header("Content-Type") or ""
     boundary = ""
     for item in content_type.split(";")[1:]:

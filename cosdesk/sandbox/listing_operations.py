@@ -9,7 +9,8 @@ from typing import Generic, TypeVar
 from cosdesk.sandbox import xml_responses as xml
 from cosdesk.sandbox.errors import CosServerError
 from cosdesk.sandbox.exchange import Exchange, Response
-from cosdesk.sandbox.operations import MAX_LIST, Operations, encoding_is_url, int_param
+from cosdesk.sandbox.operation_context import OperationContext
+from cosdesk.sandbox.request_checks import MAX_LIST, encoding_is_url, int_param
 
 T = TypeVar("T")
 
@@ -61,7 +62,7 @@ def paginate(
     return page
 
 
-def list_objects(operations: Operations, exchange: Exchange) -> Response:
+def list_objects(operations: OperationContext, exchange: Exchange) -> Response:
     """GET Bucket (List Objects): one page of keys, with prefix, delimiter and marker."""
     prefix = exchange.param("prefix") or ""
     delimiter = exchange.param("delimiter") or ""
@@ -107,7 +108,7 @@ def list_objects(operations: Operations, exchange: Exchange) -> Response:
     return Response(200, body=body)
 
 
-def list_multipart_uploads(operations: Operations, exchange: Exchange) -> Response:
+def list_multipart_uploads(operations: OperationContext, exchange: Exchange) -> Response:
     """List Multipart Uploads: one page of uploads in progress, by key then initiation."""
     prefix = exchange.param("prefix") or ""
     delimiter = exchange.param("delimiter") or ""

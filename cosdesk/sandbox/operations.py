@@ -6,21 +6,20 @@ client that sent ``Expect: 100-continue`` is refused without sending its body.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import email.utils
 import hashlib
 import itertools
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import defusedxml.ElementTree as SafeElementTree
 
 from cosdesk.sandbox import xml_responses as xml
 from cosdesk.sandbox.body import BodyReader, ClientGone
+from cosdesk.sandbox.bucket_operations import delete_objects, list_buckets
+from cosdesk.sandbox.copy_operations import copy_object, upload_part_copy
 from cosdesk.sandbox.errors import (
     CosServerError,
     insufficient_storage,
@@ -31,67 +30,42 @@ from cosdesk.sandbox.errors import (
     no_such_upload,
 )
 from cosdesk.sandbox.exchange import Exchange, Response
-from cosdesk.sandbox.faults import FaultSettings
+from cosdesk.sandbox.form_upload import post_object
 from cosdesk.sandbox.ingest import receive
-from cosdesk.sandbox.request_auth import AuthPolicy
+from cosdesk.sandbox.listing_operations import list_multipart_uploads, list_objects
+from cosdesk.sandbox.operation_context import OperationContext
+from cosdesk.sandbox.request_checks import (
+    MAX_LIST,
+    MAX_OBJECT_BYTES,
+    MAX_PART_BYTES,
+    body_length_limit,
+    check_key,
+    check_md5,
+    encoding_is_url,
+    expected_md5,
+    int_param,
+    metadata_from,
+    method_not_allowed,
+    part_number_of,
+    traffic_limit,
+)
 from cosdesk.sandbox.storage import (
-    Metadata,
     NotAppendable,
     ObjectRecord,
     PartRecord,
     PositionMismatch,
-    Storage,
     UploadGone,
-    UploadRecord,
     is_out_of_space,
 )
 
 logger = logging.getLogger("cosdesk.sandbox")
 
-GB = 1024**3
-MAX_OBJECT_BYTES = 5 * GB
-MAX_PART_BYTES = 5 * GB
 MIN_PART_BYTES = 1024 * 1024
-MAX_PART_NUMBER = 10_000
-MAX_KEY_BYTES = 850
-MAX_USER_METADATA_BYTES = 2048
-MAX_LIST = 1000
 MAX_COMPLETE_BODY_BYTES = 16 * 1024 * 1024
 # After a refusal mid-body (a full disk), the rest of a body up to this size is
 # read and dropped so the client, still sending, gets to read the answer.
 DRAIN_AFTER_REFUSAL_BYTES = 64 * 1024 * 1024
-TRAFFIC_LIMIT_RANGE_BITS = (819_200, 838_860_800)
 
-STORAGE_CLASSES = frozenset(
-    {
-        "STANDARD",
-        "STANDARD_IA",
-        "ARCHIVE",
-        "DEEP_ARCHIVE",
-        "INTELLIGENT_TIERING",
-        "MAZ_STANDARD",
-        "MAZ_STANDARD_IA",
-        "MAZ_INTELLIGENT_TIERING",
-    }
-)
-# Headers stored with an object and given back on HEAD and GET, with their canonical spelling.
-STORED_HEADERS = {
-    name.lower(): name
-    for name in (
-        "Cache-Control",
-        "Content-Disposition",
-        "Content-Encoding",
-        "Content-Language",
-        "Content-Type",
-        "Expires",
-        "x-cos-acl",
-        "x-cos-grant-read",
-        "x-cos-grant-read-acp",
-        "x-cos-grant-write-acp",
-        "x-cos-grant-full-control",
-        "x-cos-tagging",
-    )
-}
 RESPONSE_OVERRIDES = {
     "response-content-type": "Content-Type",
     "response-content-language": "Content-Language",
@@ -102,44 +76,8 @@ RESPONSE_OVERRIDES = {
 }
 
 
-@dataclass(frozen=True)
-class ServerInfo:
-    region: str
-    app_id_of: Callable[[str], str]
-
-
 def http_date(epoch_s: float) -> str:
     return email.utils.formatdate(epoch_s, usegmt=True)
-
-
-# --- request checks ------------------------------------------------------------
-
-
-def method_not_allowed() -> CosServerError:
-    return CosServerError(
-        405, "MethodNotAllowed", "The specified method is not allowed against this resource."
-    )
-
-
-def check_key(key: str) -> None:
-    """Refuse a key no object may have (checked whenever an object or upload is made).
-
-    COS refuses CR and LF and the control characters CAN, EM, SUB and ESC in
-    keys; the other C0 controls are refused too, with COS's InvalidObjectName,
-    because no XML answer (a listing, Initiate's result) could carry them.
-    """
-    if not key:
-        raise invalid_argument("The object key must not be empty.")
-    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
-        raise CosServerError(400, "KeyTooLong", f"The object key is longer than {MAX_KEY_BYTES} bytes.")
-    unsupported = next((c for c in key if c in "\r\n" or not xml.is_xml_text(c)), None)
-    if unsupported is not None:
-        raise CosServerError(
-            400,
-            "InvalidObjectName",
-            f"The object key holds U+{ord(unsupported):04X}, a control character that "
-            "object keys may not contain.",
-        )
 
 
 @contextlib.contextmanager
@@ -155,111 +93,6 @@ def answer_when_full(reader: BodyReader, exchange: Exchange) -> Iterator[None]:
             with contextlib.suppress(ClientGone, CosServerError, OSError):
                 reader.drain()
         raise
-
-
-def metadata_from(items: list[tuple[str, str]]) -> tuple[Metadata, str]:
-    """The headers (or form fields) stored with an object, and its storage class."""
-    stored: list[tuple[str, str]] = []
-    user_bytes = 0
-    storage_class = "STANDARD"
-    for name, value in items:
-        lowered = name.lower()
-        if lowered == "x-cos-storage-class":
-            storage_class = value.strip().upper()
-            if storage_class not in STORAGE_CLASSES:
-                raise CosServerError(
-                    400, "InvalidStorageClass", "The storage class you specified is not valid."
-                )
-        elif lowered.startswith("x-cos-meta-"):
-            user_bytes += len(lowered.encode("utf-8")) + len(value.encode("utf-8"))
-            stored.append((lowered, value))
-        elif lowered in STORED_HEADERS and value != "":
-            # Node sends empty Content-Type/Cache-Control headers it does not mean.
-            stored.append((STORED_HEADERS[lowered], value))
-    if user_bytes > MAX_USER_METADATA_BYTES:
-        raise CosServerError(
-            400,
-            "MetadataTooLarge",
-            f"Your metadata headers exceed the maximum allowed ({MAX_USER_METADATA_BYTES} bytes).",
-        )
-    return tuple(stored), storage_class
-
-
-def part_number_of(exchange: Exchange) -> int:
-    text = exchange.param("partNumber")
-    try:
-        part_number = int(text or "")
-    except ValueError:
-        part_number = 0
-    if not 1 <= part_number <= MAX_PART_NUMBER:
-        raise invalid_argument(f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive.")
-    return part_number
-
-
-def traffic_limit(exchange: Exchange) -> float | None:
-    """``x-cos-traffic-limit`` in bytes per second (the header is in bits per second)."""
-    value = exchange.header("x-cos-traffic-limit")
-    if value is None:
-        return None
-    low, high = TRAFFIC_LIMIT_RANGE_BITS
-    try:
-        bits = int(value)
-    except ValueError:
-        bits = -1
-    if not low <= bits <= high:
-        raise invalid_argument(f"x-cos-traffic-limit must be between {low} and {high} bit/s.")
-    return bits / 8
-
-
-def expected_md5(exchange: Exchange) -> bytes | None:
-    value = exchange.header("Content-MD5")
-    if value is None:
-        return None
-    try:
-        digest = base64.b64decode(value.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        digest = b""
-    if len(digest) != 16:
-        raise CosServerError(400, "InvalidDigest", "The Content-MD5 you specified is not valid.")
-    return digest
-
-
-def check_md5(expected: bytes | None, actual: bytes) -> None:
-    if expected is not None and expected != actual:
-        raise CosServerError(
-            400, "BadDigest", "The Content-MD5 you specified did not match what we received."
-        )
-
-
-def body_length_limit(exchange: Exchange, limit: int) -> None:
-    if exchange.content_length is None and not exchange.chunked:
-        raise CosServerError(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
-    if exchange.content_length is not None and exchange.content_length > limit:
-        raise CosServerError(
-            400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size."
-        )
-
-
-def int_param(exchange: Exchange, name: str, default: int, low: int, high: int | None = None) -> int:
-    text = exchange.param(name)
-    if text is None or text == "":
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise invalid_argument(f"{name} must be an integer.") from None
-    if value < low or (high is not None and value > high):
-        raise invalid_argument(f"{name} is out of range.")
-    return value
-
-
-def encoding_is_url(exchange: Exchange) -> bool:
-    encoding = exchange.param("encoding-type")
-    if encoding in (None, ""):
-        return False
-    if encoding != "url":
-        raise invalid_argument("encoding-type must be url.")
-    return True
 
 
 def object_headers(record: ObjectRecord) -> list[tuple[str, str]]:
@@ -283,21 +116,9 @@ def object_headers(record: ObjectRecord) -> list[tuple[str, str]]:
 # --- the operations -------------------------------------------------------------
 
 
-class Operations:
-    def __init__(
-        self,
-        storage: Storage,
-        faults: FaultSettings,
-        info: ServerInfo,
-        auth_policy: AuthPolicy,
-        clock: Callable[[], float],
-    ) -> None:
-        self.storage = storage
-        self.faults = faults
-        self.info = info
-        self.auth_policy = auth_policy
-        # The server's notion of now (the real clock plus any injected offset).
-        self.clock = clock
+class Operations(OperationContext):
+    """Routes a request to its operation: the object calls are methods here, the
+    bucket, listing, copy and form calls live in their own modules."""
 
     def dispatch(self, exchange: Exchange) -> Response:
         """The answer to ``exchange``; raises CosServerError for an error answer."""
@@ -322,20 +143,15 @@ class Operations:
             raise insufficient_storage() from None
 
     def _route(self, exchange: Exchange) -> Response:
-        # The *_operations modules build on this one, so they are imported where used.
         method, key = exchange.method, exchange.key
         if exchange.bucket == "":
             # The request names no bucket: only GET Service is about no bucket.
             if method == "GET" and key == "":
-                from cosdesk.sandbox.bucket_operations import list_buckets
-
                 return list_buckets(self, exchange)
             raise no_such_bucket()
         if key == "":
             return self._route_bucket(exchange)
         if method == "PUT" and exchange.header("x-cos-copy-source") is not None:
-            from cosdesk.sandbox.copy_operations import copy_object, upload_part_copy
-
             if exchange.has_param("partNumber") or exchange.has_param("uploadId"):
                 return upload_part_copy(self, exchange)
             return copy_object(self, exchange)
@@ -364,32 +180,21 @@ class Operations:
     def _route_bucket(self, exchange: Exchange) -> Response:
         method = exchange.method
         if method in ("GET", "HEAD") and exchange.has_param("uploads"):
-            from cosdesk.sandbox.listing_operations import list_multipart_uploads
-
             return list_multipart_uploads(self, exchange)
         if method == "GET":
-            from cosdesk.sandbox.listing_operations import list_objects
-
             return list_objects(self, exchange)
         if method == "HEAD":
             # HEAD Bucket: the server's buckets all live in its one region.
             return Response(200, [("x-cos-bucket-region", self.info.region)])
         if method == "POST" and exchange.has_param("delete"):
-            from cosdesk.sandbox.bucket_operations import delete_objects
-
             return delete_objects(self, exchange)
         if method == "POST" and (exchange.header("Content-Type") or "").lower().startswith(
             "multipart/form-data"
         ):
-            from cosdesk.sandbox.form_upload import post_object
-
             return post_object(self, exchange)
         if method == "PUT":
             raise CosServerError(409, "BucketAlreadyOwnedByYou", "The bucket already exists and is yours.")
         raise method_not_allowed()
-
-    def location(self, bucket: str, key: str) -> str:
-        return f"{bucket}.cos.{self.info.region}.myqcloud.com/{xml.url_encode(key)}"
 
     # --- simple upload, append, read, delete ---
 
@@ -516,14 +321,6 @@ class Operations:
             exchange.bucket, exchange.key, storage_class=storage_class, metadata=metadata
         )
         return Response(200, body=xml.initiate_result(exchange.bucket, exchange.key, upload.upload_id))
-
-    def upload_of(self, exchange: Exchange) -> UploadRecord:
-        """The multipart upload ``uploadId`` names, for this bucket and key; 404 NoSuchUpload."""
-        upload_id = exchange.param("uploadId") or ""
-        upload = self.storage.get_upload(upload_id)
-        if upload is None or upload.bucket != exchange.bucket or upload.key != exchange.key:
-            raise no_such_upload()
-        return upload
 
     def upload_part(self, exchange: Exchange) -> Response:
         part_number = part_number_of(exchange)

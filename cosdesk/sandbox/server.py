@@ -30,13 +30,12 @@ from cosdesk.sandbox.errors import CosServerError, internal_error, no_such_bucke
 from cosdesk.sandbox.exchange import Response
 from cosdesk.sandbox.faults import FaultSettings
 from cosdesk.sandbox.http_connection import HttpConnection, RequestHead
-from cosdesk.sandbox.operations import Operations, ServerInfo, http_date
+from cosdesk.sandbox.operation_context import ServerInfo
+from cosdesk.sandbox.operations import Operations, http_date
+from cosdesk.sandbox.public import DEFAULT_BUCKET, DEFAULT_REGION
 from cosdesk.sandbox.storage import Storage
 
 logger = logging.getLogger("cosdesk.sandbox")
-
-DEFAULT_BUCKET = "examplebucket-1250000000"
-DEFAULT_REGION = "ap-guangzhou"
 
 # A refused body up to this size is read and dropped so the client, which is
 # still sending it, gets to read the answer; a larger one closes the connection.
