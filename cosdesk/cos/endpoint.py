@@ -11,6 +11,7 @@ Three kinds of endpoint (DESIGN §2):
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -95,7 +96,8 @@ class Endpoint:
     def custom(cls, url: str, path_style: bool = True, region: str | None = None) -> Endpoint:
         """A COS-compatible server at ``url`` (``http://127.0.0.1:8080``,
         ``https://cos.example.internal``). Path style puts the bucket in the path;
-        virtual-host style prefixes it to the host."""
+        virtual-host style prefixes it to the host, except on a host that has no
+        sub-domains (an IP address, localhost): there it is always path style."""
         parts = urlsplit(url.strip())
         _validate_scheme(parts.scheme)
         if not parts.netloc or not parts.hostname:
@@ -116,7 +118,7 @@ class Endpoint:
         return cls(
             scheme=parts.scheme,
             host=host.lower(),
-            path_style=path_style,
+            path_style=path_style or needs_path_style(parts.hostname),
             region=region,
             base_path=parts.path.rstrip("/"),
         )
@@ -144,6 +146,53 @@ class Endpoint:
     def describe(self) -> str:
         style = "path style" if self.path_style else "virtual-host style"
         return f"{self.scheme}://{self.host}{self.base_path} ({style})"
+
+
+def needs_path_style(host: str) -> bool:
+    """Whether ``host`` (without port or brackets) has no sub-domains to put a
+    bucket in: an IP address or localhost. "{bucket}.127.0.0.1" resolves nowhere."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class EndpointHints:
+    """What a custom endpoint as typed implies about the request style."""
+
+    # "http" or "https" when the text names a scheme; None when it has none.
+    scheme: str | None
+    # The host cannot take the bucket as a sub-domain (see needs_path_style).
+    path_style_required: bool
+
+
+def endpoint_hints(text: str) -> EndpointHints:
+    """Read ``text`` (a custom endpoint, maybe half typed, maybe without a scheme)
+    for what it implies; never raises."""
+    text = text.strip()
+    scheme: str | None = None
+    if "://" in text:
+        named, _, text = text.partition("://")
+        scheme = named.lower() if named.lower() in ("http", "https") else None
+    try:
+        host = urlsplit(f"//{text}").hostname or ""
+    except ValueError:  # an unbalanced "[" while an IPv6 address is typed
+        host = ""
+    return EndpointHints(scheme, bool(host) and needs_path_style(host))
+
+
+def with_scheme(text: str, use_https: bool) -> str:
+    """A custom endpoint typed without a scheme ("127.0.0.1:9000") with the one
+    ``use_https`` says; any other text is returned stripped but unchanged."""
+    text = text.strip()
+    if not text or "://" in text:
+        return text
+    return f"{'https' if use_https else 'http'}://{text}"
 
 
 def _validate_scheme(scheme: str) -> None:

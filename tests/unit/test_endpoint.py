@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from cosdesk.cos.endpoint import Endpoint, quote_key, validate_bucket, validate_region
+from cosdesk.cos.endpoint import (
+    Endpoint,
+    EndpointHints,
+    endpoint_hints,
+    quote_key,
+    validate_bucket,
+    validate_region,
+    with_scheme,
+)
 from cosdesk.cos.errors import CosValidationError
 
 BUCKET = "examplebucket-1250000000"
@@ -93,3 +101,35 @@ def test_invalid_buckets_are_refused(bucket: str) -> None:
 def test_malformed_custom_endpoints_are_refused(url: str) -> None:
     with pytest.raises(CosValidationError):
         Endpoint.custom(url)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost:9000", "http://[::1]:9000"])
+def test_a_host_without_sub_domains_is_always_path_style(url: str) -> None:
+    endpoint = Endpoint.custom(url, path_style=False)
+    assert endpoint.path_style
+    assert endpoint.url_for(BUCKET, "k") == f"{url}/{BUCKET}/k"
+
+
+@pytest.mark.parametrize(
+    ("typed", "hints"),
+    [
+        ("http://127.0.0.1:8080", EndpointHints("http", True)),
+        ("HTTPS://10.1.2.3", EndpointHints("https", True)),
+        ("https://cos.example.internal", EndpointHints("https", False)),
+        ("localhost:9000", EndpointHints(None, True)),
+        ("cos.example.internal", EndpointHints(None, False)),
+        ("http://[::1", EndpointHints("http", False)),  # half typed
+        ("", EndpointHints(None, False)),
+    ],
+)
+def test_endpoint_hints_read_the_scheme_and_whether_path_style_is_needed(
+    typed: str, hints: EndpointHints
+) -> None:
+    assert endpoint_hints(typed) == hints
+
+
+def test_an_endpoint_typed_without_a_scheme_gets_the_chosen_one() -> None:
+    assert with_scheme(" 127.0.0.1:9000 ", use_https=False) == "http://127.0.0.1:9000"
+    assert with_scheme("cos.example.internal", use_https=True) == "https://cos.example.internal"
+    assert with_scheme("http://cos.example.internal", use_https=True) == "http://cos.example.internal"
+    assert with_scheme("", use_https=True) == ""
