@@ -1,8 +1,9 @@
 """Account profiles and app settings.
 
 A profile (bucket, region, endpoint, upload defaults) lives in ``config.json`` under
-the platform's config dir. Its SecretId, SecretKey and session token live only in
-the system keyring: never in the file, never in a log or exception text.
+the platform's config dir, beside the settings every upload shares (``Transfers``).
+Its SecretId, SecretKey and session token live only in the system keyring: never
+in the file, never in a log or exception text.
 """
 
 from __future__ import annotations
@@ -67,19 +68,44 @@ class Profile:
     bandwidth_limit_bytes_per_s: int = 0
     conflict_policy: str = "overwrite"
     resume_on_start: bool = True
+    # parallel_files, bandwidth_limit_bytes_per_s and resume_on_start are copies of
+    # Settings.transfers, written with every save: ``cosdesk upload --profile`` and
+    # earlier versions (where they were per account) read them here.
 
     def __post_init__(self) -> None:
         if not _PROFILE_NAME.match(self.name):
             raise ConfigError(f"profile name {self.name!r} must be 1-64 letters, digits, spaces or . _ @ -")
 
 
+@dataclass(frozen=True)
+class Transfers:
+    """What all uploads of the window share, whichever account or the local
+    sandbox they go to: the queue has one bandwidth limit and one file limit."""
+
+    parallel_files: int = 3
+    bandwidth_limit_bytes_per_s: int = 0  # 0: unlimited
+    resume_on_start: bool = True
+
+    def __post_init__(self) -> None:
+        files, limit = self.parallel_files, self.bandwidth_limit_bytes_per_s
+        if not isinstance(files, int) or files < 1:
+            raise ConfigError(f"files at once must be a whole number of at least 1, not {files!r}")
+        if not isinstance(limit, int) or limit < 0:
+            raise ConfigError(f"the bandwidth limit must be a whole number of bytes a second, not {limit!r}")
+
+
 @dataclass
 class Settings:
-    """Everything in config.json: the profiles and which one is active."""
+    """Everything in config.json: the profiles, which one is active, the shared
+    transfer settings."""
 
     profiles: dict[str, Profile] = field(default_factory=dict)
     active_profile: str = ""
     language: str = ""  # empty: follow the system locale
+    transfers: Transfers = field(default_factory=Transfers)
+    # Files added again whose keys are already queued or in the bucket: "ask" once
+    # per batch, or the answer remembered ("overwrite", "skip", "rename").
+    if_exists: str = "ask"
 
     @property
     def active(self) -> Profile | None:
@@ -90,6 +116,27 @@ def _profile_from_json(raw: dict[str, Any]) -> Profile:
     known = {f.name for f in fields(Profile)}
     # Fields written by a newer version are ignored rather than fatal.
     return Profile(**{name: value for name, value in raw.items() if name in known})
+
+
+def _transfers_from_json(raw: dict[str, Any], profiles: dict[str, Profile], active: str) -> Transfers:
+    stored = raw.get("transfers")
+    if isinstance(stored, dict):
+        known = {f.name for f in fields(Transfers)}
+        return Transfers(**{name: value for name, value in stored.items() if name in known})
+    # A file from before transfers were shared: the active account's values were
+    # the ones the queue used.
+    source = profiles.get(active)
+    if source is None:
+        return Transfers()
+    return Transfers(source.parallel_files, source.bandwidth_limit_bytes_per_s, source.resume_on_start)
+
+
+IF_EXISTS_CHOICES = ("ask", "overwrite", "skip", "rename")
+
+
+def _if_exists_from_json(value: object) -> str:
+    # An answer this version does not know means asking again, not a broken file.
+    return value if isinstance(value, str) and value in IF_EXISTS_CHOICES else "ask"
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -104,12 +151,15 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(f"cannot read settings file {path}: {error}") from None
     try:
         profiles = {item["name"]: _profile_from_json(item) for item in raw.get("profiles", [])}
+        active = str(raw.get("active_profile", ""))
         return Settings(
             profiles=profiles,
-            active_profile=str(raw.get("active_profile", "")),
+            active_profile=active,
             language=str(raw.get("language", "")),
+            transfers=_transfers_from_json(raw, profiles, active),
+            if_exists=_if_exists_from_json(raw.get("if_exists")),
         )
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError, ConfigError) as error:
         raise ConfigError(f"settings file {path} is malformed: {error}") from None
 
 
@@ -117,10 +167,23 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write config.json atomically (a crash never leaves half a file)."""
     path = path or config_dir() / "config.json"
     path.parent.mkdir(parents=True, exist_ok=True)
+    shared = settings.transfers
     document = {
         "active_profile": settings.active_profile,
         "language": settings.language,
-        "profiles": [asdict(profile) for profile in settings.profiles.values()],
+        "transfers": asdict(shared),
+        "if_exists": settings.if_exists,
+        "profiles": [
+            asdict(
+                replace(
+                    profile,
+                    parallel_files=shared.parallel_files,
+                    bandwidth_limit_bytes_per_s=shared.bandwidth_limit_bytes_per_s,
+                    resume_on_start=shared.resume_on_start,
+                )
+            )
+            for profile in settings.profiles.values()
+        ],
     }
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=path.parent, prefix=".config-", suffix=".tmp", delete=False
@@ -213,7 +276,7 @@ def rename_profile(settings: Settings, old: str, new: str) -> Settings:
     profiles = {(new if name == old else name): p for name, p in settings.profiles.items()}
     profiles[new] = replace(profile, name=new)
     active = new if settings.active_profile == old else settings.active_profile
-    return Settings(profiles=profiles, active_profile=active, language=settings.language)
+    return replace(settings, profiles=profiles, active_profile=active)
 
 
 def iter_profile_names(settings: Settings) -> Iterator[str]:

@@ -93,3 +93,33 @@ def test_credentials_from_env_need_both_keys() -> None:
 def test_credentials_repr_hides_key_and_token() -> None:
     text = repr(Credentials("AKID", SECRET_KEY, "token-xyz"))
     assert SECRET_KEY not in text and "token-xyz" not in text
+
+
+def test_transfer_settings_are_shared_and_copied_into_each_profile_for_the_cli() -> None:
+    shared = config.Transfers(parallel_files=5, bandwidth_limit_bytes_per_s=2 * 1024 * 1024)
+    settings = config.Settings(profiles={"work": config.Profile("work")}, transfers=shared)
+    config.save_settings(settings)
+    loaded = config.load_settings()
+    assert loaded.transfers == shared
+    # ``cosdesk upload --profile work`` reads them from the profile.
+    assert loaded.profiles["work"].parallel_files == 5
+    assert loaded.profiles["work"].bandwidth_limit_bytes_per_s == 2 * 1024 * 1024
+
+
+def test_a_file_from_before_shared_transfers_takes_them_from_the_active_account() -> None:
+    path = config.config_dir() / "config.json"
+    path.parent.mkdir(parents=True)
+    old_profiles = [
+        {"name": "a", "parallel_files": 7, "bandwidth_limit_bytes_per_s": 1024, "resume_on_start": False},
+        {"name": "b", "parallel_files": 2},
+    ]
+    path.write_text(json.dumps({"active_profile": "a", "profiles": old_profiles}), encoding="utf-8")
+    assert config.load_settings().transfers == config.Transfers(7, 1024, False)
+
+
+def test_impossible_transfer_settings_are_refused_with_the_file_named() -> None:
+    path = config.config_dir() / "config.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"transfers": {"parallel_files": 0}}), encoding="utf-8")
+    with pytest.raises(config.ConfigError, match=r"config\.json is malformed: files at once"):
+        config.load_settings()
