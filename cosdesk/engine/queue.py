@@ -659,7 +659,8 @@ class UploadQueue(QObject):
     def _schedule(self) -> None:
         """Start waiting tasks, in order, while fewer than FileParallelLimit run. A task
         whose key another running task is sending waits until that one ends: two
-        uploads of one key at once would race, and the one queued last must win."""
+        uploads of one key at once would race, and a key added again while it
+        uploads must end with what was added last."""
         with self._lock:
             if self._shutting_down:
                 return
@@ -1135,17 +1136,21 @@ class UploadQueue(QObject):
         self._poke()
         return unfinished
 
-    def restore_in_background(self, *, resume: bool | None = None) -> None:
+    def restore_in_background(
+        self, *, resume: bool | None = None, hold: Callable[[EndpointSpec], str | None] | None = None
+    ) -> None:
         """:meth:`restore` on a worker thread: returns at once (reading 10,000 stored
         tasks takes about a second), the tasks arrive through ``tasks_added`` and
-        ``restored`` fires when all are back."""
+        ``restored`` fires when all are back. ``hold(endpoint)``, called on that
+        worker once per endpoint, may keep the tasks of an endpoint paused that
+        would resume: it returns the note they show (why), or None."""
         resume = self.settings.resume_on_start if resume is None else resume
         with self._lock:
             self._pending_intakes += 1
 
         def work() -> None:
             try:
-                unfinished = self._restore(resume)
+                unfinished = self._restore(resume, hold=hold)
                 with self._lock:
                     self._restored.append(unfinished)
                 self._schedule()
@@ -1157,20 +1162,31 @@ class UploadQueue(QObject):
 
         self._aux_pool.start(_Intake(work))
 
-    def _restore(self, resume: bool, task_ids: Collection[str] | None = None) -> list[str]:
+    def _restore(
+        self,
+        resume: bool,
+        task_ids: Collection[str] | None = None,
+        hold: Callable[[EndpointSpec], str | None] | None = None,
+    ) -> list[str]:
         stored = self._store.load_tasks()
         if task_ids is not None:
             stored = [item for item in stored if item.row.task_id in task_ids]
         # Built outside the lock: a GUI thread calling tasks() meanwhile never waits long.
         built = [self._task_from_store(item) for item in stored]
+        held: dict[EndpointSpec, str | None] = {}
+        if hold is not None and resume:  # may read the keyring: not under the lock
+            held = {endpoint: hold(endpoint) for endpoint in {task.endpoint for task in built}}
         unfinished: list[str] = []
         with self._lock:
             for task in built:
                 if task.task_id in self._tasks:
                     continue
                 if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
-                    task.state = TaskState.WAITING if resume else TaskState.PAUSED
-                    if not resume:
+                    held_because = held.get(task.endpoint)
+                    task.state = TaskState.WAITING if resume and not held_because else TaskState.PAUSED
+                    if held_because:
+                        task.note = held_because
+                    elif not resume:
                         task.note = task.note or "interrupted when the program stopped; paused"
                     self._store.save_task(self._row(task, with_data=False))
                 if not task.state.is_final:

@@ -8,20 +8,21 @@ client for an endpoint, so the GUI thread never waits on the keyring for uploads
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from cosdesk import config
-from cosdesk.config import Profile
+from cosdesk.config import Profile, Settings, Transfers
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
+from cosdesk.cos.endpoint import endpoint_hints, with_scheme
 from cosdesk.cos.errors import NoCredentials
 from cosdesk.engine.clients import endpoint_from_spec
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
-from cosdesk.sandbox.keys import new_key_pair
-from cosdesk.sandbox.server import DEFAULT_BUCKET, DEFAULT_REGION
+from cosdesk.sandbox.public import DEFAULT_BUCKET, DEFAULT_REGION, new_key_pair
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +67,25 @@ ACLS = ("", "private", "public-read", "default")
 
 
 def endpoint_for(profile: Profile) -> EndpointSpec:
-    """The engine's endpoint for a profile (as ``cosdesk upload --profile`` builds it)."""
+    """The engine's endpoint for a profile. A custom endpoint says what it needs
+    itself: a scheme when it was saved without one (the "Use HTTPS" box's), and
+    path style on a host with no sub-domains, whatever the box says."""
     if profile.endpoint:
-        return EndpointSpec(profile.region, url=profile.endpoint, path_style=profile.path_style)
+        url = with_scheme(profile.endpoint, profile.use_https)
+        path_style = profile.path_style or endpoint_hints(url).path_style_required
+        return EndpointSpec(profile.region, url=url, path_style=path_style)
     return EndpointSpec(
         profile.region, scheme="https" if profile.use_https else "http", accelerate=profile.accelerate
     )
+
+
+def sandbox_endpoint_spec(url: str) -> EndpointSpec:
+    """The engine's endpoint for the local sandbox listening at ``url``."""
+    return EndpointSpec(SANDBOX_REGION, url=url, path_style=True)
+
+
+def sandbox_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
 
 
 def options_for(profile: Profile | None) -> UploadOptions:
@@ -86,16 +100,21 @@ def options_for(profile: Profile | None) -> UploadOptions:
     )
 
 
-def queue_settings_for(profile: Profile | None) -> QueueSettings:
+def queue_settings_for(transfers: Transfers) -> QueueSettings:
     """The window's queue: its workers give way to the GUI thread."""
-    if profile is None:
-        return QueueSettings(resume_on_start=True, background_workers=True)
     return QueueSettings(
-        file_parallel_limit=profile.parallel_files,
-        bandwidth_limit_bytes_per_s=profile.bandwidth_limit_bytes_per_s,
-        resume_on_start=profile.resume_on_start,
+        file_parallel_limit=transfers.parallel_files,
+        bandwidth_limit_bytes_per_s=transfers.bandwidth_limit_bytes_per_s,
+        resume_on_start=transfers.resume_on_start,
         background_workers=True,
     )
+
+
+def profile_for_endpoint(settings: Settings, endpoint: EndpointSpec) -> Profile | None:
+    """The account whose uploads go to ``endpoint`` (the active one first when
+    several share it), or None."""
+    candidates = sorted(settings.profiles.values(), key=lambda p: p.name != settings.active_profile)
+    return next((profile for profile in candidates if endpoint_for(profile) == endpoint), None)
 
 
 @dataclass(frozen=True)
@@ -184,6 +203,33 @@ class SandboxKeys:
 SANDBOX_KEYS = SandboxKeys()
 
 
+class KeyOrigin(enum.Enum):
+    """Where an account's keys are, as the Settings dialog and the keys banner say it."""
+
+    KEYRING = "keyring"
+    SESSION = "session"  # in memory, for this run only
+    NONE = "none"
+    UNREADABLE = "unreadable"  # the keyring cannot be asked (locked, missing)
+
+
+def key_origins(names: Iterable[str], secrets: SessionSecrets) -> dict[str, KeyOrigin]:
+    """Where each account's keys are. Reads the keyring: call it off the GUI thread."""
+    origins: dict[str, KeyOrigin] = {}
+    for name in names:
+        if secrets.get(name) is not None:
+            origins[name] = KeyOrigin.SESSION
+            continue
+        try:
+            stored = config.load_credentials(name)
+        except config.SecretStoreUnavailable:
+            origins[name] = KeyOrigin.UNREADABLE
+        except config.ConfigError:  # unreadable entry: nothing usable is stored
+            origins[name] = KeyOrigin.NONE
+        else:
+            origins[name] = KeyOrigin.NONE if stored is None else KeyOrigin.KEYRING
+    return origins
+
+
 class NoKeysError(config.ConfigError):
     """A profile has no keys, neither in the keyring nor for this session."""
 
@@ -215,6 +261,8 @@ class ClientRouter:
         self._keys_for: dict[EndpointSpec, Callable[[], Credentials]] = {}
         self._fallback: Callable[[], Credentials] | None = None
         self._clients: dict[tuple[EndpointSpec, str], CosClient] = {}
+        # Where requests for an endpoint really go (the sandbox moved ports).
+        self._moved: dict[EndpointSpec, EndpointSpec] = {}
 
     def register_profile(self, profile: Profile, *, active: bool = False) -> None:
         name = profile.name
@@ -227,9 +275,17 @@ class ClientRouter:
             if active:
                 self._fallback = keys
 
-    def register_sandbox(self, endpoint: EndpointSpec, *, active: bool) -> None:
+    def register_sandbox(
+        self, endpoint: EndpointSpec, *, active: bool, earlier: Iterable[EndpointSpec] = ()
+    ) -> None:
+        """The local sandbox listens at ``endpoint``; tasks queued for it at an
+        ``earlier`` address (its port was taken this time) are sent there too."""
         with self._lock:
             self._keys_for[endpoint] = SANDBOX_KEYS.get
+            for old in earlier:
+                if old != endpoint:
+                    self._keys_for[old] = SANDBOX_KEYS.get
+                    self._moved[old] = endpoint
             if active:
                 self._fallback = SANDBOX_KEYS.get
 
@@ -243,6 +299,7 @@ class ClientRouter:
         that code) when there are no keys for it or the keyring cannot be read."""
         with self._lock:
             keys = self._keys_for.get(spec) or self._fallback
+            spec = self._moved.get(spec, spec)
         if keys is None:
             raise NoCredentials("no account is set up for this task's endpoint")
         try:

@@ -1,5 +1,8 @@
 """The destination strip above the table: account (or the local sandbox), bucket
-and prefix — always visible, changeable at any time; a drop goes where it says."""
+and prefix — always visible, changeable at any time; a drop goes where it says.
+
+"Local sandbox" is a built-in destination, listed beside the accounts whenever
+the window can run it; picking it starts it if it is not running yet."""
 
 from __future__ import annotations
 
@@ -16,9 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from cosdesk.config import Settings
-from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.scan import normalize_prefix
-from cosdesk.ui.accounts import SANDBOX_BUCKET, SANDBOX_REGION, Destination, endpoint_for, options_for
+from cosdesk.ui.accounts import (
+    SANDBOX_BUCKET,
+    Destination,
+    endpoint_for,
+    options_for,
+    sandbox_endpoint_spec,
+)
 from cosdesk.ui.icons import icon, set_icon
 
 # The combo's item data for the sandbox entry (a profile name can never be empty).
@@ -34,13 +42,18 @@ class DestinationBar(QWidget):
     changed = Signal()
     # The user asked to add or edit accounts.
     manage_requested = Signal()
+    # "Local sandbox" is selected but has no endpoint yet: someone should start it.
+    sandbox_wanted = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = Settings()
         self._sandbox_endpoint: str | None = None
-        # Bucket and prefix typed per account in this session: switching accounts
-        # and back keeps what was typed.
+        # Whether "Local sandbox" is listed even while it does not run yet.
+        self._sandbox_offered = False
+        self._sandbox_problem = ""
+        # Bucket and prefix typed per account (profile name; "" for the sandbox):
+        # switching accounts and back keeps what was typed.
         self._typed: dict[str, tuple[str, str]] = {}
 
         self.account = QComboBox(self)
@@ -96,27 +109,52 @@ class DestinationBar(QWidget):
         for index in range(self.account.count()):
             self.account.setItemIcon(index, _account_icon(self.account.itemData(index)))
 
+    def offer_sandbox(self, offered: bool) -> None:
+        """List "Local sandbox" even before it runs (the window can start it)."""
+        self._sandbox_offered = offered
+
     def set_accounts(
         self, settings: Settings, sandbox_endpoint: str | None, select: str | None = None
     ) -> None:
-        """List the profiles (and the sandbox when it runs); select ``select`` or the
-        active profile, or the sandbox when there is no profile."""
+        """List the profiles and the sandbox (when it runs or is offered); select
+        ``select``, else keep the current choice, else the active profile, else the
+        sandbox. What was typed in the fields stays, unless Settings has just
+        changed that account's bucket or prefix."""
+        self._remember_fields()
+        for name, profile in settings.profiles.items():
+            before = self._settings.profiles.get(name)
+            if before is not None and (before.bucket, before.prefix) != (profile.bucket, profile.prefix):
+                self._typed.pop(name, None)
         self._settings = settings
-        self._sandbox_endpoint = sandbox_endpoint
+        self._sandbox_endpoint = sandbox_endpoint or None
         current = select if select is not None else self.current_account()
         with QSignalBlocker(self.account):
             self.account.clear()
             for name in sorted(settings.profiles):
                 self.account.addItem(_account_icon(name), name, name)
-            if sandbox_endpoint:
+            if self._sandbox_endpoint or self._sandbox_offered:
                 self.account.addItem(_account_icon(SANDBOX_ITEM), self.tr("Local sandbox"), SANDBOX_ITEM)
-            wanted = current if current is not None else settings.active_profile
-            index = self.account.findData(wanted)
+            index = self.account.findData(current) if current is not None else -1
             if index < 0 and settings.active_profile:
                 index = self.account.findData(settings.active_profile)
+            if index < 0:
+                index = self.account.findData(SANDBOX_ITEM)
             self.account.setCurrentIndex(max(index, 0))
         self._load_fields()
         self.changed.emit()
+        self._want_sandbox_if_selected()
+
+    def set_sandbox_endpoint(self, endpoint: str | None, problem: str = "") -> None:
+        """The sandbox runs at ``endpoint`` now (None: it does not; ``problem``
+        says why it could not start)."""
+        self._sandbox_endpoint = endpoint or None
+        self._sandbox_problem = "" if endpoint else problem
+        if self.account.findData(SANDBOX_ITEM) < 0 and (endpoint or self._sandbox_offered):
+            with QSignalBlocker(self.account):
+                self.account.addItem(_account_icon(SANDBOX_ITEM), self.tr("Local sandbox"), SANDBOX_ITEM)
+        if self.current_account() == SANDBOX_ITEM:
+            self._load_fields()
+            self.changed.emit()
 
     def current_account(self) -> str | None:
         """The selected profile name; "" for the sandbox; None when nothing is listed."""
@@ -153,7 +191,7 @@ class DestinationBar(QWidget):
         if name == SANDBOX_ITEM:
             if not self._sandbox_endpoint:
                 return None
-            endpoint = EndpointSpec(SANDBOX_REGION, url=self._sandbox_endpoint, path_style=True)
+            endpoint = sandbox_endpoint_spec(self._sandbox_endpoint)
             return Destination(self.tr("Local sandbox"), None, endpoint, SANDBOX_BUCKET, prefix)
         profile = self._settings.profiles.get(name)
         if profile is None or not bucket:
@@ -162,20 +200,33 @@ class DestinationBar(QWidget):
 
     # --- reacting -----------------------------------------------------------------
 
+    def _remember_fields(self) -> None:
+        """Keep what the fields hold for the selected account (a toolbar click
+        does not take the focus, so editing may not have finished)."""
+        name = self.current_account()
+        if name is not None:
+            self._typed[name] = (self.bucket.text().strip(), self.prefix.text().strip())
+
     def _load_fields(self) -> None:
         name = self.current_account()
         sandbox = name == SANDBOX_ITEM
         profile = self._settings.profiles.get(name or "")
-        bucket, prefix = self._typed.get(
-            name or "", (profile.bucket, profile.prefix) if profile is not None else ("", "")
-        )
+        saved_bucket, saved_prefix = (profile.bucket, profile.prefix) if profile is not None else ("", "")
+        bucket, prefix = self._typed.get(name or "", (saved_bucket, saved_prefix))
         with QSignalBlocker(self.bucket), QSignalBlocker(self.prefix):
-            self.bucket.setText(SANDBOX_BUCKET if sandbox else bucket)
+            # An emptied bucket field never hides the account's bucket.
+            self.bucket.setText(SANDBOX_BUCKET if sandbox else bucket or saved_bucket)
             self.prefix.setText(prefix)
         self.bucket.setReadOnly(sandbox)
         if sandbox:
-            self.where.setText(self._sandbox_endpoint or "")
-            self.where.setToolTip(self.tr("A COS-compatible server on this computer, for trying cosdesk out"))
+            if self._sandbox_endpoint:
+                self.where.setText(self._sandbox_endpoint)
+            elif self._sandbox_problem:
+                self.where.setText(self.tr("not running"))
+            else:
+                self.where.setText(self.tr("starting…"))
+            tip = self.tr("A COS-compatible server on this computer, for trying cosdesk out")
+            self.where.setToolTip(f"{tip}\n{self._sandbox_problem}" if self._sandbox_problem else tip)
         elif profile is not None:
             self.where.setText(profile.endpoint or profile.region)
             self.where.setToolTip(self.tr("Region or endpoint of this account"))
@@ -186,6 +237,11 @@ class DestinationBar(QWidget):
     def _on_account_changed(self, _index: int) -> None:
         self._load_fields()
         self.changed.emit()
+        self._want_sandbox_if_selected()
+
+    def _want_sandbox_if_selected(self) -> None:
+        if self.current_account() == SANDBOX_ITEM and not self._sandbox_endpoint:
+            self.sandbox_wanted.emit()
 
     @Slot()
     def _on_edited(self) -> None:

@@ -25,13 +25,11 @@ from PySide6.QtCore import (
     Qt,
     QThreadPool,
     QTimer,
-    QUrl,
     Slot,
 )
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDesktopServices,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
@@ -55,7 +53,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedWidget,
     QSystemTrayIcon,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -64,29 +61,43 @@ from PySide6.QtWidgets import (
 from cosdesk import config
 from cosdesk.config import ConfigError, Settings
 from cosdesk.engine.gc_pacer import GcPacer
-from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store import TaskStore
-from cosdesk.engine.task import BatchProgress, FileFinished, TaskSnapshot, TaskState
-from cosdesk.ui.accounts import SANDBOX_REGION, ClientRouter, Destination, SessionSecrets, queue_settings_for
-from cosdesk.ui.app import tune_interpreter_for_gui
+from cosdesk.engine.task import BatchProgress, TaskSnapshot, TaskState
+from cosdesk.ui.accessibility import describe_controls
+from cosdesk.ui.accounts import (
+    ClientRouter,
+    Destination,
+    SessionSecrets,
+    queue_settings_for,
+    sandbox_endpoint_spec,
+    sandbox_url,
+)
 from cosdesk.ui.background import run_in_background
+from cosdesk.ui.batch_status import batch_texts, stop_notice
 from cosdesk.ui.delegates import ElideRightDelegate
+from cosdesk.ui.desktop_open import show_folder
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
 from cosdesk.ui.drop_overlay import DropOverlay
+from cosdesk.ui.duplicate_intake import BatchIntake
 from cosdesk.ui.filter_bar import FilterBar
-from cosdesk.ui.formatting import format_duration, format_percent, format_size, format_speed
+from cosdesk.ui.history_dialog import HistoryDialog
 from cosdesk.ui.icons import icon, retint, set_icon
+from cosdesk.ui.interpreter import tune_interpreter_for_gui
+from cosdesk.ui.keys_banner import KeysBanner, hold_without_keys
+from cosdesk.ui.menu_bar import MenuBar
+from cosdesk.ui.message_boxes import message_box, use_app_title, window_title
 from cosdesk.ui.notifier import Notifier
 from cosdesk.ui.progress_bars import forget_drawn_bars
-from cosdesk.ui.sandbox_runner import SandboxRunner
+from cosdesk.ui.sandbox_runner import SandboxRunner, SandboxState, remembered_port
 from cosdesk.ui.settings_dialog import SettingsDialog
+from cosdesk.ui.task_actions import cancel_question, selection_rule
 from cosdesk.ui.task_details import TaskDetailsDialog
 from cosdesk.ui.task_model import Column, TaskFilter, TaskFilterProxy, TaskTableModel
+from cosdesk.ui.task_table import TaskTable
+from cosdesk.ui.window_geometry import fit_on_screen
 
 PRESIGN_VALIDITIES_S = (3600, 24 * 3600, 7 * 24 * 3600)
-# Cancelling more tasks than this at once asks first (cancel aborts server uploads).
-CANCEL_CONFIRM_THRESHOLD = 10
 DEFAULT_COLUMN_WIDTHS = {
     Column.NAME: 190,
     Column.KEY: 230,
@@ -205,8 +216,7 @@ class MainWindow(QMainWindow):
         self.problem_box: QMessageBox | None = None
         self.close_box: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
-        self._finished_ok = 0
-        self._finished_failed = 0
+        self.history_dialog: HistoryDialog | None = None
         # Paths from the command line, queued once the destination is known.
         self._startup_paths: list[str] = []
         self._destination_ready = False
@@ -221,7 +231,7 @@ class MainWindow(QMainWindow):
         self.router = ClientRouter(self.secrets)
         self._register_profiles()
         self.queue = UploadQueue(
-            self.store, self.router, queue_settings_for(self.settings.active), parent=self
+            self.store, self.router, queue_settings_for(self.settings.transfers), parent=self
         )
         # Garbage is collected from this thread, fully only when the queue is idle:
         # left to itself, a full collection over 10,000 tasks froze the window.
@@ -232,21 +242,43 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_ui()
+        self.menus = MenuBar(self)
+        describe_controls(self)
         self._build_tray()
         self.notifier = Notifier(self.tray, self.statusBar(), self)
         self._connect_queue()
+        # Added files go through here: keys already queued or in the bucket are asked about.
+        self.intake = BatchIntake(
+            self.queue,
+            self.pool,
+            self,
+            settings=lambda: self.settings,
+            use_settings=lambda settings: setattr(self, "settings", settings),
+            on_problem=self._on_scan_problem,
+        )
         self._restore_window_state()
 
         self.sandbox = SandboxRunner(self.pool, self)
         self.sandbox.started.connect(self._on_sandbox_started)
         self.sandbox.failed.connect(self._on_sandbox_failed)
-        wants_sandbox = not self.settings.profiles if start_sandbox is None else start_sandbox
-        self.destination_bar.set_accounts(self.settings, None)
-        if wants_sandbox:
-            self.statusBar().showMessage(self.tr("Starting the local sandbox…"))
-            preferred_port = int(str(window_settings().value("sandbox/port", 0) or 0))
-            self.sandbox.start(config.data_dir() / "sandbox", preferred_port)
-        else:
+        # "Local sandbox" is listed beside the accounts (unless told not to run it)
+        # and starts when it is chosen, or now if earlier uploads to it are unfinished.
+        self._sandbox_offered = start_sandbox is not False
+        port = remembered_port()
+        self._sandbox_before = sandbox_endpoint_spec(sandbox_url(port)) if port else None
+        if self._sandbox_offered and self._sandbox_before is not None:
+            self.router.register_sandbox(self._sandbox_before, active=False)
+        self._tasks_restored = False
+        self.destination_bar.offer_sandbox(self._sandbox_offered)
+        self.destination_bar.sandbox_wanted.connect(self._start_sandbox)
+        state = window_settings()
+        last_account = state.value("destination/account") if state.contains("destination/account") else None
+        if start_sandbox or str(state.value("sandbox/unfinished", "false")) == "true":
+            self._start_sandbox()
+        self.destination_bar.set_accounts(
+            self.settings, None, select=None if last_account is None else str(last_account)
+        )
+        if self.sandbox.state is not SandboxState.STARTING:
             self._restore_tasks()
             self._destination_ready = True
         self._on_destination_changed()
@@ -297,6 +329,13 @@ class MainWindow(QMainWindow):
             self.clear_finished,
             self.tr("Remove done and canceled uploads from the list"),
         )
+        self.history_action = self._action(
+            "history",
+            self.tr("History"),
+            self.show_history,
+            self.tr("Uploads that finished, failed or were canceled (Ctrl+H)"),
+        )
+        self.history_action.setShortcut(QKeySequence("Ctrl+H"))
         self.settings_action = self._action(
             "settings", self.tr("Settings"), self.open_settings, self.tr("Accounts and defaults")
         )
@@ -308,10 +347,22 @@ class MainWindow(QMainWindow):
         self.toggle_action.triggered.connect(self.toggle_selected)
         self.delete_action = QAction(self.tr("Cancel selected"), self)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        self.delete_action.triggered.connect(self.cancel_selected)
+        self.delete_action.triggered.connect(self.delete_selected)
         self.row_retry_action = self._action("retry", self.tr("Retry"), self.resume_selected)
         self.row_cancel_action = self._action("cancel", self.tr("Cancel"), self.cancel_selected)
         self.row_cancel_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.upload_again_action = self._action(
+            "retry",
+            self.tr("Upload again"),
+            self.upload_again_selected,
+            self.tr("Upload the canceled files again, from the start"),
+        )
+        self.remove_action = self._action(
+            "clear",
+            self.tr("Remove from list"),
+            self.remove_selected,
+            self.tr("Remove the selected done or canceled uploads from the list"),
+        )
         self.copy_key_action = self._action("copy", self.tr("Copy key"), self.copy_keys)
         self.copy_key_action.setShortcut(QKeySequence.StandardKey.Copy)
         self.copy_url_action = self._action("link", self.tr("Copy URL"), self.copy_urls)
@@ -337,6 +388,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget(toolbar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
+        toolbar.addAction(self.history_action)
         toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
@@ -344,13 +396,17 @@ class MainWindow(QMainWindow):
         self.destination_bar = DestinationBar(self)
         self.destination_bar.changed.connect(self._on_destination_changed)
         self.destination_bar.manage_requested.connect(self.open_settings)
+        self.keys_banner = KeysBanner(self.queue, self.router, self.secrets, self.pool, self)
+        self.keys_banner.set_settings(self.settings)
+        self.keys_banner.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.filter_bar = FilterBar(self)
         self.filter_bar.filter_changed.connect(self._on_filter_changed)
         self.filter_bar.text_changed.connect(self.proxy.set_text)
-        self.model.counts_changed.connect(self.filter_bar.set_counts)
+        self.filter_bar.text_changed.connect(self.model.set_key_filter)
+        self.model.filter_counts_changed.connect(self.filter_bar.set_counts)
         self.model.counts_changed.connect(self._update_actions)
 
-        self.table = QTableView(self)
+        self.table = TaskTable(self)
         self.table.setObjectName("task-table")
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -403,6 +459,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.destination_bar)
         layout.addWidget(line)
+        layout.addWidget(self.keys_banner)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -457,7 +514,6 @@ class MainWindow(QMainWindow):
 
     def _connect_queue(self) -> None:
         self.queue.batch_progress.connect(self._show_batch)
-        self.queue.file_finished.connect(self._on_file_finished)
         self.queue.scan_problem.connect(self._on_scan_problem)
         self.queue.idle.connect(self._on_idle)
         self.queue.idle.connect(self.gc_pacer.collect_when_quiet)
@@ -481,7 +537,7 @@ class MainWindow(QMainWindow):
         self.empty_hint.set_destination(destination, sandbox)
         where = destination.describe() if destination else self.tr("no destination")
         suffix = self.tr(" (Local sandbox)") if sandbox else ""
-        self.setWindowTitle(f"cosdesk — {where}{suffix}")
+        self.setWindowTitle(window_title(f"{where}{suffix}"))
 
     @Slot()
     def _update_stack(self) -> None:
@@ -490,14 +546,13 @@ class MainWindow(QMainWindow):
     @Slot()
     def _update_actions(self) -> None:
         counts = self.model.counts()
-        has_selection = self.table.selectionModel().hasSelection()
         active = sum(counts.get(s, 0) for s in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING))
         resumable = counts.get(TaskState.PAUSED, 0) + counts.get(TaskState.ERROR, 0)
         self.start_all_action.setEnabled(resumable > 0)
         self.pause_all_action.setEnabled(active > 0)
-        self.cancel_action.setEnabled(has_selection)
         self.retry_action.setEnabled(counts.get(TaskState.ERROR, 0) > 0)
         self.clear_action.setEnabled(counts.get(TaskState.SUCCESS, 0) + counts.get(TaskState.CANCELED, 0) > 0)
+        self.update_row_actions()  # the toolbar's Cancel follows the selection like the menus'
 
     @Slot(int)
     def _on_filter_changed(self, index: int) -> None:
@@ -505,24 +560,18 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _show_batch(self, batch: BatchProgress) -> None:
-        files_total = batch.waiting + batch.running + batch.succeeded + batch.failed + batch.paused
-        self.files_label.setText(
-            self.tr("%1 / %2 files").replace("%1", str(batch.succeeded)).replace("%2", str(files_total))
-        )
-        self.bytes_label.setText(f"{format_size(batch.loaded)} / {format_size(batch.total)}")
-        running = batch.running > 0
-        self.speed_label.setText(format_speed(batch.speed) if running else "")
-        self.speed_label.setVisible(running)
-        self.eta_label.setText(
-            self.tr("%1 left").replace("%1", format_duration(batch.eta_s)) if running else ""
-        )
-        self.eta_label.setVisible(running)
-        self._overall_value = round(batch.percent * 1000)
+        texts = batch_texts(batch)
+        self.files_label.setText(texts.files)
+        self.files_label.setToolTip(texts.files_tip)
+        self.bytes_label.setText(texts.bytes)
+        self.speed_label.setText(texts.speed)
+        self.speed_label.setVisible(bool(texts.speed))
+        self.eta_label.setText(texts.time_left)
+        self.eta_label.setVisible(bool(texts.time_left))
+        self._overall_value = texts.bar_value
         if self._overall_value != self.overall.value():
             self._overall_timer.start()
-        self.overall.setToolTip(format_percent(batch.percent, 1))
-        if batch.failed:
-            self.files_label.setToolTip(self.tr("%1 failed").replace("%1", str(batch.failed)))
+        self.overall.setToolTip(texts.bar_tip)
 
     # --- adding ---------------------------------------------------------------------
 
@@ -539,13 +588,10 @@ class MainWindow(QMainWindow):
             )
             self.destination_bar.bucket.setFocus()
             return False
-        self.queue.add_paths(
-            paths, destination.bucket, destination.prefix, destination.options, destination.endpoint
-        )
-        self.statusBar().showMessage(
-            self.tr("Adding %n item(s) to %1…", None, len(paths)).replace("%1", destination.describe()),
-            4000,
-        )
+        self.table.reveal_rows_added_next()
+        # The intake says what it is doing in the status bar until the files are
+        # queued, then what it added.
+        self.intake.add(paths, destination)
         return True
 
     def add_paths_when_ready(self, paths: list[str]) -> None:
@@ -630,7 +676,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("%n item(s) could not be added", None, len(problems)), 15000)
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(self.tr("Some items were not added"))
+        use_app_title(box)
         box.setText(self.tr("%n item(s) could not be added:", None, len(problems)))
         shown = problems[:8]
         line = self.tr("• %1: %2")
@@ -643,33 +689,25 @@ class MainWindow(QMainWindow):
         box.show()
         self.problem_box = box
 
-    @Slot(object)
-    def _on_file_finished(self, event: FileFinished) -> None:
-        if event.error is None:
-            self._finished_ok += 1
-        else:
-            self._finished_failed += 1
-
     @Slot()
     def _on_idle(self) -> None:
-        done, failed = self._finished_ok, self._finished_failed
-        self._finished_ok = self._finished_failed = 0
-        if not done and not failed:
+        # Nothing runs or waits: tell how the batch ended, or that it is paused.
+        notice = stop_notice(self.queue.batch())
+        # What the duplicates question left out or renamed is part of how it ended.
+        duplicates = self.intake.take_outcome()
+        if notice is None:
             return
-        if failed:
-            self.notifier.notify(
-                self.tr("Uploads finished with errors"),
-                self.tr("%1 failed, %2 uploaded. Open the Failed tab for details.")
-                .replace("%1", str(failed))
-                .replace("%2", str(done)),
-                failed=True,
-            )
+        message = f"{notice.message} {duplicates}" if duplicates else notice.message
+        if notice.notify:
+            self.notifier.notify(notice.title, message, failed=notice.failed)
         else:
-            self.notifier.notify(self.tr("Uploads finished"), self.tr("%n file(s) uploaded.", None, done))
+            self.statusBar().showMessage(
+                self.tr("%1: %2").replace("%1", notice.title).replace("%2", message), 15000
+            )
 
     def _show_error(self, title: str, text: str) -> None:
         """A non-modal message (a modal one would block drops and tests alike)."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box = message_box(self, QMessageBox.Icon.Warning, title, text)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setModal(False)
         box.show()
@@ -677,16 +715,18 @@ class MainWindow(QMainWindow):
 
     # --- the sandbox ----------------------------------------------------------------
 
+    @Slot()
+    def _start_sandbox(self) -> None:
+        if self._sandbox_offered and self.sandbox.state not in (SandboxState.STARTING, SandboxState.RUNNING):
+            self.statusBar().showMessage(self.tr("Starting the local sandbox…"))
+            self.sandbox.start(config.data_dir() / "sandbox")
+
     @Slot(str)
     def _on_sandbox_started(self, endpoint: str) -> None:
-        spec = EndpointSpec(SANDBOX_REGION, url=endpoint, path_style=True)
-        self.router.register_sandbox(spec, active=not self.settings.profiles)
-        port = int(endpoint.rsplit(":", 1)[-1])
-        # Writing window.ini is disk I/O: not on the GUI thread while it runs.
-        self.pool.start(lambda: window_settings().setValue("sandbox/port", port))
-        self.destination_bar.set_accounts(
-            self.settings, endpoint, select=SANDBOX_ITEM if not self.settings.profiles else None
-        )
+        earlier = [self._sandbox_before] if self._sandbox_before is not None else []
+        spec = sandbox_endpoint_spec(endpoint)
+        self.router.register_sandbox(spec, active=not self.settings.profiles, earlier=earlier)
+        self.destination_bar.set_sandbox_endpoint(endpoint)
         self.statusBar().showMessage(
             self.tr("Local sandbox running at %1 — drop a file to try it").replace("%1", endpoint), 8000
         )
@@ -696,12 +736,15 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_sandbox_failed(self, message: str) -> None:
         self._show_error(self.tr("The local sandbox did not start"), message)
+        self.destination_bar.set_sandbox_endpoint(None, message)
         self._restore_tasks()
         self._add_startup_paths()
 
     def _restore_tasks(self) -> None:
-        """Bring back the last run's tasks; the database is read on the queue's worker."""
-        self.queue.restore_in_background()
+        """Bring back the last run's tasks (once); the database is read on the queue's worker."""
+        if not self._tasks_restored:
+            self._tasks_restored = True
+            self.queue.restore_in_background(hold=hold_without_keys(self.settings, self.secrets))
 
     # --- toolbar commands (one engine call each) ------------------------------------
 
@@ -752,20 +795,43 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def cancel_selected(self) -> None:
+        """Cancel the selected unfinished uploads; when that throws away bytes already
+        sent (or many uploads at once), only after the user confirms."""
         snapshots = [snap for snap in self.selected_snapshots() if not snap.state.is_final]
         if not snapshots:
             return
-        if len(snapshots) > CANCEL_CONFIRM_THRESHOLD:
-            answer = QMessageBox.question(
-                self,
-                self.tr("Cancel uploads"),
-                self.tr(
-                    "Cancel %n uploads? Parts already sent are deleted from the server.", None, len(snapshots)
-                ),
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        self.queue.cancel([snap.task_id for snap in snapshots])
+        task_ids = [snap.task_id for snap in snapshots]
+        question = cancel_question(snapshots)
+        if question is None:
+            self.queue.cancel(task_ids)
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, question.title, question.text, parent=self)
+        box.setInformativeText(question.detail)
+        confirm = box.addButton(question.confirm, QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(question.keep, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # Asked without a nested event loop: uploads and their rows go on meanwhile.
+        box.buttonClicked.connect(lambda button: self.queue.cancel(task_ids) if button is confirm else None)
+        box.open()
+
+    @Slot()
+    def delete_selected(self) -> None:
+        """Delete: cancel the selected uploads that are not finished; when all are
+        done or canceled, remove them from the list."""
+        if selection_rule(self.selected_snapshots()).delete_removes:
+            self.remove_selected()
+        else:
+            self.cancel_selected()
+
+    @Slot()
+    def upload_again_selected(self) -> None:
+        self.queue.upload_again(self.selected_task_ids())
+
+    @Slot()
+    def remove_selected(self) -> None:
+        """Remove the selected done and canceled rows (their objects stay in the bucket)."""
+        self.queue.clear_finished([snap.task_id for snap in self.selected_snapshots() if snap.state.is_final])
 
     @Slot()
     def copy_keys(self) -> None:
@@ -820,7 +886,7 @@ class MainWindow(QMainWindow):
     def open_folder(self) -> None:
         for snap in self.selected_snapshots()[:1]:
             if snap.source_path:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(snap.source_path)))
+                show_folder(self, os.path.dirname(snap.source_path))
 
     @Slot()
     def show_details_for_current(self) -> None:
@@ -844,24 +910,39 @@ class MainWindow(QMainWindow):
         dialog.activateWindow()
         return dialog
 
+    @Slot()
+    def update_row_actions(self) -> None:
+        """Enable the row actions that apply to the selection (when a menu opens)."""
+        # One rule for the toolbar, the context menu, the menu bar and the keys.
+        rule = selection_rule(self.selected_snapshots())
+        self.pause_action.setEnabled(rule.pause)
+        self.resume_action.setEnabled(rule.resume)
+        self.row_retry_action.setEnabled(rule.retry)
+        self.cancel_action.setEnabled(rule.cancel)
+        self.row_cancel_action.setEnabled(rule.cancel)
+        self.upload_again_action.setEnabled(rule.upload_again)
+        self.remove_action.setEnabled(rule.remove)
+        self.delete_action.setEnabled(rule.cancel or rule.remove)
+        self.delete_action.setText(
+            self.tr("Remove from list") if rule.delete_removes else self.tr("Cancel selected")
+        )
+        for action in (self.toggle_action, self.copy_key_action, self.details_action):
+            action.setEnabled(rule.selected)
+        self.copy_url_action.setEnabled(rule.copy_url)
+        self.open_folder_action.setEnabled(rule.open_folder)
+
     def build_context_menu(self) -> QMenu:
-        snapshots = self.selected_snapshots()
-        states = {snap.state for snap in snapshots}
+        self.update_row_actions()
+        states = {snap.state for snap in self.selected_snapshots()}
         menu = QMenu(self)
         menu.addAction(self.pause_action)
-        self.pause_action.setEnabled(
-            bool(states & {TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING})
-        )
-        self.resume_action.setEnabled(TaskState.PAUSED in states)
-        self.row_retry_action.setEnabled(TaskState.ERROR in states)
-        self.row_cancel_action.setEnabled(any(not s.is_final for s in states))
         menu.addAction(self.resume_action)
         menu.addAction(self.row_retry_action)
         menu.addAction(self.row_cancel_action)
+        menu.addAction(self.upload_again_action)
+        menu.addAction(self.remove_action)
         menu.addSeparator()
         menu.addAction(self.copy_key_action)
-        done = any(snap.result is not None for snap in snapshots)
-        self.copy_url_action.setEnabled(done)
         menu.addAction(self.copy_url_action)
         presign = menu.addMenu(icon("link"), self.tr("Copy pre-signed URL"))
         presign.setEnabled(TaskState.SUCCESS in states)
@@ -869,9 +950,7 @@ class MainWindow(QMainWindow):
             action = presign.addAction(self.tr("Valid for %1").replace("%1", self._validity_text(validity)))
             action.triggered.connect(lambda _=False, v=validity: self.copy_presigned(v))
         menu.addSeparator()
-        self.open_folder_action.setEnabled(any(snap.source_path for snap in snapshots))
         menu.addAction(self.open_folder_action)
-        self.details_action.setEnabled(len(snapshots) >= 1)
         menu.addAction(self.details_action)
         return menu
 
@@ -896,12 +975,26 @@ class MainWindow(QMainWindow):
         self.open_settings(add=True)
 
     @Slot()
+    @Slot()
+    def show_history(self) -> HistoryDialog:
+        """The transfer history window: one, raised when it is already open."""
+        if self.history_dialog is None:
+            self.history_dialog = HistoryDialog(self.store, self)
+        self.history_dialog.show()
+        self.history_dialog.raise_()
+        self.history_dialog.activateWindow()
+        return self.history_dialog
+
     def open_settings(self, add: bool = False) -> SettingsDialog:
         dialog = SettingsDialog(self.settings, self.secrets, self.pool, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.apply_settings(dialog.saved_settings))
+        dialog.accepted.connect(
+            lambda: self.apply_settings(
+                dialog.saved_settings, dialog.account_to_show(self.destination_bar.current_account())
+            )
+        )
         dialog.finished.connect(self._on_settings_closed)
-        if add or not self.settings.profiles:
+        if add:
             dialog.add_profile()
         dialog.resize(900, 560)
         dialog.open()
@@ -920,20 +1013,18 @@ class MainWindow(QMainWindow):
             Qt.FocusReason.ActiveWindowFocusReason
         )
 
-    def apply_settings(self, settings: Settings | None) -> None:
-        """Use saved settings: new accounts, defaults; the selection follows the active one."""
+    def apply_settings(self, settings: Settings | None, select: str | None = None) -> None:
+        """Use saved settings: accounts, the shared limits; show ``select`` (a
+        profile name, "" for the sandbox), else keep what is shown."""
         if settings is None:
             return
         self.settings = settings
         self.router.forget_clients()
         self._register_profiles()
-        active = settings.active
-        if active is not None:
-            self.queue.set_bandwidth_limit(active.bandwidth_limit_bytes_per_s)
-            self.queue.set_file_parallel_limit(active.parallel_files)
-        self.destination_bar.set_accounts(
-            settings, self.sandbox.endpoint, select=settings.active_profile or None
-        )
+        self.queue.set_bandwidth_limit(settings.transfers.bandwidth_limit_bytes_per_s)
+        self.queue.set_file_parallel_limit(settings.transfers.parallel_files)
+        self.destination_bar.set_accounts(settings, self.sandbox.endpoint, select=select)
+        self.keys_banner.set_settings(settings)
 
     # --- tray and closing -----------------------------------------------------------
 
@@ -960,7 +1051,7 @@ class MainWindow(QMainWindow):
     def ask_close_choice(self) -> CloseChoice:
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(self.tr("Uploads are running"))
+        use_app_title(box)
         box.setText(self.tr("Uploads are still running. What should happen to them?"))
         box.setInformativeText(
             self.tr("Paused uploads continue where they stopped the next time cosdesk starts.")
@@ -1018,6 +1109,7 @@ class MainWindow(QMainWindow):
         self._save_window_state()
         for dialog in list(self._details.values()):
             dialog.close()
+        self.intake.stop()
         self.queue.shutdown(wait=True)
         self.gc_pacer.stop()
         self.model.shutdown()
@@ -1035,15 +1127,22 @@ class MainWindow(QMainWindow):
         store.setValue("table/header", self.table.horizontalHeader().saveState())
         store.setValue("table/filter", int(self.filter_bar.current()))
         store.setValue("destination/account", self.destination_bar.current_account() or "")
+        store.setValue("sandbox/unfinished", self._sandbox_has_unfinished_tasks())
         for name, (bucket, prefix) in self.destination_bar.typed_locations().items():
             store.setValue(f"destination/typed/{name or '_sandbox'}", [bucket, prefix])
         store.sync()
+
+    def _sandbox_has_unfinished_tasks(self) -> bool:
+        """Whether uploads to the local sandbox are left for next time (it starts then)."""
+        urls = {self.sandbox.endpoint, self._sandbox_before.url if self._sandbox_before else None} - {None}
+        return any(not snap.state.is_final and snap.endpoint.url in urls for snap in self.queue.tasks())
 
     def _restore_window_state(self) -> None:
         store = window_settings()
         geometry = store.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        fit_on_screen(self)
         state = store.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)

@@ -1,6 +1,7 @@
 """Settings: accounts (profiles) with their keys in the system keyring, region,
-bucket, endpoint, and each account's upload defaults; "Test connection" runs a
-real request on a worker thread and says in words what went wrong."""
+bucket, endpoint, and each account's upload defaults; what all uploads share
+(files at once, bandwidth limit), which needs no account; "Test connection" runs
+a real request on a worker thread and says in words what went wrong."""
 
 from __future__ import annotations
 
@@ -33,9 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cosdesk.config import ConfigError, Profile, Settings
+from cosdesk.config import ConfigError, Profile, Settings, Transfers
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
+from cosdesk.cos.endpoint import endpoint_hints, with_scheme
 from cosdesk.cos.errors import CosError, CosException, CosNetworkError, CosValidationError
 from cosdesk.engine.clients import endpoint_from_spec
 from cosdesk.engine.options import ConflictPolicy
@@ -43,9 +45,11 @@ from cosdesk.ui.accounts import (
     ACLS,
     COS_REGIONS,
     STORAGE_CLASSES,
+    KeyOrigin,
     SessionSecrets,
     credentials_for,
     endpoint_for,
+    key_origins,
 )
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.formatting import size_unit
@@ -164,7 +168,7 @@ class SettingsDialog(QDialog):
         select: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Settings — Accounts"))
+        self.setWindowTitle(self.tr("Settings"))
         self.setWindowIcon(icon("settings"))
         self._profiles: dict[str, Profile] = dict(settings.profiles)
         self._language = settings.language
@@ -180,10 +184,16 @@ class SettingsDialog(QDialog):
         self._saved_name: dict[str, str] = {name: name for name in settings.profiles}
         # While Save runs on the pool: the keys it is storing (None otherwise).
         self._saving_keys: list[tuple[str, Credentials]] | None = None
+        # Where each saved account's keys are, once read off the GUI thread.
+        self._key_origins: dict[str, KeyOrigin] = {}
         self.saved_settings: Settings | None = None
+        # After Save: accounts added in the dialog, and renames (saved name -> new).
+        self.added_accounts: frozenset[str] = frozenset()
+        self.renamed_accounts: dict[str, str] = {}
 
         self.profile_list = QListWidget(self)
         self.profile_list.setMinimumWidth(170)
+        self.profile_list.setAccessibleName(self.tr("Accounts"))
         self.add_button = QPushButton(icon("account"), self.tr("Add account"), self)
         self.remove_button = QPushButton(self.tr("Remove"), self)
         left = QVBoxLayout()
@@ -206,6 +216,9 @@ class SettingsDialog(QDialog):
         self.session_token = QLineEdit(self)
         self.session_token.setEchoMode(QLineEdit.EchoMode.Password)
         self.session_token.setPlaceholderText(self.tr("only for temporary (STS) keys"))
+        self.endpoint_note = QLabel(self)
+        self.endpoint_note.setWordWrap(True)
+        self.endpoint_note.setEnabled(False)  # secondary text
         self.region = QComboBox(self)
         self.region.setEditable(True)
         for region in COS_REGIONS:
@@ -225,6 +238,17 @@ class SettingsDialog(QDialog):
         self.endpoint.setPlaceholderText(self.tr("empty: COS's public endpoint for the region"))
         self.path_style = QCheckBox(self.tr("Bucket in the path (path-style)"), self)
         self.use_https = QCheckBox(self.tr("Use HTTPS"), self)
+        named_fields: tuple[tuple[QWidget, str], ...] = (
+            (self.name, self.tr("Name")),
+            (self.secret_id, self.tr("SecretId")),
+            (self.secret_key, self.tr("SecretKey")),
+            (self.session_token, self.tr("Session token")),
+            (self.region, self.tr("Region")),
+            (self.bucket, self.tr("Bucket")),
+            (self.endpoint, self.tr("Custom endpoint")),
+        )
+        for field, name in named_fields:
+            field.setAccessibleName(name)
         account_box = QGroupBox(self.tr("Account"), self)
         account_form = QFormLayout(account_box)
         account_form.addRow(self.tr("Name"), self.name)
@@ -240,6 +264,7 @@ class SettingsDialog(QDialog):
         checks.addWidget(self.path_style)
         checks.addStretch(1)
         account_form.addRow("", checks)
+        account_form.addRow("", self.endpoint_note)
         self.keyring_note = QLabel(
             self.tr("Keys are kept in the system keyring only, never in a file."), self
         )
@@ -261,14 +286,8 @@ class SettingsDialog(QDialog):
         self.slice_size.setRange(1, 5 * 1024)
         self.slice_size.setSuffix(" " + size_unit("MiB"))
         self.slice_size.setToolTip(self.tr("Files up to this size go in one request; larger ones in parts"))
-        self.parallel_files = QSpinBox(self)
-        self.parallel_files.setRange(1, 32)
         self.parallel_parts = QSpinBox(self)
         self.parallel_parts.setRange(1, 32)
-        self.bandwidth = QSpinBox(self)
-        self.bandwidth.setRange(0, 100_000)
-        self.bandwidth.setSuffix(" " + size_unit("MiB") + "/s")
-        self.bandwidth.setSpecialValueText(self.tr("unlimited"))
         self.conflict = QComboBox(self)
         for value, label in (
             (ConflictPolicy.OVERWRITE, self.tr("Overwrite")),
@@ -276,17 +295,43 @@ class SettingsDialog(QDialog):
             (ConflictPolicy.RENAME, self.tr("Rename (name (1).ext)")),
         ):
             self.conflict.addItem(label, value.value)
-        self.resume_on_start = QCheckBox(self.tr("Resume unfinished uploads when cosdesk starts"), self)
         defaults_box = QGroupBox(self.tr("Upload defaults"), self)
         defaults_form = QFormLayout(defaults_box)
-        defaults_form.addRow(self.tr("Storage class"), self.storage_class)
-        defaults_form.addRow(self.tr("ACL"), self.acl)
-        defaults_form.addRow(self.tr("Slice size"), self.slice_size)
-        defaults_form.addRow(self.tr("Files at once"), self.parallel_files)
-        defaults_form.addRow(self.tr("Parts at once per file"), self.parallel_parts)
-        defaults_form.addRow(self.tr("Bandwidth limit"), self.bandwidth)
-        defaults_form.addRow(self.tr("If the object exists"), self.conflict)
-        defaults_form.addRow("", self.resume_on_start)
+        defaults: tuple[tuple[str, QWidget], ...] = (
+            (self.tr("Storage class"), self.storage_class),
+            (self.tr("ACL"), self.acl),
+            (self.tr("Slice size"), self.slice_size),
+            (self.tr("Parts at once per file"), self.parallel_parts),
+            (self.tr("If the object exists"), self.conflict),
+        )
+        for label, field in defaults:
+            defaults_form.addRow(label, field)
+            field.setAccessibleName(label)
+
+        # --- shared by every upload, whatever the destination (the sandbox too)
+        self.parallel_files = QSpinBox(self)
+        self.parallel_files.setRange(1, 32)
+        self.bandwidth = QSpinBox(self)
+        self.bandwidth.setRange(0, 100_000)
+        self.bandwidth.setSuffix(" " + size_unit("MiB") + "/s")
+        self.bandwidth.setSpecialValueText(self.tr("unlimited"))
+        self.resume_on_start = QCheckBox(self.tr("Resume unfinished uploads when cosdesk starts"), self)
+        transfers_box = QGroupBox(self.tr("All uploads"), self)
+        transfers_row = QHBoxLayout(transfers_box)
+        shared: tuple[tuple[str, QWidget], ...] = (
+            (self.tr("Files at once"), self.parallel_files),
+            (self.tr("Bandwidth limit"), self.bandwidth),
+        )
+        for label, field in shared:
+            label_widget = QLabel(label, self)
+            label_widget.setBuddy(field)
+            field.setAccessibleName(label)
+            transfers_row.addWidget(label_widget)
+            transfers_row.addWidget(field)
+            transfers_row.addSpacing(12)
+        transfers_row.addWidget(self.resume_on_start)
+        transfers_row.addStretch(1)
+        self._load_transfers(settings.transfers)
 
         self.test_button = QPushButton(self.tr("Test connection"), self)
         self.test_result = QLabel(self)
@@ -334,10 +379,12 @@ class SettingsDialog(QDialog):
         bottom.addWidget(self.buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
+        layout.addWidget(transfers_box)
         layout.addLayout(bottom)
 
         self.profile_list.currentItemChanged.connect(self._on_selection)
         self.name.textChanged.connect(self._on_name_edited)
+        self.endpoint.textChanged.connect(self._on_endpoint_edited)
         self.add_button.clicked.connect(self.add_profile)
         self.remove_button.clicked.connect(self._remove_profile)
         self.test_button.clicked.connect(self.test_connection)
@@ -351,6 +398,9 @@ class SettingsDialog(QDialog):
             matches = self.profile_list.findItems(wanted, Qt.MatchFlag.MatchExactly) if wanted else []
             self.profile_list.setCurrentItem(matches[0] if matches else self.profile_list.item(0))
         self._update_enabled()
+        if self._profiles:
+            names = list(self._profiles)
+            run_in_background(self._pool, self, lambda: key_origins(names, secrets), self._on_key_origins)
 
     # --- profiles -------------------------------------------------------------------
 
@@ -360,6 +410,8 @@ class SettingsDialog(QDialog):
         self.empty_hint.setVisible(not has_profile)
         self.remove_button.setEnabled(has_profile)
         self.test_button.setEnabled(has_profile)
+        self.test_button.setVisible(has_profile)
+        self.test_result.setVisible(has_profile)
 
     @Slot()
     def add_profile(self) -> None:
@@ -457,26 +509,88 @@ class SettingsDialog(QDialog):
         self.secret_id.setText(typed.secret_id if typed else "")
         self.secret_key.setText(typed.secret_key if typed else "")
         self.session_token.setText((typed.session_token or "") if typed else "")
-        stored_hint = (
-            "" if profile.name in self._new_names else self.tr("stored in the keyring — leave empty to keep")
-        )
-        self.secret_id.setPlaceholderText(stored_hint or "AKID…")
-        self.secret_key.setPlaceholderText(stored_hint)
+        self._show_key_placeholders()
         self.region.setCurrentText(profile.region)
         self.bucket.setText(profile.bucket)
         self.endpoint.setText(profile.endpoint)
         self.path_style.setChecked(profile.path_style)
         self.use_https.setChecked(profile.use_https)
+        self._on_endpoint_edited(profile.endpoint)
         self.storage_class.setCurrentIndex(
             max(0, self.storage_class.findData(profile.storage_class or "STANDARD"))
         )
         self.acl.setCurrentIndex(max(0, self.acl.findData(profile.acl)))
         self.slice_size.setValue(max(1, profile.slice_size // MiB))
-        self.parallel_files.setValue(profile.parallel_files)
         self.parallel_parts.setValue(profile.parallel_parts)
-        self.bandwidth.setValue(profile.bandwidth_limit_bytes_per_s // MiB)
         self.conflict.setCurrentIndex(max(0, self.conflict.findData(profile.conflict_policy)))
-        self.resume_on_start.setChecked(profile.resume_on_start)
+
+    def _load_transfers(self, transfers: Transfers) -> None:
+        self.parallel_files.setValue(transfers.parallel_files)
+        self.bandwidth.setValue(transfers.bandwidth_limit_bytes_per_s // MiB)
+        self.resume_on_start.setChecked(transfers.resume_on_start)
+
+    def _form_transfers(self) -> Transfers:
+        return Transfers(
+            parallel_files=self.parallel_files.value(),
+            bandwidth_limit_bytes_per_s=self.bandwidth.value() * MiB,
+            resume_on_start=self.resume_on_start.isChecked(),
+        )
+
+    # --- what the form says about keys and the endpoint ----------------------------
+
+    @Slot(object)
+    def _on_key_origins(self, result: object) -> None:
+        if isinstance(result, dict):
+            self._key_origins = cast(dict[str, KeyOrigin], result)
+            self._show_key_placeholders()
+
+    def _key_origin(self, name: str) -> KeyOrigin | None:
+        """Where the current account's keys are now; None while not known yet."""
+        if name in self._new_names:
+            return KeyOrigin.NONE
+        if self._secrets.get(self._saved_name.get(name, name)) is not None:
+            return KeyOrigin.SESSION  # "Use for this session only", maybe just now
+        return self._key_origins.get(self._saved_name.get(name, name))
+
+    def _show_key_placeholders(self) -> None:
+        """Say "leave empty to keep" only for keys that exist, and where they are."""
+        if self._current is None:
+            return
+        origin = self._key_origin(self._current)
+        if origin is KeyOrigin.KEYRING:
+            kept = self.tr("stored in the keyring — leave empty to keep")
+        elif origin is KeyOrigin.SESSION:
+            kept = self.tr("kept for this session only — leave empty to keep")
+        elif origin is KeyOrigin.UNREADABLE:
+            kept = self.tr("the keyring cannot be read — enter the keys")
+        else:  # none stored, or not known yet
+            kept = ""
+        self.secret_id.setPlaceholderText(kept or "AKID…")
+        self.secret_key.setPlaceholderText(kept)
+
+    @Slot(str)
+    def _on_endpoint_edited(self, text: str) -> None:
+        """Tick what the endpoint implies as it is typed: its scheme decides HTTPS,
+        a host without sub-domains (an IP address, localhost) needs path style,
+        and COS's own endpoint takes the bucket in the host name."""
+        hints = endpoint_hints(text)
+        custom = bool(text.strip())
+        if hints.scheme is not None:
+            self.use_https.setChecked(hints.scheme == "https")
+        self.use_https.setEnabled(hints.scheme is None)
+        if hints.path_style_required:
+            self.path_style.setChecked(True)
+        elif not custom:
+            self.path_style.setChecked(False)
+        self.path_style.setEnabled(custom and not hints.path_style_required)
+        if hints.path_style_required:
+            note = self.tr("An IP address or localhost takes the bucket in the path.")
+        elif hints.scheme is not None:
+            note = self.tr("The endpoint's scheme decides whether HTTPS is used.")
+        else:
+            note = ""
+        self.endpoint_note.setText(note)
+        self.endpoint_note.setVisible(bool(note))
 
     def _form_profile(self) -> Profile:
         """The form as a Profile (raises ConfigError for a bad name)."""
@@ -485,17 +599,14 @@ class SettingsDialog(QDialog):
             region=self.region.currentText().strip(),
             bucket=self.bucket.text().strip(),
             prefix=self._profiles[self._current].prefix if self._current in self._profiles else "",
-            endpoint=self.endpoint.text().strip(),
+            endpoint=with_scheme(self.endpoint.text(), self.use_https.isChecked()),
             path_style=self.path_style.isChecked(),
             use_https=self.use_https.isChecked(),
             storage_class=str(self.storage_class.currentData()),
             acl=str(self.acl.currentData() or ""),
             slice_size=self.slice_size.value() * MiB,
-            parallel_files=self.parallel_files.value(),
             parallel_parts=self.parallel_parts.value(),
-            bandwidth_limit_bytes_per_s=self.bandwidth.value() * MiB,
             conflict_policy=str(self.conflict.currentData()),
-            resume_on_start=self.resume_on_start.isChecked(),
         )
 
     def _form_keys(self) -> Credentials | None:
@@ -578,12 +689,28 @@ class SettingsDialog(QDialog):
     def is_saving(self) -> bool:
         return self._saving_keys is not None
 
+    def account_to_show(self, current: str | None) -> str | None:
+        """The destination the window shows after Save: an account just added, else
+        ``current`` (a profile name, "" for the local sandbox) under its new name.
+        Saving never moves the window away from what it showed for any other reason."""
+        if self.saved_settings is not None and self.added_accounts:
+            active = self.saved_settings.active_profile
+            return active if active in self.added_accounts else sorted(self.added_accounts)[0]
+        if current is not None:
+            return self.renamed_accounts.get(current, current)
+        return None
+
     def _save(self, keys: list[tuple[str, Credentials]]) -> None:
         active = self._current or self._active
         if active not in self._profiles:
             active = next(iter(sorted(self._profiles)), "")
         language = str(self.language.currentData() or "")
-        settings = Settings(profiles=dict(self._profiles), active_profile=active, language=language)
+        settings = Settings(
+            profiles=dict(self._profiles),
+            active_profile=active,
+            language=language,
+            transfers=self._form_transfers(),
+        )
         plan = SavePlan(
             tuple(keys),
             tuple(name for name in self._removed if name not in self._profiles),
@@ -619,6 +746,8 @@ class SettingsDialog(QDialog):
             plan, outcome = cast(tuple[SavePlan, SaveOutcome], result)
         if outcome.step is SaveStep.SAVED and plan is not None:
             self.saved_settings = plan.settings
+            self.added_accounts = frozenset(self._new_names & set(plan.settings.profiles))
+            self.renamed_accounts = dict(plan.renamed)
             super().accept()
         elif outcome.step is SaveStep.KEYS_NOT_MOVED:
             QMessageBox.critical(
@@ -664,6 +793,7 @@ class SettingsDialog(QDialog):
             self._save(keys)
         elif clicked is session:
             self._secrets.put(name, first_keys)
+            self._show_key_placeholders()
             self._save(keys[1:])
 
     def reject(self) -> None:

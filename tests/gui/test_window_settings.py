@@ -105,8 +105,10 @@ def test_settings_keep_the_secret_in_the_keyring_and_never_in_the_config_file(
     assert credentials.secret_key not in text and credentials.secret_id not in text
     stored = json.loads(text)
     assert stored["active_profile"] == "work"
+    assert stored["transfers"]["parallel_files"] == 4
+    assert stored["transfers"]["bandwidth_limit_bytes_per_s"] == 5 * 1024 * 1024
+    # Copied into the profile, where ``cosdesk upload --profile`` reads them.
     assert stored["profiles"][0]["parallel_files"] == 4
-    assert stored["profiles"][0]["bandwidth_limit_bytes_per_s"] == 5 * 1024 * 1024
     assert config.load_credentials("work") == credentials
     assert any(credentials.secret_key in value for value in memory_keyring.passwords.values())
     # The window now uploads with the new account.

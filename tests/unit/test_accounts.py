@@ -1,0 +1,98 @@
+"""Accounts turned into endpoints and keys: what a custom endpoint implies, which
+account owns an endpoint, where its keys are, and the sandbox's port."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import keyring.errors
+import pytest
+
+from cosdesk import config
+from cosdesk.config import Profile, Settings
+from cosdesk.cos.auth import Credentials
+from cosdesk.engine.options import EndpointSpec
+from cosdesk.ui.accounts import (
+    KeyOrigin,
+    SessionSecrets,
+    endpoint_for,
+    key_origins,
+    profile_for_endpoint,
+)
+from cosdesk.ui.keys_banner import hold_without_keys, keep_keys
+from cosdesk.ui.sandbox_runner import FIRST_PORTS, ports_to_try
+
+KEYS = Credentials("AKIDwork", "work-secret")
+
+
+def test_an_ip_endpoint_is_path_style_and_takes_its_scheme_from_the_url() -> None:
+    saved_by_an_old_version = Profile("a", endpoint="http://127.0.0.1:9000", path_style=False, use_https=True)
+    assert endpoint_for(saved_by_an_old_version) == EndpointSpec(
+        "ap-guangzhou", url="http://127.0.0.1:9000", path_style=True
+    )
+
+
+def test_an_endpoint_saved_without_a_scheme_gets_the_https_box_s() -> None:
+    spec = endpoint_for(Profile("a", endpoint="cos.example.internal", use_https=False))
+    assert spec.url == "http://cos.example.internal" and not spec.path_style
+
+
+def test_the_active_account_owns_an_endpoint_that_several_share() -> None:
+    profiles = {name: Profile(name, region="ap-beijing") for name in ("a", "b")}
+    settings = Settings(profiles=profiles, active_profile="b")
+    owner = profile_for_endpoint(settings, endpoint_for(profiles["a"]))
+    assert owner is not None and owner.name == "b"
+    assert profile_for_endpoint(settings, EndpointSpec("ap-tokyo")) is None
+
+
+def test_key_origins_say_where_each_account_s_keys_are(memory_keyring: Any, monkeypatch: Any) -> None:
+    config.store_credentials("stored", KEYS)
+    secrets = SessionSecrets()
+    secrets.put("session", KEYS)
+    assert key_origins(["stored", "session", "none"], secrets) == {
+        "stored": KeyOrigin.KEYRING,
+        "session": KeyOrigin.SESSION,
+        "none": KeyOrigin.NONE,
+    }
+
+    def locked(*_args: Any) -> None:
+        raise keyring.errors.KeyringLocked("locked")
+
+    monkeypatch.setattr(memory_keyring, "get_password", locked)
+    assert key_origins(["stored"], secrets) == {"stored": KeyOrigin.UNREADABLE}
+
+
+def test_restored_uploads_are_held_only_for_accounts_without_keys(memory_keyring: Any) -> None:
+    profiles = {
+        "with": Profile("with", endpoint="http://127.0.0.1:1"),
+        "without": Profile("without", endpoint="http://127.0.0.1:2"),
+    }
+    config.store_credentials("with", KEYS)
+    hold = hold_without_keys(Settings(profiles=profiles), SessionSecrets())
+    assert hold(endpoint_for(profiles["with"])) is None
+    assert hold(endpoint_for(profiles["without"])) == "paused: needs the keys of account “without”"
+    assert hold(EndpointSpec("ap-tokyo")) is None  # no account: nothing to ask for
+
+
+def test_keys_fall_back_to_this_session_when_the_keyring_refuses(
+    memory_keyring: Any, monkeypatch: Any
+) -> None:
+    secrets = SessionSecrets()
+    assert keep_keys("a", KEYS, True, secrets) and config.load_credentials("a") == KEYS
+    assert secrets.get("a") is None
+
+    def locked(*_args: Any) -> None:
+        raise keyring.errors.KeyringLocked("locked")
+
+    monkeypatch.setattr(memory_keyring, "set_password", locked)
+    assert not keep_keys("b", KEYS, True, secrets)
+    assert secrets.get("b") == KEYS
+
+
+@pytest.mark.parametrize("remembered", [0, FIRST_PORTS[3]])
+def test_the_sandbox_tries_its_remembered_port_then_fixed_ones_skipping_taken_ones(remembered: int) -> None:
+    with socket.create_server(("127.0.0.1", FIRST_PORTS[0])):
+        ports = ports_to_try(remembered)
+    assert FIRST_PORTS[0] not in ports and ports[-1] == 0
+    assert ports[0] == (remembered or FIRST_PORTS[1])
