@@ -1,6 +1,6 @@
 """COS request signing (``q-sign-algorithm=sha1``) and POST Object policy signing.
 
-The algorithm is spelled out in DESIGN.md §2. The same functions sign requests in
+ARCHITECTURE.md, 'Signing', describes the algorithm. The same functions sign requests in
 the client and verify them in the local server, so the two can never drift apart.
 """
 

@@ -2,8 +2,8 @@
 
 httpx is always given an iterator of chunks (1 MiB) and an explicit
 Content-Length: handing it ``content=bytes`` for large parts lets old buffers
-pile up until the cycle collector runs (DESIGN §2), and reading a file whole
-would hold it all in memory.
+pile up until the cycle collector runs, and reading a file whole would hold it
+all in memory (see ARCHITECTURE.md, 'Streaming request bodies').
 
 A body is *replayable* when :meth:`RequestBody.chunks` can start again from the
 first byte: bytes, a path and a :class:`FileSlice` always are (the file is

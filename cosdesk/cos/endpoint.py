@@ -1,6 +1,6 @@
 """Where requests go: bucket, region or custom endpoint, and key to URL.
 
-Three kinds of endpoint (DESIGN §2):
+Three kinds of endpoint (see ARCHITECTURE.md, 'Endpoints'):
 
 - COS itself: ``https://{bucket}.cos.{region}.myqcloud.com/{key}``;
 - global acceleration: ``https://{bucket}.cos.accelerate.myqcloud.com/{key}``;

@@ -28,7 +28,7 @@ ADAPTIVE_MAX_PART_SIZE = 16 * MiB
 DEFAULT_CHUNK_PARALLEL_LIMIT = 3
 DEFAULT_FILE_PARALLEL_LIMIT = 3
 DEFAULT_RETRIES = 3
-# x-cos-traffic-limit, in bit/s, as COS accepts it (DESIGN.md §2).
+# x-cos-traffic-limit, in bit/s, as COS accepts it (see ARCHITECTURE.md, 'Traffic limit').
 MIN_TRAFFIC_LIMIT = 819_200
 MAX_TRAFFIC_LIMIT = 838_860_800
 

@@ -1,7 +1,7 @@
 """Deciding how a file is sent: PUT Object, multipart (and with which part size),
 or APPEND; and cutting it into parts.
 
-COS limits (DESIGN.md §2): PUT Object at most 5 GB; parts numbered 1..10,000,
+COS limits (see ARCHITECTURE.md, 'Limits'): PUT Object at most 5 GB; parts numbered 1..10,000,
 each at least 1 MB (except the last) and at most 5 GB.
 """
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-# COS keys are at most 850 bytes of UTF-8 (DESIGN.md §2).
+# COS keys are at most 850 bytes of UTF-8 (see ARCHITECTURE.md, 'Object keys').
 MAX_KEY_BYTES = 850
 
 

@@ -1,7 +1,7 @@
 """One upload task: its states, its mutable record (owned by the queue) and the
 frozen snapshots that cross threads in signals.
 
-State machine (DESIGN.md §3)::
+State machine (see ARCHITECTURE.md, 'Task states')::
 
     waiting -> checking -> uploading -> success
        ^          |            |

@@ -94,7 +94,8 @@ class _Emitter(QObject):
 
 
 def test_10000_signal_emits_leave_the_refcount_of_true_unchanged(qtbot: Any) -> None:
-    """PySide6 6.12.0 on Python 3.11 drops a reference to True per emit (DESIGN.md §6)."""
+    """PySide6 6.12.0 on Python 3.11 drops a reference to True per emit
+    (see ARCHITECTURE.md, 'PySide6 6.12 on Python 3.11')."""
     emitter = _Emitter()
     received: list[object] = []
     emitter.progress.connect(received.append)

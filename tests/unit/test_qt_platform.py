@@ -1,5 +1,6 @@
-"""DESIGN.md §6: PySide6 6.12.0 on Python 3.11 leaks a reference to True per Signal.emit()
-and aborts after a few hundred emits. This guards the pin in pyproject.toml."""
+"""PySide6 6.12.0 on Python 3.11 leaks a reference to True per Signal.emit() and aborts
+after a few hundred emits. This guards the pin in pyproject.toml.
+See ARCHITECTURE.md, 'PySide6 6.12 on Python 3.11'."""
 
 from __future__ import annotations
 
