@@ -85,6 +85,12 @@ def queued_uploads(
     return {key: tuple(uploads) for key, uploads in found.items()}
 
 
+def shared_folder(keys: Collection[str]) -> str:
+    """The deepest folder (``a/b/``) all ``keys`` are in; "" for the bucket's top."""
+    prefix = common_prefix(keys)
+    return prefix[: prefix.rfind("/") + 1]
+
+
 # --- the bucket ----------------------------------------------------------------------
 
 

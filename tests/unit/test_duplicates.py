@@ -167,3 +167,16 @@ def test_scan_sources_keeps_a_folder_name_unless_given_with_a_trailing_slash(tmp
     assert problems and problems[0][0].endswith("missing")
     contents = scan_sources([str(folder) + "/"], "up")
     assert [e.key for e in contents] == ["up/a.jpg"]
+
+
+def test_the_remembered_answer_is_kept_in_config_json_and_an_unknown_one_means_ask(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from cosdesk import config
+
+    path = tmp_path / "config.json"
+    config.save_settings(replace(config.Settings(), if_exists="skip"), path)
+    assert config.load_settings(path).if_exists == "skip"
+    path.write_text(path.read_text().replace('"skip"', '"sometimes"'))
+    assert config.load_settings(path).if_exists == "ask"
+    assert config.Settings().if_exists == "ask"

@@ -1,0 +1,284 @@
+"""Adding files from the window without duplicates: walk what was added, find
+which keys are already queued or in the bucket, ask once for the batch (or use
+the remembered answer), then queue the files.
+
+Walking, listing the bucket and queueing run on the window's pool; only the
+question and the summary are on the GUI thread. Batches go one at a time, so a
+second drop is checked against the first one's tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import cast
+
+from PySide6.QtCore import QObject, Qt, QThreadPool, Slot
+from PySide6.QtWidgets import QMainWindow
+
+from cosdesk import config
+from cosdesk.config import Settings
+from cosdesk.engine.duplicates import (
+    BatchPlan,
+    BucketProbe,
+    DuplicateCheck,
+    check_batch,
+    queued_uploads,
+    resolve_batch,
+    scan_sources,
+)
+from cosdesk.engine.options import ConflictPolicy
+from cosdesk.engine.queue import FileToAdd, UploadQueue
+from cosdesk.ui.accounts import Destination
+from cosdesk.ui.background import run_in_background
+from cosdesk.ui.duplicates_dialog import DuplicatesQuestion
+
+log = logging.getLogger(__name__)
+
+ASK = "ask"
+
+
+@dataclass(frozen=True)
+class _Checked:
+    destination: Destination
+    check: DuplicateCheck
+    probe: BucketProbe | None
+    problems: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class _Queued:
+    destination: Destination
+    plan: BatchPlan
+
+
+class BatchIntake(QObject):
+    """The window's way in for dropped and chosen files (see the module's docstring).
+
+    ``settings()`` gives the window's current settings (the remembered answer is
+    ``Settings.if_exists``); ``use_settings(settings)`` hands back settings with a
+    newly remembered answer, once config.json is being written. ``on_problem(path,
+    message)`` reports what the walk could not add.
+    """
+
+    def __init__(
+        self,
+        queue: UploadQueue,
+        pool: QThreadPool,
+        window: QMainWindow,
+        *,
+        settings: Callable[[], Settings],
+        use_settings: Callable[[Settings], None],
+        on_problem: Callable[[str, str], None],
+    ) -> None:
+        super().__init__(window)
+        self._queue = queue
+        self._pool = pool
+        self._window = window
+        self._settings = settings
+        self._use_settings = use_settings
+        self._on_problem = on_problem
+        self._pending: deque[tuple[list[str], Destination]] = deque()
+        self._busy = False
+        self._stopped = threading.Event()
+        self.question: DuplicatesQuestion | None = None
+        # Skipped and renamed files of batches still uploading, told when they end
+        # (see take_outcome). Written by the pool, read by the GUI thread.
+        self._outcome_lock = threading.Lock()
+        self._skipped_unreported = 0
+        self._renamed_unreported = 0
+
+    def add(self, paths: list[str], destination: Destination) -> None:
+        """Queue ``paths`` (files and folders) under ``destination``; returns at once."""
+        self._pending.append((list(paths), destination))
+        self._next()
+
+    def is_idle(self) -> bool:
+        """Nothing being walked, checked, asked about or queued."""
+        return not self._busy and not self._pending
+
+    def stop(self) -> None:
+        """The window is closing: add nothing more, close the question."""
+        self._stopped.set()
+        self._pending.clear()
+        if self.question is not None:
+            self.question.close()
+
+    # --- one batch ----------------------------------------------------------------------
+
+    def _next(self) -> None:
+        if self._busy or not self._pending or self._stopped.is_set():
+            return
+        self._busy = True
+        paths, destination = self._pending.popleft()
+        look_in_bucket = self._remembered() is not ConflictPolicy.OVERWRITE
+        self._window.statusBar().showMessage(
+            self.tr("Looking for files already in %1…").replace("%1", destination.describe())
+            if look_in_bucket
+            else self.tr("Adding files to %1…").replace("%1", destination.describe())
+        )
+        run_in_background(
+            self._pool, self, partial(self._check, paths, destination, look_in_bucket), self._on_checked
+        )
+
+    def _check(self, paths: list[str], destination: Destination, look_in_bucket: bool) -> _Checked:
+        # On the pool: walking and listing may take a while.
+        problems: list[tuple[str, str]] = []
+        entries = scan_sources(
+            paths, destination.prefix, on_error=lambda path, why: problems.append((path, why))
+        )
+        queued = queued_uploads(self._queue.tasks(), destination.bucket, destination.endpoint)
+        probe = None
+        if look_in_bucket:
+            endpoint = destination.endpoint
+            probe = BucketProbe(
+                lambda: self._queue.client_for(endpoint),
+                destination.bucket,
+                self._queue.retry_policy(destination.options),
+            )
+        return _Checked(destination, check_batch(entries, queued, probe), probe, tuple(problems))
+
+    @Slot(object)
+    def _on_checked(self, outcome: object) -> None:
+        if self._stopped.is_set():
+            return
+        if isinstance(outcome, Exception):
+            log.error("checking added files failed", exc_info=outcome)
+            self._done(self.tr("Could not add the files: %1").replace("%1", str(outcome)))
+            return
+        checked = cast(_Checked, outcome)
+        for path, message in checked.problems:
+            self._on_problem(path, message)
+        check = checked.check
+        if not check.entries:
+            self._done(self.tr("Nothing to add.") if not checked.problems else "")
+            return
+        remembered = self._remembered()
+        if check.duplicate_count and remembered is None:
+            self._ask(checked)
+        else:
+            self._queue_batch(checked, remembered)
+
+    def _ask(self, checked: _Checked) -> None:
+        question = DuplicatesQuestion(checked.check, checked.destination.bucket, self._window)
+        question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        question.answered.connect(partial(self._on_answered, checked))
+        self.question = question
+        self._window.statusBar().clearMessage()
+        question.open()
+
+    def _on_answered(self, checked: _Checked, choice: object, remember: bool) -> None:
+        self.question = None
+        if self._stopped.is_set():
+            return
+        if choice is None:
+            self._done(self.tr("Nothing added."))
+            return
+        policy = ConflictPolicy(cast(ConflictPolicy, choice))
+        if remember:
+            self._remember(policy)
+        self._queue_batch(checked, policy)
+
+    def _queue_batch(self, checked: _Checked, choice: ConflictPolicy | None) -> None:
+        run_in_background(
+            self._pool, self, partial(self._resolve_and_queue, checked, choice), self._on_queued
+        )
+
+    def _resolve_and_queue(self, checked: _Checked, choice: ConflictPolicy | None) -> _Queued:
+        # On the pool: renaming may list the bucket; queueing 10,000 files takes a moment.
+        destination = checked.destination
+        queued = queued_uploads(self._queue.tasks(), destination.bucket, destination.endpoint)
+        plan = resolve_batch(checked.check, choice, checked.probe, queued=queued)
+        if self._stopped.is_set():
+            return _Queued(destination, replace(plan, add=()))
+        options = destination.options
+        if plan.conflict is not None:
+            options = options.with_changes(conflict=plan.conflict)
+        files = [FileToAdd(entry.path, entry.key) for entry in plan.add if entry.path is not None]
+        if plan.add:
+            # Before the tasks exist: the queue may fall idle before this returns.
+            with self._outcome_lock:
+                self._skipped_unreported += len(plan.skipped)
+                self._renamed_unreported += len(plan.renamed)
+        if files:
+            self._queue.add_files(files, destination.bucket, options, destination.endpoint)
+        for entry in plan.add:
+            if entry.path is None:
+                self._queue.add_folder_marker(destination.bucket, entry.key, options, destination.endpoint)
+        return _Queued(destination, plan)
+
+    @Slot(object)
+    def _on_queued(self, outcome: object) -> None:
+        if self._stopped.is_set():
+            return
+        if isinstance(outcome, Exception):
+            log.error("queueing added files failed", exc_info=outcome)
+            self._done(self.tr("Could not add the files: %1").replace("%1", str(outcome)))
+            return
+        queued = cast(_Queued, outcome)
+        if queued.plan.resume:
+            self._queue.restart(list(queued.plan.resume))
+        self._done(self.summary(queued.plan, queued.destination.describe()))
+
+    def _done(self, message: str) -> None:
+        # Replaces "Looking for files…": it must not stay once this batch is settled.
+        if message:
+            self._window.statusBar().showMessage(message, 15000)
+        else:
+            self._window.statusBar().clearMessage()
+        self._busy = False
+        self._next()
+
+    # --- what the user sees and chose ----------------------------------------------------
+
+    def summary(self, plan: BatchPlan, where: str) -> str:
+        """One line saying what became of the batch."""
+        added = len(plan.add)
+        if not added:
+            if plan.skipped:
+                return self.tr("Nothing added: %n file(s) already there, skipped.", None, len(plan.skipped))
+            return self.tr(
+                "Nothing added: %n file(s) already in the upload list.", None, len(plan.already_queued)
+            )
+        parts = [self.tr("Added %n file(s) to %1", None, added).replace("%1", where)]
+        if plan.skipped:
+            parts.append(self.tr("%n skipped (already there)", None, len(plan.skipped)))
+        if plan.renamed:
+            parts.append(self.tr("%n renamed to keep both", None, len(plan.renamed)))
+        if plan.already_queued:
+            parts.append(self.tr("%n already in the upload list", None, len(plan.already_queued)))
+        return self.tr("; ").join(parts) + self.tr(".")
+
+    def take_outcome(self) -> str:
+        """What the batches that just finished left out or renamed ("" if nothing),
+        for the notice saying they ended; counted again from zero afterwards."""
+        with self._outcome_lock:
+            skipped, renamed = self._skipped_unreported, self._renamed_unreported
+            self._skipped_unreported = self._renamed_unreported = 0
+        parts = []
+        if skipped:
+            parts.append(self.tr("%n skipped (already there)", None, skipped))
+        if renamed:
+            parts.append(self.tr("%n renamed to keep both", None, renamed))
+        return self.tr("; ").join(parts) + self.tr(".") if parts else ""
+
+    def _remembered(self) -> ConflictPolicy | None:
+        answer = self._settings().if_exists
+        return None if answer == ASK else ConflictPolicy(answer)
+
+    def _remember(self, policy: ConflictPolicy) -> None:
+        settings = replace(self._settings(), if_exists=policy.value)
+        self._use_settings(settings)
+        # config.json is written on the pool, never on the GUI thread.
+        run_in_background(self._pool, self, partial(config.save_settings, settings), self._on_remembered)
+
+    @Slot(object)
+    def _on_remembered(self, outcome: object) -> None:
+        if isinstance(outcome, Exception):
+            self._window.statusBar().showMessage(
+                self.tr("Your choice could not be saved: %1").replace("%1", str(outcome)), 15000
+            )
