@@ -26,6 +26,15 @@ from typing import NamedTuple
 import platformdirs
 
 from cosdesk.engine.history import HISTORY_SCHEMA, HistoryEntry, clear_entries, insert_entries
+from cosdesk.engine.store_file import (
+    DatabaseRecreated,
+    Placement,
+    companions_kept,
+    count_unfinished,
+    file_identity,
+    put_back,
+    remove_stale_companions,
+)
 from cosdesk.engine.task import FileResult, PartRecord, SourceKind, TaskError, TaskState, UploadMethod
 from cosdesk.engine.thread_priority import lower_this_thread
 
@@ -187,13 +196,29 @@ class TaskStore:
     ``background``: the writer thread runs below normal priority (the window's
     store; see ``engine/thread_priority.py``).
 
+    If the file is deleted while the store is open, the store writes it back
+    (see ``engine/store_file.py``) and tells ``on_recreated``, from its writer
+    thread.
+
     Raises StoreError when the database cannot be opened (an unwritable folder,
     a damaged file).
     """
 
-    def __init__(self, path: str | Path | None = None, *, background: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        background: bool = False,
+        on_recreated: Callable[[DatabaseRecreated], None] | None = None,
+    ) -> None:
         self.path = Path(path) if path is not None else default_db_path()
+        if not self.path.exists():
+            # The WAL of a database deleted while another program still uses it:
+            # SQLite would replay it into the file this creates.
+            remove_stale_companions(self.path)
         self._reader = self._open()
+        self._identity = file_identity(self.path)
+        self._on_recreated = on_recreated
         self._read_lock = threading.Lock()
         self._writes: queue.Queue[object] = queue.Queue()
         self._urgent = threading.Event()  # set by flush / close: commit without waiting
@@ -348,6 +373,7 @@ class TaskStore:
                     db.execute("ROLLBACK")
                     self._write_error = error
                     log.exception("task database write failed")
+                db = self._keep_file(db)
                 for item in batch:
                     if isinstance(item, threading.Event):
                         item.set()
@@ -355,6 +381,59 @@ class TaskStore:
                     return
         finally:
             db.close()
+
+    def _keep_file(self, db: sqlite3.Connection) -> sqlite3.Connection:
+        """Writer thread, after a commit: the connection to go on with. When the file
+        was deleted (or another took its place), the database is put back there
+        from ``db`` first (``store_file.put_back``)."""
+        identity = file_identity(self.path)
+        if identity == self._identity:
+            return db
+        unfinished = count_unfinished(db)
+        try:
+            placement = put_back(db, self.path)
+        except (OSError, sqlite3.Error) as error:
+            # Not tried again on every commit: the file stays lost until restart.
+            self._identity = identity
+            log.error(
+                "the task database %s was deleted while in use and cannot be written again: %s",
+                self.path,
+                error,
+            )
+            self._tell(DatabaseRecreated(self.path, unfinished, str(error)))
+            return db
+        db = self._reopen(db, remove_old_wal=placement is Placement.WRITTEN)
+        log.warning(
+            "the task database %s was deleted while in use; put back (%s) with %d unfinished tasks",
+            self.path,
+            placement.value,
+            unfinished,
+        )
+        self._tell(DatabaseRecreated(self.path, unfinished))
+        return db
+
+    def _reopen(self, db: sqlite3.Connection, *, remove_old_wal: bool) -> sqlite3.Connection:
+        # Every connection to the old file closes before one opens the new file: its
+        # WAL is found by name, and a deleted file's WAL must not be replayed into it.
+        with self._read_lock:
+            if remove_old_wal:
+                self._reader.close()
+                db.close()
+                remove_stale_companions(self.path)
+            else:
+                with companions_kept(self.path):
+                    self._reader.close()
+                    db.close()
+            self._reader = _connect(self.path)
+            self._identity = file_identity(self.path)
+        return _connect(self.path)
+
+    def _tell(self, event: DatabaseRecreated) -> None:
+        if self._on_recreated is not None:
+            try:
+                self._on_recreated(event)
+            except Exception:
+                log.exception("reporting the recreated task database failed")
 
     def flush(self, timeout_s: float = 30.0) -> bool:
         """Wait until every write enqueued before this call is committed. Returns
