@@ -3,7 +3,8 @@
 
 A :class:`HashingBody` computes the CRC-64 of a part while the client streams
 it, so a part is read from disk once; MD5 (about 20x slower than CRC-64 here)
-is computed only when Content-MD5, UploadAddMetaMd5 or a resume check needs it.
+is computed only when Content-MD5, UploadAddMetaMd5 or a resume check needs it,
+or when the server sent no CRC-64 to check against (see ``verification.py``).
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ class HashingBody(ChecksummedBody):
     """Wraps a replayable body and computes the CRC-64 (and optionally MD5) of
     the bytes actually handed to the client. Every new send starts the hashes
     afresh, so after a retried request they describe the last attempt.
+    ``with_md5`` is read at the start of each send: a retry may turn it on.
 
     ``before_last_chunk`` (if given) runs once all bytes are read and before the
     last chunk goes out; raising there cuts the request short, so the server
@@ -126,7 +128,7 @@ class HashingBody(ChecksummedBody):
         before_last_chunk: Callable[[], None] | None = None,
     ) -> None:
         self._inner = inner
-        self._with_md5 = with_md5
+        self.with_md5 = with_md5
         self._before_last_chunk = before_last_chunk
         self.crc64 = 0
         self.bytes_read = 0
@@ -151,7 +153,7 @@ class HashingBody(ChecksummedBody):
     def chunks(self) -> Iterator[bytes]:
         self.crc64 = 0
         self.bytes_read = 0
-        self._md5 = hashlib.md5(usedforsecurity=False) if self._with_md5 else None
+        self._md5 = hashlib.md5(usedforsecurity=False) if self.with_md5 else None
         for chunk in self._inner.chunks():
             self.crc64 = crc64(chunk, self.crc64)
             if self._md5 is not None:

@@ -124,6 +124,20 @@ class TaskError:
         return f"{self.code}{status}: {self.message}{request}"
 
 
+class Verification(enum.StrEnum):
+    """How an upload's stored bytes were checked against what was sent (the rules
+    are in ``engine/verification.py``). A mismatch is never a success, so a
+    finished upload is one of these."""
+
+    CRC64 = "crc64"  # the server's CRC-64 of what it stored equals ours
+    MD5 = "md5"  # no CRC-64; the ETag (of the object, or of every part) is the MD5 sent
+    NONE = "none"  # not verified: no CRC-64, and ETags that are not MD5s
+
+    @property
+    def verified(self) -> bool:
+        return self is not Verification.NONE
+
+
 @dataclass(frozen=True)
 class FileResult:
     """What a finished upload returns (the seed's onFileFinish ``data``)."""
@@ -135,6 +149,18 @@ class FileResult:
     version_id: str | None = None
     crc64: int | None = None
     skipped: bool = False  # the key existed and the conflict policy said skip
+    # None: nothing was uploaded (skipped), or a result stored before this was kept.
+    verification: Verification | None = None
+
+    def __post_init__(self) -> None:
+        # Stored results come back from JSON with the enum's plain string.
+        if self.verification is not None and not isinstance(self.verification, Verification):
+            object.__setattr__(self, "verification", Verification(self.verification))
+
+    @property
+    def unverified(self) -> bool:
+        """Uploaded, but nothing proves the server stored what was sent."""
+        return self.verification is Verification.NONE
 
 
 @dataclass(frozen=True)
@@ -258,8 +284,9 @@ class TaskSnapshot:
     retry_delay_s: float | None = None
     retry_at: float | None = None
     # Paused: bytes that had been sent but not confirmed by the server when the
-    # pause stopped them (a part or a whole small file in flight). They are sent
-    # again on resume, so progress went back by this much: the view says why.
+    # pause stopped them (a part or a whole small file in flight). Progress went
+    # back by this much (resuming sends what the server turns out not to hold):
+    # the view says why.
     dropped_bytes: int = 0
 
 

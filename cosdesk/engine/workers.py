@@ -34,8 +34,10 @@ from cosdesk.cos.errors import (
     PositionNotEqualToLength,
 )
 from cosdesk.cos.options import ObjectOptions
+from cosdesk.cos.results import HeadObjectResult
 from cosdesk.engine.integrity import (
     HashingBody,
+    RegionDigest,
     Source,
     SourceError,
     SourceState,
@@ -57,6 +59,14 @@ from cosdesk.engine.task import (
     TaskInterrupted,
     TaskState,
     UploadMethod,
+    Verification,
+)
+from cosdesk.engine.verification import (
+    ChecksumHabits,
+    check_assembled,
+    check_existing_object,
+    check_stored,
+    recorded_part_check,
 )
 
 log = logging.getLogger(__name__)
@@ -201,6 +211,7 @@ class SourceChangedError(SourceError):
 class _PartOutcome:
     spec: PartSpec
     record: PartRecord | None = None
+    check: Verification | None = None
     error: BaseException | None = None
 
 
@@ -245,6 +256,9 @@ class FileJob(QRunnable):
             file_md5=job.file_md5,
             key_resolved=job.key_resolved,
         )
+        self._habits = ChecksumHabits()
+        # How each part of the current multipart upload was verified.
+        self._part_checks: dict[int, Verification] = {}
 
     # --- plumbing ----------------------------------------------------------------
 
@@ -443,12 +457,16 @@ class FileJob(QRunnable):
         work = self._work
         with_md5 = self._options.content_md5
         md5_hex = work.file_md5
+        # A digest of the local bytes taken before sending (for Content-MD5), which
+        # check_stored may use instead of reading them again.
+        known: RegionDigest | None = None
         if with_md5 and md5_hex is None:
-            md5_hex = digest_region(self._job.source, 0, plan.size, with_md5=True).md5_hex
+            known = digest_region(self._job.source, 0, plan.size, with_md5=True)
+            md5_hex = known.md5_hex
         self._host.job_state(self._task_id, TaskState.UPLOADING)
         # The server's CRC-64 of the object is checked against ours; the ETag against
-        # the MD5 only when COS sent no CRC-64 (then the MD5 is computed afterwards):
-        # hashing every body twice cost a small file more than its CRC-64.
+        # the MD5 only when COS sent no CRC-64 (see verification.py): hashing every
+        # body twice cost a small file more than its CRC-64.
         body = HashingBody(
             self._job.source.body(0, plan.size),
             before_last_chunk=partial(self._check_unchanged, source_state),
@@ -456,8 +474,12 @@ class FileJob(QRunnable):
         object_options = self._object_options()
         progress = AttemptProgress(self._host, self._task_id, self._control.check)
 
+        def local_digest() -> RegionDigest:
+            return known or digest_region(self._job.source, 0, plan.size, with_md5=True)
+
         def attempt() -> FileResult:
             progress.rewind()
+            body.with_md5 = self._habits.hash_md5_while_sending
             result = client.put_object(
                 self._job.bucket,
                 work.key,
@@ -466,15 +488,8 @@ class FileJob(QRunnable):
                 content_md5=md5_base64(md5_hex) if with_md5 and md5_hex else None,
                 progress=progress.report,
             )
-            _check_sent_crc(body, result.crc64, "the object")
-            sent_md5 = md5_hex
-            if sent_md5 is None and result.crc64 is None:
-                sent_md5 = digest_region(self._job.source, 0, plan.size, with_md5=True).md5_hex
-            if sent_md5 and not etag_matches_md5(result.etag, sent_md5):
-                raise IntegrityError(
-                    f"the server's ETag {result.etag} is not the MD5 of what was sent ({sent_md5})",
-                    code="ETagMismatch",
-                )
+            self._habits.observe(result)
+            verification = check_stored("the object", body, result, local_digest)
             return FileResult(
                 location=result.location,
                 bucket=self._job.bucket,
@@ -482,6 +497,7 @@ class FileJob(QRunnable):
                 etag=result.etag,
                 version_id=result.version_id,
                 crc64=body.crc64,
+                verification=verification,
             )
 
         try:
@@ -517,12 +533,9 @@ class FileJob(QRunnable):
                 try:
                     server_parts = self._list_parts(client, work.upload_id)
                 except NoSuchUpload:
-                    self._host.job_parts_replaced(self._task_id, {})
-                    work.parts = {}
-                    self._update(
-                        upload_id=None,
-                        note="the server no longer knew the earlier upload ID; started a new upload",
-                    )
+                    finished = self._settle_lost_upload(client, plan, source_state, "the earlier upload ID")
+                    if finished is not None:
+                        return finished
             if work.upload_id is None:
                 skipped = self._resolve_key(client)
                 if skipped is not None:
@@ -541,7 +554,13 @@ class FileJob(QRunnable):
             self._host.job_state(self._task_id, TaskState.UPLOADING)
 
             missing = [spec for spec in plan.parts() if spec.part_number not in kept]
-            self._send_parts(client, upload_id, missing)
+            try:
+                self._send_parts(client, upload_id, missing)
+            except NoSuchUpload:
+                finished = self._settle_lost_upload(client, plan, source_state, "the upload ID mid-upload")
+                if finished is not None:
+                    return finished
+                continue
             if self._job.source.stat() != source_state:
                 raise SourceChangedError(
                     "the local file changed while it was being uploaded; restart to send it again"
@@ -556,26 +575,28 @@ class FileJob(QRunnable):
                     partial(client.complete_multipart_upload, bucket, work.key, upload_id, listed)
                 )
             except NoSuchUpload:
-                # Perhaps an earlier run completed it just before being killed.
-                existing = self._head_if_matching(client, plan.size, expected_crc)
-                if existing is not None:
-                    return JobOutcome(OutcomeKind.SUCCESS, result=existing)
-                work.parts = {}
-                self._host.job_parts_replaced(self._task_id, {})
-                self._update(
-                    upload_id=None, note="the server no longer knew the upload ID at completion; started over"
+                # Perhaps an earlier run (or another process) completed it.
+                finished = self._settle_lost_upload(
+                    client, plan, source_state, "the upload ID at completion", expected_crc
                 )
+                if finished is not None:
+                    return finished
                 continue
             except InvalidPart:
                 self._update(note="the server was missing parts at completion; sending them again")
                 continue
             server_crc = completed.crc64
+            headers = completed.headers
             if server_crc is None:
-                server_crc = self._retry(lambda: client.head_object(bucket, work.key)).crc64
-            if server_crc is not None and server_crc != expected_crc:
-                raise IntegrityError(
-                    f"the assembled object's CRC-64 is {server_crc}, the local file's is {expected_crc}"
-                )
+                head = self._retry(lambda: client.head_object(bucket, work.key))
+                server_crc, headers = head.crc64, {**completed.headers, **head.headers}
+            verification = check_assembled(
+                "the assembled object",
+                server_crc,
+                expected_crc,
+                headers,
+                (self._part_checks.get(spec.part_number, Verification.NONE) for spec in plan.parts()),
+            )
             return JobOutcome(
                 OutcomeKind.SUCCESS,
                 result=FileResult(
@@ -585,6 +606,7 @@ class FileJob(QRunnable):
                     etag=completed.etag,
                     version_id=completed.version_id,
                     crc64=expected_crc,
+                    verification=verification,
                 ),
             )
         raise IntegrityError(
@@ -600,23 +622,74 @@ class FileJob(QRunnable):
 
         return self._retry(listing)
 
-    def _head_if_matching(self, client: CosClient, size: int, expected_crc: int) -> FileResult | None:
+    def _settle_lost_upload(
+        self,
+        client: CosClient,
+        plan: UploadPlan,
+        source_state: SourceState,
+        what: str,
+        expected_crc: int | None = None,
+    ) -> JobOutcome | None:
+        """The server answered NoSuchUpload: someone completed or aborted the upload
+        (another process running this task, a lifecycle rule, a person). Find out
+        which: if the object at the key is the local file, the task is done (see
+        check_existing_object); otherwise forget the upload and return None, and
+        the caller starts a new one. Never a failure of its own."""
+        bucket, key = self._job.bucket, self._work.key
         try:
-            head = self._retry(lambda: client.head_object(self._job.bucket, self._work.key))
+            head: HeadObjectResult | None = self._retry(lambda: client.head_object(bucket, key))
         except CosError as error:
-            if _is_missing(error):
-                return None
-            raise
-        if head.content_length == size and head.crc64 == expected_crc:
-            return FileResult(
-                location="",
-                bucket=self._job.bucket,
-                key=self._work.key,
-                etag=head.etag or "",
-                version_id=head.version_id,
-                crc64=head.crc64,
+            if not _is_missing(error):
+                raise
+            head = None
+        verification = None
+        if head is not None and self._job.source.stat() == source_state:
+            verification = check_existing_object(
+                head,
+                size=plan.size,
+                part_count=plan.part_count,
+                local_crc64=lambda: expected_crc if expected_crc is not None else self._local_crc64(plan),
             )
+        self._work.parts = {}
+        self._part_checks = {}
+        self._host.job_parts_replaced(self._task_id, {})
+        if head is not None and verification is not None:
+            self._update(
+                upload_id=None,
+                note=f"the server no longer knew {what}: the object at the key was already "
+                "complete and holds the local file",
+            )
+            return JobOutcome(
+                OutcomeKind.SUCCESS,
+                result=FileResult(
+                    location="",
+                    bucket=bucket,
+                    key=key,
+                    etag=head.etag or "",
+                    version_id=head.version_id,
+                    crc64=head.crc64,
+                    verification=verification,
+                ),
+            )
+        self._update(upload_id=None, note=f"the server no longer knew {what}; started a new upload")
         return None
+
+    def _local_crc64(self, plan: UploadPlan) -> int:
+        """The CRC-64 of the local file: the recorded parts' CRC-64s, combined with
+        those of the other parts read from the file."""
+        specs = list(plan.parts())
+        known = {n: part.crc64 for n, part in self._work.parts.items() if part.size == plan.part(n).size}
+        unread = sum(spec.size for spec in specs if spec.part_number not in known)
+        on_bytes = self._hash_reporter(unread) if unread else None
+        crcs: list[tuple[int, int]] = []
+        for spec in specs:
+            crc = known.get(spec.part_number)
+            if crc is None:
+                crc = digest_region(
+                    self._job.source, spec.offset, spec.size, with_md5=False, on_bytes=on_bytes
+                ).crc64
+            crcs.append((crc, spec.size))
+        return combine_crc64(crcs)
 
     def _find_upload_id(self, client: CosClient) -> str | None:
         key = self._work.key
@@ -634,8 +707,9 @@ class FileJob(QRunnable):
         """The server's parts that hold exactly our local bytes. A part we recorded
         ourselves (same ETag and size, file unchanged) is trusted; any other is
         kept only if the MD5 of the local part equals its ETag, as Tencent's SDKs
-        check."""
+        check. Notes in ``_part_checks`` how each kept part was verified."""
         kept: dict[int, PartRecord] = {}
+        self._part_checks = {}
         to_hash: list[PartSpec] = []
         for spec in plan.parts():
             listed = server_parts.get(spec.part_number)
@@ -644,6 +718,7 @@ class FileJob(QRunnable):
             recorded = self._work.parts.get(spec.part_number)
             if recorded is not None and recorded.etag == listed[0] and recorded.size == spec.size:
                 kept[spec.part_number] = recorded
+                self._part_checks[spec.part_number] = recorded_part_check(recorded.etag)
             else:
                 to_hash.append(spec)
         if to_hash:
@@ -655,6 +730,7 @@ class FileJob(QRunnable):
                 etag = server_parts[spec.part_number][0]
                 if etag_matches_md5(etag, digest.md5_hex):
                     kept[spec.part_number] = PartRecord(spec.part_number, etag, spec.size, digest.crc64)
+                    self._part_checks[spec.part_number] = Verification.MD5
         return kept
 
     def _send_parts(self, client: CosClient, upload_id: str, missing: list[PartSpec]) -> None:
@@ -678,7 +754,15 @@ class FileJob(QRunnable):
                 spec = pending.pop()
                 self._host.part_pool.start(
                     PartJob(
-                        self._host, self._job, self._work.key, client, upload_id, spec, check_stop, results
+                        self._host,
+                        self._job,
+                        self._work.key,
+                        client,
+                        upload_id,
+                        spec,
+                        check_stop,
+                        results,
+                        self._habits,
                     )
                 )
                 in_flight += 1
@@ -688,6 +772,7 @@ class FileJob(QRunnable):
             in_flight -= 1
             if outcome.record is not None:
                 self._work.parts[outcome.spec.part_number] = outcome.record
+                self._part_checks[outcome.spec.part_number] = outcome.check or Verification.NONE
                 self._host.job_part_done(self._task_id, outcome.record)
             else:
                 error = outcome.error
@@ -793,10 +878,8 @@ class FileJob(QRunnable):
                 raise
             crc = crc64_combine(crc, body.crc64, length)
         head_after = self._retry(lambda: client.head_object(bucket, work.key))
-        if head_after.crc64 is not None and head_after.crc64 != crc:
-            raise IntegrityError(
-                f"the appendable object's CRC-64 is {head_after.crc64}, expected {crc} from the local file"
-            )
+        # No parts to fall back on: without the server's CRC-64 it is not verified.
+        verification = check_assembled("the appendable object", head_after.crc64, crc, head_after.headers)
         if self._job.source.stat() != source_state:
             raise SourceChangedError(
                 "the local file changed while it was being appended; restart to send it again"
@@ -804,7 +887,12 @@ class FileJob(QRunnable):
         return JobOutcome(
             OutcomeKind.SUCCESS,
             result=FileResult(
-                location="", bucket=bucket, key=work.key, etag=head_after.etag or "", crc64=crc
+                location="",
+                bucket=bucket,
+                key=work.key,
+                etag=head_after.etag or "",
+                crc64=crc,
+                verification=verification,
             ),
         )
 
@@ -832,6 +920,7 @@ class PartJob(QRunnable):
         spec: PartSpec,
         check_stop: Callable[[], None],
         results: queue.Queue[_PartOutcome],
+        habits: ChecksumHabits,
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
@@ -843,43 +932,47 @@ class PartJob(QRunnable):
         self._spec = spec
         self._check_stop = check_stop
         self._results = results
+        self._habits = habits
 
     def run(self) -> None:
         try:
-            record = self._upload()
+            record, check = self._upload()
         except BaseException as error:
             self._results.put(_PartOutcome(self._spec, error=error))
         else:
-            self._results.put(_PartOutcome(self._spec, record=record))
+            self._results.put(_PartOutcome(self._spec, record=record, check=check))
 
-    def _upload(self) -> PartRecord:
+    def _upload(self) -> tuple[PartRecord, Verification]:
         spec = self._spec
         options = self._job.options
-        md5_hex = None
+        source = self._job.source
+        # Content-MD5 needs the MD5 before sending; check_stored may reuse it.
+        known: RegionDigest | None = None
         if options.content_md5:
-            md5_hex = digest_region(self._job.source, spec.offset, spec.size, with_md5=True).md5_hex
-        body = HashingBody(self._job.source.body(spec.offset, spec.size))
+            known = digest_region(source, spec.offset, spec.size, with_md5=True)
+        body = HashingBody(source.body(spec.offset, spec.size))
         progress = AttemptProgress(self._host, self._job.task_id, self._check_stop)
 
-        def attempt() -> PartRecord:
+        def local_digest() -> RegionDigest:
+            return known or digest_region(source, spec.offset, spec.size, with_md5=True)
+
+        def attempt() -> tuple[PartRecord, Verification]:
             progress.rewind()
             self._check_stop()
+            body.with_md5 = self._habits.hash_md5_while_sending
             result = self._client.upload_part(
                 self._job.bucket,
                 self._key,
                 self._upload_id,
                 spec.part_number,
                 body,
-                content_md5=md5_base64(md5_hex) if md5_hex else None,
+                content_md5=md5_base64(known.md5_hex) if known and known.md5_hex else None,
                 traffic_limit=options.traffic_limit,
                 progress=progress.report,
             )
-            _check_sent_crc(body, result.crc64, f"part {spec.part_number}")
-            if md5_hex and not etag_matches_md5(result.etag, md5_hex):
-                raise IntegrityError(
-                    f"the server's ETag of part {spec.part_number} is not its MD5", code="ETagMismatch"
-                )
-            return PartRecord(spec.part_number, result.etag, spec.size, body.crc64)
+            self._habits.observe(result)
+            check = check_stored(f"part {spec.part_number}", body, result, local_digest)
+            return PartRecord(spec.part_number, result.etag, spec.size, body.crc64), check
 
         try:
             return call_with_retry(

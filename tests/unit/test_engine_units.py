@@ -1,18 +1,40 @@
-"""Options, task states, retry rules and folder scanning."""
+"""Options, task states, retry rules, folder scanning and what "verified" means."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import random
 from pathlib import Path
 
 import pytest
 
+from cosdesk.cos.crc import crc64
 from cosdesk.cos.errors import CosError, CosNetworkError, NetworkErrorKind
+from cosdesk.cos.results import HeadObjectResult, UploadPartResult
+from cosdesk.engine.integrity import HashingBody, MemorySource, RegionDigest, digest_region
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadOptions
 from cosdesk.engine.retry import IntegrityError, RetryPolicy, call_with_retry, is_retryable
 from cosdesk.engine.scan import check_key, key_for, normalize_prefix, scan_path
-from cosdesk.engine.task import JobControl, StopReason, TaskInterrupted, TaskState, check_transition
+from cosdesk.engine.task import (
+    FileResult,
+    JobControl,
+    StopReason,
+    TaskInterrupted,
+    TaskState,
+    Verification,
+    check_transition,
+)
+from cosdesk.engine.verification import (
+    ChecksumHabits,
+    check_assembled,
+    check_existing_object,
+    check_stored,
+    etag_can_be_md5,
+    multipart_part_count,
+    weakest,
+)
 from cosdesk.engine.workers import renamed_key
 
 
@@ -154,3 +176,142 @@ def test_scan_does_not_loop_through_symlinks(tmp_path: Path) -> None:
     keys = [e.key for e in scan_path(root, "", on_error=lambda p, m: problems.append((p, m)))]
     assert keys == ["tree/sub/f.txt"]
     assert len(problems) == 3  # the loop, the broken link, the FIFO
+
+
+# --- what "verified" means (engine/verification.py) ---------------------------------
+
+
+def _sent(data: bytes, *, with_md5: bool = False) -> HashingBody:
+    """A body as the client streams it: every chunk read, hashed on the way."""
+    body = HashingBody(MemorySource(data).body(0, len(data)), with_md5=with_md5)
+    for _chunk in body.chunks():
+        pass
+    return body
+
+
+def _answer(etag: str, crc: int | None, headers: dict[str, str] | None = None) -> UploadPartResult:
+    return UploadPartResult(etag=etag, crc64=crc, headers=headers or {})
+
+
+def _never_read() -> RegionDigest:
+    raise AssertionError("the local bytes were read again although nothing needed them")
+
+
+DATA = os.urandom(5000)
+DATA_MD5 = hashlib.md5(DATA).hexdigest()
+DATA_DIGEST = digest_region(MemorySource(DATA), 0, len(DATA), with_md5=True)
+
+
+def test_a_matching_crc64_verifies_without_computing_an_md5() -> None:
+    body = _sent(DATA)
+    assert check_stored("part 1", body, _answer('"whatever"', crc64(DATA)), _never_read) is Verification.CRC64
+
+
+def test_a_crc64_that_differs_is_an_integrity_error_whatever_the_etag() -> None:
+    with pytest.raises(IntegrityError, match="CRC-64 of part 1"):
+        check_stored("part 1", _sent(DATA), _answer(f'"{DATA_MD5}"', crc64(DATA) ^ 1), _never_read)
+
+
+def test_without_crc64_the_etag_is_checked_against_the_md5_of_what_was_sent() -> None:
+    answer = _answer(f'"{DATA_MD5}"', None)
+    assert check_stored("part 1", _sent(DATA, with_md5=True), answer, _never_read) is Verification.MD5
+    # Not hashed on the way: the local bytes are read back, and they are what was sent.
+    assert check_stored("part 1", _sent(DATA), answer, lambda: DATA_DIGEST) is Verification.MD5
+
+
+def test_without_crc64_an_etag_that_is_not_the_md5_sent_is_an_etag_mismatch() -> None:
+    damaged = bytes([DATA[0] ^ 1]) + DATA[1:]
+    server_md5 = hashlib.md5(damaged).hexdigest()  # what a server that got damaged bytes says
+    with pytest.raises(IntegrityError) as mismatch:
+        check_stored("part 2", _sent(DATA, with_md5=True), _answer(f'"{server_md5}"', None), _never_read)
+    assert mismatch.value.code == "ETagMismatch" and is_retryable(mismatch.value)
+
+
+def test_local_bytes_that_changed_since_the_send_cannot_vouch_for_it() -> None:
+    changed = digest_region(MemorySource(b"x" + DATA[1:]), 0, len(DATA), with_md5=True)
+    with pytest.raises(IntegrityError) as error:
+        check_stored("part 1", _sent(DATA), _answer(f'"{DATA_MD5}"', None), lambda: changed)
+    assert error.value.code == "SourceChanged"
+
+
+def test_a_body_not_sent_whole_is_never_verified() -> None:
+    big = DATA * 300  # more than one chunk
+    body = HashingBody(MemorySource(big).body(0, len(big)))
+    next(body.chunks())  # the request stopped after its first chunk
+    with pytest.raises(IntegrityError, match="were read"):
+        check_stored("the object", body, _answer('"e"', body.crc64), _never_read)
+
+
+@pytest.mark.parametrize(
+    ("etag", "headers"),
+    [
+        ('"0123456789abcdef0123456789abcdef-3"', {}),  # a multipart ETag
+        ('"v1-opaque-etag-0001"', {}),  # a server's own format
+        (f'"{DATA_MD5}"', {"x-cos-server-side-encryption": "cos/kms"}),  # encrypted at rest
+        (f'"{DATA_MD5}"', {"x-amz-server-side-encryption-customer-algorithm": "AES256"}),
+        ("", {}),
+    ],
+)
+def test_without_crc64_an_etag_that_cannot_be_an_md5_leaves_the_body_not_verified(
+    etag: str, headers: dict[str, str]
+) -> None:
+    assert not etag_can_be_md5(etag, headers)
+    result = check_stored("the object", _sent(DATA), _answer(etag, None, headers), _never_read)
+    assert result is Verification.NONE and not result.verified
+
+
+def test_etags_that_are_md5s_are_recognised_with_or_without_quotes() -> None:
+    assert etag_can_be_md5(f'"{DATA_MD5}"', {}) and etag_can_be_md5(DATA_MD5.upper(), {})
+    assert multipart_part_count('"0123456789abcdef0123456789abcdef-12"') == 12
+    assert multipart_part_count(f'"{DATA_MD5}"') is None and multipart_part_count(None) is None
+
+
+def test_habits_turn_on_md5_hashing_once_a_server_omits_the_crc64() -> None:
+    habits = ChecksumHabits()
+    habits.observe(_answer('"e"', 7))
+    assert not habits.hash_md5_while_sending
+    habits.observe(_answer('"e"', None))
+    habits.observe(_answer('"e"', 7))
+    assert habits.hash_md5_while_sending
+
+
+def test_an_assembled_object_is_as_verified_as_its_weakest_part_without_a_crc64() -> None:
+    md5, crc, none = Verification.MD5, Verification.CRC64, Verification.NONE
+    assert check_assembled("o", 5, 5, {}, [md5, md5]) is crc  # the object's own CRC-64 wins
+    assert check_assembled("o", None, 5, {}, [md5, crc]) is md5
+    assert check_assembled("o", None, 5, {}, [md5, none]) is none
+    assert check_assembled("o", None, 5, {"x-cos-server-side-encryption": "AES256"}, [md5]) is none
+    assert check_assembled("o", None, 5, {}) is none  # an appended object: no parts to lean on
+    assert weakest([]) is none
+    with pytest.raises(IntegrityError, match="CRC-64 of o on the server is 6"):
+        check_assembled("o", 6, 5, {}, [md5])
+
+
+def _head(size: int, etag: str, crc: int | None) -> HeadObjectResult:
+    return HeadObjectResult(content_length=size, etag=etag, crc64=crc)
+
+
+def test_an_object_found_after_no_such_upload_is_ours_only_if_size_and_crc64_match() -> None:
+    found = _head(100, '"0123456789abcdef0123456789abcdef-2"', 42)
+    assert check_existing_object(found, size=100, part_count=2, local_crc64=lambda: 42) is Verification.CRC64
+    assert check_existing_object(found, size=100, part_count=2, local_crc64=lambda: 41) is None
+    assert check_existing_object(found, size=99, part_count=2, local_crc64=lambda: 42) is None
+
+
+def test_without_crc64_an_object_found_is_taken_unverified_when_size_and_part_count_match() -> None:
+    found = _head(100, '"0123456789abcdef0123456789abcdef-2"', None)
+    # Nothing to compare a local CRC-64 with, so the file is not read.
+    assert check_existing_object(found, size=100, part_count=2, local_crc64=lambda: _never_read().crc64) is (
+        Verification.NONE
+    )
+    assert check_existing_object(found, size=100, part_count=3, local_crc64=lambda: 0) is None
+    simple = _head(100, f'"{DATA_MD5}"', None)
+    assert check_existing_object(simple, size=100, part_count=2, local_crc64=lambda: 0) is None
+
+
+def test_a_stored_result_keeps_its_verification_through_json() -> None:
+    result = FileResult("loc", "b", "k", '"e"', crc64=1, verification=Verification.NONE)
+    restored = FileResult(**json.loads(json.dumps(vars(result))))
+    assert restored == result and restored.verification is Verification.NONE and restored.unverified
+    older = FileResult(**{k: v for k, v in vars(result).items() if k != "verification"})
+    assert older.verification is None and not older.unverified
