@@ -1,0 +1,393 @@
+"""What the engine calls a finished upload, through a proxy that makes the local
+server look like a COS-compatible server that is not COS: no CRC-64 header,
+bytes damaged in flight, ETags that are not MD5s. And what it does when the
+server forgets a multipart upload in the middle (someone completed or aborted it).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.http_proxy import Exchange, Headers, HttpProxy, strip_headers
+
+from cosdesk.cos.auth import Credentials
+from cosdesk.cos.client import CosClient
+from cosdesk.cos.crc import crc64_file
+from cosdesk.cos.endpoint import Endpoint
+from cosdesk.cos.errors import CosError
+from cosdesk.engine.clients import ClientCache
+from cosdesk.engine.options import EndpointSpec, QueueSettings, UploadOptions
+from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.store import TaskStore
+from cosdesk.engine.task import TaskSnapshot, TaskState, Verification
+
+BUCKET = "examplebucket-1250000000"
+REGION = "ap-guangzhou"
+MiB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[2]
+NO_CRC = strip_headers("x-cos-hash-crc64ecma")
+
+
+@pytest.fixture
+def proxy(sandbox: Any) -> Iterator[HttpProxy]:
+    with HttpProxy(sandbox.port) as running:
+        yield running
+
+
+@pytest.fixture
+def cos(sandbox: Any, credentials: Credentials) -> Iterator[CosClient]:
+    """Our own client, straight to the server (not through the proxy)."""
+    client = CosClient(
+        credentials, Endpoint.custom(sandbox.endpoint, path_style=True, region=REGION), timeout_s=20
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def engine(qtbot: Any, tmp_path: Path, credentials: Credentials, proxy: HttpProxy) -> Iterator[UploadQueue]:
+    store = TaskStore(tmp_path / "tasks.sqlite3")
+    clients = ClientCache(credentials, timeout_s=20)
+    queue = UploadQueue(
+        store,
+        clients,
+        QueueSettings(retry_base_delay_s=0.05),
+        default_endpoint=EndpointSpec(REGION, url=proxy.endpoint),
+    )
+    yield queue
+    queue.shutdown(wait=True)
+    store.close()
+    clients.close()
+
+
+def random_file(path: Path, size: int) -> Path:
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def finished(qtbot: Any, queue: UploadQueue, task_id: str, timeout_ms: int = 30_000) -> TaskSnapshot:
+    def ended() -> bool:
+        snapshot = queue.task(task_id)
+        return snapshot is not None and snapshot.state in (TaskState.SUCCESS, TaskState.ERROR)
+
+    qtbot.waitUntil(ended, timeout=timeout_ms)
+    snapshot = queue.task(task_id)
+    assert snapshot is not None
+    return snapshot
+
+
+def stored_bytes(cos: CosClient, key: str) -> bytes:
+    content = cos.get_object(BUCKET, key).content
+    assert content is not None
+    return content
+
+
+def corrupt_part(number: int, times: int) -> Callable[[Exchange], bool]:
+    """Damage the first ``times`` sends of part ``number``."""
+    seen = 0
+
+    def decide(exchange: Exchange) -> bool:
+        nonlocal seen
+        if exchange.is_upload_part and f"partNumber={number}&" in exchange.target + "&":
+            seen += 1
+            return seen <= times
+        return False
+
+    return decide
+
+
+def part_sends(proxy: HttpProxy, number: int) -> int:
+    return sum(1 for e in proxy.exchanges if e.is_upload_part and f"partNumber={number}&" in e.target + "&")
+
+
+def simple_puts(exchange: Exchange) -> bool:
+    return exchange.method == "PUT" and "uploadId=" not in exchange.target
+
+
+def claim_encryption(exchange: Exchange, headers: Headers) -> Headers:
+    """A server that encrypts what it stores (KMS) and sends no CRC-64."""
+    return [*NO_CRC(exchange, headers), (b"x-cos-server-side-encryption", b"cos/kms")]
+
+
+def odd_put_etags(exchange: Exchange, headers: Headers) -> Headers:
+    """A server whose simple-upload ETags are its own format, not an MD5."""
+    headers = NO_CRC(exchange, headers)
+    if not simple_puts(exchange):
+        return headers
+    return [(n, b'"v1-opaque-etag-0001"' if n.lower() == b"etag" else v) for n, v in headers]
+
+
+# --- no CRC-64: each part's ETag is checked against the MD5 of what was sent -------
+
+
+def test_a_part_corrupted_in_flight_without_crc_is_sent_again_and_the_object_is_right(
+    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+) -> None:
+    source = random_file(tmp_path / "big.bin", 5 * MiB)
+    proxy.edit_response = NO_CRC
+    proxy.corrupt = corrupt_part(2, times=1)
+    task_id = engine.add_file(source, BUCKET, "damaged-once.bin", UploadOptions(chunk_size=MiB))
+    snapshot = finished(qtbot, engine, task_id)
+    assert snapshot.state is TaskState.SUCCESS, snapshot.error
+    assert len(proxy.corrupted) == 1 and part_sends(proxy, 2) == 2  # the damaged part went again
+    assert snapshot.result is not None and snapshot.result.verification is Verification.MD5
+    assert stored_bytes(cos, "damaged-once.bin") == source.read_bytes()
+
+
+def test_a_part_corrupted_every_time_fails_the_task_and_completes_nothing(
+    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+) -> None:
+    source = random_file(tmp_path / "big.bin", 4 * MiB)
+    proxy.edit_response = NO_CRC
+    proxy.corrupt = corrupt_part(3, times=1_000)
+    task_id = engine.add_file(source, BUCKET, "damaged.bin", UploadOptions(chunk_size=MiB, retries=2))
+    snapshot = finished(qtbot, engine, task_id)
+    assert snapshot.state is TaskState.ERROR and snapshot.result is None
+    assert snapshot.error is not None and snapshot.error.code == "ETagMismatch"
+    assert part_sends(proxy, 3) == 3  # the first send and two retries
+    with pytest.raises(CosError) as missing:
+        cos.head_object(BUCKET, "damaged.bin")
+    assert missing.value.status_code == 404
+
+
+def test_a_simple_upload_corrupted_in_flight_without_crc_is_sent_again(
+    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, cos: CosClient
+) -> None:
+    proxy.edit_response = NO_CRC
+    damaged = 0
+
+    def first_put(exchange: Exchange) -> bool:
+        nonlocal damaged
+        damaged += simple_puts(exchange)
+        return damaged == 1
+
+    proxy.corrupt = first_put
+    body = os.urandom(200_000)
+    task_id = engine.add_bytes(body, BUCKET, "small.bin")
+    snapshot = finished(qtbot, engine, task_id)
+    assert snapshot.state is TaskState.SUCCESS, snapshot.error
+    assert len(proxy.corrupted) == 1
+    assert snapshot.result is not None and snapshot.result.verification is Verification.MD5
+    assert stored_bytes(cos, "small.bin") == body
+
+
+def test_without_crc_a_clean_upload_is_verified_by_md5(
+    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+) -> None:
+    proxy.edit_response = NO_CRC
+    big = random_file(tmp_path / "big.bin", 4 * MiB + 123)
+    small = random_file(tmp_path / "small.bin", 5000)
+    big_id = engine.add_file(big, BUCKET, "clean/big.bin", UploadOptions(chunk_size=MiB))
+    small_id = engine.add_file(small, BUCKET, "clean/small.bin")
+    for task_id, source in ((big_id, big), (small_id, small)):
+        snapshot = finished(qtbot, engine, task_id)
+        assert snapshot.state is TaskState.SUCCESS, snapshot.error
+        assert snapshot.result is not None and snapshot.result.verification is Verification.MD5
+        assert cos.head_object(BUCKET, snapshot.key).crc64 == crc64_file(source)
+    assert proxy.corrupted == []
+
+
+def test_with_crc_an_upload_is_verified_by_crc64(qtbot: Any, engine: UploadQueue, tmp_path: Path) -> None:
+    big = random_file(tmp_path / "big.bin", 3 * MiB)
+    task_id = engine.add_file(big, BUCKET, "crc/big.bin", UploadOptions(chunk_size=MiB))
+    small_id = engine.add_bytes(b"hello", BUCKET, "crc/small.txt")
+    for task in (task_id, small_id):
+        snapshot = finished(qtbot, engine, task)
+        assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64
+
+
+def test_a_server_with_no_crc_and_etags_that_are_not_md5s_is_done_but_not_verified(
+    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+) -> None:
+    proxy.edit_response = claim_encryption
+    big = random_file(tmp_path / "big.bin", 3 * MiB)
+    big_id = engine.add_file(big, BUCKET, "kms/big.bin", UploadOptions(chunk_size=MiB))
+    small_id = engine.add_bytes(b"encrypted at rest", BUCKET, "kms/small.txt")
+    for task_id in (big_id, small_id):
+        snapshot = finished(qtbot, engine, task_id)
+        assert snapshot.state is TaskState.SUCCESS, snapshot.error
+        assert snapshot.result is not None and snapshot.result.verification is Verification.NONE
+        assert snapshot.result.unverified
+    assert cos.head_object(BUCKET, "kms/big.bin").crc64 == crc64_file(big)
+
+    proxy.edit_response = odd_put_etags
+    odd_id = engine.add_bytes(b"odd etag", BUCKET, "odd/small.txt")
+    snapshot = finished(qtbot, engine, odd_id)
+    assert snapshot.state is TaskState.SUCCESS, snapshot.error
+    assert snapshot.result is not None and snapshot.result.verification is Verification.NONE
+
+
+# --- the CLI never prints success for a wrong object ------------------------------
+
+
+def cosdesk_upload(
+    source: Path, destination: str, endpoint: str, db: Path
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "COS_SECRET_ID": "AKIDcosdeskTESTsecretid",
+        "COS_SECRET_KEY": "cosdesk-TEST-secret-key-0123456789",
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cosdesk",
+            "upload",
+            str(source),
+            destination,
+            "--endpoint",
+            endpoint,
+            "--region",
+            REGION,
+            "--db",
+            str(db),
+            "--part-size",
+            "1M",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_upload_through_a_corrupting_proxy_says_uploaded_only_for_a_right_object(
+    proxy: HttpProxy, tmp_path: Path, cos: CosClient
+) -> None:
+    source = random_file(tmp_path / "big.bin", 3 * MiB)
+    proxy.edit_response = NO_CRC
+    proxy.corrupt = corrupt_part(2, times=1)
+    healed = cosdesk_upload(source, f"cos://{BUCKET}/once/", proxy.endpoint, tmp_path / "a.sqlite3")
+    assert healed.returncode == 0, healed.stderr
+    assert "1 uploaded, 0 failed" in healed.stdout and "not verified" not in healed.stdout
+    assert len(proxy.corrupted) == 1
+    assert stored_bytes(cos, "once/big.bin") == source.read_bytes()
+
+    proxy.corrupt = corrupt_part(2, times=1_000)
+    broken = cosdesk_upload(source, f"cos://{BUCKET}/always/", proxy.endpoint, tmp_path / "b.sqlite3")
+    assert broken.returncode == 1
+    assert "0 uploaded, 1 failed" in broken.stdout
+    assert "ETagMismatch" in broken.stderr
+    with pytest.raises(CosError):
+        cos.head_object(BUCKET, "always/big.bin")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the summary is printed by cosdesk/cli_progress.py, which does not count unverified uploads yet",
+)
+def test_cli_upload_to_an_unverifiable_server_says_not_verified(proxy: HttpProxy, tmp_path: Path) -> None:
+    source = random_file(tmp_path / "small.bin", 1000)
+    proxy.edit_response = claim_encryption
+    result = cosdesk_upload(source, f"cos://{BUCKET}/kms/", proxy.endpoint, tmp_path / "c.sqlite3")
+    assert result.returncode == 0, result.stderr
+    assert "1 uploaded (1 not verified: the server sent no checksum), 0 failed" in result.stdout
+
+
+# --- NoSuchUpload: find out what happened, then finish or start over ---------------
+
+
+def slow_multipart(
+    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, source: Path, key: str
+) -> tuple[str, TaskSnapshot]:
+    """Start ``source`` in 1 MiB parts at 2 MB/s per connection; return once the
+    server holds its first part (the rest are in flight or waiting)."""
+    proxy.bandwidth_bytes_per_s = 2_000_000
+    task_id = engine.add_file(source, BUCKET, key, UploadOptions(chunk_size=MiB))
+
+    def first_part_done() -> bool:
+        snapshot = engine.task(task_id)
+        return snapshot is not None and snapshot.parts_done >= 1
+
+    qtbot.waitUntil(first_part_done, timeout=20_000)
+    snapshot = engine.task(task_id)
+    assert snapshot is not None and snapshot.upload_id and snapshot.part_size == MiB
+    return task_id, snapshot
+
+
+def parts_refused_as_unknown_upload(proxy: HttpProxy) -> int:
+    """Upload Part requests the server answered 404 (NoSuchUpload)."""
+    return sum(1 for exchange, status in proxy.answers if exchange.is_upload_part and status == 404)
+
+
+def complete_behind_its_back(cos: CosClient, source: Path, key: str, upload_id: str) -> None:
+    """What another process running the same task does: send every part, complete."""
+    data = source.read_bytes()
+    parts = []
+    for number, offset in enumerate(range(0, len(data), MiB), start=1):
+        answer = cos.upload_part(BUCKET, key, upload_id, number, data[offset : offset + MiB])
+        parts.append((number, answer.etag))
+    cos.complete_multipart_upload(BUCKET, key, upload_id, parts)
+
+
+def test_an_upload_aborted_behind_the_engines_back_starts_over_and_finishes(
+    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+) -> None:
+    source = random_file(tmp_path / "big.bin", 8 * MiB)
+    task_id, running = slow_multipart(qtbot, engine, proxy, source, "aborted.bin")
+    cos.abort_multipart_upload(BUCKET, "aborted.bin", running.upload_id or "")
+    proxy.bandwidth_bytes_per_s = 0
+    snapshot = finished(qtbot, engine, task_id)
+    assert snapshot.state is TaskState.SUCCESS, snapshot.error
+    assert parts_refused_as_unknown_upload(proxy) >= 1
+    assert "no longer knew" in snapshot.note and "started a new upload" in snapshot.note
+    assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64
+    assert cos.head_object(BUCKET, "aborted.bin").crc64 == crc64_file(source)
+    assert list(cos.iter_multipart_uploads(BUCKET)) == []
+
+
+def test_an_upload_completed_behind_the_engines_back_is_found_complete_and_done(
+    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+) -> None:
+    source = random_file(tmp_path / "big.bin", 8 * MiB)
+    task_id, running = slow_multipart(qtbot, engine, proxy, source, "completed.bin")
+    complete_behind_its_back(cos, source, "completed.bin", running.upload_id or "")
+    completed_etag = cos.head_object(BUCKET, "completed.bin").etag
+    snapshot = finished(qtbot, engine, task_id)
+    assert snapshot.state is TaskState.SUCCESS, snapshot.error
+    assert parts_refused_as_unknown_upload(proxy) >= 1
+    assert "already complete" in snapshot.note
+    assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64
+    # The engine did not upload the file a second time: the object is the one completed.
+    assert cos.head_object(BUCKET, "completed.bin").etag == completed_etag
+    assert list(cos.iter_multipart_uploads(BUCKET)) == []
+
+
+def test_without_crc_an_upload_completed_behind_its_back_is_done_but_not_verified(
+    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+) -> None:
+    proxy.edit_response = NO_CRC
+    source = random_file(tmp_path / "big.bin", 8 * MiB)
+    task_id, running = slow_multipart(qtbot, engine, proxy, source, "no-crc.bin")
+    complete_behind_its_back(cos, source, "no-crc.bin", running.upload_id or "")
+    snapshot = finished(qtbot, engine, task_id)
+    assert snapshot.state is TaskState.SUCCESS, snapshot.error
+    assert "already complete" in snapshot.note
+    # Size and the multipart ETag's part count match, but nothing proves the bytes.
+    assert snapshot.result is not None and snapshot.result.verification is Verification.NONE
+
+
+def test_a_paused_upload_completed_elsewhere_is_done_on_restart(
+    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+) -> None:
+    source = random_file(tmp_path / "big.bin", 6 * MiB)
+    task_id, running = slow_multipart(qtbot, engine, proxy, source, "paused.bin")
+    engine.pause(task_id)
+    qtbot.waitUntil(engine.is_idle, timeout=5000)
+    complete_behind_its_back(cos, source, "paused.bin", running.upload_id or "")
+    proxy.bandwidth_bytes_per_s = 0
+    sent_before = len(proxy.exchanges)
+    engine.restart(task_id)
+    snapshot = finished(qtbot, engine, task_id)
+    assert snapshot.state is TaskState.SUCCESS, snapshot.error
+    assert "already complete" in snapshot.note
+    assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64
+    assert not any(e.is_upload_part for e in proxy.exchanges[sent_before:])  # nothing sent again
