@@ -120,14 +120,15 @@ def check_stored(
             f"only {sent.bytes_read} of {sent.content_length} bytes of {what} were read "
             "(did the file change?)"
         )
-    if answer.crc64 is not None and answer.crc64 != sent.crc64:
-        raise IntegrityError(f"the server's CRC-64 of {what} is {answer.crc64}, ours is {sent.crc64}")
     md5_hex = sent.md5_hex
+    if answer.crc64 is not None:
+        if answer.crc64 != sent.crc64:
+            raise IntegrityError(f"the server's CRC-64 of {what} is {answer.crc64}, ours is {sent.crc64}")
+        if md5_hex is None:
+            return Verification.CRC64  # proven; an MD5 would cost ten times the CRC-64
     if not etag_can_be_md5(answer.etag, answer.headers):
         return Verification.CRC64 if answer.crc64 is not None else Verification.NONE
     if md5_hex is None:
-        if answer.crc64 is not None:
-            return Verification.CRC64  # already proven; an MD5 would cost 10x the CRC
         local = local_digest()
         if local.crc64 != sent.crc64:
             raise IntegrityError(
