@@ -3,29 +3,41 @@ engine values into words.
 
 Sizes, speeds and durations follow the engine's formatters (``cosdesk.engine.meter``:
 the same units, thresholds and rounding, so the CLI and the window agree) with the
-decimal separator and unit names of the window's locale: ``QLocale()``'s default,
-which ``cosdesk.ui.languages`` sets with the translators."""
+decimal separator of the window's locale: ``QLocale()``'s default, which
+``cosdesk.ui.languages`` sets with the translators.
+
+Sizes are binary and carry their real names in every language (KiB, MiB, GiB:
+1024-based, as the engine counts, the CLI prints and the settings' MiB fields
+mean). The Chinese catalog used to rename them KB / MB, so the same number read
+differently in the two languages; the IEC names are international and left
+untranslated, so 1.5 MiB is 1.5 MiB everywhere."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLocale, Qt
 
 from cosdesk.engine.meter import format_duration
+from cosdesk.engine.state_names import STATE_NAMES
 from cosdesk.engine.task import TaskError, TaskState, UploadMethod
 
 __all__ = [
     "describe_error",
+    "error_tooltip",
+    "explain_error",
     "format_duration",
+    "format_elapsed",
     "format_eta",
     "format_number",
     "format_percent",
     "format_size",
     "format_speed",
     "format_timestamp",
+    "labelled_system_message",
     "method_label",
     "retry_note",
     "size_unit",
     "state_label",
+    "system_message",
 ]
 
 
@@ -34,15 +46,17 @@ def _tr(text: object) -> str:
     return QCoreApplication.translate("formatting", str(text))
 
 
-_STATE_LABELS = {
-    TaskState.WAITING: QT_TRANSLATE_NOOP("formatting", "Waiting"),
-    TaskState.CHECKING: QT_TRANSLATE_NOOP("formatting", "Checking"),
-    TaskState.UPLOADING: QT_TRANSLATE_NOOP("formatting", "Uploading"),
-    TaskState.SUCCESS: QT_TRANSLATE_NOOP("formatting", "Done"),
-    TaskState.PAUSED: QT_TRANSLATE_NOOP("formatting", "Paused"),
-    TaskState.ERROR: QT_TRANSLATE_NOOP("formatting", "Failed"),
-    TaskState.CANCELED: QT_TRANSLATE_NOOP("formatting", "Canceled"),
-}
+# The state names live in engine.state_names (the command line prints them too);
+# they are repeated here only so the translation tools, which read ui/, find them.
+TRANSLATED_STATE_NAMES = (
+    QT_TRANSLATE_NOOP("formatting", "Waiting"),
+    QT_TRANSLATE_NOOP("formatting", "Checking"),
+    QT_TRANSLATE_NOOP("formatting", "Uploading"),
+    QT_TRANSLATE_NOOP("formatting", "Done"),
+    QT_TRANSLATE_NOOP("formatting", "Paused"),
+    QT_TRANSLATE_NOOP("formatting", "Failed"),
+    QT_TRANSLATE_NOOP("formatting", "Canceled"),
+)
 
 _METHOD_LABELS = {
     UploadMethod.PUT: QT_TRANSLATE_NOOP("formatting", "Simple upload (one request)"),
@@ -50,19 +64,13 @@ _METHOD_LABELS = {
     UploadMethod.APPEND: QT_TRANSLATE_NOOP("formatting", "Append upload"),
 }
 
-# Binary units (1024), as the engine counts. The translation may name them the
-# way its users read them (the Chinese COS console writes KB / MB / GB).
-_SIZE_UNITS = (
-    QT_TRANSLATE_NOOP("formatting", "B"),
-    QT_TRANSLATE_NOOP("formatting", "KiB"),
-    QT_TRANSLATE_NOOP("formatting", "MiB"),
-    QT_TRANSLATE_NOOP("formatting", "GiB"),
-    QT_TRANSLATE_NOOP("formatting", "TiB"),
-)
+# Binary units (1024), as the engine counts, under their IEC names in every
+# language: not marked for translation, so no catalog can rename them (see above).
+_SIZE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
 def state_label(state: TaskState) -> str:
-    return _tr(_STATE_LABELS[state])
+    return _tr(STATE_NAMES[state])
 
 
 def method_label(method: UploadMethod) -> str:
@@ -70,8 +78,11 @@ def method_label(method: UploadMethod) -> str:
 
 
 def size_unit(name: str) -> str:
-    """A unit's name in the window's language: ``size_unit("MiB")``."""
-    return _tr(name)
+    """A unit's name as the window shows it: ``size_unit("MiB")`` is ``MiB`` in
+    every language (binary units keep their IEC names)."""
+    if name not in _SIZE_UNITS:
+        raise ValueError(f"not a size unit: {name!r}")
+    return name
 
 
 def format_number(value: float, decimals: int = 0, *, grouped: bool = True) -> str:
@@ -85,12 +96,13 @@ def format_number(value: float, decimals: int = 0, *, grouped: bool = True) -> s
 
 
 def format_size(byte_count: float) -> str:
-    """``1.5 MiB`` (``1.5 MB`` in Chinese): ``meter.format_size`` in the locale's words."""
+    """``1.5 MiB`` (``1,5 MiB`` where the locale writes a decimal comma):
+    ``meter.format_size`` with the locale's digits."""
     value = float(byte_count)
     for index, unit in enumerate(_SIZE_UNITS):
         if abs(value) < 1024 or index == len(_SIZE_UNITS) - 1:
             # Under 1024 of a unit: a group separator would only add noise ("1,023 B").
-            return f"{format_number(value, 0 if index == 0 else 1, grouped=False)} {_tr(unit)}"
+            return f"{format_number(value, 0 if index == 0 else 1, grouped=False)} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
 
@@ -102,6 +114,14 @@ def format_speed(bytes_per_s: float) -> str:
 def format_percent(fraction: float, decimals: int = 0) -> str:
     """``0.43`` → ``43%``, ``(0.425, 1)`` → ``42.5%`` (the locale's digits and percent sign)."""
     return format_number(fraction * 100, decimals) + QLocale().percent()
+
+
+def format_elapsed(seconds: float) -> str:
+    """How long something took: ``0.4 s`` under a minute (``0:00`` would hide how
+    long a quick upload took), then ``1:02`` / ``1:02:03`` as ``format_duration``."""
+    if seconds < 60:
+        return _tr(QT_TRANSLATE_NOOP("formatting", "%1 s")).replace("%1", format_number(seconds, 1))
+    return format_duration(seconds)
 
 
 def format_eta(seconds: float | None) -> str:
@@ -190,16 +210,47 @@ def retry_note(delay_s: float) -> str:
     )
 
 
+def explain_error(error: TaskError) -> str:
+    """What went wrong and what to do, in the window's language: the hint for a
+    code a user meets, else a sentence naming the code (the system message, shown
+    beside it, has the details)."""
+    hint = _HINTS.get(error.code)
+    if hint is not None:
+        return _tr(hint)
+    return _tr(QT_TRANSLATE_NOOP("formatting", "The upload failed (%1).")).replace("%1", error.code)
+
+
+def system_message(error: TaskError) -> str:
+    """The error exactly as COS, the network or the operating system reported it,
+    untranslated: code, HTTP status, message and request id."""
+    return str(error)
+
+
+def labelled_system_message(error: TaskError) -> str:
+    """``System message: AccessDenied (403): …``: the untranslated original, labelled
+    so a reader of another language knows why it is in English."""
+    return _tr(QT_TRANSLATE_NOOP("formatting", "System message: %1")).replace("%1", system_message(error))
+
+
 def describe_error(error: TaskError | None, *, short: bool = False) -> str:
-    """One line a user understands, followed by COS's own message (``short``: the
-    plain-words line alone, for a table cell; the tooltip and details have the rest)."""
+    """The explanation, then on a line of its own the labelled system message
+    (``short``: the explanation alone, for a table cell). The two are never run
+    together in one sentence: the explanation is translated, the system message
+    never is."""
     if error is None:
         return ""
-    hint = _HINTS.get(error.code)
-    if hint is None:
-        return error.message or error.code
-    if short or not error.message:
-        return _tr(hint)
-    # The translation may use the full-width brackets of its script.
-    both = QCoreApplication.translate("formatting", "%1 (%2)")
-    return both.replace("%1", _tr(hint)).replace("%2", error.message)
+    if short:
+        return explain_error(error)
+    return f"{explain_error(error)}\n{labelled_system_message(error)}"
+
+
+def error_tooltip(error: TaskError | None, note: str = "") -> str | None:
+    """The whole story behind an Error cell, which a narrow column cuts: the
+    explanation, the labelled system message, and the task's note. None when
+    there is nothing to tell."""
+    parts = []
+    if error is not None:
+        parts += [explain_error(error), labelled_system_message(error)]
+    if note:
+        parts.append(note)
+    return "\n\n".join(parts) or None

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import TaskSnapshot, TaskState, UploadMethod
 from cosdesk.ui.formatting import (
-    describe_error,
+    explain_error,
     format_duration,
     format_percent,
     format_size,
@@ -36,7 +37,7 @@ from cosdesk.ui.formatting import (
 )
 from cosdesk.ui.icons import state_icon
 from cosdesk.ui.palette import error_color
-from cosdesk.ui.task_model import display_name
+from cosdesk.ui.task_model import display_name, paused_note
 
 
 def done_part_numbers(queue: UploadQueue, task_id: str) -> set[int]:
@@ -150,10 +151,22 @@ class TaskDetailsDialog(QDialog):
         self.error_support = QLabel(self.error_box)
         self.error_support.setWordWrap(True)
         self.error_support.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.system_message_label = QLabel(
+            self.tr("System message (as received, not translated):"), self.error_box
+        )
+        self.system_message = QLabel(self.error_box)
+        self.system_message.setWordWrap(True)
+        self.system_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.system_message.setAccessibleName(self.tr("System message"))
+        self.system_message_label.setBuddy(self.system_message)
+        self.system_message.setFrameShape(QFrame.Shape.StyledPanel)
+        self.system_message.setMargin(4)
         self.copy_error = QPushButton(self.tr("Copy error details"), self.error_box)
         self.copy_error.clicked.connect(self._copy_error)
         error_layout = QVBoxLayout(self.error_box)
         error_layout.addWidget(self.error_text)
+        error_layout.addWidget(self.system_message_label)
+        error_layout.addWidget(self.system_message)
         error_layout.addWidget(self.error_support)
         error_layout.addWidget(self.copy_error, 0, Qt.AlignmentFlag.AlignLeft)
 
@@ -227,7 +240,7 @@ class TaskDetailsDialog(QDialog):
         f["etag"].setText(
             result.etag + (f"   CRC-64 {result.crc64}" if result.crc64 is not None else "") if result else "—"
         )
-        f["note"].setText(snap.note or "—")
+        f["note"].setText("\n".join(filter(None, (paused_note(snap), snap.note))) or "—")
 
         part_count = 0
         if snap.part_size and snap.size:
@@ -247,13 +260,15 @@ class TaskDetailsDialog(QDialog):
         error = snap.error
         self.error_box.setVisible(error is not None)
         if error is not None:
-            self.error_text.setText(describe_error(error))
+            # The explanation is in the window's language; what the server or the
+            # system said stays as it was said, under a label that says so.
+            self.error_text.setText(explain_error(error))
             support = [self.tr("Code: %1").replace("%1", error.code)]
             if error.status_code:
                 support.append(self.tr("HTTP status: %1").replace("%1", str(error.status_code)))
             support.append(self.tr("Request ID: %1").replace("%1", error.request_id or "—"))
-            support.append(self.tr("Message: %1").replace("%1", error.message))
             self.error_support.setText("\n".join(support))
+            self.system_message.setText(error.message or "—")
 
     def error_report(self) -> str:
         """The text "Copy error details" puts on the clipboard (for a support ticket)."""

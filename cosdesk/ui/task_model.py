@@ -1,5 +1,6 @@
 """The task table's model: row snapshots fed by the queue's list-update, and the
-filter proxy behind the All / Active / Paused / Failed / Done bar.
+filter proxy behind the All / Active / Paused / Failed / Done bar (canceled rows
+are under Failed: neither was uploaded, and both can be sent again from there).
 
 The engine owns the tasks; this model keeps one frozen ``TaskSnapshot`` per row and
 forwards the queue's coalesced events as Qt model signals. Snapshots are read on
@@ -23,6 +24,7 @@ from collections import Counter, deque
 from typing import Any
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -41,6 +43,7 @@ from cosdesk.engine.task import HashProgress, TaskSnapshot, TaskState
 from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.formatting import (
     describe_error,
+    error_tooltip,
     format_eta,
     format_percent,
     format_size,
@@ -102,9 +105,26 @@ FILTER_STATES: dict[TaskFilter, frozenset[TaskState] | None] = {
     TaskFilter.ALL: None,
     TaskFilter.ACTIVE: frozenset({TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING}),
     TaskFilter.PAUSED: frozenset({TaskState.PAUSED}),
-    TaskFilter.FAILED: frozenset({TaskState.ERROR}),
+    TaskFilter.FAILED: frozenset({TaskState.ERROR, TaskState.CANCELED}),
     TaskFilter.DONE: frozenset({TaskState.SUCCESS}),
 }
+
+
+def key_matches(key: str, key_filter: str) -> bool:
+    """Whether a row shows under the search text ``key_filter`` (stripped and
+    casefolded, as ``TaskFilterProxy.set_text`` keeps it): part of its key."""
+    return not key_filter or key_filter in key.casefold()
+
+
+def paused_note(snapshot: TaskSnapshot) -> str:
+    """Why a paused row's progress went back: the bytes in flight when it was
+    paused, which the server had not confirmed (resuming finds what it did store
+    and sends the rest). Empty when nothing was in flight."""
+    if not snapshot.dropped_bytes:
+        return ""
+    return QCoreApplication.translate(
+        "TaskTableModel", "%1 in flight was not confirmed; resuming sends what is missing"
+    ).replace("%1", format_size(snapshot.dropped_bytes))
 
 
 def display_name(snapshot: TaskSnapshot) -> str:
@@ -124,6 +144,9 @@ class TaskTableModel(QStandardItemModel):
 
     # The number of tasks per state changed: dict[TaskState, int].
     counts_changed = Signal(dict)
+    # The same, counting only the tasks whose key matches the search text (see
+    # set_key_filter): what each filter tab would show. dict[TaskState, int].
+    filter_counts_changed = Signal(dict)
 
     def __init__(self, queue: UploadQueue, parent: QObject | None = None) -> None:
         super().__init__(0, len(Column), parent)
@@ -134,6 +157,8 @@ class TaskTableModel(QStandardItemModel):
         self._cells: list[list[dict[int, Any]]] = []
         self._hashing: dict[str, float] = {}
         self._counts: Counter[TaskState] = Counter()
+        self._key_filter = ""
+        self._filter_counts: Counter[TaskState] = Counter()
         # Ids whose snapshot must be (re)read, in the order they were reported; the
         # snapshots read but not yet applied; ids removed for good (never reused).
         self._pending: dict[str, None] = {}
@@ -185,6 +210,26 @@ class TaskTableModel(QStandardItemModel):
     def counts(self) -> dict[TaskState, int]:
         return {state: number for state, number in self._counts.items() if number}
 
+    def filter_counts(self) -> dict[TaskState, int]:
+        """Tasks per state among those whose key matches the search text."""
+        return {state: number for state, number in self._filter_counts.items() if number}
+
+    @Slot(str)
+    def set_key_filter(self, text: str) -> None:
+        """The search text changed: count again what each tab would show."""
+        key_filter = text.strip().casefold()
+        if key_filter == self._key_filter:
+            return
+        self._key_filter = key_filter
+        self._filter_counts = Counter(
+            snap.state for snap in self._rows if key_matches(snap.key, key_filter)
+        )
+        self.filter_counts_changed.emit(self.filter_counts())
+
+    def _emit_counts(self) -> None:
+        self.counts_changed.emit(self.counts())
+        self.filter_counts_changed.emit(self.filter_counts())
+
     def is_settled(self) -> bool:
         """No queued work left to apply (tests wait on it)."""
         return not self._pending and not self._ready and not self._fetching
@@ -202,11 +247,14 @@ class TaskTableModel(QStandardItemModel):
         progress = self._progress(snap)
         name = display_name(snap)
         where = f"{snap.source_path or ''}\n→ {snap.bucket}/{snap.key}"
-        error_tip = f"{describe_error(snap.error)}\n\n{snap.error}" if snap.error else None
-        if snap.retry_delay_s is not None:
-            error_text = retry_note(snap.retry_delay_s)
-        else:
-            error_text = describe_error(snap.error, short=True) if snap.error else snap.note
+        retrying = snap.retry_delay_s is not None
+        note = retry_note(snap.retry_delay_s) if snap.retry_delay_s is not None else snap.note
+        if snap.dropped_bytes:  # progress went back: say why
+            note = paused_note(snap)
+        error_text = describe_error(snap.error, short=True) if snap.error and not retrying else note
+        # The column cuts its text: the tooltip has all of it (the explanation, the
+        # untranslated system message, labelled as such, and the note).
+        error_tip = error_tooltip(snap.error, note)
         return [
             {
                 _DISPLAY: name,
@@ -294,7 +342,10 @@ class TaskTableModel(QStandardItemModel):
             del self._cells[first : last + 1]
         self._row_of = {snap.task_id: row for row, snap in enumerate(self._rows)}
         self._counts = Counter(snap.state for snap in self._rows)
-        self.counts_changed.emit(self.counts())
+        self._filter_counts = Counter(
+            snap.state for snap in self._rows if key_matches(snap.key, self._key_filter)
+        )
+        self._emit_counts()
 
     # --- fetching snapshots off the GUI thread -------------------------------------
 
@@ -336,7 +387,7 @@ class TaskTableModel(QStandardItemModel):
             self._apply(chunk)
         if self._counts_dirty:
             self._counts_dirty = False
-            self.counts_changed.emit(self.counts())
+            self._emit_counts()
         if len(self._ready) <= READY_LOW_WATER:
             self._start_fetch()
         if not self._ready:
@@ -377,6 +428,12 @@ class TaskTableModel(QStandardItemModel):
                     self._counts_dirty = True
                     if snap.state is not TaskState.CHECKING:
                         self._hashing.pop(snap.task_id, None)
+                if snap.state is not old.state or snap.key != old.key:  # a key renamed on conflict
+                    if key_matches(old.key, self._key_filter):
+                        self._filter_counts[old.state] -= 1
+                    if key_matches(snap.key, self._key_filter):
+                        self._filter_counts[snap.state] += 1
+                    self._counts_dirty = True
                 self._rows[row] = snap
                 span = self._store(row, snap)
                 if span is not None:
@@ -399,6 +456,8 @@ class TaskTableModel(QStandardItemModel):
             for offset, snap in enumerate(new):
                 self._row_of[snap.task_id] = first + offset
                 self._counts[snap.state] += 1
+                if key_matches(snap.key, self._key_filter):
+                    self._filter_counts[snap.state] += 1
                 self._rows.append(snap)
                 self._cells.append([{} for _ in Column])
             self._counts_dirty = True

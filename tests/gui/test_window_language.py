@@ -78,7 +78,7 @@ def test_qt_standard_buttons_and_the_settings_dialog_are_chinese_too(language: A
     assert dialog.storage_class.currentText() == "标准存储"
     assert dialog.storage_class.currentData() == "STANDARD"
     assert dialog.language.itemText(0) == "跟随系统"
-    assert dialog.slice_size.suffix() == " MB"
+    assert dialog.slice_size.suffix() == " MiB"  # binary units keep their names in Chinese
     dialog.reject()
 
 
@@ -107,13 +107,14 @@ def test_english_and_an_unknown_language_install_no_catalog(language: Any) -> No
     assert state_label(TaskState.UPLOADING) == "Uploading"
 
 
-def test_sizes_and_speeds_use_the_locales_decimal_separator_and_words(language: Any) -> None:
+def test_sizes_and_speeds_keep_their_binary_unit_names_and_use_the_locales_digits(language: Any) -> None:
     language("zh_CN")
-    assert format_size(1.5 * MiB) == "1.5 MB"
-    assert format_speed(12.5 * MiB) == "12.5 MB/s"
+    # The same number reads the same in every language: binary units by their IEC names.
+    assert format_size(1.5 * MiB) == "1.5 MiB"
+    assert format_speed(12.5 * MiB) == "12.5 MiB/s"
     assert state_label(TaskState.PAUSED) == "已暂停"
-    QLocale.setDefault(QLocale("de_DE"))  # the units stay the translation's, the digits the locale's
-    assert format_size(1.5 * MiB) == "1,5 MB"
+    QLocale.setDefault(QLocale("de_DE"))  # the digits are the locale's
+    assert format_size(1.5 * MiB) == "1,5 MiB"
     assert format_percent(0.425, 1) == "42,5%"
 
 
