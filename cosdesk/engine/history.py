@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS history (
     source_path TEXT,
     error_code TEXT,
     error_message TEXT,
+    error_status INTEGER,        -- the HTTP status of the failure, when there was one
+    request_id TEXT,             -- COS's request id of the failure (for a support ticket)
     search_text TEXT NOT NULL    -- the words above, case-folded, for searching
 );
 """
@@ -83,6 +85,8 @@ CSV_COLUMNS = (
     "average_bytes_per_s",
     "error_code",
     "error_message",
+    "http_status",
+    "request_id",
 )
 
 
@@ -110,6 +114,8 @@ class HistoryEntry:
     source_path: str | None
     error_code: str | None = None
     error_message: str | None = None
+    error_status: int | None = None
+    request_id: str | None = None
     entry_id: int = 0
 
     @property
@@ -128,6 +134,7 @@ class HistoryEntry:
             str(self.outcome),
             self.error_code or "",
             self.error_message or "",
+            self.request_id or "",
         )
         return "\n".join(words).casefold()
 
@@ -146,8 +153,8 @@ class HistoryQuery:
 
 _INSERT = (
     "INSERT INTO history(task_id, outcome, started_at, ended_at, active_s, bytes_sent, size, bucket, key,"
-    " endpoint, source_path, error_code, error_message, search_text)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " endpoint, source_path, error_code, error_message, error_status, request_id, search_text)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -176,6 +183,8 @@ def insert_entries(db: sqlite3.Connection, entries: list[HistoryEntry]) -> None:
                 _storable(entry.source_path),
                 entry.error_code,
                 _storable(entry.error_message),
+                entry.error_status,
+                entry.request_id,
                 _storable(entry.search_text()),
             )
             for entry in entries
@@ -192,7 +201,7 @@ def clear_entries(db: sqlite3.Connection) -> None:
 
 _COLUMNS = (
     "entry_id, task_id, outcome, started_at, ended_at, active_s, bytes_sent, size, bucket, key,"
-    " endpoint, source_path, error_code, error_message"
+    " endpoint, source_path, error_code, error_message, error_status, request_id"
 )
 
 
@@ -212,6 +221,8 @@ def _entry(row: tuple[object, ...]) -> HistoryEntry:
         source,
         code,
         message,
+        status,
+        request_id,
     ) = row
     return HistoryEntry(
         entry_id=int(entry_id),  # type: ignore[call-overload]
@@ -228,6 +239,8 @@ def _entry(row: tuple[object, ...]) -> HistoryEntry:
         source_path=None if source is None else str(source),
         error_code=None if code is None else str(code),
         error_message=None if message is None else str(message),
+        error_status=None if status is None else int(status),  # type: ignore[call-overload]
+        request_id=None if request_id is None else str(request_id),
     )
 
 
@@ -357,6 +370,8 @@ def export_csv(reader: HistoryReader, query: HistoryQuery, target: str | os.Path
                         "" if speed is None else f"{speed:.0f}",
                         entry.error_code or "",
                         _cell(entry.error_message),
+                        "" if entry.error_status is None else entry.error_status,
+                        entry.request_id or "",
                     )
                 )
                 written += 1
@@ -535,6 +550,8 @@ class TransferJournal:
             source_path=task.source_path,
             error_code=error.code if error is not None else None,
             error_message=error.message if error is not None else None,
+            error_status=error.status_code if error is not None else None,
+            request_id=error.request_id if error is not None else None,
         )
         try:
             self._sink.save_history(entry)

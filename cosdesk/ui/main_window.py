@@ -243,6 +243,9 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_ui()
         self.menus = MenuBar(self)
+        if not any(self.history_action in menu.actions() for menu in self.menuBar().findChildren(QMenu)):
+            self.menus.view_menu.addSeparator()
+            self.menus.view_menu.addAction(self.history_action)
         describe_controls(self)
         self._build_tray()
         self.notifier = Notifier(self.tray, self.statusBar(), self)
@@ -388,7 +391,6 @@ class MainWindow(QMainWindow):
         spacer = QWidget(toolbar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
-        toolbar.addAction(self.history_action)
         toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
@@ -805,14 +807,15 @@ class MainWindow(QMainWindow):
         if question is None:
             self.queue.cancel(task_ids)
             return
-        box = QMessageBox(QMessageBox.Icon.Question, question.title, question.text, parent=self)
-        box.setInformativeText(question.detail)
+        no_buttons = QMessageBox.StandardButton.NoButton
+        box = message_box(self, QMessageBox.Icon.Question, question.text, question.detail, no_buttons)
         confirm = box.addButton(question.confirm, QMessageBox.ButtonRole.DestructiveRole)
         keep = box.addButton(question.keep, QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # Asked without a nested event loop: uploads and their rows go on meanwhile.
         box.buttonClicked.connect(lambda button: self.queue.cancel(task_ids) if button is confirm else None)
+        box.finished.connect(self._take_focus_back)
         box.open()
 
     @Slot()
@@ -1003,10 +1006,14 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_settings_closed(self, _result: int) -> None:
+        self.settings_dialog = None
+        self._take_focus_back()
+
+    @Slot()
+    def _take_focus_back(self) -> None:
         # Not every platform hands activation back to the window when a dialog
         # closes (offscreen, some window managers): without an active window and
         # a focused table, the table's shortcuts (Space, Delete) do nothing.
-        self.settings_dialog = None
         self.activateWindow()
         focus = self.focusWidget()
         (focus if focus is not None and focus.isVisible() else self.table).setFocus(
@@ -1109,6 +1116,8 @@ class MainWindow(QMainWindow):
         self._save_window_state()
         for dialog in list(self._details.values()):
             dialog.close()
+        if self.history_dialog is not None:
+            self.history_dialog.close()
         self.intake.stop()
         self.queue.shutdown(wait=True)
         self.gc_pacer.stop()

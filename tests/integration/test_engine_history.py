@@ -138,6 +138,7 @@ def test_a_refused_upload_is_a_failed_entry_and_its_reason_is_logged_without_sec
     (entry,) = engine.entries()
     assert entry.outcome is HistoryOutcome.FAILED
     assert entry.error_code == "SignatureDoesNotMatch" and entry.error_message
+    assert entry.error_status == 403 and entry.request_id
     assert entry.bytes_sent <= entry.size == 1000
 
     text = log_text(log_file)

@@ -214,6 +214,8 @@ def test_csv_export_holds_every_matching_entry_with_plain_numbers(tmp_path: Path
                 active_s=0.5,
                 error_code="AccessDenied",
                 error_message="Access Denied.",
+                error_status=403,
+                request_id="NjVhYmNkZWZfMTIzNDU2",
             )
         ],
     )
@@ -238,6 +240,7 @@ def test_csv_export_holds_every_matching_entry_with_plain_numbers(tmp_path: Path
         "",
         "AccessDenied",
     )
+    assert (failed["http_status"], failed["request_id"]) == ("403", "NjVhYmNkZWZfMTIzNDU2")
     done = rows[1]
     assert (done["size_bytes"], done["bytes_sent"], done["duration_s"], done["average_bytes_per_s"]) == (
         "4096",
