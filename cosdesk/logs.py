@@ -7,10 +7,13 @@ rotate one file under each other all the time. A ``cosdesk upload`` beside the
 window does share cosdesk.log; a rotation that fails then is put off, not an error.
 
 The file is what a user attaches to a bug report, so it is on by default (INFO)
-and kept small (5 files of 1 MiB). ``--verbose`` raises both the file and stderr
-to DEBUG. Whatever the level, every record passes through :class:`RedactingFilter`
-first: request signatures, ``Authorization`` values and session tokens are masked
-before a handler writes anything.
+and kept small (5 files of 1 MiB). Besides the start-up line it tells what
+happened to each upload: when it started, paused, ended and why it failed
+(logger ``cosdesk.transfers``, written by ``engine/history.py``).
+``--verbose`` raises both the file and stderr to DEBUG. Whatever the level, every
+record passes through :class:`RedactingFilter` first: request signatures,
+``Authorization`` values and session tokens are masked before a handler writes
+anything.
 """
 
 from __future__ import annotations

@@ -212,3 +212,19 @@ def test_a_rotation_that_fails_keeps_logging_without_errors(
     text = (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
     assert "the last line" in text and f"{2 * MAX_BYTES // 1000 - 1} y" in text
     assert (log_dir / f"{LOG_FILE_NAME}.1").is_dir()
+
+
+def test_a_transfer_failure_keeps_its_reason_and_loses_the_secrets_in_it(log_dir: Path) -> None:
+    setup_logging(verbose=False)
+    logging.getLogger("cosdesk.transfers").warning(
+        "upload failed: %s: %s",
+        "examplebucket-1250000000/a.jpg",
+        f"AccessDenied (403): denied for {PRESIGNED_URL}",
+    )
+    _flush()
+    text = (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert (
+        "WARNING" in text
+        and "upload failed: examplebucket-1250000000/a.jpg: AccessDenied (403): denied" in text
+    )
+    assert SIGNATURE not in text and TOKEN not in text
