@@ -1,20 +1,42 @@
 """``cosdesk tasks [list|resume|pause|cancel|clear]``: the persisted upload queue
 (the same database the window uses, or ``--db`` / ``COSDESK_DB``).
 
-``resume`` runs every unfinished task (or the ones named) to the end in the
-foreground, with a progress display, then exits non-zero if any failed.
-Task ids may be abbreviated to any unique prefix.
+Tasks are shown oldest first, in batches (the files added together, see
+``task_batches.py``), with the window's names for their states. Every action
+takes the same selection: task ids (any unique prefix), ``--batch N`` and
+``--state S``. ``resume`` says what it will run before it runs it, in the
+foreground with a progress display, and exits non-zero only if one of those
+tasks failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 
-from cosdesk.engine.store import StoreError
+from cosdesk.cli_output import printable
+from cosdesk.engine.meter import format_size
+from cosdesk.engine.state_names import STATE_NAMES, state_from_name, state_name
+from cosdesk.engine.store import StoredTask, StoreError
+from cosdesk.engine.task import TaskState
+from cosdesk.task_batches import StoredBatch, bytes_done, group_batches
 from cosdesk.upload_cli import UsageError, add_account_arguments, database_path, resolve_account, run_engine
 
 ACTIONS = ("list", "resume", "pause", "cancel", "clear")
+ID_WIDTH = 12
+_INTERRUPTED = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING)
+
+
+def _state_argument(text: str) -> TaskState:
+    try:
+        return state_from_name(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,30 +45,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         default="list",
         choices=ACTIONS,
-        help="what to do (default: list). pause and cancel also reach a cosdesk upload or window that "
-        "is running the tasks: it stops sending them within about a second (paused tasks keep their "
-        "parts and continue with resume)",
+        help="what to do (default: list). resume runs the chosen tasks to the end; pause and cancel "
+        "also reach a cosdesk upload or window that is running them: it stops sending them within "
+        "about a second (paused tasks keep their parts and continue with resume)",
     )
     parser.add_argument(
         "task_ids", nargs="*", metavar="TASK", help="task ids or unique prefixes (default: all)"
+    )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        action="append",
+        metavar="N",
+        help="only the tasks of batch N, as numbered by tasks list (repeatable)",
+    )
+    parser.add_argument(
+        "--state",
+        type=_state_argument,
+        action="append",
+        metavar="STATE",
+        help="only tasks in this state: "
+        + ", ".join(name.lower() for name in STATE_NAMES.values())
+        + " (repeatable)",
+    )
+    parser.add_argument(
+        "--failed",
+        action="store_true",
+        help="with resume and no TASK or --batch: retry failed tasks too (by default it resumes "
+        "interrupted and paused ones only; failed tasks of a batch or ids you name always run)",
     )
     add_account_arguments(parser)
     parser.add_argument(
         "--parallel-files", type=int, default=3, help="with resume: files at once (default 3)"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="with resume: no progress display")
-
-
-def _match(ids: list[str], wanted: list[str]) -> list[str]:
-    chosen = []
-    for prefix in wanted:
-        matches = [task_id for task_id in ids if task_id.startswith(prefix)]
-        if not matches:
-            raise UsageError(f"no task {prefix!r}")
-        if len(matches) > 1:
-            raise UsageError(f"{prefix!r} matches {len(matches)} tasks; give more characters")
-        chosen.append(matches[0])
-    return chosen
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,79 +96,205 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _offline(args: argparse.Namespace) -> int:
-    """list, pause, clear: database only, no network."""
-    from cosdesk.engine.meter import format_size
-    from cosdesk.engine.store import RequestAction, TaskStore
-    from cosdesk.engine.task import TaskState
-
-    store = TaskStore(database_path(args))
-    try:
-        stored = store.load_tasks()
-        ids = [item.row.task_id for item in stored]
-        selected = set(_match(ids, args.task_ids)) if args.task_ids else set(ids)
-        if args.action == "list":
-            if not stored:
-                print("no tasks")
-            for item in stored:
-                row = item.row
-                if row.task_id not in selected:
-                    continue
-                size = row.size or 0
-                done = size if row.state is TaskState.SUCCESS else sum(part.size for part in item.parts)
-                percent = f"{done / size * 100:5.1f}%" if size else "  -  "
-                detail = f"  {row.error}" if row.error else (f"  ({row.note})" if row.note else "")
-                print(
-                    f"{row.task_id[:12]}  {row.state.value:<9} {percent}  {format_size(size):>10}  "
-                    f"cos://{row.bucket}/{row.key}{detail}"
-                )
-            return 0
-        changed = []
-        active = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING)
-        affected = active if args.action == "pause" else (TaskState.SUCCESS, TaskState.CANCELED)
-        changed = [
-            item.row.task_id for item in stored if item.row.task_id in selected and item.row.state in affected
-        ]
-        if args.action == "pause" and changed:
-            # The state alone (a running process keeps writing the rest of the row),
-            # and a request that process notices and acts on.
-            store.set_state_where(changed, TaskState.PAUSED, active)
-            store.post_request(RequestAction.PAUSE, changed)
-        if args.action == "clear":
-            store.delete_tasks(changed)
-        store.flush()
-        verb = "paused" if args.action == "pause" else "cleared"
-        print(f"{len(changed)} task(s) {verb}")
-        return 0
-    finally:
-        store.close()
+# --- choosing tasks ------------------------------------------------------------------
 
 
-def _select_ids(args: argparse.Namespace) -> list[str] | None:
-    if not args.task_ids:
-        return None
+@dataclass(frozen=True)
+class Selection:
+    batches: list[StoredBatch]
+    chosen: list[StoredTask]  # oldest first
+    named: bool  # the person named ids or batches (not "everything")
+
+    @cached_property
+    def _batch_numbers(self) -> dict[str, int]:
+        return {item.row.task_id: batch.number for batch in self.batches for item in batch.tasks}
+
+    def batch_number(self, task_id: str) -> int:
+        return self._batch_numbers.get(task_id, 0)
+
+
+def _match(ids: Sequence[str], wanted: Sequence[str]) -> list[str]:
+    chosen = []
+    for prefix in wanted:
+        matches = [task_id for task_id in ids if task_id.startswith(prefix)]
+        if not matches:
+            raise UsageError(f"no task {printable(prefix)!r}")
+        if len(matches) > 1:
+            raise UsageError(f"{printable(prefix)!r} matches {len(matches)} tasks; give more characters")
+        chosen.append(matches[0])
+    return chosen
+
+
+def _select(args: argparse.Namespace) -> Selection:
+    """The tasks the command line names, from the database (read once)."""
     from cosdesk.engine.store import TaskStore
 
     store = TaskStore(database_path(args))
     try:
-        return _match([item.row.task_id for item in store.load_tasks()], args.task_ids)
+        batches = group_batches(store.load_tasks())
     finally:
         store.close()
+    everything = [item for batch in batches for item in batch.tasks]
+    chosen = everything
+    if args.task_ids:
+        wanted = set(_match([item.row.task_id for item in everything], args.task_ids))
+        chosen = [item for item in chosen if item.row.task_id in wanted]
+    if args.batch:
+        known = {batch.number for batch in batches}
+        unknown = [number for number in args.batch if number not in known]
+        if unknown:
+            have = f"batches 1 to {len(batches)}" if batches else "no batches"
+            raise UsageError(f"no batch {unknown[0]} (the database has {have}; see cosdesk tasks list)")
+        in_batches = {item.row.task_id for b in batches if b.number in args.batch for item in b.tasks}
+        chosen = [item for item in chosen if item.row.task_id in in_batches]
+    if args.state:
+        chosen = [item for item in chosen if item.row.state in args.state]
+    return Selection(batches, chosen, named=bool(args.task_ids or args.batch))
+
+
+# --- list, pause, clear: the database only ---------------------------------------------
+
+
+def _offline(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _list(args)
+    from cosdesk.engine.store import RequestAction, TaskStore
+
+    selection = _select(args)
+    if args.action == "pause":
+        affected: tuple[TaskState, ...] = _INTERRUPTED
+    else:
+        affected = (TaskState.SUCCESS, TaskState.CANCELED)
+    changed = [item.row.task_id for item in selection.chosen if item.row.state in affected]
+    store = TaskStore(database_path(args))
+    try:
+        if args.action == "pause" and changed:
+            # The state alone (a running process keeps writing the rest of the row),
+            # and a request that process notices and acts on.
+            store.set_state_where(changed, TaskState.PAUSED, _INTERRUPTED)
+            store.post_request(RequestAction.PAUSE, changed)
+        if args.action == "clear":
+            store.delete_tasks(changed)
+        store.flush()
+    finally:
+        store.close()
+    verb = "paused" if args.action == "pause" else "cleared"
+    print(f"{len(changed)} task(s) {verb}")
+    return 0
+
+
+_HEADER = ("TASK", "BATCH", "ADDED", "STATE", "DONE", "SIZE", "OBJECT")
+
+
+def _list(args: argparse.Namespace) -> int:
+    selection = _select(args)
+    if not selection.chosen:
+        print("no tasks" if not selection.batches else "no tasks match")
+        return 0
+    rows = [_row_cells(selection.batch_number(item.row.task_id), item) for item in selection.chosen]
+    # Every column but the last is padded to its widest cell; numbers align right.
+    widths = [max(len(cells[index]) for cells in [_HEADER, *rows]) for index in range(len(_HEADER) - 1)]
+    right_aligned = {1, 4, 5}
+    for cells in [_HEADER, *rows]:
+        padded = [
+            cell.rjust(widths[index]) if index in right_aligned else cell.ljust(widths[index])
+            for index, cell in enumerate(cells[:-1])
+        ]
+        print("  ".join([*padded, cells[-1]]).rstrip())
+    print(_totals(selection))
+    return 0
+
+
+def _row_cells(batch_number: int, item: StoredTask) -> tuple[str, ...]:
+    row = item.row
+    size = row.size or 0
+    if size:
+        done = f"{min(bytes_done(item), size) / size * 100:.1f}%"
+    else:
+        done = "100.0%" if row.state is TaskState.SUCCESS else "-"
+    if row.error is not None:
+        detail = f"  {row.error}"
+    elif row.note:
+        detail = f"  ({row.note})"
+    else:
+        detail = ""
+    added = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.created_at))
+    return (
+        row.task_id[:ID_WIDTH],
+        str(batch_number),
+        added,
+        state_name(row.state),
+        done,
+        format_size(size),
+        printable(f"cos://{row.bucket}/{row.key}{detail}"),
+    )
+
+
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def _totals(selection: Selection) -> str:
+    chosen = selection.chosen
+    batch_count = len({selection.batch_number(item.row.task_id) for item in chosen})
+    states = Counter(item.row.state for item in chosen)
+    by_state = ", ".join(f"{states[state]} {name}" for state, name in STATE_NAMES.items() if states[state])
+    live = [item for item in chosen if item.row.state is not TaskState.CANCELED]
+    uploaded = sum(min(bytes_done(item), item.row.size or 0) for item in live)
+    total = sum(item.row.size or 0 for item in live)
+    return (
+        f"{_plural(len(chosen), 'task')} in {_plural(batch_count, 'batch', 'batches')}: "
+        f"{by_state}; {format_size(uploaded)} of {format_size(total)} uploaded"
+    )
+
+
+# --- resume, cancel: the engine ----------------------------------------------------------
+
+
+def _runnable(selection: Selection, *, failed_too: bool) -> tuple[list[StoredTask], list[StoredTask]]:
+    """What resume runs, and the failed tasks it leaves alone (only when the
+    person named nothing and did not ask for ``--failed``)."""
+    unfinished = [item for item in selection.chosen if not item.row.state.is_final]
+    if selection.named or failed_too:
+        return unfinished, []
+    run = [item for item in unfinished if item.row.state is not TaskState.ERROR]
+    left = [item for item in unfinished if item.row.state is TaskState.ERROR]
+    return run, left
+
+
+def _announce(run: list[StoredTask], left_alone: list[StoredTask]) -> None:
+    if run:
+        kinds = Counter(
+            "interrupted" if item.row.state in _INTERRUPTED else state_name(item.row.state).lower()
+            for item in run
+        )
+        how = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+        to_send = sum(max(0, (item.row.size or 0) - bytes_done(item)) for item in run)
+        print(f"resuming {_plural(len(run), 'task')} ({how}): {format_size(to_send)} to send")
+    else:
+        print("nothing to resume")
+    if left_alone:
+        print(
+            f"left alone: {len(left_alone)} failed (add --failed to retry them, or name their batch or ids)"
+        )
+    sys.stdout.flush()
 
 
 def _resume(args: argparse.Namespace) -> int:
-    account = resolve_account(args, need_endpoint=False)
-    wanted = _select_ids(args)
+    selection = _select(args)
+    run, left_alone = _runnable(selection, failed_too=args.failed)
+    # Keys first: a plan announced and then refused for want of keys reads as if it ran.
+    account = resolve_account(args, need_endpoint=False) if run else None
+    _announce(run, left_alone)
+    if account is None:
+        return 0
+    chosen = [item.row.task_id for item in run]
 
     def start(queue: object) -> None:
         from cosdesk.engine.queue import UploadQueue
 
         assert isinstance(queue, UploadQueue)
-        if wanted is not None:
-            # Only the named tasks run: the others stay as they were.
-            others = [s.task_id for s in queue.tasks() if s.task_id not in wanted and not s.state.is_final]
-            queue.pause(others)
-        queue.restart(wanted)
+        queue.restart(chosen)
 
     return run_engine(
         account,
@@ -146,29 +304,29 @@ def _resume(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         start=start,
         restore=True,
-        restore_resume=wanted is None,
+        restore_ids=chosen,
+        already_sent=sum(bytes_done(item) for item in run),
     )
 
 
 def _cancel(args: argparse.Namespace) -> int:
     """Cancel: abort each multipart upload on the server (credentials needed when
     any has one), drop checkpoints; finished objects are never touched."""
+    selection = _select(args)
+    targets = [item.row.task_id for item in selection.chosen if not item.row.state.is_final]
+    # A process running these tasks stops them (and aborts what it was sending);
+    # this one then cancels what is stored.
+    everything = not (selection.named or args.state)
+    _post_cancel_request(args, None if everything else targets)
+    if not targets:
+        print("0 task(s) canceled")
+        return 0
     account = resolve_account(args, need_endpoint=False)
-    wanted = _select_ids(args)
-    count = 0
-    _post_cancel_request(args, wanted)
 
     def start(queue: object) -> None:
-        nonlocal count
         from cosdesk.engine.queue import UploadQueue
 
         assert isinstance(queue, UploadQueue)
-        targets = [
-            s.task_id
-            for s in queue.tasks()
-            if not s.state.is_final and (wanted is None or s.task_id in wanted)
-        ]
-        count = len(targets)
         queue.cancel(targets)
 
     status = run_engine(
@@ -180,14 +338,14 @@ def _cancel(args: argparse.Namespace) -> int:
         start=start,
         restore=True,
         restore_resume=False,
+        restore_ids=targets,
+        summary=False,
     )
-    print(f"{count} task(s) canceled")
+    print(f"{len(targets)} task(s) canceled")
     return status
 
 
 def _post_cancel_request(args: argparse.Namespace, wanted: list[str] | None) -> None:
-    """Tell a process that is running these tasks to stop them (it also aborts
-    what it was sending); this one then cancels what is stored."""
     from cosdesk.engine.store import RequestAction, TaskStore
 
     store = TaskStore(database_path(args))

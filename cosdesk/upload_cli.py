@@ -12,13 +12,16 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import signal
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from cosdesk.cli_output import printable
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.options import (
     DEFAULT_CHUNK_PARALLEL_LIMIT,
@@ -31,6 +34,7 @@ from cosdesk.engine.options import (
 from cosdesk.engine.store import StoreError
 
 if TYPE_CHECKING:  # Qt is imported only when the engine runs, not to parse arguments.
+    from cosdesk.cli_duplicates import IntakeOutcome
     from cosdesk.engine.queue import UploadQueue
 
 DB_ENV = "COSDESK_DB"
@@ -57,6 +61,15 @@ def parse_destination(text: str) -> tuple[str, str]:
     bucket, _, prefix = text[len("cos://") :].partition("/")
     if not bucket:
         raise UsageError(f"the destination {text!r} names no bucket")
+    from cosdesk.cos.endpoint import validate_bucket
+    from cosdesk.cos.errors import CosValidationError
+
+    # Checked here, before anything is queued: the client would refuse each file
+    # once the upload started, and every refusal would stay in the queue.
+    try:
+        validate_bucket(bucket)
+    except CosValidationError as error:
+        raise UsageError(f"{error} in {text!r}") from None
     return bucket, prefix
 
 
@@ -129,10 +142,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--meta-md5", action="store_true", help="store the file's MD5 as x-cos-meta-md5 (UploadAddMetaMd5)"
     )
     parser.add_argument(
+        "--if-exists",
         "--conflict",
+        dest="conflict",
         choices=[p.value for p in ConflictPolicy],
         default=None,
-        help="when a key exists: overwrite (default), skip, or rename with a suffix",
+        help="when a key is already in the bucket, or two files given share one: overwrite (the "
+        "default, as cp does), skip, or rename (keep both: name (1).ext)",
     )
     parser.add_argument(
         "--append", action="store_true", help="append to appendable objects instead of replacing"
@@ -252,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
         bucket, prefix = parse_destination(destination)
         missing = [source for source in sources if not os.path.exists(source)]
         if missing:
-            raise UsageError(f"no such file or folder: {missing[0]}")
+            raise UsageError(f"no such file or folder: {printable(missing[0])}")
         account = resolve_account(args, need_endpoint=True)
         options = options_from_args(args, account.profile)
         parallel_files = (
@@ -269,13 +285,31 @@ def run(args: argparse.Namespace) -> int:
         print(f"cosdesk upload: {error}", file=sys.stderr)
         return 2
 
+    intake: list[IntakeOutcome] = []
+
     def start(queue: UploadQueue) -> None:
-        queue.add_paths(
-            sources, bucket, prefix, options, account.endpoint, include_empty_folders=args.empty_folders
+        if options.conflict is ConflictPolicy.OVERWRITE or account.endpoint is None:
+            queue.add_paths(
+                sources, bucket, prefix, options, account.endpoint, include_empty_folders=args.empty_folders
+            )
+            return
+        from cosdesk.cli_duplicates import queue_without_duplicates
+
+        intake.append(
+            queue_without_duplicates(
+                queue,
+                sources,
+                bucket,
+                prefix,
+                options,
+                account.endpoint,
+                include_empty_folders=args.empty_folders,
+                quiet=args.quiet,
+            )
         )
 
     try:
-        return run_engine(
+        status = run_engine(
             account,
             database_path(args),
             parallel_files=parallel_files,
@@ -287,6 +321,11 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as error:
         print(f"cosdesk upload: {error}", file=sys.stderr)
         return 1
+    # What --if-exists left out or renamed, under the summary.
+    said = intake[0].summary() if intake else ""
+    if said:
+        print(said)
+    return status
 
 
 def run_engine(
@@ -299,20 +338,32 @@ def run_engine(
     start: Callable[..., None],
     restore: bool,
     restore_resume: bool = True,
+    restore_ids: Collection[str] | None = None,
+    already_sent: int = 0,
+    summary: bool = True,
     out: TextIO | None = None,
 ) -> int:
     """Run a queue in a QCoreApplication until nothing is left to do; 0 when every
-    file succeeded, 1 when any failed, 130 on Ctrl-C (tasks stay resumable)."""
+    file succeeded, 1 when any failed, was left unfinished or could not be read,
+    130 on Ctrl-C (tasks stay resumable).
+
+    ``restore_ids``: bring back only these stored tasks (the others are left as
+    they are); ``already_sent``: their bytes already on the server (see
+    ProgressDisplay); ``summary``: print the summary (not for a cancel)."""
     from PySide6.QtCore import QCoreApplication, QTimer
 
+    from cosdesk.cli_progress import ProgressDisplay
     from cosdesk.engine.clients import ClientCache
     from cosdesk.engine.options import QueueSettings
     from cosdesk.engine.queue import UploadQueue
     from cosdesk.engine.store import TaskStore
+    from cosdesk.engine.store_file import DatabaseRecreated
 
     stream = out or sys.stdout
     app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
-    store = TaskStore(db_path)
+    # Filled by the store's writer thread if the file is deleted meanwhile.
+    database_notices: list[DatabaseRecreated] = []
+    store = TaskStore(db_path, on_recreated=database_notices.append)
     clients = ClientCache(account.credentials, verify=account.verify)
     queue = UploadQueue(
         store,
@@ -320,7 +371,9 @@ def run_engine(
         QueueSettings(file_parallel_limit=parallel_files, bandwidth_limit_bytes_per_s=bandwidth_limit),
         default_endpoint=account.endpoint,
     )
-    display = ProgressDisplay(queue, stream, quiet=quiet)
+    display = ProgressDisplay(
+        queue, stream, quiet=quiet, already_sent=already_sent, notices=database_notices
+    )
     interrupted = False
 
     def on_sigint(_signum: int, _frame: object) -> None:
@@ -335,123 +388,45 @@ def run_engine(
     heartbeat.start(200)
     heartbeat.timeout.connect(lambda: None)
     queue.idle.connect(app.quit)
+    started_at = time.monotonic()
     try:
         if restore:
-            queue.restore(resume=restore_resume)
+            queue.restore(resume=restore_resume, task_ids=restore_ids)
         start(queue)
         # restore() may find nothing to do; idle then never fires by itself.
         QTimer.singleShot(500, lambda: app.quit() if queue.is_idle() else None)
         app.exec()
+        elapsed_s = time.monotonic() - started_at
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         heartbeat.stop()
         queue.shutdown(wait=True)
-        store.close()
-        clients.close()
-    return display.finish(interrupted)
+        try:
+            resume = _resume_command(store, queue, db_path) if summary else ""
+        finally:
+            store.close()
+            clients.close()
+    if not summary:
+        return 130 if interrupted else 0
+    return display.finish(interrupted, elapsed_s, resume)
 
 
-class ProgressDisplay:
-    """Prints what the queue does: a refreshing line on a terminal (plain lines
-    otherwise), one line per failed file, and a summary."""
+def _resume_command(store: object, queue: object, db_path: Path) -> str:
+    """The command that finishes what this run left: its tasks' batches, and the
+    database when it is not the one a plain command would use."""
+    from cosdesk.cli_progress import resume_command
+    from cosdesk.engine.queue import UploadQueue
+    from cosdesk.engine.store import TaskStore
+    from cosdesk.task_batches import group_batches
 
-    def __init__(self, queue: object, out: TextIO, *, quiet: bool) -> None:
-        from cosdesk.engine.queue import UploadQueue
-
-        assert isinstance(queue, UploadQueue)
-        self._queue = queue
-        self._out = out
-        self._quiet = quiet
-        self._tty = out.isatty()
-        self._line_width = 0
-        self._last_plain_percent = -1
-        self._failures: dict[str, str] = {}
-        self._succeeded = 0
-        self._skipped = 0
-        queue.file_finished.connect(self._on_file_finished)
-        queue.batch_progress.connect(self._on_batch)
-        queue.scan_problem.connect(self._on_scan_problem)
-
-    def _clear_line(self) -> None:
-        if self._tty and self._line_width:
-            self._out.write("\r" + " " * self._line_width + "\r")
-            self._line_width = 0
-
-    def _on_scan_problem(self, path: str, message: str) -> None:
-        self._clear_line()
-        print(f"skipped {path}: {message}", file=sys.stderr)
-
-    def _on_file_finished(self, event: object) -> None:
-        from cosdesk.engine.task import FileFinished
-
-        assert isinstance(event, FileFinished)
-        if event.error is None and (self._quiet or self._tty):
-            # Nothing is printed for this file: no snapshot of it (one per file
-            # was a measurable part of a small file's cost).
-            self._succeeded += 1
-            if event.data is not None and event.data.skipped:
-                self._skipped += 1
-            return
-        snapshot = self._queue.task(event.task_id)
-        name = snapshot.source_path or snapshot.key if snapshot is not None else event.task_id
-        self._clear_line()
-        if event.error is not None:
-            self._failures[event.task_id] = f"{name}: {event.error}"
-            print(f"failed {name}: {event.error}", file=sys.stderr)
-        else:
-            self._succeeded += 1
-            if event.data is not None and event.data.skipped:
-                self._skipped += 1
-            if not self._quiet and not self._tty:
-                verb = "skipped (exists)" if event.data is not None and event.data.skipped else "uploaded"
-                key = event.data.key if event.data is not None else ""
-                print(
-                    f"{verb} {name} -> cos://{event.data.bucket if event.data else ''}/{key}", file=self._out
-                )
-        self._out.flush()
-
-    def _on_batch(self, batch: object) -> None:
-        from cosdesk.engine.meter import format_duration, format_size, format_speed
-        from cosdesk.engine.task import BatchProgress
-
-        assert isinstance(batch, BatchProgress)
-        if self._quiet:
-            return
-        done = batch.succeeded + batch.failed
-        total_files = done + batch.waiting + batch.running + batch.paused
-        text = (
-            f"{batch.percent * 100:5.1f}%  {format_size(batch.loaded)} / {format_size(batch.total)}  "
-            f"{format_speed(batch.speed)}  ETA {format_duration(batch.eta_s)}  "
-            f"files {done}/{total_files}" + (f"  failed {batch.failed}" if batch.failed else "")
-        )
-        if self._tty:
-            padding = max(0, self._line_width - len(text))
-            self._out.write("\r" + text + " " * padding)
-            self._line_width = len(text)
-            self._out.flush()
-        else:
-            # Plain output (logs, pipes): a line per 10% step, not per tick.
-            step = int(batch.percent * 10)
-            if step != self._last_plain_percent:
-                self._last_plain_percent = step
-                print(text, file=self._out)
-                self._out.flush()
-
-    def finish(self, interrupted: bool) -> int:
-        from cosdesk.engine.meter import format_size
-
-        self._clear_line()
-        batch = self._queue.batch()
-        failed = len(self._failures)
-        unfinished = batch.waiting + batch.running + batch.paused
-        summary = f"{self._succeeded} uploaded" + (f" ({self._skipped} skipped)" if self._skipped else "")
-        summary += f", {failed} failed" + (f", {unfinished} unfinished" if unfinished else "")
-        summary += f"; {format_size(batch.loaded)} of {format_size(batch.total)}"
-        print(summary, file=self._out)
-        if interrupted:
-            print("interrupted: run `cosdesk tasks resume` to finish", file=sys.stderr)
-            return 130
-        if unfinished and not failed:
-            print("some tasks are paused: run `cosdesk tasks resume` to finish them", file=sys.stderr)
-            return 1
-        return 1 if failed else 0
+    assert isinstance(store, TaskStore) and isinstance(queue, UploadQueue)
+    left = {snapshot.task_id for snapshot in queue.tasks() if not snapshot.state.is_final}
+    numbers: list[int] = []
+    if left:  # reading every task back costs about a second per 10,000: only when needed
+        for batch in group_batches(store.load_tasks()):
+            if any(item.row.task_id in left for item in batch.tasks):
+                numbers.append(batch.number)
+    command = resume_command(numbers)
+    if db_path != database_path(argparse.Namespace(db=None)):
+        command += f" --db {shlex.quote(str(db_path))}"
+    return command

@@ -101,9 +101,11 @@ def put_back(db: sqlite3.Connection, path: Path) -> Placement:
         return Placement.WRITTEN
     there = sqlite3.connect(path, timeout=30.0)
     try:
-        has_tasks = there.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tasks'"
-        ).fetchone() is not None and there.execute("SELECT 1 FROM tasks LIMIT 1").fetchone() is not None
+        has_tasks = (
+            there.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tasks'").fetchone()
+            is not None
+            and there.execute("SELECT 1 FROM tasks LIMIT 1").fetchone() is not None
+        )
         if has_tasks:
             return Placement.FOUND
         db.backup(there)

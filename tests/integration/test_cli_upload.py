@@ -50,7 +50,7 @@ def test_upload_a_folder_then_list_and_clear(sandbox: Any, tmp_path: Path) -> No
     assert "2 uploaded, 0 failed" in result.stdout
     listing = cosdesk("tasks", "list", "--db", db)
     assert (
-        listing.stdout.count("success") == 2
+        listing.stdout.count(" Done ") == 2
         and "cos://examplebucket-1250000000/up/docs/b.bin" in listing.stdout
     )
     cleared = cosdesk("tasks", "clear", "--db", db)
@@ -126,7 +126,7 @@ def test_tasks_pause_stops_a_running_upload_in_another_process(sandbox: Any, tmp
     )
     try:
         deadline = time.monotonic() + 30
-        started = ("checking", "uploading")
+        started = ("Checking", "Uploading")
         while not any(word in cosdesk("tasks", "list", "--db", db).stdout for word in started):
             assert time.monotonic() < deadline and upload.poll() is None, "the upload never started"
             time.sleep(0.2)
@@ -142,4 +142,4 @@ def test_tasks_pause_stops_a_running_upload_in_another_process(sandbox: Any, tmp
     assert stopped_after_s < 5, stopped_after_s
     assert upload.returncode == 1 and "cosdesk tasks resume" in stderr, stderr
     listing = cosdesk("tasks", "list", "--db", db).stdout
-    assert " paused " in listing and "big.sparse" in listing, listing
+    assert " Paused " in listing and "big.sparse" in listing, listing

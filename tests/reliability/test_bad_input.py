@@ -124,6 +124,32 @@ def test_a_directory_loop_is_reported_and_not_followed(sandbox: Any, tmp_path: P
     assert result.returncode == 0 and "1 uploaded, 0 failed" in result.stdout
 
 
+def test_a_broken_link_in_a_folder_is_reported_and_the_upload_is_incomplete(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "links"
+    folder.mkdir()
+    (folder / "kept.txt").write_text("kept")
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    result = upload_cli(sandbox, str(folder), f"cos://{BUCKET}/links/", tmp_path=tmp_path)
+    assert_clean(result)
+    assert f"skipped {folder / 'gone.txt'}: cannot read (broken link?)" in result.stderr
+    assert result.returncode == 1 and "1 uploaded, 0 failed, 1 unreadable; " in result.stdout
+
+
+@pytest.mark.parametrize("bucket", ["examplebucket", "Example-1250000000", "bucket-", "a" * 60 + "-1"])
+def test_a_malformed_bucket_is_a_usage_error_and_queues_nothing(bucket: str, tmp_path: Path) -> None:
+    source = tmp_path / "f.txt"
+    source.write_text("f")
+    db = tmp_path / "t.sqlite3"
+    endpoint = ["--endpoint", "http://127.0.0.1:9"]
+    result = cosdesk("upload", str(source), f"cos://{bucket}/x/", *endpoint, "--db", str(db))
+    assert_clean(result)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"cosdesk upload: bucket {bucket!r} ") and result.stderr.count("\n") == 1
+    assert cosdesk("tasks", "list", "--db", str(db)).stdout == "no tasks\n"
+
+
 def test_a_fifo_in_a_folder_is_skipped_with_a_reason(sandbox: Any, tmp_path: Path) -> None:
     folder = tmp_path / "withfifo"
     folder.mkdir()
@@ -555,6 +581,20 @@ def test_resuming_an_unknown_task_is_a_usage_error(tmp_path: Path) -> None:
     result = cosdesk("tasks", "resume", "zzzz", "--db", str(tmp_path / "t.sqlite3"))
     assert_clean(result)
     assert result.returncode == 2 and "no task 'zzzz'" in result.stderr
+
+
+def test_an_unknown_batch_or_state_is_a_usage_error(tmp_path: Path) -> None:
+    db = str(tmp_path / "t.sqlite3")
+    result = cosdesk("tasks", "list", "--batch", "4", "--db", db)
+    assert_clean(result)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "cosdesk tasks: no batch 4 (the database has no batches; see cosdesk tasks list)\n"
+    )
+    result = cosdesk("tasks", "list", "--state", "finished", "--db", db)
+    assert_clean(result)
+    assert result.returncode == 2
+    assert "'finished' is not a task state (one of: waiting, checking" in result.stderr
 
 
 def socketserver_port() -> Any:

@@ -1,0 +1,232 @@
+"""What ``cosdesk upload`` and ``cosdesk tasks resume`` print while the engine
+runs: a refreshing line on a terminal (plain lines otherwise), one line per
+failed or skipped file, warnings about the task database, and a summary that
+says how long it took and how fast it went.
+
+Every file name and key goes through :func:`printable`: a name may contain a
+newline or an escape sequence, and it must neither split a line nor reach the
+terminal as a command.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from cosdesk.cli_output import format_elapsed, printable
+from cosdesk.engine.meter import format_duration, format_size, format_speed
+from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.store_file import DatabaseRecreated
+from cosdesk.engine.task import BatchProgress, FileFinished
+
+# The speed is shown once bytes have been going out this long.
+SPEED_SETTLES_S = 1.0
+
+# Exit statuses (0: everything given was uploaded).
+EXIT_INCOMPLETE = 1  # a file failed, was left unfinished, or could not be read
+EXIT_INTERRUPTED = 130  # Ctrl-C: the tasks stay in the database, resumable
+
+
+def holds_unreadable_data(path: str) -> bool:
+    """Whether something a folder walk skipped held data that could not be read:
+    a folder that cannot be listed, an entry that cannot be reached (no
+    permission, a broken link). Things skipped by rule are not: a FIFO, a
+    device, a link back up the tree, a name that cannot be a COS key."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        # A broken link, or nothing at all: the path of a name that is not UTF-8
+        # does not survive the trip through Qt's signal, and that is skipped by rule.
+        return os.path.lexists(path)
+    except OSError:
+        return True
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    try:
+        with os.scandir(path):
+            return False
+    except OSError:
+        return True
+
+
+def database_notice(event: DatabaseRecreated) -> str:
+    if event.error is None:
+        return (
+            f"warning: the task database {printable(str(event.path))} was deleted while uploads ran; "
+            f"it was written again from the copy still open, with its {event.unfinished} unfinished "
+            "task(s)"
+        )
+    return (
+        f"warning: the task database {printable(str(event.path))} was deleted while uploads ran and "
+        f"cannot be written again ({printable(event.error)}): its {event.unfinished} unfinished task(s) "
+        "are lost when this command ends"
+    )
+
+
+class ProgressDisplay:
+    """Follows one queue's run and prints it; :meth:`finish` prints the summary
+    and returns the exit status.
+
+    ``already_sent``: bytes of the run's tasks that were on the server before it
+    began (a resume), left out of the average speed. ``notices``: filled by the
+    task store's writer thread, printed from the queue's thread."""
+
+    def __init__(
+        self,
+        queue: UploadQueue,
+        out: TextIO,
+        *,
+        quiet: bool,
+        already_sent: int = 0,
+        notices: list[DatabaseRecreated] | None = None,
+    ) -> None:
+        self._queue = queue
+        self._out = out
+        self._quiet = quiet
+        self._tty = out.isatty()
+        self._line_width = 0
+        self._last_plain_percent = -1
+        self._last_plain_text = ""
+        self._failures: dict[str, str] = {}
+        self._succeeded = 0
+        self._skipped = 0
+        self._skipped_bytes = 0
+        self._unreadable = 0
+        self._already_sent = already_sent
+        self._sending_since: float | None = None  # time.monotonic() of the run's first bytes
+        self._notices = notices if notices is not None else []
+        self._notices_shown = 0
+        queue.file_finished.connect(self._on_file_finished)
+        queue.batch_progress.connect(self._on_batch)
+        queue.scan_problem.connect(self._on_scan_problem)
+
+    def _clear_line(self) -> None:
+        if self._tty and self._line_width:
+            self._out.write("\r" + " " * self._line_width + "\r")
+            self._out.flush()
+            self._line_width = 0
+
+    def _show_notices(self) -> None:
+        while self._notices_shown < len(self._notices):
+            self._clear_line()
+            print(database_notice(self._notices[self._notices_shown]), file=sys.stderr)
+            self._notices_shown += 1
+
+    def _on_scan_problem(self, path: str, message: str) -> None:
+        self._clear_line()
+        print(f"skipped {printable(path)}: {printable(message)}", file=sys.stderr)
+        if holds_unreadable_data(path):
+            self._unreadable += 1
+
+    def _on_file_finished(self, event: FileFinished) -> None:
+        skipped = event.data is not None and event.data.skipped
+        if event.error is None and not skipped and (self._quiet or self._tty):
+            # Nothing is printed for this file: no snapshot of it (one per file
+            # was a measurable part of a small file's cost).
+            self._succeeded += 1
+            return
+        snapshot = self._queue.task(event.task_id)
+        name = (snapshot.source_path or snapshot.key) if snapshot is not None else event.task_id
+        shown = printable(name)
+        self._clear_line()
+        if event.error is not None:
+            self._failures[event.task_id] = f"{shown}: {event.error}"
+            print(f"failed {shown}: {printable(str(event.error))}", file=sys.stderr)
+            return
+        self._succeeded += 1
+        if skipped:
+            self._skipped += 1
+            self._skipped_bytes += (snapshot.size or 0) if snapshot is not None else 0
+        if not self._quiet and not self._tty and event.data is not None:
+            verb = "skipped (exists)" if skipped else "uploaded"
+            target = printable(f"cos://{event.data.bucket}/{event.data.key}")
+            print(f"{verb} {shown} -> {target}", file=self._out)
+            self._out.flush()
+
+    def _on_batch(self, batch: BatchProgress) -> None:
+        self._show_notices()
+        if self._quiet:
+            return
+        text = self._progress_line(batch)
+        if self._tty:
+            padding = max(0, self._line_width - len(text))
+            self._out.write("\r" + text + " " * padding)
+            self._line_width = len(text)
+            self._out.flush()
+        else:
+            # Plain output (logs, pipes): a line per 10% step, not per tick, and one
+            # when the last file is done (the bytes reach 100% before the server
+            # has answered for them).
+            step = int(batch.percent * 10)
+            settled = not batch.running and not batch.waiting
+            if step != self._last_plain_percent or (settled and text != self._last_plain_text):
+                self._last_plain_percent = step
+                self._last_plain_text = text
+                print(text, file=self._out)
+                self._out.flush()
+
+    def _progress_line(self, batch: BatchProgress) -> str:
+        done = batch.succeeded + batch.failed
+        total_files = done + batch.waiting + batch.running + batch.paused
+        parts = [f"{batch.percent * 100:5.1f}%", f"{format_size(batch.loaded)} / {format_size(batch.total)}"]
+        now = time.monotonic()
+        if self._sending_since is None and batch.loaded > self._already_sent:
+            self._sending_since = now
+        if batch.running:
+            # Speed and time left describe files being sent: once none is, the
+            # line says where things stand, not "0 B/s ETA --:--". The speed of the
+            # first moments counts a chunk against a fraction of a second (45 MiB/s
+            # read under a 40 MiB/s limit): it shows once it has settled.
+            settled = self._sending_since is not None and now - self._sending_since >= SPEED_SETTLES_S
+            if settled:
+                parts.append(format_speed(batch.speed))
+            parts.append(f"ETA {format_duration(batch.eta_s)}")
+        parts.append(f"files {done}/{total_files}")
+        if batch.failed:
+            parts.append(f"failed {batch.failed}")
+        return "  ".join(parts)
+
+    def finish(self, interrupted: bool, elapsed_s: float, resume_command: str) -> int:
+        """Print the summary (and what to do next); returns the exit status.
+        ``resume_command``: the command that finishes what this run left."""
+        self._show_notices()
+        self._clear_line()
+        batch = self._queue.batch()
+        failed = len(self._failures)
+        unfinished = batch.waiting + batch.running + batch.paused
+        summary = f"{self._succeeded} uploaded" + (f" ({self._skipped} skipped)" if self._skipped else "")
+        summary += f", {failed} failed" + (f", {unfinished} unfinished" if unfinished else "")
+        if self._unreadable:
+            summary += f", {self._unreadable} unreadable"
+        summary += f"; {format_size(batch.loaded)} of {format_size(batch.total)}"
+        summary += f" in {format_elapsed(elapsed_s)}"
+        sent = max(0, batch.loaded - self._already_sent - self._skipped_bytes)
+        if sent and elapsed_s > 0:
+            summary += f" ({format_speed(sent / elapsed_s)} on average)"
+        print(summary, file=self._out)
+        self._out.flush()
+        if self._unreadable:
+            print(
+                f"{self._unreadable} file(s) or folder(s) could not be read and were not uploaded "
+                "(see the lines starting with 'skipped')",
+                file=sys.stderr,
+            )
+        if interrupted:
+            print(f"interrupted: run `{resume_command}` to finish", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        if failed:
+            print(f"to retry the failed files: `{resume_command}`", file=sys.stderr)
+        elif unfinished:
+            print(f"some tasks are paused: run `{resume_command}` to finish them", file=sys.stderr)
+        return EXIT_INCOMPLETE if failed or unfinished or self._unreadable else 0
+
+
+def resume_command(batch_numbers: Sequence[int]) -> str:
+    """``cosdesk tasks resume --batch 3``: what finishes the tasks of these batches."""
+    if not batch_numbers:
+        return "cosdesk tasks resume"
+    return "cosdesk tasks resume " + " ".join(f"--batch {number}" for number in sorted(set(batch_numbers)))
