@@ -107,10 +107,6 @@ class BatchIntake(QObject):
         self._pending.append((list(paths), destination))
         self._next()
 
-    def is_idle(self) -> bool:
-        """Nothing being walked, checked, asked about or queued."""
-        return not self._busy and not self._pending
-
     def stop(self, timeout_s: float = 10.0) -> None:
         """The window is closing: add nothing more, close the question, wait for
         the batch being walked or queued (at most ``timeout_s``)."""
