@@ -1,5 +1,7 @@
-"""The segmented filter above the table (All / Active / Paused / Failed / Done, each
-with its count) and the search-by-key field."""
+"""The segmented filter above the table (All, Active, Paused, Failed / Canceled,
+Done, each with its count) and the search-by-key field. A tab's count is the
+number of rows it would show: with text in the search field, only the rows whose
+key matches it."""
 
 from __future__ import annotations
 
@@ -22,15 +24,25 @@ class FilterBar(QWidget):
             TaskFilter.ALL: self.tr("All"),
             TaskFilter.ACTIVE: self.tr("Active"),
             TaskFilter.PAUSED: self.tr("Paused"),
-            TaskFilter.FAILED: self.tr("Failed"),
+            TaskFilter.FAILED: self.tr("Failed / Canceled"),
             TaskFilter.DONE: self.tr("Done"),
         }
         self.tabs = QTabBar(self)
         self.tabs.setDrawBase(False)
         self.tabs.setExpanding(False)
         self.tabs.setDocumentMode(True)
+        tips = {
+            TaskFilter.ALL: self.tr("Every upload in the list"),
+            TaskFilter.ACTIVE: self.tr("Uploads waiting, being checked or sending"),
+            TaskFilter.PAUSED: self.tr("Uploads you paused"),
+            TaskFilter.FAILED: self.tr(
+                "Uploads that failed or were canceled: retry them, upload them again, or remove them"
+            ),
+            TaskFilter.DONE: self.tr("Uploads that finished"),
+        }
         for task_filter in TaskFilter:
             self.tabs.addTab(self._names[task_filter])
+            self.tabs.setTabToolTip(int(task_filter), tips[task_filter])
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(self.tr("Filter by key…"))
         self.search.setClearButtonEnabled(True)
@@ -52,6 +64,7 @@ class FilterBar(QWidget):
 
     @Slot(dict)
     def set_counts(self, counts: dict[TaskState, int]) -> None:
+        """Show ``counts`` (tasks per state, among those the search text matches)."""
         for task_filter in TaskFilter:
             states = FILTER_STATES[task_filter]
             number = sum(counts.values()) if states is None else sum(counts.get(state, 0) for state in states)

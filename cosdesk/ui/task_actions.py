@@ -1,0 +1,103 @@
+"""What the selected rows allow, in one place: the toolbar, the context menu, the
+menu bar and the Delete key all ask here, so a command is greyed out (or not)
+the same way wherever it is offered. And the question asked before a cancel
+throws away bytes already sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication
+
+from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.ui.formatting import format_size
+
+_RUNNABLE = frozenset({TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING})
+
+# Cancelling more uploads than this at once is asked about even when none has
+# sent a byte yet: a slip of the Delete key on a long selection is costly.
+CANCEL_CONFIRM_THRESHOLD = 10
+
+
+def _tr(text: str, count: int = -1) -> str:
+    return QCoreApplication.translate("TaskActions", text, None, count)
+
+
+@dataclass(frozen=True)
+class SelectionRule:
+    """Which row commands apply to a selection (each: at least one selected row
+    it would change)."""
+
+    selected: bool  # any row: copy key, details, Space
+    pause: bool  # waiting, checking or uploading
+    resume: bool  # paused
+    retry: bool  # failed
+    cancel: bool  # not finished: not done, not canceled
+    upload_again: bool  # canceled: sent again from the first byte
+    remove: bool  # done or canceled: leaves the list (the object stays in the bucket)
+    copy_url: bool  # uploaded
+    open_folder: bool  # a local file
+
+    @property
+    def delete_removes(self) -> bool:
+        """The Delete key removes rows (when none of them could be canceled)."""
+        return self.remove and not self.cancel
+
+
+def selection_rule(snapshots: Sequence[TaskSnapshot]) -> SelectionRule:
+    states = {snap.state for snap in snapshots}
+    return SelectionRule(
+        selected=bool(snapshots),
+        pause=bool(states & _RUNNABLE),
+        resume=TaskState.PAUSED in states,
+        retry=TaskState.ERROR in states,
+        cancel=any(not state.is_final for state in states),
+        upload_again=TaskState.CANCELED in states,
+        remove=any(state.is_final for state in states),
+        copy_url=any(snap.result is not None for snap in snapshots),
+        open_folder=any(snap.source_path for snap in snapshots),
+    )
+
+
+@dataclass(frozen=True)
+class CancelQuestion:
+    text: str
+    detail: str
+    confirm: str  # the button that cancels
+    keep: str  # the button that keeps uploading
+
+
+def cancel_question(to_cancel: Sequence[TaskSnapshot]) -> CancelQuestion | None:
+    """The question to ask before cancelling ``to_cancel`` (unfinished tasks), or
+    None when nothing would be lost: none has sent a byte, and they are few."""
+    started = [snap for snap in to_cancel if snap.loaded > 0]
+    if not started and len(to_cancel) <= CANCEL_CONFIRM_THRESHOLD:
+        return None
+    count = len(to_cancel)
+    sent = sum(snap.loaded for snap in started)
+    if len(started) == 1 and count == 1:
+        snap = started[0]
+        text = _tr("Cancel the upload of %1?").replace("%1", snap.key)
+        detail = (
+            _tr("%1 of %2 has been sent. Cancelling deletes it from the server; uploading again starts over.")
+            .replace("%1", format_size(snap.loaded))
+            .replace("%2", format_size(snap.size or 0))
+        )
+    elif started:
+        text = _tr("Cancel %n upload(s)?", count)
+        detail = _tr(
+            "Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the "
+            "server; uploading again starts over.",
+            len(started),
+        ).replace("%1", format_size(sent))
+    else:
+        text = _tr("Cancel %n upload(s)?", count)
+        detail = _tr("None of them has started: nothing sent is lost.")
+    return CancelQuestion(
+        text=text,
+        detail=detail,
+        confirm=_tr("Cancel %n upload(s)", count),
+        keep=_tr("Keep uploading"),
+    )

@@ -1,0 +1,126 @@
+"""What the window says about the batch and the selection: the status bar's
+figures, the notice when uploads stop, the question before a cancel, and which
+row commands apply."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cosdesk.engine.options import EndpointSpec
+from cosdesk.engine.task import BatchProgress, SourceKind, TaskSnapshot, TaskState
+from cosdesk.ui.batch_status import batch_texts, stop_notice
+from cosdesk.ui.task_actions import CANCEL_CONFIRM_THRESHOLD, cancel_question, selection_rule
+
+MiB = 1024 * 1024
+
+
+def batch(**figures: object) -> BatchProgress:
+    fields: dict[str, object] = {
+        "loaded": 0,
+        "total": 0,
+        "speed": 0.0,
+        "percent": 0.0,
+        "eta_s": None,
+        "waiting": 0,
+        "running": 0,
+        "succeeded": 0,
+        "failed": 0,
+        "paused": 0,
+    }
+    fields.update(figures)
+    return BatchProgress(**fields)  # type: ignore[arg-type]
+
+
+def snapshot(key: str, state: TaskState, loaded: int = 0, size: int = 10 * MiB) -> TaskSnapshot:
+    return TaskSnapshot(
+        task_id=key,
+        position=0,
+        bucket="examplebucket-1250000000",
+        key=key,
+        endpoint=EndpointSpec("ap-guangzhou", url="http://127.0.0.1:1"),
+        source_kind=SourceKind.FILE,
+        source_path=f"/tmp/{key}",
+        size=size,
+        state=state,
+        method=None,
+        loaded=loaded,
+        speed=0.0,
+        percent=loaded / size,
+        eta_s=None,
+        upload_id=None,
+        part_size=None,
+        parts_done=0,
+        error=None,
+        note="",
+        result=None,
+        created_at=0.0,
+        finished_at=None,
+    )
+
+
+def test_the_status_bar_shows_the_batchs_files_bytes_and_time_left_while_it_runs() -> None:
+    figures = batch(loaded=4 * MiB, total=16 * MiB, speed=2 * MiB, percent=0.25, eta_s=75)
+    texts = batch_texts(replace(figures, running=1, succeeded=1, paused=1))
+    assert (texts.files, texts.bytes, texts.speed, texts.time_left) == (
+        "1 / 3 files",
+        "4.0 MiB / 16.0 MiB",
+        "2.0 MiB/s",
+        "1:15 left",
+    )
+    assert texts.bar_value == 250
+    assert "not counted in the time left" in texts.bar_tip
+    assert "1 uploaded, 1 uploading, 1 paused" in texts.files_tip
+
+
+def test_no_speed_or_time_left_is_claimed_when_nothing_runs_or_it_is_not_known_yet() -> None:
+    paused = batch_texts(batch(loaded=MiB, total=2 * MiB, percent=0.5, paused=1))
+    assert paused.speed == "" and paused.time_left == ""
+    measuring = batch_texts(batch(loaded=MiB, total=2 * MiB, speed=MiB, percent=0.5, running=1))
+    assert measuring.speed == "1.0 MiB/s" and measuring.time_left == ""
+
+
+def test_a_paused_batch_says_paused_in_the_status_bar_without_a_desktop_notification() -> None:
+    notice = stop_notice(batch(succeeded=2, paused=1))
+    assert notice is not None and not notice.notify
+    assert (notice.title, notice.message) == ("Uploads paused", "2 file(s) uploaded; 1 file(s) paused.")
+
+
+def test_the_end_of_a_batch_counts_all_its_files_and_its_failures() -> None:
+    finished = stop_notice(batch(succeeded=3))
+    assert finished is not None and finished.notify and not finished.failed
+    assert (finished.title, finished.message) == ("Uploads finished", "3 file(s) uploaded.")
+    failed = stop_notice(batch(succeeded=2, failed=1))
+    assert failed is not None and failed.failed
+    assert failed.message.startswith("1 failed, 2 uploaded.")
+    assert stop_notice(batch(canceled=4)) is None
+
+
+def test_cancelling_an_upload_that_sent_nothing_is_not_asked_about() -> None:
+    assert cancel_question([snapshot("a.bin", TaskState.WAITING)]) is None
+
+
+def test_cancelling_a_half_sent_upload_names_it_and_what_was_sent() -> None:
+    question = cancel_question([snapshot("film.bin", TaskState.UPLOADING, loaded=7 * MiB)])
+    assert question is not None
+    assert question.text == "Cancel the upload of film.bin?"
+    assert question.detail.startswith("7.0 MiB of 10.0 MiB has been sent.")
+    assert (question.confirm, question.keep) == ("Cancel 1 upload(s)", "Keep uploading")
+
+
+def test_cancelling_many_uploads_is_asked_about_and_sums_what_was_sent() -> None:
+    waiting = [snapshot(f"{n}.bin", TaskState.WAITING) for n in range(CANCEL_CONFIRM_THRESHOLD + 1)]
+    question = cancel_question(waiting)
+    assert question is not None and "nothing sent is lost" in question.detail
+    started = [*waiting, snapshot("x.bin", TaskState.PAUSED, loaded=3 * MiB)]
+    question = cancel_question(started)
+    assert question is not None
+    assert question.detail.startswith("Already sent: 3.0 MiB, by 1 of these uploads.")
+
+
+def test_one_rule_greys_out_row_commands_for_done_and_canceled_rows() -> None:
+    done, canceled = snapshot("d", TaskState.SUCCESS), snapshot("c", TaskState.CANCELED)
+    rule = selection_rule([done, canceled])
+    assert not rule.cancel and not rule.pause and rule.remove and rule.upload_again and rule.delete_removes
+    mixed = selection_rule([done, replace(done, task_id="u", state=TaskState.UPLOADING)])
+    assert mixed.cancel and mixed.pause and not mixed.delete_removes
+    assert not selection_rule([]).selected
