@@ -1,0 +1,506 @@
+"""Journeys through the upload list: what the status bar, the overall bar, the
+time left, the rows and the filter tabs say while files are added, uploaded,
+paused, resumed and canceled, checked against what is true at that moment (the
+files queued, the bytes on the server)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QTabBar,
+    QTableView,
+    QToolButton,
+    QWidget,
+)
+from support.journey import answer_next_message_box, click, find, type_into, wait_until
+from support.window_driver import (
+    TEST_BUCKET,
+    TEST_REGION,
+    MiB,
+    WindowDriver,
+    make_file,
+    save_profile,
+    slow_down,
+)
+
+from cosdesk.cos.auth import Credentials
+from cosdesk.cos.client import CosClient
+from cosdesk.cos.endpoint import Endpoint
+from cosdesk.cos.errors import CosError
+
+W = TypeVar("W", bound=QWidget)
+
+# Columns as the table's header names them.
+NAME, KEY, SIZE, STATE, PROGRESS, SPEED, ETA, ERROR = range(8)
+
+
+@pytest.fixture
+def server(sandbox: Any, credentials: Credentials) -> Iterator[CosClient]:
+    """A client of our own on the local server: what is really stored there."""
+    client = CosClient(credentials, Endpoint.custom(sandbox.endpoint, path_style=True, region=TEST_REGION))
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+# --- what a person sees ---------------------------------------------------------------
+
+
+def uploads_table() -> QTableView:
+    return find(QTableView, "Uploads")
+
+
+def row_index(table: QTableView, key: str) -> QModelIndex:
+    model = table.model()
+    for row in range(model.rowCount()):
+        if model.index(row, KEY).data() == key:
+            return model.index(row, NAME)
+    raise AssertionError(f"no row shows the key {key!r}")
+
+
+def row_texts(table: QTableView, key: str) -> list[str]:
+    """The row of ``key`` as displayed, column by column."""
+    index = row_index(table, key)
+    return [str(index.siblingAtColumn(column).data() or "") for column in range(table.model().columnCount())]
+
+
+def percent_shown(table: QTableView, key: str) -> int:
+    return int(row_texts(table, key)[PROGRESS].rstrip("%"))
+
+
+def click_row(table: QTableView, key: str) -> None:
+    """Click the row of ``key`` (which, under a window manager, also makes its
+    window the active one: done here by hand, offscreen)."""
+    table.window().activateWindow()
+    wait_until(lambda: QApplication.activeWindow() is table.window(), what="the window to be active")
+    rect = table.visualRect(row_index(table, key))
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    table.setFocus()
+
+
+def context_menu(table: QTableView, key: str) -> QMenu:
+    """Right-click the row of ``key``: the menu that opens."""
+    position = table.visualRect(row_index(table, key)).center()
+    event = QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, position, table.viewport().mapToGlobal(position)
+    )
+    QApplication.sendEvent(table.viewport(), event)
+
+    def open_menus() -> list[QMenu]:
+        shown = QApplication.topLevelWidgets()
+        return [menu for menu in shown if isinstance(menu, QMenu) and menu.isVisible()]
+
+    wait_until(open_menus, what="the context menu")
+    return open_menus()[0]
+
+
+def menu_entry(menu: QMenu, text: str) -> Any:
+    for action in menu.actions():
+        if action.text() == text:
+            return action
+    raise AssertionError(f"no entry {text!r} in {[a.text() for a in menu.actions()]}")
+
+
+def choose(menu: QMenu, text: str) -> None:
+    action = menu_entry(menu, text)
+    assert action.isEnabled(), f"{text!r} is greyed out"
+    QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+
+
+def tab(label: str) -> tuple[QTabBar, int]:
+    tabs = find(QTabBar, "Show uploads by state")
+    for number in range(tabs.count()):
+        if tabs.tabText(number).rsplit("  ", 1)[0] == label:
+            return tabs, number
+    raise AssertionError(f"no tab {label!r} among {[tabs.tabText(n) for n in range(tabs.count())]}")
+
+
+def tab_count(label: str) -> int:
+    tabs, number = tab(label)
+    return int(tabs.tabText(number).rsplit("  ", 1)[1])
+
+
+def click_tab(label: str) -> None:
+    tabs, number = tab(label)
+    QTest.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(number).center())
+
+
+def status_label(name: str) -> QLabel:
+    return find(QLabel, name)
+
+
+def status_widget(kind: type[W], name: str) -> W:
+    """A status bar figure of the open window by its accessible name, shown or hidden."""
+    for window in QApplication.topLevelWidgets():
+        if not window.isVisible():
+            continue  # a window of an earlier test, closed
+        for widget in window.findChildren(kind):
+            if widget.accessibleName() == name:
+                return widget
+    raise AssertionError(f"no {kind.__name__} named {name!r}")
+
+
+def seconds_left() -> float | None:
+    """The status bar's time left, in seconds (None when it is not shown)."""
+    label = status_widget(QLabel, "Time left")
+    if not label.isVisible() or not label.text():
+        return None
+    match = re.fullmatch(r"(?:(\d+):)?(\d+):(\d\d) left", label.text())
+    assert match, label.text()
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def mib(text: str) -> float:
+    """``3.5 MiB`` (or KiB, B) in MiB."""
+    number, unit = text.split()
+    return float(number) * {"B": 1 / MiB, "KiB": 1 / 1024, "MiB": 1.0, "GiB": 1024.0}[unit]
+
+
+class StatusMessages:
+    """Every message the status bar showed, in order, each with what ``truth()``
+    said at that moment (for instance, what the server holds)."""
+
+    def __init__(self, driver: WindowDriver, truth: Callable[[], object] = lambda: None) -> None:
+        self.seen: list[tuple[str, object]] = []
+        self._driver = driver
+        self._truth = truth
+        driver.window.statusBar().messageChanged.connect(self._record)
+
+    def _record(self, text: str) -> None:
+        if text:
+            self.seen.append((text, self._truth()))
+
+    def texts(self) -> list[str]:
+        return [text for text, _ in self.seen]
+
+    def current(self) -> str:
+        return self._driver.window.statusBar().currentMessage()
+
+
+def drop(driver: WindowDriver, *paths: Path) -> None:
+    driver.drop(list(paths))
+
+
+# --- item 7: the status bar says what is happening now --------------------------------
+
+
+def test_adding_files_says_so_while_it_happens_then_what_was_added_then_how_the_batch_ended(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    driver = account_window
+    messages = StatusMessages(driver)
+    slow_down(driver, 4 * MiB)
+    files = [make_file(tmp_path / "photos" / f"{n}.jpg", 2 * MiB) for n in range(3)]
+
+    drop(driver, tmp_path / "photos")
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 3, what="three rows")
+    wait_until(lambda: any("Added 3 file(s)" in text for text in messages.texts()), what="the added message")
+    added_at = next(n for n, text in enumerate(messages.texts()) if "Added 3 file(s)" in text)
+    assert all("Adding" in text or "Looking" in text for text in messages.texts()[:added_at])
+    assert TEST_BUCKET in messages.texts()[added_at]
+
+    # While the files upload, nobody claims they are still being added.
+    wait_until(lambda: any(row_texts(table, key)[STATE] == "Uploading" for key in ("photos/0.jpg",)))
+    assert "Adding" not in messages.current() and "Looking" not in messages.current()
+
+    wait_until(lambda: "Uploads finished" in messages.current(), timeout_s=15, what="the finished notice")
+    assert messages.current() == "Uploads finished: 3 file(s) uploaded."
+    # True: the three rows are done (the table catches up within a moment).
+    wait_until(lambda: all(row_texts(table, f"photos/{f.name}")[STATE] == "Done" for f in files), timeout_s=2)
+    assert not any("Adding" in text for text in messages.texts()[added_at:])
+
+
+# --- item 8: the overall bar and the time left describe the current batch -------------
+
+
+def test_the_overall_bar_and_time_left_cover_only_the_new_batch_and_leave_out_paused_files(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    driver = account_window
+    bar = find(QProgressBar, "Overall progress")
+    drop(driver, make_file(tmp_path / "earlier.bin", 12 * MiB))
+    table = uploads_table()
+    wait_until(lambda: row_texts(table, "earlier.bin")[STATE] == "Done", timeout_s=15)
+    wait_until(lambda: status_label("Files uploaded").text() == "1 / 1 files")
+
+    # A new batch, long after the first: the finished file is not part of it.
+    rate = 2 * MiB
+    slow_down(driver, rate)
+    drop(driver, make_file(tmp_path / "new.bin", 8 * MiB), make_file(tmp_path / "later.bin", 8 * MiB))
+    wait_until(lambda: table.model().rowCount() == 3)
+    wait_until(lambda: percent_shown(table, "new.bin") >= 5, timeout_s=10)
+    click_row(table, "later.bin")
+    QTest.keyClick(table, Qt.Key.Key_Space)  # pause it: it is no longer work left
+    wait_until(lambda: row_texts(table, "later.bin")[STATE] == "Paused")
+    wait_until(lambda: seconds_left() is not None, timeout_s=5, what="the time left")
+
+    for _ in range(3):
+        QTest.qWait(300)
+        new, later = row_texts(table, "new.bin"), row_texts(table, "later.bin")
+        sent = mib(new[SIZE]) * percent_shown(table, "new.bin") / 100 + mib(later[SIZE]) * percent_shown(
+            table, "later.bin"
+        ) / 100
+        loaded_text, total_text = status_label("Bytes uploaded").text().split(" / ")
+        assert mib(total_text) == 16.0  # the new batch only: 12 MiB done earlier are not in it
+        assert status_label("Files uploaded").text() == "0 / 2 files"
+        # What the rows say: bytes are counted a chunk (up to 1 MiB) at a time, and the
+        # rows may show the chunk a moment after the status bar.
+        assert abs(mib(loaded_text) - sent) <= 1.1
+        assert abs(bar.value() / 1000 - mib(loaded_text) / 16) <= 0.08
+        # Time left: new.bin's rest at the limit; later.bin is paused and counts for nothing.
+        left = seconds_left()
+        assert left is not None
+        truth = (8 - mib(new[SIZE]) * percent_shown(table, "new.bin") / 100) * MiB / rate
+        assert truth * 0.6 - 1 <= left <= truth * 1.6 + 1, (left, truth)
+        row_eta = new[ETA]
+        if row_eta:  # the row and the status bar agree: the batch ends no sooner than new.bin
+            minutes, seconds = row_eta.split(":")
+            assert left >= int(minutes) * 60 + int(seconds) - 1
+
+    # Everything paused: no speed, no time left to claim.
+    click_row(table, "new.bin")
+    QTest.keyClick(table, Qt.Key.Key_Space)
+    wait_until(lambda: row_texts(table, "new.bin")[STATE] == "Paused")
+    speed = status_widget(QLabel, "Upload speed")
+    wait_until(lambda: seconds_left() is None and not speed.isVisible(), timeout_s=3)
+    assert bar.value() < 1000
+
+
+# --- item 9: "Uploads finished" only when the batch is ---------------------------------
+
+
+def test_pausing_the_last_upload_says_paused_and_only_its_end_says_the_batch_finished(
+    account_window: WindowDriver, server: CosClient, tmp_path: Path
+) -> None:
+    driver = account_window
+
+    def video_on_server() -> int:
+        try:
+            return server.head_object(TEST_BUCKET, "video.bin").content_length
+        except CosError:
+            return 0
+
+    messages = StatusMessages(driver, truth=video_on_server)
+    slow_down(driver, 2 * MiB)
+    drop(
+        driver,
+        make_file(tmp_path / "small-1.txt", 1000),
+        make_file(tmp_path / "small-2.txt", 2000),
+        make_file(tmp_path / "video.bin", 6 * MiB),
+    )
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 3)
+    wait_until(lambda: all(row_texts(table, f"small-{n}.txt")[STATE] == "Done" for n in (1, 2)), timeout_s=10)
+    wait_until(lambda: percent_shown(table, "video.bin") >= 10, timeout_s=10)
+
+    click_row(table, "video.bin")
+    QTest.keyClick(table, Qt.Key.Key_Space)  # pause the file still uploading
+    wait_until(lambda: "Uploads paused" in messages.current(), timeout_s=5, what="the paused notice")
+    assert messages.current() == "Uploads paused: 2 file(s) uploaded; 1 file(s) paused."
+    wait_until(lambda: row_texts(table, "video.bin")[STATE] == "Paused", timeout_s=2)
+    assert not any("finished" in text for text in messages.texts())
+
+    QTest.keyClick(table, Qt.Key.Key_Space)  # resume it
+    wait_until(lambda: row_texts(table, "video.bin")[STATE] != "Paused")
+    slow_down(driver, 8 * MiB)
+    wait_until(lambda: "Uploads finished" in messages.current(), timeout_s=15, what="the finished notice")
+    # The notice counts the whole batch, and came only once the last file was done.
+    assert messages.current() == "Uploads finished: 3 file(s) uploaded."
+    assert [stored for text, stored in messages.seen if "finished" in text] == [6 * MiB]
+    wait_until(lambda: row_texts(table, "video.bin")[STATE] == "Done", timeout_s=2)
+
+
+# --- item 10: progress never goes back without a reason ---------------------------------
+
+
+class RowWatch:
+    """Every (state, percent, note) the row of ``key`` showed, in order."""
+
+    def __init__(self, table: QTableView, key: str) -> None:
+        self.seen: list[tuple[str, int, str]] = []
+        self._table, self._key = table, key
+        table.model().dataChanged.connect(self._look)
+
+    def _look(self, *_: object) -> None:
+        texts = row_texts(self._table, self._key)
+        shown = (texts[STATE], int(texts[PROGRESS].rstrip("%")), texts[ERROR])
+        if not self.seen or self.seen[-1] != shown:
+            self.seen.append(shown)
+
+    def steps_back_without_a_reason(self) -> list[tuple[tuple[str, int, str], tuple[str, int, str]]]:
+        return [
+            (before, after)
+            for before, after in zip(self.seen, self.seen[1:], strict=False)
+            if after[1] < before[1] and "in flight was not confirmed" not in after[2]
+        ]
+
+
+def test_pausing_keeps_what_the_server_confirmed_and_says_why_progress_went_back(
+    sandbox: Any, credentials: Credentials, open_window: Any, server: CosClient, tmp_path: Path
+) -> None:
+    # An account whose files up to 16 MiB go in one request: pausing one midway
+    # throws away everything it sent (the issue's "5 % -> 0 %").
+    save_profile(sandbox, credentials, slice_size=16 * MiB)
+    driver: WindowDriver = open_window()
+    slow_down(driver, 2 * MiB)
+    drop(driver, make_file(tmp_path / "archive.bin", 6 * MiB))
+    table = uploads_table()
+    watch = RowWatch(table, "archive.bin")
+    wait_until(lambda: percent_shown(table, "archive.bin") >= 30, timeout_s=10)
+
+    click_row(table, "archive.bin")
+    before = percent_shown(table, "archive.bin")
+    QTest.keyClick(table, Qt.Key.Key_Space)
+    wait_until(lambda: row_texts(table, "archive.bin")[STATE] == "Paused")
+    wait_until(lambda: "not confirmed" in row_texts(table, "archive.bin")[ERROR], timeout_s=3)
+
+    # The row shows what the server confirmed (nothing of an unfinished single
+    # request), and says how much was in flight.
+    assert list(server.iter_objects(TEST_BUCKET, prefix="archive.bin")) == []
+    assert percent_shown(table, "archive.bin") == 0
+    note = row_texts(table, "archive.bin")[ERROR]
+    dropped = re.fullmatch(r"(.+) in flight was not confirmed; resuming sends what is missing", note)
+    assert dropped, note
+    assert mib(dropped.group(1)) >= before * 6 / 100 - 0.1
+    assert watch.steps_back_without_a_reason() == []
+
+    QTest.keyClick(table, Qt.Key.Key_Space)  # resume: on from what the server holds
+    slow_down(driver, 16 * MiB)
+    wait_until(lambda: row_texts(table, "archive.bin")[STATE] == "Done", timeout_s=15)
+    assert watch.steps_back_without_a_reason() == []
+    last_paused = max(n for n, seen in enumerate(watch.seen) if seen[0] == "Paused")
+    resumed = [percent for _, percent, _ in watch.seen[last_paused:]]
+    assert resumed == sorted(resumed) and resumed[-1] == 100
+    assert server.head_object(TEST_BUCKET, "archive.bin").content_length == 6 * MiB
+
+
+# --- item 11: cancelling asks first; a canceled row can go again or go away ------------
+
+
+def toolbar_cancel() -> QToolButton:
+    """The toolbar's Cancel button."""
+    return find(QToolButton, "Cancel")
+
+
+def test_deleting_a_half_sent_upload_asks_first_and_the_canceled_row_waits_under_failed_canceled(
+    account_window: WindowDriver, server: CosClient, tmp_path: Path
+) -> None:
+    driver = account_window
+    slow_down(driver, 2 * MiB)
+    drop(driver, make_file(tmp_path / "film.bin", 10 * MiB))
+    table = uploads_table()
+    wait_until(lambda: percent_shown(table, "film.bin") >= 20, timeout_s=10)
+    click_row(table, "film.bin")
+
+    # Delete: a question naming the file and what was sent; "Keep uploading" keeps it.
+    seen: list[str] = []
+    answer_next_message_box("Keep uploading", seen)
+    QTest.keyClick(table, Qt.Key.Key_Delete)
+    wait_until(lambda: bool(seen), what="the question")
+    _title, text, detail = seen[0].split("\n", 2)
+    assert text == "Cancel the upload of film.bin?"
+    sent, total = re.fullmatch(r"(.+) of (.+) has been sent\. Cancelling .*", detail).groups()  # type: ignore[union-attr]
+    assert mib(total) == 10.0 and 1.0 <= mib(sent) < 10.0
+    QTest.qWait(300)
+    assert row_texts(table, "film.bin")[STATE] == "Uploading"
+
+    # Delete again, and cancel: the row is canceled, the parts sent are gone.
+    answer_next_message_box("Cancel 1 upload(s)")
+    QTest.keyClick(table, Qt.Key.Key_Delete)
+    wait_until(lambda: row_texts(table, "film.bin")[STATE] == "Canceled", timeout_s=5)
+    wait_until(lambda: not list(server.iter_multipart_uploads(TEST_BUCKET, prefix="film.bin")), timeout_s=5)
+
+    # The toolbar's Cancel and the row's menu agree: nothing left to cancel.
+    menu = context_menu(table, "film.bin")
+    assert not menu_entry(menu, "Cancel").isEnabled()
+    assert menu_entry(menu, "Upload again").isEnabled() and menu_entry(menu, "Remove from list").isEnabled()
+    menu.close()
+    assert not toolbar_cancel().isEnabled()
+
+    # It waits under a tab of its own kind, not only under All.
+    assert tab_count("Failed / Canceled") == 1
+    click_tab("Failed / Canceled")
+    wait_until(lambda: table.model().rowCount() == 1)
+    assert row_texts(table, "film.bin")[STATE] == "Canceled"
+    click_tab("Active")
+    wait_until(lambda: table.model().rowCount() == 0)
+
+
+def test_a_canceled_upload_can_be_uploaded_again_from_the_start_then_removed_from_the_list(
+    account_window: WindowDriver, server: CosClient, tmp_path: Path
+) -> None:
+    driver = account_window
+    slow_down(driver, 2 * MiB)
+    drop(driver, make_file(tmp_path / "draft.bin", 4 * MiB), make_file(tmp_path / "notes.txt", 100))
+    table = uploads_table()
+    wait_until(lambda: row_texts(table, "notes.txt")[STATE] == "Done", timeout_s=10)
+    wait_until(lambda: percent_shown(table, "draft.bin") >= 20, timeout_s=10)
+    click_row(table, "draft.bin")
+    answer_next_message_box("Cancel 1 upload(s)")
+    click(toolbar_cancel())
+    wait_until(lambda: row_texts(table, "draft.bin")[STATE] == "Canceled", timeout_s=5)
+
+    slow_down(driver, 0)
+    choose(context_menu(table, "draft.bin"), "Upload again")
+    wait_until(lambda: row_texts(table, "draft.bin")[STATE] == "Done", timeout_s=10)
+    assert server.head_object(TEST_BUCKET, "draft.bin").content_length == 4 * MiB
+    assert percent_shown(table, "draft.bin") == 100
+
+    # Done rows leave the list one by one (Delete, or the menu); the objects stay.
+    click_row(table, "draft.bin")
+    assert not toolbar_cancel().isEnabled()
+    QTest.keyClick(table, Qt.Key.Key_Delete)
+    wait_until(lambda: table.model().rowCount() == 1)
+    choose(context_menu(table, "notes.txt"), "Remove from list")
+    wait_until(lambda: driver.window.model.rowCount() == 0)
+    assert server.head_object(TEST_BUCKET, "notes.txt").content_length == 100
+
+
+# --- item 14 (the tab counts): a tab counts what it would show --------------------------
+
+
+TABS = ("All", "Active", "Paused", "Failed / Canceled", "Done")
+
+
+def test_with_a_key_filter_each_tab_counts_the_rows_it_shows(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    driver = account_window
+    slow_down(driver, 1 * MiB)
+    sizes = {"photos/a.jpg": 1000, "photos/b.jpg": 2000, "photos/big.raw": 8 * MiB, "docs/c.txt": 3000}
+    for name, size in sizes.items():
+        make_file(tmp_path / "upload" / name, size)
+    drop(driver, tmp_path / "upload" / "photos", tmp_path / "upload" / "docs")
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 4)
+    small = ("photos/a.jpg", "photos/b.jpg", "docs/c.txt")
+    wait_until(lambda: all(row_texts(table, key)[STATE] == "Done" for key in small), timeout_s=10)
+    click_row(table, "photos/big.raw")
+    QTest.keyClick(table, Qt.Key.Key_Space)
+    wait_until(lambda: row_texts(table, "photos/big.raw")[STATE] == "Paused")
+
+    for search, expected in (
+        ("photos", {"All": 3, "Paused": 1, "Done": 2}),
+        ("DOCS", {"All": 1, "Paused": 0, "Done": 1}),
+        ("", {"All": 4, "Paused": 1, "Done": 3}),
+    ):
+        type_into("Filter by key", search)
+        for label in TABS:
+            click_tab(label)
+            assert tab_count(label) == table.model().rowCount(), (search, label)
+            assert tab_count(label) == expected.get(label, 0), (search, label)
