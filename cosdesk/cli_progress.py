@@ -21,7 +21,7 @@ from cosdesk.cli_output import format_elapsed, printable
 from cosdesk.engine.meter import format_duration, format_size, format_speed
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store_file import DatabaseRecreated
-from cosdesk.engine.task import BatchProgress, FileFinished
+from cosdesk.engine.task import BatchProgress, FileFinished, TaskState
 
 # The speed is shown once bytes have been going out this long.
 SPEED_SETTLES_S = 1.0
@@ -190,21 +190,35 @@ class ProgressDisplay:
             parts.append(f"failed {batch.failed}")
         return "  ".join(parts)
 
+    def _run_totals(self) -> tuple[int, int, int]:
+        """Bytes on the server and in all, and tasks not done, over this run's tasks
+        (the queue of a command holds only those). Counted from the tasks, once:
+        the queue's batch figures describe what ran since it was last idle."""
+        loaded = total = unfinished = 0
+        for snapshot in self._queue.tasks():
+            if snapshot.state is TaskState.CANCELED:
+                continue
+            size = snapshot.size or 0
+            total += size
+            loaded += size if snapshot.state is TaskState.SUCCESS else min(max(snapshot.loaded, 0), size)
+            if snapshot.state not in (TaskState.SUCCESS, TaskState.ERROR):
+                unfinished += 1
+        return loaded, total, unfinished
+
     def finish(self, interrupted: bool, elapsed_s: float, resume_command: str) -> int:
         """Print the summary (and what to do next); returns the exit status.
         ``resume_command``: the command that finishes what this run left."""
         self._show_notices()
         self._clear_line()
-        batch = self._queue.batch()
+        loaded, total, unfinished = self._run_totals()
         failed = len(self._failures)
-        unfinished = batch.waiting + batch.running + batch.paused
         summary = f"{self._succeeded} uploaded" + (f" ({self._skipped} skipped)" if self._skipped else "")
         summary += f", {failed} failed" + (f", {unfinished} unfinished" if unfinished else "")
         if self._unreadable:
             summary += f", {self._unreadable} unreadable"
-        summary += f"; {format_size(batch.loaded)} of {format_size(batch.total)}"
+        summary += f"; {format_size(loaded)} of {format_size(total)}"
         summary += f" in {format_elapsed(elapsed_s)}"
-        sent = max(0, batch.loaded - self._already_sent - self._skipped_bytes)
+        sent = max(0, loaded - self._already_sent - self._skipped_bytes)
         if sent and elapsed_s > 0:
             summary += f" ({format_speed(sent / elapsed_s)} on average)"
         print(summary, file=self._out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -143,3 +144,50 @@ def test_tasks_pause_stops_a_running_upload_in_another_process(sandbox: Any, tmp
     assert upload.returncode == 1 and "cosdesk tasks resume" in stderr, stderr
     listing = cosdesk("tasks", "list", "--db", db).stdout
     assert " Paused " in listing and "big.sparse" in listing, listing
+
+
+def test_tasks_cancel_of_one_batch_aborts_its_upload_and_leaves_the_other_batch(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    from cosdesk.cos.auth import Credentials
+    from cosdesk.cos.client import CosClient
+    from cosdesk.cos.endpoint import Endpoint
+
+    db = str(tmp_path / "t.sqlite3")
+    (tmp_path / "kept.txt").write_text("kept")
+    assert cosdesk("upload", str(tmp_path / "kept.txt"), f"cos://{BUCKET}/k/", "--endpoint", sandbox.endpoint,
+                   "--db", db, secret_key="wrong").returncode == 1  # fmt: skip
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(8 * 1024 * 1024))
+    sandbox.faults.bandwidth_bytes_per_s = 1024 * 1024
+    env = {**os.environ, "COS_SECRET_ID": "AKIDcosdeskTESTsecretid",
+           "COS_SECRET_KEY": "cosdesk-TEST-secret-key-0123456789", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    upload = subprocess.Popen(
+        [sys.executable, "-m", "cosdesk", "upload", str(big), f"cos://{BUCKET}/b/", "--endpoint",
+         sandbox.endpoint, "--db", db, "-q"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    client = CosClient(
+        Credentials("AKIDcosdeskTESTsecretid", "cosdesk-TEST-secret-key-0123456789"),
+        Endpoint.custom(sandbox.endpoint, path_style=True, region="ap-guangzhou"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not list(client.iter_multipart_uploads(BUCKET)):
+            assert time.monotonic() < deadline and upload.poll() is None
+            time.sleep(0.05)
+        upload.send_signal(signal.SIGINT)
+        upload.communicate(timeout=30)
+        sandbox.faults.bandwidth_bytes_per_s = None
+
+        canceled = cosdesk("tasks", "cancel", "--batch", "2", "--endpoint", sandbox.endpoint, "--db", db)
+
+        assert canceled.returncode == 0, canceled.stderr
+        assert canceled.stdout == "1 task(s) canceled\n"
+        assert list(client.iter_multipart_uploads(BUCKET)) == []
+        states = [line.split()[4] for line in cosdesk("tasks", "list", "--db", db).stdout.splitlines()[1:-1]]
+        assert states == ["Failed", "Canceled"]
+    finally:
+        if upload.poll() is None:
+            upload.kill()
+        client.close()

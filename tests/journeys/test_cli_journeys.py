@@ -239,6 +239,12 @@ def test_tasks_resume_says_what_it_runs_and_leaves_old_failures_alone(
     retried = cosdesk(*shlex.split(suggested[1])[1:])
     assert retried.stdout.splitlines()[0] == "resuming 1 task (1 failed): 700 B to send"
     assert retried.returncode == 0, retried.stderr
+    summary = SUMMARY.match(retried.stdout.splitlines()[-1])
+    assert summary and (summary["uploaded"], summary["loaded"], summary["total"]) == (
+        "1",
+        "700 B",
+        "700 B",
+    ), retried.stdout
     assert object_size(server_files, "old/old.txt") == 700
 
 
