@@ -114,6 +114,16 @@ def log_file_name() -> str:
     return Path(os.environ.get(LOG_FILE_ENV) or LOG_FILE_NAME).name or LOG_FILE_NAME
 
 
+# The per-upload lines (engine/history.py) are the file's: the command line prints
+# its own account of each upload on the terminal, and a failed upload's warning
+# there would say it twice.
+TRANSFER_LOGGER = "cosdesk.transfers"
+
+
+def _not_transfer_lines(record: logging.LogRecord) -> bool:
+    return not record.name.startswith(TRANSFER_LOGGER)
+
+
 class _CosdeskHandler:
     """Marks the handlers setup_logging installed, so a second call replaces them."""
 
@@ -165,6 +175,8 @@ def setup_logging(verbose: bool = False) -> Path | None:
         stderr_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
         stderr_handler.setFormatter(logging.Formatter(STDERR_FORMAT))
         stderr_handler.addFilter(redacting)
+        if not verbose:
+            stderr_handler.addFilter(_not_transfer_lines)
         root.addHandler(stderr_handler)
 
     path = log_dir() / log_file_name()

@@ -30,6 +30,7 @@ import datetime
 import enum
 import logging
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -42,7 +43,8 @@ from cosdesk.engine.meter import format_duration, format_size, format_speed
 if TYPE_CHECKING:
     from cosdesk.engine.task import TaskError, UploadTask
 
-# The log lines a user reads after the fact ("what happened to report.pdf?").
+# The log lines a user reads after the fact ("what happened to report.pdf?"):
+# cosdesk.log keeps them; the command line's terminal does not (see logs.py).
 log = logging.getLogger("cosdesk.transfers")
 
 HISTORY_SCHEMA = """
@@ -410,8 +412,24 @@ def endpoint_text(task: UploadTask) -> str:
     return f"{spec.region} (accelerate)" if spec.accelerate else spec.region
 
 
+# Control characters in a file name would split a log line or drive the terminal
+# of whoever reads the log; they are written as escapes (\n, \x1b).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown_in_log(text: str) -> str:
+    """``text`` safe for one log line: control characters escaped, and a name that is
+    not UTF-8 (lone surrogates from the file system) with its odd bytes escaped."""
+    text = _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _where_to(task: UploadTask) -> str:
-    return f"{task.bucket}/{task.key}"
+    return shown_in_log(f"{task.bucket}/{task.key}")
+
+
+def _source(task: UploadTask) -> str:
+    return shown_in_log(task.source_path) if task.source_path else "memory"
 
 
 def _elapsed(seconds: float) -> str:
@@ -445,7 +463,7 @@ class TransferJournal:
             run = self._runs[task.task_id] = _Run(first_started_at=time.time())
         run.segment_started = time.monotonic()
         run.loaded_at_segment_start = task.loaded
-        where, size, source = _where_to(task), _sizes(task), task.source_path or "memory"
+        where, size, source = _where_to(task), _sizes(task), _source(task)
         if task.loaded > 0:
             log.info(
                 "upload resumed: %s (%s, %s already on the server) from %s",
@@ -482,7 +500,7 @@ class TransferJournal:
     def failed(self, task: UploadTask, error: TaskError | None) -> None:
         """A run failed. With an automatic retry pending (``task.retry_at``) after an
         earlier one of the same streak, only the log hears of it."""
-        reason = str(error) if error is not None else "unknown error"
+        reason = shown_in_log(str(error)) if error is not None else "unknown error"
         retry = (
             f"; retrying in {task.retry_delay_s:g} s"
             if task.retry_at is not None and task.retry_delay_s
@@ -496,7 +514,7 @@ class TransferJournal:
 
     def refused(self, task: UploadTask, error: TaskError) -> None:
         """A task that never ran: its key is invalid or its file unreadable."""
-        log.warning("upload refused: %s: %s", _where_to(task), error)
+        log.warning("upload refused: %s: %s", _where_to(task), shown_in_log(str(error)))
         self._record(task, HistoryOutcome.FAILED, error)
 
     def canceled(self, task: UploadTask) -> None:

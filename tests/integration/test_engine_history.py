@@ -199,3 +199,20 @@ def test_a_paused_and_resumed_upload_is_one_transfer_timed_without_its_pause(
     text = log_text(log_file)
     assert f"upload paused: {BUCKET}/big.bin at " in text
     assert f"upload resumed: {BUCKET}/big.bin (4.0 MiB, " in text
+
+
+def test_a_key_with_control_characters_is_one_escaped_log_line(
+    make_engine: Any, tmp_path: Path, log_file: Path
+) -> None:
+    engine = make_engine()
+    source = tmp_path / "odd.txt"
+    source.write_bytes(b"z" * 10)
+    task_id = engine.queue.add_file(source, BUCKET, "odd\nname\x1b[2J.txt")
+    engine.wait_state(task_id, TaskState.ERROR)
+
+    (entry,) = engine.entries()
+    assert entry.key == "odd\nname\x1b[2J.txt"  # the history keeps the key as it is
+    text = log_text(log_file)
+    assert "\x1b" not in text
+    (line,) = [line for line in text.splitlines() if "upload failed" in line or "upload refused" in line]
+    assert f"{BUCKET}/odd\\nname\\x1b[2J.txt: " in line

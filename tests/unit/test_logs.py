@@ -228,3 +228,20 @@ def test_a_transfer_failure_keeps_its_reason_and_loses_the_secrets_in_it(log_dir
         and "upload failed: examplebucket-1250000000/a.jpg: AccessDenied (403): denied" in text
     )
     assert SIGNATURE not in text and TOKEN not in text
+
+
+def test_transfer_lines_stay_out_of_the_terminal_unless_verbose(
+    log_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The command line prints its own line for a failed upload; the log's would repeat it.
+    setup_logging(verbose=False)
+    logging.getLogger("cosdesk.transfers").warning("upload failed: b/k: SlowDown (503): slow down")
+    logging.getLogger("cosdesk.test").warning("a warning of another kind")
+    _flush()
+    err = capsys.readouterr().err
+    assert "upload failed" not in err and "a warning of another kind" in err
+    assert "upload failed: b/k" in (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
+
+    setup_logging(verbose=True)
+    logging.getLogger("cosdesk.transfers").warning("upload failed: b/k2: SlowDown (503): slow down")
+    assert "upload failed: b/k2" in capsys.readouterr().err
