@@ -428,5 +428,5 @@ def _resume_command(store: object, queue: object, db_path: Path) -> str:
                 numbers.append(batch.number)
     command = resume_command(numbers)
     if db_path != database_path(argparse.Namespace(db=None)):
-        command += f" --db {shlex.quote(str(db_path))}"
+        command += f" --db {printable(shlex.quote(str(db_path)))}"
     return command
