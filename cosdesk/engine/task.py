@@ -288,6 +288,9 @@ class TaskSnapshot:
     # back by this much (resuming sends what the server turns out not to hold):
     # the view says why.
     dropped_bytes: int = 0
+    # Running: bytes this run took back because a request failed and was sent
+    # again (progress went back by this much then: the view says why).
+    resent_bytes: int = 0
 
 
 @dataclass
@@ -344,6 +347,8 @@ class UploadTask:
     run_started_at: float | None = None
     first_byte_at: float | None = None
     last_byte_at: float | None = None
+    # Bytes this run took back while it kept running (failed requests sent again).
+    resent_bytes: int = 0
 
     def set_state(self, new: TaskState) -> None:
         check_transition(self.state, new)
@@ -354,6 +359,7 @@ class UploadTask:
         if new is TaskState.CHECKING:
             self.run_started_at = time.monotonic()
             self.first_byte_at = self.last_byte_at = None
+            self.resent_bytes = 0
         self.state = new
 
     def add_progress(self, byte_count: int, now: float | None = None) -> None:
@@ -362,6 +368,8 @@ class UploadTask:
         now = time.monotonic() if now is None else now
         self.loaded += byte_count
         self.meter.add(byte_count, now)
+        if byte_count < 0 and self.state.is_active:
+            self.resent_bytes -= byte_count  # not paused nor canceled: a request is retried
         if byte_count > 0:
             if self.first_byte_at is None:
                 self.first_byte_at = now
@@ -416,6 +424,7 @@ class UploadTask:
             retry_delay_s=self.retry_delay_s,
             retry_at=self.retry_at,
             dropped_bytes=self.dropped_bytes(),
+            resent_bytes=self.resent_bytes if self.state.is_active else 0,
         )
 
     def progress(self, now: float | None = None) -> TaskProgress:

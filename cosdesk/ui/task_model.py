@@ -127,6 +127,16 @@ def paused_note(snapshot: TaskSnapshot) -> str:
     ).replace("%1", format_size(snapshot.dropped_bytes))
 
 
+def resent_note(snapshot: TaskSnapshot) -> str:
+    """Why a running row's progress went back: requests that failed and are sent
+    again. Empty when none was."""
+    if not snapshot.resent_bytes:
+        return ""
+    return QCoreApplication.translate("TaskTableModel", "%1 sent again after a failed request").replace(
+        "%1", format_size(snapshot.resent_bytes)
+    )
+
+
 def display_name(snapshot: TaskSnapshot) -> str:
     """What the Name column shows: the last segment of the key (a folder marker
     keeps its trailing ``/`` so it reads as a folder)."""
@@ -251,6 +261,8 @@ class TaskTableModel(QStandardItemModel):
         note = retry_note(snap.retry_delay_s) if snap.retry_delay_s is not None else snap.note
         if snap.dropped_bytes:  # progress went back: say why
             note = paused_note(snap)
+        elif snap.resent_bytes:
+            note = resent_note(snap)
         error_text = describe_error(snap.error, short=True) if snap.error and not retrying else note
         # The column cuts its text: the tooltip has all of it (the explanation, the
         # untranslated system message, labelled as such, and the note).

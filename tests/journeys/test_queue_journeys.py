@@ -343,10 +343,11 @@ class RowWatch:
             self.seen.append(shown)
 
     def steps_back_without_a_reason(self) -> list[tuple[tuple[str, int, str], tuple[str, int, str]]]:
+        reasons = re.compile(r"in flight was not confirmed|sent again after a failed request")
         return [
             (before, after)
             for before, after in zip(self.seen, self.seen[1:], strict=False)
-            if after[1] < before[1] and "in flight was not confirmed" not in after[2]
+            if after[1] < before[1] and not reasons.search(after[2])
         ]
 
 
@@ -504,3 +505,22 @@ def test_with_a_key_filter_each_tab_counts_the_rows_it_shows(
             click_tab(label)
             assert tab_count(label) == table.model().rowCount(), (search, label)
             assert tab_count(label) == expected.get(label, 0), (search, label)
+
+
+def test_a_request_that_fails_midway_is_sent_again_and_the_row_says_why_it_went_back(
+    sandbox: Any, credentials: Credentials, open_window: Any, server: CosClient, tmp_path: Path
+) -> None:
+    save_profile(sandbox, credentials, slice_size=16 * MiB)  # 6 MiB in one request
+    driver: WindowDriver = open_window()
+    slow_down(driver, 4 * MiB)
+    sandbox.faults.reset_after_bytes = 3 * MiB  # the network drops the connection midway
+    drop(driver, make_file(tmp_path / "report.pdf", 6 * MiB))
+    table = uploads_table()
+    watch = RowWatch(table, "report.pdf")
+    wait_until(lambda: "sent again" in row_texts(table, "report.pdf")[ERROR], timeout_s=10)
+    sandbox.faults.reset()  # and comes back
+
+    wait_until(lambda: row_texts(table, "report.pdf")[STATE] == "Done", timeout_s=15)
+    assert any(after[1] < before[1] for before, after in zip(watch.seen, watch.seen[1:], strict=False))
+    assert watch.steps_back_without_a_reason() == []
+    assert server.head_object(TEST_BUCKET, "report.pdf").content_length == 6 * MiB

@@ -1,0 +1,62 @@
+"""One task's progress when it goes back: what a pause threw away, what a
+failed request sends again, and a canceled task started over."""
+
+from __future__ import annotations
+
+from cosdesk.engine.options import EndpointSpec, UploadOptions
+from cosdesk.engine.task import PartRecord, SourceKind, TaskState, UploadTask
+
+MiB = 1024 * 1024
+
+
+def running_task(size: int = 8 * MiB) -> UploadTask:
+    task = UploadTask(
+        task_id="t",
+        position=0,
+        bucket="examplebucket-1250000000",
+        key="file.bin",
+        endpoint=EndpointSpec("ap-guangzhou", url="http://127.0.0.1:1"),
+        options=UploadOptions(),
+        source_kind=SourceKind.FILE,
+        size=size,
+    )
+    task.set_state(TaskState.CHECKING)
+    task.set_state(TaskState.UPLOADING)
+    return task
+
+
+def test_a_pause_that_throws_away_bytes_in_flight_says_how_many() -> None:
+    task = running_task()
+    task.add_progress(3 * MiB, now=1.0)
+    task.set_state(TaskState.PAUSED)
+    task.add_progress(-MiB, now=1.1)  # the part in flight gives its bytes back
+    snapshot = task.snapshot(now=1.2)
+    assert (snapshot.loaded, snapshot.dropped_bytes, snapshot.resent_bytes) == (2 * MiB, MiB, 0)
+
+    task.set_state(TaskState.WAITING)  # resumed: it goes on from the confirmed bytes
+    assert task.snapshot(now=1.3).dropped_bytes == 0
+
+
+def test_a_failed_request_sent_again_is_counted_while_the_task_runs() -> None:
+    task = running_task()
+    task.add_progress(2 * MiB, now=1.0)
+    task.add_progress(-2 * MiB, now=1.5)  # the connection dropped: the retry starts over
+    task.add_progress(MiB, now=2.0)
+    assert task.snapshot(now=2.0).resent_bytes == 2 * MiB
+
+    task.set_state(TaskState.ERROR)
+    assert task.snapshot(now=2.1).resent_bytes == 0  # the error says why now
+    task.set_state(TaskState.WAITING)
+    task.set_state(TaskState.CHECKING)
+    assert task.snapshot(now=3.0).resent_bytes == 0  # a new run
+
+
+def test_uploading_a_canceled_task_again_forgets_everything_it_sent() -> None:
+    task = running_task()
+    task.upload_id = "upload-1"
+    task.parts = {1: PartRecord(1, '"etag"', MiB, 0)}
+    task.loaded = MiB
+    task.set_state(TaskState.CANCELED)
+    task.start_over()
+    task.set_state(TaskState.WAITING)
+    assert (task.upload_id, task.parts, task.loaded, task.finished_at) == (None, {}, 0, None)
