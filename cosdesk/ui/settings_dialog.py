@@ -317,7 +317,7 @@ class SettingsDialog(QDialog):
         self.bandwidth.setSpecialValueText(self.tr("unlimited"))
         self.resume_on_start = QCheckBox(self.tr("Resume unfinished uploads when cosdesk starts"), self)
         transfers_box = QGroupBox(self.tr("All uploads"), self)
-        transfers_row = QHBoxLayout(transfers_box)
+        transfers_row = QHBoxLayout()
         shared: tuple[tuple[str, QWidget], ...] = (
             (self.tr("Files at once"), self.parallel_files),
             (self.tr("Bandwidth limit"), self.bandwidth),
@@ -332,6 +332,28 @@ class SettingsDialog(QDialog):
         transfers_row.addWidget(self.resume_on_start)
         transfers_row.addStretch(1)
         self._load_transfers(settings.transfers)
+        # What to do when added files are already queued or in the bucket; "ask"
+        # brings the question back after "Remember my choice".
+        self.if_exists = QComboBox(self)
+        for choice, text in (
+            ("ask", self.tr("Ask every time")),
+            ("overwrite", self.tr("Overwrite")),
+            ("skip", self.tr("Skip")),
+            ("rename", self.tr("Keep both")),
+        ):
+            self.if_exists.addItem(text, choice)
+        self.if_exists.setCurrentIndex(max(0, self.if_exists.findData(settings.if_exists)))
+        if_exists_label = QLabel(self.tr("When added files are already there"), self)
+        if_exists_label.setBuddy(self.if_exists)
+        self.if_exists.setAccessibleName(if_exists_label.text())
+        if_exists_row = QHBoxLayout()
+        if_exists_row.addWidget(if_exists_label)
+        if_exists_row.addWidget(self.if_exists)
+        if_exists_row.addStretch(1)
+        transfers_rows = QVBoxLayout()
+        transfers_rows.addLayout(transfers_row)
+        transfers_rows.addLayout(if_exists_row)
+        transfers_box.setLayout(transfers_rows)
 
         self.test_button = QPushButton(self.tr("Test connection"), self)
         self.test_result = QLabel(self)
@@ -710,6 +732,7 @@ class SettingsDialog(QDialog):
             active_profile=active,
             language=language,
             transfers=self._form_transfers(),
+            if_exists=str(self.if_exists.currentData() or "ask"),
         )
         plan = SavePlan(
             tuple(keys),

@@ -364,3 +364,4 @@ def test_keys_that_cannot_be_moved_keep_the_account_as_it_was(
     assert list(config.load_settings().profiles) == [PROFILE]
     assert config.load_credentials(PROFILE) == credentials
     assert config.load_credentials("work") is None
+    dialog.reject()

@@ -172,6 +172,12 @@ def window_opener(qtbot: Any) -> Iterator[Callable[..., WindowDriver]]:
     yield opener
     for window in windows:
         window.shutdown()
+    # A dialog a test left open would be the next test's "active modal widget".
+    from PySide6.QtWidgets import QDialog
+
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QDialog) and widget.isVisible():
+            widget.reject()
 
 
 def slow_down(driver: WindowDriver, bytes_per_s: int) -> None:
