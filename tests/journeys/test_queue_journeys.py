@@ -560,3 +560,26 @@ def test_a_request_that_fails_midway_is_sent_again_and_the_row_says_why_it_went_
     assert any(after[1] < before[1] for before, after in zip(watch.seen, watch.seen[1:], strict=False))
     assert watch.steps_back_without_a_reason() == []
     assert server.head_object(TEST_BUCKET, "report.pdf").content_length == 6 * MiB
+
+
+def test_the_time_left_for_many_small_files_counts_each_files_round_trip_not_only_bytes(
+    account_window: WindowDriver, sandbox: Any, tmp_path: Path
+) -> None:
+    """A big file fills the link while hundreds of small files wait: at the bytes'
+    speed they would take no time, but each costs a round trip (here 30 ms)."""
+    driver = account_window
+    sandbox.faults.latency_s = 0.03
+    folder = tmp_path / "site"
+    make_file(folder / "a-video.bin", 24 * MiB)
+    for number in range(240):
+        make_file(folder / f"page-{number:03d}.html", 2000)
+    drop(driver, folder)
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 241, timeout_s=10)
+    wait_until(lambda: (seconds_left() or 0) > 0 and tab_count("Done") >= 10, timeout_s=10, what="time left")
+    shown, asked_at = seconds_left(), time.monotonic()
+    wait_until(lambda: tab_count("Done") == 241, timeout_s=30, what="all done")
+    took = time.monotonic() - asked_at
+    assert shown is not None
+    # Shown in whole seconds: true within a factor of two (bytes alone said 0:00).
+    assert 0.5 * took - 0.5 <= shown <= 2 * took + 1, (shown, took)
