@@ -55,6 +55,7 @@ from cosdesk.ui.background import run_in_background
 from cosdesk.ui.formatting import size_unit
 from cosdesk.ui.icons import icon
 from cosdesk.ui.languages import LANGUAGES, language_label
+from cosdesk.ui.message_boxes import message_box
 from cosdesk.ui.palette import error_color
 from cosdesk.ui.settings_save import SaveOutcome, SavePlan, SaveStep, save
 
@@ -473,14 +474,14 @@ class SettingsDialog(QDialog):
         name = self._current
         if name is None:
             return
-        answer = QMessageBox.question(
+        question = message_box(
             self,
-            self.tr("Remove account"),
-            self.tr(
-                "Remove account “%1” and its keys from the keyring? Uploads already queued stay."
-            ).replace("%1", name),
+            QMessageBox.Icon.Question,
+            self.tr("Remove account “%1” and its keys from the keyring?").replace("%1", name),
+            self.tr("Uploads already queued stay."),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         )
-        if answer != QMessageBox.StandardButton.Yes:
+        if question.exec() != QMessageBox.StandardButton.Yes:
             return
         self._removed.add(self._saved_name.pop(name, name))
         self._profiles.pop(name, None)
@@ -644,13 +645,15 @@ class SettingsDialog(QDialog):
             return True
         problem = self._name_problem(self.name.text().strip())
         if problem:
-            QMessageBox.warning(self, self.tr("Account name"), problem)
+            message_box(self, QMessageBox.Icon.Warning, problem).exec()
             self.name.setFocus()
             return False
         profile = self._form_profile()
         keys = self._form_keys()
         if keys is not None and (not keys.secret_id or not keys.secret_key):
-            QMessageBox.warning(self, self.tr("Keys"), self.tr("Enter both the SecretId and the SecretKey."))
+            message_box(
+                self, QMessageBox.Icon.Warning, self.tr("Enter both the SecretId and the SecretKey.")
+            ).exec()
             return False
         if profile.name != old_name:
             self._profiles.pop(old_name, None)
@@ -773,20 +776,22 @@ class SettingsDialog(QDialog):
             self.renamed_accounts = dict(plan.renamed)
             super().accept()
         elif outcome.step is SaveStep.KEYS_NOT_MOVED:
-            QMessageBox.critical(
+            message_box(
                 self,
+                QMessageBox.Icon.Critical,
                 self.tr("Account not renamed"),
                 self.tr("The keys of “%1” cannot be moved to its new name “%2”: %3")
                 .replace("%1", outcome.profile)
                 .replace("%2", outcome.new_name)
                 .replace("%3", outcome.message),
-            )
+            ).exec()
         elif outcome.step is SaveStep.FILE_NOT_WRITTEN:
-            QMessageBox.critical(
+            message_box(
                 self,
+                QMessageBox.Icon.Critical,
                 self.tr("Settings not saved"),
                 self.tr("Cannot write the settings file: %1").replace("%1", outcome.message),
-            )
+            ).exec()
         else:
             self._ask_about_keyring(keys[outcome.stored :], outcome.message)
 
@@ -794,10 +799,12 @@ class SettingsDialog(QDialog):
         """The keyring refused ``keys[0]``: try again, keep it for this session only,
         or stay in the dialog — never a plaintext file."""
         name, first_keys = keys[0]
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(self.tr("System keyring unavailable"))
-        box.setText(self.tr("The keys of “%1” cannot be saved in the system keyring.").replace("%1", name))
+        box = message_box(
+            self,
+            QMessageBox.Icon.Warning,
+            self.tr("The keys of “%1” cannot be saved in the system keyring.").replace("%1", name),
+            buttons=QMessageBox.StandardButton.NoButton,
+        )
         box.setInformativeText(
             reason
             + "\n\n"

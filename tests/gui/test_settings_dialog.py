@@ -181,7 +181,9 @@ def test_an_unwritable_settings_file_keeps_the_dialog_open(
     shown: list[str] = []
 
     def close_the_error(box: QMessageBox) -> None:
-        shown.append(box.windowTitle() + ": " + box.text())
+        # The title is the app's name alone; the box's text says what happened.
+        assert box.windowTitle() == QApplication.applicationDisplayName()
+        shown.append(f"{box.text()}: {box.informativeText()}")
         box.accept()
 
     when_a_message_box_opens(close_the_error)
@@ -348,7 +350,9 @@ def test_keys_that_cannot_be_moved_keep_the_account_as_it_was(
     shown: list[str] = []
 
     def close_the_error(box: QMessageBox) -> None:
-        shown.append(box.windowTitle() + ": " + box.text())
+        # The title is the app's name alone; the box's text says what happened.
+        assert box.windowTitle() == QApplication.applicationDisplayName()
+        shown.append(f"{box.text()}: {box.informativeText()}")
         box.accept()
 
     with monkeypatch.context() as patch:
