@@ -22,6 +22,7 @@ from cosdesk.engine.meter import format_duration, format_size, format_speed
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store_file import DatabaseRecreated
 from cosdesk.engine.task import BatchProgress, FileFinished, TaskState
+from cosdesk.engine.verification import NOT_VERIFIED_REASON
 
 # The speed is shown once bytes have been going out this long.
 SPEED_SETTLES_S = 1.0
@@ -95,6 +96,7 @@ class ProgressDisplay:
         self._succeeded = 0
         self._skipped = 0
         self._skipped_bytes = 0
+        self._unverified = 0  # uploaded, but the server sent nothing to check them by
         self._unreadable = 0
         self._already_sent = already_sent
         self._sending_since: float | None = None  # time.monotonic() of the run's first bytes
@@ -124,6 +126,9 @@ class ProgressDisplay:
 
     def _on_file_finished(self, event: FileFinished) -> None:
         skipped = event.data is not None and event.data.skipped
+        unverified = event.error is None and event.data is not None and event.data.unverified
+        if unverified:
+            self._unverified += 1
         if event.error is None and not skipped and (self._quiet or self._tty):
             # Nothing is printed for this file: no snapshot of it (one per file
             # was a measurable part of a small file's cost).
@@ -144,7 +149,8 @@ class ProgressDisplay:
         if not self._quiet and not self._tty and event.data is not None:
             verb = "skipped (exists)" if skipped else "uploaded"
             target = printable(f"cos://{event.data.bucket}/{event.data.key}")
-            print(f"{verb} {shown} -> {target}", file=self._out)
+            aside = " (not verified)" if unverified else ""
+            print(f"{verb} {shown} -> {target}{aside}", file=self._out)
             self._out.flush()
 
     def _on_batch(self, batch: BatchProgress) -> None:
@@ -212,7 +218,10 @@ class ProgressDisplay:
         self._clear_line()
         loaded, total, unfinished = self._run_totals()
         failed = len(self._failures)
-        summary = f"{self._succeeded} uploaded" + (f" ({self._skipped} skipped)" if self._skipped else "")
+        asides = [f"{self._skipped} skipped"] if self._skipped else []
+        if self._unverified:
+            asides.append(f"{self._unverified} not verified: {NOT_VERIFIED_REASON}")
+        summary = f"{self._succeeded} uploaded" + (f" ({'; '.join(asides)})" if asides else "")
         summary += f", {failed} failed" + (f", {unfinished} unfinished" if unfinished else "")
         if self._unreadable:
             summary += f", {self._unreadable} unreadable"
