@@ -440,7 +440,13 @@ class MainWindow(QMainWindow):
         for action in (self.toggle_action, self.delete_action, self.copy_key_action, self.details_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.table.addAction(action)
-        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.table.selectionModel().selectionChanged.connect(self.update_row_actions)
+        # While rows change state, the selected rows' commands are worked out again
+        # at most every 100 ms (reading a selection of 10,000 rows takes a while).
+        self._row_actions_timer = QTimer(self)
+        self._row_actions_timer.setSingleShot(True)
+        self._row_actions_timer.setInterval(100)
+        self._row_actions_timer.timeout.connect(self.update_row_actions)
 
         self.empty_hint = EmptyHint(self)
         self.empty_hint.add_files.clicked.connect(self.choose_files)
@@ -491,6 +497,7 @@ class MainWindow(QMainWindow):
         self._show_batch(self.queue.batch())
         self.resize(1100, 700)
         self._update_actions()
+        self.update_row_actions()
         # A desktop switching between light and dark sends several palette events.
         self._retint_timer = QTimer(self)
         self._retint_timer.setSingleShot(True)
@@ -554,7 +561,8 @@ class MainWindow(QMainWindow):
         self.pause_all_action.setEnabled(active > 0)
         self.retry_action.setEnabled(counts.get(TaskState.ERROR, 0) > 0)
         self.clear_action.setEnabled(counts.get(TaskState.SUCCESS, 0) + counts.get(TaskState.CANCELED, 0) > 0)
-        self.update_row_actions()  # the toolbar's Cancel follows the selection like the menus'
+        if not self._row_actions_timer.isActive():  # the toolbar's Cancel follows the rows' states
+            self._row_actions_timer.start()
 
     @Slot(int)
     def _on_filter_changed(self, index: int) -> None:
