@@ -39,6 +39,7 @@ class BatchTracker:
     with its lock held."""
 
     def __init__(self) -> None:
+        # The current batch's number; 0 before the first (tasks start in none).
         self.number = 0
         self._settled = True
         self._started_at = time.monotonic()
