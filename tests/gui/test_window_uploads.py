@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cosdesk import config
 from cosdesk.cos.auth import Credentials
@@ -21,7 +23,14 @@ from cosdesk.engine.thread_priority import WORKER_NICE_INCREMENT
 from cosdesk.ui.progress_bars import BAR_WIDTH, progress_bar
 from cosdesk.ui.task_model import Column, TaskFilter
 
-from .conftest import TEST_BUCKET, MiB, WindowDriver, make_file, save_profile, slow_down
+from .conftest import (
+    TEST_BUCKET,
+    MiB,
+    WindowDriver,
+    make_file,
+    save_profile,
+    slow_down,
+)
 
 
 def test_drop_of_files_and_a_folder_adds_tasks_under_the_prefix(
@@ -174,12 +183,25 @@ def test_pause_resume_and_cancel_from_shortcuts_context_menu_and_toolbar(
     window.start_all_action.trigger()
     driver.wait_states(lambda rows: all(s.state is not TaskState.PAUSED for s in rows))
 
-    # Delete cancels the selection; the toolbar's Cancel the rest.
+    # Delete cancels the selection; the toolbar's Cancel the rest. A cancel that
+    # throws sent bytes away is confirmed first (the question opens without blocking).
+    def confirm_cancel_if_asked() -> None:
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            box = QApplication.activeModalWidget()
+            if isinstance(box, QMessageBox) and box.isVisible():
+                next(b for b in box.buttons() if b.text().startswith("Cancel 1 upload")).click()
+                return
+            QApplication.processEvents()
+            time.sleep(0.01)
+
     driver.select_keys("one.bin")
     QTest.keyClick(window.table, Qt.Key.Key_Delete)
+    confirm_cancel_if_asked()
     driver.wait_states(lambda rows: driver.by_key()["one.bin"].state is TaskState.CANCELED)
     driver.select_keys("two.bin")
     window.cancel_action.trigger()
+    confirm_cancel_if_asked()
     driver.wait_all(TaskState.CANCELED, 2)
     window.clear_action.trigger()
     driver.qtbot.waitUntil(lambda: driver.model.rowCount() == 0, timeout=5000)
