@@ -63,7 +63,9 @@ class BatchTracker:
             return
         now = time.monotonic() if now is None else now
         if self._settled:
-            ours = resumed and any(task.batch_number == self.number for task in tasks)
+            # Batch 0 is "never in a batch" (tasks restored from the database):
+            # resuming those starts a batch of their own.
+            ours = resumed and self.number > 0 and any(task.batch_number == self.number for task in tasks)
             if not ours:
                 self._begin(now)
             self._settled = False

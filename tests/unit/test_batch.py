@@ -199,3 +199,13 @@ def test_elapsed_time_stops_when_the_batch_settles() -> None:
     tracker.settle(now=56.0)
     assert tracker.progress([], parallel_files=3, now=500.0).elapsed_s == pytest.approx(6.0)
     assert tracker.progress([], parallel_files=3, now=500.0).percent == 1.0
+
+
+def test_resuming_tasks_restored_from_the_database_starts_a_batch_that_counts_them() -> None:
+    tracker = BatchTracker()  # a fresh queue: restored tasks belong to no batch yet
+    restored = make_task("restored", 2 * MiB)
+    tracker.join([restored], resumed=True)
+    move(tracker, restored, TaskState.WAITING)
+
+    batch = tracker.progress([], parallel_files=3)
+    assert (batch.waiting, batch.files, batch.total) == (1, 1, 2 * MiB)
