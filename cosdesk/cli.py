@@ -17,7 +17,7 @@ from cosdesk.logs import LOG_DIR_ENV, LOG_FILE_NAME, SANDBOX_LOG_FILE_NAME, log_
 
 # subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "gui": ("cosdesk.ui.app", "open the upload window (the default)"),
+    "gui": ("cosdesk.ui.app", "open the upload window (the default), or hand files to the open one"),
     "serve": ("cosdesk.sandbox.cli", "run the local COS-compatible server"),
     "upload": ("cosdesk.upload_cli", "upload files and folders without the window"),
     "tasks": ("cosdesk.tasks_cli", "list, resume, pause, cancel or clear the persisted queue"),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +14,12 @@ from cosdesk import __version__
 from cosdesk.ui.interpreter import tune_interpreter_for_gui
 
 if TYPE_CHECKING:  # imported when the window opens, not to parse arguments
+    from PySide6.QtWidgets import QWidget
+
     from cosdesk.ui.main_window import MainWindow
+    from cosdesk.ui.single_instance import HandOver, InstanceServer
+
+log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths",
         nargs="*",
         metavar="FILE",
-        help="files, folders or file:// URLs to upload to the current destination (as if dropped)",
+        help=(
+            "files, folders or file:// URLs to upload to the current destination (as if dropped); "
+            "when a window already runs on the same task database, they are handed to it"
+        ),
     )
 
 
@@ -83,6 +93,13 @@ def configured_language() -> str:
         return ""
 
 
+def database_path(args: argparse.Namespace) -> Path:
+    """The task database the window works on: ``--db``, else the data folder's."""
+    from cosdesk import config
+
+    return args.db if args.db is not None else config.data_dir() / "tasks.sqlite3"
+
+
 def open_window(args: argparse.Namespace) -> MainWindow | None:
     """The main window, or None after telling the user (in a dialog) why the task
     database cannot be opened."""
@@ -93,7 +110,7 @@ def open_window(args: argparse.Namespace) -> MainWindow | None:
     from cosdesk.ui.main_window import MainWindow
 
     try:
-        return MainWindow(db_path=args.db, start_sandbox=True if args.sandbox else None)
+        return MainWindow(db_path=database_path(args), start_sandbox=True if args.sandbox else None)
     except StoreError as error:
         box = QMessageBox(
             QMessageBox.Icon.Critical,
@@ -113,7 +130,92 @@ def open_window(args: argparse.Namespace) -> MainWindow | None:
         return None
 
 
+def report_hand_over(outcome: HandOver, count: int) -> int:
+    """Say what became of handing ``count`` items to the running window; the exit status."""
+    from cosdesk.ui.single_instance import HandOver
+
+    if outcome is HandOver.DONE:
+        if count:
+            print(f"cosdesk is already running: handed it {count} item(s) to upload.")
+        else:
+            print("cosdesk is already running: brought its window to the front.")
+        return 0
+    print(
+        "cosdesk: a cosdesk window is running on this task database but did not answer; "
+        "try again, or close that window first.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def bring_to_front(window: QWidget) -> None:
+    """Show ``window`` (from the tray, from minimised) above the others. A window
+    manager may refuse to activate it for another program's launch: it then at
+    least marks the window as wanting attention."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    if window.isMinimized():
+        window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    QApplication.alert(window)
+
+
+@dataclass
+class RunningWindow:
+    """The window of this launch and the socket later launches reach it through."""
+
+    window: MainWindow
+    server: InstanceServer
+
+    def close(self) -> None:
+        self.server.close()
+        self.window.shutdown()
+
+
+def start_window(args: argparse.Namespace) -> RunningWindow | int:
+    """Open, show and serve the one window of ``args``'s task database, and queue
+    the command line's paths in it. An exit status instead when a window that
+    started meanwhile took the paths, or when the database cannot be opened."""
+    from cosdesk.ui.single_instance import HandOver, InstanceServer, hand_over, server_name
+
+    paths = local_paths(getattr(args, "paths", None) or [])
+    server = InstanceServer(server_name(database_path(args)))
+    if not server.listen():
+        outcome = hand_over(server.name, paths)
+        if outcome is not HandOver.NO_WINDOW:
+            return report_hand_over(outcome, len(paths))
+        log.warning("this window cannot be reached by later launches (%s)", server.name)
+    window = open_window(args)
+    if window is None:
+        server.close()
+        return 1
+
+    def take(handed: list[str]) -> None:
+        bring_to_front(window)
+        window.add_paths_when_ready(handed)
+
+    server.serve(take)
+    log.info("window open; later launches hand their files to it through %s", server.name)
+    # Shown before anything is queued: a message about the paths (no destination
+    # yet, unreadable files) must open above the window, not under it.
+    window.show()
+    window.add_paths_when_ready(paths)
+    return RunningWindow(window, server)
+
+
 def run(args: argparse.Namespace) -> int:
+    # A window already runs on this database: hand it the paths, before loading
+    # any widget or opening the database a second time.
+    from cosdesk.ui.single_instance import HandOver, hand_over, server_name
+
+    paths = local_paths(getattr(args, "paths", None) or [])
+    outcome = hand_over(server_name(database_path(args)), paths)
+    if outcome is not HandOver.NO_WINDOW:
+        return report_hand_over(outcome, len(paths))
+
     from PySide6.QtWidgets import QApplication
 
     from cosdesk.ui.languages import install_translators
@@ -122,14 +224,12 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     # Before the window exists: its texts are translated as it builds them.
     install_translators(app, configured_language())
-    window = open_window(args)
-    if window is None:
-        return 1
-    window.add_paths_when_ready(local_paths(getattr(args, "paths", None) or []))
+    started = start_window(args)
+    if isinstance(started, int):
+        return started
     # Quit when the window really closes (not when it hides to the tray).
-    window.quit_app_on_close = True
-    window.show()
+    started.window.quit_app_on_close = True
     try:
         return app.exec()
     finally:
-        window.shutdown()
+        started.close()

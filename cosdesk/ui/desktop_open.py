@@ -13,6 +13,8 @@ from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from cosdesk.ui.message_boxes import message_box
+
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("DesktopOpen", text)
@@ -26,7 +28,7 @@ def show_folder(parent: QWidget, folder: str) -> bool:
     _explain(
         parent,
         _tr("Cannot open the folder"),
-        _tr("No file manager could be started to show this folder. Its path is:"),
+        _tr("No file manager could be started to show it. Its path is:"),
         folder,
         _tr("Copy path"),
     )
@@ -41,16 +43,17 @@ def show_web_page(parent: QWidget, address: str) -> bool:
     _explain(
         parent,
         _tr("Cannot open the web page"),
-        _tr("No web browser could be started to show this page. Its address is:"),
+        _tr("No web browser could be started to show it. Its address is:"),
         address,
         _tr("Copy address"),
     )
     return False
 
 
-def _explain(parent: QWidget, title: str, text: str, location: str, copy_label: str) -> None:
-    box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Close, parent)
-    box.setInformativeText(location)
+def _explain(parent: QWidget, headline: str, why: str, location: str, copy_label: str) -> None:
+    box = message_box(
+        parent, QMessageBox.Icon.Information, headline, f"{why}\n{location}", QMessageBox.StandardButton.Close
+    )
     # The path can be selected (and read by a screen reader) as well as copied.
     box.setTextInteractionFlags(
         Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Slot, qVersion
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenuBar, QMessageBox
 
 from cosdesk import __version__
 from cosdesk.logs import LOG_FILE_NAME, log_dir
 from cosdesk.ui.desktop_open import show_folder, show_web_page
+from cosdesk.ui.message_boxes import message_box
 from cosdesk.ui.task_model import TaskFilter
 
 if TYPE_CHECKING:
@@ -58,16 +59,11 @@ class MenuBar(QObject):
         self._build_view_menu()
         self._build_uploads_menu()
         self._build_help_menu()
-        # The row actions (copy key, details, …) follow the selection, once per
-        # event loop turn however many rows a drag selects.
-        self._row_actions_timer = QTimer(self)
-        self._row_actions_timer.setSingleShot(True)
-        self._row_actions_timer.setInterval(0)
-        self._row_actions_timer.timeout.connect(window.update_row_actions)
-        window.table.selectionModel().selectionChanged.connect(self._row_actions_timer.start)
-        for menu in (self.edit_menu, self.uploads_menu):
+        # The row entries (copy key, open folder, …) are the window's own actions,
+        # which follow the selection; read once more as a menu opens, since the
+        # selected rows' states change while uploads run.
+        for menu in (self.edit_menu, self.view_menu, self.uploads_menu):
             menu.aboutToShow.connect(window.update_row_actions)
-        window.update_row_actions()
 
     def _action(self, text: str, slot: object, shortcuts: list[QKeySequence] | None = None) -> QAction:
         action = QAction(text, self._window)
@@ -202,17 +198,17 @@ class MenuBar(QObject):
 
     @Slot()
     def show_about(self) -> None:
-        box = QMessageBox(self._window)
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setWindowTitle(_tr("About cosdesk"))
-        box.setText(
-            _tr("cosdesk %1: uploads files to Tencent Cloud Object Storage (COS).").replace("%1", __version__)
-        )
-        box.setInformativeText(
-            _tr("Qt %1. Home page: %2\nLog file: %3")
-            .replace("%1", qVersion())
-            .replace("%2", HOMEPAGE_URL)
-            .replace("%3", str(log_dir() / LOG_FILE_NAME))
+        box = message_box(
+            self._window,
+            QMessageBox.Icon.Information,
+            _tr("cosdesk %1").replace("%1", __version__),
+            _tr(
+                "Uploads files to Tencent Cloud Object Storage (COS), visibly and resumably.\n\n"
+                "Home page:\n%1\n\nLog file:\n%2\n\nQt %3"
+            )
+            .replace("%1", HOMEPAGE_URL)
+            .replace("%2", str(log_dir() / LOG_FILE_NAME))
+            .replace("%3", qVersion()),
         )
         box.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard

@@ -28,8 +28,12 @@ def fit_on_screen(window: QWidget) -> None:
         return
     area = screen.availableGeometry().marginsRemoved(DECORATION)
     fitted = fitted_rect(current, area, window.minimumWidth(), window.minimumHeight())
-    if fitted != current:
-        window.setGeometry(fitted)
+    if window.testAttribute(Qt.WidgetAttribute.WA_Moved):
+        if fitted != current:
+            window.setGeometry(fitted)
+    elif fitted.size() != current.size():
+        # Never placed (no saved geometry): the window manager chooses where.
+        window.resize(fitted.size())
 
 
 def fitted_rect(rect: QRect, area: QRect, min_width: int = 0, min_height: int = 0) -> QRect:
