@@ -18,7 +18,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLoca
 
 from cosdesk.engine.meter import format_duration
 from cosdesk.engine.state_names import STATE_NAMES
-from cosdesk.engine.task import TaskError, TaskState, UploadMethod
+from cosdesk.engine.task import TaskError, TaskState, UploadMethod, Verification
 
 __all__ = [
     "describe_error",
@@ -71,6 +71,24 @@ _SIZE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 def state_label(state: TaskState) -> str:
     return _tr(STATE_NAMES[state])
+
+
+def verification_label(verification: Verification | None) -> str:
+    """How a finished upload was checked, in words (the rules: engine/verification.py)."""
+    if verification is Verification.CRC64:
+        return QCoreApplication.translate("formatting", "CRC-64 of the whole object matches the file")
+    if verification is Verification.MD5:
+        return QCoreApplication.translate("formatting", "MD5 matches (the server sent no CRC-64)")
+    if verification is Verification.NONE:
+        return QCoreApplication.translate("formatting", "Not verified: the server sent no checksum")
+    return "—"
+
+
+def state_text(state: TaskState, unverified: bool = False) -> str:
+    """A row's state: a finished upload that could not be checked says so."""
+    if state is TaskState.SUCCESS and unverified:
+        return QCoreApplication.translate("formatting", "Done (not verified)")
+    return state_label(state)
 
 
 def method_label(method: UploadMethod) -> str:

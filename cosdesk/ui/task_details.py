@@ -33,7 +33,8 @@ from cosdesk.ui.formatting import (
     format_speed,
     format_timestamp,
     method_label,
-    state_label,
+    state_text,
+    verification_label,
 )
 from cosdesk.ui.icons import state_icon
 from cosdesk.ui.palette import error_color
@@ -129,6 +130,7 @@ class TaskDetailsDialog(QDialog):
             ("created", self.tr("Queued")),
             ("finished", self.tr("Finished")),
             ("etag", self.tr("ETag")),
+            ("verified", self.tr("Verified")),
             ("note", self.tr("Note")),
         ):
             value = QLabel(self)
@@ -205,7 +207,7 @@ class TaskDetailsDialog(QDialog):
 
     def _fill(self, snap: TaskSnapshot) -> None:
         f = self.fields
-        state = state_label(snap.state)
+        state = state_text(snap.state, snap.result is not None and snap.result.unverified)
         if snap.state is TaskState.UPLOADING:
             state += (
                 self.tr(" — %1, %2 left")
@@ -240,6 +242,7 @@ class TaskDetailsDialog(QDialog):
         f["etag"].setText(
             result.etag + (f"   CRC-64 {result.crc64}" if result.crc64 is not None else "") if result else "—"
         )
+        f["verified"].setText(verification_label(result.verification) if result else "—")
         f["note"].setText("\n".join(filter(None, (paused_note(snap), snap.note))) or "—")
 
         part_count = 0

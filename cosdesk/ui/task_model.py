@@ -49,7 +49,7 @@ from cosdesk.ui.formatting import (
     format_size,
     format_speed,
     retry_note,
-    state_label,
+    state_text,
 )
 from cosdesk.ui.icons import state_icon
 from cosdesk.ui.progress_bars import progress_bar
@@ -280,7 +280,7 @@ class TaskTableModel(QStandardItemModel):
                 SORT_ROLE: snap.size or 0,
             },
             {
-                _DISPLAY: state_label(state),
+                _DISPLAY: state_text(state, snap.result is not None and snap.result.unverified),
                 _DECORATION: state_icon(state),
                 _TOOLTIP: error_tip,
                 SORT_ROLE: _STATE_ORDER[state],
