@@ -197,6 +197,12 @@ def resolve_account(args: argparse.Namespace, *, need_endpoint: bool) -> Account
     credentials, profile = resolve_credentials(args)
     region = args.region or getattr(profile, "region", "") or "ap-guangzhou"
     url = args.endpoint or getattr(profile, "endpoint", "") or None
+    if url and not args.endpoint and profile is not None:
+        from cosdesk.cos.endpoint import with_scheme
+
+        # Settings saves an endpoint typed without a scheme as it is; the
+        # account's "Use HTTPS" says which one it means.
+        url = with_scheme(url, bool(getattr(profile, "use_https", True)))
     endpoint: EndpointSpec | None = None
     if url:
         path_style = not args.virtual_host if args.endpoint else bool(getattr(profile, "path_style", True))

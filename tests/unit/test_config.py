@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import keyring
@@ -123,3 +124,18 @@ def test_impossible_transfer_settings_are_refused_with_the_file_named() -> None:
     path.write_text(json.dumps({"transfers": {"parallel_files": 0}}), encoding="utf-8")
     with pytest.raises(config.ConfigError, match=r"config\.json is malformed: files at once"):
         config.load_settings()
+
+
+def test_cosdesk_upload_profile_completes_an_endpoint_saved_without_a_scheme(memory_keyring: object) -> None:
+    from cosdesk import upload_cli
+    from cosdesk.config import Profile, Settings
+
+    profile = Profile(name="lan", region="ap-guangzhou", endpoint="127.0.0.1:9000", use_https=False)
+    config.save_settings(Settings(profiles={"lan": profile}, active_profile="lan"))
+    config.store_credentials("lan", Credentials("AKIDexample", "secret"))
+    parser = argparse.ArgumentParser()
+    upload_cli.add_arguments(parser)
+    args = parser.parse_args(["file.txt", "cos://examplebucket-1250000000/", "--profile", "lan"])
+
+    account = upload_cli.resolve_account(args, need_endpoint=True)
+    assert account.endpoint is not None and account.endpoint.url == "http://127.0.0.1:9000"
