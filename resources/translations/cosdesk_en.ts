@@ -2,14 +2,180 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
-    <name>MainWindow</name>
+    <name>BatchIntake</name>
     <message numerus="yes">
-        <source>Adding %n item(s) to %1…</source>
+        <source>Nothing added: %n file(s) already there, skipped.</source>
         <translation>
-            <numerusform>Adding %n item to %1…</numerusform>
-            <numerusform>Adding %n items to %1…</numerusform>
+            <numerusform>Nothing added: %n file already there, skipped.</numerusform>
+            <numerusform>Nothing added: %n files already there, skipped.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Nothing added: %n file(s) already in the upload list.</source>
+        <translation>
+            <numerusform>Nothing added: %n file already in the upload list.</numerusform>
+            <numerusform>Nothing added: %n files already in the upload list.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Added %n file(s) to %1</source>
+        <translation>
+            <numerusform>Added %n file to %1</numerusform>
+            <numerusform>Added %n files to %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n skipped (already there)</source>
+        <translation>
+            <numerusform>%n file skipped (already there)</numerusform>
+            <numerusform>%n files skipped (already there)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n renamed to keep both</source>
+        <translation>
+            <numerusform>%n file renamed to keep both</numerusform>
+            <numerusform>%n files renamed to keep both</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n already in the upload list</source>
+        <translation>
+            <numerusform>%n file already in the upload list</numerusform>
+            <numerusform>%n files already in the upload list</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>BatchStatus</name>
+    <message numerus="yes">
+        <source>%n canceled</source>
+        <translation>
+            <numerusform>%n file canceled</numerusform>
+            <numerusform>%n files canceled</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n failed</source>
+        <translation>
+            <numerusform>%n file failed</numerusform>
+            <numerusform>%n files failed</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) paused</source>
+        <translation>
+            <numerusform>%n file paused</numerusform>
+            <numerusform>%n files paused</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) uploaded; </source>
+        <translation>
+            <numerusform>%n file uploaded; </numerusform>
+            <numerusform>%n files uploaded; </numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n paused</source>
+        <translation>
+            <numerusform>%n file paused</numerusform>
+            <numerusform>%n files paused</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n uploaded</source>
+        <translation>
+            <numerusform>%n file uploaded</numerusform>
+            <numerusform>%n files uploaded</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n uploading</source>
+        <translation>
+            <numerusform>%n file uploading</numerusform>
+            <numerusform>%n files uploading</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n waiting</source>
+        <translation>
+            <numerusform>%n file waiting</numerusform>
+            <numerusform>%n files waiting</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>; %n failed</source>
+        <translation>
+            <numerusform>; %n file failed</numerusform>
+            <numerusform>; %n files failed</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesQuestion</name>
+    <message numerus="yes">
+        <source>%n of the %1 files you added are already there.</source>
+        <translation>
+            <numerusform>%n of the %1 files you added is already there.</numerusform>
+            <numerusform>%n of the %1 files you added are already there.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>• %n in %1</source>
+        <translation>
+            <numerusform>• %n file in %1</numerusform>
+            <numerusform>• %n files in %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>• %n in the upload list (%1 not finished yet)</source>
+        <translation>
+            <numerusform>• %n file in the upload list (%1 not finished yet)</numerusform>
+            <numerusform>• %n files in the upload list (%1 not finished yet)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>• %n in the upload list</source>
+        <translation>
+            <numerusform>• %n file in the upload list</numerusform>
+            <numerusform>• %n files in the upload list</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>• %n added twice under the same name</source>
+        <translation>
+            <numerusform>• %n file added twice under the same name</numerusform>
+            <numerusform>• %n files added twice under the same name</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation>
+            <numerusform>… and %n more file</numerusform>
+            <numerusform>… and %n more files</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>KeysBanner</name>
+    <message numerus="yes">
+        <source>%n upload(s) to account “%1” need its keys</source>
+        <translation>
+            <numerusform>%n upload to account “%1” needs its keys</numerusform>
+            <numerusform>%n uploads to account “%1” need its keys</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Resuming %n upload(s) to “%1”.</source>
+        <translation>
+            <numerusform>Resuming %n upload to “%1”.</numerusform>
+            <numerusform>Resuming %n uploads to “%1”.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
     <message numerus="yes">
         <source>%n item(s) could not be added</source>
         <translation>
@@ -22,20 +188,6 @@
         <translation>
             <numerusform>%n item could not be added:</numerusform>
             <numerusform>%n items could not be added:</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n file(s) uploaded.</source>
-        <translation>
-            <numerusform>%n file uploaded.</numerusform>
-            <numerusform>%n files uploaded.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Cancel %n uploads? Parts already sent are deleted from the server.</source>
-        <translation>
-            <numerusform>Cancel %n upload? Parts already sent are deleted from the server.</numerusform>
-            <numerusform>Cancel %n uploads? Parts already sent are deleted from the server.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -71,6 +223,37 @@
         <translation>
             <numerusform>%n hour</numerusform>
             <numerusform>%n hours</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) uploaded.</source>
+        <translation>
+            <numerusform>%n file uploaded.</numerusform>
+            <numerusform>%n files uploaded.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>TaskActions</name>
+    <message numerus="yes">
+        <source>Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</source>
+        <translation>
+            <numerusform>Already sent: %1, by only %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</numerusform>
+            <numerusform>Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n upload(s)</source>
+        <translation>
+            <numerusform>Cancel %n upload</numerusform>
+            <numerusform>Cancel %n uploads</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n upload(s)?</source>
+        <translation>
+            <numerusform>Cancel %n upload?</numerusform>
+            <numerusform>Cancel %n uploads?</numerusform>
         </translation>
     </message>
 </context>

@@ -2,6 +2,213 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>Accessibility</name>
+    <message>
+        <source>Account to upload to</source>
+        <translation>上传使用的账号</translation>
+    </message>
+    <message>
+        <source>Bucket</source>
+        <translation>存储桶</translation>
+    </message>
+    <message>
+        <source>Bytes uploaded</source>
+        <translation>已上传数据量</translation>
+    </message>
+    <message>
+        <source>Endpoint</source>
+        <translation>终端节点</translation>
+    </message>
+    <message>
+        <source>Files uploaded</source>
+        <translation>已上传文件数</translation>
+    </message>
+    <message>
+        <source>Filter by key</source>
+        <translation>按对象键筛选</translation>
+    </message>
+    <message>
+        <source>More toolbar buttons</source>
+        <translation>更多工具栏按钮</translation>
+    </message>
+    <message>
+        <source>Overall progress</source>
+        <translation>总进度</translation>
+    </message>
+    <message>
+        <source>Prefix in the bucket</source>
+        <translation>存储桶中的路径</translation>
+    </message>
+    <message>
+        <source>Show uploads by state</source>
+        <translation>按状态显示上传</translation>
+    </message>
+    <message>
+        <source>Time left</source>
+        <translation>剩余时间</translation>
+    </message>
+    <message>
+        <source>Upload speed</source>
+        <translation>上传速度</translation>
+    </message>
+    <message>
+        <source>Uploads</source>
+        <translation>上传列表</translation>
+    </message>
+</context>
+<context>
+    <name>BatchIntake</name>
+    <message>
+        <source>Looking for files already in %1…</source>
+        <translation>正在检查 %1 中是否已有这些文件…</translation>
+    </message>
+    <message>
+        <source>Adding files to %1…</source>
+        <translation>正在将文件添加到 %1…</translation>
+    </message>
+    <message>
+        <source>Could not add the files: %1</source>
+        <translation>无法添加文件：%1</translation>
+    </message>
+    <message>
+        <source>Nothing to add.</source>
+        <translation>没有可添加的文件。</translation>
+    </message>
+    <message>
+        <source>Nothing added.</source>
+        <translation>未添加任何文件。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Nothing added: %n file(s) already there, skipped.</source>
+        <translation>
+            <numerusform>未添加任何文件：%n 个文件已存在，已跳过。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Nothing added: %n file(s) already in the upload list.</source>
+        <translation>
+            <numerusform>未添加任何文件：%n 个文件已在上传列表中。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Added %n file(s) to %1</source>
+        <translation>
+            <numerusform>已将 %n 个文件添加到 %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n skipped (already there)</source>
+        <translation>
+            <numerusform>%n 个已跳过（已存在）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n renamed to keep both</source>
+        <translation>
+            <numerusform>%n 个已重命名（保留两者）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n already in the upload list</source>
+        <translation>
+            <numerusform>%n 个已在上传列表中</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+    <message>
+        <source>Your choice could not be saved: %1</source>
+        <translation>无法保存您的选择：%1</translation>
+    </message>
+</context>
+<context>
+    <name>BatchStatus</name>
+    <message>
+        <source>%1 of this batch is uploaded</source>
+        <translation>本批次已上传 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n canceled</source>
+        <translation>
+            <numerusform>%n 个已取消</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n failed</source>
+        <translation>
+            <numerusform>%n 个失败</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) paused</source>
+        <translation>
+            <numerusform>%n 个文件已暂停</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) uploaded; </source>
+        <translation>
+            <numerusform>已上传 %n 个文件；</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n paused</source>
+        <translation>
+            <numerusform>%n 个已暂停</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n uploaded</source>
+        <translation>
+            <numerusform>%n 个已上传</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n uploading</source>
+        <translation>
+            <numerusform>%n 个上传中</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n waiting</source>
+        <translation>
+            <numerusform>%n 个等待中</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
+        <source>.</source>
+        <translation>。</translation>
+    </message>
+    <message numerus="yes">
+        <source>; %n failed</source>
+        <translation>
+            <numerusform>；%n 个失败</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Paused and failed files are not counted in the time left.</source>
+        <translation>剩余时间不包括已暂停和失败的文件。</translation>
+    </message>
+    <message>
+        <source>The files added or resumed since uploads last stopped.</source>
+        <translation>自上次上传停止以来添加或继续的文件。</translation>
+    </message>
+    <message>
+        <source>Uploads paused</source>
+        <translation>上传已暂停</translation>
+    </message>
+</context>
+<context>
     <name>ConnectionTest</name>
     <message>
         <source>No keys to test with: %1</source>
@@ -38,6 +245,33 @@
     <message>
         <source>Connected: the keys work and bucket %1 is reachable.</source>
         <translation>连接成功：密钥有效，可以访问存储桶 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>DesktopOpen</name>
+    <message>
+        <source>Cannot open the folder</source>
+        <translation>无法打开文件夹</translation>
+    </message>
+    <message>
+        <source>Cannot open the web page</source>
+        <translation>无法打开网页</translation>
+    </message>
+    <message>
+        <source>Copy address</source>
+        <translation>复制网址</translation>
+    </message>
+    <message>
+        <source>Copy path</source>
+        <translation>复制路径</translation>
+    </message>
+    <message>
+        <source>No file manager could be started to show it. Its path is:</source>
+        <translation>无法启动文件管理器来显示它。其路径为：</translation>
+    </message>
+    <message>
+        <source>No web browser could be started to show it. Its address is:</source>
+        <translation>无法启动浏览器来打开它。其网址为：</translation>
     </message>
 </context>
 <context>
@@ -87,6 +321,14 @@
         <translation>本地沙盒</translation>
     </message>
     <message>
+        <source>not running</source>
+        <translation>未运行</translation>
+    </message>
+    <message>
+        <source>starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
         <source>A COS-compatible server on this computer, for trying cosdesk out</source>
         <translation>运行在本机上的 COS 兼容服务，用于试用 cosdesk</translation>
     </message>
@@ -100,6 +342,113 @@
     <message>
         <source>Drop files to upload to %1</source>
         <translation>松开鼠标，上传到 %1</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesQuestion</name>
+    <message>
+        <source>Files already there</source>
+        <translation>文件已存在</translation>
+    </message>
+    <message>
+        <source>Overwrite</source>
+        <translation>覆盖</translation>
+    </message>
+    <message>
+        <source>Upload them again, replacing what is there</source>
+        <translation>重新上传，替换已有的文件</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>跳过</translation>
+    </message>
+    <message>
+        <source>Leave them out and add only the others</source>
+        <translation>不上传这些文件，只添加其余文件</translation>
+    </message>
+    <message>
+        <source>Keep both</source>
+        <translation>保留两者</translation>
+    </message>
+    <message>
+        <source>Upload them under new names, like “name (1).ext”</source>
+        <translation>以新名称上传，如“name (1).ext”</translation>
+    </message>
+    <message>
+        <source>Add none of the files</source>
+        <translation>不添加任何文件</translation>
+    </message>
+    <message>
+        <source>Remember my choice</source>
+        <translation>记住我的选择</translation>
+    </message>
+    <message>
+        <source>Do this from now on without asking; Settings can make cosdesk ask again.</source>
+        <translation>以后直接这样处理，不再询问；可在“设置”中恢复询问。</translation>
+    </message>
+    <message>
+        <source>“%1” is already there.</source>
+        <translation>“%1”已存在。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of the %1 files you added are already there.</source>
+        <translation>
+            <numerusform>您添加的 %1 个文件中有 %n 个已存在。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>• %n in %1</source>
+        <translation>
+            <numerusform>• %n 个已在 %1 中</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>• %n in the upload list (%1 not finished yet)</source>
+        <translation>
+            <numerusform>• %n 个已在上传列表中（%1 个尚未完成）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>• %n in the upload list</source>
+        <translation>
+            <numerusform>• %n 个已在上传列表中</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>• %n added twice under the same name</source>
+        <translation>
+            <numerusform>• %n 个以相同名称重复添加</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The bucket could not be checked (%1). Your choice also applies to files found there when their upload starts.</source>
+        <translation>无法检查存储桶（%1）。开始上传时如发现文件已存在，同样按您的选择处理。</translation>
+    </message>
+    <message>
+        <source>Overwrite replaces them. Skip leaves them out. Keep both uploads them as “name (1).ext”.</source>
+        <translation>“覆盖”将替换已有文件；“跳过”不上传这些文件；“保留两者”以“name (1).ext”的名称上传。</translation>
+    </message>
+    <message>
+        <source>in %1</source>
+        <translation>在 %1 中</translation>
+    </message>
+    <message>
+        <source>in the upload list</source>
+        <translation>在上传列表中</translation>
+    </message>
+    <message>
+        <source>added twice</source>
+        <translation>重复添加</translation>
+    </message>
+    <message>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation>
+            <numerusform>…… 另有 %n 个</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -148,16 +497,261 @@
         <translation>已暂停</translation>
     </message>
     <message>
-        <source>Failed</source>
-        <translation>失败</translation>
+        <source>Failed / Canceled</source>
+        <translation>失败/已取消</translation>
     </message>
     <message>
         <source>Done</source>
         <translation>已完成</translation>
     </message>
     <message>
+        <source>Every upload in the list</source>
+        <translation>列表中的所有上传</translation>
+    </message>
+    <message>
+        <source>Uploads waiting, being checked or sending</source>
+        <translation>等待中、校验中或上传中的任务</translation>
+    </message>
+    <message>
+        <source>Uploads you paused</source>
+        <translation>您暂停的上传</translation>
+    </message>
+    <message>
+        <source>Uploads that failed or were canceled: retry them, upload them again, or remove them</source>
+        <translation>失败或已取消的上传：可重试、重新上传或从列表中移除</translation>
+    </message>
+    <message>
+        <source>Uploads that finished</source>
+        <translation>已完成的上传</translation>
+    </message>
+    <message>
         <source>Filter by key…</source>
         <translation>按对象键筛选…</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryDialog</name>
+    <message>
+        <source>Transfer history</source>
+        <translation>传输历史</translation>
+    </message>
+    <message>
+        <source>Search by name, bucket, folder or error</source>
+        <translation>按名称、存储桶、文件夹或错误搜索</translation>
+    </message>
+    <message>
+        <source>Search history</source>
+        <translation>搜索传输历史</translation>
+    </message>
+    <message>
+        <source>Show results</source>
+        <translation>按结果筛选</translation>
+    </message>
+    <message>
+        <source>All results</source>
+        <translation>全部结果</translation>
+    </message>
+    <message>
+        <source>Number of transfers</source>
+        <translation>传输记录数</translation>
+    </message>
+    <message>
+        <source>Export status</source>
+        <translation>导出状态</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Clear history…</source>
+        <translation>清空历史…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Counting…</source>
+        <translation>正在统计…</translation>
+    </message>
+    <message>
+        <source>No transfers match.</source>
+        <translation>没有匹配的传输记录。</translation>
+    </message>
+    <message>
+        <source>No transfers yet.</source>
+        <translation>还没有传输记录。</translation>
+    </message>
+    <message>
+        <source>Matching transfers: %1</source>
+        <translation>匹配的传输记录：%1</translation>
+    </message>
+    <message>
+        <source>Transfers: %1</source>
+        <translation>传输记录：%1</translation>
+    </message>
+    <message>
+        <source>The history cannot be read: %1</source>
+        <translation>无法读取传输历史：%1</translation>
+    </message>
+    <message>
+        <source>Export history as CSV</source>
+        <translation>将传输历史导出为 CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message>
+        <source>Could not export: %1</source>
+        <translation>无法导出：%1</translation>
+    </message>
+    <message>
+        <source>Saved %1 (transfers: %2).</source>
+        <translation>已保存 %1（%2 条传输记录）。</translation>
+    </message>
+    <message>
+        <source>Clear the transfer history?</source>
+        <translation>要清空传输历史吗？</translation>
+    </message>
+    <message>
+        <source>Every entry is deleted from this computer. The files on the server and the upload list stay as they are. Export the history first to keep a copy.</source>
+        <translation>所有记录都将从本机删除，服务器上的文件和上传列表不受影响。如需保留副本，请先导出传输历史。</translation>
+    </message>
+    <message>
+        <source>Clear history</source>
+        <translation>清空历史</translation>
+    </message>
+    <message>
+        <source>Clearing…</source>
+        <translation>正在清空…</translation>
+    </message>
+    <message>
+        <source>The history could not be cleared: %1</source>
+        <translation>无法清空传输历史：%1</translation>
+    </message>
+    <message>
+        <source>The history was cleared.</source>
+        <translation>传输历史已清空。</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryTableModel</name>
+    <message>
+        <source>Ended</source>
+        <translation>结束时间</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Destination</source>
+        <translation>上传位置</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>耗时</translation>
+    </message>
+    <message>
+        <source>Average speed</source>
+        <translation>平均速度</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Skipped</source>
+        <translation>已跳过</translation>
+    </message>
+    <message>
+        <source>at %1</source>
+        <translation>位于 %1</translation>
+    </message>
+    <message>
+        <source>from %1</source>
+        <translation>来自 %1</translation>
+    </message>
+    <message>
+        <source>%1 sent in %2 of uploading (pauses not counted)</source>
+        <translation>上传用时 %2，共发送 %1（不计暂停时间）</translation>
+    </message>
+</context>
+<context>
+    <name>KeysBanner</name>
+    <message>
+        <source>Keys needed</source>
+        <translation>需要密钥</translation>
+    </message>
+    <message>
+        <source>SecretId</source>
+        <translation>SecretId</translation>
+    </message>
+    <message>
+        <source>SecretKey</source>
+        <translation>SecretKey</translation>
+    </message>
+    <message>
+        <source>Save in the system keyring</source>
+        <translation>保存到系统密钥环</translation>
+    </message>
+    <message>
+        <source>Resume uploads</source>
+        <translation>继续上传</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <source>The uploads stay paused; Settings can take the keys later</source>
+        <translation>上传将保持暂停，之后也可在“设置”中填写密钥</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n upload(s) to account “%1” need its keys</source>
+        <translation>
+            <numerusform>上传到账号“%1”的 %n 个任务需要密钥</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The system keyring cannot be read, so the keys of “%1” are not available.</source>
+        <translation>无法读取系统密钥环，因此无法获取“%1”的密钥。</translation>
+    </message>
+    <message>
+        <source>No keys are stored for “%1” (keys kept for one session only are forgotten when cosdesk quits).</source>
+        <translation>未保存“%1”的密钥（仅本次运行使用的密钥会在 cosdesk 退出后清除）。</translation>
+    </message>
+    <message>
+        <source>Enter them to resume these uploads.</source>
+        <translation>请输入密钥以继续这些上传。</translation>
+    </message>
+    <message>
+        <source>Enter both the SecretId and the SecretKey.</source>
+        <translation>请同时填写 SecretId 和 SecretKey。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Resuming %n upload(s) to “%1”.</source>
+        <translation>
+            <numerusform>正在继续上传到“%1”的 %n 个任务。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The keyring is unavailable: the keys are kept for this session only.</source>
+        <translation>系统密钥环不可用：密钥仅在本次运行中保留。</translation>
     </message>
 </context>
 <context>
@@ -219,6 +813,14 @@
         <translation>从列表中移除已完成和已取消的上传</translation>
     </message>
     <message>
+        <source>History</source>
+        <translation>传输历史</translation>
+    </message>
+    <message>
+        <source>Uploads that finished, failed or were canceled (Ctrl+H)</source>
+        <translation>已完成、失败或已取消的上传（Ctrl+H）</translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -245,6 +847,22 @@
     <message>
         <source>Retry</source>
         <translation>重试</translation>
+    </message>
+    <message>
+        <source>Upload again</source>
+        <translation>重新上传</translation>
+    </message>
+    <message>
+        <source>Upload the canceled files again, from the start</source>
+        <translation>从头重新上传已取消的文件</translation>
+    </message>
+    <message>
+        <source>Remove from list</source>
+        <translation>从列表中移除</translation>
+    </message>
+    <message>
+        <source>Remove the selected done or canceled uploads from the list</source>
+        <translation>从列表中移除选中的已完成或已取消的上传</translation>
     </message>
     <message>
         <source>Copy key</source>
@@ -283,30 +901,12 @@
         <translation>（本地沙盒）</translation>
     </message>
     <message>
-        <source>%1 / %2 files</source>
-        <translation>%1 / %2 个文件</translation>
-    </message>
-    <message>
-        <source>%1 left</source>
-        <translation>剩余 %1</translation>
-    </message>
-    <message>
-        <source>%1 failed</source>
-        <translation>%1 个失败</translation>
-    </message>
-    <message>
         <source>Where should these go?</source>
         <translation>要上传到哪里？</translation>
     </message>
     <message>
         <source>Choose an account and enter a bucket above, then add the files again.</source>
         <translation>请在上方选择账号并填写存储桶，然后重新添加文件。</translation>
-    </message>
-    <message numerus="yes">
-        <source>Adding %n item(s) to %1…</source>
-        <translation>
-            <numerusform>正在将 %n 项添加到 %1…</numerusform>
-        </translation>
     </message>
     <message>
         <source>Add files to upload</source>
@@ -330,10 +930,6 @@
             <numerusform>%n 项无法添加</numerusform>
         </translation>
     </message>
-    <message>
-        <source>Some items were not added</source>
-        <translation>部分项目未添加</translation>
-    </message>
     <message numerus="yes">
         <source>%n item(s) could not be added:</source>
         <translation>
@@ -343,24 +939,6 @@
     <message>
         <source>• %1: %2</source>
         <translation>• %1：%2</translation>
-    </message>
-    <message>
-        <source>Uploads finished with errors</source>
-        <translation>上传已结束，部分失败</translation>
-    </message>
-    <message>
-        <source>%1 failed, %2 uploaded. Open the Failed tab for details.</source>
-        <translation>%1 个失败，%2 个已上传。详情请查看“失败”标签页。</translation>
-    </message>
-    <message>
-        <source>Uploads finished</source>
-        <translation>上传完成</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n file(s) uploaded.</source>
-        <translation>
-            <numerusform>已上传 %n 个文件。</numerusform>
-        </translation>
     </message>
     <message>
         <source>%1: %2</source>
@@ -373,16 +951,6 @@
     <message>
         <source>The local sandbox did not start</source>
         <translation>本地沙盒未能启动</translation>
-    </message>
-    <message>
-        <source>Cancel uploads</source>
-        <translation>取消上传</translation>
-    </message>
-    <message numerus="yes">
-        <source>Cancel %n uploads? Parts already sent are deleted from the server.</source>
-        <translation>
-            <numerusform>要取消 %n 个上传吗？已上传的分块将从服务器上删除。</numerusform>
-        </translation>
     </message>
     <message numerus="yes">
         <source>Copied %n key(s)</source>
@@ -431,10 +999,6 @@
         <translation>有效期 %1</translation>
     </message>
     <message>
-        <source>Uploads are running</source>
-        <translation>正在上传</translation>
-    </message>
-    <message>
         <source>Uploads are still running. What should happen to them?</source>
         <translation>仍有文件正在上传，要如何处理？</translation>
     </message>
@@ -465,6 +1029,127 @@
     <message>
         <source>Open it again from the tray icon.</source>
         <translation>可通过托盘图标重新打开窗口。</translation>
+    </message>
+    <message>
+        <source>%1 / %2 files</source>
+        <translation>%1 / %2 个文件</translation>
+    </message>
+    <message>
+        <source>%1 failed, %2 uploaded. Open the Failed tab for details.</source>
+        <translation>%1 个失败，%2 个已上传。详情请查看“失败/已取消”标签页。</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) uploaded.</source>
+        <translation>
+            <numerusform>已上传 %n 个文件。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Uploads finished</source>
+        <translation>上传完成</translation>
+    </message>
+    <message>
+        <source>Uploads finished with errors</source>
+        <translation>上传已结束，部分失败</translation>
+    </message>
+</context>
+<context>
+    <name>MenuBar</name>
+    <message>
+        <source>&amp;About cosdesk</source>
+        <translation>关于 cosdesk(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;All uploads</source>
+        <translation>全部(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Documentation</source>
+        <translation>文档(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Done</source>
+        <translation>已完成(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Failed</source>
+        <translation>失败/已取消(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Filter by key</source>
+        <translation>按对象键筛选(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Paused</source>
+        <translation>已暂停(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Toolbar</source>
+        <translation>工具栏(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Uploads</source>
+        <translation>上传(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>A&amp;ctive</source>
+        <translation>进行中(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Open &amp;log folder</source>
+        <translation>打开日志文件夹(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Select &amp;all</source>
+        <translation>全选(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Uploads files to Tencent Cloud Object Storage (COS), visibly and resumably.
+
+Home page:
+%1
+
+Log file:
+%2
+
+Qt %3</source>
+        <translation>将文件上传到腾讯云对象存储（COS），进度清晰可见，中断后可继续。
+
+主页：
+%1
+
+日志文件：
+%2
+
+Qt %3</translation>
+    </message>
+    <message>
+        <source>cosdesk %1</source>
+        <translation>cosdesk %1</translation>
     </message>
 </context>
 <context>
@@ -601,10 +1286,6 @@
         <translation>法兰克福</translation>
     </message>
     <message>
-        <source>Settings — Accounts</source>
-        <translation>设置 — 账号</translation>
-    </message>
-    <message>
         <source>Add account</source>
         <translation>添加账号</translation>
     </message>
@@ -639,6 +1320,10 @@
     <message>
         <source>Name</source>
         <translation>名称</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
     </message>
     <message>
         <source>SecretId</source>
@@ -745,14 +1430,6 @@
         <translation>账号 %1</translation>
     </message>
     <message>
-        <source>Remove account</source>
-        <translation>删除账号</translation>
-    </message>
-    <message>
-        <source>Remove account “%1” and its keys from the keyring? Uploads already queued stay.</source>
-        <translation>要删除账号“%1”并从密钥环中删除其密钥吗？已在上传队列中的任务会保留。</translation>
-    </message>
-    <message>
         <source>Enter a name for the account.</source>
         <translation>请输入账号名称。</translation>
     </message>
@@ -761,16 +1438,8 @@
         <translation>已保存在密钥环中，留空则保持不变</translation>
     </message>
     <message>
-        <source>Account name</source>
-        <translation>账号名称</translation>
-    </message>
-    <message>
         <source>An account name has 1 to 64 letters, digits, spaces or . _ @ - characters.</source>
         <translation>账号名称须为 1 到 64 个字符，可包含文字、数字、空格及 . _ @ -。</translation>
-    </message>
-    <message>
-        <source>Keys</source>
-        <translation>密钥</translation>
     </message>
     <message>
         <source>Enter both the SecretId and the SecretKey.</source>
@@ -779,6 +1448,46 @@
     <message>
         <source>An account with this name already exists.</source>
         <translation>已存在同名账号。</translation>
+    </message>
+    <message>
+        <source>All uploads</source>
+        <translation>所有上传</translation>
+    </message>
+    <message>
+        <source>Ask every time</source>
+        <translation>每次询问</translation>
+    </message>
+    <message>
+        <source>Keep both</source>
+        <translation>保留两者</translation>
+    </message>
+    <message>
+        <source>When added files are already there</source>
+        <translation>添加的文件已存在时</translation>
+    </message>
+    <message>
+        <source>Remove account “%1” and its keys from the keyring?</source>
+        <translation>要删除账号“%1”，并从密钥环中删除其密钥吗？</translation>
+    </message>
+    <message>
+        <source>Uploads already queued stay.</source>
+        <translation>已在上传队列中的任务会保留。</translation>
+    </message>
+    <message>
+        <source>kept for this session only — leave empty to keep</source>
+        <translation>仅在本次运行中保留，留空则保持不变</translation>
+    </message>
+    <message>
+        <source>the keyring cannot be read — enter the keys</source>
+        <translation>无法读取密钥环，请填写密钥</translation>
+    </message>
+    <message>
+        <source>An IP address or localhost takes the bucket in the path.</source>
+        <translation>IP 地址或 localhost 须将存储桶放在路径中。</translation>
+    </message>
+    <message>
+        <source>The endpoint&apos;s scheme decides whether HTTPS is used.</source>
+        <translation>是否使用 HTTPS 由终端节点地址的协议决定。</translation>
     </message>
     <message>
         <source>Enter the bucket first.</source>
@@ -809,10 +1518,6 @@
         <translation>无法写入设置文件：%1</translation>
     </message>
     <message>
-        <source>System keyring unavailable</source>
-        <translation>系统密钥环不可用</translation>
-    </message>
-    <message>
         <source>The keys of “%1” cannot be saved in the system keyring.</source>
         <translation>无法将“%1”的密钥保存到系统密钥环。</translation>
     </message>
@@ -827,6 +1532,43 @@
     <message>
         <source>Use for this session only</source>
         <translation>仅本次运行使用</translation>
+    </message>
+</context>
+<context>
+    <name>TaskActions</name>
+    <message>
+        <source>%1 of %2 has been sent. Cancelling deletes it from the server; uploading again starts over.</source>
+        <translation>已发送 %1 / %2。取消会将其从服务器上删除，重新上传须从头开始。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</source>
+        <translation>
+            <numerusform>已有 %n 个上传发送了数据，共 %1。取消会将已发送的数据从服务器上删除，重新上传须从头开始。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n upload(s)</source>
+        <translation>
+            <numerusform>取消 %n 个上传</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n upload(s)?</source>
+        <translation>
+            <numerusform>要取消 %n 个上传吗？</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancel the upload of %1?</source>
+        <translation>要取消上传“%1”吗？</translation>
+    </message>
+    <message>
+        <source>Keep uploading</source>
+        <translation>继续上传</translation>
+    </message>
+    <message>
+        <source>None of them has started: nothing sent is lost.</source>
+        <translation>这些上传都尚未开始，不会丢失已发送的数据。</translation>
     </message>
 </context>
 <context>
@@ -872,6 +1614,10 @@
         <translation>ETag</translation>
     </message>
     <message>
+        <source>Verified</source>
+        <translation>校验结果</translation>
+    </message>
+    <message>
         <source>Note</source>
         <translation>备注</translation>
     </message>
@@ -882,6 +1628,14 @@
     <message>
         <source>Error</source>
         <translation>错误</translation>
+    </message>
+    <message>
+        <source>System message (as received, not translated):</source>
+        <translation>系统消息（原文，未翻译）：</translation>
+    </message>
+    <message>
+        <source>System message</source>
+        <translation>系统消息</translation>
     </message>
     <message>
         <source>Copy error details</source>
@@ -939,13 +1693,17 @@
         <source>Request ID: %1</source>
         <translation>请求 ID：%1</translation>
     </message>
-    <message>
-        <source>Message: %1</source>
-        <translation>错误信息：%1</translation>
-    </message>
 </context>
 <context>
     <name>TaskTableModel</name>
+    <message>
+        <source>%1 in flight was not confirmed; resuming sends what is missing</source>
+        <translation>传输中的 %1 未经服务器确认，继续上传时将补传缺少的部分</translation>
+    </message>
+    <message>
+        <source>%1 sent again after a failed request</source>
+        <translation>请求失败后重新发送了 %1</translation>
+    </message>
     <message>
         <source>Name</source>
         <translation>名称</translation>
@@ -1037,24 +1795,24 @@
         <translation>追加上传</translation>
     </message>
     <message>
-        <source>B</source>
-        <translation>B</translation>
+        <source>CRC-64 of the whole object matches the file</source>
+        <translation>整个对象的 CRC-64 与本地文件一致</translation>
     </message>
     <message>
-        <source>KiB</source>
-        <translation>KB</translation>
+        <source>MD5 matches (the server sent no CRC-64)</source>
+        <translation>MD5 一致（服务器未返回 CRC-64）</translation>
     </message>
     <message>
-        <source>MiB</source>
-        <translation>MB</translation>
+        <source>Not verified: the server sent no checksum</source>
+        <translation>未校验：服务器未返回校验值</translation>
     </message>
     <message>
-        <source>GiB</source>
-        <translation>GB</translation>
+        <source>Done (not verified)</source>
+        <translation>已完成（未校验）</translation>
     </message>
     <message>
-        <source>TiB</source>
-        <translation>TB</translation>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
     </message>
     <message>
         <source>The SecretKey does not match the SecretId. Check the keys in Settings.</source>
@@ -1149,8 +1907,12 @@
         <translation>正在等待网络恢复 — %1 后重试</translation>
     </message>
     <message>
-        <source>%1 (%2)</source>
-        <translation>%1（%2）</translation>
+        <source>The upload failed (%1).</source>
+        <translation>上传失败（%1）。</translation>
+    </message>
+    <message>
+        <source>System message: %1</source>
+        <translation>系统消息：%1</translation>
     </message>
 </context>
 <context>
