@@ -74,7 +74,7 @@ from cosdesk.ui.accounts import (
     sandbox_url,
 )
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.batch_status import batch_texts, stop_notice
+from cosdesk.ui.batch_status import BatchNotice, batch_texts, stop_notice
 from cosdesk.ui.delegates import ElideRightDelegate
 from cosdesk.ui.desktop_open import show_folder
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
@@ -488,6 +488,9 @@ class MainWindow(QMainWindow):
         # included, inside whatever slot called it. The value is set from its own
         # zero-time timer instead, so that paint is an event loop turn of its own.
         self._overall_value = 0
+        # The stop notice on screen while the queue is idle: a later change to the
+        # batch (a paused file canceled) must not leave it saying something untrue.
+        self._stop_notice: BatchNotice | None = None
         self._overall_timer = QTimer(self)
         self._overall_timer.setSingleShot(True)
         self._overall_timer.setInterval(0)
@@ -582,6 +585,12 @@ class MainWindow(QMainWindow):
         if self._overall_value != self.overall.value():
             self._overall_timer.start()
         self.overall.setToolTip(texts.bar_tip)
+        if self._stop_notice is not None:
+            if not self.queue.is_idle():
+                self._stop_notice = None
+            elif (notice := stop_notice(batch)) != self._stop_notice:
+                self._stop_notice = notice
+                self._show_stop_notice(notice, "", notify=False)
 
     # --- adding ---------------------------------------------------------------------
 
@@ -705,10 +714,16 @@ class MainWindow(QMainWindow):
         notice = stop_notice(self.queue.batch())
         # What the duplicates question left out or renamed is part of how it ended.
         duplicates = self.intake.take_outcome()
+        self._stop_notice = notice
+        if notice is not None:
+            self._show_stop_notice(notice, duplicates, notify=True)
+
+    def _show_stop_notice(self, notice: BatchNotice | None, duplicates: str, *, notify: bool) -> None:
         if notice is None:
+            self.statusBar().clearMessage()
             return
         message = f"{notice.message} {duplicates}" if duplicates else notice.message
-        if notice.notify:
+        if notice.notify and notify:
             self.notifier.notify(notice.title, message, failed=notice.failed)
         else:
             self.statusBar().showMessage(

@@ -342,6 +342,30 @@ def test_pausing_the_last_upload_says_paused_and_only_its_end_says_the_batch_fin
     wait_until(lambda: row_texts(table, "video.bin")[STATE] == "Done", timeout_s=2)
 
 
+def test_canceling_the_paused_file_replaces_the_paused_notice_with_how_the_batch_ended(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    driver = account_window
+    messages = StatusMessages(driver, truth=lambda: 0)
+    slow_down(driver, 2 * MiB)
+    drop(driver, make_file(tmp_path / "note.txt", 1000), make_file(tmp_path / "video.bin", 6 * MiB))
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 2)
+    wait_until(lambda: row_texts(table, "note.txt")[STATE] == "Done", timeout_s=10)
+    wait_until(lambda: percent_shown(table, "video.bin") >= 10, timeout_s=10)
+
+    click_row(table, "video.bin")
+    QTest.keyClick(table, Qt.Key.Key_Space)
+    wait_until(lambda: "Uploads paused" in messages.current(), timeout_s=5, what="the paused notice")
+
+    answer_next_question("Cancel 1 upload(s)")
+    QTest.keyClick(table, Qt.Key.Key_Delete)
+    wait_until(lambda: row_texts(table, "video.bin")[STATE] == "Canceled", timeout_s=5)
+    # Nothing is paused any more: the status bar must not keep saying so.
+    wait_until(lambda: "Uploads finished" in messages.current(), timeout_s=5, what="the finished notice")
+    assert reads(messages.current(), "Uploads finished: 1 file(s) uploaded.")
+
+
 # --- item 10: progress never goes back without a reason ---------------------------------
 
 
