@@ -193,6 +193,8 @@ class SettingsDialog(QDialog):
         self.renamed_accounts: dict[str, str] = {}
 
         self.profile_list = QListWidget(self)
+        # A sidebar: with no account yet, the hint beside it gets the room.
+        self.profile_list.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 18)
         self.profile_list.setMinimumWidth(170)
         self.profile_list.setAccessibleName(self.tr("Accounts"))
         self.add_button = QPushButton(icon("account"), self.tr("Add account"), self)
@@ -372,6 +374,7 @@ class SettingsDialog(QDialog):
             self.tr("No account yet. Uploads go to the local sandbox until you add one."), self
         )
         self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         right = QVBoxLayout()
         right.addWidget(self.empty_hint)
