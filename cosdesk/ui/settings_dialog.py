@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -193,13 +194,15 @@ class SettingsDialog(QDialog):
         self.renamed_accounts: dict[str, str] = {}
 
         self.profile_list = QListWidget(self)
-        # A sidebar: with no account yet, the hint beside it gets the room.
-        self.profile_list.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 18)
         self.profile_list.setMinimumWidth(170)
         self.profile_list.setAccessibleName(self.tr("Accounts"))
         self.add_button = QPushButton(icon("account"), self.tr("Add account"), self)
         self.remove_button = QPushButton(self.tr("Remove"), self)
-        left = QVBoxLayout()
+        # A sidebar of fixed width: with no account yet, the hint beside it gets the room.
+        sidebar = QWidget(self)
+        sidebar.setMaximumWidth(max(220, self.fontMetrics().horizontalAdvance("M") * 16))
+        left = QVBoxLayout(sidebar)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(QLabel(self.tr("Accounts"), self))
         left.addWidget(self.profile_list, 1)
         left.addWidget(self.add_button)
@@ -375,6 +378,7 @@ class SettingsDialog(QDialog):
         )
         self.empty_hint.setWordWrap(True)
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.empty_hint.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
         right = QVBoxLayout()
         right.addWidget(self.empty_hint)
@@ -395,7 +399,7 @@ class SettingsDialog(QDialog):
         )
         self._save_text = self.buttons.button(QDialogButtonBox.StandardButton.Save).text()
         body = QHBoxLayout()
-        body.addLayout(left)
+        body.addWidget(sidebar)
         body.addLayout(right, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(language_label_widget)
