@@ -65,15 +65,17 @@ def method_not_allowed() -> CosServerError:
 def check_key(key: str) -> None:
     """Refuse a key no object may have (checked whenever an object or upload is made).
 
-    COS refuses CR and LF and the control characters CAN, EM, SUB and ESC in
-    keys; the other C0 controls are refused too, with COS's InvalidObjectName,
-    because no XML answer (a listing, Initiate's result) could carry them.
+    COS refuses the control characters CAN, EM, SUB and ESC in keys; the other
+    C0 controls XML 1.0 cannot carry are refused too, with COS's
+    InvalidObjectName, because no XML answer (a listing, Initiate's result)
+    could hold them. TAB, LF and CR can be carried (CR as ``&#13;``), so keys
+    with line breaks, which COS stores, are kept.
     """
     if not key:
         raise invalid_argument("The object key must not be empty.")
     if len(key.encode("utf-8")) > MAX_KEY_BYTES:
         raise CosServerError(400, "KeyTooLong", f"The object key is longer than {MAX_KEY_BYTES} bytes.")
-    unsupported = next((c for c in key if c in "\r\n" or not xml.is_xml_text(c)), None)
+    unsupported = next((c for c in key if not xml.is_xml_text(c)), None)
     if unsupported is not None:
         raise CosServerError(
             400,
