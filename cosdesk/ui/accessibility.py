@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QToolButton, QWidget
 
 if TYPE_CHECKING:
@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 TOOLBAR_EXTENSION = "qt_toolbar_ext_button"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Accessibility", text)
+def _tr(text: object) -> str:
+    """A message marked with ``QT_TRANSLATE_NOOP("Accessibility", …)`` (so the translation
+    tools find it), translated."""
+    return QCoreApplication.translate("Accessibility", str(text))
 
 
 def describe_controls(window: MainWindow) -> None:
@@ -31,18 +33,18 @@ def describe_controls(window: MainWindow) -> None:
     the Tab order in reading order."""
     destination, filters = window.destination_bar, window.filter_bar
     names: list[tuple[QWidget, str]] = [
-        (destination.account, _tr("Account to upload to")),
-        (destination.bucket, _tr("Bucket")),
-        (destination.prefix, _tr("Prefix in the bucket")),
-        (destination.where, _tr("Endpoint")),
-        (filters.tabs, _tr("Show uploads by state")),
-        (filters.search, _tr("Filter by key")),
-        (window.table, _tr("Uploads")),
-        (window.files_label, _tr("Files uploaded")),
-        (window.bytes_label, _tr("Bytes uploaded")),
-        (window.speed_label, _tr("Upload speed")),
-        (window.eta_label, _tr("Time left")),
-        (window.overall, _tr("Overall progress")),
+        (destination.account, _tr(QT_TRANSLATE_NOOP("Accessibility", "Account to upload to"))),
+        (destination.bucket, _tr(QT_TRANSLATE_NOOP("Accessibility", "Bucket"))),
+        (destination.prefix, _tr(QT_TRANSLATE_NOOP("Accessibility", "Prefix in the bucket"))),
+        (destination.where, _tr(QT_TRANSLATE_NOOP("Accessibility", "Endpoint"))),
+        (filters.tabs, _tr(QT_TRANSLATE_NOOP("Accessibility", "Show uploads by state"))),
+        (filters.search, _tr(QT_TRANSLATE_NOOP("Accessibility", "Filter by key"))),
+        (window.table, _tr(QT_TRANSLATE_NOOP("Accessibility", "Uploads"))),
+        (window.files_label, _tr(QT_TRANSLATE_NOOP("Accessibility", "Files uploaded"))),
+        (window.bytes_label, _tr(QT_TRANSLATE_NOOP("Accessibility", "Bytes uploaded"))),
+        (window.speed_label, _tr(QT_TRANSLATE_NOOP("Accessibility", "Upload speed"))),
+        (window.eta_label, _tr(QT_TRANSLATE_NOOP("Accessibility", "Time left"))),
+        (window.overall, _tr(QT_TRANSLATE_NOOP("Accessibility", "Overall progress"))),
     ]
     for widget, name in names:
         widget.setAccessibleName(name)
@@ -57,7 +59,7 @@ def describe_controls(window: MainWindow) -> None:
             toolbar_buttons.append(button)
     extension = window.toolbar.findChild(QToolButton, TOOLBAR_EXTENSION)
     if extension is not None:
-        extension.setAccessibleName(_tr("More toolbar buttons"))
+        extension.setAccessibleName(_tr(QT_TRANSLATE_NOOP("Accessibility", "More toolbar buttons")))
         extension.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         toolbar_buttons.append(extension)
 

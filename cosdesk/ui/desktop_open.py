@@ -9,15 +9,17 @@ folder's path or the page's address to copy, instead of a click that does nothin
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, QUrl
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cosdesk.ui.message_boxes import message_box
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("DesktopOpen", text)
+def _tr(text: object) -> str:
+    """A message marked with ``QT_TRANSLATE_NOOP("DesktopOpen", …)`` (so the translation
+    tools find it), translated."""
+    return QCoreApplication.translate("DesktopOpen", str(text))
 
 
 def show_folder(parent: QWidget, folder: str) -> bool:
@@ -27,10 +29,10 @@ def show_folder(parent: QWidget, folder: str) -> bool:
         return True
     _explain(
         parent,
-        _tr("Cannot open the folder"),
-        _tr("No file manager could be started to show it. Its path is:"),
+        _tr(QT_TRANSLATE_NOOP("DesktopOpen", "Cannot open the folder")),
+        _tr(QT_TRANSLATE_NOOP("DesktopOpen", "No file manager could be started to show it. Its path is:")),
         folder,
-        _tr("Copy path"),
+        _tr(QT_TRANSLATE_NOOP("DesktopOpen", "Copy path")),
     )
     return False
 
@@ -42,10 +44,10 @@ def show_web_page(parent: QWidget, address: str) -> bool:
         return True
     _explain(
         parent,
-        _tr("Cannot open the web page"),
-        _tr("No web browser could be started to show it. Its address is:"),
+        _tr(QT_TRANSLATE_NOOP("DesktopOpen", "Cannot open the web page")),
+        _tr(QT_TRANSLATE_NOOP("DesktopOpen", "No web browser could be started to show it. Its address is:")),
         address,
-        _tr("Copy address"),
+        _tr(QT_TRANSLATE_NOOP("DesktopOpen", "Copy address")),
     )
     return False
 

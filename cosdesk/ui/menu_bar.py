@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot, qVersion
+from PySide6.QtCore import QObject, Qt, Slot, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenuBar, QMessageBox
 
@@ -31,10 +31,6 @@ DOCUMENTATION_URL = "https://github.com/cosdesk/cosdesk#readme"
 HOMEPAGE_URL = "https://github.com/cosdesk/cosdesk"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("MenuBar", text)
-
-
 def _standard_or(key: QKeySequence.StandardKey, fallback: str = "") -> list[QKeySequence]:
     bindings = QKeySequence.keyBindings(key)
     return bindings or ([QKeySequence(fallback)] if fallback else [])
@@ -49,11 +45,11 @@ class MenuBar(QObject):
         self._window = window
         bar: QMenuBar = window.menuBar()
         self.bar = bar
-        self.file_menu = bar.addMenu(_tr("&File"))
-        self.edit_menu = bar.addMenu(_tr("&Edit"))
-        self.view_menu = bar.addMenu(_tr("&View"))
-        self.uploads_menu = bar.addMenu(_tr("&Uploads"))
-        self.help_menu = bar.addMenu(_tr("&Help"))
+        self.file_menu = bar.addMenu(self.tr("&File"))
+        self.edit_menu = bar.addMenu(self.tr("&Edit"))
+        self.view_menu = bar.addMenu(self.tr("&View"))
+        self.uploads_menu = bar.addMenu(self.tr("&Uploads"))
+        self.help_menu = bar.addMenu(self.tr("&Help"))
         self._build_file_menu()
         self._build_edit_menu()
         self._build_view_menu()
@@ -80,7 +76,7 @@ class MenuBar(QObject):
         menu.addAction(window.add_folder_action)
         menu.addSeparator()
         self.quit_action = self._action(
-            _tr("&Quit"), self.quit, _standard_or(QKeySequence.StandardKey.Quit, "Ctrl+Q")
+            self.tr("&Quit"), self.quit, _standard_or(QKeySequence.StandardKey.Quit, "Ctrl+Q")
         )
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         menu.addAction(self.quit_action)
@@ -88,7 +84,7 @@ class MenuBar(QObject):
     def _build_edit_menu(self) -> None:
         window, menu = self._window, self.edit_menu
         self.select_all_action = self._action(
-            _tr("Select &all"), self.select_all, _standard_or(QKeySequence.StandardKey.SelectAll)
+            self.tr("Select &all"), self.select_all, _standard_or(QKeySequence.StandardKey.SelectAll)
         )
         # The table's own: in the key filter field, Ctrl+A selects its text.
         self.select_all_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -99,7 +95,7 @@ class MenuBar(QObject):
         menu.addAction(window.copy_url_action)
         menu.addSeparator()
         self.find_action = self._action(
-            _tr("&Filter by key"), self.focus_key_filter, _standard_or(QKeySequence.StandardKey.Find)
+            self.tr("&Filter by key"), self.focus_key_filter, _standard_or(QKeySequence.StandardKey.Find)
         )
         menu.addAction(self.find_action)
         menu.addSeparator()
@@ -110,11 +106,11 @@ class MenuBar(QObject):
     def _build_view_menu(self) -> None:
         window, menu = self._window, self.view_menu
         names = {
-            TaskFilter.ALL: _tr("&All uploads"),
-            TaskFilter.ACTIVE: _tr("A&ctive"),
-            TaskFilter.PAUSED: _tr("&Paused"),
-            TaskFilter.FAILED: _tr("&Failed"),
-            TaskFilter.DONE: _tr("&Done"),
+            TaskFilter.ALL: self.tr("&All uploads"),
+            TaskFilter.ACTIVE: self.tr("A&ctive"),
+            TaskFilter.PAUSED: self.tr("&Paused"),
+            TaskFilter.FAILED: self.tr("&Failed"),
+            TaskFilter.DONE: self.tr("&Done"),
         }
         self.filter_group = QActionGroup(self)
         self.filter_actions: dict[TaskFilter, QAction] = {}
@@ -134,7 +130,7 @@ class MenuBar(QObject):
         menu.addAction(window.details_action)
         menu.addSeparator()
         toolbar = window.toolbar.toggleViewAction()
-        toolbar.setText(_tr("&Toolbar"))
+        toolbar.setText(self.tr("&Toolbar"))
         menu.addAction(toolbar)
 
     def _build_uploads_menu(self) -> None:
@@ -151,15 +147,15 @@ class MenuBar(QObject):
     def _build_help_menu(self) -> None:
         menu = self.help_menu
         self.documentation_action = self._action(
-            _tr("&Documentation"),
+            self.tr("&Documentation"),
             self.open_documentation,
             _standard_or(QKeySequence.StandardKey.HelpContents),
         )
         menu.addAction(self.documentation_action)
-        self.log_folder_action = self._action(_tr("Open &log folder"), self.open_log_folder)
+        self.log_folder_action = self._action(self.tr("Open &log folder"), self.open_log_folder)
         menu.addAction(self.log_folder_action)
         menu.addSeparator()
-        self.about_action = self._action(_tr("&About cosdesk"), self.show_about)
+        self.about_action = self._action(self.tr("&About cosdesk"), self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         menu.addAction(self.about_action)
 
@@ -201,8 +197,8 @@ class MenuBar(QObject):
         box = message_box(
             self._window,
             QMessageBox.Icon.Information,
-            _tr("cosdesk %1").replace("%1", __version__),
-            _tr(
+            self.tr("cosdesk %1").replace("%1", __version__),
+            self.tr(
                 "Uploads files to Tencent Cloud Object Storage (COS), visibly and resumably.\n\n"
                 "Home page:\n%1\n\nLog file:\n%2\n\nQt %3"
             )
