@@ -108,7 +108,7 @@ class DuplicatesQuestion(QMessageBox):
         lines = [
             self.tr("%1 — %2")
             .replace("%1", check.entries[index].key)
-            .replace("%2", ", ".join(places[tag] for tag in check.where_found(index)))
+            .replace("%2", self.tr(", ").join(places[tag] for tag in check.where_found(index)))
             for index in indexes[:DETAILS_LIMIT]
         ]
         if len(indexes) > DETAILS_LIMIT:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QObject
 
 from cosdesk.engine.task import TaskSnapshot, TaskState
 from cosdesk.ui.formatting import format_size
@@ -19,10 +19,6 @@ _RUNNABLE = frozenset({TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADIN
 # Cancelling more uploads than this at once is asked about even when none has
 # sent a byte yet: a slip of the Delete key on a long selection is costly.
 CANCEL_CONFIRM_THRESHOLD = 10
-
-
-def _tr(text: str, count: int = -1) -> str:
-    return QCoreApplication.translate("TaskActions", text, None, count)
 
 
 @dataclass(frozen=True)
@@ -72,32 +68,45 @@ class CancelQuestion:
 def cancel_question(to_cancel: Sequence[TaskSnapshot]) -> CancelQuestion | None:
     """The question to ask before cancelling ``to_cancel`` (unfinished tasks), or
     None when nothing would be lost: none has sent a byte, and they are few."""
-    started = [snap for snap in to_cancel if snap.loaded > 0]
-    if not started and len(to_cancel) <= CANCEL_CONFIRM_THRESHOLD:
-        return None
-    count = len(to_cancel)
-    sent = sum(snap.loaded for snap in started)
-    if len(started) == 1 and count == 1:
-        snap = started[0]
-        text = _tr("Cancel the upload of %1?").replace("%1", snap.key)
-        detail = (
-            _tr("%1 of %2 has been sent. Cancelling deletes it from the server; uploading again starts over.")
-            .replace("%1", format_size(snap.loaded))
-            .replace("%2", format_size(snap.size or 0))
+    return TaskActions().cancel_question(to_cancel)
+
+
+class TaskActions(QObject):
+    """The words of ``cancel_question``. A QObject only for ``self.tr``: the
+    translation tools find a message, and see that a ``%n`` one has plural forms,
+    only in a ``self.tr`` call written in a class named as the message's context."""
+
+    def cancel_question(self, to_cancel: Sequence[TaskSnapshot]) -> CancelQuestion | None:
+        started = [snap for snap in to_cancel if snap.loaded > 0]
+        if not started and len(to_cancel) <= CANCEL_CONFIRM_THRESHOLD:
+            return None
+        count = len(to_cancel)
+        sent = sum(snap.loaded for snap in started)
+        if len(started) == 1 and count == 1:
+            snap = started[0]
+            text = self.tr("Cancel the upload of %1?").replace("%1", snap.key)
+            detail = (
+                self.tr(
+                    "%1 of %2 has been sent. Cancelling deletes it from the server; "
+                    "uploading again starts over."
+                )
+                .replace("%1", format_size(snap.loaded))
+                .replace("%2", format_size(snap.size or 0))
+            )
+        elif started:
+            text = self.tr("Cancel %n upload(s)?", None, count)
+            detail = self.tr(
+                "Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the "
+                "server; uploading again starts over.",
+                None,
+                len(started),
+            ).replace("%1", format_size(sent))
+        else:
+            text = self.tr("Cancel %n upload(s)?", None, count)
+            detail = self.tr("None of them has started: nothing sent is lost.")
+        return CancelQuestion(
+            text=text,
+            detail=detail,
+            confirm=self.tr("Cancel %n upload(s)", None, count),
+            keep=self.tr("Keep uploading"),
         )
-    elif started:
-        text = _tr("Cancel %n upload(s)?", count)
-        detail = _tr(
-            "Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the "
-            "server; uploading again starts over.",
-            len(started),
-        ).replace("%1", format_size(sent))
-    else:
-        text = _tr("Cancel %n upload(s)?", count)
-        detail = _tr("None of them has started: nothing sent is lost.")
-    return CancelQuestion(
-        text=text,
-        detail=detail,
-        confirm=_tr("Cancel %n upload(s)", count),
-        keep=_tr("Keep uploading"),
-    )

@@ -111,6 +111,13 @@
             <numerusform>; %n files failed</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n file(s) uploaded.</source>
+        <translation>
+            <numerusform>%n file uploaded.</numerusform>
+            <numerusform>%n files uploaded.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>DuplicatesQuestion</name>
@@ -223,13 +230,6 @@
         <translation>
             <numerusform>%n hour</numerusform>
             <numerusform>%n hours</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n file(s) uploaded.</source>
-        <translation>
-            <numerusform>%n file uploaded.</numerusform>
-            <numerusform>%n files uploaded.</numerusform>
         </translation>
     </message>
 </context>

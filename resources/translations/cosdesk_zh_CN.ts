@@ -207,6 +207,32 @@
         <source>Uploads paused</source>
         <translation>上传已暂停</translation>
     </message>
+    <message>
+        <source>%1 / %2 files</source>
+        <translation>%1 / %2 个文件</translation>
+    </message>
+    <message>
+        <source>%1 failed, %2 uploaded. Open the Failed tab for details.</source>
+        <translation>%1 个失败，%2 个已上传。详情请查看“失败/已取消”标签页。</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) uploaded.</source>
+        <translation>
+            <numerusform>已上传 %n 个文件。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Uploads finished</source>
+        <translation>上传完成</translation>
+    </message>
+    <message>
+        <source>Uploads finished with errors</source>
+        <translation>上传已结束，部分失败</translation>
+    </message>
 </context>
 <context>
     <name>ConnectionTest</name>
@@ -443,6 +469,10 @@
     <message>
         <source>%1 — %2</source>
         <translation>%1 — %2</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
     </message>
     <message numerus="yes">
         <source>… and %n more</source>
@@ -1029,32 +1059,6 @@
     <message>
         <source>Open it again from the tray icon.</source>
         <translation>可通过托盘图标重新打开窗口。</translation>
-    </message>
-    <message>
-        <source>%1 / %2 files</source>
-        <translation>%1 / %2 个文件</translation>
-    </message>
-    <message>
-        <source>%1 failed, %2 uploaded. Open the Failed tab for details.</source>
-        <translation>%1 个失败，%2 个已上传。详情请查看“失败/已取消”标签页。</translation>
-    </message>
-    <message>
-        <source>%1 left</source>
-        <translation>剩余 %1</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n file(s) uploaded.</source>
-        <translation>
-            <numerusform>已上传 %n 个文件。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Uploads finished</source>
-        <translation>上传完成</translation>
-    </message>
-    <message>
-        <source>Uploads finished with errors</source>
-        <translation>上传已结束，部分失败</translation>
     </message>
 </context>
 <context>
