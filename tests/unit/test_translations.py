@@ -1,7 +1,8 @@
 """The Chinese translation is complete and compiled: every string the window can
 show (as pyside6-lupdate finds it in today's sources) has a finished translation in
 the committed cosdesk_zh_CN.ts, keeps its placeholders, and the committed .qm is
-what lrelease makes of that .ts. The fix for a failure here is
+what lrelease makes of that .ts; and no translation in the committed catalogs is
+one lupdate would drop because the sources no longer show it to lupdate. The fix for a failure here is
 ``.venv/bin/python packaging/build_translations.py``, then translating what it marks
 unfinished, then running it again."""
 
@@ -102,6 +103,21 @@ def test_every_string_of_the_window_has_a_finished_chinese_translation(
         "run packaging/build_translations.py and translate these in "
         f"resources/translations/cosdesk_{LANGUAGE}.ts:\n"
         + "\n".join([*(f"  missing    {m}" for m in missing), *(f"  unfinished {u}" for u in unfinished)])
+    )
+
+
+@pytest.mark.parametrize("language", [LANGUAGE, "en"])
+def test_every_committed_message_is_still_found_in_the_sources(
+    language: str, in_sources: set[MessageId]
+) -> None:
+    # lupdate drops what it cannot find: a string shown through a helper rather
+    # than written inside tr() / translate() / QT_TRANSLATE_NOOP() keeps its
+    # translation only until the next build_translations.py run.
+    unseen = sorted(str(key) for key in read_ts(build.ts_path(language)) if key not in in_sources)
+    assert not unseen, (
+        f"lupdate would drop these from cosdesk_{language}.ts: mark them where the code shows them "
+        "(self.tr, or QT_TRANSLATE_NOOP in the right context), or remove them:\n"
+        + "\n".join(f"  {key}" for key in unseen)
     )
 
 
