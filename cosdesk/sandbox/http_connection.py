@@ -244,12 +244,19 @@ class LengthBody:
             view[:count] = self._pending[:count]
             self._pending = self._pending[count:]
         else:
-            try:
-                count = self._connection.sock.recv_into(view[:wanted])
-            except (TimeoutError, OSError):
-                raise ClientGone() from None
-            if not count:
-                raise ClientGone()
+            # Fill the whole request (as a buffered reader would): the ingest
+            # pipeline hashes and writes per chunk, and loopback hands over
+            # 64 KiB at a time.
+            count = 0
+            sock = self._connection.sock
+            while count < wanted:
+                try:
+                    received = sock.recv_into(view[count:wanted])
+                except (TimeoutError, OSError):
+                    raise ClientGone() from None
+                if not received:
+                    raise ClientGone()
+                count += received
         self._remaining -= count
         return count
 
