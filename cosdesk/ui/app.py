@@ -108,13 +108,16 @@ def open_window(args: argparse.Namespace) -> MainWindow | None:
 
     from cosdesk.engine.store import StoreError
     from cosdesk.ui.main_window import MainWindow
+    from cosdesk.ui.message_boxes import message_box
 
     try:
         return MainWindow(db_path=database_path(args), start_sandbox=True if args.sandbox else None)
     except StoreError as error:
-        box = QMessageBox(
+        # Titled with the app's name alone (the platform appends it to any other
+        # title); the text says what went wrong.
+        box = message_box(
+            None,
             QMessageBox.Icon.Critical,
-            QCoreApplication.translate("app", "cosdesk cannot start"),
             QCoreApplication.translate("app", "cosdesk cannot open its list of uploads."),
         )
         reason = str(error)

@@ -10,7 +10,7 @@ from typing import Any
 import keyring
 import keyring.errors
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cosdesk import config
 from cosdesk.cos.auth import Credentials
@@ -86,7 +86,10 @@ def test_a_damaged_task_database_is_explained_and_nothing_starts(qtbot: Any, tmp
     when_a_message_box_opens(read_and_close)
     assert open_window(argparse.Namespace(db=damaged, sandbox=False)) is None
     title, text, details = shown
-    assert (title, text) == ("cosdesk cannot start", "cosdesk cannot open its list of uploads.")
+    assert (title, text) == (
+        QApplication.applicationDisplayName(),
+        "cosdesk cannot open its list of uploads.",
+    )
     assert details.startswith(f"Cannot open the task database {damaged}: file is not a database")
     assert "move it away" in details and "--db FILE" in details
     assert not any(t.name == "cosdesk-task-store" and t.is_alive() for t in threading.enumerate())
