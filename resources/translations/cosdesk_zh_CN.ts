@@ -1744,10 +1744,6 @@ Qt %3</translation>
 <context>
     <name>app</name>
     <message>
-        <source>cosdesk cannot start</source>
-        <translation>cosdesk 无法启动</translation>
-    </message>
-    <message>
         <source>cosdesk cannot open its list of uploads.</source>
         <translation>cosdesk 无法打开上传任务列表。</translation>
     </message>
