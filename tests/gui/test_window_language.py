@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from cosdesk import config
 from cosdesk.engine import meter
 from cosdesk.engine.task import TaskState
+from cosdesk.ui.batch_status import BatchStatus
 from cosdesk.ui.formatting import format_percent, format_size, format_speed, state_label
 from cosdesk.ui.languages import install_translators, installed_language, remove_translators
 from cosdesk.ui.task_model import Column
@@ -134,8 +135,8 @@ def test_english_counts_read_as_singular_and_plural(
     save_profile(sandbox, credentials)
     driver: WindowDriver = open_window()
     window = driver.window
-    assert window.tr("%n file(s) uploaded.", None, 1) == "1 file uploaded."
-    assert window.tr("%n file(s) uploaded.", None, 3) == "3 files uploaded."
+    assert BatchStatus().tr("%n file(s) uploaded.", None, 1) == "1 file uploaded."
+    assert BatchStatus().tr("%n file(s) uploaded.", None, 3) == "3 files uploaded."
     assert window._validity_text(24 * 3600) == "1 day"
     assert window._validity_text(7 * 24 * 3600) == "7 days"
     assert window._validity_text(3600) == "1 hour"
@@ -154,5 +155,5 @@ def test_english_counts_read_as_singular_and_plural(
 def test_chinese_counts_have_no_plural_marks(language: Any, open_window: Any) -> None:
     language("zh_CN")
     window = open_window(start_sandbox=False).window
-    assert window.tr("%n file(s) uploaded.", None, 1) == "已上传 1 个文件。"
+    assert BatchStatus().tr("%n file(s) uploaded.", None, 1) == "已上传 1 个文件。"
     assert "(s)" not in window._validity_text(3600)
