@@ -258,7 +258,8 @@ def test_upload_summary_says_how_long_it_took_and_how_fast_without_a_zero_speed_
     sizes = {"one.bin": 3 * MiB, "two.bin": 2 * MiB, "three.txt": 40_000}
     for name, size in sizes.items():
         make_file(folder / name, size)
-    sandbox.faults.bandwidth_bytes_per_s = 2 * MiB  # about a second and a half for the biggest
+    # Each connection is held to 2 MiB/s: parts in parallel take a good fraction of a second.
+    sandbox.faults.bandwidth_bytes_per_s = 2 * MiB
 
     started = time.monotonic()
     result = upload(sandbox, folder, prefix="timed")
@@ -276,7 +277,7 @@ def test_upload_summary_says_how_long_it_took_and_how_fast_without_a_zero_speed_
     assert sum(object_size(server_files, f"timed/batch/{name}") or 0 for name in sizes) == total
     # The time is the command's own, the speed is the bytes over that time.
     elapsed_s = float(summary["elapsed"])
-    assert 0.5 < elapsed_s <= wall_s + 0.05
+    assert 0.2 <= elapsed_s <= wall_s + 0.05
     # Both figures are rounded to a tenth: the speed lies between what the ends of
     # the elapsed time's rounding give, within its own rounding.
     unit = UNITS[summary["unit"]]
