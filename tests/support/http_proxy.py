@@ -15,7 +15,6 @@ The hooks are plain attributes, changeable while the proxy runs.
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import threading
 import time
@@ -23,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import h11
+
+from support.loopback_listener import LoopbackListener, close_quietly
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -45,8 +46,9 @@ def strip_headers(*names: str) -> Callable[[Exchange, Headers], Headers]:
     return lambda _exchange, headers: [(n, v) for n, v in headers if n.lower() not in dropped]
 
 
-class HttpProxy:
+class HttpProxy(LoopbackListener):
     def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        super().__init__("http-proxy")
         self.target = (target_host, target_port)
         self.edit_response: Callable[[Exchange, Headers], Headers] | None = None
         self.corrupt: Callable[[Exchange], bool] | None = None
@@ -54,56 +56,17 @@ class HttpProxy:
         self.exchanges: list[Exchange] = []
         self.answers: list[tuple[Exchange, int]] = []  # each request with its final status
         self.corrupted: list[Exchange] = []
-        self._lock = threading.Lock()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._sockets: set[socket.socket] = set()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._accept_loop, name="http-proxy", daemon=True)
 
-    @property
-    def port(self) -> int:
-        return int(self._listener.getsockname()[1])
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> HttpProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)
-        self._listener.close()
-        with self._lock:
-            for sock in list(self._sockets):
-                _close_quietly(sock)
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> HttpProxy:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def _accept_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+    def on_connection(self, client: socket.socket) -> None:
+        threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
         try:
             upstream = socket.create_connection(self.target, timeout=30)
         except OSError:
-            _close_quietly(client)
+            close_quietly(client)
             return
-        with self._lock:
-            self._sockets.update((client, upstream))
+        self.track(client, upstream)
         to_client = h11.Connection(h11.SERVER)
         to_server = h11.Connection(h11.CLIENT)
         try:
@@ -115,8 +78,8 @@ class HttpProxy:
         finally:
             with self._lock:
                 self._sockets.difference_update((client, upstream))
-            _close_quietly(client)
-            _close_quietly(upstream)
+            close_quietly(client)
+            close_quietly(upstream)
 
     def _relay_one(
         self,
@@ -195,8 +158,3 @@ def _next_event(connection: h11.Connection, sock: socket.socket) -> object:
         if event is not h11.NEED_DATA:
             return event
         connection.receive_data(sock.recv(256 * 1024))
-
-
-def _close_quietly(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        sock.close()

@@ -15,6 +15,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from support.loopback_listener import LoopbackListener, close_quietly
+
 
 @dataclass
 class ProxyFaults:
@@ -27,78 +29,40 @@ class ProxyFaults:
     bandwidth_bytes_per_s: int = 0  # 0: unlimited; applies to the client->server direction
 
 
-class TcpProxy:
+class TcpProxy(LoopbackListener):
     def __init__(self, target_port: int, target_host: str = "127.0.0.1", *, seed: int = 0) -> None:
+        super().__init__("tcp-proxy")
         self.target = (target_host, target_port)
         self.faults = ProxyFaults()
         self.bytes_up = 0  # client -> server, summed over all connections
         self.connections = 0
         self.resets = 0
         self._random = random.Random(seed)
-        self._lock = threading.Lock()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._sockets: set[socket.socket] = set()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
 
-    @property
-    def port(self) -> int:
-        return int(self._listener.getsockname()[1])
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> TcpProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        # shutdown() wakes the thread blocked in accept(); close() alone does not.
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)
-        self._listener.close()
+    def on_connection(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(self.target, timeout=10)
+        except OSError:
+            _reset(client)
+            return
+        upstream.settimeout(None)
+        self.track(client, upstream)
         with self._lock:
-            for sock in list(self._sockets):
-                _close_quietly(sock)
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> TcpProxy:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def _accept_loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=10)
-            except OSError:
-                _reset(client)
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self.connections += 1
-                self._sockets.update((client, upstream))
-                reset_after = (
-                    self._random.randrange(1, max(2, self.faults.reset_within_bytes))
-                    if self._random.random() < self.faults.reset_rate
-                    else None
-                )
-                stall_at = (
-                    self._random.randrange(0, max(1, self.faults.reset_within_bytes))
-                    if self._random.random() < self.faults.stall_rate
-                    else None
-                )
-            threading.Thread(
-                target=self._pump_up, args=(client, upstream, reset_after, stall_at), daemon=True
-            ).start()
-            threading.Thread(target=self._pump_down, args=(upstream, client), daemon=True).start()
+            self.connections += 1
+            reset_after = (
+                self._random.randrange(1, max(2, self.faults.reset_within_bytes))
+                if self._random.random() < self.faults.reset_rate
+                else None
+            )
+            stall_at = (
+                self._random.randrange(0, max(1, self.faults.reset_within_bytes))
+                if self._random.random() < self.faults.stall_rate
+                else None
+            )
+        threading.Thread(
+            target=self._pump_up, args=(client, upstream, reset_after, stall_at), daemon=True
+        ).start()
+        threading.Thread(target=self._pump_down, args=(upstream, client), daemon=True).start()
 
     def _pump_up(
         self, client: socket.socket, upstream: socket.socket, reset_after: int | None, stall_at: int | None
@@ -132,8 +96,8 @@ class TcpProxy:
                     if ahead > 0:
                         time.sleep(ahead)
         except OSError:
-            _close_quietly(client)
-            _close_quietly(upstream)
+            close_quietly(client)
+            close_quietly(upstream)
 
     def _pump_down(self, upstream: socket.socket, client: socket.socket) -> None:
         try:
@@ -144,8 +108,8 @@ class TcpProxy:
                     return
                 client.sendall(chunk)
         except OSError:
-            _close_quietly(client)
-            _close_quietly(upstream)
+            close_quietly(client)
+            close_quietly(upstream)
 
     def _count(self, byte_count: int) -> None:
         with self._lock:
@@ -156,9 +120,4 @@ def _reset(sock: socket.socket) -> None:
     """Close with RST (SO_LINGER 0) — what a dropped connection looks like to the peer."""
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    _close_quietly(sock)
-
-
-def _close_quietly(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        sock.close()
+    close_quietly(sock)
