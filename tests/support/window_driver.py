@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -153,9 +154,11 @@ def _shut_down(window: Any) -> None:
     window.shutdown()
 
 
-def window_opener(qtbot: Any) -> Iterator[Callable[..., WindowDriver]]:
+@pytest.fixture
+def open_window(qtbot: Any) -> Iterator[Callable[..., WindowDriver]]:
     """Opens MainWindows (with their own task database under the test's data dir)
-    and shuts each down at the end, so no worker outlives its test."""
+    and shuts each down at the end, so no worker outlives its test. A fixture of
+    both tests/gui and tests/journeys (their conftests import it)."""
     from cosdesk.ui.main_window import MainWindow
 
     windows: list[Any] = []
@@ -192,3 +195,12 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
             raise AssertionError("condition not reached")
         QApplication.processEvents()
         time.sleep(0.01)
+
+
+@pytest.fixture
+def account_window(sandbox: Any, credentials: Credentials, open_window: Any) -> WindowDriver:
+    """A window whose active account is the local test server (path style)."""
+    save_profile(sandbox, credentials)
+    driver = open_window()
+    assert driver.window.destination() is not None
+    return driver
