@@ -49,6 +49,7 @@ from cosdesk.cos.body import BodyLike, BytesBody, ChecksummedBody, ConcatBody, R
 from cosdesk.cos.crc import crc64, parse_crc64
 from cosdesk.cos.endpoint import Endpoint, validate_bucket
 from cosdesk.cos.errors import (
+    ClockSkewed,
     CosError,
     CosNetworkError,
     CosResponseError,
@@ -786,8 +787,9 @@ class CosClient:
         sink: BinaryIO | None = None,
         sign: bool = True,
     ) -> _Answer:
-        """Send a request, correcting the clock once on RequestTimeTooSkewed (when
-        the body can be sent again). Raises CosError, CosNetworkError, or whatever
+        """Send a request, correcting the clock once on a ClockSkewed answer
+        (RequestTimeTooSkewed, or AccessDenied "Request has expired"), when the
+        body can be sent again. Raises CosError, CosNetworkError, or whatever
         ``progress`` raised."""
         validate_bucket(bucket)
         tracker = _SentTracker(body, progress) if body is not None else None
@@ -814,8 +816,7 @@ class CosClient:
     def _learn_clock(self, error: CosError, offset_used: float) -> bool:
         """Store the server's clock offset if ``error`` says our signature time is
         off; True if a request signed with ``offset_used`` is worth sending again."""
-        expired = error.code == "AccessDenied" and error.message.strip() == "Request has expired"
-        if error.code != "RequestTimeTooSkewed" and not expired:
+        if not isinstance(error, ClockSkewed):
             return False
         server_time = _http_date(error.headers.get("date"))
         if server_time is None:

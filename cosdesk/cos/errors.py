@@ -12,6 +12,9 @@ caller can catch all of it at once. Below it:
 - ``CosValidationError``: the client refused to send a request that COS would
   reject anyway (bad key, part number, traffic limit, metadata size, ...).
 
+This module only maps answers to types; whether an error is worth another try
+is decided in one place, ``cosdesk.engine.retry``, which reads these types.
+
 No exception text ever contains the SecretKey, a session token or a signature.
 """
 
@@ -27,11 +30,6 @@ _EMPTY_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 class CosException(Exception):
     """Base of every exception raised by ``cosdesk.cos``."""
-
-    @property
-    def retryable(self) -> bool:
-        """Whether sending the same request again may succeed."""
-        return False
 
 
 # A name matching Tencent's SDK for callers used to it.
@@ -88,8 +86,10 @@ class CosError(CosException):
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.error_code is not None:
-            CosError.registry[cls.error_code] = cls
+        # Only a class that names its own code stands for it (RequestExpired
+        # inherits AccessDenied's code and must not replace it).
+        if cls.__dict__.get("error_code") is not None:
+            CosError.registry[cls.__dict__["error_code"]] = cls
 
     def __str__(self) -> str:
         head = f"{self.code or 'HTTP error'} ({self.status_code})"
@@ -123,10 +123,6 @@ class CosError(CosException):
             ),
         )
 
-    @property
-    def retryable(self) -> bool:
-        return self.status_code >= 500 or self.code in RETRYABLE_CODES
-
     @classmethod
     def create(
         cls,
@@ -138,8 +134,13 @@ class CosError(CosException):
         resource: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> CosError:
-        """The exception for ``code``: its registered subclass, or plain ``CosError``."""
+        """The exception for ``code``: its registered subclass, or plain ``CosError``.
+        AccessDenied saying "Request has expired" is a clock problem (COS answers
+        so when the signature's start time is far from its clock), so it becomes
+        ``RequestExpired``, a ``ClockSkewed`` error like RequestTimeTooSkewed."""
         error_type = CosError.registry.get(code or "", CosError)
+        if error_type is AccessDenied and message.strip() == REQUEST_EXPIRED_MESSAGE:
+            error_type = RequestExpired
         return error_type(
             status_code, code, message, request_id=request_id, resource=resource, headers=headers
         )
@@ -157,9 +158,6 @@ def _rebuild_cos_error(
     return error_type(status_code, code, message, request_id=request_id, resource=resource, headers=headers)
 
 
-RETRYABLE_CODES = frozenset({"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"})
-
-
 class CosResponseError(CosError):
     """The server's answer could not be understood (not XML, unsafe XML, a
     required field missing), whatever its status."""
@@ -171,10 +169,6 @@ class CrcMismatchError(CosError):
     """The server's CRC-64 of what it stored differs from the CRC-64 of what we sent."""
 
     error_code = "Crc64Mismatch"
-
-    @property
-    def retryable(self) -> bool:
-        return True
 
 
 # --- the codes callers branch on ------------------------------------------------
@@ -220,8 +214,24 @@ class InvalidAccessKeyId(CosError):
     error_code = "InvalidAccessKeyId"
 
 
-class RequestTimeTooSkewed(CosError):
+class ClockSkewed(CosError):
+    """Our signature's time is too far from the server's clock. The answer's
+    ``Date`` header tells the server's time, so a request signed again with it
+    may succeed."""
+
+
+class RequestTimeTooSkewed(ClockSkewed):
     error_code = "RequestTimeTooSkewed"
+
+
+# COS's exact message on an AccessDenied that means the signature's time window
+# is over (Tencent's Node SDK corrects its clock on this message too).
+REQUEST_EXPIRED_MESSAGE = "Request has expired"
+
+
+class RequestExpired(AccessDenied, ClockSkewed):
+    """AccessDenied "Request has expired": the signature's time window, as the
+    server's clock sees it, is over."""
 
 
 class SlowDown(CosError):
@@ -330,11 +340,6 @@ class CosNetworkError(CosException):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_network_error, (type(self), str(self), self.kind, self.host))
-
-    @property
-    def retryable(self) -> bool:
-        # A certificate that fails verification does not get better by retrying.
-        return self.kind is not NetworkErrorKind.TLS
 
 
 class CosTimeoutError(CosNetworkError):

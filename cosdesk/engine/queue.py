@@ -405,20 +405,23 @@ class UploadQueue(QObject):
         if not tasks:
             return
         for task in tasks:
-            problem = check_key(task.key)
-            if problem is None and stat_files and task.source_kind is SourceKind.FILE and task.source_path:
+            refusal: TaskError | None = None
+            key_problem = check_key(task.key)
+            if key_problem is not None:
+                refusal = TaskError("InvalidKey", key_problem)
+            elif stat_files and task.source_kind is SourceKind.FILE and task.source_path:
                 try:
                     info = os.stat(task.source_path)
                     task.size, task.mtime_ns = info.st_size, info.st_mtime_ns
                 except OSError as error:
-                    problem = f"cannot read {task.source_path}: {error.strerror or error}"
-            if problem is not None:
+                    refusal = TaskError(
+                        "InvalidSource", f"cannot read {task.source_path}: {error.strerror or error}"
+                    )
+            if refusal is not None:
                 with self._lock:
                     if task.state is TaskState.WAITING:
                         task.set_state(TaskState.ERROR)
-                        task.error = TaskError(
-                            "InvalidSource" if "read" in problem else "InvalidKey", problem
-                        )
+                        task.error = refusal
                         self._finished.append(FileFinished(task.task_id, task.error, None))
                         self.journal.refused(task, task.error)
         # Rows are built outside the lock (the GUI thread may want it meanwhile):
@@ -888,7 +891,7 @@ class UploadQueue(QObject):
         elif outcome.kind is OutcomeKind.FAILED and not control.stopped:
             task.set_state(TaskState.ERROR)
             task.error = outcome.error
-            if outcome.error is not None and outcome.error.heals_by_itself:
+            if outcome.error is not None and outcome.error.transient:
                 self._plan_retry(task)
             else:
                 task.network_retries = 0

@@ -1,10 +1,20 @@
-"""The engine's one retry helper: exponential backoff with jitter.
+"""The one place that says which errors are tried again, and after how long.
 
-Retried: network errors (refused, reset, timeouts), 5xx answers, SlowDown,
-RequestTimeout, a skewed clock (RequestTimeTooSkewed, or AccessDenied "Request
-has expired": the client re-signs with a corrected clock), and integrity
-mismatches (a CRC-64 that differs may be a corrupted transfer). Never retried:
-any other 4xx — sending the same request again cannot succeed.
+Two kinds of trying again, both decided here from exception types (never from
+message text):
+
+- ``is_retryable``: the same request is sent again within the same run, after
+  ``RetryPolicy.delay_s`` (``call_with_retry``). Retried: network errors below
+  HTTP except a certificate that fails verification, any 5xx answer, SlowDown,
+  RequestTimeout, a skewed clock (``ClockSkewed``: the client re-signs with the
+  server's time), and integrity mismatches (``IntegrityError``,
+  ``CrcMismatchError``, ``BadDigest``: the bytes may have been damaged in
+  flight), and a local read that timed out or lost its connection (a network
+  share). Never retried: any other 4xx (the same request cannot succeed), a
+  local file that cannot be read (``SourceError``), a pause or cancel.
+- ``heals_by_itself``: a run that failed anyway is started again by the queue,
+  later, without anyone changing anything: network failures (except TLS) and
+  5xx answers. The queue's settings say how long it waits.
 """
 
 from __future__ import annotations
@@ -15,14 +25,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from cosdesk.cos.errors import CosError, CosException, CosNetworkError
+from cosdesk.cos.errors import (
+    BadDigest,
+    ClockSkewed,
+    CosError,
+    CosNetworkError,
+    CrcMismatchError,
+    InternalError,
+    NetworkErrorKind,
+    RequestTimeout,
+    ServiceUnavailable,
+    SlowDown,
+)
 from cosdesk.engine.task import JobControl, TaskInterrupted
 
 T = TypeVar("T")
 
-SKEW_CODES = frozenset({"RequestTimeTooSkewed"})
-RETRYABLE_CODES = frozenset(
-    {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Crc64Mismatch", "BadDigest"}
+# Answers worth sending the same request again (besides any 5xx status).
+RETRIED_ANSWERS: tuple[type[CosError], ...] = (
+    SlowDown,
+    RequestTimeout,
+    InternalError,
+    ServiceUnavailable,
+    ClockSkewed,
+    CrcMismatchError,
+    BadDigest,
 )
 
 
@@ -53,31 +80,33 @@ class RetryPolicy:
         return (rng or random).uniform(ceiling / 2, ceiling) if ceiling > 0 else 0.0
 
 
-def is_skew_error(error: BaseException) -> bool:
-    if not isinstance(error, CosError):
-        return False
-    return error.code in SKEW_CODES or (
-        error.code == "AccessDenied" and "request has expired" in (error.message or "").lower()
-    )
+def _network_may_heal(error: CosNetworkError) -> bool:
+    # A certificate that fails verification does not get better by waiting.
+    return error.kind is not NetworkErrorKind.TLS
 
 
 def is_retryable(error: BaseException) -> bool:
-    """Whether sending the same request again may succeed."""
+    """Whether sending the same request again, now, may succeed."""
     if isinstance(error, TaskInterrupted):
         return False
     if isinstance(error, IntegrityError):
         return True
     if isinstance(error, CosNetworkError):
-        return error.retryable
+        return _network_may_heal(error)
     if isinstance(error, CosError):
-        if error.status_code >= 500 or error.code in RETRYABLE_CODES:
-            return True
-        return is_skew_error(error)
-    if isinstance(error, CosException):
-        return error.retryable
-    # A file read that failed (the disk, a network share) may work again; anything
-    # else is a bug and must surface.
+        return error.status_code >= 500 or isinstance(error, RETRIED_ANSWERS)
+    # A local read that failed this way (a network share) may work again; any
+    # other local error (SourceError, a bug) must surface.
     return isinstance(error, (TimeoutError, ConnectionError))
+
+
+def heals_by_itself(error: BaseException) -> bool:
+    """Whether a run that failed with ``error`` may succeed if the queue starts
+    it again later by itself: a network failure (not TLS) or a 5xx answer. Never
+    a 4xx refusal nor a local problem: those need someone to change something."""
+    if isinstance(error, CosNetworkError):
+        return _network_may_heal(error)
+    return isinstance(error, CosError) and error.status_code >= 500
 
 
 def call_with_retry(

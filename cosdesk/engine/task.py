@@ -107,16 +107,10 @@ class TaskError:
     message: str
     status_code: int | None = None
     request_id: str | None = None
-    # The network failed below HTTP in a way that may heal by itself (refused,
-    # reset, timeout, name resolution; not a certificate that fails verification).
+    # The queue may start the task again later by itself: sending again may
+    # succeed without anyone changing anything. Decided when the error happened,
+    # by ``engine/retry.py``'s ``heals_by_itself`` (the one place for that rule).
     transient: bool = False
-
-    @property
-    def heals_by_itself(self) -> bool:
-        """Sending again later may succeed without anyone changing anything: a
-        network failure, or a 5xx answer (InternalError, ServiceUnavailable,
-        SlowDown). Never a 4xx refusal."""
-        return self.transient or (self.status_code is not None and self.status_code >= 500)
 
     def __str__(self) -> str:
         status = f" ({self.status_code})" if self.status_code else ""

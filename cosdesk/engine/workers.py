@@ -49,7 +49,7 @@ from cosdesk.engine.integrity import (
 from cosdesk.engine.meter import BandwidthLimiter
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadOptions
 from cosdesk.engine.plan import PartSpec, PlanError, UploadPlan, plan_upload
-from cosdesk.engine.retry import IntegrityError, RetryPolicy, call_with_retry
+from cosdesk.engine.retry import IntegrityError, RetryPolicy, call_with_retry, heals_by_itself
 from cosdesk.engine.task import (
     FileResult,
     JobControl,
@@ -140,9 +140,10 @@ def describe_error(error: BaseException) -> TaskError:
             error.message or str(error),
             error.status_code,
             error.request_id,
+            transient=heals_by_itself(error),
         )
     if isinstance(error, CosNetworkError):
-        return TaskError("NetworkError", str(error), transient=error.retryable)
+        return TaskError("NetworkError", str(error), transient=heals_by_itself(error))
     if isinstance(error, CosValidationError):
         return TaskError("InvalidRequest", str(error))
     if isinstance(error, CosException):

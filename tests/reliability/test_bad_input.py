@@ -621,3 +621,29 @@ def test_a_key_that_is_not_utf8_is_refused_and_the_rest_of_the_batch_is_kept(
     good = engine.add_bytes(b"y", BUCKET, "fine.txt")
     assert "is not valid UTF-8" in failure(qtbot, engine, bad)
     assert finish(qtbot, engine, good).state is TaskState.SUCCESS
+
+
+def test_a_file_named_readme_with_a_bad_key_is_refused_for_its_key_not_its_source(
+    qtbot: Any, engine: UploadQueue, tmp_path: Path
+) -> None:
+    # The refusal is labelled by what failed (the key check), whatever words the
+    # file's name puts in the message.
+    readme = tmp_path / "readme.txt"
+    readme.write_text("a readable file")
+    task_id = engine.add_file(readme, BUCKET, "docs/readme\udce9.txt")
+    reason = failure(qtbot, engine, task_id)
+    assert reason.startswith("InvalidKey: "), reason
+    assert "is not valid UTF-8" in reason
+
+
+def test_a_file_named_readme_sent_with_a_wrong_secret_key_fails_on_the_signature(
+    qtbot: Any, make_engine: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    readme = tmp_path / "readme.txt"
+    readme.write_text("a readable file")
+    engine = make_engine(sandbox.endpoint, keys=Credentials(SECRET_ID, "not-the-key"))
+    task_id = engine.add_file(readme, BUCKET, "readme.txt")
+    snapshot = finish(qtbot, engine, task_id)
+    assert snapshot.state is TaskState.ERROR and snapshot.error is not None
+    assert snapshot.error.code == "SignatureDoesNotMatch", snapshot.error
+    assert not snapshot.error.transient  # a wrong key does not heal by waiting

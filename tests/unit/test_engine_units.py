@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cosdesk.cos.crc import crc64
-from cosdesk.cos.errors import CosError, CosNetworkError, NetworkErrorKind
+from cosdesk.cos.errors import CosError
 from cosdesk.cos.results import HeadObjectResult, UploadPartResult
 from cosdesk.engine.integrity import HashingBody, MemorySource, RegionDigest, digest_region
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadOptions
@@ -77,18 +77,6 @@ def test_state_transitions(old: TaskState, new: TaskState, allowed: bool) -> Non
     else:
         with pytest.raises(ValueError):
             check_transition(old, new)
-
-
-def test_retry_rules() -> None:
-    assert is_retryable(CosError(500, "InternalError", "x"))
-    assert is_retryable(CosError(503, "SlowDown", "x"))
-    assert is_retryable(CosError(403, "RequestTimeTooSkewed", "x"))
-    assert is_retryable(CosNetworkError("reset", kind=NetworkErrorKind.CONNECTION_RESET, host="h"))
-    assert is_retryable(IntegrityError("crc"))
-    assert not is_retryable(CosError(403, "AccessDenied", "x"))
-    assert not is_retryable(CosError(404, "NoSuchUpload", "x"))
-    assert not is_retryable(CosError(400, "InvalidArgument", "x"))
-    assert not is_retryable(TaskInterrupted(StopReason.PAUSE))
 
 
 def test_retry_helper_retries_then_gives_the_last_error() -> None:

@@ -1,4 +1,4 @@
-"""COS error codes to exception classes, retryability, pickling, texts without secrets.
+"""COS error codes to exception classes, pickling, texts without secrets.
 Answers come from httpx's MockTransport: our client code runs unchanged."""
 
 from __future__ import annotations
@@ -82,29 +82,30 @@ def test_unknown_code_gives_plain_cos_error() -> None:
     assert caught.value.code == "BrandNewCode"
 
 
-@pytest.mark.parametrize(
-    ("status", "code", "retryable"),
-    [
-        (500, "InternalError", True),
-        (503, "SlowDown", True),
-        (400, "RequestTimeout", True),
-        (502, None, True),
-        (400, "InvalidArgument", False),
-        (403, "AccessDenied", False),
-        (404, "NoSuchUpload", False),
-    ],
-)
-def test_retryable_is_5xx_slowdown_and_request_timeout(
-    status: int, code: str | None, retryable: bool
-) -> None:
-    assert CosError.create(status, code, "m").retryable is retryable
+def test_access_denied_request_has_expired_is_a_clock_skew_error() -> None:
+    expired = CosError.create(403, "AccessDenied", "Request has expired")
+    assert isinstance(expired, errors.RequestExpired)
+    assert isinstance(expired, errors.AccessDenied) and isinstance(expired, errors.ClockSkewed)
+    assert expired.code == "AccessDenied"
 
 
-def test_network_errors_are_retryable_except_tls() -> None:
-    refused = CosNetworkError("x", kind=NetworkErrorKind.CONNECTION_REFUSED, host="h:1")
-    tls = CosNetworkError("x", kind=NetworkErrorKind.TLS, host="h:1")
-    assert refused.retryable
-    assert not tls.retryable
+def test_other_access_denied_answers_are_not_clock_errors() -> None:
+    denied = CosError.create(403, "AccessDenied", "Access Denied. Request has expired keys elsewhere")
+    assert type(denied) is errors.AccessDenied
+
+
+def test_request_time_too_skewed_is_a_clock_skew_error() -> None:
+    assert isinstance(CosError.create(403, "RequestTimeTooSkewed", "m"), errors.ClockSkewed)
+
+
+def test_request_expired_does_not_replace_access_denied_in_the_registry() -> None:
+    assert CosError.registry["AccessDenied"] is errors.AccessDenied
+
+
+def test_the_cos_layer_makes_no_retry_decision() -> None:
+    # Whether to try again is decided by type in cosdesk.engine.retry, not here.
+    assert not hasattr(errors, "RETRYABLE_CODES")
+    assert not hasattr(CosError.create(500, "InternalError", "m"), "retryable")
 
 
 def test_errors_survive_pickling_with_their_class_and_fields() -> None:
