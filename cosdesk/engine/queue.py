@@ -874,9 +874,8 @@ class UploadQueue(QObject):
     def _finish(self, task: UploadTask, control: JobControl, outcome: JobOutcome) -> None:
         # Called with the lock held, after the task's job has ended.
         if outcome.kind is OutcomeKind.SUCCESS:
-            # The object exists: that is the truth to report, even if a pause or
-            # cancel arrived in the last moment (a finished object is never deleted).
-            task.state = TaskState.SUCCESS
+            # The object exists: the late-success rule of UploadTask.succeed.
+            task.succeed()
             task.result = outcome.result
             task.error = None
             task.finished_at = time.time()
@@ -1186,7 +1185,7 @@ class UploadQueue(QObject):
                     continue
                 if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
                     held_because = held.get(task.endpoint)
-                    task.state = TaskState.WAITING if resume and not held_because else TaskState.PAUSED
+                    task.set_state(TaskState.WAITING if resume and not held_because else TaskState.PAUSED)
                     if held_because:
                         task.note = held_because
                     elif not resume:

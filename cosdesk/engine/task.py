@@ -10,7 +10,10 @@ State machine (see ARCHITECTURE.md, 'Task states')::
     any unfinished state --cancel--> canceled --upload again--> waiting
 
 ``success`` is final; ``canceled`` is final unless the user asks to upload the
-file again, which starts it over from the first byte.
+file again, which starts it over from the first byte, or a success arrives late
+(``UploadTask.succeed``: the job's last request had already completed on the
+server when the cancel came; the object is kept and the task says so).
+Every change goes through ``UploadTask.set_state`` or ``UploadTask.succeed``.
 """
 
 from __future__ import annotations
@@ -80,6 +83,11 @@ _ALLOWED: dict[TaskState, frozenset[TaskState]] = {
 def check_transition(old: TaskState, new: TaskState) -> None:
     if new is not old and new not in _ALLOWED[old]:
         raise ValueError(f"a task cannot go from {old} to {new}")
+
+
+# Where a task may be when its job's last request turns out to have succeeded
+# although a pause, cancel or restart came first (see UploadTask.succeed).
+_LATE_SUCCESS_FROM = frozenset({TaskState.PAUSED, TaskState.CANCELED, TaskState.WAITING})
 
 
 class UploadMethod(enum.StrEnum):
@@ -355,6 +363,30 @@ class UploadTask:
             self.first_byte_at = self.last_byte_at = None
             self.resent_bytes = 0
         self.state = new
+
+    def succeed(self) -> None:
+        """Record that the job finished: the object is on the server.
+
+        The late-success rule: a success beats a pause, cancel or restart that
+        came while the job's last request was already completing on the server
+        (as in s3transfer, where a result set after a cancel still stands). The
+        object exists and a finished object is never deleted, so the task goes to
+        SUCCESS from PAUSED, CANCELED or WAITING too, and ``note`` says that the
+        pause or cancel came too late; a cancel's cleanup then has nothing to
+        remove. This is the only way out of CANCELED other than uploading again;
+        ``set_state(SUCCESS)`` from these states still raises. Raises ValueError
+        from any other state (ERROR, SUCCESS)."""
+        if self.state in _LATE_SUCCESS_FROM:
+            asked = "cancel" if self.state is TaskState.CANCELED else "pause"
+            if self.state is TaskState.WAITING:
+                asked = "restart"
+            self.note = f"uploaded: the {asked} came after the upload had finished on the server"
+            self.loaded_at_pause = None
+            self.state = TaskState.SUCCESS
+            return
+        if self.state is TaskState.SUCCESS:
+            raise ValueError("a task cannot succeed twice")
+        self.set_state(TaskState.SUCCESS)
 
     def add_progress(self, byte_count: int, now: float | None = None) -> None:
         """Count bytes a worker sent (negative: an abandoned request taking back

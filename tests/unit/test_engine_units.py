@@ -20,9 +20,11 @@ from cosdesk.engine.scan import check_key, key_for, normalize_prefix, scan_path
 from cosdesk.engine.task import (
     FileResult,
     JobControl,
+    SourceKind,
     StopReason,
     TaskInterrupted,
     TaskState,
+    UploadTask,
     Verification,
     check_transition,
 )
@@ -77,6 +79,58 @@ def test_state_transitions(old: TaskState, new: TaskState, allowed: bool) -> Non
     else:
         with pytest.raises(ValueError):
             check_transition(old, new)
+
+
+def make_task(state: TaskState) -> UploadTask:
+    task = UploadTask("t1", 0, "b-1250000000", "k", EndpointSpec("ap-guangzhou"), UploadOptions(),
+                      SourceKind.MEMORY, data=b"x", size=1)  # fmt: skip
+    task.state = state  # the starting point of each case, not a transition
+    return task
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (TaskState.CANCELED, TaskState.SUCCESS),
+        (TaskState.CANCELED, TaskState.CHECKING),
+        (TaskState.SUCCESS, TaskState.CANCELED),
+        (TaskState.SUCCESS, TaskState.WAITING),
+        (TaskState.PAUSED, TaskState.SUCCESS),
+        (TaskState.ERROR, TaskState.SUCCESS),
+        (TaskState.WAITING, TaskState.UPLOADING),
+    ],
+)
+def test_set_state_refuses_a_transition_outside_the_table(old: TaskState, new: TaskState) -> None:
+    task = make_task(old)
+    with pytest.raises(ValueError, match=f"cannot go from {old} to {new}"):
+        task.set_state(new)
+    assert task.state is old
+
+
+def test_a_running_task_that_succeeds_is_done_without_a_note() -> None:
+    task = make_task(TaskState.UPLOADING)
+    task.succeed()
+    assert task.state is TaskState.SUCCESS and task.note == ""
+
+
+@pytest.mark.parametrize(
+    ("stopped", "asked"),
+    [(TaskState.CANCELED, "cancel"), (TaskState.PAUSED, "pause"), (TaskState.WAITING, "restart")],
+)
+def test_a_late_success_beats_the_cancel_or_pause_and_says_so(stopped: TaskState, asked: str) -> None:
+    task = make_task(TaskState.UPLOADING)
+    task.set_state(stopped)
+    task.succeed()
+    assert task.state is TaskState.SUCCESS
+    assert task.note == f"uploaded: the {asked} came after the upload had finished on the server"
+    assert task.dropped_bytes() == 0
+
+
+@pytest.mark.parametrize("state", [TaskState.ERROR, TaskState.SUCCESS])
+def test_only_a_running_or_just_stopped_task_can_succeed(state: TaskState) -> None:
+    task = make_task(state)
+    with pytest.raises(ValueError):
+        task.succeed()
 
 
 def test_retry_helper_retries_then_gives_the_last_error() -> None:
