@@ -83,3 +83,22 @@ def memory_keyring():  # type: ignore[no-untyped-def]
         yield backend
     finally:
         keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def log_file() -> Iterator[Path]:
+    """cosdesk.log, set up as the program sets it up (in the test's own log folder)."""
+    import logging
+
+    from cosdesk.logs import setup_logging
+
+    root = logging.getLogger()
+    saved_level, saved_handlers = root.level, list(root.handlers)
+    path = setup_logging()
+    assert path is not None
+    yield path
+    for handler in list(root.handlers):
+        if handler not in saved_handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(saved_level)

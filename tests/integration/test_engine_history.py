@@ -4,7 +4,6 @@ says when each transfer started and ended and why one failed — without a secre
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import socket
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.log_capture import log_text
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.clients import ClientCache
@@ -22,32 +22,10 @@ from cosdesk.engine.options import EndpointSpec, QueueSettings
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
-from cosdesk.logs import setup_logging
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def log_file() -> Iterator[Path]:
-    """cosdesk.log as the program sets it up (in the test's own log folder)."""
-    root = logging.getLogger()
-    saved_level, saved_handlers = root.level, list(root.handlers)
-    path = setup_logging()
-    assert path is not None
-    yield path
-    for handler in list(root.handlers):
-        if handler not in saved_handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(saved_level)
-
-
-def log_text(path: Path) -> str:
-    for handler in logging.getLogger().handlers:
-        handler.flush()
-    return path.read_text(encoding="utf-8")
 
 
 class Engine:

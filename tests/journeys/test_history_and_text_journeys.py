@@ -6,7 +6,6 @@ in English and in Chinese."""
 from __future__ import annotations
 
 import csv
-import logging
 import os
 import re
 import shutil
@@ -41,6 +40,7 @@ from support.journey import (
     type_into,
     wait_until,
 )
+from support.log_capture import log_text
 from support.window_driver import (
     TEST_BUCKET,
     TEST_REGION,
@@ -54,7 +54,6 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CosError
-from cosdesk.logs import setup_logging
 from cosdesk.ui.languages import install_translators, remove_translators
 
 HISTORY_TABLE = "Transfer history"
@@ -178,27 +177,6 @@ def chinese(qapp: QApplication) -> Iterator[None]:
     yield
     remove_translators(qapp)
     QLocale.setDefault(before)
-
-
-@pytest.fixture
-def log_file() -> Iterator[Path]:
-    """cosdesk.log, set up as the program sets it up (in the test's own log folder)."""
-    root = logging.getLogger()
-    saved_level, saved_handlers = root.level, list(root.handlers)
-    path = setup_logging()
-    assert path is not None
-    yield path
-    for handler in list(root.handlers):
-        if handler not in saved_handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(saved_level)
-
-
-def read_log(path: Path) -> str:
-    for handler in logging.getLogger().handlers:
-        handler.flush()
-    return path.read_text(encoding="utf-8")
 
 
 # --- transfer history -----------------------------------------------------------------
@@ -394,7 +372,7 @@ def test_the_log_tells_each_transfers_start_end_and_failure_reason_without_secre
     (row,) = task_rows(driver.window)
     assert row["State"] == "Failed"
 
-    text = read_log(log_file)
+    text = log_text(log_file)
     lines = [line for line in text.splitlines() if "cosdesk.transfers" in line]
     assert any(f"upload started: {TEST_BUCKET}/a.txt (2.0 KiB) from " in line for line in lines), lines
     failure = next(line for line in lines if "upload failed: " in line)
