@@ -14,17 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.engine_queue import engine_at
 from support.http_proxy import Exchange, Headers, HttpProxy, strip_headers
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
-from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CosError
-from cosdesk.engine.clients import ClientCache
-from cosdesk.engine.options import EndpointSpec, QueueSettings, UploadOptions
+from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskSnapshot, TaskState, Verification
 
 BUCKET = "examplebucket-1250000000"
@@ -41,29 +39,15 @@ def proxy(sandbox: Any) -> Iterator[HttpProxy]:
 
 
 @pytest.fixture
-def cos(sandbox: Any, credentials: Credentials) -> Iterator[CosClient]:
+def cos(cos_client: CosClient) -> CosClient:
     """Our own client, straight to the server (not through the proxy)."""
-    client = CosClient(
-        credentials, Endpoint.custom(sandbox.endpoint, path_style=True, region=REGION), timeout_s=20
-    )
-    yield client
-    client.close()
+    return cos_client
 
 
 @pytest.fixture
 def engine(qtbot: Any, tmp_path: Path, credentials: Credentials, proxy: HttpProxy) -> Iterator[UploadQueue]:
-    store = TaskStore(tmp_path / "tasks.sqlite3")
-    clients = ClientCache(credentials, timeout_s=20)
-    queue = UploadQueue(
-        store,
-        clients,
-        QueueSettings(retry_base_delay_s=0.05),
-        default_endpoint=EndpointSpec(REGION, url=proxy.endpoint),
-    )
-    yield queue
-    queue.shutdown(wait=True)
-    store.close()
-    clients.close()
+    with engine_at(proxy.endpoint, tmp_path / "tasks.sqlite3", credentials, REGION) as queue:
+        yield queue
 
 
 def random_file(path: Path, size: int) -> Path:

@@ -13,17 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.engine_queue import engine_at
 from support.tcp_proxy import TcpProxy
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
-from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CosError
-from cosdesk.engine.clients import ClientCache
-from cosdesk.engine.options import EndpointSpec, QueueSettings, UploadOptions
+from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
@@ -40,28 +38,15 @@ def proxy(sandbox: Any) -> Iterator[TcpProxy]:
 
 
 @pytest.fixture
-def cos(sandbox: Any, credentials: Credentials) -> Iterator[CosClient]:
-    client = CosClient(
-        credentials, Endpoint.custom(sandbox.endpoint, path_style=True, region=REGION), timeout_s=20
-    )
-    yield client
-    client.close()
+def cos(cos_client: CosClient) -> CosClient:
+    """Our own client, straight to the server (not through the proxy)."""
+    return cos_client
 
 
 @pytest.fixture
 def engine(qtbot: Any, tmp_path: Path, credentials: Credentials, proxy: TcpProxy) -> Iterator[UploadQueue]:
-    store = TaskStore(tmp_path / "tasks.sqlite3")
-    clients = ClientCache(credentials, timeout_s=20)
-    queue = UploadQueue(
-        store,
-        clients,
-        QueueSettings(retry_base_delay_s=0.05),
-        default_endpoint=EndpointSpec(REGION, url=proxy.endpoint),
-    )
-    yield queue
-    queue.shutdown(wait=True)
-    store.close()
-    clients.close()
+    with engine_at(proxy.endpoint, tmp_path / "tasks.sqlite3", credentials, REGION) as queue:
+        yield queue
 
 
 def random_file(path: Path, size: int) -> Path:
