@@ -25,30 +25,35 @@ def _tr(text: object) -> str:
 def show_folder(parent: QWidget, folder: str) -> bool:
     """Open ``folder`` in the file manager; False (after telling the user where the
     folder is) when none could be started."""
-    if QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
-        return True
-    _explain(
+    return _open_or_explain(
         parent,
+        QUrl.fromLocalFile(folder),
         _tr(QT_TRANSLATE_NOOP("DesktopOpen", "Cannot open the folder")),
         _tr(QT_TRANSLATE_NOOP("DesktopOpen", "No file manager could be started to show it. Its path is:")),
         folder,
         _tr(QT_TRANSLATE_NOOP("DesktopOpen", "Copy path")),
     )
-    return False
 
 
 def show_web_page(parent: QWidget, address: str) -> bool:
     """Open ``address`` in the web browser; False (after giving the user the address)
     when none could be started."""
-    if QDesktopServices.openUrl(QUrl(address)):
-        return True
-    _explain(
+    return _open_or_explain(
         parent,
+        QUrl(address),
         _tr(QT_TRANSLATE_NOOP("DesktopOpen", "Cannot open the web page")),
         _tr(QT_TRANSLATE_NOOP("DesktopOpen", "No web browser could be started to show it. Its address is:")),
         address,
         _tr(QT_TRANSLATE_NOOP("DesktopOpen", "Copy address")),
     )
+
+
+def _open_or_explain(
+    parent: QWidget, url: QUrl, headline: str, why: str, location: str, copy_label: str
+) -> bool:
+    if QDesktopServices.openUrl(url):
+        return True
+    _explain(parent, headline, why, location, copy_label)
     return False
 
 
