@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cosdesk.engine.store import StoredTask
 from cosdesk.engine.task import TaskState
+from cosdesk.engine.task_columns import StoredTask
 
 # Longer than any pause between two files of one folder walk; shorter than the
 # time a person takes to type a second command.
@@ -31,12 +31,12 @@ class StoredBatch:
 
     @property
     def created_at(self) -> float:
-        return self.tasks[0].row.created_at
+        return self.tasks[0].spec.created_at
 
 
 def in_time_order(stored: Iterable[StoredTask]) -> list[StoredTask]:
     """Oldest first; tasks created in the same instant in queue order."""
-    return sorted(stored, key=lambda item: (item.row.created_at, item.row.position))
+    return sorted(stored, key=lambda item: (item.spec.created_at, item.status.position))
 
 
 def group_batches(stored: Iterable[StoredTask]) -> list[StoredBatch]:
@@ -52,25 +52,24 @@ def group_batches(stored: Iterable[StoredTask]) -> list[StoredBatch]:
 
 
 def _same_batch(before: StoredTask, after: StoredTask) -> bool:
-    first, second = before.row, after.row
+    first, second = before.spec, after.spec
     return (
         second.created_at - first.created_at <= BATCH_GAP_S
-        and second.position > first.position
+        and after.status.position > before.status.position
         and first.bucket == second.bucket
-        and first.endpoint_json == second.endpoint_json
-        and first.options_json == second.options_json
+        and first.endpoint == second.endpoint
+        and first.options == second.options
     )
 
 
 def batch_of(batches: Sequence[StoredBatch], task_id: str) -> StoredBatch | None:
-    return next((b for b in batches if any(item.row.task_id == task_id for item in b.tasks)), None)
+    return next((b for b in batches if any(item.spec.task_id == task_id for item in b.tasks)), None)
 
 
 def bytes_done(item: StoredTask) -> int:
     """What the database says has reached the server: all of a finished file,
     the confirmed parts of an unfinished multipart upload (a simple upload
     that was interrupted starts again from its first byte)."""
-    row = item.row
-    if row.state is TaskState.SUCCESS:
-        return row.size or 0
-    return sum(part.size for part in item.parts)
+    if item.status.state is TaskState.SUCCESS:
+        return item.checkpoint.size or 0
+    return item.checkpoint.sent_bytes

@@ -22,8 +22,9 @@ from functools import cached_property
 from cosdesk.cli_output import printable
 from cosdesk.engine.meter import format_size
 from cosdesk.engine.state_names import STATE_NAMES, state_from_name, state_name
-from cosdesk.engine.store import StoredTask, StoreError
+from cosdesk.engine.store import StoreError
 from cosdesk.engine.task import TaskState
+from cosdesk.engine.task_columns import StoredTask
 from cosdesk.task_batches import StoredBatch, bytes_done, group_batches
 from cosdesk.upload_cli import UsageError, add_account_arguments, database_path, resolve_account, run_engine
 
@@ -107,7 +108,7 @@ class Selection:
 
     @cached_property
     def _batch_numbers(self) -> dict[str, int]:
-        return {item.row.task_id: batch.number for batch in self.batches for item in batch.tasks}
+        return {item.spec.task_id: batch.number for batch in self.batches for item in batch.tasks}
 
     def batch_number(self, task_id: str) -> int:
         return self._batch_numbers.get(task_id, 0)
@@ -137,18 +138,18 @@ def _select(args: argparse.Namespace) -> Selection:
     everything = [item for batch in batches for item in batch.tasks]
     chosen = everything
     if args.task_ids:
-        wanted = set(_match([item.row.task_id for item in everything], args.task_ids))
-        chosen = [item for item in chosen if item.row.task_id in wanted]
+        wanted = set(_match([item.spec.task_id for item in everything], args.task_ids))
+        chosen = [item for item in chosen if item.spec.task_id in wanted]
     if args.batch:
         known = {batch.number for batch in batches}
         unknown = [number for number in args.batch if number not in known]
         if unknown:
             have = f"batches 1 to {len(batches)}" if batches else "no batches"
             raise UsageError(f"no batch {unknown[0]} (the database has {have}; see cosdesk tasks list)")
-        in_batches = {item.row.task_id for b in batches if b.number in args.batch for item in b.tasks}
-        chosen = [item for item in chosen if item.row.task_id in in_batches]
+        in_batches = {item.spec.task_id for b in batches if b.number in args.batch for item in b.tasks}
+        chosen = [item for item in chosen if item.spec.task_id in in_batches]
     if args.state:
-        chosen = [item for item in chosen if item.row.state in args.state]
+        chosen = [item for item in chosen if item.status.state in args.state]
     return Selection(batches, chosen, named=bool(args.task_ids or args.batch))
 
 
@@ -165,7 +166,7 @@ def _offline(args: argparse.Namespace) -> int:
         affected: tuple[TaskState, ...] = _INTERRUPTED
     else:
         affected = (TaskState.SUCCESS, TaskState.CANCELED)
-    changed = [item.row.task_id for item in selection.chosen if item.row.state in affected]
+    changed = [item.spec.task_id for item in selection.chosen if item.status.state in affected]
     store = TaskStore(database_path(args))
     try:
         if args.action == "pause" and changed:
@@ -191,7 +192,7 @@ def _list(args: argparse.Namespace) -> int:
     if not selection.chosen:
         print("no tasks" if not selection.batches else "no tasks match")
         return 0
-    rows = [_row_cells(selection.batch_number(item.row.task_id), item) for item in selection.chosen]
+    rows = [_row_cells(selection.batch_number(item.spec.task_id), item) for item in selection.chosen]
     # Every column but the last is padded to its widest cell; numbers align right.
     widths = [max(len(cells[index]) for cells in [_HEADER, *rows]) for index in range(len(_HEADER) - 1)]
     right_aligned = {1, 4, 5}
@@ -206,27 +207,26 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _row_cells(batch_number: int, item: StoredTask) -> tuple[str, ...]:
-    row = item.row
-    size = row.size or 0
+    size = item.checkpoint.size or 0
     if size:
         done = f"{min(bytes_done(item), size) / size * 100:.1f}%"
     else:
-        done = "100.0%" if row.state is TaskState.SUCCESS else "-"
-    if row.error is not None:
-        detail = f"  {row.error}"
-    elif row.note:
-        detail = f"  ({row.note})"
+        done = "100.0%" if item.status.state is TaskState.SUCCESS else "-"
+    if item.status.error is not None:
+        detail = f"  {item.status.error}"
+    elif item.status.note:
+        detail = f"  ({item.status.note})"
     else:
         detail = ""
-    added = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.created_at))
+    added = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(item.spec.created_at))
     return (
-        row.task_id[:ID_WIDTH],
+        item.spec.task_id[:ID_WIDTH],
         str(batch_number),
         added,
-        state_name(row.state),
+        state_name(item.status.state),
         done,
         format_size(size),
-        printable(f"cos://{row.bucket}/{row.key}{detail}"),
+        printable(f"cos://{item.spec.bucket}/{item.key}{detail}"),
     )
 
 
@@ -236,12 +236,12 @@ def _plural(count: int, word: str, words: str | None = None) -> str:
 
 def _totals(selection: Selection) -> str:
     chosen = selection.chosen
-    batch_count = len({selection.batch_number(item.row.task_id) for item in chosen})
-    states = Counter(item.row.state for item in chosen)
+    batch_count = len({selection.batch_number(item.spec.task_id) for item in chosen})
+    states = Counter(item.status.state for item in chosen)
     by_state = ", ".join(f"{states[state]} {name}" for state, name in STATE_NAMES.items() if states[state])
-    live = [item for item in chosen if item.row.state is not TaskState.CANCELED]
-    uploaded = sum(min(bytes_done(item), item.row.size or 0) for item in live)
-    total = sum(item.row.size or 0 for item in live)
+    live = [item for item in chosen if item.status.state is not TaskState.CANCELED]
+    uploaded = sum(min(bytes_done(item), item.checkpoint.size or 0) for item in live)
+    total = sum(item.checkpoint.size or 0 for item in live)
     return (
         f"{_plural(len(chosen), 'task')} in {_plural(batch_count, 'batch', 'batches')}: "
         f"{by_state}; {format_size(uploaded)} of {format_size(total)} uploaded"
@@ -254,22 +254,22 @@ def _totals(selection: Selection) -> str:
 def _runnable(selection: Selection, *, failed_too: bool) -> tuple[list[StoredTask], list[StoredTask]]:
     """What resume runs, and the failed tasks it leaves alone (only when the
     person named nothing and did not ask for ``--failed``)."""
-    unfinished = [item for item in selection.chosen if not item.row.state.is_final]
+    unfinished = [item for item in selection.chosen if not item.status.state.is_final]
     if selection.named or failed_too:
         return unfinished, []
-    run = [item for item in unfinished if item.row.state is not TaskState.ERROR]
-    left = [item for item in unfinished if item.row.state is TaskState.ERROR]
+    run = [item for item in unfinished if item.status.state is not TaskState.ERROR]
+    left = [item for item in unfinished if item.status.state is TaskState.ERROR]
     return run, left
 
 
 def _announce(run: list[StoredTask], left_alone: list[StoredTask]) -> None:
     if run:
         kinds = Counter(
-            "interrupted" if item.row.state in _INTERRUPTED else state_name(item.row.state).lower()
+            "interrupted" if item.status.state in _INTERRUPTED else state_name(item.status.state).lower()
             for item in run
         )
         how = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
-        to_send = sum(max(0, (item.row.size or 0) - bytes_done(item)) for item in run)
+        to_send = sum(max(0, (item.checkpoint.size or 0) - bytes_done(item)) for item in run)
         print(f"resuming {_plural(len(run), 'task')} ({how}): {format_size(to_send)} to send")
     else:
         print("nothing to resume")
@@ -288,7 +288,7 @@ def _resume(args: argparse.Namespace) -> int:
     _announce(run, left_alone)
     if account is None:
         return 0
-    chosen = [item.row.task_id for item in run]
+    chosen = [item.spec.task_id for item in run]
 
     def start(queue: object) -> None:
         from cosdesk.engine.queue import UploadQueue
@@ -313,7 +313,7 @@ def _cancel(args: argparse.Namespace) -> int:
     """Cancel: abort each multipart upload on the server (credentials needed when
     any has one), drop checkpoints; finished objects are never touched."""
     selection = _select(args)
-    targets = [item.row.task_id for item in selection.chosen if not item.row.state.is_final]
+    targets = [item.spec.task_id for item in selection.chosen if not item.status.state.is_final]
     # A process running these tasks stops them (and aborts what it was sending);
     # this one then cancels what is stored.
     everything = not (selection.named or args.state)

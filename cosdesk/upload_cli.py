@@ -430,7 +430,7 @@ def _resume_command(store: object, queue: object, db_path: Path) -> str:
     numbers: list[int] = []
     if left:  # reading every task back costs about a second per 10,000: only when needed
         for batch in group_batches(store.load_tasks()):
-            if any(item.row.task_id in left for item in batch.tasks):
+            if any(item.spec.task_id in left for item in batch.tasks):
                 numbers.append(batch.number)
     command = resume_command(numbers)
     if db_path != database_path(argparse.Namespace(db=None)):

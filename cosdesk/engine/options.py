@@ -11,8 +11,10 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
+
+from cosdesk.cos.options import ObjectOptions
 
 MiB = 1024 * 1024
 
@@ -49,7 +51,7 @@ class UploadMethodChoice(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class UploadOptions:
+class UploadOptions(ObjectOptions):
     """Options of one upload task (the seed's uploadFile / sliceUploadFile parameters).
 
     Transfer settings:
@@ -79,8 +81,8 @@ class UploadOptions:
     (``x-cos-meta-*`` without the prefix), extra ``headers``, and
     ``traffic_limit`` (``x-cos-traffic-limit``, bit/s, 819200..838860800).
 
-    ``metadata`` and ``headers`` are plain dicts that nobody mutates after the
-    options are made.
+    The object settings are ``ObjectOptions``' own fields (inherited, declared
+    once); ``metadata`` and ``headers`` are read-only mappings.
     """
 
     slice_size: int = DEFAULT_SLICE_SIZE
@@ -93,22 +95,9 @@ class UploadOptions:
     conflict: ConflictPolicy = ConflictPolicy.OVERWRITE
     method: UploadMethodChoice = UploadMethodChoice.AUTO
 
-    storage_class: str | None = None
-    acl: str | None = None
-    grant_read: str | None = None
-    grant_read_acp: str | None = None
-    grant_write_acp: str | None = None
-    grant_full_control: str | None = None
-    cache_control: str | None = None
-    content_disposition: str | None = None
-    content_encoding: str | None = None
-    content_type: str | None = None
-    expires: str | None = None
-    metadata: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
-    traffic_limit: int | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.slice_size < MIN_SLICE_SIZE:
             raise ValueError(f"SliceSize must be at least {MIN_SLICE_SIZE} bytes (1 MiB)")
         if self.chunk_size < MIN_SLICE_SIZE:
@@ -128,14 +117,20 @@ class UploadOptions:
         # Normalise enums given as strings (from JSON, the CLI) so comparisons hold.
         object.__setattr__(self, "conflict", ConflictPolicy(self.conflict))
         object.__setattr__(self, "method", UploadMethodChoice(self.method))
-        object.__setattr__(self, "metadata", dict(self.metadata))
-        object.__setattr__(self, "headers", dict(self.headers))
 
     def with_changes(self, **changes: Any) -> UploadOptions:
         return replace(self, **changes)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        return json.dumps(
+            {name: dict(value) if isinstance(value, Mapping) else value for name, value in values.items()},
+            sort_keys=True,
+        )
+
+    def object_options(self) -> ObjectOptions:
+        """Only the settings stored with the object (what the client sends)."""
+        return ObjectOptions(**{item.name: getattr(self, item.name) for item in fields(ObjectOptions)})
 
     @classmethod
     def from_json(cls, text: str) -> UploadOptions:

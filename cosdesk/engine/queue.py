@@ -21,9 +21,8 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
@@ -36,9 +35,10 @@ from cosdesk.engine.meter import BandwidthLimiter
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.scan import check_key, scan_path
-from cosdesk.engine.store import RequestAction, StoredTask, TaskRow, TaskStateRow, TaskStore
+from cosdesk.engine.store import RequestAction, TaskStore
 from cosdesk.engine.task import (
     BatchProgress,
+    Checkpoint,
     FileFinished,
     HashProgress,
     JobControl,
@@ -48,20 +48,22 @@ from cosdesk.engine.task import (
     TaskError,
     TaskProgress,
     TaskSnapshot,
+    TaskSpec,
     TaskState,
+    TaskStatus,
     UploadMethod,
     UploadTask,
 )
+from cosdesk.engine.task_columns import StoredTask
 from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, OutcomeKind
 
 log = logging.getLogger(__name__)
 
 ClientProvider = Callable[[EndpointSpec], CosClient]
-_Json = TypeVar("_Json", EndpointSpec, UploadOptions)
 
-# Changes of a running task a restart needs whatever its method (see _resume_needs).
-_RESUME_FIELDS = frozenset({"upload_id", "append_start_position", "append_start_crc64", "file_md5", "key"})
+# Checkpoint fields a restart needs whatever the upload's method (see _resume_needs).
+_RESUME_FIELDS = ("upload_id", "append_start_position", "append_start_crc64", "file_md5", "renamed_key")
 
 # Tasks created per database batch while a folder is walked: the first ones can
 # start long before a huge tree is fully listed.
@@ -170,9 +172,6 @@ class UploadQueue(QObject):
         self._problems: list[tuple[str, str]] = []
         self._wake_requested = False
         self._was_busy = False
-        # id(options or endpoint) -> (that object, its JSON); see _json_of.
-        self._json_cache: dict[int, tuple[object, str]] = {}
-        self._parsed_cache: dict[str, object] = {}  # see _parsed_json
         self._restored: list[list[str]] = []
         self._applied_requests: list[tuple[str, int]] = []
         # Running totals over every task, kept by _recount on each change, so an
@@ -260,10 +259,14 @@ class UploadQueue(QObject):
         spec = self._endpoint(endpoint)
         with self._lock:
             task = self._new_task(
-                bucket, key, spec, options or UploadOptions(), SourceKind.MEMORY, data=bytes(data)
+                bucket,
+                key,
+                spec,
+                options or UploadOptions(),
+                SourceKind.MEMORY,
+                data=bytes(data),
+                size=len(data),
             )
-            task.size = len(data)
-            self._recount(task)
             self._pending_intakes += 1
         self._aux_pool.start(_Intake(lambda: self._intake([task])))
         return task.task_id
@@ -281,9 +284,8 @@ class UploadQueue(QObject):
         spec = self._endpoint(endpoint)
         with self._lock:
             task = self._new_task(
-                bucket, key, spec, options or UploadOptions(), SourceKind.FOLDER_MARKER, data=b""
+                bucket, key, spec, options or UploadOptions(), SourceKind.FOLDER_MARKER, data=b"", size=0
             )
-            task.size = 0
             self._pending_intakes += 1
         self._aux_pool.start(_Intake(lambda: self._intake([task])))
         return task.task_id
@@ -324,7 +326,13 @@ class UploadQueue(QObject):
                                 return
                             if entry.path is None:
                                 task = self._new_task(
-                                    bucket, entry.key, spec, options, SourceKind.FOLDER_MARKER, data=b""
+                                    bucket,
+                                    entry.key,
+                                    spec,
+                                    options,
+                                    SourceKind.FOLDER_MARKER,
+                                    data=b"",
+                                    size=0,
                                 )
                             else:
                                 task = self._new_task(
@@ -334,10 +342,9 @@ class UploadQueue(QObject):
                                     options,
                                     SourceKind.FILE,
                                     source_path=os.path.abspath(entry.path),
+                                    size=entry.size,
+                                    mtime_ns=entry.mtime_ns,
                                 )
-                            task.size = entry.size
-                            task.mtime_ns = entry.mtime_ns
-                            self._recount(task)
                         batch.append(task)
                         if len(batch) >= SCAN_BATCH:
                             self._store_new(batch, stat_files=False)
@@ -368,18 +375,24 @@ class UploadQueue(QObject):
         *,
         source_path: str | None = None,
         data: bytes | None = None,
+        size: int | None = None,
+        mtime_ns: int | None = None,
     ) -> UploadTask:
         # Called with the lock held.
         task = UploadTask(
-            task_id=uuid.uuid4().hex,
-            position=self._next_position,
-            bucket=bucket,
-            key=key,
-            endpoint=endpoint,
-            options=options,
-            source_kind=kind,
-            source_path=source_path,
-            data=data,
+            spec=TaskSpec(
+                task_id=uuid.uuid4().hex,
+                bucket=bucket,
+                key=key,
+                endpoint=endpoint,
+                options=options,
+                source_kind=kind,
+                source_path=source_path,
+                data=data,
+                created_at=time.time(),
+            ),
+            checkpoint=Checkpoint(size=size, mtime_ns=mtime_ns),
+            status=TaskStatus(position=self._next_position),
         )
         self._next_position += 1
         self._tasks[task.task_id] = task
@@ -412,7 +425,7 @@ class UploadQueue(QObject):
             elif stat_files and task.source_kind is SourceKind.FILE and task.source_path:
                 try:
                     info = os.stat(task.source_path)
-                    task.size, task.mtime_ns = info.st_size, info.st_mtime_ns
+                    task.checkpoint = replace(task.checkpoint, size=info.st_size, mtime_ns=info.st_mtime_ns)
                 except OSError as error:
                     refusal = TaskError(
                         "InvalidSource", f"cannot read {task.source_path}: {error.strerror or error}"
@@ -424,15 +437,8 @@ class UploadQueue(QObject):
                         task.error = refusal
                         self._finished.append(FileFinished(task.task_id, task.error, None))
                         self.journal.refused(task, task.error)
-        # Rows are built outside the lock (the GUI thread may want it meanwhile):
-        # these tasks are not runnable yet, so only pause and cancel can change them,
-        # and a row whose task changed meanwhile is built again under the lock.
-        built = [(task, task.state, self._row(task, with_data=True)) for task in tasks]
         with self._lock:
-            rows = [
-                row if task.state is state else self._row(task, with_data=True) for task, state, row in built
-            ]
-            self._store.save_tasks(rows)
+            self._store.insert_tasks(StoredTask(task.spec, task.checkpoint, task.status) for task in tasks)
             for task in tasks:
                 task.ready = True
                 self._recount(task)
@@ -552,10 +558,9 @@ class UploadQueue(QObject):
                 if not running and task.upload_id:
                     cleanups.append((task.endpoint, task.bucket, task.key, task.upload_id, task.options))
                 if not running:
-                    task.upload_id = None
                     if task.parts:
-                        task.parts = {}
                         forgotten.append(task.task_id)
+                    task.checkpoint = task.checkpoint.without_upload()
                 changed.append(task)
             self._store.delete_parts_of(forgotten)
             self._changed_states(changed)
@@ -705,7 +710,7 @@ class UploadQueue(QObject):
         task.control = control
         task.set_state(TaskState.CHECKING)
         task.meter.reset()
-        task.loaded = sum(part.size for part in task.parts.values())
+        task.loaded = task.checkpoint.sent_bytes
         self.journal.started(task)
         self._running.add(task.task_id)
         self._was_busy = True
@@ -717,25 +722,7 @@ class UploadQueue(QObject):
             source = MemorySource(task.data or b"")
         # Each chunk waits for the bandwidth limit before it goes out, not after.
         source = LimitedSource(source, self.limiter, control.check)
-        job = JobInput(
-            task_id=task.task_id,
-            bucket=task.bucket,
-            key=task.key,
-            endpoint=task.endpoint,
-            options=task.options,
-            source=source,
-            size=task.size,
-            mtime_ns=task.mtime_ns,
-            method=task.method,
-            upload_id=task.upload_id,
-            part_size=task.part_size,
-            parts=dict(task.parts),
-            append_start_position=task.append_start_position,
-            append_start_crc64=task.append_start_crc64,
-            file_md5=task.file_md5,
-            key_resolved=task.key_resolved,
-            is_folder_marker=task.source_kind is SourceKind.FOLDER_MARKER,
-        )
+        job = JobInput(task.spec, task.checkpoint, source)
         self._changed(task, persist=False)  # checking: restored as waiting anyway
         needed_part_threads = self.settings.file_parallel_limit * task.options.chunk_parallel_limit
         if self.part_pool.maxThreadCount() < needed_part_threads:
@@ -755,36 +742,41 @@ class UploadQueue(QObject):
         task = self._tasks.get(task_id)
         return task if task is not None and task_id in self._running else None
 
-    def job_update(self, task_id: str, **changes: object) -> None:
+    def job_checkpoint(self, task_id: str, checkpoint: Checkpoint, note: str | None = None) -> None:
         with self._lock:
             task = self._live(task_id)
             if task is None:
                 return
+            old, task.checkpoint = task.checkpoint, checkpoint
+            parts_changed = checkpoint.parts != old.parts
+            if parts_changed:
+                self._store.replace_parts(task_id, checkpoint.parts.values())
+                task.loaded = checkpoint.sent_bytes
+            noted = note is not None and note != task.note
+            if noted:
+                task.note = note
             # Workers report what they hold, often unchanged (size and mtime known
             # since the scan): a row write per report is most of a small file's cost.
-            changed = [name for name, value in changes.items() if getattr(task, name) != value]
-            if not changed:
+            if checkpoint == old and not noted:
                 return
-            for name in changed:
-                setattr(task, name, changes[name])
-            self._changed(task, persist=self._resume_needs(task, changed))
+            self._changed(task, persist=noted or self._resume_needs(old, checkpoint, task.options))
         self._poke()
 
     @staticmethod
-    def _resume_needs(task: UploadTask, changed: list[str]) -> bool:
-        """Whether a restart after a crash needs these changes of a running task.
-        A simple PUT holds nothing to resume (it is sent again from the start), so
-        its method, size or "conflict policy applied" mark are not written: a row
-        write per report was most of a small file's cost. What is written: progress
-        (upload ID, append start, MD5), a renamed key (with RENAME, so a restart does
-        not rename it once more), and anything of a multipart or append upload (its
-        method and resolved key tell a restart to look for an upload whose ID was
-        not recorded yet)."""
-        if task.method is not None and task.method is not UploadMethod.PUT:
+    def _resume_needs(old: Checkpoint, new: Checkpoint, options: UploadOptions) -> bool:
+        """Whether a restart after a crash needs this change of a running task's
+        checkpoint. A simple PUT holds nothing to resume (it is sent again from the
+        start), so its method, size or "conflict policy applied" mark are not
+        written: a row write per report was most of a small file's cost. What is
+        written: progress (upload ID, append start, MD5), a renamed key (with
+        RENAME, so a restart does not rename it once more), and anything of a
+        multipart or append upload (its method and resolved key tell a restart to
+        look for an upload whose ID was not recorded yet)."""
+        if new.method is not None and new.method is not UploadMethod.PUT:
             return True
-        if any(name in _RESUME_FIELDS for name in changed):
+        if any(getattr(old, name) != getattr(new, name) for name in _RESUME_FIELDS):
             return True
-        return "key_resolved" in changed and task.options.conflict is not ConflictPolicy.OVERWRITE
+        return old.key_resolved != new.key_resolved and options.conflict is not ConflictPolicy.OVERWRITE
 
     def job_state(self, task_id: str, state: TaskState) -> None:
         with self._lock:
@@ -822,26 +814,12 @@ class UploadQueue(QObject):
             )
         self._poke()
 
-    def job_parts_replaced(self, task_id: str, parts: dict[int, PartRecord]) -> None:
-        with self._lock:
-            task = self._live(task_id)
-            if task is None:
-                return
-            task.parts = dict(parts)
-            task.loaded = sum(part.size for part in parts.values())
-            self._recount(task)
-            self._store.delete_parts(task_id)
-            for part in parts.values():
-                self._store.save_part(task_id, part)
-            self._dirty.add(task_id)
-        self._poke()
-
     def job_part_done(self, task_id: str, part: PartRecord) -> None:
         with self._lock:
             task = self._live(task_id)
             if task is None:
                 return
-            task.parts[part.part_number] = part
+            task.checkpoint = task.checkpoint.with_part(part)
             self._store.save_part(task_id, part)
             self._dirty.add(task_id)
 
@@ -880,11 +858,10 @@ class UploadQueue(QObject):
             task.error = None
             task.finished_at = time.time()
             task.loaded = task.size or 0
-            task.upload_id = None
             task.network_retries = 0
             if task.parts:  # the stored parts are exactly these (job_part_done)
                 self._store.delete_parts(task.task_id)
-            task.parts = {}
+            task.checkpoint = task.checkpoint.without_upload()
             self._finished.append(FileFinished(task.task_id, None, outcome.result))
             self.journal.succeeded(task, skipped=outcome.result is not None and outcome.result.skipped)
         elif outcome.kind is OutcomeKind.FAILED and not control.stopped:
@@ -898,8 +875,7 @@ class UploadQueue(QObject):
             self.journal.failed(task, outcome.error)
         elif control.reason is StopReason.CANCEL:
             # The journal heard of it when cancel() was called.
-            task.upload_id = None
-            task.parts = {}
+            task.checkpoint = task.checkpoint.without_upload()
             self._store.delete_parts(task.task_id)
         elif control.reason is StopReason.SHUTDOWN:
             # Leave the stored state as it is: the next start finds it unfinished.
@@ -924,18 +900,14 @@ class UploadQueue(QObject):
         part of a small file's cost. ``lazy``: the write may share a later commit
         (see TaskStore.save_task)."""
         if task.ready and persist:
-            self._store.save_task(self._row(task, with_data=False), lazy=lazy)
+            self._store.save_task(task.task_id, task.checkpoint, task.status, lazy=lazy)
         self._recount(task)
         self._dirty.add(task.task_id)
 
     def _changed_states(self, tasks: list[UploadTask]) -> None:
-        """:meth:`_changed` for many tasks whose state, error, note, finish time or
-        upload id changed (pause, restart, cancel): one narrow database write."""
-        self._store.save_states(
-            TaskStateRow(task.task_id, task.state, task.error, task.note, task.finished_at, task.upload_id)
-            for task in tasks
-            if task.ready
-        )
+        """:meth:`_changed` for many tasks at once (pause, restart, cancel): one
+        database write."""
+        self._store.save_tasks((task.task_id, task.checkpoint, task.status) for task in tasks if task.ready)
         for task in tasks:
             self._recount(task)
             self._dirty.add(task.task_id)
@@ -1085,47 +1057,7 @@ class UploadQueue(QObject):
 
     # --- persistence --------------------------------------------------------------
 
-    def _row(self, task: UploadTask, *, with_data: bool) -> TaskRow:
-        return TaskRow(
-            task_id=task.task_id,
-            position=task.position,
-            bucket=task.bucket,
-            key=task.key,
-            endpoint_json=self._json_of(task.endpoint),
-            options_json=self._json_of(task.options),
-            source_kind=task.source_kind,
-            source_path=task.source_path,
-            data=task.data if with_data else None,
-            size=task.size,
-            mtime_ns=task.mtime_ns,
-            state=task.state,
-            method=task.method,
-            upload_id=task.upload_id,
-            part_size=task.part_size,
-            append_start_position=task.append_start_position,
-            append_start_crc64=task.append_start_crc64,
-            file_md5=task.file_md5,
-            key_resolved=task.key_resolved,
-            error=task.error,
-            note=task.note,
-            result=task.result,
-            created_at=task.created_at,
-            finished_at=task.finished_at,
-        )
-
-    def _json_of(self, value: EndpointSpec | UploadOptions) -> str:
-        """``value.to_json()``, once per object: the options and endpoint of a task are
-        frozen and shared by every task added together, and serialising them for each
-        row write cost more than the write itself."""
-        cached = self._json_cache.get(id(value))
-        if cached is None or cached[0] is not value:
-            cached = (value, value.to_json())
-            self._json_cache[id(value)] = cached
-        return cached[1]
-
-    def restore(
-        self, *, resume: bool | None = None, task_ids: Collection[str] | None = None
-    ) -> list[str]:
+    def restore(self, *, resume: bool | None = None, task_ids: Collection[str] | None = None) -> list[str]:
         """Bring back the tasks stored by an earlier run, synchronously (the CLI; the
         window uses :meth:`restore_in_background`). Call once, at start-up. Tasks
         that were waiting or running come back waiting when ``resume`` (default:
@@ -1172,7 +1104,7 @@ class UploadQueue(QObject):
     ) -> list[str]:
         stored = self._store.load_tasks()
         if task_ids is not None:
-            stored = [item for item in stored if item.row.task_id in task_ids]
+            stored = [item for item in stored if item.spec.task_id in task_ids]
         # Built outside the lock: a GUI thread calling tasks() meanwhile never waits long.
         built = [self._task_from_store(item) for item in stored]
         held: dict[EndpointSpec, str | None] = {}
@@ -1190,7 +1122,7 @@ class UploadQueue(QObject):
                         task.note = held_because
                     elif not resume:
                         task.note = task.note or "interrupted when the program stopped; paused"
-                    self._store.save_task(self._row(task, with_data=False))
+                    self._store.save_task(task.task_id, task.checkpoint, task.status)
                 if not task.state.is_final:
                     unfinished.append(task.task_id)
                 self._tasks[task.task_id] = task
@@ -1203,47 +1135,10 @@ class UploadQueue(QObject):
                     heapq.heappush(self._waiting, (task.position, task.task_id))
         return unfinished
 
-    def _parsed_json(self, text: str, kind: type[_Json]) -> _Json:
-        """``kind.from_json(text)``, once per distinct text: tasks added together
-        share their options, and parsing them per task was most of restore's time."""
-        with self._lock:
-            cached = self._parsed_cache.get(text)
-        if not isinstance(cached, kind):
-            cached = kind.from_json(text)
-            with self._lock:
-                self._parsed_cache[text] = cached
-        return cached
-
-    def _task_from_store(self, item: StoredTask) -> UploadTask:
-        row = item.row
-        task = UploadTask(
-            task_id=row.task_id,
-            position=row.position,
-            bucket=row.bucket,
-            key=row.key,
-            endpoint=self._parsed_json(row.endpoint_json, EndpointSpec),
-            options=self._parsed_json(row.options_json, UploadOptions),
-            source_kind=row.source_kind,
-            source_path=row.source_path,
-            data=row.data,
-            size=row.size,
-            mtime_ns=row.mtime_ns,
-            state=row.state,
-            method=row.method,
-            upload_id=row.upload_id,
-            part_size=row.part_size,
-            parts={part.part_number: part for part in item.parts},
-            append_start_position=row.append_start_position,
-            append_start_crc64=row.append_start_crc64,
-            file_md5=row.file_md5,
-            key_resolved=row.key_resolved,
-            error=row.error,
-            note=row.note,
-            result=row.result,
-            created_at=row.created_at,
-            finished_at=row.finished_at,
-        )
-        task.loaded = (task.size or 0) if task.state is TaskState.SUCCESS else sum(p.size for p in item.parts)
+    @staticmethod
+    def _task_from_store(item: StoredTask) -> UploadTask:
+        task = UploadTask(item.spec, item.checkpoint, item.status)
+        task.loaded = (task.size or 0) if task.state is TaskState.SUCCESS else item.checkpoint.sent_bytes
         task.ready = True
         return task
 

@@ -12,7 +12,6 @@ WAL with ``synchronous=NORMAL`` keeps every committed transaction across a
 from __future__ import annotations
 
 import enum
-import json
 import logging
 import queue
 import sqlite3
@@ -21,7 +20,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import platformdirs
 
@@ -35,15 +33,25 @@ from cosdesk.engine.store_file import (
     put_back,
     remove_stale_companions,
 )
-from cosdesk.engine.task import FileResult, PartRecord, SourceKind, TaskError, TaskState, UploadMethod
+from cosdesk.engine.task_columns import (
+    SELECT_SQL,
+    UPDATE_SQL,
+    UPSERT_SQL,
+    StoredTask,
+    insert_values,
+    task_from_row,
+    update_values,
+)
+from cosdesk.engine.task_record import Checkpoint, PartRecord, TaskState, TaskStatus
 from cosdesk.engine.thread_priority import lower_this_thread
 
 log = logging.getLogger(__name__)
 
+# 3: tasks.renamed_key (a RENAME upload's key; ``key`` stays the one asked for).
 # 2: the transfer history (engine/history.py). Every table is created with IF NOT
 # EXISTS, so a database of an earlier version gains the new ones when it is opened
 # and keeps its rows; an earlier cosdesk opening a newer file ignores them.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,6 +75,7 @@ CREATE TABLE IF NOT EXISTS tasks (
     append_start_crc64 TEXT,
     file_md5 TEXT,
     key_resolved INTEGER NOT NULL DEFAULT 0,
+    renamed_key TEXT,
     error_json TEXT,
     note TEXT NOT NULL DEFAULT '',
     result_json TEXT,
@@ -106,48 +115,6 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("cosdesk")) / "tasks.sqlite3"
 
 
-@dataclass(frozen=True)
-class TaskRow:
-    """A task as stored: everything needed to continue it after a restart."""
-
-    task_id: str
-    position: int
-    bucket: str
-    key: str
-    endpoint_json: str
-    options_json: str
-    source_kind: SourceKind
-    source_path: str | None
-    data: bytes | None
-    size: int | None
-    mtime_ns: int | None
-    state: TaskState
-    method: UploadMethod | None
-    upload_id: str | None
-    part_size: int | None
-    append_start_position: int | None
-    append_start_crc64: int | None
-    file_md5: str | None
-    key_resolved: bool
-    error: TaskError | None
-    note: str
-    result: FileResult | None
-    created_at: float
-    finished_at: float | None
-
-
-class TaskStateRow(NamedTuple):
-    """The fields a pause, restart or cancel changes: a narrow update, so acting on
-    10,000 tasks at once costs little."""
-
-    task_id: str
-    state: TaskState
-    error: TaskError | None
-    note: str
-    finished_at: float | None
-    upload_id: str | None
-
-
 class RequestAction(enum.StrEnum):
     PAUSE = "pause"
     CANCEL = "cancel"
@@ -164,12 +131,6 @@ class ControlRequest:
 
 class StoreError(Exception):
     """The task database cannot be opened; the text names the file and why."""
-
-
-@dataclass(frozen=True)
-class StoredTask:
-    row: TaskRow
-    parts: tuple[PartRecord, ...]
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -240,6 +201,7 @@ class TaskStore:
         try:
             connection = _connect(self.path)
             connection.executescript(_SCHEMA + HISTORY_SCHEMA)
+            _add_missing_columns(connection)
             connection.execute(
                 "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -255,42 +217,29 @@ class TaskStore:
 
     # --- writes (any thread, never blocking) ------------------------------------
 
-    def save_task(self, row: TaskRow, *, lazy: bool = False) -> None:
-        """``lazy``: this write may wait up to ``COALESCE_S`` for others to share its
-        commit (a write that a kill -9 may lose without harm: e.g. the success of a
-        simple PUT, which a restart would only send again)."""
-        self._enqueue(lambda db: _upsert_task(db, row), urgent=not lazy)
+    def insert_tasks(self, tasks: Iterable[StoredTask]) -> None:
+        """Store new tasks whole (a task stored already gets its checkpoint and
+        status updated; its spec never changes)."""
+        batch = list(tasks)  # frozen: encoded on the writer thread, not the caller's
+        if batch:
+            self._enqueue(lambda db: db.executemany(UPSERT_SQL, map(insert_values, batch)))
 
-    def save_tasks(self, rows: Iterable[TaskRow]) -> None:
-        batch = list(rows)
+    def save_task(
+        self, task_id: str, checkpoint: Checkpoint, status: TaskStatus, *, lazy: bool = False
+    ) -> None:
+        """Update a stored task's checkpoint and status. ``lazy``: this write may
+        wait up to ``COALESCE_S`` for others to share its commit (a write that a
+        kill -9 may lose without harm: e.g. the success of a simple PUT, which a
+        restart would only send again)."""
+        self._enqueue(
+            lambda db: db.execute(UPDATE_SQL, update_values(task_id, checkpoint, status)), urgent=not lazy
+        )
 
-        def write(db: sqlite3.Connection) -> None:
-            for row in batch:
-                _upsert_task(db, row)
-
-        self._enqueue(write)
-
-    def save_states(self, rows: Iterable[TaskStateRow]) -> None:
-        """Update the state fields of tasks already saved (see :class:`TaskStateRow`)."""
-        values = [
-            (
-                str(row.state),
-                _flat_json(row.error) if row.error else None,
-                row.note,
-                row.finished_at,
-                row.upload_id,
-                row.task_id,
-            )
-            for row in rows
-        ]
-        if values:
-            self._enqueue(
-                lambda db: db.executemany(
-                    "UPDATE tasks SET state = ?, error_json = ?, note = ?, finished_at = ?, upload_id = ?"
-                    " WHERE task_id = ?",
-                    values,
-                )
-            )
+    def save_tasks(self, tasks: Iterable[tuple[str, Checkpoint, TaskStatus]]) -> None:
+        """:meth:`save_task` for many tasks (pause, restart, cancel): one commit."""
+        batch = list(tasks)
+        if batch:
+            self._enqueue(lambda db: db.executemany(UPDATE_SQL, (update_values(*task) for task in batch)))
 
     def save_part(self, task_id: str, part: PartRecord) -> None:
         self._enqueue(
@@ -300,6 +249,18 @@ class TaskStore:
                 (task_id, part.part_number, part.etag, part.size, str(part.crc64)),
             )
         )
+
+    def replace_parts(self, task_id: str, parts: Iterable[PartRecord]) -> None:
+        """Make these the task's stored parts (a run found what the server holds)."""
+        values = [(task_id, p.part_number, p.etag, p.size, str(p.crc64)) for p in parts]
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,))
+            db.executemany(
+                "INSERT INTO parts(task_id, part_number, etag, size, crc64) VALUES (?, ?, ?, ?, ?)", values
+            )
+
+        self._enqueue(write)
 
     def delete_parts(self, task_id: str) -> None:
         self._enqueue(lambda db: db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,)))
@@ -509,124 +470,23 @@ class TaskStore:
     def load_tasks(self) -> list[StoredTask]:
         """All tasks in queue order, each with its finished parts."""
         with self._read_lock:
-            rows = self._reader.execute("SELECT * FROM tasks ORDER BY position, created_at").fetchall()
-            names = [column[0] for column in self._reader.execute("SELECT * FROM tasks LIMIT 0").description]
+            rows = self._reader.execute(f"{SELECT_SQL} ORDER BY position, created_at").fetchall()
             part_rows = self._reader.execute(
                 "SELECT task_id, part_number, etag, size, crc64 FROM parts ORDER BY task_id, part_number"
             ).fetchall()
-        parts: dict[str, list[PartRecord]] = {}
+        parts: dict[str, dict[int, PartRecord]] = {}
         for task_id, part_number, etag, size, crc in part_rows:
-            parts.setdefault(task_id, []).append(PartRecord(part_number, etag, size, int(crc)))
-        result = []
-        for values in rows:
-            row = _row_from_db(dict(zip(names, values, strict=True)))
-            result.append(StoredTask(row, tuple(parts.get(row.task_id, ()))))
-        return result
+            parts.setdefault(task_id, {})[part_number] = PartRecord(part_number, etag, size, int(crc))
+        return [task_from_row(row, parts.get(row[0], {})) for row in rows]
 
 
-def _flat_json(value: TaskError | FileResult) -> str:
-    """A flat dataclass (only str, int, bool, None fields) as JSON: what
-    ``asdict`` gives, without its recursive copy (one per finished task)."""
-    return json.dumps(vars(value))
+# Columns added after a table was first created: (table, column, declaration).
+_LATER_COLUMNS = (("tasks", "renamed_key", "TEXT"),)
 
 
-def _storable(text: str | None) -> str | None:
-    """Text SQLite can hold. A file name that is not UTF-8 reaches us with lone
-    surrogates (os.fsdecode); such a task is refused (its key is invalid), and its
-    row must not make the whole write batch fail, so they are stored escaped."""
-    if text is None:
-        return None
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
-
-
-def _upsert_task(db: sqlite3.Connection, row: TaskRow) -> None:
-    db.execute(
-        """INSERT INTO tasks(task_id, position, bucket, key, endpoint_json, options_json, source_kind,
-               source_path, data, size, mtime_ns, state, method, upload_id, part_size,
-               append_start_position, append_start_crc64, file_md5, key_resolved, error_json, note,
-               result_json, created_at, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT(task_id) DO UPDATE SET
-               position=excluded.position, bucket=excluded.bucket, key=excluded.key,
-               endpoint_json=excluded.endpoint_json, options_json=excluded.options_json,
-               source_kind=excluded.source_kind, source_path=excluded.source_path,
-               data=COALESCE(excluded.data, tasks.data),
-               size=excluded.size, mtime_ns=excluded.mtime_ns, state=excluded.state,
-               method=excluded.method, upload_id=excluded.upload_id, part_size=excluded.part_size,
-               append_start_position=excluded.append_start_position,
-               append_start_crc64=excluded.append_start_crc64, file_md5=excluded.file_md5,
-               key_resolved=excluded.key_resolved, error_json=excluded.error_json, note=excluded.note,
-               result_json=excluded.result_json, finished_at=excluded.finished_at""",
-        (
-            row.task_id,
-            row.position,
-            row.bucket,
-            _storable(row.key),
-            row.endpoint_json,
-            row.options_json,
-            str(row.source_kind),
-            _storable(row.source_path),
-            row.data,
-            row.size,
-            row.mtime_ns,
-            str(row.state),
-            str(row.method) if row.method else None,
-            row.upload_id,
-            row.part_size,
-            row.append_start_position,
-            None if row.append_start_crc64 is None else str(row.append_start_crc64),
-            row.file_md5,
-            int(row.key_resolved),
-            _flat_json(row.error) if row.error else None,
-            row.note,
-            _flat_json(row.result) if row.result else None,
-            row.created_at,
-            row.finished_at,
-        ),
-    )
-
-
-def _row_from_db(values: dict[str, object]) -> TaskRow:
-    def text(name: str) -> str | None:
-        value = values[name]
-        return None if value is None else str(value)
-
-    def integer(name: str) -> int | None:
-        value = values[name]
-        return None if value is None else int(value)  # type: ignore[call-overload]
-
-    error_json = text("error_json")
-    result_json = text("result_json")
-    crc_text = text("append_start_crc64")
-    method = text("method")
-    data = values["data"]
-    return TaskRow(
-        task_id=str(values["task_id"]),
-        position=int(values["position"]),  # type: ignore[call-overload]
-        bucket=str(values["bucket"]),
-        key=str(values["key"]),
-        endpoint_json=str(values["endpoint_json"]),
-        options_json=str(values["options_json"]),
-        source_kind=SourceKind(str(values["source_kind"])),
-        source_path=text("source_path"),
-        data=bytes(data) if isinstance(data, bytes | bytearray | memoryview) else None,
-        size=integer("size"),
-        mtime_ns=integer("mtime_ns"),
-        state=TaskState(str(values["state"])),
-        method=UploadMethod(method) if method else None,
-        upload_id=text("upload_id"),
-        part_size=integer("part_size"),
-        append_start_position=integer("append_start_position"),
-        append_start_crc64=int(crc_text) if crc_text is not None else None,
-        file_md5=text("file_md5"),
-        key_resolved=bool(values["key_resolved"]),
-        error=TaskError(**json.loads(error_json)) if error_json else None,
-        note=str(values["note"] or ""),
-        result=FileResult(**json.loads(result_json)) if result_json else None,
-        created_at=float(values["created_at"]),  # type: ignore[arg-type]
-        finished_at=float(values["finished_at"]) if values["finished_at"] is not None else None,  # type: ignore[arg-type]
-    )
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Give a database made by an earlier version the columns it lacks."""
+    for table, column, declaration in _LATER_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")

@@ -21,34 +21,36 @@ from __future__ import annotations
 import enum
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cosdesk.engine.meter import SpeedMeter, eta_seconds
-from cosdesk.engine.options import EndpointSpec, UploadOptions
+from cosdesk.engine.task_record import (
+    Checkpoint,
+    FileResult,
+    PartRecord,
+    RecordViews,
+    SourceKind,
+    TaskError,
+    TaskSpec,
+    TaskState,
+    TaskStatus,
+    UploadMethod,
+    Verification,
+)
 
-
-class TaskState(enum.StrEnum):
-    WAITING = "waiting"  # queued, not started
-    CHECKING = "checking"  # hashing, looking for an earlier upload, HEAD for conflicts
-    UPLOADING = "uploading"  # bytes are going out
-    SUCCESS = "success"
-    PAUSED = "paused"  # by the user; keeps finished parts
-    ERROR = "error"  # failed after retries; auto-paused, restart resumes it
-    CANCELED = "canceled"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (TaskState.SUCCESS, TaskState.CANCELED)
-
-    @property
-    def is_active(self) -> bool:
-        """A worker owns the task (or will very soon)."""
-        return self in (TaskState.CHECKING, TaskState.UPLOADING)
-
-    @property
-    def is_resumable(self) -> bool:
-        return self in (TaskState.PAUSED, TaskState.ERROR)
-
+# The record's values are named here too: most callers think of "a task".
+__all__ = [
+    "Checkpoint",
+    "FileResult",
+    "PartRecord",
+    "SourceKind",
+    "TaskError",
+    "TaskSpec",
+    "TaskState",
+    "TaskStatus",
+    "UploadMethod",
+    "Verification",
+]
 
 # Transitions the queue allows; anything else is a bug and raises.
 _ALLOWED: dict[TaskState, frozenset[TaskState]] = {
@@ -88,91 +90,6 @@ def check_transition(old: TaskState, new: TaskState) -> None:
 # Where a task may be when its job's last request turns out to have succeeded
 # although a pause, cancel or restart came first (see UploadTask.succeed).
 _LATE_SUCCESS_FROM = frozenset({TaskState.PAUSED, TaskState.CANCELED, TaskState.WAITING})
-
-
-class UploadMethod(enum.StrEnum):
-    PUT = "put"  # PUT Object, one request
-    MULTIPART = "multipart"  # initiate, parts, complete
-    APPEND = "append"  # POST ?append&position=N, chunk by chunk
-
-
-class SourceKind(enum.StrEnum):
-    FILE = "file"
-    MEMORY = "memory"  # an in-memory body given to add_bytes
-    FOLDER_MARKER = "folder_marker"  # an empty object whose key ends in "/"
-
-
-@dataclass(frozen=True)
-class TaskError:
-    """Why a task failed: the exact reason, as COS or the network said it.
-
-    ``code`` is COS's error code (``"AccessDenied"``), or one of ours
-    (``"NetworkError"``, ``"Crc64Mismatch"``, ``"SourceMissing"``, ...);
-    ``status_code`` is the HTTP status when there was one.
-    """
-
-    code: str
-    message: str
-    status_code: int | None = None
-    request_id: str | None = None
-    # The queue may start the task again later by itself: sending again may
-    # succeed without anyone changing anything. Decided when the error happened,
-    # by ``engine/retry.py``'s ``heals_by_itself`` (the one place for that rule).
-    transient: bool = False
-
-    def __str__(self) -> str:
-        status = f" ({self.status_code})" if self.status_code else ""
-        request = f" [request id {self.request_id}]" if self.request_id else ""
-        return f"{self.code}{status}: {self.message}{request}"
-
-
-class Verification(enum.StrEnum):
-    """How an upload's stored bytes were checked against what was sent (the rules
-    are in ``engine/verification.py``). A mismatch is never a success, so a
-    finished upload is one of these."""
-
-    CRC64 = "crc64"  # the server's CRC-64 of what it stored equals ours
-    MD5 = "md5"  # no CRC-64; the ETag (of the object, or of every part) is the MD5 sent
-    NONE = "none"  # not verified: no CRC-64, and ETags that are not MD5s
-
-    @property
-    def verified(self) -> bool:
-        return self is not Verification.NONE
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """What a finished upload returns (the seed's onFileFinish ``data``)."""
-
-    location: str
-    bucket: str
-    key: str
-    etag: str
-    version_id: str | None = None
-    crc64: int | None = None
-    skipped: bool = False  # the key existed and the conflict policy said skip
-    # None: nothing was uploaded (skipped), or a result stored before this was kept.
-    verification: Verification | None = None
-
-    def __post_init__(self) -> None:
-        # Stored results come back from JSON with the enum's plain string.
-        if self.verification is not None and not isinstance(self.verification, Verification):
-            object.__setattr__(self, "verification", Verification(self.verification))
-
-    @property
-    def unverified(self) -> bool:
-        """Uploaded, but nothing proves the server stored what was sent."""
-        return self.verification is Verification.NONE
-
-
-@dataclass(frozen=True)
-class PartRecord:
-    """A part the server has confirmed (and we verified)."""
-
-    part_number: int
-    etag: str
-    size: int
-    crc64: int
 
 
 @dataclass(frozen=True)
@@ -254,32 +171,18 @@ class FileFinished:
     data: FileResult | None
 
 
-@dataclass(frozen=True)
-class TaskSnapshot:
-    """Everything a view shows about a task, frozen at one moment."""
+@dataclass(frozen=True, slots=True)
+class TaskSnapshot(RecordViews):
+    """Everything a view shows about a task, frozen at one moment: the task's
+    three values and the figures of its current run."""
 
-    task_id: str
-    position: int  # order in the queue: lower runs first
-    bucket: str
-    key: str
-    endpoint: EndpointSpec  # where the bucket lives, as the task was queued
-    source_kind: SourceKind
-    source_path: str | None
-    size: int | None
-    state: TaskState
-    method: UploadMethod | None
+    spec: TaskSpec
+    checkpoint: Checkpoint
+    status: TaskStatus
     loaded: int
     speed: float
     percent: float
     eta_s: float | None
-    upload_id: str | None
-    part_size: int | None
-    parts_done: int
-    error: TaskError | None
-    note: str
-    result: FileResult | None
-    created_at: float
-    finished_at: float | None
     # Failed on the network (or a 5xx): the queue starts it again by itself after
     # this many seconds (counted from ``retry_at``, wall-clock time). None: no
     # automatic retry is pending.
@@ -294,38 +197,32 @@ class TaskSnapshot:
     # again (progress went back by this much then: the view says why).
     resent_bytes: int = 0
 
+    @property
+    def parts_done(self) -> int:
+        return len(self.checkpoint.parts)
 
-@dataclass
-class UploadTask:
-    """The queue's mutable record of one task. Guarded by the queue's lock; only
-    snapshots leave it."""
 
-    task_id: str
-    position: int
-    bucket: str
-    key: str
-    endpoint: EndpointSpec
-    options: UploadOptions
-    source_kind: SourceKind
-    source_path: str | None = None
-    data: bytes | None = None
-    size: int | None = None
-    mtime_ns: int | None = None
-    state: TaskState = TaskState.WAITING
-    method: UploadMethod | None = None
-    upload_id: str | None = None
-    part_size: int | None = None
-    parts: dict[int, PartRecord] = field(default_factory=dict)
-    append_start_position: int | None = None
-    append_start_crc64: int | None = None
-    file_md5: str | None = None
-    key_resolved: bool = False  # the conflict policy has been applied
-    error: TaskError | None = None
-    note: str = ""
-    result: FileResult | None = None
-    created_at: float = field(default_factory=time.time)
-    finished_at: float | None = None
-    # Runtime only (never stored):
+def _status_field(name: str) -> property:
+    """A task attribute that reads and replaces one field of its frozen status."""
+
+    def read(task: UploadTask) -> object:
+        return getattr(task.status, name)
+
+    def write(task: UploadTask, value: object) -> None:
+        task.status = replace(task.status, **{name: value})  # type: ignore[arg-type]
+
+    return property(read, write)
+
+
+@dataclass(slots=True, eq=False)
+class UploadTask(RecordViews):
+    """The queue's mutable record of one task: its three frozen values, each
+    replaced whole, and the figures of the current run (never stored). Guarded
+    by the queue's lock; only snapshots leave it."""
+
+    spec: TaskSpec
+    checkpoint: Checkpoint
+    status: TaskStatus
     loaded: int = 0
     meter: SpeedMeter = field(default_factory=SpeedMeter)
     control: JobControl | None = None
@@ -352,9 +249,17 @@ class UploadTask:
     # Bytes this run took back while it kept running (failed requests sent again).
     resent_bytes: int = 0
 
+    # Fields of the status the queue sets one at a time (each replaces the status).
+    position = _status_field("position")
+    error = _status_field("error")
+    note = _status_field("note")
+    result = _status_field("result")
+    finished_at = _status_field("finished_at")
+
     def set_state(self, new: TaskState) -> None:
-        check_transition(self.state, new)
-        if new is TaskState.PAUSED and self.state is not TaskState.PAUSED:
+        old = self.status.state
+        check_transition(old, new)
+        if new is TaskState.PAUSED and old is not TaskState.PAUSED:
             self.loaded_at_pause = self.loaded
         elif new is not TaskState.PAUSED:
             self.loaded_at_pause = None
@@ -362,7 +267,7 @@ class UploadTask:
             self.run_started_at = time.monotonic()
             self.first_byte_at = self.last_byte_at = None
             self.resent_bytes = 0
-        self.state = new
+        self.status = replace(self.status, state=new)
 
     def succeed(self) -> None:
         """Record that the job finished: the object is on the server.
@@ -376,15 +281,19 @@ class UploadTask:
         remove. This is the only way out of CANCELED other than uploading again;
         ``set_state(SUCCESS)`` from these states still raises. Raises ValueError
         from any other state (ERROR, SUCCESS)."""
-        if self.state in _LATE_SUCCESS_FROM:
-            asked = "cancel" if self.state is TaskState.CANCELED else "pause"
-            if self.state is TaskState.WAITING:
+        state = self.status.state
+        if state in _LATE_SUCCESS_FROM:
+            asked = "cancel" if state is TaskState.CANCELED else "pause"
+            if state is TaskState.WAITING:
                 asked = "restart"
-            self.note = f"uploaded: the {asked} came after the upload had finished on the server"
             self.loaded_at_pause = None
-            self.state = TaskState.SUCCESS
+            self.status = replace(
+                self.status,
+                state=TaskState.SUCCESS,
+                note=f"uploaded: the {asked} came after the upload had finished on the server",
+            )
             return
-        if self.state is TaskState.SUCCESS:
+        if state is TaskState.SUCCESS:
             raise ValueError("a task cannot succeed twice")
         self.set_state(TaskState.SUCCESS)
 
@@ -409,44 +318,20 @@ class UploadTask:
 
     def start_over(self) -> None:
         """Forget every byte sent (before uploading a canceled task again)."""
-        self.upload_id = None
-        self.parts = {}
-        self.append_start_position = self.append_start_crc64 = None
-        self.file_md5 = None
+        self.checkpoint = self.checkpoint.started_over()
+        self.status = replace(self.status, error=None, note="", finished_at=None)
         self.loaded = 0
-        self.error = None
-        self.note = ""
-        self.finished_at = None
 
     def snapshot(self, now: float | None = None) -> TaskSnapshot:
-        now = time.monotonic() if now is None else now
-        total = self.size or 0
-        speed = self.meter.speed(now) if self.state is TaskState.UPLOADING else 0.0
-        loaded = min(self.loaded, total) if total else self.loaded
-        percent = 1.0 if self.state is TaskState.SUCCESS else (loaded / total if total else 0.0)
+        progress = self.progress(now)
         return TaskSnapshot(
-            task_id=self.task_id,
-            position=self.position,
-            bucket=self.bucket,
-            key=self.key,
-            endpoint=self.endpoint,
-            source_kind=self.source_kind,
-            source_path=self.source_path,
-            size=self.size,
-            state=self.state,
-            method=self.method,
-            loaded=loaded,
-            speed=speed,
-            percent=percent,
-            eta_s=eta_seconds(total - loaded, speed) if self.state is TaskState.UPLOADING else None,
-            upload_id=self.upload_id,
-            part_size=self.part_size,
-            parts_done=len(self.parts),
-            error=self.error,
-            note=self.note,
-            result=self.result,
-            created_at=self.created_at,
-            finished_at=self.finished_at,
+            spec=self.spec,
+            checkpoint=self.checkpoint,
+            status=self.status,
+            loaded=progress.loaded,
+            speed=progress.speed,
+            percent=progress.percent,
+            eta_s=progress.eta_s,
             retry_delay_s=self.retry_delay_s,
             retry_at=self.retry_at,
             dropped_bytes=self.dropped_bytes(),
@@ -454,9 +339,7 @@ class UploadTask:
         )
 
     def progress(self, now: float | None = None) -> TaskProgress:
-        # The figures of snapshot(), without building one (every event tick makes
-        # one of these per changed task).
-        total = self.size or 0
+        total = self.checkpoint.size or 0
         uploading = self.state is TaskState.UPLOADING
         speed = self.meter.speed(time.monotonic() if now is None else now) if uploading else 0.0
         loaded = min(self.loaded, total) if total else self.loaded

@@ -3,9 +3,9 @@ success (it plans, resumes, and coordinates its parts); a PartJob sends one
 part; a CleanupJob aborts the multipart upload of a canceled task.
 
 Workers never touch the queue's task records: a FileJob gets a frozen
-:class:`JobInput`, keeps its own working copy, and tells its :class:`JobHost`
-(the queue) about every change, which the host records, persists and turns
-into events.
+:class:`JobInput` (the task's spec and checkpoint), replaces its own checkpoint
+whole as it learns, and hands each new one to its :class:`JobHost` (the queue),
+which records, persists and turns it into events.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import logging
 import queue
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import PurePosixPath
 from typing import Protocol, TypeVar
@@ -51,12 +51,14 @@ from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadOptions
 from cosdesk.engine.plan import PartSpec, PlanError, UploadPlan, plan_upload
 from cosdesk.engine.retry import IntegrityError, RetryPolicy, call_with_retry, heals_by_itself
 from cosdesk.engine.task import (
+    Checkpoint,
     FileResult,
     JobControl,
     PartRecord,
     StopReason,
     TaskError,
     TaskInterrupted,
+    TaskSpec,
     TaskState,
     UploadMethod,
     Verification,
@@ -86,36 +88,22 @@ class JobHost(Protocol):
 
     def client_for(self, endpoint: EndpointSpec) -> CosClient: ...
     def retry_policy(self, options: UploadOptions) -> RetryPolicy: ...
-    def job_update(self, task_id: str, **changes: object) -> None: ...
+    def job_checkpoint(self, task_id: str, checkpoint: Checkpoint, note: str | None = None) -> None: ...
     def job_state(self, task_id: str, state: TaskState) -> None: ...
     def job_progress(self, task_id: str, byte_count: int) -> None: ...
     def job_hash_progress(self, task_id: str, loaded: int, total: int) -> None: ...
-    def job_parts_replaced(self, task_id: str, parts: dict[int, PartRecord]) -> None: ...
     def job_part_done(self, task_id: str, part: PartRecord) -> None: ...
     def job_ended(self, task_id: str, control: JobControl, outcome: JobOutcome) -> None: ...
 
 
 @dataclass(frozen=True)
 class JobInput:
-    """A task as a FileJob starts it."""
+    """A task as a FileJob starts it: what was asked, what earlier runs learned,
+    and where its bytes come from."""
 
-    task_id: str
-    bucket: str
-    key: str
-    endpoint: EndpointSpec
-    options: UploadOptions
+    spec: TaskSpec
+    checkpoint: Checkpoint
     source: Source
-    size: int | None
-    mtime_ns: int | None
-    method: UploadMethod | None
-    upload_id: str | None
-    part_size: int | None
-    parts: dict[int, PartRecord]
-    append_start_position: int | None
-    append_start_crc64: int | None
-    file_md5: str | None
-    key_resolved: bool
-    is_folder_marker: bool
 
 
 class OutcomeKind(enum.Enum):
@@ -216,23 +204,6 @@ class _PartOutcome:
     error: BaseException | None = None
 
 
-@dataclass
-class _Working:
-    """A FileJob's own copy of what it changes, reported to the host as it goes."""
-
-    key: str
-    size: int | None
-    mtime_ns: int | None
-    method: UploadMethod | None
-    upload_id: str | None
-    part_size: int | None
-    parts: dict[int, PartRecord] = field(default_factory=dict)
-    append_start_position: int | None = None
-    append_start_crc64: int | None = None
-    file_md5: str | None = None
-    key_resolved: bool = False
-
-
 class FileJob(QRunnable):
     """Runs one task to success, error or interruption, then reports to the host."""
 
@@ -242,21 +213,11 @@ class FileJob(QRunnable):
         self._host = host
         self._job = job
         self._control = control
-        self._task_id = job.task_id
-        self._options = job.options
-        self._work = _Working(
-            key=job.key,
-            size=job.size,
-            mtime_ns=job.mtime_ns,
-            method=job.method,
-            upload_id=job.upload_id,
-            part_size=job.part_size,
-            parts=dict(job.parts),
-            append_start_position=job.append_start_position,
-            append_start_crc64=job.append_start_crc64,
-            file_md5=job.file_md5,
-            key_resolved=job.key_resolved,
-        )
+        self._task_id = job.spec.task_id
+        self._bucket = job.spec.bucket
+        self._options = job.spec.options
+        # What this run has learned so far, replaced whole (see _record).
+        self._checkpoint = job.checkpoint
         self._habits = ChecksumHabits()
         # How each part of the current multipart upload was verified.
         self._part_checks: dict[int, Verification] = {}
@@ -274,10 +235,17 @@ class FileJob(QRunnable):
             outcome = JobOutcome(OutcomeKind.FAILED, error=describe_error(error))
         self._host.job_ended(self._task_id, self._control, outcome)
 
-    def _update(self, **changes: object) -> None:
-        for name, value in changes.items():
-            setattr(self._work, name, value)
-        self._host.job_update(self._task_id, **changes)
+    @property
+    def _key(self) -> str:
+        """The key the object goes to (the renamed one after RENAME)."""
+        return self._checkpoint.renamed_key or self._job.spec.key
+
+    def _record(self, note: str | None = None, **changes: object) -> None:
+        """Replace the checkpoint with these changes and hand it to the host (with
+        a note for the row, when given)."""
+        if changes:
+            self._checkpoint = replace(self._checkpoint, **changes)  # type: ignore[arg-type]
+        self._host.job_checkpoint(self._task_id, self._checkpoint, note)
 
     def _retry(self, operation: Callable[[], T]) -> T:
         return _with_retry(self._host, self._options, self._control, operation)
@@ -304,44 +272,17 @@ class FileJob(QRunnable):
         return on_bytes
 
     def _object_options(self) -> ObjectOptions:
-        options = self._options
-        metadata = dict(options.metadata)
-        if options.upload_add_meta_md5 and self._work.file_md5:
-            metadata["md5"] = self._work.file_md5
-        return ObjectOptions(
-            cache_control=options.cache_control,
-            content_disposition=options.content_disposition,
-            content_encoding=options.content_encoding,
-            content_type=options.content_type,
-            expires=options.expires,
-            acl=options.acl,
-            grant_read=options.grant_read,
-            grant_read_acp=options.grant_read_acp,
-            grant_write_acp=options.grant_write_acp,
-            grant_full_control=options.grant_full_control,
-            storage_class=options.storage_class,
-            metadata=metadata,
-            traffic_limit=options.traffic_limit,
-            headers=dict(options.headers),
-        )
-
-    def _has_progress(self) -> bool:
-        work = self._work
-        return bool(work.upload_id or work.parts or work.append_start_position is not None or work.file_md5)
+        objects = self._options.object_options()
+        if self._options.upload_add_meta_md5 and self._checkpoint.file_md5:
+            return replace(objects, metadata={**objects.metadata, "md5": self._checkpoint.file_md5})
+        return objects
 
     def _forget_progress(self, client: CosClient, note: str) -> None:
         """Start this task over from zero (the file changed, the plan changed)."""
-        if self._work.upload_id:
-            self._abort_quietly(client, self._work.upload_id)
-        self._work.parts = {}
-        self._host.job_parts_replaced(self._task_id, {})
-        self._update(
-            upload_id=None,
-            append_start_position=None,
-            append_start_crc64=None,
-            file_md5=None,
-            note=note,
-        )
+        if self._checkpoint.upload_id:
+            self._abort_quietly(client, self._checkpoint.upload_id)
+        self._checkpoint = self._checkpoint.started_over()
+        self._record(note)
 
     def _abort_quietly(self, client: CosClient, upload_id: str) -> None:
         try:
@@ -349,31 +290,31 @@ class FileJob(QRunnable):
                 self._host,
                 self._options,
                 None,
-                lambda: client.abort_multipart_upload(self._job.bucket, self._work.key, upload_id),
+                lambda: client.abort_multipart_upload(self._bucket, self._key, upload_id),
             )
         except NoSuchUpload:
             pass
         except Exception as error:
-            log.warning("could not abort upload %s of %s: %s", upload_id, self._work.key, error)
+            log.warning("could not abort upload %s of %s: %s", upload_id, self._key, error)
 
     def _clean_up_canceled(self) -> None:
         """Cancel: abort the multipart upload (no orphaned parts) and drop the
         checkpoint. A finished object is never touched."""
-        upload_id = self._work.upload_id
+        upload_id = self._checkpoint.upload_id
         if upload_id:
-            self._abort_quietly(self._host.client_for(self._job.endpoint), upload_id)
-        self._host.job_parts_replaced(self._task_id, {})
-        self._host.job_update(self._task_id, upload_id=None)
+            self._abort_quietly(self._host.client_for(self._job.spec.endpoint), upload_id)
+        self._checkpoint = self._checkpoint.without_upload()
+        self._record()
 
     # --- the task ----------------------------------------------------------------
 
     def _run(self) -> JobOutcome:
-        client = self._host.client_for(self._job.endpoint)  # the queue set CHECKING
+        client = self._host.client_for(self._job.spec.endpoint)  # the queue set CHECKING
         source_state = self._job.source.stat()
-        work = self._work
+        work = self._checkpoint
         if (
             work.size is not None
-            and self._has_progress()
+            and work.has_progress
             and (source_state.size != work.size or source_state.mtime_ns != work.mtime_ns)
         ):
             why = (
@@ -385,9 +326,10 @@ class FileJob(QRunnable):
                 client, f"the local file changed since the last attempt ({why}); started over"
             )
         plan = plan_upload(source_state.size, self._options)
+        work = self._checkpoint
         if (
             work.method is not None
-            and self._has_progress()
+            and work.has_progress
             and (
                 work.method is not plan.method
                 or (plan.method is not UploadMethod.PUT and work.part_size != plan.part_size)
@@ -404,13 +346,13 @@ class FileJob(QRunnable):
         }
         if self._options.conflict is ConflictPolicy.OVERWRITE:
             found["key_resolved"] = True  # nothing to check (see _resolve_key)
-        self._update(**found)
+        self._record(None, **found)
 
-        if self._options.upload_add_meta_md5 and not work.file_md5:
+        if self._options.upload_add_meta_md5 and not self._checkpoint.file_md5:
             digest = digest_region(
                 self._job.source, 0, plan.size, with_md5=True, on_bytes=self._hash_reporter(plan.size)
             )
-            self._update(file_md5=digest.md5_hex)
+            self._record(file_md5=digest.md5_hex)
 
         if plan.method is UploadMethod.PUT:
             return self._put(client, plan, source_state)
@@ -421,13 +363,12 @@ class FileJob(QRunnable):
     def _resolve_key(self, client: CosClient) -> FileResult | None:
         """Apply the conflict policy once per task. Returns the result to report
         when the policy is SKIP and the key exists."""
-        work = self._work
         policy = self._options.conflict
-        if work.key_resolved or policy is ConflictPolicy.OVERWRITE:
-            if not work.key_resolved:
-                self._update(key_resolved=True)
+        if self._checkpoint.key_resolved or policy is ConflictPolicy.OVERWRITE:
+            if not self._checkpoint.key_resolved:
+                self._record(key_resolved=True)
             return None
-        bucket = self._job.bucket
+        bucket = self._bucket
 
         def exists(key: str) -> tuple[bool, str | None]:
             try:
@@ -438,26 +379,26 @@ class FileJob(QRunnable):
                 raise
             return True, head.etag
 
-        found, etag = exists(work.key)
+        asked = self._key
+        found, etag = exists(asked)
         if found and policy is ConflictPolicy.SKIP:
-            self._update(key_resolved=True, note="the key already exists; skipped")
-            return FileResult(location="", bucket=bucket, key=work.key, etag=etag or "", skipped=True)
+            self._record("the key already exists; skipped", key_resolved=True)
+            return FileResult(location="", bucket=bucket, key=asked, etag=etag or "", skipped=True)
         if found:
             number = 1
-            while exists(renamed_key(work.key, number))[0]:
+            while exists(renamed_key(asked, number))[0]:
                 number += 1
-            new_key = renamed_key(work.key, number)
-            self._update(key=new_key, note=f"the key already existed; uploaded as {new_key}")
-        self._update(key_resolved=True)
+            new_key = renamed_key(asked, number)
+            self._record(f"the key already existed; uploaded as {new_key}", renamed_key=new_key)
+        self._record(key_resolved=True)
         return None
 
     def _put(self, client: CosClient, plan: UploadPlan, source_state: SourceState) -> JobOutcome:
         skipped = self._resolve_key(client)
         if skipped is not None:
             return JobOutcome(OutcomeKind.SUCCESS, result=skipped)
-        work = self._work
         with_md5 = self._options.content_md5
-        md5_hex = work.file_md5
+        md5_hex = self._checkpoint.file_md5
         # A digest of the local bytes taken before sending (for Content-MD5), which
         # check_stored may use instead of reading them again.
         known: RegionDigest | None = None
@@ -482,8 +423,8 @@ class FileJob(QRunnable):
             progress.rewind()
             body.with_md5 = self._habits.hash_md5_while_sending
             result = client.put_object(
-                self._job.bucket,
-                work.key,
+                self._bucket,
+                self._key,
                 body,
                 options=object_options,
                 content_md5=md5_base64(md5_hex) if with_md5 and md5_hex else None,
@@ -493,8 +434,8 @@ class FileJob(QRunnable):
             verification = check_stored("the object", body, result, local_digest)
             return FileResult(
                 location=result.location,
-                bucket=self._job.bucket,
-                key=work.key,
+                bucket=self._bucket,
+                key=self._key,
                 etag=result.etag,
                 version_id=result.version_id,
                 crc64=body.crc64,
@@ -520,38 +461,41 @@ class FileJob(QRunnable):
     # --- multipart ---------------------------------------------------------------
 
     def _multipart(self, client: CosClient, plan: UploadPlan, source_state: SourceState) -> JobOutcome:
-        bucket = self._job.bucket
-        work = self._work
+        bucket = self._bucket
+        earlier_method = self._job.checkpoint.method
         for _round in range(MAX_MULTIPART_ROUNDS):
             server_parts: dict[int, tuple[str, int]] = {}
-            if work.upload_id is None and self._job.method is UploadMethod.MULTIPART and work.key_resolved:
+            if (
+                self._checkpoint.upload_id is None
+                and earlier_method is UploadMethod.MULTIPART
+                and self._checkpoint.key_resolved
+            ):
                 # Interrupted between Initiate and recording its answer: find the
                 # upload as Tencent's SDKs do, by listing uploads for the key.
                 found = self._find_upload_id(client)
                 if found:
-                    self._update(upload_id=found)
-            if work.upload_id is not None:
+                    self._record(upload_id=found)
+            if self._checkpoint.upload_id is not None:
                 try:
-                    server_parts = self._list_parts(client, work.upload_id)
+                    server_parts = self._list_parts(client, self._checkpoint.upload_id)
                 except NoSuchUpload:
                     finished = self._settle_lost_upload(client, plan, source_state, "the earlier upload ID")
                     if finished is not None:
                         return finished
-            if work.upload_id is None:
+            if self._checkpoint.upload_id is None:
                 skipped = self._resolve_key(client)
                 if skipped is not None:
                     return JobOutcome(OutcomeKind.SUCCESS, result=skipped)
                 object_options = self._object_options()
                 initiated = self._retry(
-                    partial(client.initiate_multipart_upload, bucket, work.key, options=object_options)
+                    partial(client.initiate_multipart_upload, bucket, self._key, options=object_options)
                 )
-                work.parts = {}
-                self._host.job_parts_replaced(self._task_id, {})
-                self._update(upload_id=initiated.upload_id)
-            upload_id: str = work.upload_id or ""
+                self._checkpoint = self._checkpoint.without_upload()
+                self._record(upload_id=initiated.upload_id)
+            upload_id: str = self._checkpoint.upload_id or ""
             kept = self._verify_server_parts(plan, server_parts)
-            work.parts = kept
-            self._host.job_parts_replaced(self._task_id, kept)
+            self._checkpoint = self._checkpoint.with_parts(kept)
+            self._record()
             self._host.job_state(self._task_id, TaskState.UPLOADING)
 
             missing = [spec for spec in plan.parts() if spec.part_number not in kept]
@@ -567,13 +511,13 @@ class FileJob(QRunnable):
                     "the local file changed while it was being uploaded; restart to send it again"
                 )
 
-            ordered = [work.parts[spec.part_number] for spec in plan.parts()]
+            ordered = [self._checkpoint.parts[spec.part_number] for spec in plan.parts()]
             expected_crc = combine_crc64([(part.crc64, part.size) for part in ordered])
             self._control.check()
             try:
                 listed = [(part.part_number, part.etag) for part in ordered]
                 completed = self._retry(
-                    partial(client.complete_multipart_upload, bucket, work.key, upload_id, listed)
+                    partial(client.complete_multipart_upload, bucket, self._key, upload_id, listed)
                 )
             except NoSuchUpload:
                 # Perhaps an earlier run (or another process) completed it.
@@ -584,12 +528,12 @@ class FileJob(QRunnable):
                     return finished
                 continue
             except InvalidPart:
-                self._update(note="the server was missing parts at completion; sending them again")
+                self._record("the server was missing parts at completion; sending them again")
                 continue
             server_crc = completed.crc64
             headers = completed.headers
             if server_crc is None:
-                head = self._retry(lambda: client.head_object(bucket, work.key))
+                head = self._retry(lambda: client.head_object(bucket, self._key))
                 server_crc, headers = head.crc64, {**completed.headers, **head.headers}
             verification = check_assembled(
                 "the assembled object",
@@ -603,7 +547,7 @@ class FileJob(QRunnable):
                 result=FileResult(
                     location=completed.location,
                     bucket=completed.bucket or bucket,
-                    key=completed.key or work.key,
+                    key=completed.key or self._key,
                     etag=completed.etag,
                     version_id=completed.version_id,
                     crc64=expected_crc,
@@ -618,7 +562,7 @@ class FileJob(QRunnable):
         """``{part_number: (etag, size)}`` of what the server holds for ``upload_id``."""
 
         def listing() -> dict[int, tuple[str, int]]:
-            parts = client.iter_parts(self._job.bucket, self._work.key, upload_id)
+            parts = client.iter_parts(self._bucket, self._key, upload_id)
             return {part.part_number: (part.etag, part.size) for part in parts}
 
         return self._retry(listing)
@@ -636,7 +580,7 @@ class FileJob(QRunnable):
         which: if the object at the key is the local file, the task is done (see
         check_existing_object); otherwise forget the upload and return None, and
         the caller starts a new one. Never a failure of its own."""
-        bucket, key = self._job.bucket, self._work.key
+        bucket, key = self._bucket, self._key
         try:
             head: HeadObjectResult | None = self._retry(lambda: client.head_object(bucket, key))
         except CosError as error:
@@ -651,14 +595,12 @@ class FileJob(QRunnable):
                 part_count=plan.part_count,
                 local_crc64=lambda: expected_crc if expected_crc is not None else self._local_crc64(plan),
             )
-        self._work.parts = {}
         self._part_checks = {}
-        self._host.job_parts_replaced(self._task_id, {})
+        self._checkpoint = self._checkpoint.without_upload()
         if head is not None and verification is not None:
-            self._update(
-                upload_id=None,
-                note=f"the server no longer knew {what}: the object at the key was already "
-                "complete and holds the local file",
+            self._record(
+                f"the server no longer knew {what}: the object at the key was already "
+                "complete and holds the local file"
             )
             return JobOutcome(
                 OutcomeKind.SUCCESS,
@@ -672,14 +614,16 @@ class FileJob(QRunnable):
                     verification=verification,
                 ),
             )
-        self._update(upload_id=None, note=f"the server no longer knew {what}; started a new upload")
+        self._record(f"the server no longer knew {what}; started a new upload")
         return None
 
     def _local_crc64(self, plan: UploadPlan) -> int:
         """The CRC-64 of the local file: the recorded parts' CRC-64s, combined with
         those of the other parts read from the file."""
         specs = list(plan.parts())
-        known = {n: part.crc64 for n, part in self._work.parts.items() if part.size == plan.part(n).size}
+        known = {
+            n: part.crc64 for n, part in self._checkpoint.parts.items() if part.size == plan.part(n).size
+        }
         unread = sum(spec.size for spec in specs if spec.part_number not in known)
         on_bytes = self._hash_reporter(unread) if unread else None
         crcs: list[tuple[int, int]] = []
@@ -693,9 +637,9 @@ class FileJob(QRunnable):
         return combine_crc64(crcs)
 
     def _find_upload_id(self, client: CosClient) -> str | None:
-        key = self._work.key
+        key = self._key
         uploads = self._retry(
-            lambda: [u for u in client.iter_multipart_uploads(self._job.bucket, prefix=key) if u.key == key]
+            lambda: [u for u in client.iter_multipart_uploads(self._bucket, prefix=key) if u.key == key]
         )
         if not uploads:
             return None
@@ -716,7 +660,7 @@ class FileJob(QRunnable):
             listed = server_parts.get(spec.part_number)
             if listed is None or listed[1] != spec.size:
                 continue
-            recorded = self._work.parts.get(spec.part_number)
+            recorded = self._checkpoint.parts.get(spec.part_number)
             if recorded is not None and recorded.etag == listed[0] and recorded.size == spec.size:
                 kept[spec.part_number] = recorded
                 self._part_checks[spec.part_number] = recorded_part_check(recorded.etag)
@@ -757,7 +701,7 @@ class FileJob(QRunnable):
                     PartJob(
                         self._host,
                         self._job,
-                        self._work.key,
+                        self._key,
                         client,
                         upload_id,
                         spec,
@@ -772,7 +716,7 @@ class FileJob(QRunnable):
             outcome = results.get()
             in_flight -= 1
             if outcome.record is not None:
-                self._work.parts[outcome.spec.part_number] = outcome.record
+                self._checkpoint = self._checkpoint.with_part(outcome.record)
                 self._part_checks[outcome.spec.part_number] = outcome.check or Verification.NONE
                 self._host.job_part_done(self._task_id, outcome.record)
             else:
@@ -790,30 +734,29 @@ class FileJob(QRunnable):
     # --- append ------------------------------------------------------------------
 
     def _append(self, client: CosClient, plan: UploadPlan, source_state: SourceState) -> JobOutcome:
-        bucket = self._job.bucket
-        work = self._work
+        bucket, key = self._bucket, self._key
         try:
-            head = self._retry(lambda: client.head_object(bucket, work.key))
+            head = self._retry(lambda: client.head_object(bucket, key))
         except CosError as error:
             if not _is_missing(error):
                 raise
             head = None
         if head is not None and not head.appendable:
             raise IntegrityError(
-                f"{work.key} exists and is not an appendable object; cannot append to it",
+                f"{key} exists and is not an appendable object; cannot append to it",
                 code="ObjectNotAppendable",
             )
-        if work.append_start_position is None:
+        if self._checkpoint.append_start_position is None:
             start = head.content_length if head is not None else 0
             start_crc = (head.crc64 or 0) if head is not None else 0
-            self._update(append_start_position=start, append_start_crc64=start_crc, key_resolved=True)
-        start = work.append_start_position or 0
-        start_crc = work.append_start_crc64 or 0
+            self._record(append_start_position=start, append_start_crc64=start_crc, key_resolved=True)
+        start = self._checkpoint.append_start_position or 0
+        start_crc = self._checkpoint.append_start_crc64 or 0
         position = head.content_length if head is not None else 0
         already = position - start
         if not 0 <= already <= plan.size:
             raise IntegrityError(
-                f"the appendable object {work.key} is {position} bytes; it was changed by someone else",
+                f"the appendable object {key} is {position} bytes; it was changed by someone else",
                 code="AppendConflict",
             )
         crc = start_crc
@@ -824,7 +767,7 @@ class FileJob(QRunnable):
             crc = crc64_combine(start_crc, local.crc64, already)
             if head is not None and head.crc64 is not None and head.crc64 != crc:
                 raise IntegrityError(
-                    f"the appendable object {work.key} does not hold the start of the local file",
+                    f"the appendable object {key} does not hold the start of the local file",
                     code="AppendConflict",
                 )
         self._host.job_progress(self._task_id, already)
@@ -851,7 +794,7 @@ class FileJob(QRunnable):
                 try:
                     result = client.append_object(
                         bucket,
-                        work.key,
+                        key,
                         append_at,
                         body,
                         options=object_options if append_at == start else None,
@@ -860,7 +803,7 @@ class FileJob(QRunnable):
                 except PositionNotEqualToLength:
                     # A retry after an append the server did apply: accept it if
                     # the object now ends exactly where our chunk would.
-                    now = client.head_object(bucket, work.key)
+                    now = client.head_object(bucket, key)
                     if now.content_length == append_at + body.content_length and body.complete:
                         return now.content_length
                     raise
@@ -878,7 +821,7 @@ class FileJob(QRunnable):
                 progress.rewind()
                 raise
             crc = crc64_combine(crc, body.crc64, length)
-        head_after = self._retry(lambda: client.head_object(bucket, work.key))
+        head_after = self._retry(lambda: client.head_object(bucket, key))
         # No parts to fall back on: without the server's CRC-64 it is not verified.
         verification = check_assembled("the appendable object", head_after.crc64, crc, head_after.headers)
         if self._job.source.stat() != source_state:
@@ -890,7 +833,7 @@ class FileJob(QRunnable):
             result=FileResult(
                 location="",
                 bucket=bucket,
-                key=work.key,
+                key=key,
                 etag=head_after.etag or "",
                 crc64=crc,
                 verification=verification,
@@ -945,14 +888,14 @@ class PartJob(QRunnable):
 
     def _upload(self) -> tuple[PartRecord, Verification]:
         spec = self._spec
-        options = self._job.options
+        options = self._job.spec.options
         source = self._job.source
         # Content-MD5 needs the MD5 before sending; check_stored may reuse it.
         known: RegionDigest | None = None
         if options.content_md5:
             known = digest_region(source, spec.offset, spec.size, with_md5=True)
         body = HashingBody(source.body(spec.offset, spec.size))
-        progress = AttemptProgress(self._host, self._job.task_id, self._check_stop)
+        progress = AttemptProgress(self._host, self._job.spec.task_id, self._check_stop)
 
         def local_digest() -> RegionDigest:
             return known or digest_region(source, spec.offset, spec.size, with_md5=True)
@@ -962,7 +905,7 @@ class PartJob(QRunnable):
             self._check_stop()
             body.with_md5 = self._habits.hash_md5_while_sending
             result = self._client.upload_part(
-                self._job.bucket,
+                self._job.spec.bucket,
                 self._key,
                 self._upload_id,
                 spec.part_number,

@@ -19,8 +19,9 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.engine.clients import ClientCache
 from cosdesk.engine.options import EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.engine.queue import FileToAdd, UploadQueue
-from cosdesk.engine.store import TaskRow, TaskStore
+from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import FileFinished, TaskState
+from cosdesk.engine.task_columns import StoredTask
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -148,17 +149,17 @@ def test_restored_tasks_come_back_paused_or_running_as_resume_on_start_says(
     resumed.wait_state(ids, TaskState.SUCCESS)
 
 
-def _stored_rows(count: int, spec: EndpointSpec) -> list[TaskRow]:
+def _stored_rows(count: int, spec: EndpointSpec) -> list[StoredTask]:
     states = [TaskState.WAITING, TaskState.SUCCESS, TaskState.PAUSED, TaskState.UPLOADING]
-    endpoint_json, options_json = spec.to_json(), UploadOptions().to_json()
+    options = UploadOptions()
     return [
         make_row(
             f"{index:032x}",
             index,
             bucket=BUCKET,
             key=f"many/{index}",
-            endpoint_json=endpoint_json,
-            options_json=options_json,
+            endpoint=spec,
+            options=options,
             source_path=f"/nonexistent/{index}",
             size=100,
             mtime_ns=1,
@@ -174,7 +175,7 @@ def test_restoring_10000_tasks_in_the_background_leaves_the_gui_thread_free(
     db = tmp_path / "many.sqlite3"
     spec = EndpointSpec(REGION, url="http://127.0.0.1:9")
     seeded = TaskStore(db)
-    seeded.save_tasks(_stored_rows(10_000, spec))
+    seeded.insert_tasks(_stored_rows(10_000, spec))
     seeded.flush()
     seeded.close()
     store = TaskStore(db)

@@ -260,9 +260,9 @@ def test_a_simple_put_writes_its_row_when_added_and_when_finished_only(
     written: list[tuple[str, TaskState]] = []
     save_task = engine.store.save_task
 
-    def spy(row: Any, *, lazy: bool = False) -> None:
-        written.append((row.key, row.state))
-        save_task(row, lazy=lazy)
+    def spy(task_id: str, checkpoint: Any, status: Any, *, lazy: bool = False) -> None:
+        written.append((task_id, status.state))
+        save_task(task_id, checkpoint, status, lazy=lazy)
 
     monkeypatch.setattr(engine.store, "save_task", spy)
     small = write_file(tmp_path / "small.bin", 16 * 1024)
@@ -272,14 +272,14 @@ def test_a_simple_put_writes_its_row_when_added_and_when_finished_only(
     )
     engine.wait_states(ids, {TaskState.SUCCESS, TaskState.ERROR})
     assert [engine.state(i) for i in ids] == [TaskState.SUCCESS] * 2
-    # (save_tasks writes the rows when added; save_task every later change.)
-    assert [state for key, state in written if key == "w/small.bin"] == [TaskState.SUCCESS]
-    big_writes = [state for key, state in written if key == "w/big.bin"]
+    # (insert_tasks writes the rows when added; save_task every later change.)
+    assert [state for task_id, state in written if task_id == ids[0]] == [TaskState.SUCCESS]
+    big_writes = [state for task_id, state in written if task_id == ids[1]]
     assert len(big_writes) >= 3 and big_writes[-1] is TaskState.SUCCESS
     engine.store.flush()
     reopened = TaskStore(tmp_path / "tasks.sqlite3")
     try:
-        stored = {item.row.key: item.row for item in reopened.load_tasks()}
+        stored = {item.key: item.status for item in reopened.load_tasks()}
     finally:
         reopened.close()
     assert stored["w/small.bin"].state is TaskState.SUCCESS

@@ -1,40 +1,46 @@
-"""Stored task rows for tests that seed a task database directly."""
+"""Stored tasks for tests that seed a task database directly."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import fields
 
 from cosdesk.engine.options import EndpointSpec, UploadOptions
-from cosdesk.engine.store import TaskRow
-from cosdesk.engine.task import SourceKind, TaskState
+from cosdesk.engine.task import Checkpoint, SourceKind, TaskSpec, TaskStatus, UploadTask
+from cosdesk.engine.task_columns import StoredTask
 
 
-def make_row(task_id: str, position: int = 0, **changes: object) -> TaskRow:
-    values: dict[str, object] = dict(
-        task_id=task_id,
-        position=position,
-        bucket="examplebucket-1250000000",
-        key=f"dir/{task_id}.bin",
-        endpoint_json=EndpointSpec("ap-guangzhou", url="http://127.0.0.1:9000").to_json(),
-        options_json=UploadOptions(metadata={"a": "b"}).to_json(),
-        source_kind=SourceKind.FILE,
-        source_path=f"/tmp/{task_id}.bin",
-        data=None,
-        size=10,
-        mtime_ns=123,
-        state=TaskState.WAITING,
-        method=None,
-        upload_id=None,
-        part_size=None,
-        append_start_position=None,
-        append_start_crc64=None,
-        file_md5=None,
-        key_resolved=False,
-        error=None,
-        note="",
-        result=None,
-        created_at=time.time(),
-        finished_at=None,
+def make_row(task_id: str, position: int = 0, **changes: object) -> StoredTask:
+    """A stored file task; ``changes`` name fields of its spec, checkpoint or status."""
+
+    def values_for(kind: type, defaults: dict[str, object]) -> dict[str, object]:
+        names = {item.name for item in fields(kind)}
+        return {**defaults, **{name: value for name, value in changes.items() if name in names}}
+
+    known = {item.name for kind in (TaskSpec, Checkpoint, TaskStatus) for item in fields(kind)}
+    unknown = set(changes) - known
+    assert not unknown, f"no such task field: {unknown}"
+    spec = TaskSpec(
+        **values_for(  # type: ignore[arg-type]
+            TaskSpec,
+            dict(
+                task_id=task_id,
+                bucket="examplebucket-1250000000",
+                key=f"dir/{task_id}.bin",
+                endpoint=EndpointSpec("ap-guangzhou", url="http://127.0.0.1:9000"),
+                options=UploadOptions(metadata={"a": "b"}),
+                source_kind=SourceKind.FILE,
+                source_path=f"/tmp/{task_id}.bin",
+                created_at=time.time(),
+            ),
+        )
     )
-    values.update(changes)
-    return TaskRow(**values)  # type: ignore[arg-type]
+    checkpoint = Checkpoint(**values_for(Checkpoint, dict(size=10, mtime_ns=123)))  # type: ignore[arg-type]
+    status = TaskStatus(**values_for(TaskStatus, dict(position=position)))  # type: ignore[arg-type]
+    return StoredTask(spec, checkpoint, status)
+
+
+def make_task(task_id: str, position: int = 0, **changes: object) -> UploadTask:
+    """The queue's record of a task made by :func:`make_row`."""
+    stored = make_row(task_id, position, **changes)
+    return UploadTask(stored.spec, stored.checkpoint, stored.status)

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from support.task_rows import make_task as make_stored_task
 
 from cosdesk.engine.batch import MIN_MEASURED_S, BatchTracker
-from cosdesk.engine.options import EndpointSpec, UploadOptions
-from cosdesk.engine.task import SourceKind, TaskState, UploadTask
+from cosdesk.engine.task import TaskState, UploadTask
 
 MiB = 1024 * 1024
 
 
 def make_task(name: str, size: int) -> UploadTask:
-    return UploadTask(
-        task_id=name,
-        position=0,
-        bucket="examplebucket-1250000000",
-        key=name,
-        endpoint=EndpointSpec("ap-guangzhou", url="http://127.0.0.1:1"),
-        options=UploadOptions(),
-        source_kind=SourceKind.FILE,
-        size=size,
-    )
+    return make_stored_task(name, key=name, size=size)
 
 
 def queued(tracker: BatchTracker, *tasks: UploadTask, now: float = 0.0) -> None:
@@ -36,7 +27,7 @@ def move(tracker: BatchTracker, task: UploadTask, state: TaskState, now: float =
 
 
 def finish(tracker: BatchTracker, task: UploadTask, now: float = 0.0) -> None:
-    task.state = TaskState.SUCCESS  # as the queue records a success
+    task.succeed()  # as the queue records a success
     task.loaded = task.size or 0
     tracker.recount(task, now=now)
 

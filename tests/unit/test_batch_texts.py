@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cosdesk.engine.options import EndpointSpec
-from cosdesk.engine.task import BatchProgress, SourceKind, TaskSnapshot, TaskState
+from support.task_rows import make_task
+
+from cosdesk.engine.task import BatchProgress, TaskSnapshot, TaskState
 from cosdesk.ui.batch_status import batch_texts, stop_notice
 from cosdesk.ui.task_actions import CANCEL_CONFIRM_THRESHOLD, cancel_question, selection_rule
 
@@ -32,30 +33,9 @@ def batch(**figures: object) -> BatchProgress:
 
 
 def snapshot(key: str, state: TaskState, loaded: int = 0, size: int = 10 * MiB) -> TaskSnapshot:
-    return TaskSnapshot(
-        task_id=key,
-        position=0,
-        bucket="examplebucket-1250000000",
-        key=key,
-        endpoint=EndpointSpec("ap-guangzhou", url="http://127.0.0.1:1"),
-        source_kind=SourceKind.FILE,
-        source_path=f"/tmp/{key}",
-        size=size,
-        state=state,
-        method=None,
-        loaded=loaded,
-        speed=0.0,
-        percent=loaded / size,
-        eta_s=None,
-        upload_id=None,
-        part_size=None,
-        parts_done=0,
-        error=None,
-        note="",
-        result=None,
-        created_at=0.0,
-        finished_at=None,
-    )
+    task = make_task(key, key=key, source_path=f"/tmp/{key}", size=size, state=state)
+    task.loaded = loaded
+    return task.snapshot()
 
 
 def test_the_status_bar_shows_the_batchs_files_bytes_and_time_left_while_it_runs() -> None:
@@ -121,6 +101,6 @@ def test_one_rule_greys_out_row_commands_for_done_and_canceled_rows() -> None:
     done, canceled = snapshot("d", TaskState.SUCCESS), snapshot("c", TaskState.CANCELED)
     rule = selection_rule([done, canceled])
     assert not rule.cancel and not rule.pause and rule.remove and rule.upload_again and rule.delete_removes
-    mixed = selection_rule([done, replace(done, task_id="u", state=TaskState.UPLOADING)])
+    mixed = selection_rule([done, snapshot("u", TaskState.UPLOADING)])
     assert mixed.cancel and mixed.pause and not mixed.delete_removes
     assert not selection_rule([]).selected

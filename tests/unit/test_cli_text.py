@@ -9,8 +9,8 @@ from support.task_rows import make_row
 from cosdesk.cli_output import format_elapsed, printable
 from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.state_names import STATE_NAMES, state_from_name
-from cosdesk.engine.store import StoredTask
 from cosdesk.engine.task import TaskState
+from cosdesk.engine.task_columns import StoredTask
 from cosdesk.task_batches import BATCH_GAP_S, group_batches
 
 
@@ -49,7 +49,7 @@ def test_elapsed_time_reads_in_tenths_under_a_minute(seconds: float, shown: str)
 
 
 def stored(task_id: str, position: int, created_at: float, **changes: object) -> StoredTask:
-    return StoredTask(make_row(task_id, position, created_at=created_at, **changes), ())
+    return make_row(task_id, position, created_at=created_at, **changes)
 
 
 def test_batches_are_the_tasks_added_together_oldest_first() -> None:
@@ -61,10 +61,10 @@ def test_batches_are_the_tasks_added_together_oldest_first() -> None:
         stored("b1x", 1, 101.1),
         # The same destination much later; then one with other options at once.
         stored("c0", 5, 101.1 + BATCH_GAP_S + 1),
-        stored("d0", 6, 101.1 + BATCH_GAP_S + 1.5, options_json=UploadOptions(retries=9).to_json()),
+        stored("d0", 6, 101.1 + BATCH_GAP_S + 1.5, options=UploadOptions(retries=9)),
     ]
     batches = group_batches(tasks)
-    assert [[item.row.task_id for item in batch.tasks] for batch in batches] == [
+    assert [[item.spec.task_id for item in batch.tasks] for batch in batches] == [
         ["a0", "b1"],
         ["b0", "b1x"],
         ["c0"],

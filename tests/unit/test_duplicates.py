@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.task_rows import make_task
+
 from cosdesk.engine.duplicates import (
     QueuedUpload,
     check_batch,
@@ -17,7 +19,7 @@ from cosdesk.engine.duplicates import (
 )
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec
 from cosdesk.engine.scan import ScanEntry
-from cosdesk.engine.task import SourceKind, TaskSnapshot, TaskState
+from cosdesk.engine.task import TaskSnapshot, TaskState
 
 BUCKET = "examplebucket-1250000000"
 ENDPOINT = EndpointSpec("ap-guangzhou", url="http://127.0.0.1:9", path_style=True)
@@ -36,30 +38,9 @@ def queued(
 def snapshot(
     key: str, state: TaskState, *, bucket: str = BUCKET, endpoint: EndpointSpec = ENDPOINT
 ) -> TaskSnapshot:
-    return TaskSnapshot(
-        task_id=key,
-        position=0,
-        bucket=bucket,
-        key=key,
-        endpoint=endpoint,
-        source_kind=SourceKind.FILE,
-        source_path=f"/data/{key}",
-        size=10,
-        state=state,
-        method=None,
-        loaded=0,
-        speed=0.0,
-        percent=0.0,
-        eta_s=None,
-        upload_id=None,
-        part_size=None,
-        parts_done=0,
-        error=None,
-        note="",
-        result=None,
-        created_at=0.0,
-        finished_at=None,
-    )
+    return make_task(
+        key, key=key, bucket=bucket, endpoint=endpoint, source_path=f"/data/{key}", state=state
+    ).snapshot()
 
 
 def test_common_prefix_is_counted_in_characters_not_folders() -> None:

@@ -6,9 +6,12 @@ import hashlib
 import json
 import os
 import random
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from support.task_rows import make_row
+from support.task_rows import make_task as make_stored_task
 
 from cosdesk.cos.crc import crc64
 from cosdesk.cos.errors import CosError
@@ -17,6 +20,7 @@ from cosdesk.engine.integrity import HashingBody, MemorySource, RegionDigest, di
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadOptions
 from cosdesk.engine.retry import IntegrityError, RetryPolicy, call_with_retry, is_retryable
 from cosdesk.engine.scan import check_key, key_for, normalize_prefix, scan_path
+from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import (
     FileResult,
     JobControl,
@@ -82,10 +86,8 @@ def test_state_transitions(old: TaskState, new: TaskState, allowed: bool) -> Non
 
 
 def make_task(state: TaskState) -> UploadTask:
-    task = UploadTask("t1", 0, "b-1250000000", "k", EndpointSpec("ap-guangzhou"), UploadOptions(),
-                      SourceKind.MEMORY, data=b"x", size=1)  # fmt: skip
-    task.state = state  # the starting point of each case, not a transition
-    return task
+    # The starting point of each case, not a transition.
+    return make_stored_task("t1", source_kind=SourceKind.MEMORY, data=b"x", size=1, state=state)
 
 
 @pytest.mark.parametrize(
@@ -351,9 +353,14 @@ def test_without_crc64_an_object_found_is_taken_unverified_when_size_and_part_co
     assert check_existing_object(simple, size=100, part_count=2, local_crc64=lambda: 0) is None
 
 
-def test_a_stored_result_keeps_its_verification_through_json() -> None:
+def test_a_stored_result_keeps_its_verification(tmp_path: Path) -> None:
     result = FileResult("loc", "b", "k", '"e"', crc64=1, verification=Verification.NONE)
-    restored = FileResult(**json.loads(json.dumps(vars(result))))
-    assert restored == result and restored.verification is Verification.NONE and restored.unverified
-    older = FileResult(**{k: v for k, v in vars(result).items() if k != "verification"})
+    store = TaskStore(tmp_path / "tasks.sqlite3")
+    store.insert_tasks([make_row("done", state=TaskState.SUCCESS, result=result)])
+    store.flush()
+    (restored,) = store.load_tasks()
+    store.close()
+    assert restored.status.result == result and restored.status.result.unverified
+    # A result stored before verification was recorded reads as "not said".
+    older = FileResult(**{**json.loads(json.dumps(asdict(result))), "verification": None})
     assert older.verification is None and not older.unverified

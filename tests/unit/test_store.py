@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from support.task_rows import make_row
 
-from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.store import StoreError, TaskStore
 from cosdesk.engine.task import FileResult, PartRecord, SourceKind, TaskError, TaskState, UploadMethod
 
@@ -17,18 +17,20 @@ from cosdesk.engine.task import FileResult, PartRecord, SourceKind, TaskError, T
 def test_tasks_and_parts_survive_reopening(tmp_path: Path) -> None:
     path = tmp_path / "tasks.sqlite3"
     store = TaskStore(path)
-    store.save_task(make_row("a", 1))
-    store.save_task(
-        make_row(
-            "b",
-            0,
-            state=TaskState.ERROR,
-            method=UploadMethod.MULTIPART,
-            upload_id="up-1",
-            part_size=1048576,
-            error=TaskError("AccessDenied", "no", 403, "req-1"),
-        )
+    store.insert_tasks([make_row("a", 1)])
+    failed = make_row(
+        "b",
+        0,
+        state=TaskState.ERROR,
+        method=UploadMethod.MULTIPART,
+        upload_id="up-1",
+        part_size=1048576,
+        append_start_crc64=2**64 - 1,
+        key_resolved=True,
+        error=TaskError("AccessDenied", "no", 403, "req-1"),
+        renamed_key="dir/b (1).bin",
     )
+    store.insert_tasks([failed])
     # CRC-64 values above 2**63 do not fit SQLite integers.
     store.save_part("b", PartRecord(1, '"etag1"', 1048576, 2**64 - 5))
     store.save_part("b", PartRecord(2, '"etag2"', 100, 7))
@@ -36,34 +38,36 @@ def test_tasks_and_parts_survive_reopening(tmp_path: Path) -> None:
 
     reopened = TaskStore(path)
     loaded = reopened.load_tasks()
-    assert [item.row.task_id for item in loaded] == ["b", "a"]
+    assert [item.spec.task_id for item in loaded] == ["b", "a"]
     b = loaded[0]
-    assert b.row.state is TaskState.ERROR and b.row.method is UploadMethod.MULTIPART
-    assert b.row.error == TaskError("AccessDenied", "no", 403, "req-1")
-    assert [p.crc64 for p in b.parts] == [2**64 - 5, 7]
-    assert UploadOptions.from_json(loaded[1].row.options_json).metadata == {"a": "b"}
+    # Every field of the three values comes back as it was saved.
+    assert replace(b, checkpoint=b.checkpoint.with_parts({})) == failed
+    assert b.status.state is TaskState.ERROR and b.checkpoint.method is UploadMethod.MULTIPART
+    assert b.status.error == TaskError("AccessDenied", "no", 403, "req-1")
+    assert b.key == "dir/b (1).bin" and b.spec.key == "dir/b.bin"
+    assert [p.crc64 for p in b.checkpoint.parts.values()] == [2**64 - 5, 7]
+    assert loaded[1].spec.options.metadata == {"a": "b"}
     reopened.close()
 
 
 def test_updates_keep_the_in_memory_body(tmp_path: Path) -> None:
     store = TaskStore(tmp_path / "t.sqlite3")
-    store.save_task(make_row("m", source_kind=SourceKind.MEMORY, source_path=None, data=b"hello"))
-    store.save_task(
-        make_row("m", source_kind=SourceKind.MEMORY, source_path=None, data=None, state=TaskState.PAUSED)
-    )
+    memory = make_row("m", source_kind=SourceKind.MEMORY, source_path=None, data=b"hello")
+    store.insert_tasks([memory])
+    store.save_task("m", memory.checkpoint, replace(memory.status, state=TaskState.PAUSED))
     store.flush()
     (item,) = store.load_tasks()
-    assert item.row.data == b"hello" and item.row.state is TaskState.PAUSED
+    assert item.spec.data == b"hello" and item.status.state is TaskState.PAUSED
     store.close()
 
 
 def test_result_and_deletion(tmp_path: Path) -> None:
     store = TaskStore(tmp_path / "t.sqlite3")
     result = FileResult("host/k", "bucket-1", "k", '"e"', None, 42)
-    store.save_task(make_row("done", state=TaskState.SUCCESS, result=result))
+    store.insert_tasks([make_row("done", state=TaskState.SUCCESS, result=result)])
     store.save_part("done", PartRecord(1, '"x"', 1, 1))
     store.flush()
-    assert store.load_tasks()[0].row.result == result
+    assert store.load_tasks()[0].status.result == result
     store.delete_tasks(["done"])
     store.flush()
     assert store.load_tasks() == []
@@ -72,7 +76,7 @@ def test_result_and_deletion(tmp_path: Path) -> None:
 
 def test_many_threads_write_at_once(tmp_path: Path) -> None:
     store = TaskStore(tmp_path / "t.sqlite3")
-    store.save_tasks(make_row(f"t{i}", i) for i in range(8))
+    store.insert_tasks(make_row(f"t{i}", i) for i in range(8))
 
     def write_parts(task_index: int) -> None:
         for number in range(1, 201):
@@ -84,7 +88,7 @@ def test_many_threads_write_at_once(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     store.flush()
-    assert sum(len(item.parts) for item in store.load_tasks()) == 1600
+    assert sum(len(item.checkpoint.parts) for item in store.load_tasks()) == 1600
     store.close()
 
 
@@ -92,7 +96,7 @@ def test_saving_10000_tasks_does_not_block_the_caller(tmp_path: Path) -> None:
     store = TaskStore(tmp_path / "t.sqlite3")
     rows = [make_row(f"t{i}", i) for i in range(10_000)]
     started = time.monotonic()
-    store.save_tasks(rows)
+    store.insert_tasks(rows)
     assert time.monotonic() - started < 0.1
     store.flush()
     assert len(store.load_tasks()) == 10_000
@@ -120,3 +124,4 @@ def test_a_file_where_the_data_folder_should_be_is_named(tmp_path: Path) -> None
     blocker.write_text("a file, not a folder")
     with pytest.raises(StoreError, match=f"{blocker} is a file, not a folder"):
         TaskStore(blocker / "cosdesk" / "tasks.sqlite3")
+

@@ -23,7 +23,7 @@ def _stored_ids(path: Path) -> list[str]:
     shares more between connections of one process than between processes)."""
     script = (
         "import sys; from cosdesk.engine.store import TaskStore; s = TaskStore(sys.argv[1]); "
-        "print(','.join(sorted(i.row.task_id for i in s.load_tasks()))); s.close()"
+        "print(','.join(sorted(i.spec.task_id for i in s.load_tasks()))); s.close()"
     )
     result = subprocess.run(
         [sys.executable, "-c", script, str(path)],
@@ -39,8 +39,8 @@ def test_a_deleted_database_is_written_back_with_every_task_at_the_next_write(tm
     path = tmp_path / "tasks.sqlite3"
     told: list[DatabaseRecreated] = []
     store = TaskStore(path, on_recreated=told.append)
-    store.save_task(make_row("done", 0, state=TaskState.SUCCESS))
-    store.save_task(make_row("half", 1, state=TaskState.UPLOADING))
+    store.insert_tasks([make_row("done", 0, state=TaskState.SUCCESS)])
+    store.insert_tasks([make_row("half", 1, state=TaskState.UPLOADING)])
     store.save_part("half", PartRecord(1, '"e1"', 1048576, 7))
     store.flush()
 
@@ -52,8 +52,8 @@ def test_a_deleted_database_is_written_back_with_every_task_at_the_next_write(tm
     assert _stored_ids(path) == ["done", "half"]
     store.close()
     reopened = TaskStore(path)
-    half = next(item for item in reopened.load_tasks() if item.row.task_id == "half")
-    assert [part.part_number for part in half.parts] == [1, 2]
+    half = next(item for item in reopened.load_tasks() if item.spec.task_id == "half")
+    assert list(half.checkpoint.parts) == [1, 2]
     reopened.close()
 
 
@@ -61,13 +61,13 @@ def test_a_cosdesk_started_after_the_deletion_gets_the_tasks_not_an_empty_list(t
     path = tmp_path / "tasks.sqlite3"
     told: list[DatabaseRecreated] = []
     running = TaskStore(path, on_recreated=told.append)
-    running.save_task(make_row("a", 0, state=TaskState.UPLOADING))
+    running.insert_tasks([make_row("a", 0, state=TaskState.UPLOADING)])
     running.flush()
     path.unlink()
 
     # `cosdesk tasks list` meanwhile: it creates a new, empty database there.
     assert _stored_ids(path) == []
-    running.save_task(make_row("b", 1))
+    running.insert_tasks([make_row("b", 1)])
     running.flush()
 
     assert told == [DatabaseRecreated(path, unfinished=2)]
@@ -79,7 +79,7 @@ def test_nothing_is_reported_while_the_file_stays(tmp_path: Path) -> None:
     told: list[DatabaseRecreated] = []
     store = TaskStore(tmp_path / "tasks.sqlite3", on_recreated=told.append)
     for number in range(20):
-        store.save_task(make_row(f"t{number}", number))
+        store.insert_tasks([make_row(f"t{number}", number)])
         store.flush()
     store.close()
     assert told == []

@@ -3,23 +3,17 @@ failed request sends again, and a canceled task started over."""
 
 from __future__ import annotations
 
-from cosdesk.engine.options import EndpointSpec, UploadOptions
-from cosdesk.engine.task import PartRecord, SourceKind, TaskState, UploadTask
+from dataclasses import replace
+
+from support.task_rows import make_task
+
+from cosdesk.engine.task import PartRecord, TaskState, UploadTask
 
 MiB = 1024 * 1024
 
 
 def running_task(size: int = 8 * MiB) -> UploadTask:
-    task = UploadTask(
-        task_id="t",
-        position=0,
-        bucket="examplebucket-1250000000",
-        key="file.bin",
-        endpoint=EndpointSpec("ap-guangzhou", url="http://127.0.0.1:1"),
-        options=UploadOptions(),
-        source_kind=SourceKind.FILE,
-        size=size,
-    )
+    task = make_task("t", key="file.bin", size=size)
     task.set_state(TaskState.CHECKING)
     task.set_state(TaskState.UPLOADING)
     return task
@@ -53,10 +47,12 @@ def test_a_failed_request_sent_again_is_counted_while_the_task_runs() -> None:
 
 def test_uploading_a_canceled_task_again_forgets_everything_it_sent() -> None:
     task = running_task()
-    task.upload_id = "upload-1"
-    task.parts = {1: PartRecord(1, '"etag"', MiB, 0)}
+    task.checkpoint = replace(task.checkpoint, upload_id="upload-1").with_part(
+        PartRecord(1, '"etag"', MiB, 0)
+    )
     task.loaded = MiB
     task.set_state(TaskState.CANCELED)
     task.start_over()
     task.set_state(TaskState.WAITING)
-    assert (task.upload_id, task.parts, task.loaded, task.finished_at) == (None, {}, 0, None)
+    assert (task.upload_id, dict(task.parts), task.loaded, task.finished_at) == (None, {}, 0, None)
+    assert task.checkpoint.size == 8 * MiB  # what is known of the file stays
