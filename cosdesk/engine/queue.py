@@ -33,7 +33,10 @@ from cosdesk.engine.integrity import FileSource, MemorySource, Source
 from cosdesk.engine.limited_source import LimitedSource
 from cosdesk.engine.meter import BandwidthLimiter
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
+from cosdesk.engine.pending_events import PendingEvents
+from cosdesk.engine.request_watcher import RequestWatcher
 from cosdesk.engine.retry import RetryPolicy
+from cosdesk.engine.retry_scheduler import RetryScheduler
 from cosdesk.engine.scan import check_key, scan_path
 from cosdesk.engine.store import RequestAction, TaskStore
 from cosdesk.engine.task import (
@@ -161,29 +164,18 @@ class UploadQueue(QObject):
         self._shutting_down = False
         self._batch = BatchTracker()
         # Dirty state, drained by the timer in the queue's thread.
-        self._dirty: set[str] = set()
-        self._added: list[str] = []
-        self._removed: list[str] = []
+        self._events = PendingEvents()  # drained by the event timer
         # Cleared while their worker was still winding down (a cancel just asked
         # for): removed as soon as that worker ends. See clear_finished.
         self._clear_when_stopped: set[str] = set()
-        self._hash_updates: dict[str, HashProgress] = {}
-        self._finished: list[FileFinished] = []
-        self._problems: list[tuple[str, str]] = []
         self._wake_requested = False
         self._was_busy = False
-        self._restored: list[list[str]] = []
-        self._applied_requests: list[tuple[str, int]] = []
         # Running totals over every task, kept by _recount on each change, so an
         # event tick never walks 10,000 tasks: tasks per state (the current batch's
         # figures are kept by self._batch).
         self._state_counts: Counter[TaskState] = Counter()
-        # Automatic retries after network failures: a heap of (due, task_id), due in
-        # time.monotonic(); the timer lives in the queue's thread.
-        self._retry_due: list[tuple[float, str]] = []
-        self._retry_timer = QTimer(self)
-        self._retry_timer.setSingleShot(True)
-        self._retry_timer.timeout.connect(self._retry_now)
+        # Automatic retries after network failures (the timer lives in the queue's thread).
+        self._retries = RetryScheduler(self, self.settings.network_retry_delays_s, self._retry_now)
 
         # Files, their parts and the small jobs (intake, walking, aborting) get
         # separate pools: a file job waits for its parts, so they must never
@@ -202,15 +194,10 @@ class UploadQueue(QObject):
         self._wake.connect(self._on_wake)
         self._flush_now.connect(self._flush_events)
 
-        # Pause / cancel asked by another process, read from the database on a
-        # thread of its own (never on the queue's thread).
-        self._watch_stop = threading.Event()
-        self._watcher: threading.Thread | None = None
+        # Pause / cancel asked by another process.
+        self._watcher: RequestWatcher | None = None
         if self.settings.request_poll_interval_s > 0:
-            self._watcher = threading.Thread(
-                target=self._watch_requests, name="cosdesk-requests", daemon=True
-            )
-            self._watcher.start()
+            self._watcher = RequestWatcher(store, self.settings.request_poll_interval_s, self._apply_request)
 
     # --- adding -------------------------------------------------------------------
 
@@ -398,7 +385,7 @@ class UploadQueue(QObject):
         self._tasks[task.task_id] = task
         self._batch.join([task])
         self._recount(task)
-        self._added.append(task.task_id)
+        self._events.added(task.task_id)
         return task
 
     def _intake(self, tasks: list[UploadTask]) -> None:
@@ -435,7 +422,7 @@ class UploadQueue(QObject):
                     if task.state is TaskState.WAITING:
                         task.set_state(TaskState.ERROR)
                         task.error = refusal
-                        self._finished.append(FileFinished(task.task_id, task.error, None))
+                        self._events.finished(FileFinished(task.task_id, task.error, None))
                         self.journal.refused(task, task.error)
         with self._lock:
             self._store.insert_tasks(StoredTask(task.spec, task.checkpoint, task.status) for task in tasks)
@@ -444,13 +431,13 @@ class UploadQueue(QObject):
                 self._recount(task)
                 if task.state is TaskState.WAITING:
                     heapq.heappush(self._waiting, (task.position, task.task_id))
-                self._dirty.add(task.task_id)
+                self._events.changed(task.task_id)
         self._schedule()
         self._poke()
 
     def _scan_problem(self, path: str, message: str) -> None:
         with self._lock:
-            self._problems.append((path, message))
+            self._events.scan_problem(path, message)
         self._poke()
 
     # --- reading ------------------------------------------------------------------
@@ -504,7 +491,7 @@ class UploadQueue(QObject):
                 ):
                     if task.control is not None:
                         task.control.stop(StopReason.PAUSE)
-                    self._forget_retry(task)
+                    self._retries.forget(task)
                     task.set_state(TaskState.PAUSED)
                     changed.append(task)
             self._changed_states(changed)
@@ -524,7 +511,7 @@ class UploadQueue(QObject):
         # Lock held; every task is paused, in error or canceled.
         self._batch.join(tasks, resumed=True)
         for task in tasks:
-            self._forget_retry(task)
+            self._retries.forget(task)
             task.set_state(TaskState.WAITING)
             task.error = None
             if task.ready:
@@ -551,7 +538,7 @@ class UploadQueue(QObject):
                 running = task.task_id in self._running
                 if task.control is not None:
                     task.control.stop(StopReason.CANCEL)
-                self._forget_retry(task)
+                self._retries.forget(task)
                 task.set_state(TaskState.CANCELED)
                 task.finished_at = now
                 self.journal.canceled(task)
@@ -605,9 +592,8 @@ class UploadQueue(QObject):
         for task_id in task_ids:
             task = self._tasks.pop(task_id)
             self._recount(task)
-            self._dirty.discard(task_id)
         self._store.delete_tasks(task_ids)
-        self._removed.extend(task_ids)
+        self._events.removed(task_ids)
 
     def move_to_top(self, task_ids: Sequence[str] | str) -> None:
         """Run these waiting tasks before all others (in the order given)."""
@@ -797,7 +783,7 @@ class UploadQueue(QObject):
             task.add_progress(byte_count, now)
             self._batch.add_bytes(byte_count, now)
             self._recount(task)
-            self._dirty.add(task_id)
+            self._events.changed(task_id)
         self._poke()
 
     def job_hash_progress(self, task_id: str, loaded: int, total: int) -> None:
@@ -809,8 +795,14 @@ class UploadQueue(QObject):
             if loaded == 0 or task.hash_started_at is None:
                 task.hash_started_at = now
             elapsed = max(now - task.hash_started_at, 1e-3)
-            self._hash_updates[task_id] = HashProgress(
-                task_id, loaded, total, loaded / elapsed if loaded else 0.0, loaded / total if total else 1.0
+            self._events.hashed(
+                HashProgress(
+                    task_id,
+                    loaded,
+                    total,
+                    loaded / elapsed if loaded else 0.0,
+                    loaded / total if total else 1.0,
+                )
             )
         self._poke()
 
@@ -821,7 +813,7 @@ class UploadQueue(QObject):
                 return
             task.checkpoint = task.checkpoint.with_part(part)
             self._store.save_part(task_id, part)
-            self._dirty.add(task_id)
+            self._events.changed(task_id)
 
     def job_ended(self, task_id: str, control: JobControl, outcome: JobOutcome) -> None:
         with self._lock:
@@ -862,16 +854,16 @@ class UploadQueue(QObject):
             if task.parts:  # the stored parts are exactly these (job_part_done)
                 self._store.delete_parts(task.task_id)
             task.checkpoint = task.checkpoint.without_upload()
-            self._finished.append(FileFinished(task.task_id, None, outcome.result))
+            self._events.finished(FileFinished(task.task_id, None, outcome.result))
             self.journal.succeeded(task, skipped=outcome.result is not None and outcome.result.skipped)
         elif outcome.kind is OutcomeKind.FAILED and not control.stopped:
             task.set_state(TaskState.ERROR)
             task.error = outcome.error
             if outcome.error is not None and outcome.error.transient:
-                self._plan_retry(task)
+                self._retries.plan(task)
             else:
                 task.network_retries = 0
-            self._finished.append(FileFinished(task.task_id, outcome.error, None))
+            self._events.finished(FileFinished(task.task_id, outcome.error, None))
             self.journal.failed(task, outcome.error)
         elif control.reason is StopReason.CANCEL:
             # The journal heard of it when cancel() was called.
@@ -902,7 +894,7 @@ class UploadQueue(QObject):
         if task.ready and persist:
             self._store.save_task(task.task_id, task.checkpoint, task.status, lazy=lazy)
         self._recount(task)
-        self._dirty.add(task.task_id)
+        self._events.changed(task.task_id)
 
     def _changed_states(self, tasks: list[UploadTask]) -> None:
         """:meth:`_changed` for many tasks at once (pause, restart, cancel): one
@@ -910,7 +902,7 @@ class UploadQueue(QObject):
         self._store.save_tasks((task.task_id, task.checkpoint, task.status) for task in tasks if task.ready)
         for task in tasks:
             self._recount(task)
-            self._dirty.add(task.task_id)
+            self._events.changed(task.task_id)
 
     def _recount(self, task: UploadTask) -> None:
         """Bring the running totals (tasks per state here, the batch's figures in
@@ -926,48 +918,20 @@ class UploadQueue(QObject):
 
     # --- automatic retries after network failures ----------------------------------
 
-    def _plan_retry(self, task: UploadTask) -> None:
-        """Start a task that failed on the network again by itself, later (lock held)."""
-        delays = self.settings.network_retry_delays_s
-        if not delays or self._shutting_down:
-            return
-        delay = delays[min(task.network_retries, len(delays) - 1)]
-        task.network_retries += 1
-        task.retry_delay_s = delay
-        task.retry_at = time.time() + delay
-        task.note = f"waiting for the network; retrying in {delay:g} s"
-        heapq.heappush(self._retry_due, (time.monotonic() + delay, task.task_id))
-
-    def _forget_retry(self, task: UploadTask) -> None:
-        # Lock held. The heap entry stays: _retry_now skips it (retry_at is None).
-        if task.retry_at is not None:
-            task.retry_at = task.retry_delay_s = None
-            task.note = ""
-
-    def _arm_retry_timer(self) -> None:
-        # Queue's thread, lock held.
-        if not self._retry_due or self._shutting_down:
-            return
-        wait_ms = max(0, int((self._retry_due[0][0] - time.monotonic()) * 1000) + 1)
-        if not self._retry_timer.isActive() or self._retry_timer.remainingTime() > wait_ms:
-            self._retry_timer.start(wait_ms)
-
     @Slot()
     def _retry_now(self) -> None:
-        now = time.monotonic()
         with self._lock:
-            due: list[UploadTask] = []
-            while self._retry_due and self._retry_due[0][0] <= now:
-                _, task_id = heapq.heappop(self._retry_due)
-                task = self._tasks.get(task_id)
-                if task is not None and task.state is TaskState.ERROR and task.retry_at is not None:
-                    due.append(task)
+            due = [self._tasks[task_id] for task_id in self._retries.take_due(self._retry_pending)]
             if due:
                 self._requeue(due)
-            self._arm_retry_timer()
+            self._retries.arm()
         if due:
             self._schedule()
             self._poke()
+
+    def _retry_pending(self, task_id: str) -> bool:
+        task = self._tasks.get(task_id)
+        return task is not None and task.state is TaskState.ERROR and task.retry_at is not None
 
     def _poke(self) -> None:
         """Make sure the event timer runs (from any thread; cheap when it does)."""
@@ -986,16 +950,9 @@ class UploadQueue(QObject):
     def _flush_events(self) -> None:
         now = time.monotonic()
         with self._lock:
-            added, self._added = self._added, []
-            removed, self._removed = self._removed, []
-            dirty = [task_id for task_id in self._dirty if task_id in self._tasks]
-            self._dirty.clear()
-            hashes, self._hash_updates = list(self._hash_updates.values()), {}
-            finished, self._finished = self._finished, []
-            problems, self._problems = self._problems, []
-            restored, self._restored = self._restored, []
-            applied, self._applied_requests = self._applied_requests, []
-            self._arm_retry_timer()
+            events = self._events.drain(self._tasks.__contains__)
+            dirty = events.changed
+            self._retries.arm()
             progress: list[TaskProgress] = [
                 self._tasks[task_id].progress(now)
                 for task_id in dirty
@@ -1007,7 +964,7 @@ class UploadQueue(QObject):
                 if task_id not in dirty:
                     dirty.append(task_id)
                     progress.append(self._tasks[task_id].progress(now))
-            changed = bool(added or removed or dirty or hashes or finished or problems or restored or applied)
+            changed = bool(events) or bool(dirty)
             batch = self._batch_progress() if changed else None
             busy = self._busy()
             if not busy and not changed:
@@ -1017,23 +974,23 @@ class UploadQueue(QObject):
             if became_idle:
                 self._batch.settle(now)
             self._was_busy = busy
-        for path, message in problems:
+        for path, message in events.problems:
             self.scan_problem.emit(path, message)
-        if added:
-            self.tasks_added.emit(added)
-        for hashed in hashes:
+        if events.added:
+            self.tasks_added.emit(events.added)
+        for hashed in events.hashes:
             self.hash_progress.emit(hashed)
         for moved in progress:
             self.task_progress.emit(moved)
         if dirty:
             self.list_updated.emit(dirty)
-        if removed:
-            self.tasks_removed.emit(removed)
-        for event in finished:
+        if events.removed:
+            self.tasks_removed.emit(events.removed)
+        for event in events.finished:
             self.file_finished.emit(event)
-        for unfinished in restored:
+        for unfinished in events.restored:
             self.restored.emit(unfinished)
-        for action, count in applied:
+        for action, count in events.applied:
             self.request_applied.emit(action, count)
         if batch is not None:
             self.batch_progress.emit(batch)
@@ -1086,7 +1043,7 @@ class UploadQueue(QObject):
             try:
                 unfinished = self._restore(resume, hold=hold)
                 with self._lock:
-                    self._restored.append(unfinished)
+                    self._events.restore_done(unfinished)
                 self._schedule()
             finally:
                 with self._lock:
@@ -1130,7 +1087,7 @@ class UploadQueue(QObject):
                     self._batch.join([task])
                 self._recount(task)
                 self._next_position = max(self._next_position, task.position + 1)
-                self._added.append(task.task_id)
+                self._events.added(task.task_id)
                 if task.state is TaskState.WAITING:
                     heapq.heappush(self._waiting, (task.position, task.task_id))
         return unfinished
@@ -1144,25 +1101,12 @@ class UploadQueue(QObject):
 
     # --- requests from other processes ----------------------------------------------
 
-    def _watch_requests(self) -> None:
-        """The request watcher's thread: every ``request_poll_interval_s``, apply the
-        pause / cancel requests other processes posted since this queue started."""
-        try:
-            seen = self._store.last_request_id()
-            while not self._watch_stop.wait(self.settings.request_poll_interval_s):
-                for request in self._store.requests_after(seen):
-                    seen = request.request_id
-                    self._apply_request(request.action, request.task_id)
-        except Exception:
-            if not self._watch_stop.is_set():  # the store closed under a queue not shut down
-                log.exception("watching for pause / cancel requests stopped")
-
     def _apply_request(self, action: RequestAction, task_id: str | None) -> None:
         with self._lock:
             targets = [task_id] if task_id is not None else None
             count = sum(1 for task in self._select(targets) if not task.state.is_final)
             if count:
-                self._applied_requests.append((str(action), count))
+                self._events.request_applied(str(action), count)
         if not count:
             return
         log.info("another process asked to %s %s", action, f"task {task_id}" if task_id else "all tasks")
@@ -1179,14 +1123,13 @@ class UploadQueue(QObject):
         Returns False if workers were still running at the timeout."""
         with self._lock:
             self._shutting_down = True
+            self._retries.stop()
             for task in self._tasks.values():
                 if task.control is not None:
                     task.control.stop(StopReason.SHUTDOWN)
         self._timer.stop()
-        self._retry_timer.stop()
-        self._watch_stop.set()
-        if self._watcher is not None and wait:
-            self._watcher.join(timeout_s)
+        if self._watcher is not None:
+            self._watcher.stop(wait, timeout_s)
         finished = True
         if wait:
             deadline_ms = int(timeout_s * 1000)

@@ -1,0 +1,75 @@
+"""Automatic retries of tasks that failed on the network: when each is due, and
+the timer that wakes the queue then. The queue decides which failures qualify
+(``TaskError.transient``, from ``engine/retry.py``); this module only keeps time.
+
+Lives in the queue's thread (its QTimer does); every method is called with the
+queue's lock held.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject, QTimer
+
+from cosdesk.engine.task import UploadTask
+
+
+class RetryScheduler:
+    """Plans a task's next automatic start after ``delays_s`` (one per retry in a
+    row, the last repeated) and calls ``on_due()`` when starts are due (which
+    then asks :meth:`take_due` for them)."""
+
+    def __init__(self, parent: QObject, delays_s: Sequence[float], on_due: Callable[[], None]) -> None:
+        self._delays_s = tuple(delays_s)
+        self._on_due = on_due
+        self._due: list[tuple[float, str]] = []  # heap of (time.monotonic() due, task_id)
+        self._stopped = False
+        self._timer = QTimer(parent)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._fire)
+
+    def plan(self, task: UploadTask) -> None:
+        """Start ``task`` (just failed on the network) again by itself, later."""
+        if not self._delays_s or self._stopped:
+            return
+        delay = self._delays_s[min(task.network_retries, len(self._delays_s) - 1)]
+        task.network_retries += 1
+        task.retry_delay_s = delay
+        task.retry_at = time.time() + delay
+        task.note = f"waiting for the network; retrying in {delay:g} s"
+        heapq.heappush(self._due, (time.monotonic() + delay, task.task_id))
+
+    @staticmethod
+    def forget(task: UploadTask) -> None:
+        """No automatic start for ``task`` any more (its heap entry is skipped)."""
+        if task.retry_at is not None:
+            task.retry_at = task.retry_delay_s = None
+            task.note = ""
+
+    def arm(self) -> None:
+        """Make the timer fire when the earliest retry is due (queue's thread)."""
+        if not self._due or self._stopped:
+            return
+        wait_ms = max(0, int((self._due[0][0] - time.monotonic()) * 1000) + 1)
+        if not self._timer.isActive() or self._timer.remainingTime() > wait_ms:
+            self._timer.start(wait_ms)
+
+    def take_due(self, is_pending: Callable[[str], bool]) -> list[str]:
+        """The ids of tasks whose retry is due now and still pending (``is_pending``)."""
+        now = time.monotonic()
+        due: list[str] = []
+        while self._due and self._due[0][0] <= now:
+            _, task_id = heapq.heappop(self._due)
+            if is_pending(task_id):
+                due.append(task_id)
+        return due
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._timer.stop()
+
+    def _fire(self) -> None:
+        self._on_due()
