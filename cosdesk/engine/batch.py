@@ -23,7 +23,11 @@ from collections import Counter, deque
 from collections.abc import Iterable
 
 from cosdesk.engine.meter import SpeedMeter, eta_seconds
+from cosdesk.engine.resting import RestingTask
 from cosdesk.engine.task import BatchProgress, TaskState, UploadTask
+
+# A member, in memory whole or at rest: both carry the marks counted here.
+Member = UploadTask | RestingTask
 
 _ACTIVE = frozenset({TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING})
 
@@ -55,7 +59,7 @@ class BatchTracker:
 
     # --- membership -------------------------------------------------------------------
 
-    def join(self, tasks: Iterable[UploadTask], *, resumed: bool = False, now: float | None = None) -> None:
+    def join(self, tasks: Iterable[Member], *, resumed: bool = False, now: float | None = None) -> None:
         """Tasks are queued (``resumed``: paused, failed or canceled ones queued
         again). Call before they are counted (``recount``)."""
         tasks = list(tasks)
@@ -92,7 +96,7 @@ class BatchTracker:
 
     # --- counting ---------------------------------------------------------------------
 
-    def recount(self, task: UploadTask, *, present: bool = True, now: float | None = None) -> None:
+    def recount(self, task: Member, *, present: bool = True, now: float | None = None) -> None:
         """Bring the totals up to date with one task (``present``: False once it left
         the queue): take out what it counted, add what it counts now."""
         if not self.number or task.batch_number != self.number:
@@ -122,7 +126,12 @@ class BatchTracker:
         if state in _ACTIVE:
             self._remaining += size - loaded
         task.batch_counted = (state, size, loaded)
-        if state is TaskState.SUCCESS and before is not None and before[0] is not TaskState.SUCCESS:
+        if (
+            isinstance(task, UploadTask)
+            and state is TaskState.SUCCESS
+            and before is not None
+            and before[0] is not TaskState.SUCCESS
+        ):
             self._file_done(task, time.monotonic() if now is None else now)
 
     def add_bytes(self, byte_count: int, now: float | None = None) -> None:

@@ -95,7 +95,6 @@ class UploadOptions(ObjectOptions):
     conflict: ConflictPolicy = ConflictPolicy.OVERWRITE
     method: UploadMethodChoice = UploadMethodChoice.AUTO
 
-
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.slice_size < MIN_SLICE_SIZE:
@@ -163,6 +162,10 @@ class QueueSettings:
     - ``background_workers`` (default False): worker threads run below normal
       priority, so a GUI thread in the same process gets the CPU and the GIL first
       (see ``engine/thread_priority.py``). The window sets it; the command line does not.
+    - ``live_task_limit`` (default 20,000): tasks kept whole in memory; past it, the
+      tasks with nothing to do for now go at rest (``engine/resting.py``).
+    - ``wake_batch`` (default 500): waiting tasks kept whole ahead of the running
+      ones, and read back from the database at a time.
     """
 
     file_parallel_limit: int = DEFAULT_FILE_PARALLEL_LIMIT
@@ -174,8 +177,12 @@ class QueueSettings:
     network_retry_delays_s: tuple[float, ...] = (2.0, 5.0, 15.0, 30.0, 60.0)
     request_poll_interval_s: float = 1.0
     background_workers: bool = False
+    live_task_limit: int = 20_000
+    wake_batch: int = 500
 
     def __post_init__(self) -> None:
+        if self.wake_batch < 1 or self.live_task_limit < self.wake_batch:
+            raise ValueError("live_task_limit must be at least wake_batch, and wake_batch at least 1")
         if self.file_parallel_limit < 1:
             raise ValueError("FileParallelLimit must be at least 1")
         if self.bandwidth_limit_bytes_per_s < 0:

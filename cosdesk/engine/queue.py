@@ -35,10 +35,11 @@ from cosdesk.engine.meter import BandwidthLimiter
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.engine.pending_events import PendingEvents
 from cosdesk.engine.request_watcher import RequestWatcher
+from cosdesk.engine.resting import RestingTask, rest, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
 from cosdesk.engine.scan import check_key, scan_path
-from cosdesk.engine.store import RequestAction, TaskStore
+from cosdesk.engine.store import RequestAction, RestingRow, TaskStore
 from cosdesk.engine.task import (
     BatchProgress,
     Checkpoint,
@@ -65,8 +66,16 @@ log = logging.getLogger(__name__)
 
 ClientProvider = Callable[[EndpointSpec], CosClient]
 
+
+def _position(task: UploadTask) -> int:
+    return task.status.position
+
+
 # Checkpoint fields a restart needs whatever the upload's method (see _resume_needs).
 _RESUME_FIELDS = ("upload_id", "append_start_position", "append_start_crc64", "file_md5", "renamed_key")
+
+# What a task that was running says when it comes back paused.
+_INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
 
 # Tasks created per database batch while a folder is walked: the first ones can
 # start long before a huge tree is fully listed.
@@ -156,7 +165,11 @@ class UploadQueue(QObject):
         self.default_endpoint = default_endpoint
         self.limiter = BandwidthLimiter(self.settings.bandwidth_limit_bytes_per_s)
         self._lock = threading.RLock()
+        # Tasks running or about to run, whole; the others at rest (engine/resting.py),
+        # their spec and checkpoint only in the database. Every task is in one of the two.
         self._tasks: dict[str, UploadTask] = {}
+        self._resting: dict[str, RestingTask] = {}
+        self._waking = False  # a worker is reading resting tasks back (see _wake_next)
         self._waiting: list[tuple[int, str]] = []  # heap of (position, task_id)
         self._running: set[str] = set()
         self._next_position = 0
@@ -443,22 +456,54 @@ class UploadQueue(QObject):
     # --- reading ------------------------------------------------------------------
 
     def tasks(self) -> list[TaskSnapshot]:
-        """Every task, in queue order (the seed's getTaskList)."""
+        """Every task, in queue order (the seed's getTaskList). Tasks at rest are
+        read from the database: call it off the GUI thread when there are many."""
         now = time.monotonic()
         with self._lock:
-            return [task.snapshot(now) for task in sorted(self._tasks.values(), key=lambda t: t.position)]
+            live = [task.snapshot(now) for task in self._tasks.values()]
+            resting = list(self._resting)
+        snapshots = live + self._resting_snapshots(resting)
+        return sorted(snapshots, key=lambda snapshot: snapshot.position)
 
     def task(self, task_id: str) -> TaskSnapshot | None:
+        """One task (a task at rest is read from the database)."""
         with self._lock:
             task = self._tasks.get(task_id)
-            return task.snapshot() if task is not None else None
+            if task is not None:
+                return task.snapshot()
+        found = self._resting_snapshots([task_id])
+        return found[0] if found else None
+
+    def _resting_snapshots(self, task_ids: list[str]) -> list[TaskSnapshot]:
+        """Snapshots of tasks at rest, from the database; their state and place are
+        the queue's (the database may not have the latest write yet)."""
+        if not task_ids:
+            return []
+        stored = self._store.load_some(task_ids)
+        snapshots = []
+        with self._lock:
+            for item in stored:
+                resting = self._resting.get(item.spec.task_id)
+                live = self._tasks.get(item.spec.task_id)
+                if live is not None:
+                    snapshots.append(live.snapshot())
+                elif resting is not None:
+                    status = replace(item.status, state=resting.state, position=resting.position)
+                    task = UploadTask(item.spec, item.checkpoint, status)
+                    task.loaded = resting.loaded
+                    snapshots.append(task.snapshot())
+        return snapshots
 
     def task_parts(self, task_id: str) -> list[PartRecord]:
         """The parts of a multipart task the server has confirmed (and we verified),
         by part number; empty for an unknown or finished task."""
         with self._lock:
             task = self._tasks.get(task_id)
-            parts = list(task.parts.values()) if task is not None else []
+            parts = list(task.parts.values()) if task is not None else None
+        if parts is None:
+            parts = [
+                part for item in self._store.load_some([task_id]) for part in item.checkpoint.parts.values()
+            ]
         return sorted(parts, key=lambda part: part.part_number)
 
     def batch(self) -> BatchProgress:
@@ -466,18 +511,33 @@ class UploadQueue(QObject):
             return self._batch_progress()
 
     @property
+    def live_task_count(self) -> int:
+        """Tasks held whole in memory; the others are at rest (see engine/resting.py)."""
+        with self._lock:
+            return len(self._tasks)
+
+    @property
     def bandwidth_limit_bytes_per_s(self) -> int:
         return self.limiter.limit_bytes_per_s
 
     # --- control ------------------------------------------------------------------
 
-    def _select(self, task_ids: Iterable[str] | None) -> Iterable[UploadTask]:
+    def _select(self, task_ids: Iterable[str] | None) -> list[UploadTask | RestingTask]:
+        """The queue's tasks with these ids (all when None), live and at rest."""
         if task_ids is None:
             # Order does not matter to the callers: the waiting heap keeps it.
-            return list(self._tasks.values())
+            return [*self._tasks.values(), *self._resting.values()]
         if isinstance(task_ids, str):
             task_ids = [task_ids]
-        return [self._tasks[task_id] for task_id in task_ids if task_id in self._tasks]
+        found = (self._tasks.get(task_id) or self._resting.get(task_id) for task_id in task_ids)
+        return [task for task in found if task is not None]
+
+    def _rested_changes(self, tasks: list[RestingTask], **fields: object) -> None:
+        """Tasks at rest changed these fields (lock held): store them, recount."""
+        self._store.save_fields((task.task_id for task in tasks), **fields)
+        for task in tasks:
+            self._recount(task)
+            self._events.changed(task.task_id)
 
     def pause(self, task_ids: Iterable[str] | str | None = None) -> None:
         """Pause tasks (all when None): waiting ones stay put, running ones stop
@@ -485,8 +545,13 @@ class UploadQueue(QObject):
         waiting. Finished parts are kept."""
         with self._lock:
             changed = []
+            rested = []
             for task in self._select(task_ids):
-                if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING) or (
+                if isinstance(task, RestingTask):
+                    if task.state is TaskState.WAITING:
+                        task.set_state(TaskState.PAUSED)
+                        rested.append(task)
+                elif task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING) or (
                     task.state is TaskState.ERROR and task.retry_at is not None
                 ):
                     if task.control is not None:
@@ -495,6 +560,7 @@ class UploadQueue(QObject):
                     task.set_state(TaskState.PAUSED)
                     changed.append(task)
             self._changed_states(changed)
+            self._rested_changes(rested, state=TaskState.PAUSED)
         self._poke()
 
     def restart(self, task_ids: Iterable[str] | str | None = None) -> None:
@@ -502,26 +568,34 @@ class UploadQueue(QObject):
         with self._lock:
             tasks = [task for task in self._select(task_ids) if task.state.is_resumable]
             for task in tasks:
-                task.network_retries = 0
+                if isinstance(task, UploadTask):
+                    task.network_retries = 0
             self._requeue(tasks)
         self._schedule()
         self._poke()
 
-    def _requeue(self, tasks: list[UploadTask]) -> None:
+    def _requeue(self, tasks: Sequence[UploadTask | RestingTask]) -> None:
         # Lock held; every task is paused, in error or canceled.
         self._batch.join(tasks, resumed=True)
+        live = []
+        rested = []
         for task in tasks:
-            self._retries.forget(task)
             task.set_state(TaskState.WAITING)
-            task.error = None
+            if isinstance(task, RestingTask):
+                rested.append(task)
+            else:
+                self._retries.forget(task)
+                task.error = None
+                live.append(task)
             if task.ready:
                 heapq.heappush(self._waiting, (task.position, task.task_id))
-        self._changed_states(tasks)
+        self._changed_states(live)
+        self._rested_changes(rested, state=TaskState.WAITING, error=None)
 
     def retry_failed(self) -> None:
         """Restart every task in error."""
         with self._lock:
-            failed = [task.task_id for task in self._tasks.values() if task.state is TaskState.ERROR]
+            failed = [task.task_id for task in self._select(None) if task.state is TaskState.ERROR]
         self.restart(failed)
 
     def cancel(self, task_ids: Iterable[str] | str | None = None) -> None:
@@ -531,9 +605,14 @@ class UploadQueue(QObject):
         with self._lock:
             changed = []
             forgotten = []
+            rested = []
             now = time.time()
             for task in self._select(task_ids):
                 if task.state.is_final:
+                    continue
+                if isinstance(task, RestingTask):
+                    task.set_state(TaskState.CANCELED)
+                    rested.append(task)
                     continue
                 running = task.task_id in self._running
                 if task.control is not None:
@@ -551,10 +630,27 @@ class UploadQueue(QObject):
                 changed.append(task)
             self._store.delete_parts_of(forgotten)
             self._changed_states(changed)
+            self._rested_changes(rested, state=TaskState.CANCELED, finished_at=now)
         for cleanup in cleanups:
             # The client is looked up on the worker too: it may read the keyring.
             self._aux_pool.start(_Intake(partial(self._abort_upload, *cleanup)))
+        if rested:
+            self._aux_pool.start(_Intake(partial(self._finish_resting_cancels, [t.task_id for t in rested])))
         self._poke()
+
+    def _finish_resting_cancels(self, task_ids: list[str]) -> None:
+        """The rest of canceling tasks at rest, on a worker: their history entries,
+        and the multipart uploads to abort, read from the database."""
+        self._store.flush()  # their canceled state first: the history reads the rows
+        for item in self._store.load_some(task_ids):
+            task = UploadTask(item.spec, item.checkpoint, item.status)
+            with self._lock:
+                self.journal.canceled(task)
+            if task.upload_id:
+                self._abort_upload(task.endpoint, task.bucket, task.key, task.upload_id, task.options)
+                self._store.save_fields([task.task_id], upload_id=None)
+            if task.parts:
+                self._store.delete_parts(task.task_id)
 
     def _abort_upload(
         self, endpoint: EndpointSpec, bucket: str, key: str, upload_id: str, options: UploadOptions
@@ -566,11 +662,26 @@ class UploadQueue(QObject):
         they had sent). Other tasks are left as they are."""
         with self._lock:
             tasks = [task for task in self._select(task_ids) if task.state is TaskState.CANCELED]
-            for task in tasks:
+            live = [task for task in tasks if isinstance(task, UploadTask)]
+            rested = [task for task in tasks if isinstance(task, RestingTask)]
+            for task in live:
                 task.start_over()
                 task.network_retries = 0
+            for resting in rested:
+                resting.loaded = 0
+                self._store.delete_parts(resting.task_id)
+            # What start_over forgets, for the tasks at rest.
+            self._rested_changes(
+                rested,
+                upload_id=None,
+                append_start_position=None,
+                append_start_crc64=None,
+                file_md5=None,
+                note="",
+                finished_at=None,
+            )
             self._requeue(tasks)
-            for task in tasks:
+            for task in live:
                 self._changed(task)  # the whole row: its upload ID, MD5, append start went
         self._schedule()
         self._poke()
@@ -590,7 +701,7 @@ class UploadQueue(QObject):
     def _remove(self, task_ids: list[str]) -> None:
         # Called with the lock held.
         for task_id in task_ids:
-            task = self._tasks.pop(task_id)
+            task = self._tasks.pop(task_id, None) or self._resting.pop(task_id)
             self._recount(task)
         self._store.delete_tasks(task_ids)
         self._events.removed(task_ids)
@@ -599,7 +710,7 @@ class UploadQueue(QObject):
         """Run these waiting tasks before all others (in the order given)."""
         ids = [task_ids] if isinstance(task_ids, str) else list(task_ids)
         with self._lock:
-            first = min((t.position for t in self._tasks.values()), default=0)
+            first = min((t.position for t in self._select(None)), default=0)
             for offset, task in enumerate(self._select(ids)):
                 self._reposition(task, first - len(ids) + offset)
         self._poke()
@@ -620,21 +731,28 @@ class UploadQueue(QObject):
 
     def _swap_with_neighbour(self, task_id: str, direction: int) -> None:
         with self._lock:
-            ordered = sorted(self._tasks.values(), key=lambda t: t.position)
-            index = next((i for i, t in enumerate(ordered) if t.task_id == task_id), None)
-            if index is None or not 0 <= index + direction < len(ordered):
+            found = self._select([task_id])
+            if not found:
                 return
-            task, neighbour = ordered[index], ordered[index + direction]
+            task = found[0]
+            # The nearest task before (or after) it: one pass, not a sort of every task.
+            others = (t for t in self._select(None) if (t.position - task.position) * direction > 0)
+            neighbour = min(others, key=lambda t: (t.position - task.position) * direction, default=None)
+            if neighbour is None:
+                return
             task_position, neighbour_position = task.position, neighbour.position
             self._reposition(task, neighbour_position)
             self._reposition(neighbour, task_position)
         self._poke()
 
-    def _reposition(self, task: UploadTask, position: int) -> None:
+    def _reposition(self, task: UploadTask | RestingTask, position: int) -> None:
         task.position = position
         if task.state is TaskState.WAITING and task.ready:
             heapq.heappush(self._waiting, (position, task.task_id))
-        self._changed(task)
+        if isinstance(task, RestingTask):
+            self._rested_changes([task], position=position)
+        else:
+            self._changed(task)
 
     def set_bandwidth_limit(self, limit_bytes_per_s: int) -> None:
         """The global upload limit in bytes/s (0: unlimited), effective at once."""
@@ -661,6 +779,16 @@ class UploadQueue(QObject):
             held_back: list[tuple[int, str]] = []
             while self._waiting and len(self._running) < self.settings.file_parallel_limit:
                 position, task_id = heapq.heappop(self._waiting)
+                resting = self._resting.get(task_id)
+                if (
+                    resting is not None
+                    and resting.state is TaskState.WAITING
+                    and resting.position == position
+                ):
+                    # Next in line, but at rest: start once a worker has read it back.
+                    held_back.append((position, task_id))
+                    self._wake_next()
+                    break
                 task = self._tasks.get(task_id)
                 if (
                     task is None
@@ -676,6 +804,76 @@ class UploadQueue(QObject):
                 self._start(task)
             for entry in held_back:
                 heapq.heappush(self._waiting, entry)
+
+    def _wake_next(self) -> None:
+        """Have a worker read the next waiting tasks at rest back from the database
+        (lock held; one worker at a time)."""
+        if self._waking or self._shutting_down:
+            return
+        self._waking = True
+        self._aux_pool.start(_Intake(self._wake_waiting))
+
+    def _wake_waiting(self) -> None:
+        """Worker: make the first ``wake_batch`` waiting tasks at rest live again."""
+        try:
+            with self._lock:
+                entries: list[tuple[int, str]] = []
+                kept: list[tuple[int, str]] = []
+                while self._waiting and len(entries) < self.settings.wake_batch:
+                    position, task_id = heapq.heappop(self._waiting)
+                    resting = self._resting.get(task_id)
+                    if (
+                        resting is not None
+                        and resting.state is TaskState.WAITING
+                        and resting.position == position
+                    ):
+                        entries.append((position, task_id))
+                    elif task_id in self._tasks:
+                        kept.append((position, task_id))
+                for entry in kept:
+                    heapq.heappush(self._waiting, entry)
+            self._store.flush()  # the rows as the queue last changed them
+            stored = {item.spec.task_id: item for item in self._store.load_some(t for _, t in entries)}
+            with self._lock:
+                for position, task_id in entries:
+                    resting = self._resting.get(task_id)
+                    item = stored.get(task_id)
+                    if resting is None:
+                        continue  # removed meanwhile
+                    if (
+                        item is not None
+                        and item.status.state is resting.state
+                        and resting.position == position
+                    ):
+                        del self._resting[task_id]
+                        self._tasks[task_id] = wake(
+                            resting, UploadTask(item.spec, item.checkpoint, item.status)
+                        )
+                    if resting.state is TaskState.WAITING:
+                        heapq.heappush(self._waiting, (resting.position, task_id))
+        finally:
+            with self._lock:
+                self._waking = False
+        self._schedule()
+
+    def _rest_idle_tasks(self) -> None:
+        """Put tasks at rest while more than ``live_task_limit`` are in memory (lock
+        held): every task without a worker or a pending retry, but the first
+        ``wake_batch`` waiting ones (they are about to run)."""
+        limit = self.settings.live_task_limit
+        if len(self._tasks) <= limit:
+            return
+        idle = [
+            task
+            for task in self._tasks.values()
+            if task.ready and task.control is None and task.retry_at is None and not task.state.is_active
+        ]
+        waiting = [task for task in idle if task.state is TaskState.WAITING]
+        next_up = {task.task_id for task in heapq.nsmallest(self.settings.wake_batch, waiting, key=_position)}
+        for task in idle:
+            if task.task_id not in next_up and task.task_id not in self._clear_when_stopped:
+                del self._tasks[task.task_id]
+                self._resting[task.task_id] = rest(task)
 
     def _key_in_flight(self, task: UploadTask) -> bool:
         # Lock held. At most FileParallelLimit tasks run: a scan is cheap.
@@ -695,7 +893,6 @@ class UploadQueue(QObject):
         control = JobControl()
         task.control = control
         task.set_state(TaskState.CHECKING)
-        task.meter.reset()
         task.loaded = task.checkpoint.sent_bytes
         self.journal.started(task)
         self._running.add(task.task_id)
@@ -904,11 +1101,11 @@ class UploadQueue(QObject):
             self._recount(task)
             self._events.changed(task.task_id)
 
-    def _recount(self, task: UploadTask) -> None:
+    def _recount(self, task: UploadTask | RestingTask) -> None:
         """Bring the running totals (tasks per state here, the batch's figures in
         self._batch) up to date with one task (lock held): take out what it counted
         before, add what it counts now (nothing once it left)."""
-        present = task.task_id in self._tasks
+        present = task.task_id in self._tasks or task.task_id in self._resting
         self._batch.recount(task, present=present)
         if task.counted is not None:
             self._state_counts[task.counted] -= 1
@@ -950,13 +1147,14 @@ class UploadQueue(QObject):
     def _flush_events(self) -> None:
         now = time.monotonic()
         with self._lock:
-            events = self._events.drain(self._tasks.__contains__)
+            events = self._events.drain(lambda task_id: task_id in self._tasks or task_id in self._resting)
             dirty = events.changed
             self._retries.arm()
             progress: list[TaskProgress] = [
                 self._tasks[task_id].progress(now)
                 for task_id in dirty
-                if self._tasks[task_id].state in (TaskState.UPLOADING, TaskState.CHECKING, TaskState.SUCCESS)
+                if task_id in self._tasks
+                and self._tasks[task_id].state in (TaskState.UPLOADING, TaskState.CHECKING, TaskState.SUCCESS)
             ]
             uploading = [t for t in self._running if self._tasks[t].state is TaskState.UPLOADING]
             for task_id in uploading:
@@ -974,6 +1172,7 @@ class UploadQueue(QObject):
             if became_idle:
                 self._batch.settle(now)
             self._was_busy = busy
+            self._rest_idle_tasks()
         for path, message in events.problems:
             self.scan_problem.emit(path, message)
         if events.added:
@@ -1059,6 +1258,59 @@ class UploadQueue(QObject):
         task_ids: Collection[str] | None = None,
         hold: Callable[[EndpointSpec], str | None] | None = None,
     ) -> list[str]:
+        rows = self._store.load_resting()
+        if task_ids is not None:
+            rows = [row for row in rows if row.task_id in task_ids]
+        if len(rows) > self.settings.live_task_limit:
+            return self._restore_at_rest(rows, resume, hold)
+        return self._restore_whole(resume, task_ids, hold)
+
+    def _restore_at_rest(
+        self, rows: list[RestingRow], resume: bool, hold: Callable[[EndpointSpec], str | None] | None
+    ) -> list[str]:
+        """Restore many tasks at rest: only their state, place and sizes are read
+        (the next waiting ones are woken when the queue needs them)."""
+        held: dict[str, str | None] = {}
+        if hold is not None and resume:  # may read the keyring: not under the lock
+            texts = {row.endpoint_json for row in rows if row.endpoint_json is not None}
+            held = {text: hold(EndpointSpec.from_json(text)) for text in texts}
+        unfinished: list[str] = []
+        # Tasks that were waiting or running, by the state and note they come back with.
+        interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
+        with self._lock:
+            for row in rows:
+                if row.task_id in self._tasks or row.task_id in self._resting:
+                    continue
+                task = RestingTask(
+                    row.task_id, row.position, TaskState(row.state), row.size, row.confirmed, row.has_upload
+                )
+                if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
+                    because = held.get(row.endpoint_json or "")
+                    task.state = TaskState.WAITING if resume and not because else TaskState.PAUSED
+                    note = because or (None if resume else row.note or _INTERRUPTED_NOTE)
+                    interrupted.setdefault((task.state, note), []).append(task.task_id)
+                if not task.state.is_final:
+                    unfinished.append(task.task_id)
+                self._resting[task.task_id] = task
+                if task.state is TaskState.WAITING:
+                    self._batch.join([task])
+                    heapq.heappush(self._waiting, (task.position, task.task_id))
+                self._recount(task)
+                self._next_position = max(self._next_position, task.position + 1)
+                self._events.added(task.task_id)
+            for (state, note), ids in interrupted.items():
+                if note is None:
+                    self._store.save_fields(ids, state=state)
+                else:
+                    self._store.save_fields(ids, state=state, note=note)
+        return unfinished
+
+    def _restore_whole(
+        self,
+        resume: bool,
+        task_ids: Collection[str] | None,
+        hold: Callable[[EndpointSpec], str | None] | None,
+    ) -> list[str]:
         stored = self._store.load_tasks()
         if task_ids is not None:
             stored = [item for item in stored if item.spec.task_id in task_ids]
@@ -1078,7 +1330,7 @@ class UploadQueue(QObject):
                     if held_because:
                         task.note = held_because
                     elif not resume:
-                        task.note = task.note or "interrupted when the program stopped; paused"
+                        task.note = task.note or _INTERRUPTED_NOTE
                     self._store.save_task(task.task_id, task.checkpoint, task.status)
                 if not task.state.is_final:
                     unfinished.append(task.task_id)

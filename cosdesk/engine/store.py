@@ -17,9 +17,10 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import platformdirs
 
@@ -38,6 +39,8 @@ from cosdesk.engine.task_columns import (
     UPDATE_SQL,
     UPSERT_SQL,
     StoredTask,
+    field_update_sql,
+    field_values,
     insert_values,
     task_from_row,
     update_values,
@@ -249,6 +252,17 @@ class TaskStore:
                 (task_id, part.part_number, part.etag, part.size, str(part.crc64)),
             )
         )
+
+    def save_fields(self, task_ids: Iterable[str], **fields: object) -> None:
+        """Set these checkpoint or status fields of stored tasks, leaving the rest
+        of their rows as they are (the queue's changes to tasks at rest, whose
+        other fields it does not hold)."""
+        ids = list(task_ids)
+        if not ids or not fields:
+            return
+        sql = field_update_sql(list(fields))
+        values = field_values(fields)
+        self._enqueue(lambda db: db.executemany(sql, [(*values, task_id) for task_id in ids]))
 
     def replace_parts(self, task_id: str, parts: Iterable[PartRecord]) -> None:
         """Make these the task's stored parts (a run found what the server holds)."""
@@ -467,6 +481,37 @@ class TaskStore:
 
     # --- reads (synchronous) -----------------------------------------------------
 
+    def load_resting(self) -> list[RestingRow]:
+        """What the queue keeps of each stored task at rest, in queue order."""
+        with self._read_lock:
+            rows = self._reader.execute(
+                """SELECT task_id, position, state, size, upload_id IS NOT NULL,
+                          CASE WHEN state IN ('waiting', 'checking', 'uploading') THEN endpoint_json END,
+                          note,
+                          CASE WHEN state = 'success' THEN COALESCE(size, 0) ELSE
+                              (SELECT COALESCE(SUM(size), 0) FROM parts WHERE parts.task_id = tasks.task_id)
+                          END
+                   FROM tasks ORDER BY position, created_at"""
+            ).fetchall()
+        return [RestingRow(*row) for row in rows]
+
+    def load_some(self, task_ids: Iterable[str]) -> list[StoredTask]:
+        """These tasks (those still stored), with their parts, in queue order."""
+        ids = list(task_ids)
+        found: list[StoredTask] = []
+        for start in range(0, len(ids), _READ_CHUNK):
+            chunk = ids[start : start + _READ_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            with self._read_lock:
+                rows = self._reader.execute(f"{SELECT_SQL} WHERE task_id IN ({marks})", chunk).fetchall()
+                part_rows = self._reader.execute(
+                    f"SELECT task_id, part_number, etag, size, crc64 FROM parts WHERE task_id IN ({marks})"
+                    " ORDER BY task_id, part_number",
+                    chunk,
+                ).fetchall()
+            found.extend(_with_parts(rows, part_rows))
+        return sorted(found, key=lambda task: (task.status.position, task.spec.created_at))
+
     def load_tasks(self) -> list[StoredTask]:
         """All tasks in queue order, each with its finished parts."""
         with self._read_lock:
@@ -474,10 +519,7 @@ class TaskStore:
             part_rows = self._reader.execute(
                 "SELECT task_id, part_number, etag, size, crc64 FROM parts ORDER BY task_id, part_number"
             ).fetchall()
-        parts: dict[str, dict[int, PartRecord]] = {}
-        for task_id, part_number, etag, size, crc in part_rows:
-            parts.setdefault(task_id, {})[part_number] = PartRecord(part_number, etag, size, int(crc))
-        return [task_from_row(row, parts.get(row[0], {})) for row in rows]
+        return _with_parts(rows, part_rows)
 
 
 # Columns added after a table was first created: (table, column, declaration).
@@ -490,3 +532,27 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
         present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+# Task ids per query when reading some tasks (well under SQLite's parameter limit).
+_READ_CHUNK = 500
+
+
+class RestingRow(NamedTuple):
+    """A stored task as :meth:`TaskStore.load_resting` reads it."""
+
+    task_id: str
+    position: int
+    state: str
+    size: int | None
+    has_upload: bool
+    endpoint_json: str | None  # only of tasks that were waiting or running
+    note: str
+    confirmed: int  # bytes the server holds: the file's size once succeeded, else the parts'
+
+
+def _with_parts(rows: Iterable[Sequence[object]], part_rows: Iterable[Sequence[Any]]) -> list[StoredTask]:
+    parts: dict[str, dict[int, PartRecord]] = {}
+    for task_id, part_number, etag, size, crc in part_rows:
+        parts.setdefault(task_id, {})[part_number] = PartRecord(part_number, etag, size, int(crc))
+    return [task_from_row(row, parts.get(str(row[0]), {})) for row in rows]

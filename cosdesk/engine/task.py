@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from cosdesk.engine.meter import SpeedMeter, eta_seconds
 from cosdesk.engine.task_record import (
@@ -224,7 +224,9 @@ class UploadTask(RecordViews):
     checkpoint: Checkpoint
     status: TaskStatus
     loaded: int = 0
-    meter: SpeedMeter = field(default_factory=SpeedMeter)
+    # The speed of the current run (None until the task first runs: a waiting task
+    # does not carry one, which is most of a small record's size).
+    meter: SpeedMeter | None = None
     control: JobControl | None = None
     ready: bool = False  # persisted and known to the store's writer
     hash_started_at: float | None = None
@@ -264,6 +266,7 @@ class UploadTask(RecordViews):
         elif new is not TaskState.PAUSED:
             self.loaded_at_pause = None
         if new is TaskState.CHECKING:
+            self.meter = SpeedMeter()  # a new run measures its own speed
             self.run_started_at = time.monotonic()
             self.first_byte_at = self.last_byte_at = None
             self.resent_bytes = 0
@@ -302,7 +305,8 @@ class UploadTask(RecordViews):
         what it had reported)."""
         now = time.monotonic() if now is None else now
         self.loaded += byte_count
-        self.meter.add(byte_count, now)
+        if self.meter is not None:
+            self.meter.add(byte_count, now)
         if byte_count < 0 and self.state.is_active:
             self.resent_bytes -= byte_count  # not paused nor canceled: a request is retried
         if byte_count > 0:
@@ -341,7 +345,9 @@ class UploadTask(RecordViews):
     def progress(self, now: float | None = None) -> TaskProgress:
         total = self.checkpoint.size or 0
         uploading = self.state is TaskState.UPLOADING
-        speed = self.meter.speed(time.monotonic() if now is None else now) if uploading else 0.0
+        speed = 0.0
+        if uploading and self.meter is not None:
+            speed = self.meter.speed(time.monotonic() if now is None else now)
         loaded = min(self.loaded, total) if total else self.loaded
         percent = 1.0 if self.state is TaskState.SUCCESS else (loaded / total if total else 0.0)
         eta = eta_seconds(total - loaded, speed) if uploading else None

@@ -185,3 +185,25 @@ def task_from_row(row: Sequence[Any], parts: Mapping[int, PartRecord]) -> Stored
         checkpoint=_decoded(Checkpoint, _CHECKPOINT, row[spec_end:checkpoint_end]).with_parts(parts),
         status=_decoded(TaskStatus, _STATUS, row[checkpoint_end:]),
     )
+
+
+def field_update_sql(names: Sequence[str]) -> str:
+    """``UPDATE tasks`` of the columns of these checkpoint or status fields, by
+    task id (the last parameter)."""
+    columns = [_codec_of(name).column for name in names]
+    return f"UPDATE tasks SET {', '.join(f'{column} = ?' for column in columns)} WHERE task_id = ?"
+
+
+def field_values(fields_by_name: Mapping[str, Any]) -> list[Any]:
+    """The encoded values of :func:`field_update_sql`'s columns, in order."""
+    return [_codec_of(name).encode(value) for name, value in fields_by_name.items()]
+
+
+_PROGRESS_CODECS = dict(_PROGRESS)
+
+
+def _codec_of(name: str) -> _Codec:
+    codec = _PROGRESS_CODECS.get(name)
+    if codec is None:
+        raise ValueError(f"{name} is not a stored field of a task's checkpoint or status")
+    return codec
