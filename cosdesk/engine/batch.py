@@ -69,15 +69,17 @@ class BatchTracker:
         if self._settled:
             # Batch 0 is "never in a batch" (tasks restored from the database):
             # resuming those starts a batch of their own.
-            ours = resumed and self.number > 0 and any(task.batch_number == self.number for task in tasks)
+            ours = (
+                resumed and self.number > 0 and any(task.tally.batch_number == self.number for task in tasks)
+            )
             if not ours:
                 self._begin(now)
             self._settled = False
             self._settled_at = None
         for task in tasks:
-            if task.batch_number != self.number:
-                task.batch_number = self.number
-                task.batch_counted = None
+            if task.tally.batch_number != self.number:
+                task.tally.batch_number = self.number
+                task.tally.batch_counted = None
 
     def settle(self, now: float | None = None) -> None:
         """The queue went idle: the batch is over (its figures stay as they are
@@ -99,9 +101,10 @@ class BatchTracker:
     def recount(self, task: Member, *, present: bool = True, now: float | None = None) -> None:
         """Bring the totals up to date with one task (``present``: False once it left
         the queue): take out what it counted, add what it counts now."""
-        if not self.number or task.batch_number != self.number:
+        tally = task.tally
+        if not self.number or tally.batch_number != self.number:
             return
-        before = task.batch_counted
+        before = tally.batch_counted
         if before is not None:
             state, size, loaded = before
             self._counts[state] -= 1
@@ -110,7 +113,7 @@ class BatchTracker:
             if state in _ACTIVE:
                 self._remaining -= size - loaded
         if not present:
-            task.batch_counted = None
+            tally.batch_counted = None
             return
         state = task.state
         size = task.size or 0
@@ -125,7 +128,7 @@ class BatchTracker:
         self._loaded += loaded
         if state in _ACTIVE:
             self._remaining += size - loaded
-        task.batch_counted = (state, size, loaded)
+        tally.batch_counted = (state, size, loaded)
         if (
             isinstance(task, UploadTask)
             and state is TaskState.SUCCESS

@@ -475,10 +475,11 @@ class UploadQueue(QObject):
         return found[0] if found else None
 
     def _resting_snapshots(self, task_ids: list[str]) -> list[TaskSnapshot]:
-        """Snapshots of tasks at rest, from the database; their state and place are
-        the queue's (the database may not have the latest write yet)."""
+        """Snapshots of tasks at rest, from the database (once the queue's writes
+        are in)."""
         if not task_ids:
             return []
+        self._store.flush()  # the queue's last changes to them, committed
         stored = self._store.load_some(task_ids)
         snapshots = []
         with self._lock:
@@ -488,8 +489,7 @@ class UploadQueue(QObject):
                 if live is not None:
                     snapshots.append(live.snapshot())
                 elif resting is not None:
-                    status = replace(item.status, state=resting.state, position=resting.position)
-                    task = UploadTask(item.spec, item.checkpoint, status)
+                    task = UploadTask(item.spec, item.checkpoint, item.status)
                     task.loaded = resting.loaded
                     snapshots.append(task.snapshot())
         return snapshots
@@ -1107,9 +1107,10 @@ class UploadQueue(QObject):
         before, add what it counts now (nothing once it left)."""
         present = task.task_id in self._tasks or task.task_id in self._resting
         self._batch.recount(task, present=present)
-        if task.counted is not None:
-            self._state_counts[task.counted] -= 1
-        task.counted = task.state if present else None
+        tally = task.tally
+        if tally.counted is not None:
+            self._state_counts[tally.counted] -= 1
+        tally.counted = task.state if present else None
         if present:
             self._state_counts[task.state] += 1
 
@@ -1281,12 +1282,13 @@ class UploadQueue(QObject):
             for row in rows:
                 if row.task_id in self._tasks or row.task_id in self._resting:
                     continue
-                task = RestingTask(
-                    row.task_id, row.position, TaskState(row.state), row.size, row.confirmed, row.has_upload
-                )
+                status = TaskStatus(row.position, TaskState(row.state))
+                task = RestingTask(row.task_id, status, row.size, row.confirmed, row.has_upload)
                 if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
                     because = held.get(row.endpoint_json or "")
-                    task.state = TaskState.WAITING if resume and not because else TaskState.PAUSED
+                    task.status = TaskStatus(
+                        row.position, TaskState.WAITING if resume and not because else TaskState.PAUSED
+                    )
                     note = because or (None if resume else row.note or _INTERRUPTED_NOTE)
                     interrupted.setdefault((task.state, note), []).append(task.task_id)
                 if not task.state.is_final:

@@ -11,58 +11,58 @@ stored, and are read back when the task is about to run or someone asks for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from cosdesk.engine.task import TaskState, UploadTask, check_transition
+from cosdesk.engine.task import Tally, TaskState, TaskStatus, UploadTask, check_transition
 
 
 @dataclass(slots=True, eq=False)
 class RestingTask:
-    """A task whose spec and checkpoint are only in the database. The attribute
-    names are those of ``UploadTask`` that the queue's counts read (state, size,
-    loaded, the batch's marks), so the same counting code serves both."""
+    """A task whose spec and checkpoint are only in the database. It keeps the
+    task's status and tally (the same objects) and reads as an ``UploadTask`` to
+    the counting code (state, size, loaded, tally)."""
 
     task_id: str
-    position: int
-    state: TaskState
+    status: TaskStatus
     size: int | None
     loaded: int  # bytes the server holds: all of a finished file, the confirmed parts
     has_upload: bool  # a multipart upload ID is recorded: canceling must abort it
-    batch_number: int = 0
-    batch_counted: tuple[TaskState, int, int] | None = None
-    counted: TaskState | None = None
+    tally: Tally = field(default_factory=Tally)
 
     # What an UploadTask at rest would say: no worker, no pending retry.
     control = None
     retry_at = None
     ready = True
 
+    @property
+    def state(self) -> TaskState:
+        return self.status.state
+
+    @property
+    def position(self) -> int:
+        return self.status.position
+
+    @position.setter
+    def position(self, position: int) -> None:
+        self.status = replace(self.status, position=position)
+
     def set_state(self, new: TaskState) -> None:
-        check_transition(self.state, new)
-        self.state = new
+        check_transition(self.status.state, new)
+        self.status = replace(self.status, state=new)
 
 
 def rest(task: UploadTask) -> RestingTask:
     """The resting form of a task that is stored and has no worker."""
     return RestingTask(
-        task_id=task.task_id,
-        position=task.position,
-        state=task.state,
-        size=task.size,
-        loaded=task.loaded,
-        has_upload=task.upload_id is not None,
-        batch_number=task.batch_number,
-        batch_counted=task.batch_counted,
-        counted=task.counted,
+        task.task_id, task.status, task.size, task.loaded, task.upload_id is not None, task.tally
     )
 
 
 def wake(resting: RestingTask, task: UploadTask) -> UploadTask:
     """``task``, read back from the database, carrying on where ``resting`` was
     counted (the queue's counts and the batch's totals stay exact)."""
+    task.status = resting.status  # the queue's, which the database may not have yet
     task.loaded = resting.loaded
-    task.batch_number = resting.batch_number
-    task.batch_counted = resting.batch_counted
-    task.counted = resting.counted
+    task.tally = resting.tally
     task.ready = True
     return task

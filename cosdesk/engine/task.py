@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from cosdesk.engine.meter import SpeedMeter, eta_seconds
 from cosdesk.engine.task_record import (
@@ -179,10 +179,7 @@ class TaskSnapshot(RecordViews):
     spec: TaskSpec
     checkpoint: Checkpoint
     status: TaskStatus
-    loaded: int
-    speed: float
-    percent: float
-    eta_s: float | None
+    progress: TaskProgress
     # Failed on the network (or a 5xx): the queue starts it again by itself after
     # this many seconds (counted from ``retry_at``, wall-clock time). None: no
     # automatic retry is pending.
@@ -200,6 +197,34 @@ class TaskSnapshot(RecordViews):
     @property
     def parts_done(self) -> int:
         return len(self.checkpoint.parts)
+
+    @property
+    def loaded(self) -> int:
+        return self.progress.loaded
+
+    @property
+    def speed(self) -> float:
+        return self.progress.speed
+
+    @property
+    def percent(self) -> float:
+        return self.progress.percent
+
+    @property
+    def eta_s(self) -> float | None:
+        return self.progress.eta_s
+
+
+@dataclass(slots=True)
+class Tally:
+    """What a task adds to the running totals: the state it counts under in the
+    queue's tasks per state (None: not counted), and its batch (engine/batch.py)
+    with what it adds to that batch's totals, (state, size, loaded). It moves
+    with the task when the task goes at rest and back (engine/resting.py)."""
+
+    counted: TaskState | None = None
+    batch_number: int = 0
+    batch_counted: tuple[TaskState, int, int] | None = None
 
 
 def _status_field(name: str) -> property:
@@ -230,8 +255,8 @@ class UploadTask(RecordViews):
     control: JobControl | None = None
     ready: bool = False  # persisted and known to the store's writer
     hash_started_at: float | None = None
-    # The state this task adds to the queue's counts per state (None: not counted).
-    counted: TaskState | None = None
+    # What this task adds to the queue's counts and the batch's totals.
+    tally: Tally = field(default_factory=Tally)
     # Automatic retries after network failures: how many so far in a row, and the
     # pending one (delay in seconds, wall-clock time it is due).
     network_retries: int = 0
@@ -239,10 +264,6 @@ class UploadTask(RecordViews):
     retry_at: float | None = None
     # What the view showed as sent when the task was paused (None: not paused).
     loaded_at_pause: int | None = None
-    # The batch this task belongs to (see engine/batch.py) and what it adds to
-    # that batch's totals: (state, size, loaded).
-    batch_number: int = 0
-    batch_counted: tuple[TaskState, int, int] | None = None
     # The current run, in time.monotonic(): when it started, when its first and
     # latest bytes went out (what a file costs besides its bytes, see batch.py).
     run_started_at: float | None = None
@@ -327,15 +348,11 @@ class UploadTask(RecordViews):
         self.loaded = 0
 
     def snapshot(self, now: float | None = None) -> TaskSnapshot:
-        progress = self.progress(now)
         return TaskSnapshot(
             spec=self.spec,
             checkpoint=self.checkpoint,
             status=self.status,
-            loaded=progress.loaded,
-            speed=progress.speed,
-            percent=progress.percent,
-            eta_s=progress.eta_s,
+            progress=self.progress(now),
             retry_delay_s=self.retry_delay_s,
             retry_at=self.retry_at,
             dropped_bytes=self.dropped_bytes(),

@@ -176,10 +176,14 @@ def test_canceling_a_multipart_upload_at_rest_aborts_it_on_the_server(
     engine.qtbot.waitUntil(
         lambda: not list(cos.iter_multipart_uploads(BUCKET, prefix="rest/")), timeout=10_000
     )
-    engine.store.flush()
-    (stored,) = engine.store.load_some([big_id])
-    assert stored.status.state is TaskState.CANCELED and stored.checkpoint.upload_id is None
-    assert not stored.checkpoint.parts
+
+    def forgotten() -> bool:
+        engine.store.flush()
+        (stored,) = engine.store.load_some([big_id])
+        return stored.checkpoint.upload_id is None and not stored.checkpoint.parts
+
+    engine.qtbot.waitUntil(forgotten, timeout=5000)
+    assert engine.queue.task(big_id).state is TaskState.CANCELED  # type: ignore[union-attr]
 
 
 def test_restoring_more_tasks_than_the_live_limit_brings_them_back_at_rest(
