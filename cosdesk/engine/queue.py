@@ -87,6 +87,9 @@ def _position(task: UploadTask) -> int:
 # Checkpoint fields a restart needs whatever the upload's method (see _resume_needs).
 _RESUME_FIELDS = ("upload_id", "append_start_position", "append_start_crc64", "file_md5", "renamed_key")
 
+# Tasks restored at rest per hold of the lock.
+_RESTORE_SLICE = 5000
+
 # What a task that was running says when it comes back paused.
 _INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
 
@@ -1289,36 +1292,40 @@ class UploadQueue(QObject):
         if hold is not None and resume:  # may read the keyring: not under the lock
             texts = {row.endpoint_json for row in rows if row.endpoint_json is not None}
             held = {text: hold(EndpointSpec.from_json(text)) for text in texts}
-        unfinished: list[str] = []
+        # Built outside the lock; then added a slice at a time, so a GUI thread that
+        # wants the lock meanwhile waits milliseconds, not the whole restore.
+        built: list[RestingTask] = []
         # Tasks that were waiting or running, by the state and note they come back with.
         interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
-        with self._lock:
-            for row in rows:
-                if row.task_id in self._tasks or row.task_id in self._resting:
-                    continue
-                status = TaskStatus(row.position, TaskState(row.state))
-                task = RestingTask(row.task_id, status, row.size, row.confirmed, row.has_upload)
-                if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
-                    because = held.get(row.endpoint_json or "")
-                    task.status = TaskStatus(
-                        row.position, TaskState.WAITING if resume and not because else TaskState.PAUSED
-                    )
-                    note = because or (None if resume else row.note or _INTERRUPTED_NOTE)
-                    interrupted.setdefault((task.state, note), []).append(task.task_id)
-                if not task.state.is_final:
-                    unfinished.append(task.task_id)
-                self._resting[task.task_id] = task
-                if task.state is TaskState.WAITING:
-                    self._batch.join([task])
-                    heapq.heappush(self._waiting, (task.position, task.task_id))
-                self._recount(task)
-                self._next_position = max(self._next_position, task.position + 1)
-                self._events.added(task.task_id)
-            for (state, note), ids in interrupted.items():
-                if note is None:
-                    self._store.save_fields(ids, state=state)
-                else:
-                    self._store.save_fields(ids, state=state, note=note)
+        for row in rows:
+            state = TaskState(row.state)
+            if state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
+                because = held.get(row.endpoint_json or "")
+                state = TaskState.WAITING if resume and not because else TaskState.PAUSED
+                note = because or (None if resume else row.note or _INTERRUPTED_NOTE)
+                interrupted.setdefault((state, note), []).append(row.task_id)
+            status = TaskStatus(row.position, state)
+            built.append(RestingTask(row.task_id, status, row.size, row.confirmed, row.has_upload))
+        for (state, note), ids in interrupted.items():
+            if note is None:
+                self._store.save_fields(ids, state=state)
+            else:
+                self._store.save_fields(ids, state=state, note=note)
+        unfinished: list[str] = []
+        for start in range(0, len(built), _RESTORE_SLICE):
+            with self._lock:
+                for task in built[start : start + _RESTORE_SLICE]:
+                    if task.task_id in self._tasks or task.task_id in self._resting:
+                        continue
+                    if not task.state.is_final:
+                        unfinished.append(task.task_id)
+                    self._resting[task.task_id] = task
+                    if task.state is TaskState.WAITING:
+                        self._batch.join([task])
+                        heapq.heappush(self._waiting, (task.position, task.task_id))
+                    self._recount(task)
+                    self._next_position = max(self._next_position, task.position + 1)
+                    self._events.added(task.task_id)
         return unfinished
 
     def _restore_whole(
