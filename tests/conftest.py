@@ -1,12 +1,18 @@
-"""Fixtures shared by every test tree: the local COS server on a free port, test credentials."""
+"""Fixtures shared by every test tree: the local COS server on a free port, test
+credentials, and upload engines (here rather than in one tree's conftest, so the
+integration, reliability and bench tests make their engines the same way)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from support.engine_queue import Engine
 
 # Qt must never need a display in tests; set before anything imports Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -41,6 +47,50 @@ def sandbox(tmp_path: Path) -> Iterator[object]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def make_engine(
+    request: pytest.FixtureRequest, qtbot: Any, tmp_path: Path, credentials: Any
+) -> Iterator[Callable[..., Engine]]:
+    """``make_engine(endpoint=..., db_name=..., credentials=..., path_style=...,
+    client_timeout_s=..., **settings)``: an :class:`Engine` on the database
+    ``tmp_path / db_name`` (engines of one test share ``tasks.sqlite3`` unless told
+    otherwise), sending to ``endpoint`` (the local server unless told otherwise).
+    ``settings`` are :class:`QueueSettings` fields over the queue's defaults with
+    quick retries. Every engine made is shut down after the test."""
+    from support.engine_queue import QUICK_RETRIES, Engine
+
+    from cosdesk.engine.options import EndpointSpec, QueueSettings
+
+    engines: list[Engine] = []
+    test_credentials = credentials
+
+    def make(
+        *,
+        endpoint: str | None = None,
+        db_name: str = "tasks.sqlite3",
+        credentials: Any = None,
+        path_style: bool = True,
+        client_timeout_s: float = 20,
+        **settings: Any,
+    ) -> Engine:
+        if endpoint is None:
+            endpoint = request.getfixturevalue("sandbox").endpoint
+        engine = Engine(
+            qtbot,
+            tmp_path / db_name,
+            credentials or test_credentials,
+            EndpointSpec(TEST_REGION, url=endpoint, path_style=path_style),
+            QueueSettings(**{**QUICK_RETRIES, **settings}),
+            client_timeout_s=client_timeout_s,
+        )
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.close()
 
 
 @pytest.fixture(autouse=True)

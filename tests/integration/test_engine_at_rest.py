@@ -6,78 +6,36 @@ would."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from support.engine_queue import Engine
 
-from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
-from cosdesk.cos.endpoint import Endpoint
-from cosdesk.engine.clients import ClientCache
-from cosdesk.engine.history import HistoryOutcome, HistoryQuery, HistoryReader
-from cosdesk.engine.options import EndpointSpec, QueueSettings, UploadOptions
-from cosdesk.engine.queue import FileToAdd, UploadQueue
-from cosdesk.engine.store import TaskStore
-from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.engine.history import HistoryOutcome, HistoryQuery
+from cosdesk.engine.options import UploadOptions
+from cosdesk.engine.queue import FileToAdd
+from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
 MiB = 1024 * 1024
 SMALL_LIMITS = dict(live_task_limit=12, wake_batch=4)
+# Frequent list updates: each one is a moment the live count is sampled.
+AT_REST = dict(list_update_interval_ms=20, **SMALL_LIMITS)
 
 
-class Engine:
-    def __init__(self, qtbot: Any, db: Path, credentials: Credentials, spec: EndpointSpec, **settings: Any):
-        self.qtbot = qtbot
-        self.store = TaskStore(db)
-        self.clients = ClientCache(credentials, timeout_s=20)
-        settings = {"retry_base_delay_s": 0.05, "list_update_interval_ms": 20, **SMALL_LIMITS, **settings}
-        self.queue = UploadQueue(self.store, self.clients, QueueSettings(**settings), default_endpoint=spec)
-        self.most_live = 0
-        self.queue.list_updated.connect(self._sample)
+class MostLive:
+    """The most tasks held whole at any list update of the queue."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        self._queue = engine.queue
+        engine.queue.list_updated.connect(self._sample)
 
     def _sample(self, _ids: list[str]) -> None:
-        self.most_live = max(self.most_live, self.queue.live_task_count)
-
-    def snapshots(self) -> dict[str, TaskSnapshot]:
-        return {snapshot.task_id: snapshot for snapshot in self.queue.tasks()}
-
-    def wait_all(self, ids: list[str], states: set[TaskState], timeout_s: float = 60) -> None:
-        def reached() -> bool:
-            found = self.snapshots()
-            return all(task_id in found and found[task_id].state in states for task_id in ids)
-
-        self.qtbot.waitUntil(reached, timeout=int(timeout_s * 1000))
-
-    def close(self) -> None:
-        self.queue.shutdown(wait=True)
-        self.store.close()
-        self.clients.close()
-
-
-@pytest.fixture
-def make_engine(qtbot: Any, tmp_path: Path, credentials: Credentials, sandbox: Any) -> Iterator[Any]:
-    spec = EndpointSpec(REGION, url=sandbox.endpoint, path_style=True)
-    engines: list[Engine] = []
-
-    def make(**settings: Any) -> Engine:
-        engine = Engine(qtbot, tmp_path / "tasks.sqlite3", credentials, spec, **settings)
-        engines.append(engine)
-        return engine
-
-    yield make
-    for engine in engines:
-        engine.close()
-
-
-@pytest.fixture
-def cos(sandbox: Any, credentials: Credentials) -> Iterator[CosClient]:
-    client = CosClient(credentials, Endpoint.custom(sandbox.endpoint, path_style=True, region=REGION))
-    yield client
-    client.close()
+        self.count = max(self.count, self._queue.live_task_count)
 
 
 def small_files(folder: Path, count: int) -> list[FileToAdd]:
@@ -91,32 +49,33 @@ def small_files(folder: Path, count: int) -> list[FileToAdd]:
 
 
 def test_a_queue_past_its_live_limit_uploads_everything_with_few_tasks_whole(
-    make_engine: Any, tmp_path: Path, cos: CosClient
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
 ) -> None:
-    engine = make_engine()
+    engine = make_engine(**AT_REST)
+    most_live = MostLive(engine)
     files = small_files(tmp_path / "many", 150)
     ids = engine.queue.add_files(files, BUCKET)
-    engine.wait_all(ids, {TaskState.SUCCESS})
+    engine.wait_states(ids, {TaskState.SUCCESS})
 
     for item in files:
-        head = cos.head_object(BUCKET, item.key)
+        head = cos_client.head_object(BUCKET, item.key)
         assert head.crc64 == crc64_file(item.path)
     assert engine.queue.live_task_count <= SMALL_LIMITS["live_task_limit"]
     # Between two ticks a few more may be whole (just added, just finished), never all.
-    assert engine.most_live < len(ids) / 3
+    assert most_live.count < len(ids) / 3
     batch = engine.queue.batch()
     assert (batch.succeeded, batch.files, batch.percent) == (150, 150, 1.0)
 
 
 def test_pause_resume_cancel_move_and_clear_act_on_tasks_at_rest(
-    make_engine: Any, tmp_path: Path, cos: CosClient
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
 ) -> None:
-    engine = make_engine(file_parallel_limit=1)
+    engine = make_engine(file_parallel_limit=1, **AT_REST)
     files = small_files(tmp_path / "held", 60)
     engine.queue.set_bandwidth_limit(2000)  # slow enough that most wait, then rest
     ids = engine.queue.add_files(files, BUCKET)
     engine.queue.pause()
-    engine.wait_all(ids, {TaskState.PAUSED, TaskState.SUCCESS})
+    engine.wait_states(ids, {TaskState.PAUSED, TaskState.SUCCESS})
     engine.qtbot.waitUntil(
         lambda: engine.queue.live_task_count <= SMALL_LIMITS["live_task_limit"], timeout=5000
     )
@@ -133,18 +92,16 @@ def test_pause_resume_cancel_move_and_clear_act_on_tasks_at_rest(
     engine.queue.move_to_top([last])
     engine.queue.set_bandwidth_limit(0)
     engine.queue.restart(resumed)
-    engine.wait_all(resumed, {TaskState.SUCCESS})
+    engine.wait_states(resumed, {TaskState.SUCCESS})
     finished_at = {task_id: engine.queue.task(task_id).finished_at for task_id in resumed}  # type: ignore[union-attr]
     assert finished_at[last] == min(finished_at.values())  # moved to the top, it ran first
 
-    history = HistoryReader(engine.store.path)
     engine.store.flush()
-    engine.qtbot.waitUntil(
-        lambda: history.count(HistoryQuery(outcome=HistoryOutcome.CANCELED)) == len(canceled), timeout=5000
-    )
+    canceled_entries = HistoryQuery(outcome=HistoryOutcome.CANCELED)
+    engine.qtbot.waitUntil(lambda: engine.history.count(canceled_entries) == len(canceled), timeout=5000)
 
     engine.queue.upload_again(canceled[:3])
-    engine.wait_all(canceled[:3], {TaskState.SUCCESS})
+    engine.wait_states(canceled[:3], {TaskState.SUCCESS})
     gone = engine.queue.clear_finished()
     assert set(gone) >= set(resumed) | set(canceled)
     assert set(engine.snapshots()) == set(ids) - set(gone)
@@ -153,28 +110,28 @@ def test_pause_resume_cancel_move_and_clear_act_on_tasks_at_rest(
 
 
 def test_canceling_a_multipart_upload_at_rest_aborts_it_on_the_server(
-    make_engine: Any, tmp_path: Path, cos: CosClient
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
 ) -> None:
-    engine = make_engine(file_parallel_limit=1)
+    engine = make_engine(file_parallel_limit=1, **AT_REST)
     big = tmp_path / "big.bin"
     big.write_bytes(bytes(range(256)) * (12 * 4096))  # 12 MiB: three 4 MiB parts
     options = UploadOptions(chunk_size=4 * MiB, adaptive_part_size=False)
     engine.queue.set_bandwidth_limit(4 * MiB)
     (big_id,) = engine.queue.add_files([FileToAdd(str(big), "rest/big.bin")], BUCKET, options)
-    engine.qtbot.waitUntil(lambda: engine.queue.task(big_id).parts_done >= 1, timeout=20_000)  # type: ignore[union-attr]
+    engine.wait_parts(big_id, 1, timeout_s=20)
     engine.queue.pause(big_id)
-    engine.wait_all([big_id], {TaskState.PAUSED})
+    engine.wait_states([big_id], {TaskState.PAUSED})
     # Enough other tasks for the paused one to go at rest.
     others = engine.queue.add_files(small_files(tmp_path / "others", 30), BUCKET)
     engine.queue.pause(others)
     engine.qtbot.waitUntil(
         lambda: engine.queue.live_task_count <= SMALL_LIMITS["live_task_limit"], timeout=5000
     )
-    assert [u.key for u in cos.iter_multipart_uploads(BUCKET, prefix="rest/")] == ["rest/big.bin"]
+    assert [u.key for u in cos_client.iter_multipart_uploads(BUCKET, prefix="rest/")] == ["rest/big.bin"]
 
     engine.queue.cancel(big_id)
     engine.qtbot.waitUntil(
-        lambda: not list(cos.iter_multipart_uploads(BUCKET, prefix="rest/")), timeout=10_000
+        lambda: not list(cos_client.iter_multipart_uploads(BUCKET, prefix="rest/")), timeout=10_000
     )
 
     def forgotten() -> bool:
@@ -187,9 +144,9 @@ def test_canceling_a_multipart_upload_at_rest_aborts_it_on_the_server(
 
 
 def test_restoring_more_tasks_than_the_live_limit_brings_them_back_at_rest(
-    make_engine: Any, tmp_path: Path, cos: CosClient
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
 ) -> None:
-    first = make_engine(file_parallel_limit=1)
+    first = make_engine(file_parallel_limit=1, **AT_REST)
     files = small_files(tmp_path / "later", 50)
     first.queue.set_bandwidth_limit(500)
     ids = first.queue.add_files(files, BUCKET)
@@ -197,11 +154,11 @@ def test_restoring_more_tasks_than_the_live_limit_brings_them_back_at_rest(
     first.close()
 
     started = time.monotonic()
-    again = make_engine()
+    again = make_engine(**AT_REST)
     unfinished = again.queue.restore(resume=True)
     assert time.monotonic() - started < 5
     assert again.queue.live_task_count <= SMALL_LIMITS["live_task_limit"]
     assert 0 < len(unfinished) < len(ids)
-    again.wait_all(ids, {TaskState.SUCCESS})
+    again.wait_states(ids, {TaskState.SUCCESS})
     for item in files:
-        assert cos.head_object(BUCKET, item.key).crc64 == crc64_file(item.path)
+        assert cos_client.head_object(BUCKET, item.key).crc64 == crc64_file(item.path)

@@ -7,71 +7,23 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
+from support.engine_queue import Engine
 from support.task_rows import make_row
 
-from cosdesk.cos.auth import Credentials
-from cosdesk.engine.clients import ClientCache
-from cosdesk.engine.options import EndpointSpec, QueueSettings, UploadOptions
-from cosdesk.engine.queue import FileToAdd, UploadQueue
+from cosdesk.engine.options import EndpointSpec, UploadOptions
+from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.store import TaskStore
-from cosdesk.engine.task import FileFinished, TaskState
+from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_columns import StoredTask
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
 MiB = 1024 * 1024
-
-
-class Engine:
-    def __init__(self, qtbot: Any, db: Path, credentials: Credentials, spec: EndpointSpec, **settings: Any):
-        self.qtbot = qtbot
-        self.store = TaskStore(db)
-        self.clients = ClientCache(credentials, timeout_s=20)
-        settings.setdefault("retry_base_delay_s", 0.05)
-        self.queue = UploadQueue(self.store, self.clients, QueueSettings(**settings), default_endpoint=spec)
-        self.finished: list[FileFinished] = []
-        self.queue.file_finished.connect(self.finished.append)
-
-    def loaded(self, task_id: str) -> int:
-        snapshot = self.queue.task(task_id)
-        assert snapshot is not None
-        return snapshot.loaded
-
-    def state(self, task_id: str) -> TaskState:
-        snapshot = self.queue.task(task_id)
-        assert snapshot is not None
-        return snapshot.state
-
-    def wait_state(self, task_ids: list[str], state: TaskState, timeout_s: float = 30) -> None:
-        self.qtbot.waitUntil(
-            lambda: all(self.state(task_id) is state for task_id in task_ids), timeout=int(timeout_s * 1000)
-        )
-
-    def close(self) -> None:
-        self.queue.shutdown(wait=True)
-        self.store.close()
-        self.clients.close()
-
-
-@pytest.fixture
-def make_engine(qtbot: Any, tmp_path: Path, credentials: Credentials, sandbox: Any) -> Iterator[Any]:
-    engines: list[Engine] = []
-    spec = EndpointSpec(REGION, url=sandbox.endpoint)
-
-    def make(db_name: str = "tasks.sqlite3", **settings: Any) -> Engine:
-        engine = Engine(qtbot, tmp_path / db_name, credentials, spec, **settings)
-        engines.append(engine)
-        return engine
-
-    yield make
-    for engine in engines:
-        engine.close()
 
 
 def random_file(path: Path, size: int) -> Path:
@@ -90,7 +42,7 @@ def test_the_bandwidth_limit_holds_and_a_new_limit_applies_at_once(make_engine: 
     engine = make_engine(bandwidth_limit_bytes_per_s=3 * MiB)
     source = random_file(tmp_path / "big.bin", 48 * MiB)
     task_id = engine.queue.add_file(source, BUCKET, "limited.bin")
-    engine.qtbot.waitUntil(lambda: engine.loaded(task_id) >= 2 * MiB, timeout=10_000)
+    engine.wait_loaded(task_id, 2 * MiB, timeout_s=10)
     limited = rate_over(engine, task_id, 2.0)
     assert 1.5 * MiB <= limited <= 4.5 * MiB, limited / MiB
     engine.queue.set_bandwidth_limit(12 * MiB)
@@ -98,12 +50,13 @@ def test_the_bandwidth_limit_holds_and_a_new_limit_applies_at_once(make_engine: 
     raised = rate_over(engine, task_id, 1.5)
     assert 8 * MiB <= raised <= 16 * MiB, raised / MiB
     engine.queue.set_bandwidth_limit(0)
-    engine.wait_state([task_id], TaskState.SUCCESS)
+    engine.wait_states([task_id], {TaskState.SUCCESS})
 
 
 def test_moving_a_waiting_task_to_the_top_makes_it_start_next(make_engine: Any, tmp_path: Path) -> None:
     # One file at a time, the first one held back by a low limit while the others wait.
     engine = make_engine(file_parallel_limit=1, bandwidth_limit_bytes_per_s=1 * MiB)
+    finished = engine.collect_finished()
     first = engine.queue.add_file(random_file(tmp_path / "first.bin", 3 * MiB), BUCKET, "order/first")
     # Added only once the first runs: each add stats its files on a worker, and a
     # later batch that is ready sooner would otherwise start first.
@@ -117,9 +70,9 @@ def test_moving_a_waiting_task_to_the_top_makes_it_start_next(make_engine: Any, 
     engine.queue.move_to_top(c)
     engine.queue.move_to_bottom(a)
     engine.queue.set_bandwidth_limit(0)
-    engine.wait_state([first, *waiting], TaskState.SUCCESS)
-    engine.qtbot.waitUntil(lambda: len(engine.finished) == 4, timeout=5000)
-    assert [event.task_id for event in engine.finished] == [first, c, b, a]
+    engine.wait_states([first, *waiting], {TaskState.SUCCESS})
+    engine.qtbot.waitUntil(lambda: len(finished) == 4, timeout=5000)
+    assert [event.task_id for event in finished] == [first, c, b, a]
     assert [s.task_id for s in engine.queue.tasks()] == [c, first, b, a]
 
 
@@ -144,9 +97,9 @@ def test_restored_tasks_come_back_paused_or_running_as_resume_on_start_says(
     assert snapshot is not None and "interrupted" in snapshot.note
     paused.close()
 
-    resumed = make_engine("copy.sqlite3", resume_on_start=True)
+    resumed = make_engine(db_name="copy.sqlite3", resume_on_start=True)
     resumed.queue.restore_in_background()
-    resumed.wait_state(ids, TaskState.SUCCESS)
+    resumed.wait_states(ids, {TaskState.SUCCESS})
 
 
 def _stored_rows(count: int, spec: EndpointSpec) -> list[StoredTask]:
@@ -170,33 +123,25 @@ def _stored_rows(count: int, spec: EndpointSpec) -> list[StoredTask]:
 
 
 def test_restoring_10000_tasks_in_the_background_leaves_the_gui_thread_free(
-    qtbot: Any, tmp_path: Path, credentials: Credentials
+    make_engine: Any, tmp_path: Path
 ) -> None:
-    db = tmp_path / "many.sqlite3"
-    spec = EndpointSpec(REGION, url="http://127.0.0.1:9")
-    seeded = TaskStore(db)
-    seeded.insert_tasks(_stored_rows(10_000, spec))
+    nowhere = "http://127.0.0.1:9"
+    seeded = TaskStore(tmp_path / "many.sqlite3")
+    seeded.insert_tasks(_stored_rows(10_000, EndpointSpec(REGION, url=nowhere)))
     seeded.flush()
     seeded.close()
-    store = TaskStore(db)
-    clients = ClientCache(credentials, timeout_s=5)
-    queue = UploadQueue(store, clients, QueueSettings(resume_on_start=False), default_endpoint=spec)
-    try:
-        restored: list[list[str]] = []
-        queue.restored.connect(restored.append)
-        started = time.perf_counter()
-        queue.restore_in_background()
-        blocked_s = time.perf_counter() - started
-        print(f"\nrestore_in_background of 10,000 tasks blocked the caller for {blocked_s * 1000:.1f} ms")
-        assert blocked_s < 0.05
-        qtbot.waitUntil(lambda: bool(restored), timeout=30_000)
-        assert len(restored[0]) == 7500  # all but the succeeded quarter
-        assert len(queue.tasks()) == 10_000
-        assert all(s.state is not TaskState.UPLOADING for s in queue.tasks())
-    finally:
-        queue.shutdown()
-        store.close()
-        clients.close()
+    engine = make_engine(endpoint=nowhere, db_name="many.sqlite3", resume_on_start=False)
+    restored: list[list[str]] = []
+    engine.queue.restored.connect(restored.append)
+    started = time.perf_counter()
+    engine.queue.restore_in_background()
+    blocked_s = time.perf_counter() - started
+    print(f"\nrestore_in_background of 10,000 tasks blocked the caller for {blocked_s * 1000:.1f} ms")
+    assert blocked_s < 0.05
+    engine.qtbot.waitUntil(lambda: bool(restored), timeout=30_000)
+    assert len(restored[0]) == 7500  # all but the succeeded quarter
+    assert len(engine.queue.tasks()) == 10_000
+    assert all(s.state is not TaskState.UPLOADING for s in engine.queue.tasks())
 
 
 @pytest.mark.slow
@@ -215,7 +160,7 @@ def test_memory_stays_bounded_on_a_big_sparse_file(make_engine: Any, tmp_path: P
 
     task_id = engine.queue.add_file(sparse, BUCKET, "sparse.bin")
     engine.queue.batch_progress.connect(lambda _batch: track())
-    engine.wait_state([task_id], TaskState.SUCCESS, timeout_s=120)
+    engine.wait_states([task_id], {TaskState.SUCCESS}, timeout_s=120)
     track()
     grown = (peak - baseline) / MiB
     print(f"\n512 MiB sparse file through the engine: RSS grew by {grown:.0f} MiB at most")
@@ -227,12 +172,12 @@ def test_a_task_failed_by_5xx_answers_retries_by_itself_and_finishes(make_engine
     engine = make_engine(network_retry_delays_s=(0.5, 1.0))
     sandbox.faults.error_rate = 1.0  # every request: 500 InternalError / 503 SlowDown
     task_id = engine.queue.add_bytes(b"comes back", BUCKET, "retry/by-itself", UploadOptions(retries=1))
-    engine.wait_state([task_id], TaskState.ERROR)
+    engine.wait_states([task_id], {TaskState.ERROR})
     waiting = engine.queue.task(task_id)
     assert waiting is not None and waiting.retry_delay_s == 0.5 and "waiting for the network" in waiting.note
     assert waiting.error is not None and waiting.error.status_code in (500, 503)
     sandbox.faults.error_rate = 0.0
-    engine.wait_state([task_id], TaskState.SUCCESS, timeout_s=10)
+    engine.wait_states([task_id], {TaskState.SUCCESS}, timeout_s=10)
     done = engine.queue.task(task_id)
     assert done is not None and done.retry_delay_s is None and done.error is None
 
@@ -242,10 +187,10 @@ def test_a_refusal_is_never_retried_by_itself_and_pause_stops_a_pending_retry(
 ) -> None:
     engine = make_engine(network_retry_delays_s=(0.3,))
     refused = engine.queue.add_bytes(b"x", "nosuchbucket-1250000000", "k")
-    engine.wait_state([refused], TaskState.ERROR)
+    engine.wait_states([refused], {TaskState.ERROR})
     sandbox.faults.error_rate = 1.0
     pending = engine.queue.add_bytes(b"y", BUCKET, "retry/paused", UploadOptions(retries=1))
-    engine.wait_state([pending], TaskState.ERROR)
+    engine.wait_states([pending], {TaskState.ERROR})
     engine.queue.pause(pending)
     sandbox.faults.error_rate = 0.0
     engine.qtbot.wait(1000)  # three retry delays

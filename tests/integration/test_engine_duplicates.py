@@ -5,21 +5,15 @@ sending two uploads of one key at once."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
-from cosdesk.engine.clients import ClientCache
 from cosdesk.engine.duplicates import BucketProbe, QueuedUpload, check_batch, resolve_batch
-from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings
-from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.options import ConflictPolicy
 from cosdesk.engine.scan import ScanEntry
-from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
@@ -94,23 +88,10 @@ def test_a_bucket_that_cannot_be_read_is_reported_and_the_queue_check_stands(san
     assert plan.conflict is ConflictPolicy.SKIP and [e.key for e in plan.add] == ["other"]
 
 
-@pytest.fixture
-def queue(qtbot: Any, tmp_path: Path, sandbox: Any, credentials: Credentials) -> Iterator[UploadQueue]:
-    store = TaskStore(tmp_path / "tasks.sqlite3")
-    clients = ClientCache(credentials, timeout_s=20)
-    spec = EndpointSpec(REGION, url=sandbox.endpoint, path_style=True)
-    upload_queue = UploadQueue(
-        store, clients, QueueSettings(file_parallel_limit=3, retry_base_delay_s=0.05), default_endpoint=spec
-    )
-    yield upload_queue
-    upload_queue.shutdown(wait=True)
-    store.close()
-    clients.close()
-
-
 def test_a_key_added_again_while_it_uploads_waits_for_that_upload_and_then_wins(
-    qtbot: Any, queue: UploadQueue, tmp_path: Path, cos_client: CosClient, sandbox: Any
+    make_engine: Any, tmp_path: Path, cos_client: CosClient, sandbox: Any
 ) -> None:
+    engine = make_engine(file_parallel_limit=3)
     first = tmp_path / "first.bin"
     first.write_bytes(os.urandom(600_000))
     second = tmp_path / "second.bin"
@@ -118,32 +99,23 @@ def test_a_key_added_again_while_it_uploads_waits_for_that_upload_and_then_wins(
     other = tmp_path / "other.bin"
     other.write_bytes(os.urandom(1000))
     sandbox.faults.bandwidth_bytes_per_s = 1_000_000  # uploads stay in flight a while
-    first_id = queue.add_file(first, BUCKET, "same/key.bin")
-    qtbot.waitUntil(lambda: (s := queue.task(first_id)) is not None and s.state is TaskState.UPLOADING)
+    first_id = engine.queue.add_file(first, BUCKET, "same/key.bin")
+    engine.wait_states([first_id], {TaskState.UPLOADING}, timeout_s=5)
     # Added again (another file for the same key) while the first one is uploading.
-    second_id = queue.add_file(second, BUCKET, "same/key.bin")
-    other_id = queue.add_file(other, BUCKET, "same/other.bin")
+    second_id = engine.queue.add_file(second, BUCKET, "same/key.bin")
+    other_id = engine.queue.add_file(other, BUCKET, "same/other.bin")
     both_running: list[bool] = []
 
     def watch(_ids: list[str]) -> None:
-        states = [queue.task(task_id) for task_id in (first_id, second_id)]
+        states = [engine.queue.task(task_id) for task_id in (first_id, second_id)]
         both_running.append(all(s is not None and s.state.is_active for s in states))
 
-    queue.list_updated.connect(watch)
-    qtbot.waitUntil(
-        lambda: all(
-            (s := queue.task(task_id)) is not None and s.state.is_final
-            for task_id in (first_id, second_id, other_id)
-        ),
-        timeout=20_000,
-    )
+    engine.queue.list_updated.connect(watch)
+    final = {TaskState.SUCCESS, TaskState.CANCELED}
+    first_done, second_done, other_done = engine.wait_states([first_id, second_id, other_id], final, 20)
     assert not any(both_running)
-    assert all(
-        (s := queue.task(t)) is not None and s.state is TaskState.SUCCESS for t in (first_id, second_id)
-    )
+    assert first_done.state is TaskState.SUCCESS and second_done.state is TaskState.SUCCESS
     assert cos_client.get_object(BUCKET, "same/key.bin").content == second.read_bytes()
     # Another key was not held back behind them.
-    other_done, first_done = queue.task(other_id), queue.task(first_id)
-    assert other_done is not None and first_done is not None
     assert other_done.finished_at is not None and first_done.finished_at is not None
     assert other_done.finished_at < first_done.finished_at

@@ -8,7 +8,6 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,60 +15,12 @@ import pytest
 from support.log_capture import log_text
 
 from cosdesk.cos.auth import Credentials
-from cosdesk.engine.clients import ClientCache
-from cosdesk.engine.history import HistoryEntry, HistoryOutcome, HistoryQuery, HistoryReader
-from cosdesk.engine.options import EndpointSpec, QueueSettings
-from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.store import TaskStore
+from cosdesk.engine.history import HistoryOutcome
 from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
 MiB = 1024 * 1024
-
-
-class Engine:
-    def __init__(
-        self, qtbot: Any, db_path: Path, credentials: Credentials, spec: EndpointSpec, **settings: Any
-    ):
-        self.qtbot = qtbot
-        self.store = TaskStore(db_path)
-        self.clients = ClientCache(credentials, timeout_s=5)
-        settings.setdefault("retry_base_delay_s", 0.02)
-        settings.setdefault("retry_max_delay_s", 0.05)
-        self.queue = UploadQueue(self.store, self.clients, QueueSettings(**settings), default_endpoint=spec)
-        self.history = HistoryReader(db_path)
-
-    def wait_state(self, task_id: str, *states: TaskState, timeout_s: float = 30) -> None:
-        def reached() -> bool:
-            snapshot = self.queue.task(task_id)
-            return snapshot is not None and snapshot.state in states
-
-        self.qtbot.waitUntil(reached, timeout=int(timeout_s * 1000))
-
-    def entries(self) -> list[HistoryEntry]:
-        assert self.store.flush()
-        return self.history.page(HistoryQuery())
-
-    def close(self) -> None:
-        self.queue.shutdown(wait=True)
-        self.store.close()
-        self.clients.close()
-
-
-@pytest.fixture
-def make_engine(qtbot: Any, tmp_path: Path, credentials: Credentials, sandbox: Any) -> Iterator[Any]:
-    engines: list[Engine] = []
-
-    def make(credentials: Credentials = credentials, endpoint: str | None = None, **settings: Any) -> Engine:
-        spec = EndpointSpec(REGION, url=endpoint or sandbox.endpoint, path_style=True)
-        engine = Engine(qtbot, tmp_path / "tasks.sqlite3", credentials, spec, **settings)
-        engines.append(engine)
-        return engine
-
-    yield make
-    for engine in engines:
-        engine.close()
 
 
 def test_a_finished_upload_is_one_entry_with_true_size_duration_and_speed(
@@ -82,7 +33,7 @@ def test_a_finished_upload_is_one_entry_with_true_size_duration_and_speed(
     engine.queue.set_bandwidth_limit(8 * MiB)
     before = time.time()
     task_id = engine.queue.add_file(source, BUCKET, "docs/report.pdf")
-    engine.wait_state(task_id, TaskState.SUCCESS, TaskState.ERROR)
+    engine.ended(task_id)
     after = time.time()
 
     (entry,) = engine.entries()
@@ -111,7 +62,7 @@ def test_a_refused_upload_is_a_failed_entry_and_its_reason_is_logged_without_sec
     source = tmp_path / "a.txt"
     source.write_bytes(b"x" * 1000)
     task_id = engine.queue.add_file(source, BUCKET, "a.txt")
-    engine.wait_state(task_id, TaskState.ERROR)
+    engine.wait_states([task_id], {TaskState.ERROR})
 
     (entry,) = engine.entries()
     assert entry.outcome is HistoryOutcome.FAILED
@@ -143,7 +94,7 @@ def test_a_network_failure_streak_is_one_entry_until_cancel_adds_another(
     assert "connection refused" in log_text(log_file)
 
     engine.queue.cancel(task_id)
-    engine.wait_state(task_id, TaskState.CANCELED)
+    engine.wait_states([task_id], {TaskState.CANCELED})
     assert [e.outcome for e in engine.entries()] == [HistoryOutcome.CANCELED, HistoryOutcome.FAILED]
     assert f"upload canceled: {BUCKET}/b.bin" in log_text(log_file)
 
@@ -156,16 +107,14 @@ def test_a_paused_and_resumed_upload_is_one_transfer_timed_without_its_pause(
     source.write_bytes(os.urandom(4 * MiB))
     engine.queue.set_bandwidth_limit(4 * MiB)
     task_id = engine.queue.add_file(source, BUCKET, "big.bin")
-    engine.qtbot.waitUntil(
-        lambda: (snap := engine.queue.task(task_id)) is not None and snap.loaded >= MiB, timeout=10_000
-    )
+    engine.wait_loaded(task_id, MiB, timeout_s=10)
     engine.queue.pause(task_id)
-    engine.wait_state(task_id, TaskState.PAUSED)
+    engine.wait_states([task_id], {TaskState.PAUSED})
     time.sleep(1.0)
     assert engine.entries() == []  # a pause ends nothing
     engine.queue.set_bandwidth_limit(0)
     engine.queue.restart(task_id)
-    engine.wait_state(task_id, TaskState.SUCCESS, TaskState.ERROR)
+    engine.ended(task_id)
 
     (entry,) = engine.entries()
     assert entry.outcome is HistoryOutcome.DONE
@@ -186,7 +135,7 @@ def test_a_key_with_control_characters_is_one_escaped_log_line(
     source = tmp_path / "odd.txt"
     source.write_bytes(b"z" * 10)
     task_id = engine.queue.add_file(source, BUCKET, "odd\nname\x1b[2J.txt")
-    engine.wait_state(task_id, TaskState.ERROR)
+    engine.wait_states([task_id], {TaskState.ERROR})
 
     (entry,) = engine.entries()
     assert entry.key == "odd\nname\x1b[2J.txt"  # the history keeps the key as it is

@@ -14,15 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.engine_queue import engine_at
+from support.engine_queue import Engine
 from support.http_proxy import Exchange, Headers, HttpProxy, strip_headers
 
-from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
 from cosdesk.cos.errors import CosError
 from cosdesk.engine.options import UploadOptions
-from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import TaskSnapshot, TaskState, Verification
 
 BUCKET = "examplebucket-1250000000"
@@ -39,15 +37,9 @@ def proxy(sandbox: Any) -> Iterator[HttpProxy]:
 
 
 @pytest.fixture
-def cos(cos_client: CosClient) -> CosClient:
-    """Our own client, straight to the server (not through the proxy)."""
-    return cos_client
-
-
-@pytest.fixture
-def engine(qtbot: Any, tmp_path: Path, credentials: Credentials, proxy: HttpProxy) -> Iterator[UploadQueue]:
-    with engine_at(proxy.endpoint, tmp_path / "tasks.sqlite3", credentials, REGION) as queue:
-        yield queue
+def engine(proxy: HttpProxy, make_engine: Callable[..., Engine]) -> Engine:
+    """An engine sending through the proxy (``cos_client`` goes straight to the server)."""
+    return make_engine(endpoint=proxy.endpoint)
 
 
 def random_file(path: Path, size: int) -> Path:
@@ -55,19 +47,8 @@ def random_file(path: Path, size: int) -> Path:
     return path
 
 
-def finished(qtbot: Any, queue: UploadQueue, task_id: str, timeout_ms: int = 30_000) -> TaskSnapshot:
-    def ended() -> bool:
-        snapshot = queue.task(task_id)
-        return snapshot is not None and snapshot.state in (TaskState.SUCCESS, TaskState.ERROR)
-
-    qtbot.waitUntil(ended, timeout=timeout_ms)
-    snapshot = queue.task(task_id)
-    assert snapshot is not None
-    return snapshot
-
-
-def stored_bytes(cos: CosClient, key: str) -> bytes:
-    content = cos.get_object(BUCKET, key).content
+def stored_bytes(cos_client: CosClient, key: str) -> bytes:
+    content = cos_client.get_object(BUCKET, key).content
     assert content is not None
     return content
 
@@ -111,37 +92,37 @@ def odd_put_etags(exchange: Exchange, headers: Headers) -> Headers:
 
 
 def test_a_part_corrupted_in_flight_without_crc_is_sent_again_and_the_object_is_right(
-    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+    engine: Engine, proxy: HttpProxy, tmp_path: Path, cos_client: CosClient
 ) -> None:
     source = random_file(tmp_path / "big.bin", 5 * MiB)
     proxy.edit_response = NO_CRC
     proxy.corrupt = corrupt_part(2, times=1)
-    task_id = engine.add_file(source, BUCKET, "damaged-once.bin", UploadOptions(chunk_size=MiB))
-    snapshot = finished(qtbot, engine, task_id)
+    task_id = engine.queue.add_file(source, BUCKET, "damaged-once.bin", UploadOptions(chunk_size=MiB))
+    snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
     assert len(proxy.corrupted) == 1 and part_sends(proxy, 2) == 2  # the damaged part went again
     assert snapshot.result is not None and snapshot.result.verification is Verification.MD5
-    assert stored_bytes(cos, "damaged-once.bin") == source.read_bytes()
+    assert stored_bytes(cos_client, "damaged-once.bin") == source.read_bytes()
 
 
 def test_a_part_corrupted_every_time_fails_the_task_and_completes_nothing(
-    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+    engine: Engine, proxy: HttpProxy, tmp_path: Path, cos_client: CosClient
 ) -> None:
     source = random_file(tmp_path / "big.bin", 4 * MiB)
     proxy.edit_response = NO_CRC
     proxy.corrupt = corrupt_part(3, times=1_000)
-    task_id = engine.add_file(source, BUCKET, "damaged.bin", UploadOptions(chunk_size=MiB, retries=2))
-    snapshot = finished(qtbot, engine, task_id)
+    task_id = engine.queue.add_file(source, BUCKET, "damaged.bin", UploadOptions(chunk_size=MiB, retries=2))
+    snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.ERROR and snapshot.result is None
     assert snapshot.error is not None and snapshot.error.code == "ETagMismatch"
     assert part_sends(proxy, 3) == 3  # the first send and two retries
     with pytest.raises(CosError) as missing:
-        cos.head_object(BUCKET, "damaged.bin")
+        cos_client.head_object(BUCKET, "damaged.bin")
     assert missing.value.status_code == 404
 
 
 def test_a_simple_upload_corrupted_in_flight_without_crc_is_sent_again(
-    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, cos: CosClient
+    engine: Engine, proxy: HttpProxy, cos_client: CosClient
 ) -> None:
     proxy.edit_response = NO_CRC
     damaged = 0
@@ -153,56 +134,56 @@ def test_a_simple_upload_corrupted_in_flight_without_crc_is_sent_again(
 
     proxy.corrupt = first_put
     body = os.urandom(200_000)
-    task_id = engine.add_bytes(body, BUCKET, "small.bin")
-    snapshot = finished(qtbot, engine, task_id)
+    task_id = engine.queue.add_bytes(body, BUCKET, "small.bin")
+    snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
     assert len(proxy.corrupted) == 1
     assert snapshot.result is not None and snapshot.result.verification is Verification.MD5
-    assert stored_bytes(cos, "small.bin") == body
+    assert stored_bytes(cos_client, "small.bin") == body
 
 
 def test_without_crc_a_clean_upload_is_verified_by_md5(
-    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+    engine: Engine, proxy: HttpProxy, tmp_path: Path, cos_client: CosClient
 ) -> None:
     proxy.edit_response = NO_CRC
     big = random_file(tmp_path / "big.bin", 4 * MiB + 123)
     small = random_file(tmp_path / "small.bin", 5000)
-    big_id = engine.add_file(big, BUCKET, "clean/big.bin", UploadOptions(chunk_size=MiB))
-    small_id = engine.add_file(small, BUCKET, "clean/small.bin")
+    big_id = engine.queue.add_file(big, BUCKET, "clean/big.bin", UploadOptions(chunk_size=MiB))
+    small_id = engine.queue.add_file(small, BUCKET, "clean/small.bin")
     for task_id, source in ((big_id, big), (small_id, small)):
-        snapshot = finished(qtbot, engine, task_id)
+        snapshot = engine.ended(task_id)
         assert snapshot.state is TaskState.SUCCESS, snapshot.error
         assert snapshot.result is not None and snapshot.result.verification is Verification.MD5
-        assert cos.head_object(BUCKET, snapshot.key).crc64 == crc64_file(source)
+        assert cos_client.head_object(BUCKET, snapshot.key).crc64 == crc64_file(source)
     assert proxy.corrupted == []
 
 
-def test_with_crc_an_upload_is_verified_by_crc64(qtbot: Any, engine: UploadQueue, tmp_path: Path) -> None:
+def test_with_crc_an_upload_is_verified_by_crc64(engine: Engine, tmp_path: Path) -> None:
     big = random_file(tmp_path / "big.bin", 3 * MiB)
-    task_id = engine.add_file(big, BUCKET, "crc/big.bin", UploadOptions(chunk_size=MiB))
-    small_id = engine.add_bytes(b"hello", BUCKET, "crc/small.txt")
+    task_id = engine.queue.add_file(big, BUCKET, "crc/big.bin", UploadOptions(chunk_size=MiB))
+    small_id = engine.queue.add_bytes(b"hello", BUCKET, "crc/small.txt")
     for task in (task_id, small_id):
-        snapshot = finished(qtbot, engine, task)
+        snapshot = engine.ended(task)
         assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64
 
 
 def test_a_server_with_no_crc_and_etags_that_are_not_md5s_is_done_but_not_verified(
-    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+    engine: Engine, proxy: HttpProxy, tmp_path: Path, cos_client: CosClient
 ) -> None:
     proxy.edit_response = claim_encryption
     big = random_file(tmp_path / "big.bin", 3 * MiB)
-    big_id = engine.add_file(big, BUCKET, "kms/big.bin", UploadOptions(chunk_size=MiB))
-    small_id = engine.add_bytes(b"encrypted at rest", BUCKET, "kms/small.txt")
+    big_id = engine.queue.add_file(big, BUCKET, "kms/big.bin", UploadOptions(chunk_size=MiB))
+    small_id = engine.queue.add_bytes(b"encrypted at rest", BUCKET, "kms/small.txt")
     for task_id in (big_id, small_id):
-        snapshot = finished(qtbot, engine, task_id)
+        snapshot = engine.ended(task_id)
         assert snapshot.state is TaskState.SUCCESS, snapshot.error
         assert snapshot.result is not None and snapshot.result.verification is Verification.NONE
         assert snapshot.result.unverified
-    assert cos.head_object(BUCKET, "kms/big.bin").crc64 == crc64_file(big)
+    assert cos_client.head_object(BUCKET, "kms/big.bin").crc64 == crc64_file(big)
 
     proxy.edit_response = odd_put_etags
-    odd_id = engine.add_bytes(b"odd etag", BUCKET, "odd/small.txt")
-    snapshot = finished(qtbot, engine, odd_id)
+    odd_id = engine.queue.add_bytes(b"odd etag", BUCKET, "odd/small.txt")
+    snapshot = engine.ended(odd_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
     assert snapshot.result is not None and snapshot.result.verification is Verification.NONE
 
@@ -244,7 +225,7 @@ def cosdesk_upload(
 
 
 def test_cli_upload_through_a_corrupting_proxy_says_uploaded_only_for_a_right_object(
-    proxy: HttpProxy, tmp_path: Path, cos: CosClient
+    proxy: HttpProxy, tmp_path: Path, cos_client: CosClient
 ) -> None:
     source = random_file(tmp_path / "big.bin", 3 * MiB)
     proxy.edit_response = NO_CRC
@@ -253,7 +234,7 @@ def test_cli_upload_through_a_corrupting_proxy_says_uploaded_only_for_a_right_ob
     assert healed.returncode == 0, healed.stderr
     assert "1 uploaded, 0 failed" in healed.stdout and "not verified" not in healed.stdout
     assert len(proxy.corrupted) == 1
-    assert stored_bytes(cos, "once/big.bin") == source.read_bytes()
+    assert stored_bytes(cos_client, "once/big.bin") == source.read_bytes()
 
     proxy.corrupt = corrupt_part(2, times=1_000)
     broken = cosdesk_upload(source, f"cos://{BUCKET}/always/", proxy.endpoint, tmp_path / "b.sqlite3")
@@ -261,7 +242,7 @@ def test_cli_upload_through_a_corrupting_proxy_says_uploaded_only_for_a_right_ob
     assert "0 uploaded, 1 failed" in broken.stdout
     assert "ETagMismatch" in broken.stderr
     with pytest.raises(CosError):
-        cos.head_object(BUCKET, "always/big.bin")
+        cos_client.head_object(BUCKET, "always/big.bin")
 
 
 def test_cli_upload_to_an_unverifiable_server_says_not_verified(proxy: HttpProxy, tmp_path: Path) -> None:
@@ -275,21 +256,13 @@ def test_cli_upload_to_an_unverifiable_server_says_not_verified(proxy: HttpProxy
 # --- NoSuchUpload: find out what happened, then finish or start over ---------------
 
 
-def slow_multipart(
-    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, source: Path, key: str
-) -> tuple[str, TaskSnapshot]:
+def slow_multipart(engine: Engine, proxy: HttpProxy, source: Path, key: str) -> tuple[str, TaskSnapshot]:
     """Start ``source`` in 1 MiB parts at 2 MB/s per connection; return once the
     server holds its first part (the rest are in flight or waiting)."""
     proxy.bandwidth_bytes_per_s = 2_000_000
-    task_id = engine.add_file(source, BUCKET, key, UploadOptions(chunk_size=MiB))
-
-    def first_part_done() -> bool:
-        snapshot = engine.task(task_id)
-        return snapshot is not None and snapshot.parts_done >= 1
-
-    qtbot.waitUntil(first_part_done, timeout=20_000)
-    snapshot = engine.task(task_id)
-    assert snapshot is not None and snapshot.upload_id and snapshot.part_size == MiB
+    task_id = engine.queue.add_file(source, BUCKET, key, UploadOptions(chunk_size=MiB))
+    snapshot = engine.wait_parts(task_id, 1, timeout_s=20)
+    assert snapshot.upload_id and snapshot.part_size == MiB
     return task_id, snapshot
 
 
@@ -298,57 +271,57 @@ def parts_refused_as_unknown_upload(proxy: HttpProxy) -> int:
     return sum(1 for exchange, status in proxy.answers if exchange.is_upload_part and status == 404)
 
 
-def complete_behind_its_back(cos: CosClient, source: Path, key: str, upload_id: str) -> None:
+def complete_behind_its_back(cos_client: CosClient, source: Path, key: str, upload_id: str) -> None:
     """What another process running the same task does: send every part, complete."""
     data = source.read_bytes()
     parts = []
     for number, offset in enumerate(range(0, len(data), MiB), start=1):
-        answer = cos.upload_part(BUCKET, key, upload_id, number, data[offset : offset + MiB])
+        answer = cos_client.upload_part(BUCKET, key, upload_id, number, data[offset : offset + MiB])
         parts.append((number, answer.etag))
-    cos.complete_multipart_upload(BUCKET, key, upload_id, parts)
+    cos_client.complete_multipart_upload(BUCKET, key, upload_id, parts)
 
 
 def test_an_upload_aborted_behind_the_engines_back_starts_over_and_finishes(
-    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+    engine: Engine, proxy: HttpProxy, tmp_path: Path, cos_client: CosClient
 ) -> None:
     source = random_file(tmp_path / "big.bin", 8 * MiB)
-    task_id, running = slow_multipart(qtbot, engine, proxy, source, "aborted.bin")
-    cos.abort_multipart_upload(BUCKET, "aborted.bin", running.upload_id or "")
+    task_id, running = slow_multipart(engine, proxy, source, "aborted.bin")
+    cos_client.abort_multipart_upload(BUCKET, "aborted.bin", running.upload_id or "")
     proxy.bandwidth_bytes_per_s = 0
-    snapshot = finished(qtbot, engine, task_id)
+    snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
     assert parts_refused_as_unknown_upload(proxy) >= 1
     assert "no longer knew" in snapshot.note and "started a new upload" in snapshot.note
     assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64
-    assert cos.head_object(BUCKET, "aborted.bin").crc64 == crc64_file(source)
-    assert list(cos.iter_multipart_uploads(BUCKET)) == []
+    assert cos_client.head_object(BUCKET, "aborted.bin").crc64 == crc64_file(source)
+    assert list(cos_client.iter_multipart_uploads(BUCKET)) == []
 
 
 def test_an_upload_completed_behind_the_engines_back_is_found_complete_and_done(
-    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+    engine: Engine, proxy: HttpProxy, tmp_path: Path, cos_client: CosClient
 ) -> None:
     source = random_file(tmp_path / "big.bin", 8 * MiB)
-    task_id, running = slow_multipart(qtbot, engine, proxy, source, "completed.bin")
-    complete_behind_its_back(cos, source, "completed.bin", running.upload_id or "")
-    completed_etag = cos.head_object(BUCKET, "completed.bin").etag
-    snapshot = finished(qtbot, engine, task_id)
+    task_id, running = slow_multipart(engine, proxy, source, "completed.bin")
+    complete_behind_its_back(cos_client, source, "completed.bin", running.upload_id or "")
+    completed_etag = cos_client.head_object(BUCKET, "completed.bin").etag
+    snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
     assert parts_refused_as_unknown_upload(proxy) >= 1
     assert "already complete" in snapshot.note
     assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64
     # The engine did not upload the file a second time: the object is the one completed.
-    assert cos.head_object(BUCKET, "completed.bin").etag == completed_etag
-    assert list(cos.iter_multipart_uploads(BUCKET)) == []
+    assert cos_client.head_object(BUCKET, "completed.bin").etag == completed_etag
+    assert list(cos_client.iter_multipart_uploads(BUCKET)) == []
 
 
 def test_without_crc_an_upload_completed_behind_its_back_is_done_but_not_verified(
-    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+    engine: Engine, proxy: HttpProxy, tmp_path: Path, cos_client: CosClient
 ) -> None:
     proxy.edit_response = NO_CRC
     source = random_file(tmp_path / "big.bin", 8 * MiB)
-    task_id, running = slow_multipart(qtbot, engine, proxy, source, "no-crc.bin")
-    complete_behind_its_back(cos, source, "no-crc.bin", running.upload_id or "")
-    snapshot = finished(qtbot, engine, task_id)
+    task_id, running = slow_multipart(engine, proxy, source, "no-crc.bin")
+    complete_behind_its_back(cos_client, source, "no-crc.bin", running.upload_id or "")
+    snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
     assert "already complete" in snapshot.note
     # Size and the multipart ETag's part count match, but nothing proves the bytes.
@@ -356,17 +329,17 @@ def test_without_crc_an_upload_completed_behind_its_back_is_done_but_not_verifie
 
 
 def test_a_paused_upload_completed_elsewhere_is_done_on_restart(
-    qtbot: Any, engine: UploadQueue, proxy: HttpProxy, tmp_path: Path, cos: CosClient
+    engine: Engine, proxy: HttpProxy, tmp_path: Path, cos_client: CosClient
 ) -> None:
     source = random_file(tmp_path / "big.bin", 6 * MiB)
-    task_id, running = slow_multipart(qtbot, engine, proxy, source, "paused.bin")
-    engine.pause(task_id)
-    qtbot.waitUntil(engine.is_idle, timeout=5000)
-    complete_behind_its_back(cos, source, "paused.bin", running.upload_id or "")
+    task_id, running = slow_multipart(engine, proxy, source, "paused.bin")
+    engine.queue.pause(task_id)
+    engine.wait_idle()
+    complete_behind_its_back(cos_client, source, "paused.bin", running.upload_id or "")
     proxy.bandwidth_bytes_per_s = 0
     sent_before = len(proxy.exchanges)
-    engine.restart(task_id)
-    snapshot = finished(qtbot, engine, task_id)
+    engine.queue.restart(task_id)
+    snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
     assert "already complete" in snapshot.note
     assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64

@@ -5,93 +5,23 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.engine_queue import ENDED
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
-from cosdesk.cos.endpoint import Endpoint
-from cosdesk.engine.clients import ClientCache
-from cosdesk.engine.options import (
-    ConflictPolicy,
-    EndpointSpec,
-    QueueSettings,
-    UploadMethodChoice,
-    UploadOptions,
-)
-from cosdesk.engine.queue import FileToAdd, UploadQueue
+from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadMethodChoice, UploadOptions
+from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.store import TaskStore
-from cosdesk.engine.task import FileFinished, TaskState
+from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def endpoint_spec(sandbox: Any) -> EndpointSpec:
-    return EndpointSpec(REGION, url=sandbox.endpoint, path_style=True)
-
-
-@pytest.fixture
-def cos(sandbox: Any, credentials: Credentials) -> Iterator[CosClient]:
-    client = CosClient(
-        credentials, Endpoint.custom(sandbox.endpoint, path_style=True, region=REGION), timeout_s=20
-    )
-    yield client
-    client.close()
-
-
-class Engine:
-    """A queue with its database and clients, and helpers to wait on it."""
-
-    def __init__(
-        self, qtbot: Any, db_path: Path, credentials: Credentials, spec: EndpointSpec, **settings: Any
-    ):
-        self.qtbot = qtbot
-        self.store = TaskStore(db_path)
-        self.clients = ClientCache(credentials, timeout_s=20)
-        settings.setdefault("retry_base_delay_s", 0.05)
-        self.queue = UploadQueue(self.store, self.clients, QueueSettings(**settings), default_endpoint=spec)
-        self.finished: list[FileFinished] = []
-        self.queue.file_finished.connect(self.finished.append)
-
-    def wait_states(self, task_ids: list[str], states: set[TaskState], timeout_s: float = 60) -> None:
-        def reached() -> bool:
-            snapshots = [self.queue.task(task_id) for task_id in task_ids]
-            return all(s is not None and s.state in states for s in snapshots)
-
-        self.qtbot.waitUntil(reached, timeout=int(timeout_s * 1000))
-
-    def state(self, task_id: str) -> TaskState:
-        snapshot = self.queue.task(task_id)
-        assert snapshot is not None
-        return snapshot.state
-
-    def close(self) -> None:
-        self.queue.shutdown(wait=True)
-        self.store.close()
-        self.clients.close()
-
-
-@pytest.fixture
-def make_engine(
-    qtbot: Any, tmp_path: Path, credentials: Credentials, endpoint_spec: EndpointSpec
-) -> Iterator[Any]:
-    engines: list[Engine] = []
-
-    def make(**settings: Any) -> Engine:
-        engine = Engine(qtbot, tmp_path / "tasks.sqlite3", credentials, endpoint_spec, **settings)
-        engines.append(engine)
-        return engine
-
-    yield make
-    for engine in engines:
-        engine.close()
 
 
 def write_file(path: Path, size: int, seed: int = 0) -> Path:
@@ -106,9 +36,10 @@ def write_file(path: Path, size: int, seed: int = 0) -> Path:
 
 
 def test_small_and_multipart_files_upload_with_matching_crc(
-    make_engine: Any, tmp_path: Path, cos: CosClient
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
 ) -> None:
     engine = make_engine()
+    finished = engine.collect_finished()
     small = write_file(tmp_path / "small.bin", 1000)
     empty = write_file(tmp_path / "empty.bin", 0)
     big = write_file(tmp_path / "big.bin", 5 * MiB + 17, seed=1)
@@ -120,26 +51,26 @@ def test_small_and_multipart_files_upload_with_matching_crc(
         ],
         BUCKET,
     )
-    engine.wait_states(ids, {TaskState.SUCCESS, TaskState.ERROR})
+    engine.wait_states(ids, ENDED)
     assert [engine.state(i) for i in ids] == [TaskState.SUCCESS] * 3
     for path, key in ((small, "a/small.bin"), (empty, "a/empty.bin"), (big, "a/big.bin")):
-        head = cos.head_object(BUCKET, key)
+        head = cos_client.head_object(BUCKET, key)
         assert head.content_length == path.stat().st_size
         assert head.crc64 == crc64_file(path)
     big_snapshot = engine.queue.task(ids[2])
     assert big_snapshot is not None and big_snapshot.result is not None
     assert big_snapshot.result.etag.endswith('-6"')
     assert big_snapshot.percent == 1.0
-    engine.qtbot.waitUntil(lambda: len(engine.finished) == 3, timeout=5000)
-    assert all(event.error is None and event.data is not None for event in engine.finished)
-    assert {event.data.key for event in engine.finished if event.data} == {
+    engine.qtbot.waitUntil(lambda: len(finished) == 3, timeout=5000)
+    assert all(event.error is None and event.data is not None for event in finished)
+    assert {event.data.key for event in finished if event.data} == {
         "a/small.bin",
         "a/empty.bin",
         "a/big.bin",
     }
 
 
-def test_in_memory_bodies_folder_markers_and_options(make_engine: Any, cos: CosClient) -> None:
+def test_in_memory_bodies_folder_markers_and_options(make_engine: Any, cos_client: CosClient) -> None:
     engine = make_engine()
     options = UploadOptions(
         storage_class="STANDARD_IA",
@@ -151,19 +82,19 @@ def test_in_memory_bodies_folder_markers_and_options(make_engine: Any, cos: CosC
     body_id = engine.queue.add_bytes(b"hello!", BUCKET, "mem/hello.txt", options)
     big_body_id = engine.queue.add_bytes(os.urandom(3 * MiB), BUCKET, "mem/big.bin", options)
     folder_id = engine.queue.add_folder_marker(BUCKET, "mem/folder")
-    engine.wait_states([body_id, big_body_id, folder_id], {TaskState.SUCCESS, TaskState.ERROR})
+    engine.wait_states([body_id, big_body_id, folder_id], ENDED)
     assert engine.state(body_id) is TaskState.SUCCESS, engine.queue.task(body_id)
     assert engine.state(big_body_id) is TaskState.SUCCESS, engine.queue.task(big_body_id)
     assert engine.state(folder_id) is TaskState.SUCCESS
-    head = cos.head_object(BUCKET, "mem/hello.txt")
+    head = cos_client.head_object(BUCKET, "mem/hello.txt")
     assert head.metadata.get("origin") == "test"
     assert head.metadata.get("md5") == hashlib.md5(b"hello!").hexdigest()
     assert head.storage_class == "STANDARD_IA"
     assert head.content_type == "text/plain"
-    assert cos.head_object(BUCKET, "mem/folder/").content_length == 0
+    assert cos_client.head_object(BUCKET, "mem/folder/").content_length == 0
 
 
-def test_folders_are_walked_on_a_worker(make_engine: Any, tmp_path: Path, cos: CosClient) -> None:
+def test_folders_are_walked_on_a_worker(make_engine: Any, tmp_path: Path, cos_client: CosClient) -> None:
     engine = make_engine()
     root = tmp_path / "photos"
     (root / "2024").mkdir(parents=True)
@@ -174,66 +105,54 @@ def test_folders_are_walked_on_a_worker(make_engine: Any, tmp_path: Path, cos: C
     engine.queue.tasks_added.connect(added.extend)
     engine.queue.add_paths([root], BUCKET, "backup", include_empty_folders=True)
     engine.qtbot.waitUntil(lambda: len(added) == 3, timeout=10_000)
-    engine.wait_states(added, {TaskState.SUCCESS, TaskState.ERROR})
+    engine.wait_states(added, ENDED)
     keys = sorted(s.key for s in engine.queue.tasks())
     assert keys == ["backup/photos/2024/b.jpg", "backup/photos/a.jpg", "backup/photos/empty/"]
     assert all(s.state is TaskState.SUCCESS for s in engine.queue.tasks())
-    assert cos.head_object(BUCKET, "backup/photos/2024/b.jpg").crc64 == crc64_file(root / "2024" / "b.jpg")
+    stored = cos_client.head_object(BUCKET, "backup/photos/2024/b.jpg")
+    assert stored.crc64 == crc64_file(root / "2024" / "b.jpg")
 
 
-def test_conflict_policies(make_engine: Any, tmp_path: Path, cos: CosClient) -> None:
+def test_conflict_policies(make_engine: Any, tmp_path: Path, cos_client: CosClient) -> None:
     engine = make_engine()
-    cos.put_object(BUCKET, "c/x.txt", b"old")
+    cos_client.put_object(BUCKET, "c/x.txt", b"old")
     source = write_file(tmp_path / "x.txt", 100)
     skip = engine.queue.add_file(source, BUCKET, "c/x.txt", UploadOptions(conflict=ConflictPolicy.SKIP))
-    engine.wait_states([skip], {TaskState.SUCCESS, TaskState.ERROR})
+    engine.wait_states([skip], ENDED)
     snapshot = engine.queue.task(skip)
     assert snapshot is not None and snapshot.result is not None and snapshot.result.skipped
-    assert cos.head_object(BUCKET, "c/x.txt").content_length == 3
+    assert cos_client.head_object(BUCKET, "c/x.txt").content_length == 3
     rename = engine.queue.add_file(source, BUCKET, "c/x.txt", UploadOptions(conflict=ConflictPolicy.RENAME))
-    engine.wait_states([rename], {TaskState.SUCCESS, TaskState.ERROR})
-    assert cos.head_object(BUCKET, "c/x (1).txt").content_length == 100
+    engine.wait_states([rename], ENDED)
+    assert cos_client.head_object(BUCKET, "c/x (1).txt").content_length == 100
     overwrite = engine.queue.add_file(source, BUCKET, "c/x.txt")
-    engine.wait_states([overwrite], {TaskState.SUCCESS, TaskState.ERROR})
-    assert cos.head_object(BUCKET, "c/x.txt").content_length == 100
+    engine.wait_states([overwrite], ENDED)
+    assert cos_client.head_object(BUCKET, "c/x.txt").content_length == 100
 
 
 def test_append_task_creates_and_extends_an_appendable_object(
-    make_engine: Any, tmp_path: Path, cos: CosClient
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
 ) -> None:
     engine = make_engine()
     source = write_file(tmp_path / "log.bin", 2 * MiB + 5, seed=4)
     task_id = engine.queue.add_file(
         source, BUCKET, "logs/log.bin", UploadOptions(method=UploadMethodChoice.APPEND)
     )
-    engine.wait_states([task_id], {TaskState.SUCCESS, TaskState.ERROR})
+    engine.wait_states([task_id], ENDED)
     assert engine.state(task_id) is TaskState.SUCCESS, engine.queue.task(task_id)
-    head = cos.head_object(BUCKET, "logs/log.bin")
+    head = cos_client.head_object(BUCKET, "logs/log.bin")
     assert head.appendable and head.content_length == source.stat().st_size
     assert head.crc64 == crc64_file(source)
 
 
-def test_access_denied_fails_at_once_with_the_exact_reason(
-    qtbot: Any, tmp_path: Path, endpoint_spec: EndpointSpec
-) -> None:
-    store = TaskStore(tmp_path / "t.sqlite3")
-    clients = ClientCache(Credentials("AKIDcosdeskTESTsecretid", "wrong-key"), timeout_s=10)
-    queue = UploadQueue(
-        store, clients, QueueSettings(retry_base_delay_s=0.05), default_endpoint=endpoint_spec
-    )
-    try:
-        finished: list[FileFinished] = []
-        queue.file_finished.connect(finished.append)
-        task_id = queue.add_bytes(b"x", BUCKET, "denied.txt")
-        qtbot.waitUntil(lambda: len(finished) == 1, timeout=10_000)
-        assert finished[0].error is not None and finished[0].error.code == "SignatureDoesNotMatch"
-        assert finished[0].error.status_code == 403
-        snapshot = queue.task(task_id)
-        assert snapshot is not None and snapshot.state is TaskState.ERROR
-    finally:
-        queue.shutdown()
-        store.close()
-        clients.close()
+def test_access_denied_fails_at_once_with_the_exact_reason(make_engine: Any) -> None:
+    engine = make_engine(credentials=Credentials("AKIDcosdeskTESTsecretid", "wrong-key"), client_timeout_s=10)
+    finished = engine.collect_finished()
+    task_id = engine.queue.add_bytes(b"x", BUCKET, "denied.txt")
+    engine.qtbot.waitUntil(lambda: len(finished) == 1, timeout=10_000)
+    assert finished[0].error is not None and finished[0].error.code == "SignatureDoesNotMatch"
+    assert finished[0].error.status_code == 403
+    assert engine.state(task_id) is TaskState.ERROR
 
 
 def test_adding_10000_files_returns_at_once(make_engine: Any, tmp_path: Path) -> None:
@@ -247,7 +166,7 @@ def test_adding_10000_files_returns_at_once(make_engine: Any, tmp_path: Path) ->
     engine.queue.pause(ids)
     assert len(ids) == 10_000
     assert elapsed < 0.5, elapsed
-    engine.qtbot.waitUntil(lambda: engine.queue.is_idle(), timeout=20_000)
+    engine.wait_idle(timeout_s=20)
 
 
 def test_a_simple_put_writes_its_row_when_added_and_when_finished_only(
@@ -270,7 +189,7 @@ def test_a_simple_put_writes_its_row_when_added_and_when_finished_only(
     ids = engine.queue.add_files(
         [FileToAdd(str(small), "w/small.bin"), FileToAdd(str(big), "w/big.bin")], BUCKET
     )
-    engine.wait_states(ids, {TaskState.SUCCESS, TaskState.ERROR})
+    engine.wait_states(ids, ENDED)
     assert [engine.state(i) for i in ids] == [TaskState.SUCCESS] * 2
     # (insert_tasks writes the rows when added; save_task every later change.)
     assert [state for task_id, state in written if task_id == ids[0]] == [TaskState.SUCCESS]
@@ -316,7 +235,7 @@ def test_without_a_crc64_from_the_server_the_etag_is_checked_against_the_md5(
     engine = make_engine()
     ok = engine.queue.add_file(good, BUCKET, "good.bin", endpoint=spec)
     bad = engine.queue.add_file(good, BUCKET, "bad.bin", endpoint=spec)
-    engine.wait_states([ok, bad], {TaskState.SUCCESS, TaskState.ERROR})
+    engine.wait_states([ok, bad], ENDED)
     assert engine.state(ok) is TaskState.SUCCESS, engine.queue.task(ok)
     snapshot = engine.queue.task(bad)
     assert snapshot is not None and snapshot.state is TaskState.ERROR
