@@ -11,11 +11,12 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.engine_queue import Engine
 from support.raw_http import RawHttpServer, forward, http_answer
 from support.workloads import BUCKET, REGION, ROOT, SECRET_ID, SECRET_KEY, MiB, ServerLogCounter, cosdesk
 
@@ -25,8 +26,7 @@ from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CosResponseError
 from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.plan import MAX_OBJECT_SIZE, PlanError, part_size_for, plan_upload
-from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.engine.task import TaskState
 from cosdesk.sandbox.server import SandboxServer
 
 ERROR_XML = (
@@ -34,28 +34,18 @@ ERROR_XML = (
 )
 
 
-def finish(qtbot: Any, engine: UploadQueue, task_id: str, timeout_s: float = 20) -> TaskSnapshot:
-    def final() -> bool:
-        snapshot = engine.task(task_id)
-        return snapshot is not None and (snapshot.state.is_final or snapshot.state is TaskState.ERROR)
-
-    qtbot.waitUntil(final, timeout=int(timeout_s * 1000))
-    snapshot = engine.task(task_id)
-    assert snapshot is not None
-    return snapshot
-
-
-def failure(qtbot: Any, engine: UploadQueue, task_id: str, timeout_s: float = 20) -> str:
+def failure(engine: Engine, task_id: str) -> str:
     """The task failed: its one-line reason, as the window and the CLI show it."""
-    snapshot = finish(qtbot, engine, task_id, timeout_s)
+    snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.ERROR, snapshot
     assert snapshot.error is not None
     return str(snapshot.error)
 
 
 @pytest.fixture
-def engine(make_engine: Any, sandbox: Any) -> UploadQueue:
-    return make_engine(sandbox.endpoint)  # type: ignore[no-any-return]
+def engine(make_engine: Callable[..., Engine]) -> Engine:
+    """An engine on the local server."""
+    return make_engine()
 
 
 def upload_cli(
@@ -99,12 +89,10 @@ def test_unreadable_file_says_permission_denied(sandbox: Any, tmp_path: Path) ->
     assert f"failed {secret}: SourceUnreadable: cannot read {secret}: Permission denied" in result.stderr
 
 
-def test_vanished_file_before_upload_is_a_clear_task_error(
-    qtbot: Any, engine: UploadQueue, tmp_path: Path
-) -> None:
+def test_vanished_file_before_upload_is_a_clear_task_error(engine: Engine, tmp_path: Path) -> None:
     gone = tmp_path / "gone.txt"
-    task_id = engine.add_file(gone, BUCKET, "gone.txt")
-    assert f"cannot read {gone}: No such file or directory" in failure(qtbot, engine, task_id)
+    task_id = engine.queue.add_file(gone, BUCKET, "gone.txt")
+    assert f"cannot read {gone}: No such file or directory" in failure(engine, task_id)
 
 
 def test_vanished_file_on_the_command_line_is_a_usage_error(sandbox: Any, tmp_path: Path) -> None:
@@ -161,18 +149,16 @@ def test_a_fifo_in_a_folder_is_skipped_with_a_reason(sandbox: Any, tmp_path: Pat
     assert "1 uploaded, 0 failed" in result.stdout
 
 
-def test_a_fifo_given_directly_is_refused_without_blocking(
-    qtbot: Any, engine: UploadQueue, tmp_path: Path
-) -> None:
+def test_a_fifo_given_directly_is_refused_without_blocking(engine: Engine, tmp_path: Path) -> None:
     fifo = tmp_path / "direct-pipe"
     os.mkfifo(fifo)
-    task_id = engine.add_file(fifo, BUCKET, "pipe")
-    assert f"{fifo} is not a regular file" in failure(qtbot, engine, task_id)
+    task_id = engine.queue.add_file(fifo, BUCKET, "pipe")
+    assert f"{fifo} is not a regular file" in failure(engine, task_id)
 
 
-def test_a_device_is_refused(qtbot: Any, engine: UploadQueue, sandbox: Any, tmp_path: Path) -> None:
-    task_id = engine.add_file("/dev/zero", BUCKET, "zero")
-    assert "/dev/zero is not a regular file" in failure(qtbot, engine, task_id)
+def test_a_device_is_refused(engine: Engine, sandbox: Any, tmp_path: Path) -> None:
+    task_id = engine.queue.add_file("/dev/zero", BUCKET, "zero")
+    assert "/dev/zero is not a regular file" in failure(engine, task_id)
     result = upload_cli(sandbox, "/dev/null", f"cos://{BUCKET}/", tmp_path=tmp_path)
     assert_clean(result)
     assert "skipped /dev/null: not a regular file or folder; skipped" in result.stderr
@@ -194,33 +180,31 @@ def test_a_non_utf8_file_name_is_refused_by_name(sandbox: Any, tmp_path: Path) -
 # --- keys, metadata, limits -------------------------------------------------------------
 
 
-def test_an_empty_key_is_refused(qtbot: Any, engine: UploadQueue) -> None:
-    task_id = engine.add_bytes(b"x", BUCKET, "")
-    assert "InvalidKey: the object key is empty" in failure(qtbot, engine, task_id)
+def test_an_empty_key_is_refused(engine: Engine) -> None:
+    task_id = engine.queue.add_bytes(b"x", BUCKET, "")
+    assert "InvalidKey: the object key is empty" in failure(engine, task_id)
 
 
-def test_a_key_over_850_bytes_is_refused(qtbot: Any, engine: UploadQueue) -> None:
-    task_id = engine.add_bytes(b"x", BUCKET, "长" * 300)  # 900 bytes of UTF-8
-    assert "the object key is longer than 850 bytes of UTF-8" in failure(qtbot, engine, task_id)
+def test_a_key_over_850_bytes_is_refused(engine: Engine) -> None:
+    task_id = engine.queue.add_bytes(b"x", BUCKET, "长" * 300)  # 900 bytes of UTF-8
+    assert "the object key is longer than 850 bytes of UTF-8" in failure(engine, task_id)
 
 
-def test_a_key_of_exactly_850_bytes_is_fine(qtbot: Any, engine: UploadQueue) -> None:
-    task_id = engine.add_bytes(b"x", BUCKET, "k" * 850)
-    assert finish(qtbot, engine, task_id).state is TaskState.SUCCESS
+def test_a_key_of_exactly_850_bytes_is_fine(engine: Engine) -> None:
+    task_id = engine.queue.add_bytes(b"x", BUCKET, "k" * 850)
+    assert engine.ended(task_id).state is TaskState.SUCCESS
 
 
-def test_a_key_ending_in_slash_with_content_is_refused(
-    qtbot: Any, engine: UploadQueue, tmp_path: Path
-) -> None:
+def test_a_key_ending_in_slash_with_content_is_refused(engine: Engine, tmp_path: Path) -> None:
     source = tmp_path / "data.txt"
     source.write_text("content")
-    task_id = engine.add_file(source, BUCKET, "folder/")
-    assert "ends in '/', which COS treats as a folder marker" in failure(qtbot, engine, task_id)
+    task_id = engine.queue.add_file(source, BUCKET, "folder/")
+    assert "ends in '/', which COS treats as a folder marker" in failure(engine, task_id)
 
 
-def test_metadata_over_2_kb_is_refused(qtbot: Any, engine: UploadQueue, sandbox: Any, tmp_path: Path) -> None:
-    task_id = engine.add_bytes(b"x", BUCKET, "meta", UploadOptions(metadata={"note": "m" * 2100}))
-    assert "COS allows at most 2048 in total" in failure(qtbot, engine, task_id)
+def test_metadata_over_2_kb_is_refused(engine: Engine, sandbox: Any, tmp_path: Path) -> None:
+    task_id = engine.queue.add_bytes(b"x", BUCKET, "meta", UploadOptions(metadata={"note": "m" * 2100}))
+    assert "COS allows at most 2048 in total" in failure(engine, task_id)
     source = tmp_path / "m.txt"
     source.write_text("m")
     result = upload_cli(
@@ -243,9 +227,7 @@ def test_a_traffic_limit_out_of_range_is_refused(sandbox: Any, tmp_path: Path) -
     assert "traffic limit must be 819200..838860800 bit/s, got 900000000" in result.stderr
 
 
-def test_more_than_10000_parts_raise_the_part_size_or_refuse(
-    qtbot: Any, engine: UploadQueue, tmp_path: Path
-) -> None:
+def test_more_than_10000_parts_raise_the_part_size_or_refuse(engine: Engine, tmp_path: Path) -> None:
     # 20 GiB with 1 MiB parts would need 20,480 parts: the planner raises the part size.
     assert part_size_for(20 * 1024**3, MiB) == 3 * MiB
     assert plan_upload(20 * 1024**3, UploadOptions()).part_count <= 10_000
@@ -258,38 +240,34 @@ def test_more_than_10000_parts_raise_the_part_size_or_refuse(
             out.truncate(MAX_OBJECT_SIZE + 1)
     except OSError as error:
         pytest.skip(f"a {MAX_OBJECT_SIZE + 1}-byte sparse file cannot be made here: {error}")
-    task_id = engine.add_file(sparse, BUCKET, "huge")
-    assert "TooLarge" in failure(qtbot, engine, task_id)
+    task_id = engine.queue.add_file(sparse, BUCKET, "huge")
+    assert "TooLarge" in failure(engine, task_id)
 
 
 # --- credentials and the clock ------------------------------------------------------------
 
 
-def test_a_wrong_secret_key_fails_at_once_without_retrying(
-    qtbot: Any, make_engine: Any, sandbox: Any
-) -> None:
-    engine = make_engine(sandbox.endpoint, keys=Credentials(SECRET_ID, "not-the-key"))
+def test_a_wrong_secret_key_fails_at_once_without_retrying(make_engine: Any) -> None:
+    engine = make_engine(credentials=Credentials(SECRET_ID, "not-the-key"))
     with ServerLogCounter() as server_log:
-        task_id = engine.add_bytes(b"x" * 10, BUCKET, "wrong-key", UploadOptions(retries=5))
-        message = failure(qtbot, engine, task_id)
+        task_id = engine.queue.add_bytes(b"x" * 10, BUCKET, "wrong-key", UploadOptions(retries=5))
+        message = failure(engine, task_id)
     assert message.startswith(
         "SignatureDoesNotMatch (403): The request signature we calculated does not match"
     )
     assert sum(server_log.statuses.values()) == 1  # one request: a wrong key is never retried
 
 
-def test_an_unknown_secret_id_fails_with_invalid_access_key_id(
-    qtbot: Any, make_engine: Any, sandbox: Any
-) -> None:
-    engine = make_engine(sandbox.endpoint, keys=Credentials("AKIDnobody", SECRET_KEY))
+def test_an_unknown_secret_id_fails_with_invalid_access_key_id(make_engine: Any) -> None:
+    engine = make_engine(credentials=Credentials("AKIDnobody", SECRET_KEY))
     with ServerLogCounter() as server_log:
-        task_id = engine.add_bytes(b"x", BUCKET, "unknown-id")
-        message = failure(qtbot, engine, task_id)
+        task_id = engine.queue.add_bytes(b"x", BUCKET, "unknown-id")
+        message = failure(engine, task_id)
     assert message.startswith("InvalidAccessKeyId (403)")
     assert sum(server_log.statuses.values()) == 1
 
 
-def test_an_unknown_session_token_fails_once(qtbot: Any, make_engine: Any, tmp_path: Path) -> None:
+def test_an_unknown_session_token_fails_once(make_engine: Any, tmp_path: Path) -> None:
     with SandboxServer(
         root=tmp_path / "sts",
         buckets=[BUCKET],
@@ -297,17 +275,20 @@ def test_an_unknown_session_token_fails_once(qtbot: Any, make_engine: Any, tmp_p
         session_tokens={"token-now": ("AKIDtemp", "temp-key")},
     ) as server:
         engine = make_engine(
-            server.endpoint, keys=Credentials("AKIDtemp", "temp-key", session_token="token-old")
+            endpoint=server.endpoint,
+            credentials=Credentials("AKIDtemp", "temp-key", session_token="token-old"),
         )
-        task_id = engine.add_bytes(b"x", BUCKET, "sts")
-        assert failure(qtbot, engine, task_id).startswith("InvalidAccessKeyId (403)")
+        task_id = engine.queue.add_bytes(b"x", BUCKET, "sts")
+        assert failure(engine, task_id).startswith("InvalidAccessKeyId (403)")
         fresh = make_engine(
-            server.endpoint, keys=Credentials("AKIDtemp", "temp-key", session_token="token-now")
+            endpoint=server.endpoint,
+            credentials=Credentials("AKIDtemp", "temp-key", session_token="token-now"),
+            db_name="fresh.sqlite3",
         )
-        assert finish(qtbot, fresh, fresh.add_bytes(b"x", BUCKET, "sts")).state is TaskState.SUCCESS
+        assert fresh.ended(fresh.queue.add_bytes(b"x", BUCKET, "sts")).state is TaskState.SUCCESS
 
 
-def test_an_expired_token_is_reported_and_not_retried(qtbot: Any, make_engine: Any) -> None:
+def test_an_expired_token_is_reported_and_not_retried(make_engine: Any) -> None:
     server = RawHttpServer(
         lambda _request: http_answer(
             "400 Bad Request",
@@ -317,12 +298,11 @@ def test_an_expired_token_is_reported_and_not_retried(qtbot: Any, make_engine: A
     )
     try:
         engine = make_engine(
-            server.endpoint, keys=Credentials(SECRET_ID, SECRET_KEY, session_token="expired")
+            endpoint=server.endpoint, credentials=Credentials(SECRET_ID, SECRET_KEY, session_token="expired")
         )
-        task_id = engine.add_bytes(b"x", BUCKET, "token", UploadOptions(retries=5))
+        task_id = engine.queue.add_bytes(b"x", BUCKET, "token", UploadOptions(retries=5))
         assert (
-            failure(qtbot, engine, task_id)
-            == "ExpiredToken (400): The provided token has expired. [request id r-1]"
+            failure(engine, task_id) == "ExpiredToken (400): The provided token has expired. [request id r-1]"
         )
         assert len(server.requests) == 1
     finally:
@@ -330,11 +310,11 @@ def test_an_expired_token_is_reported_and_not_retried(qtbot: Any, make_engine: A
 
 
 def test_a_skewed_server_clock_is_corrected_and_the_upload_succeeds(
-    qtbot: Any, engine: UploadQueue, sandbox: Any, cos: CosClient
+    engine: Engine, sandbox: Any, cos: CosClient
 ) -> None:
     sandbox.faults.clock_offset_s = 3 * 3600
-    task_id = engine.add_bytes(b"on time", BUCKET, "skewed")
-    assert finish(qtbot, engine, task_id).state is TaskState.SUCCESS
+    task_id = engine.queue.add_bytes(b"on time", BUCKET, "skewed")
+    assert engine.ended(task_id).state is TaskState.SUCCESS
     sandbox.faults.clock_offset_s = 0
     assert cos.get_object(BUCKET, "skewed").content == b"on time"
 
@@ -342,17 +322,17 @@ def test_a_skewed_server_clock_is_corrected_and_the_upload_succeeds(
 # --- where the server is ------------------------------------------------------------------
 
 
-def test_a_missing_bucket_is_no_such_bucket(qtbot: Any, engine: UploadQueue) -> None:
-    task_id = engine.add_bytes(b"x", "nosuchbucket-1250000000", "k")
-    assert failure(qtbot, engine, task_id).startswith("NoSuchBucket (404)")
+def test_a_missing_bucket_is_no_such_bucket(engine: Engine) -> None:
+    task_id = engine.queue.add_bytes(b"x", "nosuchbucket-1250000000", "k")
+    assert failure(engine, task_id).startswith("NoSuchBucket (404)")
 
 
-def test_a_refused_connection_names_the_host(qtbot: Any, make_engine: Any) -> None:
+def test_a_refused_connection_names_the_host(make_engine: Any) -> None:
     with socketserver_port() as port:
         pass  # the port is free again: nothing listens there
-    engine = make_engine(f"http://127.0.0.1:{port}")
-    task_id = engine.add_bytes(b"x", BUCKET, "k", UploadOptions(retries=1))
-    message = failure(qtbot, engine, task_id)
+    engine = make_engine(endpoint=f"http://127.0.0.1:{port}")
+    task_id = engine.queue.add_bytes(b"x", BUCKET, "k", UploadOptions(retries=1))
+    message = failure(engine, task_id)
     assert (
         message.startswith("NetworkError")
         and "connection refused" in message
@@ -360,10 +340,10 @@ def test_a_refused_connection_names_the_host(qtbot: Any, make_engine: Any) -> No
     )
 
 
-def test_an_unresolvable_host_is_a_dns_error(qtbot: Any, make_engine: Any) -> None:
-    engine = make_engine("http://cos.does-not-exist.invalid")
-    task_id = engine.add_bytes(b"x", BUCKET, "k", UploadOptions(retries=1))
-    message = failure(qtbot, engine, task_id)
+def test_an_unresolvable_host_is_a_dns_error(make_engine: Any) -> None:
+    engine = make_engine(endpoint="http://cos.does-not-exist.invalid")
+    task_id = engine.queue.add_bytes(b"x", BUCKET, "k", UploadOptions(retries=1))
+    message = failure(engine, task_id)
     assert (
         message
         == "NetworkError: could not resolve host cos.does-not-exist.invalid: Name or service not known"
@@ -400,13 +380,13 @@ def self_signed_tls(tmp_path: Path) -> ssl.SSLContext:
 
 
 def test_a_self_signed_certificate_is_refused_and_never_downgraded(
-    qtbot: Any, make_engine: Any, self_signed_tls: ssl.SSLContext, sandbox: Any, tmp_path: Path
+    make_engine: Any, self_signed_tls: ssl.SSLContext, tmp_path: Path
 ) -> None:
     server = RawHttpServer(lambda _request: http_answer("200 OK", b""), tls=self_signed_tls)
     try:
-        engine = make_engine(server.endpoint)
-        task_id = engine.add_bytes(b"x", BUCKET, "tls", UploadOptions(retries=5))
-        message = failure(qtbot, engine, task_id)
+        engine = make_engine(endpoint=server.endpoint)
+        task_id = engine.queue.add_bytes(b"x", BUCKET, "tls", UploadOptions(retries=5))
+        message = failure(engine, task_id)
         assert message == (
             f"NetworkError: TLS certificate of 127.0.0.1:{server.port} failed verification: "
             "self-signed certificate"
@@ -433,7 +413,7 @@ def test_a_self_signed_certificate_is_refused_and_never_downgraded(
 
 
 def test_a_403_on_one_file_leaves_the_others_uploading(
-    qtbot: Any, make_engine: Any, sandbox: Any, cos: CosClient
+    make_engine: Any, sandbox: Any, cos: CosClient
 ) -> None:
     def respond(request: bytes) -> bytes:
         if b" /" + BUCKET.encode() + b"/batch/forbidden" in request.split(b"\r\n", 1)[0]:
@@ -442,16 +422,14 @@ def test_a_403_on_one_file_leaves_the_others_uploading(
 
     gateway = RawHttpServer(respond)
     try:
-        engine = make_engine(gateway.endpoint)
+        engine = make_engine(endpoint=gateway.endpoint)
         ids = {
-            name: engine.add_bytes(name.encode() * 100, BUCKET, f"batch/{name}")
+            name: engine.queue.add_bytes(name.encode() * 100, BUCKET, f"batch/{name}")
             for name in ["a", "b", "forbidden", "c", "d"]
         }
-        assert (
-            failure(qtbot, engine, ids["forbidden"]) == "AccessDenied (403): Access Denied. [request id r-1]"
-        )
+        assert failure(engine, ids["forbidden"]) == "AccessDenied (403): Access Denied. [request id r-1]"
         for name in "abcd":
-            assert finish(qtbot, engine, ids[name]).state is TaskState.SUCCESS
+            assert engine.ended(ids[name]).state is TaskState.SUCCESS
             assert cos.get_object(BUCKET, f"batch/{name}").content == name.encode() * 100
     finally:
         gateway.close()
@@ -460,14 +438,12 @@ def test_a_403_on_one_file_leaves_the_others_uploading(
 # --- hostile or broken answers --------------------------------------------------------------
 
 
-def test_a_server_answering_garbage_is_a_clear_error(
-    qtbot: Any, make_engine: Any, credentials: Credentials
-) -> None:
+def test_a_server_answering_garbage_is_a_clear_error(make_engine: Any, credentials: Credentials) -> None:
     server = RawHttpServer(lambda _request: b"\x00\xffthis is not HTTP at all\r\n\r\n")
     try:
-        engine = make_engine(server.endpoint)
-        task_id = engine.add_bytes(b"x", BUCKET, "garbage", UploadOptions(retries=1))
-        message = failure(qtbot, engine, task_id)
+        engine = make_engine(endpoint=server.endpoint)
+        task_id = engine.queue.add_bytes(b"x", BUCKET, "garbage", UploadOptions(retries=1))
+        message = failure(engine, task_id)
         assert message.startswith("NetworkError") and "protocol error" in message
     finally:
         server.close()
@@ -506,18 +482,18 @@ def test_an_xml_entity_bomb_is_refused_quickly(credentials: Credentials) -> None
 
 
 def test_a_200_complete_with_an_error_body_is_not_success(
-    qtbot: Any, engine: UploadQueue, sandbox: Any, tmp_path: Path, cos: CosClient
+    engine: Engine, sandbox: Any, tmp_path: Path, cos: CosClient
 ) -> None:
     source = tmp_path / "two-parts.bin"
     source.write_bytes(os.urandom(2 * MiB + 5))
     sandbox.faults.fail_next_complete_with_error_body(count=10)
-    task_id = engine.add_file(source, BUCKET, "complete-error.bin", UploadOptions(retries=2))
-    message = failure(qtbot, engine, task_id)
+    task_id = engine.queue.add_file(source, BUCKET, "complete-error.bin", UploadOptions(retries=2))
+    message = failure(engine, task_id)
     assert message.startswith("InternalError (200)"), message
     assert list(cos.iter_multipart_uploads(BUCKET))  # kept for a retry, not claimed done
     sandbox.faults.reset()
-    engine.restart(task_id)
-    assert finish(qtbot, engine, task_id).state is TaskState.SUCCESS
+    engine.queue.restart(task_id)
+    assert engine.ended(task_id).state is TaskState.SUCCESS
     assert cos.get_object(BUCKET, "complete-error.bin").content == source.read_bytes()
 
 
@@ -615,35 +591,35 @@ _ = (REGION, stat)
 
 
 def test_a_key_that_is_not_utf8_is_refused_and_the_rest_of_the_batch_is_kept(
-    qtbot: Any, engine: UploadQueue, tmp_path: Path
+    engine: Engine, tmp_path: Path
 ) -> None:
-    bad = engine.add_bytes(b"x", BUCKET, "caf\udce9.txt")
-    good = engine.add_bytes(b"y", BUCKET, "fine.txt")
-    assert "is not valid UTF-8" in failure(qtbot, engine, bad)
-    assert finish(qtbot, engine, good).state is TaskState.SUCCESS
+    bad = engine.queue.add_bytes(b"x", BUCKET, "caf\udce9.txt")
+    good = engine.queue.add_bytes(b"y", BUCKET, "fine.txt")
+    assert "is not valid UTF-8" in failure(engine, bad)
+    assert engine.ended(good).state is TaskState.SUCCESS
 
 
 def test_a_file_named_readme_with_a_bad_key_is_refused_for_its_key_not_its_source(
-    qtbot: Any, engine: UploadQueue, tmp_path: Path
+    engine: Engine, tmp_path: Path
 ) -> None:
     # The refusal is labelled by what failed (the key check), whatever words the
     # file's name puts in the message.
     readme = tmp_path / "readme.txt"
     readme.write_text("a readable file")
-    task_id = engine.add_file(readme, BUCKET, "docs/readme\udce9.txt")
-    reason = failure(qtbot, engine, task_id)
+    task_id = engine.queue.add_file(readme, BUCKET, "docs/readme\udce9.txt")
+    reason = failure(engine, task_id)
     assert reason.startswith("InvalidKey: "), reason
     assert "is not valid UTF-8" in reason
 
 
 def test_a_file_named_readme_sent_with_a_wrong_secret_key_fails_on_the_signature(
-    qtbot: Any, make_engine: Any, sandbox: Any, tmp_path: Path
+    make_engine: Any, tmp_path: Path
 ) -> None:
     readme = tmp_path / "readme.txt"
     readme.write_text("a readable file")
-    engine = make_engine(sandbox.endpoint, keys=Credentials(SECRET_ID, "not-the-key"))
-    task_id = engine.add_file(readme, BUCKET, "readme.txt")
-    snapshot = finish(qtbot, engine, task_id)
+    engine = make_engine(credentials=Credentials(SECRET_ID, "not-the-key"))
+    task_id = engine.queue.add_file(readme, BUCKET, "readme.txt")
+    snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.ERROR and snapshot.error is not None
     assert snapshot.error.code == "SignatureDoesNotMatch", snapshot.error
     assert not snapshot.error.transient  # a wrong key does not heal by waiting

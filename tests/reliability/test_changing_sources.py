@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.workloads import BUCKET, MiB, snapshot_of, wait_until_final, write_random_file
+from support.workloads import BUCKET, MiB, write_random_file
 
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64
@@ -78,24 +78,23 @@ def test_a_file_changed_between_pause_and_resume_is_sent_afresh_or_refused(
     qtbot: Any, make_engine: Any, sandbox: Any, tmp_path: Path, cos: CosClient, change: str, method: str
 ) -> None:
     source = write_random_file(tmp_path / "doc.bin", 6 * MiB, random.Random(1))
-    engine = make_engine(sandbox.endpoint)
+    engine = make_engine()
     sandbox.faults.bandwidth_bytes_per_s = 3_000_000
     key = f"paused/{change}-{method}.bin"
-    task_id = engine.add_file(source, BUCKET, key, PUT if method == "put" else MULTIPART)
-    qtbot.waitUntil(lambda: snapshot_of(engine, task_id).loaded >= 2 * MiB, timeout=20_000)
-    engine.pause(task_id)
-    qtbot.waitUntil(engine.is_idle, timeout=5000)
+    task_id = engine.queue.add_file(source, BUCKET, key, PUT if method == "put" else MULTIPART)
+    engine.wait_loaded(task_id, 2 * MiB, timeout_s=20)
+    engine.queue.pause(task_id)
+    engine.wait_idle()
     CHANGES[change](source)
     sandbox.faults.bandwidth_bytes_per_s = None
-    engine.restart(task_id)
-    wait_until_final(qtbot, engine, [task_id], timeout_s=30)
-    snapshot = snapshot_of(engine, task_id)
+    engine.queue.restart(task_id)
+    snapshot = engine.ended(task_id)
     if change == "deleted":
         assert snapshot.state is TaskState.ERROR
         assert snapshot.error is not None and "no longer exists" in snapshot.error.message
         assert object_crc(cos, key) is None
         # The parts stay (the file may come back); cancelling the task removes them.
-        engine.cancel(task_id)
+        engine.queue.cancel(task_id)
         qtbot.waitUntil(lambda: list(cos.iter_multipart_uploads(BUCKET)) == [], timeout=5000)
     else:
         assert snapshot.state is TaskState.SUCCESS, snapshot.error
@@ -109,20 +108,20 @@ def test_a_file_changed_between_pause_and_resume_is_sent_afresh_or_refused(
 @pytest.mark.parametrize("method", ["put", "multipart"])
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_a_file_changed_while_it_is_sent_never_leaves_a_mixed_object(
-    qtbot: Any, make_engine: Any, sandbox: Any, tmp_path: Path, cos: CosClient, change: str, method: str
+    make_engine: Any, sandbox: Any, tmp_path: Path, cos: CosClient, change: str, method: str
 ) -> None:
     source = write_random_file(tmp_path / "doc.bin", 6 * MiB, random.Random(2))
     old_crc = crc64(source.read_bytes())
-    engine = make_engine(sandbox.endpoint)
+    engine = make_engine()
     sandbox.faults.bandwidth_bytes_per_s = 3_000_000
     key = f"live/{change}-{method}.bin"
-    task_id = engine.add_file(source, BUCKET, key, PUT if method == "put" else MULTIPART)
-    qtbot.waitUntil(lambda: snapshot_of(engine, task_id).loaded >= 2 * MiB, timeout=20_000)
+    task_id = engine.queue.add_file(source, BUCKET, key, PUT if method == "put" else MULTIPART)
+    engine.wait_loaded(task_id, 2 * MiB, timeout_s=20)
     CHANGES[change](source)
     changed_at = time.monotonic()
-    wait_until_final(qtbot, engine, [task_id], timeout_s=30)
+    engine.ended(task_id)
     new_crc = crc64(source.read_bytes()) if source.exists() else None
-    snapshot = snapshot_of(engine, task_id)
+    snapshot = engine.snapshot(task_id)
     stored = object_crc(cos, key)
     # The object is the old file, the new file, or absent: never a mix.
     assert stored in (old_crc, new_crc, None)

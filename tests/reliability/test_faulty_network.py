@@ -11,20 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.engine_queue import ENDED
 from support.tcp_proxy import TcpProxy
-from support.workloads import (
-    BUCKET,
-    MiB,
-    ServerLogCounter,
-    human,
-    object_matches_file,
-    snapshot_of,
-    wait_until_final,
-    write_random_file,
-)
+from support.workloads import BUCKET, MiB, ServerLogCounter, human, object_matches_file, write_random_file
 
 from cosdesk.cos.client import CosClient
-from cosdesk.engine.options import QueueSettings
 from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.task import TaskState
 
@@ -48,7 +39,7 @@ def workload_sizes(rng: random.Random) -> list[int]:
 
 
 def test_300_uploads_through_resets_stalls_and_503s_all_arrive_byte_identical(
-    qtbot: Any, make_engine: Any, sandbox: Any, proxy: TcpProxy, tmp_path: Path, cos: CosClient
+    make_engine: Any, sandbox: Any, proxy: TcpProxy, tmp_path: Path, cos: CosClient
 ) -> None:
     rng = random.Random(20240601)
     sizes = workload_sizes(rng)
@@ -60,19 +51,15 @@ def test_300_uploads_through_resets_stalls_and_503s_all_arrive_byte_identical(
     proxy.faults.stall_s = 0.3
     # The server: 5% of requests answered 503 SlowDown, 5% of requests reset mid-body.
     sandbox.faults.update(error_rate=0.05, error_status=503, reset_rate=0.05)
-    engine = make_engine(
-        proxy.endpoint,
-        QueueSettings(file_parallel_limit=4, retry_base_delay_s=0.05, retry_max_delay_s=0.5),
-        timeout_s=10,
-    )
+    engine = make_engine(endpoint=proxy.endpoint, client_timeout_s=10, file_parallel_limit=4)
     started = time.monotonic()
     with ServerLogCounter() as server_log:
-        task_ids = engine.add_files([FileToAdd(str(path), f"net/{path.name}") for path in files], BUCKET)
-        wait_until_final(qtbot, engine, task_ids, timeout_s=240)
+        task_ids = engine.queue.add_files([FileToAdd(str(p), f"net/{p.name}") for p in files], BUCKET)
+        engine.wait_states(task_ids, ENDED, timeout_s=240)
     elapsed = time.monotonic() - started
     sandbox.faults.reset()
 
-    snapshots = [snapshot_of(engine, task_id) for task_id in task_ids]
+    snapshots = [engine.snapshot(task_id) for task_id in task_ids]
     failed = [s for s in snapshots if s.state is not TaskState.SUCCESS]
     assert failed == [], [(s.key, s.state, str(s.error)) for s in failed]
     # No task says success for an object that is not exactly its file.

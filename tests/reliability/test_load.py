@@ -12,7 +12,6 @@ from support.server_process import server_process
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
-from cosdesk.engine.options import QueueSettings
 
 FILES = 2_000  # tests/bench/test_soak.py runs 10,000
 RSS_GROWTH_BOUND_MIB = 120
@@ -28,8 +27,8 @@ def test_2000_small_files_complete_with_bounded_memory_and_a_responsive_gui_thre
         tmp_path / "cos-root", bucket, credentials.secret_id, credentials.secret_key, region
     ) as server:
         # Background workers, as the window runs them (cosdesk/engine/thread_priority.py).
-        engine = make_engine(server.endpoint, QueueSettings(background_workers=True))
-        figures = run_small_files(qtbot, engine, tmp_path / "many", FILES, timeout_s=180)
+        engine = make_engine(endpoint=server.endpoint, background_workers=True)
+        figures = run_small_files(qtbot, engine.queue, tmp_path / "many", FILES, timeout_s=180)
         with CosClient(credentials, Endpoint.custom(server.endpoint, region=region)) as cos:
             stored = sum(1 for _ in cos.iter_objects(bucket, prefix="load/"))
     assert figures["all_success"] == 1.0

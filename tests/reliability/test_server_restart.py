@@ -16,12 +16,11 @@ from support.workloads import (
     SECRET_KEY,
     MiB,
     object_matches_file,
-    snapshot_of,
     write_random_file,
 )
 
 from cosdesk.cos.client import CosClient
-from cosdesk.engine.options import QueueSettings, UploadOptions
+from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.task import TaskState
 from cosdesk.sandbox.server import SandboxServer
@@ -39,17 +38,14 @@ def test_uploads_stop_clearly_while_the_server_is_down_and_finish_when_it_is_bac
     rng.shuffle(files)
     sandbox.faults.bandwidth_bytes_per_s = 3_000_000
     # The automatic retries come sooner than the defaults (2, 5, 15, 30, 60 s) to keep the test short.
-    engine = make_engine(
-        sandbox.endpoint,
-        QueueSettings(retry_base_delay_s=0.05, retry_max_delay_s=0.5, network_retry_delays_s=(1.0, 2.0, 3.0)),
-    )
+    engine = make_engine(network_retry_delays_s=(1.0, 2.0, 3.0))
     started = time.monotonic()
-    task_ids = engine.add_files(
+    task_ids = engine.queue.add_files(
         [FileToAdd(str(p), f"restart/{p.name}") for p in files], BUCKET, UploadOptions()
     )
 
     def some_done_and_a_part_kept() -> bool:
-        snapshots = [snapshot_of(engine, task_id) for task_id in task_ids]
+        snapshots = [engine.snapshot(task_id) for task_id in task_ids]
         return sum(s.state is TaskState.SUCCESS for s in snapshots) >= 5 and any(
             s.parts_done >= 1 for s in snapshots if s.state is not TaskState.SUCCESS
         )
@@ -58,20 +54,18 @@ def test_uploads_stop_clearly_while_the_server_is_down_and_finish_when_it_is_bac
     port, root = sandbox.port, sandbox.root
     sandbox.stop()
     down_at = time.monotonic()
-    done_before = sum(snapshot_of(engine, t).state is TaskState.SUCCESS for t in task_ids)
+    done_before = sum(engine.snapshot(t).state is TaskState.SUCCESS for t in task_ids)
 
     # Every unfinished task stops, saying why, waits to be retried, and none claims success.
     def all_waiting_for_the_network() -> bool:
-        unfinished = [snapshot_of(engine, t) for t in task_ids]
+        unfinished = [engine.snapshot(t) for t in task_ids]
         unfinished = [s for s in unfinished if s.state is not TaskState.SUCCESS]
         return bool(unfinished) and all(
             s.state is TaskState.ERROR and s.retry_delay_s is not None for s in unfinished
         )
 
     qtbot.waitUntil(all_waiting_for_the_network, timeout=60_000)
-    stopped = [
-        snapshot_of(engine, t) for t in task_ids if snapshot_of(engine, t).state is not TaskState.SUCCESS
-    ]
+    stopped = [engine.snapshot(t) for t in task_ids if engine.snapshot(t).state is not TaskState.SUCCESS]
     assert all(s.error is not None and s.error.code == "NetworkError" for s in stopped)
     assert all(
         "connection refused" in str(s.error) and f"127.0.0.1:{port}" in str(s.error) for s in stopped
@@ -86,10 +80,8 @@ def test_uploads_stop_clearly_while_the_server_is_down_and_finish_when_it_is_bac
     back.start()
     try:
         down_for = time.monotonic() - down_at
-        qtbot.waitUntil(
-            lambda: all(snapshot_of(engine, t).state is TaskState.SUCCESS for t in task_ids), timeout=120_000
-        )
-        assert [snapshot_of(engine, t).state for t in task_ids] == [TaskState.SUCCESS] * len(task_ids)
+        engine.wait_states(task_ids, {TaskState.SUCCESS}, timeout_s=120)
+        assert [engine.snapshot(t).state for t in task_ids] == [TaskState.SUCCESS] * len(task_ids)
         assert all(object_matches_file(cos, f"restart/{p.name}", p) for p in files)
         assert list(cos.iter_multipart_uploads(BUCKET)) == []
     finally:

@@ -1,5 +1,6 @@
-"""Helpers of the reliability suite: files to upload, driving the engine until it is
-done, running the ``cosdesk`` command, and checking what the server holds."""
+"""Helpers of the reliability suite: files to upload, running the ``cosdesk``
+command, and checking what the server holds (the engine and its waits are in
+``support/engine_queue.py``)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,12 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
-from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.task import TaskSnapshot, TaskState
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -52,26 +50,6 @@ def human(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size} B"
-
-
-def wait_until_final(qtbot: Any, queue: UploadQueue, task_ids: Iterable[str], timeout_s: float) -> None:
-    """Run the Qt loop until every task is success, error or canceled."""
-    wanted = list(task_ids)
-
-    def all_final() -> bool:
-        for task_id in wanted:
-            snapshot = queue.task(task_id)
-            if snapshot is None or not (snapshot.state.is_final or snapshot.state is TaskState.ERROR):
-                return False
-        return True
-
-    qtbot.waitUntil(all_final, timeout=int(timeout_s * 1000))
-
-
-def snapshot_of(queue: UploadQueue, task_id: str) -> TaskSnapshot:
-    snapshot = queue.task(task_id)
-    assert snapshot is not None, f"task {task_id} is gone"
-    return snapshot
 
 
 def object_matches_file(cos: CosClient, key: str, path: Path, *, full_compare: bool = False) -> bool:
