@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -108,9 +109,16 @@ def queue(qtbot: Any, tmp_path: Path, sandbox: Any, credentials: Credentials) ->
     clients.close()
 
 
+@pytest.mark.parametrize("second_account", [None, "another account"])
 def test_a_key_added_again_while_it_uploads_waits_for_that_upload_and_then_wins(
-    qtbot: Any, queue: UploadQueue, tmp_path: Path, cos_client: CosClient, sandbox: Any
+    qtbot: Any,
+    queue: UploadQueue,
+    tmp_path: Path,
+    cos_client: CosClient,
+    sandbox: Any,
+    second_account: str | None,
 ) -> None:
+    """Also when another account of the same bucket adds it: the key is the same object."""
     first = tmp_path / "first.bin"
     first.write_bytes(os.urandom(600_000))
     second = tmp_path / "second.bin"
@@ -121,7 +129,9 @@ def test_a_key_added_again_while_it_uploads_waits_for_that_upload_and_then_wins(
     first_id = queue.add_file(first, BUCKET, "same/key.bin")
     qtbot.waitUntil(lambda: (s := queue.task(first_id)) is not None and s.state is TaskState.UPLOADING)
     # Added again (another file for the same key) while the first one is uploading.
-    second_id = queue.add_file(second, BUCKET, "same/key.bin")
+    assert queue.default_endpoint is not None
+    second_endpoint = replace(queue.default_endpoint, profile=second_account)
+    second_id = queue.add_file(second, BUCKET, "same/key.bin", endpoint=second_endpoint)
     other_id = queue.add_file(other, BUCKET, "same/other.bin")
     both_running: list[bool] = []
 
