@@ -1,16 +1,16 @@
 """The window's services built in one place (cosdesk/ui/session.py): each task
 signs with its own account's keys, settings changes reach the router and the
-queue, and shutting down stops the queue before the database and the sandbox
-child last. Real local servers, a real task database, Qt's event loop; no window."""
+queue, and shutting down leaves a running upload resumable and stops the sandbox
+child. Real local servers, a real task database, Qt's event loop; no window."""
 
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from support.raw_http import RawHttpServer, forward
 
@@ -82,7 +82,7 @@ def two_accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tw
 
 
 @pytest.fixture
-def open_session(tmp_path: Path, qtbot: Any) -> Iterator[Any]:
+def make_session(tmp_path: Path, qtbot: Any) -> Iterator[Any]:
     """Makes Sessions on the test's task database and shuts each down at the end."""
     sessions: list[Session] = []
 
@@ -94,6 +94,12 @@ def open_session(tmp_path: Path, qtbot: Any) -> Iterator[Any]:
     yield opener
     for session in sessions:
         session.shutdown()
+
+
+def sandbox_children() -> list[psutil.Process]:
+    """This process's ``cosdesk serve`` children still running."""
+    children = psutil.Process().children()
+    return [child for child in children if child.is_running() and "serve" in child.cmdline()]
 
 
 def cos_account(name: str, bucket: str) -> Profile:
@@ -115,13 +121,13 @@ def wait_ended(qtbot: Any, session: Session, task_ids: list[str], timeout_s: flo
 
 @pytest.mark.parametrize("active", ["work", "home"])
 def test_two_accounts_of_one_region_each_upload_with_their_own_keys(
-    two_accounts: TwoAccountsOfOneRegion, open_session: Any, qtbot: Any, tmp_path: Path, active: str
+    two_accounts: TwoAccountsOfOneRegion, make_session: Any, qtbot: Any, tmp_path: Path, active: str
 ) -> None:
     work, home = cos_account("work", WORK_BUCKET), cos_account("home", HOME_BUCKET)
     assert endpoint_for(work).without_profile() == endpoint_for(home).without_profile()  # one endpoint
     config.store_credentials("work", WORK)
     config.store_credentials("home", HOME)
-    session = open_session(Settings(profiles={"work": work, "home": home}, active_profile=active))
+    session = make_session(Settings(profiles={"work": work, "home": home}, active_profile=active))
     (tmp_path / "report.txt").write_bytes(b"the work account's report")
     (tmp_path / "photo.txt").write_bytes(b"the home account's photo")
 
@@ -141,11 +147,11 @@ def test_two_accounts_of_one_region_each_upload_with_their_own_keys(
 
 
 def test_an_account_added_in_settings_signs_its_uploads_at_once(
-    two_accounts: TwoAccountsOfOneRegion, open_session: Any, qtbot: Any, tmp_path: Path
+    two_accounts: TwoAccountsOfOneRegion, make_session: Any, qtbot: Any, tmp_path: Path
 ) -> None:
     work = cos_account("work", WORK_BUCKET)
     config.store_credentials("work", WORK)
-    session = open_session(Settings(profiles={"work": work}, active_profile="work"))
+    session = make_session(Settings(profiles={"work": work}, active_profile="work"))
     home = cos_account("home", HOME_BUCKET)
     config.store_credentials("home", HOME)
     session.use_settings(Settings(profiles={"work": work, "home": home}, active_profile="work"))
@@ -160,42 +166,45 @@ def test_an_account_added_in_settings_signs_its_uploads_at_once(
     assert snap is not None and (snap.state, snap.error) == (TaskState.SUCCESS, None)
 
 
-def test_settings_give_the_queue_their_limits(open_session: Any) -> None:
-    session = open_session(Settings())
+def test_settings_give_the_queue_their_limits(make_session: Any) -> None:
+    session = make_session(Settings())
     limits = config.Transfers(parallel_files=5, bandwidth_limit_bytes_per_s=2_000_000)
     session.use_settings(Settings(transfers=limits))
     assert session.queue.settings.file_parallel_limit == 5
     assert session.queue.limiter.limit_bytes_per_s == 2_000_000
 
 
-def test_shutdown_keeps_a_running_upload_for_next_time_and_stops_the_sandbox_child(
-    open_session: Any, qtbot: Any, tmp_path: Path
+def test_shutdown_keeps_a_running_upload_resumable_and_stops_the_sandbox_child(
+    make_session: Any, qtbot: Any, tmp_path: Path
 ) -> None:
-    session = open_session(Settings())
+    session = make_session(Settings())
     started: list[str] = []
     session.sandbox.started.connect(started.append)
     assert session.start_sandbox()
     qtbot.waitUntil(lambda: bool(started), timeout=30_000)
     endpoint = started[0]
     session.sandbox_listening(endpoint)
-    # Slow enough to be running when the session shuts down.
-    session.queue.set_bandwidth_limit(100_000)
-    (tmp_path / "big.bin").write_bytes(os.urandom(3_000_000))
+    # Four 1 MiB parts at 1 MB/s: still running when the session shuts down.
+    session.queue.set_bandwidth_limit(1_000_000)
+    (tmp_path / "big.bin").write_bytes(os.urandom(4 * 1024 * 1024))
     spec = sandbox_endpoint_spec(endpoint)
     task_id = session.queue.add_file(tmp_path / "big.bin", SANDBOX_BUCKET, "big.bin", endpoint=spec)
-    qtbot.waitUntil(lambda: (s := session.queue.task(task_id)) is not None and s.state is TaskState.UPLOADING)
+    qtbot.waitUntil(
+        lambda: (s := session.queue.task(task_id)) is not None and s.parts_done >= 1, timeout=20_000
+    )
     assert session.sandbox_has_unfinished_tasks()
+    assert len(sandbox_children()) == 1
 
     session.shutdown()
 
     assert session.sandbox.state is SandboxState.STOPPED
-    port = int(endpoint.rsplit(":", 1)[1])
-    with pytest.raises(ConnectionRefusedError):
-        socket.create_connection(("127.0.0.1", port), timeout=2).close()
-    # The queue stopped before the database closed: the task was written, unfinished.
+    assert sandbox_children() == []
+    # Left unfinished, with the upload and the parts it sent recorded: the next
+    # start resumes it.
     reopened = TaskStore(tmp_path / "tasks.sqlite3")
     try:
         [stored] = reopened.load_tasks()
     finally:
         reopened.close()
     assert stored.row.task_id == task_id and not stored.row.state.is_final
+    assert stored.row.upload_id is not None and len(stored.parts) >= 1
