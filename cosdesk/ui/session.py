@@ -59,7 +59,7 @@ class Session:
         self.settings_problem = settings_problem
         self.secrets = SessionSecrets()
         self.router = ClientRouter()
-        self.router.set_accounts(router_accounts(settings, self.secrets), active=settings.active_profile)
+        self._sign_for(settings)
         self.queue = UploadQueue(store, self.router, queue_settings_for(settings.transfers))
         # Garbage is collected from this thread, fully only when the queue is idle:
         # left to itself, a full collection over 10,000 tasks froze the window.
@@ -87,9 +87,12 @@ class Session:
         self.settings = settings
         if accounts_changed:
             self.router.forget_clients()
-            self.router.set_accounts(router_accounts(settings, self.secrets), active=settings.active_profile)
+            self._sign_for(settings)
         self.queue.set_bandwidth_limit(settings.transfers.bandwidth_limit_bytes_per_s)
         self.queue.set_file_parallel_limit(settings.transfers.parallel_files)
+
+    def _sign_for(self, settings: Settings) -> None:
+        self.router.set_accounts(router_accounts(settings, self.secrets), active=settings.active_profile)
 
     # --- the local sandbox ------------------------------------------------------------
 
