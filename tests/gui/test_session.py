@@ -199,12 +199,9 @@ def test_shutdown_keeps_a_running_upload_resumable_and_stops_the_sandbox_child(
 
     assert session.sandbox.state is SandboxState.STOPPED
     assert sandbox_children() == []
-    # Left unfinished, with the upload and the parts it sent recorded: the next
-    # start resumes it.
-    reopened = TaskStore(tmp_path / "tasks.sqlite3")
-    try:
-        [stored] = reopened.load_tasks()
-    finally:
-        reopened.close()
-    assert stored.row.task_id == task_id and not stored.row.state.is_final
-    assert stored.row.upload_id is not None and len(stored.parts) >= 1
+    # The next start finds it unfinished, with its upload and the parts it sent.
+    next_start = make_session(Settings())
+    assert next_start.queue.restore(resume=False) == [task_id]
+    restored = next_start.queue.task(task_id)
+    assert restored is not None and not restored.state.is_final
+    assert restored.upload_id is not None and restored.parts_done >= 1
