@@ -204,15 +204,19 @@ def resolve_account(args: argparse.Namespace, *, need_endpoint: bool) -> Account
         # account's "Use HTTPS" says which one it means.
         url = with_scheme(url, bool(getattr(profile, "use_https", True)))
     endpoint: EndpointSpec | None = None
+    # The tasks name the profile: the window signs them with its keys, not with
+    # those of another account that uploads to the same endpoint.
+    profile_name = getattr(profile, "name", None)
     if url:
         path_style = not args.virtual_host if args.endpoint else bool(getattr(profile, "path_style", True))
-        endpoint = EndpointSpec(region, url=url, path_style=path_style)
+        endpoint = EndpointSpec(region, url=url, path_style=path_style, profile=profile_name)
     elif need_endpoint or args.region or profile is not None:
         use_https = bool(getattr(profile, "use_https", True))
         endpoint = EndpointSpec(
             region,
             scheme="https" if use_https else "http",
             accelerate=bool(getattr(profile, "accelerate", False)),
+            profile=profile_name,
         )
     if endpoint is not None:
         from cosdesk.cos.errors import CosValidationError

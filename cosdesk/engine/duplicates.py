@@ -74,11 +74,14 @@ class QueuedUpload:
 def queued_uploads(
     snapshots: Iterable[TaskSnapshot], bucket: str, endpoint: EndpointSpec
 ) -> dict[str, tuple[QueuedUpload, ...]]:
-    """The queue's tasks for ``bucket`` at ``endpoint``, by key. A canceled task
-    holds no key: nothing of it stays on the server."""
+    """The queue's tasks for ``bucket`` at ``endpoint``, by key, whichever account
+    queued them. A canceled task holds no key: nothing of it stays on the server."""
     found: dict[str, list[QueuedUpload]] = {}
+    place = endpoint.without_profile()
     for snap in snapshots:
-        if snap.state is TaskState.CANCELED or snap.bucket != bucket or snap.endpoint != endpoint:
+        if snap.state is TaskState.CANCELED or snap.bucket != bucket:
+            continue
+        if snap.endpoint.without_profile() != place:
             continue
         upload = QueuedUpload(snap.task_id, snap.key, snap.source_path, snap.state)
         found.setdefault(snap.key, []).append(upload)

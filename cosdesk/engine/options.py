@@ -196,6 +196,11 @@ class EndpointSpec:
 
     ``url`` set: a custom endpoint (the local server, a private deployment),
     path-style when ``path_style``; otherwise COS's public endpoint for ``region``.
+    ``profile`` names the account the task was queued under, whose keys sign its
+    requests: the accounts of one region share COS's endpoint, so where requests
+    go cannot say whose they are (see ARCHITECTURE.md, 'Endpoints'). None: keys
+    chosen by the place alone (the local sandbox, keys from the environment,
+    tasks of versions that stored no name).
     Credentials are never part of it.
     """
 
@@ -204,6 +209,12 @@ class EndpointSpec:
     path_style: bool = True
     scheme: str = "https"
     accelerate: bool = False
+    profile: str | None = None
+
+    def without_profile(self) -> EndpointSpec:
+        """Where requests go, whoever signs them: the same object is the same
+        place under any account."""
+        return replace(self, profile=None) if self.profile is not None else self
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

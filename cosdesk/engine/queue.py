@@ -900,7 +900,7 @@ class UploadQueue(QObject):
                 other is not None
                 and other.key == task.key
                 and other.bucket == task.bucket
-                and other.endpoint == task.endpoint
+                and other.endpoint.without_profile() == task.endpoint.without_profile()
             ):
                 return True
         return False

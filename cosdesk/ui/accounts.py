@@ -1,9 +1,9 @@
 """Where uploads go and with which keys: profiles and the local sandbox turned into
-the engine's ``EndpointSpec`` / ``UploadOptions``, and the ``client_for`` the queue
-calls (on its worker threads) to get a CosClient with the right credentials.
+the engine's ``EndpointSpec`` / ``UploadOptions``, and each account's keys (the
+keyring's, or this session's) as the ``ClientRouter`` reads them.
 
-Keys are read from the keyring lazily, on the worker thread that first needs a
-client for an endpoint, so the GUI thread never waits on the keyring for uploads.
+Keys are read from the keyring lazily, on the queue's worker thread that needs
+them, so the GUI thread never waits on the keyring for uploads.
 """
 
 from __future__ import annotations
@@ -11,16 +11,15 @@ from __future__ import annotations
 import enum
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cosdesk import config
 from cosdesk.config import Profile, Settings, Transfers
 from cosdesk.cos.auth import Credentials
-from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import endpoint_hints, with_scheme
 from cosdesk.cos.errors import NoCredentials
-from cosdesk.engine.clients import endpoint_from_spec
+from cosdesk.engine.client_router import Account, KeySource
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.sandbox.public import DEFAULT_BUCKET, DEFAULT_REGION, new_key_pair
 
@@ -67,15 +66,19 @@ ACLS = ("", "private", "public-read", "default")
 
 
 def endpoint_for(profile: Profile) -> EndpointSpec:
-    """The engine's endpoint for a profile. A custom endpoint says what it needs
-    itself: a scheme when it was saved without one (the "Use HTTPS" box's), and
-    path style on a host with no sub-domains, whatever the box says."""
+    """The engine's endpoint for a profile's uploads, naming the profile (its keys
+    sign them). A custom endpoint says what it needs itself: a scheme when it was
+    saved without one (the "Use HTTPS" box's), and path style on a host with no
+    sub-domains, whatever the box says."""
     if profile.endpoint:
         url = with_scheme(profile.endpoint, profile.use_https)
         path_style = profile.path_style or endpoint_hints(url).path_style_required
-        return EndpointSpec(profile.region, url=url, path_style=path_style)
+        return EndpointSpec(profile.region, url=url, path_style=path_style, profile=profile.name)
     return EndpointSpec(
-        profile.region, scheme="https" if profile.use_https else "http", accelerate=profile.accelerate
+        profile.region,
+        scheme="https" if profile.use_https else "http",
+        accelerate=profile.accelerate,
+        profile=profile.name,
     )
 
 
@@ -108,13 +111,6 @@ def queue_settings_for(transfers: Transfers) -> QueueSettings:
         resume_on_start=transfers.resume_on_start,
         background_workers=True,
     )
-
-
-def profile_for_endpoint(settings: Settings, endpoint: EndpointSpec) -> Profile | None:
-    """The account whose uploads go to ``endpoint`` (the active one first when
-    several share it), or None."""
-    candidates = sorted(settings.profiles.values(), key=lambda p: p.name != settings.active_profile)
-    return next((profile for profile in candidates if endpoint_for(profile) == endpoint), None)
 
 
 @dataclass(frozen=True)
@@ -199,7 +195,7 @@ class SandboxKeys:
 
 
 # One pair per process: the runner hands it to the sandbox child and the
-# ClientRouter signs uploads to the sandbox with it.
+# window's ClientRouter signs uploads to the sandbox with it.
 SANDBOX_KEYS = SandboxKeys()
 
 
@@ -246,76 +242,22 @@ def credentials_for(profile_name: str, secrets: SessionSecrets) -> Credentials:
     return stored
 
 
-class ClientRouter:
-    """The queue's ``client_for``: one CosClient per (endpoint, keys), keys chosen by
-    the endpoint a task was queued with.
+def account_keys(profile_name: str, secrets: SessionSecrets) -> KeySource:
+    """The ``ClientRouter``'s way to the profile's keys (see :func:`credentials_for`);
+    it raises NoCredentials, the code a task fails with, when there are none."""
 
-    Every endpoint a profile (or the sandbox) can produce is registered with a way
-    to get its keys; an unregistered endpoint (a task restored from a profile that
-    was since deleted) falls back to the active account.
-    """
-
-    def __init__(self, secrets: SessionSecrets) -> None:
-        self._secrets = secrets
-        self._lock = threading.Lock()
-        self._keys_for: dict[EndpointSpec, Callable[[], Credentials]] = {}
-        self._fallback: Callable[[], Credentials] | None = None
-        self._clients: dict[tuple[EndpointSpec, str], CosClient] = {}
-        # Where requests for an endpoint really go (the sandbox moved ports).
-        self._moved: dict[EndpointSpec, EndpointSpec] = {}
-
-    def register_profile(self, profile: Profile, *, active: bool = False) -> None:
-        name = profile.name
-
-        def keys() -> Credentials:
-            return credentials_for(name, self._secrets)
-
-        with self._lock:
-            self._keys_for[endpoint_for(profile)] = keys
-            if active:
-                self._fallback = keys
-
-    def register_sandbox(
-        self, endpoint: EndpointSpec, *, active: bool, earlier: Iterable[EndpointSpec] = ()
-    ) -> None:
-        """The local sandbox listens at ``endpoint``; tasks queued for it at an
-        ``earlier`` address (its port was taken this time) are sent there too."""
-        with self._lock:
-            self._keys_for[endpoint] = SANDBOX_KEYS.get
-            for old in earlier:
-                if old != endpoint:
-                    self._keys_for[old] = SANDBOX_KEYS.get
-                    self._moved[old] = endpoint
-            if active:
-                self._fallback = SANDBOX_KEYS.get
-
-    def forget_clients(self) -> None:
-        """Drop cached clients (after keys changed); running requests keep theirs."""
-        with self._lock:
-            self._clients.clear()
-
-    def __call__(self, spec: EndpointSpec) -> CosClient:
-        """The client for a task's endpoint. Raises NoCredentials (the task fails with
-        that code) when there are no keys for it or the keyring cannot be read."""
-        with self._lock:
-            keys = self._keys_for.get(spec) or self._fallback
-            spec = self._moved.get(spec, spec)
-        if keys is None:
-            raise NoCredentials("no account is set up for this task's endpoint")
+    def keys() -> Credentials:
         try:
-            credentials = keys()
+            return credentials_for(profile_name, secrets)
         except config.ConfigError as error:  # NoKeysError, SecretStoreUnavailable
             raise NoCredentials(str(error)) from error
-        with self._lock:
-            cache_key = (spec, credentials.secret_id)
-            client = self._clients.get(cache_key)
-            if client is None or client.credentials != credentials:
-                client = CosClient(credentials, endpoint_from_spec(spec), timeout_s=60)
-                self._clients[cache_key] = client
-            return client
 
-    def close(self) -> None:
-        with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            client.close()
+    return keys
+
+
+def router_accounts(settings: Settings, secrets: SessionSecrets) -> list[Account]:
+    """Every profile of ``settings`` as the ``ClientRouter`` signs for it."""
+    return [
+        Account(profile.name, endpoint_for(profile), account_keys(profile.name, secrets))
+        for profile in settings.profiles.values()
+    ]

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cosdesk import __version__
-from cosdesk.ui.interpreter import tune_interpreter_for_gui
 
 if TYPE_CHECKING:  # imported when the window opens, not to parse arguments
     from PySide6.QtWidgets import QWidget
@@ -64,7 +63,6 @@ def create_application(argv: list[str] | None = None):  # type: ignore[no-untype
 
     from cosdesk.ui.icons import icon
 
-    tune_interpreter_for_gui()
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         app = existing
@@ -101,17 +99,18 @@ def database_path(args: argparse.Namespace) -> Path:
 
 
 def open_window(args: argparse.Namespace) -> MainWindow | None:
-    """The main window, or None after telling the user (in a dialog) why the task
-    database cannot be opened."""
+    """The main window over the services ``args`` ask for, or None after telling the
+    user (in a dialog) why the task database cannot be opened."""
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QMessageBox
 
     from cosdesk.engine.store import StoreError
     from cosdesk.ui.main_window import MainWindow
     from cosdesk.ui.message_boxes import message_box
+    from cosdesk.ui.session import open_session
 
     try:
-        return MainWindow(db_path=database_path(args), start_sandbox=True if args.sandbox else None)
+        session = open_session(database_path(args), start_sandbox=True if args.sandbox else None)
     except StoreError as error:
         # Titled with the app's name alone (the platform appends it to any other
         # title); the text says what went wrong.
@@ -131,6 +130,7 @@ def open_window(args: argparse.Namespace) -> MainWindow | None:
         )
         box.exec()
         return None
+    return MainWindow(session)
 
 
 def report_hand_over(outcome: HandOver, count: int) -> int:

@@ -30,17 +30,11 @@ from PySide6.QtWidgets import (
 from cosdesk import config
 from cosdesk.config import Settings
 from cosdesk.cos.auth import Credentials
+from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import FileFinished, TaskSnapshot
-from cosdesk.ui.accounts import (
-    ClientRouter,
-    KeyOrigin,
-    SessionSecrets,
-    endpoint_for,
-    key_origins,
-    profile_for_endpoint,
-)
+from cosdesk.ui.accounts import KeyOrigin, SessionSecrets, key_origins
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.palette import error_color
 
@@ -63,20 +57,20 @@ def keep_keys(name: str, keys: Credentials, in_keyring: bool, secrets: SessionSe
     return False
 
 
-def hold_without_keys(settings: Settings, secrets: SessionSecrets) -> Callable[[EndpointSpec], str | None]:
+def hold_without_keys(router: ClientRouter, secrets: SessionSecrets) -> Callable[[EndpointSpec], str | None]:
     """For ``UploadQueue.restore_in_background``: uploads of an account that has
     no keys now come back paused, saying so, instead of failing at once."""
 
     def hold(endpoint: EndpointSpec) -> str | None:
-        profile = profile_for_endpoint(settings, endpoint)
-        if profile is None:
+        name = router.account_for(endpoint)
+        if name is None:
             return None
         try:
-            origin = key_origins([profile.name], secrets)[profile.name]
+            origin = key_origins([name], secrets)[name]
         except Exception:  # never stop a restore: the upload then says what is wrong
             return None
         if origin in (KeyOrigin.NONE, KeyOrigin.UNREADABLE):
-            return f"paused: needs the keys of account “{profile.name}”"
+            return f"paused: needs the keys of account “{name}”"
         return None
 
     return hold
@@ -187,9 +181,8 @@ class KeysBanner(QFrame):
             for snap in map(self._queue.task, task_ids)
             if snap is not None and not snap.state.is_final
         }
-        owners = (profile_for_endpoint(self._settings, endpoint) for endpoint in endpoints)
-        names = {profile.name for profile in owners if profile is not None}
-        self._look_up(names - set(self._waiting))
+        owners = {self._router.account_for(endpoint) for endpoint in endpoints}
+        self._look_up({name for name in owners if name is not None} - set(self._waiting))
 
     @Slot(object)
     def _on_file_finished(self, event: FileFinished) -> None:
@@ -215,14 +208,12 @@ class KeysBanner(QFrame):
         self._show_first()
 
     def _account_tasks(self, name: str) -> list[TaskSnapshot]:
-        """The unfinished tasks of account ``name``."""
-        profile = self._settings.profiles.get(name)
-        if profile is None:
+        """The unfinished tasks that account ``name``'s keys sign."""
+        if name not in self._settings.profiles:
             return []
-        endpoint = endpoint_for(profile)
-        if profile_for_endpoint(self._settings, endpoint) != profile:
-            return []  # another account owns that endpoint: its uploads are that one's
-        return [snap for snap in self._queue.tasks() if not snap.state.is_final and snap.endpoint == endpoint]
+        account_for = self._router.account_for
+        unfinished = (snap for snap in self._queue.tasks() if not snap.state.is_final)
+        return [snap for snap in unfinished if account_for(snap.endpoint) == name]
 
     def _show_first(self) -> None:
         self._waiting = [name for name in self._waiting if name in self._settings.profiles]

@@ -1,9 +1,11 @@
 """The main window: toolbar, destination, filter bar, the task table, status totals.
 
 Widgets only. Each button calls one ``UploadQueue`` method; the table shows the
-queue through ``TaskTableModel``; the window owns the queue's lifetime (restore
-at start, shutdown at close) and a thread pool of its own for the little work
-it does off the GUI thread (starting the sandbox, restoring, testing connections).
+queue through ``TaskTableModel``. The services (the queue, the task store, the
+client router, the local sandbox's runner, a thread pool for the little work the
+window does off the GUI thread) come built in a ``Session``: the window restores
+the queue's tasks once its destination is known, and shuts the session down
+with itself.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
-from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import (
@@ -23,7 +24,6 @@ from PySide6.QtCore import (
     QSettings,
     QSize,
     Qt,
-    QThreadPool,
     QTimer,
     Slot,
 )
@@ -59,20 +59,11 @@ from PySide6.QtWidgets import (
 )
 
 from cosdesk import config
-from cosdesk.config import ConfigError, Settings
-from cosdesk.engine.gc_pacer import GcPacer
-from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.store import TaskStore
+from cosdesk.config import Settings
+from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.task import BatchProgress, TaskSnapshot, TaskState
 from cosdesk.ui.accessibility import describe_controls
-from cosdesk.ui.accounts import (
-    ClientRouter,
-    Destination,
-    SessionSecrets,
-    queue_settings_for,
-    sandbox_endpoint_spec,
-    sandbox_url,
-)
+from cosdesk.ui.accounts import Destination
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.batch_status import BatchNotice, batch_texts, stop_notice
 from cosdesk.ui.delegates import ElideRightDelegate
@@ -83,13 +74,13 @@ from cosdesk.ui.duplicate_intake import BatchIntake
 from cosdesk.ui.filter_bar import FilterBar
 from cosdesk.ui.history_dialog import HistoryDialog
 from cosdesk.ui.icons import icon, retint, set_icon
-from cosdesk.ui.interpreter import tune_interpreter_for_gui
 from cosdesk.ui.keys_banner import KeysBanner, hold_without_keys
 from cosdesk.ui.menu_bar import MenuBar
 from cosdesk.ui.message_boxes import message_box, use_app_title, window_title
 from cosdesk.ui.notifier import Notifier
 from cosdesk.ui.progress_bars import forget_drawn_bars
-from cosdesk.ui.sandbox_runner import SandboxRunner, SandboxState, remembered_port
+from cosdesk.ui.sandbox_runner import SandboxState
+from cosdesk.ui.session import Session
 from cosdesk.ui.settings_dialog import SettingsDialog
 from cosdesk.ui.task_actions import cancel_question, selection_rule
 from cosdesk.ui.task_details import TaskDetailsDialog
@@ -191,19 +182,15 @@ class EmptyHint(QWidget):
 
 
 class MainWindow(QMainWindow):
-    """The upload manager's window. ``db_path`` defaults to the data dir's
-    tasks.sqlite3; ``start_sandbox`` (default: only when no account exists)
-    starts the in-process local server."""
+    """The upload manager's window over ``session``'s services; it shuts the
+    session down when it closes (:meth:`shutdown`)."""
 
-    def __init__(
-        self,
-        *,
-        db_path: Path | None = None,
-        start_sandbox: bool | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        tune_interpreter_for_gui()
+        self.session = session
+        # The engine the buttons drive, and the pool for the window's own work.
+        self.queue = session.queue
+        self.pool = session.pool
         self.setWindowIcon(icon("cosdesk"))
         self.setAcceptDrops(True)
         self._shut_down = False
@@ -221,21 +208,6 @@ class MainWindow(QMainWindow):
         self._startup_paths: list[str] = []
         self._destination_ready = False
 
-        # First: when the task database cannot be opened (StoreError), nothing
-        # else has started yet.
-        self.store = TaskStore(db_path or config.data_dir() / "tasks.sqlite3", background=True)
-        self.settings, settings_error = self._load_settings()
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
-        self.secrets = SessionSecrets()
-        self.router = ClientRouter(self.secrets)
-        self._register_profiles()
-        self.queue = UploadQueue(
-            self.store, self.router, queue_settings_for(self.settings.transfers), parent=self
-        )
-        # Garbage is collected from this thread, fully only when the queue is idle:
-        # left to itself, a full collection over 10,000 tasks froze the window.
-        self.gc_pacer = GcPacer(self, is_quiet=self.queue.is_idle)
         self.model = TaskTableModel(self.queue, self)
         self.proxy = TaskFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -255,50 +227,34 @@ class MainWindow(QMainWindow):
             self.queue,
             self.pool,
             self,
-            settings=lambda: self.settings,
-            use_settings=lambda settings: setattr(self, "settings", settings),
+            settings=lambda: session.settings,
+            use_settings=session.use_settings,
             on_problem=self._on_scan_problem,
         )
         self._restore_window_state()
 
-        self.sandbox = SandboxRunner(self.pool, self)
-        self.sandbox.started.connect(self._on_sandbox_started)
-        self.sandbox.failed.connect(self._on_sandbox_failed)
-        # "Local sandbox" is listed beside the accounts (unless told not to run it)
-        # and starts when it is chosen, or now if earlier uploads to it are unfinished.
-        self._sandbox_offered = start_sandbox is not False
-        port = remembered_port()
-        self._sandbox_before = sandbox_endpoint_spec(sandbox_url(port)) if port else None
-        if self._sandbox_offered and self._sandbox_before is not None:
-            self.router.register_sandbox(self._sandbox_before, active=False)
+        session.sandbox.started.connect(self._on_sandbox_started)
+        session.sandbox.failed.connect(self._on_sandbox_failed)
+        # "Local sandbox" is listed beside the accounts (when offered) and starts
+        # when it is chosen, or now if earlier uploads to it are unfinished.
         self._tasks_restored = False
-        self.destination_bar.offer_sandbox(self._sandbox_offered)
+        self.destination_bar.offer_sandbox(session.sandbox_offered)
         self.destination_bar.sandbox_wanted.connect(self._start_sandbox)
         state = window_settings()
         last_account = state.value("destination/account") if state.contains("destination/account") else None
-        if start_sandbox or str(state.value("sandbox/unfinished", "false")) == "true":
+        if session.sandbox_at_start or str(state.value("sandbox/unfinished", "false")) == "true":
             self._start_sandbox()
         self.destination_bar.set_accounts(
-            self.settings, None, select=None if last_account is None else str(last_account)
+            session.settings, None, select=None if last_account is None else str(last_account)
         )
-        if self.sandbox.state is not SandboxState.STARTING:
+        if session.sandbox.state is not SandboxState.STARTING:
             self._restore_tasks()
             self._destination_ready = True
         self._on_destination_changed()
-        if settings_error:
-            QTimer.singleShot(0, lambda: self._show_error(self.tr("Settings file problem"), settings_error))
+        if problem := session.settings_problem:
+            QTimer.singleShot(0, lambda: self._show_error(self.tr("Settings file problem"), problem))
 
     # --- construction ---------------------------------------------------------------
-
-    def _load_settings(self) -> tuple[Settings, str]:
-        try:
-            return config.load_settings(), ""
-        except ConfigError as error:
-            return Settings(), str(error)
-
-    def _register_profiles(self) -> None:
-        for profile in self.settings.profiles.values():
-            self.router.register_profile(profile, active=profile.name == self.settings.active_profile)
 
     def _action(self, icon_name: str, text: str, slot: object, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -398,8 +354,8 @@ class MainWindow(QMainWindow):
         self.destination_bar = DestinationBar(self)
         self.destination_bar.changed.connect(self._on_destination_changed)
         self.destination_bar.manage_requested.connect(self.open_settings)
-        self.keys_banner = KeysBanner(self.queue, self.router, self.secrets, self.pool, self)
-        self.keys_banner.set_settings(self.settings)
+        self.keys_banner = KeysBanner(self.queue, self.session.router, self.session.secrets, self.pool, self)
+        self.keys_banner.set_settings(self.session.settings)
         self.keys_banner.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.filter_bar = FilterBar(self)
         self.filter_bar.filter_changed.connect(self._on_filter_changed)
@@ -528,7 +484,6 @@ class MainWindow(QMainWindow):
         self.queue.batch_progress.connect(self._show_batch)
         self.queue.scan_problem.connect(self._on_scan_problem)
         self.queue.idle.connect(self._on_idle)
-        self.queue.idle.connect(self.gc_pacer.collect_when_quiet)
         self._problem_timer = QTimer(self)
         self._problem_timer.setSingleShot(True)
         self._problem_timer.setInterval(400)
@@ -742,15 +697,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _start_sandbox(self) -> None:
-        if self._sandbox_offered and self.sandbox.state not in (SandboxState.STARTING, SandboxState.RUNNING):
+        if self.session.start_sandbox():
             self.statusBar().showMessage(self.tr("Starting the local sandbox…"))
-            self.sandbox.start(config.data_dir() / "sandbox")
 
     @Slot(str)
     def _on_sandbox_started(self, endpoint: str) -> None:
-        earlier = [self._sandbox_before] if self._sandbox_before is not None else []
-        spec = sandbox_endpoint_spec(endpoint)
-        self.router.register_sandbox(spec, active=not self.settings.profiles, earlier=earlier)
+        self.session.sandbox_listening(endpoint)
         self.destination_bar.set_sandbox_endpoint(endpoint)
         self.statusBar().showMessage(
             self.tr("Local sandbox running at %1 — drop a file to try it").replace("%1", endpoint), 8000
@@ -769,7 +721,8 @@ class MainWindow(QMainWindow):
         """Bring back the last run's tasks (once); the database is read on the queue's worker."""
         if not self._tasks_restored:
             self._tasks_restored = True
-            self.queue.restore_in_background(hold=hold_without_keys(self.settings, self.secrets))
+            hold = hold_without_keys(self.session.router, self.session.secrets)
+            self.queue.restore_in_background(hold=hold)
 
     # --- toolbar commands (one engine call each) ------------------------------------
 
@@ -879,7 +832,7 @@ class MainWindow(QMainWindow):
     def copy_presigned(self, validity_s: int) -> None:
         """Sign on the pool (reading the keys may wait on the keyring's unlock
         prompt); :meth:`_on_presigned` then puts the URLs on the clipboard."""
-        snapshots, router = self.selected_snapshots(), self.router
+        snapshots, router = self.selected_snapshots(), self.session.router
         self.statusBar().showMessage(self.tr("Signing…"), 5000)
         run_in_background(
             self.pool,
@@ -1005,14 +958,14 @@ class MainWindow(QMainWindow):
     def show_history(self) -> HistoryDialog:
         """The transfer history window: one, raised when it is already open."""
         if self.history_dialog is None:
-            self.history_dialog = HistoryDialog(self.store, self)
+            self.history_dialog = HistoryDialog(self.session.store, self)
         self.history_dialog.show()
         self.history_dialog.raise_()
         self.history_dialog.activateWindow()
         return self.history_dialog
 
     def open_settings(self, add: bool = False) -> SettingsDialog:
-        dialog = SettingsDialog(self.settings, self.secrets, self.pool, self)
+        dialog = SettingsDialog(self.session.settings, self.session.secrets, self.pool, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
             lambda: self.apply_settings(
@@ -1048,12 +1001,8 @@ class MainWindow(QMainWindow):
         profile name, "" for the sandbox), else keep what is shown."""
         if settings is None:
             return
-        self.settings = settings
-        self.router.forget_clients()
-        self._register_profiles()
-        self.queue.set_bandwidth_limit(settings.transfers.bandwidth_limit_bytes_per_s)
-        self.queue.set_file_parallel_limit(settings.transfers.parallel_files)
-        self.destination_bar.set_accounts(settings, self.sandbox.endpoint, select=select)
+        self.session.use_settings(settings)
+        self.destination_bar.set_accounts(settings, self.session.sandbox.endpoint, select=select)
         self.keys_banner.set_settings(settings)
 
     # --- tray and closing -----------------------------------------------------------
@@ -1131,8 +1080,9 @@ class MainWindow(QMainWindow):
             app.quit()
 
     def shutdown(self) -> None:
-        """Save window state, stop the engine (tasks stay in the database for next
-        time), stop the sandbox, and wait for this window's workers. Idempotent."""
+        """Save window state, stop what the window runs itself, then the session
+        (the engine: tasks stay in the database for next time; the sandbox).
+        Idempotent."""
         if self._shut_down:
             return
         self._shut_down = True
@@ -1142,13 +1092,8 @@ class MainWindow(QMainWindow):
         if self.history_dialog is not None:
             self.history_dialog.close()
         self.intake.stop()
-        self.queue.shutdown(wait=True)
-        self.gc_pacer.stop()
         self.model.shutdown()
-        self.pool.waitForDone(10_000)
-        self.store.close()
-        self.router.close()
-        self.sandbox.stop()
+        self.session.shutdown()
 
     # --- remembered window state ----------------------------------------------------
 
@@ -1159,15 +1104,10 @@ class MainWindow(QMainWindow):
         store.setValue("table/header", self.table.horizontalHeader().saveState())
         store.setValue("table/filter", int(self.filter_bar.current()))
         store.setValue("destination/account", self.destination_bar.current_account() or "")
-        store.setValue("sandbox/unfinished", self._sandbox_has_unfinished_tasks())
+        store.setValue("sandbox/unfinished", self.session.sandbox_has_unfinished_tasks())
         for name, (bucket, prefix) in self.destination_bar.typed_locations().items():
             store.setValue(f"destination/typed/{name or '_sandbox'}", [bucket, prefix])
         store.sync()
-
-    def _sandbox_has_unfinished_tasks(self) -> bool:
-        """Whether uploads to the local sandbox are left for next time (it starts then)."""
-        urls = {self.sandbox.endpoint, self._sandbox_before.url if self._sandbox_before else None} - {None}
-        return any(not snap.state.is_final and snap.endpoint.url in urls for snap in self.queue.tasks())
 
     def _restore_window_state(self) -> None:
         store = window_settings()

@@ -22,12 +22,13 @@ def window_driver(tmp_path: Path, credentials: Any, qtbot: Any):  # type: ignore
     from gui.conftest import WindowDriver
 
     from cosdesk.ui.main_window import MainWindow
+    from cosdesk.ui.session import open_session
 
     with server_process(
         tmp_path / "cos-root", TEST_BUCKET, credentials.secret_id, credentials.secret_key, TEST_REGION
     ) as server:
         save_profile(server, credentials)
-        window = MainWindow()
+        window = MainWindow(open_session())
         qtbot.addWidget(window)
         window.show()
         yield WindowDriver(qtbot, window)

@@ -166,7 +166,7 @@ def test_a_locked_keyring_can_be_retried_without_a_plaintext_fallback(
     assert attempts == ["work", "work"]
     assert config.load_credentials("work") == credentials
     assert credentials.secret_key not in config_text()
-    assert driver.window.secrets.get("work") is None
+    assert driver.window.session.secrets.get("work") is None
 
 
 def test_an_unwritable_settings_file_keeps_the_dialog_open(

@@ -64,7 +64,8 @@ def test_first_run_uploads_to_the_local_sandbox_right_away(open_window: Any, tmp
     make_file(tmp_path / "hello.txt", 12)
     driver.drop([tmp_path / "hello.txt"])
     driver.wait_all(TaskState.SUCCESS, 1)
-    endpoint = Endpoint.custom(window.sandbox.endpoint, path_style=True, region=destination.endpoint.region)
+    sandbox_url = window.session.sandbox.endpoint
+    endpoint = Endpoint.custom(sandbox_url, path_style=True, region=destination.endpoint.region)
     with CosClient(SANDBOX_KEYS.get(), endpoint) as client:
         assert client.head_object(SANDBOX_BUCKET, "hello.txt").content_length == 12
 
@@ -169,7 +170,7 @@ def test_a_locked_keyring_asks_and_never_writes_the_key_to_a_file(
     assert asked and "locked" in asked[0] and "never writes keys to a file" in asked[0]
     text = (Path(os.environ["COSDESK_CONFIG_DIR"]) / "config.json").read_text()
     assert credentials.secret_key not in text
-    assert window.secrets.get("work") == credentials
+    assert window.session.secrets.get("work") == credentials
     # The session-only keys upload.
     make_file(Path(os.environ["COSDESK_DATA_DIR"]) / "in" / "x.txt", 10)
     window.add_paths([str(Path(os.environ["COSDESK_DATA_DIR"]) / "in" / "x.txt")])

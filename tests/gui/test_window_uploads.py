@@ -236,7 +236,7 @@ def test_a_wrong_key_shows_the_error_in_words_with_code_and_request_id_then_retr
     details.close()
 
     config.store_credentials("test account", credentials)
-    window.router.forget_clients()
+    window.session.router.forget_clients()
     window.retry_action.trigger()
     window.filter_bar.set_current(TaskFilter.DONE)
     driver.wait_all(TaskState.SUCCESS, 1)

@@ -5,8 +5,11 @@ sending two uploads of one key at once."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
@@ -88,9 +91,11 @@ def test_a_bucket_that_cannot_be_read_is_reported_and_the_queue_check_stands(san
     assert plan.conflict is ConflictPolicy.SKIP and [e.key for e in plan.add] == ["other"]
 
 
+@pytest.mark.parametrize("second_account", [None, "another account"])
 def test_a_key_added_again_while_it_uploads_waits_for_that_upload_and_then_wins(
-    make_engine: Any, tmp_path: Path, cos_client: CosClient, sandbox: Any
+    make_engine: Any, tmp_path: Path, cos_client: CosClient, sandbox: Any, second_account: str | None
 ) -> None:
+    """Also when another account of the same bucket adds it: the key is the same object."""
     engine = make_engine(file_parallel_limit=3)
     first = tmp_path / "first.bin"
     first.write_bytes(os.urandom(600_000))
@@ -102,7 +107,9 @@ def test_a_key_added_again_while_it_uploads_waits_for_that_upload_and_then_wins(
     first_id = engine.queue.add_file(first, BUCKET, "same/key.bin")
     engine.wait_states([first_id], {TaskState.UPLOADING}, timeout_s=5)
     # Added again (another file for the same key) while the first one is uploading.
-    second_id = engine.queue.add_file(second, BUCKET, "same/key.bin")
+    assert engine.queue.default_endpoint is not None
+    second_endpoint = replace(engine.queue.default_endpoint, profile=second_account)
+    second_id = engine.queue.add_file(second, BUCKET, "same/key.bin", endpoint=second_endpoint)
     other_id = engine.queue.add_file(other, BUCKET, "same/other.bin")
     both_running: list[bool] = []
 

@@ -28,6 +28,7 @@ from PySide6.QtCore import QThreadPool
 
 from cosdesk import config
 from cosdesk.cos.client import CosClient
+from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.sandbox.keys import SECRET_ID_ENV, SECRET_KEY_ENV
 from cosdesk.ui.accounts import (
@@ -35,9 +36,7 @@ from cosdesk.ui.accounts import (
     SANDBOX_KEYRING_ENTRY,
     SANDBOX_KEYS,
     SANDBOX_REGION,
-    ClientRouter,
     SandboxKeys,
-    SessionSecrets,
 )
 from cosdesk.ui.sandbox_runner import SandboxRunner
 
@@ -189,9 +188,9 @@ def request_job(
 
 def sandbox_client(sandbox: WindowSandbox) -> CosClient:
     # What uploads to the sandbox use: the window's router, for the sandbox's endpoint.
-    router = ClientRouter(SessionSecrets())
+    router = ClientRouter()
     spec = EndpointSpec(SANDBOX_REGION, url=sandbox.endpoint, path_style=True)
-    router.register_sandbox(spec, active=True)
+    router.set_local_keys(spec, SANDBOX_KEYS.get)
     return router(spec)
 
 

@@ -172,6 +172,7 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
     from cosdesk.engine.task import TaskState, UploadMethod
     from cosdesk.logs import _CHATTY_LIBRARIES, setup_logging
     from cosdesk.ui.main_window import MainWindow
+    from cosdesk.ui.session import open_session
 
     # Exceptions nobody caught (on the GUI thread or a worker) are output too.
     texts: list[str] = []
@@ -208,7 +209,7 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
         session_tokens={GUI_TOKEN: (GUI_ID, GUI_KEY)},
         region=REGION,
     ).start()
-    window = MainWindow(start_sandbox=False)
+    window = MainWindow(open_session(start_sandbox=False))
     qtbot.addWidget(window)
     window.show()
     statuses: list[str] = []

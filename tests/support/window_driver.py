@@ -156,15 +156,18 @@ def _shut_down(window: Any) -> None:
 
 @pytest.fixture
 def open_window(qtbot: Any) -> Iterator[Callable[..., WindowDriver]]:
-    """Opens MainWindows (with their own task database under the test's data dir)
-    and shuts each down at the end, so no worker outlives its test. A fixture of
-    both tests/gui and tests/journeys (their conftests import it)."""
+    """Opens MainWindows as ``cosdesk gui`` does, over a session of their own (the
+    task database under the test's data dir; ``start_sandbox`` as
+    ``open_session`` takes it), and shuts each down at the end, so no worker
+    outlives its test. A fixture of both tests/gui and tests/journeys (their
+    conftests import it)."""
     from cosdesk.ui.main_window import MainWindow
+    from cosdesk.ui.session import open_session
 
     windows: list[Any] = []
 
-    def opener(**kwargs: Any) -> WindowDriver:
-        window = MainWindow(**kwargs)
+    def opener(*, start_sandbox: bool | None = None) -> WindowDriver:
+        window = MainWindow(open_session(start_sandbox=start_sandbox))
         # pytest-qt closes widgets before fixtures end: shut down first, or a test
         # that fails mid-upload hangs in the "Uploads are running" question.
         qtbot.addWidget(window, before_close_func=_shut_down)

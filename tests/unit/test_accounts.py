@@ -1,5 +1,5 @@
 """Accounts turned into endpoints and keys: what a custom endpoint implies, which
-account owns an endpoint, where its keys are, and the sandbox's port."""
+account's keys sign an endpoint's uploads, where its keys are, and the sandbox's port."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ import pytest
 from cosdesk import config
 from cosdesk.config import Profile, Settings
 from cosdesk.cos.auth import Credentials
+from cosdesk.cos.errors import NoCredentials
+from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.ui.accounts import (
     KeyOrigin,
     SessionSecrets,
     endpoint_for,
     key_origins,
-    profile_for_endpoint,
+    router_accounts,
 )
 from cosdesk.ui.keys_banner import hold_without_keys, keep_keys
 from cosdesk.ui.sandbox_runner import FIRST_PORTS, ports_to_try
@@ -29,7 +31,7 @@ KEYS = Credentials("AKIDwork", "work-secret")
 def test_an_ip_endpoint_is_path_style_and_takes_its_scheme_from_the_url() -> None:
     saved_by_an_old_version = Profile("a", endpoint="http://127.0.0.1:9000", path_style=False, use_https=True)
     assert endpoint_for(saved_by_an_old_version) == EndpointSpec(
-        "ap-guangzhou", url="http://127.0.0.1:9000", path_style=True
+        "ap-guangzhou", url="http://127.0.0.1:9000", path_style=True, profile="a"
     )
 
 
@@ -38,12 +40,30 @@ def test_an_endpoint_saved_without_a_scheme_gets_the_https_box_s() -> None:
     assert spec.url == "http://cos.example.internal" and not spec.path_style
 
 
-def test_the_active_account_owns_an_endpoint_that_several_share() -> None:
+def test_an_account_s_uploads_sign_with_its_keys_though_another_shares_its_region(
+    memory_keyring: Any,
+) -> None:
     profiles = {name: Profile(name, region="ap-beijing") for name in ("a", "b")}
     settings = Settings(profiles=profiles, active_profile="b")
-    owner = profile_for_endpoint(settings, endpoint_for(profiles["a"]))
-    assert owner is not None and owner.name == "b"
-    assert profile_for_endpoint(settings, EndpointSpec("ap-tokyo")) is None
+    config.store_credentials("a", KEYS)
+    secrets = SessionSecrets()
+    secrets.put("b", Credentials("AKIDb", "b-secret"))
+    router = ClientRouter()
+    router.set_accounts(router_accounts(settings, secrets), active="b")
+
+    assert router(endpoint_for(profiles["a"])).credentials == KEYS
+    assert router(endpoint_for(profiles["b"])).credentials == Credentials("AKIDb", "b-secret")
+    # Queued by an earlier version, which stored no account: the active one's.
+    assert router.account_for(EndpointSpec("ap-beijing")) == "b"
+    router.close()
+
+
+def test_an_account_without_keys_fails_its_uploads_with_no_credentials(memory_keyring: Any) -> None:
+    profile = Profile("a", region="ap-beijing")
+    router = ClientRouter()
+    router.set_accounts(router_accounts(Settings(profiles={"a": profile}), SessionSecrets()), active="a")
+    with pytest.raises(NoCredentials, match="no SecretId/SecretKey"):
+        router(endpoint_for(profile))
 
 
 def test_key_origins_say_where_each_account_s_keys_are(memory_keyring: Any, monkeypatch: Any) -> None:
@@ -69,7 +89,10 @@ def test_restored_uploads_are_held_only_for_accounts_without_keys(memory_keyring
         "without": Profile("without", endpoint="http://127.0.0.1:2"),
     }
     config.store_credentials("with", KEYS)
-    hold = hold_without_keys(Settings(profiles=profiles), SessionSecrets())
+    secrets = SessionSecrets()
+    router = ClientRouter()
+    router.set_accounts(router_accounts(Settings(profiles=profiles), secrets), active=None)
+    hold = hold_without_keys(router, secrets)
     assert hold(endpoint_for(profiles["with"])) is None
     assert hold(endpoint_for(profiles["without"])) == "paused: needs the keys of account “without”"
     assert hold(EndpointSpec("ap-tokyo")) is None  # no account: nothing to ask for

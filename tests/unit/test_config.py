@@ -139,3 +139,4 @@ def test_cosdesk_upload_profile_completes_an_endpoint_saved_without_a_scheme(mem
 
     account = upload_cli.resolve_account(args, need_endpoint=True)
     assert account.endpoint is not None and account.endpoint.url == "http://127.0.0.1:9000"
+    assert account.endpoint.profile == "lan"  # so the window signs its tasks with lan's keys

@@ -3,6 +3,7 @@ the network: the queue's findings and the answers overwrite, skip and keep both.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from support.task_rows import make_task
@@ -70,6 +71,13 @@ def test_queued_uploads_leave_out_canceled_tasks_and_other_destinations() -> Non
         ENDPOINT,
     )
     assert sorted(found) == ["a", "e"]
+
+
+def test_a_key_queued_under_another_account_of_the_same_bucket_is_found() -> None:
+    """Which keys sign an upload does not change the object it writes."""
+    work, home = replace(ENDPOINT, profile="work"), replace(ENDPOINT, profile="home")
+    found = queued_uploads([snapshot("a", TaskState.UPLOADING, endpoint=work)], BUCKET, home)
+    assert sorted(found) == ["a"]
 
 
 def test_a_batch_without_duplicates_is_added_as_it_is() -> None:
