@@ -3,50 +3,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from support.load import run_small_files
 from support.server_process import server_process
 from support.workloads import BUCKET, REGION
 
 from cosdesk.cos.auth import Credentials
-from cosdesk.engine.clients import ClientCache
-from cosdesk.engine.options import EndpointSpec, QueueSettings
-from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.store import TaskStore
 
 RSS_GROWTH_BOUND_MIB = 250
 MAX_GAP_BOUND_MS = 100
 
 
-@pytest.fixture
-def engine(qtbot: Any, tmp_path: Path, credentials: Credentials) -> Iterator[UploadQueue]:
+def test_10000_small_files_with_bounded_memory_and_a_responsive_gui_thread(
+    qtbot: Any, make_engine: Any, credentials: Credentials, tmp_path: Path
+) -> None:
     # The server in a process of its own, as the window runs its sandbox.
     with server_process(
         tmp_path / "cos-root", BUCKET, credentials.secret_id, credentials.secret_key, REGION
     ) as server:
         # Workers and store writer in the background, as the window runs them.
-        store = TaskStore(tmp_path / "tasks.sqlite3", background=True)
-        clients = ClientCache(credentials, timeout_s=30)
-        queue = UploadQueue(
-            store,
-            clients,
-            QueueSettings(background_workers=True),
-            default_endpoint=EndpointSpec(REGION, url=server.endpoint),
-        )
-        yield queue
-        queue.shutdown(wait=True)
-        store.close()
-        clients.close()
-
-
-def test_10000_small_files_with_bounded_memory_and_a_responsive_gui_thread(
-    qtbot: Any, engine: UploadQueue, tmp_path: Path
-) -> None:
-    figures = run_small_files(qtbot, engine, tmp_path / "many", 10_000, timeout_s=900)
+        engine = make_engine(endpoint=server.endpoint, client_timeout_s=30, background_workers=True)
+        figures = run_small_files(qtbot, engine.queue, tmp_path / "many", 10_000, timeout_s=900)
     print(
         f"\nsoak: 10000 small files in {figures['elapsed_s']:.1f} s, "
         f"RSS +{figures['rss_growth_mib']:.0f} MiB (bound {RSS_GROWTH_BOUND_MIB}), "
