@@ -166,10 +166,15 @@ def _split_path(text: str) -> tuple[str | None, str]:
     return (text[:end] or None), text[end:]
 
 
-def split(field: str, *, nullable: bool = False, column: str | None = None) -> FieldColumns:
-    """A path or key (or None) as its shared folder (NULL: none) and its own name."""
+def split(
+    field: str, *, nullable: bool = False, column: str | None = None, name_else: str | None = None
+) -> FieldColumns:
+    """A path or key (or None) as its shared folder (NULL: none) and its own name.
+    ``name_else``: a column whose name stands in for a NULL name (the writer
+    leaves the name out when the two are the same)."""
     base = column or field
     folder, name = f"{base}_folder", f"{base}_name"
+    name_read = name if name_else is None else f"COALESCE({name}, {name_else})"
 
     def encode(value: str | None, texts: SharedTexts) -> tuple[Any, ...]:
         if value is None:
@@ -180,12 +185,12 @@ def split(field: str, *, nullable: bool = False, column: str | None = None) -> F
     def contains(needle: str) -> tuple[str, list[Any]]:
         # In the folder, in the name, or across the two: then the needle's last
         # separator is the folder's last character and the rest starts the name.
-        condition = f"{folder} IN ({_HOLDING}) OR instr(lower({name}), ?) > 0"
+        condition = f"{folder} IN ({_HOLDING}) OR instr(lower({name_read}), ?) > 0"
         values: list[Any] = [needle, needle]
         cut = max(needle.rfind("/"), needle.rfind("\\")) + 1
         if 0 < cut < len(needle):
             head, tail = needle[:cut], needle[cut:]
-            condition += f" OR ({folder} IN ({_ENDING_WITH}) AND substr(lower({name}), 1, ?) = ?)"
+            condition += f" OR ({folder} IN ({_ENDING_WITH}) AND substr(lower({name_read}), 1, ?) = ?)"
             values += [-len(head), head, len(tail), tail]
         return f"({condition})", values
 
@@ -193,7 +198,7 @@ def split(field: str, *, nullable: bool = False, column: str | None = None) -> F
         field,
         ((folder, "INTEGER"), (name, "TEXT" if nullable else "TEXT NOT NULL")),
         encode,
-        (f"COALESCE({_shared_read(folder)}, '') || {name}",),
+        (f"COALESCE({_shared_read(folder)}, '') || {name_read}",),
         lambda values: values[0],
         shared_ids=(folder,),
         contains=contains,

@@ -19,7 +19,7 @@ import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from cosdesk.engine.columns import (
@@ -134,11 +134,13 @@ def _enum(field: str, kind: type, *, nullable: bool = False, column: str | None 
     )
 
 
-_RESULT = nested(
+_RESULT_FIELDS = nested(
     "result",
     FileResult,
     {
-        "location": split("location", nullable=True, column="result_location"),
+        # Mostly the host, the bucket's folder and the key's name again: the name
+        # is left out when it is the key's.
+        "location": split("location", nullable=True, column="result_location", name_else="result_key_name"),
         "bucket": shared("bucket", nullable=True, column="result_bucket"),
         "key": split("key", nullable=True, column="result_key"),
         "etag": as_itself("etag", "BLOB", etag_stored, etag_read, column="result_etag"),
@@ -148,6 +150,19 @@ _RESULT = nested(
     },
     present_when="etag",
 )
+_RESULT_COLUMNS = [name for name, _ in _RESULT_FIELDS.columns]
+_LOCATION_NAME = _RESULT_COLUMNS.index("result_location_name")
+_KEY_NAME = _RESULT_COLUMNS.index("result_key_name")
+
+
+def _encode_result(result: FileResult | None, texts: SharedTexts) -> tuple[Any, ...]:
+    stored = list(_RESULT_FIELDS.encode(result, texts))
+    if stored[_LOCATION_NAME] == stored[_KEY_NAME]:
+        stored[_LOCATION_NAME] = None
+    return tuple(stored)
+
+
+_RESULT = replace(_RESULT_FIELDS, encode=_encode_result)
 
 SPEC = RowMapping.of(
     TaskSpec,
