@@ -46,7 +46,12 @@ from cosdesk.engine.store_file import (
     put_back,
     remove_stale_companions,
 )
-from cosdesk.engine.store_migration import COMPACT_VERSION, copy_old_rows, set_aside_old_tables
+from cosdesk.engine.store_migration import (
+    COMPACT_VERSION,
+    UnreadableRow,
+    copy_old_rows,
+    set_aside_old_tables,
+)
 from cosdesk.engine.task_columns import (
     ALL_COLUMNS,
     SELECT_SQL,
@@ -206,7 +211,7 @@ class TaskStore:
         try:
             connection = _connect(self.path)
             _prepare(connection)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, UnreadableRow) as error:
             if connection is not None:
                 connection.close()
             raise StoreError(f"cannot open the task database {self.path}: {error}") from None
@@ -499,6 +504,9 @@ def _prepare(db: sqlite3.Connection) -> None:
     """Create the tables, or bring a database made by an earlier version up to
     date: in one transaction, so two programs opening an old file at once do it
     once, and a failure leaves the file as it was."""
+    # Off while old tables are set aside (it cannot change inside a transaction):
+    # with it on, SQLite points the parts at the renamed table.
+    db.execute("PRAGMA foreign_keys=OFF")
     db.execute("BEGIN IMMEDIATE")
     try:
         db.execute(_SCHEMA[0])
@@ -517,6 +525,8 @@ def _prepare(db: sqlite3.Connection) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+    finally:
+        db.execute("PRAGMA foreign_keys=ON")
     if rewrite:
         log.info("the task database was rewritten from schema version %d to %d", version, SCHEMA_VERSION)
         _give_back_space(db)

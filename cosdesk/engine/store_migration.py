@@ -15,8 +15,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from cosdesk.engine.columns import SharedTexts
 from cosdesk.engine.history import HistoryEntry, HistoryOutcome, insert_entries
@@ -36,9 +36,15 @@ from cosdesk.engine.task_record import (
 # The first version with shared texts and split keys and paths.
 COMPACT_VERSION = 4
 
+
+class UnreadableRow(Exception):
+    """A row of the old layout that cannot be read as a task or a history entry."""
+
+
 _OLD_TASKS = "tasks_before_v4"
 _OLD_HISTORY = "history_before_v4"
 _BATCH = 5000
+T = TypeVar("T")
 
 
 def _known_fields(kind: type, text: str | None) -> Any:
@@ -107,6 +113,16 @@ def _old_entry(row: sqlite3.Row) -> HistoryEntry:
     )
 
 
+def _read(rows: list[sqlite3.Row], read: Callable[[sqlite3.Row], T], what: str) -> list[T]:
+    values = []
+    for row in rows:
+        try:
+            values.append(read(row))
+        except (ValueError, TypeError, KeyError) as error:
+            raise UnreadableRow(f"{what} {row[0]!r} cannot be read: {error}") from error
+    return values
+
+
 def _rows(db: sqlite3.Connection, table: str) -> Iterator[list[sqlite3.Row]]:
     cursor = db.cursor()
     cursor.row_factory = sqlite3.Row
@@ -118,12 +134,12 @@ def _rows(db: sqlite3.Connection, table: str) -> Iterator[list[sqlite3.Row]]:
 def set_aside_old_tables(db: sqlite3.Connection) -> bool:
     """Rename the tables of an older layout out of the way, so the current schema
     can be created under their names; True if there were any. In the caller's
-    transaction, before the schema is created."""
+    transaction (with foreign keys off), before the schema is created."""
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "tasks" not in tables:
         return False
-    # The parts table names its parent "tasks": a rename must leave that name alone,
-    # so it means the new table once there is one.
+    # The parts table names its parent "tasks": the rename must leave that name
+    # alone (legacy mode, foreign keys off), so it means the new table once made.
     db.execute("PRAGMA legacy_alter_table = ON")
     try:
         db.execute(f"ALTER TABLE tasks RENAME TO {_OLD_TASKS}")
@@ -136,15 +152,17 @@ def set_aside_old_tables(db: sqlite3.Connection) -> bool:
 
 def copy_old_rows(db: sqlite3.Connection) -> None:
     """Write the rows of the tables set aside into the new ones, then drop the old.
-    In the caller's transaction, after the schema is created."""
+    In the caller's transaction, after the schema is created. Raises UnreadableRow
+    (the caller rolls back: the file stays as it was)."""
     texts = SharedTexts(db)
     for batch in _rows(db, _OLD_TASKS):
-        db.executemany(UPSERT_SQL, [insert_values(_old_task(row), texts) for row in batch])
+        tasks = _read(batch, _old_task, "task")
+        db.executemany(UPSERT_SQL, [insert_values(task, texts) for task in tasks])
     db.execute(f"DROP TABLE {_OLD_TASKS}")
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (_OLD_HISTORY,)).fetchone() is None:
         return
     for batch in _rows(db, _OLD_HISTORY):
-        insert_entries(db, [_old_entry(row) for row in batch], texts)
+        insert_entries(db, _read(batch, _old_entry, "history entry"), texts)
     # Entry ids never go back, even past entries that were cleared.
     (last,) = db.execute(
         "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?", (_OLD_HISTORY,)
