@@ -41,6 +41,13 @@ CREATE TABLE history (
 """
 
 BUCKET = "examplebucket-1250000000"
+# Task ids as the queue makes them (uuid4().hex).
+TASK_IDS = {
+    "done": "0f8fad5bd9cb469fa16570867728950e",
+    "paused": "7c9e6679742540de944be07fc1f90ae7",
+    "failed": "a3bb189e8bf9488d9bcb8ac6b9b48c4f",
+    "memory": "e4eaaaf2d14245c8a6a0e2c4dd3c4a1b",
+}
 # UploadOptions().to_json() as version 3 wrote it.
 OPTIONS_JSON = (
     '{"acl": null, "adaptive_part_size": true, "cache_control": null, "chunk_parallel_limit": 3,'
@@ -104,7 +111,7 @@ def write_old_database(path: Path, version: int, endpoint_url: str, sources: Pat
         }
         rows = [
             _task_row(
-                "task-done",
+                TASK_IDS["done"],
                 0,
                 "old/done.txt",
                 source_path=str(sources / "old" / "done.txt"),
@@ -117,7 +124,7 @@ def write_old_database(path: Path, version: int, endpoint_url: str, sources: Pat
                 finished_at=CREATED_AT + 10,
             ),
             _task_row(
-                "task-paused",
+                TASK_IDS["paused"],
                 1,
                 "old/big.bin",
                 source_path=str(sources / "old" / "big.bin"),
@@ -131,7 +138,7 @@ def write_old_database(path: Path, version: int, endpoint_url: str, sources: Pat
                 note="paused by you",
             ),
             _task_row(
-                "task-failed",
+                TASK_IDS["failed"],
                 2,
                 "old/report.pdf",
                 source_path=str(sources / "old" / "report.pdf"),
@@ -148,7 +155,7 @@ def write_old_database(path: Path, version: int, endpoint_url: str, sources: Pat
                     }
                 ),
             ),
-            _task_row("task-memory", 3, "old/hello.txt", source_kind="memory", data=b"hello", size=5),
+            _task_row(TASK_IDS["memory"], 3, "old/hello.txt", source_kind="memory", data=b"hello", size=5),
         ]
         if version >= 3:
             rows[2]["renamed_key"] = "old/report (1).pdf"
@@ -158,7 +165,8 @@ def write_old_database(path: Path, version: int, endpoint_url: str, sources: Pat
             names = ", ".join(row)
             db.execute(f"INSERT INTO tasks({names}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
         db.execute(
-            "INSERT INTO parts VALUES ('task-paused', 1, '\"etag-of-part-1\"', 1048576, ?)", (str(BIG_CRC),)
+            "INSERT INTO parts VALUES (?, 1, '\"etag-of-part-1\"', 1048576, ?)",
+            (TASK_IDS["paused"], str(BIG_CRC)),
         )
         if version >= 2:
             _write_history(db, endpoint_url, sources)
@@ -171,7 +179,7 @@ def _write_history(db: sqlite3.Connection, endpoint_url: str, sources: Path) -> 
     entries = [
         (
             3,
-            "task-done",
+            TASK_IDS["done"],
             "done",
             CREATED_AT + 9,
             CREATED_AT + 10,
@@ -185,7 +193,7 @@ def _write_history(db: sqlite3.Connection, endpoint_url: str, sources: Path) -> 
         ),
         (
             5,
-            "task-failed",
+            TASK_IDS["failed"],
             "failed",
             None,
             CREATED_AT + 20,

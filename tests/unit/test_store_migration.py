@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support.old_databases import BIG_CRC, BUCKET, CREATED_AT, write_old_database
+from support.old_databases import BIG_CRC, BUCKET, CREATED_AT, TASK_IDS, write_old_database
 
 from cosdesk.engine.history import HistoryEntry, HistoryOutcome, HistoryQuery, HistoryReader
 from cosdesk.engine.options import EndpointSpec, UploadOptions
@@ -60,14 +60,14 @@ def expected_tasks(sources: Path, version: int) -> list[StoredTask]:
     )
     return [
         StoredTask(
-            spec("task-done", 0, "old/done.txt"),
+            spec(TASK_IDS["done"], 0, "old/done.txt"),
             Checkpoint(
                 size=5, mtime_ns=1_700_000_000_123_456_789, method=UploadMethod.PUT, key_resolved=True
             ),
             TaskStatus(0, TaskState.SUCCESS, result=done, finished_at=CREATED_AT + 10),
         ),
         StoredTask(
-            spec("task-paused", 1, "old/big.bin"),
+            spec(TASK_IDS["paused"], 1, "old/big.bin"),
             Checkpoint(
                 size=3 * 1024 * 1024,
                 mtime_ns=1_700_000_001_000_000_000,
@@ -79,7 +79,7 @@ def expected_tasks(sources: Path, version: int) -> list[StoredTask]:
             TaskStatus(1, TaskState.PAUSED, note="paused by you"),
         ),
         StoredTask(
-            spec("task-failed", 2, "old/report.pdf"),
+            spec(TASK_IDS["failed"], 2, "old/report.pdf"),
             Checkpoint(
                 size=700,
                 append_start_crc64=BIG_CRC,
@@ -89,7 +89,7 @@ def expected_tasks(sources: Path, version: int) -> list[StoredTask]:
         ),
         StoredTask(
             spec(
-                "task-memory",
+                TASK_IDS["memory"],
                 3,
                 "old/hello.txt",
                 source_kind=SourceKind.MEMORY,
@@ -106,7 +106,7 @@ def expected_history(sources: Path) -> list[HistoryEntry]:
     common = {"bucket": BUCKET, "endpoint": URL}
     return [
         HistoryEntry(
-            task_id="task-failed",
+            task_id=TASK_IDS["failed"],
             outcome=HistoryOutcome.FAILED,
             started_at=None,
             ended_at=CREATED_AT + 20,
@@ -123,7 +123,7 @@ def expected_history(sources: Path) -> list[HistoryEntry]:
             **common,  # type: ignore[arg-type]
         ),
         HistoryEntry(
-            task_id="task-done",
+            task_id=TASK_IDS["done"],
             outcome=HistoryOutcome.DONE,
             started_at=CREATED_AT + 9,
             ended_at=CREATED_AT + 10,
@@ -214,7 +214,7 @@ def test_a_rewritten_database_gives_back_its_space_and_is_rewritten_only_once(
             " endpoint_json, options_json, source_kind, source_path || value, data, size, mtime_ns,"
             " state, method, upload_id, part_size, append_start_position, append_start_crc64,"
             " file_md5, key_resolved, error_json, note, result_json, created_at, finished_at, renamed_key"
-            " FROM tasks, copies WHERE task_id = 'task-done'"
+            " FROM tasks, copies WHERE task_id = '0f8fad5bd9cb469fa16570867728950e'"
         )
     db.close()
     before = path.stat().st_size
@@ -237,10 +237,12 @@ def test_an_old_database_that_cannot_be_rewritten_is_left_as_it_was(tmp_path: Pa
     write_old_database(path, 3, URL, tmp_path)
     db = sqlite3.connect(path)
     with db:  # a row no version could have written: the rewrite fails on it
-        db.execute("UPDATE tasks SET state = 'exploded' WHERE task_id = 'task-memory'")
+        db.execute("UPDATE tasks SET state = 'exploded' WHERE task_id = 'e4eaaaf2d14245c8a6a0e2c4dd3c4a1b'")
     db.close()
 
-    with pytest.raises(StoreError, match="task 'task-memory' cannot be read: 'exploded'"):
+    with pytest.raises(
+        StoreError, match="task 'e4eaaaf2d14245c8a6a0e2c4dd3c4a1b' cannot be read: 'exploded'"
+    ):
         TaskStore(path)
     assert tables(path) == {"meta", "tasks", "parts", "requests", "history", "sqlite_sequence"}
     db = sqlite3.connect(path)
