@@ -17,9 +17,10 @@ A field is stored in one of four shapes (:class:`FieldColumns`):
 Reads never join: a shared text is read back by a subquery in the select list,
 so ``SELECT <reads> FROM tasks WHERE ...`` filters and orders like any table.
 
-Shared texts are never changed. Those no row uses any more are deleted when rows
-go (:func:`delete_unused_texts`); a writer looks ids up afresh in each
-transaction (:class:`SharedTexts`), so no process holds an id another deleted.
+Shared texts are never changed. Those no row uses any more can be deleted
+(:func:`delete_unused_texts`, which reads every row: the store does it when a
+table is emptied); a writer looks ids up afresh in each transaction
+(:class:`SharedTexts`), so no process holds an id another deleted.
 """
 
 from __future__ import annotations
@@ -92,10 +93,6 @@ def storable_text(text: str) -> str:
 
 def _same(value: Any) -> Any:
     return value
-
-
-def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else convert(value)
 
 
 # Declared as one of these by its annotation (after removing "| None").
@@ -216,7 +213,8 @@ def _sql_type(item: dataclasses.Field[Any], kind: type, *, nullable: bool) -> st
         return declaration
     default = item.default
     if isinstance(default, str):
-        return f"{declaration} NOT NULL DEFAULT '{default}'"
+        quoted = default.replace("'", "''")
+        return f"{declaration} NOT NULL DEFAULT '{quoted}'"
     if isinstance(default, float):
         return f"{declaration} NOT NULL DEFAULT {default}"
     if isinstance(default, bool | int):
@@ -240,13 +238,23 @@ def _field_columns(
     return tuple(mapped)
 
 
+def _decoded(parts: Sequence[FieldColumns], values: Sequence[Any]) -> dict[str, Any]:
+    """Each field read back from its share of ``values`` (one per read)."""
+    decoded: dict[str, Any] = {}
+    start = 0
+    for part in parts:
+        width = len(part.reads)
+        decoded[part.field] = part.decode(values[start : start + width])
+        start += width
+    return decoded
+
+
 def nested(field: str, kind: type, special: Mapping[str, FieldColumns], present_when: str) -> FieldColumns:
     """A small dataclass (or None), each of its fields in columns named
     ``<field>_<name>`` (``special`` maps fields stored otherwise; their columns
     must carry the prefix). ``present_when``: a field never None in a value, whose
     column is NULL exactly when the value is None."""
     parts = _field_columns(kind, special, frozenset(), f"{field}_")
-    widths = [len(part.reads) for part in parts]
     empty = tuple(None for part in parts for _ in part.columns)
 
     def encode(value: Any, texts: SharedTexts) -> tuple[Any, ...]:
@@ -255,11 +263,7 @@ def nested(field: str, kind: type, special: Mapping[str, FieldColumns], present_
         return tuple(stored for part in parts for stored in part.encode(getattr(value, part.field), texts))
 
     def decode(values: Sequence[Any]) -> Any:
-        fields_read: dict[str, Any] = {}
-        start = 0
-        for part, width in zip(parts, widths, strict=True):
-            fields_read[part.field] = part.decode(values[start : start + width])
-            start += width
+        fields_read = _decoded(parts, values)
         return None if fields_read[present_when] is None else kind(**fields_read)
 
     return FieldColumns(
@@ -323,18 +327,9 @@ class RowMapping:
     def encode(self, value: Any, texts: SharedTexts) -> list[Any]:
         return [stored for item in self.fields for stored in item.encode(getattr(value, item.field), texts)]
 
-    def decode_fields(self, values: Sequence[Any]) -> dict[str, Any]:
-        """The fields read back from ``values`` (as many as :attr:`reads`)."""
-        decoded: dict[str, Any] = {}
-        start = 0
-        for item in self.fields:
-            width = len(item.reads)
-            decoded[item.field] = item.decode(values[start : start + width])
-            start += width
-        return decoded
-
     def decode(self, values: Sequence[Any]) -> Any:
-        return self.kind(**self.decode_fields(values))
+        """The value read back from ``values`` (one per :attr:`reads`)."""
+        return self.kind(**_decoded(self.fields, values))
 
 
 def create_table(table: str, columns: Iterable[tuple[str, str]]) -> str:

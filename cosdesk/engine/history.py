@@ -17,7 +17,7 @@ entry_id < last one seen`` — so the millionth row costs what the first does an
 query ever sorts. Searching looks for the case-folded needle with ``instr`` (no
 LIKE wildcards to escape) in the row's words as SQLite's ``lower()`` folds them;
 a row with letters beyond ASCII that case folding changes keeps its folded words
-(``folded``), since ``lower()`` folds ASCII only.
+(``folded``), since ``lower()`` folds ASCII only (ARCHITECTURE.md, 'SQLite').
 
 Who calls what: the queue owns a :class:`TransferJournal` and tells it when a run of
 a task starts, pauses, fails, ends or is cut short by quitting (all with the queue's

@@ -78,7 +78,8 @@ log = logging.getLogger(__name__)
 # A field added to the record later is a new column, added when a database is opened.
 SCHEMA_VERSION = 4
 
-# One statement each: executescript would commit the transaction they run in.
+# One statement each: executescript would commit the transaction they run in
+# (ARCHITECTURE.md, 'SQLite').
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     SHARED_TEXTS_SCHEMA,
@@ -283,7 +284,8 @@ class TaskStore:
         def write(db: sqlite3.Connection, texts: SharedTexts) -> None:
             db.executemany("DELETE FROM parts WHERE task_id = ?", ids)
             db.executemany("DELETE FROM tasks WHERE task_id = ?", ids)
-            _delete_unused_texts(db, texts)
+            if db.execute("SELECT 1 FROM tasks LIMIT 1").fetchone() is None:
+                _delete_unused_texts(db, texts)
 
         self._enqueue(write)
 
@@ -495,7 +497,10 @@ class TaskStore:
 
 
 def _delete_unused_texts(db: sqlite3.Connection, texts: SharedTexts) -> None:
-    """After rows went: the shared texts no row uses go too."""
+    """The shared texts no row uses go, when the list or the history was emptied.
+    That reads every row of both tables (seconds for a million), about what
+    emptying one costs; a few tasks removed leave theirs for then (each unused
+    text is a folder, or a set of options, that the next upload may use again)."""
     delete_unused_texts(db, _SHARED_ID_USERS)
     texts.forget()
 
@@ -505,7 +510,7 @@ def _prepare(db: sqlite3.Connection) -> None:
     date: in one transaction, so two programs opening an old file at once do it
     once, and a failure leaves the file as it was."""
     # Off while old tables are set aside (it cannot change inside a transaction):
-    # with it on, SQLite points the parts at the renamed table.
+    # with it on, SQLite points the parts at the renamed table (ARCHITECTURE.md, 'SQLite').
     db.execute("PRAGMA foreign_keys=OFF")
     db.execute("BEGIN IMMEDIATE")
     try:

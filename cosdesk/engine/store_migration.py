@@ -20,8 +20,13 @@ from typing import Any, TypeVar
 
 from cosdesk.engine.columns import SharedTexts
 from cosdesk.engine.history import HistoryEntry, HistoryOutcome, insert_entries
-from cosdesk.engine.options import EndpointSpec, UploadOptions
-from cosdesk.engine.task_columns import UPSERT_SQL, StoredTask, insert_values
+from cosdesk.engine.task_columns import (
+    UPSERT_SQL,
+    StoredTask,
+    endpoint_from_json,
+    insert_values,
+    options_from_json,
+)
 from cosdesk.engine.task_record import (
     Checkpoint,
     FileResult,
@@ -62,8 +67,8 @@ def _old_task(row: sqlite3.Row) -> StoredTask:
             task_id=row["task_id"],
             bucket=row["bucket"],
             key=row["key"],
-            endpoint=EndpointSpec.from_json(row["endpoint_json"]),
-            options=UploadOptions.from_json(row["options_json"]),
+            endpoint=endpoint_from_json(row["endpoint_json"]),
+            options=options_from_json(row["options_json"]),
             source_kind=SourceKind(row["source_kind"]),
             source_path=row["source_path"],
             data=None if row["data"] is None else bytes(row["data"]),
@@ -139,7 +144,8 @@ def set_aside_old_tables(db: sqlite3.Connection) -> bool:
     if "tasks" not in tables:
         return False
     # The parts table names its parent "tasks": the rename must leave that name
-    # alone (legacy mode, foreign keys off), so it means the new table once made.
+    # alone (legacy mode, foreign keys off: ARCHITECTURE.md, 'SQLite'), so it
+    # means the new table once made.
     db.execute("PRAGMA legacy_alter_table = ON")
     try:
         db.execute(f"ALTER TABLE tasks RENAME TO {_OLD_TASKS}")

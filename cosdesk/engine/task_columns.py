@@ -87,15 +87,27 @@ class _JsonCache:
 _json = _JsonCache()
 
 
+def endpoint_from_json(text: str) -> EndpointSpec:
+    """The endpoint of stored JSON (one object for each distinct text)."""
+    endpoint: EndpointSpec = _json.value(text, EndpointSpec)
+    return endpoint
+
+
+def options_from_json(text: str) -> UploadOptions:
+    """The options of stored JSON (one object for each distinct text)."""
+    options: UploadOptions = _json.value(text, UploadOptions)
+    return options
+
+
 # CRC-64 values pass SQLite's signed 64-bit integers: stored as their two's
 # complement (8 bytes, where the decimal text took 20).
-def crc_stored(value: int | None) -> int | None:
+def _crc_stored(value: int | None) -> int | None:
     if value is None:
         return None
     return value - 2**64 if value >= 2**63 else value
 
 
-def crc_read(value: int | None) -> int | None:
+def _crc_read(value: int | None) -> int | None:
     if value is None:
         return None
     return value + 2**64 if value < 0 else value
@@ -104,7 +116,7 @@ def crc_read(value: int | None) -> int | None:
 _MD5_ETAG = re.compile(r'"[0-9a-f]{32}"')
 
 
-def etag_stored(etag: str | None) -> str | bytes | None:
+def _etag_stored(etag: str | None) -> str | bytes | None:
     """An MD5 ETag (``"`` + 32 lower-case hex digits + ``"``) as its 16 bytes;
     any other ETag as it is."""
     if etag is not None and _MD5_ETAG.fullmatch(etag):
@@ -112,7 +124,7 @@ def etag_stored(etag: str | None) -> str | bytes | None:
     return etag
 
 
-def etag_read(value: str | bytes | None) -> str | None:
+def _etag_read(value: str | bytes | None) -> str | None:
     return f'"{value.hex()}"' if isinstance(value, bytes) else value
 
 
@@ -143,8 +155,8 @@ _RESULT_FIELDS = nested(
         "location": split("location", nullable=True, column="result_location", name_else="result_key_name"),
         "bucket": shared("bucket", nullable=True, column="result_bucket"),
         "key": split("key", nullable=True, column="result_key"),
-        "etag": as_itself("etag", "BLOB", etag_stored, etag_read, column="result_etag"),
-        "crc64": as_itself("crc64", "INTEGER", crc_stored, crc_read, column="result_crc64"),
+        "etag": as_itself("etag", "BLOB", _etag_stored, _etag_read, column="result_etag"),
+        "crc64": as_itself("crc64", "INTEGER", _crc_stored, _crc_read, column="result_crc64"),
         "skipped": as_itself("skipped", "INTEGER", lambda value: int(value), bool, column="result_skipped"),
         "verification": _enum("verification", Verification, nullable=True, column="result_verification"),
     },
@@ -170,8 +182,8 @@ SPEC = RowMapping.of(
         "task_id": as_itself("task_id", "TEXT PRIMARY KEY"),
         "bucket": shared("bucket"),
         "key": split("key"),
-        "endpoint": shared("endpoint", _json.text, lambda text: _json.value(text, EndpointSpec)),
-        "options": shared("options", _json.text, lambda text: _json.value(text, UploadOptions)),
+        "endpoint": shared("endpoint", _json.text, endpoint_from_json),
+        "options": shared("options", _json.text, options_from_json),
         "source_kind": _enum("source_kind", SourceKind),
         "source_path": split("source_path", nullable=True),
         "data": as_itself("data", "BLOB", decode=lambda value: None if value is None else bytes(value)),
@@ -181,7 +193,7 @@ CHECKPOINT = RowMapping.of(
     Checkpoint,
     {
         "method": _enum("method", UploadMethod, nullable=True),
-        "append_start_crc64": as_itself("append_start_crc64", "INTEGER", crc_stored, crc_read),
+        "append_start_crc64": as_itself("append_start_crc64", "INTEGER", _crc_stored, _crc_read),
         "key_resolved": as_itself("key_resolved", "INTEGER NOT NULL DEFAULT 0", int, bool),
         "renamed_key": as_itself(
             "renamed_key", "TEXT", lambda value: None if value is None else storable_text(value)
