@@ -8,13 +8,16 @@ off the GUI thread; a history row joins the same transaction as the task's final
 state, so the two never disagree after a crash, and ``cosdesk upload`` / ``tasks
 resume`` (which use the same database) add their transfers to the window's
 history for free. The table has no link to ``tasks``: clearing the upload list
-keeps the history, and clearing the history keeps the list.
+keeps the history, and clearing the history keeps the list. A row keeps what it
+shows, the bucket, endpoint and folders as shared texts (``engine/columns.py``).
 
 Reading: the newest rows first, by ``entry_id`` (an AUTOINCREMENT rowid: it never
 goes back, even after the history is cleared), with keyset paging — ``WHERE
 entry_id < last one seen`` — so the millionth row costs what the first does and no
-query ever sorts. Searching compares a case-folded copy of the row's words
-(``search_text``) with ``instr``: no LIKE wildcards to escape.
+query ever sorts. Searching looks for the case-folded needle with ``instr`` (no
+LIKE wildcards to escape) in the row's words as SQLite's ``lower()`` folds them;
+a row with letters beyond ASCII that case folding changes keeps its folded words
+(``folded``), since ``lower()`` folds ASCII only (ARCHITECTURE.md, 'SQLite').
 
 Who calls what: the queue owns a :class:`TransferJournal` and tells it when a run of
 a task starts, pauses, fails, ends or is cut short by quitting (all with the queue's
@@ -32,12 +35,22 @@ import logging
 import os
 import re
 import sqlite3
+import string
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from cosdesk.engine.columns import (
+    RowMapping,
+    SharedTexts,
+    as_itself,
+    create_table,
+    shared,
+    split,
+    storable_text,
+)
 from cosdesk.engine.meter import format_duration, format_size, format_speed
 
 if TYPE_CHECKING:
@@ -47,27 +60,6 @@ if TYPE_CHECKING:
 # cosdesk.log keeps them; the command line's terminal does not (see logs.py).
 log = logging.getLogger("cosdesk.transfers")
 
-HISTORY_SCHEMA = """
-CREATE TABLE IF NOT EXISTS history (
-    entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    task_id TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    started_at REAL,             -- wall clock of the first run; NULL: it never ran
-    ended_at REAL NOT NULL,
-    active_s REAL NOT NULL,      -- time spent running, pauses left out
-    bytes_sent INTEGER NOT NULL, -- sent by these runs (parts sent earlier not counted)
-    size INTEGER,
-    bucket TEXT NOT NULL,
-    key TEXT NOT NULL,
-    endpoint TEXT NOT NULL,      -- the region, or the custom endpoint's URL
-    source_path TEXT,
-    error_code TEXT,
-    error_message TEXT,
-    error_status INTEGER,        -- the HTTP status of the failure, when there was one
-    request_id TEXT,             -- COS's request id of the failure (for a support ticket)
-    search_text TEXT NOT NULL    -- the words above, case-folded, for searching
-);
-"""
 
 # Rows per page the dialog reads; the CSV export reads larger ones.
 PAGE_SIZE = 200
@@ -99,6 +91,19 @@ class HistoryOutcome(enum.StrEnum):
     CANCELED = "canceled"
 
 
+# What a search looks in.
+SEARCHED_FIELDS = (
+    "key",
+    "bucket",
+    "endpoint",
+    "source_path",
+    "outcome",
+    "error_code",
+    "error_message",
+    "request_id",
+)
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One finished transfer as the history keeps it. ``entry_id`` is 0 until stored."""
@@ -127,18 +132,9 @@ class HistoryEntry:
             return None
         return self.bytes_sent / self.active_s
 
-    def search_text(self) -> str:
-        words = (
-            self.key,
-            self.bucket,
-            self.endpoint,
-            self.source_path or "",
-            str(self.outcome),
-            self.error_code or "",
-            self.error_message or "",
-            self.request_id or "",
-        )
-        return "\n".join(words).casefold()
+    def search_words(self) -> str:
+        """The words a search looks in, one a line (as stored: see :func:`storable_text`)."""
+        return storable_text("\n".join(str(getattr(self, name) or "") for name in SEARCHED_FIELDS))
 
 
 @dataclass(frozen=True)
@@ -153,44 +149,43 @@ class HistoryQuery:
 # --- writing (on the task store's writer thread) -----------------------------------
 
 
-_INSERT = (
-    "INSERT INTO history(task_id, outcome, started_at, ended_at, active_s, bytes_sent, size, bucket, key,"
-    " endpoint, source_path, error_code, error_message, error_status, request_id, search_text)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+HISTORY_COLUMNS = RowMapping.of(
+    HistoryEntry,
+    {
+        "entry_id": as_itself("entry_id", "INTEGER PRIMARY KEY AUTOINCREMENT", lambda number: number or None),
+        "outcome": as_itself("outcome", "TEXT NOT NULL", str, HistoryOutcome),
+        "bucket": shared("bucket"),
+        "key": split("key"),
+        "endpoint": shared("endpoint"),
+        "source_path": split("source_path", nullable=True),
+        "error_message": as_itself(
+            "error_message", "TEXT", lambda text: None if text is None else storable_text(text)
+        ),
+    },
 )
+# The case-folded words, kept only when lower() would fold them otherwise.
+HISTORY_TABLE_COLUMNS = (*HISTORY_COLUMNS.columns, ("folded", "TEXT"))
+HISTORY_SCHEMA = create_table("history", HISTORY_TABLE_COLUMNS)
+_NAMES = [name for name, _ in HISTORY_TABLE_COLUMNS]
+_INSERT = f"INSERT INTO history({', '.join(_NAMES)}) VALUES ({', '.join('?' * len(_NAMES))})"
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
-def _storable(text: str | None) -> str | None:
-    # A file name that is not UTF-8 arrives with lone surrogates; SQLite refuses those.
-    if text is None:
-        return None
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+def _folded(entry: HistoryEntry) -> str | None:
+    """The entry's words case-folded, if SQLite's lower() would fold them otherwise."""
+    words = entry.search_words()
+    folded = words.casefold()
+    return None if folded == words.translate(_ASCII_LOWER) else folded
 
 
-def insert_entries(db: sqlite3.Connection, entries: list[HistoryEntry]) -> None:
+def insert_entries(
+    db: sqlite3.Connection, entries: Iterable[HistoryEntry], texts: SharedTexts | None = None
+) -> None:
+    """Add ``entries`` (each under its ``entry_id``, or a new one when it is 0).
+    ``texts``: the transaction's shared texts, when the caller has them."""
+    shared_texts = SharedTexts(db) if texts is None else texts
     db.executemany(
-        _INSERT,
-        [
-            (
-                entry.task_id,
-                str(entry.outcome),
-                entry.started_at,
-                entry.ended_at,
-                entry.active_s,
-                entry.bytes_sent,
-                entry.size,
-                entry.bucket,
-                _storable(entry.key),
-                entry.endpoint,
-                _storable(entry.source_path),
-                entry.error_code,
-                _storable(entry.error_message),
-                entry.error_status,
-                entry.request_id,
-                _storable(entry.search_text()),
-            )
-            for entry in entries
-        ],
+        _INSERT, ([*HISTORY_COLUMNS.encode(entry, shared_texts), _folded(entry)] for entry in entries)
     )
 
 
@@ -201,49 +196,12 @@ def clear_entries(db: sqlite3.Connection) -> None:
 # --- reading (any thread: each call opens its own connection) ----------------------
 
 
-_COLUMNS = (
-    "entry_id, task_id, outcome, started_at, ended_at, active_s, bytes_sent, size, bucket, key,"
-    " endpoint, source_path, error_code, error_message, error_status, request_id"
-)
+_SELECT = f"SELECT {', '.join(HISTORY_COLUMNS.reads)} FROM history"
 
 
-def _entry(row: tuple[object, ...]) -> HistoryEntry:
-    (
-        entry_id,
-        task_id,
-        outcome,
-        started,
-        ended,
-        active,
-        sent,
-        size,
-        bucket,
-        key,
-        endpoint,
-        source,
-        code,
-        message,
-        status,
-        request_id,
-    ) = row
-    return HistoryEntry(
-        entry_id=int(entry_id),  # type: ignore[call-overload]
-        task_id=str(task_id),
-        outcome=HistoryOutcome(str(outcome)),
-        started_at=None if started is None else float(started),  # type: ignore[arg-type]
-        ended_at=float(ended),  # type: ignore[arg-type]
-        active_s=float(active),  # type: ignore[arg-type]
-        bytes_sent=int(sent),  # type: ignore[call-overload]
-        size=None if size is None else int(size),  # type: ignore[call-overload]
-        bucket=str(bucket),
-        key=str(key),
-        endpoint=str(endpoint),
-        source_path=None if source is None else str(source),
-        error_code=None if code is None else str(code),
-        error_message=None if message is None else str(message),
-        error_status=None if status is None else int(status),  # type: ignore[call-overload]
-        request_id=None if request_id is None else str(request_id),
-    )
+def _entry(row: Sequence[object]) -> HistoryEntry:
+    entry: HistoryEntry = HISTORY_COLUMNS.decode(row)
+    return entry
 
 
 def _where(query: HistoryQuery, before_id: int | None) -> tuple[str, list[object]]:
@@ -257,15 +215,16 @@ def _where(query: HistoryQuery, before_id: int | None) -> tuple[str, list[object
         values.append(str(query.outcome))
     needle = query.text.strip().casefold()
     if needle:
-        clauses.append("instr(search_text, ?) > 0")
-        values.append(needle)
+        by_sqlite, its_values = HISTORY_COLUMNS.contains(SEARCHED_FIELDS, needle)
+        clauses.append(f"CASE WHEN folded IS NULL THEN {by_sqlite} ELSE instr(folded, ?) > 0 END")
+        values += [*its_values, needle]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", values
 
 
 def page_statement(query: HistoryQuery, before_id: int | None, limit: int) -> tuple[str, list[object]]:
     """The SELECT of one page and its values (newest first, keyset-paged)."""
     where, values = _where(query, before_id)
-    return f"SELECT {_COLUMNS} FROM history{where} ORDER BY entry_id DESC LIMIT ?", [*values, limit]
+    return f"{_SELECT}{where} ORDER BY entry_id DESC LIMIT ?", [*values, limit]
 
 
 class HistoryReader:

@@ -24,7 +24,20 @@ from typing import Any, NamedTuple
 
 import platformdirs
 
-from cosdesk.engine.history import HISTORY_SCHEMA, HistoryEntry, clear_entries, insert_entries
+from cosdesk.engine.columns import (
+    SHARED_TEXTS_SCHEMA,
+    SharedTexts,
+    add_missing_columns,
+    delete_unused_texts,
+)
+from cosdesk.engine.history import (
+    HISTORY_COLUMNS,
+    HISTORY_SCHEMA,
+    HISTORY_TABLE_COLUMNS,
+    HistoryEntry,
+    clear_entries,
+    insert_entries,
+)
 from cosdesk.engine.store_file import (
     DatabaseRecreated,
     Placement,
@@ -34,13 +47,22 @@ from cosdesk.engine.store_file import (
     put_back,
     remove_stale_companions,
 )
+from cosdesk.engine.store_migration import (
+    COMPACT_VERSION,
+    UnreadableRow,
+    copy_old_rows,
+    set_aside_old_tables,
+)
 from cosdesk.engine.task_columns import (
+    ALL_COLUMNS,
+    ENDPOINT_READ,
     SELECT_SQL,
+    SHARED_ID_COLUMNS,
+    TASKS_SCHEMA,
     UPDATE_SQL,
     UPSERT_SQL,
     StoredTask,
-    field_update_sql,
-    field_values,
+    field_update,
     insert_values,
     task_from_row,
     update_values,
@@ -50,41 +72,22 @@ from cosdesk.engine.thread_priority import lower_this_thread
 
 log = logging.getLogger(__name__)
 
+# 4: shared texts (engine/columns.py): the endpoint, options and bucket stored once,
+#    keys and paths as a shared folder and a name, the result in columns of its
+#    own, the history without a second copy of its words. Older databases are
+#    rewritten when opened (engine/store_migration.py).
 # 3: tasks.renamed_key (a RENAME upload's key; ``key`` stays the one asked for).
-# 2: the transfer history (engine/history.py). Every table is created with IF NOT
-# EXISTS, so a database of an earlier version gains the new ones when it is opened
-# and keeps its rows; an earlier cosdesk opening a newer file ignores them.
-SCHEMA_VERSION = 3
+# 2: the transfer history (engine/history.py).
+# A field added to the record later is a new column, added when a database is opened.
+SCHEMA_VERSION = 4
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tasks (
-    task_id TEXT PRIMARY KEY,
-    position INTEGER NOT NULL,
-    bucket TEXT NOT NULL,
-    key TEXT NOT NULL,
-    endpoint_json TEXT NOT NULL,
-    options_json TEXT NOT NULL,
-    source_kind TEXT NOT NULL,
-    source_path TEXT,
-    data BLOB,
-    size INTEGER,
-    mtime_ns INTEGER,
-    state TEXT NOT NULL,
-    method TEXT,
-    upload_id TEXT,
-    part_size INTEGER,
-    append_start_position INTEGER,
-    append_start_crc64 TEXT,
-    file_md5 TEXT,
-    key_resolved INTEGER NOT NULL DEFAULT 0,
-    renamed_key TEXT,
-    error_json TEXT,
-    note TEXT NOT NULL DEFAULT '',
-    result_json TEXT,
-    created_at REAL NOT NULL,
-    finished_at REAL
-);
+# One statement each: executescript would commit the transaction they run in
+# (ARCHITECTURE.md, 'SQLite').
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    SHARED_TEXTS_SCHEMA,
+    TASKS_SCHEMA,
+    """
 CREATE TABLE IF NOT EXISTS parts (
     task_id TEXT NOT NULL REFERENCES tasks(task_id) ON DELETE CASCADE,
     part_number INTEGER NOT NULL,
@@ -93,16 +96,22 @@ CREATE TABLE IF NOT EXISTS parts (
     -- CRC-64 values do not fit SQLite's signed 64-bit integers: stored as text.
     crc64 TEXT NOT NULL,
     PRIMARY KEY (task_id, part_number)
-);
--- Pause / cancel asked by another process (``cosdesk tasks pause``) for the one
--- that is running the tasks; that queue polls for rows newer than it has seen.
+)""",
+    # Pause / cancel asked by another process (``cosdesk tasks pause``) for the one
+    # that is running the tasks; that queue polls for rows newer than it has seen.
+    """
 CREATE TABLE IF NOT EXISTS requests (
     request_id INTEGER PRIMARY KEY AUTOINCREMENT,
     task_id TEXT,  -- NULL: every task
     action TEXT NOT NULL,
     created_at REAL NOT NULL
-);
-"""
+)""",
+    HISTORY_SCHEMA,
+)
+# Every column that holds the id of a shared text.
+_SHARED_ID_USERS = tuple(("tasks", column) for column in SHARED_ID_COLUMNS) + tuple(
+    ("history", column) for column in HISTORY_COLUMNS.shared_ids
+)
 
 # Requests older than this are deleted when a new one is posted: a queue that
 # was not running when they were made has read the database's state since.
@@ -145,7 +154,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-_Write = Callable[[sqlite3.Connection], object]
+# A write runs on the writer thread, in a transaction, with the shared texts of
+# that transaction (engine/columns.py).
+_Write = Callable[[sqlite3.Connection, SharedTexts], object]
 _STOP = object()
 
 
@@ -203,16 +214,8 @@ class TaskStore:
         connection: sqlite3.Connection | None = None
         try:
             connection = _connect(self.path)
-            connection.executescript(_SCHEMA + HISTORY_SCHEMA)
-            _add_missing_columns(connection)
-            connection.execute(
-                "INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-            connection.execute(
-                "UPDATE meta SET value = ? WHERE name = 'schema_version' AND CAST(value AS INTEGER) < ?",
-                (str(SCHEMA_VERSION), SCHEMA_VERSION),
-            )
-        except sqlite3.Error as error:
+            _prepare(connection)
+        except (sqlite3.Error, UnreadableRow) as error:
             if connection is not None:
                 connection.close()
             raise StoreError(f"cannot open the task database {self.path}: {error}") from None
@@ -225,7 +228,9 @@ class TaskStore:
         status updated; its spec never changes)."""
         batch = list(tasks)  # frozen: encoded on the writer thread, not the caller's
         if batch:
-            self._enqueue(lambda db: db.executemany(UPSERT_SQL, map(insert_values, batch)))
+            self._enqueue(
+                lambda db, texts: db.executemany(UPSERT_SQL, (insert_values(task, texts) for task in batch))
+            )
 
     def save_task(
         self, task_id: str, checkpoint: Checkpoint, status: TaskStatus, *, lazy: bool = False
@@ -235,18 +240,21 @@ class TaskStore:
         kill -9 may lose without harm: e.g. the success of a simple PUT, which a
         restart would only send again)."""
         self._enqueue(
-            lambda db: db.execute(UPDATE_SQL, update_values(task_id, checkpoint, status)), urgent=not lazy
+            lambda db, texts: db.execute(UPDATE_SQL, update_values(task_id, checkpoint, status, texts)),
+            urgent=not lazy,
         )
 
     def save_tasks(self, tasks: Iterable[tuple[str, Checkpoint, TaskStatus]]) -> None:
         """:meth:`save_task` for many tasks (pause, restart, cancel): one commit."""
         batch = list(tasks)
         if batch:
-            self._enqueue(lambda db: db.executemany(UPDATE_SQL, (update_values(*task) for task in batch)))
+            self._enqueue(
+                lambda db, texts: db.executemany(UPDATE_SQL, (update_values(*task, texts) for task in batch))
+            )
 
     def save_part(self, task_id: str, part: PartRecord) -> None:
         self._enqueue(
-            lambda db: db.execute(
+            lambda db, texts: db.execute(
                 "INSERT OR REPLACE INTO parts(task_id, part_number, etag, size, crc64)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (task_id, part.part_number, part.etag, part.size, str(part.crc64)),
@@ -260,15 +268,18 @@ class TaskStore:
         ids = list(task_ids)
         if not ids or not fields:
             return
-        sql = field_update_sql(list(fields))
-        values = field_values(fields)
-        self._enqueue(lambda db: db.executemany(sql, [(*values, task_id) for task_id in ids]))
+
+        def write(db: sqlite3.Connection, texts: SharedTexts) -> None:
+            sql, values = field_update(fields, texts)
+            db.executemany(sql, [(*values, task_id) for task_id in ids])
+
+        self._enqueue(write)
 
     def replace_parts(self, task_id: str, parts: Iterable[PartRecord]) -> None:
         """Make these the task's stored parts (a run found what the server holds)."""
         values = [(task_id, p.part_number, p.etag, p.size, str(p.crc64)) for p in parts]
 
-        def write(db: sqlite3.Connection) -> None:
+        def write(db: sqlite3.Connection, texts: SharedTexts) -> None:
             db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,))
             db.executemany(
                 "INSERT INTO parts(task_id, part_number, etag, size, crc64) VALUES (?, ?, ?, ?, ?)", values
@@ -277,19 +288,21 @@ class TaskStore:
         self._enqueue(write)
 
     def delete_parts(self, task_id: str) -> None:
-        self._enqueue(lambda db: db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,)))
+        self._enqueue(lambda db, texts: db.execute("DELETE FROM parts WHERE task_id = ?", (task_id,)))
 
     def delete_parts_of(self, task_ids: Iterable[str]) -> None:
         ids = [(task_id,) for task_id in task_ids]
         if ids:
-            self._enqueue(lambda db: db.executemany("DELETE FROM parts WHERE task_id = ?", ids))
+            self._enqueue(lambda db, texts: db.executemany("DELETE FROM parts WHERE task_id = ?", ids))
 
     def delete_tasks(self, task_ids: Iterable[str]) -> None:
         ids = [(task_id,) for task_id in task_ids]
 
-        def write(db: sqlite3.Connection) -> None:
+        def write(db: sqlite3.Connection, texts: SharedTexts) -> None:
             db.executemany("DELETE FROM parts WHERE task_id = ?", ids)
             db.executemany("DELETE FROM tasks WHERE task_id = ?", ids)
+            if db.execute("SELECT 1 FROM tasks LIMIT 1").fetchone() is None:
+                _delete_unused_texts(db, texts)
 
         self._enqueue(write)
 
@@ -298,11 +311,16 @@ class TaskStore:
     def save_history(self, entry: HistoryEntry) -> None:
         """Add an entry; it shares the commit of the task's final state (queued
         just after it), which a finished upload makes lazily anyway."""
-        self._enqueue(lambda db: insert_entries(db, [entry]), urgent=False)
+        self._enqueue(lambda db, texts: insert_entries(db, [entry], texts), urgent=False)
 
     def clear_history(self) -> None:
         """Delete every history entry (the tasks stay). ``flush`` to wait for it."""
-        self._enqueue(clear_entries)
+
+        def write(db: sqlite3.Connection, texts: SharedTexts) -> None:
+            clear_entries(db)
+            _delete_unused_texts(db, texts)
+
+        self._enqueue(write)
 
     def _enqueue(self, write: _Write, *, urgent: bool = True) -> None:
         if self._closed:
@@ -335,6 +353,7 @@ class TaskStore:
                         break
                 stop = False
                 db.execute("BEGIN IMMEDIATE")
+                texts = SharedTexts(db)
                 try:
                     for item in batch:
                         if item is _STOP:
@@ -342,7 +361,7 @@ class TaskStore:
                         elif isinstance(item, threading.Event):
                             continue
                         else:
-                            item(db)  # type: ignore[operator]
+                            item(db, texts)  # type: ignore[operator]
                     db.execute("COMMIT")
                 except BaseException as error:
                     db.execute("ROLLBACK")
@@ -444,7 +463,7 @@ class TaskStore:
         now = time.time()
         rows = [(None, str(action), now)] if task_ids is None else [(t, str(action), now) for t in task_ids]
 
-        def write(db: sqlite3.Connection) -> None:
+        def write(db: sqlite3.Connection, texts: SharedTexts) -> None:
             db.execute("DELETE FROM requests WHERE created_at < ?", (now - REQUEST_LIFETIME_S,))
             db.executemany("INSERT INTO requests(task_id, action, created_at) VALUES (?, ?, ?)", rows)
 
@@ -474,7 +493,7 @@ class TaskStore:
         marks = ",".join("?" * len(allowed))
         values = [(str(state), task_id, *allowed) for task_id in task_ids]
         self._enqueue(
-            lambda db: db.executemany(
+            lambda db, texts: db.executemany(
                 f"UPDATE tasks SET state = ? WHERE task_id = ? AND state IN ({marks})", values
             )
         )
@@ -485,8 +504,8 @@ class TaskStore:
         """What the queue keeps of each stored task at rest, in queue order."""
         with self._read_lock:
             rows = self._reader.execute(
-                """SELECT task_id, position, state, size, upload_id IS NOT NULL,
-                          CASE WHEN state IN ('waiting', 'checking', 'uploading') THEN endpoint_json END,
+                f"""SELECT task_id, position, state, size, upload_id IS NOT NULL,
+                          CASE WHEN state IN ('waiting', 'checking', 'uploading') THEN {ENDPOINT_READ} END,
                           note,
                           CASE WHEN state = 'success' THEN COALESCE(size, 0) ELSE
                               (SELECT COALESCE(SUM(size), 0) FROM parts WHERE parts.task_id = tasks.task_id)
@@ -522,16 +541,57 @@ class TaskStore:
         return _with_parts(rows, part_rows)
 
 
-# Columns added after a table was first created: (table, column, declaration).
-_LATER_COLUMNS = (("tasks", "renamed_key", "TEXT"),)
+def _delete_unused_texts(db: sqlite3.Connection, texts: SharedTexts) -> None:
+    """The shared texts no row uses go, when the list or the history was emptied.
+    That reads every row of both tables (seconds for a million), about what
+    emptying one costs; a few tasks removed leave theirs for then (each unused
+    text is a folder, or a set of options, that the next upload may use again)."""
+    delete_unused_texts(db, _SHARED_ID_USERS)
+    texts.forget()
 
 
-def _add_missing_columns(db: sqlite3.Connection) -> None:
-    """Give a database made by an earlier version the columns it lacks."""
-    for table, column, declaration in _LATER_COLUMNS:
-        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        if column not in present:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+def _prepare(db: sqlite3.Connection) -> None:
+    """Create the tables, or bring a database made by an earlier version up to
+    date: in one transaction, so two programs opening an old file at once do it
+    once, and a failure leaves the file as it was."""
+    # Off while old tables are set aside (it cannot change inside a transaction):
+    # with it on, SQLite points the parts at the renamed table (ARCHITECTURE.md, 'SQLite').
+    db.execute("PRAGMA foreign_keys=OFF")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute(_SCHEMA[0])
+        row = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+        version = 0 if row is None else int(row[0])
+        rewrite = version < COMPACT_VERSION and set_aside_old_tables(db)
+        for statement in _SCHEMA:
+            db.execute(statement)
+        if rewrite:
+            copy_old_rows(db)
+        add_missing_columns(db, "tasks", ALL_COLUMNS)
+        add_missing_columns(db, "history", HISTORY_TABLE_COLUMNS)
+        if version < SCHEMA_VERSION:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    finally:
+        db.execute("PRAGMA foreign_keys=ON")
+    if rewrite:
+        log.info("the task database was rewritten from schema version %d to %d", version, SCHEMA_VERSION)
+        _give_back_space(db)
+
+
+def _give_back_space(db: sqlite3.Connection) -> None:
+    """Shrink the file after the old tables went (once, after a rewrite). Not
+    worth a wait: another program reading the file makes it give up."""
+    db.execute("PRAGMA busy_timeout=1000")
+    try:
+        db.execute("VACUUM")
+    except sqlite3.Error as error:
+        log.info("the task database keeps its old size for now: %s", error)
+    finally:
+        db.execute("PRAGMA busy_timeout=30000")
 
 
 # Task ids per query when reading some tasks (well under SQLite's parameter limit).

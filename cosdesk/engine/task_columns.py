@@ -1,7 +1,13 @@
 """How the task record (``engine/task_record.py``) is written to the ``tasks``
-table and read back: one column per field, found by walking the dataclasses'
-fields, so a new field needs a column and nothing else here (unless its type
-needs a codec below).
+table and read back, field by field (the shapes are in ``engine/columns.py``): a
+new field gets a column of its own, named after it and typed by its annotation,
+with nothing to add here unless its type needs a codec below. The table is made
+from this mapping, and a database made before a field existed gains its column
+when it is opened.
+
+What a task costs is mostly what it shares with the tasks added with it: the
+bucket, endpoint and options are shared texts, and the key, the local path and
+the result's location are split into a shared folder and a name.
 
 The spec is written once, when the task is inserted; the checkpoint and the
 status are updated together. The checkpoint's parts live in the ``parts`` table.
@@ -10,11 +16,23 @@ status are updated together. The checkpoint's parts live in the ``parts`` table.
 from __future__ import annotations
 
 import json
+import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from cosdesk.engine.columns import (
+    FieldColumns,
+    RowMapping,
+    SharedTexts,
+    as_itself,
+    create_table,
+    nested,
+    shared,
+    split,
+    storable_text,
+)
 from cosdesk.engine.options import EndpointSpec, UploadOptions
 from cosdesk.engine.task_record import (
     Checkpoint,
@@ -27,6 +45,7 @@ from cosdesk.engine.task_record import (
     TaskState,
     TaskStatus,
     UploadMethod,
+    Verification,
 )
 
 
@@ -37,26 +56,6 @@ class StoredTask(RecordViews):
     spec: TaskSpec
     checkpoint: Checkpoint
     status: TaskStatus
-
-
-def _storable(text: str | None) -> str | None:
-    """Text SQLite can hold. A file name that is not UTF-8 reaches us with lone
-    surrogates (os.fsdecode); such a task is refused (its key is invalid), and its
-    row must not make the whole write batch fail, so they are stored escaped."""
-    if text is None:
-        return None
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
-
-
-def _flat_json(value: TaskError | FileResult | None) -> str | None:
-    """A flat frozen dataclass (str, int, bool, None fields) as JSON."""
-    if value is None:
-        return None
-    return json.dumps({item.name: getattr(value, item.name) for item in fields(value)})
 
 
 class _JsonCache:
@@ -88,122 +87,194 @@ class _JsonCache:
 _json = _JsonCache()
 
 
-def _optional(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else decode(value)
+def endpoint_from_json(text: str) -> EndpointSpec:
+    """The endpoint of stored JSON (one object for each distinct text)."""
+    endpoint: EndpointSpec = _json.value(text, EndpointSpec)
+    return endpoint
 
 
-def _crc_text(value: int | None) -> str | None:
-    # CRC-64 values do not fit SQLite's signed 64-bit integers: stored as text.
-    return None if value is None else str(value)
+def options_from_json(text: str) -> UploadOptions:
+    """The options of stored JSON (one object for each distinct text)."""
+    options: UploadOptions = _json.value(text, UploadOptions)
+    return options
 
 
-@dataclass(frozen=True, slots=True)
-class _Codec:
-    column: str
-    encode: Callable[[Any], Any]
-    decode: Callable[[Any], Any]
+# CRC-64 values pass SQLite's signed 64-bit integers: stored as their two's
+# complement (8 bytes, where the decimal text took 20).
+def _crc_stored(value: int | None) -> int | None:
+    if value is None:
+        return None
+    return value - 2**64 if value >= 2**63 else value
 
 
-def _same(value: Any) -> Any:
-    return value
+def _crc_read(value: int | None) -> int | None:
+    if value is None:
+        return None
+    return value + 2**64 if value < 0 else value
 
 
-# Fields whose column or stored form differs from the field's own.
-_CODECS: dict[str, _Codec] = {
-    "endpoint": _Codec("endpoint_json", _json.text, lambda text: _json.value(text, EndpointSpec)),
-    "options": _Codec("options_json", _json.text, lambda text: _json.value(text, UploadOptions)),
-    "key": _Codec("key", _storable, str),
-    "source_path": _Codec("source_path", _storable, _same),
-    "renamed_key": _Codec("renamed_key", _storable, _same),
-    "source_kind": _Codec("source_kind", str, SourceKind),
-    "method": _Codec("method", _optional(str), _optional(UploadMethod)),
-    "state": _Codec("state", str, TaskState),
-    "append_start_crc64": _Codec("append_start_crc64", _crc_text, _optional(int)),
-    "key_resolved": _Codec("key_resolved", int, bool),
-    "error": _Codec("error_json", _flat_json, _optional(lambda text: TaskError(**json.loads(text)))),
-    "result": _Codec("result_json", _flat_json, _optional(lambda text: FileResult(**json.loads(text)))),
-    "data": _Codec("data", _same, _optional(bytes)),
-    "note": _Codec("note", _same, lambda text: text or ""),
-}
+_MD5_ETAG = re.compile(r'"[0-9a-f]{32}"')
 
 
-def _codecs(kind: type, skip: frozenset[str] = frozenset()) -> tuple[tuple[str, _Codec], ...]:
-    return tuple(
-        (item.name, _CODECS.get(item.name, _Codec(item.name, _same, _same)))
-        for item in fields(kind)
-        if item.name not in skip
+def _etag_stored(etag: str | None) -> str | bytes | None:
+    """An MD5 ETag (``"`` + 32 lower-case hex digits + ``"``) as its 16 bytes;
+    any other ETag as it is."""
+    if etag is not None and _MD5_ETAG.fullmatch(etag):
+        return bytes.fromhex(etag[1:-1])
+    return etag
+
+
+def _etag_read(value: str | bytes | None) -> str | None:
+    return f'"{value.hex()}"' if isinstance(value, bytes) else value
+
+
+def _flat_json(value: TaskError | None) -> str | None:
+    """A flat frozen dataclass (str, int, bool, None fields) as JSON."""
+    if value is None:
+        return None
+    return json.dumps({item.name: getattr(value, item.name) for item in fields(value)})
+
+
+def _enum(field: str, kind: type, *, nullable: bool = False, column: str | None = None) -> FieldColumns:
+    decode = (lambda value: None if value is None else kind(value)) if nullable else kind
+    return as_itself(
+        field,
+        "TEXT" if nullable else "TEXT NOT NULL",
+        lambda value: None if value is None else str(value),
+        decode,
+        column=column,
     )
 
 
-_SPEC = _codecs(TaskSpec)
-_CHECKPOINT = _codecs(Checkpoint, skip=frozenset({"parts"}))
-_STATUS = _codecs(TaskStatus)
-_PROGRESS = _CHECKPOINT + _STATUS
+_RESULT_FIELDS = nested(
+    "result",
+    FileResult,
+    {
+        # Mostly the host, the bucket's folder and the key's name again: the name
+        # is left out when it is the key's.
+        "location": split("location", nullable=True, column="result_location", name_else="result_key_name"),
+        "bucket": shared("bucket", nullable=True, column="result_bucket"),
+        "key": split("key", nullable=True, column="result_key"),
+        "etag": as_itself("etag", "BLOB", _etag_stored, _etag_read, column="result_etag"),
+        "crc64": as_itself("crc64", "INTEGER", _crc_stored, _crc_read, column="result_crc64"),
+        "skipped": as_itself("skipped", "INTEGER", lambda value: int(value), bool, column="result_skipped"),
+        "verification": _enum("verification", Verification, nullable=True, column="result_verification"),
+    },
+    present_when="etag",
+)
+_RESULT_COLUMNS = [name for name, _ in _RESULT_FIELDS.columns]
+_LOCATION_NAME = _RESULT_COLUMNS.index("result_location_name")
+_KEY_NAME = _RESULT_COLUMNS.index("result_key_name")
 
-SPEC_COLUMNS = tuple(codec.column for _, codec in _SPEC)
-PROGRESS_COLUMNS = tuple(codec.column for _, codec in _PROGRESS)
-ALL_COLUMNS = SPEC_COLUMNS + PROGRESS_COLUMNS
 
-_UPDATES = ", ".join(f"{column} = excluded.{column}" for column in PROGRESS_COLUMNS)
+def _encode_result(result: FileResult | None, texts: SharedTexts) -> tuple[Any, ...]:
+    stored = list(_RESULT_FIELDS.encode(result, texts))
+    if stored[_LOCATION_NAME] == stored[_KEY_NAME]:
+        stored[_LOCATION_NAME] = None
+    return tuple(stored)
+
+
+_RESULT = replace(_RESULT_FIELDS, encode=_encode_result)
+
+SPEC = RowMapping.of(
+    TaskSpec,
+    {
+        "task_id": as_itself("task_id", "TEXT PRIMARY KEY"),
+        "bucket": shared("bucket"),
+        "key": split("key"),
+        "endpoint": shared("endpoint", _json.text, endpoint_from_json),
+        "options": shared("options", _json.text, options_from_json),
+        "source_kind": _enum("source_kind", SourceKind),
+        "source_path": split("source_path", nullable=True),
+        "data": as_itself("data", "BLOB", decode=lambda value: None if value is None else bytes(value)),
+    },
+)
+CHECKPOINT = RowMapping.of(
+    Checkpoint,
+    {
+        "method": _enum("method", UploadMethod, nullable=True),
+        "append_start_crc64": as_itself("append_start_crc64", "INTEGER", _crc_stored, _crc_read),
+        "key_resolved": as_itself("key_resolved", "INTEGER NOT NULL DEFAULT 0", int, bool),
+        "renamed_key": as_itself(
+            "renamed_key", "TEXT", lambda value: None if value is None else storable_text(value)
+        ),
+    },
+    skip=("parts",),
+)
+STATUS = RowMapping.of(
+    TaskStatus,
+    {
+        "state": _enum("state", TaskState),
+        "error": as_itself(
+            "error",
+            "TEXT",
+            _flat_json,
+            lambda text: None if text is None else TaskError(**json.loads(text)),
+            column="error_json",
+        ),
+        "result": _RESULT,
+        "note": as_itself("note", "TEXT NOT NULL DEFAULT ''", decode=lambda text: text or ""),
+    },
+)
+
+ALL_COLUMNS = SPEC.columns + CHECKPOINT.columns + STATUS.columns
+TASKS_SCHEMA = create_table("tasks", ALL_COLUMNS)
+# The columns that hold ids of shared texts (engine/columns.py).
+SHARED_ID_COLUMNS = SPEC.shared_ids + CHECKPOINT.shared_ids + STATUS.shared_ids
+
+_NAMES = [name for name, _ in ALL_COLUMNS]
+_PROGRESS = CHECKPOINT.column_names + STATUS.column_names
 # A task saved again keeps its spec, and its in-memory body unless one is given.
 UPSERT_SQL = (
-    f"INSERT INTO tasks({', '.join(ALL_COLUMNS)}) VALUES ({', '.join('?' * len(ALL_COLUMNS))})"
-    f" ON CONFLICT(task_id) DO UPDATE SET {_UPDATES}"
+    f"INSERT INTO tasks({', '.join(_NAMES)}) VALUES ({', '.join('?' * len(_NAMES))})"
+    f" ON CONFLICT(task_id) DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in _PROGRESS)}"
 )
-UPDATE_SQL = f"UPDATE tasks SET {', '.join(f'{column} = ?' for column in PROGRESS_COLUMNS)} WHERE task_id = ?"
-SELECT_SQL = f"SELECT {', '.join(ALL_COLUMNS)} FROM tasks"
+UPDATE_SQL = f"UPDATE tasks SET {', '.join(f'{name} = ?' for name in _PROGRESS)} WHERE task_id = ?"
+# Filter and order it like the table itself: f"{SELECT_SQL} WHERE state = ?".
+SELECT_SQL = f"SELECT {', '.join(SPEC.reads + CHECKPOINT.reads + STATUS.reads)} FROM tasks"
 
 
-def _encoded(value: object, codecs: Sequence[tuple[str, _Codec]]) -> list[Any]:
-    return [codec.encode(getattr(value, name)) for name, codec in codecs]
-
-
-def insert_values(task: StoredTask) -> tuple[Any, ...]:
+def insert_values(task: StoredTask, texts: SharedTexts) -> list[Any]:
     """Parameters of ``UPSERT_SQL``."""
-    return (
-        *_encoded(task.spec, _SPEC),
-        *_encoded(task.checkpoint, _CHECKPOINT),
-        *_encoded(task.status, _STATUS),
-    )
+    return [
+        *SPEC.encode(task.spec, texts),
+        *CHECKPOINT.encode(task.checkpoint, texts),
+        *STATUS.encode(task.status, texts),
+    ]
 
 
-def update_values(task_id: str, checkpoint: Checkpoint, status: TaskStatus) -> tuple[Any, ...]:
+def update_values(task_id: str, checkpoint: Checkpoint, status: TaskStatus, texts: SharedTexts) -> list[Any]:
     """Parameters of ``UPDATE_SQL``."""
-    return (*_encoded(checkpoint, _CHECKPOINT), *_encoded(status, _STATUS), task_id)
+    return [*CHECKPOINT.encode(checkpoint, texts), *STATUS.encode(status, texts), task_id]
 
 
-def _decoded(kind: type, codecs: Sequence[tuple[str, _Codec]], row: Sequence[Any]) -> Any:
-    return kind(**{name: codec.decode(value) for (name, codec), value in zip(codecs, row, strict=True)})
+_SPEC_END = len(SPEC.reads)
+_CHECKPOINT_END = _SPEC_END + len(CHECKPOINT.reads)
 
 
 def task_from_row(row: Sequence[Any], parts: Mapping[int, PartRecord]) -> StoredTask:
     """A row of ``SELECT_SQL`` (with the task's parts) as the record."""
-    spec_end = len(_SPEC)
-    checkpoint_end = spec_end + len(_CHECKPOINT)
     return StoredTask(
-        spec=_decoded(TaskSpec, _SPEC, row[:spec_end]),
-        checkpoint=_decoded(Checkpoint, _CHECKPOINT, row[spec_end:checkpoint_end]).with_parts(parts),
-        status=_decoded(TaskStatus, _STATUS, row[checkpoint_end:]),
+        spec=SPEC.decode(row[:_SPEC_END]),
+        checkpoint=CHECKPOINT.decode(row[_SPEC_END:_CHECKPOINT_END]).with_parts(parts),
+        status=STATUS.decode(row[_CHECKPOINT_END:]),
     )
 
 
-def field_update_sql(names: Sequence[str]) -> str:
-    """``UPDATE tasks`` of the columns of these checkpoint or status fields, by
-    task id (the last parameter)."""
-    columns = [_codec_of(name).column for name in names]
-    return f"UPDATE tasks SET {', '.join(f'{column} = ?' for column in columns)} WHERE task_id = ?"
+def field_update(fields_by_name: Mapping[str, Any], texts: SharedTexts) -> tuple[str, list[Any]]:
+    """An ``UPDATE tasks`` of the columns of these checkpoint or status fields (by
+    task id, the last parameter), and their values but that id."""
+    columns: list[str] = []
+    values: list[Any] = []
+    for name, value in fields_by_name.items():
+        stored = _PROGRESS_FIELDS.get(name)
+        if stored is None:
+            raise ValueError(f"{name} is not a stored field of a task's checkpoint or status")
+        columns += [column for column, _ in stored.columns]
+        values += stored.encode(value, texts)
+    return f"UPDATE tasks SET {', '.join(f'{column} = ?' for column in columns)} WHERE task_id = ?", values
 
 
-def field_values(fields_by_name: Mapping[str, Any]) -> list[Any]:
-    """The encoded values of :func:`field_update_sql`'s columns, in order."""
-    return [_codec_of(name).encode(value) for name, value in fields_by_name.items()]
-
-
-_PROGRESS_CODECS = dict(_PROGRESS)
-
-
-def _codec_of(name: str) -> _Codec:
-    codec = _PROGRESS_CODECS.get(name)
-    if codec is None:
-        raise ValueError(f"{name} is not a stored field of a task's checkpoint or status")
-    return codec
+_PROGRESS_FIELDS = {item.field: item for item in CHECKPOINT.fields + STATUS.fields}
+# The SQL that reads a task's endpoint (a shared text) as JSON.
+ENDPOINT_READ = SPEC.read_of("endpoint")

@@ -110,6 +110,8 @@ def test_a_paused_and_resumed_upload_is_one_transfer_timed_without_its_pause(
     engine.wait_loaded(task_id, MiB, timeout_s=10)
     engine.queue.pause(task_id)
     engine.wait_states([task_id], {TaskState.PAUSED})
+    # The state turns at once; the run ends (and its timing stops) when the job stops.
+    engine.qtbot.waitUntil(lambda: f"upload paused: {BUCKET}/big.bin" in log_text(log_file), timeout=10_000)
     time.sleep(1.0)
     assert engine.entries() == []  # a pause ends nothing
     engine.queue.set_bandwidth_limit(0)

@@ -26,6 +26,7 @@ from support.workloads import (
 )
 
 from cosdesk.cos.client import CosClient
+from cosdesk.engine.task_columns import SPEC
 
 ROUNDS = 20
 
@@ -47,7 +48,7 @@ def database_facts(db: Path) -> tuple[str, dict[str, list[str]]]:
     try:
         integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
         by_key: dict[str, list[str]] = {}
-        for key, state in connection.execute("SELECT key, state FROM tasks"):
+        for key, state in connection.execute(f"SELECT {SPEC.read_of('key')}, state FROM tasks"):
             by_key.setdefault(key, []).append(state)
         return integrity, by_key
     finally:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support.old_databases import VERSION_1_SCHEMA
 
 from cosdesk.engine.history import (
     CSV_COLUMNS,
@@ -25,24 +26,7 @@ from cosdesk.engine.history import (
 from cosdesk.engine.store import SCHEMA_VERSION, TaskStore
 
 # The database as cosdesk wrote it before the history existed (schema version 1).
-VERSION_1_SCHEMA = """
-CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE tasks (
-    task_id TEXT PRIMARY KEY, position INTEGER NOT NULL, bucket TEXT NOT NULL, key TEXT NOT NULL,
-    endpoint_json TEXT NOT NULL, options_json TEXT NOT NULL, source_kind TEXT NOT NULL,
-    source_path TEXT, data BLOB, size INTEGER, mtime_ns INTEGER, state TEXT NOT NULL, method TEXT,
-    upload_id TEXT, part_size INTEGER, append_start_position INTEGER, append_start_crc64 TEXT,
-    file_md5 TEXT, key_resolved INTEGER NOT NULL DEFAULT 0, error_json TEXT,
-    note TEXT NOT NULL DEFAULT '', result_json TEXT, created_at REAL NOT NULL, finished_at REAL
-);
-CREATE TABLE parts (
-    task_id TEXT NOT NULL REFERENCES tasks(task_id) ON DELETE CASCADE, part_number INTEGER NOT NULL,
-    etag TEXT NOT NULL, size INTEGER NOT NULL, crc64 TEXT NOT NULL, PRIMARY KEY (task_id, part_number)
-);
-CREATE TABLE requests (
-    request_id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT, action TEXT NOT NULL, created_at REAL NOT NULL
-);
-INSERT INTO meta VALUES ('schema_version', '1');
+OLD_TASK = """
 INSERT INTO tasks(task_id, position, bucket, key, endpoint_json, options_json, source_kind, source_path,
                   size, state, created_at)
 VALUES ('old-task', 0, 'examplebucket-1250000000', 'old/report.pdf',
@@ -83,7 +67,7 @@ def test_a_database_from_before_the_history_opens_keeps_its_tasks_and_gains_an_e
 ) -> None:
     path = tmp_path / "tasks.sqlite3"
     old = sqlite3.connect(path)
-    old.executescript(VERSION_1_SCHEMA)
+    old.executescript(VERSION_1_SCHEMA + OLD_TASK)
     old.close()
 
     store = TaskStore(path)
@@ -197,6 +181,33 @@ def test_search_finds_key_path_error_and_outcome_in_any_case(tmp_path: Path) -> 
     assert keys("img-", HistoryOutcome.FAILED) == ["photos/img-0000003.jpg"]
     assert reader.count(HistoryQuery("REPORT")) == 2
     assert keys("nothing like this") == []
+
+
+def test_search_finds_words_across_folder_and_name_and_letters_beyond_ascii_in_any_case(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tasks.sqlite3"
+    fill(
+        path,
+        [
+            entry(1, key="photos/2024/summer/beach.jpg", source_path="/home/me/Pictures/2024/beach.jpg"),
+            entry(2, key="docs/ÄRGER.txt", source_path="/home/me/Straße/ärger.txt"),
+            entry(3, key="docs/other.txt"),
+        ],
+    )
+    reader = HistoryReader(path)
+
+    def keys(text: str) -> list[str]:
+        return [e.key for e in reader.page(HistoryQuery(text))]
+
+    assert keys("summer/bea") == ["photos/2024/summer/beach.jpg"]  # the key's folder and name
+    assert keys("pictures/2024/beach") == ["photos/2024/summer/beach.jpg"]  # the path's
+    assert keys("2024/summer") == ["photos/2024/summer/beach.jpg"]  # in a folder only
+    assert keys("/other.TXT") == ["docs/other.txt"]
+    assert keys("docs/") == ["docs/other.txt", "docs/ÄRGER.txt"]
+    assert keys("ärger") == ["docs/ÄRGER.txt"]  # SQLite's lower() alone folds ASCII only
+    assert keys("STRASSE") == ["docs/ÄRGER.txt"]  # case folding turns ß into ss
+    assert reader.count(HistoryQuery("/2024/")) == 1
 
 
 def test_csv_export_holds_every_matching_entry_with_plain_numbers(tmp_path: Path) -> None:

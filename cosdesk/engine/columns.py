@@ -1,0 +1,346 @@
+"""How the fields of a frozen dataclass become the columns of a table and come
+back, and the texts many rows share, stored once.
+
+A field is stored in one of four shapes (:class:`FieldColumns`):
+
+- *as itself*, in a column named after the field, its type read from the field's
+  annotation (numbers, short texts, enums as their value);
+- *shared*: a text most rows repeat (a bucket name, the endpoint and the options
+  of every file added together) is kept once in ``shared_texts``; the row holds
+  its id, in the column ``<field>_id``;
+- *split*: a path or a key is kept as the shared id of its folder (everything up
+  to the last ``/`` or ``\\``) and its own name, in ``<field>_folder`` and
+  ``<field>_name``: the folder of ten thousand files is stored once;
+- *nested*: each field of a small dataclass (a task's result) in a column of its
+  own, named ``<field>_<its field>``.
+
+Reads never join: a shared text is read back by a subquery in the select list,
+so ``SELECT <reads> FROM tasks WHERE ...`` filters and orders like any table.
+
+Shared texts are never changed. Those no row uses any more can be deleted
+(:func:`delete_unused_texts`, which reads every row: the store does it when a
+table is emptied); a writer looks ids up afresh in each transaction
+(:class:`SharedTexts`), so no process holds an id another deleted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+SHARED_TEXTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS shared_texts (
+    text_id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE
+)"""
+
+
+class SharedTexts:
+    """The ids of shared texts for the writes of one transaction (each text is
+    looked up, or added, once per transaction)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._ids: dict[str, int] = {}
+
+    def id_of(self, text: str) -> int:
+        found = self._ids.get(text)
+        if found is None:
+            row = self._db.execute("SELECT text_id FROM shared_texts WHERE text = ?", (text,)).fetchone()
+            if row is not None:
+                found = int(row[0])
+            else:
+                inserted = self._db.execute("INSERT INTO shared_texts(text) VALUES (?)", (text,)).lastrowid
+                assert inserted is not None
+                found = inserted
+            self._ids[text] = found
+        return found
+
+    def forget(self) -> None:
+        """Texts may have been deleted (:func:`delete_unused_texts`): look up again."""
+        self._ids.clear()
+
+
+def delete_unused_texts(db: sqlite3.Connection, id_columns: Iterable[tuple[str, str]]) -> None:
+    """Delete the shared texts no ``(table, column)`` of ``id_columns`` refers to."""
+    users = " UNION ".join(
+        f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL" for table, column in id_columns
+    )
+    db.execute(f"DELETE FROM shared_texts WHERE text_id NOT IN ({users})")
+
+
+def _shared_read(column: str) -> str:
+    return f"(SELECT text FROM shared_texts WHERE text_id = {column})"
+
+
+# Shared texts holding a needle: found once per query, not once per row.
+_HOLDING = "SELECT text_id FROM shared_texts WHERE instr(lower(text), ?) > 0"
+_ENDING_WITH = "SELECT text_id FROM shared_texts WHERE substr(lower(text), ?) = ?"
+
+
+def storable_text(text: str) -> str:
+    """Text SQLite can hold. A file name that is not UTF-8 reaches us with lone
+    surrogates (os.fsdecode): they are stored escaped."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+# Declared as one of these by its annotation (after removing "| None").
+_SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "REAL", "bool": "INTEGER", "bytes": "BLOB"}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldColumns:
+    """How one field is stored: its ``columns`` (name and declaration), how a value
+    becomes their values (``encode``), the SQL expressions that read it back
+    (``reads``) and how their values become the value again (``decode``)."""
+
+    field: str
+    columns: tuple[tuple[str, str], ...]
+    encode: Callable[[Any, SharedTexts], tuple[Any, ...]]
+    reads: tuple[str, ...]
+    decode: Callable[[Sequence[Any]], Any]
+    shared_ids: tuple[str, ...] = ()  # the columns that hold ids of shared texts
+    # A condition (and its values) true when the value, as SQLite's lower() folds
+    # it, holds a needle: see :meth:`RowMapping.contains`.
+    contains: Callable[[str], tuple[str, list[Any]]] | None = None
+
+
+def as_itself(
+    field: str,
+    declaration: str,
+    encode: Callable[[Any], Any] = _same,
+    decode: Callable[[Any], Any] = _same,
+    *,
+    column: str | None = None,
+) -> FieldColumns:
+    """One column (named ``column``, else after the field). ``encode`` and
+    ``decode`` see the value itself, None included."""
+    name = column or field
+    return FieldColumns(
+        field,
+        ((name, declaration),),
+        lambda value, texts: (encode(value),),
+        (name,),
+        lambda values: decode(values[0]),
+        contains=lambda needle: (f"instr(lower({name}), ?) > 0", [needle]),
+    )
+
+
+def shared(
+    field: str,
+    encode: Callable[[Any], str] = str,
+    decode: Callable[[str], Any] = _same,
+    *,
+    nullable: bool = False,
+    column: str | None = None,
+) -> FieldColumns:
+    """The value's text (``encode``) kept once in ``shared_texts``. None stays None."""
+    name = f"{column or field}_id"
+    return FieldColumns(
+        field,
+        ((name, "INTEGER" if nullable else "INTEGER NOT NULL"),),
+        lambda value, texts: (None if value is None else texts.id_of(encode(value)),),
+        (_shared_read(name),),
+        lambda values: None if values[0] is None else decode(values[0]),
+        shared_ids=(name,),
+        contains=lambda needle: (f"{name} IN ({_HOLDING})", [needle]),
+    )
+
+
+def _split_path(text: str) -> tuple[str | None, str]:
+    end = max(text.rfind("/"), text.rfind("\\")) + 1
+    return (text[:end] or None), text[end:]
+
+
+def split(
+    field: str, *, nullable: bool = False, column: str | None = None, name_else: str | None = None
+) -> FieldColumns:
+    """A path or key (or None) as its shared folder (NULL: none) and its own name.
+    ``name_else``: a column whose name stands in for a NULL name (the writer
+    leaves the name out when the two are the same)."""
+    base = column or field
+    folder, name = f"{base}_folder", f"{base}_name"
+    name_read = name if name_else is None else f"COALESCE({name}, {name_else})"
+
+    def encode(value: str | None, texts: SharedTexts) -> tuple[Any, ...]:
+        if value is None:
+            return None, None
+        head, tail = _split_path(storable_text(value))
+        return (None if head is None else texts.id_of(head)), tail
+
+    def contains(needle: str) -> tuple[str, list[Any]]:
+        # In the folder, in the name, or across the two: then the needle's last
+        # separator is the folder's last character and the rest starts the name.
+        condition = f"{folder} IN ({_HOLDING}) OR instr(lower({name_read}), ?) > 0"
+        values: list[Any] = [needle, needle]
+        cut = max(needle.rfind("/"), needle.rfind("\\")) + 1
+        if 0 < cut < len(needle):
+            head, tail = needle[:cut], needle[cut:]
+            condition += f" OR ({folder} IN ({_ENDING_WITH}) AND substr(lower({name_read}), 1, ?) = ?)"
+            values += [-len(head), head, len(tail), tail]
+        return f"({condition})", values
+
+    return FieldColumns(
+        field,
+        ((folder, "INTEGER"), (name, "TEXT" if nullable else "TEXT NOT NULL")),
+        encode,
+        (f"COALESCE({_shared_read(folder)}, '') || {name_read}",),
+        lambda values: values[0],
+        shared_ids=(folder,),
+        contains=contains,
+    )
+
+
+def _sql_type(item: dataclasses.Field[Any], kind: type, *, nullable: bool) -> str:
+    annotation = str(item.type).replace(" ", "")
+    nullable = nullable or annotation.endswith("|None")
+    base = annotation.removesuffix("|None")
+    if base not in _SQL_TYPES:
+        raise TypeError(f"{kind.__name__}.{item.name} ({item.type}) needs its own columns")
+    declaration = _SQL_TYPES[base]
+    if nullable:
+        return declaration
+    default = item.default
+    if isinstance(default, str):
+        quoted = default.replace("'", "''")
+        return f"{declaration} NOT NULL DEFAULT '{quoted}'"
+    if isinstance(default, float):
+        return f"{declaration} NOT NULL DEFAULT {default}"
+    if isinstance(default, bool | int):
+        return f"{declaration} NOT NULL DEFAULT {int(default)}"
+    return f"{declaration} NOT NULL"
+
+
+def _field_columns(
+    kind: type, special: Mapping[str, FieldColumns], skip: frozenset[str], prefix: str = ""
+) -> tuple[FieldColumns, ...]:
+    nullable = bool(prefix)  # the columns of a nested value are NULL when it is None
+    mapped = []
+    for item in dataclasses.fields(kind):
+        if item.name in skip:
+            continue
+        if item.name in special:
+            mapped.append(special[item.name])
+        else:
+            declaration = _sql_type(item, kind, nullable=nullable)
+            mapped.append(as_itself(item.name, declaration, column=prefix + item.name))
+    return tuple(mapped)
+
+
+def _decoded(parts: Sequence[FieldColumns], values: Sequence[Any]) -> dict[str, Any]:
+    """Each field read back from its share of ``values`` (one per read)."""
+    decoded: dict[str, Any] = {}
+    start = 0
+    for part in parts:
+        width = len(part.reads)
+        decoded[part.field] = part.decode(values[start : start + width])
+        start += width
+    return decoded
+
+
+def nested(field: str, kind: type, special: Mapping[str, FieldColumns], present_when: str) -> FieldColumns:
+    """A small dataclass (or None), each of its fields in columns named
+    ``<field>_<name>`` (``special`` maps fields stored otherwise; their columns
+    must carry the prefix). ``present_when``: a field never None in a value, whose
+    column is NULL exactly when the value is None."""
+    parts = _field_columns(kind, special, frozenset(), f"{field}_")
+    empty = tuple(None for part in parts for _ in part.columns)
+
+    def encode(value: Any, texts: SharedTexts) -> tuple[Any, ...]:
+        if value is None:
+            return empty
+        return tuple(stored for part in parts for stored in part.encode(getattr(value, part.field), texts))
+
+    def decode(values: Sequence[Any]) -> Any:
+        fields_read = _decoded(parts, values)
+        return None if fields_read[present_when] is None else kind(**fields_read)
+
+    return FieldColumns(
+        field,
+        tuple(column for part in parts for column in part.columns),
+        encode,
+        tuple(read for part in parts for read in part.reads),
+        decode,
+        shared_ids=tuple(name for part in parts for name in part.shared_ids),
+    )
+
+
+@dataclass(frozen=True)
+class RowMapping:
+    """The columns of every field of ``kind``: fields in ``special`` are stored as
+    said there, the others as themselves (their type from the annotation)."""
+
+    kind: type
+    fields: tuple[FieldColumns, ...]
+
+    @classmethod
+    def of(
+        cls, kind: type, special: Mapping[str, FieldColumns] | None = None, skip: Iterable[str] = ()
+    ) -> RowMapping:
+        return cls(kind, _field_columns(kind, special or {}, frozenset(skip)))
+
+    @property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        return tuple(column for item in self.fields for column in item.columns)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return tuple(read for item in self.fields for read in item.reads)
+
+    @property
+    def shared_ids(self) -> tuple[str, ...]:
+        return tuple(name for item in self.fields for name in item.shared_ids)
+
+    def read_of(self, field: str) -> str:
+        """The SQL expression that reads a one-column field."""
+        (read,) = next(item.reads for item in self.fields if item.field == field)
+        return read
+
+    def contains(self, fields: Iterable[str], needle: str) -> tuple[str, list[Any]]:
+        """A condition (and its values) true when one of ``fields`` holds ``needle``
+        once folded by SQLite's lower() (which folds ASCII letters only)."""
+        conditions: list[str] = []
+        values: list[Any] = []
+        for name in fields:
+            test = next(item.contains for item in self.fields if item.field == name)
+            assert test is not None, f"{name} cannot be searched"
+            condition, its_values = test(needle)
+            conditions.append(condition)
+            values += its_values
+        return f"({' OR '.join(conditions)})", values
+
+    def encode(self, value: Any, texts: SharedTexts) -> list[Any]:
+        return [stored for item in self.fields for stored in item.encode(getattr(value, item.field), texts)]
+
+    def decode(self, values: Sequence[Any]) -> Any:
+        """The value read back from ``values`` (one per :attr:`reads`)."""
+        return self.kind(**_decoded(self.fields, values))
+
+
+def create_table(table: str, columns: Iterable[tuple[str, str]]) -> str:
+    body = ",\n    ".join(f"{name} {declaration}" for name, declaration in columns)
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n    {body}\n)"
+
+
+def add_missing_columns(db: sqlite3.Connection, table: str, columns: Iterable[tuple[str, str]]) -> None:
+    """Add the columns a table made by an earlier version lacks (a field added to
+    the record since; its declaration needs a default when it is NOT NULL)."""
+    present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    for name, declaration in columns:
+        if name not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
