@@ -14,14 +14,14 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from cosdesk.cli_output import format_elapsed, printable
 from cosdesk.engine.meter import format_duration, format_size, format_speed
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store_file import DatabaseRecreated
-from cosdesk.engine.task import BatchProgress, FileFinished, TaskState
+from cosdesk.engine.task import BatchProgress, FileFinished, TaskSnapshot, TaskState
 from cosdesk.engine.verification import NOT_VERIFIED_REASON
 
 # The speed is shown once bytes have been going out this long.
@@ -96,9 +96,12 @@ class ProgressDisplay:
         self._succeeded = 0
         self._skipped = 0
         self._skipped_bytes = 0
+        # Finished by another cosdesk process on the same database (engine/ownership.py).
+        self._by_other_process = 0
+        self._by_other_process_bytes = 0
         self._unverified = 0  # uploaded, but the server sent nothing to check them by
         self._unreadable = 0
-        self._already_sent = already_sent
+        self.already_sent = already_sent
         self._sending_since: float | None = None  # time.monotonic() of the run's first bytes
         self._notices = notices if notices is not None else []
         self._notices_shown = 0
@@ -129,6 +132,17 @@ class ProgressDisplay:
         unverified = event.error is None and event.data is not None and event.data.unverified
         if unverified:
             self._unverified += 1
+        if event.sent_by_other_process is not None:
+            self._succeeded += 1
+            self._by_other_process += 1
+            self._by_other_process_bytes += event.sent_by_other_process
+            if not self._quiet and not self._tty and event.data is not None:
+                snapshot = self._queue.task(event.task_id)
+                name = printable((snapshot.source_path or snapshot.key) if snapshot else event.task_id)
+                target = printable(f"cos://{event.data.bucket}/{event.data.key}")
+                print(f"uploaded by another cosdesk process: {name} -> {target}", file=self._out)
+                self._out.flush()
+            return
         if event.error is None and not skipped and (self._quiet or self._tty):
             # Nothing is printed for this file: no snapshot of it (one per file
             # was a measurable part of a small file's cost).
@@ -152,6 +166,14 @@ class ProgressDisplay:
             aside = " (not verified)" if unverified else ""
             print(f"{verb} {shown} -> {target}{aside}", file=self._out)
             self._out.flush()
+
+    def count_finished_elsewhere(self, snapshots: Iterable[TaskSnapshot]) -> None:
+        """Tasks this run was to finish that another cosdesk process finished before
+        it began (between listing them and restoring them)."""
+        for snapshot in snapshots:
+            self._succeeded += 1
+            self._by_other_process += 1
+            self._by_other_process_bytes += snapshot.size or 0
 
     def _on_batch(self, batch: BatchProgress) -> None:
         self._show_notices()
@@ -180,7 +202,7 @@ class ProgressDisplay:
         total_files = done + batch.waiting + batch.running + batch.paused
         parts = [f"{batch.percent * 100:5.1f}%", f"{format_size(batch.loaded)} / {format_size(batch.total)}"]
         now = time.monotonic()
-        if self._sending_since is None and batch.loaded > self._already_sent:
+        if self._sending_since is None and batch.loaded > self.already_sent:
             self._sending_since = now
         if batch.running:
             # Speed and time left describe files being sent: once none is, the
@@ -219,6 +241,8 @@ class ProgressDisplay:
         loaded, total, unfinished = self._run_totals()
         failed = len(self._failures)
         asides = [f"{self._skipped} skipped"] if self._skipped else []
+        if self._by_other_process:
+            asides.append(f"{self._by_other_process} by another cosdesk process")
         if self._unverified:
             asides.append(f"{self._unverified} not verified: {NOT_VERIFIED_REASON}")
         summary = f"{self._succeeded} uploaded" + (f" ({'; '.join(asides)})" if asides else "")
@@ -227,7 +251,7 @@ class ProgressDisplay:
             summary += f", {self._unreadable} unreadable"
         summary += f"; {format_size(loaded)} of {format_size(total)}"
         summary += f" in {format_elapsed(elapsed_s)}"
-        sent = max(0, loaded - self._already_sent - self._skipped_bytes)
+        sent = max(0, loaded - self.already_sent - self._skipped_bytes - self._by_other_process_bytes)
         if sent and elapsed_s > 0:
             summary += f" ({format_speed(sent / elapsed_s)} on average)"
         print(summary, file=self._out)

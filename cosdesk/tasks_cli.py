@@ -21,6 +21,7 @@ from functools import cached_property
 
 from cosdesk.cli_output import printable
 from cosdesk.engine.meter import format_size
+from cosdesk.engine.ownership import LeaseHolder
 from cosdesk.engine.state_names import STATE_NAMES, state_from_name, state_name
 from cosdesk.engine.store import StoreError
 from cosdesk.engine.task import TaskState
@@ -105,6 +106,8 @@ class Selection:
     batches: list[StoredBatch]
     chosen: list[StoredTask]  # oldest first
     named: bool  # the person named ids or batches (not "everything")
+    # Tasks another cosdesk process is sending right now (engine/ownership.py).
+    running_elsewhere: dict[str, LeaseHolder]
 
     @cached_property
     def _batch_numbers(self) -> dict[str, int]:
@@ -128,11 +131,13 @@ def _match(ids: Sequence[str], wanted: Sequence[str]) -> list[str]:
 
 def _select(args: argparse.Namespace) -> Selection:
     """The tasks the command line names, from the database (read once)."""
+    from cosdesk.engine.ownership import live_holders
     from cosdesk.engine.store import TaskStore
 
     store = TaskStore(database_path(args))
     try:
         batches = group_batches(store.load_tasks())
+        running_elsewhere = live_holders(store.path)
     finally:
         store.close()
     everything = [item for batch in batches for item in batch.tasks]
@@ -150,7 +155,8 @@ def _select(args: argparse.Namespace) -> Selection:
         chosen = [item for item in chosen if item.spec.task_id in in_batches]
     if args.state:
         chosen = [item for item in chosen if item.status.state in args.state]
-    return Selection(batches, chosen, named=bool(args.task_ids or args.batch))
+    named = bool(args.task_ids or args.batch)
+    return Selection(batches, chosen, named=named, running_elsewhere=running_elsewhere)
 
 
 # --- list, pause, clear: the database only ---------------------------------------------
@@ -192,7 +198,14 @@ def _list(args: argparse.Namespace) -> int:
     if not selection.chosen:
         print("no tasks" if not selection.batches else "no tasks match")
         return 0
-    rows = [_row_cells(selection.batch_number(item.spec.task_id), item) for item in selection.chosen]
+    rows = [
+        _row_cells(
+            selection.batch_number(item.spec.task_id),
+            item,
+            selection.running_elsewhere.get(item.spec.task_id),
+        )
+        for item in selection.chosen
+    ]
     # Every column but the last is padded to its widest cell; numbers align right.
     widths = [max(len(cells[index]) for cells in [_HEADER, *rows]) for index in range(len(_HEADER) - 1)]
     right_aligned = {1, 4, 5}
@@ -206,7 +219,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _row_cells(batch_number: int, item: StoredTask) -> tuple[str, ...]:
+def _row_cells(batch_number: int, item: StoredTask, holder: LeaseHolder | None) -> tuple[str, ...]:
     size = item.checkpoint.size or 0
     if size:
         done = f"{min(bytes_done(item), size) / size * 100:.1f}%"
@@ -218,6 +231,8 @@ def _row_cells(batch_number: int, item: StoredTask) -> tuple[str, ...]:
         detail = f"  ({item.status.note})"
     else:
         detail = ""
+    if holder is not None and not item.status.state.is_final:
+        detail += f"  [uploading in {holder.describe()}]"
     added = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(item.spec.created_at))
     return (
         item.spec.task_id[:ID_WIDTH],
@@ -262,7 +277,9 @@ def _runnable(selection: Selection, *, failed_too: bool) -> tuple[list[StoredTas
     return run, left
 
 
-def _announce(run: list[StoredTask], left_alone: list[StoredTask]) -> None:
+def _announce(
+    run: list[StoredTask], left_alone: list[StoredTask], running_elsewhere: dict[str, LeaseHolder]
+) -> None:
     if run:
         kinds = Counter(
             "interrupted" if item.status.state in _INTERRUPTED else state_name(item.status.state).lower()
@@ -271,6 +288,15 @@ def _announce(run: list[StoredTask], left_alone: list[StoredTask]) -> None:
         how = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
         to_send = sum(max(0, (item.checkpoint.size or 0) - bytes_done(item)) for item in run)
         print(f"resuming {_plural(len(run), 'task')} ({how}): {format_size(to_send)} to send")
+        held = [
+            running_elsewhere[item.spec.task_id] for item in run if item.spec.task_id in running_elsewhere
+        ]
+        if held:
+            processes = ", ".join(sorted({holder.describe() for holder in held}))
+            print(
+                f"{_plural(len(held), 'of them is', 'of them are')} being uploaded by {processes}: "
+                "this waits for it and takes over what it leaves unfinished"
+            )
     else:
         print("nothing to resume")
     if left_alone:
@@ -285,7 +311,7 @@ def _resume(args: argparse.Namespace) -> int:
     run, left_alone = _runnable(selection, failed_too=args.failed)
     # Keys first: a plan announced and then refused for want of keys reads as if it ran.
     account = resolve_account(args, need_endpoint=False) if run else None
-    _announce(run, left_alone)
+    _announce(run, left_alone, selection.running_elsewhere)
     if account is None:
         return 0
     chosen = [item.spec.task_id for item in run]
@@ -305,7 +331,6 @@ def _resume(args: argparse.Namespace) -> int:
         start=start,
         restore=True,
         restore_ids=chosen,
-        already_sent=sum(bytes_done(item) for item in run),
     )
 
 

@@ -349,7 +349,6 @@ def run_engine(
     restore: bool,
     restore_resume: bool = True,
     restore_ids: Collection[str] | None = None,
-    already_sent: int = 0,
     summary: bool = True,
     out: TextIO | None = None,
 ) -> int:
@@ -358,8 +357,7 @@ def run_engine(
     130 on Ctrl-C (tasks stay resumable).
 
     ``restore_ids``: bring back only these stored tasks (the others are left as
-    they are); ``already_sent``: their bytes already on the server (see
-    ProgressDisplay); ``summary``: print the summary (not for a cancel)."""
+    they are); ``summary``: print the summary (not for a cancel)."""
     from PySide6.QtCore import QCoreApplication, QTimer
 
     from cosdesk.cli_progress import ProgressDisplay
@@ -368,6 +366,7 @@ def run_engine(
     from cosdesk.engine.queue import UploadQueue
     from cosdesk.engine.store import TaskStore
     from cosdesk.engine.store_file import DatabaseRecreated
+    from cosdesk.engine.task import TaskState
 
     stream = out or sys.stdout
     app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
@@ -381,9 +380,7 @@ def run_engine(
         QueueSettings(file_parallel_limit=parallel_files, bandwidth_limit_bytes_per_s=bandwidth_limit),
         default_endpoint=account.endpoint,
     )
-    display = ProgressDisplay(
-        queue, stream, quiet=quiet, already_sent=already_sent, notices=database_notices
-    )
+    display = ProgressDisplay(queue, stream, quiet=quiet, notices=database_notices)
     interrupted = False
 
     def on_sigint(_signum: int, _frame: object) -> None:
@@ -402,6 +399,12 @@ def run_engine(
     try:
         if restore:
             queue.restore(resume=restore_resume, task_ids=restore_ids)
+            restored = queue.tasks()
+            # Their bytes on the server as the queue restored them, left out of the
+            # average speed (another process may have sent more since they were listed,
+            # or finished them: engine/ownership.py).
+            display.already_sent = sum(max(s.loaded, 0) for s in restored if not s.state.is_final)
+            display.count_finished_elsewhere(s for s in restored if s.state is TaskState.SUCCESS)
         start(queue)
         # restore() may find nothing to do; idle then never fires by itself.
         QTimer.singleShot(500, lambda: app.quit() if queue.is_idle() else None)

@@ -496,6 +496,13 @@ class TransferJournal:
             f" ({format_speed(speed)})" if speed is not None else "",
         )
 
+    def ended_elsewhere(self, task: UploadTask, *, done: bool) -> None:
+        """Another cosdesk process finished (``done``) or canceled the task; its own
+        journal made the history entry, so this one makes none."""
+        self._runs.pop(task.task_id, None)
+        how = "done" if done else "canceled"
+        log.info("upload %s by another cosdesk process: %s", how, _where_to(task))
+
     def _close_segment(self, task: UploadTask) -> _Run | None:
         run = self._runs.get(task.task_id)
         if run is None or run.segment_started is None:

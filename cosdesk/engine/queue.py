@@ -27,11 +27,13 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.engine.batch import BatchTracker
+from cosdesk.engine.handover import LEASE_RETRY_S, held_note, take_checkpoint, take_final_state
 from cosdesk.engine.history import TransferJournal
 from cosdesk.engine.integrity import FileSource, MemorySource, Source
 from cosdesk.engine.limited_source import LimitedSource
 from cosdesk.engine.meter import BandwidthLimiter
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
+from cosdesk.engine.ownership import TaskLeases
 from cosdesk.engine.pending_events import PendingEvents
 from cosdesk.engine.request_watcher import RequestWatcher
 from cosdesk.engine.resting import RestingTask, rest, wake
@@ -59,7 +61,7 @@ from cosdesk.engine.task import (
 )
 from cosdesk.engine.task_columns import StoredTask
 from cosdesk.engine.worker_pool import WorkerPool
-from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, OutcomeKind
+from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, JobStart, OutcomeKind
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,9 @@ def _position(task: UploadTask) -> int:
 
 # Checkpoint fields a restart needs whatever the upload's method (see _resume_needs).
 _RESUME_FIELDS = ("upload_id", "append_start_position", "append_start_crc64", "file_md5", "renamed_key")
+
+# States a task stored by a program that stopped (or still runs it) may be in.
+_INTERRUPTED_STATES = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING)
 
 # Tasks restored at rest per hold of the lock.
 _RESTORE_SLICE = 5000
@@ -176,6 +181,8 @@ class UploadQueue(QObject):
         self._store = store
         # Times each task's runs; logs starts, ends and failures; keeps the history.
         self.journal = TransferJournal(store)
+        # One process per task: a job sends only a task whose lease it took.
+        self.leases = TaskLeases(store)
         self._client_for = client_for
         self._client_lock = threading.Lock()
         self.default_endpoint = default_endpoint
@@ -909,9 +916,9 @@ class UploadQueue(QObject):
         # Called with the lock held.
         control = JobControl()
         task.control = control
-        task.set_state(TaskState.CHECKING)
+        if not task.awaiting_lease:  # else it stays waiting until its lease is taken (job_claim)
+            task.set_state(TaskState.CHECKING)
         task.loaded = task.checkpoint.sent_bytes
-        self.journal.started(task)
         self._running.add(task.task_id)
         self._was_busy = True
         source: Source
@@ -934,6 +941,40 @@ class UploadQueue(QObject):
     def client_for(self, endpoint: EndpointSpec) -> CosClient:
         with self._client_lock:
             return self._client_for(endpoint)
+
+    def job_claim(self, job: JobInput) -> JobStart:
+        """A FileJob asks to work its task (on its worker thread, before any request):
+        take the task's lease (engine/ownership.py), and when another process worked
+        the task since, go on from what it stored (engine/handover.py)."""
+        task_id = job.spec.task_id
+        claim = self.leases.take(task_id)
+        if claim.holder is not None:
+            return JobStart(
+                JobOutcome(OutcomeKind.HELD_ELSEWHERE, note=held_note(claim.holder, waiting=True))
+            )
+        stored = None
+        if claim.worked_elsewhere:
+            found = self._store.load_some([task_id])
+            stored = found[0] if found else None
+        with self._lock:
+            task = self._live(task_id)
+            if task is None:
+                return JobStart()
+            # Before a pause or cancel is looked at: a finished object wins (UploadTask.succeed),
+            # and a job that stops writes the task as the database has it, not as read before.
+            if stored is not None and stored.status.state.is_final:
+                return JobStart(JobOutcome(OutcomeKind.ENDED_ELSEWHERE, stored=stored))
+            if stored is not None:
+                take_checkpoint(task, stored)
+                self._recount(task)
+                self._events.changed(task_id)
+            if task.control is not None and not task.control.stopped:
+                if task.awaiting_lease:  # it waited for another process: it runs now
+                    task.awaiting_lease = False
+                    task.note = ""
+                    task.set_state(TaskState.CHECKING)
+                self.journal.started(task)
+        return JobStart(checkpoint=stored.checkpoint if stored is not None else None)
 
     def retry_policy(self, options: UploadOptions) -> RetryPolicy:
         return RetryPolicy(options.retries, self.settings.retry_base_delay_s, self.settings.retry_max_delay_s)
@@ -1036,6 +1077,8 @@ class UploadQueue(QObject):
             if task is not None and task.control is control:
                 task.control = None
                 self._finish(task, control, outcome)
+            # Queued after the task's last writes: the next holder reads them.
+            self.leases.release([task_id])
             if task_id in self._clear_when_stopped:
                 self._clear_when_stopped.discard(task_id)
                 if task is not None and task.state.is_final:
@@ -1057,6 +1100,22 @@ class UploadQueue(QObject):
 
     def _finish(self, task: UploadTask, control: JobControl, outcome: JobOutcome) -> None:
         # Called with the lock held, after the task's job has ended.
+        if outcome.kind is OutcomeKind.HELD_ELSEWHERE:
+            # Nothing ran and nothing is written: the row is the holder's.
+            if not control.stopped:
+                self._wait_for_lease(task, outcome.note)
+            self._recount(task)
+            self._events.changed(task.task_id)
+            return
+        if outcome.kind is OutcomeKind.ENDED_ELSEWHERE and outcome.stored is not None:
+            counted_here = max(task.loaded, 0)
+            result = take_final_state(task, outcome.stored)
+            if result is not None:
+                sent = max(0, (task.size or 0) - counted_here)
+                self._events.finished(FileFinished(task.task_id, None, result, sent_by_other_process=sent))
+            self.journal.ended_elsewhere(task, done=result is not None)
+            self._changed(task)
+            return
         if outcome.kind is OutcomeKind.SUCCESS:
             # The object exists: the late-success rule of UploadTask.succeed.
             task.succeed()
@@ -1137,8 +1196,12 @@ class UploadQueue(QObject):
     def _retry_now(self) -> None:
         with self._lock:
             due = [self._tasks[task_id] for task_id in self._retries.take_due(self._retry_pending)]
-            if due:
-                self._requeue(due)
+            failed = [task for task in due if task.state is TaskState.ERROR]
+            for task in due:
+                if task.awaiting_lease:  # asks the other process again: back in line
+                    heapq.heappush(self._waiting, (task.position, task.task_id))
+            if failed:
+                self._requeue(failed)
             self._retries.arm()
         if due:
             self._schedule()
@@ -1146,7 +1209,19 @@ class UploadQueue(QObject):
 
     def _retry_pending(self, task_id: str) -> bool:
         task = self._tasks.get(task_id)
-        return task is not None and task.state is TaskState.ERROR and task.retry_at is not None
+        if task is None:
+            return False
+        if task.state is TaskState.WAITING:
+            return task.awaiting_lease
+        return task.state is TaskState.ERROR and task.retry_at is not None
+
+    def _wait_for_lease(self, task: UploadTask, note: str) -> None:
+        """Another live process holds the task: it waits, and asks again after
+        LEASE_RETRY_S (lock held). Nothing is written: the row is the holder's."""
+        task.set_state(TaskState.WAITING)
+        task.note = note
+        task.awaiting_lease = True
+        self._retries.ask_again(task.task_id, LEASE_RETRY_S)
 
     def _poke(self) -> None:
         """Make sure the event timer runs (from any thread; cheap when it does)."""
@@ -1299,18 +1374,18 @@ class UploadQueue(QObject):
         interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
         for row in rows:
             state = TaskState(row.state)
-            if state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
+            if state in _INTERRUPTED_STATES:
                 because = held.get(row.endpoint_json or "")
                 state = TaskState.WAITING if resume and not because else TaskState.PAUSED
                 note = because or (None if resume else row.note or _INTERRUPTED_NOTE)
                 interrupted.setdefault((state, note), []).append(row.task_id)
             status = TaskStatus(row.position, state)
             built.append(RestingTask(row.task_id, status, row.size, row.confirmed, row.has_upload))
-        for (state, note), ids in interrupted.items():
-            if note is None:
-                self._store.save_fields(ids, state=state)
-            else:
-                self._store.save_fields(ids, state=state, note=note)
+        # Only where the row still says interrupted: another process may have finished
+        # one since (a task it still sends asks for its lease when it comes to run).
+        self._store.restore_states(
+            (task_id, state, note) for (state, note), ids in interrupted.items() for task_id in ids
+        )
         unfinished: list[str] = []
         for start in range(0, len(built), _RESTORE_SLICE):
             with self._lock:
@@ -1339,22 +1414,32 @@ class UploadQueue(QObject):
             stored = [item for item in stored if item.spec.task_id in task_ids]
         # Built outside the lock: a GUI thread calling tasks() meanwhile never waits long.
         built = [self._task_from_store(item) for item in stored]
+        # Tasks another live process is sending: their rows are its to write.
+        running_elsewhere = self.leases.held_elsewhere(
+            task.task_id for task in built if task.state in _INTERRUPTED_STATES
+        )
         held: dict[EndpointSpec, str | None] = {}
         if hold is not None and resume:  # may read the keyring: not under the lock
             held = {endpoint: hold(endpoint) for endpoint in {task.endpoint for task in built}}
         unfinished: list[str] = []
+        interrupted: list[tuple[str, TaskState, str | None]] = []
         with self._lock:
             for task in built:
                 if task.task_id in self._tasks:
                     continue
-                if task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING):
+                if task.state in _INTERRUPTED_STATES:
                     held_because = held.get(task.endpoint)
                     task.set_state(TaskState.WAITING if resume and not held_because else TaskState.PAUSED)
                     if held_because:
                         task.note = held_because
                     elif not resume:
                         task.note = task.note or _INTERRUPTED_NOTE
-                    self._store.save_task(task.task_id, task.checkpoint, task.status)
+                    holder = running_elsewhere.get(task.task_id)
+                    if holder is not None:
+                        task.note = held_note(holder, waiting=task.state is TaskState.WAITING)
+                        task.awaiting_lease = True
+                    else:
+                        interrupted.append((task.task_id, task.state, task.note))
                 if not task.state.is_final:
                     unfinished.append(task.task_id)
                 self._tasks[task.task_id] = task
@@ -1365,6 +1450,7 @@ class UploadQueue(QObject):
                 self._events.added(task.task_id)
                 if task.state is TaskState.WAITING:
                     heapq.heappush(self._waiting, (task.position, task.task_id))
+            self._store.restore_states(interrupted)
         return unfinished
 
     @staticmethod
@@ -1411,5 +1497,6 @@ class UploadQueue(QObject):
             finished = self._aux_pool.waitForDone(deadline_ms)
             finished = self.file_pool.waitForDone(deadline_ms) and finished
             finished = self.part_pool.waitForDone(deadline_ms) and finished
+            self.leases.close()
             self._store.flush()
         return finished

@@ -42,11 +42,19 @@ class RetryScheduler:
         task.note = f"waiting for the network; retrying in {delay:g} s"
         heapq.heappush(self._due, (time.monotonic() + delay, task.task_id))
 
+    def ask_again(self, task_id: str, delay_s: float) -> None:
+        """Wake the queue for ``task_id`` after ``delay_s`` (a task waiting for
+        another process to let it go, engine/ownership.py); no retry is counted."""
+        heapq.heappush(self._due, (time.monotonic() + delay_s, task_id))
+
     @staticmethod
     def forget(task: UploadTask) -> None:
         """No automatic start for ``task`` any more (its heap entry is skipped)."""
         if task.retry_at is not None:
             task.retry_at = task.retry_delay_s = None
+            task.note = ""
+        if task.awaiting_lease:
+            task.awaiting_lease = False
             task.note = ""
 
     def arm(self) -> None:

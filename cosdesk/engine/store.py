@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import platformdirs
 
@@ -38,6 +38,7 @@ from cosdesk.engine.history import (
     clear_entries,
     insert_entries,
 )
+from cosdesk.engine.ownership import LEASE_SCHEMA, forget_leases
 from cosdesk.engine.store_file import (
     DatabaseRecreated,
     Placement,
@@ -107,6 +108,7 @@ CREATE TABLE IF NOT EXISTS requests (
     created_at REAL NOT NULL
 )""",
     HISTORY_SCHEMA,
+    *LEASE_SCHEMA,
 )
 # Every column that holds the id of a shared text.
 _SHARED_ID_USERS = tuple(("tasks", column) for column in SHARED_ID_COLUMNS) + tuple(
@@ -158,6 +160,20 @@ def _connect(path: Path) -> sqlite3.Connection:
 # that transaction (engine/columns.py).
 _Write = Callable[[sqlite3.Connection, SharedTexts], object]
 _STOP = object()
+_T = TypeVar("_T")
+
+
+class _Call(Generic[_T]):
+    """A write whose caller waits for its answer (:meth:`TaskStore.write_and_wait`)."""
+
+    def __init__(self, write: Callable[[sqlite3.Connection], _T]) -> None:
+        self.write = write
+        self.done = threading.Event()
+        self.answer: _T | None = None
+        self.committed = False
+
+    def run(self, db: sqlite3.Connection) -> None:
+        self.answer = self.write(db)
 
 
 class TaskStore:
@@ -275,6 +291,22 @@ class TaskStore:
 
         self._enqueue(write)
 
+    def restore_states(self, changes: Iterable[tuple[str, TaskState, str | None]]) -> None:
+        """Give interrupted tasks (waiting, checking, uploading) the state and note a
+        restore decided, as ``(task_id, state, note)`` (None: the note stays): only
+        where the row still says interrupted, since another process may have
+        finished the task after it was read."""
+        interrupted = (str(TaskState.WAITING), str(TaskState.CHECKING), str(TaskState.UPLOADING))
+        values = [(str(state), note, note, task_id, *interrupted) for task_id, state, note in changes]
+        if values:
+            self._enqueue(
+                lambda db, texts: db.executemany(
+                    "UPDATE tasks SET state = ?, note = CASE WHEN ? IS NULL THEN note ELSE ? END"
+                    " WHERE task_id = ? AND state IN (?, ?, ?)",
+                    values,
+                )
+            )
+
     def replace_parts(self, task_id: str, parts: Iterable[PartRecord]) -> None:
         """Make these the task's stored parts (a run found what the server holds)."""
         values = [(task_id, p.part_number, p.etag, p.size, str(p.crc64)) for p in parts]
@@ -301,6 +333,7 @@ class TaskStore:
         def write(db: sqlite3.Connection, texts: SharedTexts) -> None:
             db.executemany("DELETE FROM parts WHERE task_id = ?", ids)
             db.executemany("DELETE FROM tasks WHERE task_id = ?", ids)
+            forget_leases(db, ids)
             if db.execute("SELECT 1 FROM tasks LIMIT 1").fetchone() is None:
                 _delete_unused_texts(db, texts)
 
@@ -322,7 +355,24 @@ class TaskStore:
 
         self._enqueue(write)
 
-    def _enqueue(self, write: _Write, *, urgent: bool = True) -> None:
+    def write_in_order(self, write: Callable[[sqlite3.Connection], object]) -> None:
+        """Run ``write`` in the writer's transaction, after every write queued before
+        it (lazily: it may share a later commit). The task leases release this way,
+        after the task's last state (engine/ownership.py)."""
+        self._enqueue(lambda db, texts: write(db), urgent=False)
+
+    def write_and_wait(self, write: Callable[[sqlite3.Connection], _T], timeout_s: float = 60.0) -> _T:
+        """Run ``write`` in the writer's next transaction and return its answer once
+        that is committed (a task lease is taken so: one writer per process, so takes
+        never wait on this process's own commits). Raises RuntimeError when the
+        transaction failed, or did not commit within ``timeout_s``."""
+        call = _Call(write)
+        self._enqueue(call)
+        if not call.done.wait(timeout_s) or not call.committed:
+            raise RuntimeError("task database write failed or timed out")
+        return call.answer  # type: ignore[return-value]
+
+    def _enqueue(self, write: _Write | _Call[Any], *, urgent: bool = True) -> None:
         if self._closed:
             raise RuntimeError("the task store is closed")
         self._writes.put(write)
@@ -360,17 +410,24 @@ class TaskStore:
                             stop = True
                         elif isinstance(item, threading.Event):
                             continue
+                        elif isinstance(item, _Call):
+                            item.run(db)
                         else:
                             item(db, texts)  # type: ignore[operator]
                     db.execute("COMMIT")
+                    committed = True
                 except BaseException as error:
                     db.execute("ROLLBACK")
+                    committed = False
                     self._write_error = error
                     log.exception("task database write failed")
                 db = self._keep_file(db)
                 for item in batch:
                     if isinstance(item, threading.Event):
                         item.set()
+                    elif isinstance(item, _Call):
+                        item.committed = committed
+                        item.done.set()
                 if stop:
                     return
         finally:

@@ -169,6 +169,9 @@ class FileFinished:
     task_id: str
     error: TaskError | None
     data: FileResult | None
+    # Another cosdesk process finished it (engine/ownership.py): the bytes it sent
+    # that this one had not counted as on the server. None: it was finished here.
+    sent_by_other_process: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +265,10 @@ class UploadTask(RecordViews):
     network_retries: int = 0
     retry_delay_s: float | None = None
     retry_at: float | None = None
+    # Another process held the task when last asked (its note says which). Waiting,
+    # it asks again on the retry timer and stays waiting until it gets the lease;
+    # the note goes when it runs, or is paused or restarted.
+    awaiting_lease: bool = False
     # What the view showed as sent when the task was paused (None: not paused).
     loaded_at_pause: int | None = None
     # The current run, in time.monotonic(): when it started, when its first and

@@ -225,11 +225,18 @@ SHARED_ID_COLUMNS = SPEC.shared_ids + CHECKPOINT.shared_ids + STATUS.shared_ids
 _NAMES = [name for name, _ in ALL_COLUMNS]
 _PROGRESS = CHECKPOINT.column_names + STATUS.column_names
 # A task saved again keeps its spec, and its in-memory body unless one is given.
+# A stored success is final: another process may have finished the task after this
+# one read it (engine/ownership.py), and a write from that older reading (a
+# restart, a pause) must not take the success back.
 UPSERT_SQL = (
     f"INSERT INTO tasks({', '.join(_NAMES)}) VALUES ({', '.join('?' * len(_NAMES))})"
     f" ON CONFLICT(task_id) DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in _PROGRESS)}"
+    " WHERE tasks.state != 'success' OR excluded.state = 'success'"
 )
-UPDATE_SQL = f"UPDATE tasks SET {', '.join(f'{name} = ?' for name in _PROGRESS)} WHERE task_id = ?"
+UPDATE_SQL = (
+    f"UPDATE tasks SET {', '.join(f'{name} = ?' for name in _PROGRESS)}"
+    " WHERE task_id = ? AND state != 'success'"
+)
 # Filter and order it like the table itself: f"{SELECT_SQL} WHERE state = ?".
 SELECT_SQL = f"SELECT {', '.join(SPEC.reads + CHECKPOINT.reads + STATUS.reads)} FROM tasks"
 
@@ -272,7 +279,8 @@ def field_update(fields_by_name: Mapping[str, Any], texts: SharedTexts) -> tuple
             raise ValueError(f"{name} is not a stored field of a task's checkpoint or status")
         columns += [column for column, _ in stored.columns]
         values += stored.encode(value, texts)
-    return f"UPDATE tasks SET {', '.join(f'{column} = ?' for column in columns)} WHERE task_id = ?", values
+    assignments = ", ".join(f"{column} = ?" for column in columns)
+    return f"UPDATE tasks SET {assignments} WHERE task_id = ? AND state != 'success'", values
 
 
 _PROGRESS_FIELDS = {item.field: item for item in CHECKPOINT.fields + STATUS.fields}

@@ -63,6 +63,7 @@ from cosdesk.engine.task import (
     UploadMethod,
     Verification,
 )
+from cosdesk.engine.task_columns import StoredTask
 from cosdesk.engine.verification import (
     ChecksumHabits,
     check_assembled,
@@ -87,6 +88,7 @@ class JobHost(Protocol):
     part_pool: QThreadPool
 
     def client_for(self, endpoint: EndpointSpec) -> CosClient: ...
+    def job_claim(self, job: JobInput) -> JobStart: ...
     def retry_policy(self, options: UploadOptions) -> RetryPolicy: ...
     def job_checkpoint(self, task_id: str, checkpoint: Checkpoint, note: str | None = None) -> None: ...
     def job_state(self, task_id: str, state: TaskState) -> None: ...
@@ -110,6 +112,11 @@ class OutcomeKind(enum.Enum):
     SUCCESS = "success"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    # Another live process holds the task (engine/ownership.py): nothing was sent;
+    # the task waits and asks again.
+    HELD_ELSEWHERE = "held elsewhere"
+    # Another process finished or canceled the task: ``stored`` is how it left it.
+    ENDED_ELSEWHERE = "ended elsewhere"
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,18 @@ class JobOutcome:
     result: FileResult | None = None
     error: TaskError | None = None
     reason: StopReason | None = None
+    note: str = ""  # HELD_ELSEWHERE: what the waiting task says
+    stored: StoredTask | None = None  # ENDED_ELSEWHERE
+
+
+@dataclass(frozen=True)
+class JobStart:
+    """The host's answer when a FileJob asks to work its task (``JobHost.job_claim``):
+    end at once with ``outcome``, or work, from ``checkpoint`` when another process
+    moved the task on since the job was made (its upload ID and parts)."""
+
+    outcome: JobOutcome | None = None
+    checkpoint: Checkpoint | None = None
 
 
 def describe_error(error: BaseException) -> TaskError:
@@ -226,7 +245,14 @@ class FileJob(QRunnable):
 
     def run(self) -> None:
         try:
-            outcome = self._run()
+            # Before any request: the task may be another process's (engine/ownership.py).
+            start = self._host.job_claim(self._job)
+            if start.checkpoint is not None:
+                self._job = replace(self._job, checkpoint=start.checkpoint)
+                self._checkpoint = start.checkpoint
+            if start.outcome is None:
+                self._control.check()  # paused or canceled while it asked
+            outcome = start.outcome or self._run()
         except TaskInterrupted as stop:
             if stop.reason is StopReason.CANCEL:
                 self._clean_up_canceled()

@@ -33,6 +33,7 @@ from cosdesk.sandbox.http_connection import HttpConnection, RequestHead
 from cosdesk.sandbox.operation_context import ServerInfo
 from cosdesk.sandbox.operations import Operations, http_date
 from cosdesk.sandbox.public import DEFAULT_BUCKET, DEFAULT_REGION
+from cosdesk.sandbox.request_ledger import ReceivedRequest, RequestLedger
 from cosdesk.sandbox.storage import Storage
 
 logger = logging.getLogger("cosdesk.sandbox")
@@ -306,6 +307,7 @@ class SandboxServer:
         )
         self.faults = FaultSettings()
         self.rng = random.Random()
+        self._ledger: RequestLedger | None = None
         self._known_buckets: set[str] = set()
         self._buckets_lock = threading.Lock()
         self._storage: Storage | None = None
@@ -368,6 +370,14 @@ class SandboxServer:
         request.serve()
         keep_alive = request.finish()
         status = request.status
+        ledger = self._ledger
+        if ledger is not None:
+            query = dict(request._params)
+            ledger.add(
+                ReceivedRequest(
+                    head.method, request.bucket, request.key, query, status, head.content_length, started
+                )
+            )
         logger.debug(
             "%s %s %s -> %s in %.1f ms (request id %s)",
             connection.address,
@@ -409,6 +419,12 @@ class SandboxServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
+
+    def record_requests(self) -> RequestLedger:
+        """From now on, keep every answered request in the returned ledger (tests
+        count what reached the server with it)."""
+        self._ledger = RequestLedger()
+        return self._ledger
 
     # --- facts ---
 

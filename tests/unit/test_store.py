@@ -125,3 +125,20 @@ def test_a_file_where_the_data_folder_should_be_is_named(tmp_path: Path) -> None
     with pytest.raises(StoreError, match=f"{blocker} is a file, not a folder"):
         TaskStore(blocker / "cosdesk" / "tasks.sqlite3")
 
+
+
+def test_a_stored_success_is_never_taken_back_by_a_write_from_an_older_reading(tmp_path: Path) -> None:
+    # Another process finished the task after this one read it (engine/ownership.py).
+    store = TaskStore(tmp_path / "t.sqlite3")
+    done = make_row("t", state=TaskState.SUCCESS, result=FileResult("", "b", "k", '"e"'))
+    store.insert_tasks([done])
+    older = make_row("t", state=TaskState.PAUSED, upload_id="stale-upload")
+    store.insert_tasks([older])  # an older reading written whole
+    store.save_task("t", older.checkpoint, older.status)  # a pause from the older reading
+    store.save_fields(["t"], state=TaskState.WAITING, error=None)  # a restart of a task at rest
+    store.restore_states([("t", TaskState.WAITING, "")])  # a restore
+    store.flush()
+    (item,) = store.load_tasks()
+    assert item.status.state is TaskState.SUCCESS and item.checkpoint.upload_id is None
+    assert item.status.result is not None and item.status.result.etag == '"e"'
+    store.close()

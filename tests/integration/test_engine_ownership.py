@@ -1,0 +1,95 @@
+"""Two engines on one task database (as the window and a ``cosdesk`` command are):
+a task one of them is sending waits in the other, says who is sending it, and is
+adopted when done, without a byte sent twice (engine/ownership.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from cosdesk.cos.crc import crc64_file
+from cosdesk.engine.history import HistoryQuery, HistoryReader
+from cosdesk.engine.options import UploadOptions
+from cosdesk.engine.task import TaskState
+
+BUCKET = "examplebucket-1250000000"
+MiB = 1024 * 1024
+
+
+def stored_state(database: Path, task_id: str) -> str:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        (state,) = db.execute("SELECT state FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
+    return str(state)
+
+
+FINAL = {TaskState.SUCCESS, TaskState.ERROR, TaskState.CANCELED}
+
+
+def test_a_task_another_engine_is_sending_waits_with_a_note_and_is_adopted_when_done(
+    make_engine: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    ledger = sandbox.record_requests()
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(4 * MiB))
+    database = tmp_path / "tasks.sqlite3"
+    sandbox.faults.bandwidth_bytes_per_s = 2 * MiB  # half a second a part
+    sender_engine, other_engine = make_engine(), make_engine()
+    sender, other = sender_engine.queue, other_engine.queue
+    task_id = sender.add_file(source, BUCKET, "shared/big.bin", UploadOptions(chunk_size=MiB))
+
+    sender_engine.wait_parts(task_id, 1, timeout_s=20)
+    assert other.restore(resume=True) == [task_id]
+
+    def waits_for_the_sender() -> bool:
+        snapshot = other.task(task_id)
+        return snapshot is not None and snapshot.note.endswith("is uploading this file; waiting for it")
+
+    other_engine.qtbot.waitUntil(waits_for_the_sender, timeout=5_000)
+    waiting = other.task(task_id)
+    assert waiting is not None and waiting.state is TaskState.WAITING
+    assert f"another cosdesk process (pid {os.getpid()})" in waiting.note
+
+    other_engine.wait_states([task_id], FINAL, timeout_s=30)
+    sent = sender.task(task_id)
+    adopted = other.task(task_id)
+    assert sent is not None and sent.state is TaskState.SUCCESS, sent
+    assert adopted is not None and adopted.state is TaskState.SUCCESS, adopted
+    assert adopted.note == "uploaded by another cosdesk process"
+    assert adopted.result is not None and adopted.result.crc64 == crc64_file(source)
+    parts = [r.part for r in ledger.requests() if r.part is not None and r.status == 200]
+    assert sorted(number for _, number in parts) == [1, 2, 3, 4]  # each part once, one upload
+    # One transfer, one history entry: the adopting engine adds none.
+    sender_engine.store.flush()
+    other_engine.store.flush()
+    assert HistoryReader(database).count(HistoryQuery()) == 1
+
+
+def test_a_window_restoring_paused_leaves_a_task_another_engine_sends_alone_and_adopts_it_on_restart(
+    make_engine: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    ledger = sandbox.record_requests()
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(3 * MiB))
+    database = tmp_path / "tasks.sqlite3"
+    sandbox.faults.bandwidth_bytes_per_s = 2 * MiB
+    sender_engine, window_engine = make_engine(), make_engine()
+    sender, window = sender_engine.queue, window_engine.queue
+    task_id = sender.add_file(source, BUCKET, "shared/big.bin", UploadOptions(chunk_size=MiB))
+    sender_engine.wait_parts(task_id, 1, timeout_s=20)
+    window.restore(resume=False)  # the window's default: interrupted tasks come back paused
+    paused = window.task(task_id)
+    assert paused is not None and paused.state is TaskState.PAUSED
+    assert paused.note == f"another cosdesk process (pid {os.getpid()}) is uploading this file"
+    window_engine.qtbot.wait(300)  # time for the window's writes, had it made any
+    assert stored_state(database, task_id) != "paused"  # the row is the sender's
+    window.restart(task_id)  # while the sender still holds it: it waits
+    sender_engine.wait_states([task_id], FINAL, timeout_s=30)
+    window_engine.wait_states([task_id], FINAL, timeout_s=10)
+    adopted = window.task(task_id)
+    assert adopted is not None and adopted.state is TaskState.SUCCESS, adopted
+    assert adopted.note == "uploaded by another cosdesk process"
+    assert sum(1 for r in ledger.requests() if r.part is not None and r.status == 200) == 3
+    assert stored_state(database, task_id) == "success"
