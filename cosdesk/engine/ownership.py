@@ -237,7 +237,10 @@ class TaskLeases:
         )
         if row is not None and not row[4] and row[0] != self.holder_id:
             log.warning("took over task %s from pid %s on %s, which is gone", task_id, row[1], row[2])
-        return Claim(worked_elsewhere=row is not None and row[0] != self.holder_id)
+        # A released lease leaves no row (a row per task ever run cost the database
+        # more than the task's own row): without one, nobody can say who worked the
+        # task last, so it is read back as the database has it.
+        return Claim(worked_elsewhere=row is None or row[0] != self.holder_id)
 
     def _other_live_holder(self, row: _LeaseRow | None) -> LeaseHolder | None:
         """Who holds the lease of ``row``, when that is a live process other than this queue."""
@@ -258,9 +261,7 @@ class TaskLeases:
             return
         try:
             self._store.write_in_order(
-                lambda db: db.executemany(
-                    "UPDATE task_leases SET released = 1 WHERE take_id = ? AND task_id = ?", takes
-                )
+                lambda db: db.executemany("DELETE FROM task_leases WHERE take_id = ? AND task_id = ?", takes)
             )
         except RuntimeError as problem:  # the store is closed: the program is going away
             log.warning(
