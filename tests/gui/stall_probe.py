@@ -81,7 +81,8 @@ def run_ten_thousand_rows(driver: Any, tmp_path: Path, big_file_mib: int = 40) -
         bar.setValue(bar.maximum() * step // 19)
         driver.qtbot.wait(20)
     driver.qtbot.waitUntil(
-        lambda: sum(1 for s in driver.snapshots()[:3] if s.state is TaskState.SUCCESS) == 3, timeout=60_000
+        lambda: sum(1 for row in range(3) if window.model.snapshot_at(row).state is TaskState.SUCCESS) == 3,
+        timeout=60_000,
     )
     driver.qtbot.wait(500)  # and a few ticks while the small ones start
     probe.stop()
