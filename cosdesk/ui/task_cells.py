@@ -43,8 +43,10 @@ Cells = tuple[dict[int, Any], ...]
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+# Sizes, speeds and times left: their headers are right-aligned.
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+# Every role a cell may have a value for.
+CELL_ROLES = frozenset({_DISPLAY, _DECORATION, _TOOLTIP})
 RIGHT_ALIGNED = frozenset({Column.SIZE, Column.SPEED, Column.ETA})
 
 
@@ -114,11 +116,11 @@ def snapshot_cells(snapshot: TaskSnapshot, hashed: float | None) -> Cells:
     return (
         {_DISPLAY: name, _TOOLTIP: where},
         {_DISPLAY: snapshot.key, _TOOLTIP: where},
-        {_DISPLAY: "" if snapshot.size is None else format_size(snapshot.size), _ALIGNMENT: RIGHT},
+        {_DISPLAY: "" if snapshot.size is None else format_size(snapshot.size)},
         {_DISPLAY: state_text(state, unverified), _DECORATION: state_icon(state), _TOOLTIP: error_tip},
         {_DISPLAY: format_percent(progress), _DECORATION: progress_bar(progress, state)},
-        {_DISPLAY: format_speed(snapshot.speed) if uploading else "", _ALIGNMENT: RIGHT},
-        {_DISPLAY: format_eta(snapshot.eta_s) if uploading else "", _ALIGNMENT: RIGHT},
+        {_DISPLAY: format_speed(snapshot.speed) if uploading else ""},
+        {_DISPLAY: format_eta(snapshot.eta_s) if uploading else ""},
         {_DISPLAY: error_text(snapshot), _TOOLTIP: error_tip},
     )
 
@@ -134,10 +136,10 @@ def compact_cells(
     return (
         {_DISPLAY: name_of_key(key)},
         {_DISPLAY: key},
-        {_DISPLAY: "" if size < 0 else format_size(size), _ALIGNMENT: RIGHT},
+        {_DISPLAY: "" if size < 0 else format_size(size)},
         {_DISPLAY: state_text(state, unverified), _DECORATION: state_icon(state)},
         {_DISPLAY: format_percent(progress), _DECORATION: progress_bar(progress, state)},
-        {_ALIGNMENT: RIGHT},
-        {_ALIGNMENT: RIGHT},
+        {},
+        {},
         {},
     )

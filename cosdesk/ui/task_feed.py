@@ -68,6 +68,8 @@ class TaskFeed(QObject):
     loaded = Signal(object)
     # Snapshots and removals to apply, in order: list[TaskSnapshot | Removal].
     arrived = Signal(list)
+    # A slice of deliveries ended (the model tells of its new counts once per slice).
+    slice_ended = Signal()
     # Snapshots read for rows the view shows: (request number, list[TaskSnapshot]).
     displayed = Signal(int, list)
     # A checking task's hashing progress: HashProgress.
@@ -195,6 +197,8 @@ class TaskFeed(QObject):
     @Slot(list)
     def _on_fetched(self, operations: list[Operation]) -> None:
         self._fetching = False
+        if self._closed:
+            return
         self._ready.extend(operations)
         if self._ready and not self._pump.isActive():
             self._pump.start()
@@ -207,6 +211,7 @@ class TaskFeed(QObject):
         while self._ready and (deadline is None or time.perf_counter() < deadline):
             chunk = [self._ready.popleft() for _ in range(min(APPLY_BATCH, len(self._ready)))]
             self.arrived.emit(chunk)
+        self.slice_ended.emit()
         if len(self._ready) <= READY_LOW_WATER:
             self._start_fetch()
         if not self._ready:

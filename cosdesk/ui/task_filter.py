@@ -67,6 +67,9 @@ Order: TypeAlias = "tuple[array[int], array[float] | None]"
 INCREMENTAL_LIMIT = 100
 # A rebuild on a worker waits this long for more changes to come with it.
 REBUILD_DELAY_MS = 300
+# Rows added below what the view shows are inserted together at most this
+# often: every insertion makes the view repaint all it shows.
+TAIL_DELAY_MS = 250
 
 # What a sort column's order depends on (TaskRows' and the model's CHANGED_* bits).
 _SORTED_BY: dict[int, int] = {
@@ -115,6 +118,11 @@ class TaskFilterProxy(QAbstractTableModel):
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.setInterval(REBUILD_DELAY_MS)
         self._rebuild_timer.timeout.connect(self._rebuild)
+        self._tail = array("i")  # slots added at the end, not inserted yet
+        self._tail_timer = QTimer(self)
+        self._tail_timer.setSingleShot(True)
+        self._tail_timer.setInterval(TAIL_DELAY_MS)
+        self._tail_timer.timeout.connect(self._flush_tail)
         model.rows_replaced.connect(self._rebuild)
         model.slots_added.connect(self._on_added)
         model.slots_changed.connect(self._on_changed)
@@ -153,6 +161,7 @@ class TaskFilterProxy(QAbstractTableModel):
         wanted = replace(self._wanted, column=column, descending=descending)
         if wanted == self._wanted:
             return
+        self._flush_tail()
         only_reversed = self.is_settled() and wanted == replace(self._shown, descending=descending)
         self._wanted = wanted
         if only_reversed:
@@ -179,6 +188,7 @@ class TaskFilterProxy(QAbstractTableModel):
         return self._wanted.task_filter
 
     def set_task_filter(self, task_filter: TaskFilter) -> None:
+        self._flush_tail()
         if task_filter != self._wanted.task_filter:
             self._wanted = replace(self._wanted, task_filter=task_filter)
             self._rebuild()
@@ -188,8 +198,10 @@ class TaskFilterProxy(QAbstractTableModel):
         self._model.set_key_filter(text)
 
     def is_settled(self) -> bool:
-        """No rebuild due or under way: the rows are in the order asked for."""
-        return not self._rebuilding and not self._rebuild_timer.isActive() and self._shown == self._wanted
+        """No rebuild due or under way and no row waiting to be added: the rows
+        are those asked for, in the order asked for."""
+        pending = self._rebuilding or self._rebuild_timer.isActive() or self._tail
+        return not pending and self._shown == self._wanted
 
     # --- rows and slots ----------------------------------------------------------------
 
@@ -232,6 +244,8 @@ class TaskFilterProxy(QAbstractTableModel):
     def watch_rows(self, first: int, last: int) -> None:
         """The view shows rows first..last: their changes are repainted (others' are not)."""
         self._watched = range(max(0, first), max(0, last + 1))
+        if self._tail and len(self._order) < self._watched.stop:
+            self._flush_tail()  # the view reached the rows still to be added
         self._refresh_watched()
 
     # --- following the model -------------------------------------------------------------
@@ -246,19 +260,35 @@ class TaskFilterProxy(QAbstractTableModel):
         if not added:
             return
         if self._keys is None:  # queue order: new slots come last
-            count = len(self._order)
-            self.beginInsertRows(QModelIndex(), count, count + len(added) - 1)
-            self._order.extend(added)
-            self.endInsertRows()
-        elif len(added) > INCREMENTAL_LIMIT:
+            self._tail.extend(added)
+            if len(self._order) < self._watched.stop:
+                self._flush_tail()  # on screen: at once
+            elif not self._tail_timer.isActive():
+                self._tail_timer.start()
+            return
+        if len(added) > INCREMENTAL_LIMIT:
             self._rebuild_soon()  # off screen until then
         else:
             for slot in added:
                 self._place(slot)
         self._refresh_watched()
 
+    @Slot()
+    def _flush_tail(self) -> None:
+        """Insert the rows added at the end since the last insertion."""
+        self._tail_timer.stop()
+        if not self._tail:
+            return
+        tail, self._tail = self._tail, array("i")
+        count = len(self._order)
+        self.beginInsertRows(QModelIndex(), count, count + len(tail) - 1)
+        self._order.extend(tail)
+        self.endInsertRows()
+        self._refresh_watched()
+
     @Slot(object)
     def _on_changed(self, changed: dict[int, int]) -> None:
+        self._flush_tail()
         if self._rebuilding:
             self._changed_while_rebuilding.update(changed)
         relevant = self._relevant_changes()
@@ -279,6 +309,7 @@ class TaskFilterProxy(QAbstractTableModel):
 
     @Slot(object)
     def _on_removed(self, slots: list[int]) -> None:
+        self._flush_tail()
         if self._rebuilding:
             self._changed_while_rebuilding.update(slots)
         places = sorted(index for index in map(self._index_of, slots) if index >= 0)
@@ -413,6 +444,7 @@ class TaskFilterProxy(QAbstractTableModel):
     def _rebuild(self) -> None:
         """Work out the whole order again: now when cheap, else on a worker."""
         self._rebuild_timer.stop()
+        self._flush_tail()
         model = self._model
         rows = model.rows
         layout = self._wanted
@@ -462,6 +494,8 @@ class TaskFilterProxy(QAbstractTableModel):
                 unchanged[slot] = 0
             order = array("i", compress(order, map(unchanged.__getitem__, order)))
         self._order, self._keys, self._shown = order, keys, request.layout
+        self._tail = array("i")  # slots added since the request: among the late ones
+        self._tail_timer.stop()
         late = [slot for slot in late if self._passes(slot)]
         if len(late) > INCREMENTAL_LIMIT and keys is not None:
             self._rebuild_soon()  # off screen until then

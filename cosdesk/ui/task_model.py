@@ -11,9 +11,10 @@ changed. A row whose snapshot is not at hand shows what its compact columns
 tell, and its snapshot is read for it (a moment later: its tooltips and error).
 
 Painting asks one ``multiData`` per cell, answered from a bounded cache of
-cells, so a repaint makes one short call into Python per cell.
-``TaskFilterProxy`` (``task_filter.py``) is what the view shows: the same rows
-filtered and sorted.
+cells, so a repaint makes one short call into Python per cell (ARCHITECTURE.md,
+"Python models and the GIL"). ``TaskFilterProxy`` (``task_filter.py``) is what
+the view shows: the same rows filtered and sorted. The whole design is told in
+ARCHITECTURE.md, "The task table".
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from cosdesk.engine.task_table_source import STATE_CODES, STATES
 from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.task_cells import (
+    CELL_ROLES,
     RIGHT,
     RIGHT_ALIGNED,
     Cells,
@@ -158,7 +160,8 @@ class TaskTableModel(QAbstractTableModel):
     rows_replaced = Signal()
     # Slots first..last were added.
     slots_added = Signal(int, int)
-    # Slots changed: dict[int, int], slot → CHANGED_* bits.
+    # Slots changed: dict[int, int], slot → CHANGED_* bits (an object: see
+    # ARCHITECTURE.md, "Python models and the GIL").
     slots_changed = Signal(object)
     # Slots became tombstones: list[int].
     slots_removed = Signal(object)
@@ -195,6 +198,7 @@ class TaskTableModel(QAbstractTableModel):
         self._display_wanted: set[int] = set()
         self._display_reading: dict[int, tuple[set[int], set[int]]] = {}  # request → (slots, touched)
         self._closed = False
+        self._counts_dirty = False
         self._headers = [
             self.tr("Name"),
             self.tr("Key"),
@@ -216,6 +220,7 @@ class TaskTableModel(QAbstractTableModel):
         self.feed = TaskFeed(queue, db_path, known_final=self._known_final, parent=self)
         self.feed.loaded.connect(self._adopt)
         self.feed.arrived.connect(self._apply)
+        self.feed.slice_ended.connect(self._tell_counts)
         self.feed.displayed.connect(self._on_displayed)
         self.feed.hashed.connect(self._on_hashed)
         queue.restored.connect(self._on_restored)
@@ -295,6 +300,7 @@ class TaskTableModel(QAbstractTableModel):
         if missing:
             read = dict(zip(missing, map(self._queue.task, self.task_ids_of(missing)), strict=True))
             self._apply([snap for snap in read.values() if snap is not None])
+            self._tell_counts()
             found.update((slot, snap) for slot, snap in read.items() if snap is not None)
         return [found[slot] for slot in wanted if slot in found]
 
@@ -489,23 +495,28 @@ class TaskTableModel(QAbstractTableModel):
 
     @Slot(list)
     def _apply(self, operations: list[Operation]) -> None:
+        """Apply the feed's operations in order (the counts are told at the end of
+        the feed's slice: ``_tell_counts``)."""
         first_new = self.rows.slot_count
         changed: dict[int, int] = {}
-        counts_changed = False
         for operation in operations:
             if isinstance(operation, Removal):
                 self._flush(first_new, changed)
                 self._remove(operation.task_ids)
                 first_new, changed = self.rows.slot_count, {}
-                counts_changed = True
+                self._counts_dirty = True
                 continue
             slot, bits = self._take(operation, first_new)
             if bits:
                 changed[slot] = bits
-                counts_changed = counts_changed or bool(bits & CHANGED_STATE)
+                self._counts_dirty = self._counts_dirty or bool(bits & CHANGED_STATE)
         if self._flush(first_new, changed):
-            counts_changed = True
-        if counts_changed:
+            self._counts_dirty = True
+
+    @Slot()
+    def _tell_counts(self) -> None:
+        if self._counts_dirty:
+            self._counts_dirty = False
             self._emit_counts()
 
     def _take(self, snapshot: TaskSnapshot, first_new: int) -> tuple[int, int]:
@@ -699,6 +710,7 @@ class TaskTableModel(QAbstractTableModel):
         fresh = [snap for snap in snapshots if self.rows.find(snap.task_id) not in touched]
         if fresh:
             self._apply([snap for snap in fresh if self.rows.is_live(self.rows.find(snap.task_id))])
+            self._tell_counts()
 
     # --- the window's life ----------------------------------------------------------
 
@@ -718,17 +730,18 @@ class TaskTableModel(QAbstractTableModel):
 
 
 def fill(span: QModelRoleDataSpan | QModelRoleData, values: dict[int, Any]) -> None:
-    """Answer a ``multiData`` request from one cell's role values."""
-    for role_data in [span] if isinstance(span, QModelRoleData) else _each(span):
-        value = values.get(role_data.role())
-        if value is None:
-            role_data.clearData()
-        else:
-            role_data.setData(value)
-
-
-def _each(span: QModelRoleDataSpan) -> list[QModelRoleData]:
-    return [span[number] for number in range(span.size())]  # type: ignore[index]
+    """Answer a ``multiData`` request from one cell's role values. Only the roles
+    a cell can have are touched: the others were never set, so they stay empty
+    (a delegate reuses its request for every cell it paints); the fewer calls
+    here, the shorter a repaint (ARCHITECTURE.md, "Python models and the GIL")."""
+    for role_data in (span,) if isinstance(span, QModelRoleData) else span:  # type: ignore[union-attr]
+        role = role_data.role()
+        if role in CELL_ROLES:
+            value = values.get(role)
+            if value is None:
+                role_data.clearData()
+            else:
+                role_data.setData(value)
 
 
 def _match_keys(rows: TaskRows, key_filter: str, first: int, end: int) -> bytearray:

@@ -20,10 +20,13 @@ What it measures:
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import sys
+import threading
 import time
+import traceback
 
 _OUT = os.environ.get("COSDESK_PROBE_OUT")
 _STARTED = time.monotonic()
@@ -33,12 +36,12 @@ if _OUT:
 
     _exec = QApplication.exec
 
-    def _exec_with_probe(*args: object) -> int:
+    def _exec_with_probe() -> int:
         probe = _Probe(_OUT, os.environ.get("COSDESK_PROBE_STEPS", ""))
         probe.start()
-        return _exec(*args)  # type: ignore[arg-type]
+        return _exec()
 
-    QApplication.exec = _exec_with_probe  # type: ignore[method-assign]
+    QApplication.exec = staticmethod(_exec_with_probe)  # type: ignore[method-assign,assignment]
 
 
 class _Probe:
@@ -50,7 +53,11 @@ class _Probe:
         self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the process's life
         self._steps = [step.split(":") for step in steps.split(",") if step]
         self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
+        self._last_process_cpu = time.process_time()
         self._longest_ms = 0.0
+        self._longest_cpu_ms = 0.0  # of the longest stall, the GUI thread's own CPU time
+        self._longest_process_cpu_ms = 0.0  # and the whole process's
         self._longest_recent_ms = 0.0
         self._events: list[tuple[str, float]] = []
         self._step_started: float | None = None
@@ -61,16 +68,45 @@ class _Probe:
         self._report = QTimer()
         self._report.setInterval(500)
         self._report.timeout.connect(self._on_report)
+        self._watch = QTimer()
+        self._watch.setInterval(20)
+        self._watch.timeout.connect(self._on_watch)
+        # Where the GUI thread was while it stalled (sampled from another thread).
+        self._stalled_in: collections.Counter[str] = collections.Counter()
+        self._gui_thread = threading.get_ident()
 
     def start(self) -> None:
         self._tick.start()
         self._report.start()
+        self._watch.start()
+        threading.Thread(target=self._sample_stalls, name="probe-sampler", daemon=True).start()
+
+    def _sample_stalls(self) -> None:
+        while True:
+            time.sleep(0.01)
+            if 60 < (time.perf_counter() - self._last) * 1000 < 60_000:
+                frame = sys._current_frames().get(self._gui_thread)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)[-6:]
+                    where = " < ".join(
+                        f"{os.path.basename(f.filename)}:{f.lineno}:{f.name}" for f in reversed(stack)
+                    )
+                    self._stalled_in[where] += 1
+
+    def _on_watch(self) -> None:
+        window = self._window()
+        if window is not None:
+            self._advance(window)
 
     def _on_tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu, process_cpu = time.perf_counter(), time.thread_time(), time.process_time()
         gap_ms = (now - self._last) * 1000 - self.TICK_MS
-        self._last = now
-        self._longest_ms = max(self._longest_ms, gap_ms)
+        if gap_ms > self._longest_ms:
+            # How much of it the GUI thread spent working, and the process (the
+            # rest they waited: for a CPU the machine's other processes held).
+            self._longest_ms, self._longest_cpu_ms = gap_ms, (cpu - self._last_cpu) * 1000
+            self._longest_process_cpu_ms = (process_cpu - self._last_process_cpu) * 1000
+        self._last, self._last_cpu, self._last_process_cpu = now, cpu, process_cpu
         self._longest_recent_ms = max(self._longest_recent_ms, gap_ms)
 
     def _window(self):  # type: ignore[no-untyped-def]
@@ -87,7 +123,10 @@ class _Probe:
             "t": round(time.monotonic() - _STARTED, 3),
             "rss": _rss(),
             "stall_ms": round(self._longest_ms, 1),
+            "stall_cpu_ms": round(self._longest_cpu_ms, 1),
+            "stall_process_cpu_ms": round(self._longest_process_cpu_ms, 1),
             "recent_stall_ms": round(self._longest_recent_ms, 1),
+            "load": os.getloadavg()[0],
         }
         self._longest_recent_ms = 0.0
         if window is not None:
@@ -96,16 +135,16 @@ class _Probe:
             line.update(
                 rows=model.rowCount(),
                 shown=proxy.rowCount(),
-                settled=model.is_settled() and proxy.is_settled(),
+                settled=_settled(window),
                 counts=counts,
                 model_bytes=_model_bytes(model, proxy),
             )
-            self._advance(window, line)
         line["events"] = self._events
+        line["stalled_in"] = self._stalled_in.most_common(6)
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
 
-    def _advance(self, window, line: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    def _advance(self, window) -> None:  # type: ignore[no-untyped-def]
         if not self._steps:
             return
         name, count = self._steps[0][0], int(self._steps[0][1])
@@ -117,7 +156,7 @@ class _Probe:
             if model.counts().get(_success(), 0) >= count:
                 self._event("uploaded")
                 self._quit(window)
-        elif name == "usable" and model.rowCount() >= count and self._step_started is None:
+        elif name == "usable" and self._step_started is None and model.rowCount() >= count:
             self._event("rows shown")
             self._usable(window)
 
@@ -149,7 +188,7 @@ class _Probe:
         action()
 
         def wait() -> None:
-            if window.model.is_settled() and window.proxy.is_settled():
+            if _settled(window):
                 # A row on screen shows its text: the view was painted from the model.
                 window.table.viewport().repaint()
                 shown = window.proxy.index(0, 1).data() if window.proxy.rowCount() else ""
@@ -173,10 +212,17 @@ class _Probe:
 
         def leave() -> None:
             self._on_report()
+            self._tick.stop()  # closing waits for the workers: no stall of the running window
+            self._last = float("inf")
             window.shutdown()
             QApplication.exit(0)
 
         QTimer.singleShot(0, leave)
+
+
+def _settled(window) -> bool:  # type: ignore[no-untyped-def]
+    # (getattr: the same probe measures the table model this one replaced.)
+    return window.model.is_settled() and getattr(window.proxy, "is_settled", lambda: True)()
 
 
 def _success():  # type: ignore[no-untyped-def]
@@ -192,7 +238,9 @@ def _rss() -> int:
 
 def _model_bytes(model, proxy) -> int:  # type: ignore[no-untyped-def]
     """What the table's compact columns and orders hold (their buffers)."""
-    rows = model.rows
+    rows = getattr(model, "rows", None)
+    if rows is None:  # the table model this one replaced
+        return 0
     parts = [
         rows.ids,
         rows.states,
