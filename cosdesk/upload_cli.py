@@ -377,9 +377,7 @@ def run_engine(
         QueueSettings(file_parallel_limit=parallel_files, bandwidth_limit_bytes_per_s=bandwidth_limit),
         default_endpoint=account.endpoint,
     )
-    display = ProgressDisplay(
-        queue, stream, quiet=quiet, already_sent=already_sent, notices=database_notices
-    )
+    display = ProgressDisplay(queue, stream, quiet=quiet, already_sent=already_sent, notices=database_notices)
     interrupted = False
 
     def on_sigint(_signum: int, _frame: object) -> None:

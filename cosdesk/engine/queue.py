@@ -1123,9 +1123,7 @@ class UploadQueue(QObject):
             self._json_cache[id(value)] = cached
         return cached[1]
 
-    def restore(
-        self, *, resume: bool | None = None, task_ids: Collection[str] | None = None
-    ) -> list[str]:
+    def restore(self, *, resume: bool | None = None, task_ids: Collection[str] | None = None) -> list[str]:
         """Bring back the tasks stored by an earlier run, synchronously (the CLI; the
         window uses :meth:`restore_in_background`). Call once, at start-up. Tasks
         that were waiting or running come back waiting when ``resume`` (default:

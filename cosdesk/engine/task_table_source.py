@@ -14,6 +14,7 @@ GUI thread: it reads the whole table.
 
 from __future__ import annotations
 
+import json
 import operator
 import sqlite3
 from array import array
@@ -121,7 +122,9 @@ def _packed_ids(text: str, count: int) -> bytes | None:
 
 
 def _numbers(typecode: str, text: object) -> array[int]:
-    return array(typecode, map(int, str(text).split(",")))
+    """Comma-separated integers as an array (JSON's parser reads them in C:
+    a third of the time of splitting and converting them one by one)."""
+    return array(typecode, json.loads(f"[{text}]"))
 
 
 def _add_parts(columns: StoredColumns, parts: dict[str, int]) -> None:

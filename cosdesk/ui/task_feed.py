@@ -10,7 +10,8 @@ the removal, never after it.
 
 At start the feed first reads the task database's compact columns (see
 ``engine/task_table_source.py``), so the table shows the last run's tasks
-before the queue has brought them back; queue events wait until then.
+before the queue has brought them back; queue events wait until those rows'
+ids are indexed as well.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class TaskFeed(QObject):
 
     # The stored tasks, as rows (the first thing delivered, once): TaskRows.
     loaded = Signal(object)
+    # Those rows' ids are indexed now (queue events are applied from now on).
+    indexed = Signal()
     # Snapshots and removals to apply, in order: list[TaskSnapshot | Removal].
     arrived = Signal(list)
     # A slice of deliveries ended (the model tells of its new counts once per slice).
@@ -102,6 +105,7 @@ class TaskFeed(QObject):
         self._signals = _Signals(self)
         self._signals.fetched.connect(self._on_fetched)
         self._signals.loaded.connect(self._on_loaded)
+        self._signals.indexed.connect(self._on_indexed)
         self._signals.displayed.connect(self._on_displayed)
         self._pump = QTimer(self)
         self._pump.setInterval(0)
@@ -219,9 +223,24 @@ class TaskFeed(QObject):
 
     @Slot(object)
     def _on_loaded(self, rows: object) -> None:
+        if not isinstance(rows, TaskRows):
+            self._on_indexed()
+            return
+        self.loaded.emit(rows)
+        # Shown already; indexing the ids takes a moment more, on the worker.
+        signals = self._signals
+
+        def index() -> None:
+            rows.build_index()
+            with contextlib.suppress(RuntimeError):
+                signals.indexed.emit()
+
+        self._pool.start(_Job(index))
+
+    @Slot()
+    def _on_indexed(self) -> None:
         self._loading = False
-        if isinstance(rows, TaskRows):
-            self.loaded.emit(rows)
+        self.indexed.emit()
         self._start_fetch()
 
     # --- rows the view shows --------------------------------------------------------
@@ -262,6 +281,7 @@ def _load(db_path: Path) -> TaskRows | None:
 class _Signals(QObject):
     fetched = Signal(list)
     loaded = Signal(object)
+    indexed = Signal()
     displayed = Signal(int, list)
 
 

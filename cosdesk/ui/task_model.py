@@ -219,6 +219,7 @@ class TaskTableModel(QAbstractTableModel):
         self._display_timer.timeout.connect(self._read_for_display)
         self.feed = TaskFeed(queue, db_path, known_final=self._known_final, parent=self)
         self.feed.loaded.connect(self._adopt)
+        self.feed.indexed.connect(self._display_timer.start)
         self.feed.arrived.connect(self._apply)
         self.feed.slice_ended.connect(self._tell_counts)
         self.feed.displayed.connect(self._on_displayed)
@@ -691,6 +692,8 @@ class TaskTableModel(QAbstractTableModel):
 
     @Slot()
     def _read_for_display(self) -> None:
+        if not self.rows.indexed:
+            return  # once the ids are indexed (the feed starts this again then)
         reading = set().union(*(slots for slots, _ in self._display_reading.values()))
         slots = {
             slot

@@ -174,13 +174,15 @@ class TaskRows:
         self._key_lengths = array("I")
         self._odd_ids: dict[int, str] = {}  # ids that are not uuid4 hex, by slot
         self.index = IdIndex(self.ids)
+        self.indexed = True  # False until build_index: find() then scans the ids
         self.counts = [0] * len(STATES)
         self.live = 0  # slots that are not tombstones
 
     @classmethod
     def from_stored(cls, stored: StoredColumns) -> TaskRows:
-        """Rows for the tasks of the database (see ``engine/task_table_source``);
-        every id indexed. Runs on a worker: nothing else sees these rows yet."""
+        """Rows for the tasks of the database (see ``engine/task_table_source``),
+        not indexed yet (``build_index``): they can be shown meanwhile. Runs on a
+        worker: nothing else sees these rows yet."""
         rows = cls()
         if stored.task_ids is None:
             rows.ids += stored.packed_ids
@@ -203,8 +205,14 @@ class TaskRows:
         for code in range(len(STATES)):
             rows.counts[code] = stored.states.count(code)
         rows.live = len(stored)
-        rows.index = IdIndex.build(rows.ids)
+        rows.indexed = False
         return rows
+
+    def build_index(self) -> None:
+        """Index every id (a worker may do this while the GUI thread shows the
+        rows; nothing may append to them meanwhile)."""
+        self.index = IdIndex.build(self.ids)
+        self.indexed = True
 
     # --- reading ----------------------------------------------------------------
 
@@ -214,7 +222,13 @@ class TaskRows:
 
     def find(self, task_id: str) -> int:
         """The slot of ``task_id`` (a tombstone's too), or -1."""
-        return self.index.find(pack_id(task_id))
+        packed = pack_id(task_id)
+        if self.indexed:
+            return self.index.find(packed)
+        position = self.ids.find(packed)
+        while position >= 0 and position % 16:  # found across two ids: look on
+            position = self.ids.find(packed, position + 1)
+        return -1 if position < 0 else position // 16
 
     def task_id(self, slot: int) -> str:
         odd = self._odd_ids.get(slot)

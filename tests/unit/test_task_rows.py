@@ -136,7 +136,10 @@ def test_the_database_gives_every_task_in_queue_order_with_its_bytes_sent(tmp_pa
     assert list(rows.sizes) == [500, 3000, -1]
     assert list(rows.sent) == [500, 1024, 0]
     assert rows.flags[0] & HAS_RESULT and not rows.flags[1] & HAS_RESULT
-    assert rows.find(third) == 2 and rows.counts_by_state()[TaskState.PAUSED] == 1
+    assert rows.counts_by_state()[TaskState.PAUSED] == 1
+    assert not rows.indexed and rows.find(third) == 2  # shown before its ids are indexed
+    rows.build_index()
+    assert rows.indexed and [rows.find(task_id) for task_id in (first, second, third)] == [0, 1, 2]
 
 
 def test_tasks_moved_in_the_queue_come_in_their_new_order(tmp_path: Path) -> None:
