@@ -33,7 +33,6 @@ import textwrap
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -228,25 +227,26 @@ def finished_database(path: Path, count: int) -> Path:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     store = TaskStore(path)
-    template = make_row("template", state=TaskState.SUCCESS, finished_at=time.time())
+    finished_at = time.time()
     batch = []
     for number in range(count):
         key = f"bench/a{number % 100:02d}/b{(number // 100) % 100:02d}/file-{number:07d}.bin"
         batch.append(
-            replace(
-                template,
-                task_id=uuid.uuid4().hex,
-                position=number,
+            make_row(
+                uuid.uuid4().hex,
+                number,
                 key=key,
                 source_path=f"/tmp/tree/{key}",
                 size=(number * 7919) % (KiB + 1),
+                state=TaskState.SUCCESS,
+                finished_at=finished_at,
                 result=FileResult(f"http://127.0.0.1:9000/b/{key}", "b", key, '"etag"', crc64=1),
             )
         )
         if len(batch) >= 20_000:
-            store.save_tasks(batch)
+            store.insert_tasks(batch)
             batch = []
-    store.save_tasks(batch)
+    store.insert_tasks(batch)
     assert store.flush(timeout_s=1200)
     store.close()
     return path

@@ -71,7 +71,7 @@ def store_tasks(db: Path, count: int) -> list[Stored]:
             result = FileResult(f"http://127.0.0.1/b/{key}", "b", key, '"e"', crc64=1)
         rows.append(make_row(task.task_id, number, key=key, state=state, size=task.size, result=result))
     store = TaskStore(db)
-    store.save_tasks(rows)
+    store.insert_tasks(rows)
     assert store.flush()
     store.close()
     return stored
