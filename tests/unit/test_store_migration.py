@@ -175,6 +175,7 @@ def test_an_older_database_opens_with_its_tasks_parts_and_history_as_they_were(
         "requests",
         "history",
         "sqlite_sequence",
+        "task_leases",
     }
     db = sqlite3.connect(path)
     try:

@@ -8,7 +8,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from support.task_rows import make_row
+from support.task_rows import make_row, make_task
 
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import PartRecord, TaskSnapshot, TaskState
@@ -24,36 +24,13 @@ from cosdesk.ui.task_rows import (
 )
 
 
-def snapshot(task_id: str, key: str, state: TaskState = TaskState.WAITING, **changes: object) -> TaskSnapshot:
-    from cosdesk.engine.options import EndpointSpec
-    from cosdesk.engine.task import SourceKind
-
-    values: dict[str, object] = dict(
-        task_id=task_id,
-        position=0,
-        bucket="examplebucket-1250000000",
-        key=key,
-        endpoint=EndpointSpec("ap-guangzhou", url="http://127.0.0.1:9000"),
-        source_kind=SourceKind.FILE,
-        source_path=f"/tmp/{key}",
-        size=100,
-        state=state,
-        method=None,
-        loaded=0,
-        speed=0.0,
-        percent=0.0,
-        eta_s=None,
-        upload_id=None,
-        part_size=None,
-        parts_done=0,
-        error=None,
-        note="",
-        result=None,
-        created_at=0.0,
-        finished_at=None,
-    )
-    values.update(changes)
-    return TaskSnapshot(**values)  # type: ignore[arg-type]
+def snapshot(
+    task_id: str, key: str, state: TaskState = TaskState.WAITING, *, loaded: int = 0, **changes: object
+) -> TaskSnapshot:
+    """A snapshot of a 100-byte file task; ``changes`` name fields of its record."""
+    task = make_task(task_id, key=key, state=state, size=100, **changes)
+    task.loaded = loaded
+    return task.snapshot()
 
 
 def test_every_id_stays_findable_while_the_index_grows_by_small_steps() -> None:
@@ -117,7 +94,7 @@ def test_the_database_gives_every_task_in_queue_order_with_its_bytes_sent(tmp_pa
     db = tmp_path / "tasks.sqlite3"
     store = TaskStore(db)
     first, second, third = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
-    store.save_tasks(
+    store.insert_tasks(
         [
             make_row(first, 0, key="a/done.bin", state=TaskState.SUCCESS, size=500),
             make_row(second, 1, key="a/半.bin", state=TaskState.PAUSED, size=3000),
@@ -146,8 +123,8 @@ def test_tasks_moved_in_the_queue_come_in_their_new_order(tmp_path: Path) -> Non
     db = tmp_path / "tasks.sqlite3"
     store = TaskStore(db)
     ids = [uuid.uuid4().hex for _ in range(4)]
-    store.save_tasks([make_row(task_id, number, key=f"k{number}") for number, task_id in enumerate(ids)])
-    store.save_tasks([make_row(ids[3], -1, key="k3")])  # moved to the top
+    store.insert_tasks([make_row(task_id, number, key=f"k{number}") for number, task_id in enumerate(ids)])
+    store.insert_tasks([make_row(ids[3], -1, key="k3")])  # moved to the top
     assert store.flush()
     store.close()
     columns = read_columns(db)
@@ -159,7 +136,7 @@ def test_tasks_moved_in_the_queue_come_in_their_new_order(tmp_path: Path) -> Non
 def test_odd_ids_and_states_a_newer_version_wrote_are_read_row_by_row(tmp_path: Path) -> None:
     db = tmp_path / "tasks.sqlite3"
     store = TaskStore(db)
-    store.save_tasks([make_row("t1", 0, state=TaskState.ERROR), make_row(uuid.uuid4().hex, 1)])
+    store.insert_tasks([make_row("t1", 0, state=TaskState.ERROR), make_row(uuid.uuid4().hex, 1)])
     assert store.flush()
     store.close()
     rows = TaskRows.from_stored(read_columns(db))
