@@ -226,9 +226,12 @@ class Operations(OperationContext):
         self._check_append(current, position)
         reader = exchange.open_body(limit)
         try:
-            with answer_when_full(reader, exchange), self.storage.appending(
-                exchange.bucket, exchange.key, position, storage_class=storage_class, metadata=metadata
-            ) as (incoming, result):
+            with (
+                answer_when_full(reader, exchange),
+                self.storage.appending(
+                    exchange.bucket, exchange.key, position, storage_class=storage_class, metadata=metadata
+                ) as (incoming, result),
+            ):
                 receive(reader, incoming, MAX_OBJECT_BYTES - position, exchange.content_length)
                 check_md5(md5, incoming.md5_digest())
         except NotAppendable:
@@ -407,6 +410,7 @@ class Operations(OperationContext):
         if not self.storage.abort_upload(upload.upload_id):
             raise no_such_upload()
         return Response(204)
+
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
     """``(first, last)`` of a single ``bytes=`` range; None to send everything;

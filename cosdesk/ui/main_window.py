@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
+from array import array
 from typing import cast
 
 from PySide6.QtCore import (
@@ -82,9 +83,10 @@ from cosdesk.ui.progress_bars import forget_drawn_bars
 from cosdesk.ui.sandbox_runner import SandboxState
 from cosdesk.ui.session import Session
 from cosdesk.ui.settings_dialog import SettingsDialog
-from cosdesk.ui.task_actions import cancel_question, selection_rule
+from cosdesk.ui.task_actions import SelectionRule, cancel_question, rule_for
 from cosdesk.ui.task_details import TaskDetailsDialog
-from cosdesk.ui.task_model import Column, TaskFilter, TaskFilterProxy, TaskTableModel
+from cosdesk.ui.task_filter import TaskFilterProxy
+from cosdesk.ui.task_model import Column, TaskFilter, TaskTableModel
 from cosdesk.ui.task_table import TaskTable
 from cosdesk.ui.window_geometry import fit_on_screen
 
@@ -208,9 +210,8 @@ class MainWindow(QMainWindow):
         self._startup_paths: list[str] = []
         self._destination_ready = False
 
-        self.model = TaskTableModel(self.queue, self)
-        self.proxy = TaskFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
+        self.model = TaskTableModel(self.queue, self.session.store.path, self)
+        self.proxy = TaskFilterProxy(self.model, self)
 
         self._build_actions()
         self._build_ui()
@@ -744,12 +745,21 @@ class MainWindow(QMainWindow):
 
     # --- selection commands ---------------------------------------------------------
 
+    def selected_slots(self) -> array[int]:
+        """The table's slots of the selected rows (see ui/task_rows.py)."""
+        return self.proxy.slots_in(self.table.selectionModel().selection())
+
     def selected_snapshots(self) -> list[TaskSnapshot]:
-        rows = self.table.selectionModel().selectedRows()
-        return [self.model.snapshot_at(self.proxy.mapToSource(index).row()) for index in rows]
+        """Full snapshots of the selected rows: for the commands that need more than
+        the table's compact columns (URLs, folders)."""
+        return self.model.snapshots_of(self.selected_slots())
 
     def selected_task_ids(self) -> list[str]:
-        return [snap.task_id for snap in self.selected_snapshots()]
+        return self.model.task_ids_of(self.selected_slots())
+
+    def selection_rule(self) -> SelectionRule:
+        summary = self.model.summary_of(self.selected_slots())
+        return rule_for(summary.states, any_result=summary.any_result, any_source=summary.any_source)
 
     @Slot()
     def pause_selected(self) -> None:
@@ -762,11 +772,11 @@ class MainWindow(QMainWindow):
     @Slot()
     def toggle_selected(self) -> None:
         """Space: resume the selection if it is all paused or failed, else pause it."""
-        snapshots = self.selected_snapshots()
-        if not snapshots:
+        slots = self.selected_slots()
+        if not slots:
             return
-        ids = [snap.task_id for snap in snapshots]
-        if all(snap.state.is_resumable or snap.state.is_final for snap in snapshots):
+        ids = self.model.task_ids_of(slots)
+        if all(state.is_resumable or state.is_final for state in self.model.summary_of(slots).states):
             self.queue.restart(ids)
         else:
             self.queue.pause(ids)
@@ -775,11 +785,13 @@ class MainWindow(QMainWindow):
     def cancel_selected(self) -> None:
         """Cancel the selected unfinished uploads; when that throws away bytes already
         sent (or many uploads at once), only after the user confirms."""
-        snapshots = [snap for snap in self.selected_snapshots() if not snap.state.is_final]
-        if not snapshots:
+        unfinished = [
+            facts for facts in self.model.facts_of(self.selected_slots()) if not facts.state.is_final
+        ]
+        if not unfinished:
             return
-        task_ids = [snap.task_id for snap in snapshots]
-        question = cancel_question(snapshots)
+        task_ids = [facts.task_id for facts in unfinished]
+        question = cancel_question(unfinished)
         if question is None:
             self.queue.cancel(task_ids)
             return
@@ -798,7 +810,7 @@ class MainWindow(QMainWindow):
     def delete_selected(self) -> None:
         """Delete: cancel the selected uploads that are not finished; when all are
         done or canceled, remove them from the list."""
-        if selection_rule(self.selected_snapshots()).delete_removes:
+        if self.selection_rule().delete_removes:
             self.remove_selected()
         else:
             self.cancel_selected()
@@ -810,11 +822,14 @@ class MainWindow(QMainWindow):
     @Slot()
     def remove_selected(self) -> None:
         """Remove the selected done and canceled rows (their objects stay in the bucket)."""
-        self.queue.clear_finished([snap.task_id for snap in self.selected_snapshots() if snap.state.is_final])
+        finished = [
+            facts.task_id for facts in self.model.facts_of(self.selected_slots()) if facts.state.is_final
+        ]
+        self.queue.clear_finished(finished)
 
     @Slot()
     def copy_keys(self) -> None:
-        keys = [snap.key for snap in self.selected_snapshots()]
+        keys = [facts.key for facts in self.model.facts_of(self.selected_slots())]
         if keys:
             QGuiApplication.clipboard().setText("\n".join(keys))
             self.statusBar().showMessage(self.tr("Copied %n key(s)", None, len(keys)), 3000)
@@ -863,7 +878,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_folder(self) -> None:
-        for snap in self.selected_snapshots()[:1]:
+        for snap in self.model.snapshots_of(self.selected_slots()[:1]):
             if snap.source_path:
                 show_folder(self, os.path.dirname(snap.source_path))
 
@@ -875,8 +890,7 @@ class MainWindow(QMainWindow):
 
     @Slot(QModelIndex)
     def _on_double_click(self, index: QModelIndex) -> None:
-        snap = self.model.snapshot_at(self.proxy.mapToSource(index).row())
-        self.show_details(snap.task_id)
+        self.show_details(self.proxy.task_id_at(index.row()))
 
     def show_details(self, task_id: str) -> TaskDetailsDialog:
         dialog = self._details.get(task_id)
@@ -893,7 +907,7 @@ class MainWindow(QMainWindow):
     def update_row_actions(self) -> None:
         """Enable the row actions that apply to the selection (when a menu opens)."""
         # One rule for the toolbar, the context menu, the menu bar and the keys.
-        rule = selection_rule(self.selected_snapshots())
+        rule = self.selection_rule()
         self.pause_action.setEnabled(rule.pause)
         self.resume_action.setEnabled(rule.resume)
         self.row_retry_action.setEnabled(rule.retry)
@@ -912,7 +926,7 @@ class MainWindow(QMainWindow):
 
     def build_context_menu(self) -> QMenu:
         self.update_row_actions()
-        states = {snap.state for snap in self.selected_snapshots()}
+        states = self.model.summary_of(self.selected_slots()).states
         menu = QMenu(self)
         menu.addAction(self.pause_action)
         menu.addAction(self.resume_action)

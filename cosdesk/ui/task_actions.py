@@ -6,8 +6,9 @@ throws away bytes already sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from PySide6.QtCore import QObject
 
@@ -43,18 +44,39 @@ class SelectionRule:
 
 
 def selection_rule(snapshots: Sequence[TaskSnapshot]) -> SelectionRule:
-    states = {snap.state for snap in snapshots}
+    return rule_for(
+        {snap.state for snap in snapshots},
+        any_result=any(snap.result is not None for snap in snapshots),
+        any_source=any(snap.source_path for snap in snapshots),
+    )
+
+
+def rule_for(states: Collection[TaskState], *, any_result: bool, any_source: bool) -> SelectionRule:
+    """The rule for a selection told by its states and whether any selected task
+    was uploaded (has a result) or reads a local file: what the table knows of a
+    selection of any size without reading each task."""
     return SelectionRule(
-        selected=bool(snapshots),
-        pause=bool(states & _RUNNABLE),
+        selected=bool(states),
+        pause=bool(set(states) & _RUNNABLE),
         resume=TaskState.PAUSED in states,
         retry=TaskState.ERROR in states,
         cancel=any(not state.is_final for state in states),
         upload_again=TaskState.CANCELED in states,
         remove=any(state.is_final for state in states),
-        copy_url=any(snap.result is not None for snap in snapshots),
-        open_folder=any(snap.source_path for snap in snapshots),
+        copy_url=any_result,
+        open_folder=any_source,
     )
+
+
+class Unfinished(Protocol):
+    """What the cancel question reads of a task (a snapshot, or the table's facts)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def loaded(self) -> int: ...
+    @property
+    def size(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -65,7 +87,7 @@ class CancelQuestion:
     keep: str  # the button that keeps uploading
 
 
-def cancel_question(to_cancel: Sequence[TaskSnapshot]) -> CancelQuestion | None:
+def cancel_question(to_cancel: Sequence[Unfinished]) -> CancelQuestion | None:
     """The question to ask before cancelling ``to_cancel`` (unfinished tasks), or
     None when nothing would be lost: none has sent a byte, and they are few."""
     return TaskActions().cancel_question(to_cancel)
@@ -76,7 +98,7 @@ class TaskActions(QObject):
     translation tools find a message, and see that a ``%n`` one has plural forms,
     only in a ``self.tr`` call written in a class named as the message's context."""
 
-    def cancel_question(self, to_cancel: Sequence[TaskSnapshot]) -> CancelQuestion | None:
+    def cancel_question(self, to_cancel: Sequence[Unfinished]) -> CancelQuestion | None:
         started = [snap for snap in to_cancel if snap.loaded > 0]
         if not started and len(to_cancel) <= CANCEL_CONFIRM_THRESHOLD:
             return None

@@ -1,96 +1,106 @@
-"""The task table's model: row snapshots fed by the queue's list-update, and the
-filter proxy behind the All / Active / Paused / Failed / Done bar (canceled rows
-are under Failed: neither was uploaded, and both can be sent again from there).
+"""The task table's model: every task in compact columns, cells worked out for
+the rows on screen, and the groups of the All / Active / Paused / Failed / Done
+bar (canceled rows are under Failed: neither was uploaded, and both can be sent
+again from there).
 
-The engine owns the tasks; this model keeps one frozen ``TaskSnapshot`` per row and
-forwards the queue's coalesced events as Qt model signals. Snapshots are read on
-a worker (the queue's lock can be busy for tens of milliseconds while it stores a
-batch of new tasks: only the worker waits for it), and applied in slices with a
-time budget, so the GUI thread never stalls on 10,000 tasks added at once.
+The engine owns the tasks. ``TaskFeed`` brings their snapshots off the GUI
+thread; this model keeps of each task only what the table sorts, filters,
+counts and selects by (``TaskRows``: about a hundred bytes a task), and the full
+snapshots of a bounded set of rows: those shown, those running, those last
+changed. A row whose snapshot is not at hand shows what its compact columns
+tell, and its snapshot is read for it (a moment later: its tooltips and error).
 
-Every cell's text, alignment, icon, tooltip and sort key is stored on the C++ side
-(a ``QStandardItemModel``), and the proxy filters and sorts by stored roles: the
-view paints without calling back into Python (only the progress delegate does),
-so a repaint never waits for the GIL held by busy worker threads.
+Painting asks one ``multiData`` per cell, answered from a bounded cache of
+cells, so a repaint makes one short call into Python per cell (ARCHITECTURE.md,
+"Python models and the GIL"). ``TaskFilterProxy`` (``task_filter.py``) is what
+the view shows: the same rows filtered and sorted. The whole design is told in
+ARCHITECTURE.md, "The task table".
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import os
-import time
-from collections import Counter, deque
-from typing import Any
+import math
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from itertools import compress
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
-    QCoreApplication,
+    QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
-    QRegularExpression,
-    QRunnable,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QStandardItemModel
 
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import HashProgress, TaskSnapshot, TaskState
+from cosdesk.engine.task_table_source import STATE_CODES, STATES
 from cosdesk.engine.worker_pool import WorkerPool
-from cosdesk.ui.formatting import (
-    describe_error,
-    error_tooltip,
-    format_eta,
-    format_percent,
-    format_size,
-    format_speed,
-    retry_note,
-    state_text,
+from cosdesk.ui.background import run_in_background
+from cosdesk.ui.task_cells import (
+    CELL_ROLES,
+    RIGHT,
+    RIGHT_ALIGNED,
+    Cells,
+    Column,
+    compact_cells,
+    display_name,
+    error_text,
+    paused_note,
+    snapshot_cells,
 )
-from cosdesk.ui.icons import state_icon
-from cosdesk.ui.progress_bars import progress_bar
+from cosdesk.ui.task_feed import Operation, Removal, TaskFeed
+from cosdesk.ui.task_rows import (
+    CHANGED_KEY,
+    CHANGED_OTHER,
+    CHANGED_STATE,
+    HAS_RESULT,
+    HAS_SOURCE,
+    REMOVED,
+    UNVERIFIED,
+    TaskRows,
+)
+
+__all__ = [
+    "FILTER_STATES",
+    "Column",
+    "TaskFacts",
+    "TaskFilter",
+    "TaskTableModel",
+    "display_name",
+    "key_matches",
+    "paused_note",
+]
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
+# What else an applied snapshot changed (beside TaskRows' CHANGED_* bits).
+CHANGED_SPEED = 32  # speed or time left (of an uploading row)
+CHANGED_ERROR = 64  # the Error column's text
+CHANGED_HASHED = 128  # hashing progress of a checking row
 
-class Column(enum.IntEnum):
-    NAME = 0
-    KEY = 1
-    SIZE = 2
-    STATE = 3
-    PROGRESS = 4
-    SPEED = 5
-    ETA = 6
-    ERROR = 7
+# Full snapshots kept (the rows last changed or shown: a table this small keeps
+# all of them), and rows of cells (a few screens' worth).
+SNAPSHOT_CACHE = 16_384
+CELL_CACHE = 1024
+# Up to this many tasks, a new search text is matched at once, on the GUI thread
+# (a few milliseconds); beyond, on a worker while the table shows the last one.
+SYNC_LIMIT = 20_000
+# Distinct Error texts told apart when sorting by that column (more share one).
+ERROR_TEXTS = 65_535
 
-
-# Custom roles: the delegate and the proxy read typed values, not display text.
-SNAPSHOT_ROLE = Qt.ItemDataRole.UserRole + 1
-TASK_ID_ROLE = Qt.ItemDataRole.UserRole + 2
-SORT_ROLE = Qt.ItemDataRole.UserRole + 3
-PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 4  # float 0..1 (hash progress while checking)
-# "<state>\t<key, casefolded>" on the name column: what the proxy's filter matches.
-FILTER_ROLE = Qt.ItemDataRole.UserRole + 6
-
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_DECORATION = Qt.ItemDataRole.DecorationRole
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
-_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_STATE_ORDER = {state: number for number, state in enumerate(TaskState)}
-
-# Time budget per slice of bulk work, in seconds: well under a 60 Hz frame.
-SLICE_BUDGET_S = 0.008
-# Ids read per fetch job, and snapshots applied per model signal.
-FETCH_BATCH = 2000
-APPLY_BATCH = 10
-# Fetch more only when fewer snapshots than this wait to be applied: a fetch running
-# while the GUI thread applies rows only competes with it for the GIL.
-READY_LOW_WATER = 200
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 
 
 class TaskFilter(enum.IntEnum):
@@ -112,419 +122,643 @@ FILTER_STATES: dict[TaskFilter, frozenset[TaskState] | None] = {
 
 def key_matches(key: str, key_filter: str) -> bool:
     """Whether a row shows under the search text ``key_filter`` (stripped and
-    casefolded, as ``TaskFilterProxy.set_text`` keeps it): part of its key."""
+    casefolded, as ``TaskTableModel.set_key_filter`` keeps it): part of its key."""
     return not key_filter or key_filter in key.casefold()
 
 
-def paused_note(snapshot: TaskSnapshot) -> str:
-    """Why a paused row's progress went back: the bytes in flight when it was
-    paused, which the server had not confirmed (resuming finds what it did store
-    and sends the rest). Empty when nothing was in flight."""
-    if not snapshot.dropped_bytes:
-        return ""
-    return QCoreApplication.translate(
-        "TaskTableModel", "%1 in flight was not confirmed; resuming sends what is missing"
-    ).replace("%1", format_size(snapshot.dropped_bytes))
+class TaskFacts(NamedTuple):
+    """What the row commands need of a selected task, from the compact columns."""
+
+    task_id: str
+    key: str
+    state: TaskState
+    size: int | None
+    loaded: int
 
 
-def resent_note(snapshot: TaskSnapshot) -> str:
-    """Why a running row's progress went back: requests that failed and are sent
-    again. Empty when none was."""
-    if not snapshot.resent_bytes:
-        return ""
-    return QCoreApplication.translate("TaskTableModel", "%1 sent again after a failed request").replace(
-        "%1", format_size(snapshot.resent_bytes)
-    )
+class SelectionSummary(NamedTuple):
+    """What the selected rows allow (see ``task_actions.rule_for``)."""
+
+    states: frozenset[TaskState]
+    any_result: bool
+    any_source: bool
+    rows: int
 
 
-def display_name(snapshot: TaskSnapshot) -> str:
-    """What the Name column shows: the last segment of the key (a folder marker
-    keeps its trailing ``/`` so it reads as a folder)."""
-    key = snapshot.key
-    if key.endswith("/"):
-        return key.rstrip("/").rsplit("/", 1)[-1] + "/"
-    return key.rsplit("/", 1)[-1] or (os.path.basename(snapshot.source_path or "") or key)
-
-
-class TaskTableModel(QStandardItemModel):
-    """One row per task, in the order the queue reported them.
-
-    The snapshots stay in Python (``snapshot_at``); what the view shows of them is
-    copied into the items in batches, only the cells whose values changed."""
+class TaskTableModel(QAbstractTableModel):
+    """One row per task, in the order the queue reported them (the rows of the
+    last run first, as stored). Rows live in slots of ``rows`` (see
+    ``task_rows.py``); ``TaskFilterProxy`` orders the same slots its own way."""
 
     # The number of tasks per state changed: dict[TaskState, int].
     counts_changed = Signal(dict)
     # The same, counting only the tasks whose key matches the search text (see
     # set_key_filter): what each filter tab would show. dict[TaskState, int].
     filter_counts_changed = Signal(dict)
+    # For TaskFilterProxy, once the rows have changed (all on the GUI thread):
+    # every slot is new (the stored tasks arrived, or the last task left).
+    rows_replaced = Signal()
+    # Slots first..last were added.
+    slots_added = Signal(int, int)
+    # Slots changed: dict[int, int], slot → CHANGED_* bits (an object: see
+    # ARCHITECTURE.md, "Python models and the GIL").
+    slots_changed = Signal(object)
+    # Slots became tombstones: list[int].
+    slots_removed = Signal(object)
+    # matches() answers for a new search text.
+    matches_changed = Signal()
+    # Every row looks different (the palette changed).
+    restyled = Signal()
 
-    def __init__(self, queue: UploadQueue, parent: QObject | None = None) -> None:
-        super().__init__(0, len(Column), parent)
+    def __init__(
+        self, queue: UploadQueue, db_path: Path | None = None, parent: QObject | None = None
+    ) -> None:
+        """``db_path``: the task database, whose tasks the table shows before the
+        queue has restored them (None: only what the queue reports)."""
+        super().__init__(parent)
         self._queue = queue
-        self._rows: list[TaskSnapshot] = []
-        self._row_of: dict[str, int] = {}
-        # Per row, the role values last stored in each column's item.
-        self._cells: list[list[dict[int, Any]]] = []
-        self._hashing: dict[str, float] = {}
-        self._counts: Counter[TaskState] = Counter()
+        self.rows = TaskRows()
+        self._live = array("i")  # row → slot, ascending
+        self._snapshots: OrderedDict[int, TaskSnapshot] = OrderedDict()
+        self._cells: OrderedDict[int, Cells] = OrderedDict()
+        self._hashing: dict[int, float] = {}  # checking slot → fraction hashed
+        self._speeds: dict[int, float] = {}  # uploading slot → bytes/s
+        self._etas: dict[int, float] = {}  # uploading slot → seconds left
+        self._error_ids = array("H")  # slot → index in _error_texts (0: none)
+        self._error_texts: list[str] = [""]
+        self._error_id_of: dict[str, int] = {"": 0}
+        # The search text asked for, and the one ``_matches`` holds (they differ
+        # while a worker matches a new text against a million keys).
         self._key_filter = ""
-        self._filter_counts: Counter[TaskState] = Counter()
-        # Ids whose snapshot must be (re)read, in the order they were reported; the
-        # snapshots read but not yet applied; ids removed for good (never reused).
-        self._pending: dict[str, None] = {}
-        self._ready: deque[TaskSnapshot] = deque()
-        self._gone: set[str] = set()
-        self._fetching = False
+        self._active_filter = ""
+        self._matches: bytearray | None = None  # slot → 1 if its key matches; None: no text
+        self._rematch: set[int] = set()  # slots added or renamed while a worker matches
+        self._matching = 0  # number of the newest match job (0: none running)
+        self._filter_counts = [0] * len(STATES)
+        self._display_wanted: set[int] = set()
+        self._display_reading: dict[int, tuple[set[int], set[int]]] = {}  # request → (slots, touched)
         self._closed = False
         self._counts_dirty = False
-        # Snapshots are fetched below normal priority, like the engine's work:
-        # the GUI thread that applies them comes first.
-        self._pool = WorkerPool(self, background=True)
-        self._pool.setMaxThreadCount(1)
-        self._fetch_signals = _FetchSignals(self)
-        self._fetch_signals.fetched.connect(self._on_fetched)
-        self.setHorizontalHeaderLabels(
-            [
-                self.tr("Name"),
-                self.tr("Key"),
-                self.tr("Size"),
-                self.tr("State"),
-                self.tr("Progress"),
-                self.tr("Speed"),
-                self.tr("ETA"),
-                self.tr("Error"),
-            ]
-        )
-        for column in (Column.SIZE, Column.SPEED, Column.ETA):
-            self.setHeaderData(column, Qt.Orientation.Horizontal, _RIGHT, _ALIGNMENT)
-        self._pump = QTimer(self)
-        self._pump.setInterval(0)
-        self._pump.timeout.connect(self._apply_pending)
-        queue.tasks_added.connect(self.on_tasks_added)
-        queue.list_updated.connect(self.on_list_updated)
-        queue.tasks_removed.connect(self.on_tasks_removed)
-        queue.hash_progress.connect(self.on_hash_progress)
+        self._headers = [
+            self.tr("Name"),
+            self.tr("Key"),
+            self.tr("Size"),
+            self.tr("State"),
+            self.tr("Progress"),
+            self.tr("Speed"),
+            self.tr("ETA"),
+            self.tr("Error"),
+        ]
+        # Whole-table work (matching a search text, the proxy's rebuilds), one job
+        # at a time and in order, below the GUI thread's priority.
+        self.jobs = WorkerPool(self, background=True)
+        self.jobs.setMaxThreadCount(1)
+        self._display_timer = QTimer(self)
+        self._display_timer.setSingleShot(True)
+        self._display_timer.setInterval(0)
+        self._display_timer.timeout.connect(self._read_for_display)
+        self.feed = TaskFeed(queue, db_path, known_final=self._known_final, parent=self)
+        self.feed.loaded.connect(self._adopt)
+        self.feed.indexed.connect(self._display_timer.start)
+        self.feed.arrived.connect(self._apply)
+        self.feed.slice_ended.connect(self._tell_counts)
+        self.feed.displayed.connect(self._on_displayed)
+        self.feed.hashed.connect(self._on_hashed)
+        queue.restored.connect(self._on_restored)
 
-    # --- reading ------------------------------------------------------------------
+    # --- Qt's model interface -------------------------------------------------------
 
-    def snapshot_at(self, row: int) -> TaskSnapshot:
-        return self._rows[row]
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._live)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(Column)
+
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or index.row() >= len(self._live):
+            return None
+        return self.cells(self._live[index.row()])[index.column()].get(role)
+
+    def multiData(self, index: AnyIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """All the roles a delegate paints a cell with, in one call."""
+        if index.isValid() and index.row() < len(self._live):
+            fill(roleDataSpan, self.cells(self._live[index.row()])[index.column()])
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation is not Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+            return None
+        if role == _DISPLAY:
+            return self._headers[section]
+        if role == _ALIGNMENT and section in RIGHT_ALIGNED:
+            return RIGHT
+        return None
+
+    # --- reading --------------------------------------------------------------------
+
+    def slot_at(self, row: int) -> int:
+        return self._live[row]
+
+    def row_of_slot(self, slot: int) -> int | None:
+        row = bisect_left(self._live, slot)
+        return row if row < len(self._live) and self._live[row] == slot else None
 
     def row_of(self, task_id: str) -> int | None:
-        return self._row_of.get(task_id)
+        slot = self.rows.find(task_id)
+        return self.row_of_slot(slot) if self.rows.is_live(slot) else None
+
+    def task_id_at(self, row: int) -> str:
+        return self.rows.task_id(self._live[row])
+
+    def snapshot_at(self, row: int) -> TaskSnapshot:
+        """The full snapshot of a row: the one kept, else read from the queue now
+        (and applied). For single-row commands and tests; raises LookupError when
+        the queue does not know the task (yet)."""
+        snapshot = self.snapshot_of_slot(self._live[row])
+        if snapshot is None:
+            raise LookupError(f"the queue does not know task {self.task_id_at(row)}")
+        return snapshot
+
+    def snapshot_of_slot(self, slot: int) -> TaskSnapshot | None:
+        found = self.snapshots_of([slot])
+        return found[0] if found else None
 
     def snapshot(self, task_id: str) -> TaskSnapshot | None:
-        row = self._row_of.get(task_id)
-        return None if row is None else self._rows[row]
+        slot = self.rows.find(task_id)
+        return self.snapshot_of_slot(slot) if self.rows.is_live(slot) else None
+
+    def snapshots(self) -> list[TaskSnapshot]:
+        """Every row's full snapshot, in row order (see ``snapshots_of``)."""
+        return self.snapshots_of(self._live)
+
+    def snapshots_of(self, slots: Iterable[int]) -> list[TaskSnapshot]:
+        """Full snapshots of live slots: those kept, the others read from the queue
+        now and applied (one update for all). For the commands that need more than
+        the compact columns (copying URLs, opening a folder) and for tests: it may
+        wait on the queue's lock. Tasks the queue does not know (yet) are left out."""
+        wanted = [slot for slot in slots if self.rows.is_live(slot)]
+        found = {slot: self._snapshots[slot] for slot in wanted if slot in self._snapshots}
+        missing = [slot for slot in wanted if slot not in found]
+        if missing:
+            read = dict(zip(missing, map(self._queue.task, self.task_ids_of(missing)), strict=True))
+            self._apply([snap for snap in read.values() if snap is not None])
+            self._tell_counts()
+            found.update((slot, snap) for slot, snap in read.items() if snap is not None)
+        return [found[slot] for slot in wanted if slot in found]
 
     def counts(self) -> dict[TaskState, int]:
-        return {state: number for state, number in self._counts.items() if number}
+        return self.rows.counts_by_state()
 
     def filter_counts(self) -> dict[TaskState, int]:
         """Tasks per state among those whose key matches the search text."""
-        return {state: number for state, number in self._filter_counts.items() if number}
+        if self._matches is None:
+            return self.counts()
+        return {STATES[code]: number for code, number in enumerate(self._filter_counts) if number}
+
+    def matches(self, slot: int) -> bool:
+        """Whether a slot's key matches the search text (always, without one)."""
+        return self._matches is None or bool(self._matches[slot])
+
+    @property
+    def match_column(self) -> bytearray | None:
+        """``matches`` for every slot at once (1 or 0), None without a search text."""
+        return self._matches
+
+    def speed(self, slot: int) -> float:
+        return self._speeds.get(slot, 0.0)
+
+    def eta(self, slot: int) -> float:
+        return self._etas.get(slot, math.inf)
+
+    def speeds(self) -> dict[int, float]:
+        """Bytes/s of every uploading slot (a copy)."""
+        return dict(self._speeds)
+
+    def etas(self) -> dict[int, float]:
+        """Seconds left of every uploading slot (a copy)."""
+        return dict(self._etas)
+
+    def error_texts(self) -> Callable[[int], str]:
+        """Slot → the Error column's text as last applied ("" for none), for
+        sorting; bound to this moment's columns (see ``TaskFilterProxy``)."""
+        texts, ids = self._error_texts, self._error_ids
+        return lambda slot: texts[ids[slot]]
+
+    def is_settled(self) -> bool:
+        """No queued work left to apply (tests wait on it)."""
+        return self.feed.is_settled() and not self._matching and not self._display_reading
+
+    def cells(self, slot: int) -> Cells:
+        """What each column of a slot's row shows (see ``task_cells.py``)."""
+        cells = self._cells.get(slot)
+        if cells is not None:
+            self._cells.move_to_end(slot)
+            return cells
+        rows = self.rows
+        state = rows.state(slot)
+        if state is None:  # a tombstone the view has not been told of yet, or unknown
+            return _EMPTY_CELLS
+        snapshot = self._snapshots.get(slot)
+        if snapshot is not None:
+            cells = snapshot_cells(snapshot, self._hashing.get(slot))
+        else:
+            cells = compact_cells(
+                rows.key(slot),
+                state,
+                rows.sizes[slot],
+                rows.progress(slot),
+                unverified=bool(rows.flags[slot] & UNVERIFIED),
+                hashed=self._hashing.get(slot),
+            )
+            self._display_wanted.add(slot)
+            self._display_timer.start()
+        self._cells[slot] = cells
+        if len(self._cells) > CELL_CACHE:
+            self._cells.popitem(last=False)
+        return cells
+
+    # --- the selection's commands ----------------------------------------------------
+
+    def task_ids_of(self, slots: Iterable[int]) -> list[str]:
+        task_id = self.rows.task_id
+        return [task_id(slot) for slot in slots]
+
+    def summary_of(self, slots: Sequence[int]) -> SelectionSummary:
+        """What the row commands need to know of a selection, however large."""
+        rows = self.rows
+        codes = set(map(rows.states.__getitem__, slots))
+        flags = 0
+        for flag in set(map(rows.flags.__getitem__, slots)):
+            flags |= flag
+        states = frozenset(STATES[code] for code in codes if code < len(STATES))
+        return SelectionSummary(states, bool(flags & HAS_RESULT), bool(flags & HAS_SOURCE), len(slots))
+
+    def facts_of(self, slots: Iterable[int]) -> list[TaskFacts]:
+        rows = self.rows
+        facts = []
+        for slot in slots:
+            state = rows.state(slot)
+            if state is not None:
+                size = rows.sizes[slot]
+                facts.append(
+                    TaskFacts(
+                        rows.task_id(slot), rows.key(slot), state, None if size < 0 else size, rows.sent[slot]
+                    )
+                )
+        return facts
+
+    # --- the search text ---------------------------------------------------------------
 
     @Slot(str)
     def set_key_filter(self, text: str) -> None:
-        """The search text changed: count again what each tab would show."""
+        """The search text changed: match every key against it, then count again
+        what each tab would show (``matches_changed``, ``filter_counts_changed``)."""
         key_filter = text.strip().casefold()
         if key_filter == self._key_filter:
             return
         self._key_filter = key_filter
-        self._filter_counts = Counter(
-            snap.state for snap in self._rows if key_matches(snap.key, key_filter)
+        count = self.rows.slot_count
+        if not key_filter or count <= SYNC_LIMIT:
+            self._matching = 0
+            self._rematch.clear()
+            self._use_matches(
+                key_filter, _match_keys(self.rows, key_filter, 0, count) if key_filter else None
+            )
+            return
+        self._matching += 1
+        number = self._matching
+        self._rematch.clear()
+        rows = self.rows
+        run_in_background(
+            self.jobs,
+            self,
+            lambda: (number, rows, key_filter, _match_keys(rows, key_filter, 0, count)),
+            self._on_matched,
         )
-        self.filter_counts_changed.emit(self.filter_counts())
-
-    def _emit_counts(self) -> None:
-        self.counts_changed.emit(self.counts())
-        self.filter_counts_changed.emit(self.filter_counts())
-
-    def is_settled(self) -> bool:
-        """No queued work left to apply (tests wait on it)."""
-        return not self._pending and not self._ready and not self._fetching
-
-    def _progress(self, snap: TaskSnapshot) -> float:
-        if snap.state is TaskState.CHECKING and snap.task_id in self._hashing:
-            return self._hashing[snap.task_id]
-        return snap.percent
-
-    def _cell_values(self, snap: TaskSnapshot) -> list[dict[int, Any]]:
-        """Every column's role values for one snapshot (each dict has the same keys
-        every time, None clearing a role)."""
-        state = snap.state
-        uploading = state is TaskState.UPLOADING
-        progress = self._progress(snap)
-        name = display_name(snap)
-        where = f"{snap.source_path or ''}\n→ {snap.bucket}/{snap.key}"
-        retrying = snap.retry_delay_s is not None
-        note = retry_note(snap.retry_delay_s) if snap.retry_delay_s is not None else snap.note
-        if snap.dropped_bytes:  # progress went back: say why
-            note = paused_note(snap)
-        elif snap.resent_bytes:
-            note = resent_note(snap)
-        error_text = describe_error(snap.error, short=True) if snap.error and not retrying else note
-        # The column cuts its text: the tooltip has all of it (the explanation, the
-        # untranslated system message, labelled as such, and the note).
-        error_tip = error_tooltip(snap.error, note)
-        return [
-            {
-                _DISPLAY: name,
-                _TOOLTIP: where,
-                SORT_ROLE: name.casefold(),
-                FILTER_ROLE: f"{state.value}\t{snap.key.casefold()}",
-            },
-            {_DISPLAY: snap.key, _TOOLTIP: where, SORT_ROLE: snap.key},
-            {
-                _DISPLAY: "" if snap.size is None else format_size(snap.size),
-                SORT_ROLE: snap.size or 0,
-            },
-            {
-                _DISPLAY: state_text(state, snap.result is not None and snap.result.unverified),
-                _DECORATION: state_icon(state),
-                _TOOLTIP: error_tip,
-                SORT_ROLE: _STATE_ORDER[state],
-            },
-            {
-                _DISPLAY: format_percent(progress),
-                _DECORATION: progress_bar(progress, state),
-                PROGRESS_ROLE: progress,
-                SORT_ROLE: snap.percent,
-            },
-            {_DISPLAY: format_speed(snap.speed) if uploading else "", SORT_ROLE: snap.speed},
-            {
-                _DISPLAY: format_eta(snap.eta_s) if uploading else "",
-                SORT_ROLE: snap.eta_s if snap.eta_s is not None else float("inf"),
-            },
-            {
-                _DISPLAY: error_text,
-                _TOOLTIP: error_tip,
-                SORT_ROLE: describe_error(snap.error) if snap.error else snap.note,
-            },
-        ]
-
-    # --- the queue's events -------------------------------------------------------
-
-    @Slot(list)
-    def on_tasks_added(self, task_ids: list[str]) -> None:
-        self._want(task_ids)
-
-    @Slot(list)
-    def on_list_updated(self, task_ids: list[str]) -> None:
-        self._want(task_ids)
 
     @Slot(object)
-    def on_hash_progress(self, progress: HashProgress) -> None:
-        self._hashing[progress.task_id] = progress.percent
-        self._want([progress.task_id])
-
-    def _want(self, task_ids: list[str]) -> None:
-        for task_id in task_ids:
-            if task_id not in self._gone:
-                self._pending[task_id] = None
-        self._start_fetch()
-
-    @Slot(list)
-    def on_tasks_removed(self, task_ids: list[str]) -> None:
-        self._gone.update(task_ids)
-        for task_id in task_ids:
-            self._pending.pop(task_id, None)
-            self._hashing.pop(task_id, None)
-        gone = {task_id for task_id in task_ids if task_id in self._row_of}
-        if not gone:
+    def _on_matched(self, outcome: object) -> None:
+        if not isinstance(outcome, tuple):  # the worker failed (logged): match here
+            self._matching = 0
+            self._rematch.clear()
+            self._use_matches(
+                self._key_filter, _match_keys(self.rows, self._key_filter, 0, self.rows.slot_count)
+            )
             return
-        rows = sorted(self._row_of[task_id] for task_id in gone)
-        ranges = _contiguous(rows)
-        if len(ranges) > 50:
-            # Many scattered rows: one reset is cheaper than hundreds of removals
-            # (each told to the proxy and the view).
-            self.beginResetModel()
-            blocked = self.blockSignals(True)
-            try:
-                for first, last in reversed(ranges):
-                    self.removeRows(first, last - first + 1)
-            finally:
-                self.blockSignals(blocked)
-            self.endResetModel()
-        else:
-            for first, last in reversed(ranges):
-                self.removeRows(first, last - first + 1)
-        for first, last in reversed(ranges):
-            del self._rows[first : last + 1]
-            del self._cells[first : last + 1]
-        self._row_of = {snap.task_id: row for row, snap in enumerate(self._rows)}
-        self._counts = Counter(snap.state for snap in self._rows)
-        self._filter_counts = Counter(
-            snap.state for snap in self._rows if key_matches(snap.key, self._key_filter)
+        number, rows, key_filter, matches = outcome
+        if number != self._matching or rows is not self.rows:
+            return  # a newer text (or other rows) came since
+        self._matching = 0
+        for slot in self._rematch:
+            if slot < len(matches):
+                matches[slot] = key_matches(rows.key(slot), key_filter)
+        self._rematch.clear()
+        matches += _match_keys(rows, key_filter, len(matches), rows.slot_count)
+        self._use_matches(key_filter, matches)
+
+    def _use_matches(self, key_filter: str, matches: bytearray | None) -> None:
+        self._active_filter = key_filter
+        self._matches = matches
+        self._recount_filtered()
+        self.matches_changed.emit()
+        self.filter_counts_changed.emit(self.filter_counts())
+
+    def _recount_filtered(self) -> None:
+        if self._matches is None:
+            self._filter_counts = list(self.rows.counts)
+            return
+        matching = bytes(compress(self.rows.states, self._matches))
+        self._filter_counts = [matching.count(code) for code in range(len(STATES))]
+
+    # --- applying what the feed brings -------------------------------------------------
+
+    def _known_final(self, task_id: str) -> bool:
+        # On the feed's worker: a read of a few array items (see TaskFeed).
+        rows = self.rows
+        slot = rows.find(task_id)
+        return slot >= 0 and rows.states[slot] in _FINAL_CODES
+
+    @Slot(object)
+    def _adopt(self, stored: object) -> None:
+        """The stored tasks arrived (before any queue event is applied)."""
+        if not isinstance(stored, TaskRows) or not stored.live or self.rows.slot_count:
+            return
+        self.beginResetModel()
+        self.rows = stored
+        self._live = array("i", range(stored.slot_count))
+        self._error_ids = array("H", bytes(2 * stored.slot_count))
+        self._matches = (
+            _match_keys(stored, self._active_filter, 0, stored.slot_count) if self._active_filter else None
         )
+        self._recount_filtered()
+        self.endResetModel()
+        self.rows_replaced.emit()
         self._emit_counts()
 
-    # --- fetching snapshots off the GUI thread -------------------------------------
-
-    def _start_fetch(self) -> None:
-        """Hand the pending ids to the fetch worker (one job at a time): the queue's
-        lock may be held by its workers for a while, and only the worker waits."""
-        if self._fetching or not self._pending or self._closed or len(self._ready) > READY_LOW_WATER:
-            return
-        chunk: list[str] = []
-        for task_id in self._pending:
-            chunk.append(task_id)
-            if len(chunk) >= FETCH_BATCH:
-                break
-        for task_id in chunk:
-            del self._pending[task_id]
-        self._fetching = True
-        self._pool.start(_Fetch(self._queue, chunk, self._fetch_signals))
-
     @Slot(list)
-    def _on_fetched(self, snapshots: list[TaskSnapshot]) -> None:
-        self._fetching = False
-        self._ready.extend(snapshots)  # those of tasks removed meanwhile are dropped in _apply
-        if not self._pump.isActive():
-            self._pump.start()
-        self._start_fetch()
-
-    def shutdown(self) -> None:
-        """Stop fetching and wait for the fetch worker (the window calls this on close)."""
-        self._closed = True
-        self._pump.stop()
-        self._pool.waitForDone(5000)
+    def _apply(self, operations: list[Operation]) -> None:
+        """Apply the feed's operations in order (the counts are told at the end of
+        the feed's slice: ``_tell_counts``)."""
+        first_new = self.rows.slot_count
+        changed: dict[int, int] = {}
+        for operation in operations:
+            if isinstance(operation, Removal):
+                self._flush(first_new, changed)
+                self._remove(operation.task_ids)
+                first_new, changed = self.rows.slot_count, {}
+                self._counts_dirty = True
+                continue
+            slot, bits = self._take(operation, first_new)
+            if bits:
+                changed[slot] = bits
+                self._counts_dirty = self._counts_dirty or bool(bits & CHANGED_STATE)
+        if self._flush(first_new, changed):
+            self._counts_dirty = True
 
     @Slot()
-    def _apply_pending(self, budget_s: float | None = SLICE_BUDGET_S) -> None:
-        """Apply fetched snapshots, stopping after ``budget_s`` (None: all)."""
-        deadline = None if budget_s is None else time.perf_counter() + budget_s
-        while self._ready and (deadline is None or time.perf_counter() < deadline):
-            chunk = [self._ready.popleft() for _ in range(min(APPLY_BATCH, len(self._ready)))]
-            self._apply(chunk)
+    def _tell_counts(self) -> None:
         if self._counts_dirty:
             self._counts_dirty = False
             self._emit_counts()
-        if len(self._ready) <= READY_LOW_WATER:
-            self._start_fetch()
-        if not self._ready:
-            self._pump.stop()
+
+    def _take(self, snapshot: TaskSnapshot, first_new: int) -> tuple[int, int]:
+        """Apply one snapshot to the rows and caches; returns its slot and what
+        changed (0 for a slot added in this batch: ``_flush`` announces it)."""
+        rows = self.rows
+        slot = rows.find(snapshot.task_id)
+        if slot < 0:
+            slot = rows.append(snapshot)
+            self._error_ids.append(0)
+            if self._matches is not None:
+                match = key_matches(snapshot.key, self._active_filter)
+                self._matches.append(match)
+                if match:
+                    self._filter_counts[STATE_CODES[snapshot.state]] += 1
+            if self._matching:
+                self._rematch.add(slot)
+            bits = 0
+        elif rows.states[slot] == REMOVED:
+            return slot, 0
+        else:
+            old_code = rows.states[slot]
+            bits = rows.update(slot, snapshot) | CHANGED_OTHER
+            if self._matches is not None:
+                was = self._matches[slot]
+                now = key_matches(snapshot.key, self._active_filter) if bits & CHANGED_KEY else was
+                self._matches[slot] = now
+                self._filter_counts[old_code] -= was
+                self._filter_counts[rows.states[slot]] += now
+            if bits & CHANGED_KEY and self._matching:
+                self._rematch.add(slot)
+        for touched in self._display_reading.values():
+            touched[1].add(slot)
+        bits |= self._take_extras(slot, snapshot)
+        self._snapshots[slot] = snapshot
+        self._snapshots.move_to_end(slot)
+        if len(self._snapshots) > SNAPSHOT_CACHE:
+            self._snapshots.popitem(last=False)
+        self._cells.pop(slot, None)
+        return slot, (bits if slot < first_new else 0)
+
+    def _take_extras(self, slot: int, snapshot: TaskSnapshot) -> int:
+        """Speed, time left, hashing and the Error text: what only some rows have."""
+        bits = 0
+        if snapshot.state is TaskState.UPLOADING:
+            eta = math.inf if snapshot.eta_s is None else snapshot.eta_s
+            if self._speeds.get(slot) != snapshot.speed or self._etas.get(slot) != eta:
+                self._speeds[slot] = snapshot.speed
+                self._etas[slot] = eta
+                bits |= CHANGED_SPEED
+        elif self._speeds.pop(slot, None) is not None:
+            self._etas.pop(slot, None)
+            bits |= CHANGED_SPEED
+        if snapshot.state is not TaskState.CHECKING and self._hashing.pop(slot, None) is not None:
+            bits |= CHANGED_HASHED
+        shown = error_text(snapshot) if snapshot.error or snapshot.note or _has_note(snapshot) else ""
+        error_id = self._error_id_of.get(shown)
+        if error_id is None:
+            error_id = len(self._error_texts) if len(self._error_texts) < ERROR_TEXTS else 0
+            if error_id:
+                self._error_texts.append(shown)
+                self._error_id_of[shown] = error_id
+        if self._error_ids[slot] != error_id:
+            self._error_ids[slot] = error_id
+            bits |= CHANGED_ERROR
+        return bits
+
+    def _flush(self, first_new: int, changed: dict[int, int]) -> bool:
+        """Tell the views of the slots added since ``first_new`` and of those in
+        ``changed``; returns whether any slot was added."""
+        added = self.rows.slot_count > first_new
+        if added:
+            last = self.rows.slot_count - 1
+            row = len(self._live)
+            self.beginInsertRows(QModelIndex(), row, row + last - first_new)
+            self._live.extend(range(first_new, last + 1))
+            self.endInsertRows()
+            self.slots_added.emit(first_new, last)
+        if changed:
+            rows = [row for row in map(self.row_of_slot, (min(changed), max(changed))) if row is not None]
+            if rows:
+                self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(Column) - 1))
+            self.slots_changed.emit(changed)
+        return added
+
+    def _remove(self, task_ids: list[str]) -> None:
+        rows = self.rows
+        slots = sorted({slot for slot in map(rows.find, task_ids) if rows.is_live(slot)})
+        if not slots:
+            return
+        if len(slots) == rows.live:
+            self._clear()
+            return
+        places = [row for row in map(self.row_of_slot, slots) if row is not None]
+        ranges = _runs(places)
+        if len(ranges) > 50:
+            # Many scattered rows: one reset is cheaper than hundreds of removals.
+            self.beginResetModel()
+            self._tombstone(slots)
+            self.endResetModel()
+        else:
+            for first, last in reversed(ranges):
+                self.beginRemoveRows(QModelIndex(), first, last)
+                del self._live[first : last + 1]
+                self.endRemoveRows()
+            self._tombstone(slots, live_done=True)
+        self.slots_removed.emit(slots)
+
+    def _tombstone(self, slots: list[int], *, live_done: bool = False) -> None:
+        rows = self.rows
+        for slot in slots:
+            if self._matches is not None and self._matches[slot]:
+                self._filter_counts[rows.states[slot]] -= 1
+            rows.remove(slot)
+            self._snapshots.pop(slot, None)
+            self._cells.pop(slot, None)
+            self._hashing.pop(slot, None)
+            self._speeds.pop(slot, None)
+            self._etas.pop(slot, None)
+        if not live_done:
+            self._live = array("i", compress(range(rows.slot_count), rows.states.translate(_IS_LIVE)))
+
+    def _clear(self) -> None:
+        """The last task left: start again from slot 0."""
+        self.beginResetModel()
+        self.rows = TaskRows()
+        self._live = array("i")
+        self._error_ids = array("H")
+        self._snapshots.clear()
+        self._cells.clear()
+        self._hashing.clear()
+        self._speeds.clear()
+        self._etas.clear()
+        self._rematch.clear()
+        self._display_wanted.clear()  # reads under way find their tasks gone: nothing applies
+        if self._matches is not None:
+            self._matches = bytearray()
+        self._filter_counts = [0] * len(STATES)
+        self.endResetModel()
+        self.rows_replaced.emit()
+
+    def _emit_counts(self) -> None:
+        if self._matches is None:
+            self._filter_counts = list(self.rows.counts)
+        self.counts_changed.emit(self.counts())
+        self.filter_counts_changed.emit(self.filter_counts())
+
+    @Slot(object)
+    def _on_hashed(self, progress: HashProgress) -> None:
+        # Kept even if the row does not say checking yet (its snapshot is on the
+        # way); shown only while it does.
+        slot = self.rows.find(progress.task_id)
+        if not self.rows.is_live(slot):
+            return
+        self._hashing[slot] = progress.percent
+        self._cells.pop(slot, None)
+        row = self.row_of_slot(slot)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, Column.PROGRESS), self.index(row, Column.PROGRESS))
+        self.slots_changed.emit({slot: CHANGED_HASHED})
+
+    @Slot(list)
+    def _on_restored(self, _unfinished: list[str]) -> None:
+        # Rows shown before the queue knew their tasks: read them again now.
+        stale = [slot for slot in self._cells if slot not in self._snapshots]
+        for slot in stale:
+            del self._cells[slot]
+        if stale:
+            self.slots_changed.emit(dict.fromkeys(stale, CHANGED_OTHER))
+
+    # --- reading the snapshots of rows on screen ---------------------------------------
+
+    @Slot()
+    def _read_for_display(self) -> None:
+        if not self.rows.indexed:
+            return  # once the ids are indexed (the feed starts this again then)
+        reading = set().union(*(slots for slots, _ in self._display_reading.values()))
+        slots = {
+            slot
+            for slot in self._display_wanted
+            if slot not in reading and slot not in self._snapshots and self.rows.is_live(slot)
+        }
+        self._display_wanted.clear()
+        if not slots or self._closed:
+            return
+        number = self.feed.read_for_display(self.task_ids_of(slots))
+        self._display_reading[number] = (slots, set())
+
+    @Slot(int, list)
+    def _on_displayed(self, number: int, snapshots: list[TaskSnapshot]) -> None:
+        _slots, touched = self._display_reading.pop(number, (set(), set()))
+        # Only rows no newer snapshot reached meanwhile: the feed's are newer.
+        fresh = [snap for snap in snapshots if self.rows.find(snap.task_id) not in touched]
+        if fresh:
+            self._apply([snap for snap in fresh if self.rows.is_live(self.rows.find(snap.task_id))])
+            self._tell_counts()
+
+    # --- the window's life ----------------------------------------------------------
 
     def restyle(self) -> None:
-        """Draw every row's state icon and progress bar again (after a palette
-        change), in the same time-sliced batches as updates. Queued ahead of any
-        newer snapshot already waiting, so none of those is undone."""
-        for cells in self._cells:
-            cells[Column.STATE] = {}
-            cells[Column.PROGRESS] = {}
-        self._ready.extendleft(reversed(self._rows))
-        if self._ready and not self._pump.isActive():
-            self._pump.start()
+        """Draw every row's state icon and progress bar again (after a palette change)."""
+        self._cells.clear()
+        if self._live:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._live) - 1, len(Column) - 1))
+        self.restyled.emit()
 
-    def _apply(self, snapshots: list[TaskSnapshot]) -> None:
-        # The latest snapshot of each task in the chunk wins; one removed since it
-        # was fetched must not come back as a new row.
-        latest: dict[str, TaskSnapshot] = {}
-        for snap in snapshots:
-            if snap.task_id not in self._gone:
-                latest[snap.task_id] = snap
-        new: list[TaskSnapshot] = []
-        # row → (first, last) changed columns
-        changed: dict[int, tuple[int, int]] = {}
-        blocked = self.blockSignals(True)  # one dataChanged per run of rows, below
-        try:
-            for snap in latest.values():
-                row = self._row_of.get(snap.task_id)
-                if row is None:
-                    new.append(snap)
-                    continue
-                old = self._rows[row]
-                if snap.state is not old.state:
-                    self._counts[old.state] -= 1
-                    self._counts[snap.state] += 1
-                    self._counts_dirty = True
-                    if snap.state is not TaskState.CHECKING:
-                        self._hashing.pop(snap.task_id, None)
-                if snap.state is not old.state or snap.key != old.key:  # a key renamed on conflict
-                    if key_matches(old.key, self._key_filter):
-                        self._filter_counts[old.state] -= 1
-                    if key_matches(snap.key, self._key_filter):
-                        self._filter_counts[snap.state] += 1
-                    self._counts_dirty = True
-                self._rows[row] = snap
-                span = self._store(row, snap)
-                if span is not None:
-                    changed[row] = span
-        finally:
-            self.blockSignals(blocked)
-        # Runs of consecutive rows share one signal over the columns that changed.
-        runs: list[tuple[int, int, int, int]] = []
-        for row in sorted(changed):
-            first_column, last_column = changed[row]
-            if runs and runs[-1][1] == row - 1:
-                run = runs[-1]
-                runs[-1] = (run[0], row, min(run[2], first_column), max(run[3], last_column))
+    def shutdown(self) -> None:
+        """Stop reading and wait for the workers (the window calls this on close)."""
+        self._closed = True
+        self._display_timer.stop()
+        self.feed.shutdown()
+        self.jobs.waitForDone(5000)
+
+
+def fill(span: QModelRoleDataSpan | QModelRoleData, values: dict[int, Any]) -> None:
+    """Answer a ``multiData`` request from one cell's role values. Only the roles
+    a cell can have are touched: the others were never set, so they stay empty
+    (a delegate reuses its request for every cell it paints); the fewer calls
+    here, the shorter a repaint (ARCHITECTURE.md, "Python models and the GIL")."""
+    for role_data in (span,) if isinstance(span, QModelRoleData) else span:  # type: ignore[union-attr]
+        role = role_data.role()
+        if role in CELL_ROLES:
+            value = values.get(role)
+            if value is None:
+                role_data.clearData()
             else:
-                runs.append((row, row, first_column, last_column))
-        for first, last, first_column, last_column in runs:
-            self.dataChanged.emit(self.index(first, first_column), self.index(last, last_column))
-        if new:
-            first = len(self._rows)
-            for offset, snap in enumerate(new):
-                self._row_of[snap.task_id] = first + offset
-                self._counts[snap.state] += 1
-                if key_matches(snap.key, self._key_filter):
-                    self._filter_counts[snap.state] += 1
-                self._rows.append(snap)
-                self._cells.append([{} for _ in Column])
-            self._counts_dirty = True
-            self.insertRows(first, len(new))
-            blocked = self.blockSignals(True)
-            try:
-                for offset, snap in enumerate(new):
-                    self._store(first + offset, snap, new_row=True)
-            finally:
-                self.blockSignals(blocked)
-            self.dataChanged.emit(self.index(first, 0), self.index(len(self._rows) - 1, len(Column) - 1))
-
-    def _store(self, row: int, snap: TaskSnapshot, new_row: bool = False) -> tuple[int, int] | None:
-        """Copy the changed cells of one row into its items (signals blocked by the
-        caller); returns the first and last column changed, None if none. The
-        snapshot itself (``SNAPSHOT_ROLE``) is kept current without counting as a
-        change: nothing on screen shows it."""
-        cells = self._cells[row]
-        first_column = last_column = -1
-        for column, values in enumerate(self._cell_values(snap)):
-            if values == cells[column]:
-                continue
-            cells[column] = values
-            if new_row:
-                values = {**values, TASK_ID_ROLE: snap.task_id}
-            self.setItemData(self.index(row, column), values)
-            if first_column < 0:
-                first_column = column
-            last_column = column
-        self.setData(self.index(row, Column.NAME), snap, SNAPSHOT_ROLE)
-        return None if first_column < 0 else (first_column, last_column)
+                role_data.setData(value)
 
 
-class _FetchSignals(QObject):
-    # Snapshots read by the fetch worker: list[TaskSnapshot].
-    fetched = Signal(list)
+def _match_keys(rows: TaskRows, key_filter: str, first: int, end: int) -> bytearray:
+    """1 for each slot in first..end-1 whose key contains ``key_filter`` (casefolded)."""
+    key = rows.key
+    return bytearray(key_filter in key(slot).casefold() for slot in range(first, end))
 
 
-class _Fetch(QRunnable):
-    """Reads snapshots for a list of ids on a worker thread."""
-
-    def __init__(self, queue: UploadQueue, task_ids: list[str], signals: _FetchSignals) -> None:
-        super().__init__()
-        self._queue = queue
-        self._task_ids = task_ids
-        self._signals = signals
-
-    def run(self) -> None:
-        snapshots = [snap for snap in map(self._queue.task, self._task_ids) if snap is not None]
-        with contextlib.suppress(RuntimeError):  # the model is gone: nobody to tell
-            self._signals.fetched.emit(snapshots)
+def _has_note(snapshot: TaskSnapshot) -> bool:
+    return bool(snapshot.dropped_bytes or snapshot.resent_bytes or snapshot.retry_delay_s is not None)
 
 
-def _contiguous(rows: list[int]) -> list[tuple[int, int]]:
-    """Sorted row numbers → (first, last) runs, so one dataChanged covers each run."""
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers → (first, last) runs."""
     ranges: list[tuple[int, int]] = []
     for row in rows:
         if ranges and row == ranges[-1][1] + 1:
@@ -534,43 +768,6 @@ def _contiguous(rows: list[int]) -> list[tuple[int, int]]:
     return ranges
 
 
-class TaskFilterProxy(QSortFilterProxyModel):
-    """Sorts by typed values and shows one of the filter bar's groups, optionally
-    narrowed by text typed in the search box. Both are done by Qt itself: sorting
-    by ``SORT_ROLE``, filtering by a regular expression over ``FILTER_ROLE``
-    ("<state>\\t<key, casefolded>") of the name column, so no row costs a call
-    into Python."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._filter = TaskFilter.ALL
-        self._text = ""
-        self.setSortRole(SORT_ROLE)
-        self.setFilterRole(FILTER_ROLE)
-        self.setFilterKeyColumn(Column.NAME)
-        self.setDynamicSortFilter(True)
-
-    def task_filter(self) -> TaskFilter:
-        return self._filter
-
-    def set_task_filter(self, task_filter: TaskFilter) -> None:
-        if task_filter != self._filter:
-            self._filter = task_filter
-            self._update_pattern()
-
-    def set_text(self, text: str) -> None:
-        text = text.strip().casefold()
-        if text != self._text:
-            self._text = text
-            self._update_pattern()
-
-    def _update_pattern(self) -> None:
-        states = FILTER_STATES[self._filter]
-        if states is None and not self._text:
-            pattern = ""  # everything: Qt skips matching
-        else:
-            head = "[^\\t]*" if states is None else "(?:" + "|".join(sorted(s.value for s in states)) + ")"
-            pattern = f"^{head}\\t.*" + QRegularExpression.escape(self._text)
-        self.setFilterRegularExpression(
-            QRegularExpression(pattern, QRegularExpression.PatternOption.DotMatchesEverythingOption)
-        )
+_FINAL_CODES = frozenset(STATE_CODES[state] for state in TaskState if state.is_final)
+_IS_LIVE = bytes(int(code != REMOVED) for code in range(256))
+_EMPTY_CELLS: Cells = tuple({} for _ in Column)

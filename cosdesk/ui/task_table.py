@@ -11,15 +11,22 @@ Adding: when the user adds files, the first new rows are scrolled into view once
 files arrives in many batches, and the view must not pull the user back while
 they read other rows; nor when the user scrolls before the first rows arrive.
 Rows restored at start or changed by uploads never move the view.
+
+Rows kept: when the model lays its rows out anew (a tab chosen, a column sorted,
+many rows changed at once), the selected rows and the current one stay selected
+and current wherever they went. And the model learns which rows are on screen,
+so it repaints only those when rows change.
 """
 
 from __future__ import annotations
 
 import time
+from array import array
 
 from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
+    QItemSelection,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -27,14 +34,21 @@ from PySide6.QtCore import (
     QTimer,
     Slot,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+
+from cosdesk.ui.task_filter import TaskFilterProxy
 
 # An add whose first rows have not arrived after this long no longer moves the
 # view (the rows that arrive later are not what the user is waiting to see).
 REVEAL_WINDOW_S = 15.0
 
 _ROW_KEYS = (Qt.Key.Key_Home, Qt.Key.Key_End)
+# Rows kept selected across a new layout at most (a larger selection is dropped,
+# unless it is every row).
+KEPT_SELECTION = 50_000
+# Rows beyond the screen's edges repainted on a change, so a scroll shows them current.
+WATCH_MARGIN = 10
 
 
 class TaskTable(QTableView):
@@ -45,6 +59,12 @@ class TaskTable(QTableView):
         self._watched: QAbstractItemModel | None = None
         # Only the user's own scrolling triggers actions (not setValue from code).
         self.verticalScrollBar().actionTriggered.connect(self._on_user_scrolled)
+        self._kept: tuple[array[int], bool, tuple[int, int] | None] | None = None
+        self._watch_timer = QTimer(self)
+        self._watch_timer.setSingleShot(True)
+        self._watch_timer.setInterval(0)
+        self._watch_timer.timeout.connect(self._tell_watched_rows)
+        self.verticalScrollBar().valueChanged.connect(self._watch_timer.start)
 
     # --- bringing added rows into view ------------------------------------------
 
@@ -55,10 +75,76 @@ class TaskTable(QTableView):
     def setModel(self, model: QAbstractItemModel | None) -> None:
         if self._watched is not None:
             self._watched.rowsInserted.disconnect(self._on_rows_inserted)
+            self._watched.modelAboutToBeReset.disconnect(self._keep_selection)
+            self._watched.modelReset.disconnect(self._restore_selection)
         super().setModel(model)
         self._watched = model
         if model is not None:
             model.rowsInserted.connect(self._on_rows_inserted)
+            # After the view's own handlers, which clear the selection on a reset.
+            model.modelAboutToBeReset.connect(self._keep_selection)
+            model.modelReset.connect(self._restore_selection)
+            for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.layoutChanged):
+                signal.connect(self._watch_timer.start)
+        self._watch_timer.start()
+
+    # --- the rows on screen, and the selection across a new layout ------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._watch_timer.start()
+
+    @Slot()
+    def _tell_watched_rows(self) -> None:
+        model = self.model()
+        if not isinstance(model, TaskFilterProxy):
+            return
+        first = self.rowAt(0)
+        last = self.rowAt(self.viewport().height() - 1)
+        if first < 0:
+            first = 0
+        if last < 0:
+            last = model.rowCount() - 1
+        model.watch_rows(first - WATCH_MARGIN, last + WATCH_MARGIN)
+
+    @Slot()
+    def _keep_selection(self) -> None:
+        model = self.model()
+        if not isinstance(model, TaskFilterProxy):
+            return
+        selection = self.selectionModel().selection()
+        spans = {(selection.at(n).top(), selection.at(n).bottom()) for n in range(selection.size())}
+        everything = model.rowCount() > 0 and spans == {(0, model.rowCount() - 1)}
+        few = sum(last - first + 1 for first, last in spans) <= KEPT_SELECTION
+        slots = model.slots_in(selection) if few and not everything else array("i")
+        current = self.currentIndex()
+        kept_current = (model.slot_at(current.row()), current.column()) if current.isValid() else None
+        self._kept = (slots, everything, kept_current)
+
+    @Slot()
+    def _restore_selection(self) -> None:
+        model = self.model()
+        kept, self._kept = self._kept, None
+        if kept is None or not isinstance(model, TaskFilterProxy) or not model.rowCount():
+            return
+        slots, everything, current = kept
+        selection_model = self.selectionModel()
+        last_column = model.columnCount() - 1
+        selection = QItemSelection()
+        if everything:
+            selection.select(model.index(0, 0), model.index(model.rowCount() - 1, last_column))
+        else:
+            rows = sorted(row for row in map(model.row_of_slot, slots) if row is not None)
+            for first, last in _runs(rows):
+                selection.select(model.index(first, 0), model.index(last, last_column))
+        if selection.size():
+            selection_model.select(selection, QItemSelectionModel.SelectionFlag.Select)
+        if current is not None:
+            row = model.row_of_slot(current[0])
+            if row is not None:
+                selection_model.setCurrentIndex(
+                    model.index(row, current[1]), QItemSelectionModel.SelectionFlag.NoUpdate
+                )
 
     @Slot(QModelIndex, int, int)
     def _on_rows_inserted(self, _parent: QModelIndex, first: int, _last: int) -> None:
@@ -118,3 +204,14 @@ class TaskTable(QTableView):
             )
             return super().selectionCommand(index, plain)
         return super().selectionCommand(index, event)
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers → (first, last) runs."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs

@@ -39,8 +39,10 @@ def test_gui_thread_never_stalls_100_ms_with_10000_rows_and_3_uploads(
     window_driver: Any, tmp_path: Path
 ) -> None:
     result = run_ten_thousand_rows(window_driver, tmp_path, big_file_mib=64)
+    worked, process = result["longest_stall_cpu_ms"], result["longest_stall_process_cpu_ms"]
     print(
-        f"\nlongest GUI-thread stall: {result['longest_stall_ms']:.1f} ms "
-        f"(rows loaded in {result['rows_loaded_s']:.2f} s)"
+        f"\nlongest GUI-thread stall: {result['longest_stall_ms']:.1f} ms: the GUI thread worked "
+        f"{worked:.0f} ms of it, the process {process:.0f} ms (CPU time); "
+        f"rows loaded in {result['rows_loaded_s']:.2f} s"
     )
     assert result["longest_stall_ms"] < 100

@@ -128,18 +128,23 @@ def test_uploads_run_on_threads_below_the_gui_threads_priority(
 def test_a_row_removed_while_its_late_snapshot_waits_does_not_come_back(
     account_window: WindowDriver, tmp_path: Path
 ) -> None:
-    """The fetch worker may deliver a snapshot just before "Clear finished" removes
-    its task; applying it afterwards must not add the row again."""
+    """The feed may have read a task's snapshot just before "Clear finished" removes
+    the task; applying that snapshot afterwards must not add the row again."""
     driver = account_window
+    queue = driver.window.queue
     driver.window.add_paths([str(make_file(tmp_path / "a.bin", 1000))])
     driver.wait_all(TaskState.SUCCESS, 1)
     driver.qtbot.waitUntil(driver.model.is_settled, timeout=5000)
     late = driver.snapshots()[0]
 
-    driver.model._fetch_signals.fetched.emit([late])  # as the fetch worker delivers it
-    driver.model.on_tasks_removed([late.task_id])  # as the queue tells of "Clear finished"
+    queue.list_updated.emit([late.task_id])  # the feed reads the task on its worker ...
+    time.sleep(0.3)  # ... and has read it: handing it over waits for the event loop
+    assert queue.clear_finished([late.task_id]) == [late.task_id]
+    queue.tasks_removed.emit([late.task_id])  # told at once, before the read is handed over
     driver.qtbot.waitUntil(driver.model.is_settled, timeout=5000)
+    driver.qtbot.wait(300)  # and the queue's own word of the removal
     assert driver.model.rowCount() == 0
+    assert driver.window.proxy.rowCount() == 0
 
 
 def test_pause_resume_and_cancel_from_shortcuts_context_menu_and_toolbar(

@@ -57,7 +57,8 @@ class WindowDriver:
         return self.window.model
 
     def snapshots(self) -> list[TaskSnapshot]:
-        return [self.model.snapshot_at(row) for row in range(self.model.rowCount())]
+        """Every row's snapshot, in the model's row order."""
+        return self.model.snapshots()
 
     def by_key(self) -> dict[str, TaskSnapshot]:
         return {snap.key: snap for snap in self.snapshots()}

@@ -1,0 +1,188 @@
+"""What the window's task table needs of every stored task, read in one pass:
+ids, keys, states, sizes and bytes sent, in queue order, as flat columns.
+
+The table shows the tasks of the last run before the queue has brought them back
+(see ``ui/task_model.py``). A million tasks arrive here as one row of a few
+``group_concat`` columns, decoded without a Python object per task, so this costs
+about what SQLite's scan of the table costs.
+
+Reads only the columns a task keeps whatever else changes in the task database
+(``task_id``, ``position``, ``key``, ``state``, ``size`` and the parts' sizes),
+over its own read-only connection, opened and closed per read. Call it off the
+GUI thread: it reads the whole table.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import sqlite3
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+
+from cosdesk.engine.task import TaskState
+from cosdesk.engine.task_columns import SPEC
+
+# A state's code in the table's columns: its place in TaskState's order.
+STATES: tuple[TaskState, ...] = tuple(TaskState)
+STATE_CODES: dict[TaskState, int] = {state: code for code, state in enumerate(STATES)}
+UNKNOWN_STATE = len(STATES)  # a state this version does not know (a newer one wrote it)
+# Each state as one letter in the query (a, b, c, ...): code = letter - "a".
+_STATE_LETTERS = " ".join(
+    f"WHEN '{state.value}' THEN '{chr(ord('a') + code)}'" for code, state in enumerate(STATES)
+)
+_LETTER_TO_CODE = bytes((letter - ord("a")) % 256 for letter in range(256))
+_IS_SUCCESS = bytes(int(code == STATE_CODES[TaskState.SUCCESS]) for code in range(256))
+
+
+@dataclass(frozen=True)
+class StoredColumns:
+    """Every stored task, in queue order, as parallel columns.
+
+    Task ids are the queue's uuid4 hex digits, packed as 16 bytes each in
+    ``packed_ids``; when any is not (a database written by other means),
+    ``task_ids`` holds them all as text instead. ``keys``: UTF-8, concatenated,
+    ``key_lengths`` bytes each; ``states``: one code per task (see
+    ``STATE_CODES``); ``sizes``: -1 where unknown; ``sent``: bytes on the server
+    (a finished task's size, a multipart task's confirmed parts).
+    """
+
+    task_ids: list[str] | None
+    packed_ids: bytes
+    keys: bytes
+    key_lengths: array[int]
+    states: bytes
+    sizes: array[int]
+    sent: array[int]
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+
+# The key a row shows: the one a RENAME upload chose, else the one asked for
+# (stored as a shared folder and a name, engine/task_columns.py).
+_KEY = f"COALESCE(renamed_key, {SPEC.read_of('key')})"
+
+def read_columns(path: str | Path) -> StoredColumns:
+    """All tasks of the database at ``path`` (none if it does not exist yet).
+    Raises sqlite3.Error when it cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        return _empty()
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+    try:
+        return _read(connection)
+    finally:
+        connection.close()
+
+
+def _read(db: sqlite3.Connection) -> StoredColumns:
+    # Rowid order is insertion order, which is queue order unless tasks were
+    # moved: the positions tell, and only then is anything sorted again.
+    row = db.execute(
+        f"""SELECT count(*),
+               group_concat(task_id, ''),
+               group_concat({_KEY}, ''),
+               group_concat(length(CAST({_KEY} AS BLOB))),
+               group_concat(CASE state {_STATE_LETTERS} ELSE '{chr(ord("a") + UNKNOWN_STATE)}' END, ''),
+               group_concat(ifnull(size, -1)),
+               group_concat(position)
+           FROM tasks"""
+    ).fetchone()
+    count = int(row[0])
+    if not count:
+        return _empty()
+    packed = _packed_ids(str(row[1]), count)
+    keys = str(row[2]).encode("utf-8")
+    key_lengths = _numbers("I", row[3])
+    states = str(row[4]).encode("ascii").translate(_LETTER_TO_CODE)
+    sizes = _numbers("q", row[5])
+    positions = _numbers("q", row[6])
+    if packed is None or sum(key_lengths) != len(keys) or len(states) != count:
+        # Ids that are not uuid4 hex, or text SQLite cannot concatenate
+        # faithfully (a NUL in a key): row by row.
+        return _read_row_by_row(db)
+    # A finished task has sent its whole size; others their parts (below).
+    sent = array("q", map(operator.mul, sizes, states.translate(_IS_SUCCESS)))
+    columns = StoredColumns(None, packed, keys, key_lengths, states, sizes, sent)
+    parts = dict(db.execute("SELECT task_id, sum(size) FROM parts GROUP BY task_id").fetchall())
+    if parts:
+        _add_parts(columns, parts)
+    if any(map(operator.gt, positions, positions[1:])):
+        columns = _reordered(columns, sorted(range(count), key=positions.__getitem__))
+    return columns
+
+
+def _packed_ids(text: str, count: int) -> bytes | None:
+    """The ids as 16 bytes each, when every one is a uuid4's 32 lower-case hex
+    digits (those the queue makes); None otherwise."""
+    if len(text) != 32 * count:
+        return None
+    try:
+        packed = bytes.fromhex(text)
+    except ValueError:
+        return None
+    return packed if packed.hex() == text else None
+
+
+def _numbers(typecode: str, text: object) -> array[int]:
+    """Comma-separated integers as an array (JSON's parser reads them in C:
+    a third of the time of splitting and converting them one by one)."""
+    return array(typecode, json.loads(f"[{text}]"))
+
+
+def _add_parts(columns: StoredColumns, parts: dict[str, int]) -> None:
+    """Bytes sent of the unfinished tasks that have confirmed parts (few)."""
+    success = STATE_CODES[TaskState.SUCCESS]
+    wanted = {bytes.fromhex(task_id): int(sent) for task_id, sent in parts.items() if len(task_id) == 32}
+    packed = columns.packed_ids
+    for index in range(len(columns)):
+        sent = wanted.get(packed[16 * index : 16 * index + 16])
+        if sent is not None and columns.states[index] != success:
+            columns.sent[index] = sent
+
+
+def _reordered(columns: StoredColumns, order: list[int]) -> StoredColumns:
+    """The columns in ``order`` (tasks were moved in the queue: rare)."""
+    starts = [0]
+    for length in columns.key_lengths:
+        starts.append(starts[-1] + length)
+    keys = columns.keys
+    packed = columns.packed_ids
+    return StoredColumns(
+        task_ids=None,
+        packed_ids=b"".join(packed[16 * index : 16 * index + 16] for index in order),
+        keys=b"".join(keys[starts[index] : starts[index + 1]] for index in order),
+        key_lengths=array("I", (columns.key_lengths[index] for index in order)),
+        states=bytes(columns.states[index] for index in order),
+        sizes=array("q", (columns.sizes[index] for index in order)),
+        sent=array("q", (columns.sent[index] for index in order)),
+    )
+
+
+def _read_row_by_row(db: sqlite3.Connection) -> StoredColumns:
+    task_ids: list[str] = []
+    keys = bytearray()
+    key_lengths = array("I")
+    states = bytearray()
+    sizes = array("q")
+    sent = array("q")
+    codes = {state.value: code for state, code in STATE_CODES.items()}
+    parts = dict(db.execute("SELECT task_id, sum(size) FROM parts GROUP BY task_id").fetchall())
+    query = f"SELECT task_id, {_KEY}, state, size FROM tasks ORDER BY position, created_at"
+    for task_id, key, state, size in db.execute(query):
+        raw_key = str(key).encode("utf-8", "backslashreplace")
+        task_ids.append(str(task_id))
+        keys += raw_key
+        key_lengths.append(len(raw_key))
+        code = codes.get(str(state), UNKNOWN_STATE)
+        states.append(code)
+        sizes.append(-1 if size is None else int(size))
+        done = code == STATE_CODES[TaskState.SUCCESS]
+        sent.append(sizes[-1] if done else int(parts.get(task_id) or 0))
+    return StoredColumns(task_ids, b"", bytes(keys), key_lengths, bytes(states), sizes, sent)
+
+
+def _empty() -> StoredColumns:
+    return StoredColumns(None, b"", b"", array("I"), b"", array("q"), array("q"))

@@ -1,0 +1,333 @@
+"""The task table's rows as compact columns: what the table needs of every task
+(its id, key, state, size, bytes sent and a few flags) in flat arrays, about 70
+bytes a task plus its key's UTF-8, where a ``TaskSnapshot`` costs about a
+kilobyte. The full snapshots of a bounded set of rows are kept by the model.
+
+A task lives in a *slot*: slots are numbered in the order the tasks were first
+reported (queue order) and are never renumbered. A removed task leaves a
+tombstone (``REMOVED``) so the slot numbers the views hold stay valid; when the
+last task goes, everything starts again from slot 0.
+
+No Qt here, and every method runs on the GUI thread, except that a fresh
+``TaskRows`` may be filled on a worker (``from_stored``) before the GUI thread
+adopts it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from itertools import accumulate
+
+from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.engine.task_table_source import STATE_CODES, STATES, StoredColumns
+
+REMOVED = 255
+SUCCESS = STATE_CODES[TaskState.SUCCESS]
+UPLOADING = STATE_CODES[TaskState.UPLOADING]
+
+# Flags, one byte per slot.
+HAS_SOURCE = 1  # a local file: "Open containing folder" applies
+HAS_RESULT = 2  # uploaded: its object URL can be copied
+UNVERIFIED = 4  # uploaded, but no checksum proved what the server stored
+
+# What an update changed (TaskRows.update's return value).
+CHANGED_STATE = 1
+CHANGED_KEY = 2
+CHANGED_SIZE = 4
+CHANGED_SENT = 8
+CHANGED_OTHER = 16  # flags, or something only the full snapshot shows
+
+
+def pack_id(task_id: str) -> bytes:
+    """A task id as the 16 bytes it is stored as: a uuid4's hex digits packed;
+    any other text (tests, old databases) by its digest."""
+    if len(task_id) == 32:
+        try:
+            packed = bytes.fromhex(task_id)
+        except ValueError:
+            pass
+        else:
+            if packed.hex() == task_id:
+                return packed
+    return hashlib.blake2b(task_id.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def flags_of(snapshot: TaskSnapshot) -> int:
+    flags = 0
+    if snapshot.source_path:
+        flags |= HAS_SOURCE
+    if snapshot.result is not None:
+        flags |= HAS_RESULT
+        if snapshot.result.unverified:
+            flags |= UNVERIFIED
+    return flags
+
+
+class IdIndex:
+    """Task id → slot: open addressing over an array of slots, keyed by the first
+    8 of an id's 16 bytes (random in a uuid4). It doubles incrementally: after a
+    resize each insert moves a few entries of the old table, so no single insert
+    rehashes a million ids. Removed tasks stay in it (their slots are tombstones)."""
+
+    # Old positions moved per insert: the move ends long before the next resize
+    # (which needs at least two per insert).
+    _MOVED_PER_INSERT = 8
+
+    def __init__(self, ids: bytearray, capacity: int = 16) -> None:
+        self._ids = ids  # TaskRows' id column, 16 bytes per slot
+        self._table = _empty_table(capacity)
+        self._old: array[int] | None = None
+        self._moved = 0
+        self._count = 0
+
+    @classmethod
+    def build(cls, ids: bytearray) -> IdIndex:
+        """An index of every slot of ``ids`` at once (a worker may do this)."""
+        count = len(ids) // 16
+        capacity = 16
+        while capacity < 2 * count:
+            capacity *= 2
+        index = cls(ids, capacity)
+        table = index._table
+        mask = capacity - 1
+        # The first 8 bytes of each id, read as integers in C (from a copy: a view
+        # of the bytearray itself would keep it from growing while it lives).
+        for slot, value in enumerate(memoryview(bytes(ids)).cast("Q")[::2]):
+            position = value & mask
+            while table[position] >= 0:
+                position = (position + 1) & mask
+            table[position] = slot
+        index._count = count
+        return index
+
+    def find(self, packed: bytes) -> int:
+        """The slot of the id packed as ``packed`` (see ``pack_id``), or -1."""
+        value = int.from_bytes(packed[:8], "little")
+        slot = self._probe(self._table, value, packed)
+        if slot < 0 and self._old is not None:
+            slot = self._probe(self._old, value, packed)
+        return slot
+
+    def _probe(self, table: array[int], value: int, packed: bytes) -> int:
+        ids = self._ids
+        mask = len(table) - 1
+        position = value & mask
+        while True:
+            slot = table[position]
+            if slot < 0 or ids[16 * slot : 16 * slot + 16] == packed:
+                return slot
+            position = (position + 1) & mask
+
+    def insert(self, slot: int) -> None:
+        """Index ``slot`` (its id must not be indexed yet)."""
+        if 2 * (self._count + 1) > len(self._table):
+            self._finish_move()
+            self._old, self._table, self._moved = self._table, _empty_table(2 * len(self._table)), 0
+        self._place(slot)
+        self._count += 1
+        if self._old is not None:
+            self._move(self._MOVED_PER_INSERT)
+
+    def _place(self, slot: int) -> None:
+        table = self._table
+        mask = len(table) - 1
+        position = int.from_bytes(self._ids[16 * slot : 16 * slot + 8], "little") & mask
+        while table[position] >= 0:
+            position = (position + 1) & mask
+        table[position] = slot
+
+    def _move(self, positions: int) -> None:
+        old = self._old
+        assert old is not None
+        end = min(len(old), self._moved + positions)
+        for position in range(self._moved, end):
+            slot = old[position]
+            if slot >= 0:
+                self._place(slot)
+        self._moved = end
+        if end == len(old):
+            self._old = None
+
+    def _finish_move(self) -> None:
+        if self._old is not None:
+            self._move(len(self._old))
+
+
+def _empty_table(capacity: int) -> array[int]:
+    return array("i", [-1]) * capacity
+
+
+class TaskRows:
+    """The compact columns (see the module's docstring), and the number of tasks
+    per state. Columns are public for the views' sort keys and filters: read
+    them, change them only through these methods."""
+
+    def __init__(self) -> None:
+        self.ids = bytearray()  # 16 bytes per slot (pack_id)
+        self.states = bytearray()  # state code (STATES[code]), or REMOVED
+        self.flags = bytearray()
+        self.sizes = array("q")  # -1: not known yet
+        self.sent = array("q")  # bytes on the server (or in flight)
+        self._key_bytes = bytearray()
+        self._key_starts = array("q")
+        self._key_lengths = array("I")
+        self._odd_ids: dict[int, str] = {}  # ids that are not uuid4 hex, by slot
+        self.index = IdIndex(self.ids)
+        self.indexed = True  # False until build_index: find() then scans the ids
+        self.counts = [0] * len(STATES)
+        self.live = 0  # slots that are not tombstones
+
+    @classmethod
+    def from_stored(cls, stored: StoredColumns) -> TaskRows:
+        """Rows for the tasks of the database (see ``engine/task_table_source``),
+        not indexed yet (``build_index``): they can be shown meanwhile. Runs on a
+        worker: nothing else sees these rows yet."""
+        rows = cls()
+        if stored.task_ids is None:
+            rows.ids += stored.packed_ids
+        else:
+            for slot, task_id in enumerate(stored.task_ids):
+                packed = pack_id(task_id)
+                rows.ids += packed
+                if packed.hex() != task_id:
+                    rows._odd_ids[slot] = task_id
+        rows.states += stored.states
+        rows.sizes = array("q", stored.sizes)
+        rows.sent = array("q", stored.sent)
+        # What the database tells of these flags: finished tasks were uploaded (and
+        # most tasks are files); the snapshot says more once a row is shown.
+        rows.flags += stored.states.translate(_STORED_FLAGS)
+        rows._key_bytes += stored.keys
+        rows._key_lengths = array("I", stored.key_lengths)
+        rows._key_starts = array("q", accumulate(stored.key_lengths, initial=0))
+        rows._key_starts.pop()
+        for code in range(len(STATES)):
+            rows.counts[code] = stored.states.count(code)
+        rows.live = len(stored)
+        rows.indexed = False
+        return rows
+
+    def build_index(self) -> None:
+        """Index every id (a worker may do this while the GUI thread shows the
+        rows; nothing may append to them meanwhile)."""
+        self.index = IdIndex.build(self.ids)
+        self.indexed = True
+
+    # --- reading ----------------------------------------------------------------
+
+    @property
+    def slot_count(self) -> int:
+        return len(self.states)
+
+    def find(self, task_id: str) -> int:
+        """The slot of ``task_id`` (a tombstone's too), or -1."""
+        packed = pack_id(task_id)
+        if self.indexed:
+            return self.index.find(packed)
+        position = self.ids.find(packed)
+        while position >= 0 and position % 16:  # found across two ids: look on
+            position = self.ids.find(packed, position + 1)
+        return -1 if position < 0 else position // 16
+
+    def task_id(self, slot: int) -> str:
+        odd = self._odd_ids.get(slot)
+        return odd if odd is not None else self.ids[16 * slot : 16 * slot + 16].hex()
+
+    def key(self, slot: int) -> str:
+        start = self._key_starts[slot]
+        return self._key_bytes[start : start + self._key_lengths[slot]].decode("utf-8", "surrogatepass")
+
+    def state(self, slot: int) -> TaskState | None:
+        code = self.states[slot]
+        return STATES[code] if code < len(STATES) else None
+
+    def is_live(self, slot: int) -> bool:
+        return 0 <= slot < len(self.states) and self.states[slot] != REMOVED
+
+    def progress(self, slot: int) -> float:
+        """0..1, as a snapshot's ``percent``."""
+        if self.states[slot] == SUCCESS:
+            return 1.0
+        size = self.sizes[slot]
+        return min(1.0, self.sent[slot] / size) if size > 0 else 0.0
+
+    def counts_by_state(self) -> dict[TaskState, int]:
+        return {STATES[code]: number for code, number in enumerate(self.counts) if number}
+
+    # --- changing ---------------------------------------------------------------
+
+    def append(self, snapshot: TaskSnapshot) -> int:
+        """A new slot for a task not in the rows yet; returns it."""
+        slot = len(self.states)
+        packed = pack_id(snapshot.task_id)
+        self.ids += packed
+        if packed.hex() != snapshot.task_id:
+            self._odd_ids[slot] = snapshot.task_id
+        code = STATE_CODES[snapshot.state]
+        self.states.append(code)
+        self.flags.append(flags_of(snapshot))
+        self.sizes.append(-1 if snapshot.size is None else snapshot.size)
+        self.sent.append(snapshot.loaded)
+        self._key_starts.append(0)
+        self._key_lengths.append(0)
+        self._set_key(slot, snapshot.key)
+        self.counts[code] += 1
+        self.live += 1
+        self.index.insert(slot)
+        return slot
+
+    def update(self, slot: int, snapshot: TaskSnapshot) -> int:
+        """Take a newer snapshot of a live slot's task; returns what changed
+        (``CHANGED_*`` bits, 0 for nothing a column shows)."""
+        changed = 0
+        code = STATE_CODES[snapshot.state]
+        old_code = self.states[slot]
+        if code != old_code:
+            self.counts[old_code] -= 1
+            self.counts[code] += 1
+            self.states[slot] = code
+            changed |= CHANGED_STATE
+        size = -1 if snapshot.size is None else snapshot.size
+        if size != self.sizes[slot]:
+            self.sizes[slot] = size
+            changed |= CHANGED_SIZE
+        if snapshot.loaded != self.sent[slot]:
+            self.sent[slot] = snapshot.loaded
+            changed |= CHANGED_SENT
+        flags = flags_of(snapshot)
+        if flags != self.flags[slot]:
+            self.flags[slot] = flags
+            changed |= CHANGED_OTHER
+        if not self._key_is(slot, snapshot.key):
+            self._set_key(slot, snapshot.key)  # renamed to keep both (a conflict)
+            changed |= CHANGED_KEY
+        return changed
+
+    def remove(self, slot: int) -> None:
+        """Make a live slot a tombstone."""
+        self.counts[self.states[slot]] -= 1
+        self.states[slot] = REMOVED
+        self.live -= 1
+
+    def _key_is(self, slot: int, key: str) -> bool:
+        start = self._key_starts[slot]
+        return self._key_bytes[start : start + self._key_lengths[slot]] == _utf8(key)
+
+    def _set_key(self, slot: int, key: str) -> None:
+        # A renamed key's old bytes stay where they were: renames are few.
+        raw = _utf8(key)
+        self._key_starts[slot] = len(self._key_bytes)
+        self._key_lengths[slot] = len(raw)
+        self._key_bytes += raw
+
+
+def _utf8(text: str) -> bytes:
+    # A file name that is not UTF-8 comes as lone surrogates (os.fsdecode): kept
+    # as they are, as the snapshot's key shows them.
+    return text.encode("utf-8", "surrogatepass")
+
+
+_STORED_FLAGS = bytes(
+    HAS_SOURCE | (HAS_RESULT if code == SUCCESS else 0) if code < len(STATES) else 0 for code in range(256)
+)

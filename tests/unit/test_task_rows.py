@@ -1,0 +1,150 @@
+"""The task table's compact columns (ui/task_rows.py) and what the task database
+gives them (engine/task_table_source.py): a real SQLite database written by the
+real store."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+from support.task_rows import make_row, make_task
+
+from cosdesk.engine.store import TaskStore
+from cosdesk.engine.task import PartRecord, TaskSnapshot, TaskState
+from cosdesk.engine.task_table_source import STATE_CODES, read_columns
+from cosdesk.ui.task_rows import (
+    CHANGED_KEY,
+    CHANGED_SENT,
+    CHANGED_STATE,
+    HAS_RESULT,
+    IdIndex,
+    TaskRows,
+    pack_id,
+)
+
+
+def snapshot(
+    task_id: str, key: str, state: TaskState = TaskState.WAITING, *, loaded: int = 0, **changes: object
+) -> TaskSnapshot:
+    """A snapshot of a 100-byte file task; ``changes`` name fields of its record."""
+    task = make_task(task_id, key=key, state=state, size=100, **changes)
+    task.loaded = loaded
+    return task.snapshot()
+
+
+def test_every_id_stays_findable_while_the_index_grows_by_small_steps() -> None:
+    rows = TaskRows()
+    ids = [uuid.uuid4().hex for _ in range(70_000)]
+    for number, task_id in enumerate(ids):
+        assert rows.append(snapshot(task_id, f"k/{number}")) == number
+    assert [rows.find(task_id) for task_id in ids[::997]] == list(range(0, 70_000, 997))
+    assert rows.find(uuid.uuid4().hex) == -1
+    assert rows.task_id(69_999) == ids[-1]
+
+
+def test_an_index_built_at_once_finds_what_incremental_inserts_find() -> None:
+    rows = TaskRows()
+    ids = [uuid.uuid4().hex for _ in range(5000)]
+    for task_id in ids:
+        rows.append(snapshot(task_id, "k"))
+    built = IdIndex.build(rows.ids)
+    assert all(built.find(pack_id(task_id)) == slot for slot, task_id in enumerate(ids))
+
+
+def test_ids_that_are_not_uuid_hex_keep_their_text() -> None:
+    rows = TaskRows()
+    odd = ["t1", "ABCDEF0123456789ABCDEF0123456789", "你好"]
+    for task_id in odd:
+        rows.append(snapshot(task_id, "k"))
+    assert [rows.task_id(slot) for slot in range(3)] == odd
+    assert [rows.find(task_id) for task_id in odd] == [0, 1, 2]
+
+
+def test_an_update_says_what_changed_and_keeps_the_counts() -> None:
+    rows = TaskRows()
+    task_id = uuid.uuid4().hex
+    slot = rows.append(snapshot(task_id, "a/b.txt"))
+    assert rows.counts_by_state() == {TaskState.WAITING: 1}
+    changed = rows.update(slot, snapshot(task_id, "a/b (1).txt", TaskState.UPLOADING, loaded=40))
+    assert changed & CHANGED_STATE and changed & CHANGED_KEY and changed & CHANGED_SENT
+    assert rows.key(slot) == "a/b (1).txt" and rows.progress(slot) == 0.4
+    assert rows.counts_by_state() == {TaskState.UPLOADING: 1}
+    assert rows.update(slot, snapshot(task_id, "a/b (1).txt", TaskState.UPLOADING, loaded=40)) == 0
+    rows.remove(slot)
+    assert rows.counts_by_state() == {} and rows.live == 0
+    assert rows.find(task_id) == slot and not rows.is_live(slot)  # a tombstone, never reused
+
+
+def test_a_row_costs_a_few_tens_of_bytes_besides_its_key() -> None:
+    rows = TaskRows()
+    count = 50_000
+    for number in range(count):
+        rows.append(snapshot(uuid.uuid4().hex, f"photos/2024/IMG_{number:05d}.jpg"))
+    columns = [rows.ids, rows.states, rows.flags, rows.sizes, rows.sent, rows.index._table]
+    keys = [rows._key_bytes, rows._key_starts, rows._key_lengths]
+    per_row = sum(map(sys.getsizeof, columns)) / count
+    key_bytes = sum(map(sys.getsizeof, keys)) / count
+    print(f"\n{per_row:.0f} B per row, and {key_bytes:.0f} B per row for keys of 28 characters")
+    assert per_row < 70
+    assert key_bytes < 28 + 20
+
+
+def test_the_database_gives_every_task_in_queue_order_with_its_bytes_sent(tmp_path: Path) -> None:
+    db = tmp_path / "tasks.sqlite3"
+    store = TaskStore(db)
+    first, second, third = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
+    store.insert_tasks(
+        [
+            make_row(first, 0, key="a/done.bin", state=TaskState.SUCCESS, size=500),
+            make_row(second, 1, key="a/半.bin", state=TaskState.PAUSED, size=3000),
+            make_row(third, 2, key="b/new.bin", state=TaskState.WAITING, size=None),
+        ]
+    )
+    store.save_part(second, PartRecord(1, '"e"', 1024, 7))
+    assert store.flush()
+    store.close()
+
+    columns = read_columns(db)
+    rows = TaskRows.from_stored(columns)
+    assert [rows.task_id(slot) for slot in range(3)] == [first, second, third]
+    assert [rows.key(slot) for slot in range(3)] == ["a/done.bin", "a/半.bin", "b/new.bin"]
+    assert [rows.state(slot) for slot in range(3)] == [TaskState.SUCCESS, TaskState.PAUSED, TaskState.WAITING]
+    assert list(rows.sizes) == [500, 3000, -1]
+    assert list(rows.sent) == [500, 1024, 0]
+    assert rows.flags[0] & HAS_RESULT and not rows.flags[1] & HAS_RESULT
+    assert rows.counts_by_state()[TaskState.PAUSED] == 1
+    assert not rows.indexed and rows.find(third) == 2  # shown before its ids are indexed
+    rows.build_index()
+    assert rows.indexed and [rows.find(task_id) for task_id in (first, second, third)] == [0, 1, 2]
+
+
+def test_tasks_moved_in_the_queue_come_in_their_new_order(tmp_path: Path) -> None:
+    db = tmp_path / "tasks.sqlite3"
+    store = TaskStore(db)
+    ids = [uuid.uuid4().hex for _ in range(4)]
+    store.insert_tasks([make_row(task_id, number, key=f"k{number}") for number, task_id in enumerate(ids)])
+    store.insert_tasks([make_row(ids[3], -1, key="k3")])  # moved to the top
+    assert store.flush()
+    store.close()
+    columns = read_columns(db)
+    rows = TaskRows.from_stored(columns)
+    assert [rows.key(slot) for slot in range(4)] == ["k3", "k0", "k1", "k2"]
+    assert rows.find(ids[3]) == 0
+
+
+def test_odd_ids_and_states_a_newer_version_wrote_are_read_row_by_row(tmp_path: Path) -> None:
+    db = tmp_path / "tasks.sqlite3"
+    store = TaskStore(db)
+    store.insert_tasks([make_row("t1", 0, state=TaskState.ERROR), make_row(uuid.uuid4().hex, 1)])
+    assert store.flush()
+    store.close()
+    rows = TaskRows.from_stored(read_columns(db))
+    assert rows.task_id(0) == "t1" and rows.find("t1") == 0
+    assert rows.states[0] == STATE_CODES[TaskState.ERROR]
+
+
+def test_no_database_or_an_empty_one_means_no_rows(tmp_path: Path) -> None:
+    assert len(read_columns(tmp_path / "missing.sqlite3")) == 0
+    TaskStore(tmp_path / "empty.sqlite3").close()
+    assert len(read_columns(tmp_path / "empty.sqlite3")) == 0
