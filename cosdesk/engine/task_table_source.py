@@ -9,7 +9,8 @@ about what SQLite's scan of the table costs.
 Reads only the columns a task keeps whatever else changes in the task database
 (``task_id``, ``position``, ``key``, ``state``, ``size`` and the parts' sizes),
 over its own read-only connection, opened and closed per read. Call it off the
-GUI thread: it reads the whole table.
+GUI thread: it reads the whole table, and its time is SQLite's scan of it (the
+whole rows, options and all, unless an index holds those columns).
 """
 
 from __future__ import annotations
