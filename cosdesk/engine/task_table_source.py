@@ -7,9 +7,10 @@ The table shows the tasks of the last run before the queue has brought them back
 about what SQLite's scan of the table costs.
 
 Reads only the columns a task keeps whatever else changes in the task database
-(``task_id``, ``position``, ``key``, ``state``, ``size`` and the parts' sizes),
+(``task_id``, ``position``, its key, ``state``, ``size`` and the parts' sizes),
 over its own read-only connection, opened and closed per read. Call it off the
-GUI thread: it reads the whole table.
+GUI thread: it reads the whole table, and its time is SQLite's scan of it (the
+whole rows, options and all, unless an index holds those columns).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cosdesk.engine.task import TaskState
-from cosdesk.engine.task_columns import SPEC
 
 # A state's code in the table's columns: its place in TaskState's order.
 STATES: tuple[TaskState, ...] = tuple(TaskState)
@@ -60,10 +60,6 @@ class StoredColumns:
         return len(self.states)
 
 
-# The key a row shows: the one a RENAME upload chose, else the one asked for
-# (stored as a shared folder and a name, engine/task_columns.py).
-_KEY = f"COALESCE(renamed_key, {SPEC.read_of('key')})"
-
 def read_columns(path: str | Path) -> StoredColumns:
     """All tasks of the database at ``path`` (none if it does not exist yet).
     Raises sqlite3.Error when it cannot be read."""
@@ -77,14 +73,25 @@ def read_columns(path: str | Path) -> StoredColumns:
         connection.close()
 
 
+def _key_sql(db: sqlite3.Connection) -> str:
+    """The SQL of a task's key in this database's layout: one column, or (since
+    schema 3) a shared folder's text and a name, unless a rename replaced it."""
+    columns = {str(row[1]) for row in db.execute("PRAGMA table_info(tasks)")}
+    if "key" in columns:
+        return "key"
+    key = "ifnull((SELECT text FROM shared_texts WHERE text_id = key_folder), '') || key_name"
+    return f"ifnull(renamed_key, {key})" if "renamed_key" in columns else key
+
+
 def _read(db: sqlite3.Connection) -> StoredColumns:
+    key = _key_sql(db)
     # Rowid order is insertion order, which is queue order unless tasks were
     # moved: the positions tell, and only then is anything sorted again.
     row = db.execute(
         f"""SELECT count(*),
                group_concat(task_id, ''),
-               group_concat({_KEY}, ''),
-               group_concat(length(CAST({_KEY} AS BLOB))),
+               group_concat({key}, ''),
+               group_concat(length(CAST({key} AS BLOB))),
                group_concat(CASE state {_STATE_LETTERS} ELSE '{chr(ord("a") + UNKNOWN_STATE)}' END, ''),
                group_concat(ifnull(size, -1)),
                group_concat(position)
@@ -170,7 +177,7 @@ def _read_row_by_row(db: sqlite3.Connection) -> StoredColumns:
     sent = array("q")
     codes = {state.value: code for state, code in STATE_CODES.items()}
     parts = dict(db.execute("SELECT task_id, sum(size) FROM parts GROUP BY task_id").fetchall())
-    query = f"SELECT task_id, {_KEY}, state, size FROM tasks ORDER BY position, created_at"
+    query = f"SELECT task_id, {_key_sql(db)}, state, size FROM tasks ORDER BY position, created_at"
     for task_id, key, state, size in db.execute(query):
         raw_key = str(key).encode("utf-8", "backslashreplace")
         task_ids.append(str(task_id))

@@ -123,7 +123,7 @@ class TaskFilterProxy(QAbstractTableModel):
         self._tail_timer.setSingleShot(True)
         self._tail_timer.setInterval(TAIL_DELAY_MS)
         self._tail_timer.timeout.connect(self._flush_tail)
-        model.rows_replaced.connect(self._rebuild)
+        model.rows_replaced.connect(self._on_rows_replaced)
         model.slots_added.connect(self._on_added)
         model.slots_changed.connect(self._on_changed)
         model.slots_removed.connect(self._on_removed)
@@ -274,6 +274,11 @@ class TaskFilterProxy(QAbstractTableModel):
         self._refresh_watched()
 
     @Slot()
+    def _on_rows_replaced(self) -> None:
+        self._tail = array("i")  # slots of the rows replaced
+        self._rebuild()
+
+    @Slot()
     def _flush_tail(self) -> None:
         """Insert the rows added at the end since the last insertion."""
         self._tail_timer.stop()
@@ -288,11 +293,12 @@ class TaskFilterProxy(QAbstractTableModel):
 
     @Slot(object)
     def _on_changed(self, changed: dict[int, int]) -> None:
-        self._flush_tail()
         if self._rebuilding:
             self._changed_while_rebuilding.update(changed)
         relevant = self._relevant_changes()
         moving = [slot for slot, bits in changed.items() if bits & relevant]
+        if moving:
+            self._flush_tail()  # rows still to be added may have to move
         if len(moving) > INCREMENTAL_LIMIT:
             if self._keys is None:
                 self._rebuild()  # queue order: fast whatever the count

@@ -1,7 +1,8 @@
 """The task table's rows as compact columns: what the table needs of every task
-(its id, key, state, size, bytes sent and a few flags) in flat arrays, about 70
-bytes a task plus its key's UTF-8, where a ``TaskSnapshot`` costs about a
-kilobyte. The full snapshots of a bounded set of rows are kept by the model.
+(its id, key, state, size, bytes sent and a few flags) in flat arrays, about 60
+bytes a task plus its key's UTF-8 (tests/unit/test_task_rows.py measures it),
+where a ``TaskSnapshot`` costs about a kilobyte. The full snapshots of a bounded
+set of rows are kept by the model.
 
 A task lives in a *slot*: slots are numbered in the order the tasks were first
 reported (queue order) and are never renumbered. A removed task leaves a
@@ -10,7 +11,8 @@ last task goes, everything starts again from slot 0.
 
 No Qt here, and every method runs on the GUI thread, except that a fresh
 ``TaskRows`` may be filled on a worker (``from_stored``) before the GUI thread
-adopts it.
+adopts it, and its ids indexed on a worker (``build_index``) while nothing is
+added to it.
 """
 
 from __future__ import annotations

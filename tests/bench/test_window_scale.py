@@ -29,7 +29,6 @@ import random
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 import uuid
 from collections.abc import Iterator
@@ -189,25 +188,22 @@ def test_adding_and_uploading_many_small_files_in_the_window(home: Path, tmp_pat
     median, high = stalls[len(stalls) // 2], stalls[int(len(stalls) * 0.95)]
     model_bytes = max(int(r.get("model_bytes", 0)) for r in reports)
     per_row = (run.peak_rss - empty_rss) / FILES
-    print(
-        textwrap.dedent(
-            f"""
-            {FILES:,} files of 0-1 KiB, cosdesk gui FOLDER, offscreen, to the local sandbox
-              empty window RSS        {empty_rss / MiB:8.1f} MiB
-              peak window RSS         {run.peak_rss / MiB:8.1f} MiB ({per_row:,.0f} B per row above empty)
-              RSS at the end          {run.samples[-1][1] / MiB:8.1f} MiB
-              table model's columns   {model_bytes / MiB:8.1f} MiB ({model_bytes / FILES:.0f} B per row)
-              all tasks stored after  {stored_at} s (walk + persist, from the process's start)
-              all rows in the table   {rows_at} s
-              all uploaded after      {uploaded_at} s
-              longest GUI stall       {stall_ms:8.1f} ms (CPU time in it: GUI thread {stall_cpu_ms:.0f} ms,
-                                      process {stall_process_ms:.0f} ms; longest per half second:
-                                      median {median:.1f} ms, 95% {high:.1f} ms)
-              machine's load average  {loads[len(loads) // 2]:.1f} (median; {os.cpu_count()} cores)
-              database                {database_bytes(db) / FILES:8.0f} B per task
-            """
-        )
-    )
+    lines = [
+        f"{FILES:,} files of 0-1 KiB, cosdesk gui FOLDER, offscreen, to the local sandbox",
+        f"  empty window RSS         {empty_rss / MiB:8.1f} MiB",
+        f"  peak window RSS          {run.peak_rss / MiB:8.1f} MiB ({per_row:,.0f} B per row above empty)",
+        f"  RSS at the end           {run.samples[-1][1] / MiB:8.1f} MiB",
+        f"  table model's columns    {model_bytes / MiB:8.1f} MiB ({model_bytes / FILES:.0f} B per row)",
+        f"  all tasks stored after   {stored_at} s (walk + persist, from the process's start)",
+        f"  all rows in the table    {rows_at} s",
+        f"  all uploaded after       {uploaded_at} s",
+        f"  longest GUI stall        {stall_ms:8.1f} ms (CPU time in it: GUI thread {stall_cpu_ms:.0f} ms,"
+        f" process {stall_process_ms:.0f} ms)",
+        f"  longest per half second  {median:8.1f} ms median, {high:.1f} ms at the 95th percentile",
+        f"  machine's load average   {loads[len(loads) // 2]:8.1f} (median; {os.cpu_count()} cores)",
+        f"  database                 {database_bytes(db) / FILES:8.0f} B per task",
+    ]
+    print("\n" + "\n".join(lines))
     print("  the GUI thread stalled (60 ms and more) in:")
     for where, samples in reports[-1]["stalled_in"]:  # type: ignore[union-attr]
         print(f"    {samples:4d} x 10 ms  {where}")

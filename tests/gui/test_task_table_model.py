@@ -250,3 +250,39 @@ def test_selected_rows_stay_selected_and_current_when_the_rows_are_sorted_anew(
     assert selected == keys
     current = view.currentIndex()
     assert current.column() == 2 and current.siblingAtColumn(Column.KEY).data() == table.stored[40].key
+
+
+def test_rows_added_below_the_screen_are_inserted_together_and_those_on_it_at_once(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every insertion makes the view repaint all it shows: rows arriving below it
+    in many small batches come in a few insertions."""
+    from cosdesk.ui import task_feed
+
+    monkeypatch.setattr(task_feed, "APPLY_BATCH", 10)
+    db = tmp_path / "tasks.sqlite3"
+    stored = store_tasks(db, 300)
+    store = TaskStore(db, background=True)
+    queue = UploadQueue(store, lambda endpoint: None, QueueSettings(request_poll_interval_s=0))  # type: ignore[arg-type,return-value]
+    model = TaskTableModel(queue)  # learns of the tasks from the queue alone
+    proxy = TaskFilterProxy(model)
+    view = TaskTable()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    view.verticalHeader().setDefaultSectionSize(20)
+    view.resize(600, 200)
+    view.show()
+    insertions: list[tuple[int, int]] = []
+    proxy.rowsInserted.connect(lambda _parent, first, last: insertions.append((first, last)))
+    try:
+        queue.restore_in_background(resume=False)
+        qtbot.waitUntil(
+            lambda: model.rowCount() == 300 and model.is_settled() and proxy.is_settled(), timeout=10_000
+        )
+        assert [str(proxy.index(row, Column.KEY).data()) for row in range(300)] == [t.key for t in stored]
+        assert insertions[0][0] == 0  # the first rows, on screen, at once
+        assert len(insertions) <= 5  # not one per batch of ten
+    finally:
+        model.shutdown()
+        queue.shutdown()
+        store.close()

@@ -148,3 +148,34 @@ def test_no_database_or_an_empty_one_means_no_rows(tmp_path: Path) -> None:
     assert len(read_columns(tmp_path / "missing.sqlite3")) == 0
     TaskStore(tmp_path / "empty.sqlite3").close()
     assert len(read_columns(tmp_path / "empty.sqlite3")) == 0
+
+
+def test_keys_stored_as_a_shared_folder_and_a_name_read_whole(tmp_path: Path) -> None:
+    """Schema 3 keeps a key's folder once, in shared_texts, and a renamed key apart."""
+    import sqlite3
+
+    db = tmp_path / "tasks.sqlite3"
+    connection = sqlite3.connect(db)
+    connection.executescript(
+        """
+        CREATE TABLE shared_texts (text_id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+        CREATE TABLE tasks (task_id TEXT PRIMARY KEY, key_folder INTEGER, key_name TEXT NOT NULL,
+            renamed_key TEXT, size INTEGER, position INTEGER NOT NULL, state TEXT NOT NULL);
+        CREATE TABLE parts (task_id TEXT, part_number INTEGER, etag TEXT, size INTEGER, crc64 TEXT);
+        INSERT INTO shared_texts VALUES (1, 'photos/2024/');
+        """
+    )
+    ids = [uuid.uuid4().hex for _ in range(3)]
+    connection.executemany(
+        "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (ids[0], 1, "a.jpg", None, 10, 0, "success"),
+            (ids[1], None, "top.txt", None, 20, 1, "waiting"),
+            (ids[2], 1, "b.jpg", "photos/2024/b (1).jpg", 30, 2, "paused"),
+        ],
+    )
+    connection.commit()
+    connection.close()
+    rows = TaskRows.from_stored(read_columns(db))
+    assert [rows.key(slot) for slot in range(3)] == ["photos/2024/a.jpg", "top.txt", "photos/2024/b (1).jpg"]
+    assert list(rows.sizes) == [10, 20, 30]
