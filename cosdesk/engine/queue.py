@@ -882,15 +882,20 @@ class UploadQueue(QObject):
 
     def _rest_idle_tasks(self) -> None:
         """Put tasks at rest while more than ``live_task_limit`` are in memory (lock
-        held): every task without a worker or a pending retry, but the first
-        ``wake_batch`` waiting ones (they are about to run)."""
+        held): every task without a worker, a pending retry or a wait for another
+        process's lease (those come back through the retry timer, which knows only
+        whole tasks), but the first ``wake_batch`` waiting ones (about to run)."""
         limit = self.settings.live_task_limit
         if len(self._tasks) <= limit:
             return
         idle = [
             task
             for task in self._tasks.values()
-            if task.ready and task.control is None and task.retry_at is None and not task.state.is_active
+            if task.ready
+            and task.control is None
+            and task.retry_at is None
+            and not task.awaiting_lease
+            and not task.state.is_active
         ]
         waiting = [task for task in idle if task.state is TaskState.WAITING]
         next_up = {task.task_id for task in heapq.nsmallest(self.settings.wake_batch, waiting, key=_position)}
