@@ -859,21 +859,28 @@ class UploadQueue(QObject):
             self._store.flush()  # the rows as the queue last changed them
             stored = {item.spec.task_id: item for item in self._store.load_some(t for _, t in entries)}
             with self._lock:
-                for position, task_id in entries:
+                for _position, task_id in entries:
                     resting = self._resting.get(task_id)
                     item = stored.get(task_id)
                     if resting is None:
                         continue  # removed meanwhile
-                    if (
-                        item is not None
-                        and item.status.state is resting.state
-                        and resting.position == position
-                    ):
+                    if item is None:
+                        # Gone from the database (another program cleared it): gone here.
+                        del self._resting[task_id]
+                        self._recount(resting)
+                        self._events.removed([task_id])
+                        continue
+                    if item.status.state is not resting.state or item.status.position != resting.position:
+                        # The queue's writes are committed (flushed above): the row
+                        # differs because another process changed it. The row says.
+                        resting.status = item.status
+                        self._recount(resting)
+                        self._events.changed(task_id)
+                    if resting.state is TaskState.WAITING:
                         del self._resting[task_id]
                         self._tasks[task_id] = wake(
                             resting, UploadTask(item.spec, item.checkpoint, item.status)
                         )
-                    if resting.state is TaskState.WAITING:
                         heapq.heappush(self._waiting, (resting.position, task_id))
         finally:
             with self._lock:

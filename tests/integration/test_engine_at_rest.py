@@ -5,6 +5,7 @@ would."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,30 @@ def test_restoring_more_tasks_than_the_live_limit_brings_them_back_at_rest(
     again.wait_states(ids, {TaskState.SUCCESS})
     for item in files:
         assert cos_client.head_object(BUCKET, item.key).crc64 == crc64_file(item.path)
+
+
+def test_a_task_at_rest_that_another_process_finished_is_adopted_when_its_turn_comes(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    engine = make_engine(file_parallel_limit=1, **AT_REST)
+    files = small_files(tmp_path / "shared", 40)
+    engine.queue.set_bandwidth_limit(2000)
+    ids = engine.queue.add_files(files, BUCKET)
+    engine.queue.pause()
+    engine.wait_states(ids, {TaskState.PAUSED, TaskState.SUCCESS})
+    engine.qtbot.waitUntil(
+        lambda: engine.queue.live_task_count <= SMALL_LIMITS["live_task_limit"], timeout=5000
+    )
+    last = ids[-1]  # far down the queue: at rest
+    assert engine.queue.live_task_count < len(ids)
+    # Another cosdesk process finished it meanwhile (its row says so).
+    engine.store.flush()
+    with sqlite3.connect(engine.store.path) as db:
+        db.execute("UPDATE tasks SET state = 'success' WHERE task_id = ?", (last,))
+    engine.queue.set_bandwidth_limit(0)
+    engine.queue.restart(ids)  # a stored success is final: this restart leaves its row alone
+    engine.wait_states(ids, {TaskState.SUCCESS}, timeout_s=60)
+    # Its turn came: read back, it is the other process's success (not a loop of
+    # wake-ups, nor a second upload), and the queue goes idle.
+    engine.qtbot.waitUntil(engine.queue.is_idle, timeout=10_000)
+    assert engine.queue.batch().waiting == 0
