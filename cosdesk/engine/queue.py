@@ -482,21 +482,31 @@ class UploadQueue(QObject):
     def tasks(self) -> list[TaskSnapshot]:
         """Every task, in queue order (the seed's getTaskList). Tasks at rest are
         read from the database: call it off the GUI thread when there are many."""
-        now = time.monotonic()
         with self._lock:
-            live = [task.snapshot(now) for task in self._tasks.values()]
-            resting = list(self._resting)
-        snapshots = live + self._resting_snapshots(resting)
-        return sorted(snapshots, key=lambda snapshot: snapshot.position)
+            every = [*self._tasks, *self._resting]
+        return sorted(self.snapshots_of(every), key=lambda snapshot: snapshot.position)
 
     def task(self, task_id: str) -> TaskSnapshot | None:
         """One task (a task at rest is read from the database)."""
-        with self._lock:
-            task = self._tasks.get(task_id)
-            if task is not None:
-                return task.snapshot()
-        found = self._resting_snapshots([task_id])
+        found = self.snapshots_of([task_id])
         return found[0] if found else None
+
+    def snapshots_of(self, task_ids: Iterable[str]) -> list[TaskSnapshot]:
+        """The tasks of ``task_ids`` that exist, in no particular order: those in
+        memory at once, those at rest from the database in one read (a read per
+        task, each waiting for the store's writes, made a table of 100,000 rows
+        take minutes to fill)."""
+        now = time.monotonic()
+        snapshots: list[TaskSnapshot] = []
+        resting: list[str] = []
+        with self._lock:
+            for task_id in task_ids:
+                task = self._tasks.get(task_id)
+                if task is not None:
+                    snapshots.append(task.snapshot(now))
+                elif task_id in self._resting:
+                    resting.append(task_id)
+        return snapshots + self._resting_snapshots(resting)
 
     def _resting_snapshots(self, task_ids: list[str]) -> list[TaskSnapshot]:
         """Snapshots of tasks at rest, from the database (once the queue's writes
@@ -803,12 +813,7 @@ class UploadQueue(QObject):
             held_back: list[tuple[int, str]] = []
             while self._waiting and len(self._running) < self.settings.file_parallel_limit:
                 position, task_id = heapq.heappop(self._waiting)
-                resting = self._resting.get(task_id)
-                if (
-                    resting is not None
-                    and resting.state is TaskState.WAITING
-                    and resting.position == position
-                ):
+                if self._waiting_at_rest(task_id, position):
                     # Next in line, but at rest: start once a worker has read it back.
                     held_back.append((position, task_id))
                     self._wake_next()
@@ -829,6 +834,11 @@ class UploadQueue(QObject):
             for entry in held_back:
                 heapq.heappush(self._waiting, entry)
 
+    def _waiting_at_rest(self, task_id: str, position: int) -> bool:
+        """Whether a waiting-line entry is a task at rest, waiting at that place (lock held)."""
+        resting = self._resting.get(task_id)
+        return resting is not None and resting.state is TaskState.WAITING and resting.position == position
+
     def _wake_next(self) -> None:
         """Have a worker read the next waiting tasks at rest back from the database
         (lock held; one worker at a time)."""
@@ -845,12 +855,7 @@ class UploadQueue(QObject):
                 kept: list[tuple[int, str]] = []
                 while self._waiting and len(entries) < self.settings.wake_batch:
                     position, task_id = heapq.heappop(self._waiting)
-                    resting = self._resting.get(task_id)
-                    if (
-                        resting is not None
-                        and resting.state is TaskState.WAITING
-                        and resting.position == position
-                    ):
+                    if self._waiting_at_rest(task_id, position):
                         entries.append((position, task_id))
                     elif task_id in self._tasks:
                         kept.append((position, task_id))

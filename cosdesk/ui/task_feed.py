@@ -184,13 +184,12 @@ class TaskFeed(QObject):
         queue, known_final, signals = self._queue, self._known_final, self._signals
 
         def fetch() -> None:
-            operations: list[Operation] = []
-            for task_id, added in chunk.items():
-                if added and known_final(task_id):
-                    continue  # restored as it was stored: nothing new to show
-                snapshot = queue.task(task_id)
-                if snapshot is not None:  # None: removed since
-                    operations.append(snapshot)
+            # Restored as it was stored: nothing new to show.
+            wanted = [task_id for task_id, added in chunk.items() if not (added and known_final(task_id))]
+            order = {task_id: number for number, task_id in enumerate(wanted)}
+            # One read for the chunk; a task removed since is not among them.
+            found = sorted(queue.snapshots_of(wanted), key=lambda snapshot: order[snapshot.task_id])
+            operations: list[Operation] = list(found)
             if removal:
                 operations.append(Removal(removal))
             with contextlib.suppress(RuntimeError):  # the feed is gone: nobody to tell
@@ -256,7 +255,7 @@ class TaskFeed(QObject):
         queue, signals = self._queue, self._signals
 
         def read() -> None:
-            snapshots = [snap for snap in map(queue.task, task_ids) if snap is not None]
+            snapshots = queue.snapshots_of(task_ids)
             with contextlib.suppress(RuntimeError):
                 signals.displayed.emit(number, snapshots)
 

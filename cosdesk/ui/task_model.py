@@ -299,10 +299,11 @@ class TaskTableModel(QAbstractTableModel):
         found = {slot: self._snapshots[slot] for slot in wanted if slot in self._snapshots}
         missing = [slot for slot in wanted if slot not in found]
         if missing:
-            read = dict(zip(missing, map(self._queue.task, self.task_ids_of(missing)), strict=True))
-            self._apply([snap for snap in read.values() if snap is not None])
+            slot_of = dict(zip(self.task_ids_of(missing), missing, strict=True))
+            read = self._queue.snapshots_of(slot_of)
+            self._apply(list[Operation](read))
             self._tell_counts()
-            found.update((slot, snap) for slot, snap in read.items() if snap is not None)
+            found.update((slot_of[snap.task_id], snap) for snap in read)
         return [found[slot] for slot in wanted if slot in found]
 
     def counts(self) -> dict[TaskState, int]:
