@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import math
 import os
 import platform
 import re
@@ -132,15 +133,54 @@ class _FileHandler(logging.handlers.RotatingFileHandler, _CosdeskHandler):
     """The window and a ``cosdesk upload`` run beside it share cosdesk.log. When
     the file cannot be rotated (Windows refuses to rename a file another process
     has open; the name of a rotated file may be taken), it grows past its limit
-    for a while rather than printing a logging error for every line."""
+    for a while rather than printing a logging error for every line.
+
+    RotatingFileHandler formats every record twice and asks the disk for the
+    file's type and size before every line (four system calls, each a point where
+    another thread takes over): a small upload logs two lines, and that was a
+    visible share of its cost. Here a record is formatted once, and the size on
+    disk is read again only once a second or when this handler's own count says
+    the limit is near. Lines another program adds meanwhile are counted at the
+    next reading: a shared file may pass its limit by one second of the other
+    program's lines."""
 
     _RETRY_AFTER_S = 60.0
+    _SIZE_CHECK_S = 1.0
     _next_attempt = 0.0
+    _size = 0  # of the file as last read, plus what was written since
+    _size_read_at = -math.inf
+    _regular = True  # a FIFO or a device given as the log file is never rotated
 
-    def shouldRollover(self, record: logging.LogRecord) -> int:
-        if time.monotonic() < self._next_attempt:
-            return 0
-        return super().shouldRollover(record)
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record) + self.terminator
+            if self._rolls_over_before(len(text)):
+                self.doRollover()
+            if self.stream is None:
+                self.stream = self._open()
+            self.stream.write(text)
+            self.stream.flush()
+            self._size += len(text)
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def _rolls_over_before(self, length: int) -> bool:
+        """Whether ``length`` more characters would take the file to its limit."""
+        now = time.monotonic()
+        if self.maxBytes <= 0 or now < self._next_attempt:
+            return False
+        if now - self._size_read_at >= self._SIZE_CHECK_S or self._size + length >= self.maxBytes:
+            self._read_size(now)
+        return self._regular and self._size + length >= self.maxBytes
+
+    def _read_size(self, now: float) -> None:
+        self._regular = not os.path.exists(self.baseFilename) or os.path.isfile(self.baseFilename)
+        if self.stream is None:
+            self.stream = self._open()
+        self._size = self.stream.seek(0, os.SEEK_END)
+        self._size_read_at = now
 
     def doRollover(self) -> None:
         try:
@@ -149,6 +189,8 @@ class _FileHandler(logging.handlers.RotatingFileHandler, _CosdeskHandler):
             self._next_attempt = time.monotonic() + self._RETRY_AFTER_S
             if self.stream is None:  # closed before the rename failed
                 self.stream = self._open()
+        else:
+            self._size, self._size_read_at = 0, time.monotonic()
 
 
 class _StderrHandler(logging.StreamHandler[TextIO], _CosdeskHandler):

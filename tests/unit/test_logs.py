@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,6 +99,24 @@ def test_file_rotates_and_keeps_at_most_five_files_of_one_mib(log_dir: Path) -> 
     assert files == [LOG_FILE_NAME] + [f"{LOG_FILE_NAME}.{n}" for n in range(1, BACKUP_COUNT + 1)]
     assert BACKUP_COUNT + 1 == 5
     assert all((log_dir / name).stat().st_size <= MAX_BYTES for name in files)
+
+
+def test_a_file_another_program_fills_rotates_within_a_second(log_dir: Path) -> None:
+    # The window and a `cosdesk upload` share cosdesk.log; the size on disk is read
+    # once a second, not before every line.
+    path = setup_logging(verbose=False)
+    assert path is not None
+    logger = logging.getLogger("cosdesk.test")
+    logger.info("before the other program writes")
+    _flush()
+    room = MAX_BYTES - path.stat().st_size - 150  # less than the next line needs
+    with path.open("a", encoding="utf-8") as other_program:
+        other_program.write("z" * room + "\n")
+    time.sleep(1.1)
+    logger.info("x" * 200)
+    _flush()
+    assert (log_dir / f"{LOG_FILE_NAME}.1").stat().st_size <= MAX_BYTES
+    assert (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8").count("x" * 200) == 1
 
 
 def test_authorization_header_and_presigned_url_never_reach_the_file(log_dir: Path) -> None:
