@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cosdesk import __version__
 from cosdesk.logs import (
     BACKUP_COUNT,
     LOG_FILE_NAME,
@@ -117,6 +119,22 @@ def test_a_file_another_program_fills_rotates_within_a_second(log_dir: Path) -> 
     _flush()
     assert (log_dir / f"{LOG_FILE_NAME}.1").stat().st_size <= MAX_BYTES
     assert (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8").count("x" * 200) == 1
+
+
+def test_the_first_line_says_what_ran_and_on_which_system_without_a_child_process(log_dir: Path) -> None:
+    # platform.platform() runs `uname -p` on Linux: ~20 ms of every start. A fresh
+    # interpreter: the platform module caches what it learnt.
+    probe = (
+        "import subprocess\n"
+        "def no_child(*args, **kwargs): raise AssertionError('a process was started')\n"
+        "subprocess.Popen = no_child\n"
+        "from cosdesk.logs import setup_logging\n"
+        "setup_logging()\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)  # log_dir is in COSDESK_LOG_DIR
+    first = (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8").splitlines()[0]
+    assert f"cosdesk {__version__}, Python {platform.python_version()}, " in first
+    assert platform.machine() in first
 
 
 def test_authorization_header_and_presigned_url_never_reach_the_file(log_dir: Path) -> None:
