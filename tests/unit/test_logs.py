@@ -282,3 +282,14 @@ def test_transfer_lines_stay_out_of_the_terminal_unless_verbose(
     setup_logging(verbose=True)
     logging.getLogger("cosdesk.transfers").warning("upload failed: b/k2: SlowDown (503): slow down")
     assert "upload failed: b/k2" in capsys.readouterr().err
+
+
+def test_lines_carry_the_time_as_the_standard_formatter_writes_it() -> None:
+    # The date and time of a second are worked out once for all its lines.
+    from cosdesk.logs import FILE_FORMAT, _Formatter
+
+    ours, standard = _Formatter(FILE_FORMAT), logging.Formatter(FILE_FORMAT)
+    for created in (1_700_000_000.001, 1_700_000_000.999, 1_700_000_001.5, 1_699_999_999.2, 1_700_000_001.7):
+        record = logging.LogRecord("cosdesk.test", logging.INFO, __file__, 1, "at %s", (created,), None)
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        assert ours.format(record) == standard.format(record)
