@@ -1242,6 +1242,12 @@ class UploadQueue(QObject):
 
     def _poke(self) -> None:
         """Make sure the event timer runs (from any thread; cheap when it does)."""
+        # Read without the lock first: a small file pokes four times, and the lock
+        # is what the upload threads wait for. Safe: the flag is cleared (under the
+        # lock) only by a tick that found nothing changed, and every poke follows
+        # a change made under the lock, so a poke after a clearing sees it.
+        if self._wake_requested:
+            return
         with self._lock:
             if self._wake_requested:
                 return
