@@ -7,7 +7,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import format_datetime
 from types import MappingProxyType
 
 from cosdesk.cos.errors import CosValidationError
@@ -130,6 +129,8 @@ class ObjectOptions:
         """The request headers these options stand for; raises CosValidationError."""
         expires = self.expires
         if isinstance(expires, datetime):
+            from email.utils import format_datetime  # rarely needed: not a cost of every start
+
             expires = format_datetime(expires, usegmt=True) if expires.tzinfo else format_datetime(expires)
         named: list[tuple[str, str | None]] = [
             ("Cache-Control", self.cache_control),
