@@ -15,7 +15,6 @@ mid-part.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
 import secrets
@@ -27,8 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import BinaryIO, Self, TypeVar
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING, BinaryIO, Self, TypeVar
 
 import httpx
 
@@ -85,6 +83,9 @@ from cosdesk.cos.results import (
     UploadPartResult,
 )
 from cosdesk.cos.transports import Transports, environment_proxies
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 __all__ = ["CosClient", "ObjectOptions", "ProgressCallback"]
 
@@ -1048,6 +1049,8 @@ def _range_header(byte_range: tuple[int, int | None] | str) -> str:
 def _http_date(value: str | None) -> datetime | None:
     if not value:
         return None
+    import email.utils  # rarely needed: not a cost of every start
+
     try:
         return email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
