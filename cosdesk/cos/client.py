@@ -926,6 +926,9 @@ class CosClient:
             body = _read_limited(response, MAX_ERROR_BODY_BYTES)
             raise _error_from_answer(response.status_code, headers, body, object_request)
         if method == "HEAD":
+            # Reading the answer to its end (a HEAD answer has no body) keeps the
+            # connection: closed half-read, it would be closed for good.
+            _read_limited(response, MAX_ERROR_BODY_BYTES)
             return _Answer(response.status_code, headers, b"", sent_crc)
         if sink is not None:
             crc = 0
