@@ -82,7 +82,7 @@ from cosdesk.cos.results import (
     PutObjectResult,
     UploadPartResult,
 )
-from cosdesk.cos.transports import Transports, environment_proxies
+from cosdesk.cos.transports import ProxyClients, environment_proxies
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -210,10 +210,12 @@ class CosClient:
             keepalive_expiry=30.0,
         )
 
-        def make_transport(proxy: str | None) -> httpx.BaseTransport:
-            return httpx.HTTPTransport(verify=tls, trust_env=trust_env, limits=limits, proxy=proxy)
+        def make_client(proxy: str | None) -> httpx.Client:
+            pool = httpx.HTTPTransport(verify=tls, trust_env=trust_env, limits=limits, proxy=proxy)
+            # The proxy, if any, is chosen above it (ProxyClients), not by the client again.
+            return httpx.Client(transport=pool, trust_env=False)
 
-        self._transports = Transports(make_transport, fixed=transport, proxies=proxies)
+        self._clients = ProxyClients(make_client, fixed=transport, proxies=proxies)
         self._timeouts = httpx.Timeout(timeout_s, connect=connect_timeout_s).as_dict()
         self._clock_lock = threading.Lock()
         self._clock_offset_s = 0.0
@@ -222,7 +224,7 @@ class CosClient:
 
     def close(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
-        self._transports.close()
+        self._clients.close()
 
     def __enter__(self) -> Self:
         return self
@@ -874,7 +876,7 @@ class CosClient:
                 url.split("?", 1)[0] + ("?" + query_text if query else ""),
                 _redacted(headers),
             )
-        # Unsigned, as httpx.Client's default headers were. Objects are stored bytes:
+        # Unsigned, as httpx.Client's default headers would be. Objects are stored bytes:
         # never let a transparent decoder rewrite them.
         headers.setdefault("User-Agent", _USER_AGENT)
         headers.setdefault("Accept-Encoding", "identity")
@@ -884,14 +886,13 @@ class CosClient:
             request = httpx.Request(
                 method, url, headers=headers, content=body_iter, extensions={"timeout": self._timeouts}
             )
-            response = self._transports.for_url(request.url).handle_request(request)
+            # Built whole above: send adds nothing to it (no merged headers or cookies).
+            response = self._clients.for_url(request.url).send(request, stream=True)
             try:
                 answer = self._receive(method, key is not None, response, expected, sink, tracker, download)
             finally:
                 response.close()
         except httpx.TransportError as error:
-            if not _has_request(error):
-                error.request = request  # httpx.Client set this; its transports do not
             raise _network_error(
                 error, self.endpoint, bucket, self.timeout_s, self.connect_timeout_s
             ) from error
