@@ -1,5 +1,6 @@
 """UploadQueue: accepts tasks, orders them, runs FileParallelLimit of them at
-once on its own QThreadPools, and tells the world what changed.
+once on its own thread pools (``engine/thread_pool.py``), and tells the world
+what changed.
 
 Threads: the queue lives in the GUI (or CLI) thread. Public methods return at
 once: they change in-memory records under a lock and enqueue database writes;
@@ -23,7 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.engine.batch import BatchTracker
@@ -60,7 +61,7 @@ from cosdesk.engine.task import (
     UploadTask,
 )
 from cosdesk.engine.task_columns import StoredTask
-from cosdesk.engine.worker_pool import WorkerPool
+from cosdesk.engine.thread_pool import ThreadPool
 from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, JobStart, OutcomeKind
 
 log = logging.getLogger(__name__)
@@ -218,11 +219,11 @@ class UploadQueue(QObject):
         # separate pools: a file job waits for its parts, so they must never
         # compete for the same threads.
         background = self.settings.background_workers
-        self.file_pool = WorkerPool(self, background=background)
+        self.file_pool = ThreadPool("cosdesk-files", background=background)
         self.file_pool.setMaxThreadCount(self.settings.file_parallel_limit)
-        self.part_pool: QThreadPool = WorkerPool(self, background=background)
+        self.part_pool = ThreadPool("cosdesk-parts", background=background)
         self.part_pool.setMaxThreadCount(self.settings.file_parallel_limit * 3)
-        self._aux_pool = WorkerPool(self, background=background)
+        self._aux_pool = ThreadPool("cosdesk-intake", background=background)
         self._aux_pool.setMaxThreadCount(2)
 
         self._timer = QTimer(self)

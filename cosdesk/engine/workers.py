@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import PurePosixPath
 from typing import Protocol, TypeVar
 
-from PySide6.QtCore import QRunnable, QThreadPool
+from PySide6.QtCore import QRunnable
 
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_combine
@@ -64,6 +64,7 @@ from cosdesk.engine.task import (
     Verification,
 )
 from cosdesk.engine.task_columns import StoredTask
+from cosdesk.engine.thread_pool import ThreadPool
 from cosdesk.engine.verification import (
     ChecksumHabits,
     check_assembled,
@@ -85,7 +86,7 @@ class JobHost(Protocol):
     """What a FileJob needs from the queue. Every method is thread-safe."""
 
     limiter: BandwidthLimiter
-    part_pool: QThreadPool
+    part_pool: ThreadPool
 
     def client_for(self, endpoint: EndpointSpec) -> CosClient: ...
     def job_claim(self, job: JobInput) -> JobStart: ...
