@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from PySide6.QtCore import QObject, QRunnable, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.engine.batch import BatchTracker
@@ -112,12 +112,10 @@ class FileToAdd:
     key: str
 
 
-class _Intake(QRunnable):
+class _Intake:
     """Stats newly added files and stores them (off the caller's thread)."""
 
     def __init__(self, work: Callable[[], None]) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self._work = work
 
     def run(self) -> None:
