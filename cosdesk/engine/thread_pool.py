@@ -4,7 +4,8 @@ Qt's pool threads are foreign to Python: each job run on one got a new Python
 thread state and gave it back at its end (a memory mapping made and unmapped,
 the thread's ids asked again, every ``threading.local`` lost). With three
 small files at once that was about a tenth of a file's CPU, most of it system
-time. These threads are Python's own and keep their state from job to job.
+time. These threads are Python's own and keep their state from job to job
+(see ARCHITECTURE.md, 'Qt pool threads and Python').
 
 :class:`ThreadPool` has the methods of ``QThreadPool`` that the queue and its
 tests use (``start``, ``setMaxThreadCount``, ``maxThreadCount``,
