@@ -82,7 +82,7 @@ from cosdesk.cos.results import (
     PutObjectResult,
     UploadPartResult,
 )
-from cosdesk.cos.transports import ProxyClients, environment_proxies
+from cosdesk.cos.transports import CookielessClient, ProxyClients, environment_proxies
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -213,7 +213,7 @@ class CosClient:
         def make_client(proxy: str | None) -> httpx.Client:
             pool = httpx.HTTPTransport(verify=tls, trust_env=trust_env, limits=limits, proxy=proxy)
             # The proxy, if any, is chosen above it (ProxyClients), not by the client again.
-            return httpx.Client(transport=pool, trust_env=False)
+            return CookielessClient(transport=pool, trust_env=False)
 
         self._clients = ProxyClients(make_client, fixed=transport, proxies=proxies)
         self._timeouts = httpx.Timeout(timeout_s, connect=connect_timeout_s).as_dict()

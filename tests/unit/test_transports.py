@@ -63,3 +63,19 @@ def test_environment_proxies_read_lower_case_first(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("NO_PROXY", "example.com")
     proxies = environment_proxies()
     assert proxies["https"] == "http://lower:2" and proxies["no"] == "example.com"
+
+
+def test_a_cookie_the_server_sets_is_neither_kept_nor_sent_back() -> None:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, headers={"Set-Cookie": "session=abc; Path=/"})
+
+    given = httpx.MockTransport(answer)
+    transports = ProxyClients(lambda proxy: pytest.fail("no client should be made"), fixed=given)
+    client = transports.for_url(httpx.URL("http://a.example/k"))
+    for _ in range(2):
+        client.get("http://a.example/k")
+    assert len(client.cookies) == 0
+    assert "cookie" not in sent[1].headers
