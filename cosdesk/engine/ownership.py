@@ -13,10 +13,12 @@ transaction, so of two processes asking at once exactly one wins. A queue that
 does not get a lease never fails the task: it waits and asks again (the queue's
 business).
 
-Released leases keep their row: whoever takes one next sees that another holder
-worked the task since (``Claim.worked_elsewhere``) and reads the task back from
-the database before touching it, since the other process may have finished it
-or moved it on. For that read to be true, a release is written by the task
+A released lease leaves no row, so whoever takes it next cannot tell who worked
+the task last (``Claim.worked_elsewhere``) and reads the task back from the
+database before touching it, since another process may have finished it or
+moved it on; unless no one but this queue's store has committed to the
+database since it was opened (SQLite's ``data_version``, ``TaskStore.others_committed``)
+and no other queue shares that store. For that read to be true, a release is written by the task
 store's writer, in order after the task's last state and parts
 (:meth:`TaskLeases.release`); each take has its own id, so a late release (by
 a holder that was taken over) never ends a lease taken since.
@@ -37,6 +39,7 @@ import sys
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -104,6 +107,14 @@ class WriteQueue(Protocol):
 
     def write_in_order(self, write: _Write) -> None: ...
     def write_and_wait(self, write: Callable[[sqlite3.Connection], _T], timeout_s: float = ...) -> _T: ...
+    def others_committed(self, db: sqlite3.Connection) -> bool: ...
+
+
+# The holders made on each task store: a lease released by another holder on the
+# same store (and so the same connection) leaves no trace that SQLite's
+# data_version would show.
+_HOLDERS_BY_STORE: weakref.WeakKeyDictionary[WriteQueue, set[str]] = weakref.WeakKeyDictionary()
+_HOLDERS_LOCK = threading.Lock()
 
 
 def process_alive(pid: int) -> bool:
@@ -205,6 +216,9 @@ class TaskLeases:
         self._held: dict[str, str] = {}  # task id -> take id
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        with _HOLDERS_LOCK:
+            self._holders_on_store = _HOLDERS_BY_STORE.setdefault(store, set())
+            self._holders_on_store.add(self.holder_id)
 
     def take(self, task_id: str) -> Claim:
         """Take the lease of ``task_id`` if it is free, ours, or its holder is gone."""
@@ -239,8 +253,14 @@ class TaskLeases:
             log.warning("took over task %s from pid %s on %s, which is gone", task_id, row[1], row[2])
         # A released lease leaves no row (a row per task ever run cost the database
         # more than the task's own row): without one, nobody can say who worked the
-        # task last, so it is read back as the database has it.
-        return Claim(worked_elsewhere=row is None or row[0] != self.holder_id)
+        # task last, so it is read back as the database has it, unless nobody but
+        # this store has committed to the database since it was opened (a reading
+        # back per file was a tenth of a small upload's CPU).
+        if row is None:
+            with _HOLDERS_LOCK:
+                shared = len(self._holders_on_store) > 1  # queues sharing this store
+            return Claim(worked_elsewhere=shared or self._store.others_committed(db))
+        return Claim(worked_elsewhere=row[0] != self.holder_id)
 
     def _other_live_holder(self, row: _LeaseRow | None) -> LeaseHolder | None:
         """Who holds the lease of ``row``, when that is a live process other than this queue."""

@@ -69,6 +69,29 @@ def test_a_free_lease_is_taken_and_refused_to_another_holder_while_the_first_liv
     assert second.take("task-2").taken  # other tasks are free
 
 
+def test_a_task_only_this_store_has_written_is_not_read_back_until_another_connection_commits(
+    leases_of: MakeLeases, store: TaskStore
+) -> None:
+    only = leases_of()
+    # Nobody else has written to the database since the store opened it: the
+    # task is as this queue left it, and needs no reading back.
+    assert not only.take("task-1").worked_elsewhere
+    only.release(["task-1"])
+    store.flush()
+    assert not only.take("task-1").worked_elsewhere
+    only.release(["task-1"])
+    other_store = TaskStore(store.path)  # another process, as far as SQLite can tell
+    other = TaskLeases(other_store)
+    try:
+        assert other.take("task-2").worked_elsewhere
+    finally:
+        other.close()
+        other_store.close()
+    # It might have worked any task since: each is read back before it runs.
+    assert only.take("task-1").worked_elsewhere
+    assert only.take("task-3").worked_elsewhere
+
+
 def test_a_holder_that_renews_keeps_its_lease_past_the_stale_time(leases_of: MakeLeases) -> None:
     holder = leases_of(heartbeat_s=0.05)
     other = leases_of(stale_after_s=0.3)
