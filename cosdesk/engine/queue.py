@@ -34,7 +34,7 @@ from cosdesk.engine.integrity import FileSource, MemorySource, Source
 from cosdesk.engine.limited_source import LimitedSource
 from cosdesk.engine.meter import BandwidthLimiter
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
-from cosdesk.engine.ownership import TaskLeases
+from cosdesk.engine.ownership import TAKE_AHEAD, TaskLeases
 from cosdesk.engine.pending_events import PendingEvents
 from cosdesk.engine.request_watcher import RequestWatcher
 from cosdesk.engine.resting import RestingTask, rest, wake
@@ -963,7 +963,7 @@ class UploadQueue(QObject):
         take the task's lease (engine/ownership.py), and when another process worked
         the task since, go on from what it stored (engine/handover.py)."""
         task_id = job.spec.task_id
-        claim = self.leases.take(task_id)
+        claim = self.leases.take(task_id, ahead=self._next_in_line)
         if claim.holder is not None:
             return JobStart(
                 JobOutcome(OutcomeKind.HELD_ELSEWHERE, note=held_note(claim.holder, waiting=True))
@@ -991,6 +991,20 @@ class UploadQueue(QObject):
                     task.set_state(TaskState.CHECKING)
                 self.journal.started(task)
         return JobStart(checkpoint=stored.checkpoint if stored is not None else None)
+
+    def _next_in_line(self) -> list[str]:
+        """The live waiting tasks likely to start next, whose leases a take takes
+        along (engine/ownership.py, TAKE_AHEAD)."""
+        with self._lock:
+            first = heapq.nsmallest(2 * TAKE_AHEAD, self._waiting)
+            return [
+                task_id
+                for _position, task_id in first
+                if (task := self._tasks.get(task_id)) is not None
+                and task.state is TaskState.WAITING
+                and task.ready
+                and task_id not in self._running
+            ]
 
     def retry_policy(self, options: UploadOptions) -> RetryPolicy:
         return RetryPolicy(options.retries, self.settings.retry_base_delay_s, self.settings.retry_max_delay_s)
