@@ -25,6 +25,8 @@ from typing import BinaryIO, Protocol, TypeAlias, cast, runtime_checkable
 from cosdesk.cos.errors import CosBodyError, CosValidationError
 
 CHUNK_SIZE = 1024 * 1024
+# Windows opens files in text mode unless told otherwise.
+_O_BINARY = getattr(os, "O_BINARY", 0)
 
 
 class RequestBody(ABC):
@@ -134,11 +136,16 @@ class FileSlice(RequestBody):
         return True
 
     def chunks(self) -> Iterator[bytes]:
-        with self.path.open("rb") as source:
-            source.seek(self.offset)
+        # Unbuffered reads on a bare descriptor: opening a file object costs four
+        # more system calls (fstat, isatty, two seeks), each a point where another
+        # upload thread takes the GIL, and a small file is all open and close.
+        descriptor = os.open(self.path, os.O_RDONLY | _O_BINARY)
+        try:
+            if self.offset:
+                os.lseek(descriptor, self.offset, os.SEEK_SET)
             remaining = self.length
             while remaining > 0:
-                chunk = source.read(min(CHUNK_SIZE, remaining))
+                chunk = os.read(descriptor, min(CHUNK_SIZE, remaining))
                 if not chunk:
                     raise CosBodyError(
                         f"{self.path} is shorter than expected: {remaining} bytes missing "
@@ -146,6 +153,8 @@ class FileSlice(RequestBody):
                     )
                 remaining -= len(chunk)
                 yield chunk
+        finally:
+            os.close(descriptor)
 
 
 @runtime_checkable

@@ -15,7 +15,6 @@ mid-part.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
 import secrets
@@ -27,8 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import BinaryIO, Self, TypeVar
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING, BinaryIO, Self, TypeVar
 
 import httpx
 
@@ -84,7 +82,10 @@ from cosdesk.cos.results import (
     PutObjectResult,
     UploadPartResult,
 )
-from cosdesk.cos.transports import Transports, environment_proxies
+from cosdesk.cos.transports import CookielessClient, ProxyClients, environment_proxies
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 __all__ = ["CosClient", "ObjectOptions", "ProgressCallback"]
 
@@ -209,10 +210,12 @@ class CosClient:
             keepalive_expiry=30.0,
         )
 
-        def make_transport(proxy: str | None) -> httpx.BaseTransport:
-            return httpx.HTTPTransport(verify=tls, trust_env=trust_env, limits=limits, proxy=proxy)
+        def make_client(proxy: str | None) -> httpx.Client:
+            pool = httpx.HTTPTransport(verify=tls, trust_env=trust_env, limits=limits, proxy=proxy)
+            # The proxy, if any, is chosen above it (ProxyClients), not by the client again.
+            return CookielessClient(transport=pool, trust_env=False)
 
-        self._transports = Transports(make_transport, fixed=transport, proxies=proxies)
+        self._clients = ProxyClients(make_client, fixed=transport, proxies=proxies)
         self._timeouts = httpx.Timeout(timeout_s, connect=connect_timeout_s).as_dict()
         self._clock_lock = threading.Lock()
         self._clock_offset_s = 0.0
@@ -221,7 +224,7 @@ class CosClient:
 
     def close(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
-        self._transports.close()
+        self._clients.close()
 
     def __enter__(self) -> Self:
         return self
@@ -873,7 +876,7 @@ class CosClient:
                 url.split("?", 1)[0] + ("?" + query_text if query else ""),
                 _redacted(headers),
             )
-        # Unsigned, as httpx.Client's default headers were. Objects are stored bytes:
+        # Unsigned, as httpx.Client's default headers would be. Objects are stored bytes:
         # never let a transparent decoder rewrite them.
         headers.setdefault("User-Agent", _USER_AGENT)
         headers.setdefault("Accept-Encoding", "identity")
@@ -883,14 +886,13 @@ class CosClient:
             request = httpx.Request(
                 method, url, headers=headers, content=body_iter, extensions={"timeout": self._timeouts}
             )
-            response = self._transports.for_url(request.url).handle_request(request)
+            # Built whole above: send adds nothing to it (no merged headers or cookies).
+            response = self._clients.for_url(request.url).send(request, stream=True)
             try:
                 answer = self._receive(method, key is not None, response, expected, sink, tracker, download)
             finally:
                 response.close()
         except httpx.TransportError as error:
-            if not _has_request(error):
-                error.request = request  # httpx.Client set this; its transports do not
             raise _network_error(
                 error, self.endpoint, bucket, self.timeout_s, self.connect_timeout_s
             ) from error
@@ -925,6 +927,9 @@ class CosClient:
             body = _read_limited(response, MAX_ERROR_BODY_BYTES)
             raise _error_from_answer(response.status_code, headers, body, object_request)
         if method == "HEAD":
+            # Reading the answer to its end (a HEAD answer has no body) keeps the
+            # connection: closed half-read, it would be closed for good.
+            _read_limited(response, MAX_ERROR_BODY_BYTES)
             return _Answer(response.status_code, headers, b"", sent_crc)
         if sink is not None:
             crc = 0
@@ -1048,6 +1053,8 @@ def _range_header(byte_range: tuple[int, int | None] | str) -> str:
 def _http_date(value: str | None) -> datetime | None:
     if not value:
         return None
+    import email.utils  # rarely needed: not a cost of every start
+
     try:
         return email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -23,6 +23,8 @@ _REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 # BucketName-APPID: lower-case letters, digits and '-', APPID all digits.
 _BUCKET_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+$|^\[[0-9A-Fa-f:.]+\]$")
+# A key whose segments quote() leaves as they are (ASCII letters, digits, -_.~).
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~/-]*")
 # COS's limit on BucketName-APPID together.
 MAX_BUCKET_LENGTH = 60
 
@@ -62,6 +64,8 @@ def quote_key(key: str) -> str:
     (httpx among them) would otherwise remove them as dot segments and send the
     request for another key.
     """
+    if _PLAIN_KEY.fullmatch(key) and "/./" not in f"/{key}/" and "/../" not in f"/{key}/":
+        return key  # most keys: nothing to encode
     segments = []
     for segment in key.split("/"):
         if segment in (".", ".."):

@@ -7,7 +7,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import format_datetime
 from types import MappingProxyType
 
 from cosdesk.cos.errors import CosValidationError
@@ -22,6 +21,7 @@ META_PREFIX = "x-cos-meta-"
 
 # RFC 9110 token characters: what a header name may contain.
 _TOKEN_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HEADER_VALUE_RE = re.compile(r"[\t -~]*")
 
 
 def validate_key(key: str) -> str:
@@ -76,7 +76,7 @@ def validate_header(name: str, value: str) -> None:
     """Header names must be tokens; values printable ASCII (no CR/LF: no header injection)."""
     if not _TOKEN_RE.match(name):
         raise CosValidationError(f"header name {name!r} contains characters not allowed in HTTP header names")
-    if any(not (" " <= char <= "~") and char != "\t" for char in value):
+    if not _HEADER_VALUE_RE.fullmatch(value):
         raise CosValidationError(
             f"the value of header {name!r} must be printable ASCII (percent-encode other characters)"
         )
@@ -129,6 +129,8 @@ class ObjectOptions:
         """The request headers these options stand for; raises CosValidationError."""
         expires = self.expires
         if isinstance(expires, datetime):
+            from email.utils import format_datetime  # rarely needed: not a cost of every start
+
             expires = format_datetime(expires, usegmt=True) if expires.tzinfo else format_datetime(expires)
         named: list[tuple[str, str | None]] = [
             ("Cache-Control", self.cache_control),

@@ -4,18 +4,18 @@ Every answer is parsed with defusedxml: a document that declares entities or
 a DTD (the "billion laughs" bomb among them) is refused at once instead of
 expanding. Parse failures raise :class:`XmlError`, a ``ValueError`` with a clear
 message; the client turns it into a ``CosResponseError`` carrying the status.
+
+The XML libraries are imported by the first call that needs them: a simple
+upload reads no XML, and they were about a tenth of ``cosdesk upload``'s
+start-up (xml.sax alone brings in urllib.request, http.client and email).
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
-from xml.sax.saxutils import escape
-
-import defusedxml.ElementTree as SafeElementTree
-from defusedxml import DefusedXmlException
 
 from cosdesk.cos.options import MAX_PART_NUMBER, MIN_PART_NUMBER
 from cosdesk.cos.results import (
@@ -27,6 +27,9 @@ from cosdesk.cos.results import (
     Owner,
     Part,
 )
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree
 
 # How much of a hostile or broken answer to quote in an error message.
 _SNIPPET_CHARS = 120
@@ -42,6 +45,11 @@ def parse(body: bytes) -> ElementTree.Element:
     Leading whitespace is allowed (COS sends spaces before a Complete answer
     while it assembles the parts). Raises XmlError.
     """
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as SafeElementTree
+    from defusedxml import DefusedXmlException
+
     text = body.lstrip()
     if not text:
         raise XmlError("the server sent an empty body where an XML document was expected")
@@ -52,7 +60,7 @@ def parse(body: bytes) -> ElementTree.Element:
             f"refused unsafe XML from the server ({type(refused).__name__}: DTDs and entity "
             "declarations are not accepted)"
         ) from None
-    except ElementTree.ParseError as broken:
+    except ParseError as broken:
         raise XmlError(f"the server's answer is not XML ({broken}): {_snippet(text)}") from None
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.startswith("{"):
@@ -332,6 +340,8 @@ def quote_etag(etag: str) -> str:
 
 def complete_multipart_body(parts: Sequence[tuple[int, str]]) -> bytes:
     """The ``<CompleteMultipartUpload>`` document, parts in the order given."""
+    from xml.sax.saxutils import escape
+
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<CompleteMultipartUpload>"]
     for part_number, etag in parts:
         lines.append(

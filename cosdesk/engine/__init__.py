@@ -1,4 +1,4 @@
-"""The upload engine: task queue, states, planning, checkpoints, QThreadPool workers.
+"""The upload engine: task queue, states, planning, checkpoints, worker thread pools.
 
 Qt's core module only, no widgets; requests go through ``cosdesk.cos.CosClient``.
 Start with :class:`cosdesk.engine.queue.UploadQueue`.

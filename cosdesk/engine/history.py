@@ -379,6 +379,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def shown_in_log(text: str) -> str:
     """``text`` safe for one log line: control characters escaped, and a name that is
     not UTF-8 (lone surrogates from the file system) with its odd bytes escaped."""
+    if text.isascii() and text.isprintable():
+        return text  # most keys and paths: nothing to escape (two log lines a file)
     text = _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 

@@ -1,5 +1,6 @@
 """UploadQueue: accepts tasks, orders them, runs FileParallelLimit of them at
-once on its own QThreadPools, and tells the world what changed.
+once on its own thread pools (``engine/thread_pool.py``), and tells the world
+what changed.
 
 Threads: the queue lives in the GUI (or CLI) thread. Public methods return at
 once: they change in-memory records under a lock and enqueue database writes;
@@ -23,7 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.engine.batch import BatchTracker
@@ -33,7 +34,7 @@ from cosdesk.engine.integrity import FileSource, MemorySource, Source
 from cosdesk.engine.limited_source import LimitedSource
 from cosdesk.engine.meter import BandwidthLimiter
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
-from cosdesk.engine.ownership import TaskLeases
+from cosdesk.engine.ownership import TAKE_AHEAD, TaskLeases
 from cosdesk.engine.pending_events import PendingEvents
 from cosdesk.engine.request_watcher import RequestWatcher
 from cosdesk.engine.resting import RestingTask, rest, wake
@@ -60,7 +61,7 @@ from cosdesk.engine.task import (
     UploadTask,
 )
 from cosdesk.engine.task_columns import StoredTask
-from cosdesk.engine.worker_pool import WorkerPool
+from cosdesk.engine.thread_pool import ThreadPool
 from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, JobStart, OutcomeKind
 
 log = logging.getLogger(__name__)
@@ -111,12 +112,10 @@ class FileToAdd:
     key: str
 
 
-class _Intake(QRunnable):
+class _Intake:
     """Stats newly added files and stores them (off the caller's thread)."""
 
     def __init__(self, work: Callable[[], None]) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self._work = work
 
     def run(self) -> None:
@@ -218,11 +217,11 @@ class UploadQueue(QObject):
         # separate pools: a file job waits for its parts, so they must never
         # compete for the same threads.
         background = self.settings.background_workers
-        self.file_pool = WorkerPool(self, background=background)
+        self.file_pool = ThreadPool("cosdesk-files", background=background)
         self.file_pool.setMaxThreadCount(self.settings.file_parallel_limit)
-        self.part_pool: QThreadPool = WorkerPool(self, background=background)
+        self.part_pool = ThreadPool("cosdesk-parts", background=background)
         self.part_pool.setMaxThreadCount(self.settings.file_parallel_limit * 3)
-        self._aux_pool = WorkerPool(self, background=background)
+        self._aux_pool = ThreadPool("cosdesk-intake", background=background)
         self._aux_pool.setMaxThreadCount(2)
 
         self._timer = QTimer(self)
@@ -964,7 +963,7 @@ class UploadQueue(QObject):
         take the task's lease (engine/ownership.py), and when another process worked
         the task since, go on from what it stored (engine/handover.py)."""
         task_id = job.spec.task_id
-        claim = self.leases.take(task_id)
+        claim = self.leases.take(task_id, ahead=self._next_in_line)
         if claim.holder is not None:
             return JobStart(
                 JobOutcome(OutcomeKind.HELD_ELSEWHERE, note=held_note(claim.holder, waiting=True))
@@ -992,6 +991,20 @@ class UploadQueue(QObject):
                     task.set_state(TaskState.CHECKING)
                 self.journal.started(task)
         return JobStart(checkpoint=stored.checkpoint if stored is not None else None)
+
+    def _next_in_line(self) -> list[str]:
+        """The live waiting tasks likely to start next, whose leases a take takes
+        along (engine/ownership.py, TAKE_AHEAD)."""
+        with self._lock:
+            first = heapq.nsmallest(2 * TAKE_AHEAD, self._waiting)
+            return [
+                task_id
+                for _position, task_id in first
+                if (task := self._tasks.get(task_id)) is not None
+                and task.state is TaskState.WAITING
+                and task.ready
+                and task_id not in self._running
+            ]
 
     def retry_policy(self, options: UploadOptions) -> RetryPolicy:
         return RetryPolicy(options.retries, self.settings.retry_base_delay_s, self.settings.retry_max_delay_s)
@@ -1242,6 +1255,12 @@ class UploadQueue(QObject):
 
     def _poke(self) -> None:
         """Make sure the event timer runs (from any thread; cheap when it does)."""
+        # Read without the lock first: a small file pokes four times, and the lock
+        # is what the upload threads wait for. Safe: the flag is cleared (under the
+        # lock) only by a tick that found nothing changed, and every poke follows
+        # a change made under the lock, so a poke after a clearing sees it.
+        if self._wake_requested:
+            return
         with self._lock:
             if self._wake_requested:
                 return

@@ -156,6 +156,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
+def _data_version(db: sqlite3.Connection) -> int:
+    (version,) = db.execute("PRAGMA data_version").fetchone()
+    return int(version)
+
+
 # A write runs on the writer thread, in a transaction, with the shared texts of
 # that transaction (engine/columns.py).
 _Write = Callable[[sqlite3.Connection, SharedTexts], object]
@@ -216,6 +221,10 @@ class TaskStore:
         self._write_error: BaseException | None = None
         self._closed = False
         self._background = background
+        # Opened here, before anything is read: what this store reads from now on is
+        # at least as new as the database at the baseline (``others_committed``).
+        self._writer_db = _connect(self.path)
+        self._data_version_at_open: int | None = _data_version(self._writer_db)
         self._writer = threading.Thread(target=self._write_loop, name="cosdesk-task-store", daemon=True)
         self._writer.start()
 
@@ -361,6 +370,14 @@ class TaskStore:
         after the task's last state (engine/ownership.py)."""
         self._enqueue(lambda db, texts: write(db), urgent=False)
 
+    def others_committed(self, db: sqlite3.Connection) -> bool:
+        """Inside a write (``db``: the writer's connection): whether anyone else
+        (another process, another store on the file) has committed to the database
+        since this store opened it. False means every row is as this store's own
+        writes left it. SQLite's ``data_version`` changes with every commit of
+        another connection (ARCHITECTURE.md, "SQLite")."""
+        return self._data_version_at_open is None or _data_version(db) != self._data_version_at_open
+
     def write_and_wait(self, write: Callable[[sqlite3.Connection], _T], timeout_s: float = 60.0) -> _T:
         """Run ``write`` in the writer's next transaction and return its answer once
         that is committed (a task lease is taken so: one writer per process, so takes
@@ -382,7 +399,7 @@ class TaskStore:
     def _write_loop(self) -> None:
         if self._background:
             lower_this_thread()
-        db = _connect(self.path)
+        db = self._writer_db
         try:
             while True:
                 first = self._writes.get()
@@ -477,6 +494,8 @@ class TaskStore:
                     db.close()
             self._reader = _connect(self.path)
             self._identity = file_identity(self.path)
+            # A new connection counts from a new baseline: assume the worst from now on.
+            self._data_version_at_open = None
         return _connect(self.path)
 
     def _tell(self, event: DatabaseRecreated) -> None:

@@ -1,4 +1,4 @@
-"""The QRunnables that move bytes: a FileJob runs one task from checking to
+"""The jobs that move bytes: a FileJob runs one task from checking to
 success (it plans, resumes, and coordinates its parts); a PartJob sends one
 part; a CleanupJob aborts the multipart upload of a canceled task.
 
@@ -19,8 +19,6 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import PurePosixPath
 from typing import Protocol, TypeVar
-
-from PySide6.QtCore import QRunnable, QThreadPool
 
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_combine
@@ -64,6 +62,7 @@ from cosdesk.engine.task import (
     Verification,
 )
 from cosdesk.engine.task_columns import StoredTask
+from cosdesk.engine.thread_pool import ThreadPool
 from cosdesk.engine.verification import (
     ChecksumHabits,
     check_assembled,
@@ -85,7 +84,7 @@ class JobHost(Protocol):
     """What a FileJob needs from the queue. Every method is thread-safe."""
 
     limiter: BandwidthLimiter
-    part_pool: QThreadPool
+    part_pool: ThreadPool
 
     def client_for(self, endpoint: EndpointSpec) -> CosClient: ...
     def job_claim(self, job: JobInput) -> JobStart: ...
@@ -223,12 +222,10 @@ class _PartOutcome:
     error: BaseException | None = None
 
 
-class FileJob(QRunnable):
+class FileJob:
     """Runs one task to success, error or interruption, then reports to the host."""
 
     def __init__(self, host: JobHost, job: JobInput, control: JobControl) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self._host = host
         self._job = job
         self._control = control
@@ -877,7 +874,7 @@ def _check_sent_crc(body: HashingBody, server_crc: int | None, what: str) -> Non
         raise IntegrityError(f"the server's CRC-64 of {what} is {server_crc}, ours is {body.crc64}")
 
 
-class PartJob(QRunnable):
+class PartJob:
     """Sends one part (with retries) and posts the outcome to its FileJob."""
 
     def __init__(
@@ -892,8 +889,6 @@ class PartJob(QRunnable):
         results: queue.Queue[_PartOutcome],
         habits: ChecksumHabits,
     ) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self._host = host
         self._job = job
         self._key = key
@@ -977,12 +972,10 @@ class _StopAdapter(JobControl):
             time.sleep(min(0.05, remaining))
 
 
-class CleanupJob(QRunnable):
+class CleanupJob:
     """Aborts the multipart upload of a task canceled while no worker ran it."""
 
     def __init__(self, client: CosClient, bucket: str, key: str, upload_id: str, policy: RetryPolicy) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self._client = client
         self._bucket = bucket
         self._key = key

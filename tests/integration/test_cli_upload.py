@@ -59,6 +59,25 @@ def test_upload_a_folder_then_list_and_clear(sandbox: Any, tmp_path: Path) -> No
     assert "no tasks" in cosdesk("tasks", "list", "--db", db).stdout
 
 
+def test_upload_ends_with_its_summary_printed_and_its_log_lines_written(sandbox: Any, tmp_path: Path) -> None:
+    # The command ends its process without the interpreter's teardown (cli.exit_at_once).
+    source = tmp_path / "x.txt"
+    source.write_text("x")
+    result = cosdesk(
+        "upload",
+        str(source),
+        f"cos://{BUCKET}/",
+        "--endpoint",
+        sandbox.endpoint,
+        "--db",
+        str(tmp_path / "t.db"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("\n") and result.stdout.splitlines()[-1].startswith("1 uploaded, 0 failed;")
+    log = (Path(os.environ["COSDESK_LOG_DIR"]) / "cosdesk.log").read_text()
+    assert f"upload done: {BUCKET}/x.txt" in log
+
+
 def test_a_failed_file_is_one_line_and_a_nonzero_exit(sandbox: Any, tmp_path: Path) -> None:
     source = tmp_path / "x.txt"
     source.write_text("x")

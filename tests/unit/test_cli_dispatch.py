@@ -42,3 +42,18 @@ def test_version_prints_the_package_version() -> None:
         [sys.executable, "-m", "cosdesk", "--version"], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == f"cosdesk {__version__}"
+
+
+def test_a_command_never_loads_the_httpx_command_line_client() -> None:
+    # httpx imports its own CLI (click, rich, pygments: ~40 ms of every start)
+    # whenever those are installed, as they are here (import-linter needs them).
+    probe = (
+        "import sys, contextlib, io\n"
+        "from cosdesk.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['upload', '--help'])\n"
+        "import cosdesk.cos.client\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('click', 'rich', 'pygments')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from cosdesk import __version__
 from cosdesk.logs import (
     BACKUP_COUNT,
     LOG_FILE_NAME,
@@ -98,6 +101,40 @@ def test_file_rotates_and_keeps_at_most_five_files_of_one_mib(log_dir: Path) -> 
     assert files == [LOG_FILE_NAME] + [f"{LOG_FILE_NAME}.{n}" for n in range(1, BACKUP_COUNT + 1)]
     assert BACKUP_COUNT + 1 == 5
     assert all((log_dir / name).stat().st_size <= MAX_BYTES for name in files)
+
+
+def test_a_file_another_program_fills_rotates_within_a_second(log_dir: Path) -> None:
+    # The window and a `cosdesk upload` share cosdesk.log; the size on disk is read
+    # once a second, not before every line.
+    path = setup_logging(verbose=False)
+    assert path is not None
+    logger = logging.getLogger("cosdesk.test")
+    logger.info("before the other program writes")
+    _flush()
+    room = MAX_BYTES - path.stat().st_size - 150  # less than the next line needs
+    with path.open("a", encoding="utf-8") as other_program:
+        other_program.write("z" * room + "\n")
+    time.sleep(1.1)
+    logger.info("x" * 200)
+    _flush()
+    assert (log_dir / f"{LOG_FILE_NAME}.1").stat().st_size <= MAX_BYTES
+    assert (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8").count("x" * 200) == 1
+
+
+def test_the_first_line_says_what_ran_and_on_which_system_without_a_child_process(log_dir: Path) -> None:
+    # platform.platform() runs `uname -p` on Linux: ~20 ms of every start. A fresh
+    # interpreter: the platform module caches what it learnt.
+    probe = (
+        "import subprocess\n"
+        "def no_child(*args, **kwargs): raise AssertionError('a process was started')\n"
+        "subprocess.Popen = no_child\n"
+        "from cosdesk.logs import setup_logging\n"
+        "setup_logging()\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)  # log_dir is in COSDESK_LOG_DIR
+    first = (log_dir / LOG_FILE_NAME).read_text(encoding="utf-8").splitlines()[0]
+    assert f"cosdesk {__version__}, Python {platform.python_version()}, " in first
+    assert platform.machine() in first
 
 
 def test_authorization_header_and_presigned_url_never_reach_the_file(log_dir: Path) -> None:
@@ -245,3 +282,14 @@ def test_transfer_lines_stay_out_of_the_terminal_unless_verbose(
     setup_logging(verbose=True)
     logging.getLogger("cosdesk.transfers").warning("upload failed: b/k2: SlowDown (503): slow down")
     assert "upload failed: b/k2" in capsys.readouterr().err
+
+
+def test_lines_carry_the_time_as_the_standard_formatter_writes_it() -> None:
+    # The date and time of a second are worked out once for all its lines.
+    from cosdesk.logs import FILE_FORMAT, _Formatter
+
+    ours, standard = _Formatter(FILE_FORMAT), logging.Formatter(FILE_FORMAT)
+    for created in (1_700_000_000.001, 1_700_000_000.999, 1_700_000_001.5, 1_699_999_999.2, 1_700_000_001.7):
+        record = logging.LogRecord("cosdesk.test", logging.INFO, __file__, 1, "at %s", (created,), None)
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        assert ours.format(record) == standard.format(record)

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,65 @@ def test_a_free_lease_is_taken_and_refused_to_another_holder_while_the_first_liv
     # The holder itself may take it again (a restarted job of the same queue).
     assert first.take("task-1").taken
     assert second.take("task-2").taken  # other tasks are free
+
+
+def test_a_task_only_this_store_has_written_is_not_read_back_until_another_connection_commits(
+    leases_of: MakeLeases, store: TaskStore
+) -> None:
+    only = leases_of()
+    # Nobody else has written to the database since the store opened it: the
+    # task is as this queue left it, and needs no reading back.
+    assert not only.take("task-1").worked_elsewhere
+    only.release(["task-1"])
+    store.flush()
+    assert not only.take("task-1").worked_elsewhere
+    only.release(["task-1"])
+    store.flush()
+    other_store = TaskStore(store.path)  # another process, as far as SQLite can tell
+    other = TaskLeases(other_store)
+    try:
+        assert other.take("task-2").taken  # a commit of another connection
+    finally:
+        other.close()
+        other_store.close()
+    # It might have worked any task since: each is read back before it runs.
+    assert only.take("task-1").worked_elsewhere
+    assert only.take("task-3").worked_elsewhere
+
+
+def test_a_take_takes_the_leases_of_the_tasks_next_in_line_and_their_takes_answer_from_memory(
+    leases_of: MakeLeases, store: TaskStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = leases_of(), leases_of()
+    assert first.take("task-1", ahead=lambda: ["task-2", "task-3"]).taken
+    # Taken with it: another holder is refused them before any job of theirs runs.
+    assert not second.take("task-2").taken and not second.take("task-3").taken
+    transactions: list[object] = []
+    write_and_wait = store.write_and_wait
+    def counted(write: Any) -> Any:
+        transactions.append(write)
+        return write_and_wait(write)
+
+    monkeypatch.setattr(store, "write_and_wait", counted)
+    claim = first.take("task-2")
+    # The claim of the take ahead: two holders share the store, so read it back.
+    assert claim.taken and claim.worked_elsewhere and transactions == []
+    first.take("task-4")
+    assert len(transactions) == 1
+
+
+def test_a_lease_taken_ahead_that_no_job_claims_is_released(
+    leases_of: MakeLeases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cosdesk.engine.ownership.AHEAD_KEPT_S", 0.2)
+    first, second = leases_of(heartbeat_s=0.05), leases_of()
+    assert first.take("task-1", ahead=lambda: ["task-2"]).taken
+    assert not second.take("task-2").taken
+    deadline = time.monotonic() + 5
+    while not second.take("task-2").taken:
+        assert time.monotonic() < deadline, "the lease taken ahead was never released"
+        time.sleep(0.05)
+    assert not first.take("task-1").holder  # the claimed lease stays
 
 
 def test_a_holder_that_renews_keeps_its_lease_past_the_stale_time(leases_of: MakeLeases) -> None:

@@ -1,0 +1,130 @@
+"""The thread pools the queue runs its jobs on: Python threads, not Qt's.
+
+Qt's pool threads are foreign to Python: each job run on one got a new Python
+thread state and gave it back at its end (a memory mapping made and unmapped,
+the thread's ids asked again, every ``threading.local`` lost). With three
+small files at once that was about a tenth of a file's CPU, most of it system
+time. These threads are Python's own and keep their state from job to job
+(see ARCHITECTURE.md, 'Qt pool threads and Python').
+
+:class:`ThreadPool` has the methods of ``QThreadPool`` that the queue and its
+tests use (``start``, ``setMaxThreadCount``, ``maxThreadCount``,
+``activeThreadCount``, ``waitForDone``), so either fits where a pool is asked
+for. Its jobs are anything with ``run()``
+(the engine's QRunnables).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from typing import Protocol
+
+from cosdesk.engine.thread_priority import lower_this_thread
+
+log = logging.getLogger(__name__)
+
+# An idle thread ends after this long, as QThreadPool's do.
+IDLE_TIMEOUT_S = 30.0
+
+
+class Job(Protocol):
+    def run(self) -> None: ...
+
+
+class ThreadPool:
+    """Runs jobs in the order they were started on at most ``maxThreadCount()``
+    threads at once (1 until set), each made when a job finds no idle one. With
+    ``background=True`` its threads run below normal priority (the window's
+    engine; see ``engine/thread_priority.py``). Thread-safe."""
+
+    def __init__(self, name: str, *, background: bool = False) -> None:
+        self._name = name
+        self._background = background
+        self._lock = threading.Lock()
+        self._job_waiting = threading.Condition(self._lock)
+        self._all_done = threading.Condition(self._lock)
+        self._jobs: deque[Job] = deque()
+        self._max_threads = 1
+        self._threads = 0  # alive
+        self._idle = 0  # waiting for a job, and not yet woken for one
+        self._running = 0  # running a job
+
+    def activeThreadCount(self) -> int:
+        """How many jobs are running now."""
+        return self._running
+
+    def maxThreadCount(self) -> int:
+        return self._max_threads
+
+    def setMaxThreadCount(self, count: int) -> None:
+        with self._lock:
+            self._max_threads = max(1, count)
+            for _ in range(min(len(self._jobs), self._max_threads - self._running)):
+                self._hand_out()
+
+    def start(self, job: Job) -> None:
+        """Run ``job`` as soon as fewer than maxThreadCount() jobs run."""
+        with self._lock:
+            self._jobs.append(job)
+            self._hand_out()
+
+    def waitForDone(self, msecs: int = -1) -> bool:
+        """Wait until no job runs or waits (``msecs`` < 0: for ever); False on timeout."""
+        deadline = None if msecs < 0 else time.monotonic() + msecs / 1000
+        with self._lock:
+            while self._jobs or self._running:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._all_done.wait(remaining)
+        return True
+
+    def _hand_out(self) -> None:
+        """Find a thread for one waiting job (lock held): wake an idle one, or
+        make one if the pool may have another."""
+        if self._running >= self._max_threads:
+            return  # a thread that ends its job takes the next
+        if self._idle:
+            self._idle -= 1
+            self._job_waiting.notify()
+        elif self._threads < self._max_threads:
+            self._threads += 1
+            threading.Thread(target=self._work, name=self._name, daemon=True).start()
+
+    def _work(self) -> None:
+        if self._background:
+            lower_this_thread()  # once: the thread stays ours
+        while True:
+            with self._lock:
+                job = self._next_job()
+                if job is None:
+                    self._threads -= 1
+                    return
+                self._running += 1
+            try:
+                job.run()
+            except Exception:
+                log.exception("a job of the %s pool failed", self._name)
+            finally:
+                with self._lock:
+                    self._running -= 1
+                    if not self._running and not self._jobs:
+                        self._all_done.notify_all()
+
+    def _next_job(self) -> Job | None:
+        """The next job for this thread (lock held), waiting up to IDLE_TIMEOUT_S
+        for one; None when the thread should end (idle that long, or one thread
+        too many after maxThreadCount() went down)."""
+        while not self._jobs or self._running >= self._max_threads:
+            if self._threads - self._idle > self._max_threads:
+                return None
+            self._idle += 1
+            woken = self._job_waiting.wait(IDLE_TIMEOUT_S)
+            if not woken:
+                self._idle -= 1  # a wake-up takes the thread off the idle count itself
+                if not self._jobs:
+                    return None
+        return self._jobs.popleft()

@@ -1,0 +1,120 @@
+"""The queue's thread pools: jobs in order, at most so many at once, on Python
+threads that keep their state from job to job."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from cosdesk.engine import thread_pool
+from cosdesk.engine.thread_pool import ThreadPool
+from cosdesk.engine.thread_priority import WORKER_NICE_INCREMENT
+
+
+class Call:
+    def __init__(self, function: Callable[[], None]) -> None:
+        self._function = function
+
+    def run(self) -> None:
+        self._function()
+
+
+def test_jobs_run_in_the_order_started() -> None:
+    pool = ThreadPool("test-pool")
+    started: list[int] = []
+    for number in range(6):
+        pool.start(Call(lambda number=number: started.append(number)))
+    assert pool.waitForDone(5000)
+    assert started == [0, 1, 2, 3, 4, 5]
+
+
+def test_no_more_jobs_run_at_once_than_allowed() -> None:
+    pool = ThreadPool("test-pool")
+    pool.setMaxThreadCount(2)
+    lock = threading.Lock()
+    running = most_at_once = 0
+    release = threading.Event()
+
+    def job() -> None:
+        nonlocal running, most_at_once
+        with lock:
+            running += 1
+            most_at_once = max(most_at_once, running)
+        release.wait(5)
+        with lock:
+            running -= 1
+
+    for _ in range(6):
+        pool.start(Call(job))
+    assert not pool.waitForDone(100)  # two are holding on, the others wait
+    assert pool.activeThreadCount() == 2
+    release.set()
+    assert pool.waitForDone(5000)
+    assert most_at_once == 2 and pool.activeThreadCount() == 0
+
+
+def test_raising_the_limit_starts_waiting_jobs_at_once() -> None:
+    pool = ThreadPool("test-pool")
+    release = threading.Event()
+    both_running = threading.Barrier(2, timeout=5)
+
+    def job() -> None:
+        both_running.wait()
+        release.wait(5)
+
+    pool.start(Call(job))
+    pool.start(Call(job))
+    pool.setMaxThreadCount(2)
+    release.set()
+    assert pool.waitForDone(5000)
+
+
+def test_a_thread_keeps_its_state_from_one_job_to_the_next() -> None:
+    # Qt's pool threads got a new Python thread state, and lost their locals, per job.
+    pool = ThreadPool("test-pool")
+    local = threading.local()
+    seen: list[int] = []
+
+    def job() -> None:
+        local.count = getattr(local, "count", 0) + 1
+        seen.append(local.count)
+
+    for _ in range(3):
+        pool.start(Call(job))
+    assert pool.waitForDone(5000)
+    assert seen == [1, 2, 3]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+@pytest.mark.parametrize("background", [True, False])
+def test_a_background_pool_runs_its_jobs_below_the_process_priority(background: bool) -> None:
+    base = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    pool = ThreadPool("test-pool", background=background)
+    pool.setMaxThreadCount(2)
+    seen: list[int] = []
+    for _ in range(4):
+        pool.start(Call(lambda: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))))
+    assert pool.waitForDone(5000)
+    expected = min(base + WORKER_NICE_INCREMENT, 19) if background else base
+    assert seen == [expected] * 4
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base
+
+
+def test_an_idle_thread_ends_after_the_idle_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(thread_pool, "IDLE_TIMEOUT_S", 0.05)
+    pool = ThreadPool("test-idle-pool")
+    pool.setMaxThreadCount(2)
+    for _ in range(4):
+        pool.start(Call(lambda: None))
+    assert pool.waitForDone(5000)
+    deadline = time.monotonic() + 5
+    while any(thread.name == "test-idle-pool" for thread in threading.enumerate()):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    pool.start(Call(lambda: None))  # a new thread takes the next job
+    assert pool.waitForDone(5000)
