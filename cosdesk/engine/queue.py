@@ -1525,6 +1525,8 @@ class UploadQueue(QObject):
                 if task.control is not None:
                     task.control.stop(StopReason.SHUTDOWN)
         self._timer.stop()
+        for pool in (self._aux_pool, self.file_pool, self.part_pool):
+            pool.close()  # idle threads go now; busy ones after their job
         if self._watcher is not None:
             self._watcher.stop(wait, timeout_s)
         finished = True

@@ -1,17 +1,18 @@
-"""The thread pools the queue runs its jobs on: Python threads, not Qt's.
+"""The thread pool the queue runs its jobs on: QThreadPool threads, each
+running a loop of jobs rather than one job.
 
-Qt's pool threads are foreign to Python: each job run on one got a new Python
-thread state and gave it back at its end (a memory mapping made and unmapped,
-the thread's ids asked again, every ``threading.local`` lost). With three
-small files at once that was about a tenth of a file's CPU, most of it system
-time. These threads are Python's own and keep their state from job to job
-(see ARCHITECTURE.md, 'Qt pool threads and Python').
+A QThreadPool thread is foreign to Python: a QRunnable run on one gets a new
+Python thread state and gives it back at its end (a memory mapping made and
+unmapped, the thread's ids asked again, every ``threading.local`` lost). With
+three small files at once, one runnable per job made that about a tenth of a
+file's CPU, most of it system time. Here each Qt thread runs one long runnable
+that takes job after job, so it keeps its Python state for its whole life (see
+ARCHITECTURE.md, 'Qt pool threads and Python').
 
 :class:`ThreadPool` has the methods of ``QThreadPool`` that the queue and its
 tests use (``start``, ``setMaxThreadCount``, ``maxThreadCount``,
 ``activeThreadCount``, ``waitForDone``), so either fits where a pool is asked
-for. Its jobs are anything with ``run()``
-(the engine's QRunnables).
+for. Its jobs are anything with ``run()``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import threading
 import time
 from collections import deque
 from typing import Protocol
+
+from PySide6.QtCore import QRunnable, QThreadPool
 
 from cosdesk.engine.thread_priority import lower_this_thread
 
@@ -32,6 +35,17 @@ IDLE_TIMEOUT_S = 30.0
 
 class Job(Protocol):
     def run(self) -> None: ...
+
+
+class _JobLoop(QRunnable):
+    """One Qt pool thread's whole life: jobs until the pool lets it go."""
+
+    def __init__(self, pool: ThreadPool) -> None:
+        super().__init__()
+        self._pool = pool
+
+    def run(self) -> None:
+        self._pool._work()
 
 
 class ThreadPool:
@@ -51,10 +65,20 @@ class ThreadPool:
         self._threads = 0  # alive
         self._idle = 0  # waiting for a job, and not yet woken for one
         self._running = 0  # running a job
+        self._closing = False  # idle loops end at once (their owner shuts down)
+        # Carries the job loops; never the limit (that is ``_max_threads``).
+        self._carriers = QThreadPool()
+        self._carriers.setObjectName(name)
+        self._carriers.setMaxThreadCount(1024)
+        self._carriers.setExpiryTimeout(-1)  # a loop ends by itself when idle
 
     def activeThreadCount(self) -> int:
         """How many jobs are running now."""
         return self._running
+
+    def threads_alive(self) -> int:
+        """How many job loops are alive now (running a job or idle)."""
+        return self._threads
 
     def maxThreadCount(self) -> int:
         return self._max_threads
@@ -82,6 +106,15 @@ class ThreadPool:
                 self._all_done.wait(remaining)
         return True
 
+    def close(self) -> None:
+        """Let the idle loops end now rather than after IDLE_TIMEOUT_S (a Qt pool
+        waits for its threads when it is deleted); jobs still waiting or started
+        later run as before."""
+        with self._lock:
+            self._closing = True
+            self._idle = 0  # every idle loop is woken: none is left to wake
+            self._job_waiting.notify_all()
+
     def _hand_out(self) -> None:
         """Find a thread for one waiting job (lock held): wake an idle one, or
         make one if the pool may have another."""
@@ -92,7 +125,7 @@ class ThreadPool:
             self._job_waiting.notify()
         elif self._threads < self._max_threads:
             self._threads += 1
-            threading.Thread(target=self._work, name=self._name, daemon=True).start()
+            self._carriers.start(_JobLoop(self))
 
     def _work(self) -> None:
         if self._background:
@@ -119,7 +152,7 @@ class ThreadPool:
         for one; None when the thread should end (idle that long, or one thread
         too many after maxThreadCount() went down)."""
         while not self._jobs or self._running >= self._max_threads:
-            if self._threads - self._idle > self._max_threads:
+            if self._threads - self._idle > self._max_threads or (self._closing and not self._jobs):
                 return None
             self._idle += 1
             woken = self._job_waiting.wait(IDLE_TIMEOUT_S)

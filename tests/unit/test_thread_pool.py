@@ -1,5 +1,5 @@
-"""The queue's thread pools: jobs in order, at most so many at once, on Python
-threads that keep their state from job to job."""
+"""The queue's thread pools: jobs in order, at most so many at once, on Qt pool
+threads that keep their Python state from job to job."""
 
 from __future__ import annotations
 
@@ -112,9 +112,28 @@ def test_an_idle_thread_ends_after_the_idle_timeout(monkeypatch: pytest.MonkeyPa
     for _ in range(4):
         pool.start(Call(lambda: None))
     assert pool.waitForDone(5000)
-    deadline = time.monotonic() + 5
-    while any(thread.name == "test-idle-pool" for thread in threading.enumerate()):
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until_no_thread_is_alive(pool)
     pool.start(Call(lambda: None))  # a new thread takes the next job
     assert pool.waitForDone(5000)
+
+
+def test_closing_ends_the_idle_threads_at_once_and_later_jobs_still_run() -> None:
+    pool = ThreadPool("test-closing-pool")  # idle threads would live 30 s
+    pool.setMaxThreadCount(3)
+    for _ in range(6):
+        pool.start(Call(lambda: time.sleep(0.01)))
+    assert pool.waitForDone(5000)
+    assert pool.threads_alive() > 0
+    pool.close()
+    wait_until_no_thread_is_alive(pool)
+    ran = threading.Event()
+    pool.start(Call(ran.set))
+    assert ran.wait(5) and pool.waitForDone(5000)
+    wait_until_no_thread_is_alive(pool)
+
+
+def wait_until_no_thread_is_alive(pool: ThreadPool) -> None:
+    deadline = time.monotonic() + 5
+    while pool.threads_alive():
+        assert time.monotonic() < deadline, f"{pool.threads_alive()} thread(s) still alive"
+        time.sleep(0.01)
