@@ -60,6 +60,7 @@ from cosdesk.engine.task import (
     UploadTask,
 )
 from cosdesk.engine.task_columns import StoredTask
+from cosdesk.engine.task_repository import TaskRepository
 from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, JobStart, OutcomeKind
 
@@ -178,7 +179,8 @@ class UploadQueue(QObject):
     ) -> None:
         super().__init__(parent)
         self.settings = settings or QueueSettings()
-        self._store = store
+        # Everything the queue reads from and writes to the task database.
+        self._repository = TaskRepository(store)
         # Times each task's runs; logs starts, ends and failures; keeps the history.
         self.journal = TransferJournal(store)
         # One process per task: a job sends only a task whose lease it took.
@@ -462,7 +464,7 @@ class UploadQueue(QObject):
                         self._events.finished(FileFinished(task.task_id, task.error, None))
                         self.journal.refused(task, task.error)
         with self._lock:
-            self._store.insert_tasks(StoredTask(task.spec, task.checkpoint, task.status) for task in tasks)
+            self._repository.add(tasks)
             for task in tasks:
                 task.ready = True
                 self._recount(task)
@@ -513,8 +515,7 @@ class UploadQueue(QObject):
         are in)."""
         if not task_ids:
             return []
-        self._store.flush()  # the queue's last changes to them, committed
-        stored = self._store.load_some(task_ids)
+        stored = self._repository.read_after_writes(task_ids)  # the queue's last changes to them, committed
         snapshots = []
         with self._lock:
             for item in stored:
@@ -536,7 +537,7 @@ class UploadQueue(QObject):
             parts = list(task.parts.values()) if task is not None else None
         if parts is None:
             parts = [
-                part for item in self._store.load_some([task_id]) for part in item.checkpoint.parts.values()
+                part for item in self._repository.read([task_id]) for part in item.checkpoint.parts.values()
             ]
         return sorted(parts, key=lambda part: part.part_number)
 
@@ -568,7 +569,7 @@ class UploadQueue(QObject):
 
     def _rested_changes(self, tasks: list[RestingTask], **fields: object) -> None:
         """Tasks at rest changed these fields (lock held): store them, recount."""
-        self._store.save_fields((task.task_id for task in tasks), **fields)
+        self._repository.save_at_rest(tasks, **fields)
         for task in tasks:
             self._recount(task)
             self._events.changed(task.task_id)
@@ -662,7 +663,7 @@ class UploadQueue(QObject):
                         forgotten.append(task.task_id)
                     task.checkpoint = task.checkpoint.without_upload()
                 changed.append(task)
-            self._store.delete_parts_of(forgotten)
+            self._repository.forget_parts_of(forgotten)
             self._changed_states(changed)
             self._rested_changes(rested, state=TaskState.CANCELED, finished_at=now)
         for cleanup in cleanups:
@@ -675,16 +676,16 @@ class UploadQueue(QObject):
     def _finish_resting_cancels(self, task_ids: list[str]) -> None:
         """The rest of canceling tasks at rest, on a worker: their history entries,
         and the multipart uploads to abort, read from the database."""
-        self._store.flush()  # their canceled state first: the history reads the rows
-        for item in self._store.load_some(task_ids):
+        # Their canceled state first: the history reads the rows.
+        for item in self._repository.read_after_writes(task_ids):
             task = UploadTask(item.spec, item.checkpoint, item.status)
             with self._lock:
                 self.journal.canceled(task)
             if task.upload_id:
                 self._abort_upload(task.endpoint, task.bucket, task.key, task.upload_id, task.options)
-                self._store.save_fields([task.task_id], upload_id=None)
+                self._repository.forget_upload(task.task_id)
             if task.parts:
-                self._store.delete_parts(task.task_id)
+                self._repository.forget_parts(task.task_id)
 
     def _abort_upload(
         self, endpoint: EndpointSpec, bucket: str, key: str, upload_id: str, options: UploadOptions
@@ -703,7 +704,7 @@ class UploadQueue(QObject):
                 task.network_retries = 0
             for resting in rested:
                 resting.loaded = 0
-                self._store.delete_parts(resting.task_id)
+                self._repository.forget_parts(resting.task_id)
             # What start_over forgets, for the tasks at rest.
             self._rested_changes(
                 rested,
@@ -737,7 +738,7 @@ class UploadQueue(QObject):
         for task_id in task_ids:
             task = self._tasks.pop(task_id, None) or self._resting.pop(task_id)
             self._recount(task)
-        self._store.delete_tasks(task_ids)
+        self._repository.remove(task_ids)
         self._events.removed(task_ids)
 
     def move_to_top(self, task_ids: Sequence[str] | str) -> None:
@@ -861,8 +862,9 @@ class UploadQueue(QObject):
                         kept.append((position, task_id))
                 for entry in kept:
                     heapq.heappush(self._waiting, entry)
-            self._store.flush()  # the rows as the queue last changed them
-            stored = {item.spec.task_id: item for item in self._store.load_some(t for _, t in entries)}
+            # The rows as the queue last changed them.
+            found = self._repository.read_after_writes(task_id for _, task_id in entries)
+            stored = {item.spec.task_id: item for item in found}
             with self._lock:
                 for _position, task_id in entries:
                     resting = self._resting.get(task_id)
@@ -971,7 +973,7 @@ class UploadQueue(QObject):
             )
         stored = None
         if claim.worked_elsewhere:
-            found = self._store.load_some([task_id])
+            found = self._repository.read([task_id])
             stored = found[0] if found else None
         with self._lock:
             task = self._live(task_id)
@@ -1008,7 +1010,7 @@ class UploadQueue(QObject):
             old, task.checkpoint = task.checkpoint, checkpoint
             parts_changed = checkpoint.parts != old.parts
             if parts_changed:
-                self._store.replace_parts(task_id, checkpoint.parts.values())
+                self._repository.replace_parts(task_id, checkpoint.parts.values())
                 task.loaded = checkpoint.sent_bytes
             noted = note is not None and note != task.note
             if noted:
@@ -1084,7 +1086,7 @@ class UploadQueue(QObject):
             if task is None:
                 return
             task.checkpoint = task.checkpoint.with_part(part)
-            self._store.save_part(task_id, part)
+            self._repository.save_part(task_id, part)
             self._events.changed(task_id)
 
     def job_ended(self, task_id: str, control: JobControl, outcome: JobOutcome) -> None:
@@ -1142,7 +1144,7 @@ class UploadQueue(QObject):
             task.loaded = task.size or 0
             task.network_retries = 0
             if task.parts:  # the stored parts are exactly these (job_part_done)
-                self._store.delete_parts(task.task_id)
+                self._repository.forget_parts(task.task_id)
             task.checkpoint = task.checkpoint.without_upload()
             self._events.finished(FileFinished(task.task_id, None, outcome.result))
             self.journal.succeeded(task, skipped=outcome.result is not None and outcome.result.skipped)
@@ -1158,7 +1160,7 @@ class UploadQueue(QObject):
         elif control.reason is StopReason.CANCEL:
             # The journal heard of it when cancel() was called.
             task.checkpoint = task.checkpoint.without_upload()
-            self._store.delete_parts(task.task_id)
+            self._repository.forget_parts(task.task_id)
         elif control.reason is StopReason.SHUTDOWN:
             # Leave the stored state as it is: the next start finds it unfinished.
             self.journal.interrupted(task)
@@ -1182,14 +1184,14 @@ class UploadQueue(QObject):
         part of a small file's cost. ``lazy``: the write may share a later commit
         (see TaskStore.save_task)."""
         if task.ready and persist:
-            self._store.save_task(task.task_id, task.checkpoint, task.status, lazy=lazy)
+            self._repository.save(task, lazy=lazy)
         self._recount(task)
         self._events.changed(task.task_id)
 
     def _changed_states(self, tasks: list[UploadTask]) -> None:
         """:meth:`_changed` for many tasks at once (pause, restart, cancel): one
         database write."""
-        self._store.save_tasks((task.task_id, task.checkpoint, task.status) for task in tasks if task.ready)
+        self._repository.save_all(task for task in tasks if task.ready)
         for task in tasks:
             self._recount(task)
             self._events.changed(task.task_id)
@@ -1368,7 +1370,7 @@ class UploadQueue(QObject):
         task_ids: Collection[str] | None = None,
         hold: Callable[[EndpointSpec], str | None] | None = None,
     ) -> list[str]:
-        rows = self._store.load_resting()
+        rows = self._repository.read_at_rest()
         if task_ids is not None:
             rows = [row for row in rows if row.task_id in task_ids]
         if len(rows) > self.settings.live_task_limit:
@@ -1400,7 +1402,7 @@ class UploadQueue(QObject):
             built.append(RestingTask(row.task_id, status, row.size, row.confirmed, row.has_upload))
         # Only where the row still says interrupted: another process may have finished
         # one since (a task it still sends asks for its lease when it comes to run).
-        self._store.restore_states(
+        self._repository.restore_states(
             (task_id, state, note) for (state, note), ids in interrupted.items() for task_id in ids
         )
         unfinished: list[str] = []
@@ -1426,7 +1428,7 @@ class UploadQueue(QObject):
         task_ids: Collection[str] | None,
         hold: Callable[[EndpointSpec], str | None] | None,
     ) -> list[str]:
-        stored = self._store.load_tasks()
+        stored = self._repository.read_all()
         if task_ids is not None:
             stored = [item for item in stored if item.spec.task_id in task_ids]
         # Built outside the lock: a GUI thread calling tasks() meanwhile never waits long.
@@ -1467,7 +1469,7 @@ class UploadQueue(QObject):
                 self._events.added(task.task_id)
                 if task.state is TaskState.WAITING:
                     heapq.heappush(self._waiting, (task.position, task.task_id))
-            self._store.restore_states(interrupted)
+            self._repository.restore_states(interrupted)
         return unfinished
 
     @staticmethod
@@ -1515,5 +1517,5 @@ class UploadQueue(QObject):
             finished = self.file_pool.waitForDone(deadline_ms) and finished
             finished = self.part_pool.waitForDone(deadline_ms) and finished
             self.leases.close()
-            self._store.flush()
+            self._repository.wait_for_writes()
         return finished
