@@ -13,7 +13,6 @@ emitted from the queue's own thread.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import os
 import threading
@@ -40,6 +39,7 @@ from cosdesk.engine.resting import RestingTask, rest, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
 from cosdesk.engine.scan import check_key, scan_path
+from cosdesk.engine.scheduler import Scheduler
 from cosdesk.engine.store import RequestAction, RestingRow, TaskStore
 from cosdesk.engine.task import (
     BatchProgress,
@@ -81,10 +81,6 @@ class _TaskIds:
             digits = os.urandom(16 * 256).hex()
             self._spare = [digits[start : start + 32] for start in range(0, len(digits), 32)]
         return self._spare.pop()
-
-
-def _position(task: UploadTask) -> int:
-    return task.status.position
 
 
 # Checkpoint fields a restart needs whatever the upload's method (see _resume_needs).
@@ -194,10 +190,9 @@ class UploadQueue(QObject):
         # their spec and checkpoint only in the database. Every task is in one of the two.
         self._tasks: dict[str, UploadTask] = {}
         self._resting: dict[str, RestingTask] = {}
-        self._waking = False  # a worker is reading resting tasks back (see _wake_next)
         self._task_ids = _TaskIds()
-        self._waiting: list[tuple[int, str]] = []  # heap of (position, task_id)
-        self._running: set[str] = set()
+        # Which task runs next: the waiting line and the running set.
+        self._scheduler = Scheduler(self._tasks, self._resting)
         self._next_position = 0
         self._pending_intakes = 0
         self._shutting_down = False
@@ -469,7 +464,7 @@ class UploadQueue(QObject):
                 task.ready = True
                 self._recount(task)
                 if task.state is TaskState.WAITING:
-                    heapq.heappush(self._waiting, (task.position, task.task_id))
+                    self._scheduler.line_up(task)
                 self._events.changed(task.task_id)
         self._schedule()
         self._poke()
@@ -623,7 +618,7 @@ class UploadQueue(QObject):
                 task.error = None
                 live.append(task)
             if task.ready:
-                heapq.heappush(self._waiting, (task.position, task.task_id))
+                self._scheduler.line_up(task)
         self._changed_states(live)
         self._rested_changes(rested, state=TaskState.WAITING, error=None)
 
@@ -649,7 +644,7 @@ class UploadQueue(QObject):
                     task.set_state(TaskState.CANCELED)
                     rested.append(task)
                     continue
-                running = task.task_id in self._running
+                running = task.task_id in self._scheduler.running_ids
                 if task.control is not None:
                     task.control.stop(StopReason.CANCEL)
                 self._retries.forget(task)
@@ -727,8 +722,10 @@ class UploadQueue(QObject):
         is still stopping goes as soon as it has stopped."""
         with self._lock:
             final = [t for t in self._select(task_ids) if t.state.is_final]
-            gone = [t.task_id for t in final if t.task_id not in self._running]
-            self._clear_when_stopped.update(t.task_id for t in final if t.task_id in self._running)
+            gone = [t.task_id for t in final if t.task_id not in self._scheduler.running_ids]
+            self._clear_when_stopped.update(
+                t.task_id for t in final if t.task_id in self._scheduler.running_ids
+            )
             self._remove(gone)
         self._poke()
         return gone
@@ -783,7 +780,7 @@ class UploadQueue(QObject):
     def _reposition(self, task: UploadTask | RestingTask, position: int) -> None:
         task.position = position
         if task.state is TaskState.WAITING and task.ready:
-            heapq.heappush(self._waiting, (position, task.task_id))
+            self._scheduler.line_up(task)
         if isinstance(task, RestingTask):
             self._rested_changes([task], position=position)
         else:
@@ -804,64 +801,29 @@ class UploadQueue(QObject):
     # --- running ------------------------------------------------------------------
 
     def _schedule(self) -> None:
-        """Start waiting tasks, in order, while fewer than FileParallelLimit run. A task
-        whose key another running task is sending waits until that one ends: two
-        uploads of one key at once would race, and a key added again while it
-        uploads must end with what was added last."""
+        """Start waiting tasks, in order, while fewer than FileParallelLimit run
+        (see Scheduler.next_to_start)."""
         with self._lock:
             if self._shutting_down:
                 return
-            held_back: list[tuple[int, str]] = []
-            while self._waiting and len(self._running) < self.settings.file_parallel_limit:
-                position, task_id = heapq.heappop(self._waiting)
-                if self._waiting_at_rest(task_id, position):
-                    # Next in line, but at rest: start once a worker has read it back.
-                    held_back.append((position, task_id))
-                    self._wake_next()
-                    break
-                task = self._tasks.get(task_id)
-                if (
-                    task is None
-                    or task.state is not TaskState.WAITING
-                    or task.position != position
-                    or task_id in self._running
-                    or not task.ready
-                ):
-                    continue  # a stale heap entry; the task's live entry is elsewhere
-                if self._key_in_flight(task):
-                    held_back.append((position, task_id))
-                    continue
+            starting, must_wake = self._scheduler.next_to_start(self.settings.file_parallel_limit)
+            for task in starting:
                 self._start(task)
-            for entry in held_back:
-                heapq.heappush(self._waiting, entry)
-
-    def _waiting_at_rest(self, task_id: str, position: int) -> bool:
-        """Whether a waiting-line entry is a task at rest, waiting at that place (lock held)."""
-        resting = self._resting.get(task_id)
-        return resting is not None and resting.state is TaskState.WAITING and resting.position == position
+            if must_wake:
+                self._wake_next()
 
     def _wake_next(self) -> None:
         """Have a worker read the next waiting tasks at rest back from the database
         (lock held; one worker at a time)."""
-        if self._waking or self._shutting_down:
+        if self._shutting_down or not self._scheduler.begin_wake():
             return
-        self._waking = True
         self._aux_pool.start(_Intake(self._wake_waiting))
 
     def _wake_waiting(self) -> None:
         """Worker: make the first ``wake_batch`` waiting tasks at rest live again."""
         try:
             with self._lock:
-                entries: list[tuple[int, str]] = []
-                kept: list[tuple[int, str]] = []
-                while self._waiting and len(entries) < self.settings.wake_batch:
-                    position, task_id = heapq.heappop(self._waiting)
-                    if self._waiting_at_rest(task_id, position):
-                        entries.append((position, task_id))
-                    elif task_id in self._tasks:
-                        kept.append((position, task_id))
-                for entry in kept:
-                    heapq.heappush(self._waiting, entry)
+                entries = self._scheduler.take_wake_batch(self.settings.wake_batch)
             # The rows as the queue last changed them.
             found = self._repository.read_after_writes(task_id for _, task_id in entries)
             stored = {item.spec.task_id: item for item in found}
@@ -888,48 +850,21 @@ class UploadQueue(QObject):
                         self._tasks[task_id] = wake(
                             resting, UploadTask(item.spec, item.checkpoint, item.status)
                         )
-                        heapq.heappush(self._waiting, (resting.position, task_id))
+                        self._scheduler.line_up(resting)
         finally:
             with self._lock:
-                self._waking = False
+                self._scheduler.end_wake()
         self._schedule()
 
     def _rest_idle_tasks(self) -> None:
-        """Put tasks at rest while more than ``live_task_limit`` are in memory (lock
-        held): every task without a worker, a pending retry or a wait for another
-        process's lease (those come back through the retry timer, which knows only
-        whole tasks), but the first ``wake_batch`` waiting ones (about to run)."""
-        limit = self.settings.live_task_limit
-        if len(self._tasks) <= limit:
-            return
-        idle = [
-            task
-            for task in self._tasks.values()
-            if task.ready
-            and task.control is None
-            and task.retry_at is None
-            and not task.awaiting_lease
-            and not task.state.is_active
-        ]
-        waiting = [task for task in idle if task.state is TaskState.WAITING]
-        next_up = {task.task_id for task in heapq.nsmallest(self.settings.wake_batch, waiting, key=_position)}
-        for task in idle:
-            if task.task_id not in next_up and task.task_id not in self._clear_when_stopped:
-                del self._tasks[task.task_id]
-                self._resting[task.task_id] = rest(task)
-
-    def _key_in_flight(self, task: UploadTask) -> bool:
-        # Lock held. At most FileParallelLimit tasks run: a scan is cheap.
-        for running_id in self._running:
-            other = self._tasks.get(running_id)
-            if (
-                other is not None
-                and other.key == task.key
-                and other.bucket == task.bucket
-                and other.endpoint.without_profile() == task.endpoint.without_profile()
-            ):
-                return True
-        return False
+        """Put idle tasks at rest while more than ``live_task_limit`` are in memory
+        (lock held; see Scheduler.to_rest)."""
+        settings = self.settings
+        for task in self._scheduler.to_rest(
+            settings.live_task_limit, settings.wake_batch, keep=self._clear_when_stopped
+        ):
+            del self._tasks[task.task_id]
+            self._resting[task.task_id] = rest(task)
 
     def _start(self, task: UploadTask) -> None:
         # Called with the lock held.
@@ -938,7 +873,6 @@ class UploadQueue(QObject):
         if not task.awaiting_lease:  # else it stays waiting until its lease is taken (job_claim)
             task.set_state(TaskState.CHECKING)
         task.loaded = task.checkpoint.sent_bytes
-        self._running.add(task.task_id)
         self._was_busy = True
         source: Source
         if task.source_kind is SourceKind.FILE:
@@ -1000,7 +934,7 @@ class UploadQueue(QObject):
 
     def _live(self, task_id: str) -> UploadTask | None:
         task = self._tasks.get(task_id)
-        return task if task is not None and task_id in self._running else None
+        return task if task is not None and task_id in self._scheduler.running_ids else None
 
     def job_checkpoint(self, task_id: str, checkpoint: Checkpoint, note: str | None = None) -> None:
         with self._lock:
@@ -1091,7 +1025,7 @@ class UploadQueue(QObject):
 
     def job_ended(self, task_id: str, control: JobControl, outcome: JobOutcome) -> None:
         with self._lock:
-            self._running.discard(task_id)
+            self._scheduler.ended(task_id)
             task = self._tasks.get(task_id)
             if task is not None and task.control is control:
                 task.control = None
@@ -1169,7 +1103,7 @@ class UploadQueue(QObject):
             self.journal.paused(task)
         if task.state is TaskState.WAITING:
             # Restarted while its old job was stopping: its heap entry may be gone.
-            heapq.heappush(self._waiting, (task.position, task.task_id))
+            self._scheduler.line_up(task)
         # A simple PUT's success may wait for a shared commit: lost to a kill -9, the
         # task comes back waiting and the same bytes are sent to the same key again.
         simple = task.method is None or task.method is UploadMethod.PUT
@@ -1218,7 +1152,7 @@ class UploadQueue(QObject):
             failed = [task for task in due if task.state is TaskState.ERROR]
             for task in due:
                 if task.awaiting_lease:  # asks the other process again: back in line
-                    heapq.heappush(self._waiting, (task.position, task.task_id))
+                    self._scheduler.line_up(task)
             if failed:
                 self._requeue(failed)
             self._retries.arm()
@@ -1268,7 +1202,9 @@ class UploadQueue(QObject):
                 if task_id in self._tasks
                 and self._tasks[task_id].state in (TaskState.UPLOADING, TaskState.CHECKING, TaskState.SUCCESS)
             ]
-            uploading = [t for t in self._running if self._tasks[t].state is TaskState.UPLOADING]
+            uploading = [
+                t for t in self._scheduler.running_ids if self._tasks[t].state is TaskState.UPLOADING
+            ]
             for task_id in uploading:
                 # Speed and ETA move even in a tick without bytes (a stalled upload).
                 if task_id not in dirty:
@@ -1312,7 +1248,9 @@ class UploadQueue(QObject):
         # A task in error waiting for its automatic retry does not count: the CLI
         # ends (saying what failed) and tests see the failure; the window, which
         # stays open, retries it when it is due.
-        return bool(self._running or self._pending_intakes or self._state_counts[TaskState.WAITING])
+        return bool(
+            self._scheduler.running_ids or self._pending_intakes or self._state_counts[TaskState.WAITING]
+        )
 
     def is_idle(self) -> bool:
         with self._lock:
@@ -1320,7 +1258,7 @@ class UploadQueue(QObject):
 
     def _batch_progress(self) -> BatchProgress:
         # Lock held. At most FileParallelLimit tasks run.
-        running = [self._tasks[task_id] for task_id in self._running if task_id in self._tasks]
+        running = [self._tasks[task_id] for task_id in self._scheduler.running_ids if task_id in self._tasks]
         return self._batch.progress(running, self.settings.file_parallel_limit)
 
     # --- persistence --------------------------------------------------------------
@@ -1416,7 +1354,7 @@ class UploadQueue(QObject):
                     self._resting[task.task_id] = task
                     if task.state is TaskState.WAITING:
                         self._batch.join([task])
-                        heapq.heappush(self._waiting, (task.position, task.task_id))
+                        self._scheduler.line_up(task)
                     self._recount(task)
                     self._next_position = max(self._next_position, task.position + 1)
                     self._events.added(task.task_id)
@@ -1468,7 +1406,7 @@ class UploadQueue(QObject):
                 self._next_position = max(self._next_position, task.position + 1)
                 self._events.added(task.task_id)
                 if task.state is TaskState.WAITING:
-                    heapq.heappush(self._waiting, (task.position, task.task_id))
+                    self._scheduler.line_up(task)
             self._repository.restore_states(interrupted)
         return unfinished
 
