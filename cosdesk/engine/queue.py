@@ -19,15 +19,23 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
 from functools import partial
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.engine.batch import BatchTracker
 from cosdesk.engine.handover import LEASE_RETRY_S, held_note, take_checkpoint, take_final_state
 from cosdesk.engine.history import TransferJournal
+from cosdesk.engine.intake import (
+    SCAN_BATCH,
+    FileToAdd,
+    NewSource,
+    TaskIds,
+    new_task,
+    refusal,
+    scan_sources,
+)
 from cosdesk.engine.integrity import FileSource, MemorySource, Source
 from cosdesk.engine.limited_source import LimitedSource
 from cosdesk.engine.meter import BandwidthLimiter
@@ -38,7 +46,6 @@ from cosdesk.engine.request_watcher import RequestWatcher
 from cosdesk.engine.resting import RestingTask, rest, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
-from cosdesk.engine.scan import check_key, scan_path
 from cosdesk.engine.scheduler import Scheduler
 from cosdesk.engine.store import RequestAction, RestingRow, TaskStore
 from cosdesk.engine.task import (
@@ -50,10 +57,8 @@ from cosdesk.engine.task import (
     PartRecord,
     SourceKind,
     StopReason,
-    TaskError,
     TaskProgress,
     TaskSnapshot,
-    TaskSpec,
     TaskState,
     TaskStatus,
     UploadMethod,
@@ -61,26 +66,15 @@ from cosdesk.engine.task import (
 )
 from cosdesk.engine.task_columns import StoredTask
 from cosdesk.engine.task_repository import TaskRepository
-from cosdesk.engine.worker_pool import WorkerPool
+from cosdesk.engine.worker_pool import BackgroundCall, WorkerPool
 from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, JobStart, OutcomeKind
+
+# FileToAdd is named here too: callers think of the queue's add_files.
+__all__ = ["FileToAdd", "UploadQueue"]
 
 log = logging.getLogger(__name__)
 
 ClientProvider = Callable[[EndpointSpec], CosClient]
-
-
-class _TaskIds:
-    """Random task ids (as uuid4().hex: 32 hex digits), many per system call: one
-    call per id was a fifth of the cost of adding a file. Used under the lock."""
-
-    def __init__(self) -> None:
-        self._spare: list[str] = []
-
-    def next(self) -> str:
-        if not self._spare:
-            digits = os.urandom(16 * 256).hex()
-            self._spare = [digits[start : start + 32] for start in range(0, len(digits), 32)]
-        return self._spare.pop()
 
 
 # Checkpoint fields a restart needs whatever the upload's method (see _resume_needs).
@@ -94,33 +88,6 @@ _RESTORE_SLICE = 5000
 
 # What a task that was running says when it comes back paused.
 _INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
-
-# Tasks created per database batch while a folder is walked: the first ones can
-# start long before a huge tree is fully listed.
-SCAN_BATCH = 500
-
-
-@dataclass(frozen=True)
-class FileToAdd:
-    """One local file for :meth:`UploadQueue.add_files`."""
-
-    path: str
-    key: str
-
-
-class _Intake(QRunnable):
-    """Stats newly added files and stores them (off the caller's thread)."""
-
-    def __init__(self, work: Callable[[], None]) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self._work = work
-
-    def run(self) -> None:
-        try:
-            self._work()
-        except Exception:
-            log.exception("adding tasks failed")
 
 
 class UploadQueue(QObject):
@@ -190,7 +157,7 @@ class UploadQueue(QObject):
         # their spec and checkpoint only in the database. Every task is in one of the two.
         self._tasks: dict[str, UploadTask] = {}
         self._resting: dict[str, RestingTask] = {}
-        self._task_ids = _TaskIds()
+        self._task_ids = TaskIds()
         # Which task runs next: the waiting line and the running set.
         self._scheduler = Scheduler(self._tasks, self._resting)
         self._next_position = 0
@@ -259,13 +226,10 @@ class UploadQueue(QObject):
         spec = self._endpoint(endpoint)
         with self._lock:
             tasks = [
-                self._new_task(
-                    bucket, item.key, spec, options, SourceKind.FILE, source_path=os.path.abspath(item.path)
-                )
-                for item in files
+                self._new_task(bucket, item.key, spec, options, NewSource.file(item.path)) for item in files
             ]
             self._pending_intakes += 1
-        self._aux_pool.start(_Intake(lambda: self._intake(tasks)))
+        self._aux_pool.start(BackgroundCall(lambda: self._intake(tasks)))
         return [task.task_id for task in tasks]
 
     def add_bytes(
@@ -279,17 +243,9 @@ class UploadQueue(QObject):
         """Queue an in-memory body (kept in the database until it is uploaded)."""
         spec = self._endpoint(endpoint)
         with self._lock:
-            task = self._new_task(
-                bucket,
-                key,
-                spec,
-                options or UploadOptions(),
-                SourceKind.MEMORY,
-                data=bytes(data),
-                size=len(data),
-            )
+            task = self._new_task(bucket, key, spec, options or UploadOptions(), NewSource.memory(data))
             self._pending_intakes += 1
-        self._aux_pool.start(_Intake(lambda: self._intake([task])))
+        self._aux_pool.start(BackgroundCall(lambda: self._intake([task])))
         return task.task_id
 
     def add_folder_marker(
@@ -304,11 +260,9 @@ class UploadQueue(QObject):
             key += "/"
         spec = self._endpoint(endpoint)
         with self._lock:
-            task = self._new_task(
-                bucket, key, spec, options or UploadOptions(), SourceKind.FOLDER_MARKER, data=b"", size=0
-            )
+            task = self._new_task(bucket, key, spec, options or UploadOptions(), NewSource.folder_marker())
             self._pending_intakes += 1
-        self._aux_pool.start(_Intake(lambda: self._intake([task])))
+        self._aux_pool.start(BackgroundCall(lambda: self._intake([task])))
         return task.task_id
 
     def add_paths(
@@ -333,43 +287,18 @@ class UploadQueue(QObject):
         def walk() -> None:
             try:
                 batch: list[UploadTask] = []
-                for source in sources:
-                    contents_only = source.endswith(("/", os.sep)) and os.path.isdir(source)
-                    for entry in scan_path(
-                        source,
-                        prefix,
-                        include_empty_folders=include_empty_folders,
-                        contents_only=contents_only,
-                        on_error=self._scan_problem,
-                    ):
-                        with self._lock:
-                            if self._shutting_down:
-                                return
-                            if entry.path is None:
-                                task = self._new_task(
-                                    bucket,
-                                    entry.key,
-                                    spec,
-                                    options,
-                                    SourceKind.FOLDER_MARKER,
-                                    data=b"",
-                                    size=0,
-                                )
-                            else:
-                                task = self._new_task(
-                                    bucket,
-                                    entry.key,
-                                    spec,
-                                    options,
-                                    SourceKind.FILE,
-                                    source_path=os.path.abspath(entry.path),
-                                    size=entry.size,
-                                    mtime_ns=entry.mtime_ns,
-                                )
-                        batch.append(task)
-                        if len(batch) >= SCAN_BATCH:
-                            self._store_new(batch, stat_files=False)
-                            batch = []
+                entries = scan_sources(
+                    sources, prefix, include_empty_folders=include_empty_folders, on_error=self._scan_problem
+                )
+                for entry in entries:
+                    with self._lock:
+                        if self._shutting_down:
+                            return
+                        task = self._new_task(bucket, entry.key, spec, options, NewSource.scanned(entry))
+                    batch.append(task)
+                    if len(batch) >= SCAN_BATCH:
+                        self._store_new(batch, stat_files=False)
+                        batch = []
                 self._store_new(batch, stat_files=False)
             finally:
                 with self._lock:
@@ -378,7 +307,7 @@ class UploadQueue(QObject):
                 self._poke()
                 self._flush_if_idle()
 
-        self._aux_pool.start(_Intake(walk))
+        self._aux_pool.start(BackgroundCall(walk))
 
     def _endpoint(self, endpoint: EndpointSpec | None) -> EndpointSpec:
         spec = endpoint or self.default_endpoint
@@ -387,34 +316,10 @@ class UploadQueue(QObject):
         return spec
 
     def _new_task(
-        self,
-        bucket: str,
-        key: str,
-        endpoint: EndpointSpec,
-        options: UploadOptions,
-        kind: SourceKind,
-        *,
-        source_path: str | None = None,
-        data: bytes | None = None,
-        size: int | None = None,
-        mtime_ns: int | None = None,
+        self, bucket: str, key: str, endpoint: EndpointSpec, options: UploadOptions, source: NewSource
     ) -> UploadTask:
         # Called with the lock held.
-        task = UploadTask(
-            spec=TaskSpec(
-                task_id=self._task_ids.next(),
-                bucket=bucket,
-                key=key,
-                endpoint=endpoint,
-                options=options,
-                source_kind=kind,
-                source_path=source_path,
-                data=data,
-                created_at=time.time(),
-            ),
-            checkpoint=Checkpoint(size=size, mtime_ns=mtime_ns),
-            status=TaskStatus(position=self._next_position),
-        )
+        task = new_task(self._task_ids.next(), self._next_position, bucket, key, endpoint, options, source)
         self._next_position += 1
         self._tasks[task.task_id] = task
         self._batch.join([task])
@@ -439,23 +344,12 @@ class UploadQueue(QObject):
         if not tasks:
             return
         for task in tasks:
-            refusal: TaskError | None = None
-            key_problem = check_key(task.key)
-            if key_problem is not None:
-                refusal = TaskError("InvalidKey", key_problem)
-            elif stat_files and task.source_kind is SourceKind.FILE and task.source_path:
-                try:
-                    info = os.stat(task.source_path)
-                    task.checkpoint = replace(task.checkpoint, size=info.st_size, mtime_ns=info.st_mtime_ns)
-                except OSError as error:
-                    refusal = TaskError(
-                        "InvalidSource", f"cannot read {task.source_path}: {error.strerror or error}"
-                    )
-            if refusal is not None:
+            refused = refusal(task, stat_file=stat_files)
+            if refused is not None:
                 with self._lock:
                     if task.state is TaskState.WAITING:
                         task.set_state(TaskState.ERROR)
-                        task.error = refusal
+                        task.error = refused
                         self._events.finished(FileFinished(task.task_id, task.error, None))
                         self.journal.refused(task, task.error)
         with self._lock:
@@ -663,9 +557,11 @@ class UploadQueue(QObject):
             self._rested_changes(rested, state=TaskState.CANCELED, finished_at=now)
         for cleanup in cleanups:
             # The client is looked up on the worker too: it may read the keyring.
-            self._aux_pool.start(_Intake(partial(self._abort_upload, *cleanup)))
+            self._aux_pool.start(BackgroundCall(partial(self._abort_upload, *cleanup)))
         if rested:
-            self._aux_pool.start(_Intake(partial(self._finish_resting_cancels, [t.task_id for t in rested])))
+            self._aux_pool.start(
+                BackgroundCall(partial(self._finish_resting_cancels, [t.task_id for t in rested]))
+            )
         self._poke()
 
     def _finish_resting_cancels(self, task_ids: list[str]) -> None:
@@ -817,7 +713,7 @@ class UploadQueue(QObject):
         (lock held; one worker at a time)."""
         if self._shutting_down or not self._scheduler.begin_wake():
             return
-        self._aux_pool.start(_Intake(self._wake_waiting))
+        self._aux_pool.start(BackgroundCall(self._wake_waiting))
 
     def _wake_waiting(self) -> None:
         """Worker: make the first ``wake_batch`` waiting tasks at rest live again."""
@@ -1300,7 +1196,7 @@ class UploadQueue(QObject):
                     self._was_busy = True
                 self._poke()
 
-        self._aux_pool.start(_Intake(work))
+        self._aux_pool.start(BackgroundCall(work))
 
     def _restore(
         self,
