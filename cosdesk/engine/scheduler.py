@@ -1,4 +1,4 @@
-"""Which task runs next (see ARCHITECTURE.md, 'The queue's parts'): the waiting
+"""Which task runs next (see ARCHITECTURE.md, 'Parts of the queue'): the waiting
 line in queue order, the tasks running now, FileParallelLimit, one task per key
 at a time, which tasks at rest to wake and which idle tasks to put at rest.
 
