@@ -63,6 +63,7 @@ from cosdesk.engine.task import (
     TaskStatus,
     UploadMethod,
     UploadTask,
+    check_transition,
 )
 from cosdesk.engine.task_columns import StoredTask
 from cosdesk.engine.task_repository import TaskRepository
@@ -738,7 +739,7 @@ class UploadQueue(QObject):
                     if item.status.state is not resting.state or item.status.position != resting.position:
                         # The queue's writes are committed (flushed above): the row
                         # differs because another process changed it. The row says.
-                        resting.status = item.status
+                        resting.take_stored(item.status)
                         self._recount(resting)
                         self._events.changed(task_id)
                     if resting.state is TaskState.WAITING:
@@ -1229,7 +1230,9 @@ class UploadQueue(QObject):
             state = TaskState(row.state)
             if state in _INTERRUPTED_STATES:
                 because = held.get(row.endpoint_json or "")
-                state = TaskState.WAITING if resume and not because else TaskState.PAUSED
+                restored = TaskState.WAITING if resume and not because else TaskState.PAUSED
+                check_transition(state, restored)  # here, not by set_state: a status per row, not two
+                state = restored
                 note = because or (None if resume else row.note or _INTERRUPTED_NOTE)
                 interrupted.setdefault((state, note), []).append(row.task_id)
             status = TaskStatus(row.position, state)
