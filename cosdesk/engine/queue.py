@@ -405,7 +405,7 @@ class UploadQueue(QObject):
         are in)."""
         if not task_ids:
             return []
-        stored = self._repository.read_after_writes(task_ids)  # the queue's last changes to them, committed
+        stored = self._repository.read_after_writes(task_ids)
         snapshots = []
         with self._lock:
             for item in stored:
