@@ -9,6 +9,11 @@ mark tasks dirty; a QTimer in the queue's thread turns dirty marks into
 coalesced signals at most every ``list_update_interval_ms`` — so the receiver
 sees a few signals per second however many bytes move, and signals are always
 emitted from the queue's own thread.
+
+The queue keeps the records and the decisions that need all of them; its parts
+(intake.py, scheduler.py, task_repository.py, pending_events.py,
+retry_scheduler.py, request_watcher.py) each do one job (see ARCHITECTURE.md,
+'Parts of the queue').
 """
 
 from __future__ import annotations
