@@ -10,18 +10,21 @@ mark tasks dirty; a QTimer in the queue's thread turns dirty marks into
 coalesced signals at most every ``list_update_interval_ms`` — so the receiver
 sees a few signals per second however many bytes move, and signals are always
 emitted from the queue's own thread.
+
+The queue keeps the records and the decisions that need all of them; its parts
+(intake.py, scheduler.py, task_repository.py, pending_events.py,
+retry_scheduler.py, request_watcher.py) each do one job (see ARCHITECTURE.md,
+'Parts of the queue').
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
 import os
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
 from functools import partial
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -30,6 +33,15 @@ from cosdesk.cos.client import CosClient
 from cosdesk.engine.batch import BatchTracker
 from cosdesk.engine.handover import LEASE_RETRY_S, held_note, take_checkpoint, take_final_state
 from cosdesk.engine.history import TransferJournal
+from cosdesk.engine.intake import (
+    SCAN_BATCH,
+    FileToAdd,
+    NewSource,
+    TaskIds,
+    new_task,
+    refusal,
+    scan_sources,
+)
 from cosdesk.engine.integrity import FileSource, MemorySource, Source
 from cosdesk.engine.limited_source import LimitedSource
 from cosdesk.engine.meter import BandwidthLimiter
@@ -40,7 +52,7 @@ from cosdesk.engine.request_watcher import RequestWatcher
 from cosdesk.engine.resting import RestingTask, rest, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
-from cosdesk.engine.scan import check_key, scan_path
+from cosdesk.engine.scheduler import Scheduler
 from cosdesk.engine.store import RequestAction, RestingRow, TaskStore
 from cosdesk.engine.task import (
     BatchProgress,
@@ -51,40 +63,26 @@ from cosdesk.engine.task import (
     PartRecord,
     SourceKind,
     StopReason,
-    TaskError,
     TaskProgress,
     TaskSnapshot,
-    TaskSpec,
     TaskState,
     TaskStatus,
     UploadMethod,
     UploadTask,
+    check_transition,
 )
 from cosdesk.engine.task_columns import StoredTask
+from cosdesk.engine.task_repository import TaskRepository
 from cosdesk.engine.thread_pool import ThreadPool
+from cosdesk.engine.worker_pool import BackgroundCall
 from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, JobStart, OutcomeKind
+
+# FileToAdd is named here too: callers think of the queue's add_files.
+__all__ = ["FileToAdd", "UploadQueue"]
 
 log = logging.getLogger(__name__)
 
 ClientProvider = Callable[[EndpointSpec], CosClient]
-
-
-class _TaskIds:
-    """Random task ids (as uuid4().hex: 32 hex digits), many per system call: one
-    call per id was a fifth of the cost of adding a file. Used under the lock."""
-
-    def __init__(self) -> None:
-        self._spare: list[str] = []
-
-    def next(self) -> str:
-        if not self._spare:
-            digits = os.urandom(16 * 256).hex()
-            self._spare = [digits[start : start + 32] for start in range(0, len(digits), 32)]
-        return self._spare.pop()
-
-
-def _position(task: UploadTask) -> int:
-    return task.status.position
 
 
 # Checkpoint fields a restart needs whatever the upload's method (see _resume_needs).
@@ -98,31 +96,6 @@ _RESTORE_SLICE = 5000
 
 # What a task that was running says when it comes back paused.
 _INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
-
-# Tasks created per database batch while a folder is walked: the first ones can
-# start long before a huge tree is fully listed.
-SCAN_BATCH = 500
-
-
-@dataclass(frozen=True)
-class FileToAdd:
-    """One local file for :meth:`UploadQueue.add_files`."""
-
-    path: str
-    key: str
-
-
-class _Intake:
-    """Stats newly added files and stores them (off the caller's thread)."""
-
-    def __init__(self, work: Callable[[], None]) -> None:
-        self._work = work
-
-    def run(self) -> None:
-        try:
-            self._work()
-        except Exception:
-            log.exception("adding tasks failed")
 
 
 class UploadQueue(QObject):
@@ -177,7 +150,8 @@ class UploadQueue(QObject):
     ) -> None:
         super().__init__(parent)
         self.settings = settings or QueueSettings()
-        self._store = store
+        # Everything the queue reads from and writes to the task database.
+        self._repository = TaskRepository(store)
         # Times each task's runs; logs starts, ends and failures; keeps the history.
         self.journal = TransferJournal(store)
         # One process per task: a job sends only a task whose lease it took.
@@ -191,10 +165,9 @@ class UploadQueue(QObject):
         # their spec and checkpoint only in the database. Every task is in one of the two.
         self._tasks: dict[str, UploadTask] = {}
         self._resting: dict[str, RestingTask] = {}
-        self._waking = False  # a worker is reading resting tasks back (see _wake_next)
-        self._task_ids = _TaskIds()
-        self._waiting: list[tuple[int, str]] = []  # heap of (position, task_id)
-        self._running: set[str] = set()
+        self._task_ids = TaskIds()
+        # Which task runs next: the waiting line and the running set.
+        self._scheduler = Scheduler(self._tasks, self._resting)
         self._next_position = 0
         self._pending_intakes = 0
         self._shutting_down = False
@@ -261,13 +234,10 @@ class UploadQueue(QObject):
         spec = self._endpoint(endpoint)
         with self._lock:
             tasks = [
-                self._new_task(
-                    bucket, item.key, spec, options, SourceKind.FILE, source_path=os.path.abspath(item.path)
-                )
-                for item in files
+                self._new_task(bucket, item.key, spec, options, NewSource.file(item.path)) for item in files
             ]
             self._pending_intakes += 1
-        self._aux_pool.start(_Intake(lambda: self._intake(tasks)))
+        self._aux_pool.start(BackgroundCall(lambda: self._intake(tasks)))
         return [task.task_id for task in tasks]
 
     def add_bytes(
@@ -281,17 +251,9 @@ class UploadQueue(QObject):
         """Queue an in-memory body (kept in the database until it is uploaded)."""
         spec = self._endpoint(endpoint)
         with self._lock:
-            task = self._new_task(
-                bucket,
-                key,
-                spec,
-                options or UploadOptions(),
-                SourceKind.MEMORY,
-                data=bytes(data),
-                size=len(data),
-            )
+            task = self._new_task(bucket, key, spec, options or UploadOptions(), NewSource.memory(data))
             self._pending_intakes += 1
-        self._aux_pool.start(_Intake(lambda: self._intake([task])))
+        self._aux_pool.start(BackgroundCall(lambda: self._intake([task])))
         return task.task_id
 
     def add_folder_marker(
@@ -306,11 +268,9 @@ class UploadQueue(QObject):
             key += "/"
         spec = self._endpoint(endpoint)
         with self._lock:
-            task = self._new_task(
-                bucket, key, spec, options or UploadOptions(), SourceKind.FOLDER_MARKER, data=b"", size=0
-            )
+            task = self._new_task(bucket, key, spec, options or UploadOptions(), NewSource.folder_marker())
             self._pending_intakes += 1
-        self._aux_pool.start(_Intake(lambda: self._intake([task])))
+        self._aux_pool.start(BackgroundCall(lambda: self._intake([task])))
         return task.task_id
 
     def add_paths(
@@ -335,43 +295,18 @@ class UploadQueue(QObject):
         def walk() -> None:
             try:
                 batch: list[UploadTask] = []
-                for source in sources:
-                    contents_only = source.endswith(("/", os.sep)) and os.path.isdir(source)
-                    for entry in scan_path(
-                        source,
-                        prefix,
-                        include_empty_folders=include_empty_folders,
-                        contents_only=contents_only,
-                        on_error=self._scan_problem,
-                    ):
-                        with self._lock:
-                            if self._shutting_down:
-                                return
-                            if entry.path is None:
-                                task = self._new_task(
-                                    bucket,
-                                    entry.key,
-                                    spec,
-                                    options,
-                                    SourceKind.FOLDER_MARKER,
-                                    data=b"",
-                                    size=0,
-                                )
-                            else:
-                                task = self._new_task(
-                                    bucket,
-                                    entry.key,
-                                    spec,
-                                    options,
-                                    SourceKind.FILE,
-                                    source_path=os.path.abspath(entry.path),
-                                    size=entry.size,
-                                    mtime_ns=entry.mtime_ns,
-                                )
-                        batch.append(task)
-                        if len(batch) >= SCAN_BATCH:
-                            self._store_new(batch, stat_files=False)
-                            batch = []
+                entries = scan_sources(
+                    sources, prefix, include_empty_folders=include_empty_folders, on_error=self._scan_problem
+                )
+                for entry in entries:
+                    with self._lock:
+                        if self._shutting_down:
+                            return
+                        task = self._new_task(bucket, entry.key, spec, options, NewSource.scanned(entry))
+                    batch.append(task)
+                    if len(batch) >= SCAN_BATCH:
+                        self._store_new(batch, stat_files=False)
+                        batch = []
                 self._store_new(batch, stat_files=False)
             finally:
                 with self._lock:
@@ -380,7 +315,7 @@ class UploadQueue(QObject):
                 self._poke()
                 self._flush_if_idle()
 
-        self._aux_pool.start(_Intake(walk))
+        self._aux_pool.start(BackgroundCall(walk))
 
     def _endpoint(self, endpoint: EndpointSpec | None) -> EndpointSpec:
         spec = endpoint or self.default_endpoint
@@ -389,34 +324,10 @@ class UploadQueue(QObject):
         return spec
 
     def _new_task(
-        self,
-        bucket: str,
-        key: str,
-        endpoint: EndpointSpec,
-        options: UploadOptions,
-        kind: SourceKind,
-        *,
-        source_path: str | None = None,
-        data: bytes | None = None,
-        size: int | None = None,
-        mtime_ns: int | None = None,
+        self, bucket: str, key: str, endpoint: EndpointSpec, options: UploadOptions, source: NewSource
     ) -> UploadTask:
         # Called with the lock held.
-        task = UploadTask(
-            spec=TaskSpec(
-                task_id=self._task_ids.next(),
-                bucket=bucket,
-                key=key,
-                endpoint=endpoint,
-                options=options,
-                source_kind=kind,
-                source_path=source_path,
-                data=data,
-                created_at=time.time(),
-            ),
-            checkpoint=Checkpoint(size=size, mtime_ns=mtime_ns),
-            status=TaskStatus(position=self._next_position),
-        )
+        task = new_task(self._task_ids.next(), self._next_position, bucket, key, endpoint, options, source)
         self._next_position += 1
         self._tasks[task.task_id] = task
         self._batch.join([task])
@@ -441,32 +352,21 @@ class UploadQueue(QObject):
         if not tasks:
             return
         for task in tasks:
-            refusal: TaskError | None = None
-            key_problem = check_key(task.key)
-            if key_problem is not None:
-                refusal = TaskError("InvalidKey", key_problem)
-            elif stat_files and task.source_kind is SourceKind.FILE and task.source_path:
-                try:
-                    info = os.stat(task.source_path)
-                    task.checkpoint = replace(task.checkpoint, size=info.st_size, mtime_ns=info.st_mtime_ns)
-                except OSError as error:
-                    refusal = TaskError(
-                        "InvalidSource", f"cannot read {task.source_path}: {error.strerror or error}"
-                    )
-            if refusal is not None:
+            refused = refusal(task, stat_file=stat_files)
+            if refused is not None:
                 with self._lock:
                     if task.state is TaskState.WAITING:
                         task.set_state(TaskState.ERROR)
-                        task.error = refusal
+                        task.error = refused
                         self._events.finished(FileFinished(task.task_id, task.error, None))
                         self.journal.refused(task, task.error)
         with self._lock:
-            self._store.insert_tasks(StoredTask(task.spec, task.checkpoint, task.status) for task in tasks)
+            self._repository.add(tasks)
             for task in tasks:
                 task.ready = True
                 self._recount(task)
                 if task.state is TaskState.WAITING:
-                    heapq.heappush(self._waiting, (task.position, task.task_id))
+                    self._scheduler.line_up(task)
                 self._events.changed(task.task_id)
         self._schedule()
         self._poke()
@@ -512,8 +412,7 @@ class UploadQueue(QObject):
         are in)."""
         if not task_ids:
             return []
-        self._store.flush()  # the queue's last changes to them, committed
-        stored = self._store.load_some(task_ids)
+        stored = self._repository.read_after_writes(task_ids)
         snapshots = []
         with self._lock:
             for item in stored:
@@ -535,7 +434,7 @@ class UploadQueue(QObject):
             parts = list(task.parts.values()) if task is not None else None
         if parts is None:
             parts = [
-                part for item in self._store.load_some([task_id]) for part in item.checkpoint.parts.values()
+                part for item in self._repository.read([task_id]) for part in item.checkpoint.parts.values()
             ]
         return sorted(parts, key=lambda part: part.part_number)
 
@@ -567,7 +466,7 @@ class UploadQueue(QObject):
 
     def _rested_changes(self, tasks: list[RestingTask], **fields: object) -> None:
         """Tasks at rest changed these fields (lock held): store them, recount."""
-        self._store.save_fields((task.task_id for task in tasks), **fields)
+        self._repository.save_at_rest(tasks, **fields)
         for task in tasks:
             self._recount(task)
             self._events.changed(task.task_id)
@@ -621,7 +520,7 @@ class UploadQueue(QObject):
                 task.error = None
                 live.append(task)
             if task.ready:
-                heapq.heappush(self._waiting, (task.position, task.task_id))
+                self._scheduler.line_up(task)
         self._changed_states(live)
         self._rested_changes(rested, state=TaskState.WAITING, error=None)
 
@@ -647,7 +546,7 @@ class UploadQueue(QObject):
                     task.set_state(TaskState.CANCELED)
                     rested.append(task)
                     continue
-                running = task.task_id in self._running
+                running = task.task_id in self._scheduler.running_ids
                 if task.control is not None:
                     task.control.stop(StopReason.CANCEL)
                 self._retries.forget(task)
@@ -661,29 +560,31 @@ class UploadQueue(QObject):
                         forgotten.append(task.task_id)
                     task.checkpoint = task.checkpoint.without_upload()
                 changed.append(task)
-            self._store.delete_parts_of(forgotten)
+            self._repository.forget_parts_of(forgotten)
             self._changed_states(changed)
             self._rested_changes(rested, state=TaskState.CANCELED, finished_at=now)
         for cleanup in cleanups:
             # The client is looked up on the worker too: it may read the keyring.
-            self._aux_pool.start(_Intake(partial(self._abort_upload, *cleanup)))
+            self._aux_pool.start(BackgroundCall(partial(self._abort_upload, *cleanup)))
         if rested:
-            self._aux_pool.start(_Intake(partial(self._finish_resting_cancels, [t.task_id for t in rested])))
+            self._aux_pool.start(
+                BackgroundCall(partial(self._finish_resting_cancels, [t.task_id for t in rested]))
+            )
         self._poke()
 
     def _finish_resting_cancels(self, task_ids: list[str]) -> None:
         """The rest of canceling tasks at rest, on a worker: their history entries,
         and the multipart uploads to abort, read from the database."""
-        self._store.flush()  # their canceled state first: the history reads the rows
-        for item in self._store.load_some(task_ids):
+        # Their canceled state first: the history reads the rows.
+        for item in self._repository.read_after_writes(task_ids):
             task = UploadTask(item.spec, item.checkpoint, item.status)
             with self._lock:
                 self.journal.canceled(task)
             if task.upload_id:
                 self._abort_upload(task.endpoint, task.bucket, task.key, task.upload_id, task.options)
-                self._store.save_fields([task.task_id], upload_id=None)
+                self._repository.forget_upload(task.task_id)
             if task.parts:
-                self._store.delete_parts(task.task_id)
+                self._repository.forget_parts(task.task_id)
 
     def _abort_upload(
         self, endpoint: EndpointSpec, bucket: str, key: str, upload_id: str, options: UploadOptions
@@ -702,7 +603,7 @@ class UploadQueue(QObject):
                 task.network_retries = 0
             for resting in rested:
                 resting.loaded = 0
-                self._store.delete_parts(resting.task_id)
+                self._repository.forget_parts(resting.task_id)
             # What start_over forgets, for the tasks at rest.
             self._rested_changes(
                 rested,
@@ -725,8 +626,10 @@ class UploadQueue(QObject):
         is still stopping goes as soon as it has stopped."""
         with self._lock:
             final = [t for t in self._select(task_ids) if t.state.is_final]
-            gone = [t.task_id for t in final if t.task_id not in self._running]
-            self._clear_when_stopped.update(t.task_id for t in final if t.task_id in self._running)
+            gone = [t.task_id for t in final if t.task_id not in self._scheduler.running_ids]
+            self._clear_when_stopped.update(
+                t.task_id for t in final if t.task_id in self._scheduler.running_ids
+            )
             self._remove(gone)
         self._poke()
         return gone
@@ -736,7 +639,7 @@ class UploadQueue(QObject):
         for task_id in task_ids:
             task = self._tasks.pop(task_id, None) or self._resting.pop(task_id)
             self._recount(task)
-        self._store.delete_tasks(task_ids)
+        self._repository.remove(task_ids)
         self._events.removed(task_ids)
 
     def move_to_top(self, task_ids: Sequence[str] | str) -> None:
@@ -781,7 +684,7 @@ class UploadQueue(QObject):
     def _reposition(self, task: UploadTask | RestingTask, position: int) -> None:
         task.position = position
         if task.state is TaskState.WAITING and task.ready:
-            heapq.heappush(self._waiting, (position, task.task_id))
+            self._scheduler.line_up(task)
         if isinstance(task, RestingTask):
             self._rested_changes([task], position=position)
         else:
@@ -802,66 +705,32 @@ class UploadQueue(QObject):
     # --- running ------------------------------------------------------------------
 
     def _schedule(self) -> None:
-        """Start waiting tasks, in order, while fewer than FileParallelLimit run. A task
-        whose key another running task is sending waits until that one ends: two
-        uploads of one key at once would race, and a key added again while it
-        uploads must end with what was added last."""
+        """Start waiting tasks, in order, while fewer than FileParallelLimit run
+        (see Scheduler.next_to_start)."""
         with self._lock:
             if self._shutting_down:
                 return
-            held_back: list[tuple[int, str]] = []
-            while self._waiting and len(self._running) < self.settings.file_parallel_limit:
-                position, task_id = heapq.heappop(self._waiting)
-                if self._waiting_at_rest(task_id, position):
-                    # Next in line, but at rest: start once a worker has read it back.
-                    held_back.append((position, task_id))
-                    self._wake_next()
-                    break
-                task = self._tasks.get(task_id)
-                if (
-                    task is None
-                    or task.state is not TaskState.WAITING
-                    or task.position != position
-                    or task_id in self._running
-                    or not task.ready
-                ):
-                    continue  # a stale heap entry; the task's live entry is elsewhere
-                if self._key_in_flight(task):
-                    held_back.append((position, task_id))
-                    continue
+            starting, must_wake = self._scheduler.next_to_start(self.settings.file_parallel_limit)
+            for task in starting:
                 self._start(task)
-            for entry in held_back:
-                heapq.heappush(self._waiting, entry)
-
-    def _waiting_at_rest(self, task_id: str, position: int) -> bool:
-        """Whether a waiting-line entry is a task at rest, waiting at that place (lock held)."""
-        resting = self._resting.get(task_id)
-        return resting is not None and resting.state is TaskState.WAITING and resting.position == position
+            if must_wake:
+                self._wake_next()
 
     def _wake_next(self) -> None:
         """Have a worker read the next waiting tasks at rest back from the database
         (lock held; one worker at a time)."""
-        if self._waking or self._shutting_down:
+        if self._shutting_down or not self._scheduler.begin_wake():
             return
-        self._waking = True
-        self._aux_pool.start(_Intake(self._wake_waiting))
+        self._aux_pool.start(BackgroundCall(self._wake_waiting))
 
     def _wake_waiting(self) -> None:
         """Worker: make the first ``wake_batch`` waiting tasks at rest live again."""
         try:
             with self._lock:
-                entries: list[tuple[int, str]] = []
-                kept: list[tuple[int, str]] = []
-                while self._waiting and len(entries) < self.settings.wake_batch:
-                    position, task_id = heapq.heappop(self._waiting)
-                    if self._waiting_at_rest(task_id, position):
-                        entries.append((position, task_id))
-                    elif task_id in self._tasks:
-                        kept.append((position, task_id))
-                for entry in kept:
-                    heapq.heappush(self._waiting, entry)
-            self._store.flush()  # the rows as the queue last changed them
-            stored = {item.spec.task_id: item for item in self._store.load_some(t for _, t in entries)}
+                entries = self._scheduler.take_wake_batch(self.settings.wake_batch)
+            # The rows as the queue last changed them.
+            found = self._repository.read_after_writes(task_id for _, task_id in entries)
+            stored = {item.spec.task_id: item for item in found}
             with self._lock:
                 for _position, task_id in entries:
                     resting = self._resting.get(task_id)
@@ -877,7 +746,7 @@ class UploadQueue(QObject):
                     if item.status.state is not resting.state or item.status.position != resting.position:
                         # The queue's writes are committed (flushed above): the row
                         # differs because another process changed it. The row says.
-                        resting.status = item.status
+                        resting.take_stored(item.status)
                         self._recount(resting)
                         self._events.changed(task_id)
                     if resting.state is TaskState.WAITING:
@@ -885,48 +754,21 @@ class UploadQueue(QObject):
                         self._tasks[task_id] = wake(
                             resting, UploadTask(item.spec, item.checkpoint, item.status)
                         )
-                        heapq.heappush(self._waiting, (resting.position, task_id))
+                        self._scheduler.line_up(resting)
         finally:
             with self._lock:
-                self._waking = False
+                self._scheduler.end_wake()
         self._schedule()
 
     def _rest_idle_tasks(self) -> None:
-        """Put tasks at rest while more than ``live_task_limit`` are in memory (lock
-        held): every task without a worker, a pending retry or a wait for another
-        process's lease (those come back through the retry timer, which knows only
-        whole tasks), but the first ``wake_batch`` waiting ones (about to run)."""
-        limit = self.settings.live_task_limit
-        if len(self._tasks) <= limit:
-            return
-        idle = [
-            task
-            for task in self._tasks.values()
-            if task.ready
-            and task.control is None
-            and task.retry_at is None
-            and not task.awaiting_lease
-            and not task.state.is_active
-        ]
-        waiting = [task for task in idle if task.state is TaskState.WAITING]
-        next_up = {task.task_id for task in heapq.nsmallest(self.settings.wake_batch, waiting, key=_position)}
-        for task in idle:
-            if task.task_id not in next_up and task.task_id not in self._clear_when_stopped:
-                del self._tasks[task.task_id]
-                self._resting[task.task_id] = rest(task)
-
-    def _key_in_flight(self, task: UploadTask) -> bool:
-        # Lock held. At most FileParallelLimit tasks run: a scan is cheap.
-        for running_id in self._running:
-            other = self._tasks.get(running_id)
-            if (
-                other is not None
-                and other.key == task.key
-                and other.bucket == task.bucket
-                and other.endpoint.without_profile() == task.endpoint.without_profile()
-            ):
-                return True
-        return False
+        """Put idle tasks at rest while more than ``live_task_limit`` are in memory
+        (lock held; see Scheduler.to_rest)."""
+        settings = self.settings
+        for task in self._scheduler.to_rest(
+            settings.live_task_limit, settings.wake_batch, keep=self._clear_when_stopped
+        ):
+            del self._tasks[task.task_id]
+            self._resting[task.task_id] = rest(task)
 
     def _start(self, task: UploadTask) -> None:
         # Called with the lock held.
@@ -935,7 +777,6 @@ class UploadQueue(QObject):
         if not task.awaiting_lease:  # else it stays waiting until its lease is taken (job_claim)
             task.set_state(TaskState.CHECKING)
         task.loaded = task.checkpoint.sent_bytes
-        self._running.add(task.task_id)
         self._was_busy = True
         source: Source
         if task.source_kind is SourceKind.FILE:
@@ -970,7 +811,7 @@ class UploadQueue(QObject):
             )
         stored = None
         if claim.worked_elsewhere:
-            found = self._store.load_some([task_id])
+            found = self._repository.read([task_id])
             stored = found[0] if found else None
         with self._lock:
             task = self._live(task_id)
@@ -996,22 +837,14 @@ class UploadQueue(QObject):
         """The live waiting tasks likely to start next, whose leases a take takes
         along (engine/ownership.py, TAKE_AHEAD)."""
         with self._lock:
-            first = heapq.nsmallest(2 * TAKE_AHEAD, self._waiting)
-            return [
-                task_id
-                for _position, task_id in first
-                if (task := self._tasks.get(task_id)) is not None
-                and task.state is TaskState.WAITING
-                and task.ready
-                and task_id not in self._running
-            ]
+            return self._scheduler.next_in_line(TAKE_AHEAD)
 
     def retry_policy(self, options: UploadOptions) -> RetryPolicy:
         return RetryPolicy(options.retries, self.settings.retry_base_delay_s, self.settings.retry_max_delay_s)
 
     def _live(self, task_id: str) -> UploadTask | None:
         task = self._tasks.get(task_id)
-        return task if task is not None and task_id in self._running else None
+        return task if task is not None and task_id in self._scheduler.running_ids else None
 
     def job_checkpoint(self, task_id: str, checkpoint: Checkpoint, note: str | None = None) -> None:
         with self._lock:
@@ -1021,7 +854,7 @@ class UploadQueue(QObject):
             old, task.checkpoint = task.checkpoint, checkpoint
             parts_changed = checkpoint.parts != old.parts
             if parts_changed:
-                self._store.replace_parts(task_id, checkpoint.parts.values())
+                self._repository.replace_parts(task_id, checkpoint.parts.values())
                 task.loaded = checkpoint.sent_bytes
             noted = note is not None and note != task.note
             if noted:
@@ -1097,12 +930,12 @@ class UploadQueue(QObject):
             if task is None:
                 return
             task.checkpoint = task.checkpoint.with_part(part)
-            self._store.save_part(task_id, part)
+            self._repository.save_part(task_id, part)
             self._events.changed(task_id)
 
     def job_ended(self, task_id: str, control: JobControl, outcome: JobOutcome) -> None:
         with self._lock:
-            self._running.discard(task_id)
+            self._scheduler.ended(task_id)
             task = self._tasks.get(task_id)
             if task is not None and task.control is control:
                 task.control = None
@@ -1155,7 +988,7 @@ class UploadQueue(QObject):
             task.loaded = task.size or 0
             task.network_retries = 0
             if task.parts:  # the stored parts are exactly these (job_part_done)
-                self._store.delete_parts(task.task_id)
+                self._repository.forget_parts(task.task_id)
             task.checkpoint = task.checkpoint.without_upload()
             self._events.finished(FileFinished(task.task_id, None, outcome.result))
             self.journal.succeeded(task, skipped=outcome.result is not None and outcome.result.skipped)
@@ -1171,7 +1004,7 @@ class UploadQueue(QObject):
         elif control.reason is StopReason.CANCEL:
             # The journal heard of it when cancel() was called.
             task.checkpoint = task.checkpoint.without_upload()
-            self._store.delete_parts(task.task_id)
+            self._repository.forget_parts(task.task_id)
         elif control.reason is StopReason.SHUTDOWN:
             # Leave the stored state as it is: the next start finds it unfinished.
             self.journal.interrupted(task)
@@ -1180,7 +1013,7 @@ class UploadQueue(QObject):
             self.journal.paused(task)
         if task.state is TaskState.WAITING:
             # Restarted while its old job was stopping: its heap entry may be gone.
-            heapq.heappush(self._waiting, (task.position, task.task_id))
+            self._scheduler.line_up(task)
         # A simple PUT's success may wait for a shared commit: lost to a kill -9, the
         # task comes back waiting and the same bytes are sent to the same key again.
         simple = task.method is None or task.method is UploadMethod.PUT
@@ -1195,14 +1028,14 @@ class UploadQueue(QObject):
         part of a small file's cost. ``lazy``: the write may share a later commit
         (see TaskStore.save_task)."""
         if task.ready and persist:
-            self._store.save_task(task.task_id, task.checkpoint, task.status, lazy=lazy)
+            self._repository.save(task, lazy=lazy)
         self._recount(task)
         self._events.changed(task.task_id)
 
     def _changed_states(self, tasks: list[UploadTask]) -> None:
         """:meth:`_changed` for many tasks at once (pause, restart, cancel): one
         database write."""
-        self._store.save_tasks((task.task_id, task.checkpoint, task.status) for task in tasks if task.ready)
+        self._repository.save_all(task for task in tasks if task.ready)
         for task in tasks:
             self._recount(task)
             self._events.changed(task.task_id)
@@ -1229,7 +1062,7 @@ class UploadQueue(QObject):
             failed = [task for task in due if task.state is TaskState.ERROR]
             for task in due:
                 if task.awaiting_lease:  # asks the other process again: back in line
-                    heapq.heappush(self._waiting, (task.position, task.task_id))
+                    self._scheduler.line_up(task)
             if failed:
                 self._requeue(failed)
             self._retries.arm()
@@ -1285,7 +1118,9 @@ class UploadQueue(QObject):
                 if task_id in self._tasks
                 and self._tasks[task_id].state in (TaskState.UPLOADING, TaskState.CHECKING, TaskState.SUCCESS)
             ]
-            uploading = [t for t in self._running if self._tasks[t].state is TaskState.UPLOADING]
+            uploading = [
+                t for t in self._scheduler.running_ids if self._tasks[t].state is TaskState.UPLOADING
+            ]
             for task_id in uploading:
                 # Speed and ETA move even in a tick without bytes (a stalled upload).
                 if task_id not in dirty:
@@ -1329,7 +1164,9 @@ class UploadQueue(QObject):
         # A task in error waiting for its automatic retry does not count: the CLI
         # ends (saying what failed) and tests see the failure; the window, which
         # stays open, retries it when it is due.
-        return bool(self._running or self._pending_intakes or self._state_counts[TaskState.WAITING])
+        return bool(
+            self._scheduler.running_ids or self._pending_intakes or self._state_counts[TaskState.WAITING]
+        )
 
     def is_idle(self) -> bool:
         with self._lock:
@@ -1337,7 +1174,7 @@ class UploadQueue(QObject):
 
     def _batch_progress(self) -> BatchProgress:
         # Lock held. At most FileParallelLimit tasks run.
-        running = [self._tasks[task_id] for task_id in self._running if task_id in self._tasks]
+        running = [self._tasks[task_id] for task_id in self._scheduler.running_ids if task_id in self._tasks]
         return self._batch.progress(running, self.settings.file_parallel_limit)
 
     # --- persistence --------------------------------------------------------------
@@ -1379,7 +1216,7 @@ class UploadQueue(QObject):
                     self._was_busy = True
                 self._poke()
 
-        self._aux_pool.start(_Intake(work))
+        self._aux_pool.start(BackgroundCall(work))
 
     def _restore(
         self,
@@ -1387,7 +1224,7 @@ class UploadQueue(QObject):
         task_ids: Collection[str] | None = None,
         hold: Callable[[EndpointSpec], str | None] | None = None,
     ) -> list[str]:
-        rows = self._store.load_resting()
+        rows = self._repository.read_at_rest()
         if task_ids is not None:
             rows = [row for row in rows if row.task_id in task_ids]
         if len(rows) > self.settings.live_task_limit:
@@ -1412,14 +1249,16 @@ class UploadQueue(QObject):
             state = TaskState(row.state)
             if state in _INTERRUPTED_STATES:
                 because = held.get(row.endpoint_json or "")
-                state = TaskState.WAITING if resume and not because else TaskState.PAUSED
+                restored = TaskState.WAITING if resume and not because else TaskState.PAUSED
+                check_transition(state, restored)  # here, not by set_state: a status per row, not two
+                state = restored
                 note = because or (None if resume else row.note or _INTERRUPTED_NOTE)
                 interrupted.setdefault((state, note), []).append(row.task_id)
             status = TaskStatus(row.position, state)
             built.append(RestingTask(row.task_id, status, row.size, row.confirmed, row.has_upload))
         # Only where the row still says interrupted: another process may have finished
         # one since (a task it still sends asks for its lease when it comes to run).
-        self._store.restore_states(
+        self._repository.restore_states(
             (task_id, state, note) for (state, note), ids in interrupted.items() for task_id in ids
         )
         unfinished: list[str] = []
@@ -1433,7 +1272,7 @@ class UploadQueue(QObject):
                     self._resting[task.task_id] = task
                     if task.state is TaskState.WAITING:
                         self._batch.join([task])
-                        heapq.heappush(self._waiting, (task.position, task.task_id))
+                        self._scheduler.line_up(task)
                     self._recount(task)
                     self._next_position = max(self._next_position, task.position + 1)
                     self._events.added(task.task_id)
@@ -1445,7 +1284,7 @@ class UploadQueue(QObject):
         task_ids: Collection[str] | None,
         hold: Callable[[EndpointSpec], str | None] | None,
     ) -> list[str]:
-        stored = self._store.load_tasks()
+        stored = self._repository.read_all()
         if task_ids is not None:
             stored = [item for item in stored if item.spec.task_id in task_ids]
         # Built outside the lock: a GUI thread calling tasks() meanwhile never waits long.
@@ -1485,8 +1324,8 @@ class UploadQueue(QObject):
                 self._next_position = max(self._next_position, task.position + 1)
                 self._events.added(task.task_id)
                 if task.state is TaskState.WAITING:
-                    heapq.heappush(self._waiting, (task.position, task.task_id))
-            self._store.restore_states(interrupted)
+                    self._scheduler.line_up(task)
+            self._repository.restore_states(interrupted)
         return unfinished
 
     @staticmethod
@@ -1536,5 +1375,5 @@ class UploadQueue(QObject):
             finished = self.file_pool.waitForDone(deadline_ms) and finished
             finished = self.part_pool.waitForDone(deadline_ms) and finished
             self.leases.close()
-            self._store.flush()
+            self._repository.wait_for_writes()
         return finished

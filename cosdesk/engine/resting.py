@@ -47,8 +47,15 @@ class RestingTask:
         self.status = replace(self.status, position=position)
 
     def set_state(self, new: TaskState) -> None:
+        """Move to ``new`` through the table of engine/task.py (ValueError outside it)."""
         check_transition(self.status.state, new)
         self.status = replace(self.status, state=new)
+
+    def take_stored(self, status: TaskStatus) -> None:
+        """Take the status another process stored for this task (its row changed
+        after this queue's last write). Not a transition of this queue: that
+        process's queue checked it, and the row is the truth."""
+        self.status = status
 
 
 def rest(task: UploadTask) -> RestingTask:

@@ -54,6 +54,7 @@ from cosdesk.engine.store_migration import (
     copy_old_rows,
     set_aside_old_tables,
 )
+from cosdesk.engine.task import check_transition
 from cosdesk.engine.task_columns import (
     ALL_COLUMNS,
     ENDPOINT_READ,
@@ -565,6 +566,8 @@ class TaskStore:
         """Set the state of tasks that are in one of ``only_from`` (a narrow update
         for ``cosdesk tasks pause``, which must not overwrite the rest of a row a
         running process keeps writing)."""
+        for old in only_from:
+            check_transition(old, state)  # rows change state by the table too
         allowed = [str(value) for value in only_from]
         marks = ",".join("?" * len(allowed))
         values = [(str(state), task_id, *allowed) for task_id in task_ids]

@@ -13,7 +13,11 @@ State machine (see ARCHITECTURE.md, 'Task states')::
 file again, which starts it over from the first byte, or a success arrives late
 (``UploadTask.succeed``: the job's last request had already completed on the
 server when the cancel came; the object is kept and the task says so).
-Every change goes through ``UploadTask.set_state`` or ``UploadTask.succeed``.
+Every change is checked by :func:`check_transition` against the table below,
+made by ``UploadTask.set_state`` (``RestingTask.set_state`` for a task at rest)
+or, for the late success, ``UploadTask.succeed``. A record read back from the
+database takes the stored state as it is (``RestingTask.take_stored``): the
+process that stored it checked that transition.
 """
 
 from __future__ import annotations
@@ -82,14 +86,26 @@ _ALLOWED: dict[TaskState, frozenset[TaskState]] = {
 }
 
 
-def check_transition(old: TaskState, new: TaskState) -> None:
-    if new is not old and new not in _ALLOWED[old]:
-        raise ValueError(f"a task cannot go from {old} to {new}")
+# The late success, the one transition outside the table: where a task may be
+# when its job's last request turns out to have succeeded although a pause,
+# cancel or restart came first (see UploadTask.succeed), with what was asked
+# too late. Only succeed() makes it.
+LATE_SUCCESS_FROM: dict[TaskState, str] = {
+    TaskState.PAUSED: "pause",
+    TaskState.CANCELED: "cancel",
+    TaskState.WAITING: "restart",
+}
 
 
-# Where a task may be when its job's last request turns out to have succeeded
-# although a pause, cancel or restart came first (see UploadTask.succeed).
-_LATE_SUCCESS_FROM = frozenset({TaskState.PAUSED, TaskState.CANCELED, TaskState.WAITING})
+def check_transition(old: TaskState, new: TaskState, *, late_success: bool = False) -> None:
+    """Raise ValueError unless a task may go from ``old`` to ``new``: a move of the
+    table, or with ``late_success`` the late success (to SUCCESS from one of
+    :data:`LATE_SUCCESS_FROM`)."""
+    if new is old or new in _ALLOWED[old]:
+        return
+    if late_success and new is TaskState.SUCCESS and old in LATE_SUCCESS_FROM:
+        return
+    raise ValueError(f"a task cannot go from {old} to {new}")
 
 
 @dataclass(frozen=True)
@@ -287,8 +303,12 @@ class UploadTask(RecordViews):
     finished_at = _status_field("finished_at")
 
     def set_state(self, new: TaskState) -> None:
+        """Move to ``new`` through the table (ValueError outside it)."""
+        self._move(new, late_success=False)
+
+    def _move(self, new: TaskState, *, late_success: bool) -> None:
         old = self.status.state
-        check_transition(old, new)
+        check_transition(old, new, late_success=late_success)
         if new is TaskState.PAUSED and old is not TaskState.PAUSED:
             self.loaded_at_pause = self.loaded
         elif new is not TaskState.PAUSED:
@@ -313,20 +333,13 @@ class UploadTask(RecordViews):
         ``set_state(SUCCESS)`` from these states still raises. Raises ValueError
         from any other state (ERROR, SUCCESS)."""
         state = self.status.state
-        if state in _LATE_SUCCESS_FROM:
-            asked = "cancel" if state is TaskState.CANCELED else "pause"
-            if state is TaskState.WAITING:
-                asked = "restart"
-            self.loaded_at_pause = None
-            self.status = replace(
-                self.status,
-                state=TaskState.SUCCESS,
-                note=f"uploaded: the {asked} came after the upload had finished on the server",
-            )
-            return
         if state is TaskState.SUCCESS:
             raise ValueError("a task cannot succeed twice")
-        self.set_state(TaskState.SUCCESS)
+        late = state in LATE_SUCCESS_FROM
+        self._move(TaskState.SUCCESS, late_success=late)
+        if late:
+            asked = LATE_SUCCESS_FROM[state]
+            self.note = f"uploaded: the {asked} came after the upload had finished on the server"
 
     def add_progress(self, byte_count: int, now: float | None = None) -> None:
         """Count bytes a worker sent (negative: an abandoned request taking back

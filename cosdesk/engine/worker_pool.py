@@ -3,9 +3,14 @@ GUI thread gets the CPU and the GIL first (see ``engine/thread_priority.py``).""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool
 
 from cosdesk.engine.thread_priority import RENICE_THREADS, lower_this_thread
+
+log = logging.getLogger(__name__)
 
 
 class _Lowered(QRunnable):
@@ -34,3 +39,19 @@ class WorkerPool(QThreadPool):
 
     def start(self, runnable: QRunnable, priority: int = 0) -> None:  # type: ignore[override]
         super().start(_Lowered(runnable) if self._renice else runnable, priority)
+
+
+class BackgroundCall(QRunnable):
+    """Runs a function on a pool thread, logging what it raises (a pool thread
+    has no caller to hand an exception to)."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._work = work
+
+    def run(self) -> None:
+        try:
+            self._work()
+        except Exception:
+            log.exception("background work failed")

@@ -19,6 +19,7 @@ from support.tcp_proxy import TcpProxy
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
 from cosdesk.cos.errors import CosError
+from cosdesk.engine.history import HistoryOutcome
 from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.task import TaskState
 
@@ -112,6 +113,23 @@ def test_cancel_of_a_paused_task_aborts_its_upload_too(
     engine.wait_idle(timeout_s=3)
     engine.queue.cancel(task_id)
     engine.qtbot.waitUntil(lambda: list(cos_client.iter_multipart_uploads(BUCKET)) == [], timeout=5000)
+
+
+def test_a_cancel_that_comes_while_the_server_stores_the_file_loses_to_the_upload(
+    engine: Engine, sandbox: Any, cos_client: CosClient
+) -> None:
+    # The server waits before it answers: the whole body has left when the cancel comes.
+    sandbox.faults.latency_s = 1.5
+    body = os.urandom(4096)
+    task_id = engine.queue.add_bytes(body, BUCKET, "late/success.bin")
+    engine.wait_loaded(task_id, len(body), timeout_s=10)
+    engine.queue.cancel(task_id)
+    assert engine.state(task_id) is TaskState.CANCELED
+    (done,) = engine.wait_states([task_id], {TaskState.SUCCESS}, timeout_s=10)
+    assert done.note == "uploaded: the cancel came after the upload had finished on the server"
+    assert cos_client.get_object(BUCKET, "late/success.bin").content == body  # kept, never deleted
+    # The history has the cancel as it was asked, then the upload that beat it.
+    assert [entry.outcome for entry in engine.entries()] == [HistoryOutcome.DONE, HistoryOutcome.CANCELED]
 
 
 def test_cancel_never_deletes_a_finished_object(engine: Engine, cos_client: CosClient) -> None:

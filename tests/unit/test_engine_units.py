@@ -128,6 +128,15 @@ def test_a_late_success_beats_the_cancel_or_pause_and_says_so(stopped: TaskState
     assert task.dropped_bytes() == 0
 
 
+@pytest.mark.parametrize("stopped", [TaskState.CANCELED, TaskState.PAUSED, TaskState.WAITING])
+def test_the_late_success_is_a_named_move_outside_the_table(stopped: TaskState) -> None:
+    with pytest.raises(ValueError):
+        check_transition(stopped, TaskState.SUCCESS)
+    check_transition(stopped, TaskState.SUCCESS, late_success=True)
+    with pytest.raises(ValueError):
+        check_transition(TaskState.ERROR, TaskState.SUCCESS, late_success=True)
+
+
 @pytest.mark.parametrize("state", [TaskState.ERROR, TaskState.SUCCESS])
 def test_only_a_running_or_just_stopped_task_can_succeed(state: TaskState) -> None:
     task = make_task(state)

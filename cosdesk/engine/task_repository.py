@@ -1,0 +1,98 @@
+"""The queue's tasks as the task database holds them: everything the queue asks
+of :class:`TaskStore`, in the queue's words (add, save, read back, forget).
+
+Writes go to the store's writer thread and never block, so the queue may call
+them under its lock; reads are synchronous and the queue makes them off the
+GUI thread and outside its lock. The history is written by the queue's
+``TransferJournal`` (engine/history.py), in the same transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cosdesk.engine.resting import RestingTask
+from cosdesk.engine.store import RestingRow, TaskStore
+from cosdesk.engine.task import PartRecord, TaskState, UploadTask
+from cosdesk.engine.task_columns import StoredTask
+
+
+def stored(task: UploadTask) -> StoredTask:
+    """What the database keeps of a task: its three values, whole."""
+    return StoredTask(task.spec, task.checkpoint, task.status)
+
+
+class TaskRepository:
+    """The task database seen from the queue. Knows tasks, not SQL."""
+
+    def __init__(self, store: TaskStore) -> None:
+        self._store = store
+
+    # --- writes (queued to the store's writer) ----------------------------------------
+
+    def add(self, tasks: Iterable[UploadTask]) -> None:
+        """Store new tasks whole."""
+        self._store.insert_tasks(stored(task) for task in tasks)
+
+    def save(self, task: UploadTask, *, lazy: bool = False) -> None:
+        """Store a task's checkpoint and status (see TaskStore.save_task for ``lazy``)."""
+        self._store.save_task(task.task_id, task.checkpoint, task.status, lazy=lazy)
+
+    def save_all(self, tasks: Iterable[UploadTask]) -> None:
+        """:meth:`save` for many tasks, in one commit."""
+        self._store.save_tasks((task.task_id, task.checkpoint, task.status) for task in tasks)
+
+    def save_at_rest(self, tasks: Iterable[RestingTask], **fields: object) -> None:
+        """Tasks at rest changed these fields: write them alone (the queue holds no
+        other field of theirs)."""
+        self._store.save_fields((task.task_id for task in tasks), **fields)
+
+    def forget_upload(self, task_id: str) -> None:
+        """A task at rest whose multipart upload was aborted: its ID goes."""
+        self._store.save_fields([task_id], upload_id=None)
+
+    def restore_states(self, changes: Iterable[tuple[str, TaskState, str | None]]) -> None:
+        """The state (and note) a restore gave interrupted tasks, as ``(task_id,
+        state, note)``; only where the row still says interrupted."""
+        self._store.restore_states(changes)
+
+    def save_part(self, task_id: str, part: PartRecord) -> None:
+        self._store.save_part(task_id, part)
+
+    def replace_parts(self, task_id: str, parts: Iterable[PartRecord]) -> None:
+        """Make these the task's parts (a run found what the server holds)."""
+        self._store.replace_parts(task_id, parts)
+
+    def forget_parts(self, task_id: str) -> None:
+        self._store.delete_parts(task_id)
+
+    def forget_parts_of(self, task_ids: Iterable[str]) -> None:
+        self._store.delete_parts_of(task_ids)
+
+    def remove(self, task_ids: Iterable[str]) -> None:
+        """Tasks left the list: their rows, parts and leases go."""
+        self._store.delete_tasks(task_ids)
+
+    def wait_for_writes(self) -> None:
+        """Return once every write queued so far is committed."""
+        self._store.flush()
+
+    # --- reads (synchronous: off the GUI thread, outside the queue's lock) -------------
+
+    def read(self, task_ids: Iterable[str]) -> list[StoredTask]:
+        """These tasks as stored (those still stored), in queue order."""
+        return self._store.load_some(task_ids)
+
+    def read_after_writes(self, task_ids: Iterable[str]) -> list[StoredTask]:
+        """:meth:`read`, once the queue's own writes are committed: tasks at rest as
+        the queue last changed them."""
+        self._store.flush()
+        return self._store.load_some(task_ids)
+
+    def read_all(self) -> list[StoredTask]:
+        """Every stored task, whole, in queue order."""
+        return self._store.load_tasks()
+
+    def read_at_rest(self) -> list[RestingRow]:
+        """What the queue keeps of every stored task at rest, in queue order."""
+        return self._store.load_resting()
