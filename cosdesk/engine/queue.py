@@ -1495,10 +1495,14 @@ class UploadQueue(QObject):
 
     # --- shutting down ------------------------------------------------------------
 
-    def shutdown(self, wait: bool = True, timeout_s: float = 30.0) -> bool:
+    def shutdown(
+        self, wait: bool = True, timeout_s: float = 30.0, on_saving: Callable[[int], None] | None = None
+    ) -> bool:
         """Stop every worker (their tasks stay unfinished in the database, to be
-        restored next time), wait for them when ``wait``, and commit the database.
-        Returns False if workers were still running at the timeout."""
+        restored next time), wait for them when ``wait``, and commit the database:
+        every queued write, however long it takes (``on_saving(writes left)`` hears
+        how it goes, see ``TaskStore.flush``). Returns False if workers were still
+        running at the timeout."""
         with self._lock:
             self._shutting_down = True
             self._retries.stop()
@@ -1515,5 +1519,5 @@ class UploadQueue(QObject):
             finished = self.file_pool.waitForDone(deadline_ms) and finished
             finished = self.part_pool.waitForDone(deadline_ms) and finished
             self.leases.close()
-            self._store.flush()
+            self._store.flush(on_progress=on_saving)
         return finished

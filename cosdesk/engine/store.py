@@ -124,6 +124,10 @@ REQUEST_LIFETIME_S = 24 * 3600
 # the lazy ones queued before it). A kill -9 can lose at most this much of them.
 COALESCE_S = 0.05
 
+# How often a wait for the writer (flush, close) looks up: whether it still runs,
+# and how many writes are left.
+_WAIT_STEP_S = 0.5
+
 
 def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("cosdesk")) / "tasks.sqlite3"
@@ -402,7 +406,7 @@ class TaskStore:
                     except queue.Empty:
                         break
                 stop = False
-                db.execute("BEGIN IMMEDIATE")
+                _begin(db)
                 texts = SharedTexts(db)
                 try:
                     for item in batch:
@@ -430,6 +434,12 @@ class TaskStore:
                         item.done.set()
                 if stop:
                     return
+        except BaseException:
+            # Never silently: whatever was still queued is not in the database.
+            log.exception(
+                "the task database's writer stopped; %d queued writes were not stored", self._writes.qsize()
+            )
+            raise
         finally:
             db.close()
 
@@ -486,28 +496,50 @@ class TaskStore:
             except Exception:
                 log.exception("reporting the recreated task database failed")
 
-    def flush(self, timeout_s: float = 30.0) -> bool:
-        """Wait until every write enqueued before this call is committed. Returns
-        False on timeout. Raises the writer's error if a write failed."""
+    def flush(self, timeout_s: float | None = None, on_progress: Callable[[int], None] | None = None) -> bool:
+        """Wait until every write enqueued before this call is committed (by default
+        however long that takes: a read after it must see them), telling
+        ``on_progress(writes left)`` every ``_WAIT_STEP_S`` meanwhile. Returns False
+        when ``timeout_s`` passed first (the writes still land, later), or the
+        writer has stopped. Raises the writer's error if a write failed."""
         if self._closed:
             return True
         done = threading.Event()
         self._writes.put(done)
         self._urgent.set()
-        finished = done.wait(timeout_s)
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        finished = False
+        while self._writer.is_alive():
+            left = _WAIT_STEP_S if deadline is None else min(_WAIT_STEP_S, deadline - time.monotonic())
+            if done.wait(max(left, 0.0)):
+                finished = True
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            if on_progress is not None:
+                on_progress(self.pending_writes())
         if self._write_error is not None:
             error, self._write_error = self._write_error, None
             raise RuntimeError(f"task database write failed: {error}") from error
-        return finished
+        return finished or done.is_set()
 
-    def close(self) -> None:
-        """Commit what is queued and close. Idempotent."""
+    def pending_writes(self) -> int:
+        """Writes queued and not yet taken by the writer (about: one may be a batch)."""
+        return self._writes.qsize()
+
+    def close(self, on_progress: Callable[[int], None] | None = None) -> None:
+        """Commit everything queued, however long that takes, and close. While it
+        waits, ``on_progress(writes left)`` is called every ``_WAIT_STEP_S`` (the
+        window shows it). Idempotent."""
         if self._closed:
             return
         self._writes.put(_STOP)
         self._urgent.set()
         self._closed = True
-        self._writer.join(timeout=60)
+        while self._writer.is_alive():
+            self._writer.join(_WAIT_STEP_S)
+            if self._writer.is_alive() and on_progress is not None:
+                on_progress(self.pending_writes())
         with self._read_lock:
             self._reader.close()
 
@@ -596,6 +628,19 @@ class TaskStore:
                 "SELECT task_id, part_number, etag, size, crc64 FROM parts ORDER BY task_id, part_number"
             ).fetchall()
         return _with_parts(rows, part_rows)
+
+
+def _begin(db: sqlite3.Connection) -> None:
+    """Open the writer's transaction, waiting as long as another program holds the
+    database's write lock: giving up would drop the writes queued behind it."""
+    while True:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            log.warning("the task database is locked by another program; still waiting to write")
 
 
 def _delete_unused_texts(db: sqlite3.Connection, texts: SharedTexts) -> None:

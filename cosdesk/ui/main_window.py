@@ -1107,7 +1107,16 @@ class MainWindow(QMainWindow):
             self.history_dialog.close()
         self.intake.stop()
         self.model.shutdown()
-        self.session.shutdown()
+        self.session.shutdown(on_saving=self._show_saving)
+
+    def _show_saving(self, writes_left: int) -> None:
+        """Quitting waits for the task database to take every change (a backlog
+        after a million files added can take a while): say so, painted at once,
+        since the event loop does not run meanwhile."""
+        status = self.statusBar()
+        text = self.tr("Saving the task list before quitting (%n change(s) left)…", None, writes_left)
+        status.showMessage(text)
+        status.repaint()
 
     # --- remembered window state ----------------------------------------------------
 

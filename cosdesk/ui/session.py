@@ -12,6 +12,7 @@ that loses nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool
@@ -118,17 +119,19 @@ class Session:
 
     # --- the end ----------------------------------------------------------------------
 
-    def shutdown(self) -> None:
+    def shutdown(self, on_saving: Callable[[int], None] | None = None) -> None:
         """Stop the queue's workers (their tasks stay in the database for next time),
         then what they used: the pool's jobs, the database, the clients, and the
-        sandbox child last, so no upload to it is cut off. Idempotent."""
+        sandbox child last, so no upload to it is cut off. The database takes every
+        change still queued first, however long that takes; ``on_saving(writes
+        left)`` is told every half second while it does. Idempotent."""
         if self._shut_down:
             return
         self._shut_down = True
-        self.queue.shutdown(wait=True)
+        self.queue.shutdown(wait=True, on_saving=on_saving)
         self.gc_pacer.stop()
         self.pool.waitForDone(10_000)
-        self.store.close()
+        self.store.close(on_progress=on_saving)
         self.router.close()
         self.sandbox.stop()
 
