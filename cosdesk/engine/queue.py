@@ -528,6 +528,37 @@ class UploadQueue(QObject):
                     snapshots.append(task.snapshot())
         return snapshots
 
+    def unfinished_by_endpoint(self) -> dict[EndpointSpec, int]:
+        """How many unfinished tasks each endpoint has, counted by the database
+        once the queue's writes are in: a scan of the table, so call it off the
+        GUI thread (the window asks which accounts need keys, which endpoints
+        have uploads left)."""
+        self._store.flush()
+        counts = self._store.unfinished_by_endpoint()
+        return {EndpointSpec.from_json(text): count for text, count in counts.items()}
+
+    def task_ids_at(self, accept: Callable[[EndpointSpec], bool], states: Collection[TaskState]) -> list[str]:
+        """The ids of unfinished tasks in one of ``states`` whose endpoint ``accept``
+        takes (an account's paused uploads, to resume them), read from the database
+        once the queue's writes are in. Call it off the GUI thread."""
+        self._store.flush()
+        stored = self._store.unfinished_by_endpoint()
+        texts = [text for text in stored if accept(EndpointSpec.from_json(text))]
+        return self._store.task_ids_at(texts, states)
+
+    def tasks_with_keys(self, keys: Collection[str]) -> list[TaskSnapshot]:
+        """The tasks whose key is one of ``keys``, or may be a numbered form of one
+        (``name (2).ext``), which a rename must not take: what a batch being added
+        looks for. Found by the database, not by reading every task: call it off
+        the GUI thread."""
+        wanted = set(keys)
+        with self._lock:
+            # Tasks so new that their rows may not be queued for the database yet.
+            found = {task.task_id for task in self._tasks.values() if task.key in wanted or " (" in task.key}
+        self._store.flush()
+        found.update(self._store.task_ids_with_keys(wanted))
+        return self.snapshots_of(found)
+
     def task_parts(self, task_id: str) -> list[PartRecord]:
         """The parts of a multipart task the server has confirmed (and we verified),
         by part number; empty for an unknown or finished task."""
@@ -1395,7 +1426,10 @@ class UploadQueue(QObject):
                 because = held.get(row.endpoint_json or "")
                 state = TaskState.WAITING if resume and not because else TaskState.PAUSED
                 note = because or (None if resume else row.note or _INTERRUPTED_NOTE)
-                interrupted.setdefault((state, note), []).append(row.task_id)
+                if state != row.state or (note is not None and note != row.note):
+                    # (A task that waited and waits again needs no write: after a
+                    # million were added, writing each again held the writer for seconds.)
+                    interrupted.setdefault((state, note), []).append(row.task_id)
             status = TaskStatus(row.position, state)
             built.append(RestingTask(row.task_id, status, row.size, row.confirmed, row.has_upload))
         # Only where the row still says interrupted: another process may have finished

@@ -57,6 +57,7 @@ from cosdesk.engine.store_migration import (
 from cosdesk.engine.task_columns import (
     ALL_COLUMNS,
     ENDPOINT_READ,
+    KEY_READ,
     SELECT_SQL,
     SHARED_ID_COLUMNS,
     TASKS_SCHEMA,
@@ -590,18 +591,87 @@ class TaskStore:
     # --- reads (synchronous) -----------------------------------------------------
 
     def load_resting(self) -> list[RestingRow]:
-        """What the queue keeps of each stored task at rest, in queue order."""
+        """What the queue keeps of each stored task at rest, in queue order.
+
+        One scan of the tasks in storage order and one of the parts, joined and
+        ordered here: a parts subquery per task and an ORDER BY without an index
+        made SQLite sort a million rows before returning the first (rows are
+        stored in insertion order, which is queue order unless tasks were moved,
+        so the sort below finds them ordered and costs one pass)."""
         with self._read_lock:
+            confirmed = dict(
+                self._reader.execute("SELECT task_id, SUM(size) FROM parts GROUP BY task_id").fetchall()
+            )
             rows = self._reader.execute(
                 f"""SELECT task_id, position, state, size, upload_id IS NOT NULL,
                           CASE WHEN state IN ('waiting', 'checking', 'uploading') THEN {ENDPOINT_READ} END,
-                          note,
-                          CASE WHEN state = 'success' THEN COALESCE(size, 0) ELSE
-                              (SELECT COALESCE(SUM(size), 0) FROM parts WHERE parts.task_id = tasks.task_id)
-                          END
-                   FROM tasks ORDER BY position, created_at"""
+                          note, created_at
+                   FROM tasks"""
             ).fetchall()
-        return [RestingRow(*row) for row in rows]
+        rows.sort(key=_queue_order)
+        success = str(TaskState.SUCCESS)
+        return [
+            RestingRow(
+                task_id,
+                position,
+                state,
+                size,
+                bool(has_upload),
+                endpoint,
+                note,
+                (size or 0) if state == success else int(confirmed.get(task_id) or 0),
+            )
+            for task_id, position, state, size, has_upload, endpoint, note, _created in rows
+        ]
+
+    def unfinished_by_endpoint(self) -> dict[str, int]:
+        """The number of unfinished tasks per endpoint (as its stored JSON): one
+        grouped scan of the table, no row in Python."""
+        finished = (str(TaskState.SUCCESS), str(TaskState.CANCELED))
+        with self._read_lock:
+            rows = self._reader.execute(
+                f"SELECT {ENDPOINT_READ}, count(*) FROM tasks WHERE state NOT IN (?, ?) GROUP BY endpoint_id",
+                finished,
+            ).fetchall()
+        return {str(endpoint): int(count) for endpoint, count in rows if endpoint is not None}
+
+    def task_ids_at(self, endpoints: Iterable[str], states: Iterable[TaskState]) -> list[str]:
+        """The stored tasks in one of ``states`` whose endpoint is one of
+        ``endpoints`` (as stored JSON, see :meth:`unfinished_by_endpoint`)."""
+        texts, wanted = list(endpoints), [str(state) for state in states]
+        if not texts or not wanted:
+            return []
+        with self._read_lock:
+            rows = self._reader.execute(
+                f"""SELECT task_id FROM tasks
+                    WHERE state IN ({",".join("?" * len(wanted))})
+                      AND endpoint_id IN (SELECT text_id FROM shared_texts
+                                          WHERE text IN ({",".join("?" * len(texts))}))""",
+                (*wanted, *texts),
+            ).fetchall()
+        return [str(task_id) for (task_id,) in rows]
+
+    def task_ids_with_keys(self, keys: Iterable[str]) -> list[str]:
+        """The stored tasks whose key (the renamed one after RENAME) is one of
+        ``keys``, and those whose key may be a numbered form of one (``name
+        (2).ext``: a rename must not pick it again): one scan of the table,
+        matched in SQLite against a temporary table of the keys."""
+        wanted = [(key,) for key in set(keys)]
+        if not wanted:
+            return []
+        with self._read_lock:
+            db = self._reader
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_keys (key TEXT PRIMARY KEY)")
+            try:
+                db.executemany("INSERT INTO wanted_keys VALUES (?)", wanted)
+                rows = db.execute(
+                    f"""SELECT task_id FROM tasks
+                        WHERE renamed_key IS NOT NULL OR instr(key_name, ' (') > 0
+                           OR {KEY_READ} IN wanted_keys"""
+                ).fetchall()
+            finally:
+                db.execute("DELETE FROM wanted_keys")
+        return [str(task_id) for (task_id,) in rows]
 
     def load_some(self, task_ids: Iterable[str]) -> list[StoredTask]:
         """These tasks (those still stored), with their parts, in queue order."""
@@ -711,6 +781,11 @@ class RestingRow(NamedTuple):
     endpoint_json: str | None  # only of tasks that were waiting or running
     note: str
     confirmed: int  # bytes the server holds: the file's size once succeeded, else the parts'
+
+
+def _queue_order(row: Sequence[Any]) -> tuple[int, float]:
+    """A task row's place in the queue: its position, then when it was made."""
+    return row[1], row[-1]
 
 
 def _with_parts(rows: Iterable[Sequence[object]], part_rows: Iterable[Sequence[Any]]) -> list[StoredTask]:
