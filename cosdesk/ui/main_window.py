@@ -239,6 +239,11 @@ class MainWindow(QMainWindow):
         # "Local sandbox" is listed beside the accounts (when offered) and starts
         # when it is chosen, or now if earlier uploads to it are unfinished.
         self._tasks_restored = False
+        # The queue restores once the table shows the stored tasks: both read the
+        # whole database, and on two cores the restore (seconds for a million
+        # tasks) took the CPU the table needed to become usable.
+        self._table_ready = False
+        self.model.stored_ready.connect(self._on_table_ready)
         self.destination_bar.offer_sandbox(session.sandbox_offered)
         self.destination_bar.sandbox_wanted.connect(self._start_sandbox)
         state = window_settings()
@@ -718,9 +723,16 @@ class MainWindow(QMainWindow):
         self._restore_tasks()
         self._add_startup_paths()
 
+    @Slot()
+    def _on_table_ready(self) -> None:
+        self._table_ready = True
+        if self.session.sandbox.state is not SandboxState.STARTING:
+            self._restore_tasks()
+
     def _restore_tasks(self) -> None:
-        """Bring back the last run's tasks (once); the database is read on the queue's worker."""
-        if not self._tasks_restored:
+        """Bring back the last run's tasks (once, after the table shows them); the
+        database is read on the queue's worker."""
+        if self._table_ready and not self._tasks_restored:
             self._tasks_restored = True
             hold = hold_without_keys(self.session.router, self.session.secrets)
             self.queue.restore_in_background(hold=hold)
