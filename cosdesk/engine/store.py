@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import operator
 import queue
 import sqlite3
 import threading
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
 import platformdirs
 
@@ -591,38 +592,29 @@ class TaskStore:
     # --- reads (synchronous) -----------------------------------------------------
 
     def load_resting(self) -> list[RestingRow]:
-        """What the queue keeps of each stored task at rest, in queue order.
+        """What the queue keeps of each stored task at rest, in queue order, as
+        plain tuples (see ``RestingRow``): a million named tuples made in Python
+        took longer than SQLite's whole scan.
 
-        One scan of the tasks in storage order and one of the parts, joined and
-        ordered here: a parts subquery per task and an ORDER BY without an index
-        made SQLite sort a million rows before returning the first (rows are
-        stored in insertion order, which is queue order unless tasks were moved,
-        so the sort below finds them ordered and costs one pass)."""
+        One scan of the tasks in storage order, the parts' sums joined: a parts
+        subquery per task and an ORDER BY without an index made SQLite sort a
+        million rows before returning the first. Rows are stored in insertion
+        order, which is queue order unless tasks were moved: only then are they
+        sorted here."""
         with self._read_lock:
-            confirmed = dict(
-                self._reader.execute("SELECT task_id, SUM(size) FROM parts GROUP BY task_id").fetchall()
-            )
-            rows = self._reader.execute(
+            rows: list[RestingRow] = self._reader.execute(
                 f"""SELECT task_id, position, state, size, upload_id IS NOT NULL,
                           CASE WHEN state IN ('waiting', 'checking', 'uploading') THEN {ENDPOINT_READ} END,
-                          note, created_at
-                   FROM tasks"""
+                          note,
+                          CASE WHEN state = 'success' THEN ifnull(size, 0) ELSE ifnull(confirmed, 0) END,
+                          created_at
+                   FROM tasks LEFT JOIN (SELECT task_id AS part_task, SUM(size) AS confirmed
+                                         FROM parts GROUP BY task_id) ON part_task = task_id"""
             ).fetchall()
-        rows.sort(key=_queue_order)
-        success = str(TaskState.SUCCESS)
-        return [
-            RestingRow(
-                task_id,
-                position,
-                state,
-                size,
-                bool(has_upload),
-                endpoint,
-                note,
-                (size or 0) if state == success else int(confirmed.get(task_id) or 0),
-            )
-            for task_id, position, state, size, has_upload, endpoint, note, _created in rows
-        ]
+        positions = [row[1] for row in rows]
+        if any(map(operator.gt, positions, positions[1:])):
+            rows.sort(key=_queue_order)
+        return rows
 
     def unfinished_by_endpoint(self) -> dict[str, int]:
         """The number of unfinished tasks per endpoint (as its stored JSON): one
@@ -770,22 +762,16 @@ def _give_back_space(db: sqlite3.Connection) -> None:
 _READ_CHUNK = 500
 
 
-class RestingRow(NamedTuple):
-    """A stored task as :meth:`TaskStore.load_resting` reads it."""
-
-    task_id: str
-    position: int
-    state: str
-    size: int | None
-    has_upload: bool
-    endpoint_json: str | None  # only of tasks that were waiting or running
-    note: str
-    confirmed: int  # bytes the server holds: the file's size once succeeded, else the parts'
+# A stored task as :meth:`TaskStore.load_resting` reads it: (task_id, position,
+# state, size or None, has an upload ID, the endpoint's JSON (only of tasks that
+# were waiting or running, else None), note, bytes the server holds (the file's
+# size once succeeded, else its parts'), created_at).
+RestingRow = tuple[str, int, str, int | None, int, str | None, str, int, float]
 
 
-def _queue_order(row: Sequence[Any]) -> tuple[int, float]:
+def _queue_order(row: RestingRow) -> tuple[int, float]:
     """A task row's place in the queue: its position, then when it was made."""
-    return row[1], row[-1]
+    return row[1], row[8]
 
 
 def _with_parts(rows: Iterable[Sequence[object]], part_rows: Iterable[Sequence[Any]]) -> list[StoredTask]:
