@@ -232,3 +232,24 @@ def test_counts_keys_and_an_accounts_tasks_are_asked_of_the_database_not_read_ta
     found = {snapshot.task_id: snapshot.key for snapshot in engine.queue.tasks_with_keys(["up/a.bin"])}
     # The key asked for, and every key a rename might pick again; not the others.
     assert found == {"named": "up/a.bin", "numbered": "up/a (3).bin", "renamed": "up/c (1).bin"}
+
+
+def test_reading_a_task_at_rest_does_not_wait_behind_the_writers_backlog(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    store = TaskStore(tmp_path / "tasks.sqlite3")
+    store.insert_tasks(make_row(f"t{number:02}", number, state=TaskState.PAUSED) for number in range(30))
+    store.close()
+    engine = make_engine(**AT_REST)
+    engine.queue.restore(resume=False)
+    assert engine.queue.live_task_count <= SMALL_LIMITS["live_task_limit"]
+    # The writer is busy for seconds (a million rows being stored) when a task
+    # at rest is restarted, then read.
+    engine.store.write_in_order(lambda db: time.sleep(2))
+    engine.queue.cancel("t29")
+    started = time.monotonic()
+    snapshot = engine.queue.task("t29")
+    assert time.monotonic() - started < 1.0
+    # The queue's own state, though its write is not in the database yet.
+    assert snapshot is not None and snapshot.state is TaskState.CANCELED
+    assert snapshot.key == "dir/t29.bin"
