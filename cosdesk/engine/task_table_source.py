@@ -65,10 +65,9 @@ class StoredColumns:
 def read_early(path: str | Path) -> None:
     """Start reading the tasks of the database at ``path`` now, on a thread of its
     own; the next :func:`read_columns` of that path takes what it read. The
-    window calls this first thing: SQLite's scan lets go of the GIL (ARCHITECTURE.md,
-    'SQLite'), so it runs
-    beside the loading of Qt and the window's modules (half a second each for a
-    million tasks) instead of after them."""
+    window calls this first thing: SQLite's scan lets go of the GIL
+    (ARCHITECTURE.md, 'SQLite'), so it runs beside the loading of Qt and the
+    window's modules (half a second each for a million tasks), not after them."""
     early: Future[StoredColumns] = Future()
 
     def read() -> None:
