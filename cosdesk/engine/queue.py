@@ -82,7 +82,7 @@ class _TaskIds:
         return self._spare.pop()
 
 
-def _position(task: UploadTask) -> int:
+def _position(task: UploadTask | RestingTask) -> int:
     return task.status.position
 
 
@@ -1413,32 +1413,41 @@ class UploadQueue(QObject):
         task_ids: Collection[str] | None = None,
         hold: Callable[[EndpointSpec], str | None] | None = None,
     ) -> list[str]:
-        rows = self._store.load_resting()
+        rows: Iterable[RestingRow]
         if task_ids is not None:
-            rows = [row for row in rows if row[0] in task_ids]
-        if len(rows) > self.settings.live_task_limit:
+            rows = [row for row in self._store.resting_rows() if row[0] in task_ids]
+            count = len(rows)
+        else:
+            rows, count = self._store.resting_rows(), self._store.task_count()
+        if count > self.settings.live_task_limit:
             return self._restore_at_rest(rows, resume, hold)
         return self._restore_whole(resume, task_ids, hold)
 
     def _restore_at_rest(
-        self, rows: list[RestingRow], resume: bool, hold: Callable[[EndpointSpec], str | None] | None
+        self, rows: Iterable[RestingRow], resume: bool, hold: Callable[[EndpointSpec], str | None] | None
     ) -> list[str]:
         """Restore many tasks at rest: only their state, place and sizes are read
-        (the next waiting ones are woken when the queue needs them)."""
+        (the next waiting ones are woken when the queue needs them), a row at a time."""
+        # Per endpoint (as stored): why its tasks stay paused, if they do.
         held: dict[str, str | None] = {}
-        if hold is not None and resume:  # may read the keyring: not under the lock
-            texts = {row[5] for row in rows if row[5] is not None}
-            held = {text: hold(EndpointSpec.from_json(text)) for text in texts}
         # Built outside the lock; then added a slice at a time, so a GUI thread that
         # wants the lock meanwhile waits milliseconds, not the whole restore.
         built: list[RestingTask] = []
         # Tasks that were waiting or running, by the state and note they come back with.
         interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
-        for row in rows:
-            task_id, position, stored_state, size, has_upload, endpoint_json, stored_note, confirmed, _ = row
+        in_order = True
+        last_position = None
+        for task_id, position, stored_state, size, has_upload, endpoint_json, stored_note, confirmed in rows:
             state = _STATE_OF.get(stored_state) or TaskState(stored_state)
+            if last_position is not None and position < last_position:
+                in_order = False
+            last_position = position
             if state in _INTERRUPTED_STATES:
-                because = held.get(endpoint_json or "")
+                because = None
+                if hold is not None and resume and endpoint_json is not None:
+                    if endpoint_json not in held:  # may read the keyring: not under the lock
+                        held[endpoint_json] = hold(EndpointSpec.from_json(endpoint_json))
+                    because = held[endpoint_json]
                 state = TaskState.WAITING if resume and not because else TaskState.PAUSED
                 note = because or (None if resume else stored_note or _INTERRUPTED_NOTE)
                 if state != stored_state or (note is not None and note != stored_note):
@@ -1446,6 +1455,8 @@ class UploadQueue(QObject):
                     # million were added, writing each again held the writer for seconds.)
                     interrupted.setdefault((state, note), []).append(task_id)
             built.append(RestingTask(task_id, TaskStatus(position, state), size, confirmed, bool(has_upload)))
+        if not in_order:  # tasks were moved: queue order (stable: equal places keep storage order)
+            built.sort(key=_position)
         # Only where the row still says interrupted: another process may have finished
         # one since (a task it still sends asks for its lease when it comes to run).
         self._store.restore_states(

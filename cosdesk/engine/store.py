@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import enum
 import logging
-import operator
 import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -591,30 +590,31 @@ class TaskStore:
 
     # --- reads (synchronous) -----------------------------------------------------
 
-    def load_resting(self) -> list[RestingRow]:
-        """What the queue keeps of each stored task at rest, in queue order, as
-        plain tuples (see ``RestingRow``): a million named tuples made in Python
-        took longer than SQLite's whole scan.
-
-        One scan of the tasks in storage order, the parts' sums joined: a parts
-        subquery per task and an ORDER BY without an index made SQLite sort a
-        million rows before returning the first. Rows are stored in insertion
-        order, which is queue order unless tasks were moved: only then are they
-        sorted here."""
+    def task_count(self) -> int:
         with self._read_lock:
-            rows: list[RestingRow] = self._reader.execute(
+            (count,) = self._reader.execute("SELECT count(*) FROM tasks").fetchone()
+        return int(count)
+
+    def resting_rows(self) -> Iterator[RestingRow]:
+        """What the queue keeps of each stored task at rest, as plain tuples (see
+        ``RestingRow``), in storage order: insertion order, which is queue order
+        unless tasks were moved (the caller sorts them then). One scan with the
+        parts' sums joined, streamed from a connection of its own: a parts
+        subquery per task and an ORDER BY without an index made SQLite sort a
+        million rows before the first came, and a million rows held at once
+        cost 400 MB before the queue kept a tenth of each."""
+        db = _connect(self.path)
+        try:
+            yield from db.execute(
                 f"""SELECT task_id, position, state, size, upload_id IS NOT NULL,
                           CASE WHEN state IN ('waiting', 'checking', 'uploading') THEN {ENDPOINT_READ} END,
                           note,
-                          CASE WHEN state = 'success' THEN ifnull(size, 0) ELSE ifnull(confirmed, 0) END,
-                          created_at
+                          CASE WHEN state = 'success' THEN ifnull(size, 0) ELSE ifnull(confirmed, 0) END
                    FROM tasks LEFT JOIN (SELECT task_id AS part_task, SUM(size) AS confirmed
                                          FROM parts GROUP BY task_id) ON part_task = task_id"""
-            ).fetchall()
-        positions = [row[1] for row in rows]
-        if any(map(operator.gt, positions, positions[1:])):
-            rows.sort(key=_queue_order)
-        return rows
+            )
+        finally:
+            db.close()
 
     def unfinished_by_endpoint(self) -> dict[str, int]:
         """The number of unfinished tasks per endpoint (as its stored JSON): one
@@ -762,16 +762,11 @@ def _give_back_space(db: sqlite3.Connection) -> None:
 _READ_CHUNK = 500
 
 
-# A stored task as :meth:`TaskStore.load_resting` reads it: (task_id, position,
-# state, size or None, has an upload ID, the endpoint's JSON (only of tasks that
-# were waiting or running, else None), note, bytes the server holds (the file's
-# size once succeeded, else its parts'), created_at).
-RestingRow = tuple[str, int, str, int | None, int, str | None, str, int, float]
-
-
-def _queue_order(row: RestingRow) -> tuple[int, float]:
-    """A task row's place in the queue: its position, then when it was made."""
-    return row[1], row[8]
+# A stored task as :meth:`TaskStore.resting_rows` reads it: (task_id, position,
+# state, size or None, has an upload ID (0 or 1), the endpoint's JSON (only of
+# tasks that were waiting or running, else None), note, bytes the server holds
+# (the file's size once succeeded, else its parts')).
+RestingRow = tuple[str, int, str, int | None, int, str | None, str, int]
 
 
 def _with_parts(rows: Iterable[Sequence[object]], part_rows: Iterable[Sequence[Any]]) -> list[StoredTask]:
