@@ -112,10 +112,13 @@ class Session:
         self.router.set_local_keys(sandbox_endpoint_spec(endpoint), SANDBOX_KEYS.get, earlier=earlier)
 
     def sandbox_has_unfinished_tasks(self) -> bool:
-        """Whether uploads to the local sandbox are left for next time (it starts then)."""
+        """Whether uploads to the local sandbox are left for next time (it starts then).
+        Asked of the database as it is (one grouped count, at quit): waiting for
+        the writes still queued is the shutdown's job, which shows how it goes."""
         before = self.sandbox_before.url if self.sandbox_before is not None else None
         urls = {self.sandbox.endpoint, before} - {None}
-        return any(endpoint.url in urls for endpoint in self.queue.unfinished_by_endpoint())
+        stored = self.store.unfinished_by_endpoint()
+        return any(EndpointSpec.from_json(text).url in urls for text in stored)
 
     # --- the end ----------------------------------------------------------------------
 
