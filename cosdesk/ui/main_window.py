@@ -91,6 +91,9 @@ from cosdesk.ui.task_table import TaskTable
 from cosdesk.ui.window_geometry import fit_on_screen
 
 PRESIGN_VALIDITIES_S = (3600, 24 * 3600, 7 * 24 * 3600)
+# Stored tasks from which the queue's restore waits for the table (see __init__):
+# below it, the restore takes less than a second of CPU.
+RESTORE_AFTER_THE_TABLE_FROM = 200_000
 DEFAULT_COLUMN_WIDTHS = {
     Column.NAME: 190,
     Column.KEY: 230,
@@ -239,10 +242,12 @@ class MainWindow(QMainWindow):
         # "Local sandbox" is listed beside the accounts (when offered) and starts
         # when it is chosen, or now if earlier uploads to it are unfinished.
         self._tasks_restored = False
-        # The queue restores once the table shows the stored tasks: both read the
+        # A big queue restores once the table shows the stored tasks: both read the
         # whole database, and on two cores the restore (seconds for a million
-        # tasks) took the CPU the table needed to become usable.
-        self._table_ready = False
+        # tasks) took the CPU the table needed to show them. A small one restores
+        # at once: done before the table is, it leaves the table's first sorts
+        # and searches the whole machine.
+        self._table_ready = session.store.task_count() < RESTORE_AFTER_THE_TABLE_FROM
         self.model.stored_ready.connect(self._on_table_ready)
         self.destination_bar.offer_sandbox(session.sandbox_offered)
         self.destination_bar.sandbox_wanted.connect(self._start_sandbox)
