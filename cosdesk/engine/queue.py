@@ -25,6 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import replace
 from functools import partial
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -90,6 +91,11 @@ _RESUME_FIELDS = ("upload_id", "append_start_position", "append_start_crc64", "f
 
 # States a task stored by a program that stopped (or still runs it) may be in.
 _INTERRUPTED_STATES = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING)
+# How long a read of tasks at rest waits for the queue's writes before it reads
+# the rows as they are (see _resting_snapshots).
+_READ_FLUSH_S = 0.05
+# A stored state's value to the state (a million enum lookups by value were a tenth of a restore).
+_STATE_OF = {state.value: state for state in TaskState}
 
 # Tasks restored at rest per hold of the lock.
 _RESTORE_SLICE = 5000
@@ -408,11 +414,13 @@ class UploadQueue(QObject):
         return snapshots + self._resting_snapshots(resting)
 
     def _resting_snapshots(self, task_ids: list[str]) -> list[TaskSnapshot]:
-        """Snapshots of tasks at rest, from the database (once the queue's writes
-        are in)."""
+        """Snapshots of tasks at rest, from the database, with the queue's state and
+        place on top. The queue's writes are waited for only briefly: behind a
+        backlog (a million rows being stored) a reader waited for all of it, up to
+        seconds. Only a task whose row is not written yet waits for it."""
         if not task_ids:
             return []
-        stored = self._repository.read_after_writes(task_ids)
+        stored = self._repository.read_after_writes(task_ids, _READ_FLUSH_S)
         snapshots = []
         with self._lock:
             for item in stored:
@@ -421,10 +429,38 @@ class UploadQueue(QObject):
                 if live is not None:
                     snapshots.append(live.snapshot())
                 elif resting is not None:
-                    task = UploadTask(item.spec, item.checkpoint, item.status)
+                    status = item.status
+                    if (status.state, status.position) != (resting.state, resting.position):
+                        status = replace(status, state=resting.state, position=resting.position)
+                    task = UploadTask(item.spec, item.checkpoint, status)
                     task.loaded = resting.loaded
                     snapshots.append(task.snapshot())
         return snapshots
+
+    def unfinished_by_endpoint(self) -> dict[EndpointSpec, int]:
+        """How many unfinished tasks each endpoint has, counted by the database
+        once the queue's writes are in: a scan of the table, so call it off the
+        GUI thread (the window asks which accounts need keys, which endpoints
+        have uploads left)."""
+        return self._repository.unfinished_by_endpoint()
+
+    def task_ids_at(self, accept: Callable[[EndpointSpec], bool], states: Collection[TaskState]) -> list[str]:
+        """The ids of unfinished tasks in one of ``states`` whose endpoint ``accept``
+        takes (an account's paused uploads, to resume them), read from the database
+        once the queue's writes are in. Call it off the GUI thread."""
+        return self._repository.unfinished_ids_at(accept, states)
+
+    def tasks_with_keys(self, keys: Collection[str]) -> list[TaskSnapshot]:
+        """The tasks whose key is one of ``keys``, or may be a numbered form of one
+        (``name (2).ext``), which a rename must not take: what a batch being added
+        looks for. Found by the database, not by reading every task: call it off
+        the GUI thread."""
+        wanted = set(keys)
+        with self._lock:
+            # Tasks so new that their rows may not be queued for the database yet.
+            found = {task.task_id for task in self._tasks.values() if task.key in wanted or " (" in task.key}
+        found.update(self._repository.ids_with_keys(wanted))
+        return self.snapshots_of(found)
 
     def task_parts(self, task_id: str) -> list[PartRecord]:
         """The parts of a multipart task the server has confirmed (and we verified),
@@ -1224,58 +1260,71 @@ class UploadQueue(QObject):
         task_ids: Collection[str] | None = None,
         hold: Callable[[EndpointSpec], str | None] | None = None,
     ) -> list[str]:
-        rows = self._repository.read_at_rest()
-        if task_ids is not None:
-            rows = [row for row in rows if row.task_id in task_ids]
-        if len(rows) > self.settings.live_task_limit:
+        rows, count = self._repository.read_at_rest(task_ids)
+        if count > self.settings.live_task_limit:
             return self._restore_at_rest(rows, resume, hold)
         return self._restore_whole(resume, task_ids, hold)
 
     def _restore_at_rest(
-        self, rows: list[RestingRow], resume: bool, hold: Callable[[EndpointSpec], str | None] | None
+        self, rows: Iterable[RestingRow], resume: bool, hold: Callable[[EndpointSpec], str | None] | None
     ) -> list[str]:
         """Restore many tasks at rest: only their state, place and sizes are read
-        (the next waiting ones are woken when the queue needs them)."""
+        (the next waiting ones are woken when the queue needs them), a row at a time."""
+        # Per endpoint (as stored): why its tasks stay paused, if they do.
         held: dict[str, str | None] = {}
-        if hold is not None and resume:  # may read the keyring: not under the lock
-            texts = {row.endpoint_json for row in rows if row.endpoint_json is not None}
-            held = {text: hold(EndpointSpec.from_json(text)) for text in texts}
         # Built outside the lock; then added a slice at a time, so a GUI thread that
         # wants the lock meanwhile waits milliseconds, not the whole restore.
         built: list[RestingTask] = []
         # Tasks that were waiting or running, by the state and note they come back with.
         interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
-        for row in rows:
-            state = TaskState(row.state)
+        in_order = True
+        last_position = None
+        for task_id, position, stored_state, size, has_upload, endpoint_json, stored_note, confirmed in rows:
+            state = _STATE_OF.get(stored_state) or TaskState(stored_state)
+            if last_position is not None and position < last_position:
+                in_order = False
+            last_position = position
             if state in _INTERRUPTED_STATES:
-                because = held.get(row.endpoint_json or "")
+                because = None
+                if hold is not None and resume and endpoint_json is not None:
+                    if endpoint_json not in held:  # may read the keyring: not under the lock
+                        held[endpoint_json] = hold(EndpointSpec.from_json(endpoint_json))
+                    because = held[endpoint_json]
                 restored = TaskState.WAITING if resume and not because else TaskState.PAUSED
                 check_transition(state, restored)  # here, not by set_state: a status per row, not two
                 state = restored
-                note = because or (None if resume else row.note or _INTERRUPTED_NOTE)
-                interrupted.setdefault((state, note), []).append(row.task_id)
-            status = TaskStatus(row.position, state)
-            built.append(RestingTask(row.task_id, status, row.size, row.confirmed, row.has_upload))
+                note = because or (None if resume else stored_note or _INTERRUPTED_NOTE)
+                if state != stored_state or (note is not None and note != stored_note):
+                    # (A task that waited and waits again needs no write: after a
+                    # million were added, writing each again held the writer for seconds.)
+                    interrupted.setdefault((state, note), []).append(task_id)
+            built.append(RestingTask(task_id, TaskStatus(position, state), size, confirmed, bool(has_upload)))
+        if not in_order:  # tasks were moved: queue order (stable: equal places keep storage order)
+            built.sort(key=lambda task: task.status.position)
         # Only where the row still says interrupted: another process may have finished
         # one since (a task it still sends asks for its lease when it comes to run).
         self._repository.restore_states(
             (task_id, state, note) for (state, note), ids in interrupted.items() for task_id in ids
         )
         unfinished: list[str] = []
+        live, resting = self._tasks, self._resting
         for start in range(0, len(built), _RESTORE_SLICE):
+            piece = built[start : start + _RESTORE_SLICE]
             with self._lock:
-                for task in built[start : start + _RESTORE_SLICE]:
-                    if task.task_id in self._tasks or task.task_id in self._resting:
+                for task in piece:
+                    task_id, status = task.task_id, task.status
+                    if task_id in live or task_id in resting:
                         continue
-                    if not task.state.is_final:
-                        unfinished.append(task.task_id)
-                    self._resting[task.task_id] = task
-                    if task.state is TaskState.WAITING:
+                    if not status.state.is_final:
+                        unfinished.append(task_id)
+                    resting[task_id] = task
+                    if status.state is TaskState.WAITING:
                         self._batch.join([task])
                         self._scheduler.line_up(task)
                     self._recount(task)
-                    self._next_position = max(self._next_position, task.position + 1)
-                    self._events.added(task.task_id)
+                    self._events.added(task_id)
+                last = max(task.status.position for task in piece)
+                self._next_position = max(self._next_position, last + 1)
         return unfinished
 
     def _restore_whole(
@@ -1353,10 +1402,14 @@ class UploadQueue(QObject):
 
     # --- shutting down ------------------------------------------------------------
 
-    def shutdown(self, wait: bool = True, timeout_s: float = 30.0) -> bool:
+    def shutdown(
+        self, wait: bool = True, timeout_s: float = 30.0, on_saving: Callable[[int], None] | None = None
+    ) -> bool:
         """Stop every worker (their tasks stay unfinished in the database, to be
-        restored next time), wait for them when ``wait``, and commit the database.
-        Returns False if workers were still running at the timeout."""
+        restored next time), wait for them when ``wait``, and commit the database:
+        every queued write, however long it takes (``on_saving(writes left)`` hears
+        how it goes, see ``TaskStore.flush``). Returns False if workers were still
+        running at the timeout."""
         with self._lock:
             self._shutting_down = True
             self._retries.stop()
@@ -1375,5 +1428,5 @@ class UploadQueue(QObject):
             finished = self.file_pool.waitForDone(deadline_ms) and finished
             finished = self.part_pool.waitForDone(deadline_ms) and finished
             self.leases.close()
-            self._repository.wait_for_writes()
+            self._repository.wait_for_writes(on_progress=on_saving)
         return finished

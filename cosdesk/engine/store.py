@@ -17,10 +17,10 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
 import platformdirs
 
@@ -58,6 +58,7 @@ from cosdesk.engine.task import check_transition
 from cosdesk.engine.task_columns import (
     ALL_COLUMNS,
     ENDPOINT_READ,
+    KEY_READ,
     SELECT_SQL,
     SHARED_ID_COLUMNS,
     TASKS_SCHEMA,
@@ -124,6 +125,10 @@ REQUEST_LIFETIME_S = 24 * 3600
 # before it commits them together; every other write is committed at once (with
 # the lazy ones queued before it). A kill -9 can lose at most this much of them.
 COALESCE_S = 0.05
+
+# How often a wait for the writer (flush, close) looks up: whether it still runs,
+# and how many writes are left.
+_WAIT_STEP_S = 0.5
 
 
 def default_db_path() -> Path:
@@ -420,7 +425,7 @@ class TaskStore:
                     except queue.Empty:
                         break
                 stop = False
-                db.execute("BEGIN IMMEDIATE")
+                _begin(db)
                 texts = SharedTexts(db)
                 try:
                     for item in batch:
@@ -448,6 +453,12 @@ class TaskStore:
                         item.done.set()
                 if stop:
                     return
+        except BaseException:
+            # Never silently: whatever was still queued is not in the database.
+            log.exception(
+                "the task database's writer stopped; %d queued writes were not stored", self._writes.qsize()
+            )
+            raise
         finally:
             db.close()
 
@@ -506,28 +517,50 @@ class TaskStore:
             except Exception:
                 log.exception("reporting the recreated task database failed")
 
-    def flush(self, timeout_s: float = 30.0) -> bool:
-        """Wait until every write enqueued before this call is committed. Returns
-        False on timeout. Raises the writer's error if a write failed."""
+    def flush(self, timeout_s: float | None = None, on_progress: Callable[[int], None] | None = None) -> bool:
+        """Wait until every write enqueued before this call is committed (by default
+        however long that takes: a read after it must see them), telling
+        ``on_progress(writes left)`` every ``_WAIT_STEP_S`` meanwhile. Returns False
+        when ``timeout_s`` passed first (the writes still land, later), or the
+        writer has stopped. Raises the writer's error if a write failed."""
         if self._closed:
             return True
         done = threading.Event()
         self._writes.put(done)
         self._urgent.set()
-        finished = done.wait(timeout_s)
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        finished = False
+        while self._writer.is_alive():
+            left = _WAIT_STEP_S if deadline is None else min(_WAIT_STEP_S, deadline - time.monotonic())
+            if done.wait(max(left, 0.0)):
+                finished = True
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            if on_progress is not None:
+                on_progress(self.pending_writes())
         if self._write_error is not None:
             error, self._write_error = self._write_error, None
             raise RuntimeError(f"task database write failed: {error}") from error
-        return finished
+        return finished or done.is_set()
 
-    def close(self) -> None:
-        """Commit what is queued and close. Idempotent."""
+    def pending_writes(self) -> int:
+        """Writes queued and not yet taken by the writer (about: one may be a batch)."""
+        return self._writes.qsize()
+
+    def close(self, on_progress: Callable[[int], None] | None = None) -> None:
+        """Commit everything queued, however long that takes, and close. While it
+        waits, ``on_progress(writes left)`` is called every ``_WAIT_STEP_S`` (the
+        window shows it). Idempotent."""
         if self._closed:
             return
         self._writes.put(_STOP)
         self._urgent.set()
         self._closed = True
-        self._writer.join(timeout=60)
+        while self._writer.is_alive():
+            self._writer.join(_WAIT_STEP_S)
+            if self._writer.is_alive() and on_progress is not None:
+                on_progress(self.pending_writes())
         with self._read_lock:
             self._reader.close()
 
@@ -579,19 +612,80 @@ class TaskStore:
 
     # --- reads (synchronous) -----------------------------------------------------
 
-    def load_resting(self) -> list[RestingRow]:
-        """What the queue keeps of each stored task at rest, in queue order."""
+    def task_count(self) -> int:
         with self._read_lock:
-            rows = self._reader.execute(
+            (count,) = self._reader.execute("SELECT count(*) FROM tasks").fetchone()
+        return int(count)
+
+    def resting_rows(self) -> Iterator[RestingRow]:
+        """What the queue keeps of each stored task at rest, as plain tuples (see
+        ``RestingRow``), in storage order: insertion order, which is queue order
+        unless tasks were moved (the caller sorts them then). One scan with the
+        parts' sums joined, streamed from a connection of its own: a parts
+        subquery per task and an ORDER BY without an index made SQLite sort a
+        million rows before the first came, and a million rows held at once
+        cost 400 MB before the queue kept a tenth of each."""
+        db = _connect(self.path)
+        try:
+            yield from db.execute(
                 f"""SELECT task_id, position, state, size, upload_id IS NOT NULL,
                           CASE WHEN state IN ('waiting', 'checking', 'uploading') THEN {ENDPOINT_READ} END,
                           note,
-                          CASE WHEN state = 'success' THEN COALESCE(size, 0) ELSE
-                              (SELECT COALESCE(SUM(size), 0) FROM parts WHERE parts.task_id = tasks.task_id)
-                          END
-                   FROM tasks ORDER BY position, created_at"""
+                          CASE WHEN state = 'success' THEN ifnull(size, 0) ELSE ifnull(confirmed, 0) END
+                   FROM tasks LEFT JOIN (SELECT task_id AS part_task, SUM(size) AS confirmed
+                                         FROM parts GROUP BY task_id) ON part_task = task_id"""
+            )
+        finally:
+            db.close()
+
+    def unfinished_by_endpoint(self) -> dict[str, int]:
+        """The number of unfinished tasks per endpoint (as its stored JSON): one
+        grouped scan of the table, no row in Python."""
+        finished = (str(TaskState.SUCCESS), str(TaskState.CANCELED))
+        with self._read_lock:
+            rows = self._reader.execute(
+                f"SELECT {ENDPOINT_READ}, count(*) FROM tasks WHERE state NOT IN (?, ?) GROUP BY endpoint_id",
+                finished,
             ).fetchall()
-        return [RestingRow(*row) for row in rows]
+        return {str(endpoint): int(count) for endpoint, count in rows if endpoint is not None}
+
+    def task_ids_at(self, endpoints: Iterable[str], states: Iterable[TaskState]) -> list[str]:
+        """The stored tasks in one of ``states`` whose endpoint is one of
+        ``endpoints`` (as stored JSON, see :meth:`unfinished_by_endpoint`)."""
+        texts, wanted = list(endpoints), [str(state) for state in states]
+        if not texts or not wanted:
+            return []
+        with self._read_lock:
+            rows = self._reader.execute(
+                f"""SELECT task_id FROM tasks
+                    WHERE state IN ({",".join("?" * len(wanted))})
+                      AND endpoint_id IN (SELECT text_id FROM shared_texts
+                                          WHERE text IN ({",".join("?" * len(texts))}))""",
+                (*wanted, *texts),
+            ).fetchall()
+        return [str(task_id) for (task_id,) in rows]
+
+    def task_ids_with_keys(self, keys: Iterable[str]) -> list[str]:
+        """The stored tasks whose key (the renamed one after RENAME) is one of
+        ``keys``, and those whose key may be a numbered form of one (``name
+        (2).ext``: a rename must not pick it again): one scan of the table,
+        matched in SQLite against a temporary table of the keys."""
+        wanted = [(key,) for key in set(keys)]
+        if not wanted:
+            return []
+        with self._read_lock:
+            db = self._reader
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_keys (key TEXT PRIMARY KEY)")
+            try:
+                db.executemany("INSERT INTO wanted_keys VALUES (?)", wanted)
+                rows = db.execute(
+                    f"""SELECT task_id FROM tasks
+                        WHERE renamed_key IS NOT NULL OR instr(key_name, ' (') > 0
+                           OR {KEY_READ} IN wanted_keys"""
+                ).fetchall()
+            finally:
+                db.execute("DELETE FROM wanted_keys")
+        return [str(task_id) for (task_id,) in rows]
 
     def load_some(self, task_ids: Iterable[str]) -> list[StoredTask]:
         """These tasks (those still stored), with their parts, in queue order."""
@@ -618,6 +712,19 @@ class TaskStore:
                 "SELECT task_id, part_number, etag, size, crc64 FROM parts ORDER BY task_id, part_number"
             ).fetchall()
         return _with_parts(rows, part_rows)
+
+
+def _begin(db: sqlite3.Connection) -> None:
+    """Open the writer's transaction, waiting as long as another program holds the
+    database's write lock: giving up would drop the writes queued behind it."""
+    while True:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            log.warning("the task database is locked by another program; still waiting to write")
 
 
 def _delete_unused_texts(db: sqlite3.Connection, texts: SharedTexts) -> None:
@@ -677,17 +784,11 @@ def _give_back_space(db: sqlite3.Connection) -> None:
 _READ_CHUNK = 500
 
 
-class RestingRow(NamedTuple):
-    """A stored task as :meth:`TaskStore.load_resting` reads it."""
-
-    task_id: str
-    position: int
-    state: str
-    size: int | None
-    has_upload: bool
-    endpoint_json: str | None  # only of tasks that were waiting or running
-    note: str
-    confirmed: int  # bytes the server holds: the file's size once succeeded, else the parts'
+# A stored task as :meth:`TaskStore.resting_rows` reads it: (task_id, position,
+# state, size or None, has an upload ID (0 or 1), the endpoint's JSON (only of
+# tasks that were waiting or running, else None), note, bytes the server holds
+# (the file's size once succeeded, else its parts')).
+RestingRow = tuple[str, int, str, int | None, int, str | None, str, int]
 
 
 def _with_parts(rows: Iterable[Sequence[object]], part_rows: Iterable[Sequence[Any]]) -> list[StoredTask]:

@@ -286,3 +286,5 @@ def field_update(fields_by_name: Mapping[str, Any], texts: SharedTexts) -> tuple
 _PROGRESS_FIELDS = {item.field: item for item in CHECKPOINT.fields + STATUS.fields}
 # The SQL that reads a task's endpoint (a shared text) as JSON.
 ENDPOINT_READ = SPEC.read_of("endpoint")
+# The SQL that reads the key a task was asked for (a shared folder and a name).
+KEY_READ = SPEC.read_of("key")

@@ -9,8 +9,9 @@ GUI thread and outside its lock. The history is written by the queue's
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 
+from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.resting import RestingTask
 from cosdesk.engine.store import RestingRow, TaskStore
 from cosdesk.engine.task import PartRecord, TaskState, UploadTask
@@ -73,9 +74,10 @@ class TaskRepository:
         """Tasks left the list: their rows, parts and leases go."""
         self._store.delete_tasks(task_ids)
 
-    def wait_for_writes(self) -> None:
-        """Return once every write queued so far is committed."""
-        self._store.flush()
+    def wait_for_writes(self, on_progress: Callable[[int], None] | None = None) -> None:
+        """Return once every write queued so far is committed, however long that
+        takes (``on_progress(writes left)`` hears how it goes)."""
+        self._store.flush(on_progress=on_progress)
 
     # --- reads (synchronous: off the GUI thread, outside the queue's lock) -------------
 
@@ -83,16 +85,51 @@ class TaskRepository:
         """These tasks as stored (those still stored), in queue order."""
         return self._store.load_some(task_ids)
 
-    def read_after_writes(self, task_ids: Iterable[str]) -> list[StoredTask]:
+    def read_after_writes(self, task_ids: Iterable[str], wait_s: float | None = None) -> list[StoredTask]:
         """:meth:`read`, once the queue's own writes are committed: tasks at rest as
-        the queue last changed them."""
+        the queue last changed them. With ``wait_s``, the writes are waited for at
+        most that long (behind a backlog, a million rows being stored, a reader
+        would wait for all of it); then only tasks whose rows are not written yet
+        wait for them."""
+        wanted = list(task_ids)
+        committed = self._store.flush(timeout_s=wait_s)
+        found = self._store.load_some(wanted)
+        if not committed and len(found) < len(wanted):
+            self._store.flush()
+            have = {item.spec.task_id for item in found}
+            found += self._store.load_some(task_id for task_id in wanted if task_id not in have)
+        return found
+
+    def unfinished_by_endpoint(self) -> dict[EndpointSpec, int]:
+        """How many unfinished tasks each endpoint has, once the queue's writes are in."""
         self._store.flush()
-        return self._store.load_some(task_ids)
+        counts = self._store.unfinished_by_endpoint()
+        return {EndpointSpec.from_json(text): count for text, count in counts.items()}
+
+    def unfinished_ids_at(
+        self, accept: Callable[[EndpointSpec], bool], states: Collection[TaskState]
+    ) -> list[str]:
+        """The ids of unfinished tasks in one of ``states`` whose endpoint ``accept``
+        takes, once the queue's writes are in."""
+        self._store.flush()
+        stored_counts = self._store.unfinished_by_endpoint()
+        texts = [text for text in stored_counts if accept(EndpointSpec.from_json(text))]
+        return self._store.task_ids_at(texts, states)
+
+    def ids_with_keys(self, keys: Collection[str]) -> list[str]:
+        """The ids of tasks whose key is one of ``keys`` or may be a numbered form
+        of one (see TaskStore.task_ids_with_keys), once the queue's writes are in."""
+        self._store.flush()
+        return list(self._store.task_ids_with_keys(keys))
 
     def read_all(self) -> list[StoredTask]:
         """Every stored task, whole, in queue order."""
         return self._store.load_tasks()
 
-    def read_at_rest(self) -> list[RestingRow]:
-        """What the queue keeps of every stored task at rest, in queue order."""
-        return self._store.load_resting()
+    def read_at_rest(self, task_ids: Collection[str] | None = None) -> tuple[Iterable[RestingRow], int]:
+        """What the queue keeps of each stored task at rest (of ``task_ids`` only,
+        when given), streamed in storage order, and how many there are."""
+        if task_ids is not None:
+            rows = [row for row in self._store.resting_rows() if row[0] in task_ids]
+            return rows, len(rows)
+        return self._store.resting_rows(), self._store.task_count()

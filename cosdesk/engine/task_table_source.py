@@ -18,7 +18,9 @@ from __future__ import annotations
 import json
 import operator
 import sqlite3
+import threading
 from array import array
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,10 +62,43 @@ class StoredColumns:
         return len(self.states)
 
 
+def read_early(path: str | Path) -> None:
+    """Start reading the tasks of the database at ``path`` now, on a thread of its
+    own; the next :func:`read_columns` of that path takes what it read. The
+    window calls this first thing: SQLite's scan lets go of the GIL
+    (ARCHITECTURE.md, 'SQLite'), so it runs beside the loading of Qt and the
+    window's modules (half a second each for a million tasks), not after them."""
+    early: Future[StoredColumns] = Future()
+
+    def read() -> None:
+        try:
+            early.set_result(_read_now(Path(path)))
+        except BaseException as error:  # handed to the reader, who reads again
+            early.set_exception(error)
+
+    with _early_lock:
+        _early_reads[Path(path).resolve()] = early
+    threading.Thread(target=read, name="cosdesk-table-read", daemon=True).start()
+
+
+_early_reads: dict[Path, Future[StoredColumns]] = {}
+_early_lock = threading.Lock()
+
+
 def read_columns(path: str | Path) -> StoredColumns:
     """All tasks of the database at ``path`` (none if it does not exist yet).
     Raises sqlite3.Error when it cannot be read."""
-    path = Path(path)
+    with _early_lock:
+        early = _early_reads.pop(Path(path).resolve(), None)
+    if early is not None:
+        try:
+            return early.result()
+        except Exception:
+            pass  # read again, now: its error is the one to report
+    return _read_now(Path(path))
+
+
+def _read_now(path: Path) -> StoredColumns:
     if not path.exists():
         return _empty()
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
@@ -73,18 +108,21 @@ def read_columns(path: str | Path) -> StoredColumns:
         connection.close()
 
 
-def _key_sql(db: sqlite3.Connection) -> str:
-    """The SQL of a task's key in this database's layout: one column, or (since
-    schema 3) a shared folder's text and a name, unless a rename replaced it."""
+def _key_sql(db: sqlite3.Connection) -> tuple[str, str]:
+    """The SQL of a task's key in this database's layout, and the join it needs:
+    one column, or (since schema 3) a shared folder's text and a name, unless a
+    rename replaced it. The folder is joined, not looked up by a subquery per
+    row: a third of the whole read's time for a million tasks."""
     columns = {str(row[1]) for row in db.execute("PRAGMA table_info(tasks)")}
     if "key" in columns:
-        return "key"
-    key = "ifnull((SELECT text FROM shared_texts WHERE text_id = key_folder), '') || key_name"
-    return f"ifnull(renamed_key, {key})" if "renamed_key" in columns else key
+        return "key", ""
+    key = "ifnull(key_folders.text, '') || key_name"
+    join = "LEFT JOIN shared_texts AS key_folders ON key_folders.text_id = key_folder"
+    return (f"ifnull(renamed_key, {key})" if "renamed_key" in columns else key), join
 
 
 def _read(db: sqlite3.Connection) -> StoredColumns:
-    key = _key_sql(db)
+    key, join = _key_sql(db)
     # Rowid order is insertion order, which is queue order unless tasks were
     # moved: the positions tell, and only then is anything sorted again.
     row = db.execute(
@@ -95,7 +133,7 @@ def _read(db: sqlite3.Connection) -> StoredColumns:
                group_concat(CASE state {_STATE_LETTERS} ELSE '{chr(ord("a") + UNKNOWN_STATE)}' END, ''),
                group_concat(ifnull(size, -1)),
                group_concat(position)
-           FROM tasks"""
+           FROM tasks {join}"""
     ).fetchone()
     count = int(row[0])
     if not count:
@@ -177,7 +215,8 @@ def _read_row_by_row(db: sqlite3.Connection) -> StoredColumns:
     sent = array("q")
     codes = {state.value: code for state, code in STATE_CODES.items()}
     parts = dict(db.execute("SELECT task_id, sum(size) FROM parts GROUP BY task_id").fetchall())
-    query = f"SELECT task_id, {_key_sql(db)}, state, size FROM tasks ORDER BY position, created_at"
+    key, join = _key_sql(db)
+    query = f"SELECT task_id, {key}, state, size FROM tasks {join} ORDER BY position, created_at"
     for task_id, key, state, size in db.execute(query):
         raw_key = str(key).encode("utf-8", "backslashreplace")
         task_ids.append(str(task_id))

@@ -218,6 +218,10 @@ def run(args: argparse.Namespace) -> int:
     outcome = hand_over(server_name(database_path(args)), paths)
     if outcome is not HandOver.NO_WINDOW:
         return report_hand_over(outcome, len(paths))
+    # The task table's read of the database runs while Qt and the window load.
+    from cosdesk.engine.task_table_source import read_early
+
+    read_early(database_path(args))
 
     from PySide6.QtWidgets import QApplication
 

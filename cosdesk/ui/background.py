@@ -62,8 +62,13 @@ def _the_dispatcher() -> _Dispatcher:
 
 
 class _Call(QRunnable):
-    def __init__(self, dispatcher: _Dispatcher, receiver: QObject, function: Callable[[], object],
-                 slot: Callable[[object], None]) -> None:
+    def __init__(
+        self,
+        dispatcher: _Dispatcher,
+        receiver: QObject,
+        function: Callable[[], object],
+        slot: Callable[[object], None],
+    ) -> None:
         super().__init__()
         self._dispatcher = dispatcher
         self._receiver = receiver

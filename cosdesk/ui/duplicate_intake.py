@@ -139,7 +139,8 @@ class BatchIntake(QObject):
         entries = scan_sources(
             paths, destination.prefix, on_error=lambda path, why: problems.append((path, why))
         )
-        queued = queued_uploads(self._queue.tasks(), destination.bucket, destination.endpoint)
+        keys = [entry.key for entry in entries]
+        queued = queued_uploads(self._queue.tasks_with_keys(keys), destination.bucket, destination.endpoint)
         probe = None
         if look_in_bucket:
             endpoint = destination.endpoint
@@ -199,7 +200,8 @@ class BatchIntake(QObject):
     def _resolve_and_queue(self, checked: _Checked, choice: ConflictPolicy | None) -> _Queued:
         # On the pool: renaming may list the bucket; queueing 10,000 files takes a moment.
         destination = checked.destination
-        queued = queued_uploads(self._queue.tasks(), destination.bucket, destination.endpoint)
+        keys = [entry.key for entry in checked.check.entries]
+        queued = queued_uploads(self._queue.tasks_with_keys(keys), destination.bucket, destination.endpoint)
         plan = resolve_batch(checked.check, choice, checked.probe, queued=queued)
         if self._stopped.is_set():
             return _Queued(destination, replace(plan, add=()))

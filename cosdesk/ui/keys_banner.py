@@ -33,7 +33,7 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.task import FileFinished, TaskSnapshot
+from cosdesk.engine.task import FileFinished, TaskState
 from cosdesk.ui.accounts import KeyOrigin, SessionSecrets, key_origins
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.palette import error_color
@@ -99,6 +99,8 @@ class KeysBanner(QFrame):
         # Accounts found without keys, in the order found; the first is shown.
         self._waiting: list[str] = []
         self._unreadable: set[str] = set()
+        # Unfinished tasks per account, as last counted (check_tasks).
+        self._counts: dict[str, int] = {}
         self._saving = False
 
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -174,20 +176,33 @@ class KeysBanner(QFrame):
         return self._waiting[0] if self._waiting and self.isVisible() else None
 
     @Slot(list)
-    def check_tasks(self, task_ids: list[str]) -> None:
-        """Look for accounts without keys among these tasks' (unfinished ones)."""
-        endpoints = {
-            snap.endpoint
-            for snap in map(self._queue.task, task_ids)
-            if snap is not None and not snap.state.is_final
-        }
-        owners = {self._router.account_for(endpoint) for endpoint in endpoints}
-        self._look_up({name for name in owners if name is not None} - set(self._waiting))
+    def check_tasks(self, _task_ids: list[str] | None = None) -> None:
+        """Look for accounts without keys among those of the unfinished tasks (after
+        a restore, or a task failed for want of keys). The tasks are counted per
+        account off the GUI thread, by the database: a restore may bring back a
+        million."""
+        run_in_background(self._pool, self, self._unfinished_by_account, self._on_counted)
+
+    def _unfinished_by_account(self) -> dict[str, int]:
+        """Worker: the unfinished tasks each account's keys sign."""
+        counts: dict[str, int] = {}
+        for endpoint, count in self._queue.unfinished_by_endpoint().items():
+            name = self._router.account_for(endpoint)
+            if name is not None:
+                counts[name] = counts.get(name, 0) + count
+        return counts
+
+    @Slot(object)
+    def _on_counted(self, result: object) -> None:
+        if not isinstance(result, dict):
+            return
+        self._counts = cast(dict[str, int], result)
+        self._look_up(set(self._counts) - set(self._waiting))
 
     @Slot(object)
     def _on_file_finished(self, event: FileFinished) -> None:
         if event.error is not None and event.error.code == NO_CREDENTIALS:
-            self.check_tasks([event.task_id])
+            self.check_tasks()
 
     def _look_up(self, names: set[str]) -> None:
         if not names:
@@ -207,18 +222,10 @@ class KeysBanner(QFrame):
                     self._unreadable.add(name)
         self._show_first()
 
-    def _account_tasks(self, name: str) -> list[TaskSnapshot]:
-        """The unfinished tasks that account ``name``'s keys sign."""
-        if name not in self._settings.profiles:
-            return []
-        account_for = self._router.account_for
-        unfinished = (snap for snap in self._queue.tasks() if not snap.state.is_final)
-        return [snap for snap in unfinished if account_for(snap.endpoint) == name]
-
     def _show_first(self) -> None:
         self._waiting = [name for name in self._waiting if name in self._settings.profiles]
         count = 0
-        while self._waiting and not (count := len(self._account_tasks(self._waiting[0]))):
+        while self._waiting and not (count := self._counts.get(self._waiting[0], 0)):
             self._waiting.pop(0)  # its uploads were cancelled or cleared meanwhile
         if not self._waiting:
             self.hide()
@@ -274,15 +281,32 @@ class KeysBanner(QFrame):
         self.secret_id.clear()
         self.secret_key.clear()
         self._router.forget_clients()
-        resumable = [snap.task_id for snap in self._account_tasks(name) if snap.state.is_resumable]
-        self._queue.restart(resumable)
         if name in self._waiting:
             self._waiting.remove(name)
-        text = self.tr("Resuming %n upload(s) to “%1”.", None, len(resumable)).replace("%1", name)
-        if self.remember.isChecked() and not in_keyring:
+        self._counts.pop(name, None)
+        self._show_first()
+        # The account's paused and failed uploads are found off the GUI thread.
+        remembered_only = self.remember.isChecked() and not in_keyring
+        account_for, queue = self._router.account_for, self._queue
+        resumable = (TaskState.PAUSED, TaskState.ERROR)
+        run_in_background(
+            self._pool,
+            self,
+            lambda: (name, remembered_only, queue.task_ids_at(lambda e: account_for(e) == name, resumable)),
+            self._on_resumable,
+        )
+
+    @Slot(object)
+    def _on_resumable(self, result: object) -> None:
+        if isinstance(result, Exception):
+            self.message.emit(str(result))
+            return
+        name, remembered_only, task_ids = cast(tuple[str, bool, list[str]], result)
+        self._queue.restart(task_ids)
+        text = self.tr("Resuming %n upload(s) to “%1”.", None, len(task_ids)).replace("%1", name)
+        if remembered_only:
             text += " " + self.tr("The keyring is unavailable: the keys are kept for this session only.")
         self.message.emit(text)
-        self._show_first()
 
     @Slot()
     def _on_later(self) -> None:

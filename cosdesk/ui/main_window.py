@@ -91,6 +91,9 @@ from cosdesk.ui.task_table import TaskTable
 from cosdesk.ui.window_geometry import fit_on_screen
 
 PRESIGN_VALIDITIES_S = (3600, 24 * 3600, 7 * 24 * 3600)
+# Stored tasks from which the queue's restore waits for the table (see __init__):
+# below it, the restore takes less than a second of CPU.
+RESTORE_AFTER_THE_TABLE_FROM = 200_000
 DEFAULT_COLUMN_WIDTHS = {
     Column.NAME: 190,
     Column.KEY: 230,
@@ -239,6 +242,13 @@ class MainWindow(QMainWindow):
         # "Local sandbox" is listed beside the accounts (when offered) and starts
         # when it is chosen, or now if earlier uploads to it are unfinished.
         self._tasks_restored = False
+        # A big queue restores once the table shows the stored tasks: both read the
+        # whole database, and on two cores the restore (seconds for a million
+        # tasks) took the CPU the table needed to show them. A small one restores
+        # at once: done before the table is, it leaves the table's first sorts
+        # and searches the whole machine.
+        self._table_ready = session.store.task_count() < RESTORE_AFTER_THE_TABLE_FROM
+        self.model.stored_ready.connect(self._on_table_ready)
         self.destination_bar.offer_sandbox(session.sandbox_offered)
         self.destination_bar.sandbox_wanted.connect(self._start_sandbox)
         state = window_settings()
@@ -718,9 +728,16 @@ class MainWindow(QMainWindow):
         self._restore_tasks()
         self._add_startup_paths()
 
+    @Slot()
+    def _on_table_ready(self) -> None:
+        self._table_ready = True
+        if self.session.sandbox.state is not SandboxState.STARTING:
+            self._restore_tasks()
+
     def _restore_tasks(self) -> None:
-        """Bring back the last run's tasks (once); the database is read on the queue's worker."""
-        if not self._tasks_restored:
+        """Bring back the last run's tasks (once, after the table shows them); the
+        database is read on the queue's worker."""
+        if self._table_ready and not self._tasks_restored:
             self._tasks_restored = True
             hold = hold_without_keys(self.session.router, self.session.secrets)
             self.queue.restore_in_background(hold=hold)
@@ -1107,7 +1124,16 @@ class MainWindow(QMainWindow):
             self.history_dialog.close()
         self.intake.stop()
         self.model.shutdown()
-        self.session.shutdown()
+        self.session.shutdown(on_saving=self._show_saving)
+
+    def _show_saving(self, writes_left: int) -> None:
+        """Quitting waits for the task database to take every change (a backlog
+        after a million files added can take a while): say so, painted at once,
+        since the event loop does not run meanwhile."""
+        status = self.statusBar()
+        text = self.tr("Saving the task list before quitting (%n change(s) left)…", None, writes_left)
+        status.showMessage(text)
+        status.repaint()
 
     # --- remembered window state ----------------------------------------------------
 

@@ -12,6 +12,7 @@ that loses nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool
@@ -111,24 +112,29 @@ class Session:
         self.router.set_local_keys(sandbox_endpoint_spec(endpoint), SANDBOX_KEYS.get, earlier=earlier)
 
     def sandbox_has_unfinished_tasks(self) -> bool:
-        """Whether uploads to the local sandbox are left for next time (it starts then)."""
+        """Whether uploads to the local sandbox are left for next time (it starts then).
+        Asked of the database as it is (one grouped count, at quit): waiting for
+        the writes still queued is the shutdown's job, which shows how it goes."""
         before = self.sandbox_before.url if self.sandbox_before is not None else None
         urls = {self.sandbox.endpoint, before} - {None}
-        return any(not snap.state.is_final and snap.endpoint.url in urls for snap in self.queue.tasks())
+        stored = self.store.unfinished_by_endpoint()
+        return any(EndpointSpec.from_json(text).url in urls for text in stored)
 
     # --- the end ----------------------------------------------------------------------
 
-    def shutdown(self) -> None:
+    def shutdown(self, on_saving: Callable[[int], None] | None = None) -> None:
         """Stop the queue's workers (their tasks stay in the database for next time),
         then what they used: the pool's jobs, the database, the clients, and the
-        sandbox child last, so no upload to it is cut off. Idempotent."""
+        sandbox child last, so no upload to it is cut off. The database takes every
+        change still queued first, however long that takes; ``on_saving(writes
+        left)`` is told every half second while it does. Idempotent."""
         if self._shut_down:
             return
         self._shut_down = True
-        self.queue.shutdown(wait=True)
+        self.queue.shutdown(wait=True, on_saving=on_saving)
         self.gc_pacer.stop()
         self.pool.waitForDone(10_000)
-        self.store.close()
+        self.store.close(on_progress=on_saving)
         self.router.close()
         self.sandbox.stop()
 

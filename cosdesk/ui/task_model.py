@@ -169,6 +169,9 @@ class TaskTableModel(QAbstractTableModel):
     matches_changed = Signal()
     # Every row looks different (the palette changed).
     restyled = Signal()
+    # The tasks stored by the last run are rows now, their ids indexed (once, at
+    # start; at once when there was no database to read).
+    stored_ready = Signal()
 
     def __init__(
         self, queue: UploadQueue, db_path: Path | None = None, parent: QObject | None = None
@@ -220,6 +223,7 @@ class TaskTableModel(QAbstractTableModel):
         self.feed = TaskFeed(queue, db_path, known_final=self._known_final, parent=self)
         self.feed.loaded.connect(self._adopt)
         self.feed.indexed.connect(self._display_timer.start)
+        self.feed.indexed.connect(self.stored_ready)
         self.feed.arrived.connect(self._apply)
         self.feed.slice_ended.connect(self._tell_counts)
         self.feed.displayed.connect(self._on_displayed)

@@ -232,6 +232,13 @@
             <numerusform>%n hours</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Saving the task list before quitting (%n change(s) left)…</source>
+        <translation>
+            <numerusform>Saving the task list before quitting (%n change left)…</numerusform>
+            <numerusform>Saving the task list before quitting (%n changes left)…</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>TaskActions</name>

@@ -1060,6 +1060,12 @@
         <source>Open it again from the tray icon.</source>
         <translation>可通过托盘图标重新打开窗口。</translation>
     </message>
+    <message numerus="yes">
+        <source>Saving the task list before quitting (%n change(s) left)…</source>
+        <translation>
+            <numerusform>正在保存任务列表，保存完成后退出（还剩 %n 项更改）…</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>MenuBar</name>

@@ -6,6 +6,7 @@ child. Real local servers, a real task database, Qt's event loop; no window."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import psutil
 import pytest
 from support.raw_http import RawHttpServer, forward
+from support.task_rows import make_row
 
 from cosdesk import config
 from cosdesk.config import Profile, Settings
@@ -205,3 +207,25 @@ def test_shutdown_keeps_a_running_upload_resumable_and_stops_the_sandbox_child(
     restored = next_start.queue.task(task_id)
     assert restored is not None and not restored.state.is_final
     assert restored.upload_id is not None and restored.parts_done >= 1
+
+
+def test_quitting_behind_a_backlog_of_writes_says_so_and_keeps_every_one(open_window: Any) -> None:
+    driver = open_window(start_sandbox=False)
+    window = driver.window
+    store = window.session.store
+    shown: list[str] = []
+    window.statusBar().messageChanged.connect(shown.append)
+    # The writer is busy (a slow disk), while changes queue up behind it.
+    store.write_in_order(lambda db: time.sleep(1.5))
+    rows = [make_row(f"t{number}", number, state=TaskState.PAUSED) for number in range(2000)]
+    store.insert_tasks(rows)
+    for row in rows:
+        store.save_fields([row.spec.task_id], state=TaskState.ERROR)
+    path = store.path
+
+    window.shutdown()
+
+    assert any(text.startswith("Saving the task list before quitting") for text in shown), shown
+    reopened = TaskStore(path)
+    assert [item.status.state for item in reopened.load_tasks()] == [TaskState.ERROR] * len(rows)
+    reopened.close()

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from support.engine_queue import Engine
+from support.task_rows import make_row
 
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
 from cosdesk.engine.history import HistoryOutcome, HistoryQuery
-from cosdesk.engine.options import UploadOptions
+from cosdesk.engine.options import EndpointSpec, UploadOptions
 from cosdesk.engine.queue import FileToAdd
+from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
@@ -190,3 +192,64 @@ def test_a_task_at_rest_that_another_process_finished_is_adopted_when_its_turn_c
     # wake-ups, nor a second upload), and the queue goes idle.
     engine.qtbot.waitUntil(engine.queue.is_idle, timeout=10_000)
     assert engine.queue.batch().waiting == 0
+
+
+def test_counts_keys_and_an_accounts_tasks_are_asked_of_the_database_not_read_task_by_task(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    """What the window asks of a queue of a million tasks (which accounts have
+    uploads left, which keys a new batch would take) are narrow queries."""
+    here, there = EndpointSpec(REGION, url="http://127.0.0.1:1"), EndpointSpec(REGION, url="http://127.0.0.1:2")
+    states = [TaskState.PAUSED, TaskState.ERROR, TaskState.SUCCESS, TaskState.CANCELED]
+    rows = [
+        make_row(f"t{number:02}", number, endpoint=here if number % 3 else there, state=states[number % 4])
+        for number in range(40)
+    ]
+    rows += [
+        make_row("named", 40, key="up/a.bin", endpoint=here, state=TaskState.PAUSED),
+        make_row("numbered", 41, key="up/a (3).bin", endpoint=here, state=TaskState.SUCCESS),
+        make_row("renamed", 42, key="up/c.bin", renamed_key="up/c (1).bin", endpoint=there),
+    ]
+    store = TaskStore(tmp_path / "tasks.sqlite3")
+    store.insert_tasks(rows)
+    store.close()
+    engine = make_engine(**AT_REST)
+    engine.queue.restore(resume=False)
+    assert engine.queue.live_task_count <= SMALL_LIMITS["live_task_limit"]
+
+    def unfinished_at(endpoint: EndpointSpec) -> set[str]:
+        return {r.spec.task_id for r in rows if r.spec.endpoint == endpoint and not r.status.state.is_final}
+
+    assert engine.queue.unfinished_by_endpoint() == {
+        here: len(unfinished_at(here)),
+        there: len(unfinished_at(there)),
+    }
+    resumable_states = (TaskState.PAUSED, TaskState.ERROR)
+    resumable = engine.queue.task_ids_at(lambda endpoint: endpoint == here, resumable_states)
+    # ("renamed" was waiting: restored paused, and so counted; it is not at "here".)
+    assert set(resumable) == unfinished_at(here) and "renamed" not in resumable
+
+    found = {snapshot.task_id: snapshot.key for snapshot in engine.queue.tasks_with_keys(["up/a.bin"])}
+    # The key asked for, and every key a rename might pick again; not the others.
+    assert found == {"named": "up/a.bin", "numbered": "up/a (3).bin", "renamed": "up/c (1).bin"}
+
+
+def test_reading_a_task_at_rest_does_not_wait_behind_the_writers_backlog(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    store = TaskStore(tmp_path / "tasks.sqlite3")
+    store.insert_tasks(make_row(f"t{number:02}", number, state=TaskState.PAUSED) for number in range(30))
+    store.close()
+    engine = make_engine(**AT_REST)
+    engine.queue.restore(resume=False)
+    assert engine.queue.live_task_count <= SMALL_LIMITS["live_task_limit"]
+    # The writer is busy for seconds (a million rows being stored) when a task
+    # at rest is restarted, then read.
+    engine.store.write_in_order(lambda db: time.sleep(2))
+    engine.queue.cancel("t29")
+    started = time.monotonic()
+    snapshot = engine.queue.task("t29")
+    assert time.monotonic() - started < 1.0
+    # The queue's own state, though its write is not in the database yet.
+    assert snapshot is not None and snapshot.state is TaskState.CANCELED
+    assert snapshot.key == "dir/t29.bin"

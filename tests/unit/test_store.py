@@ -142,3 +142,34 @@ def test_a_stored_success_is_never_taken_back_by_a_write_from_an_older_reading(t
     assert item.status.state is TaskState.SUCCESS and item.checkpoint.upload_id is None
     assert item.status.result is not None and item.status.result.etag == '"e"'
     store.close()
+
+
+def test_closing_waits_for_a_large_backlog_of_writes_and_tells_how_many_are_left(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    store = TaskStore(path)
+    count = 5_000
+    store.insert_tasks(make_row(f"t{number}", number) for number in range(count))
+    # The writer is kept busy (as a slow disk would), while a backlog builds up
+    # behind it: one write per task, as pausing tasks one by one makes.
+    store.write_in_order(lambda db: time.sleep(1.5))
+    for number in range(count):
+        store.save_fields([f"t{number}"], state=TaskState.PAUSED)
+    left: list[int] = []
+    store.close(on_progress=left.append)
+
+    assert left and left[0] > 0  # the wait was long enough to show, and said how much was left
+    reopened = TaskStore(path)
+    states = {item.status.state for item in reopened.load_tasks()}
+    assert len(reopened.load_tasks()) == count and states == {TaskState.PAUSED}
+    reopened.close()
+
+
+def test_a_flush_without_a_timeout_waits_for_everything_queued_before_it(tmp_path: Path) -> None:
+    store = TaskStore(tmp_path / "t.sqlite3")
+    store.insert_tasks([make_row("a")])
+    store.write_in_order(lambda db: time.sleep(0.8))
+    store.save_fields(["a"], state=TaskState.ERROR)
+    assert store.flush(timeout_s=0.1) is False  # not yet; the write still lands
+    assert store.flush() is True
+    assert store.load_tasks()[0].status.state is TaskState.ERROR
+    store.close()

@@ -76,6 +76,10 @@ class _Probe:
         self._gui_thread = threading.get_ident()
 
     def start(self) -> None:
+        self._event("event loop running")  # the window is built: the rest is its own work
+        window = self._window()
+        if window is not None:
+            window.queue.restored.connect(lambda _unfinished: self._event("queue restored"))
         self._tick.start()
         self._report.start()
         self._watch.start()
