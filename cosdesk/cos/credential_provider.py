@@ -284,3 +284,7 @@ def request_headers(text: str) -> Mapping[str, str]:
             raise ValueError(f"line {number} is not 'Name: value'")
         headers[name.strip()] = value.strip()
     return MappingProxyType(headers)
+
+
+# What signs an account's requests: fixed keys, or a credential server's.
+CredentialSource = Credentials | CredentialProvider
