@@ -23,6 +23,7 @@ from typing import Any
 import platformdirs
 
 from cosdesk.cos.auth import Credentials
+from cosdesk.cos.credential_provider import CredentialRequest, request_headers
 
 APP_NAME = "cosdesk"
 KEYRING_SERVICE = "cosdesk"
@@ -299,6 +300,23 @@ def load_credential_headers(profile_name: str) -> str:
 
 def delete_credential_headers(profile_name: str) -> None:
     delete_credentials(_headers_entry(profile_name))
+
+
+def credential_request(profile: Profile, headers: str) -> CredentialRequest:
+    """What the account asks its credential server (``headers``: the stored
+    ``Name: value`` lines). Raises ConfigError for headers of another form."""
+    try:
+        parsed = request_headers(headers)
+    except ValueError as error:
+        raise ConfigError(f"the credential server's headers: {error}") from None
+    return CredentialRequest(
+        profile.credential_url,
+        post=profile.credential_post,
+        bucket=profile.bucket,
+        region=profile.region,
+        prefix=profile.prefix,
+        headers=parsed,
+    )
 
 
 def credential_url_from_env(environ: dict[str, str] | None = None) -> str | None:

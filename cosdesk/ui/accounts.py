@@ -18,12 +18,7 @@ from dataclasses import dataclass, field
 from cosdesk import config
 from cosdesk.config import Profile, Settings, Transfers
 from cosdesk.cos.auth import Credentials
-from cosdesk.cos.credential_provider import (
-    CredentialProvider,
-    CredentialRequest,
-    CredentialSource,
-    request_headers,
-)
+from cosdesk.cos.credential_provider import CredentialProvider, CredentialRequest, CredentialSource
 from cosdesk.cos.endpoint import endpoint_hints, with_scheme
 from cosdesk.cos.errors import NoCredentials
 from cosdesk.engine.client_router import Account, KeySource
@@ -274,23 +269,6 @@ def credential_servers(settings: Settings) -> frozenset[str]:
     return frozenset(name for name, profile in settings.profiles.items() if profile.uses_credential_server)
 
 
-def credential_request(profile: Profile, headers: str) -> CredentialRequest:
-    """What the account asks its credential server. Raises ConfigError for
-    headers that are not ``Name: value`` lines."""
-    try:
-        parsed = request_headers(headers)
-    except ValueError as error:
-        raise config.ConfigError(f"the credential server's headers: {error}") from None
-    return CredentialRequest(
-        profile.credential_url,
-        post=profile.credential_post,
-        bucket=profile.bucket,
-        region=profile.region,
-        prefix=profile.prefix,
-        headers=parsed,
-    )
-
-
 class CredentialProviders:
     """One ``CredentialProvider`` per account (one cache of temporary keys shared by
     all its uploads), made again only when what it asks changes."""
@@ -320,7 +298,7 @@ def credential_server_keys(profile: Profile, providers: CredentialProviders) -> 
 
     def keys() -> CredentialSource:
         try:
-            request = credential_request(profile, config.load_credential_headers(profile.name))
+            request = config.credential_request(profile, config.load_credential_headers(profile.name))
         except config.ConfigError as error:  # SecretStoreUnavailable, bad headers
             raise NoCredentials(str(error)) from error
         return providers.get(profile.name, request)

@@ -58,7 +58,6 @@ from cosdesk.ui.accounts import (
     STORAGE_CLASSES,
     KeyOrigin,
     SessionSecrets,
-    credential_request,
     credential_servers,
     credentials_for,
     endpoint_for,
@@ -125,7 +124,7 @@ def _signer(
     a credential-server account (the test asks the server, whatever is cached)."""
     if profile.uses_credential_server:
         stored = headers if headers is not None else config.load_credential_headers(profile.name)
-        return CredentialProvider(credential_request(profile, stored), failure_backoff_s=0)
+        return CredentialProvider(config.credential_request(profile, stored), failure_backoff_s=0)
     return keys or credentials_for(profile.name, secrets)
 
 

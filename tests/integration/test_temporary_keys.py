@@ -3,6 +3,9 @@ and the queue against the local server over real HTTP, keys that really expire."
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,12 +28,15 @@ from cosdesk.cos.errors import CredentialServerError, OutsideCredentialScope
 from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_record import CREDENTIAL_SERVER_ERROR, OUTSIDE_CREDENTIAL_SCOPE
+from cosdesk.sandbox.public import CREDENTIAL_URL, LISTENING
 from cosdesk.sandbox.server import SandboxServer
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
 KiB = 1024
 MiB = 1024 * KiB
+
+ROOT = Path(__file__).resolve().parents[2]
 
 MakeSts = Callable[..., SandboxServer]
 
@@ -290,3 +296,46 @@ def test_queued_destination_outside_the_prefix_fails_with_the_clear_reason(
     assert refused.state is TaskState.ERROR and refused.error is not None
     assert refused.error.code == OUTSIDE_CREDENTIAL_SCOPE
     assert "credential server" in refused.error.message and not refused.error.transient
+
+
+# --- the command line ---------------------------------------------------------------
+
+
+def _cosdesk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("COS_")}
+    environment.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "cosdesk", *args], env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cli_uploads_with_the_credential_url_that_serve_sts_prints(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "cosdesk", "serve", "--port", "0", "--root", str(tmp_path / "root")]
+    command += ["--bucket", BUCKET, "--sts", "--sts-duration", "120", "--sts-prefix", "cli/"]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
+    try:
+        assert server.stdout is not None
+        endpoint = server.stdout.readline()[len(LISTENING) :].strip()
+        lines = [server.stdout.readline() for _ in range(8)]
+        url = next(line[len(CREDENTIAL_URL) :].strip() for line in lines if line.startswith(CREDENTIAL_URL))
+        source = write_file(tmp_path / "report.txt", 3 * KiB)
+        database = str(tmp_path / "cli.sqlite3")
+
+        by_flag = _cosdesk(
+            "upload", str(source), f"cos://{BUCKET}/cli/", "--endpoint", endpoint, "--credential-url", url,
+            "--credential-post", "--db", database,
+        )  # fmt: skip
+        assert by_flag.returncode == 0, by_flag.stderr
+        assert "1 uploaded, 0 failed" in by_flag.stdout
+
+        outside = _cosdesk(
+            "upload", str(source), f"cos://{BUCKET}/elsewhere/", "--endpoint", endpoint, "--db", database,
+            env={"COS_CREDENTIAL_URL": url},
+        )  # fmt: skip
+        assert outside.returncode != 0
+        assert "credential server" in outside.stdout + outside.stderr
+        assert "elsewhere/report.txt" in outside.stdout + outside.stderr
+    finally:
+        server.terminate()
+        server.wait(10)
