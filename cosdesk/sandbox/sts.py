@@ -78,6 +78,12 @@ class TemporaryKeyIssuer:
         with self._lock:
             return self._by_token.get(token)
 
+    def held(self) -> list[IssuedKeys]:
+        """Every key issued and not yet forgotten (tests look for them where no
+        secret may be)."""
+        with self._lock:
+            return list(self._by_token.values())
+
     def knows_secret_id(self, secret_id: str) -> bool:
         with self._lock:
             return any(keys.secret_id == secret_id for keys in self._by_token.values())
