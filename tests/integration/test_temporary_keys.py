@@ -339,3 +339,33 @@ def test_cli_uploads_with_the_credential_url_that_serve_sts_prints(tmp_path: Pat
     finally:
         server.terminate()
         server.wait(10)
+
+
+# --- Tencent's Python SDK with the keys ---------------------------------------------
+
+
+def test_tencents_python_sdk_uploads_with_the_sandboxs_temporary_keys_and_meets_its_scope(
+    sts_sandbox: MakeSts,
+) -> None:
+    from qcloud_cos import CosConfig, CosS3Client
+    from qcloud_cos.cos_exception import CosServiceError
+
+    server = sts_sandbox(prefix="sdk/")
+    assert server.credential_url is not None
+    answer = httpx.get(server.credential_url).json()
+    keys = answer["credentials"]
+    config = CosConfig(
+        IP="127.0.0.1",
+        Port=server.port,
+        Scheme="http",
+        Region=REGION,
+        SecretId=keys["tmpSecretId"],
+        SecretKey=keys["tmpSecretKey"],
+        Token=keys["sessionToken"],
+    )
+    sdk = CosS3Client(config, retry=0)
+    sdk.put_object(Bucket=BUCKET, Key="sdk/by-sdk.txt", Body=b"from the SDK")
+    assert sdk.head_object(Bucket=BUCKET, Key="sdk/by-sdk.txt")["Content-Length"] == "12"
+    with pytest.raises(CosServiceError) as refused:
+        sdk.put_object(Bucket=BUCKET, Key="outside.txt", Body=b"no")
+    assert refused.value.get_error_code() == "AccessDenied"
