@@ -18,12 +18,14 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from cosdesk.cos.auth import Credentials
-from cosdesk.cos.credential_provider import CredentialRequest, request_headers
+
+if TYPE_CHECKING:
+    from cosdesk.cos.credential_provider import CredentialRequest
 
 APP_NAME = "cosdesk"
 KEYRING_SERVICE = "cosdesk"
@@ -305,6 +307,9 @@ def delete_credential_headers(profile_name: str) -> None:
 def credential_request(profile: Profile, headers: str) -> CredentialRequest:
     """What the account asks its credential server (``headers``: the stored
     ``Name: value`` lines). Raises ConfigError for headers of another form."""
+    # Imported here: it brings httpx, which `cosdesk serve` (reading data_dir) needs not.
+    from cosdesk.cos.credential_provider import CredentialRequest, request_headers
+
     try:
         parsed = request_headers(headers)
     except ValueError as error:
