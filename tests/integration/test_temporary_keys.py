@@ -21,7 +21,6 @@ from cosdesk.cos.credential_provider import (
     CredentialProvider,
     CredentialRequest,
     TemporaryKeys,
-    parse_temporary_keys,
 )
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CredentialServerError, OutsideCredentialScope
@@ -100,29 +99,6 @@ def test_credential_url_answers_the_sts_sdks_shape_by_get_and_post(sts_sandbox: 
         assert answer["expiredTime"] - answer["startTime"] == 600
         assert abs(answer["startTime"] - time.time()) < 5
     assert by_get["credentials"]["sessionToken"] != by_post["credentials"]["sessionToken"]
-
-
-def test_flat_answer_of_the_js_sdk_callback_is_read_too() -> None:
-    keys = parse_temporary_keys(
-        {
-            "TmpSecretId": "AKIDflat",
-            "TmpSecretKey": "flat-key",
-            "XCosSecurityToken": "tok",
-            "ExpiredTime": 1900000000,
-        }
-    )
-    assert (keys.credentials.secret_id, keys.credentials.session_token, keys.expires_s) == (
-        "AKIDflat",
-        "tok",
-        1.9e9,
-    )
-    assert keys.start_s is None
-
-
-def test_answer_without_a_token_names_the_missing_field_not_a_value() -> None:
-    with pytest.raises(ValueError, match="sessionToken") as caught:
-        parse_temporary_keys({"credentials": {"tmpSecretId": "AKIDx", "tmpSecretKey": "hidden-key"}})
-    assert "hidden-key" not in str(caught.value)
 
 
 # --- the client ---------------------------------------------------------------------
