@@ -3,7 +3,9 @@
 A profile (bucket, region, endpoint, upload defaults) lives in ``config.json`` under
 the platform's config dir, beside the settings every upload shares (``Transfers``).
 Its SecretId, SecretKey and session token live only in the system keyring: never
-in the file, never in a log or exception text.
+in the file, never in a log or exception text. An account whose keys come from a
+credential server has its URL here and the extra headers it sends (a bearer
+token) in the keyring.
 """
 
 from __future__ import annotations
@@ -16,16 +18,20 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from cosdesk.cos.auth import Credentials
 
+if TYPE_CHECKING:
+    from cosdesk.cos.credential_provider import CredentialRequest
+
 APP_NAME = "cosdesk"
 KEYRING_SERVICE = "cosdesk"
 CONFIG_DIR_ENV = "COSDESK_CONFIG_DIR"
 DATA_DIR_ENV = "COSDESK_DATA_DIR"
+CREDENTIAL_URL_ENV = "COS_CREDENTIAL_URL"
 
 _PROFILE_NAME = re.compile(r"^[\w .@-]{1,64}$")
 
@@ -59,6 +65,10 @@ class Profile:
     endpoint: str = ""
     path_style: bool = False
     use_https: bool = True
+    # Non-empty: temporary keys come from this credential server (GET, or POST with
+    # the destination in a JSON body), not from keys stored for the account.
+    credential_url: str = ""
+    credential_post: bool = False
     accelerate: bool = False
     storage_class: str = "STANDARD"
     acl: str = ""
@@ -75,6 +85,10 @@ class Profile:
     def __post_init__(self) -> None:
         if not _PROFILE_NAME.match(self.name):
             raise ConfigError(f"profile name {self.name!r} must be 1-64 letters, digits, spaces or . _ @ -")
+
+    @property
+    def uses_credential_server(self) -> bool:
+        return bool(self.credential_url)
 
 
 @dataclass(frozen=True)
@@ -255,6 +269,67 @@ def delete_credentials(profile_name: str) -> None:
     _keyring_call("delete the keys", delete)
 
 
+def _headers_entry(profile_name: str) -> str:
+    # Parentheses are not allowed in profile names: no profile's own entry can clash.
+    return f"{profile_name} (credential server headers)"
+
+
+def store_credential_headers(profile_name: str, headers: str) -> None:
+    """Keep the extra headers (``Name: value`` lines) the account's credential
+    server needs; an empty text forgets them."""
+    if not headers.strip():
+        delete_credential_headers(profile_name)
+        return
+    _keyring_call(
+        "save the credential server's headers",
+        _keyring().set_password,
+        KEYRING_SERVICE,
+        _headers_entry(profile_name),
+        headers,
+    )
+
+
+def load_credential_headers(profile_name: str) -> str:
+    """The extra headers stored for the account's credential server ("" for none)."""
+    stored = _keyring_call(
+        "read the credential server's headers",
+        _keyring().get_password,
+        KEYRING_SERVICE,
+        _headers_entry(profile_name),
+    )
+    return stored or ""
+
+
+def delete_credential_headers(profile_name: str) -> None:
+    delete_credentials(_headers_entry(profile_name))
+
+
+def credential_request(profile: Profile, headers: str) -> CredentialRequest:
+    """What the account asks its credential server (``headers``: the stored
+    ``Name: value`` lines). Raises ConfigError for headers of another form."""
+    # Imported here: it brings httpx, which `cosdesk serve` (reading data_dir) needs not.
+    from cosdesk.cos.credential_provider import CredentialRequest, request_headers
+
+    try:
+        parsed = request_headers(headers)
+    except ValueError as error:
+        raise ConfigError(f"the credential server's headers: {error}") from None
+    return CredentialRequest(
+        profile.credential_url,
+        post=profile.credential_post,
+        bucket=profile.bucket,
+        region=profile.region,
+        prefix=profile.prefix,
+        headers=parsed,
+    )
+
+
+def credential_url_from_env(environ: dict[str, str] | None = None) -> str | None:
+    """``COS_CREDENTIAL_URL``: where ``cosdesk upload`` asks for temporary keys."""
+    env = os.environ if environ is None else environ
+    return env.get(CREDENTIAL_URL_ENV) or None
+
+
 def credentials_from_env(environ: dict[str, str] | None = None) -> Credentials | None:
     """``COS_SECRET_ID`` / ``COS_SECRET_KEY`` / ``COS_SESSION_TOKEN``, when both keys are set."""
     env = os.environ if environ is None else environ
@@ -273,6 +348,10 @@ def rename_profile(settings: Settings, old: str, new: str) -> Settings:
     if credentials is not None:
         store_credentials(new, credentials)
         delete_credentials(old)
+    headers = load_credential_headers(old)
+    if headers:
+        store_credential_headers(new, headers)
+        delete_credential_headers(old)
     profiles = {(new if name == old else name): p for name, p in settings.profiles.items()}
     profiles[new] = replace(profile, name=new)
     active = new if settings.active_profile == old else settings.active_profile

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from cosdesk.cli_output import printable
-from cosdesk.cos.auth import Credentials
+from cosdesk.cos.credential_provider import CredentialSource
 from cosdesk.engine.options import (
     DEFAULT_CHUNK_PARALLEL_LIMIT,
     DEFAULT_FILE_PARALLEL_LIMIT,
@@ -77,16 +77,29 @@ def add_account_arguments(parser: argparse.ArgumentParser) -> None:
     """Where to connect and which task database to use (shared with ``tasks``)."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = (
-        "keys: from --profile (saved in the window's Settings, kept in the system keyring),\n"
-        "or from the environment: COS_SECRET_ID, COS_SECRET_KEY and, for temporary keys,\n"
-        "COS_SESSION_TOKEN. For a local sandbox you started (cosdesk serve), use the SecretId\n"
-        "and SecretKey it printed at start, or the pair you gave it."
+        "keys: from --credential-url (an organisation's credential server, which hands out\n"
+        "temporary keys), from --profile (saved in the window's Settings, kept in the system\n"
+        "keyring), or from the environment: COS_CREDENTIAL_URL, else COS_SECRET_ID,\n"
+        "COS_SECRET_KEY and, for temporary keys typed by hand, COS_SESSION_TOKEN. For a local\n"
+        "sandbox you started (cosdesk serve), use the SecretId and SecretKey it printed at start,\n"
+        "the pair you gave it, or the credential URL `cosdesk serve --sts` printed."
     )
     parser.add_argument(
         "--endpoint", help="a custom endpoint URL (e.g. the local server http://127.0.0.1:PORT)"
     )
     parser.add_argument("--region", help="the bucket's region (default: the profile's, or ap-guangzhou)")
     parser.add_argument("--profile", help="use a saved profile (keys from the system keyring)")
+    parser.add_argument(
+        "--credential-url",
+        metavar="URL",
+        help="ask this credential server for temporary keys (default: $COS_CREDENTIAL_URL); "
+        "they are kept in memory and renewed before they expire",
+    )
+    parser.add_argument(
+        "--credential-post",
+        action="store_true",
+        help="with a credential URL: ask by POST with the bucket, region and prefix as JSON (default: GET)",
+    )
     parser.add_argument(
         "--virtual-host",
         action="store_true",
@@ -162,23 +175,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True)
 class Account:
-    credentials: Credentials
+    credentials: CredentialSource
     endpoint: EndpointSpec | None  # None: each stored task's own endpoint
     verify: bool
     profile: object | None = None
 
 
-def resolve_credentials(args: argparse.Namespace) -> tuple[Credentials, object | None]:
-    """Keys from ``--profile`` (keyring) or the COS_SECRET_ID / COS_SECRET_KEY /
-    COS_SESSION_TOKEN environment variables."""
+def resolve_credentials(
+    args: argparse.Namespace, destination: tuple[str, str] = ("", "")
+) -> tuple[CredentialSource, object | None]:
+    """Keys from ``--credential-url``, ``--profile`` (keyring, or the profile's
+    credential server), ``COS_CREDENTIAL_URL``, or the COS_SECRET_ID /
+    COS_SECRET_KEY / COS_SESSION_TOKEN environment variables. ``destination``
+    (bucket, prefix) is what a POST to a credential server names."""
     from cosdesk import config
 
+    credential_url = args.credential_url or (None if args.profile else config.credential_url_from_env())
+    if credential_url:
+        return _credential_server(credential_url, args, destination), None
     if args.profile:
         try:
             settings = config.load_settings()
             profile = settings.profiles.get(args.profile)
             if profile is None:
                 raise UsageError(f"no profile named {args.profile!r} (create it in the window's settings)")
+            if profile.uses_credential_server:
+                from cosdesk.cos.credential_provider import CredentialProvider
+
+                headers = config.load_credential_headers(profile.name)
+                return CredentialProvider(config.credential_request(profile, headers)), profile
             credentials = config.load_credentials(args.profile)
         except config.ConfigError as error:
             raise UsageError(str(error)) from None
@@ -193,8 +218,21 @@ def resolve_credentials(args: argparse.Namespace) -> tuple[Credentials, object |
     return credentials, None
 
 
-def resolve_account(args: argparse.Namespace, *, need_endpoint: bool) -> Account:
-    credentials, profile = resolve_credentials(args)
+def _credential_server(url: str, args: argparse.Namespace, destination: tuple[str, str]) -> CredentialSource:
+    from cosdesk.cos.credential_provider import CredentialProvider, CredentialRequest
+
+    bucket, prefix = destination
+    region = args.region or "ap-guangzhou"
+    return CredentialProvider(
+        CredentialRequest(url, post=args.credential_post, bucket=bucket, region=region, prefix=prefix),
+        verify=not args.insecure,
+    )
+
+
+def resolve_account(
+    args: argparse.Namespace, *, need_endpoint: bool, destination: tuple[str, str] = ("", "")
+) -> Account:
+    credentials, profile = resolve_credentials(args, destination)
     region = args.region or getattr(profile, "region", "") or "ap-guangzhou"
     url = args.endpoint or getattr(profile, "endpoint", "") or None
     if url and not args.endpoint and profile is not None:
@@ -279,7 +317,7 @@ def run(args: argparse.Namespace) -> int:
         missing = [source for source in sources if not os.path.exists(source)]
         if missing:
             raise UsageError(f"no such file or folder: {printable(missing[0])}")
-        account = resolve_account(args, need_endpoint=True)
+        account = resolve_account(args, need_endpoint=True, destination=(bucket, prefix))
         options = options_from_args(args, account.profile)
         parallel_files = (
             args.parallel_files

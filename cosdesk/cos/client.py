@@ -45,8 +45,10 @@ from cosdesk.cos.auth import (
 )
 from cosdesk.cos.body import BodyLike, BytesBody, ChecksummedBody, ConcatBody, RequestBody, make_body
 from cosdesk.cos.crc import crc64, parse_crc64
+from cosdesk.cos.credential_provider import CredentialProvider
 from cosdesk.cos.endpoint import Endpoint, validate_bucket
 from cosdesk.cos.errors import (
+    AccessDenied,
     ClockSkewed,
     CosError,
     CosNetworkError,
@@ -54,7 +56,10 @@ from cosdesk.cos.errors import (
     CosTimeoutError,
     CosValidationError,
     CrcMismatchError,
+    ExpiredToken,
+    InvalidAccessKeyId,
     NetworkErrorKind,
+    OutsideCredentialScope,
 )
 from cosdesk.cos.options import (
     META_PREFIX,
@@ -162,6 +167,23 @@ class _SentTracker:
         self._crc = 0
 
 
+def _outside_scope(
+    error: CosError, provider: CredentialProvider, bucket: str, key: str | None
+) -> OutsideCredentialScope:
+    """AccessDenied to temporary keys: the credential server's scope does not
+    reach this destination (see "Temporary keys" in ARCHITECTURE.md)."""
+    where = f"{bucket}/{key}" if key else bucket
+    return OutsideCredentialScope(
+        error.status_code,
+        error.code,
+        f"the credential server {provider.server} does not allow {where}: its temporary keys "
+        f"reach only the buckets and prefixes it grants (COS: {error.message})",
+        request_id=error.request_id,
+        resource=error.resource,
+        headers=error.headers,
+    )
+
+
 def _tls_verify_for(
     endpoint: Endpoint, verify: bool | str | ssl.SSLContext, proxies: Mapping[str, str]
 ) -> bool | str | ssl.SSLContext:
@@ -179,6 +201,12 @@ def _tls_verify_for(
 class CosClient:
     """A COS XML API client for one account and endpoint; thread-safe.
 
+    ``credentials`` are fixed keys, or a ``CredentialProvider`` of temporary keys
+    (shared with the account's other clients: see "Temporary keys" in
+    ARCHITECTURE.md). With a provider, a request COS refuses as ExpiredToken or
+    InvalidAccessKeyId is signed again once with renewed keys, and AccessDenied
+    becomes ``OutsideCredentialScope``.
+
     ``verify`` is True (system CA store), a CA bundle path, an ``ssl.SSLContext``,
     or False to disable TLS verification (logged as a warning, never implied).
     ``transport`` replaces httpx's network transport (tests, proxies).
@@ -186,7 +214,7 @@ class CosClient:
 
     def __init__(
         self,
-        credentials: Credentials,
+        credentials: Credentials | CredentialProvider,
         endpoint: Endpoint,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         verify: bool | str | ssl.SSLContext = True,
@@ -196,7 +224,7 @@ class CosClient:
         trust_env: bool = True,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.credentials = credentials
+        self.credential_source = credentials
         self.endpoint = endpoint
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
@@ -219,6 +247,7 @@ class CosClient:
         self._timeouts = httpx.Timeout(timeout_s, connect=connect_timeout_s).as_dict()
         self._clock_lock = threading.Lock()
         self._clock_offset_s = 0.0
+        self._clock_learned = False
 
     # --- lifetime ---------------------------------------------------------------
 
@@ -238,13 +267,25 @@ class CosClient:
         self.close()
 
     def __repr__(self) -> str:
-        return f"CosClient(secret_id={self.credentials.secret_id!r}, endpoint={self.endpoint.describe()!r})"
+        source = self.credential_source
+        signer = source.server if isinstance(source, CredentialProvider) else source.secret_id
+        return f"CosClient(credentials={signer!r}, endpoint={self.endpoint.describe()!r})"
+
+    @property
+    def credentials(self) -> Credentials:
+        """The keys that sign the next request (a provider's may be fetched now:
+        raises CredentialServerError when its server gives none)."""
+        source = self.credential_source
+        return source.credentials() if isinstance(source, CredentialProvider) else source
 
     @property
     def clock_offset_s(self) -> float:
-        """Seconds to add to the local clock to get the server's (learned from a
-        RequestTimeTooSkewed answer; 0 until then)."""
-        return self._clock_offset_s
+        """Seconds to add to the local clock to get the server's: learned from a
+        RequestTimeTooSkewed answer, else the credential server's startTime, else 0."""
+        if self._clock_learned:
+            return self._clock_offset_s
+        source = self.credential_source
+        return source.clock_offset_s if isinstance(source, CredentialProvider) else 0.0
 
     # --- simple upload ----------------------------------------------------------
 
@@ -774,7 +815,7 @@ class CosClient:
     # --- the one place requests are sent ---------------------------------------
 
     def _now(self) -> float:
-        return time.time() + self._clock_offset_s
+        return time.time() + self.clock_offset_s
 
     def _send(
         self,
@@ -790,31 +831,46 @@ class CosClient:
         sink: BinaryIO | None = None,
         sign: bool = True,
     ) -> _Answer:
-        """Send a request, correcting the clock once on a ClockSkewed answer
-        (RequestTimeTooSkewed, or AccessDenied "Request has expired"), when the
-        body can be sent again. Raises CosError, CosNetworkError, or whatever
-        ``progress`` raised."""
+        """Send a request, signing it again once with the server's clock on a
+        ClockSkewed answer (RequestTimeTooSkewed, or AccessDenied "Request has
+        expired") and once with renewed temporary keys on ExpiredToken or
+        InvalidAccessKeyId, when the body can be sent again. Raises CosError,
+        CosNetworkError, CredentialServerError, or whatever ``progress`` raised."""
         validate_bucket(bucket)
         tracker = _SentTracker(body, progress) if body is not None else None
         # Without a request body, progress counts the bytes received into the sink.
         download = progress if body is None else None
-        offset_used = self._clock_offset_s
-        try:
-            return self._send_once(
-                method, bucket, key, query, headers or {}, tracker, expected, sink, sign, download
-            )
-        except CosError as error:
-            # Error answers never reach the sink, so only the body needs rewinding.
-            if not self._learn_clock(error, offset_used):
-                raise
-            if tracker is not None and not tracker.body.replayable:
-                logger.debug("clock corrected but the one-shot body cannot be sent again")
-                raise
-            if tracker is not None:
-                tracker.rewind()
-            return self._send_once(
-                method, bucket, key, query, headers or {}, tracker, expected, sink, sign, download
-            )
+        provider = self.credential_source if isinstance(self.credential_source, CredentialProvider) else None
+        clock_corrected = keys_renewed = False
+        credentials = self.credentials if sign else None
+        while True:
+            offset_used = self.clock_offset_s
+            try:
+                return self._send_once(
+                    method, bucket, key, query, headers or {}, tracker, expected, sink, credentials, download
+                )
+            except CosError as error:
+                if not clock_corrected and self._learn_clock(error, offset_used):
+                    clock_corrected = True
+                elif (
+                    provider is not None
+                    and credentials is not None
+                    and not keys_renewed
+                    and isinstance(error, (ExpiredToken, InvalidAccessKeyId))
+                ):
+                    keys_renewed = True
+                    logger.info("COS refused the temporary keys (%s); asking for new ones", error.code)
+                    credentials = provider.renew(credentials)
+                else:
+                    if provider is not None and type(error) is AccessDenied:
+                        raise _outside_scope(error, provider, bucket, key) from None
+                    raise
+                # Error answers never reach the sink, so only the body needs rewinding.
+                if tracker is not None and not tracker.body.replayable:
+                    logger.debug("signed again but the one-shot body cannot be sent again")
+                    raise
+                if tracker is not None:
+                    tracker.rewind()
 
     def _learn_clock(self, error: CosError, offset_used: float) -> bool:
         """Store the server's clock offset if ``error`` says our signature time is
@@ -827,6 +883,7 @@ class CosClient:
         offset = server_time.timestamp() - time.time()
         with self._clock_lock:
             self._clock_offset_s = offset
+            self._clock_learned = True
         logger.info("server clock differs from ours by %.0f s; signing with the server's time", offset)
         # Retrying only helps if the clock now differs from the one the request was
         # signed with (another thread may have learnt the same offset meanwhile).
@@ -842,7 +899,7 @@ class CosClient:
         tracker: _SentTracker | None,
         expected: tuple[int, ...],
         sink: BinaryIO | None,
-        sign: bool,
+        credentials: Credentials | None,
         download: ProgressCallback | None = None,
     ) -> _Answer:
         query_text = "&".join(
@@ -854,8 +911,7 @@ class CosClient:
         headers.update(extra_headers)
         if tracker is not None:
             headers["Content-Length"] = str(tracker.body.content_length)
-        credentials = self.credentials
-        if sign:
+        if credentials is not None:
             if credentials.session_token:
                 headers["x-cos-security-token"] = credentials.session_token
             for name, value in headers.items():

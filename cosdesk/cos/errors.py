@@ -46,6 +46,13 @@ class NoCredentials(CosException):
     name is the code the engine reports (``NoCredentials``)."""
 
 
+class CredentialServerError(CosException):
+    """The credential server gave no usable temporary keys: it could not be
+    reached, refused, or answered something that holds none. The message names
+    the server (its address without the query) and why, never a key or token.
+    Nothing needs changing on our side: it heals when the server answers again."""
+
+
 class CosBodyError(CosException):
     """A request body could not be produced as promised: a file shrank while it
     was sent, a stream ended early or ran long, or a one-shot stream was asked
@@ -208,6 +215,12 @@ class SignatureDoesNotMatch(CosError):
 
 class AccessDenied(CosError):
     error_code = "AccessDenied"
+
+
+class OutsideCredentialScope(AccessDenied):
+    """AccessDenied for temporary keys from a credential server: the server
+    scoped them (bucket, prefix) and this destination is outside what it allows.
+    Keeps COS's code and status; the message names the credential server."""
 
 
 class InvalidAccessKeyId(CosError):

@@ -24,15 +24,16 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
+from cosdesk.cos.credential_provider import CredentialProvider, CredentialSource
 from cosdesk.cos.errors import NoCredentials
 from cosdesk.engine.clients import endpoint_from_spec
 from cosdesk.engine.options import EndpointSpec
 
-# An account's keys, read when a request needs them (may block on a keyring).
-# Raises NoCredentials when there are none.
-KeySource = Callable[[], Credentials]
+# An account's keys (or its credential server's provider, the same object for as
+# long as the account is unchanged), read when a request needs them (may block on
+# a keyring). Raises NoCredentials when there are none.
+KeySource = Callable[[], CredentialSource]
 
 
 @dataclass(frozen=True)
@@ -118,10 +119,11 @@ class ClientRouter:
         if route.keys is None:
             raise NoCredentials("no account is set up for this task's endpoint")
         credentials = route.keys()
+        signer = credentials.server if isinstance(credentials, CredentialProvider) else credentials.secret_id
         with self._lock:
-            cache_key = (route.place, credentials.secret_id)
+            cache_key = (route.place, signer)
             client = self._clients.get(cache_key)
-            if client is None or client.credentials != credentials:
+            if client is None or client.credential_source != credentials:
                 if client is not None:
                     self._retired.append(client)
                 client = CosClient(credentials, endpoint_from_spec(route.place), timeout_s=self._timeout_s)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
+from cosdesk.cos.credential_provider import CredentialSource
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.engine.options import EndpointSpec
 
@@ -18,9 +18,12 @@ def endpoint_from_spec(spec: EndpointSpec) -> Endpoint:
 
 class ClientCache:
     """``client_for(spec)`` for an UploadQueue: builds each endpoint's client
-    once, with one set of credentials, and closes them all in :meth:`close`."""
+    once, with one set of keys (or one credential server's), and closes them all
+    in :meth:`close`."""
 
-    def __init__(self, credentials: Credentials, *, timeout_s: float = 60.0, verify: bool = True) -> None:
+    def __init__(
+        self, credentials: CredentialSource, *, timeout_s: float = 60.0, verify: bool = True
+    ) -> None:
         self._credentials = credentials
         self._timeout_s = timeout_s
         self._verify = verify

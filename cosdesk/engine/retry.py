@@ -13,8 +13,9 @@ message text):
   share). Never retried: any other 4xx (the same request cannot succeed), a
   local file that cannot be read (``SourceError``), a pause or cancel.
 - ``heals_by_itself``: a run that failed anyway is started again by the queue,
-  later, without anyone changing anything: network failures (except TLS) and
-  5xx answers. The queue's settings say how long it waits.
+  later, without anyone changing anything: network failures (except TLS), 5xx
+  answers, and a credential server that gave no temporary keys
+  (``CredentialServerError``). The queue's settings say how long it waits.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from cosdesk.cos.errors import (
     CosError,
     CosNetworkError,
     CrcMismatchError,
+    CredentialServerError,
     InternalError,
     NetworkErrorKind,
     RequestTimeout,
@@ -102,8 +104,11 @@ def is_retryable(error: BaseException) -> bool:
 
 def heals_by_itself(error: BaseException) -> bool:
     """Whether a run that failed with ``error`` may succeed if the queue starts
-    it again later by itself: a network failure (not TLS) or a 5xx answer. Never
-    a 4xx refusal nor a local problem: those need someone to change something."""
+    it again later by itself: a network failure (not TLS), a 5xx answer, or a
+    credential server that did not answer with keys. Never a 4xx refusal nor a
+    local problem: those need someone to change something."""
+    if isinstance(error, CredentialServerError):
+        return True
     if isinstance(error, CosNetworkError):
         return _network_may_heal(error)
     return isinstance(error, CosError) and error.status_code >= 500

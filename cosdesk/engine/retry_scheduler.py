@@ -15,6 +15,11 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QObject, QTimer
 
 from cosdesk.engine.task import UploadTask
+from cosdesk.engine.task_record import CREDENTIAL_SERVER_ERROR
+
+
+def _credential_server_failed(task: UploadTask) -> bool:
+    return task.error is not None and task.error.code == CREDENTIAL_SERVER_ERROR
 
 
 class RetryScheduler:
@@ -39,7 +44,8 @@ class RetryScheduler:
         task.network_retries += 1
         task.retry_delay_s = delay
         task.retry_at = time.time() + delay
-        task.note = f"waiting for the network; retrying in {delay:g} s"
+        waiting_for = "the credential server" if _credential_server_failed(task) else "the network"
+        task.note = f"waiting for {waiting_for}; retrying in {delay:g} s"
         heapq.heappush(self._due, (time.monotonic() + delay, task.task_id))
 
     def ask_again(self, task_id: str, delay_s: float) -> None:

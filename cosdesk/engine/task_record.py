@@ -73,6 +73,13 @@ class Verification(enum.StrEnum):
         return self is not Verification.NONE
 
 
+# Our codes for temporary keys (see "Temporary keys" in ARCHITECTURE.md): the
+# credential server gave none (the name of the client's exception), or COS
+# refused a destination outside the scope the credential server gave them.
+CREDENTIAL_SERVER_ERROR = "CredentialServerError"
+OUTSIDE_CREDENTIAL_SCOPE = "OutsideCredentialScope"
+
+
 @dataclass(frozen=True, slots=True)
 class TaskError:
     """Why a task failed: the exact reason, as COS or the network said it.

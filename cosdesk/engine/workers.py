@@ -29,6 +29,7 @@ from cosdesk.cos.errors import (
     CosValidationError,
     InvalidPart,
     NoSuchUpload,
+    OutsideCredentialScope,
     PositionNotEqualToLength,
 )
 from cosdesk.cos.options import ObjectOptions
@@ -62,6 +63,7 @@ from cosdesk.engine.task import (
     Verification,
 )
 from cosdesk.engine.task_columns import StoredTask
+from cosdesk.engine.task_record import OUTSIDE_CREDENTIAL_SCOPE
 from cosdesk.engine.thread_pool import ThreadPool
 from cosdesk.engine.verification import (
     ChecksumHabits,
@@ -140,6 +142,8 @@ class JobStart:
 
 def describe_error(error: BaseException) -> TaskError:
     """The exact reason for a failure, as one TaskError."""
+    if isinstance(error, OutsideCredentialScope):
+        return TaskError(OUTSIDE_CREDENTIAL_SCOPE, error.message, error.status_code, error.request_id)
     if isinstance(error, CosError):
         return TaskError(
             error.code or f"HTTP{error.status_code}",
@@ -153,7 +157,7 @@ def describe_error(error: BaseException) -> TaskError:
     if isinstance(error, CosValidationError):
         return TaskError("InvalidRequest", str(error))
     if isinstance(error, CosException):
-        return TaskError(type(error).__name__, str(error))
+        return TaskError(type(error).__name__, str(error), transient=heals_by_itself(error))
     if isinstance(error, IntegrityError):
         return TaskError(error.code, str(error))
     if isinstance(error, SourceChangedError):

@@ -20,8 +20,15 @@ from cosdesk.sandbox.keys import (
     new_key_pair,
     take_key_pair_from_environment,
 )
-from cosdesk.sandbox.public import DEFAULT_BUCKET, DEFAULT_REGION, LISTENING, make_private_root
+from cosdesk.sandbox.public import (
+    CREDENTIAL_URL,
+    DEFAULT_BUCKET,
+    DEFAULT_REGION,
+    LISTENING,
+    make_private_root,
+)
 from cosdesk.sandbox.server import SandboxServer
+from cosdesk.sandbox.sts import DEFAULT_DURATION_S
 
 # Start-up lines with a fresh pair, which is printed only when the server made it.
 SECRET_ID_LINE = "  SecretId:  "
@@ -113,6 +120,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stop when standard input closes: the window starts its sandbox this way, so the "
         "server never outlives it, even after a crash",
     )
+    sts = parser.add_argument_group("temporary keys (playing an organisation's credential server)")
+    sts.add_argument(
+        "--sts",
+        action="store_true",
+        help="also serve a credential URL (printed at start) that hands out temporary keys, in the "
+        "shape Tencent's STS SDKs produce; requests signed with them are refused once they expire "
+        "(ExpiredToken) or outside --sts-prefix (AccessDenied)",
+    )
+    sts.add_argument(
+        "--sts-duration",
+        type=float,
+        default=DEFAULT_DURATION_S,
+        metavar="SECONDS",
+        help=f"how long temporary keys live (default: {DEFAULT_DURATION_S})",
+    )
+    sts.add_argument(
+        "--sts-prefix",
+        default="",
+        metavar="PREFIX",
+        help="temporary keys reach only object keys under this prefix (default: the whole bucket)",
+    )
     faults = parser.add_argument_group("fault injection (for manual testing)")
     faults.add_argument(
         "--fault-error-rate",
@@ -172,6 +200,9 @@ def _print_keys(keys: _Keys) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = args.root if args.root is not None else default_root()
+    if args.sts and args.sts_duration <= 0:
+        print("cosdesk serve: --sts-duration must be a positive number of seconds", file=sys.stderr)
+        return 2
     try:
         keys = _choose_keys(args)
     except KeyPairError as error:
@@ -193,6 +224,8 @@ def run(args: argparse.Namespace) -> int:
         auto_create_buckets=args.auto_create_buckets,
         allow_anonymous=args.allow_anonymous,
         discard_bodies=args.discard_bodies,
+        sts_duration_s=args.sts_duration if args.sts else None,
+        sts_prefix=args.sts_prefix,
     )
     server.faults.update(
         error_rate=args.fault_error_rate,
@@ -223,6 +256,10 @@ def run(args: argparse.Namespace) -> int:
         if args.discard_bodies:
             print("  bodies:  discarded (--discard-bodies): objects have sizes and ETags but no bytes")
         _print_keys(keys)
+        if server.credential_url is not None:
+            scope = f"keys under {args.sts_prefix!r}" if args.sts_prefix else "the whole bucket"
+            print(f"{CREDENTIAL_URL}{server.credential_url}")
+            print(f"  temporary keys live {args.sts_duration:g} s and reach {scope}")
         if not _is_loopback(args.host):
             print(
                 f"cosdesk serve: warning: listening on {args.host}, reachable from other machines; "

@@ -16,6 +16,7 @@ from pathlib import Path
 from cosdesk.sandbox.keys import SECRET_ID_ENV, SECRET_KEY_ENV, new_key_pair
 
 __all__ = [
+    "CREDENTIAL_URL",
     "DEFAULT_BUCKET",
     "DEFAULT_REGION",
     "LISTENING",
@@ -31,6 +32,8 @@ DEFAULT_REGION = "ap-guangzhou"
 
 # The first line `cosdesk serve` prints: the window and the tests read the endpoint after it.
 LISTENING = "cosdesk serve: listening on "
+# The line `cosdesk serve --sts` prints with the credential URL, after it.
+CREDENTIAL_URL = "  credential URL: "
 
 
 def make_private_root(root: Path) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from cosdesk.cos import auth
 from cosdesk.sandbox import sigv4
 from cosdesk.sandbox.errors import CosServerError, access_denied
+from cosdesk.sandbox.sts import TemporaryKeyIssuer, check_scope
 
 # Query parameters that carry a pre-signed URL's signature; never signed themselves.
 SIGNATURE_PARAMS = frozenset(
@@ -59,10 +60,15 @@ class AuthPolicy:
     # A request whose Date (or key time) is further than this from the server's clock
     # is answered RequestTimeTooSkewed, as COS does.
     max_skew_s: float = 900.0
+    # Keys this server issued as a credential server (``cosdesk serve --sts``).
+    temporary: TemporaryKeyIssuer | None = None
 
     def secret_key_for(self, secret_id: str, token: str | None) -> str:
         """The SecretKey that must have signed a request from ``secret_id``;
         raises 403 InvalidAccessKeyId for an unknown id or a bad token."""
+        issued = self.temporary.find(token) if token and self.temporary is not None else None
+        if issued is not None and issued.secret_id == secret_id:
+            return issued.secret_key
         if token:
             pair = self.session_tokens.get(token)
             if pair is None or pair[0] != secret_id:
@@ -70,13 +76,28 @@ class AuthPolicy:
             return pair[1]
         if secret_id in self.credentials:
             return self.credentials[secret_id]
-        if any(temporary_id == secret_id for temporary_id, _ in self.session_tokens.values()):
+        if any(temporary_id == secret_id for temporary_id, _ in self.session_tokens.values()) or (
+            self.temporary is not None and self.temporary.knows_secret_id(secret_id)
+        ):
             raise CosServerError(
                 403, "InvalidAccessKeyId", "A temporary SecretId needs its x-cos-security-token."
             )
         raise CosServerError(
             403, "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records."
         )
+
+    def check_temporary(
+        self, token: str | None, now: float, key: str, query: Sequence[tuple[str, str]]
+    ) -> None:
+        """For a request signed with keys this server issued: 400 ExpiredToken once
+        they expired, 403 AccessDenied outside their prefix."""
+        if not token or self.temporary is None:
+            return
+        issued = self.temporary.find(token)
+        if issued is None:
+            return
+        self.temporary.check_time(issued, now)
+        check_scope(issued, key, query)
 
     def check_time(self, window: tuple[int, int], now: float, date_header: str | None) -> None:
         if date_header:
@@ -111,6 +132,18 @@ def _header_value(value: str) -> str:
         return value.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return value
+
+
+def security_token(headers: Iterable[tuple[str, str]], query: Sequence[tuple[str, str]]) -> str | None:
+    """A temporary key's token, in any spelling COS or S3 clients send it."""
+    names = {"x-cos-security-token", "x-amz-security-token"}
+    for name, value in headers:
+        if name.lower() in names and value:
+            return value
+    for name, value in query:
+        if name.lower() in names and value:
+            return value
+    return None
 
 
 def authorization_from_query(query: Sequence[tuple[str, str]]) -> str | None:

@@ -35,6 +35,7 @@ from cosdesk.sandbox.operations import Operations, http_date
 from cosdesk.sandbox.public import DEFAULT_BUCKET, DEFAULT_REGION
 from cosdesk.sandbox.request_ledger import ReceivedRequest, RequestLedger
 from cosdesk.sandbox.storage import Storage
+from cosdesk.sandbox.sts import CredentialServer, TemporaryKeyIssuer
 
 logger = logging.getLogger("cosdesk.sandbox")
 
@@ -165,6 +166,9 @@ class _Request:
                     raw_path=raw_path,
                     raw_query=raw_query,
                 )
+                sandbox.auth_policy.check_temporary(
+                    request_auth.security_token(head.headers, query), sandbox.clock(), target.key, query
+                )
             if self.speaks_s3:
                 # After the signature check, which needs the headers as sent.
                 self._headers = s3_compat.cos_request_headers(head.headers, sandbox.region)
@@ -267,6 +271,10 @@ class SandboxServer:
     this computer could use it); ``session_tokens`` maps a
     temporary key's token to its ``(SecretId, SecretKey)``. Objects and
     in-progress uploads live under ``root`` and survive a restart.
+
+    With ``sts_duration_s``, it also plays a credential server (``credential_url``,
+    see ``sts.py``): the keys it issues live that long and, with ``sts_prefix``,
+    reach only keys under that prefix.
     """
 
     def __init__(
@@ -285,6 +293,8 @@ class SandboxServer:
         discard_bodies: bool = False,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_workers: int = DEFAULT_MAX_WORKERS,
+        sts_duration_s: float | None = None,
+        sts_prefix: str = "",
     ) -> None:
         self.root = Path(root)
         self.max_connections = max_connections
@@ -305,6 +315,11 @@ class SandboxServer:
             allow_anonymous=allow_anonymous,
             max_skew_s=max_skew_s,
         )
+        self.credential_server: CredentialServer | None = None
+        if sts_duration_s is not None:
+            issuer = TemporaryKeyIssuer(duration_s=sts_duration_s, prefix=sts_prefix, clock=self.clock)
+            self.auth_policy.temporary = issuer
+            self.credential_server = CredentialServer(issuer, host)
         self.faults = FaultSettings()
         self.rng = random.Random()
         self._ledger: RequestLedger | None = None
@@ -350,6 +365,8 @@ class SandboxServer:
             max_connections=self.max_connections,
         )
         self._hub.start()
+        if self.credential_server is not None:
+            self.credential_server.start()
         return self
 
     def stop(self) -> None:
@@ -357,6 +374,8 @@ class SandboxServer:
         hub, self._hub = self._hub, None
         if hub is not None:
             hub.stop()
+        if self.credential_server is not None:
+            self.credential_server.stop()
         if self._listener is not None:
             self._listener.close()
             self._listener = None
@@ -438,6 +457,11 @@ class SandboxServer:
     def endpoint(self) -> str:
         host = self.host if ":" not in self.host else f"[{self.host}]"
         return f"http://{host}:{self.port}"
+
+    @property
+    def credential_url(self) -> str | None:
+        """Where temporary keys are handed out (None without ``sts_duration_s``)."""
+        return self.credential_server.url if self.credential_server is not None else None
 
     @property
     def storage(self) -> Storage:

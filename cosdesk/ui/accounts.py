@@ -1,6 +1,7 @@
 """Where uploads go and with which keys: profiles and the local sandbox turned into
 the engine's ``EndpointSpec`` / ``UploadOptions``, and each account's keys (the
-keyring's, or this session's) as the ``ClientRouter`` reads them.
+keyring's, this session's, or its credential server's) as the ``ClientRouter``
+reads them.
 
 Keys are read from the keyring lazily, on the queue's worker thread that needs
 them, so the GUI thread never waits on the keyring for uploads.
@@ -11,12 +12,13 @@ from __future__ import annotations
 import enum
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from cosdesk import config
 from cosdesk.config import Profile, Settings, Transfers
 from cosdesk.cos.auth import Credentials
+from cosdesk.cos.credential_provider import CredentialProvider, CredentialRequest, CredentialSource
 from cosdesk.cos.endpoint import endpoint_hints, with_scheme
 from cosdesk.cos.errors import NoCredentials
 from cosdesk.engine.client_router import Account, KeySource
@@ -204,14 +206,21 @@ class KeyOrigin(enum.Enum):
 
     KEYRING = "keyring"
     SESSION = "session"  # in memory, for this run only
+    CREDENTIAL_SERVER = "credential server"  # temporary keys, asked for when needed
     NONE = "none"
     UNREADABLE = "unreadable"  # the keyring cannot be asked (locked, missing)
 
 
-def key_origins(names: Iterable[str], secrets: SessionSecrets) -> dict[str, KeyOrigin]:
-    """Where each account's keys are. Reads the keyring: call it off the GUI thread."""
+def key_origins(
+    names: Iterable[str], secrets: SessionSecrets, *, from_server: Collection[str] = ()
+) -> dict[str, KeyOrigin]:
+    """Where each account's keys are (``from_server``: the accounts whose keys come
+    from a credential server). Reads the keyring: call it off the GUI thread."""
     origins: dict[str, KeyOrigin] = {}
     for name in names:
+        if name in from_server:
+            origins[name] = KeyOrigin.CREDENTIAL_SERVER
+            continue
         if secrets.get(name) is not None:
             origins[name] = KeyOrigin.SESSION
             continue
@@ -255,9 +264,59 @@ def account_keys(profile_name: str, secrets: SessionSecrets) -> KeySource:
     return keys
 
 
-def router_accounts(settings: Settings, secrets: SessionSecrets) -> list[Account]:
+def credential_servers(settings: Settings) -> frozenset[str]:
+    """The accounts whose keys come from a credential server."""
+    return frozenset(name for name, profile in settings.profiles.items() if profile.uses_credential_server)
+
+
+class CredentialProviders:
+    """One ``CredentialProvider`` per account (one cache of temporary keys shared by
+    all its uploads), made again only when what it asks changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._providers: dict[str, CredentialProvider] = {}
+
+    def get(self, profile_name: str, request: CredentialRequest) -> CredentialProvider:
+        with self._lock:
+            provider = self._providers.get(profile_name)
+            if provider is None or provider.request != request:
+                # A replaced provider is left to the clients still using it.
+                provider = CredentialProvider(request)
+                self._providers[profile_name] = provider
+            return provider
+
+
+# One per process, like SANDBOX_KEYS: the window's router and its connection tests
+# share each account's temporary keys.
+CREDENTIAL_PROVIDERS = CredentialProviders()
+
+
+def credential_server_keys(profile: Profile, providers: CredentialProviders) -> KeySource:
+    """The ``ClientRouter``'s way to a credential-server account's provider; it
+    raises NoCredentials when the stored headers cannot be read."""
+
+    def keys() -> CredentialSource:
+        try:
+            request = config.credential_request(profile, config.load_credential_headers(profile.name))
+        except config.ConfigError as error:  # SecretStoreUnavailable, bad headers
+            raise NoCredentials(str(error)) from error
+        return providers.get(profile.name, request)
+
+    return keys
+
+
+def router_accounts(
+    settings: Settings, secrets: SessionSecrets, providers: CredentialProviders = CREDENTIAL_PROVIDERS
+) -> list[Account]:
     """Every profile of ``settings`` as the ``ClientRouter`` signs for it."""
     return [
-        Account(profile.name, endpoint_for(profile), account_keys(profile.name, secrets))
+        Account(
+            profile.name,
+            endpoint_for(profile),
+            credential_server_keys(profile, providers)
+            if profile.uses_credential_server
+            else account_keys(profile.name, secrets),
+        )
         for profile in settings.profiles.values()
     ]

@@ -19,6 +19,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLoca
 from cosdesk.engine.meter import format_duration
 from cosdesk.engine.state_names import STATE_NAMES
 from cosdesk.engine.task import TaskError, TaskState, UploadMethod, Verification
+from cosdesk.engine.task_record import CREDENTIAL_SERVER_ERROR, OUTSIDE_CREDENTIAL_SCOPE
 
 __all__ = [
     "describe_error",
@@ -172,6 +173,15 @@ _HINTS = {
     "AccessDenied": QT_TRANSLATE_NOOP(
         "formatting", "The account is not allowed to write here. Check the keys and the bucket's permissions."
     ),
+    OUTSIDE_CREDENTIAL_SCOPE: QT_TRANSLATE_NOOP(
+        "formatting",
+        "The credential server does not allow uploads to this destination. Choose a bucket and folder it "
+        "allows, or ask its administrator.",
+    ),
+    CREDENTIAL_SERVER_ERROR: QT_TRANSLATE_NOOP(
+        "formatting",
+        "The credential server gave no temporary keys. The upload goes on by itself when it answers again.",
+    ),
     "NoSuchBucket": QT_TRANSLATE_NOOP(
         "formatting", "The bucket does not exist. Check its name (name-APPID) and region."
     ),
@@ -221,11 +231,14 @@ _HINTS = {
 }
 
 
-def retry_note(delay_s: float) -> str:
-    """What a failed task waiting for its automatic retry shows."""
-    return _tr(QT_TRANSLATE_NOOP("formatting", "Waiting for the network — retrying in %1")).replace(
-        "%1", format_duration(delay_s)
-    )
+def retry_note(delay_s: float, error: TaskError | None = None) -> str:
+    """What a failed task waiting for its automatic retry shows (``error``: why it
+    failed, which says what it waits for)."""
+    if error is not None and error.code == CREDENTIAL_SERVER_ERROR:
+        text = QT_TRANSLATE_NOOP("formatting", "Waiting for the credential server — retrying in %1")
+    else:
+        text = QT_TRANSLATE_NOOP("formatting", "Waiting for the network — retrying in %1")
+    return _tr(text).replace("%1", format_duration(delay_s))
 
 
 def explain_error(error: TaskError) -> str:

@@ -34,7 +34,7 @@ from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import FileFinished, TaskState
-from cosdesk.ui.accounts import KeyOrigin, SessionSecrets, key_origins
+from cosdesk.ui.accounts import KeyOrigin, SessionSecrets, credential_servers, key_origins
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.palette import error_color
 
@@ -57,16 +57,20 @@ def keep_keys(name: str, keys: Credentials, in_keyring: bool, secrets: SessionSe
     return False
 
 
-def hold_without_keys(router: ClientRouter, secrets: SessionSecrets) -> Callable[[EndpointSpec], str | None]:
+def hold_without_keys(
+    router: ClientRouter, secrets: SessionSecrets, settings: Settings
+) -> Callable[[EndpointSpec], str | None]:
     """For ``UploadQueue.restore_in_background``: uploads of an account that has
-    no keys now come back paused, saying so, instead of failing at once."""
+    no keys now come back paused, saying so, instead of failing at once (an
+    account of ``settings`` whose keys come from a credential server needs none)."""
+    from_server = credential_servers(settings)
 
     def hold(endpoint: EndpointSpec) -> str | None:
         name = router.account_for(endpoint)
         if name is None:
             return None
         try:
-            origin = key_origins([name], secrets)[name]
+            origin = key_origins([name], secrets, from_server=from_server)[name]
         except Exception:  # never stop a restore: the upload then says what is wrong
             return None
         if origin in (KeyOrigin.NONE, KeyOrigin.UNREADABLE):
@@ -208,7 +212,13 @@ class KeysBanner(QFrame):
         if not names:
             return
         secrets = self._secrets
-        run_in_background(self._pool, self, lambda: key_origins(sorted(names), secrets), self._on_origins)
+        from_server = credential_servers(self._settings)
+        run_in_background(
+            self._pool,
+            self,
+            lambda: key_origins(sorted(names), secrets, from_server=from_server),
+            self._on_origins,
+        )
 
     @Slot(object)
     def _on_origins(self, result: object) -> None:

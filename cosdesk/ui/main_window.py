@@ -739,7 +739,7 @@ class MainWindow(QMainWindow):
         database is read on the queue's worker."""
         if self._table_ready and not self._tasks_restored:
             self._tasks_restored = True
-            hold = hold_without_keys(self.session.router, self.session.secrets)
+            hold = hold_without_keys(self.session.router, self.session.secrets, self.session.settings)
             self.queue.restore_in_background(hold=hold)
 
     # --- toolbar commands (one engine call each) ------------------------------------

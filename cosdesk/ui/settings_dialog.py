@@ -1,4 +1,5 @@
-"""Settings: accounts (profiles) with their keys in the system keyring, region,
+"""Settings: accounts (profiles) with their keys in the system keyring (or the
+credential server that hands out temporary keys, and its headers), region,
 bucket, endpoint, and each account's upload defaults; what all uploads share
 (files at once, bandwidth limit), which needs no account; "Test connection" runs
 a real request on a worker thread and says in words what went wrong."""
@@ -35,11 +36,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cosdesk import config
 from cosdesk.config import ConfigError, Profile, Settings, Transfers
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
+from cosdesk.cos.credential_provider import CredentialProvider, CredentialSource, request_headers
 from cosdesk.cos.endpoint import endpoint_hints, with_scheme
-from cosdesk.cos.errors import CosError, CosException, CosNetworkError, CosValidationError
+from cosdesk.cos.errors import (
+    CosError,
+    CosException,
+    CosNetworkError,
+    CosValidationError,
+    CredentialServerError,
+    OutsideCredentialScope,
+)
 from cosdesk.engine.clients import endpoint_from_spec
 from cosdesk.engine.options import ConflictPolicy
 from cosdesk.ui.accounts import (
@@ -48,6 +58,7 @@ from cosdesk.ui.accounts import (
     STORAGE_CLASSES,
     KeyOrigin,
     SessionSecrets,
+    credential_servers,
     credentials_for,
     endpoint_for,
     key_origins,
@@ -106,15 +117,41 @@ REGION_NAMES = {
 }
 
 
-def check_connection(profile: Profile, keys: Credentials | None, secrets: SessionSecrets) -> tuple[bool, str]:
+def _signer(
+    profile: Profile, keys: Credentials | None, headers: str | None, secrets: SessionSecrets
+) -> CredentialSource:
+    """What signs the test: the typed or stored keys, or a provider of its own for
+    a credential-server account (the test asks the server, whatever is cached)."""
+    if profile.uses_credential_server:
+        stored = headers if headers is not None else config.load_credential_headers(profile.name)
+        return CredentialProvider(config.credential_request(profile, stored), failure_backoff_s=0)
+    return keys or credentials_for(profile.name, secrets)
+
+
+def check_connection(
+    profile: Profile, keys: Credentials | None, secrets: SessionSecrets, headers: str | None = None
+) -> tuple[bool, str]:
     """(ok, what to tell the user) after listing at most one object of the bucket
-    with ``profile`` and its keys: the cheapest request that proves the endpoint,
-    the keys and the bucket together. Blocks on the network (and maybe the
-    keyring): run it on a worker; translate() is thread-safe."""
+    (under the account's prefix) with ``profile`` and its keys, typed or stored,
+    or its credential server's (``headers``: those typed for it): the cheapest
+    request that proves the endpoint, the keys and the bucket together. Blocks on
+    the network (and maybe the keyring): run it on a worker; translate() is
+    thread-safe."""
+    signer: CredentialSource | None = None
     try:
-        keys = keys or credentials_for(profile.name, secrets)
-        with CosClient(keys, endpoint_from_spec(endpoint_for(profile)), timeout_s=15) as client:
-            client.list_objects(profile.bucket, max_keys=1)
+        signer = _signer(profile, keys, headers, secrets)
+        with CosClient(signer, endpoint_from_spec(endpoint_for(profile)), timeout_s=15) as client:
+            client.list_objects(profile.bucket, prefix=profile.prefix or None, max_keys=1)
+    except CredentialServerError as error:
+        text = QCoreApplication.translate(
+            "ConnectionTest", "The credential server gave no temporary keys: %1"
+        )
+        return False, text.replace("%1", str(error))
+    except OutsideCredentialScope as error:
+        text = QCoreApplication.translate(
+            "ConnectionTest", "The credential server does not allow this bucket or prefix: %1"
+        )
+        return False, text.replace("%1", error.message)
     except ConfigError as error:
         text = QCoreApplication.translate("ConnectionTest", "No keys to test with: %1")
         return False, text.replace("%1", str(error))
@@ -149,6 +186,15 @@ def check_connection(profile: Profile, keys: Credentials | None, secrets: Sessio
     except CosException as error:
         text = QCoreApplication.translate("ConnectionTest", "The request failed: %1")
         return False, text.replace("%1", str(error))
+    finally:
+        if isinstance(signer, CredentialProvider):
+            signer.close()
+    if profile.uses_credential_server:
+        text = QCoreApplication.translate(
+            "ConnectionTest",
+            "Connected: the credential server gave temporary keys and bucket %1 is reachable.",
+        )
+        return True, text.replace("%1", profile.bucket)
     text = QCoreApplication.translate(
         "ConnectionTest", "Connected: the keys work and bucket %1 is reachable."
     )
@@ -179,6 +225,8 @@ class SettingsDialog(QDialog):
         self._pool = pool
         # Keys typed in this dialog, not yet stored: profile name -> Credentials.
         self._typed_keys: dict[str, Credentials] = {}
+        # Credential server headers typed in this dialog, not yet stored.
+        self._typed_headers: dict[str, str] = {}
         self._current: str | None = None
         self._new_names: set[str] = set()
         self._removed: set[str] = set()
@@ -222,6 +270,16 @@ class SettingsDialog(QDialog):
         self.session_token = QLineEdit(self)
         self.session_token.setEchoMode(QLineEdit.EchoMode.Password)
         self.session_token.setPlaceholderText(self.tr("only for temporary (STS) keys"))
+        # Where the keys come from: typed here, or an organisation's credential server.
+        self.key_kind = QComboBox(self)
+        self.key_kind.addItem(self.tr("SecretId and SecretKey"), False)
+        self.key_kind.addItem(self.tr("Credential server (temporary keys)"), True)
+        self.credential_url = QLineEdit(self)
+        self.credential_url.setPlaceholderText("https://example.com/sts")
+        self.credential_post = QCheckBox(self.tr("Ask with POST (bucket, region and prefix as JSON)"), self)
+        self.credential_headers = QLineEdit(self)
+        self.credential_headers.setEchoMode(QLineEdit.EchoMode.Password)
+        self.credential_headers.setPlaceholderText(self.tr("optional, e.g. Authorization: Bearer …"))
         self.endpoint_note = QLabel(self)
         self.endpoint_note.setWordWrap(True)
         self.endpoint_note.setEnabled(False)  # secondary text
@@ -249,6 +307,10 @@ class SettingsDialog(QDialog):
             (self.secret_id, self.tr("SecretId")),
             (self.secret_key, self.tr("SecretKey")),
             (self.session_token, self.tr("Session token")),
+            (self.key_kind, self.tr("Keys from")),
+            (self.credential_url, self.tr("Credential URL")),
+            (self.credential_post, self.credential_post.text()),
+            (self.credential_headers, self.tr("Extra header")),
             (self.region, self.tr("Region")),
             (self.bucket, self.tr("Bucket")),
             (self.endpoint, self.tr("Custom endpoint")),
@@ -259,9 +321,14 @@ class SettingsDialog(QDialog):
         account_form = QFormLayout(account_box)
         account_form.addRow(self.tr("Name"), self.name)
         account_form.addRow("", self.name_problem)
+        account_form.addRow(self.tr("Keys from"), self.key_kind)
         account_form.addRow(self.tr("SecretId"), self.secret_id)
         account_form.addRow(self.tr("SecretKey"), self.secret_key)
         account_form.addRow(self.tr("Session token"), self.session_token)
+        account_form.addRow(self.tr("Credential URL"), self.credential_url)
+        account_form.addRow("", self.credential_post)
+        account_form.addRow(self.tr("Extra header"), self.credential_headers)
+        self._account_form = account_form
         account_form.addRow(self.tr("Region"), region_row)
         account_form.addRow(self.tr("Bucket"), self.bucket)
         account_form.addRow(self.tr("Custom endpoint"), self.endpoint)
@@ -414,6 +481,7 @@ class SettingsDialog(QDialog):
 
         self.profile_list.currentItemChanged.connect(self._on_selection)
         self.name.textChanged.connect(self._on_name_edited)
+        self.key_kind.currentIndexChanged.connect(self._show_key_kind)
         self.endpoint.textChanged.connect(self._on_endpoint_edited)
         self.add_button.clicked.connect(self.add_profile)
         self.remove_button.clicked.connect(self._remove_profile)
@@ -430,7 +498,13 @@ class SettingsDialog(QDialog):
         self._update_enabled()
         if self._profiles:
             names = list(self._profiles)
-            run_in_background(self._pool, self, lambda: key_origins(names, secrets), self._on_key_origins)
+            from_server = credential_servers(settings)
+            run_in_background(
+                self._pool,
+                self,
+                lambda: key_origins(names, secrets, from_server=from_server),
+                self._on_key_origins,
+            )
 
     # --- profiles -------------------------------------------------------------------
 
@@ -539,6 +613,11 @@ class SettingsDialog(QDialog):
         self.secret_id.setText(typed.secret_id if typed else "")
         self.secret_key.setText(typed.secret_key if typed else "")
         self.session_token.setText((typed.session_token or "") if typed else "")
+        self.key_kind.setCurrentIndex(1 if profile.uses_credential_server else 0)
+        self.credential_url.setText(profile.credential_url)
+        self.credential_post.setChecked(profile.credential_post)
+        self.credential_headers.setText(self._typed_headers.get(profile.name, ""))
+        self._show_key_kind()
         self._show_key_placeholders()
         self.region.setCurrentText(profile.region)
         self.bucket.setText(profile.bucket)
@@ -598,6 +677,29 @@ class SettingsDialog(QDialog):
         self.secret_id.setPlaceholderText(kept or "AKID…")
         self.secret_key.setPlaceholderText(kept)
 
+    def _from_credential_server(self) -> bool:
+        return bool(self.key_kind.currentData())
+
+    @Slot()
+    def _show_key_kind(self) -> None:
+        """Show the fields of the chosen kind of keys only."""
+        server = self._from_credential_server()
+        key_fields: tuple[QWidget, ...] = (self.secret_id, self.secret_key, self.session_token)
+        server_fields: tuple[QWidget, ...] = (
+            self.credential_url,
+            self.credential_post,
+            self.credential_headers,
+        )
+        for field in key_fields:
+            self._account_form.setRowVisible(field, not server)
+        for field in server_fields:
+            self._account_form.setRowVisible(field, server)
+        self.keyring_note.setText(
+            self.tr("Temporary keys are kept in memory only; the extra header is kept in the system keyring.")
+            if server
+            else self.tr("Keys are kept in the system keyring only, never in a file.")
+        )
+
     @Slot(str)
     def _on_endpoint_edited(self, text: str) -> None:
         """Tick what the endpoint implies as it is typed: its scheme decides HTTPS,
@@ -637,6 +739,8 @@ class SettingsDialog(QDialog):
             slice_size=self.slice_size.value() * MiB,
             parallel_parts=self.parallel_parts.value(),
             conflict_policy=str(self.conflict.currentData()),
+            credential_url=self.credential_url.text().strip() if self._from_credential_server() else "",
+            credential_post=self.credential_post.isChecked() and self._from_credential_server(),
         )
 
     def _form_keys(self) -> Credentials | None:
@@ -656,7 +760,18 @@ class SettingsDialog(QDialog):
             self.name.setFocus()
             return False
         profile = self._form_profile()
-        keys = self._form_keys()
+        keys = None if self._from_credential_server() else self._form_keys()
+        headers = self.credential_headers.text().strip() if self._from_credential_server() else ""
+        if self._from_credential_server() and not profile.credential_url:
+            message_box(self, QMessageBox.Icon.Warning, self.tr("Enter the credential URL.")).exec()
+            return False
+        try:
+            request_headers(headers)
+        except ValueError:
+            message_box(
+                self, QMessageBox.Icon.Warning, self.tr("Write the extra header as Name: value.")
+            ).exec()
+            return False
         if keys is not None and (not keys.secret_id or not keys.secret_key):
             message_box(
                 self, QMessageBox.Icon.Warning, self.tr("Enter both the SecretId and the SecretKey.")
@@ -665,6 +780,7 @@ class SettingsDialog(QDialog):
         if profile.name != old_name:
             self._profiles.pop(old_name, None)
             self._typed_keys.pop(old_name, None)
+            self._typed_headers.pop(old_name, None)
             if old_name in self._new_names:
                 self._new_names.discard(old_name)
                 self._new_names.add(profile.name)
@@ -681,6 +797,8 @@ class SettingsDialog(QDialog):
         self._profiles[profile.name] = profile
         if keys is not None:
             self._typed_keys[profile.name] = keys
+        if headers:
+            self._typed_headers[profile.name] = headers
         return True
 
     # --- testing --------------------------------------------------------------------
@@ -696,8 +814,12 @@ class SettingsDialog(QDialog):
         self.test_button.setEnabled(False)
         self.test_result.setText(self.tr("Connecting…"))
         keys, secrets = self._typed_keys.get(profile.name), self._secrets
+        headers = self._typed_headers.get(profile.name)
         run_in_background(
-            self._pool, self, lambda: check_connection(profile, keys, secrets), self._on_test_finished
+            self._pool,
+            self,
+            lambda: check_connection(profile, keys, secrets, headers),
+            self._on_test_finished,
         )
 
     @Slot(object)
@@ -715,7 +837,11 @@ class SettingsDialog(QDialog):
         closes when both are done (:meth:`_on_saved`)."""
         if self.is_saving() or not self._commit_form():
             return
-        keys = [(name, keys) for name, keys in self._typed_keys.items() if name in self._profiles]
+        keys = [
+            (name, keys)
+            for name, keys in self._typed_keys.items()
+            if name in self._profiles and not self._profiles[name].uses_credential_server
+        ]
         self._save(keys)
 
     def is_saving(self) -> bool:
@@ -749,6 +875,11 @@ class SettingsDialog(QDialog):
             tuple(name for name in self._removed if name not in self._profiles),
             settings,
             renamed=tuple((saved, name) for name, saved in self._saved_name.items() if saved != name),
+            headers=tuple(
+                (name, text)
+                for name, text in self._typed_headers.items()
+                if name in self._profiles and self._profiles[name].uses_credential_server
+            ),
         )
         self._saving_keys = keys
         self._show_busy(True)
@@ -791,6 +922,15 @@ class SettingsDialog(QDialog):
                 .replace("%1", outcome.profile)
                 .replace("%2", outcome.new_name)
                 .replace("%3", outcome.message),
+            ).exec()
+        elif outcome.step is SaveStep.HEADERS_NOT_STORED:
+            message_box(
+                self,
+                QMessageBox.Icon.Critical,
+                self.tr("Settings not saved"),
+                self.tr("The extra header of “%1” cannot be saved in the system keyring: %2")
+                .replace("%1", outcome.profile)
+                .replace("%2", outcome.message),
             ).exec()
         elif outcome.step is SaveStep.FILE_NOT_WRITTEN:
             message_box(

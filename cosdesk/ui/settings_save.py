@@ -22,6 +22,7 @@ class SaveStep(enum.Enum):
     KEYRING_REFUSED = "keyring-refused"
     KEYS_NOT_MOVED = "keys-not-moved"
     FILE_NOT_WRITTEN = "file-not-written"
+    HEADERS_NOT_STORED = "headers-not-stored"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class SavePlan:
     settings: Settings
     # (saved name, new name) of accounts renamed in the dialog: their keys move.
     renamed: tuple[tuple[str, str], ...] = ()
+    # (profile name, credential server headers typed for it), stored after the keys.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,12 @@ def save(plan: SavePlan, secrets: SessionSecrets) -> SaveOutcome:
         except SecretStoreUnavailable as error:
             return SaveOutcome(SaveStep.KEYRING_REFUSED, profile=name, stored=stored, message=str(error))
         secrets.drop(name)
+    for name, text in plan.headers:
+        try:
+            config.store_credential_headers(name, text)
+        except SecretStoreUnavailable as error:
+            # Never kept anywhere else: without them the server would refuse anyway.
+            return SaveOutcome(SaveStep.HEADERS_NOT_STORED, profile=name, message=str(error))
     try:
         config.save_settings(plan.settings)
     except OSError as error:
@@ -73,6 +82,7 @@ def save(plan: SavePlan, secrets: SessionSecrets) -> SaveOutcome:
         # Unreachable keyring: nothing there to leak, nothing to delete now.
         with contextlib.suppress(SecretStoreUnavailable):
             config.delete_credentials(name)
+            config.delete_credential_headers(name)
         secrets.drop(name)
     return SaveOutcome(SaveStep.SAVED)
 
@@ -87,3 +97,6 @@ def _copy_keys(old: str, new: str, secrets: SessionSecrets) -> None:
     stored = config.load_credentials(old)
     if stored is not None:
         config.store_credentials(new, stored)
+    headers = config.load_credential_headers(old)
+    if headers:
+        config.store_credential_headers(new, headers)

@@ -90,7 +90,7 @@ def row_note(snapshot: TaskSnapshot) -> str:
     if snapshot.resent_bytes:
         return resent_note(snapshot)
     if snapshot.retry_delay_s is not None:
-        return retry_note(snapshot.retry_delay_s)
+        return retry_note(snapshot.retry_delay_s, snapshot.error)
     return snapshot.note
 
 

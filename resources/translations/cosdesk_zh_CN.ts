@@ -237,6 +237,14 @@
 <context>
     <name>ConnectionTest</name>
     <message>
+        <source>The credential server gave no temporary keys: %1</source>
+        <translation>凭证服务器未提供临时密钥：%1</translation>
+    </message>
+    <message>
+        <source>The credential server does not allow this bucket or prefix: %1</source>
+        <translation>凭证服务器不允许访问此存储桶或前缀：%1</translation>
+    </message>
+    <message>
         <source>No keys to test with: %1</source>
         <translation>没有可用于测试的密钥：%1</translation>
     </message>
@@ -267,6 +275,10 @@
     <message>
         <source>The request failed: %1</source>
         <translation>请求失败：%1</translation>
+    </message>
+    <message>
+        <source>Connected: the credential server gave temporary keys and bucket %1 is reachable.</source>
+        <translation>已连接：凭证服务器提供了临时密钥，存储桶 %1 可以访问。</translation>
     </message>
     <message>
         <source>Connected: the keys work and bucket %1 is reachable.</source>
@@ -1460,6 +1472,34 @@ Qt %3</translation>
         <translation>已存在同名账号。</translation>
     </message>
     <message>
+        <source>SecretId and SecretKey</source>
+        <translation>SecretId 和 SecretKey</translation>
+    </message>
+    <message>
+        <source>Credential server (temporary keys)</source>
+        <translation>凭证服务器（临时密钥）</translation>
+    </message>
+    <message>
+        <source>Ask with POST (bucket, region and prefix as JSON)</source>
+        <translation>使用 POST 请求（以 JSON 发送存储桶、地域和前缀）</translation>
+    </message>
+    <message>
+        <source>optional, e.g. Authorization: Bearer …</source>
+        <translation>可选，例如 Authorization: Bearer …</translation>
+    </message>
+    <message>
+        <source>Keys from</source>
+        <translation>密钥来源</translation>
+    </message>
+    <message>
+        <source>Credential URL</source>
+        <translation>凭证 URL</translation>
+    </message>
+    <message>
+        <source>Extra header</source>
+        <translation>附加请求头</translation>
+    </message>
+    <message>
         <source>All uploads</source>
         <translation>所有上传</translation>
     </message>
@@ -1492,12 +1532,24 @@ Qt %3</translation>
         <translation>无法读取密钥环，请填写密钥</translation>
     </message>
     <message>
+        <source>Temporary keys are kept in memory only; the extra header is kept in the system keyring.</source>
+        <translation>临时密钥只保存在内存中；附加请求头保存在系统密钥环中。</translation>
+    </message>
+    <message>
         <source>An IP address or localhost takes the bucket in the path.</source>
         <translation>IP 地址或 localhost 须将存储桶放在路径中。</translation>
     </message>
     <message>
         <source>The endpoint&apos;s scheme decides whether HTTPS is used.</source>
         <translation>是否使用 HTTPS 由终端节点地址的协议决定。</translation>
+    </message>
+    <message>
+        <source>Enter the credential URL.</source>
+        <translation>请输入凭证 URL。</translation>
+    </message>
+    <message>
+        <source>Write the extra header as Name: value.</source>
+        <translation>附加请求头请按“名称: 值”的格式填写。</translation>
     </message>
     <message>
         <source>Enter the bucket first.</source>
@@ -1522,6 +1574,10 @@ Qt %3</translation>
     <message>
         <source>Settings not saved</source>
         <translation>设置未保存</translation>
+    </message>
+    <message>
+        <source>The extra header of “%1” cannot be saved in the system keyring: %2</source>
+        <translation>无法将“%1”的附加请求头保存到系统密钥环：%2</translation>
     </message>
     <message>
         <source>Cannot write the settings file: %1</source>
@@ -1833,6 +1889,14 @@ Qt %3</translation>
         <translation>该账号无权写入此处，请检查密钥和存储桶的访问权限。</translation>
     </message>
     <message>
+        <source>The credential server does not allow uploads to this destination. Choose a bucket and folder it allows, or ask its administrator.</source>
+        <translation>凭证服务器不允许上传到此目标位置。请选择它允许的存储桶和文件夹，或联系其管理员。</translation>
+    </message>
+    <message>
+        <source>The credential server gave no temporary keys. The upload goes on by itself when it answers again.</source>
+        <translation>凭证服务器未提供临时密钥。它恢复响应后，上传会自动继续。</translation>
+    </message>
+    <message>
         <source>The bucket does not exist. Check its name (name-APPID) and region.</source>
         <translation>存储桶不存在，请检查存储桶名称（名称-APPID）和地域。</translation>
     </message>
@@ -1907,6 +1971,10 @@ Qt %3</translation>
     <message>
         <source>The request is not valid. Check the bucket, region and endpoint in Settings.</source>
         <translation>请求无效，请在设置中检查存储桶、地域和终端节点。</translation>
+    </message>
+    <message>
+        <source>Waiting for the credential server — retrying in %1</source>
+        <translation>正在等待凭证服务器 — %1 后重试</translation>
     </message>
     <message>
         <source>Waiting for the network — retrying in %1</source>

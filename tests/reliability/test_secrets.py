@@ -500,3 +500,196 @@ def test_keys_round_trip_through_a_real_secret_service_and_touch_no_file(tmp_pat
         f"\nsecret service: keys stored by one process, read back by a fresh one; "
         f"{len(files)} files, none holds them"
     )
+
+
+# --- temporary keys from a credential server --------------------------------------------
+
+BEARER_TOKEN = "bearer-Vt8Qm2Xc5Rw9Lp3Ks"
+
+
+def temporary_key_leaks(text: str, server: SandboxServer) -> list[str]:
+    """Which temporary keys the credential server issued (their SecretKeys and
+    tokens), the bearer token, or any signature ``text`` holds."""
+    issuer = server.auth_policy.temporary
+    assert issuer is not None
+    found = [
+        what
+        for keys in issuer.held()
+        for what, secret in (("temporary SecretKey", keys.secret_key), ("temporary token", keys.token))
+        if secret in text
+    ]
+    if BEARER_TOKEN in text:
+        found.append("bearer token")
+    if SIGNATURE.search(text):
+        found.append("signature")
+    return found
+
+
+def files_under(*folders: Path) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for folder in folders for p in folder.rglob("*") if p.is_file()}
+
+
+def test_cli_sessions_on_a_credential_server_leave_no_temporary_key_token_or_signature(
+    tmp_path: Path, isolated_user_dirs: Path
+) -> None:
+    server = SandboxServer(
+        root=tmp_path / "cos-root", buckets=[BUCKET], credentials={}, region=REGION, sts_duration_s=6,
+        sts_prefix="s/",
+    ).start()  # fmt: skip
+    assert server.credential_url is not None
+    try:
+        source = tmp_path / "src"
+        write_random_file(source / "big.bin", 4 * MiB)
+        (source / "small.txt").write_text("small")
+        folders = {name: tmp_path / name for name in ("config", "data", "log", "state", "cache", "home")}
+        env = {
+            **{key: value for key, value in os.environ.items() if not key.startswith("COS_")},
+            "COS_CREDENTIAL_URL": server.credential_url,
+            "PYTHONPATH": str(ROOT),
+            "COSDESK_CONFIG_DIR": str(folders["config"]),
+            "COSDESK_DATA_DIR": str(folders["data"]),
+            "COSDESK_LOG_DIR": str(folders["log"]),
+            "XDG_STATE_HOME": str(folders["state"]),
+            "XDG_CACHE_HOME": str(folders["cache"]),
+            "HOME": str(folders["home"]),
+        }
+        where = ["--endpoint", server.endpoint, "--db", str(folders["data"] / "tasks.sqlite3")]
+        outputs: list[str] = []
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            result = subprocess.run(
+                [sys.executable, "-m", "cosdesk", "--verbose", *args],
+                env=env, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            outputs.append(result.stdout + result.stderr)
+            return result
+
+        # Slow enough that the 6-second keys are renewed during the upload.
+        server.faults.bandwidth_bytes_per_s = 400_000
+        assert run("upload", str(source), f"cos://{BUCKET}/s/", *where).returncode == 0
+        server.faults.bandwidth_bytes_per_s = None
+        outside = run("upload", str(source / "small.txt"), f"cos://{BUCKET}/elsewhere/", *where)
+        assert outside.returncode == 1 and "credential server" in outside.stdout + outside.stderr
+        assert run("tasks", "list", "--db", str(folders["data"] / "tasks.sqlite3")).returncode == 0
+        issuer = server.auth_policy.temporary
+        assert issuer is not None and issuer.issued >= 3  # renewed at least once within a run
+
+        found: dict[str, list[str]] = {}
+        files = files_under(*folders.values())
+        for path, content in files.items():
+            if temporary_key_leaks(content.decode("latin-1"), server):
+                found[path] = temporary_key_leaks(content.decode("latin-1"), server)
+        for index, text in enumerate(outputs):
+            if temporary_key_leaks(text, server):
+                found[f"output {index}"] = temporary_key_leaks(text, server)
+        assert found == {}, found
+        assert "x-cos-security-token" in "\n".join(outputs).lower()  # logged, masked
+        print(
+            f"\nsecrets (credential URL, CLI): {issuer.issued} temporary keys issued, {len(files)} files and "
+            f"{len(outputs)} --verbose outputs searched, 0 hold a temporary key, token or signature"
+        )
+    finally:
+        server.stop()
+
+
+def test_a_window_on_a_credential_server_leaves_no_temporary_key_token_or_bearer(
+    qtbot: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLabel
+
+    from cosdesk.engine.task import TaskState
+    from cosdesk.logs import _CHATTY_LIBRARIES, setup_logging
+    from cosdesk.ui.main_window import MainWindow
+    from cosdesk.ui.session import open_session
+
+    root = logging.getLogger()
+    handlers_before, level_before = list(root.handlers), root.level
+    library_levels = {name: logging.getLogger(name).level for name in _CHATTY_LIBRARIES}
+    assert setup_logging(verbose=True) is not None
+    server = SandboxServer(
+        root=tmp_path / "cos-root", buckets=[BUCKET], credentials={}, region=REGION, sts_duration_s=8,
+        sts_prefix="gui/",
+    ).start()  # fmt: skip
+    assert server.credential_url is not None
+    window = MainWindow(open_session(start_sandbox=False))
+    qtbot.addWidget(window)
+    window.show()
+    texts: list[str] = []
+    try:
+        dialog = window.open_settings(add=True)
+        dialog.name.setText("org")
+        dialog.key_kind.setCurrentIndex(1)
+        QTest.keyClicks(dialog.credential_url, server.credential_url)
+        QTest.keyClicks(dialog.credential_headers, f"Authorization: Bearer {BEARER_TOKEN}")
+        dialog.region.setCurrentText(REGION)
+        dialog.bucket.setText(BUCKET)
+        dialog.endpoint.setText(server.endpoint)
+        dialog.path_style.setChecked(True)
+        dialog.use_https.setChecked(False)
+        dialog.test_button.click()
+        qtbot.waitUntil(lambda: dialog.test_result.text()[:1] in ("✔", "✖"), timeout=15_000)
+        texts.append(dialog.test_result.text())  # the listing of "" is outside gui/: refused, named
+        assert "credential server" in dialog.test_result.text()
+        saved: list[int] = []
+        dialog.finished.connect(saved.append)
+        dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+        qtbot.waitUntil(lambda: bool(saved), timeout=10_000)
+
+        def rows() -> dict[str, Any]:
+            model = window.model
+            return {(s := model.snapshot_at(r)).key: s for r in range(model.rowCount())}
+
+        source = tmp_path / "src"
+        write_random_file(source / "parts.bin", 3 * MiB)
+        (source / "note.txt").write_text("note")
+        window.queue.set_bandwidth_limit(256 * 1024)  # past the 8-second keys' renewal
+        window.destination_bar.set_location(BUCKET, "gui")
+        assert window.add_paths([str(source / "parts.bin"), str(source / "note.txt")])
+        window.destination_bar.set_location(BUCKET, "other")
+        assert window.add_paths([str(source / "note.txt")])
+        wanted = {"gui/parts.bin": TaskState.SUCCESS, "gui/note.txt": TaskState.SUCCESS}
+        wanted["other/note.txt"] = TaskState.ERROR
+        qtbot.waitUntil(
+            lambda: all(key in rows() and rows()[key].state is state for key, state in wanted.items()),
+            timeout=40_000,
+        )
+        details = window.show_details(rows()["other/note.txt"].task_id)
+        texts.extend(label.text() for label in details.findChildren(QLabel))
+        details.close()
+        model = window.model
+        for row in range(model.rowCount()):
+            texts.append(repr(model.snapshot_at(row)))
+            for column in range(model.columnCount()):
+                texts.append(str(model.index(row, column).data()))
+        window.close()
+    finally:
+        window.shutdown()
+        server.stop()
+        for handler in list(root.handlers):
+            if handler not in handlers_before:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level_before)
+        for name, level in library_levels.items():
+            logging.getLogger(name).setLevel(level)
+
+    captured = capfd.readouterr()
+    texts.extend((captured.out, captured.err))
+    issuer = server.auth_policy.temporary
+    assert issuer is not None and issuer.issued >= 3
+    files = files_under(tmp_path / "config", tmp_path / "data", tmp_path / "log")
+    found: dict[str, list[str]] = {}
+    for path, content in files.items():
+        if temporary_key_leaks(content.decode("latin-1"), server):
+            found[path] = temporary_key_leaks(content.decode("latin-1"), server)
+    for index, text in enumerate(texts):
+        if temporary_key_leaks(text, server):
+            found[f"text {index}: {text[:200]!r}"] = temporary_key_leaks(text, server)
+    assert found == {}, found
+    print(
+        f"\nsecrets (credential URL, GUI): {issuer.issued} temporary keys issued, {len(files)} files and "
+        f"{len(texts)} outputs/texts searched, 0 hold a temporary key, token, the bearer token or a signature"
+    )

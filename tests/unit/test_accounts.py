@@ -12,10 +12,12 @@ import pytest
 from cosdesk import config
 from cosdesk.config import Profile, Settings
 from cosdesk.cos.auth import Credentials
+from cosdesk.cos.credential_provider import CredentialProvider
 from cosdesk.cos.errors import NoCredentials
 from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.ui.accounts import (
+    CredentialProviders,
     KeyOrigin,
     SessionSecrets,
     endpoint_for,
@@ -87,13 +89,16 @@ def test_restored_uploads_are_held_only_for_accounts_without_keys(memory_keyring
     profiles = {
         "with": Profile("with", endpoint="http://127.0.0.1:1"),
         "without": Profile("without", endpoint="http://127.0.0.1:2"),
+        "server": Profile("server", endpoint="http://127.0.0.1:3", credential_url="http://127.0.0.1:4/sts"),
     }
     config.store_credentials("with", KEYS)
     secrets = SessionSecrets()
     router = ClientRouter()
-    router.set_accounts(router_accounts(Settings(profiles=profiles), secrets), active=None)
-    hold = hold_without_keys(router, secrets)
+    settings = Settings(profiles=profiles)
+    router.set_accounts(router_accounts(settings, secrets), active=None)
+    hold = hold_without_keys(router, secrets, settings)
     assert hold(endpoint_for(profiles["with"])) is None
+    assert hold(endpoint_for(profiles["server"])) is None  # its keys are asked for when needed
     assert hold(endpoint_for(profiles["without"])) == "paused: needs the keys of account “without”"
     assert hold(EndpointSpec("ap-tokyo")) is None  # no account: nothing to ask for
 
@@ -123,3 +128,18 @@ def test_the_sandbox_tries_its_remembered_port_then_fixed_ones_skipping_taken_on
         ports = ports_to_try(preferred if remembered else 0)
     assert taken not in ports and ports[-1] == 0
     assert ports[0] == (preferred if remembered else next_free)
+
+def test_credential_server_account_shares_one_provider_until_its_request_changes(memory_keyring: Any) -> None:
+    profile = Profile(
+        "org", bucket="b-1250000000", credential_url="http://127.0.0.1:9/sts", credential_post=True
+    )
+    config.store_credential_headers("org", "Authorization: Bearer org-token")
+    providers = CredentialProviders()
+    (account,) = router_accounts(Settings(profiles={"org": profile}), SessionSecrets(), providers)
+    first, again = account.keys(), account.keys()
+    assert isinstance(first, CredentialProvider) and first is again
+    assert dict(first.request.headers) == {"Authorization": "Bearer org-token"}
+    assert first.request.post and first.request.bucket == "b-1250000000"
+    config.store_credential_headers("org", "Authorization: Bearer rotated")
+    assert account.keys() is not first
+    assert "org-token" not in repr(first) + repr(first.request)
