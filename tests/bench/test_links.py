@@ -26,7 +26,8 @@ uplink in bytes; never slower than the fixed 3 x 3; at most 16 connections at
 once on the home link.
 
 ``COSDESK_LINKS=office,home`` runs only those links; ``COSDESK_LINK_WORKLOADS=big``
-only that workload.
+only that workload; ``COSDESK_BENCH_CODE=/path/to/a/checkout`` runs that tree's
+cosdesk (another commit's, for a before-and-after in the same hour).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from support.link_emulator import LinkEmulator, LinkSettings
 from support.server_process import server_process
 
 ROOT = Path(__file__).resolve().parents[2]
+CODE = Path(os.environ.get("COSDESK_BENCH_CODE") or ROOT)
 BUCKET = "linkbench-1250000000"
 SECRET_ID, SECRET_KEY = "bench-id", "bench-key"
 MiB = 1024 * 1024
@@ -92,7 +94,7 @@ def _env() -> dict[str, str]:
         **os.environ,
         "COS_SECRET_ID": SECRET_ID,
         "COS_SECRET_KEY": SECRET_KEY,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(CODE),
         "QT_QPA_PLATFORM": "offscreen",
     }
 
@@ -144,7 +146,7 @@ def run_client(
     with LinkEmulator(server_port, link) as emulator:
         command = command_for(client, emulator.endpoint, source, prefix, work / f"{prefix[:-1]}.sqlite3")
         started = time.monotonic()
-        result = subprocess.run(command, env=_env(), cwd=ROOT, capture_output=True, text=True)
+        result = subprocess.run(command, env=_env(), cwd=CODE, capture_output=True, text=True)
         ended = time.monotonic()
         first_connection = emulator.first_connection_at
         peak = emulator.peak_open_connections

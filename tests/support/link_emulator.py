@@ -84,6 +84,7 @@ class LinkEmulator:
         self._counts_lock = threading.Lock()
         self.bytes_up = 0  # client -> server bytes delivered, over all connections
         self.connections = 0  # accepted so far
+        self.first_connection_at: float | None = None  # time.monotonic() of the first accept
         self.open_connections = 0
         self.peak_open_connections = 0
 
@@ -148,6 +149,8 @@ class LinkEmulator:
     ) -> None:
         self._writers.add(client_writer)
         with self._counts_lock:
+            if self.first_connection_at is None:
+                self.first_connection_at = time.monotonic()
             self.connections += 1
             self.open_connections += 1
             self.peak_open_connections = max(self.peak_open_connections, self.open_connections)
