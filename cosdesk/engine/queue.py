@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.engine.batch import BatchTracker
+from cosdesk.engine.concurrency import MAX_REQUESTS, ConcurrencyStatus, ConcurrencyTuner
 from cosdesk.engine.handover import LEASE_RETRY_S, held_note, take_checkpoint, take_final_state
 from cosdesk.engine.history import TransferJournal
 from cosdesk.engine.integrity import FileSource, MemorySource, Source
@@ -101,6 +102,8 @@ _INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
 # Tasks created per database batch while a folder is walked: the first ones can
 # start long before a huge tree is fully listed.
 SCAN_BATCH = 500
+# Part threads at most, whatever the limits (a fixed 16 files x 32 parts would ask 512).
+MAX_PART_THREADS = 64
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,8 @@ class UploadQueue(QObject):
         self._client_lock = threading.Lock()
         self.default_endpoint = default_endpoint
         self.limiter = BandwidthLimiter(self.settings.bandwidth_limit_bytes_per_s)
+        # How many files and parts go at once: fixed, or tuned by goodput.
+        self.concurrency = ConcurrencyTuner(self.settings.file_parallel_limit)
         self._lock = threading.RLock()
         # Tasks running or about to run, whole; the others at rest (engine/resting.py),
         # their spec and checkpoint only in the database. Every task is in one of the two.
@@ -219,9 +224,9 @@ class UploadQueue(QObject):
         # compete for the same threads.
         background = self.settings.background_workers
         self.file_pool = WorkerPool(self, background=background)
-        self.file_pool.setMaxThreadCount(self.settings.file_parallel_limit)
+        self.file_pool.setMaxThreadCount(self.concurrency.max_files)
         self.part_pool: QThreadPool = WorkerPool(self, background=background)
-        self.part_pool.setMaxThreadCount(self.settings.file_parallel_limit * 3)
+        self.part_pool.setMaxThreadCount(min(self.concurrency.max_files * 3, MAX_PART_THREADS))
         self._aux_pool = WorkerPool(self, background=background)
         self._aux_pool.setMaxThreadCount(2)
 
@@ -793,11 +798,11 @@ class UploadQueue(QObject):
         self.limiter.set_limit(limit_bytes_per_s)
 
     def set_file_parallel_limit(self, limit: int) -> None:
-        if limit < 1:
-            raise ValueError("FileParallelLimit must be at least 1")
+        """FileParallelLimit: a fixed number, or ``AUTOMATIC`` (0)."""
         with self._lock:
             self.settings = QueueSettings(**{**self.settings.__dict__, "file_parallel_limit": limit})
-            self.file_pool.setMaxThreadCount(limit)
+            self.concurrency.set_file_parallel_limit(limit)
+            self.file_pool.setMaxThreadCount(self.concurrency.max_files)
         self._schedule()
 
     # --- running ------------------------------------------------------------------
@@ -811,7 +816,8 @@ class UploadQueue(QObject):
             if self._shutting_down:
                 return
             held_back: list[tuple[int, str]] = []
-            while self._waiting and len(self._running) < self.settings.file_parallel_limit:
+            files_limit = self.concurrency.files_limit()
+            while self._waiting and len(self._running) < files_limit:
                 position, task_id = heapq.heappop(self._waiting)
                 if self._waiting_at_rest(task_id, position):
                     # Next in line, but at rest: start once a worker has read it back.
@@ -948,9 +954,9 @@ class UploadQueue(QObject):
         source = LimitedSource(source, self.limiter, control.check)
         job = JobInput(task.spec, task.checkpoint, source)
         self._changed(task, persist=False)  # checking: restored as waiting anyway
-        needed_part_threads = self.settings.file_parallel_limit * task.options.chunk_parallel_limit
+        needed_part_threads = self.concurrency.max_files * (task.options.chunk_parallel_limit or MAX_REQUESTS)
         if self.part_pool.maxThreadCount() < needed_part_threads:
-            self.part_pool.setMaxThreadCount(min(needed_part_threads, 64))
+            self.part_pool.setMaxThreadCount(min(needed_part_threads, MAX_PART_THREADS))
         self.file_pool.start(FileJob(self, job, control))
 
     # --- JobHost (called from worker threads) --------------------------------------
@@ -1056,7 +1062,39 @@ class UploadQueue(QObject):
             self._batch.add_bytes(byte_count, now)
             self._recount(task)
             self._events.changed(task_id)
+            self.concurrency.record(byte_count, now)
         self._poke()
+
+    def job_request_done(self, task_id: str, byte_count: int, started_at: float, ended_at: float) -> None:
+        """A part was sent: its time tunes the parts in flight (engine/concurrency.py)."""
+        self.concurrency.request_done(byte_count, started_at, ended_at, big_file=True)
+
+    def _time_small_file(self, task: UploadTask) -> None:
+        """A small file sent: its run's time tunes the files in flight (lock held)."""
+        if task.run_started_at is not None and task.size is not None and not _sent_in_parts(task):
+            self.concurrency.request_done(task.size, task.run_started_at, time.monotonic(), big_file=False)
+
+    def parts_in_flight_limit(self, task_id: str) -> int:
+        """Parts of this task to keep in flight now: its fixed ChunkParallelLimit, or
+        its share of the tuned number (engine/concurrency.py)."""
+        with self._lock:
+            task = self._tasks.get(task_id)
+            chunk_parallel_limit = task.options.chunk_parallel_limit if task is not None else 1
+            running = [self._tasks[running_id] for running_id in self._running if running_id in self._tasks]
+        big = sum(1 for other in running if _sent_in_parts(other))
+        return self.concurrency.parts_limit(chunk_parallel_limit, big, len(running) - big)
+
+    def concurrency_status(self, task_id: str | None = None) -> ConcurrencyStatus:
+        """Files and parts sent at once now (the parts of ``task_id`` when given), and
+        the goodput measured last."""
+        with self._lock:
+            task = self._tasks.get(task_id) if task_id is not None else None
+        if task is None:
+            return self.concurrency.status()
+        status = self.concurrency.status(task.options.chunk_parallel_limit)
+        if status.parts_automatic and _sent_in_parts(task) and task.control is not None:
+            return replace(status, parts=self.parts_in_flight_limit(task.task_id))
+        return status
 
     def job_hash_progress(self, task_id: str, loaded: int, total: int) -> None:
         now = time.monotonic()
@@ -1091,6 +1129,8 @@ class UploadQueue(QObject):
         with self._lock:
             self._running.discard(task_id)
             task = self._tasks.get(task_id)
+            if task is not None and outcome.kind is OutcomeKind.SUCCESS:
+                self._time_small_file(task)
             if task is not None and task.control is control:
                 task.control = None
                 self._finish(task, control, outcome)
@@ -1319,7 +1359,7 @@ class UploadQueue(QObject):
     def _batch_progress(self) -> BatchProgress:
         # Lock held. At most FileParallelLimit tasks run.
         running = [self._tasks[task_id] for task_id in self._running if task_id in self._tasks]
-        return self._batch.progress(running, self.settings.file_parallel_limit)
+        return self._batch.progress(running, self.concurrency.files_limit())
 
     # --- persistence --------------------------------------------------------------
 
@@ -1517,3 +1557,8 @@ class UploadQueue(QObject):
             self.leases.close()
             self._store.flush()
         return finished
+
+
+def _sent_in_parts(task: UploadTask) -> bool:
+    """Big-file work: a file above SliceSize goes by multipart (engine/plan.py)."""
+    return task.size is not None and task.size > task.options.slice_size

@@ -112,6 +112,10 @@ class LinkEmulator:
             self._server.close()
             for writer in list(self._writers):
                 writer.transport.abort()
+            connections = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in connections:
+                task.cancel()
+            await asyncio.gather(*connections, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=5)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -178,8 +182,8 @@ class LinkEmulator:
             for pump in pumps:
                 with contextlib.suppress(OSError, asyncio.CancelledError):
                     await pump
-        except OSError:
-            pass
+        except (OSError, asyncio.CancelledError):
+            pass  # a reset, or the emulator stopping: the connection ends either way
         finally:
             for writer in (client_writer, server_writer):
                 if writer is not None:
@@ -253,7 +257,10 @@ class LinkEmulator:
                 in_air.append((passed + self.link.rtt_s / 2, chunk))
                 in_air_bytes += len(chunk)
                 arrived.set()
-        finally:
-            finished = True
-            arrived.set()
-            await delivery
+        except BaseException:
+            delivery.cancel()
+            raise
+        # The other side closed its half: what is in the air still arrives, then the end.
+        finished = True
+        arrived.set()
+        await delivery
