@@ -179,6 +179,7 @@ def format_table(runs: list[Run]) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.timeout(1800)  # about six minutes here; the SDK's loop on the far link is most of it
 def test_cosdesk_fills_emulated_links_better_than_fixed_limits_and_the_sdk(
     server_port: int, inputs: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -77,3 +77,29 @@ def test_a_big_file_sends_more_parts_at_once_yet_pauses_within_a_second_with_hon
     engine.queue.restart(task_id)
     engine.wait_states([task_id], {TaskState.SUCCESS}, timeout_s=60)
     assert engine.loaded(task_id) == 24 * MiB
+
+
+def test_the_bandwidth_limit_holds_from_the_first_second_whatever_the_parts_in_flight(
+    make_engine: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    limit = 8 * MiB
+    link = LinkSettings("loopback", rtt_s=0.0)  # no limit of its own: it only counts
+    with LinkEmulator(int(sandbox.endpoint.rsplit(":", 1)[1]), link) as counter:
+        engine = make_engine(endpoint=counter.endpoint, bandwidth_limit_bytes_per_s=limit)
+        source = tmp_path / "big.bin"
+        source.write_bytes(os.urandom(32 * MiB))
+        task_id = engine.queue.add_file(source, BUCKET, "limited.bin")
+        engine.qtbot.waitUntil(lambda: counter.first_connection_at is not None, timeout=10_000)
+        assert counter.first_connection_at is not None
+        first_second: list[int] = []
+        while len(first_second) < 4:
+            engine.qtbot.wait(50)
+            if time.monotonic() - counter.first_connection_at >= 0.5 * (len(first_second) + 1):
+                first_second.append(counter.bytes_up)
+        engine.queue.cancel(task_id)
+    # By each half second, no more than the limit allows, but for one chunk (a
+    # chunk is paid for whole before it goes, when the bucket is full) and the
+    # requests' heads; and the limit is used, not undercut.
+    for index, sent in enumerate(first_second, start=1):
+        assert sent <= limit * 0.5 * index + 1 * MiB + 64 * 1024, (index, sent / MiB)
+    assert first_second[-1] >= 0.7 * limit * 2
