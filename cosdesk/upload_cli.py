@@ -10,6 +10,7 @@ finished with ``cosdesk tasks resume``.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import shlex
@@ -425,6 +426,8 @@ def run_engine(
         QTimer.singleShot(500, lambda: app.quit() if queue.is_idle() else None)
         app.exec()
         elapsed_s = time.monotonic() - started_at
+        # With -v, the changes were logged as they came (engine/concurrency.py); this is where it ended.
+        logging.getLogger(__name__).info("at once at the end: %s", queue.concurrency_status().describe())
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         heartbeat.stop()

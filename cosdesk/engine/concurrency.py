@@ -46,7 +46,10 @@ MAX_REQUESTS = 16
 # Files start at the most: a small file in flight costs one connection and no
 # memory, and a latency-bound link needs them all; cuts give back what does not pay.
 START_FILES = MAX_REQUESTS
-START_PARTS = 8
+# Parts start high too: 12 fill a link whose connections each carry a tenth of
+# it (100 Mbit/s shared, 10 Mbit/s per connection) from the first second, where
+# a climb from fewer cost seconds of a ten-second upload; cuts give back the rest.
+START_PARTS = 12
 WINDOW_S = 0.5
 # A raise is kept only when goodput grows at least this much (measurements on a
 # busy machine wander by several percent); a cut when it falls less than half that.
@@ -101,8 +104,8 @@ class HillClimber:
         changed (the next window then settles)."""
         if self._trial_from is not None:
             return self._judge_trial(goodput)
-        held = self._held_rate
-        self._held_rate = goodput if held is None else (held + goodput) / 2
+        # The latest window: an average would drag the start's (connections opening) along.
+        self._held_rate = goodput
         self._windows_held += 1
         if self._windows_held < self._hold_windows:
             return False
