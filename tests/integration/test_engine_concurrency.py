@@ -66,7 +66,8 @@ def test_a_big_file_sends_more_parts_at_once_yet_pauses_within_a_second_with_hon
     source.write_bytes(os.urandom(24 * MiB))
     task_id = engine.queue.add_file(source, BUCKET, "big.bin", UploadOptions(adaptive_part_size=False))
     engine.wait_loaded(task_id, 4 * MiB, timeout_s=30)
-    assert far_link.peak_open_connections > 3
+    # Reported bytes run ahead of connections the emulator has accepted (socket buffers).
+    engine.qtbot.waitUntil(lambda: far_link.peak_open_connections > 3, timeout=5000)
     status = engine.queue.concurrency_status(task_id)
     assert status.parts_automatic and status.parts > 3
     asked = time.monotonic()

@@ -89,7 +89,9 @@ def test_cancel_aborts_multipart_upload_on_server(
 ) -> None:
     source = random_file(tmp_path / "big.bin", 12 * MiB)
     sandbox.faults.bandwidth_bytes_per_s = 4_000_000
-    task_id = engine.queue.add_file(source, BUCKET, "cancel/big.bin", UploadOptions(chunk_size=2 * MiB))
+    # Three parts at a time (not automatic, which sends all six at once and ends first).
+    options = UploadOptions(chunk_size=2 * MiB, chunk_parallel_limit=3)
+    task_id = engine.queue.add_file(source, BUCKET, "cancel/big.bin", options)
     engine.wait_parts(task_id, 1)
     assert [u.key for u in cos_client.iter_multipart_uploads(BUCKET)] == ["cancel/big.bin"]
     engine.queue.cancel(task_id)
