@@ -73,8 +73,9 @@ class Profile:
     storage_class: str = "STANDARD"
     acl: str = ""
     slice_size: int = 1024 * 1024
-    parallel_files: int = 3
-    parallel_parts: int = 3
+    # 0: automatic (engine/concurrency.py tunes them); a number: a fixed limit.
+    parallel_files: int = 0
+    parallel_parts: int = 0
     bandwidth_limit_bytes_per_s: int = 0
     conflict_policy: str = "overwrite"
     resume_on_start: bool = True
@@ -96,14 +97,14 @@ class Transfers:
     """What all uploads of the window share, whichever account or the local
     sandbox they go to: the queue has one bandwidth limit and one file limit."""
 
-    parallel_files: int = 3
+    parallel_files: int = 0  # 0: automatic
     bandwidth_limit_bytes_per_s: int = 0  # 0: unlimited
     resume_on_start: bool = True
 
     def __post_init__(self) -> None:
         files, limit = self.parallel_files, self.bandwidth_limit_bytes_per_s
-        if not isinstance(files, int) or files < 1:
-            raise ConfigError(f"files at once must be a whole number of at least 1, not {files!r}")
+        if not isinstance(files, int) or files < 0:
+            raise ConfigError(f"files at once must be a whole number (0: automatic), not {files!r}")
         if not isinstance(limit, int) or limit < 0:
             raise ConfigError(f"the bandwidth limit must be a whole number of bytes a second, not {limit!r}")
 

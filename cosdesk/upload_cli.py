@@ -10,6 +10,7 @@ finished with ``cosdesk tasks resume``.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import shlex
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, TextIO
 from cosdesk.cli_output import printable
 from cosdesk.cos.credential_provider import CredentialSource
 from cosdesk.engine.options import (
+    AUTOMATIC,
     DEFAULT_CHUNK_PARALLEL_LIMIT,
     DEFAULT_FILE_PARALLEL_LIMIT,
     ConflictPolicy,
@@ -52,6 +54,19 @@ def parse_size(text: str) -> int:
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 1048576, 8M, 1GiB)")
     return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+
+
+def parse_parallel(text: str) -> int:
+    """``auto`` → ``AUTOMATIC`` (tuned while uploading); else a fixed number, at least 1."""
+    if text.strip().lower() == "auto":
+        return AUTOMATIC
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither auto nor a whole number of at least 1")
+    return value
 
 
 def parse_destination(text: str) -> tuple[str, str]:
@@ -126,15 +141,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--parallel-files",
-        type=int,
+        type=parse_parallel,
         default=None,
-        help=f"files at once (default {DEFAULT_FILE_PARALLEL_LIMIT})",
+        metavar="N|auto",
+        help="files at once: auto (the default: as many as make the upload faster, tuned "
+        "while it runs; -v shows the numbers) or a fixed number",
     )
     parser.add_argument(
         "--parallel-parts",
-        type=int,
+        type=parse_parallel,
         default=None,
-        help=f"parts per file at once (default {DEFAULT_CHUNK_PARALLEL_LIMIT})",
+        metavar="N|auto",
+        help="parts of a big file at once: auto (the default) or a fixed number",
     )
     parser.add_argument("--storage-class", help="STANDARD, STANDARD_IA, ARCHIVE, ...")
     parser.add_argument("--acl", help="private, public-read, ... (default: inherit the bucket's)")
@@ -327,8 +345,6 @@ def run(args: argparse.Namespace) -> int:
         bandwidth = args.bandwidth_limit
         if bandwidth is None:
             bandwidth = getattr(account.profile, "bandwidth_limit_bytes_per_s", 0)
-        if parallel_files < 1:
-            raise UsageError("--parallel-files must be at least 1")
     except UsageError as error:
         print(f"cosdesk upload: {error}", file=sys.stderr)
         return 2
@@ -448,6 +464,8 @@ def run_engine(
         QTimer.singleShot(500, lambda: app.quit() if queue.is_idle() else None)
         app.exec()
         elapsed_s = time.monotonic() - started_at
+        # With -v, the changes were logged as they came (engine/concurrency.py); this is where it ended.
+        logging.getLogger(__name__).info("at once at the end: %s", queue.concurrency_status().describe())
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         heartbeat.stop()

@@ -27,8 +27,11 @@ DEFAULT_CHUNK_SIZE = 1 * MiB
 # about this many parts, each at most ADAPTIVE_MAX_PART_SIZE.
 ADAPTIVE_PART_COUNT = 64
 ADAPTIVE_MAX_PART_SIZE = 16 * MiB
-DEFAULT_CHUNK_PARALLEL_LIMIT = 3
-DEFAULT_FILE_PARALLEL_LIMIT = 3
+# A parallel limit of 0: tuned while the queue runs (engine/concurrency.py), as a
+# bandwidth limit of 0 is none. Any other number is a fixed limit.
+AUTOMATIC = 0
+DEFAULT_CHUNK_PARALLEL_LIMIT = AUTOMATIC
+DEFAULT_FILE_PARALLEL_LIMIT = AUTOMATIC
 DEFAULT_RETRIES = 3
 # x-cos-traffic-limit, in bit/s, as COS accepts it (see ARCHITECTURE.md, 'Traffic limit').
 MIN_TRAFFIC_LIMIT = 819_200
@@ -65,8 +68,10 @@ class UploadOptions(ObjectOptions):
       with 1 MiB parts it is most of the CPU time and halves the speed on a fast
       link. Memory does not grow (parts are streamed); a crash re-sends at most the
       parts in flight. Off: ``chunk_size`` exactly (``--part-size`` turns it off).
-    - ``chunk_parallel_limit`` (AsyncLimit / ChunkParallelLimit, default 3): parts
-      of this file in flight at once.
+    - ``chunk_parallel_limit`` (AsyncLimit / ChunkParallelLimit, default
+      ``AUTOMATIC``): parts of this file in flight at once; automatic: as many
+      as fill the link, tuned while the queue runs (``engine/concurrency.py``).
+      The seed's default was a fixed 3.
     - ``content_md5`` (ContentMD5, default off): send ``Content-MD5`` with each
       request so the server rejects a body that changed in flight.
     - ``upload_add_meta_md5`` (UploadAddMetaMd5, default off): hash the whole file
@@ -101,8 +106,8 @@ class UploadOptions(ObjectOptions):
             raise ValueError(f"SliceSize must be at least {MIN_SLICE_SIZE} bytes (1 MiB)")
         if self.chunk_size < MIN_SLICE_SIZE:
             raise ValueError(f"ChunkSize must be at least {MIN_SLICE_SIZE} bytes (1 MiB)")
-        if self.chunk_parallel_limit < 1:
-            raise ValueError("ChunkParallelLimit must be at least 1")
+        if self.chunk_parallel_limit < 0:
+            raise ValueError("ChunkParallelLimit must be at least 1, or 0 for automatic")
         if self.retries < 0:
             raise ValueError("retries cannot be negative")
         if (
@@ -144,7 +149,9 @@ class UploadOptions(ObjectOptions):
 class QueueSettings:
     """Settings of the whole queue.
 
-    - ``file_parallel_limit`` (FileParallelLimit, default 3): files uploading at once.
+    - ``file_parallel_limit`` (FileParallelLimit, default ``AUTOMATIC``): files
+      uploading at once; automatic: tuned while the queue runs
+      (``engine/concurrency.py``). The seed's default was a fixed 3.
     - ``bandwidth_limit_bytes_per_s`` (default 0 = unlimited): a global cap on what
       all workers send together; change it while running with
       ``UploadQueue.set_bandwidth_limit``.
@@ -183,8 +190,8 @@ class QueueSettings:
     def __post_init__(self) -> None:
         if self.wake_batch < 1 or self.live_task_limit < self.wake_batch:
             raise ValueError("live_task_limit must be at least wake_batch, and wake_batch at least 1")
-        if self.file_parallel_limit < 1:
-            raise ValueError("FileParallelLimit must be at least 1")
+        if self.file_parallel_limit < 0:
+            raise ValueError("FileParallelLimit must be at least 1, or 0 for automatic")
         if self.bandwidth_limit_bytes_per_s < 0:
             raise ValueError("bandwidth limit cannot be negative")
 

@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.engine.batch import BatchTracker
+from cosdesk.engine.concurrency import MAX_REQUESTS, ConcurrencyStatus, ConcurrencyTuner
 from cosdesk.engine.handover import LEASE_RETRY_S, held_note, take_checkpoint, take_final_state
 from cosdesk.engine.history import TransferJournal
 from cosdesk.engine.intake import (
@@ -103,6 +104,8 @@ _RESTORE_SLICE = 5000
 # What a task that was running says when it comes back paused.
 _INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
 
+# Part threads at most, whatever the limits (a fixed 16 files x 32 parts would ask 512).
+MAX_PART_THREADS = 64
 
 class UploadQueue(QObject):
     """The upload queue (the seed's task list with pauseTask / restartTask /
@@ -166,6 +169,8 @@ class UploadQueue(QObject):
         self._client_lock = threading.Lock()
         self.default_endpoint = default_endpoint
         self.limiter = BandwidthLimiter(self.settings.bandwidth_limit_bytes_per_s)
+        # How many files and parts go at once: fixed, or tuned by goodput.
+        self.concurrency = ConcurrencyTuner(self.settings.file_parallel_limit)
         self._lock = threading.RLock()
         # Tasks running or about to run, whole; the others at rest (engine/resting.py),
         # their spec and checkpoint only in the database. Every task is in one of the two.
@@ -197,9 +202,9 @@ class UploadQueue(QObject):
         # compete for the same threads.
         background = self.settings.background_workers
         self.file_pool = ThreadPool("cosdesk-files", background=background)
-        self.file_pool.setMaxThreadCount(self.settings.file_parallel_limit)
+        self.file_pool.setMaxThreadCount(self.concurrency.max_files)
         self.part_pool = ThreadPool("cosdesk-parts", background=background)
-        self.part_pool.setMaxThreadCount(self.settings.file_parallel_limit * 3)
+        self.part_pool.setMaxThreadCount(min(self.concurrency.max_files * 3, MAX_PART_THREADS))
         self._aux_pool = ThreadPool("cosdesk-intake", background=background)
         self._aux_pool.setMaxThreadCount(2)
 
@@ -731,11 +736,11 @@ class UploadQueue(QObject):
         self.limiter.set_limit(limit_bytes_per_s)
 
     def set_file_parallel_limit(self, limit: int) -> None:
-        if limit < 1:
-            raise ValueError("FileParallelLimit must be at least 1")
+        """FileParallelLimit: a fixed number, or ``AUTOMATIC`` (0)."""
         with self._lock:
             self.settings = QueueSettings(**{**self.settings.__dict__, "file_parallel_limit": limit})
-            self.file_pool.setMaxThreadCount(limit)
+            self.concurrency.set_file_parallel_limit(limit)
+            self.file_pool.setMaxThreadCount(self.concurrency.max_files)
         self._schedule()
 
     # --- running ------------------------------------------------------------------
@@ -746,7 +751,7 @@ class UploadQueue(QObject):
         with self._lock:
             if self._shutting_down:
                 return
-            starting, must_wake = self._scheduler.next_to_start(self.settings.file_parallel_limit)
+            starting, must_wake = self._scheduler.next_to_start(self.concurrency.files_limit())
             for task in starting:
                 self._start(task)
             if must_wake:
@@ -824,9 +829,9 @@ class UploadQueue(QObject):
         source = LimitedSource(source, self.limiter, control.check)
         job = JobInput(task.spec, task.checkpoint, source)
         self._changed(task, persist=False)  # checking: restored as waiting anyway
-        needed_part_threads = self.settings.file_parallel_limit * task.options.chunk_parallel_limit
+        needed_part_threads = self.concurrency.max_files * (task.options.chunk_parallel_limit or MAX_REQUESTS)
         if self.part_pool.maxThreadCount() < needed_part_threads:
-            self.part_pool.setMaxThreadCount(min(needed_part_threads, 64))
+            self.part_pool.setMaxThreadCount(min(needed_part_threads, MAX_PART_THREADS))
         self.file_pool.start(FileJob(self, job, control))
 
     # --- JobHost (called from worker threads) --------------------------------------
@@ -938,7 +943,40 @@ class UploadQueue(QObject):
             self._batch.add_bytes(byte_count, now)
             self._recount(task)
             self._events.changed(task_id)
+            self.concurrency.record(byte_count, now)
         self._poke()
+
+    def job_request_done(self, task_id: str, byte_count: int, started_at: float, ended_at: float) -> None:
+        """A part was sent: its time tunes the parts in flight (engine/concurrency.py)."""
+        self.concurrency.request_done(byte_count, started_at, ended_at, big_file=True)
+
+    def _time_small_file(self, task: UploadTask) -> None:
+        """A small file sent: its run's time tunes the files in flight (lock held)."""
+        if task.run_started_at is not None and task.size is not None and not _sent_in_parts(task):
+            self.concurrency.request_done(task.size, task.run_started_at, time.monotonic(), big_file=False)
+
+    def parts_in_flight_limit(self, task_id: str) -> int:
+        """Parts of this task to keep in flight now: its fixed ChunkParallelLimit, or
+        its share of the tuned number (engine/concurrency.py)."""
+        with self._lock:
+            task = self._tasks.get(task_id)
+            chunk_parallel_limit = task.options.chunk_parallel_limit if task is not None else 1
+            tasks = self._tasks
+            running = [tasks[running_id] for running_id in self._scheduler.running_ids if running_id in tasks]
+        big = sum(1 for other in running if _sent_in_parts(other))
+        return self.concurrency.parts_limit(chunk_parallel_limit, big, len(running) - big)
+
+    def concurrency_status(self, task_id: str | None = None) -> ConcurrencyStatus:
+        """Files and parts sent at once now (the parts of ``task_id`` when given), and
+        the goodput measured last."""
+        with self._lock:
+            task = self._tasks.get(task_id) if task_id is not None else None
+        if task is None:
+            return self.concurrency.status()
+        status = self.concurrency.status(task.options.chunk_parallel_limit)
+        if status.parts_automatic and _sent_in_parts(task) and task.control is not None:
+            return replace(status, parts=self.parts_in_flight_limit(task.task_id))
+        return status
 
     def job_hash_progress(self, task_id: str, loaded: int, total: int) -> None:
         now = time.monotonic()
@@ -973,6 +1011,8 @@ class UploadQueue(QObject):
         with self._lock:
             self._scheduler.ended(task_id)
             task = self._tasks.get(task_id)
+            if task is not None and outcome.kind is OutcomeKind.SUCCESS:
+                self._time_small_file(task)
             if task is not None and task.control is control:
                 task.control = None
                 self._finish(task, control, outcome)
@@ -1211,7 +1251,7 @@ class UploadQueue(QObject):
     def _batch_progress(self) -> BatchProgress:
         # Lock held. At most FileParallelLimit tasks run.
         running = [self._tasks[task_id] for task_id in self._scheduler.running_ids if task_id in self._tasks]
-        return self._batch.progress(running, self.settings.file_parallel_limit)
+        return self._batch.progress(running, self.concurrency.files_limit())
 
     # --- persistence --------------------------------------------------------------
 
@@ -1430,3 +1470,8 @@ class UploadQueue(QObject):
             self.leases.close()
             self._repository.wait_for_writes(on_progress=on_saving)
         return finished
+
+
+def _sent_in_parts(task: UploadTask) -> bool:
+    """Big-file work: a file above SliceSize goes by multipart (engine/plan.py)."""
+    return task.size is not None and task.size > task.options.slice_size

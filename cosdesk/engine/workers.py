@@ -80,6 +80,8 @@ T = TypeVar("T")
 # How many times one run may start a multipart upload over (unknown UploadId,
 # parts that vanished) before giving up: more means something else is wrong.
 MAX_MULTIPART_ROUNDS = 3
+# How often a file's part loop asks again how many parts may be in flight.
+LIMIT_RECHECK_S = 0.25
 
 
 class JobHost(Protocol):
@@ -96,6 +98,8 @@ class JobHost(Protocol):
     def job_progress(self, task_id: str, byte_count: int) -> None: ...
     def job_hash_progress(self, task_id: str, loaded: int, total: int) -> None: ...
     def job_part_done(self, task_id: str, part: PartRecord) -> None: ...
+    def parts_in_flight_limit(self, task_id: str) -> int: ...
+    def job_request_done(self, task_id: str, byte_count: int, started_at: float, ended_at: float) -> None: ...
     def job_ended(self, task_id: str, control: JobControl, outcome: JobOutcome) -> None: ...
 
 
@@ -706,9 +710,9 @@ class FileJob:
         return kept
 
     def _send_parts(self, client: CosClient, upload_id: str, missing: list[PartSpec]) -> None:
-        """Send ``missing`` with at most ChunkParallelLimit in flight. Waits for
-        every started part to end before returning or raising, so no part worker
-        outlives this run."""
+        """Send ``missing`` with as many in flight as the host allows (ChunkParallelLimit,
+        or the tuned number, asked again while parts run). Waits for every started
+        part to end before returning or raising, so no part worker outlives this run."""
         results: queue.Queue[_PartOutcome] = queue.Queue()
         abandon = JobControl()
 
@@ -720,7 +724,8 @@ class FileJob:
         in_flight = 0
         first_error: BaseException | None = None
         while pending or in_flight:
-            while pending and in_flight < self._options.chunk_parallel_limit and first_error is None:
+            limit = self._host.parts_in_flight_limit(self._task_id)
+            while pending and in_flight < limit and first_error is None:
                 if self._control.stopped:
                     break
                 spec = pending.pop()
@@ -740,7 +745,11 @@ class FileJob:
                 in_flight += 1
             if not in_flight:
                 break
-            outcome = results.get()
+            try:
+                # Woken now and then to start more parts when the limit was raised.
+                outcome = results.get(timeout=LIMIT_RECHECK_S if pending else None)
+            except queue.Empty:
+                continue
             in_flight -= 1
             if outcome.record is not None:
                 self._checkpoint = self._checkpoint.with_part(outcome.record)
@@ -904,11 +913,13 @@ class PartJob:
         self._habits = habits
 
     def run(self) -> None:
+        started_at = time.monotonic()
         try:
             record, check = self._upload()
         except BaseException as error:
             self._results.put(_PartOutcome(self._spec, error=error))
         else:
+            self._host.job_request_done(self._job.spec.task_id, record.size, started_at, time.monotonic())
             self._results.put(_PartOutcome(self._spec, record=record, check=check))
 
     def _upload(self) -> tuple[PartRecord, Verification]:

@@ -359,8 +359,13 @@ class SettingsDialog(QDialog):
         self.slice_size.setRange(1, 5 * 1024)
         self.slice_size.setSuffix(" " + size_unit("MiB"))
         self.slice_size.setToolTip(self.tr("Files up to this size go in one request; larger ones in parts"))
+        # 0 (shown as "Automatic", the default): tuned while uploading (engine/concurrency.py).
         self.parallel_parts = QSpinBox(self)
-        self.parallel_parts.setRange(1, 32)
+        self.parallel_parts.setRange(0, 32)
+        self.parallel_parts.setSpecialValueText(self.tr("Automatic"))
+        self.parallel_parts.setToolTip(
+            self.tr("Automatic: as many as make the upload faster on your link; or a fixed number")
+        )
         self.conflict = QComboBox(self)
         for value, label in (
             (ConflictPolicy.OVERWRITE, self.tr("Overwrite")),
@@ -383,7 +388,11 @@ class SettingsDialog(QDialog):
 
         # --- shared by every upload, whatever the destination (the sandbox too)
         self.parallel_files = QSpinBox(self)
-        self.parallel_files.setRange(1, 32)
+        self.parallel_files.setRange(0, 32)
+        self.parallel_files.setSpecialValueText(self.tr("Automatic"))
+        self.parallel_files.setToolTip(
+            self.tr("Automatic: as many as make the upload faster on your link; or a fixed number")
+        )
         self.bandwidth = QSpinBox(self)
         self.bandwidth.setRange(0, 100_000)
         self.bandwidth.setSuffix(" " + size_unit("MiB") + "/s")

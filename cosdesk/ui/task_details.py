@@ -126,6 +126,7 @@ class TaskDetailsDialog(QDialog):
             ("size", self.tr("Size")),
             ("progress", self.tr("Sent")),
             ("method", self.tr("Method")),
+            ("concurrency", self.tr("At once")),
             ("upload_id", self.tr("Upload ID")),
             ("created", self.tr("Queued")),
             ("finished", self.tr("Finished")),
@@ -227,6 +228,7 @@ class TaskDetailsDialog(QDialog):
         if snap.part_size and snap.method is UploadMethod.MULTIPART:
             method += self.tr(", parts of %1").replace("%1", format_size(snap.part_size))
         f["method"].setText(method)
+        f["concurrency"].setText(self._concurrency_text(snap))
         f["upload_id"].setText(snap.upload_id or "—")
         f["created"].setText(format_timestamp(snap.created_at))
         if snap.finished_at:
@@ -272,6 +274,25 @@ class TaskDetailsDialog(QDialog):
             support.append(self.tr("Request ID: %1").replace("%1", error.request_id or "—"))
             self.error_support.setText("\n".join(support))
             self.system_message.setText(error.message or "—")
+
+    def _concurrency_text(self, snap: TaskSnapshot) -> str:
+        """How many files and parts go at once now, and the rate measured: why the
+        upload goes as fast as it does. Only while the task runs."""
+        if snap.state not in (TaskState.CHECKING, TaskState.UPLOADING):
+            return "—"
+        status = self._queue.concurrency_status(snap.task_id)
+        automatic = self.tr(" (automatic)")
+        lines = [
+            self.tr("Files: %1").replace("%1", str(status.files))
+            + (automatic if status.files_automatic else "")
+        ]
+        if snap.method is UploadMethod.MULTIPART:
+            lines.append(
+                self.tr("Parts of this file: %1").replace("%1", str(status.parts))
+                + (automatic if status.parts_automatic else "")
+            )
+        lines.append(self.tr("Measured: %1").replace("%1", format_speed(status.goodput_bytes_per_s)))
+        return "\n".join(lines)
 
     def error_report(self) -> str:
         """The text "Copy error details" puts on the clipboard (for a support ticket)."""

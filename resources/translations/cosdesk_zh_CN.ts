@@ -1500,6 +1500,14 @@ Qt %3</translation>
         <translation>附加请求头</translation>
     </message>
     <message>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Automatic: as many as make the upload faster on your link; or a fixed number</source>
+        <translation>自动：按当前网络调整为上传最快的并发数；也可填写固定数值</translation>
+    </message>
+    <message>
         <source>All uploads</source>
         <translation>所有上传</translation>
     </message>
@@ -1664,6 +1672,10 @@ Qt %3</translation>
         <translation>上传方式</translation>
     </message>
     <message>
+        <source>At once</source>
+        <translation>并发</translation>
+    </message>
+    <message>
         <source>Upload ID</source>
         <translation>UploadId</translation>
     </message>
@@ -1758,6 +1770,22 @@ Qt %3</translation>
     <message>
         <source>Request ID: %1</source>
         <translation>请求 ID：%1</translation>
+    </message>
+    <message>
+        <source> (automatic)</source>
+        <translation>（自动）</translation>
+    </message>
+    <message>
+        <source>Files: %1</source>
+        <translation>文件：%1</translation>
+    </message>
+    <message>
+        <source>Parts of this file: %1</source>
+        <translation>本文件的分块：%1</translation>
+    </message>
+    <message>
+        <source>Measured: %1</source>
+        <translation>实测：%1</translation>
     </message>
 </context>
 <context>

@@ -210,3 +210,24 @@ def test_tasks_cancel_of_one_batch_aborts_its_upload_and_leaves_the_other_batch(
         if upload.poll() is None:
             upload.kill()
         client.close()
+
+
+def test_parallel_limits_are_automatic_unless_a_number_is_given_and_v_shows_them(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for index in range(20):
+        (folder / f"{index}.txt").write_bytes(os.urandom(1000))
+    db = str(tmp_path / "t.sqlite3")
+    common = ["--endpoint", sandbox.endpoint, "--db", db, "-q"]
+    automatic = cosdesk(
+        "-v", "upload", str(folder), f"cos://{BUCKET}/auto", "--parallel-files", "auto", *common
+    )
+    assert automatic.returncode == 0, automatic.stderr
+    assert "at once at the end: files " in automatic.stderr and "(auto)" in automatic.stderr
+    fixed = cosdesk("-v", "upload", str(folder), f"cos://{BUCKET}/fixed", "--parallel-files", "2", *common)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "at once at the end: files 2, parts " in fixed.stderr
+    refused = cosdesk("upload", str(folder), f"cos://{BUCKET}/x", "--parallel-files", "0", *common)
+    assert refused.returncode == 2 and "neither auto nor a whole number" in refused.stderr

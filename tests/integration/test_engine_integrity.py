@@ -260,7 +260,9 @@ def slow_multipart(engine: Engine, proxy: HttpProxy, source: Path, key: str) -> 
     """Start ``source`` in 1 MiB parts at 2 MB/s per connection; return once the
     server holds its first part (the rest are in flight or waiting)."""
     proxy.bandwidth_bytes_per_s = 2_000_000
-    task_id = engine.queue.add_file(source, BUCKET, key, UploadOptions(chunk_size=MiB))
+    # Three parts at a time (not automatic): most parts must still be to send.
+    options = UploadOptions(chunk_size=MiB, chunk_parallel_limit=3)
+    task_id = engine.queue.add_file(source, BUCKET, key, options)
     snapshot = engine.wait_parts(task_id, 1, timeout_s=20)
     assert snapshot.upload_id and snapshot.part_size == MiB
     return task_id, snapshot

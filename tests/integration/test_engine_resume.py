@@ -58,7 +58,9 @@ def test_pause_stops_sending_mid_part_and_restart_sends_only_what_is_missing(
     source = random_file(tmp_path / "big.bin", 24 * MiB)
     # 4 MiB parts at 4 MB/s each: a pause always lands in the middle of parts.
     sandbox.faults.bandwidth_bytes_per_s = 4_000_000
-    task_id = engine.queue.add_file(source, BUCKET, "big.bin", UploadOptions(chunk_size=4 * MiB))
+    # Three parts at a time (not automatic, which would send all six at once).
+    options = UploadOptions(chunk_size=4 * MiB, chunk_parallel_limit=3)
+    task_id = engine.queue.add_file(source, BUCKET, "big.bin", options)
     engine.wait_parts(task_id, 1)
     engine.queue.pause(task_id)
     paused_at = time.monotonic()
@@ -88,7 +90,9 @@ def test_cancel_aborts_multipart_upload_on_server(
 ) -> None:
     source = random_file(tmp_path / "big.bin", 12 * MiB)
     sandbox.faults.bandwidth_bytes_per_s = 4_000_000
-    task_id = engine.queue.add_file(source, BUCKET, "cancel/big.bin", UploadOptions(chunk_size=2 * MiB))
+    # Three parts at a time (not automatic, which sends all six at once and ends first).
+    options = UploadOptions(chunk_size=2 * MiB, chunk_parallel_limit=3)
+    task_id = engine.queue.add_file(source, BUCKET, "cancel/big.bin", options)
     engine.wait_parts(task_id, 1)
     assert [u.key for u in cos_client.iter_multipart_uploads(BUCKET)] == ["cancel/big.bin"]
     engine.queue.cancel(task_id)
@@ -166,7 +170,9 @@ def test_an_upload_id_the_server_forgot_becomes_a_new_upload(
 ) -> None:
     source = random_file(tmp_path / "big.bin", 12 * MiB)
     sandbox.faults.bandwidth_bytes_per_s = 4_000_000
-    task_id = engine.queue.add_file(source, BUCKET, "forgotten.bin", UploadOptions(chunk_size=2 * MiB))
+    # Three parts at a time (not automatic): parts are left to send when it pauses.
+    options = UploadOptions(chunk_size=2 * MiB, chunk_parallel_limit=3)
+    task_id = engine.queue.add_file(source, BUCKET, "forgotten.bin", options)
     engine.wait_parts(task_id, 1)
     engine.queue.pause(task_id)
     engine.wait_idle(timeout_s=3)
@@ -238,6 +244,10 @@ def test_crash_resume_after_sigkill_resends_less_than_a_quarter(
             "--db",
             str(db),
             "-q",
+            # A crash loses the parts in flight: with three, "halfway" leaves 80 MiB
+            # on the server (automatic sends more at once, and loses more).
+            "--parallel-parts",
+            "3",
         ],
         env=env,
         stdout=subprocess.PIPE,

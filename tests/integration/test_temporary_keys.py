@@ -229,6 +229,9 @@ def test_credential_server_down_for_ten_seconds_pauses_the_queue_and_it_resumes(
         credentials=provider,
         bandwidth_limit_bytes_per_s=256 * KiB,
         network_retry_delays_s=(1.0,),
+        # Files one after another: some must still be waiting when the server goes
+        # down (all twelve at once would finish together, before it does).
+        file_parallel_limit=1,
     )
     files = [
         FileToAdd(str(write_file(tmp_path / f"{n}.bin", 256 * KiB, seed=n)), f"outage/{n}.bin")

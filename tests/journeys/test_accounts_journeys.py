@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QSpinBox,
+    QTableView,
     QWidget,
 )
 from support.journey import (
@@ -372,3 +373,53 @@ def test_uploads_of_a_session_only_account_wait_for_its_keys_after_a_restart(
     wait_for_row_state(second, "movie.bin", "Done")
     assert object_size(sandbox.endpoint, credentials, TEST_BUCKET, "movie.bin") == size
 
+
+# --- automatic concurrency (issue 15) -------------------------------------------------
+
+
+def test_files_and_parts_at_once_are_automatic_by_default_and_a_number_fixes_them(
+    open_window: Any, tmp_path: Path
+) -> None:
+    driver = open_window()
+    window = driver.window
+    sandbox_endpoint_shown(window)
+
+    dialog = open_settings(window)
+    files_at_once = find(QSpinBox, "Files at once", dialog)
+    assert files_at_once.text() == "Automatic"
+    files_at_once.setFocus()
+    files_at_once.selectAll()
+    QTest.keyClicks(files_at_once, "4")
+    save_and_wait(dialog)
+    status = window.queue.concurrency_status()
+    assert (status.files, status.files_automatic) == (4, False)
+
+    # Back to Automatic: one step below 1, as the field shows it.
+    dialog = open_settings(window)
+    files_at_once = find(QSpinBox, "Files at once", dialog)
+    assert files_at_once.text() == "4"
+    files_at_once.setFocus()
+    for _ in range(4):
+        QTest.keyClick(files_at_once, Qt.Key.Key_Down)
+    assert files_at_once.text() == "Automatic"
+    save_and_wait(dialog)
+    assert window.queue.concurrency_status().files_automatic
+
+    # A file in flight says, in its details, how many go at once and how fast.
+    slow_down(driver, 256 * 1024)
+    make_file(tmp_path / "video.mp4", 8 * MiB)
+    driver.drop([tmp_path / "video.mp4"])
+    driver.wait_states(lambda rows: len(rows) == 1 and rows[0].state.value == "uploading")
+    table = window.findChild(QTableView, "task-table")
+    row = table.visualRect(table.model().index(0, 0)).center()
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=row)
+    QTest.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=row)
+    at_once = find(QLabel, "At once").buddy()
+    assert isinstance(at_once, QLabel)
+    wait_until(lambda: "Parts of this file: " in at_once.text(), 10, "the parts at once")
+    lines = at_once.text().splitlines()
+    assert lines[0] == "Files: 16 (automatic)" and lines[1].endswith("(automatic)")
+    assert lines[2].startswith("Measured: ")
+    at_once.window().close()
+    slow_down(driver, 0)
+    wait_for_row_state(window, "video.mp4", "Done")

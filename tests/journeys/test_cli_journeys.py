@@ -467,7 +467,10 @@ def test_deleting_the_task_database_during_an_upload_keeps_its_unfinished_tasks(
     for number in range(3):
         make_file(folder / f"clip{number}.mp4", 4 * MiB)
     sandbox.faults.bandwidth_bytes_per_s = 512 * 1024  # each 1 MiB part takes two seconds
-    running = start_cosdesk("upload", str(folder), f"cos://{BUCKET}/v/", "--endpoint", sandbox.endpoint)
+    # Three parts of each at a time (automatic would send every part at once and end first).
+    running = start_cosdesk(
+        "upload", str(folder), f"cos://{BUCKET}/v/", "--endpoint", sandbox.endpoint, "--parallel-parts", "3"
+    )
     try:
         wait_for_progress(running, at_least=10)
         database.unlink()  # a person cleaning up: rm tasks.sqlite3

@@ -195,7 +195,9 @@ def test_history_shows_a_days_uploads_finds_them_by_name_and_exports_them_as_csv
     make_file(tmp_path.joinpath("deep", *DEEP_PARTS, "clip.txt"), 10)
 
     # A slow link (the server reads 200 KB/s per upload): three photos upload at once
-    # for a second and a half, and the movie added behind them waits its turn.
+    # (Files at once set to 3, not Automatic) for a second and a half, and the movie
+    # added behind them waits its turn.
+    window.queue.set_file_parallel_limit(3)
     sandbox.faults.bandwidth_bytes_per_s = 200_000
     driver.drop(photos)
     table = task_table(window)

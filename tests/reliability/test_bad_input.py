@@ -503,8 +503,8 @@ def test_a_200_complete_with_an_error_body_is_not_success(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--parallel-files", "0"], "--parallel-files must be at least 1"),
-        (["--parallel-parts", "0"], "ChunkParallelLimit must be at least 1"),
+        (["--parallel-files", "0"], "'0' is neither auto nor a whole number of at least 1"),
+        (["--parallel-parts", "-2"], "'-2' is neither auto nor a whole number of at least 1"),
         (["--meta", "novalue"], "--meta takes NAME=VALUE, not 'novalue'"),
         (["--slice-size", "1K"], "SliceSize must be at least 1048576 bytes (1 MiB)"),
         (["--part-size", "12K"], "ChunkSize must be at least 1048576 bytes (1 MiB)"),

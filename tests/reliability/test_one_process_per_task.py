@@ -133,7 +133,7 @@ def test_resume_started_during_an_upload_waits_for_it_and_sends_nothing_twice(
     sandbox.faults.bandwidth_bytes_per_s = MiB
     upload = start(
         database, "upload", f"{tmp_path / 'folder'}/", f"cos://{BUCKET}/{PREFIX}",
-        "--endpoint", sandbox.endpoint, "--parallel-files", "2", "-q",
+        "--endpoint", sandbox.endpoint, "--parallel-files", "2", "--parallel-parts", "3", "-q",
     )  # fmt: skip
     # Start the resume once the upload is in the middle of both multipart files.
     wait_for(

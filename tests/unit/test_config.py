@@ -121,7 +121,7 @@ def test_a_file_from_before_shared_transfers_takes_them_from_the_active_account(
 def test_impossible_transfer_settings_are_refused_with_the_file_named() -> None:
     path = config.config_dir() / "config.json"
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"transfers": {"parallel_files": 0}}), encoding="utf-8")
+    path.write_text(json.dumps({"transfers": {"parallel_files": -1}}), encoding="utf-8")
     with pytest.raises(config.ConfigError, match=r"config\.json is malformed: files at once"):
         config.load_settings()
 

@@ -17,7 +17,7 @@ from cosdesk.cos.crc import crc64
 from cosdesk.cos.errors import CosError
 from cosdesk.cos.results import HeadObjectResult, UploadPartResult
 from cosdesk.engine.integrity import HashingBody, MemorySource, RegionDigest, digest_region
-from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadOptions
+from cosdesk.engine.options import AUTOMATIC, ConflictPolicy, EndpointSpec, UploadOptions
 from cosdesk.engine.retry import IntegrityError, RetryPolicy, call_with_retry, is_retryable
 from cosdesk.engine.scan import check_key, key_for, normalize_prefix, scan_path
 from cosdesk.engine.store import TaskStore
@@ -47,7 +47,8 @@ from cosdesk.engine.workers import renamed_key
 def test_options_have_the_seed_defaults_and_round_trip() -> None:
     options = UploadOptions()
     assert options.slice_size == 1024 * 1024
-    assert options.chunk_parallel_limit == 3
+    # The seed's fixed 3 parts became automatic (engine/concurrency.py).
+    assert options.chunk_parallel_limit == AUTOMATIC
     assert options.retries == 3
     assert not options.content_md5 and not options.upload_add_meta_md5
     assert options.conflict is ConflictPolicy.OVERWRITE

@@ -1,0 +1,261 @@
+"""Automatic concurrency: how many files, and how many parts of big files, a queue
+sends at once when the person left it to cosdesk (a limit of ``AUTOMATIC``).
+
+A link is filled by enough requests in flight: small files are bound by round
+trips (one request each, mostly waiting for the answer), a big file by the
+bandwidth of each connection (its parts). Neither number can be known in
+advance, and it changes with the link. So each is found by hill climbing on
+goodput:
+
+- goodput at a limit is estimated by Little's law from the requests that ran
+  wholly under it: the limit times the mean rate of one request (its bytes over
+  its time). Counting bytes as they are reported would not do: they come a
+  1 MiB chunk at a time, in bursts as socket buffers fill, far too coarse to
+  compare two limits over a second. Requests begun before a change are left out,
+  so new connections' handshakes count against the limit that opened them;
+- a held limit is raised (doubled at first, by a quarter once a raise failed)
+  and the raise kept when goodput grows by at least ``GAIN``; when it does not
+  pay, the limit goes back and waits longer before the next try;
+- in turn, a held limit is lowered by a quarter, and the cut kept if goodput
+  holds: requests that stopped paying are given back.
+
+Small files (one request each, timed from the file's start to its answer) tune
+the files limit; the parts of big files tune the parts in flight over all big
+files. Both stay within ``MAX_REQUESTS``, the client's connections per host
+(``cos/client.py``): more would only wait for a connection. Each part streams
+in 1 MiB chunks, so memory grows by about a chunk per request in flight, not by
+a part.
+
+Not Qt: the queue tells it of finished requests (``request_done``) and bytes
+sent (``record``, for the rate shown) and asks it for the limits.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from cosdesk.engine.meter import format_speed
+from cosdesk.engine.options import AUTOMATIC
+
+log = logging.getLogger(__name__)
+
+# The client's connection pool per host (cos/client.py DEFAULT_MAX_CONNECTIONS).
+MAX_REQUESTS = 16
+# Files start at the most: a small file in flight costs one connection and no
+# memory, and a latency-bound link needs them all; cuts give back what does not pay.
+START_FILES = MAX_REQUESTS
+# Parts start high too: 12 fill a link whose connections each carry a tenth of
+# it (100 Mbit/s shared, 10 Mbit/s per connection) from the first second, where
+# a climb from fewer cost seconds of a ten-second upload; cuts give back the rest.
+START_PARTS = 12
+WINDOW_S = 0.5
+# A raise is kept only when goodput grows at least this much (measurements on a
+# busy machine wander by several percent); a cut when it falls less than half that.
+GAIN = 0.10
+# Windows a limit is held before the next raise: grows after each raise that did
+# not pay, so a link that is full is not probed all the time.
+FIRST_HOLD_WINDOWS = 1
+MAX_HOLD_WINDOWS = 16
+
+
+@dataclass(frozen=True)
+class ConcurrencyStatus:
+    """What the queue sends at once now, and the goodput it measured last.
+
+    ``files`` / ``parts``: files in flight, parts in flight over all big files.
+    ``*_automatic``: tuned here (else the fixed number the person chose)."""
+
+    files: int
+    parts: int
+    files_automatic: bool
+    parts_automatic: bool
+    goodput_bytes_per_s: float
+
+    def describe(self) -> str:
+        """``files 16 (auto), parts 6 (auto), 12.3 MiB/s`` for the log and ``-v``."""
+
+        def one(name: str, value: int, automatic: bool) -> str:
+            return f"{name} {value}" + (" (auto)" if automatic else "")
+
+        return (
+            f"{one('files', self.files, self.files_automatic)}, "
+            f"{one('parts', self.parts, self.parts_automatic)}, {format_speed(self.goodput_bytes_per_s)}"
+        )
+
+
+class HillClimber:
+    """One limit in [``low``, ``high``], moved by the goodput of the windows measured
+    at it. Not thread-safe: ``ConcurrencyTuner`` calls it under its lock."""
+
+    def __init__(self, start: int, low: int = 1, high: int = MAX_REQUESTS) -> None:
+        self.low, self.high = low, high
+        self.limit = max(low, min(high, start))
+        self._held_rate: float | None = None  # goodput at the held limit
+        self._trial_from: int | None = None  # the held limit while another is tried
+        self._hold_windows = FIRST_HOLD_WINDOWS
+        self._windows_held = 0
+        self._doubling = True
+        self._next_trial_down = False
+
+    def window(self, goodput: float) -> bool:
+        """Feed the goodput of one window measured at ``limit``; True when the limit
+        changed (the next window then settles)."""
+        if self._trial_from is not None:
+            return self._judge_trial(goodput)
+        # The latest window: an average would drag the start's (connections opening) along.
+        self._held_rate = goodput
+        self._windows_held += 1
+        if self._windows_held < self._hold_windows:
+            return False
+        self._windows_held = 0
+        if self._next_trial_down and self.limit > self.low:
+            self._next_trial_down = False
+            return self._try(max(self.low, self.limit - max(1, self.limit // 4)))
+        self._next_trial_down = True
+        return self._try_raise()
+
+    def _try_raise(self) -> bool:
+        if self.limit >= self.high:
+            return False
+        # Doubling until a trial fails (the start), by a quarter after.
+        step = self.limit if self._doubling else max(1, self.limit // 4)
+        return self._try(min(self.high, self.limit + step))
+
+    def _try(self, trial: int) -> bool:
+        self._trial_from, self.limit = self.limit, trial
+        return True
+
+    def _judge_trial(self, goodput: float) -> bool:
+        held_from, held_rate = self._trial_from, self._held_rate or 0.0
+        assert held_from is not None
+        self._trial_from = None
+        raised = self.limit > held_from
+        pays = goodput >= held_rate * (1 + GAIN) if raised else goodput >= held_rate * (1 - GAIN / 2)
+        if pays:
+            self._held_rate = goodput
+            if raised:
+                self._try_raise()  # keep climbing at once while it pays
+            return True
+        self.limit = held_from
+        self._doubling = False
+        self._hold_windows = min(MAX_HOLD_WINDOWS, self._hold_windows * 2)
+        return True
+
+
+@dataclass
+class _Samples:
+    """Requests of one kind that ended since its limit last changed, and began after."""
+
+    since: float = float("-inf")
+    count: int = 0
+    byte_count: int = 0
+    busy_s: float = 0.0
+
+    def add(self, byte_count: int, started_at: float, ended_at: float) -> None:
+        if started_at > self.since:
+            self.count += 1
+            self.byte_count += byte_count
+            self.busy_s += max(ended_at - started_at, 1e-3)
+
+    def goodput_at(self, in_flight: int) -> float:
+        """Little's law: ``in_flight`` requests each moving bytes at the mean rate seen."""
+        return in_flight * self.byte_count / self.busy_s if self.busy_s else 0.0
+
+
+class ConcurrencyTuner:
+    """The files and parts limits of one queue, fixed or tuned. Thread-safe."""
+
+    def __init__(self, file_parallel_limit: int) -> None:
+        self._lock = threading.Lock()
+        self._files = HillClimber(START_FILES)
+        self._parts = HillClimber(START_PARTS)
+        self._fixed_files: int | None = None
+        self.set_file_parallel_limit(file_parallel_limit)
+        self._samples = {False: _Samples(), True: _Samples()}  # by big-file work
+        # What the person sees: bytes reported sent over the last window.
+        self._window_started_at: float | None = None
+        self._window_bytes = 0
+        self._goodput = 0.0
+
+    def set_file_parallel_limit(self, limit: int) -> None:
+        """FileParallelLimit: a number, or ``AUTOMATIC``."""
+        if limit < 0:
+            raise ValueError("FileParallelLimit must be at least 1, or 0 for automatic")
+        with self._lock:
+            self._fixed_files = limit or None
+
+    @property
+    def max_files(self) -> int:
+        """The most files that may ever run at once (the file pool's size)."""
+        with self._lock:
+            return self._fixed_files or self._files.high
+
+    def files_limit(self) -> int:
+        with self._lock:
+            return self._fixed_files or self._files.limit
+
+    def parts_limit(self, chunk_parallel_limit: int, big_files_running: int, small_files_running: int) -> int:
+        """Parts in flight for one big file: its own ChunkParallelLimit, or its share
+        of the tuned parts in flight, within the requests the small files leave."""
+        if chunk_parallel_limit != AUTOMATIC:
+            return chunk_parallel_limit
+        with self._lock:
+            total = min(self._parts.limit, MAX_REQUESTS - small_files_running)
+        return max(1, total // max(1, big_files_running))
+
+    def status(self, chunk_parallel_limit: int = AUTOMATIC) -> ConcurrencyStatus:
+        """The limits now (the parts of a task with this ChunkParallelLimit) and the
+        goodput of the last window."""
+        with self._lock:
+            return self._status(chunk_parallel_limit)
+
+    def _status(self, chunk_parallel_limit: int) -> ConcurrencyStatus:
+        return ConcurrencyStatus(
+            files=self._fixed_files or self._files.limit,
+            parts=chunk_parallel_limit or self._parts.limit,
+            files_automatic=self._fixed_files is None,
+            parts_automatic=chunk_parallel_limit == AUTOMATIC,
+            goodput_bytes_per_s=self._goodput,
+        )
+
+    def record(self, byte_count: int, now: float) -> None:
+        """Bytes a job reported sent (negative: taken back after a failed request):
+        the rate shown, over windows of ``WINDOW_S``."""
+        with self._lock:
+            if self._window_started_at is None:
+                self._window_started_at = now
+            self._window_bytes += byte_count
+            elapsed = now - self._window_started_at
+            if elapsed >= WINDOW_S:
+                self._goodput = max(0.0, self._window_bytes / elapsed)
+                self._window_started_at, self._window_bytes = now, 0
+
+    def request_done(self, byte_count: int, started_at: float, ended_at: float, *, big_file: bool) -> bool:
+        """A request that sent ``byte_count`` bytes succeeded: a part of a big file, or
+        a small file whole (its run, from checking to the answer). Requests that began
+        before the last change of their limit are not counted: they ran under the
+        old one. True when the files limit was raised (the queue may start more)."""
+        with self._lock:
+            if not big_file and self._fixed_files is not None:
+                return False
+            samples = self._samples[big_file]
+            samples.add(byte_count, started_at, ended_at)
+            climber = self._parts if big_file else self._files
+            # Enough requests to average over, and at least a window of time.
+            if samples.count < max(3, climber.limit // 2) or ended_at - samples.since < WINDOW_S:
+                return False
+            measured_at = climber.limit
+            goodput = samples.goodput_at(measured_at)
+            files_before = self._files.limit
+            if climber.window(goodput):
+                log.info(
+                    "concurrency now %s; %s estimated at %d %s",
+                    self._status(AUTOMATIC).describe(),
+                    format_speed(goodput),
+                    measured_at,
+                    "parts" if big_file else "files",
+                )
+            self._samples[big_file] = _Samples(since=ended_at)
+            return self._fixed_files is None and self._files.limit > files_before

@@ -1,0 +1,116 @@
+"""The concurrency controller (engine/concurrency.py) on links described by a
+function: goodput as a function of requests in flight, as a link would answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from cosdesk.engine.concurrency import MAX_REQUESTS, START_PARTS, WINDOW_S, ConcurrencyTuner, HillClimber
+from cosdesk.engine.options import AUTOMATIC
+
+MB = 1_000_000
+
+
+def settle(climber: HillClimber, goodput_at: Callable[[int], float], windows: int = 60) -> list[int]:
+    """Feed ``windows`` windows; the limits it went through."""
+    limits = []
+    for _ in range(windows):
+        climber.window(goodput_at(climber.limit))
+        limits.append(climber.limit)
+    return limits
+
+
+def link(per_request: float, ceiling: float) -> Callable[[int], float]:
+    """Each request in flight moves ``per_request`` until the link's ``ceiling``."""
+    return lambda in_flight: min(ceiling, in_flight * per_request)
+
+
+def test_it_climbs_while_goodput_grows_and_stops_near_where_the_link_is_full() -> None:
+    climber = HillClimber(start=2)
+    limits = settle(climber, link(per_request=1.25 * MB, ceiling=12.5 * MB))  # 10 requests fill it
+    # Within a few windows it is past the knee; it never sits far below it again.
+    assert max(limits[:6]) >= 10
+    assert min(limits[10:]) >= 8
+    assert climber.limit <= MAX_REQUESTS
+
+
+def test_requests_that_stop_paying_are_given_back() -> None:
+    # One request fills this link (a home uplink with no per-connection ceiling).
+    climber = HillClimber(start=12)
+    limits = settle(climber, link(per_request=3 * MB, ceiling=2.5 * MB))
+    assert climber.limit < 12
+    assert sum(limits[-20:]) / 20 < 8
+
+
+def test_a_link_that_gets_slower_per_request_is_followed_up() -> None:
+    climber = HillClimber(start=4)
+    settle(climber, link(per_request=5 * MB, ceiling=20 * MB))
+    before = climber.limit
+    settle(climber, link(per_request=1 * MB, ceiling=20 * MB), windows=200)  # latency went up
+    assert climber.limit > before
+    assert climber.limit >= 14
+
+
+def test_fixed_limits_are_kept_whatever_the_goodput() -> None:
+    tuner = ConcurrencyTuner(file_parallel_limit=3)
+    for index in range(50):
+        tuner.request_done(16_384, index * 0.1, index * 0.1 + 0.01, big_file=False)
+    assert tuner.files_limit() == 3
+    assert tuner.parts_limit(4, big_files_running=2, small_files_running=0) == 4
+    assert tuner.status(4).describe().startswith("files 3, parts 4,")
+
+
+def test_automatic_parts_are_shared_by_the_big_files_within_the_connections() -> None:
+    tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
+    assert tuner.parts_limit(AUTOMATIC, big_files_running=1, small_files_running=0) == START_PARTS
+    assert tuner.parts_limit(AUTOMATIC, big_files_running=2, small_files_running=0) == START_PARTS // 2
+    # Never fewer than one part, however many files share the connections.
+    assert tuner.parts_limit(AUTOMATIC, big_files_running=3, small_files_running=MAX_REQUESTS) == 1
+    status = tuner.status()
+    assert status.files_automatic and status.parts_automatic
+
+
+def run_parts(tuner: ConcurrencyTuner, seconds_per_part: Callable[[int], float], parts: int) -> list[int]:
+    """Send ``parts`` parts of 2 MB, as many at once as the tuner allows, each taking
+    ``seconds_per_part(in flight)``; a part starts when one ends. The limit at each start."""
+    now = 0.0
+    running: list[tuple[float, float]] = []  # (ends at, started at)
+    limits = []
+    for _ in range(parts):
+        limit = tuner.parts_limit(AUTOMATIC, big_files_running=1, small_files_running=0)
+        limits.append(limit)
+        while len(running) >= limit:
+            running.sort()
+            ended_at, started_at = running.pop(0)
+            now = max(now, ended_at)
+            tuner.request_done(2 * MB, started_at, ended_at, big_file=True)
+        running.append((now + seconds_per_part(limit), now))
+    return limits
+
+
+def test_parts_tune_to_the_per_connection_ceiling_and_leave_the_files_limit_alone() -> None:
+    tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
+    files_before = tuner.files_limit()
+    # 1.25 MB/s per connection, 12.5 MB/s in all: 10 parts fill the link.
+    limits = run_parts(tuner, lambda in_flight: 2 * MB / min(1.25 * MB, 12.5 * MB / in_flight), parts=200)
+    # Past the knee within the first tens of parts, and mostly there after (a cut is tried now and then).
+    assert max(limits[:40]) >= 10
+    assert sorted(limits[100:])[50] >= 10
+    assert tuner.files_limit() == files_before
+
+
+def test_parts_that_only_share_one_full_link_are_given_back() -> None:
+    tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
+    # No per-connection ceiling: one part fills the 2.5 MB/s link alone.
+    limits = run_parts(tuner, lambda in_flight: 2 * MB / (2.5 * MB / in_flight), parts=300)
+    assert max(limits[150:]) < START_PARTS
+
+
+def test_the_rate_shown_is_what_was_reported_sent_over_the_last_window() -> None:
+    tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
+    tuner.record(0, now=0.0)
+    for step in range(1, 11):
+        tuner.record(MB // 10, now=step * WINDOW_S / 10)
+    assert tuner.status().goodput_bytes_per_s == pytest.approx(MB / WINDOW_S, rel=0.01)
