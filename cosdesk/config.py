@@ -279,7 +279,14 @@ def store_credential_headers(profile_name: str, headers: str) -> None:
     """Keep the extra headers (``Name: value`` lines) the account's credential
     server needs; an empty text forgets them."""
     if not headers.strip():
-        delete_credential_headers(profile_name)
+        import keyring.errors
+
+        def forget() -> None:
+            # Nothing stored, or no keyring at all (then nothing can have been).
+            with contextlib.suppress(keyring.errors.PasswordDeleteError, keyring.errors.NoKeyringError):
+                _keyring().delete_password(KEYRING_SERVICE, _headers_entry(profile_name))
+
+        _keyring_call("forget the credential server's headers", forget)
         return
     _keyring_call(
         "save the credential server's headers",
@@ -291,14 +298,20 @@ def store_credential_headers(profile_name: str, headers: str) -> None:
 
 
 def load_credential_headers(profile_name: str) -> str:
-    """The extra headers stored for the account's credential server ("" for none)."""
-    stored = _keyring_call(
-        "read the credential server's headers",
-        _keyring().get_password,
-        KEYRING_SERVICE,
-        _headers_entry(profile_name),
-    )
-    return stored or ""
+    """The extra headers stored for the account's credential server ("" for none).
+    Without any keyring none can have been stored (saving them needs one), so a
+    credential server that wants no headers works there too; a locked keyring
+    still raises SecretStoreUnavailable."""
+    import keyring.errors
+
+    def read() -> str | None:
+        try:
+            stored: str | None = _keyring().get_password(KEYRING_SERVICE, _headers_entry(profile_name))
+            return stored
+        except keyring.errors.NoKeyringError:
+            return None
+
+    return _keyring_call("read the credential server's headers", read) or ""
 
 
 def delete_credential_headers(profile_name: str) -> None:

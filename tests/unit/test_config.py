@@ -55,23 +55,34 @@ def test_bad_profile_name_is_refused_with_a_clear_message() -> None:
         config.Profile("a/b")
 
 
+class _NoKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise NoKeyringError()
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise NoKeyringError()
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise NoKeyringError()
+
+
 def test_missing_keyring_is_reported_not_bypassed() -> None:
-    class _NoKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def get_password(self, service: str, username: str) -> str | None:
-            raise NoKeyringError()
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            raise NoKeyringError()
-
-        def delete_password(self, service: str, username: str) -> None:
-            raise NoKeyringError()
-
     keyring.set_keyring(_NoKeyring())
     with pytest.raises(config.SecretStoreUnavailable, match="no system keyring") as caught:
         config.store_credentials("work", Credentials("AKID", SECRET_KEY))
     assert SECRET_KEY not in str(caught.value)
+    with pytest.raises(config.SecretStoreUnavailable, match="no system keyring"):
+        config.store_credential_headers("work", "Authorization: Bearer t")
+
+
+def test_without_a_keyring_a_credential_server_account_has_no_extra_headers() -> None:
+    # None can have been stored (saving them needs a keyring), and a server that
+    # wants none must still be usable on a machine without a keyring.
+    keyring.set_keyring(_NoKeyring())
+    assert config.load_credential_headers("work") == ""
+    config.store_credential_headers("work", "")  # saving "none" needs no keyring either
 
 
 def test_rename_moves_the_keys_with_the_profile() -> None:
