@@ -303,6 +303,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
         system_text(),
         " (bundle)" if getattr(sys, "frozen", False) else "",
     )
+    file_handler.flush()  # on disk before the program does anything: it says what ran
     return path
 
 

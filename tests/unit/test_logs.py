@@ -72,6 +72,12 @@ def test_a_warning_reaches_the_file_at_once_with_the_lines_before_it(log_dir: Pa
     assert "a routine line" in text and "a warning line" in text
 
 
+def test_the_start_up_line_is_on_disk_when_setup_returns(log_dir: Path) -> None:
+    path = setup_logging(verbose=False)
+    assert path is not None
+    assert f"cosdesk {__version__}" in path.read_text(encoding="utf-8")  # no flush asked for
+
+
 def test_routine_lines_reach_the_file_within_a_second_by_themselves(log_dir: Path) -> None:
     path = setup_logging(verbose=False)
     assert path is not None
