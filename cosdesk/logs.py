@@ -18,6 +18,7 @@ anything.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import math
@@ -25,6 +26,7 @@ import os
 import platform
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TextIO
@@ -150,7 +152,15 @@ class _FileHandler(logging.handlers.RotatingFileHandler, _CosdeskHandler):
     disk is read again only once a second or when this handler's own count says
     the limit is near. Lines another program adds meanwhile are counted at the
     next reading: a shared file may pass its limit by one second of the other
-    program's lines."""
+    program's lines.
+
+    Lines below WARNING reach the disk within FLUSH_AFTER_S (a timer flushes
+    them), not one system call each: a warning or error flushes at once, with
+    every line before it, so only the last second of routine lines can be lost
+    if the process is killed (and two processes sharing the file interleave
+    their lines by the second, each line still whole)."""
+
+    FLUSH_AFTER_S = 1.0
 
     _RETRY_AFTER_S = 60.0
     _SIZE_CHECK_S = 1.0
@@ -158,6 +168,7 @@ class _FileHandler(logging.handlers.RotatingFileHandler, _CosdeskHandler):
     _size = 0  # of the file as last read, plus what was written since
     _size_read_at = -math.inf
     _regular = True  # a FIFO or a device given as the log file is never rotated
+    _flush_timer: threading.Timer | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -167,12 +178,32 @@ class _FileHandler(logging.handlers.RotatingFileHandler, _CosdeskHandler):
             if self.stream is None:
                 self.stream = self._open()
             self.stream.write(text)
-            self.stream.flush()
             self._size += len(text)
+            if record.levelno >= logging.WARNING:
+                self.stream.flush()
+            elif self._flush_timer is None:
+                self._flush_timer = threading.Timer(self.FLUSH_AFTER_S, self._flush_by_timer)
+                self._flush_timer.daemon = True  # never keeps the process from ending
+                self._flush_timer.start()
         except RecursionError:
             raise
         except Exception:
             self.handleError(record)
+
+    def _flush_by_timer(self) -> None:
+        with self.lock:  # type: ignore[union-attr]  # made by Handler.__init__
+            self._flush_timer = None
+            # A full disk: the next warning's flush reports it (handleError).
+            if self.stream is not None:
+                with contextlib.suppress(OSError):
+                    self.stream.flush()
+
+    def close(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
+                self._flush_timer = None
+        super().close()  # flushes what is written
 
     def _rolls_over_before(self, length: int) -> bool:
         """Whether ``length`` more characters would take the file to its limit."""
@@ -233,6 +264,12 @@ def setup_logging(verbose: bool = False) -> Path | None:
         root.removeHandler(handler)
         handler.close()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Neither format names the calling file, line or function, nor the process's
+    # multiprocessing name: a record need not look them up (logging's own advice
+    # for speed). A small upload logs two lines, and with three files at once the
+    # caller's frame walk was a visible share of a line's cost.
+    logging._srcfile = None
+    logging.logMultiprocessing = False
     for name in _CHATTY_LIBRARIES:
         logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
 
@@ -266,6 +303,7 @@ def setup_logging(verbose: bool = False) -> Path | None:
         system_text(),
         " (bundle)" if getattr(sys, "frozen", False) else "",
     )
+    file_handler.flush()  # on disk before the program does anything: it says what ran
     return path
 
 

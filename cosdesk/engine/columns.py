@@ -114,6 +114,9 @@ class FieldColumns:
     # A condition (and its values) true when the value, as SQLite's lower() folds
     # it, holds a needle: see :meth:`RowMapping.contains`.
     contains: Callable[[str], tuple[str, list[Any]]] | None = None
+    # One column holding the value unchanged: a writer takes it without a call
+    # (most fields are stored so, and every task's row is written several times).
+    as_is: bool = False
 
 
 def as_itself(
@@ -134,6 +137,7 @@ def as_itself(
         (name,),
         lambda values: decode(values[0]),
         contains=lambda needle: (f"instr(lower({name}), ?) > 0", [needle]),
+        as_is=encode is _same,
     )
 
 
@@ -238,6 +242,17 @@ def _field_columns(
     return tuple(mapped)
 
 
+def _encoded(parts: Sequence[FieldColumns], value: Any, texts: SharedTexts) -> list[Any]:
+    """The column values of ``value``'s fields (one per column of ``parts``)."""
+    stored: list[Any] = []
+    for part in parts:
+        if part.as_is:
+            stored.append(getattr(value, part.field))
+        else:
+            stored += part.encode(getattr(value, part.field), texts)
+    return stored
+
+
 def _decoded(parts: Sequence[FieldColumns], values: Sequence[Any]) -> dict[str, Any]:
     """Each field read back from its share of ``values`` (one per read)."""
     decoded: dict[str, Any] = {}
@@ -260,7 +275,7 @@ def nested(field: str, kind: type, special: Mapping[str, FieldColumns], present_
     def encode(value: Any, texts: SharedTexts) -> tuple[Any, ...]:
         if value is None:
             return empty
-        return tuple(stored for part in parts for stored in part.encode(getattr(value, part.field), texts))
+        return tuple(_encoded(parts, value, texts))
 
     def decode(values: Sequence[Any]) -> Any:
         fields_read = _decoded(parts, values)
@@ -325,7 +340,7 @@ class RowMapping:
         return f"({' OR '.join(conditions)})", values
 
     def encode(self, value: Any, texts: SharedTexts) -> list[Any]:
-        return [stored for item in self.fields for stored in item.encode(getattr(value, item.field), texts)]
+        return _encoded(self.fields, value, texts)
 
     def decode(self, values: Sequence[Any]) -> Any:
         """The value read back from ``values`` (one per :attr:`reads`)."""

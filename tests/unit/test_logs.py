@@ -63,6 +63,31 @@ def test_log_file_is_created_in_the_overridden_log_dir(log_dir: Path) -> None:
     assert path.exists()
 
 
+def test_a_warning_reaches_the_file_at_once_with_the_lines_before_it(log_dir: Path) -> None:
+    path = setup_logging(verbose=False)
+    assert path is not None
+    logging.getLogger("cosdesk.test").info("a routine line")
+    logging.getLogger("cosdesk.test").warning("a warning line")
+    text = path.read_text(encoding="utf-8")  # no flush asked for
+    assert "a routine line" in text and "a warning line" in text
+
+
+def test_the_start_up_line_is_on_disk_when_setup_returns(log_dir: Path) -> None:
+    path = setup_logging(verbose=False)
+    assert path is not None
+    assert f"cosdesk {__version__}" in path.read_text(encoding="utf-8")  # no flush asked for
+
+
+def test_routine_lines_reach_the_file_within_a_second_by_themselves(log_dir: Path) -> None:
+    path = setup_logging(verbose=False)
+    assert path is not None
+    logging.getLogger("cosdesk.test").info("a routine line")
+    deadline = time.monotonic() + 5
+    while "a routine line" not in path.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "the line was never written"
+        time.sleep(0.05)
+
+
 def test_default_level_keeps_info_and_drops_debug(log_dir: Path) -> None:
     setup_logging(verbose=False)
     logging.getLogger("cosdesk.test").info("an info line")
