@@ -12,6 +12,7 @@ What it measures:
 
 ``COSDESK_PROBE_STEPS`` (comma-separated):
 - ``idle:S``: quit S seconds after the start, once the table has settled;
+- ``added:N``: quit once the table shows N rows;
 - ``uploaded:N``: quit once the table shows N rows, all done;
 - ``usable:N``: once the table shows N rows, scroll to its end, sort by size,
   show only finished rows, search for a key, each timed until the table has
@@ -151,6 +152,10 @@ class _Probe:
         model = window.model
         if name == "idle":
             if time.monotonic() - _STARTED >= count and model.is_settled():
+                self._quit(window)
+        elif name == "added":
+            if model.rowCount() >= count and _settled(window):
+                self._event("added")
                 self._quit(window)
         elif name == "uploaded":
             if model.counts().get(_success(), 0) >= count:
