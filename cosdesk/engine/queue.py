@@ -36,7 +36,7 @@ from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, 
 from cosdesk.engine.ownership import TaskLeases
 from cosdesk.engine.pending_events import PendingEvents
 from cosdesk.engine.request_watcher import RequestWatcher
-from cosdesk.engine.resting import RestingTask, rest, wake
+from cosdesk.engine.resting import RestingTask, RestingTasks, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
 from cosdesk.engine.scan import check_key, scan_path
@@ -191,7 +191,7 @@ class UploadQueue(QObject):
         # Tasks running or about to run, whole; the others at rest (engine/resting.py),
         # their spec and checkpoint only in the database. Every task is in one of the two.
         self._tasks: dict[str, UploadTask] = {}
-        self._resting: dict[str, RestingTask] = {}
+        self._resting = RestingTasks()
         self._waking = False  # a worker is reading resting tasks back (see _wake_next)
         self._task_ids = _TaskIds()
         self._waiting: list[tuple[int, str]] = []  # heap of (position, task_id)
@@ -914,7 +914,7 @@ class UploadQueue(QObject):
         for task in idle:
             if task.task_id not in next_up and task.task_id not in self._clear_when_stopped:
                 del self._tasks[task.task_id]
-                self._resting[task.task_id] = rest(task)
+                self._resting.rest(task)
 
     def _key_in_flight(self, task: UploadTask) -> bool:
         # Lock held. At most FileParallelLimit tasks run: a scan is cheap.
@@ -1386,7 +1386,7 @@ class UploadQueue(QObject):
             held = {text: hold(EndpointSpec.from_json(text)) for text in texts}
         # Built outside the lock; then added a slice at a time, so a GUI thread that
         # wants the lock meanwhile waits milliseconds, not the whole restore.
-        built: list[RestingTask] = []
+        built: list[tuple[RestingRow, TaskStatus]] = []
         # Tasks that were waiting or running, by the state and note they come back with.
         interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
         for row in rows:
@@ -1396,8 +1396,7 @@ class UploadQueue(QObject):
                 state = TaskState.WAITING if resume and not because else TaskState.PAUSED
                 note = because or (None if resume else row.note or _INTERRUPTED_NOTE)
                 interrupted.setdefault((state, note), []).append(row.task_id)
-            status = TaskStatus(row.position, state)
-            built.append(RestingTask(row.task_id, status, row.size, row.confirmed, row.has_upload))
+            built.append((row, TaskStatus(row.position, state)))
         # Only where the row still says interrupted: another process may have finished
         # one since (a task it still sends asks for its lease when it comes to run).
         self._store.restore_states(
@@ -1406,12 +1405,12 @@ class UploadQueue(QObject):
         unfinished: list[str] = []
         for start in range(0, len(built), _RESTORE_SLICE):
             with self._lock:
-                for task in built[start : start + _RESTORE_SLICE]:
-                    if task.task_id in self._tasks or task.task_id in self._resting:
+                for row, status in built[start : start + _RESTORE_SLICE]:
+                    if row.task_id in self._tasks or row.task_id in self._resting:
                         continue
-                    if not task.state.is_final:
-                        unfinished.append(task.task_id)
-                    self._resting[task.task_id] = task
+                    if not status.state.is_final:
+                        unfinished.append(row.task_id)
+                    task = self._resting.add(row.task_id, status, row.size, row.confirmed, row.has_upload)
                     if task.state is TaskState.WAITING:
                         self._batch.join([task])
                         heapq.heappush(self._waiting, (task.position, task.task_id))
