@@ -95,6 +95,12 @@ _INTERRUPTED_STATES = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADIN
 # Tasks restored at rest per hold of the lock.
 _RESTORE_SLICE = 5000
 
+# Tasks put at rest per event tick, on the GUI thread: a few milliseconds.
+_REST_PER_TICK = 1000
+
+# Snapshots made per hold of the lock (a reader of thousands lets the GUI thread in).
+_SNAPSHOT_SLICE = 256
+
 # What a task that was running says when it comes back paused.
 _INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
 
@@ -103,7 +109,7 @@ _INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
 SCAN_BATCH = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileToAdd:
     """One local file for :meth:`UploadQueue.add_files`."""
 
@@ -469,6 +475,7 @@ class UploadQueue(QObject):
                 if task.state is TaskState.WAITING:
                     heapq.heappush(self._waiting, (task.position, task.task_id))
                 self._events.changed(task.task_id)
+            self._rest_new(tasks)
         self._schedule()
         self._poke()
 
@@ -499,13 +506,15 @@ class UploadQueue(QObject):
         now = time.monotonic()
         snapshots: list[TaskSnapshot] = []
         resting: list[str] = []
-        with self._lock:
-            for task_id in task_ids:
-                task = self._tasks.get(task_id)
-                if task is not None:
-                    snapshots.append(task.snapshot(now))
-                elif task_id in self._resting:
-                    resting.append(task_id)
+        ids = list(task_ids)
+        for start in range(0, len(ids), _SNAPSHOT_SLICE):
+            with self._lock:
+                for task_id in ids[start : start + _SNAPSHOT_SLICE]:
+                    task = self._tasks.get(task_id)
+                    if task is not None:
+                        snapshots.append(task.snapshot(now))
+                    elif task_id in self._resting:
+                        resting.append(task_id)
         return snapshots + self._resting_snapshots(resting)
 
     def _resting_snapshots(self, task_ids: list[str]) -> list[TaskSnapshot]:
@@ -516,16 +525,20 @@ class UploadQueue(QObject):
         self._store.flush()  # the queue's last changes to them, committed
         stored = self._store.load_some(task_ids)
         snapshots = []
-        with self._lock:
-            for item in stored:
-                resting = self._resting.get(item.spec.task_id)
-                live = self._tasks.get(item.spec.task_id)
-                if live is not None:
-                    snapshots.append(live.snapshot())
-                elif resting is not None:
-                    task = UploadTask(item.spec, item.checkpoint, item.status)
-                    task.loaded = resting.loaded
-                    snapshots.append(task.snapshot())
+        at_rest: list[tuple[StoredTask, int]] = []
+        for start in range(0, len(stored), _SNAPSHOT_SLICE):
+            with self._lock:  # only what the queue knows better than the row
+                for item in stored[start : start + _SNAPSHOT_SLICE]:
+                    resting = self._resting.get(item.spec.task_id)
+                    live = self._tasks.get(item.spec.task_id)
+                    if live is not None:
+                        snapshots.append(live.snapshot())
+                    elif resting is not None:
+                        at_rest.append((item, resting.loaded))
+        for item, loaded in at_rest:
+            task = UploadTask(item.spec, item.checkpoint, item.status)
+            task.loaded = loaded
+            snapshots.append(task.snapshot())
         return snapshots
 
     def task_parts(self, task_id: str) -> list[PartRecord]:
@@ -892,29 +905,62 @@ class UploadQueue(QObject):
                 self._waking = False
         self._schedule()
 
-    def _rest_idle_tasks(self) -> None:
-        """Put tasks at rest while more than ``live_task_limit`` are in memory (lock
-        held): every task without a worker, a pending retry or a wait for another
-        process's lease (those come back through the retry timer, which knows only
-        whole tasks), but the first ``wake_batch`` waiting ones (about to run)."""
-        limit = self.settings.live_task_limit
-        if len(self._tasks) <= limit:
-            return
-        idle = [
-            task
-            for task in self._tasks.values()
-            if task.ready
+    def _may_rest(self, task: UploadTask) -> bool:
+        """Whether a whole task may go at rest (lock held): it is stored and has no
+        worker, no pending retry and no wait for another process's lease (those
+        come back through the retry timer, which knows only whole tasks)."""
+        return (
+            task.ready
             and task.control is None
             and task.retry_at is None
             and not task.awaiting_lease
             and not task.state.is_active
-        ]
-        waiting = [task for task in idle if task.state is TaskState.WAITING]
-        next_up = {task.task_id for task in heapq.nsmallest(self.settings.wake_batch, waiting, key=_position)}
-        for task in idle:
-            if task.task_id not in next_up and task.task_id not in self._clear_when_stopped:
+            and task.task_id not in self._clear_when_stopped
+        )
+
+    def _rest_new(self, tasks: list[UploadTask]) -> None:
+        """Tasks just stored go at rest at once while more than ``live_task_limit``
+        are in memory (lock held, on the intake's worker): a big folder never
+        piles up whole tasks for the GUI thread's sweep. They are the last in line;
+        should they be next after all, the queue wakes them."""
+        if len(self._tasks) <= self.settings.live_task_limit:
+            return
+        for task in tasks:
+            if self._tasks.get(task.task_id) is task and self._may_rest(task):
                 del self._tasks[task.task_id]
                 self._resting.rest(task)
+
+    def _rest_idle_tasks(self) -> None:
+        """Put tasks at rest while more than ``live_task_limit`` are in memory (lock
+        held, on every event tick): finished, paused and failed ones first, then
+        waiting ones but the first ``wake_batch`` (about to run); at most
+        ``_REST_PER_TICK`` a tick, so the GUI thread never rests thousands at once."""
+        limit = self.settings.live_task_limit
+        if len(self._tasks) <= limit:
+            return
+        rested = 0
+        waiting: list[UploadTask] = []
+        for task in list(self._tasks.values()):
+            if rested >= _REST_PER_TICK:
+                return
+            if not self._may_rest(task):
+                continue
+            if task.state is TaskState.WAITING:
+                waiting.append(task)
+                continue
+            del self._tasks[task.task_id]
+            self._resting.rest(task)
+            rested += 1
+        if len(self._tasks) <= limit:
+            return
+        next_up = {task.task_id for task in heapq.nsmallest(self.settings.wake_batch, waiting, key=_position)}
+        for task in waiting:
+            if rested >= _REST_PER_TICK:
+                return
+            if task.task_id not in next_up:
+                del self._tasks[task.task_id]
+                self._resting.rest(task)
+                rested += 1
 
     def _key_in_flight(self, task: UploadTask) -> bool:
         # Lock held. At most FileParallelLimit tasks run: a scan is cheap.

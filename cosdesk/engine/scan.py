@@ -19,10 +19,11 @@ from pathlib import PurePosixPath
 MAX_KEY_BYTES = 850
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScanEntry:
     """One upload found by a scan: a file (``path`` set) or a folder marker
-    (``path`` None, ``key`` ending in ``/``)."""
+    (``path`` None, ``key`` ending in ``/``). A walk holds one per file until the
+    batch is queued: slots, not a dict each."""
 
     key: str
     path: str | None

@@ -206,7 +206,7 @@ class BatchIntake(QObject):
         options = destination.options
         if plan.conflict is not None:
             options = options.with_changes(conflict=plan.conflict)
-        files = [FileToAdd(entry.path, entry.key) for entry in plan.add if entry.path is not None]
+        files = [entry for entry in plan.add if entry.path is not None]
         if plan.add:
             # Before the tasks exist: the queue may fall idle before this returns.
             with self._outcome_lock:
@@ -216,9 +216,10 @@ class BatchIntake(QObject):
         for start in range(0, len(files), QUEUE_SLICE):
             if self._stopped.is_set():
                 break
-            self._queue.add_files(
-                files[start : start + QUEUE_SLICE], destination.bucket, options, destination.endpoint
-            )
+            # Made a slice at a time: a million files at once held a million more objects.
+            entries = files[start : start + QUEUE_SLICE]
+            batch = [FileToAdd(entry.path, entry.key) for entry in entries if entry.path is not None]
+            self._queue.add_files(batch, destination.bucket, options, destination.endpoint)
         for entry in plan.add:
             if entry.path is None:
                 self._queue.add_folder_marker(destination.bucket, entry.key, options, destination.endpoint)
