@@ -82,10 +82,6 @@ class _TaskIds:
         return self._spare.pop()
 
 
-def _position(task: UploadTask) -> int:
-    return task.status.position
-
-
 # Checkpoint fields a restart needs whatever the upload's method (see _resume_needs).
 _RESUME_FIELDS = ("upload_id", "append_start_position", "append_start_crc64", "file_md5", "renamed_key")
 
@@ -95,7 +91,9 @@ _INTERRUPTED_STATES = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADIN
 # Tasks restored at rest per hold of the lock.
 _RESTORE_SLICE = 5000
 
-# Tasks put at rest per event tick, on the GUI thread: a few milliseconds.
+# Tasks looked at, and put at rest, per event tick on the GUI thread: a few
+# milliseconds each.
+_SWEEP_PER_TICK = 4000
 _REST_PER_TICK = 1000
 
 # Snapshots made per hold of the lock (a reader of thousands lets the GUI thread in).
@@ -199,6 +197,7 @@ class UploadQueue(QObject):
         self._tasks: dict[str, UploadTask] = {}
         self._resting = RestingTasks()
         self._waking = False  # a worker is reading resting tasks back (see _wake_next)
+        self._sweep_from = 0  # where the next sweep for tasks to rest starts (see _rest_idle_tasks)
         self._task_ids = _TaskIds()
         self._waiting: list[tuple[int, str]] = []  # heap of (position, task_id)
         self._running: set[str] = set()
@@ -933,14 +932,20 @@ class UploadQueue(QObject):
     def _rest_idle_tasks(self) -> None:
         """Put tasks at rest while more than ``live_task_limit`` are in memory (lock
         held, on every event tick): finished, paused and failed ones first, then
-        waiting ones but the first ``wake_batch`` (about to run); at most
-        ``_REST_PER_TICK`` a tick, so the GUI thread never rests thousands at once."""
+        waiting ones but the first ``wake_batch`` (about to run). Each tick looks
+        at ``_SWEEP_PER_TICK`` tasks, going on from where the last one stopped,
+        and rests at most ``_REST_PER_TICK``: the GUI thread never walks or
+        rests tens of thousands at once."""
         limit = self.settings.live_task_limit
         if len(self._tasks) <= limit:
             return
+        tasks = list(self._tasks.values())
+        start = self._sweep_from if self._sweep_from < len(tasks) else 0
+        looked_at = tasks[start : start + _SWEEP_PER_TICK]
+        self._sweep_from = start + len(looked_at)
         rested = 0
         waiting: list[UploadTask] = []
-        for task in list(self._tasks.values()):
+        for task in looked_at:
             if rested >= _REST_PER_TICK:
                 return
             if not self._may_rest(task):
@@ -951,13 +956,16 @@ class UploadQueue(QObject):
             del self._tasks[task.task_id]
             self._resting.rest(task)
             rested += 1
-        if len(self._tasks) <= limit:
+        if not waiting or len(self._tasks) <= limit:
             return
-        next_up = {task.task_id for task in heapq.nsmallest(self.settings.wake_batch, waiting, key=_position)}
+        # The first wake_batch waiting tasks of all those in memory stay whole.
+        positions = (task.position for task in tasks if task.state is TaskState.WAITING)
+        next_up = heapq.nsmallest(self.settings.wake_batch, positions)
+        last_kept = next_up[-1] if len(next_up) == self.settings.wake_batch else None
         for task in waiting:
             if rested >= _REST_PER_TICK:
                 return
-            if task.task_id not in next_up:
+            if last_kept is not None and task.position > last_kept:
                 del self._tasks[task.task_id]
                 self._resting.rest(task)
                 rested += 1
