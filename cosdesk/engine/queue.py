@@ -540,6 +540,17 @@ class UploadQueue(QObject):
             snapshots.append(task.snapshot())
         return snapshots
 
+    def unfinished_endpoints(self) -> set[EndpointSpec]:
+        """Where the unfinished tasks go (those at rest read from the database, in
+        one scan): what the window asks at close, without a snapshot per task."""
+        with self._lock:
+            found = {task.endpoint for task in self._tasks.values() if not task.state.is_final}
+            some_at_rest = len(self._resting) > 0
+        if some_at_rest:
+            self._store.flush()  # the queue's last states, committed
+            found.update(self._store.unfinished_endpoints())
+        return found
+
     def task_parts(self, task_id: str) -> list[PartRecord]:
         """The parts of a multipart task the server has confirmed (and we verified),
         by part number; empty for an unknown or finished task."""

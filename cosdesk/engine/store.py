@@ -38,6 +38,7 @@ from cosdesk.engine.history import (
     clear_entries,
     insert_entries,
 )
+from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.ownership import LEASE_SCHEMA, forget_leases
 from cosdesk.engine.store_file import (
     DatabaseRecreated,
@@ -63,6 +64,7 @@ from cosdesk.engine.task_columns import (
     UPDATE_SQL,
     UPSERT_SQL,
     StoredTask,
+    endpoint_from_json,
     field_update,
     insert_values,
     task_from_row,
@@ -570,6 +572,15 @@ class TaskStore:
                    FROM tasks ORDER BY position, created_at"""
             ).fetchall()
         return [RestingRow(*row) for row in rows]
+
+    def unfinished_endpoints(self) -> list[EndpointSpec]:
+        """Where the stored tasks that are not finished go: one scan, a few
+        distinct texts (tasks added together share one), not a row read per task."""
+        with self._read_lock:
+            rows = self._reader.execute(
+                f"SELECT DISTINCT {ENDPOINT_READ} FROM tasks WHERE state NOT IN ('success', 'canceled')"
+            ).fetchall()
+        return [endpoint_from_json(text) for (text,) in rows if text is not None]
 
     def load_some(self, task_ids: Iterable[str]) -> list[StoredTask]:
         """These tasks (those still stored), with their parts, in queue order."""

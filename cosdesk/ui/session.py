@@ -114,7 +114,7 @@ class Session:
         """Whether uploads to the local sandbox are left for next time (it starts then)."""
         before = self.sandbox_before.url if self.sandbox_before is not None else None
         urls = {self.sandbox.endpoint, before} - {None}
-        return any(not snap.state.is_final and snap.endpoint.url in urls for snap in self.queue.tasks())
+        return any(endpoint.url in urls for endpoint in self.queue.unfinished_endpoints())
 
     # --- the end ----------------------------------------------------------------------
 

@@ -190,3 +190,19 @@ def test_a_task_at_rest_that_another_process_finished_is_adopted_when_its_turn_c
     # wake-ups, nor a second upload), and the queue goes idle.
     engine.qtbot.waitUntil(engine.queue.is_idle, timeout=10_000)
     assert engine.queue.batch().waiting == 0
+
+
+def test_where_unfinished_tasks_go_is_known_with_most_of_them_at_rest(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    engine = make_engine(file_parallel_limit=1, **AT_REST)
+    files = small_files(tmp_path / "unfinished", 40)
+    ids = engine.queue.add_files(files, BUCKET)
+    engine.queue.pause(ids)
+    engine.wait_states(ids, {TaskState.PAUSED, TaskState.SUCCESS})
+    assert engine.queue.live_task_count < len(ids)
+    assert engine.queue.unfinished_endpoints() == {engine.queue.default_endpoint}
+
+    engine.queue.restart(ids)
+    engine.wait_states(ids, {TaskState.SUCCESS})
+    assert engine.queue.unfinished_endpoints() == set()
