@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.engine.batch import BatchTracker
@@ -95,6 +95,11 @@ _RESTORE_SLICE = 5000
 # milliseconds each.
 _SWEEP_PER_TICK = 4000
 _REST_PER_TICK = 1000
+
+# How far adding files may run ahead (see _keep_up_with_intake): new tasks not
+# yet written to the database (about a kilobyte each), and intake jobs not yet run.
+_INSERTS_AHEAD = 20_000
+_INTAKES_AHEAD = 20
 
 # Snapshots made per hold of the lock (a reader of thousands lets the GUI thread in).
 _SNAPSHOT_SLICE = 256
@@ -203,6 +208,7 @@ class UploadQueue(QObject):
         self._running: set[str] = set()
         self._next_position = 0
         self._pending_intakes = 0
+        self._intake_ended = threading.Condition(self._lock)
         self._shutting_down = False
         self._batch = BatchTracker()
         # Dirty state, drained by the timer in the queue's thread.
@@ -265,6 +271,7 @@ class UploadQueue(QObject):
         tens of milliseconds). Sizes are read and the tasks stored on a worker."""
         options = options or UploadOptions()
         spec = self._endpoint(endpoint)
+        self._keep_up_with_intake()
         with self._lock:
             tasks = [
                 self._new_task(
@@ -275,6 +282,18 @@ class UploadQueue(QObject):
             self._pending_intakes += 1
         self._aux_pool.start(_Intake(lambda: self._intake(tasks)))
         return [task.task_id for task in tasks]
+
+    def _keep_up_with_intake(self) -> None:
+        """Off the queue's thread, wait while the intake or the database writer is
+        far behind the files added: a folder of a million files is walked faster
+        than they are stored, and each waiting file is a whole task in memory."""
+        if QThread.currentThread() is self.thread():
+            return  # the GUI thread never waits (it adds a few files at a time)
+        self._store.wait_for_inserts(_INSERTS_AHEAD)
+        with self._intake_ended:
+            self._intake_ended.wait_for(
+                lambda: self._pending_intakes < _INTAKES_AHEAD or self._shutting_down, timeout=60
+            )
 
     def add_bytes(
         self,
@@ -436,6 +455,7 @@ class UploadQueue(QObject):
         finally:
             with self._lock:
                 self._pending_intakes -= 1
+                self._intake_ended.notify_all()
                 # Work that ends between two event ticks (a tiny file uploads in
                 # milliseconds) must still count as busy, or idle never fires.
                 self._was_busy = True
@@ -951,9 +971,11 @@ class UploadQueue(QObject):
         if len(self._tasks) <= limit:
             return
         tasks = list(self._tasks.values())
-        start = self._sweep_from if self._sweep_from < len(tasks) else 0
-        looked_at = tasks[start : start + _SWEEP_PER_TICK]
-        self._sweep_from = start + len(looked_at)
+        start = self._sweep_from % len(tasks)
+        count = min(_SWEEP_PER_TICK, len(tasks))
+        looked_at = tasks[start : start + count]
+        looked_at += tasks[: count - len(looked_at)]  # round the end, to the first ones
+        self._sweep_from = (start + count) % len(tasks)
         rested = 0
         waiting: list[UploadTask] = []
         for task in looked_at:
