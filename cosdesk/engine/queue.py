@@ -204,7 +204,7 @@ class UploadQueue(QObject):
         self._waking = False  # a worker is reading resting tasks back (see _wake_next)
         self._sweep_from = 0  # where the next sweep for tasks to rest starts (see _rest_idle_tasks)
         self._task_ids = _TaskIds()
-        self._waiting: list[tuple[int, str]] = []  # heap of (position, task_id)
+        self._waiting: list[tuple[int, str]] = []  # heap of (position, task_id), whole tasks
         self._running: set[str] = set()
         self._next_position = 0
         self._pending_intakes = 0
@@ -491,10 +491,9 @@ class UploadQueue(QObject):
             for task in tasks:
                 task.ready = True
                 self._recount(task)
-                if task.state is TaskState.WAITING:
+                if not self._rest_new(task) and task.state is TaskState.WAITING:
                     heapq.heappush(self._waiting, (task.position, task.task_id))
                 self._events.changed(task.task_id)
-            self._rest_new(tasks)
         self._schedule()
         self._poke()
 
@@ -664,7 +663,7 @@ class UploadQueue(QObject):
                 self._retries.forget(task)
                 task.error = None
                 live.append(task)
-            if task.ready:
+            if task.ready and isinstance(task, UploadTask):  # one at rest is in its own line
                 heapq.heappush(self._waiting, (task.position, task.task_id))
         self._changed_states(live)
         self._rested_changes(rested, state=TaskState.WAITING, error=None)
@@ -823,8 +822,8 @@ class UploadQueue(QObject):
         self._poke()
 
     def _reposition(self, task: UploadTask | RestingTask, position: int) -> None:
-        task.position = position
-        if task.state is TaskState.WAITING and task.ready:
+        task.position = position  # one at rest takes its new place in its own line
+        if task.state is TaskState.WAITING and task.ready and isinstance(task, UploadTask):
             heapq.heappush(self._waiting, (position, task.task_id))
         if isinstance(task, RestingTask):
             self._rested_changes([task], position=position)
@@ -854,13 +853,15 @@ class UploadQueue(QObject):
             if self._shutting_down:
                 return
             held_back: list[tuple[int, str]] = []
-            while self._waiting and len(self._running) < self.settings.file_parallel_limit:
-                position, task_id = heapq.heappop(self._waiting)
-                if self._waiting_at_rest(task_id, position):
+            while len(self._running) < self.settings.file_parallel_limit:
+                first_at_rest = self._resting.first_waiting()
+                if first_at_rest is not None and (not self._waiting or first_at_rest < self._waiting[0][0]):
                     # Next in line, but at rest: start once a worker has read it back.
-                    held_back.append((position, task_id))
                     self._wake_next()
                     break
+                if not self._waiting:
+                    break
+                position, task_id = heapq.heappop(self._waiting)
                 task = self._tasks.get(task_id)
                 if (
                     task is None
@@ -877,11 +878,6 @@ class UploadQueue(QObject):
             for entry in held_back:
                 heapq.heappush(self._waiting, entry)
 
-    def _waiting_at_rest(self, task_id: str, position: int) -> bool:
-        """Whether a waiting-line entry is a task at rest, waiting at that place (lock held)."""
-        resting = self._resting.get(task_id)
-        return resting is not None and resting.state is TaskState.WAITING and resting.position == position
-
     def _wake_next(self) -> None:
         """Have a worker read the next waiting tasks at rest back from the database
         (lock held; one worker at a time)."""
@@ -892,22 +888,14 @@ class UploadQueue(QObject):
 
     def _wake_waiting(self) -> None:
         """Worker: make the first ``wake_batch`` waiting tasks at rest live again."""
+        taken: list[str] = []
         try:
             with self._lock:
-                entries: list[tuple[int, str]] = []
-                kept: list[tuple[int, str]] = []
-                while self._waiting and len(entries) < self.settings.wake_batch:
-                    position, task_id = heapq.heappop(self._waiting)
-                    if self._waiting_at_rest(task_id, position):
-                        entries.append((position, task_id))
-                    elif task_id in self._tasks:
-                        kept.append((position, task_id))
-                for entry in kept:
-                    heapq.heappush(self._waiting, entry)
+                taken = self._resting.take_waiting(self.settings.wake_batch)
             self._store.flush()  # the rows as the queue last changed them
-            stored = {item.spec.task_id: item for item in self._store.load_some(t for _, t in entries)}
+            stored = {item.spec.task_id: item for item in self._store.load_some(taken)}
             with self._lock:
-                for _position, task_id in entries:
+                for task_id in taken:
                     resting = self._resting.get(task_id)
                     item = stored.get(task_id)
                     if resting is None:
@@ -933,6 +921,7 @@ class UploadQueue(QObject):
         finally:
             with self._lock:
                 self._waking = False
+                self._resting.line_up(taken)  # any the read did not wake (it failed)
         self._schedule()
 
     def _may_rest(self, task: UploadTask) -> bool:
@@ -948,17 +937,18 @@ class UploadQueue(QObject):
             and task.task_id not in self._clear_when_stopped
         )
 
-    def _rest_new(self, tasks: list[UploadTask]) -> None:
-        """Tasks just stored go at rest at once while more than ``live_task_limit``
-        are in memory (lock held, on the intake's worker): a big folder never
-        piles up whole tasks for the GUI thread's sweep. They are the last in line;
-        should they be next after all, the queue wakes them."""
+    def _rest_new(self, task: UploadTask) -> bool:
+        """A task just stored goes at rest at once while more than
+        ``live_task_limit`` are in memory (lock held, on the intake's worker): a
+        big folder never piles up whole tasks for the GUI thread's sweep. It is
+        last in line; should it be next after all, the queue wakes it."""
         if len(self._tasks) <= self.settings.live_task_limit:
-            return
-        for task in tasks:
-            if self._tasks.get(task.task_id) is task and self._may_rest(task):
-                del self._tasks[task.task_id]
-                self._resting.rest(task)
+            return False
+        if self._tasks.get(task.task_id) is not task or not self._may_rest(task):
+            return False
+        del self._tasks[task.task_id]
+        self._resting.rest(task)
+        return True
 
     def _rest_idle_tasks(self) -> None:
         """Put tasks at rest while more than ``live_task_limit`` are in memory (lock
@@ -1498,9 +1488,8 @@ class UploadQueue(QObject):
                     if not status.state.is_final:
                         unfinished.append(row.task_id)
                     task = self._resting.add(row.task_id, status, row.size, row.confirmed, row.has_upload)
-                    if task.state is TaskState.WAITING:
+                    if task.state is TaskState.WAITING:  # in the line of those at rest
                         self._batch.join([task])
-                        heapq.heappush(self._waiting, (task.position, task.task_id))
                     self._recount(task)
                     self._next_position = max(self._next_position, task.position + 1)
                     self._events.added(task.task_id)

@@ -18,6 +18,7 @@ size, loaded, tally). Every method runs under the queue's lock.
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from collections.abc import Iterator
 
@@ -28,6 +29,12 @@ from cosdesk.engine.task import Tally, TaskState, TaskStatus, UploadTask, check_
 _STATES = tuple(TaskState)
 _CODES = {state: code for code, state in enumerate(_STATES)}
 _NONE = 255
+_WAITING = _CODES[TaskState.WAITING]
+
+# A place in the waiting line: (position << _SLOT_BITS) | slot, one int per entry
+# (a (position, task id) tuple with its id's text took about 170 bytes).
+_SLOT_BITS = 32
+_SLOT_MASK = (1 << _SLOT_BITS) - 1
 
 # Bits of a slot's flags.
 _PRESENT = 1  # the task is at rest here (not woken, not removed)
@@ -44,8 +51,9 @@ def _state(code: int) -> TaskState | None:
 
 class RestingTasks:
     """The tasks at rest, a slot each, by task id (a mapping of ids to
-    ``RestingTask`` views). A task keeps its slot for the queue's life: resting
-    it again after it was woken or removed fills the same slot."""
+    ``RestingTask`` views), and the line of those waiting, by place. A task keeps
+    its slot for the queue's life: resting it again after it was woken or removed
+    fills the same slot."""
 
     def __init__(self) -> None:
         self._ids = bytearray()  # 16 bytes per slot (pack_id)
@@ -64,6 +72,9 @@ class RestingTasks:
         self._batch_sizes = array("q")
         self._batch_loaded = array("q")
         self._count = 0
+        # The waiting tasks at rest, as a heap of places (see _SLOT_BITS). An entry
+        # whose task left the line (woken, paused, moved since) is dropped when met.
+        self._line: list[int] = []
 
     # --- the mapping --------------------------------------------------------------
 
@@ -148,6 +159,7 @@ class RestingTasks:
         self._batch_sizes[slot] = 0 if counted is None else counted[1]
         self._batch_loaded[slot] = 0 if counted is None else counted[2]
         self._count += 1
+        self._enter_line(slot)
         return RestingTask(self, slot, task_id)
 
     def rest(self, task: UploadTask) -> RestingTask:
@@ -155,6 +167,46 @@ class RestingTasks:
         return self.add(
             task.task_id, task.status, task.size, task.loaded, task.upload_id is not None, task.tally
         )
+
+    # --- the waiting line -------------------------------------------------------------
+
+    def first_waiting(self) -> int | None:
+        """The place of the first waiting task at rest, or None."""
+        line = self._line
+        while line:
+            place = line[0]
+            slot = place & _SLOT_MASK
+            if self._in_line(slot, place >> _SLOT_BITS):
+                return place >> _SLOT_BITS
+            heapq.heappop(line)
+        return None
+
+    def take_waiting(self, count: int) -> list[str]:
+        """The ids of the first ``count`` waiting tasks at rest, taken out of the
+        line (to be woken: the caller reads them back)."""
+        taken: dict[str, None] = {}  # a task may be in line twice at one place
+        while len(taken) < count and self.first_waiting() is not None:
+            taken[self._task_id(heapq.heappop(self._line) & _SLOT_MASK)] = None
+        return list(taken)
+
+    def line_up(self, task_ids: list[str]) -> None:
+        """Put these tasks back in line, those still at rest and waiting (taken
+        out by ``take_waiting`` and not woken after all)."""
+        for task_id in task_ids:
+            slot = self._slot(task_id)
+            if slot >= 0:
+                self._enter_line(slot)
+
+    def _in_line(self, slot: int, position: int) -> bool:
+        return (
+            self._flags[slot] & _PRESENT != 0
+            and self._states[slot] == _WAITING
+            and self._positions[slot] == position
+        )
+
+    def _enter_line(self, slot: int) -> None:
+        if self._states[slot] == _WAITING:
+            heapq.heappush(self._line, (self._positions[slot] << _SLOT_BITS) | slot)
 
     # --- slots ----------------------------------------------------------------------
 
@@ -235,6 +287,7 @@ class RestingTask:
     def set_state(self, new: TaskState) -> None:
         check_transition(self.state, new)
         self._columns._states[self._slot] = _CODES[new]
+        self._columns._enter_line(self._slot)
 
     @property
     def position(self) -> int:
@@ -243,6 +296,7 @@ class RestingTask:
     @position.setter
     def position(self, position: int) -> None:
         self._columns._positions[self._slot] = position
+        self._columns._enter_line(self._slot)
 
     @property
     def status(self) -> TaskStatus:
@@ -253,6 +307,7 @@ class RestingTask:
     def status(self, status: TaskStatus) -> None:
         self._columns._states[self._slot] = _CODES[status.state]
         self._columns._positions[self._slot] = status.position
+        self._columns._enter_line(self._slot)
 
     @property
     def size(self) -> int | None:

@@ -82,7 +82,7 @@ def test_a_task_cannot_be_put_at_rest_twice() -> None:
         resting.add("t1", TaskStatus(1), None, 0, False)
 
 
-def test_a_task_at_rest_costs_about_a_hundred_bytes() -> None:
+def test_a_waiting_task_at_rest_costs_about_a_hundred_bytes_with_its_place_in_line() -> None:
     count = 20_000
     ids = [uuid.uuid4().hex for _ in range(count)]
     tracemalloc.start()
@@ -98,3 +98,27 @@ def test_a_task_at_rest_costs_about_a_hundred_bytes() -> None:
     assert len(resting) == count
     # An object per task with its status and tally took about 560 bytes.
     assert held / count < 150
+
+
+def test_the_waiting_line_gives_tasks_at_rest_by_place_and_skips_those_that_left_it() -> None:
+    resting = RestingTasks()
+    for position, task_id in ((30, "c"), (10, "a"), (20, "b"), (40, "d"), (50, "e")):
+        resting.add(task_id, TaskStatus(position), 1, 0, False)
+    resting.add("done", TaskStatus(5, TaskState.SUCCESS), 1, 1, False)
+    first = resting.get("a")
+    assert first is not None
+    first.set_state(TaskState.PAUSED)  # out of line
+    moved = resting.get("d")
+    assert moved is not None
+    moved.position = 1  # to the front
+    resting.pop("b")  # woken or removed
+
+    assert resting.first_waiting() == 1
+    assert resting.take_waiting(2) == ["d", "c"]
+    assert resting.first_waiting() == 50
+
+    first.set_state(TaskState.WAITING)  # back in line, at its place
+    resting.line_up(["c"])  # taken but not woken: back in line too
+    assert resting.take_waiting(10) == ["a", "c", "e"]
+    assert resting.first_waiting() is None
+
