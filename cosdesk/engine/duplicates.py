@@ -246,6 +246,8 @@ class DuplicateCheck:
         return key in self.in_bucket or key in self.in_queue or index in self.repeated
 
     def duplicate_indexes(self) -> list[int]:
+        if not (self.in_bucket or self.in_queue or self.repeated):
+            return []  # nothing to look for among a million entries
         return [index for index in range(len(self.entries)) if self.is_duplicate(index)]
 
     @property

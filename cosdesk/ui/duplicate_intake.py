@@ -54,6 +54,7 @@ class _Checked:
     check: DuplicateCheck
     probe: BucketProbe | None
     problems: tuple[tuple[str, str], ...]
+    duplicate_count: int  # counted on the pool: a walk of a million entries
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ class BatchIntake(QObject):
                 destination.bucket,
                 self._queue.retry_policy(destination.options),
             )
-        return _Checked(destination, check_batch(entries, queued, probe), probe, tuple(problems))
+        check = check_batch(entries, queued, probe)
+        return _Checked(destination, check, probe, tuple(problems), check.duplicate_count)
 
     @Slot(object)
     def _on_checked(self, outcome: object) -> None:
@@ -166,7 +168,7 @@ class BatchIntake(QObject):
             self._done(self.tr("Nothing to add.") if not checked.problems else "")
             return
         remembered = self._remembered()
-        if check.duplicate_count and remembered is None:
+        if checked.duplicate_count and remembered is None:
             self._ask(checked)
         else:
             self._queue_batch(checked, remembered)
