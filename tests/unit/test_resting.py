@@ -122,3 +122,15 @@ def test_the_waiting_line_gives_tasks_at_rest_by_place_and_skips_those_that_left
     assert resting.take_waiting(10) == ["a", "c", "e"]
     assert resting.first_waiting() is None
 
+
+
+def test_a_status_another_process_stored_is_taken_outside_the_transitions_and_lines_the_task_up() -> None:
+    resting = RestingTasks()
+    resting.add("t1", TaskStatus(5, TaskState.SUCCESS), 10, 10, False)
+    task = resting.get("t1")
+    assert task is not None
+    with pytest.raises(ValueError):
+        task.set_state(TaskState.WAITING)  # not a move this queue may make
+    task.take_stored(TaskStatus(3, TaskState.WAITING))  # the row says so: it is the truth
+    assert (task.state, task.position) == (TaskState.WAITING, 3)
+    assert resting.first_waiting() == 3
