@@ -246,6 +246,8 @@ class DuplicateCheck:
         return key in self.in_bucket or key in self.in_queue or index in self.repeated
 
     def duplicate_indexes(self) -> list[int]:
+        if not (self.in_bucket or self.in_queue or self.repeated):
+            return []  # nothing to look for among a million entries
         return [index for index in range(len(self.entries)) if self.is_duplicate(index)]
 
     @property
@@ -289,13 +291,20 @@ def _source(entry: ScanEntry) -> str | None:
 def without_repeats(entries: Iterable[ScanEntry]) -> list[ScanEntry]:
     """``entries`` without an entry met before (the same file added twice to the
     same key in one go: nothing to ask about, it is one upload)."""
-    seen: set[tuple[str, str | None]] = set()
+    # Key -> the source first met for it; a key given from a second source too
+    # (rare) also keeps its pairs in a set. No tuple per entry for a million files.
+    first_source: dict[str, str | None] = {}
+    seen_pairs: set[tuple[str, str | None]] = set()
     kept = []
     for entry in entries:
-        identity = (entry.key, _source(entry))
-        if identity not in seen:
-            seen.add(identity)
-            kept.append(entry)
+        source = _source(entry)
+        if entry.key not in first_source:
+            first_source[entry.key] = source
+        elif first_source[entry.key] == source or (entry.key, source) in seen_pairs:
+            continue
+        else:
+            seen_pairs.add((entry.key, source))
+        kept.append(entry)
     return kept
 
 

@@ -23,7 +23,7 @@ from cosdesk.engine.task import Checkpoint, SourceKind, TaskError, TaskSpec, Tas
 SCAN_BATCH = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileToAdd:
     """One local file for :meth:`UploadQueue.add_files`."""
 

@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.engine.batch import BatchTracker
@@ -51,7 +51,7 @@ from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, 
 from cosdesk.engine.ownership import TAKE_AHEAD, TaskLeases
 from cosdesk.engine.pending_events import PendingEvents
 from cosdesk.engine.request_watcher import RequestWatcher
-from cosdesk.engine.resting import RestingTask, rest, wake
+from cosdesk.engine.resting import RestingTask, RestingTasks, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
 from cosdesk.engine.scheduler import Scheduler
@@ -100,6 +100,16 @@ _STATE_OF = {state.value: state for state in TaskState}
 
 # Tasks restored at rest per hold of the lock.
 _RESTORE_SLICE = 5000
+
+# How far adding files may run ahead (see _keep_up_with_intake): new tasks not
+# yet written to the database (about a kilobyte each), and intake jobs not yet run.
+# The table's feed waits for the writer before each read of tasks at rest: with
+# 20,000 ahead it waited seconds a read, and a million rows filled at 700 a second.
+_INSERTS_AHEAD = 2_000
+_INTAKES_AHEAD = 20
+
+# Snapshots made per hold of the lock (a reader of thousands lets the GUI thread in).
+_SNAPSHOT_SLICE = 256
 
 # What a task that was running says when it comes back paused.
 _INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
@@ -175,12 +185,13 @@ class UploadQueue(QObject):
         # Tasks running or about to run, whole; the others at rest (engine/resting.py),
         # their spec and checkpoint only in the database. Every task is in one of the two.
         self._tasks: dict[str, UploadTask] = {}
-        self._resting: dict[str, RestingTask] = {}
+        self._resting = RestingTasks()
         self._task_ids = TaskIds()
         # Which task runs next: the waiting line and the running set.
         self._scheduler = Scheduler(self._tasks, self._resting)
         self._next_position = 0
         self._pending_intakes = 0
+        self._intake_ended = threading.Condition(self._lock)
         self._shutting_down = False
         self._batch = BatchTracker()
         # Dirty state, drained by the timer in the queue's thread.
@@ -243,6 +254,7 @@ class UploadQueue(QObject):
         tens of milliseconds). Sizes are read and the tasks stored on a worker."""
         options = options or UploadOptions()
         spec = self._endpoint(endpoint)
+        self._keep_up_with_intake()
         with self._lock:
             tasks = [
                 self._new_task(bucket, item.key, spec, options, NewSource.file(item.path)) for item in files
@@ -250,6 +262,18 @@ class UploadQueue(QObject):
             self._pending_intakes += 1
         self._aux_pool.start(BackgroundCall(lambda: self._intake(tasks)))
         return [task.task_id for task in tasks]
+
+    def _keep_up_with_intake(self) -> None:
+        """Off the queue's thread, wait while the intake or the database writer is
+        far behind the files added: a folder of a million files is walked faster
+        than they are stored, and each waiting file is a whole task in memory."""
+        if QThread.currentThread() is self.thread():
+            return  # the GUI thread never waits (it adds a few files at a time)
+        self._repository.wait_for_new(_INSERTS_AHEAD)
+        with self._intake_ended:
+            self._intake_ended.wait_for(
+                lambda: self._pending_intakes < _INTAKES_AHEAD or self._shutting_down, timeout=60
+            )
 
     def add_bytes(
         self,
@@ -352,6 +376,7 @@ class UploadQueue(QObject):
         finally:
             with self._lock:
                 self._pending_intakes -= 1
+                self._intake_ended.notify_all()
                 # Work that ends between two event ticks (a tiny file uploads in
                 # milliseconds) must still count as busy, or idle never fires.
                 self._was_busy = True
@@ -376,7 +401,7 @@ class UploadQueue(QObject):
             for task in tasks:
                 task.ready = True
                 self._recount(task)
-                if task.state is TaskState.WAITING:
+                if not self._rest_new(task) and task.state is TaskState.WAITING:
                     self._scheduler.line_up(task)
                 self._events.changed(task.task_id)
         self._schedule()
@@ -409,13 +434,15 @@ class UploadQueue(QObject):
         now = time.monotonic()
         snapshots: list[TaskSnapshot] = []
         resting: list[str] = []
-        with self._lock:
-            for task_id in task_ids:
-                task = self._tasks.get(task_id)
-                if task is not None:
-                    snapshots.append(task.snapshot(now))
-                elif task_id in self._resting:
-                    resting.append(task_id)
+        ids = list(task_ids)
+        for start in range(0, len(ids), _SNAPSHOT_SLICE):
+            with self._lock:
+                for task_id in ids[start : start + _SNAPSHOT_SLICE]:
+                    task = self._tasks.get(task_id)
+                    if task is not None:
+                        snapshots.append(task.snapshot(now))
+                    elif task_id in self._resting:
+                        resting.append(task_id)
         return snapshots + self._resting_snapshots(resting)
 
     def _resting_snapshots(self, task_ids: list[str]) -> list[TaskSnapshot]:
@@ -427,19 +454,23 @@ class UploadQueue(QObject):
             return []
         stored = self._repository.read_after_writes(task_ids, _READ_FLUSH_S)
         snapshots = []
-        with self._lock:
-            for item in stored:
-                resting = self._resting.get(item.spec.task_id)
-                live = self._tasks.get(item.spec.task_id)
-                if live is not None:
-                    snapshots.append(live.snapshot())
-                elif resting is not None:
-                    status = item.status
-                    if (status.state, status.position) != (resting.state, resting.position):
-                        status = replace(status, state=resting.state, position=resting.position)
-                    task = UploadTask(item.spec, item.checkpoint, status)
-                    task.loaded = resting.loaded
-                    snapshots.append(task.snapshot())
+        at_rest: list[tuple[StoredTask, TaskState, int, int]] = []
+        for start in range(0, len(stored), _SNAPSHOT_SLICE):
+            with self._lock:  # only what the queue knows better than the row
+                for item in stored[start : start + _SNAPSHOT_SLICE]:
+                    resting = self._resting.get(item.spec.task_id)
+                    live = self._tasks.get(item.spec.task_id)
+                    if live is not None:
+                        snapshots.append(live.snapshot())
+                    elif resting is not None:
+                        at_rest.append((item, resting.state, resting.position, resting.loaded))
+        for item, state, position, loaded in at_rest:
+            status = item.status
+            if (status.state, status.position) != (state, position):
+                status = replace(status, state=state, position=position)
+            task = UploadTask(item.spec, item.checkpoint, status)
+            task.loaded = loaded
+            snapshots.append(task.snapshot())
         return snapshots
 
     def unfinished_by_endpoint(self) -> dict[EndpointSpec, int]:
@@ -560,7 +591,7 @@ class UploadQueue(QObject):
                 self._retries.forget(task)
                 task.error = None
                 live.append(task)
-            if task.ready:
+            if task.ready and isinstance(task, UploadTask):  # one at rest is in its own line
                 self._scheduler.line_up(task)
         self._changed_states(live)
         self._rested_changes(rested, state=TaskState.WAITING, error=None)
@@ -723,8 +754,8 @@ class UploadQueue(QObject):
         self._poke()
 
     def _reposition(self, task: UploadTask | RestingTask, position: int) -> None:
-        task.position = position
-        if task.state is TaskState.WAITING and task.ready:
+        task.position = position  # one at rest takes its new place in its own line
+        if task.state is TaskState.WAITING and task.ready and isinstance(task, UploadTask):
             self._scheduler.line_up(task)
         if isinstance(task, RestingTask):
             self._rested_changes([task], position=position)
@@ -766,14 +797,15 @@ class UploadQueue(QObject):
 
     def _wake_waiting(self) -> None:
         """Worker: make the first ``wake_batch`` waiting tasks at rest live again."""
+        taken: list[str] = []
         try:
             with self._lock:
-                entries = self._scheduler.take_wake_batch(self.settings.wake_batch)
+                taken = self._scheduler.take_wake_batch(self.settings.wake_batch)
             # The rows as the queue last changed them.
-            found = self._repository.read_after_writes(task_id for _, task_id in entries)
+            found = self._repository.read_after_writes(taken)
             stored = {item.spec.task_id: item for item in found}
             with self._lock:
-                for _position, task_id in entries:
+                for task_id in taken:
                     resting = self._resting.get(task_id)
                     item = stored.get(task_id)
                     if resting is None:
@@ -792,24 +824,35 @@ class UploadQueue(QObject):
                         self._events.changed(task_id)
                     if resting.state is TaskState.WAITING:
                         del self._resting[task_id]
-                        self._tasks[task_id] = wake(
-                            resting, UploadTask(item.spec, item.checkpoint, item.status)
-                        )
-                        self._scheduler.line_up(resting)
+                        task = wake(resting, UploadTask(item.spec, item.checkpoint, item.status))
+                        self._tasks[task_id] = task
+                        self._scheduler.line_up(task)
         finally:
             with self._lock:
-                self._scheduler.end_wake()
+                self._scheduler.end_wake(not_woken=[t for t in taken if t in self._resting])
         self._schedule()
+
+    def _rest_new(self, task: UploadTask) -> bool:
+        """Put a task just stored at rest at once if the Scheduler says so (lock
+        held, on the intake's worker; see Scheduler.rest_at_once)."""
+        settings = self.settings
+        if not self._scheduler.rest_at_once(
+            task, settings.live_task_limit, settings.wake_batch, keep=self._clear_when_stopped
+        ):
+            return False
+        del self._tasks[task.task_id]
+        self._resting.rest(task)
+        return True
 
     def _rest_idle_tasks(self) -> None:
         """Put idle tasks at rest while more than ``live_task_limit`` are in memory
-        (lock held; see Scheduler.to_rest)."""
+        (lock held, on every event tick; see Scheduler.to_rest)."""
         settings = self.settings
         for task in self._scheduler.to_rest(
             settings.live_task_limit, settings.wake_batch, keep=self._clear_when_stopped
         ):
             del self._tasks[task.task_id]
-            self._resting[task.task_id] = rest(task)
+            self._resting.rest(task)
 
     def _start(self, task: UploadTask) -> None:
         # Called with the lock held.
@@ -1314,7 +1357,8 @@ class UploadQueue(QObject):
         held: dict[str, str | None] = {}
         # Built outside the lock; then added a slice at a time, so a GUI thread that
         # wants the lock meanwhile waits milliseconds, not the whole restore.
-        built: list[RestingTask] = []
+        # (task id, place, state, size, confirmed bytes, has an upload ID) per task.
+        built: list[tuple[str, int, TaskState, int | None, int, bool]] = []
         # Tasks that were waiting or running, by the state and note they come back with.
         interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
         in_order = True
@@ -1338,9 +1382,9 @@ class UploadQueue(QObject):
                     # (A task that waited and waits again needs no write: after a
                     # million were added, writing each again held the writer for seconds.)
                     interrupted.setdefault((state, note), []).append(task_id)
-            built.append(RestingTask(task_id, TaskStatus(position, state), size, confirmed, bool(has_upload)))
+            built.append((task_id, position, state, size, confirmed, bool(has_upload)))
         if not in_order:  # tasks were moved: queue order (stable: equal places keep storage order)
-            built.sort(key=lambda task: task.status.position)
+            built.sort(key=lambda entry: entry[1])
         # Only where the row still says interrupted: another process may have finished
         # one since (a task it still sends asks for its lease when it comes to run).
         self._repository.restore_states(
@@ -1351,19 +1395,17 @@ class UploadQueue(QObject):
         for start in range(0, len(built), _RESTORE_SLICE):
             piece = built[start : start + _RESTORE_SLICE]
             with self._lock:
-                for task in piece:
-                    task_id, status = task.task_id, task.status
+                for task_id, position, state, size, confirmed, has_upload in piece:
                     if task_id in live or task_id in resting:
                         continue
-                    if not status.state.is_final:
+                    if not state.is_final:
                         unfinished.append(task_id)
-                    resting[task_id] = task
-                    if status.state is TaskState.WAITING:
+                    task = resting.add(task_id, TaskStatus(position, state), size, confirmed, has_upload)
+                    if state is TaskState.WAITING:  # in the line of those at rest
                         self._batch.join([task])
-                        self._scheduler.line_up(task)
                     self._recount(task)
                     self._events.added(task_id)
-                last = max(task.status.position for task in piece)
+                last = max(entry[1] for entry in piece)
                 self._next_position = max(self._next_position, last + 1)
         return unfinished
 
@@ -1452,6 +1494,7 @@ class UploadQueue(QObject):
         running at the timeout."""
         with self._lock:
             self._shutting_down = True
+            self._intake_ended.notify_all()  # adders waiting to keep pace go on (and stop)
             self._retries.stop()
             for task in self._tasks.values():
                 if task.control is not None:

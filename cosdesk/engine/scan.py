@@ -12,17 +12,19 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 # COS keys are at most 850 bytes of UTF-8 (see ARCHITECTURE.md, 'Object keys').
 MAX_KEY_BYTES = 850
 
 
-@dataclass(frozen=True)
-class ScanEntry:
+class ScanEntry(NamedTuple):
     """One upload found by a scan: a file (``path`` set) or a folder marker
-    (``path`` None, ``key`` ending in ``/``)."""
+    (``path`` None, ``key`` ending in ``/``). A walk holds one per file until the
+    batch is queued: a tuple of plain values, which the cyclic garbage collector
+    stops tracking at its first pass (a million objects it walked at every pass
+    of the middle generation stalled the window)."""
 
     key: str
     path: str | None

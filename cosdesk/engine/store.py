@@ -231,6 +231,10 @@ class TaskStore:
         # at least as new as the database at the baseline (``others_committed``).
         self._writer_db = _connect(self.path)
         self._data_version_at_open: int | None = _data_version(self._writer_db)
+        # New tasks handed to the writer and not yet written: each holds its whole
+        # record until then (see wait_for_inserts).
+        self._inserts_pending = 0
+        self._inserts_written = threading.Condition()
         self._writer = threading.Thread(target=self._write_loop, name="cosdesk-task-store", daemon=True)
         self._writer.start()
 
@@ -258,10 +262,28 @@ class TaskStore:
         """Store new tasks whole (a task stored already gets its checkpoint and
         status updated; its spec never changes)."""
         batch = list(tasks)  # frozen: encoded on the writer thread, not the caller's
-        if batch:
-            self._enqueue(
-                lambda db, texts: db.executemany(UPSERT_SQL, (insert_values(task, texts) for task in batch))
-            )
+        if not batch:
+            return
+
+        def write(db: sqlite3.Connection, texts: SharedTexts) -> None:
+            try:
+                db.executemany(UPSERT_SQL, (insert_values(task, texts) for task in batch))
+            finally:
+                with self._inserts_written:
+                    self._inserts_pending -= len(batch)
+                    self._inserts_written.notify_all()
+
+        with self._inserts_written:
+            self._inserts_pending += len(batch)
+        self._enqueue(write)
+
+    def wait_for_inserts(self, most: int, timeout_s: float = 60.0) -> bool:
+        """Wait until at most ``most`` new tasks are still to be written (False at
+        the timeout). A caller adding a million files waits here now and then, so
+        the records waiting for the writer stay a bounded heap, not gigabytes.
+        Never call it on the writer's thread."""
+        with self._inserts_written:
+            return self._inserts_written.wait_for(lambda: self._inserts_pending <= most, timeout_s)
 
     def save_task(
         self, task_id: str, checkpoint: Checkpoint, status: TaskStatus, *, lazy: bool = False

@@ -74,6 +74,13 @@ class TaskRepository:
         """Tasks left the list: their rows, parts and leases go."""
         self._store.delete_tasks(task_ids)
 
+    def wait_for_new(self, most: int) -> None:
+        """Wait (a minute at most) until at most ``most`` new tasks are still to be
+        written: whoever adds a million files keeps pace with the database, and
+        the records waiting for the writer stay a bounded heap. Not on the
+        writer's thread."""
+        self._store.wait_for_inserts(most)
+
     def wait_for_writes(self, on_progress: Callable[[int], None] | None = None) -> None:
         """Return once every write queued so far is committed, however long that
         takes (``on_progress(writes left)`` hears how it goes)."""

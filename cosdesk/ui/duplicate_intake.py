@@ -54,6 +54,7 @@ class _Checked:
     check: DuplicateCheck
     probe: BucketProbe | None
     problems: tuple[tuple[str, str], ...]
+    duplicate_count: int  # counted on the pool: a walk of a million entries
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,8 @@ class BatchIntake(QObject):
                 destination.bucket,
                 self._queue.retry_policy(destination.options),
             )
-        return _Checked(destination, check_batch(entries, queued, probe), probe, tuple(problems))
+        check = check_batch(entries, queued, probe)
+        return _Checked(destination, check, probe, tuple(problems), check.duplicate_count)
 
     @Slot(object)
     def _on_checked(self, outcome: object) -> None:
@@ -167,7 +169,7 @@ class BatchIntake(QObject):
             self._done(self.tr("Nothing to add.") if not checked.problems else "")
             return
         remembered = self._remembered()
-        if check.duplicate_count and remembered is None:
+        if checked.duplicate_count and remembered is None:
             self._ask(checked)
         else:
             self._queue_batch(checked, remembered)
@@ -208,7 +210,7 @@ class BatchIntake(QObject):
         options = destination.options
         if plan.conflict is not None:
             options = options.with_changes(conflict=plan.conflict)
-        files = [FileToAdd(entry.path, entry.key) for entry in plan.add if entry.path is not None]
+        files = [entry for entry in plan.add if entry.path is not None]
         if plan.add:
             # Before the tasks exist: the queue may fall idle before this returns.
             with self._outcome_lock:
@@ -218,9 +220,10 @@ class BatchIntake(QObject):
         for start in range(0, len(files), QUEUE_SLICE):
             if self._stopped.is_set():
                 break
-            self._queue.add_files(
-                files[start : start + QUEUE_SLICE], destination.bucket, options, destination.endpoint
-            )
+            # Made a slice at a time: a million files at once held a million more objects.
+            entries = files[start : start + QUEUE_SLICE]
+            batch = [FileToAdd(entry.path, entry.key) for entry in entries if entry.path is not None]
+            self._queue.add_files(batch, destination.bucket, options, destination.endpoint)
         for entry in plan.add:
             if entry.path is None:
                 self._queue.add_folder_marker(destination.bucket, entry.key, options, destination.endpoint)

@@ -253,3 +253,19 @@ def test_reading_a_task_at_rest_does_not_wait_behind_the_writers_backlog(
     # The queue's own state, though its write is not in the database yet.
     assert snapshot is not None and snapshot.state is TaskState.CANCELED
     assert snapshot.key == "dir/t29.bin"
+
+
+def test_where_unfinished_tasks_go_is_known_with_most_of_them_at_rest(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    engine = make_engine(file_parallel_limit=1, **AT_REST)
+    files = small_files(tmp_path / "unfinished", 40)
+    ids = engine.queue.add_files(files, BUCKET)
+    engine.qtbot.waitUntil(lambda: engine.queue.live_task_count <= SMALL_LIMITS["live_task_limit"])
+    engine.queue.pause(ids)
+    engine.wait_states(ids, {TaskState.PAUSED, TaskState.SUCCESS})
+    assert set(engine.queue.unfinished_by_endpoint()) == {engine.queue.default_endpoint}
+
+    engine.queue.restart(ids)
+    engine.wait_states(ids, {TaskState.SUCCESS})
+    assert engine.queue.unfinished_by_endpoint() == {}

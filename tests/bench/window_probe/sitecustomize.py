@@ -8,10 +8,14 @@ What it measures:
 - the GUI thread's longest stall: a 10 ms timer notes the longest gap between its
   ticks (as tests/gui/stall_probe.py does in-process);
 - the process's resident set, and the task table's rows, settled or not;
-- the bytes the table model's compact columns hold (its own share of the RSS).
+- the bytes the table model's compact columns hold (its own share of the RSS);
+- with ``COSDESK_PROBE_TRACEMALLOC=FILE``, where the Python heap is: the lines
+  holding the most memory, written to FILE at each new peak of the RSS (a
+  diagnosis, slow: tracing doubles the window's work).
 
 ``COSDESK_PROBE_STEPS`` (comma-separated):
 - ``idle:S``: quit S seconds after the start, once the table has settled;
+- ``added:N``: quit once the table shows N rows;
 - ``uploaded:N``: quit once the table shows N rows, all done;
 - ``usable:N``: once the table shows N rows, scroll to its end, sort by size,
   show only finished rows, search for a key, each timed until the table has
@@ -29,7 +33,13 @@ import time
 import traceback
 
 _OUT = os.environ.get("COSDESK_PROBE_OUT")
+_TRACE_OUT = os.environ.get("COSDESK_PROBE_TRACEMALLOC")
 _STARTED = time.monotonic()
+
+if _TRACE_OUT:
+    import tracemalloc
+
+    tracemalloc.start(3)
 
 if _OUT:
     from PySide6.QtWidgets import QApplication
@@ -74,6 +84,7 @@ class _Probe:
         # Where the GUI thread was while it stalled (sampled from another thread).
         self._stalled_in: collections.Counter[str] = collections.Counter()
         self._gui_thread = threading.get_ident()
+        self._traced_rss = 0  # the RSS at the last heap report
 
     def start(self) -> None:
         self._event("event loop running")  # the window is built: the rest is its own work
@@ -144,9 +155,26 @@ class _Probe:
                 model_bytes=_model_bytes(model, proxy),
             )
         line["events"] = self._events
+        if _TRACE_OUT and int(line["rss"]) > self._traced_rss * 1.15:  # type: ignore[call-overload]
+            self._traced_rss = int(line["rss"])  # type: ignore[call-overload]
+            self._trace_heap(line)
         line["stalled_in"] = self._stalled_in.most_common(6)
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
+
+    def _trace_heap(self, line: dict[str, object]) -> None:
+        import tracemalloc
+
+        top = tracemalloc.take_snapshot().statistics("traceback")[:25]
+        with open(_TRACE_OUT, "a", encoding="utf-8") as out:  # type: ignore[arg-type]
+            traced = tracemalloc.get_traced_memory()[0]
+            out.write(f"--- t {line['t']} s, rows {line.get('rows')}, RSS {line['rss'] / 2**20:.1f} MiB,")
+            out.write(f" traced {traced / 2**20:.1f} MiB\n")
+            for stat in top:
+                out.write(f"{stat.size / 2**20:8.1f} MiB {stat.count:9d}  ")
+                frames = reversed(stat.traceback)
+                out.write(" < ".join(f"{os.path.basename(f.filename)}:{f.lineno}" for f in frames))
+                out.write("\n")
 
     def _advance(self, window) -> None:  # type: ignore[no-untyped-def]
         if not self._steps:
@@ -155,6 +183,10 @@ class _Probe:
         model = window.model
         if name == "idle":
             if time.monotonic() - _STARTED >= count and model.is_settled():
+                self._quit(window)
+        elif name == "added":
+            if model.rowCount() >= count and _settled(window):
+                self._event("added")
                 self._quit(window)
         elif name == "uploaded":
             if model.counts().get(_success(), 0) >= count:
