@@ -801,6 +801,12 @@ class UploadQueue(QObject):
         try:
             with self._lock:
                 taken = self._scheduler.take_wake_batch(self.settings.wake_batch)
+                # What the queue said of them when the read began.
+                taken_as = {
+                    task_id: (resting.state, resting.position)
+                    for task_id in taken
+                    if (resting := self._resting.get(task_id)) is not None
+                }
             # The rows as the queue last changed them.
             found = self._repository.read_after_writes(taken)
             stored = {item.spec.task_id: item for item in found}
@@ -810,6 +816,10 @@ class UploadQueue(QObject):
                     item = stored.get(task_id)
                     if resting is None:
                         continue  # removed meanwhile
+                    if (resting.state, resting.position) != taken_as.get(task_id):
+                        # Paused, canceled or moved here while the row was read: the
+                        # row may predate that change, and the queue's record wins.
+                        continue
                     if item is None:
                         # Gone from the database (another program cleared it): gone here.
                         del self._resting[task_id]

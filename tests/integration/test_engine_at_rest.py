@@ -269,3 +269,41 @@ def test_where_unfinished_tasks_go_is_known_with_most_of_them_at_rest(
     engine.queue.restart(ids)
     engine.wait_states(ids, {TaskState.SUCCESS})
     assert engine.queue.unfinished_by_endpoint() == {}
+
+
+def test_a_task_paused_while_its_row_is_read_to_wake_it_stays_paused(
+    make_engine: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Waking reads rows outside the queue's lock. A pause in that gap must win over
+    the row read before it, or a paused (or canceled) task would start uploading."""
+    engine = make_engine(file_parallel_limit=1, **AT_REST)
+    files = small_files(tmp_path / "woken", 40)
+    engine.queue.set_bandwidth_limit(2000)  # slow enough that most wait, then rest
+    ids = engine.queue.add_files(files, BUCKET)
+    engine.queue.pause()
+    engine.wait_states(ids, {TaskState.PAUSED, TaskState.SUCCESS})
+    engine.queue.set_bandwidth_limit(0)
+    ids = [task_id for task_id, snap in engine.snapshots().items() if snap.state is TaskState.PAUSED]
+    engine.qtbot.waitUntil(
+        lambda: engine.queue.live_task_count <= SMALL_LIMITS["live_task_limit"], timeout=5000
+    )
+    paused_in_the_gap: list[str] = []
+    repository = engine.queue._repository
+    read = repository.read_after_writes
+
+    def read_then_pause(task_ids: Any, wait_s: Any = None) -> Any:
+        wanted = list(task_ids)
+        rows = read(wanted, wait_s)
+        if wait_s is None and not paused_in_the_gap and wanted:  # the wake's read
+            # The person pauses the batch after its rows were read, before they are used.
+            paused_in_the_gap.extend(wanted)
+            engine.queue.pause(wanted)
+        return rows
+
+    monkeypatch.setattr(repository, "read_after_writes", read_then_pause)
+    engine.queue.restart(ids)
+    engine.qtbot.waitUntil(lambda: bool(paused_in_the_gap), timeout=10_000)
+    others = [task_id for task_id in ids if task_id not in paused_in_the_gap]
+    engine.wait_states(others, {TaskState.SUCCESS})
+    found = engine.snapshots()
+    assert {found[task_id].state for task_id in paused_in_the_gap} == {TaskState.PAUSED}
