@@ -33,6 +33,32 @@ TOKEN = "sts-token-Zq7XbV3pLm8Rn2Kw5Yt1"
 SIGNATURE = re.compile(r"q-signature=[0-9a-f]{40}")
 
 
+class LoggingState:
+    """The root logger's handlers and the chatty libraries' levels before a
+    session, put back after it (setup_logging adds handlers to this process)."""
+
+    def __init__(self, root: Any) -> None:
+        import logging
+
+        from cosdesk.logs import _CHATTY_LIBRARIES
+
+        self._root = root
+        self._handlers = list(root.handlers)
+        self._level = root.level
+        self._library_levels = {name: logging.getLogger(name).level for name in _CHATTY_LIBRARIES}
+
+    def restore(self) -> None:
+        import logging
+
+        for handler in list(self._root.handlers):
+            if handler not in self._handlers:
+                self._root.removeHandler(handler)
+                handler.close()
+        self._root.setLevel(self._level)
+        for name, level in self._library_levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
 @pytest.fixture
 def sts_server(tmp_path: Path) -> Iterator[SandboxServer]:
     with SandboxServer(
@@ -170,7 +196,7 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
 
     from cosdesk import config
     from cosdesk.engine.task import TaskState, UploadMethod
-    from cosdesk.logs import _CHATTY_LIBRARIES, setup_logging
+    from cosdesk.logs import setup_logging
     from cosdesk.ui.main_window import MainWindow
     from cosdesk.ui.session import open_session
 
@@ -195,8 +221,7 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
         return {str(p): p.read_bytes() for folder in folders for p in folder.rglob("*") if p.is_file()}
 
     root = logging.getLogger()
-    handlers_before, level_before = list(root.handlers), root.level
-    library_levels = {name: logging.getLogger(name).level for name in _CHATTY_LIBRARIES}
+    logging_before = LoggingState(root)
     log_file = setup_logging(verbose=True)  # DEBUG: every request is logged, with its headers
     assert log_file is not None and log_file.is_relative_to(tmp_path)
 
@@ -333,13 +358,7 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
     finally:
         window.shutdown()
         server.stop()
-        for handler in list(root.handlers):
-            if handler not in handlers_before:
-                root.removeHandler(handler)
-                handler.close()
-        root.setLevel(level_before)
-        for name, level in library_levels.items():
-            logging.getLogger(name).setLevel(level)
+        logging_before.restore()
 
     captured = capfd.readouterr()
     texts.extend((captured.out, captured.err))
@@ -564,9 +583,11 @@ def test_cli_sessions_on_a_credential_server_leave_no_temporary_key_token_or_sig
             outputs.append(result.stdout + result.stderr)
             return result
 
-        # Slow enough that the 6-second keys are renewed during the upload.
+        # Slow enough that the 6-second keys are renewed during the upload (the
+        # server's limit is per connection: one part at a time).
         server.faults.bandwidth_bytes_per_s = 400_000
-        assert run("upload", str(source), f"cos://{BUCKET}/s/", *where).returncode == 0
+        slow = ("--parallel-parts", "1")
+        assert run("upload", str(source), f"cos://{BUCKET}/s/", *slow, *where).returncode == 0
         server.faults.bandwidth_bytes_per_s = None
         outside = run("upload", str(source / "small.txt"), f"cos://{BUCKET}/elsewhere/", *where)
         assert outside.returncode == 1 and "credential server" in outside.stdout + outside.stderr
@@ -601,13 +622,12 @@ def test_a_window_on_a_credential_server_leaves_no_temporary_key_token_or_bearer
     from PySide6.QtWidgets import QLabel
 
     from cosdesk.engine.task import TaskState
-    from cosdesk.logs import _CHATTY_LIBRARIES, setup_logging
+    from cosdesk.logs import setup_logging
     from cosdesk.ui.main_window import MainWindow
     from cosdesk.ui.session import open_session
 
     root = logging.getLogger()
-    handlers_before, level_before = list(root.handlers), root.level
-    library_levels = {name: logging.getLogger(name).level for name in _CHATTY_LIBRARIES}
+    logging_before = LoggingState(root)
     assert setup_logging(verbose=True) is not None
     server = SandboxServer(
         root=tmp_path / "cos-root", buckets=[BUCKET], credentials={}, region=REGION, sts_duration_s=8,
@@ -668,13 +688,7 @@ def test_a_window_on_a_credential_server_leaves_no_temporary_key_token_or_bearer
     finally:
         window.shutdown()
         server.stop()
-        for handler in list(root.handlers):
-            if handler not in handlers_before:
-                root.removeHandler(handler)
-                handler.close()
-        root.setLevel(level_before)
-        for name, level in library_levels.items():
-            logging.getLogger(name).setLevel(level)
+        logging_before.restore()
 
     captured = capfd.readouterr()
     texts.extend((captured.out, captured.err))
