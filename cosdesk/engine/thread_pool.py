@@ -17,9 +17,11 @@ for. Its jobs are anything with ``run()``.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
+import weakref
 from collections import deque
 from typing import Protocol
 
@@ -35,6 +37,39 @@ IDLE_TIMEOUT_S = 30.0
 
 class Job(Protocol):
     def run(self) -> None: ...
+
+
+_carrier_pool: QThreadPool | None = None
+_carrier_lock = threading.Lock()
+
+
+def _carriers() -> QThreadPool:
+    """The Qt pool that carries every job loop, made once and never deleted: a Qt
+    pool deleted (by Python's collector, with the queue that owned it) while a
+    loop still ran its last lines crashed the process. It never limits anything
+    (each ThreadPool keeps its own maxThreadCount); its threads stay for reuse."""
+    global _carrier_pool
+    with _carrier_lock:
+        if _carrier_pool is None:
+            _carrier_pool = QThreadPool()
+            _carrier_pool.setObjectName("cosdesk-jobs")
+            _carrier_pool.setMaxThreadCount(1024)
+            atexit.register(_end_loops)
+        return _carrier_pool
+
+
+# Every pool that may have loops alive, so that they all end before the interpreter does.
+_pools: weakref.WeakSet[ThreadPool] = weakref.WeakSet()
+
+
+def _end_loops() -> None:
+    """At exit, while threads can still run Python: idle loops end at once and the
+    carrier waits a moment for them (a loop left waiting would outlive the
+    interpreter's teardown)."""
+    for pool in list(_pools):
+        pool.close()
+    if _carrier_pool is not None:
+        _carrier_pool.waitForDone(2000)
 
 
 class _JobLoop(QRunnable):
@@ -66,11 +101,6 @@ class ThreadPool:
         self._idle = 0  # waiting for a job, and not yet woken for one
         self._running = 0  # running a job
         self._closing = False  # idle loops end at once (their owner shuts down)
-        # Carries the job loops; never the limit (that is ``_max_threads``).
-        self._carriers = QThreadPool()
-        self._carriers.setObjectName(name)
-        self._carriers.setMaxThreadCount(1024)
-        self._carriers.setExpiryTimeout(-1)  # a loop ends by itself when idle
 
     def activeThreadCount(self) -> int:
         """How many jobs are running now."""
@@ -125,7 +155,8 @@ class ThreadPool:
             self._job_waiting.notify()
         elif self._threads < self._max_threads:
             self._threads += 1
-            self._carriers.start(_JobLoop(self))
+            _pools.add(self)
+            _carriers().start(_JobLoop(self))
 
     def _work(self) -> None:
         if self._background:
