@@ -8,6 +8,8 @@ from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
+from pytestqt.exceptions import TimeoutError as WaitTimedOut
+
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.clients import ClientCache
 from cosdesk.engine.history import HistoryEntry, HistoryQuery, HistoryReader
@@ -119,11 +121,26 @@ class Engine:
     def _wait_for(
         self, task_id: str, holds: Callable[[TaskSnapshot], bool], timeout_s: float
     ) -> TaskSnapshot:
+        last: list[TaskSnapshot | None] = [None]
+
         def reached() -> bool:
-            snapshot = self.queue.task(task_id)
+            last[0] = snapshot = self.queue.task(task_id)
             return snapshot is not None and holds(snapshot)
 
-        self.qtbot.waitUntil(reached, timeout=int(timeout_s * 1000))
+        try:
+            self.qtbot.waitUntil(reached, timeout=int(timeout_s * 1000))
+        except WaitTimedOut as error:
+            # What the task was doing says more than the timeout alone.
+            seen = last[0]
+            where = (
+                "unknown"
+                if seen is None
+                else (
+                    f"state {seen.state}, note {seen.note!r}, parts {seen.parts_done}, "
+                    f"sent {seen.loaded}, error {seen.error}"
+                )
+            )
+            raise WaitTimedOut(f"{error}; the task: {where}") from error
         return self.snapshot(task_id)
 
     def close(self) -> None:
