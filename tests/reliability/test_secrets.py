@@ -544,6 +544,21 @@ def temporary_key_leaks(text: str, server: SandboxServer) -> list[str]:
     return found
 
 
+def temporary_keys_found(
+    files: dict[str, bytes], texts: list[str], server: SandboxServer
+) -> dict[str, list[str]]:
+    """Where a temporary key, token or signature of ``server`` shows: by file path,
+    or by the text's number and its start."""
+    found: dict[str, list[str]] = {}
+    for path, content in files.items():
+        if leaks := temporary_key_leaks(content.decode("latin-1"), server):
+            found[path] = leaks
+    for index, text in enumerate(texts):
+        if leaks := temporary_key_leaks(text, server):
+            found[f"text {index}: {text[:200]!r}"] = leaks
+    return found
+
+
 def files_under(*folders: Path) -> dict[str, bytes]:
     return {str(p): p.read_bytes() for folder in folders for p in folder.rglob("*") if p.is_file()}
 
@@ -595,14 +610,8 @@ def test_cli_sessions_on_a_credential_server_leave_no_temporary_key_token_or_sig
         issuer = server.auth_policy.temporary
         assert issuer is not None and issuer.issued >= 3  # renewed at least once within a run
 
-        found: dict[str, list[str]] = {}
         files = files_under(*folders.values())
-        for path, content in files.items():
-            if temporary_key_leaks(content.decode("latin-1"), server):
-                found[path] = temporary_key_leaks(content.decode("latin-1"), server)
-        for index, text in enumerate(outputs):
-            if temporary_key_leaks(text, server):
-                found[f"output {index}"] = temporary_key_leaks(text, server)
+        found = temporary_keys_found(files, outputs, server)
         assert found == {}, found
         assert "x-cos-security-token" in "\n".join(outputs).lower()  # logged, masked
         print(
@@ -695,13 +704,7 @@ def test_a_window_on_a_credential_server_leaves_no_temporary_key_token_or_bearer
     issuer = server.auth_policy.temporary
     assert issuer is not None and issuer.issued >= 3
     files = files_under(tmp_path / "config", tmp_path / "data", tmp_path / "log")
-    found: dict[str, list[str]] = {}
-    for path, content in files.items():
-        if temporary_key_leaks(content.decode("latin-1"), server):
-            found[path] = temporary_key_leaks(content.decode("latin-1"), server)
-    for index, text in enumerate(texts):
-        if temporary_key_leaks(text, server):
-            found[f"text {index}: {text[:200]!r}"] = temporary_key_leaks(text, server)
+    found = temporary_keys_found(files, texts, server)
     assert found == {}, found
     print(
         f"\nsecrets (credential URL, GUI): {issuer.issued} temporary keys issued, {len(files)} files and "
