@@ -24,12 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import HashProgress, TaskSnapshot
 from cosdesk.engine.task_table_source import read_columns
-from cosdesk.engine.worker_pool import WorkerPool
+from cosdesk.engine.worker_pool import BackgroundCall, WorkerPool
 from cosdesk.ui.task_rows import TaskRows
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class TaskFeed(QObject):
         queue.tasks_removed.connect(self._on_removed)
         queue.hash_progress.connect(self._on_hashed)
         if db_path is not None:
-            self._pool.start(_Job(lambda: self._signals.loaded.emit(_load(db_path))))
+            self._pool.start(BackgroundCall(lambda: self._signals.loaded.emit(_load(db_path))))
 
     def is_settled(self) -> bool:
         """Nothing left to read or to deliver (tests wait on it)."""
@@ -195,7 +195,7 @@ class TaskFeed(QObject):
             with contextlib.suppress(RuntimeError):  # the feed is gone: nobody to tell
                 signals.fetched.emit(operations)
 
-        self._pool.start(_Job(fetch))
+        self._pool.start(BackgroundCall(fetch))
 
     @Slot(list)
     def _on_fetched(self, operations: list[Operation]) -> None:
@@ -234,7 +234,7 @@ class TaskFeed(QObject):
             with contextlib.suppress(RuntimeError):
                 signals.indexed.emit()
 
-        self._pool.start(_Job(index))
+        self._pool.start(BackgroundCall(index))
 
     @Slot()
     def _on_indexed(self) -> None:
@@ -259,7 +259,7 @@ class TaskFeed(QObject):
             with contextlib.suppress(RuntimeError):
                 signals.displayed.emit(number, snapshots)
 
-        self._pool.start(_Job(read))
+        self._pool.start(BackgroundCall(read))
         return number
 
     @Slot(int, list)
@@ -282,15 +282,3 @@ class _Signals(QObject):
     loaded = Signal(object)
     indexed = Signal()
     displayed = Signal(int, list)
-
-
-class _Job(QRunnable):
-    def __init__(self, work: Callable[[], None]) -> None:
-        super().__init__()
-        self._work = work
-
-    def run(self) -> None:
-        try:
-            self._work()
-        except Exception:
-            log.exception("the task table's background read failed")
