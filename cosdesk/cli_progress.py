@@ -93,6 +93,8 @@ class ProgressDisplay:
         self._last_plain_percent = -1
         self._last_plain_text = ""
         self._failures: dict[str, str] = {}
+        # Tasks in error that the queue starts again before it ends (FileFinished.retried_before_idle).
+        self._waiting: set[str] = set()
         self._succeeded = 0
         self._skipped = 0
         self._skipped_bytes = 0
@@ -152,6 +154,14 @@ class ProgressDisplay:
         name = (snapshot.source_path or snapshot.key) if snapshot is not None else event.task_id
         shown = printable(name)
         self._clear_line()
+        if event.error is not None and event.retried_before_idle:
+            if event.task_id not in self._waiting:  # said once, not at every retry
+                self._waiting.add(event.task_id)
+                print(
+                    f"waiting {shown}: {printable(str(event.error))}; trying again by itself", file=sys.stderr
+                )
+            return
+        self._waiting.discard(event.task_id)
         if event.error is not None:
             self._failures[event.task_id] = f"{shown}: {event.error}"
             print(f"failed {shown}: {printable(str(event.error))}", file=sys.stderr)
@@ -198,8 +208,11 @@ class ProgressDisplay:
                 self._out.flush()
 
     def _progress_line(self, batch: BatchProgress) -> str:
-        done = batch.succeeded + batch.failed
-        total_files = done + batch.waiting + batch.running + batch.paused
+        # The queue counts a task waiting for its retry as failed; here it is still to do.
+        waiting_to_retry = min(len(self._waiting), batch.failed)
+        failed = batch.failed - waiting_to_retry
+        done = batch.succeeded + failed
+        total_files = done + batch.waiting + waiting_to_retry + batch.running + batch.paused
         parts = [f"{batch.percent * 100:5.1f}%", f"{format_size(batch.loaded)} / {format_size(batch.total)}"]
         now = time.monotonic()
         if self._sending_since is None and batch.loaded > self.already_sent:
@@ -214,8 +227,10 @@ class ProgressDisplay:
                 parts.append(format_speed(batch.speed))
             parts.append(f"ETA {format_duration(batch.eta_s)}")
         parts.append(f"files {done}/{total_files}")
-        if batch.failed:
-            parts.append(f"failed {batch.failed}")
+        if waiting_to_retry:
+            parts.append(f"waiting to retry {waiting_to_retry}")
+        if failed:
+            parts.append(f"failed {failed}")
         return "  ".join(parts)
 
     def _run_totals(self) -> tuple[int, int, int]:

@@ -164,6 +164,10 @@ class QueueSettings:
       retries on a network failure or a 5xx answer starts again by itself after the
       first delay, then the next, then every last one until it succeeds (never after
       a 4xx refusal; pause or cancel stops it). Empty: never by itself.
+    - ``credential_server_waits`` (default 5): a task whose credential server gave
+      no keys waits for it through this many of those retries (about two minutes
+      with the default delays) with the queue counted busy, so ``cosdesk upload``
+      waits rather than ending with the file failed. Later retries are ordinary.
     - ``request_poll_interval_s`` (default 1): how often the queue looks in the
       database for pause / cancel requests from another process (``cosdesk tasks``).
     - ``background_workers`` (default False): worker threads run below normal
@@ -182,6 +186,7 @@ class QueueSettings:
     retry_max_delay_s: float = 20.0
     list_update_interval_ms: int = 100
     network_retry_delays_s: tuple[float, ...] = (2.0, 5.0, 15.0, 30.0, 60.0)
+    credential_server_waits: int = 5
     request_poll_interval_s: float = 1.0
     background_workers: bool = False
     live_task_limit: int = 20_000

@@ -206,7 +206,12 @@ class UploadQueue(QObject):
         # figures are kept by self._batch).
         self._state_counts: Counter[TaskState] = Counter()
         # Automatic retries after network failures (the timer lives in the queue's thread).
-        self._retries = RetryScheduler(self, self.settings.network_retry_delays_s, self._retry_now)
+        self._retries = RetryScheduler(
+            self,
+            self.settings.network_retry_delays_s,
+            self._retry_now,
+            credential_waits=self.settings.credential_server_waits,
+        )
 
         # Files, their parts and the small jobs (intake, walking, aborting) get
         # separate pools: a file job waits for its parts, so they must never
@@ -1124,11 +1129,12 @@ class UploadQueue(QObject):
         elif outcome.kind is OutcomeKind.FAILED and not control.stopped:
             task.set_state(TaskState.ERROR)
             task.error = outcome.error
+            held = False
             if outcome.error is not None and outcome.error.transient:
-                self._retries.plan(task)
+                held = self._retries.plan(task)
             else:
                 task.network_retries = 0
-            self._events.finished(FileFinished(task.task_id, outcome.error, None))
+            self._events.finished(FileFinished(task.task_id, outcome.error, None, retried_before_idle=held))
             self.journal.failed(task, outcome.error)
         elif control.reason is StopReason.CANCEL:
             # The journal heard of it when cancel() was called.
@@ -1292,9 +1298,13 @@ class UploadQueue(QObject):
     def _busy(self) -> bool:
         # A task in error waiting for its automatic retry does not count: the CLI
         # ends (saying what failed) and tests see the failure; the window, which
-        # stays open, retries it when it is due.
+        # stays open, retries it when it is due. Except a short wait for the
+        # credential server (RetryScheduler): that is a pause, not a failure.
         return bool(
-            self._scheduler.running_ids or self._pending_intakes or self._state_counts[TaskState.WAITING]
+            self._scheduler.running_ids
+            or self._pending_intakes
+            or self._state_counts[TaskState.WAITING]
+            or self._retries.holding
         )
 
     def is_idle(self) -> bool:

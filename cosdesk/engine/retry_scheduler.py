@@ -25,21 +25,42 @@ def _credential_server_failed(task: UploadTask) -> bool:
 class RetryScheduler:
     """Plans a task's next automatic start after ``delays_s`` (one per retry in a
     row, the last repeated) and calls ``on_due()`` when starts are due (which
-    then asks :meth:`take_due` for them)."""
+    then asks :meth:`take_due` for them).
 
-    def __init__(self, parent: QObject, delays_s: Sequence[float], on_due: Callable[[], None]) -> None:
+    A task waiting for its credential server, for at most ``credential_waits``
+    retries in a row, *holds* the queue: the queue is not idle while it waits,
+    so a command waits for the credential server to come back instead of ending
+    with the file failed (ARCHITECTURE.md, "Temporary keys"). Past that, the
+    credential server is taken to be down for good, like a lost network."""
+
+    def __init__(
+        self,
+        parent: QObject,
+        delays_s: Sequence[float],
+        on_due: Callable[[], None],
+        *,
+        credential_waits: int = 0,
+    ) -> None:
         self._delays_s = tuple(delays_s)
         self._on_due = on_due
+        self._credential_waits = credential_waits
         self._due: list[tuple[float, str]] = []  # heap of (time.monotonic() due, task_id)
+        self._holding: set[str] = set()  # ids of the tasks that hold the queue
         self._stopped = False
         self._timer = QTimer(parent)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._fire)
 
-    def plan(self, task: UploadTask) -> None:
-        """Start ``task`` (just failed on the network) again by itself, later."""
+    @property
+    def holding(self) -> bool:
+        """Whether a task waiting for its credential server holds the queue."""
+        return bool(self._holding)
+
+    def plan(self, task: UploadTask) -> bool:
+        """Start ``task`` (just failed on the network) again by itself, later;
+        True if it holds the queue until then."""
         if not self._delays_s or self._stopped:
-            return
+            return False
         delay = self._delays_s[min(task.network_retries, len(self._delays_s) - 1)]
         task.network_retries += 1
         task.retry_delay_s = delay
@@ -47,15 +68,19 @@ class RetryScheduler:
         waiting_for = "the credential server" if _credential_server_failed(task) else "the network"
         task.note = f"waiting for {waiting_for}; retrying in {delay:g} s"
         heapq.heappush(self._due, (time.monotonic() + delay, task.task_id))
+        if _credential_server_failed(task) and task.network_retries <= self._credential_waits:
+            self._holding.add(task.task_id)
+            return True
+        return False
 
     def ask_again(self, task_id: str, delay_s: float) -> None:
         """Wake the queue for ``task_id`` after ``delay_s`` (a task waiting for
         another process to let it go, engine/ownership.py); no retry is counted."""
         heapq.heappush(self._due, (time.monotonic() + delay_s, task_id))
 
-    @staticmethod
-    def forget(task: UploadTask) -> None:
+    def forget(self, task: UploadTask) -> None:
         """No automatic start for ``task`` any more (its heap entry is skipped)."""
+        self._holding.discard(task.task_id)
         if task.retry_at is not None:
             task.retry_at = task.retry_delay_s = None
             task.note = ""
@@ -77,12 +102,14 @@ class RetryScheduler:
         due: list[str] = []
         while self._due and self._due[0][0] <= now:
             _, task_id = heapq.heappop(self._due)
+            self._holding.discard(task_id)
             if is_pending(task_id):
                 due.append(task_id)
         return due
 
     def stop(self) -> None:
         self._stopped = True
+        self._holding.clear()
         self._timer.stop()
 
     def _fire(self) -> None:

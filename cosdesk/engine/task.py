@@ -188,6 +188,9 @@ class FileFinished:
     # Another cosdesk process finished it (engine/ownership.py): the bytes it sent
     # that this one had not counted as on the server. None: it was finished here.
     sent_by_other_process: int | None = None
+    # The error is a wait: the queue starts the task again before it goes idle
+    # (a credential server that did not answer, engine/retry_scheduler.py).
+    retried_before_idle: bool = False
 
 
 @dataclass(frozen=True, slots=True)

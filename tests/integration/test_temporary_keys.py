@@ -322,6 +322,49 @@ def test_cli_uploads_with_the_credential_url_that_serve_sts_prints(tmp_path: Pat
         server.wait(10)
 
 
+def test_cli_waits_out_a_ten_second_credential_server_outage_and_finishes(
+    sts_sandbox: MakeSts, tmp_path: Path
+) -> None:
+    server = sts_sandbox(duration_s=4)
+    credential_server = server.credential_server
+    assert credential_server is not None and server.credential_url is not None
+    folder = tmp_path / "outage"
+    folder.mkdir()
+    for number in range(8):
+        write_file(folder / f"{number}.bin", 256 * KiB, seed=number)
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("COS_")}
+    command = [sys.executable, "-m", "cosdesk", "upload", str(folder), f"cos://{BUCKET}/cli-outage/"]
+    command += ["--endpoint", server.endpoint, "--credential-url", server.credential_url]
+    # One file at a time, slowly: most are still to send when the server goes down.
+    command += ["--bandwidth-limit", "256K", "--parallel-files", "1", "--db", str(tmp_path / "tasks.sqlite3")]
+    upload = subprocess.Popen(
+        command,
+        env={**environment, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert upload.stdout is not None
+    first = upload.stdout.readline()
+    assert first.startswith("uploaded"), first
+    credential_server.stop()
+    restart = threading.Timer(10.0, credential_server.start)
+    restart.start()
+    try:
+        out, err = upload.communicate(timeout=90)
+    finally:
+        restart.join()
+    assert upload.returncode == 0, err
+    assert "8 uploaded, 0 failed" in out
+    # Said once per file, as a wait rather than a failure.
+    waits = [line for line in err.splitlines() if line.startswith("waiting ")]
+    assert waits and all("credential server" in line and "trying again by itself" in line for line in waits)
+    assert len(waits) == len(set(waits))
+    assert "failed " not in err
+    client = client_for(server, provider_for(server))
+    assert len(list(client.iter_objects(BUCKET, "cli-outage/"))) == 8
+
+
 # --- Tencent's Python SDK with the keys ---------------------------------------------
 
 
