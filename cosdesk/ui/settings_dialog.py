@@ -65,6 +65,7 @@ from cosdesk.ui.accounts import (
 )
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.formatting import size_unit
+from cosdesk.ui.header_lines import HeaderLines
 from cosdesk.ui.icons import icon
 from cosdesk.ui.languages import LANGUAGES, language_label
 from cosdesk.ui.message_boxes import message_box
@@ -277,9 +278,14 @@ class SettingsDialog(QDialog):
         self.credential_url = QLineEdit(self)
         self.credential_url.setPlaceholderText("https://example.com/sts")
         self.credential_post = QCheckBox(self.tr("Ask with POST (bucket, region and prefix as JSON)"), self)
-        self.credential_headers = QLineEdit(self)
-        self.credential_headers.setEchoMode(QLineEdit.EchoMode.Password)
-        self.credential_headers.setPlaceholderText(self.tr("optional, e.g. Authorization: Bearer …"))
+        self.credential_headers = HeaderLines(self)
+        self.forget_headers = QPushButton(self.tr("Forget the stored headers"), self)
+        self.forget_headers.clicked.connect(self._forget_stored_headers)
+        self._headers_row = QWidget(self)
+        headers_layout = QVBoxLayout(self._headers_row)
+        headers_layout.setContentsMargins(0, 0, 0, 0)
+        headers_layout.addWidget(self.credential_headers)
+        headers_layout.addWidget(self.forget_headers, 0, Qt.AlignmentFlag.AlignLeft)
         self.endpoint_note = QLabel(self)
         self.endpoint_note.setWordWrap(True)
         self.endpoint_note.setEnabled(False)  # secondary text
@@ -310,7 +316,6 @@ class SettingsDialog(QDialog):
             (self.key_kind, self.tr("Keys from")),
             (self.credential_url, self.tr("Credential URL")),
             (self.credential_post, self.credential_post.text()),
-            (self.credential_headers, self.tr("Extra header")),
             (self.region, self.tr("Region")),
             (self.bucket, self.tr("Bucket")),
             (self.endpoint, self.tr("Custom endpoint")),
@@ -327,7 +332,7 @@ class SettingsDialog(QDialog):
         account_form.addRow(self.tr("Session token"), self.session_token)
         account_form.addRow(self.tr("Credential URL"), self.credential_url)
         account_form.addRow("", self.credential_post)
-        account_form.addRow(self.tr("Extra header"), self.credential_headers)
+        account_form.addRow(self.tr("Extra headers"), self._headers_row)
         self._account_form = account_form
         account_form.addRow(self.tr("Region"), region_row)
         account_form.addRow(self.tr("Bucket"), self.bucket)
@@ -625,7 +630,8 @@ class SettingsDialog(QDialog):
         self.key_kind.setCurrentIndex(1 if profile.uses_credential_server else 0)
         self.credential_url.setText(profile.credential_url)
         self.credential_post.setChecked(profile.credential_post)
-        self.credential_headers.setText(self._typed_headers.get(profile.name, ""))
+        self.credential_headers.set_text(self._typed_headers.get(profile.name, ""))
+        self._show_headers_state()
         self._show_key_kind()
         self._show_key_placeholders()
         self.region.setCurrentText(profile.region)
@@ -686,6 +692,30 @@ class SettingsDialog(QDialog):
         self.secret_id.setPlaceholderText(kept or "AKID…")
         self.secret_key.setPlaceholderText(kept)
 
+    def _show_headers_state(self) -> None:
+        """Say whether empty fields keep what the keyring holds, or forget it."""
+        if self._current is None:
+            return
+        forgotten = self._typed_headers.get(self._current) == ""
+        saved = self._current not in self._new_names
+        if forgotten:
+            hint = self.tr("none: the stored headers are forgotten on Save")
+        elif saved:
+            hint = self.tr("leave empty to keep the stored headers, if any")
+        else:
+            hint = self.tr("optional, e.g. Authorization: Bearer …")
+        self.credential_headers.set_placeholder(hint)
+        self.forget_headers.setVisible(saved and not forgotten)
+
+    @Slot()
+    def _forget_stored_headers(self) -> None:
+        """Mark the account's stored headers to be deleted when the dialog saves."""
+        if self._current is None:
+            return
+        self._typed_headers[self._current] = ""
+        self.credential_headers.set_text("")
+        self._show_headers_state()
+
     def _from_credential_server(self) -> bool:
         return bool(self.key_kind.currentData())
 
@@ -697,14 +727,14 @@ class SettingsDialog(QDialog):
         server_fields: tuple[QWidget, ...] = (
             self.credential_url,
             self.credential_post,
-            self.credential_headers,
+            self._headers_row,
         )
         for field in key_fields:
             self._account_form.setRowVisible(field, not server)
         for field in server_fields:
             self._account_form.setRowVisible(field, server)
         self.keyring_note.setText(
-            self.tr("Temporary keys are kept in memory only; the extra header is kept in the system keyring.")
+            self.tr("Temporary keys are kept in memory only; extra headers are kept in the system keyring.")
             if server
             else self.tr("Keys are kept in the system keyring only, never in a file.")
         )
@@ -770,7 +800,7 @@ class SettingsDialog(QDialog):
             return False
         profile = self._form_profile()
         keys = None if self._from_credential_server() else self._form_keys()
-        headers = self.credential_headers.text().strip() if self._from_credential_server() else ""
+        headers = self.credential_headers.text() if self._from_credential_server() else ""
         if self._from_credential_server() and not profile.credential_url:
             message_box(self, QMessageBox.Icon.Warning, self.tr("Enter the credential URL.")).exec()
             return False
@@ -778,7 +808,7 @@ class SettingsDialog(QDialog):
             request_headers(headers)
         except ValueError:
             message_box(
-                self, QMessageBox.Icon.Warning, self.tr("Write the extra header as Name: value.")
+                self, QMessageBox.Icon.Warning, self.tr("Write each extra header as Name: value.")
             ).exec()
             return False
         if keys is not None and (not keys.secret_id or not keys.secret_key):

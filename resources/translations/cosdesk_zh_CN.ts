@@ -572,6 +572,17 @@
     </message>
 </context>
 <context>
+    <name>HeaderLines</name>
+    <message>
+        <source>Extra header %1</source>
+        <translation>附加请求头 %1</translation>
+    </message>
+    <message>
+        <source>Extra header</source>
+        <translation>附加请求头</translation>
+    </message>
+</context>
+<context>
     <name>HistoryDialog</name>
     <message>
         <source>Transfer history</source>
@@ -1348,6 +1359,10 @@ Qt %3</translation>
         <translation>设置</translation>
     </message>
     <message>
+        <source>Forget the stored headers</source>
+        <translation>清除已保存的请求头</translation>
+    </message>
+    <message>
         <source>SecretId</source>
         <translation>SecretId</translation>
     </message>
@@ -1370,6 +1385,10 @@ Qt %3</translation>
     <message>
         <source>Custom endpoint</source>
         <translation>自定义终端节点</translation>
+    </message>
+    <message>
+        <source>Extra headers</source>
+        <translation>附加请求头</translation>
     </message>
     <message>
         <source>Keys are kept in the system keyring only, never in a file.</source>
@@ -1464,6 +1483,14 @@ Qt %3</translation>
         <translation>账号名称须为 1 到 64 个字符，可包含文字、数字、空格及 . _ @ -。</translation>
     </message>
     <message>
+        <source>Temporary keys are kept in memory only; extra headers are kept in the system keyring.</source>
+        <translation>临时密钥只保存在内存中；附加请求头保存在系统钥匙串中。</translation>
+    </message>
+    <message>
+        <source>Write each extra header as Name: value.</source>
+        <translation>请按“名称: 值”的格式填写每个附加请求头。</translation>
+    </message>
+    <message>
         <source>Enter both the SecretId and the SecretKey.</source>
         <translation>请同时填写 SecretId 和 SecretKey。</translation>
     </message>
@@ -1484,6 +1511,14 @@ Qt %3</translation>
         <translation>使用 POST 请求（以 JSON 发送存储桶、地域和前缀）</translation>
     </message>
     <message>
+        <source>none: the stored headers are forgotten on Save</source>
+        <translation>无：保存时将清除已保存的请求头</translation>
+    </message>
+    <message>
+        <source>leave empty to keep the stored headers, if any</source>
+        <translation>留空则保留已保存的请求头（如有）</translation>
+    </message>
+    <message>
         <source>optional, e.g. Authorization: Bearer …</source>
         <translation>可选，例如 Authorization: Bearer …</translation>
     </message>
@@ -1494,10 +1529,6 @@ Qt %3</translation>
     <message>
         <source>Credential URL</source>
         <translation>凭证 URL</translation>
-    </message>
-    <message>
-        <source>Extra header</source>
-        <translation>附加请求头</translation>
     </message>
     <message>
         <source>Automatic</source>
@@ -1540,10 +1571,6 @@ Qt %3</translation>
         <translation>无法读取密钥环，请填写密钥</translation>
     </message>
     <message>
-        <source>Temporary keys are kept in memory only; the extra header is kept in the system keyring.</source>
-        <translation>临时密钥只保存在内存中；附加请求头保存在系统密钥环中。</translation>
-    </message>
-    <message>
         <source>An IP address or localhost takes the bucket in the path.</source>
         <translation>IP 地址或 localhost 须将存储桶放在路径中。</translation>
     </message>
@@ -1554,10 +1581,6 @@ Qt %3</translation>
     <message>
         <source>Enter the credential URL.</source>
         <translation>请输入凭证 URL。</translation>
-    </message>
-    <message>
-        <source>Write the extra header as Name: value.</source>
-        <translation>附加请求头请按“名称: 值”的格式填写。</translation>
     </message>
     <message>
         <source>Enter the bucket first.</source>

@@ -12,17 +12,19 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox, QLabel
+from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QPushButton
 from support.journey import click, current_dialog, find, menu_action, type_into, wait_until
 from support.window_driver import TEST_BUCKET, make_file
 
 from cosdesk import config
+from cosdesk.config import Profile, Settings
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.credential_provider import CredentialProvider, CredentialRequest
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.sandbox.server import SandboxServer
 
 BEARER = "Authorization: Bearer journey-bearer-token"
+TEAM = "X-Team: uploads"
 
 
 @pytest.fixture
@@ -54,6 +56,9 @@ def test_add_a_credential_server_account_test_it_and_upload(
     assert kind.currentText() == "Credential server (temporary keys)"
     type_into("Credential URL", url, dialog)
     type_into("Extra header", BEARER, dialog)
+    # A second field is ready below the first, for a second header.
+    type_into("Extra header 2", TEAM, dialog)
+    assert find(QLineEdit, "Extra header 3", dialog).text() == ""
     type_into("Bucket", TEST_BUCKET, dialog)
     type_into("Custom endpoint", credential_sandbox.endpoint, dialog)
 
@@ -86,4 +91,35 @@ def test_add_a_credential_server_account_test_it_and_upload(
     (profile,) = stored["profiles"]
     assert profile["credential_url"] == url
     assert "journey-bearer-token" not in json.dumps(stored)
-    assert config.load_credential_headers("org") == BEARER
+    assert config.load_credential_headers("org") == f"{BEARER}\n{TEAM}"
+
+
+def test_forget_a_credential_servers_stored_headers(
+    open_window: Any, credential_sandbox: SandboxServer
+) -> None:
+    url = credential_sandbox.credential_url
+    assert url is not None
+    org = Profile(name="org", bucket=TEST_BUCKET, endpoint=credential_sandbox.endpoint, credential_url=url)
+    config.save_settings(Settings(profiles={"org": org}, active_profile="org"))
+    config.store_credential_headers("org", BEARER)
+    window = open_window(start_sandbox=False).window
+
+    menu_action(window, "Edit", "Settings").trigger()
+    dialog = current_dialog()
+    # Nothing secret is shown: the field says what an empty one means.
+    first = find(QLineEdit, "Extra header", dialog)
+    assert first.text() == ""
+    assert first.placeholderText() == "leave empty to keep the stored headers, if any"
+    click("Forget the stored headers", dialog)
+    assert first.placeholderText() == "none: the stored headers are forgotten on Save"
+    assert not find_button(dialog, "Forget the stored headers").isVisible()
+    assert config.load_credential_headers("org") == BEARER  # nothing happens before Save
+    click("Save", dialog)
+    wait_until(lambda: not dialog.isVisible(), 10, "the Settings dialog to close")
+
+    assert config.load_credential_headers("org") == ""
+
+
+def find_button(dialog: QDialog, text: str) -> QPushButton:
+    (button,) = [button for button in dialog.findChildren(QPushButton) if button.text() == text]
+    return button

@@ -652,7 +652,7 @@ def test_a_window_on_a_credential_server_leaves_no_temporary_key_token_or_bearer
         dialog.name.setText("org")
         dialog.key_kind.setCurrentIndex(1)
         QTest.keyClicks(dialog.credential_url, server.credential_url)
-        QTest.keyClicks(dialog.credential_headers, f"Authorization: Bearer {BEARER_TOKEN}")
+        QTest.keyClicks(dialog.credential_headers.fields[0], f"Authorization: Bearer {BEARER_TOKEN}")
         dialog.region.setCurrentText(REGION)
         dialog.bucket.setText(BUCKET)
         dialog.endpoint.setText(server.endpoint)
