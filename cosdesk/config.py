@@ -127,17 +127,43 @@ class Settings:
         return self.profiles.get(self.active_profile)
 
 
-def _profile_from_json(raw: dict[str, Any]) -> Profile:
+# The version config.json is written in. 2: a limit of 0 means automatic
+# concurrency (engine/concurrency.py).
+SETTINGS_VERSION = 2
+# Before version 2 a limit could only be a number, and the seed's 3 files × 3
+# parts was the default almost everyone kept: such files mean "automatic" now.
+_OLD_DEFAULT_LIMIT = 3
+
+
+def _from_before_automatic(raw: dict[str, Any]) -> bool:
+    version = raw.get("version")
+    return not isinstance(version, int) or version < 2
+
+
+def _automatic_if_old_default(limit: object, old_file: bool) -> object:
+    return 0 if old_file and limit == _OLD_DEFAULT_LIMIT else limit
+
+
+def _profile_from_json(raw: dict[str, Any], old_file: bool = False) -> Profile:
     known = {f.name for f in fields(Profile)}
     # Fields written by a newer version are ignored rather than fatal.
-    return Profile(**{name: value for name, value in raw.items() if name in known})
+    values = {name: value for name, value in raw.items() if name in known}
+    for limit in ("parallel_files", "parallel_parts"):
+        if limit in values:
+            values[limit] = _automatic_if_old_default(values[limit], old_file)
+    return Profile(**values)
 
 
 def _transfers_from_json(raw: dict[str, Any], profiles: dict[str, Profile], active: str) -> Transfers:
     stored = raw.get("transfers")
     if isinstance(stored, dict):
         known = {f.name for f in fields(Transfers)}
-        return Transfers(**{name: value for name, value in stored.items() if name in known})
+        values = {name: value for name, value in stored.items() if name in known}
+        if "parallel_files" in values:
+            values["parallel_files"] = _automatic_if_old_default(
+                values["parallel_files"], _from_before_automatic(raw)
+            )
+        return Transfers(**values)
     # A file from before transfers were shared: the active account's values were
     # the ones the queue used.
     source = profiles.get(active)
@@ -165,7 +191,8 @@ def load_settings(path: Path | None = None) -> Settings:
     except (OSError, ValueError) as error:
         raise ConfigError(f"cannot read settings file {path}: {error}") from None
     try:
-        profiles = {item["name"]: _profile_from_json(item) for item in raw.get("profiles", [])}
+        old_file = _from_before_automatic(raw)
+        profiles = {item["name"]: _profile_from_json(item, old_file) for item in raw.get("profiles", [])}
         active = str(raw.get("active_profile", ""))
         return Settings(
             profiles=profiles,
@@ -184,6 +211,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     shared = settings.transfers
     document = {
+        "version": SETTINGS_VERSION,
         "active_profile": settings.active_profile,
         "language": settings.language,
         "transfers": asdict(shared),

@@ -129,6 +129,31 @@ def test_a_file_from_before_shared_transfers_takes_them_from_the_active_account(
     assert config.load_settings().transfers == config.Transfers(7, 1024, False)
 
 
+def test_a_file_from_before_automatic_concurrency_turns_the_old_default_3_into_automatic() -> None:
+    path = config.config_dir() / "config.json"
+    path.parent.mkdir(parents=True)
+    old_profiles = [
+        {"name": "kept", "parallel_files": 3, "parallel_parts": 3},
+        {"name": "chosen", "parallel_files": 3, "parallel_parts": 8},
+    ]
+    document = {"active_profile": "kept", "transfers": {"parallel_files": 3}, "profiles": old_profiles}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    loaded = config.load_settings()
+    assert loaded.transfers.parallel_files == 0
+    assert loaded.profiles["kept"].parallel_parts == 0
+    assert loaded.profiles["chosen"].parallel_parts == 8  # a number someone chose stays
+    # Saved again, 3 is written by a version that knows automatic: it now means 3.
+    config.save_settings(
+        config.Settings(
+            profiles={"kept": config.Profile("kept", parallel_parts=3)},
+            transfers=config.Transfers(parallel_files=3),
+        )
+    )
+    again = config.load_settings()
+    assert again.transfers.parallel_files == 3
+    assert again.profiles["kept"].parallel_parts == 3
+
+
 def test_impossible_transfer_settings_are_refused_with_the_file_named() -> None:
     path = config.config_dir() / "config.json"
     path.parent.mkdir(parents=True)
