@@ -912,7 +912,7 @@ class MainWindow(QMainWindow):
     def show_details(self, task_id: str) -> TaskDetailsDialog:
         dialog = self._details.get(task_id)
         if dialog is None:
-            dialog = TaskDetailsDialog(self.queue, task_id, self)
+            dialog = TaskDetailsDialog(self.queue, task_id, self.pool, self)
             dialog.destroyed.connect(lambda _=None, t=task_id: self._details.pop(t, None))
             self._details[task_id] = dialog
         dialog.show()

@@ -4,10 +4,12 @@ exact error with COS's code and request id."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+from typing import cast
 
-from PySide6.QtCore import QRectF, QSize, Qt, Slot
+from PySide6.QtCore import QRectF, QSize, Qt, QThreadPool, Slot
 from PySide6.QtGui import QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import TaskSnapshot, TaskState, UploadMethod
+from cosdesk.ui.background import run_in_background
 from cosdesk.ui.formatting import (
     explain_error,
     format_duration,
@@ -40,10 +43,16 @@ from cosdesk.ui.icons import state_icon
 from cosdesk.ui.palette import error_color
 from cosdesk.ui.task_model import display_name, paused_note
 
+logger = logging.getLogger(__name__)
 
-def done_part_numbers(queue: UploadQueue, task_id: str) -> set[int]:
-    """The part numbers the server has confirmed for a task."""
-    return {part.part_number for part in queue.task_parts(task_id)}
+
+def read_details(queue: UploadQueue, task_id: str) -> tuple[TaskSnapshot | None, set[int]]:
+    """The task and the part numbers the server has confirmed for it. A task at
+    rest is read from the database, so this runs off the GUI thread."""
+    snapshot = queue.task(task_id)
+    if snapshot is None or snapshot.method is not UploadMethod.MULTIPART:
+        return snapshot, set()
+    return snapshot, {part.part_number for part in queue.task_parts(task_id)}
 
 
 class PartMap(QWidget):
@@ -101,11 +110,19 @@ class PartMap(QWidget):
 class TaskDetailsDialog(QDialog):
     """Live details of one task; non-modal, refreshed on the queue's list-update."""
 
-    def __init__(self, queue: UploadQueue, task_id: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, queue: UploadQueue, task_id: str, pool: QThreadPool, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._queue = queue
+        self._pool = pool
         self.task_id = task_id
+        # The task as last read, for "Copy error details".
+        self._snapshot: TaskSnapshot | None = None
+        # One read at a time; a change meanwhile asks for one more after it.
+        self._reading = False
+        self._read_again = False
         self.resize(620, 560)
 
         self.title = QLabel(self)
@@ -187,6 +204,9 @@ class TaskDetailsDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(buttons)
 
+        # Shown once the task is read, if it has them.
+        self.parts_box.hide()
+        self.error_box.hide()
         queue.list_updated.connect(self._on_list_updated)
         self.refresh()
 
@@ -197,16 +217,34 @@ class TaskDetailsDialog(QDialog):
 
     @Slot()
     def refresh(self) -> None:
-        snap = self._queue.task(self.task_id)
+        """Read the task again (off the GUI thread) and show it."""
+        if self._reading:
+            self._read_again = True
+            return
+        self._reading = True
+        queue, task_id = self._queue, self.task_id
+        run_in_background(self._pool, self, lambda: read_details(queue, task_id), self._show)
+
+    def _show(self, read: object) -> None:
+        self._reading = False
+        if isinstance(read, BaseException):
+            logger.warning("cannot read the task's details: %s", read)
+            self.fields["state"].setText(self.tr("The task list cannot be read."))
+            return
+        snap, done_parts = cast(tuple[TaskSnapshot | None, set[int]], read)
+        self._snapshot = snap
         if snap is None:
             self.fields["state"].setText(self.tr("This task was removed from the list."))
-            return
-        self.setWindowTitle(self.tr("Details — %1").replace("%1", display_name(snap)))
-        self.title.setText(display_name(snap))
-        self.state_icon.setPixmap(state_icon(snap.state).pixmap(24, 24))
-        self._fill(snap)
+        else:
+            self.setWindowTitle(self.tr("Details — %1").replace("%1", display_name(snap)))
+            self.title.setText(display_name(snap))
+            self.state_icon.setPixmap(state_icon(snap.state).pixmap(24, 24))
+            self._fill(snap, done_parts)
+        if self._read_again:
+            self._read_again = False
+            self.refresh()
 
-    def _fill(self, snap: TaskSnapshot) -> None:
+    def _fill(self, snap: TaskSnapshot, done_parts: set[int]) -> None:
         f = self.fields
         state = state_text(snap.state, snap.result is not None and snap.result.unverified)
         if snap.state is TaskState.UPLOADING:
@@ -252,7 +290,7 @@ class TaskDetailsDialog(QDialog):
             part_count = max(1, math.ceil(snap.size / snap.part_size))
         self.parts_box.setVisible(part_count > 1)
         if part_count > 1:
-            done = done_part_numbers(self._queue, snap.task_id)
+            done = done_parts
             if snap.state is TaskState.SUCCESS:
                 done = set(range(1, part_count + 1))
             self.parts_summary.setText(
@@ -296,7 +334,7 @@ class TaskDetailsDialog(QDialog):
 
     def error_report(self) -> str:
         """The text "Copy error details" puts on the clipboard (for a support ticket)."""
-        snap = self._queue.task(self.task_id)
+        snap = self._snapshot
         if snap is None or snap.error is None:
             return ""
         error = snap.error

@@ -233,7 +233,8 @@ def test_a_wrong_key_shows_the_error_in_words_with_code_and_request_id_then_retr
     assert window.proxy.rowCount() == 1
 
     details = window.show_details(snap.task_id)
-    assert details.error_box.isVisibleTo(details)
+    # The dialog reads the task off the GUI thread, then shows it.
+    driver.qtbot.waitUntil(lambda: details.error_box.isVisibleTo(details))
     assert "SignatureDoesNotMatch" in details.error_support.text()
     assert snap.error.request_id in details.error_support.text()
     details.copy_error.click()

@@ -463,10 +463,10 @@ def test_a_failure_in_chinese_explains_itself_and_shows_the_system_message_label
     click_row(table, 0)
     index = table.model().index(0, 0)
     QTest.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center())
-    details = find(QLabel, QCoreApplication.translate("TaskDetailsDialog", "System message")).window()
+    system = find(QLabel, QCoreApplication.translate("TaskDetailsDialog", "System message"))
+    details = system.window()
+    wait_until(lambda: system.text() == server_said, 5, "the details to show the system message")
     labels = {label.accessibleName() or label.text(): label for label in details.findChildren(QLabel)}
-    system = labels[QCoreApplication.translate("TaskDetailsDialog", "System message")]
-    assert system.text() == server_said
     assert labels[
         QCoreApplication.translate("TaskDetailsDialog", "System message (as received, not translated):")
     ]

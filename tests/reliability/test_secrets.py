@@ -320,6 +320,7 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
         failed = rows()["gui/gone.txt"]
         assert failed.state is TaskState.ERROR and failed.error is not None
         details = window.show_details(failed.task_id)
+        qtbot.waitUntil(lambda: details.error_box.isVisibleTo(details))  # read off the GUI thread
         texts.extend(label.text() for label in details.findChildren(QLabel))
         details.copy_error.click()
         texts.append(QGuiApplication.clipboard().text())
@@ -686,6 +687,7 @@ def test_a_window_on_a_credential_server_leaves_no_temporary_key_token_or_bearer
             timeout=40_000,
         )
         details = window.show_details(rows()["other/note.txt"].task_id)
+        qtbot.waitUntil(lambda: details.error_box.isVisibleTo(details))  # read off the GUI thread
         texts.extend(label.text() for label in details.findChildren(QLabel))
         details.close()
         model = window.model
