@@ -61,6 +61,9 @@ class HeaderLines(QWidget):
         field.textEdited.connect(self._on_edited)
         self._fields.append(field)
         self._layout.addWidget(field)
+        field.show()  # now, not on the next event loop turn: a quick Tab may come first
+        if number > 1:  # Tab goes from the field above to this one, not past the form
+            QWidget.setTabOrder(self._fields[-2], field)
         return field
 
     def _keep_one_empty(self) -> None:

@@ -56,7 +56,9 @@ def test_add_a_credential_server_account_test_it_and_upload(
     assert kind.currentText() == "Credential server (temporary keys)"
     type_into("Credential URL", url, dialog)
     type_into("Extra header", BEARER, dialog)
-    # A second field is ready below the first, for a second header.
+    # A second field is ready below the first, for a second header: Tab goes there.
+    QTest.keyClick(find(QLineEdit, "Extra header", dialog), Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is find(QLineEdit, "Extra header 2", dialog)
     type_into("Extra header 2", TEAM, dialog)
     assert find(QLineEdit, "Extra header 3", dialog).text() == ""
     type_into("Bucket", TEST_BUCKET, dialog)
