@@ -36,7 +36,7 @@ import httpx
 
 from cosdesk import __version__
 from cosdesk.cos.auth import Credentials
-from cosdesk.cos.errors import CredentialServerError
+from cosdesk.cos.errors import CredentialServerError, CredentialServerRefused
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ SDK_REFRESH_MARGIN_S = 60.0
 DEFAULT_TIMEOUT_S = 15.0
 DEFAULT_FAILURE_BACKOFF_S = 2.0
 MAX_ANSWER_BYTES = 64 * 1024
+# 4xx answers that say "not now" rather than "no": Request Timeout, Too Many Requests.
+_MAY_ANSWER_LATER = frozenset({408, 429})
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,8 @@ class CredentialProvider:
                 f"the credential server {self.server} cannot be reached ({type(error).__name__})"
             ) from None
         if answer.status_code != 200:
-            raise CredentialServerError(
+            refused = 400 <= answer.status_code < 500 and answer.status_code not in _MAY_ANSWER_LATER
+            raise (CredentialServerRefused if refused else CredentialServerError)(
                 f"the credential server {self.server} answered HTTP {answer.status_code}"
             )
         if len(answer.content) > MAX_ANSWER_BYTES:

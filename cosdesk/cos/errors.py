@@ -53,6 +53,13 @@ class CredentialServerError(CosException):
     Nothing needs changing on our side: it heals when the server answers again."""
 
 
+class CredentialServerRefused(CredentialServerError):
+    """The credential server answered that it will not give us keys (a 4xx
+    status other than a timeout or a rate limit: a wrong URL, a missing or
+    expired bearer token). Waiting does not help; the account's settings must
+    change."""
+
+
 class CosBodyError(CosException):
     """A request body could not be produced as promised: a file shrank while it
     was sent, a stream ended early or ran long, or a one-shot stream was asked

@@ -15,7 +15,8 @@ message text):
 - ``heals_by_itself``: a run that failed anyway is started again by the queue,
   later, without anyone changing anything: network failures (except TLS), 5xx
   answers, and a credential server that gave no temporary keys
-  (``CredentialServerError``). The queue's settings say how long it waits.
+  (``CredentialServerError``) unless it said no (``CredentialServerRefused``).
+  The queue's settings say how long it waits.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from cosdesk.cos.errors import (
     CosNetworkError,
     CrcMismatchError,
     CredentialServerError,
+    CredentialServerRefused,
     InternalError,
     NetworkErrorKind,
     RequestTimeout,
@@ -108,7 +110,7 @@ def heals_by_itself(error: BaseException) -> bool:
     credential server that did not answer with keys. Never a 4xx refusal nor a
     local problem: those need someone to change something."""
     if isinstance(error, CredentialServerError):
-        return True
+        return not isinstance(error, CredentialServerRefused)
     if isinstance(error, CosNetworkError):
         return _network_may_heal(error)
     return isinstance(error, CosError) and error.status_code >= 500

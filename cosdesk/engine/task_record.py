@@ -77,6 +77,7 @@ class Verification(enum.StrEnum):
 # credential server gave none (the name of the client's exception), or COS
 # refused a destination outside the scope the credential server gave them.
 CREDENTIAL_SERVER_ERROR = "CredentialServerError"
+CREDENTIAL_SERVER_REFUSED = "CredentialServerRefused"
 OUTSIDE_CREDENTIAL_SCOPE = "OutsideCredentialScope"
 
 

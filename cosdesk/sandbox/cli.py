@@ -141,6 +141,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PREFIX",
         help="temporary keys reach only object keys under this prefix (default: the whole bucket)",
     )
+    sts.add_argument(
+        "--sts-header",
+        metavar="'NAME: VALUE'",
+        help="the credential URL answers only requests carrying this header (e.g. "
+        "'Authorization: Bearer TOKEN'), as an organisation's would (default: any request)",
+    )
     faults = parser.add_argument_group("fault injection (for manual testing)")
     faults.add_argument(
         "--fault-error-rate",
@@ -200,6 +206,13 @@ def _print_keys(keys: _Keys) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = args.root if args.root is not None else default_root()
+    required_header: tuple[str, str] | None = None
+    if args.sts_header:
+        name, colon, value = args.sts_header.partition(":")
+        if not colon or not name.strip():
+            print("cosdesk serve: --sts-header takes 'NAME: VALUE'", file=sys.stderr)
+            return 2
+        required_header = (name.strip(), value.strip())
     if args.sts and args.sts_duration <= 0:
         print("cosdesk serve: --sts-duration must be a positive number of seconds", file=sys.stderr)
         return 2
@@ -226,6 +239,7 @@ def run(args: argparse.Namespace) -> int:
         discard_bodies=args.discard_bodies,
         sts_duration_s=args.sts_duration if args.sts else None,
         sts_prefix=args.sts_prefix,
+        sts_required_header=required_header,
     )
     server.faults.update(
         error_rate=args.fault_error_rate,
@@ -260,6 +274,8 @@ def run(args: argparse.Namespace) -> int:
             scope = f"keys under {args.sts_prefix!r}" if args.sts_prefix else "the whole bucket"
             print(f"{CREDENTIAL_URL}{server.credential_url}")
             print(f"  temporary keys live {args.sts_duration:g} s and reach {scope}")
+            if required_header is not None:
+                print(f"  only for requests with the {required_header[0]} header given by --sts-header")
         if not _is_loopback(args.host):
             print(
                 f"cosdesk serve: warning: listening on {args.host}, reachable from other machines; "

@@ -295,6 +295,7 @@ class SandboxServer:
         max_workers: int = DEFAULT_MAX_WORKERS,
         sts_duration_s: float | None = None,
         sts_prefix: str = "",
+        sts_required_header: tuple[str, str] | None = None,
     ) -> None:
         self.root = Path(root)
         self.max_connections = max_connections
@@ -319,7 +320,7 @@ class SandboxServer:
         if sts_duration_s is not None:
             issuer = TemporaryKeyIssuer(duration_s=sts_duration_s, prefix=sts_prefix, clock=self.clock)
             self.auth_policy.temporary = issuer
-            self.credential_server = CredentialServer(issuer, host)
+            self.credential_server = CredentialServer(issuer, host, required_header=sts_required_header)
         self.faults = FaultSettings()
         self.rng = random.Random()
         self._ledger: RequestLedger | None = None

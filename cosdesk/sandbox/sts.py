@@ -140,6 +140,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.split("?", 1)[0] != CREDENTIAL_PATH:
             self._send(404, {"error": "not found"})
             return
+        wanted = self.server.required_header
+        if wanted is not None and self.headers.get(wanted[0]) != wanted[1]:
+            # As an organisation's server would: who asks must say who they are.
+            self._send(401, {"error": f"this credential server wants the {wanted[0]} header"})
+            return
         self._send(200, credential_answer(self.server.issuer.issue()))
 
     def _send(self, status: int, document: dict[str, object]) -> None:
@@ -163,16 +168,27 @@ class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], issuer: TemporaryKeyIssuer) -> None:
+    def __init__(
+        self, address: tuple[str, int], issuer: TemporaryKeyIssuer, required_header: tuple[str, str] | None
+    ) -> None:
         self.issuer = issuer
+        self.required_header = required_header
         super().__init__(address, _Handler)
 
 
 class CredentialServer:
-    """The credential URL, served on its own port by a background thread."""
+    """The credential URL, served on its own port by a background thread.
+    ``required_header`` (name, value): requests without it are answered 401."""
 
-    def __init__(self, issuer: TemporaryKeyIssuer, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        issuer: TemporaryKeyIssuer,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        required_header: tuple[str, str] | None = None,
+    ) -> None:
         self.issuer = issuer
+        self.required_header = required_header
         self.host = host
         self._port = port
         self._server: _HttpServer | None = None
@@ -182,7 +198,7 @@ class CredentialServer:
         """Listen (again on the same port after a stop). Raises OSError."""
         if self._server is not None:
             return
-        server = _HttpServer((self.host, self._port), self.issuer)
+        server = _HttpServer((self.host, self._port), self.issuer, self.required_header)
         self._port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="sandbox-sts", daemon=True)

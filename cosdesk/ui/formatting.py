@@ -19,7 +19,11 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLoca
 from cosdesk.engine.meter import format_duration
 from cosdesk.engine.state_names import STATE_NAMES
 from cosdesk.engine.task import TaskError, TaskState, UploadMethod, Verification
-from cosdesk.engine.task_record import CREDENTIAL_SERVER_ERROR, OUTSIDE_CREDENTIAL_SCOPE
+from cosdesk.engine.task_record import (
+    CREDENTIAL_SERVER_ERROR,
+    CREDENTIAL_SERVER_REFUSED,
+    OUTSIDE_CREDENTIAL_SCOPE,
+)
 
 __all__ = [
     "describe_error",
@@ -181,6 +185,11 @@ _HINTS = {
     CREDENTIAL_SERVER_ERROR: QT_TRANSLATE_NOOP(
         "formatting",
         "The credential server gave no temporary keys. The upload goes on by itself when it answers again.",
+    ),
+    CREDENTIAL_SERVER_REFUSED: QT_TRANSLATE_NOOP(
+        "formatting",
+        "The credential server refused to give temporary keys. Check its URL and extra headers in "
+        "Settings, then retry.",
     ),
     "NoSuchBucket": QT_TRANSLATE_NOOP(
         "formatting", "The bucket does not exist. Check its name (name-APPID) and region."

@@ -1743,6 +1743,10 @@ Qt %3</translation>
         <translation>复制错误详情</translation>
     </message>
     <message>
+        <source>The task list cannot be read.</source>
+        <translation>无法读取任务列表。</translation>
+    </message>
+    <message>
         <source>This task was removed from the list.</source>
         <translation>此任务已从列表中移除。</translation>
     </message>
@@ -1946,6 +1950,10 @@ Qt %3</translation>
     <message>
         <source>The credential server gave no temporary keys. The upload goes on by itself when it answers again.</source>
         <translation>凭证服务器未提供临时密钥。它恢复响应后，上传会自动继续。</translation>
+    </message>
+    <message>
+        <source>The credential server refused to give temporary keys. Check its URL and extra headers in Settings, then retry.</source>
+        <translation>凭证服务器拒绝提供临时密钥。请在设置中检查其 URL 和附加请求头，然后重试。</translation>
     </message>
     <message>
         <source>The bucket does not exist. Check its name (name-APPID) and region.</source>

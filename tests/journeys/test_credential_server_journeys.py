@@ -19,7 +19,7 @@ from support.window_driver import TEST_BUCKET, make_file
 from cosdesk import config
 from cosdesk.config import Profile, Settings
 from cosdesk.cos.client import CosClient
-from cosdesk.cos.credential_provider import CredentialProvider, CredentialRequest
+from cosdesk.cos.credential_provider import CredentialProvider, CredentialRequest, request_headers
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.sandbox.server import SandboxServer
 
@@ -29,8 +29,14 @@ TEAM = "X-Team: uploads"
 
 @pytest.fixture
 def credential_sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
+    # It gives keys only to those who send the bearer token, as an organisation's would.
+    name, _, value = BEARER.partition(": ")
     server = SandboxServer(
-        root=tmp_path / "cos-root", buckets=[TEST_BUCKET], credentials={}, sts_duration_s=1800
+        root=tmp_path / "cos-root",
+        buckets=[TEST_BUCKET],
+        credentials={},
+        sts_duration_s=1800,
+        sts_required_header=(name, value),
     )
     server.start()
     try:
@@ -85,7 +91,7 @@ def test_add_a_credential_server_account_test_it_and_upload(
     )
 
     # On the server, under keys the credential server issued to the window.
-    provider = CredentialProvider(CredentialRequest(url))
+    provider = CredentialProvider(CredentialRequest(url, headers=request_headers(BEARER)))
     with CosClient(provider, Endpoint.custom(credential_sandbox.endpoint, path_style=True)) as client:
         assert client.head_object(TEST_BUCKET, "minutes.txt").content_length == 2_000
     # The URL is in the settings file; the bearer token only in the keyring.

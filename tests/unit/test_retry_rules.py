@@ -9,7 +9,15 @@ import random
 
 import pytest
 
-from cosdesk.cos.errors import CosBodyError, CosError, CosNetworkError, CosValidationError, NetworkErrorKind
+from cosdesk.cos.errors import (
+    CosBodyError,
+    CosError,
+    CosNetworkError,
+    CosValidationError,
+    CredentialServerError,
+    CredentialServerRefused,
+    NetworkErrorKind,
+)
 from cosdesk.engine.integrity import SourceError
 from cosdesk.engine.retry import IntegrityError, RetryPolicy, heals_by_itself, is_retryable
 from cosdesk.engine.task import StopReason, TaskInterrupted
@@ -42,6 +50,8 @@ RULES: list[tuple[str, BaseException, bool, bool]] = [
     ("timeout", network(NetworkErrorKind.TIMEOUT), True, True),
     ("name resolution", network(NetworkErrorKind.DNS), True, True),
     ("certificate refused", network(NetworkErrorKind.TLS), False, False),
+    ("credential server down or answering 5xx", CredentialServerError("down"), False, True),
+    ("credential server saying no (401)", CredentialServerRefused("HTTP 401"), False, False),
     ("403 AccessDenied", answer(403, "AccessDenied"), False, False),
     ("403 AccessDenied in other words", answer(403, "AccessDenied", "key expired"), False, False),
     ("403 SignatureDoesNotMatch", answer(403, "SignatureDoesNotMatch"), False, False),
