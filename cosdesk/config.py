@@ -32,6 +32,9 @@ KEYRING_SERVICE = "cosdesk"
 CONFIG_DIR_ENV = "COSDESK_CONFIG_DIR"
 DATA_DIR_ENV = "COSDESK_DATA_DIR"
 CREDENTIAL_URL_ENV = "COS_CREDENTIAL_URL"
+# Extra headers for that credential server ("Name: value" lines): secrets, so from
+# the environment, never a flag other users could read in the process list.
+CREDENTIAL_HEADERS_ENV = "COS_CREDENTIAL_HEADERS"
 
 _PROFILE_NAME = re.compile(r"^[\w .@-]{1,64}$")
 
@@ -370,6 +373,13 @@ def credential_url_from_env(environ: dict[str, str] | None = None) -> str | None
     """``COS_CREDENTIAL_URL``: where ``cosdesk upload`` asks for temporary keys."""
     env = os.environ if environ is None else environ
     return env.get(CREDENTIAL_URL_ENV) or None
+
+
+def credential_headers_from_env(environ: dict[str, str] | None = None) -> str:
+    """``COS_CREDENTIAL_HEADERS``: the extra headers (``Name: value`` lines) for
+    the credential server of ``--credential-url`` ("" for none)."""
+    env = os.environ if environ is None else environ
+    return env.get(CREDENTIAL_HEADERS_ENV, "")
 
 
 def credentials_from_env(environ: dict[str, str] | None = None) -> Credentials | None:

@@ -93,7 +93,8 @@ def add_account_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = (
         "keys: from --credential-url (an organisation's credential server, which hands out\n"
-        "temporary keys), from --profile (saved in the window's Settings, kept in the system\n"
+        "temporary keys; extra headers it needs, 'Name: value' lines, in COS_CREDENTIAL_HEADERS),\n"
+        "from --profile (saved in the window's Settings, kept in the system\n"
         "keyring), or from the environment: COS_CREDENTIAL_URL, else COS_SECRET_ID,\n"
         "COS_SECRET_KEY and, for temporary keys typed by hand, COS_SESSION_TOKEN. For a local\n"
         "sandbox you started (cosdesk serve), use the SecretId and SecretKey it printed at start,\n"
@@ -237,14 +238,19 @@ def resolve_credentials(
 
 
 def _credential_server(url: str, args: argparse.Namespace, destination: tuple[str, str]) -> CredentialSource:
-    from cosdesk.cos.credential_provider import CredentialProvider, CredentialRequest
+    from cosdesk import config
+    from cosdesk.cos.credential_provider import CredentialProvider, CredentialRequest, request_headers
 
     bucket, prefix = destination
     region = args.region or "ap-guangzhou"
-    return CredentialProvider(
-        CredentialRequest(url, post=args.credential_post, bucket=bucket, region=region, prefix=prefix),
-        verify=not args.insecure,
+    try:
+        headers = request_headers(config.credential_headers_from_env())
+    except ValueError as error:
+        raise UsageError(f"{config.CREDENTIAL_HEADERS_ENV}: {error}") from None
+    request = CredentialRequest(
+        url, post=args.credential_post, bucket=bucket, region=region, prefix=prefix, headers=headers
     )
+    return CredentialProvider(request, verify=not args.insecure)
 
 
 def resolve_account(

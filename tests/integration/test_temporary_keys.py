@@ -46,7 +46,9 @@ def sts_sandbox(tmp_path: Path) -> Iterator[MakeSts]:
     credential server whose keys live ``duration_s``."""
     servers: list[SandboxServer] = []
 
-    def make(duration_s: float = 1800, prefix: str = "") -> SandboxServer:
+    def make(
+        duration_s: float = 1800, prefix: str = "", required_header: tuple[str, str] | None = None
+    ) -> SandboxServer:
         server = SandboxServer(
             root=tmp_path / f"cos-root-{len(servers)}",
             buckets=[BUCKET],
@@ -54,6 +56,7 @@ def sts_sandbox(tmp_path: Path) -> Iterator[MakeSts]:
             region=REGION,
             sts_duration_s=duration_s,
             sts_prefix=prefix,
+            sts_required_header=required_header,
         )
         server.start()
         servers.append(server)
@@ -363,6 +366,28 @@ def test_cli_waits_out_a_ten_second_credential_server_outage_and_finishes(
     assert "failed " not in err
     client = client_for(server, provider_for(server))
     assert len(list(client.iter_objects(BUCKET, "cli-outage/"))) == 8
+
+
+def test_cli_sends_the_extra_headers_of_cos_credential_headers(sts_sandbox: MakeSts, tmp_path: Path) -> None:
+    server = sts_sandbox(required_header=("Authorization", "Bearer cli-token"))
+    assert server.credential_url is not None
+    source = write_file(tmp_path / "badge.txt", 2 * KiB)
+    upload = ["upload", str(source), f"cos://{BUCKET}/badges/", "--endpoint", server.endpoint]
+    upload += ["--credential-url", server.credential_url, "--db", str(tmp_path / "tasks.sqlite3")]
+
+    refused = _cosdesk(*upload)
+    assert refused.returncode != 0
+    assert "credential server" in refused.stderr and "401" in refused.stderr, refused.stderr
+
+    headers = "Authorization: Bearer cli-token\nX-Team: uploads"
+    accepted = _cosdesk(*upload, env={"COS_CREDENTIAL_HEADERS": headers})
+    assert accepted.returncode == 0, accepted.stderr
+    assert "1 uploaded, 0 failed" in accepted.stdout
+    assert "cli-token" not in accepted.stdout + accepted.stderr
+
+    garbled = _cosdesk(*upload, env={"COS_CREDENTIAL_HEADERS": "Bearer cli-token"})
+    assert garbled.returncode == 2
+    assert garbled.stderr.strip().endswith("COS_CREDENTIAL_HEADERS: line 1 is not 'Name: value'")
 
 
 # --- Tencent's Python SDK with the keys ---------------------------------------------
