@@ -158,7 +158,9 @@ def test_memory_stays_bounded_on_a_big_sparse_file(make_engine: Any, tmp_path: P
         nonlocal peak
         peak = max(peak, process.memory_info().rss)
 
-    task_id = engine.queue.add_file(sparse, BUCKET, "sparse.bin")
+    # Three parts at once, not automatic: the point is that a part is streamed, and
+    # each part in flight costs the client and this in-process server a few MiB.
+    task_id = engine.queue.add_file(sparse, BUCKET, "sparse.bin", UploadOptions(chunk_parallel_limit=3))
     engine.queue.batch_progress.connect(lambda _batch: track())
     engine.wait_states([task_id], {TaskState.SUCCESS}, timeout_s=120)
     track()
