@@ -139,12 +139,15 @@ def plan_sync(
     fails. A file that cannot be read for its CRC-64 is a problem, not an error."""
     destination = request.destination
     patterns = SyncPatterns.for_folder(request.folder, excludes=request.excludes, includes=request.includes)
-    contents = walk_folder(request.folder, patterns)
-    remote = {
-        summary.key: summary
-        for summary in client.iter_objects(destination.bucket, destination.prefix or None)
-    }
-    synced = record.entries_under(destination.endpoint, destination.bucket, destination.prefix)
+    # The listing (a page per 1,000 keys, parsed here) takes most of a re-run's
+    # time: the walk and the record are read meanwhile.
+    with ThreadPoolExecutor(1, thread_name_prefix="cosdesk-sync-listing") as lister:
+        listing = lister.submit(_listing, client, destination)
+        try:
+            contents = walk_folder(request.folder, patterns)
+            synced = record.entries_under(destination.endpoint, destination.bucket, destination.prefix)
+        finally:
+            remote = listing.result()
     problems = list(contents.problems)
     uploads: list[PlannedUpload] = []
     skips: list[PlannedSkip] = []
@@ -194,6 +197,11 @@ def plan_sync(
         problems=tuple(problems),
         confirmed=tuple(confirmed),
     )
+
+
+def _listing(client: CosClient, destination: SyncDestination) -> dict[str, ObjectSummary]:
+    objects = client.iter_objects(destination.bucket, destination.prefix or None)
+    return {summary.key: summary for summary in objects}
 
 
 def _same_file(entry: SyncedFile, file: LocalFile) -> bool:
