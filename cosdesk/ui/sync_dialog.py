@@ -302,6 +302,7 @@ class SyncDialog(QDialog):
             # Owned by the window: the uploads go on after this dialog closes.
             uploads = SyncUploads(session.queue, plan, session.sync_record, self._options, self.parent())
             uploads.ended.connect(lambda _outcome: uploads.close(wait=False))
+            uploads.ended.connect(uploads.deleteLater)
             uploads.start()
         text = self.tr("Syncing: %1 queued for upload.").replace("%1", str(len(plan.uploads)))
         if plan.deletes:
