@@ -44,7 +44,7 @@ from cosdesk.engine.sync_plan import (
     UploadReason,
     plan_sync,
 )
-from cosdesk.engine.sync_run import SyncUploads
+from cosdesk.engine.sync_run import SyncUploads, UploadOutcome
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.message_boxes import message_box, window_title
 
@@ -82,6 +82,9 @@ class SyncDialog(QDialog):
         self._planned_for: _Choices | None = None
         # The account's upload options when the preview was made.
         self._options = UploadOptions()
+        # What the sync's two halves last said, shown side by side.
+        self._upload_status = ""
+        self._delete_status = ""
         self.setWindowTitle(window_title(self.tr("Sync a folder")))
         self._build()
         if destination is not None:
@@ -118,7 +121,10 @@ class SyncDialog(QDialog):
         self.includes.setPlaceholderText(self.tr("Empty: every file; else only files matching these"))
         for patterns in (self.excludes, self.includes):
             patterns.setMaximumHeight(patterns.fontMetrics().lineSpacing() * 4)
+        account = QLabel(self._destination.label if self._destination is not None else self.tr("(none)"))
+        account.setAccessibleName(self.tr("Account to sync to"))
         form = QFormLayout()
+        form.addRow(self.tr("Account:"), account)
         form.addRow(self.tr("Folder:"), folder_row)
         form.addRow(self.tr("Bucket:"), self.bucket)
         form.addRow(self.tr("Prefix:"), self.prefix)
@@ -298,25 +304,39 @@ class SyncDialog(QDialog):
         session = self._session
         self._plan = None  # a plan is carried out once
         self.sync_button.setEnabled(False)
+        self._upload_status = self.tr("Syncing: %1 queued for upload.").replace("%1", str(len(plan.uploads)))
+        self._delete_status = (
+            self.tr("Deleting %1…").replace("%1", str(len(plan.deletes))) if plan.deletes else ""
+        )
+        self._show_status()
         if plan.uploads or plan.confirmed:
             # Owned by the window: the uploads go on after this dialog closes.
             uploads = SyncUploads(session.queue, plan, session.sync_record, self._options, self.parent())
+            uploads.ended.connect(self._on_uploads_ended)
             uploads.ended.connect(lambda _outcome: uploads.close(wait=False))
             uploads.ended.connect(uploads.deleteLater)
             uploads.start()
-        text = self.tr("Syncing: %1 queued for upload.").replace("%1", str(len(plan.uploads)))
         if plan.deletes:
-            text += " " + self.tr("Deleting %1…").replace("%1", str(len(plan.deletes)))
-            destination_of = plan.destination
+            destination = plan.destination
             run_in_background(
                 session.pool,
                 self,
                 lambda: delete_objects(
-                    session.router(destination_of.endpoint), destination_of, plan.deletes, session.sync_record
+                    session.router(destination.endpoint), destination, plan.deletes, session.sync_record
                 ),
                 self._on_deleted,
             )
-        self.summary.setText(text)
+
+    def _show_status(self) -> None:
+        self.summary.setText(" ".join(text for text in (self._upload_status, self._delete_status) if text))
+
+    def _on_uploads_ended(self, outcome: UploadOutcome) -> None:
+        self._upload_status = (
+            self.tr("Synced: %1 uploaded, %2 failed.")
+            .replace("%1", str(len(outcome.uploaded)))
+            .replace("%2", str(len(outcome.failed)))
+        )
+        self._show_status()
 
     def _deletes_confirmed(self, plan: SyncPlan) -> bool:
         box = message_box(
@@ -335,15 +355,17 @@ class SyncDialog(QDialog):
 
     def _on_deleted(self, outcome: object) -> None:
         if isinstance(outcome, Exception):
-            self.summary.setText(self.tr("Nothing was deleted: %1").replace("%1", str(outcome)))
-            return
-        assert isinstance(outcome, DeleteOutcome)
-        text = self.tr("%1 remote file(s) deleted.").replace("%1", str(len(outcome.deleted)))
-        if outcome.failed:
-            key, reason = outcome.failed[0]
-            text += " " + (
-                self.tr("%1 could not be deleted (first: %2).")
-                .replace("%1", str(len(outcome.failed)))
-                .replace("%2", f"{key}: {reason}")
+            self._delete_status = self.tr("Nothing was deleted: %1").replace("%1", str(outcome))
+        else:
+            assert isinstance(outcome, DeleteOutcome)
+            self._delete_status = self.tr("%1 remote file(s) deleted.").replace(
+                "%1", str(len(outcome.deleted))
             )
-        self.summary.setText(self.summary.text() + " " + text)
+            if outcome.failed:
+                key, reason = outcome.failed[0]
+                self._delete_status += " " + (
+                    self.tr("%1 could not be deleted (first: %2).")
+                    .replace("%1", str(len(outcome.failed)))
+                    .replace("%2", f"{key}: {reason}")
+                )
+        self._show_status()

@@ -1663,6 +1663,18 @@ Qt %3</translation>
         <translation>留空：所有文件；否则只同步匹配的文件</translation>
     </message>
     <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Account to sync to</source>
+        <translation>同步使用的账号</translation>
+    </message>
+    <message>
+        <source>Account:</source>
+        <translation>账号：</translation>
+    </message>
+    <message>
         <source>Folder:</source>
         <translation>文件夹：</translation>
     </message>
@@ -1789,6 +1801,10 @@ Qt %3</translation>
     <message>
         <source>Deleting %1…</source>
         <translation>正在删除 %1 个…</translation>
+    </message>
+    <message>
+        <source>Synced: %1 uploaded, %2 failed.</source>
+        <translation>已同步：上传 %1 个，失败 %2 个。</translation>
     </message>
     <message>
         <source>Delete %1 remote file(s)?</source>

@@ -82,6 +82,7 @@ def test_sync_a_folder_with_a_preview_then_the_rows_then_the_bucket(
 
     menu_action(driver.window, "File", "Sync a folder…").trigger()
     dialog = current_dialog()
+    assert find(QLabel, "Account to sync to", dialog).text() == driver.window.destination().label
     type_into("Folder to sync", str(folder), dialog)
     type_into("Prefix to sync to", "www", dialog)
     click("Delete remote files that are not in the folder", dialog)
@@ -108,6 +109,7 @@ def test_sync_a_folder_with_a_preview_then_the_rows_then_the_bucket(
     wait_until(lambda: shown_keys(table) == ["www/css/main.css", "www/index.html"], what="the two rows")
     driver.wait_states(lambda rows: len(rows) == 2 and all(row.state.value == "success" for row in rows))
     wait_until(lambda: "1 remote file(s) deleted." in preview.text(), what="the deletes")
+    wait_until(lambda: preview.text().startswith("Synced: 2 uploaded, 0 failed."), what="the uploads' end")
     assert stored(server) == {
         "elsewhere/keep.html": b"not under the prefix",
         "www/about.html": b"<h1>about</h1>",
