@@ -304,7 +304,11 @@ class SyncDialog(QDialog):
         session = self._session
         self._plan = None  # a plan is carried out once
         self.sync_button.setEnabled(False)
-        self._upload_status = self.tr("Syncing: %1 queued for upload.").replace("%1", str(len(plan.uploads)))
+        self._upload_status = (
+            self.tr("Syncing: %1 queued for upload.").replace("%1", str(len(plan.uploads)))
+            if plan.uploads
+            else self.tr("Nothing to upload.")
+        )
         self._delete_status = (
             self.tr("Deleting %1…").replace("%1", str(len(plan.deletes))) if plan.deletes else ""
         )

@@ -1636,7 +1636,7 @@ Qt %3</translation>
     </message>
     <message>
         <source>Prefix to sync to</source>
-        <translation>同步到的前缀</translation>
+        <translation>同步到的路径</translation>
     </message>
     <message>
         <source>(the top of the bucket)</source>
@@ -1684,7 +1684,7 @@ Qt %3</translation>
     </message>
     <message>
         <source>Prefix:</source>
-        <translation>前缀：</translation>
+        <translation>路径：</translation>
     </message>
     <message>
         <source>Exclude:</source>
@@ -1797,6 +1797,10 @@ Qt %3</translation>
     <message>
         <source>Syncing: %1 queued for upload.</source>
         <translation>正在同步：%1 个已加入上传队列。</translation>
+    </message>
+    <message>
+        <source>Nothing to upload.</source>
+        <translation>没有要上传的文件。</translation>
     </message>
     <message>
         <source>Deleting %1…</source>
