@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # Qt and the engine are imported only when the sync runs.
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130  # as run_engine says it
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,6 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from cosdesk.cos.errors import CosException
     from cosdesk.engine.clients import ClientCache
+    from cosdesk.engine.sync_delete import DeleteOutcome
     from cosdesk.engine.sync_patterns import PatternError
     from cosdesk.engine.sync_plan import SyncDestination, SyncRequest, plan_sync
     from cosdesk.engine.sync_record import SyncRecord, record_path_beside
@@ -91,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     destination = SyncDestination(account.endpoint, bucket, prefix)
     request = SyncRequest(folder, destination, tuple(args.exclude), tuple(args.include), args.delete)
     db_path = database_path(args)
-    record = SyncRecord(record_path_beside(db_path))
+    record_path = record_path_beside(db_path)
+    record = SyncRecord(None if args.dry_run and not record_path.exists() else record_path)
     clients = ClientCache(account.credentials, verify=account.verify)
     try:
         try:
@@ -111,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         limits = (parallel_files, bandwidth)
         uploads, status = _upload(plan, record, account, db_path, options, limits, args.quiet)
-        deletes = _delete(plan, clients, record)
+        # Ctrl-C stops the sync there: nothing is deleted after it.
+        deletes = _delete(plan, clients, record) if status != EXIT_INTERRUPTED else DeleteOutcome()
     finally:
         record.close()
         clients.close()
@@ -119,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
     for key, reason in [*uploads.failed.items(), *deletes.failed]:
         print(f"failed {printable(key)}: {printable(reason)}", file=sys.stderr)
     failed = uploads.failed or deletes.failed or len(uploads.uploaded) < len(plan.uploads)
+    if status == EXIT_INTERRUPTED:
+        if plan.deletes:
+            print(f"interrupted: {len(plan.deletes)} object(s) to delete were left alone", file=sys.stderr)
+        return status
     return EXIT_FAILED if failed or plan.problems or status else 0
 
 

@@ -89,6 +89,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
     ]
     assert again.stdout == result.stdout
     assert keys(cos_client) == ["site/old.html"]
+    assert not [path.name for path in tmp_path.iterdir() if path.name.startswith("tasks.")]  # no file made
 
 
 def test_delete_removes_objects_with_no_local_file_only_under_the_prefix(
