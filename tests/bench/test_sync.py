@@ -129,8 +129,9 @@ def test_sync_uploads_all_then_nothing_then_only_the_changed(
     compare("first sync", first_s)
 
     ledger = sandbox.record_requests()
+    before = len(settled(ledger))  # the last step's last answers may land in it late
     second_s, second_summary = cosdesk_sync(folder, "ours", sandbox.endpoint, db)
-    ours = settled(ledger)  # rclone runs after the step, not during it
+    ours = settled(ledger)[before:]  # rclone runs after the step, not during it
     assert {(request.method, request.key) for request in ours} == {("GET", "")}, ours[:5]
     assert len(ours) == -(-file_count // 1000)  # one listing, a page per 1,000 keys
     assert f"0 uploaded, {file_count} skipped ({file_count} unchanged since the last sync)" in second_summary
@@ -143,8 +144,9 @@ def test_sync_uploads_all_then_nothing_then_only_the_changed(
         # Half keep their size (found by CRC-64 after a HEAD), half grow.
         path.write_bytes(content.upper() if index % 2 else content + b"more")
     ledger = sandbox.record_requests()
+    before = len(settled(ledger))
     third_s, third_summary = cosdesk_sync(folder, "ours", sandbox.endpoint, db)
-    puts = sorted(request.key for request in settled(ledger) if request.is_object_put)
+    puts = sorted(request.key for request in settled(ledger)[before:] if request.is_object_put)
     expected = sorted(f"ours/{path.relative_to(folder).as_posix()}" for path in changed)
     assert puts == expected
     assert "10 uploaded" in third_summary, third_summary

@@ -104,10 +104,12 @@ def test_a_file_proved_the_same_is_recorded_so_the_next_plan_sends_only_the_list
     record.remember(destination.endpoint, BUCKET, first.confirmed)  # what a sync that runs does
 
     ledger = sandbox.record_requests()
+    before = len(settled(ledger))  # the first plan's last request may land in it after its answer
     second = plan_sync(SyncRequest(folder, destination), cos_client, record, hash_file=_never_read)
 
     assert reasons(second) == {"backup/same.txt": SkipReason.UNCHANGED}
-    assert [(request.method, request.key, request.params.get("prefix")) for request in settled(ledger)] == [
+    sent = settled(ledger)[before:]
+    assert [(request.method, request.key, request.params.get("prefix")) for request in sent] == [
         ("GET", "", "backup/")
     ]
 
