@@ -105,6 +105,7 @@ def rclone_sync(rclone: str, folder: Path, prefix: str, endpoint: str) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.timeout(3600)  # 100,000 files, uploaded twice over (cosdesk and rclone)
 @pytest.mark.parametrize("file_count", [10_000, 100_000])
 def test_sync_uploads_all_then_nothing_then_only_the_changed(
     sandbox: Any, tmp_path: Path, file_count: int
