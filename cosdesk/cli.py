@@ -1,4 +1,4 @@
-"""The ``cosdesk`` command: ``gui`` (the default), ``serve``, ``upload`` and ``tasks``.
+"""The ``cosdesk`` command: ``gui`` (the default), ``serve``, ``upload``, ``sync`` and ``tasks``.
 
 Each subcommand lives in the module that owns it, which provides
 ``add_arguments(parser)`` and ``run(args) -> int``; the heavy imports (Qt, the
@@ -30,13 +30,14 @@ UNUSED_OPTIONAL_MODULES = ("httpx._main",)
 # flushed: the interpreter's teardown of Qt and every module cost about 40 ms of
 # CPU per run, a tenth of a short ``cosdesk upload``. Their database and network
 # work is closed by then; the window and the server keep the ordinary exit.
-ENDS_AT_ONCE = frozenset({"upload", "tasks"})
+ENDS_AT_ONCE = frozenset({"upload", "sync", "tasks"})
 
 # subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("cosdesk.ui.app", "open the upload window (the default), or hand files to the open one"),
     "serve": ("cosdesk.sandbox.cli", "run the local COS-compatible server"),
     "upload": ("cosdesk.upload_cli", "upload files and folders without the window"),
+    "sync": ("cosdesk.sync_cli", "upload what changed in a folder (and, with --delete, delete what it lost)"),
     "tasks": ("cosdesk.tasks_cli", "list, resume, pause, cancel or clear the persisted queue"),
 }
 

@@ -131,6 +131,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths", nargs="+", metavar="SRC… cos://BUCKET/PREFIX", help="files or folders, then the destination"
     )
     add_account_arguments(parser)
+    add_transfer_arguments(parser)
+    parser.add_argument(
+        "--if-exists",
+        "--conflict",
+        dest="conflict",
+        choices=[p.value for p in ConflictPolicy],
+        default=None,
+        help="when a key is already in the bucket, or two files given share one: overwrite (the "
+        "default, as cp does), skip, or rename (keep both: name (1).ext)",
+    )
+    parser.add_argument(
+        "--append", action="store_true", help="append to appendable objects instead of replacing"
+    )
+    parser.add_argument("--empty-folders", action="store_true", help="upload empty folders as folder markers")
+
+
+def add_transfer_arguments(parser: argparse.ArgumentParser) -> None:
+    """How objects are sent: sizes, how many at once, object options, retries,
+    output (shared with ``sync``)."""
+    parser.set_defaults(conflict=None, append=False)
     parser.add_argument(
         "--slice-size", type=parse_size, help="files above this go multipart (default 1M, minimum 1M)"
     )
@@ -172,19 +192,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--meta-md5", action="store_true", help="store the file's MD5 as x-cos-meta-md5 (UploadAddMetaMd5)"
     )
-    parser.add_argument(
-        "--if-exists",
-        "--conflict",
-        dest="conflict",
-        choices=[p.value for p in ConflictPolicy],
-        default=None,
-        help="when a key is already in the bucket, or two files given share one: overwrite (the "
-        "default, as cp does), skip, or rename (keep both: name (1).ext)",
-    )
-    parser.add_argument(
-        "--append", action="store_true", help="append to appendable objects instead of replacing"
-    )
-    parser.add_argument("--empty-folders", action="store_true", help="upload empty folders as folder markers")
     parser.add_argument("--retries", type=int, default=3, help="retries per request (default 3)")
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress display, only errors and the summary"
@@ -285,6 +292,19 @@ def resolve_account(
     return Account(credentials, endpoint, verify=not args.insecure, profile=profile)
 
 
+def engine_limits(args: argparse.Namespace, profile: object | None) -> tuple[int, int]:
+    """(files at once, bandwidth limit in bytes/s) from the flags, else the profile."""
+    parallel_files = (
+        args.parallel_files
+        if args.parallel_files is not None
+        else getattr(profile, "parallel_files", DEFAULT_FILE_PARALLEL_LIMIT)
+    )
+    bandwidth = args.bandwidth_limit
+    if bandwidth is None:
+        bandwidth = getattr(profile, "bandwidth_limit_bytes_per_s", 0)
+    return parallel_files, bandwidth
+
+
 def database_path(args: argparse.Namespace) -> Path:
     if args.db:
         return Path(args.db)
@@ -337,14 +357,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"no such file or folder: {printable(missing[0])}")
         account = resolve_account(args, need_endpoint=True, destination=(bucket, prefix))
         options = options_from_args(args, account.profile)
-        parallel_files = (
-            args.parallel_files
-            if args.parallel_files is not None
-            else getattr(account.profile, "parallel_files", DEFAULT_FILE_PARALLEL_LIMIT)
-        )
-        bandwidth = args.bandwidth_limit
-        if bandwidth is None:
-            bandwidth = getattr(account.profile, "bandwidth_limit_bytes_per_s", 0)
+        parallel_files, bandwidth = engine_limits(args, account.profile)
     except UsageError as error:
         print(f"cosdesk upload: {error}", file=sys.stderr)
         return 2

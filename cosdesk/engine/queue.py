@@ -54,6 +54,7 @@ from cosdesk.engine.request_watcher import RequestWatcher
 from cosdesk.engine.resting import RestingTask, RestingTasks, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
+from cosdesk.engine.scan import ScanEntry
 from cosdesk.engine.scheduler import Scheduler
 from cosdesk.engine.store import RequestAction, RestingRow, TaskStore
 from cosdesk.engine.task import (
@@ -321,28 +322,47 @@ class UploadQueue(QObject):
         """Queue files and folders (recursively, keys under ``prefix``, relative paths
         kept, see :func:`scan.scan_path`). Returns at once; the walk runs on a worker
         and its tasks arrive through ``tasks_added``; problems through ``scan_problem``."""
+        sources = [os.fspath(path) for path in paths]
+        self.add_entries(
+            lambda: scan_sources(
+                sources, prefix, include_empty_folders=include_empty_folders, on_error=self._scan_problem
+            ),
+            bucket,
+            options,
+            endpoint,
+        )
+
+    def add_entries(
+        self,
+        entries: Callable[[], Iterable[ScanEntry]],
+        bucket: str,
+        options: UploadOptions | None = None,
+        endpoint: EndpointSpec | None = None,
+        *,
+        on_queued: Callable[[list[tuple[str, str]]], None] | None = None,
+    ) -> None:
+        """Queue what a walk finds, its sizes and times already read: ``entries()``
+        runs on a worker, and the queue counts as busy until it is exhausted.
+        ``on_queued`` is handed the (task id, key) pairs of each batch on that
+        worker before any of them can start. Returns at once."""
         options = options or UploadOptions()
         spec = self._endpoint(endpoint)
-        sources = [os.fspath(path) for path in paths]
         with self._lock:
             self._pending_intakes += 1
 
         def walk() -> None:
             try:
                 batch: list[UploadTask] = []
-                entries = scan_sources(
-                    sources, prefix, include_empty_folders=include_empty_folders, on_error=self._scan_problem
-                )
-                for entry in entries:
+                for entry in entries():
                     with self._lock:
                         if self._shutting_down:
                             return
                         task = self._new_task(bucket, entry.key, spec, options, NewSource.scanned(entry))
                     batch.append(task)
                     if len(batch) >= SCAN_BATCH:
-                        self._store_new(batch, stat_files=False)
+                        self._store_queued(batch, on_queued)
                         batch = []
-                self._store_new(batch, stat_files=False)
+                self._store_queued(batch, on_queued)
             finally:
                 with self._lock:
                     self._pending_intakes -= 1
@@ -351,6 +371,13 @@ class UploadQueue(QObject):
                 self._flush_if_idle()
 
         self._aux_pool.start(BackgroundCall(walk))
+
+    def _store_queued(
+        self, batch: list[UploadTask], on_queued: Callable[[list[tuple[str, str]]], None] | None
+    ) -> None:
+        if on_queued is not None and batch:
+            on_queued([(task.task_id, task.spec.key) for task in batch])
+        self._store_new(batch, stat_files=False)
 
     def _endpoint(self, endpoint: EndpointSpec | None) -> EndpointSpec:
         spec = endpoint or self.default_endpoint

@@ -29,8 +29,8 @@ class SyncPatterns:
 
     excludes: tuple[str, ...] = ()
     includes: tuple[str, ...] = ()
-    _exclude_spec: pathspec.PathSpec = field(init=False, repr=False, compare=False)
-    _include_spec: pathspec.PathSpec | None = field(init=False, repr=False, compare=False)
+    _exclude_spec: pathspec.GitIgnoreSpec = field(init=False, repr=False, compare=False)
+    _include_spec: pathspec.GitIgnoreSpec | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_exclude_spec", _compiled(self.excludes))
@@ -65,7 +65,7 @@ class SyncPatterns:
         return [path for path in relative_paths if self.takes(path)]
 
 
-def _compiled(lines: Sequence[str]) -> pathspec.PathSpec:
+def _compiled(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except ValueError as error:  # pathspec names the pattern: "Invalid git pattern: '!'"

@@ -1,0 +1,219 @@
+"""``cosdesk sync SRC cos://BUCKET/PREFIX``: make the prefix hold what the folder
+holds (see ARCHITECTURE.md, "Sync").
+
+The plan is made first (one listing; a HEAD only for a file whose size matches
+and whose record is stale), then its uploads run through the same engine and
+task database as ``cosdesk upload``, then, with ``--delete``, the objects that
+have no local file are deleted. ``--dry-run`` prints the plan and stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from cosdesk.cli_output import printable
+from cosdesk.upload_cli import (
+    Account,
+    UsageError,
+    add_account_arguments,
+    add_transfer_arguments,
+    database_path,
+    engine_limits,
+    options_from_args,
+    parse_destination,
+    resolve_account,
+    run_engine,
+)
+
+if TYPE_CHECKING:  # Qt and the engine are imported only when the sync runs.
+    from cosdesk.engine.clients import ClientCache
+    from cosdesk.engine.options import UploadOptions
+    from cosdesk.engine.queue import UploadQueue
+    from cosdesk.engine.sync_delete import DeleteOutcome
+    from cosdesk.engine.sync_plan import SkipReason, SyncPlan, UploadReason
+    from cosdesk.engine.sync_record import SyncRecord
+    from cosdesk.engine.sync_run import UploadOutcome
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="SRC", help="the local folder")
+    parser.add_argument("destination", metavar="cos://BUCKET/PREFIX", help="where its files go")
+    parser.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
+    parser.add_argument(
+        "--delete",
+        action="store_true",
+        help="delete objects under the prefix that have no file in the folder (never outside the prefix)",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="leave out paths matching this gitignore pattern (after the folder's .cosignore); repeatable",
+    )
+    parser.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="take only paths matching this gitignore pattern; repeatable",
+    )
+    add_account_arguments(parser)
+    add_transfer_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cosdesk.cos.errors import CosException
+    from cosdesk.engine.clients import ClientCache
+    from cosdesk.engine.sync_patterns import PatternError
+    from cosdesk.engine.sync_plan import SyncDestination, SyncRequest, plan_sync
+    from cosdesk.engine.sync_record import SyncRecord, record_path_beside
+
+    try:
+        folder = Path(args.source)
+        if not folder.is_dir():
+            what = "not a folder" if folder.exists() else "no such folder"
+            raise UsageError(f"{what}: {printable(args.source)}")
+        bucket, prefix = parse_destination(args.destination)
+        account = resolve_account(args, need_endpoint=True, destination=(bucket, prefix))
+        options = options_from_args(args, account.profile)
+        parallel_files, bandwidth = engine_limits(args, account.profile)
+    except UsageError as error:
+        return _usage(error)
+    assert account.endpoint is not None  # need_endpoint
+    destination = SyncDestination(account.endpoint, bucket, prefix)
+    request = SyncRequest(folder, destination, tuple(args.exclude), tuple(args.include), args.delete)
+    db_path = database_path(args)
+    record = SyncRecord(record_path_beside(db_path))
+    clients = ClientCache(account.credentials, verify=account.verify)
+    try:
+        try:
+            plan = plan_sync(request, clients(account.endpoint), record)
+        except PatternError as error:
+            return _usage(f"bad pattern: {error}")
+        except OSError as error:
+            where = printable(str(error.filename or folder))
+            return _usage(f"cannot read {where}: {error.strerror or error}")
+        except CosException as error:
+            print(f"cosdesk sync: cannot list {printable(str(destination))}: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        for path, reason in plan.problems:
+            print(f"skipped {printable(path)}: {printable(reason)}", file=sys.stderr)
+        if args.dry_run:
+            print_plan(plan, sys.stdout)
+            return 0
+        limits = (parallel_files, bandwidth)
+        uploads, status = _upload(plan, record, account, db_path, options, limits, args.quiet)
+        deletes = _delete(plan, clients, record)
+    finally:
+        record.close()
+        clients.close()
+    print(summary(plan, uploads, deletes))
+    for key, reason in [*uploads.failed.items(), *deletes.failed]:
+        print(f"failed {printable(key)}: {printable(reason)}", file=sys.stderr)
+    failed = uploads.failed or deletes.failed or len(uploads.uploaded) < len(plan.uploads)
+    return EXIT_FAILED if failed or plan.problems or status else 0
+
+
+def _usage(error: object) -> int:
+    print(f"cosdesk sync: {error}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _upload(
+    plan: SyncPlan,
+    record: SyncRecord,
+    account: Account,
+    db_path: Path,
+    options: UploadOptions,
+    limits: tuple[int, int],
+    quiet: bool,
+) -> tuple[UploadOutcome, int]:
+    """Run the plan's uploads through the engine; (how they ended, run_engine's status)."""
+    from cosdesk.engine.sync_run import SyncUploads, UploadOutcome
+
+    if not plan.uploads:
+        # Starting the engine costs half a second: a sync with nothing to send
+        # only writes what the plan proved to the record.
+        record.remember(plan.destination.endpoint, plan.destination.bucket, plan.confirmed)
+        return UploadOutcome(), 0
+    runs: list[SyncUploads] = []
+
+    def start(queue: UploadQueue) -> None:
+        runs.append(SyncUploads(queue, plan, record, options))
+        runs[0].start()
+
+    try:
+        status = run_engine(
+            account,
+            db_path,
+            parallel_files=limits[0],
+            bandwidth_limit=limits[1],
+            quiet=quiet,
+            start=start,
+            restore=False,
+        )
+    finally:
+        for sync_run in runs:
+            sync_run.close()
+    return runs[0].outcome, status
+
+
+def _delete(plan: SyncPlan, clients: ClientCache, record: SyncRecord) -> DeleteOutcome:
+    from cosdesk.engine.sync_delete import DeleteOutcome, delete_objects
+
+    if not plan.deletes:
+        return DeleteOutcome()
+    return delete_objects(clients(plan.destination.endpoint), plan.destination, plan.deletes, record)
+
+
+def _counted(counts: Mapping[SkipReason, int] | Mapping[UploadReason, int]) -> str:
+    return ", ".join(f"{count} {reason}" for reason, count in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def print_plan(plan: SyncPlan, out: TextIO) -> None:
+    """``--dry-run``: a line per upload and per delete, then the counts."""
+    for upload in plan.uploads:
+        print(f"would upload {printable(upload.key)} ({upload.reason})", file=out)
+    for key in plan.deletes:
+        print(f"would delete {printable(key)}", file=out)
+    line = f"dry run, nothing changed: {len(plan.uploads)} to upload"
+    if plan.uploads:
+        line += f" ({_counted(plan.upload_counts())})"
+    line += f", {len(plan.skips)} to skip"
+    if plan.skips:
+        line += f" ({_counted(plan.skip_counts())})"
+    line += f", {len(plan.deletes)} to delete" + _excluded(plan)
+    print(line, file=out)
+
+
+def summary(plan: SyncPlan, uploads: UploadOutcome, deletes: DeleteOutcome) -> str:
+    """``sync cos://b/p/: 3 uploaded, 5 skipped (…), 2 deleted, 0 failed; 1 excluded``."""
+    line = f"sync {printable(str(plan.destination))}: {len(uploads.uploaded)} uploaded"
+    if uploads.unverified:
+        line += f" ({uploads.unverified} not verified)"
+    line += f", {len(plan.skips)} skipped"
+    if plan.skips:
+        line += f" ({_counted(plan.skip_counts())})"
+    failed = len(uploads.failed) + len(deletes.failed)
+    unfinished = len(plan.uploads) - len(uploads.uploaded) - len(uploads.failed)
+    line += f", {len(deletes.deleted)} deleted, {failed} failed"
+    if unfinished:
+        line += f", {unfinished} unfinished"
+    return line + _excluded(plan)
+
+
+def _excluded(plan: SyncPlan) -> str:
+    parts = []
+    if plan.excluded_files:
+        parts.append(f"{plan.excluded_files} file(s)")
+    if plan.excluded_folders:
+        parts.append(f"{plan.excluded_folders} folder(s)")
+    return f"; excluded by patterns: {' and '.join(parts)}" if parts else ""
