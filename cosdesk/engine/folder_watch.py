@@ -195,6 +195,8 @@ class FolderWatch(QObject):
     def stop(self, timeout_s: float = 10.0) -> None:
         """Stop watching for good: waits for a running job (a catch-up walk stops
         at its next file) and ends the system's watch. Idempotent."""
+        if self._stopping.is_set():
+            return
         self._stopping.set()
         self._timer.stop()
         if not self._no_job.wait(timeout_s):
