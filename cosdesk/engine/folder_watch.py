@@ -26,6 +26,7 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +61,11 @@ DEFAULT_SETTLE_S = 2.0
 FOLDER_CHECK_S = 2.0
 # Files handed to the queue at once while a catch-up walk or a burst settles.
 HAND_ON_BATCH = 500
+
+
+# Which files of a watched folder differ from its destination (their paths);
+# engine/watch_catch_up.py's, from a sync plan. Raises when it cannot tell.
+CatchUpPlanner = Callable[[WatchedFolder], list[str]]
 
 
 class WatchState(enum.Enum):
@@ -133,10 +139,12 @@ class FolderWatch(QObject):
         pool: QThreadPool,
         *,
         settle_s: float = DEFAULT_SETTLE_S,
+        plan_catch_up: CatchUpPlanner | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.record = record
+        self._plan_catch_up = plan_catch_up
         self.state = WatchState.PAUSED if record.paused else WatchState.WATCHING
         self.problem = ""
         self.failed = 0  # files whose upload failed since the watch started
@@ -289,12 +297,31 @@ class FolderWatch(QObject):
         )
 
     def _catch_up(self, since: float) -> None:
-        """Every file modified after ``since`` waits to settle like a changed
-        one: one still being written is not taken half-way. Files modified up to
-        a settle time before ``since`` are taken too, since modification times
-        are coarse on some file systems (2 s on FAT); a file this watch handed on
-        had held still that long before the job that set ``since``, so it is
-        not taken again."""
+        """What changed while the watch did not run waits to settle like any
+        changed file (one still being written is not taken half-way): the files
+        that differ from the destination, when ``plan_catch_up`` can tell; else
+        those modified since ``since``."""
+        if self._plan_catch_up is not None:
+            try:
+                paths = self._plan_catch_up(self.record)
+            except Exception as error:  # offline, no keys, a folder unreadable: fall back
+                log.warning(
+                    "%s: cannot compare with cos://%s (%s); catching up by modification time",
+                    self.record.folder,
+                    self.record.target.describe(),
+                    error,
+                )
+            else:
+                for path in paths:
+                    self.tracker.changed(path)
+                return
+        self._catch_up_by_time(since)
+
+    def _catch_up_by_time(self, since: float) -> None:
+        """Files modified up to a settle time before ``since`` are taken too,
+        since modification times are coarse on some file systems (2 s on FAT); a
+        file this watch handed on had held still that long before the job that
+        set ``since``, so it is not taken again."""
         after_ns = int((since - self.tracker.settle_s) * 1e9)
         for entry in scan_path(self.record.folder, "", contents_only=True):
             if self._stopping.is_set():

@@ -15,6 +15,7 @@ from watchdog.observers.api import BaseObserver
 
 from cosdesk.engine.folder_watch import DEFAULT_SETTLE_S, FolderWatch
 from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.watch_catch_up import SyncCatchUp
 from cosdesk.engine.watch_list import WatchedFolder, load_watch_list, save_watch_list
 from cosdesk.engine.worker_pool import BackgroundCall, WorkerPool
 
@@ -26,7 +27,9 @@ SAVE_DELAY_MS = 1000
 
 
 class WatchedFolders(QObject):
-    """Watched folders on ``queue``, kept at ``list_path`` (None: not kept)."""
+    """Watched folders on ``queue``, kept at ``list_path`` (None: not kept);
+    ``plan_catch_up`` says what changed while a watch did not run (without it,
+    what was modified since)."""
 
     # A watch was added or removed, or one's record or state changed.
     changed = Signal()
@@ -37,10 +40,12 @@ class WatchedFolders(QObject):
         list_path: Path | None,
         *,
         settle_s: float = DEFAULT_SETTLE_S,
+        plan_catch_up: SyncCatchUp | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.settle_s = settle_s
+        self._plan_catch_up = plan_catch_up
         self._queue = queue
         self._list_path = list_path
         self._observer: BaseObserver | None = None
@@ -108,6 +113,8 @@ class WatchedFolders(QObject):
             self._observer.stop()
             self._observer.join(10)
         self._pool.waitForDone(10_000)
+        if self._plan_catch_up is not None:
+            self._plan_catch_up.close()
         self._save([watch.record for watch in self._watches.values()])
 
     def _start(self, record: WatchedFolder) -> FolderWatch:
@@ -116,7 +123,13 @@ class WatchedFolders(QObject):
             self._observer.daemon = True
             self._observer.start()
         watch = FolderWatch(
-            record, self._queue, self._observer, self._pool, settle_s=self.settle_s, parent=self
+            record,
+            self._queue,
+            self._observer,
+            self._pool,
+            settle_s=self.settle_s,
+            plan_catch_up=self._plan_catch_up,
+            parent=self,
         )
         watch.changed.connect(self._changed)
         self._watches[record.watch_id] = watch

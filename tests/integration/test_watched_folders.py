@@ -18,6 +18,7 @@ from support.engine_queue import Engine
 from cosdesk.engine.folder_watch import WatchState
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.task import TaskState
+from cosdesk.engine.watch_catch_up import SyncCatchUp
 from cosdesk.engine.watch_list import FILE_NAME, WatchedFolder, WatchTarget, load_watch_list
 from cosdesk.engine.watched_folders import WatchedFolders
 
@@ -32,12 +33,17 @@ def engine(make_engine: Callable[..., Engine]) -> Engine:
 
 @pytest.fixture
 def watches(engine: Engine, tmp_path: Path) -> Iterator[Callable[..., WatchedFolders]]:
-    """``watches(settle_s=...)``: watched folders on the engine's queue, kept in
-    the test's config folder; each is shut down after the test."""
+    """``watches(settle_s=..., compare=...)``: watched folders on the engine's
+    queue, kept in the test's config folder, catching up by comparing with the
+    bucket when ``compare`` (else by modification time); each is shut down after
+    the test."""
     made: list[WatchedFolders] = []
 
-    def make(settle_s: float = 0.3) -> WatchedFolders:
-        folders = WatchedFolders(engine.queue, tmp_path / "config" / FILE_NAME, settle_s=settle_s)
+    def make(settle_s: float = 0.3, compare: bool = False) -> WatchedFolders:
+        planner = SyncCatchUp(engine.queue, tmp_path / "sync-record.sqlite3") if compare else None
+        folders = WatchedFolders(
+            engine.queue, tmp_path / "config" / FILE_NAME, settle_s=settle_s, plan_catch_up=planner
+        )
         made.append(folders)
         return folders
 
@@ -199,3 +205,29 @@ def test_a_missing_folder_says_so_and_is_watched_once_it_is_there(
     (folder / "a.txt").write_text("plugged in")
     engine.qtbot.waitUntil(lambda: watch.state is WatchState.WATCHING, timeout=5000)
     wait_uploaded(engine, {"stick/a.txt"})
+
+
+def test_a_restart_compares_with_the_bucket_and_uploads_what_is_missing_whatever_its_time(
+    sandbox: Any, engine: Engine, watches: Callable[..., WatchedFolders], tmp_path: Path
+) -> None:
+    """A file copied in with its old modification time kept (cp -p, an unzip)
+    while cosdesk did not run: only a comparison with the bucket finds it."""
+    ledger = sandbox.record_requests()
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    first = watches(compare=True)
+    watch = first.watch(WatchedFolder(str(folder), target(sandbox, "photos/")))
+    engine.qtbot.waitUntil(lambda: watch._system_watch is not None)
+    (folder / "before.jpg").write_bytes(b"jpeg 1")
+    wait_uploaded(engine, {"photos/before.jpg"})
+    first.shutdown()
+    (folder / "copied.jpg").write_bytes(b"jpeg from a camera card")
+    a_year_ago = time.time() - 365 * 24 * 3600
+    os.utime(folder / "copied.jpg", (a_year_ago, a_year_ago))
+
+    second = watches(compare=True)
+    second.load()
+    wait_uploaded(engine, {"photos/copied.jpg"})
+    engine.qtbot.wait(800)
+    assert sorted(keys_put(ledger)) == ["photos/before.jpg", "photos/copied.jpg"]
+    assert object_bytes(sandbox, "photos/copied.jpg") == b"jpeg from a camera card"

@@ -1,0 +1,49 @@
+"""What a watched folder catches up with when its watch starts again (cosdesk
+started, the watch resumed, the folder back): the files that differ from its
+destination, as a sync plan decides them (one listing of the prefix; the sync
+record spares a CRC-64 per unchanged file). See ARCHITECTURE.md, "Watched folders".
+
+The plan only says which files; they are handed on like any changed file, once
+they settle. It never deletes.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.sync_plan import SyncDestination, SyncRequest, plan_sync
+from cosdesk.engine.sync_record import SyncRecord
+from cosdesk.engine.watch_list import WatchedFolder
+
+
+class SyncCatchUp:
+    """Plans with the clients of ``queue`` and the sync record at ``record_path``
+    (opened on first use, on a worker). Callable from any thread; raises what
+    :func:`plan_sync` raises (CosException when the listing fails, OSError,
+    PatternError)."""
+
+    def __init__(self, queue: UploadQueue, record_path: Path) -> None:
+        self._queue = queue
+        self._record_path = record_path
+        self._record: SyncRecord | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, watched: WatchedFolder) -> list[str]:
+        """The paths of the files of ``watched.folder`` to upload."""
+        target = watched.target
+        destination = SyncDestination(target.endpoint, target.bucket, target.prefix)
+        request = SyncRequest(Path(watched.folder), destination, watched.excludes, watched.includes)
+        with self._lock:  # two watches may catch up at once
+            if self._record is None:
+                self._record = SyncRecord(self._record_path)
+            record = self._record
+        plan = plan_sync(request, self._queue.client_for(target.endpoint), record)
+        return [upload.file.path for upload in plan.uploads]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._record is not None:
+                self._record.close()
+                self._record = None
