@@ -64,7 +64,7 @@ def watch_until_interrupted(
         assert app is not None  # run_engine made it
         # Before run_engine shuts the queue down: no job may queue files after that.
         app.aboutToQuit.connect(watch.stop)
-        watch.start()
+        watch.start(catch_up=True)
         print(
             f"watching {printable(record.folder)} for new and changed files "
             f"(to cos://{printable(record.target.describe())}); Ctrl-C to stop",

@@ -92,6 +92,8 @@ class _Outcome:
     task_ids: list[str] = field(default_factory=list)
     # Every change before this (Unix seconds) is with the queue; None: some still wait.
     seen_until: float | None = None
+    # The catch-up ordered but not done (the folder missing): asked again next time.
+    catch_up_left: float | None = None
 
 
 class _Events(FileSystemEventHandler):
@@ -163,7 +165,10 @@ class FolderWatch(QObject):
         self._no_job.set()
         self._stopping = threading.Event()
         self._look_now = True
-        self._catch_up_since: float | None = None if record.paused else record.seen_until
+        self._catch_up_since: float | None = None
+        # Set by the first job: when the system's watch starts after that (the
+        # folder made again, its disk back), what the folder holds is new to us.
+        self._looked_before = False
         self._last_look = 0.0
         # Tasks this watch queued that have not succeeded yet.
         self._ours: set[str] = set()
@@ -175,9 +180,12 @@ class FolderWatch(QObject):
 
     # --- control (the watch's thread) ---------------------------------------------
 
-    def start(self) -> None:
-        """Begin: a watch not paused catches up with the files modified since
-        ``record.seen_until``, then follows the folder's events."""
+    def start(self, *, catch_up: bool = True) -> None:
+        """Begin following the folder. With ``catch_up``, a watch not paused
+        first takes what changed while it did not run (see :meth:`_catch_up`);
+        without, only what changes from now on."""
+        if catch_up and not self.record.paused:
+            self._catch_up_since = self.record.seen_until
         self._timer.start()
         QTimer.singleShot(0, self._tick)
 
@@ -261,7 +269,8 @@ class FolderWatch(QObject):
         identity = _folder_identity(self.record.folder)
         if identity is None:
             self._end_system_watch()
-            return _Outcome(WatchState.MISSING)
+            self._looked_before = True
+            return _Outcome(WatchState.MISSING, catch_up_left=order.catch_up_since)
         catch_up_since = order.catch_up_since
         if self._system_watch is None or identity != self._folder_identity:
             # Watched for the first time, or come back (made again, its disk
@@ -273,10 +282,11 @@ class FolderWatch(QObject):
                     self._handler, self.record.folder, recursive=True
                 )
             except (OSError, PatternError) as error:
-                return _Outcome(WatchState.FAILED, str(error))
+                return _Outcome(WatchState.FAILED, str(error), catch_up_left=order.catch_up_since)
             self._folder_identity = identity
-            if catch_up_since is None:
+            if catch_up_since is None and self._looked_before:
                 catch_up_since = self.record.seen_until
+            self._looked_before = True
         if catch_up_since is not None:
             self._catch_up(catch_up_since)
         task_ids = self._hand_on_settled()
@@ -357,6 +367,8 @@ class FolderWatch(QObject):
         if outcome.state is WatchState.FAILED:
             log.error("cannot watch %s: %s", record.folder, outcome.problem)
         self._ours.update(outcome.task_ids)
+        if outcome.catch_up_left is not None and self._catch_up_since is None and not record.paused:
+            self._catch_up_since = outcome.catch_up_left
         changed = record != self.record
         self.record = record
         # A job ordered before a pause or resume says nothing of the state now.

@@ -63,11 +63,12 @@ class WatchedFolders(QObject):
 
     def load(self) -> None:
         """Start watching the folders kept at ``list_path`` (a small file, read
-        at start like the settings)."""
+        at start like the settings); each catches up with what changed while
+        cosdesk did not run."""
         if self._list_path is None:
             return
         for record in load_watch_list(self._list_path):
-            self._start(record)
+            self._start(record, catch_up=True)
         if self._watches:
             self.changed.emit()
 
@@ -78,9 +79,11 @@ class WatchedFolders(QObject):
     def get(self, watch_id: str) -> FolderWatch | None:
         return self._watches.get(watch_id)
 
-    def watch(self, record: WatchedFolder) -> FolderWatch:
-        """Start watching ``record.folder`` and keep it in the list."""
-        watch = self._start(record)
+    def watch(self, record: WatchedFolder, *, upload_existing: bool = False) -> FolderWatch:
+        """Start watching ``record.folder`` and keep it in the list. With
+        ``upload_existing``, the files already there are taken too (those that
+        differ from the destination, when a catch-up planner can tell)."""
+        watch = self._start(record, catch_up=upload_existing)
         self._changed()
         return watch
 
@@ -117,7 +120,7 @@ class WatchedFolders(QObject):
             self._plan_catch_up.close()
         self._save([watch.record for watch in self._watches.values()])
 
-    def _start(self, record: WatchedFolder) -> FolderWatch:
+    def _start(self, record: WatchedFolder, *, catch_up: bool) -> FolderWatch:
         if self._observer is None:
             self._observer = Observer()
             self._observer.daemon = True
@@ -133,7 +136,7 @@ class WatchedFolders(QObject):
         )
         watch.changed.connect(self._changed)
         self._watches[record.watch_id] = watch
-        watch.start()
+        watch.start(catch_up=catch_up)
         return watch
 
     @Slot()
