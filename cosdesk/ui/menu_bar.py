@@ -75,6 +75,9 @@ class MenuBar(QObject):
             window.add_folder_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
         menu.addAction(window.add_folder_action)
         menu.addSeparator()
+        menu.addAction(window.watch_folder_action)
+        menu.addAction(window.watched_folders_action)
+        menu.addSeparator()
         self.quit_action = self._action(
             self.tr("&Quit"), self.quit, _standard_or(QKeySequence.StandardKey.Quit, "Ctrl+Q")
         )
