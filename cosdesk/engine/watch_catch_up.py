@@ -40,7 +40,20 @@ class SyncCatchUp:
                 self._record = SyncRecord(self._record_path)
             record = self._record
         plan = plan_sync(request, self._queue.client_for(target.endpoint), record)
-        return [upload.file.path for upload in plan.uploads]
+        if not plan.uploads:
+            return []
+        # A file whose upload is still in the queue (restored, waiting for the
+        # network) is missing remotely too: it is on its way, not to be queued twice.
+        on_its_way = {
+            (task.bucket, task.key, task.source_path)
+            for task in self._queue.tasks_with_keys([upload.key for upload in plan.uploads])
+            if not task.state.is_final
+        }
+        return [
+            upload.file.path
+            for upload in plan.uploads
+            if (target.bucket, upload.key, upload.file.path) not in on_its_way
+        ]
 
     def close(self) -> None:
         with self._lock:

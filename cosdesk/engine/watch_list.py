@@ -29,8 +29,9 @@ FILE_NAME = "watched_folders.json"
 @dataclass(frozen=True)
 class WatchTarget:
     """Where a watched folder's files go: ``prefix`` + their path in the folder.
-    ``account`` is what the window shows for the account ("Local sandbox" or a
-    profile's name); ``endpoint.profile`` is the one whose keys sign."""
+    ``account`` names the account for people (a profile's name; "" for the
+    local sandbox or keys from the environment); ``endpoint.profile`` is the one
+    whose keys sign."""
 
     bucket: str
     prefix: str

@@ -161,7 +161,11 @@ class WatchFolderDialog(QDialog):
             return
         destination = self._destination
         target = WatchTarget(
-            bucket, self.prefix.text(), destination.endpoint, destination.options, destination.label
+            bucket,
+            self.prefix.text(),
+            destination.endpoint,
+            destination.options,
+            destination.profile_name or "",
         )
         upload_existing = self.upload_existing.isChecked()
         # Without the files already there, the watch starts from now.

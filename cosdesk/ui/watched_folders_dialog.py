@@ -112,8 +112,8 @@ class WatchedFoldersDialog(QDialog):
             )
             item.setData(FOLDER, Qt.ItemDataRole.UserRole, record.watch_id)
             item.setToolTip(FOLDER, record.folder)
-            where = f"{target.account}: {destination}" if target.account else destination
-            item.setToolTip(DESTINATION, where)
+            account = target.account or self.tr("Local sandbox")
+            item.setToolTip(DESTINATION, f"{account}: {destination}")
             item.setTextAlignment(UPLOADED, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.list.addTopLevelItem(item)
             if record.watch_id == selected or (selected is None and len(watches) == 1):

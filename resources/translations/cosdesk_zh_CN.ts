@@ -2044,6 +2044,10 @@ Qt %3</translation>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
+    <message>
+        <source>Local sandbox</source>
+        <translation>本地沙盒</translation>
+    </message>
 </context>
 <context>
     <name>app</name>

@@ -231,3 +231,25 @@ def test_a_restart_compares_with_the_bucket_and_uploads_what_is_missing_whatever
     engine.qtbot.wait(800)
     assert sorted(keys_put(ledger)) == ["photos/before.jpg", "photos/copied.jpg"]
     assert object_bytes(sandbox, "photos/copied.jpg") == b"jpeg from a camera card"
+
+
+def test_a_restart_does_not_queue_again_a_file_whose_upload_is_still_in_the_queue(
+    sandbox: Any, engine: Engine, watches: Callable[..., WatchedFolders], tmp_path: Path
+) -> None:
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    engine.queue.set_bandwidth_limit(100_000)  # 30 s: still running at the restart
+    first = watches(compare=True)
+    watch = first.watch(WatchedFolder(str(folder), target(sandbox, "videos/")))
+    engine.qtbot.waitUntil(lambda: watch._system_watch is not None)
+    (folder / "long.mp4").write_bytes(b"v" * 3 * 1024 * 1024)
+    engine.qtbot.waitUntil(lambda: len(engine.snapshots()) == 1, timeout=10_000)
+    first.shutdown()
+
+    second = watches(compare=True)
+    second.load()
+    engine.qtbot.waitUntil(lambda: second.watches()[0]._system_watch is not None)
+    engine.qtbot.wait(1000)  # the catch-up's files would have settled and been queued
+    (task,) = engine.snapshots().values()
+    assert task.key == "videos/long.mp4"
+    assert not task.state.is_final, "the test needs the upload still running"
