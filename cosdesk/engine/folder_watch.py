@@ -59,6 +59,10 @@ DEFAULT_SETTLE_S = 2.0
 # How often a watch looks whether its folder is still there (an unplugged disk,
 # a folder deleted and made again), with nothing else to do.
 FOLDER_CHECK_S = 2.0
+# ``seen_until`` advances with every look; the kept record takes it this often
+# (and when the watch pauses or stops): a crash costs at most this much
+# catch-up, and the list is not written every two seconds.
+SEEN_UNTIL_KEPT_EVERY_S = 60.0
 # Files handed to the queue at once while a catch-up walk or a burst settles.
 HAND_ON_BATCH = 500
 
@@ -166,6 +170,8 @@ class FolderWatch(QObject):
         self._stopping = threading.Event()
         self._look_now = True
         self._catch_up_since: float | None = None
+        # ``record.seen_until`` as it is now (the record takes it now and then).
+        self._seen_until = record.seen_until
         # Set by the first job: when the system's watch starts after that (the
         # folder made again, its disk back), what the folder holds is new to us.
         self._looked_before = False
@@ -185,7 +191,7 @@ class FolderWatch(QObject):
         first takes what changed while it did not run (see :meth:`_catch_up`);
         without, only what changes from now on."""
         if catch_up and not self.record.paused:
-            self._catch_up_since = self.record.seen_until
+            self._catch_up_since = self._seen_until
         self._timer.start()
         QTimer.singleShot(0, self._tick)
 
@@ -193,7 +199,7 @@ class FolderWatch(QObject):
         """Stop following the folder; changes meanwhile are caught up with on resume."""
         if self.record.paused:
             return
-        self.record = self.record.with_changes(paused=True)
+        self.record = self.record.with_changes(paused=True, seen_until=self._seen_until)
         self.tracker.forget_all()
         self._catch_up_since = None
         self._set_state(WatchState.PAUSED, "")
@@ -203,7 +209,7 @@ class FolderWatch(QObject):
         if not self.record.paused:
             return
         self.record = self.record.with_changes(paused=False)
-        self._catch_up_since = self.record.seen_until
+        self._catch_up_since = self._seen_until
         self._set_state(WatchState.WATCHING, "")
         self._look_now = True
         QTimer.singleShot(0, self._tick)
@@ -218,6 +224,7 @@ class FolderWatch(QObject):
         if not self._no_job.wait(timeout_s):
             log.warning("the watch of %s did not stop within %.0f s", self.record.folder, timeout_s)
         self._end_system_watch()
+        self.record = self.record.with_changes(seen_until=self._seen_until)
         with contextlib.suppress(RuntimeError, TypeError):  # disconnected already
             self._queue.file_finished.disconnect(self._on_file_finished)
 
@@ -243,7 +250,7 @@ class FolderWatch(QObject):
         if self.lost_events.is_set():
             self.lost_events.clear()
             if self._catch_up_since is None and not self.record.paused:
-                self._catch_up_since = self.record.seen_until
+                self._catch_up_since = self._seen_until
         order = _Order(watching=not self.record.paused, catch_up_since=self._catch_up_since)
         self._catch_up_since = None
         self._job_running = True
@@ -253,13 +260,16 @@ class FolderWatch(QObject):
     def _run(self, order: _Order) -> None:
         """On a pool thread."""
         try:
-            outcome = self._job(order)
-        except Exception as error:  # a job must always report back, or the watch stalls
-            log.exception("watching %s failed", self.record.folder)
-            outcome = _Outcome(WatchState.FAILED, str(error))
+            try:
+                outcome = self._job(order)
+            except Exception as error:  # a job must always report back, or the watch stalls
+                log.exception("watching %s failed", self.record.folder)
+                outcome = _Outcome(WatchState.FAILED, str(error))
+            self._job_done.emit(outcome)
         finally:
+            # Only now may stop() return and the watch be deleted: the emit above
+            # must not meet a half-deleted object.
             self._no_job.set()
-        self._job_done.emit(outcome)
 
     def _job(self, order: _Order) -> _Outcome:
         started_at = time.time()
@@ -285,7 +295,7 @@ class FolderWatch(QObject):
                 return _Outcome(WatchState.FAILED, str(error), catch_up_left=order.catch_up_since)
             self._folder_identity = identity
             if catch_up_since is None and self._looked_before:
-                catch_up_since = self.record.seen_until
+                catch_up_since = self._seen_until
             self._looked_before = True
         if catch_up_since is not None:
             self._catch_up(catch_up_since)
@@ -361,7 +371,9 @@ class FolderWatch(QObject):
             return
         record = self.record
         if outcome.seen_until is not None and not record.paused:
-            record = record.with_changes(seen_until=outcome.seen_until)
+            self._seen_until = outcome.seen_until
+            if self._seen_until - record.seen_until >= SEEN_UNTIL_KEPT_EVERY_S:
+                record = record.with_changes(seen_until=self._seen_until)
         if outcome.state is WatchState.MISSING and self.state is not WatchState.MISSING:
             log.warning("the watched folder %s is not there", record.folder)
         if outcome.state is WatchState.FAILED:
