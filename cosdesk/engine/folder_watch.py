@@ -178,6 +178,9 @@ class FolderWatch(QObject):
         self._last_look = 0.0
         # Tasks this watch queued that have not succeeded yet.
         self._ours: set[str] = set()
+        # Files finished while a job ran: a small file may finish before the job
+        # that queued it has said so (its ids come with the job's outcome).
+        self._finished_during_job: list[FileFinished] = []
         self._job_done.connect(self._on_job_done)
         queue.file_finished.connect(self._on_file_finished)
         self._timer = QTimer(self)
@@ -378,11 +381,16 @@ class FolderWatch(QObject):
             log.warning("the watched folder %s is not there", record.folder)
         if outcome.state is WatchState.FAILED:
             log.error("cannot watch %s: %s", record.folder, outcome.problem)
-        self._ours.update(outcome.task_ids)
         if outcome.catch_up_left is not None and self._catch_up_since is None and not record.paused:
             self._catch_up_since = outcome.catch_up_left
         changed = record != self.record
         self.record = record
+        self._ours.update(outcome.task_ids)
+        early, self._finished_during_job = self._finished_during_job, []
+        for finished in early:
+            if finished.task_id in self._ours:
+                self._count(finished)
+                changed = True
         # A job ordered before a pause or resume says nothing of the state now.
         state = WatchState.PAUSED if record.paused else outcome.state
         if (state, outcome.problem) != (self.state, self.problem):
@@ -396,14 +404,18 @@ class FolderWatch(QObject):
 
     @Slot(object)
     def _on_file_finished(self, finished: FileFinished) -> None:
-        if finished.task_id not in self._ours:
-            return
+        if finished.task_id in self._ours:
+            self._count(finished)
+            self.changed.emit()
+        elif self._job_running:
+            self._finished_during_job.append(finished)
+
+    def _count(self, finished: FileFinished) -> None:
         if finished.data is not None:
             self._ours.discard(finished.task_id)
             self.record = self.record.with_changes(uploaded=self.record.uploaded + 1)
         else:
             self.failed += 1
-        self.changed.emit()
 
     # --- what the folder's events become (watchdog's thread) -----------------------
 
