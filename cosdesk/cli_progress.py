@@ -105,6 +105,7 @@ class ProgressDisplay:
         self._sending_since: float | None = None  # time.monotonic() of the run's first bytes
         self._notices = notices if notices is not None else []
         self._notices_shown = 0
+        self._totals: tuple[int, int, int] | None = None
         queue.file_finished.connect(self._on_file_finished)
         queue.batch_progress.connect(self._on_batch)
         queue.scan_problem.connect(self._on_scan_problem)
@@ -218,6 +219,11 @@ class ProgressDisplay:
             parts.append(f"failed {batch.failed}")
         return "  ".join(parts)
 
+    def count_totals(self) -> None:
+        """Count :meth:`finish`'s totals now, while the task database is open:
+        tasks at rest are read back from it."""
+        self._totals = self._run_totals()
+
     def _run_totals(self) -> tuple[int, int, int]:
         """Bytes on the server and in all, and tasks not done, over this run's tasks
         (the queue of a command holds only those). Counted from the tasks, once:
@@ -238,7 +244,7 @@ class ProgressDisplay:
         ``resume_command``: the command that finishes what this run left."""
         self._show_notices()
         self._clear_line()
-        loaded, total, unfinished = self._run_totals()
+        loaded, total, unfinished = self._totals or self._run_totals()
         failed = len(self._failures)
         asides = [f"{self._skipped} skipped"] if self._skipped else []
         if self._by_other_process:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # Qt and the engine are imported only when the sync runs.
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130  # Ctrl-C while uploads ran, as cli_progress says it
+EXIT_INTERRUPTED = 130  # as run_engine says it
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -80,6 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from cosdesk.cos.errors import CosException
     from cosdesk.engine.clients import ClientCache
+    from cosdesk.engine.sync_delete import DeleteOutcome
     from cosdesk.engine.sync_patterns import PatternError
     from cosdesk.engine.sync_plan import SyncDestination, SyncRequest, plan_sync
     from cosdesk.engine.sync_record import SyncRecord, record_path_beside
@@ -103,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     db_path = database_path(args)
     # What changes from here on is the watch's, even while the sync runs.
     watch_since = time.time()
-    record = SyncRecord(record_path_beside(db_path))
+    record_path = record_path_beside(db_path)
+    record = SyncRecord(None if args.dry_run and not record_path.exists() else record_path)
     clients = ClientCache(account.credentials, verify=account.verify)
     try:
         try:
@@ -123,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         limits = (parallel_files, bandwidth)
         uploads, status = _upload(plan, record, account, db_path, options, limits, args.quiet)
-        deletes = _delete(plan, clients, record)
+        # Ctrl-C stops the sync there: nothing is deleted after it.
+        deletes = _delete(plan, clients, record) if status != EXIT_INTERRUPTED else DeleteOutcome()
     finally:
         record.close()
         clients.close()
@@ -131,8 +134,12 @@ def run(args: argparse.Namespace) -> int:
     for key, reason in [*uploads.failed.items(), *deletes.failed]:
         print(f"failed {printable(key)}: {printable(reason)}", file=sys.stderr)
     failed = uploads.failed or deletes.failed or len(uploads.uploaded) < len(plan.uploads)
+    if status == EXIT_INTERRUPTED:
+        if plan.deletes:
+            print(f"interrupted: {len(plan.deletes)} object(s) to delete were left alone", file=sys.stderr)
+        return status
     sync_status = EXIT_FAILED if failed or plan.problems or status else 0
-    if args.watch and status != EXIT_INTERRUPTED:
+    if args.watch:
         return _watch(args, account, db_path, destination, watch_since) or sync_status
     return sync_status
 

@@ -496,6 +496,8 @@ def run_engine(
         queue.shutdown(wait=True)
         try:
             resume = _resume_command(store, queue, db_path) if summary else ""
+            if summary:
+                display.count_totals()
         finally:
             store.close()
             clients.close()

@@ -31,6 +31,7 @@ from cosdesk.cos.errors import NoSuchKey
 from cosdesk.cos.results import ObjectSummary
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.scan import check_key, key_for, normalize_prefix
+from cosdesk.engine.sync_listing import PrefixListing
 from cosdesk.engine.sync_patterns import SyncPatterns
 from cosdesk.engine.sync_record import SyncedFile, SyncRecord, normalized_etag
 from cosdesk.engine.sync_walk import LocalFile, walk_folder
@@ -139,19 +140,25 @@ def plan_sync(
     fails. A file that cannot be read for its CRC-64 is a problem, not an error."""
     destination = request.destination
     patterns = SyncPatterns.for_folder(request.folder, excludes=request.excludes, includes=request.includes)
-    contents = walk_folder(request.folder, patterns)
-    remote = {
-        summary.key: summary
-        for summary in client.iter_objects(destination.bucket, destination.prefix or None)
-    }
-    synced = record.entries_under(destination.endpoint, destination.bucket, destination.prefix)
+    # The listing takes most of a re-run's time: it starts first, the walk and the
+    # record are read meanwhile, and the local keys cut the rest of it in ranges.
+    listing = PrefixListing(client, destination.bucket, destination.prefix)
+    listing.start()
+    try:
+        contents = walk_folder(request.folder, patterns)
+        keys = [destination.key_of(file.relative_path) for file in contents.files]
+        listing.split_at(keys)
+        synced = record.entries_under(destination.endpoint, destination.bucket, destination.prefix)
+    except BaseException:
+        listing.abandon()
+        raise
+    remote = listing.result()
     problems = list(contents.problems)
     uploads: list[PlannedUpload] = []
     skips: list[PlannedSkip] = []
     to_compare: list[tuple[LocalFile, str, ObjectSummary]] = []
     local_keys: set[str] = set()
-    for file in contents.files:
-        key = destination.key_of(file.relative_path)
+    for file, key in zip(contents.files, keys, strict=True):
         refused = check_key(key)
         if refused is not None:
             problems.append((file.path, refused))

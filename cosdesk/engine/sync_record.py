@@ -64,12 +64,17 @@ def normalized_etag(etag: str) -> str:
 class SyncRecord:
     """The record file, safe to share between threads (one connection, a lock)."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | None) -> None:
+        """Open (or create) the record at ``path``; None: an empty record in
+        memory, for a dry run, which must not leave a file behind."""
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
         # Two processes may sync at once: they wait for each other's short writes.
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            path or ":memory:", timeout=30, check_same_thread=False, isolation_level=None
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)

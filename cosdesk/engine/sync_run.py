@@ -129,9 +129,10 @@ class SyncUploads(QObject):
             destination = self._plan.destination
             self._writer.submit(self._record.remember, destination.endpoint, destination.bucket, entries)
 
-    def close(self) -> None:
-        """Write what is left to the record and wait for it (the record stays open)."""
+    def close(self, *, wait: bool = True) -> None:
+        """Write what is left to the record (waiting for it when ``wait``; the
+        record stays open) and stop following the queue."""
         self._write_record()
-        self._writer.shutdown(wait=True)
+        self._writer.shutdown(wait=wait)
         with contextlib.suppress(RuntimeError, TypeError):  # never connected: nothing to upload
             self._queue.file_finished.disconnect(self._on_file_finished)

@@ -83,6 +83,7 @@ from cosdesk.ui.progress_bars import forget_drawn_bars
 from cosdesk.ui.sandbox_runner import SandboxState
 from cosdesk.ui.session import Session
 from cosdesk.ui.settings_dialog import SettingsDialog
+from cosdesk.ui.sync_dialog import SyncDialog
 from cosdesk.ui.task_actions import SelectionRule, cancel_question, rule_for
 from cosdesk.ui.task_details import TaskDetailsDialog
 from cosdesk.ui.task_filter import TaskFilterProxy
@@ -292,6 +293,9 @@ class MainWindow(QMainWindow):
         self.watched_folders_action = self._action(
             "folder-open", self.tr("Watched folders…"), self.show_watched_folders
         )
+        self.sync_action = QAction(self.tr("Sync a folder…"), self)
+        self.sync_action.setToolTip(self.tr("Upload what changed in a folder, after a preview"))
+        self.sync_action.triggered.connect(self.open_sync)
         self.start_all_action = self._action(
             "start",
             self.tr("Start all"),
@@ -1045,6 +1049,12 @@ class MainWindow(QMainWindow):
         self.history_dialog.raise_()
         self.history_dialog.activateWindow()
         return self.history_dialog
+
+    def open_sync(self) -> SyncDialog:
+        dialog = SyncDialog(self.session, self.destination(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def open_settings(self, add: bool = False) -> SettingsDialog:
         dialog = SettingsDialog(self.session.settings, self.session.secrets, self.pool, self)

@@ -74,6 +74,7 @@ class MenuBar(QObject):
         if not window.add_folder_action.shortcuts():
             window.add_folder_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
         menu.addAction(window.add_folder_action)
+        menu.addAction(window.sync_action)
         menu.addSeparator()
         menu.addAction(window.watch_folder_action)
         menu.addAction(window.watched_folders_action)

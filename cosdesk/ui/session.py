@@ -24,7 +24,7 @@ from cosdesk.engine.gc_pacer import GcPacer
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store import TaskStore
-from cosdesk.engine.sync_record import record_path_beside
+from cosdesk.engine.sync_record import SyncRecord, record_path_beside
 from cosdesk.engine.watch_catch_up import SyncCatchUp
 from cosdesk.engine.watch_list import FILE_NAME as WATCH_LIST_FILE
 from cosdesk.engine.watched_folders import WatchedFolders
@@ -66,6 +66,8 @@ class Session:
         self.router = ClientRouter()
         self._sign_for(settings)
         self.queue = UploadQueue(store, self.router, queue_settings_for(settings.transfers))
+        # What "Sync a folder…" synced, beside the task database (engine/sync_record.py).
+        self.sync_record = SyncRecord(record_path_beside(store.path))
         # Garbage is collected from this thread, fully only when the queue is idle:
         # left to itself, a full collection over 10,000 tasks froze the window.
         self.gc_pacer = GcPacer(is_quiet=self.queue.is_idle)
@@ -146,6 +148,7 @@ class Session:
         self.gc_pacer.stop()
         self.pool.waitForDone(10_000)
         self.store.close(on_progress=on_saving)
+        self.sync_record.close()
         self.router.close()
         self.sandbox.stop()
 

@@ -831,6 +831,14 @@
         <translation>监视的文件夹…</translation>
     </message>
     <message>
+        <source>Sync a folder…</source>
+        <translation>同步文件夹…</translation>
+    </message>
+    <message>
+        <source>Upload what changed in a folder, after a preview</source>
+        <translation>预览后上传文件夹中有变化的文件</translation>
+    </message>
+    <message>
         <source>Start all</source>
         <translation>全部开始</translation>
     </message>
@@ -1626,6 +1634,225 @@ Qt %3</translation>
     <message>
         <source>Use for this session only</source>
         <translation>仅本次运行使用</translation>
+    </message>
+</context>
+<context>
+    <name>SyncDialog</name>
+    <message>
+        <source>Sync a folder</source>
+        <translation>同步文件夹</translation>
+    </message>
+    <message>
+        <source>Folder to sync</source>
+        <translation>要同步的文件夹</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Bucket to sync to</source>
+        <translation>同步到的存储桶</translation>
+    </message>
+    <message>
+        <source>Prefix to sync to</source>
+        <translation>同步到的路径</translation>
+    </message>
+    <message>
+        <source>(the top of the bucket)</source>
+        <translation>（存储桶根目录）</translation>
+    </message>
+    <message>
+        <source>Delete remote files that are not in the folder</source>
+        <translation>删除文件夹中没有的远端文件</translation>
+    </message>
+    <message>
+        <source>Exclude patterns</source>
+        <translation>排除规则</translation>
+    </message>
+    <message>
+        <source>One per line, as in .gitignore (*.tmp, build/)</source>
+        <translation>每行一条，写法同 .gitignore（*.tmp、build/）</translation>
+    </message>
+    <message>
+        <source>Include patterns</source>
+        <translation>包含规则</translation>
+    </message>
+    <message>
+        <source>Empty: every file; else only files matching these</source>
+        <translation>留空：所有文件；否则只同步匹配的文件</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Account to sync to</source>
+        <translation>同步使用的账号</translation>
+    </message>
+    <message>
+        <source>Account:</source>
+        <translation>账号：</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>Bucket:</source>
+        <translation>存储桶：</translation>
+    </message>
+    <message>
+        <source>Prefix:</source>
+        <translation>路径：</translation>
+    </message>
+    <message>
+        <source>Exclude:</source>
+        <translation>排除：</translation>
+    </message>
+    <message>
+        <source>Include:</source>
+        <translation>包含：</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>Sync preview</source>
+        <translation>同步预览</translation>
+    </message>
+    <message>
+        <source>Files to upload</source>
+        <translation>要上传的文件</translation>
+    </message>
+    <message>
+        <source>Files to skip</source>
+        <translation>要跳过的文件</translation>
+    </message>
+    <message>
+        <source>Remote files to delete</source>
+        <translation>要删除的远端文件</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <source>To upload (%1)</source>
+        <translation>要上传（%1）</translation>
+    </message>
+    <message>
+        <source>To skip (%1)</source>
+        <translation>要跳过（%1）</translation>
+    </message>
+    <message>
+        <source>To delete (%1)</source>
+        <translation>要删除（%1）</translation>
+    </message>
+    <message>
+        <source>Choose an account first (the bar above the list).</source>
+        <translation>请先选择账号（列表上方的栏）。</translation>
+    </message>
+    <message>
+        <source>Comparing the folder with %1…</source>
+        <translation>正在将文件夹与 %1 比较…</translation>
+    </message>
+    <message>
+        <source>A pattern cannot be read: %1</source>
+        <translation>无法识别规则：%1</translation>
+    </message>
+    <message>
+        <source>There is no folder at %1.</source>
+        <translation>%1 处没有文件夹。</translation>
+    </message>
+    <message>
+        <source>The destination cannot be listed: %1</source>
+        <translation>无法列出目标：%1</translation>
+    </message>
+    <message>
+        <source>The folder cannot be read: %1</source>
+        <translation>无法读取文件夹：%1</translation>
+    </message>
+    <message>
+        <source>%1 to upload, %2 to skip, %3 to delete.</source>
+        <translation>要上传 %1 个，跳过 %2 个，删除 %3 个。</translation>
+    </message>
+    <message>
+        <source>%1 left out by the patterns.</source>
+        <translation>%1 个被规则排除。</translation>
+    </message>
+    <message>
+        <source>%1 could not be read (first: %2).</source>
+        <translation>%1 个无法读取（第一个：%2）。</translation>
+    </message>
+    <message>
+        <source>not in the bucket</source>
+        <translation>存储桶中没有</translation>
+    </message>
+    <message>
+        <source>size differs</source>
+        <translation>大小不同</translation>
+    </message>
+    <message>
+        <source>same size, different content (CRC-64)</source>
+        <translation>大小相同，内容不同（CRC-64）</translation>
+    </message>
+    <message>
+        <source>same size, no CRC-64 in the bucket to compare</source>
+        <translation>大小相同，存储桶中没有可比较的 CRC-64</translation>
+    </message>
+    <message>
+        <source>unchanged since the last sync</source>
+        <translation>自上次同步以来未变</translation>
+    </message>
+    <message>
+        <source>same size and CRC-64</source>
+        <translation>大小和 CRC-64 相同</translation>
+    </message>
+    <message>
+        <source>… and %1 more</source>
+        <translation>… 另有 %1 个</translation>
+    </message>
+    <message>
+        <source>Syncing: %1 queued for upload.</source>
+        <translation>正在同步：%1 个已加入上传队列。</translation>
+    </message>
+    <message>
+        <source>Nothing to upload.</source>
+        <translation>没有要上传的文件。</translation>
+    </message>
+    <message>
+        <source>Deleting %1…</source>
+        <translation>正在删除 %1 个…</translation>
+    </message>
+    <message>
+        <source>Synced: %1 uploaded, %2 failed.</source>
+        <translation>已同步：上传 %1 个，失败 %2 个。</translation>
+    </message>
+    <message>
+        <source>Delete %1 remote file(s)?</source>
+        <translation>删除 %1 个远端文件？</translation>
+    </message>
+    <message>
+        <source>They are in %1 and not in the folder %2. Deleted objects cannot be brought back.</source>
+        <translation>它们在 %1 中，但不在文件夹 %2 中。删除的对象无法恢复。</translation>
+    </message>
+    <message>
+        <source>Delete and sync</source>
+        <translation>删除并同步</translation>
+    </message>
+    <message>
+        <source>Nothing was deleted: %1</source>
+        <translation>没有删除任何文件：%1</translation>
+    </message>
+    <message>
+        <source>%1 remote file(s) deleted.</source>
+        <translation>已删除 %1 个远端文件。</translation>
+    </message>
+    <message>
+        <source>%1 could not be deleted (first: %2).</source>
+        <translation>%1 个无法删除（第一个：%2）。</translation>
     </message>
 </context>
 <context>
