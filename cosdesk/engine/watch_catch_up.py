@@ -9,7 +9,6 @@ they settle. It never deletes.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from cosdesk.engine.queue import UploadQueue
@@ -19,27 +18,21 @@ from cosdesk.engine.watch_list import WatchedFolder
 
 
 class SyncCatchUp:
-    """Plans with the clients of ``queue`` and the sync record at ``record_path``
-    (opened on first use, on a worker). Callable from any thread; raises what
-    :func:`plan_sync` raises (CosException when the listing fails, OSError,
-    PatternError)."""
+    """Plans with the clients of ``queue`` and ``record``, the sync record its
+    owner opened and closes (the window's, shared with "Sync a folder…").
+    Callable from any thread; raises what :func:`plan_sync` raises
+    (CosException when the listing fails, OSError, PatternError)."""
 
-    def __init__(self, queue: UploadQueue, record_path: Path) -> None:
+    def __init__(self, queue: UploadQueue, record: SyncRecord) -> None:
         self._queue = queue
-        self._record_path = record_path
-        self._record: SyncRecord | None = None
-        self._lock = threading.Lock()
+        self._record = record
 
     def __call__(self, watched: WatchedFolder) -> list[str]:
         """The paths of the files of ``watched.folder`` to upload."""
         target = watched.target
         destination = SyncDestination(target.endpoint, target.bucket, target.prefix)
         request = SyncRequest(Path(watched.folder), destination, watched.excludes, watched.includes)
-        with self._lock:  # two watches may catch up at once
-            if self._record is None:
-                self._record = SyncRecord(self._record_path)
-            record = self._record
-        plan = plan_sync(request, self._queue.client_for(target.endpoint), record)
+        plan = plan_sync(request, self._queue.client_for(target.endpoint), self._record)
         if not plan.uploads:
             return []
         # A file whose upload is still in the queue (restored, waiting for the
@@ -54,9 +47,3 @@ class SyncCatchUp:
             for upload in plan.uploads
             if (target.bucket, upload.key, upload.file.path) not in on_its_way
         ]
-
-    def close(self) -> None:
-        with self._lock:
-            if self._record is not None:
-                self._record.close()
-                self._record = None

@@ -116,8 +116,6 @@ class WatchedFolders(QObject):
             self._observer.stop()
             self._observer.join(10)
         self._pool.waitForDone(10_000)
-        if self._plan_catch_up is not None:
-            self._plan_catch_up.close()
         self._save([watch.record for watch in self._watches.values()])
 
     def _start(self, record: WatchedFolder, *, catch_up: bool) -> FolderWatch:

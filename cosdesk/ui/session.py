@@ -76,7 +76,7 @@ class Session:
         self.watches = WatchedFolders(
             self.queue,
             config.config_dir() / WATCH_LIST_FILE,
-            plan_catch_up=SyncCatchUp(self.queue, record_path_beside(store.path)),
+            plan_catch_up=SyncCatchUp(self.queue, self.sync_record),
         )
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(2)

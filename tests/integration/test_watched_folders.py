@@ -17,6 +17,7 @@ from support.engine_queue import Engine
 
 from cosdesk.engine.folder_watch import WatchState
 from cosdesk.engine.options import EndpointSpec
+from cosdesk.engine.sync_record import SyncRecord
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.watch_catch_up import SyncCatchUp
 from cosdesk.engine.watch_list import FILE_NAME, WatchedFolder, WatchTarget, load_watch_list
@@ -38,9 +39,10 @@ def watches(engine: Engine, tmp_path: Path) -> Iterator[Callable[..., WatchedFol
     bucket when ``compare`` (else by modification time); each is shut down after
     the test."""
     made: list[WatchedFolders] = []
+    record = SyncRecord(tmp_path / "sync-record.sqlite3")
 
     def make(settle_s: float = 0.3, compare: bool = False) -> WatchedFolders:
-        planner = SyncCatchUp(engine.queue, tmp_path / "sync-record.sqlite3") if compare else None
+        planner = SyncCatchUp(engine.queue, record) if compare else None
         folders = WatchedFolders(
             engine.queue, tmp_path / "config" / FILE_NAME, settle_s=settle_s, plan_catch_up=planner
         )
@@ -50,6 +52,7 @@ def watches(engine: Engine, tmp_path: Path) -> Iterator[Callable[..., WatchedFol
     yield make
     for folders in made:
         folders.shutdown()
+    record.close()
 
 
 def target(sandbox: Any, prefix: str = "watched/") -> WatchTarget:
