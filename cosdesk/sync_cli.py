@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # Qt and the engine are imported only when the sync runs.
     from cosdesk.engine.options import UploadOptions
     from cosdesk.engine.queue import UploadQueue
     from cosdesk.engine.sync_delete import DeleteOutcome
-    from cosdesk.engine.sync_plan import SkipReason, SyncPlan, UploadReason
+    from cosdesk.engine.sync_plan import SkipReason, SyncDestination, SyncPlan, UploadReason
     from cosdesk.engine.sync_record import SyncRecord
     from cosdesk.engine.sync_run import UploadOutcome
 
@@ -51,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--delete",
         action="store_true",
         help="delete objects under the prefix that have no file in the folder (never outside the prefix)",
+    )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="after the sync, keep watching the folder and upload each new or changed file once it "
+        "stops changing, until Ctrl-C (the watch never deletes)",
     )
     parser.add_argument(
         "--exclude",
@@ -84,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
             what = "not a folder" if folder.exists() else "no such folder"
             raise UsageError(f"{what}: {printable(args.source)}")
         bucket, prefix = parse_destination(args.destination)
+        if args.watch and args.dry_run:
+            raise UsageError("--watch uploads what changes; it cannot be a dry run")
         account = resolve_account(args, need_endpoint=True, destination=(bucket, prefix))
         options = options_from_args(args, account.profile)
         parallel_files, bandwidth = engine_limits(args, account.profile)
@@ -93,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     destination = SyncDestination(account.endpoint, bucket, prefix)
     request = SyncRequest(folder, destination, tuple(args.exclude), tuple(args.include), args.delete)
     db_path = database_path(args)
+    # What changes from here on is the watch's, even while the sync runs.
+    watch_since = time.time()
     record_path = record_path_beside(db_path)
     record = SyncRecord(None if args.dry_run and not record_path.exists() else record_path)
     clients = ClientCache(account.credentials, verify=account.verify)
@@ -127,7 +138,27 @@ def run(args: argparse.Namespace) -> int:
         if plan.deletes:
             print(f"interrupted: {len(plan.deletes)} object(s) to delete were left alone", file=sys.stderr)
         return status
-    return EXIT_FAILED if failed or plan.problems or status else 0
+    sync_status = EXIT_FAILED if failed or plan.problems or status else 0
+    if args.watch:
+        return _watch(args, account, db_path, destination, watch_since) or sync_status
+    return sync_status
+
+
+def _watch(
+    args: argparse.Namespace, account: Account, db_path: Path, destination: SyncDestination, since: float
+) -> int:
+    from cosdesk.engine.watch_list import WatchedFolder, WatchTarget
+    from cosdesk.watch_cli import watch_until_interrupted
+
+    target = WatchTarget(
+        destination.bucket, destination.prefix, destination.endpoint, options_from_args(args, account.profile)
+    )
+    record = WatchedFolder(
+        args.source, target, tuple(args.exclude), tuple(args.include), seen_until=since
+    )
+    return watch_until_interrupted(
+        account, db_path, record, limits=engine_limits(args, account.profile), quiet=args.quiet
+    )
 
 
 def _usage(error: object) -> int:

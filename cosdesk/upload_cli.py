@@ -424,13 +424,16 @@ def run_engine(
     restore_ids: Collection[str] | None = None,
     summary: bool = True,
     out: TextIO | None = None,
+    until_interrupted: bool = False,
 ) -> int:
     """Run a queue in a QCoreApplication until nothing is left to do; 0 when every
     file succeeded, 1 when any failed, was left unfinished or could not be read,
     130 on Ctrl-C (tasks stay resumable).
 
     ``restore_ids``: bring back only these stored tasks (the others are left as
-    they are); ``summary``: print the summary (not for a cancel)."""
+    they are); ``summary``: print the summary (not for a cancel);
+    ``until_interrupted``: run until Ctrl-C, which is then the normal end unless
+    uploads were still running (a watched folder)."""
     from PySide6.QtCore import QCoreApplication, QTimer
 
     from cosdesk.cli_progress import ProgressDisplay
@@ -458,7 +461,7 @@ def run_engine(
 
     def on_sigint(_signum: int, _frame: object) -> None:
         nonlocal interrupted
-        interrupted = True
+        interrupted = not (until_interrupted and queue.is_idle())
         app.quit()
 
     previous_handler = signal.signal(signal.SIGINT, on_sigint)
@@ -467,7 +470,10 @@ def run_engine(
     heartbeat = QTimer()
     heartbeat.start(200)
     heartbeat.timeout.connect(lambda: None)
-    queue.idle.connect(app.quit)
+    idle_check = QTimer()
+    idle_check.setSingleShot(True)
+    if not until_interrupted:
+        queue.idle.connect(app.quit)
     started_at = time.monotonic()
     try:
         if restore:
@@ -479,8 +485,12 @@ def run_engine(
             display.already_sent = sum(max(s.loaded, 0) for s in restored if not s.state.is_final)
             display.count_finished_elsewhere(s for s in restored if s.state is TaskState.SUCCESS)
         start(queue)
-        # restore() may find nothing to do; idle then never fires by itself.
-        QTimer.singleShot(500, lambda: app.quit() if queue.is_idle() else None)
+        # restore() may find nothing to do; idle then never fires by itself. (A
+        # timer object, stopped at the end: one left pending would end the next
+        # loop of this process, a watch's after a sync's.)
+        if not until_interrupted:
+            idle_check.timeout.connect(lambda: app.quit() if queue.is_idle() else None)
+            idle_check.start(500)
         app.exec()
         elapsed_s = time.monotonic() - started_at
         # With -v, the changes were logged as they came (engine/concurrency.py); this is where it ended.
@@ -488,6 +498,7 @@ def run_engine(
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         heartbeat.stop()
+        idle_check.stop()
         queue.shutdown(wait=True)
         try:
             resume = _resume_command(store, queue, db_path) if summary else ""

@@ -89,6 +89,8 @@ from cosdesk.ui.task_details import TaskDetailsDialog
 from cosdesk.ui.task_filter import TaskFilterProxy
 from cosdesk.ui.task_model import Column, TaskFilter, TaskTableModel
 from cosdesk.ui.task_table import TaskTable
+from cosdesk.ui.watch_folder_dialog import WatchChoice, WatchFolderDialog
+from cosdesk.ui.watched_folders_dialog import WatchedFoldersDialog, WatchIndicator
 from cosdesk.ui.window_geometry import fit_on_screen
 
 PRESIGN_VALIDITIES_S = (3600, 24 * 3600, 7 * 24 * 3600)
@@ -210,6 +212,7 @@ class MainWindow(QMainWindow):
         self.close_box: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.history_dialog: HistoryDialog | None = None
+        self.watched_dialog: WatchedFoldersDialog | None = None
         # Paths from the command line, queued once the destination is known.
         self._startup_paths: list[str] = []
         self._destination_ready = False
@@ -281,6 +284,15 @@ class MainWindow(QMainWindow):
         )
         self.add_files_action.setShortcut(QKeySequence.StandardKey.Open)
         self.add_folder_action = self._action("add-folder", self.tr("Add folder"), self.choose_folder)
+        self.watch_folder_action = self._action(
+            "add-folder",
+            self.tr("Watch a folder…"),
+            self.watch_folder,
+            self.tr("Upload the new and changed files of a folder as they appear"),
+        )
+        self.watched_folders_action = self._action(
+            "folder-open", self.tr("Watched folders…"), self.show_watched_folders
+        )
         self.sync_action = QAction(self.tr("Sync a folder…"), self)
         self.sync_action.setToolTip(self.tr("Upload what changed in a folder, after a preview"))
         self.sync_action.triggered.connect(self.open_sync)
@@ -466,6 +478,9 @@ class MainWindow(QMainWindow):
         self._overall_timer.setSingleShot(True)
         self._overall_timer.setInterval(0)
         self._overall_timer.timeout.connect(lambda: self.overall.setValue(self._overall_value))
+        self.watch_indicator = WatchIndicator(self.session.watches, self)
+        self.watch_indicator.clicked.connect(self.show_watched_folders)
+        status.addPermanentWidget(self.watch_indicator)
         for widget in (self.files_label, self.bytes_label, self.speed_label, self.eta_label, self.overall):
             status.addPermanentWidget(widget)
         self._show_batch(self.queue.batch())
@@ -607,6 +622,41 @@ class MainWindow(QMainWindow):
         if folder:
             self.add_paths([folder])
 
+    # --- watched folders ------------------------------------------------------------
+
+    @Slot()
+    def watch_folder(self) -> WatchFolderDialog | None:
+        """Ask which folder to watch, uploading to the current account."""
+        destination = self.destination()
+        if destination is None:
+            self._show_error(
+                self.tr("Where should its files go?"),
+                self.tr("Choose an account and enter a bucket above, then watch the folder."),
+            )
+            return None
+        dialog = WatchFolderDialog(destination, self.watched_dialog or self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._start_watching(dialog.choice))
+        dialog.open()
+        return dialog
+
+    def _start_watching(self, choice: WatchChoice | None) -> None:
+        if choice is None:
+            return
+        self.session.watches.watch(choice.watched, upload_existing=choice.upload_existing)
+        self.show_watched_folders()
+
+    @Slot()
+    def show_watched_folders(self) -> WatchedFoldersDialog:
+        """The list of watched folders: one, raised when it is already open."""
+        if self.watched_dialog is None:
+            self.watched_dialog = WatchedFoldersDialog(self.session.watches, self)
+            self.watched_dialog.watch_requested.connect(self.watch_folder)
+        self.watched_dialog.show()
+        self.watched_dialog.raise_()
+        self.watched_dialog.activateWindow()
+        return self.watched_dialog
+
     # --- drag and drop --------------------------------------------------------------
 
     @staticmethod
@@ -745,6 +795,7 @@ class MainWindow(QMainWindow):
             self._tasks_restored = True
             hold = hold_without_keys(self.session.router, self.session.secrets, self.session.settings)
             self.queue.restore_in_background(hold=hold)
+            self.session.watches.load()
 
     # --- toolbar commands (one engine call each) ------------------------------------
 
@@ -1132,6 +1183,8 @@ class MainWindow(QMainWindow):
             dialog.close()
         if self.history_dialog is not None:
             self.history_dialog.close()
+        if self.watched_dialog is not None:
+            self.watched_dialog.close()
         self.intake.stop()
         self.model.shutdown()
         self.session.shutdown(on_saving=self._show_saving)

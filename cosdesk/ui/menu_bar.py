@@ -76,6 +76,9 @@ class MenuBar(QObject):
         menu.addAction(window.add_folder_action)
         menu.addAction(window.sync_action)
         menu.addSeparator()
+        menu.addAction(window.watch_folder_action)
+        menu.addAction(window.watched_folders_action)
+        menu.addSeparator()
         self.quit_action = self._action(
             self.tr("&Quit"), self.quit, _standard_or(QKeySequence.StandardKey.Quit, "Ctrl+Q")
         )

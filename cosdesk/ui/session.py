@@ -4,8 +4,8 @@ handed to the window, which arranges widgets over them and builds none.
 
 Built here, in this order: the interpreter's switch interval, the task store
 (first: when the database cannot be opened, nothing else has started), the
-client router with every account's keys, the upload queue, the garbage-collection
-pacer, a small thread pool for the window's own work off the GUI thread, and the
+client router with every account's keys, the upload queue, the watched folders,
+the garbage-collection pacer, a small thread pool for the window's own work off the GUI thread, and the
 runner of the local sandbox. :meth:`Session.shutdown` stops them in the one order
 that loses nothing.
 """
@@ -25,6 +25,9 @@ from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.sync_record import SyncRecord, record_path_beside
+from cosdesk.engine.watch_catch_up import SyncCatchUp
+from cosdesk.engine.watch_list import FILE_NAME as WATCH_LIST_FILE
+from cosdesk.engine.watched_folders import WatchedFolders
 from cosdesk.ui.accounts import (
     SANDBOX_KEYS,
     SessionSecrets,
@@ -69,6 +72,12 @@ class Session:
         # left to itself, a full collection over 10,000 tasks froze the window.
         self.gc_pacer = GcPacer(is_quiet=self.queue.is_idle)
         self.queue.idle.connect(self.gc_pacer.collect_when_quiet)
+        # The window starts them (``watches.load``) once the queue is restored.
+        self.watches = WatchedFolders(
+            self.queue,
+            config.config_dir() / WATCH_LIST_FILE,
+            plan_catch_up=SyncCatchUp(self.queue, self.sync_record),
+        )
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(2)
         self.sandbox = SandboxRunner(self.pool)
@@ -134,6 +143,7 @@ class Session:
         if self._shut_down:
             return
         self._shut_down = True
+        self.watches.shutdown()  # before the queue: a watch hands files to it
         self.queue.shutdown(wait=True, on_saving=on_saving)
         self.gc_pacer.stop()
         self.pool.waitForDone(10_000)

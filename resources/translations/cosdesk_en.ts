@@ -264,4 +264,14 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>WatchIndicator</name>
+    <message numerus="yes">
+        <source>%n watched folder(s)</source>
+        <translation>
+            <numerusform>%n watched folder</numerusform>
+            <numerusform>%n watched folders</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -830,6 +830,18 @@
         <translation>添加文件夹</translation>
     </message>
     <message>
+        <source>Watch a folder…</source>
+        <translation>监视文件夹…</translation>
+    </message>
+    <message>
+        <source>Upload the new and changed files of a folder as they appear</source>
+        <translation>文件夹中出现新文件或文件有改动时自动上传</translation>
+    </message>
+    <message>
+        <source>Watched folders…</source>
+        <translation>监视的文件夹…</translation>
+    </message>
+    <message>
         <source>Sync a folder…</source>
         <translation>同步文件夹…</translation>
     </message>
@@ -976,6 +988,14 @@
     <message>
         <source>Add a folder to upload</source>
         <translation>添加要上传的文件夹</translation>
+    </message>
+    <message>
+        <source>Where should its files go?</source>
+        <translation>文件要上传到哪里？</translation>
+    </message>
+    <message>
+        <source>Choose an account and enter a bucket above, then watch the folder.</source>
+        <translation>请先在上方选择账号并填写存储桶，再监视文件夹。</translation>
     </message>
     <message>
         <source>… (choose a bucket first)</source>
@@ -2083,6 +2103,204 @@ Qt %3</translation>
     <message>
         <source>Error</source>
         <translation>错误</translation>
+    </message>
+</context>
+<context>
+    <name>WatchFolderDialog</name>
+    <message>
+        <source>Watch a folder</source>
+        <translation>监视文件夹</translation>
+    </message>
+    <message>
+        <source>New and changed files in the folder are uploaded once they stop changing. Deleting or moving a file there deletes nothing in the bucket.</source>
+        <translation>文件夹中的新文件和改动过的文件在不再变化后上传。在文件夹中删除或移走文件不会删除存储桶中的任何对象。</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>The folder to watch</source>
+        <translation>要监视的文件夹</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Bucket</source>
+        <translation>存储桶</translation>
+    </message>
+    <message>
+        <source>Prefix</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <source>(the top of the bucket)</source>
+        <translation>（存储桶根目录）</translation>
+    </message>
+    <message>
+        <source>Leave out</source>
+        <translation>排除</translation>
+    </message>
+    <message>
+        <source>e.g. *.tmp build/ (the folder&apos;s .cosignore applies too)</source>
+        <translation>例如 *.tmp build/（文件夹中的 .cosignore 同样生效）</translation>
+    </message>
+    <message>
+        <source>Only</source>
+        <translation>仅包含</translation>
+    </message>
+    <message>
+        <source>e.g. *.jpg *.png (empty: every file)</source>
+        <translation>例如 *.jpg *.png（留空：所有文件）</translation>
+    </message>
+    <message>
+        <source>Also upload the files already in the folder</source>
+        <translation>同时上传文件夹中已有的文件</translation>
+    </message>
+    <message>
+        <source>Only those missing from the destination or different there are uploaded.</source>
+        <translation>只上传目标位置缺少或内容不同的文件。</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>Account:</source>
+        <translation>账号：</translation>
+    </message>
+    <message>
+        <source>Bucket:</source>
+        <translation>存储桶：</translation>
+    </message>
+    <message>
+        <source>Prefix:</source>
+        <translation>路径：</translation>
+    </message>
+    <message>
+        <source>Leave out:</source>
+        <translation>排除：</translation>
+    </message>
+    <message>
+        <source>Only:</source>
+        <translation>仅包含：</translation>
+    </message>
+    <message>
+        <source>Watch</source>
+        <translation>监视</translation>
+    </message>
+    <message>
+        <source>Choose a folder to watch</source>
+        <translation>选择要监视的文件夹</translation>
+    </message>
+    <message>
+        <source>Choose the folder to watch (a full path).</source>
+        <translation>请选择要监视的文件夹（完整路径）。</translation>
+    </message>
+    <message>
+        <source>Enter the bucket its files go to.</source>
+        <translation>请填写文件要上传到的存储桶。</translation>
+    </message>
+    <message>
+        <source>A pattern cannot be read: %1</source>
+        <translation>无法识别的规则：%1</translation>
+    </message>
+</context>
+<context>
+    <name>WatchIndicator</name>
+    <message numerus="yes">
+        <source>%n watched folder(s)</source>
+        <translation>
+            <numerusform>监视 %n 个文件夹</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1, %2 not watched</source>
+        <translation>%1，%2 个无法监视</translation>
+    </message>
+    <message>
+        <source>%1, %2 paused</source>
+        <translation>%1，%2 个已暂停</translation>
+    </message>
+    <message>
+        <source>Show the watched folders</source>
+        <translation>显示监视的文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>WatchedFolders</name>
+    <message>
+        <source>Watching</source>
+        <translation>监视中</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Folder missing</source>
+        <translation>文件夹不存在</translation>
+    </message>
+    <message>
+        <source>Cannot watch: %1</source>
+        <translation>无法监视：%1</translation>
+    </message>
+</context>
+<context>
+    <name>WatchedFoldersDialog</name>
+    <message>
+        <source>Watched folders</source>
+        <translation>监视的文件夹</translation>
+    </message>
+    <message>
+        <source>No folder is watched. Watch one and its new and changed files are uploaded.</source>
+        <translation>还没有监视任何文件夹。监视一个文件夹后，其中的新文件和改动过的文件会自动上传。</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Uploads to</source>
+        <translation>上传到</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Uploaded</source>
+        <translation>已上传</translation>
+    </message>
+    <message>
+        <source>Watch a folder…</source>
+        <translation>监视文件夹…</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Stop watching</source>
+        <translation>停止监视</translation>
+    </message>
+    <message>
+        <source>Forget this folder; what it uploaded stays in the bucket</source>
+        <translation>不再监视此文件夹；已上传的文件仍保留在存储桶中</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Local sandbox</source>
+        <translation>本地沙盒</translation>
     </message>
 </context>
 <context>
