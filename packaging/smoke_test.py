@@ -159,7 +159,9 @@ def smoke(bundle: Path, work: Path) -> None:
     server, endpoint, (secret_id, secret_key) = start_server(bundle, work / "cos-root", env)
     try:
         done(started, endpoint)
-        source = work / FILE_NAME
+        # In a folder of its own, which the sync step below compares with the bucket.
+        source = work / "sync-source" / FILE_NAME
+        source.parent.mkdir()
         payload = os.urandom(FILE_SIZE)
         source.write_bytes(payload)
         started = step(f"cosdesk upload ({FILE_SIZE} bytes, multipart) to cos://{BUCKET}/smoke/")
@@ -173,6 +175,15 @@ def smoke(bundle: Path, work: Path) -> None:
         if read_object(endpoint, (secret_id, secret_key), f"smoke/{FILE_NAME}") != payload:
             raise SmokeFailure("the uploaded object differs from the file")
         done(started, f"{FILE_SIZE} bytes identical")
+        started = step("cosdesk sync of the same folder skips what is there")
+        synced = run(
+            [cli, "sync", str(work / "sync-source"), f"cos://{BUCKET}/smoke/", "--endpoint", endpoint],
+            {**env, "COS_SECRET_ID": secret_id, "COS_SECRET_KEY": secret_key},
+            timeout_s=120,
+        ).stdout
+        if "0 uploaded, 1 skipped (1 same size and CRC-64), 0 deleted, 0 failed" not in synced:
+            raise SmokeFailure(f"cosdesk sync printed {synced!r}")
+        done(started, "1 skipped by CRC-64")
     finally:
         stop(server)
 
