@@ -75,6 +75,7 @@ from cosdesk.cos.results import (
     BucketSummary,
     CompleteResult,
     DeleteObjectResult,
+    DeleteObjectsResult,
     GetObjectResult,
     HeadObjectResult,
     InitiateResult,
@@ -112,6 +113,7 @@ MAX_LISTED_BUCKETS = 2000
 # Answers we parse are small; a hostile or broken server must not make us buffer gigabytes.
 MAX_XML_BODY_BYTES = 32 * 1024 * 1024
 MAX_ERROR_BODY_BYTES = 256 * 1024
+MAX_DELETE_KEYS = 1000  # per DeleteObjects request, on COS as on S3
 _REDACTED = "<redacted>"
 _USER_AGENT = f"cosdesk/{__version__}"
 _SECRET_HEADERS = frozenset({"authorization", "x-cos-security-token"})
@@ -570,6 +572,25 @@ class CosClient:
             delete_marker=answer.headers.get("x-cos-delete-marker", "").lower() == "true",
             **answer.info(),  # type: ignore[arg-type]
         )
+
+    def delete_objects(self, bucket: str, keys: Sequence[str], *, quiet: bool = True) -> DeleteObjectsResult:
+        """DeleteObjects: up to 1,000 keys in one request. Every key comes back
+        either deleted (a missing key counts as deleted) or in ``failures`` with
+        the server's reason; ``quiet`` asks the server to name only the failures,
+        which keeps a big answer small."""
+        if not keys or len(keys) > MAX_DELETE_KEYS:
+            raise CosValidationError(f"DeleteObjects takes 1 to {MAX_DELETE_KEYS} keys, not {len(keys)}")
+        for key in keys:
+            validate_key(key)
+        document = BytesBody(xml.delete_objects_body(keys, quiet))
+        # COS refuses DeleteObjects without Content-MD5.
+        headers = {"Content-MD5": document.md5_base64(), "Content-Type": "application/xml"}
+        answer = self._send("POST", bucket, None, query=[("delete", None)], headers=headers, body=document)
+        deleted, failures = xml.parse_delete_result(self._parse_xml(answer))
+        if quiet:
+            failed = {failure.key for failure in failures}
+            deleted = tuple(key for key in keys if key not in failed)
+        return DeleteObjectsResult(deleted=deleted, failures=failures, **answer.info())  # type: ignore[arg-type]
 
     def list_objects(
         self,

@@ -91,6 +91,24 @@ class DeleteObjectResult(CosResult):
     delete_marker: bool = False
 
 
+@dataclass(frozen=True)
+class DeleteFailure:
+    """One key DeleteObjects could not delete, with the server's reason."""
+
+    key: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteObjectsResult(CosResult):
+    """Every key asked for is in exactly one of the two: a key that did not
+    exist counts as deleted, as COS says."""
+
+    deleted: tuple[str, ...]
+    failures: tuple[DeleteFailure, ...]
+
+
 @dataclass(frozen=True, kw_only=True)
 class InitiateResult(CosResult):
     bucket: str

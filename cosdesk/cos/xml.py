@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from cosdesk.cos.options import MAX_PART_NUMBER, MIN_PART_NUMBER
 from cosdesk.cos.results import (
     BucketSummary,
+    DeleteFailure,
     ListBucketsResult,
     ListMultipartUploadsResult,
     ListObjectsResult,
@@ -361,6 +362,41 @@ def quote_etag(etag: str) -> str:
     """An ETag in the double quotes COS expects in Complete Multipart Upload."""
     etag = etag.strip()
     return etag if etag.startswith('"') and etag.endswith('"') and len(etag) >= 2 else f'"{etag}"'
+
+
+def delete_objects_body(keys: Sequence[str], quiet: bool) -> bytes:
+    """The ``<Delete>`` document of DeleteObjects. Keys go in as element text,
+    which is why keys may hold no character XML 1.0 cannot carry
+    (ARCHITECTURE.md, "Object keys")."""
+    from xml.sax.saxutils import escape
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<Delete>", f"<Quiet>{str(quiet).lower()}</Quiet>"]
+    lines.extend(f"<Object><Key>{escape(key)}</Key></Object>" for key in keys)
+    lines.append("</Delete>")
+    return "".join(lines).encode("utf-8")
+
+
+def parse_delete_result(root: ElementTree.Element) -> tuple[tuple[str, ...], tuple[DeleteFailure, ...]]:
+    """The keys a DeleteObjects answer says were deleted, and those that failed."""
+    answer = "DeleteObjects"
+    # Not required_text: a key may be all spaces.
+    deleted = tuple(_key_text(entry, answer) for entry in root.findall("Deleted"))
+    failures = tuple(
+        DeleteFailure(
+            key=_key_text(entry, answer),
+            code=text_of(entry, "Code") or "UnknownError",
+            message=text_of(entry, "Message") or "",
+        )
+        for entry in root.findall("Error")
+    )
+    return deleted, failures
+
+
+def _key_text(entry: ElementTree.Element, answer: str) -> str:
+    key = text_of(entry, "Key")
+    if not key:
+        raise XmlError(f"{_where(entry, answer)} has no <Key>")
+    return key
 
 
 def complete_multipart_body(parts: Sequence[tuple[int, str]]) -> bytes:

@@ -292,3 +292,15 @@ def test_complete_body_quotes_etags_and_escapes_them() -> None:
     assert "&lt;&amp;&gt;" in body
     root = xml.parse(body.encode())
     assert [p.findtext("PartNumber") for p in root.findall("Part")] == ["1", "2", "3"]
+
+
+def test_delete_result_names_deleted_keys_and_failures_with_their_reasons() -> None:
+    root = xml.parse(
+        b"<DeleteResult><Deleted><Key>  a  </Key></Deleted>"
+        b"<Error><Key>b</Key><Code>AccessDenied</Code><Message>no</Message></Error></DeleteResult>"
+    )
+    deleted, failures = xml.parse_delete_result(root)
+    assert deleted == ("  a  ",)
+    assert [(failure.key, failure.code, failure.message) for failure in failures] == [
+        ("b", "AccessDenied", "no")
+    ]
