@@ -421,8 +421,7 @@ class Storage:
         with self._lock, self._transaction():
             before = self._db.total_changes
             self._db.executemany(
-                f"INSERT OR REPLACE INTO objects ({self._OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
+                f"INSERT OR REPLACE INTO objects ({self._OBJECT_COLUMNS}) VALUES ({', '.join('?' * 10)})", rows
             )
             return self._db.total_changes - before
 
