@@ -420,9 +420,8 @@ class Storage:
         )
         with self._lock, self._transaction():
             before = self._db.total_changes
-            self._db.executemany(
-                f"INSERT OR REPLACE INTO objects ({self._OBJECT_COLUMNS}) VALUES ({', '.join('?' * 10)})", rows
-            )
+            insert = f"INSERT OR REPLACE INTO objects ({self._OBJECT_COLUMNS}) VALUES ({', '.join('?' * 10)})"
+            self._db.executemany(insert, rows)
             return self._db.total_changes - before
 
     def get_object(self, bucket: str, key: str) -> ObjectRecord | None:
