@@ -535,6 +535,10 @@ class RemotePane(QWidget):
     @Slot()
     def _forget_delete_box(self) -> None:
         self.delete_box = None
+        # Not every platform gives the focus back when a box closes (offscreen,
+        # some window managers): without it Delete and Enter would do nothing.
+        self.window().activateWindow()
+        self.table.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def _delete(self, deletion: _Deletion) -> None:
         router = self._router
