@@ -230,3 +230,33 @@ def test_delete_asks_with_the_count_and_deletes_exactly_the_selection(
     )
     wait_remote_names(["keep.txt", "trip-old/", "tripod.txt"])
     assert keys_in(server) == sorted(kept)
+
+
+def test_keys_that_may_not_list_buckets_get_a_quiet_note_and_typing_still_works(
+    tmp_path: Path, open_window: Any
+) -> None:
+    # Temporary keys confined to one prefix, as a credential server hands them out.
+    with SandboxServer(
+        root=tmp_path / "sts-root",
+        buckets=[TEST_BUCKET],
+        credentials={},
+        region=TEST_REGION,
+        sts_duration_s=1800,
+        sts_prefix="team/",
+    ) as confined:
+        assert confined.credential_url is not None
+        save_profile(confined, None, bucket="", prefix="team/", credential_url=confined.credential_url)
+        driver: WindowDriver = open_window(start_sandbox=False)
+        window = driver.window
+        note = find(QLabel, "type its name", window, timeout_s=10)
+        assert "may not list" in note.toolTip()
+        assert find(QComboBox, "Bucket", window).count() == 0
+        assert not [box for box in QApplication.topLevelWidgets() if box.isVisible() and box is not window]
+
+        field = find(QLineEdit, "Bucket", window)
+        field.setFocus()
+        QTest.keyClicks(field, TEST_BUCKET)
+        QTest.keyClick(field, Qt.Key.Key_Return)
+        # Its own prefix lists (the keys reach it) in the remote pane.
+        find(QToolButton, TEST_BUCKET, window)
+        wait_until(lambda: "No files here" in remote_status(), 15, "the empty folder")
