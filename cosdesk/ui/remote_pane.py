@@ -302,7 +302,7 @@ class RemotePane(QWidget):
         elif self.model.has_more():
             text = self.tr("%1 items shown; more as you scroll").replace("%1", format_number(rows))
         else:
-            text = self.tr("%n item(s)", None, rows)
+            text = self.tr("%Ln item(s)", None, rows)
         self.status.setText(text)
 
     @Slot(object)
