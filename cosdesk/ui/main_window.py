@@ -446,6 +446,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.remote_pane)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([600, 500])
         self.bucket_lister = BucketLister(self.session.router, self.pool, self)
         self.bucket_lister.listed.connect(self.destination_bar.show_buckets)
 

@@ -37,8 +37,9 @@ class ObjectDetailsDialog(QDialog):
             (self.tr("Content type"), head.content_type or ""),
             (self.tr("ETag"), head.etag or ""),
             (self.tr("CRC-64"), "" if head.crc64 is None else str(head.crc64)),
-            (self.tr("Version"), head.version_id or ""),
         ]
+        if head.version_id:
+            rows.append((self.tr("Version"), head.version_id))
         rows += [
             (self.tr("Metadata: %1").replace("%1", name), value) for name, value in head.metadata.items()
         ]

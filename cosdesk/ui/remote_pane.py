@@ -511,15 +511,16 @@ class RemotePane(QWidget):
         shown = "\n".join(f"• {key}" for key in selected[:6])
         if len(selected) > 6:
             shown += "\n" + self.tr("… and %n more", None, len(selected) - 6)
+        warning = (
+            self.tr("A folder is deleted with everything in it. This cannot be undone.")
+            if any(key.endswith("/") for key in selected)
+            else self.tr("This cannot be undone.")
+        )
         box = message_box(
             self,
             QMessageBox.Icon.Warning,
             self.tr("Delete %Ln object(s)?", None, len(keys)),
-            self.tr("From %1:").replace("%1", location.bucket)
-            + "\n"
-            + shown
-            + "\n\n"
-            + self.tr("A folder is deleted with everything in it. This cannot be undone."),
+            self.tr("From %1:").replace("%1", location.bucket) + "\n" + shown + "\n\n" + warning,
             QMessageBox.StandardButton.NoButton,
         )
         confirm = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)

@@ -1443,6 +1443,10 @@ Qt %3</translation>
             <numerusform>…… 另有 %n 项</numerusform>
         </translation>
     </message>
+    <message>
+        <source>This cannot be undone.</source>
+        <translation>此操作无法撤销。</translation>
+    </message>
     <message numerus="yes">
         <source>Delete %Ln object(s)?</source>
         <translation>
