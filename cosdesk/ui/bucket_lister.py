@@ -14,7 +14,7 @@ from functools import partial
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from cosdesk.cos.errors import AccessDenied, CosException
+from cosdesk.cos.errors import AccessDenied
 from cosdesk.cos.results import BucketSummary
 from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.options import EndpointSpec
@@ -74,10 +74,8 @@ class BucketLister(QObject):
             return  # forgotten or asked again elsewhere meanwhile
         if isinstance(outcome, AccessDenied):
             listing = BucketListing(account, refused=True)
-        elif isinstance(outcome, (CosException, OSError)):
-            listing = BucketListing(account, problem=str(outcome))
-        elif isinstance(outcome, Exception):
-            raise outcome
+        elif isinstance(outcome, Exception):  # the network, the keyring, no keys…
+            listing = BucketListing(account, problem=str(outcome) or type(outcome).__name__)
         else:
             listing = BucketListing(account, buckets=tuple(outcome))  # type: ignore[arg-type]
         if listing.problem:

@@ -258,12 +258,6 @@ class RemoteObjectsModel(QAbstractTableModel):
     def entries(self, rows: list[int]) -> list[RemoteEntry]:
         return [self.entry(row) for row in rows if 0 <= row < len(self._keys)]
 
-    def row_of(self, key: str) -> int | None:
-        try:
-            return self._keys.index(key)
-        except ValueError:
-            return None
-
     def display_name(self, row: int) -> str:
         """The row's name within the shown folder (a folder's ends in "/")."""
         prefix = self._location.prefix if self._location is not None else ""

@@ -54,6 +54,12 @@ REFRESH_AFTER_UPLOADS_MS = 700
 PATH_BUTTONS = 6
 
 
+def short_error(error: object) -> str:
+    """An error as one line for the pane (COS's code, status and message; the
+    request id stays in the log)."""
+    return str(error).split(" [", 1)[0].splitlines()[0] if str(error) else type(error).__name__
+
+
 @dataclass(frozen=True)
 class _Deletion:
     location: RemoteLocation
@@ -289,8 +295,8 @@ class RemotePane(QWidget):
     def _show_state(self, *_args: object) -> None:
         location = self.model.location
         rows = self.model.rowCount()
-        for action in (self.refresh_action, self.new_folder_action, self.filter):
-            action.setEnabled(location is not None)
+        for control in (self.refresh_action, self.new_folder_action, self.filter):
+            control.setEnabled(location is not None)
         if location is None:
             text = self.tr("Choose an account and a bucket to see its files.")
         elif self._problem:
@@ -581,9 +587,3 @@ class RemotePane(QWidget):
     def _where(self) -> str:
         location = self.model.location
         return "" if location is None else f"{location.bucket}/{location.prefix}"
-
-
-def short_error(error: object) -> str:
-    """An error as one line for the pane (COS's code, status and message; the
-    request id stays in the log)."""
-    return str(error).split(" [", 1)[0].splitlines()[0] if str(error) else type(error).__name__
