@@ -438,8 +438,8 @@ class MainWindow(QMainWindow):
         self.remote_pane = RemotePane(self.session.router, self.pool, self)
         self.remote_pane.upload_requested.connect(self._upload_to_prefix)
         self.remote_pane.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.remote_pane_action.toggled.connect(self.remote_pane.setVisible)
         self.remote_pane_action.setChecked(True)
+        self.remote_pane_action.toggled.connect(self._show_remote_pane)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.stack)
@@ -551,6 +551,12 @@ class MainWindow(QMainWindow):
         profile = self.session.settings.profiles.get(account or "")
         if account and profile is not None:
             self.bucket_lister.list_for(account, endpoint_for(profile))
+
+    @Slot(bool)
+    def _show_remote_pane(self, shown: bool) -> None:
+        """View → Remote files: shown or hidden now and at the next start."""
+        self.remote_pane.setVisible(shown)
+        window_settings().setValue("remote/visible", shown)
 
     @Slot(object)
     def _on_file_finished(self, event: FileFinished) -> None:
@@ -1193,7 +1199,6 @@ class MainWindow(QMainWindow):
         store.setValue("window/state", self.saveState())
         store.setValue("table/header", self.table.horizontalHeader().saveState())
         store.setValue("table/filter", int(self.filter_bar.current()))
-        store.setValue("remote/visible", self.remote_pane_action.isChecked())
         store.setValue("remote/splitter", self.splitter.saveState())
         store.setValue("destination/account", self.destination_bar.current_account() or "")
         store.setValue("sandbox/unfinished", self.session.sandbox_has_unfinished_tasks())
@@ -1216,7 +1221,7 @@ class MainWindow(QMainWindow):
         splitter = store.value("remote/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
-        self.remote_pane_action.setChecked(str(store.value("remote/visible", "true")) == "true")
+        self.remote_pane_action.setChecked(bool(store.value("remote/visible", True, type=bool)))
         with contextlib.suppress(ValueError):
             self.filter_bar.set_current(TaskFilter(int(str(store.value("table/filter", 0) or 0))))
         typed: dict[str, tuple[str, str]] = {}

@@ -29,12 +29,12 @@ from PySide6.QtCore import (
     QThreadPool,
     Signal,
 )
-from PySide6.QtWidgets import QApplication, QStyle
 
 from cosdesk.cos.results import ListObjectsResult
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.formatting import format_size, format_timestamp
+from cosdesk.ui.icons import icon
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 1000
@@ -124,9 +124,11 @@ class RemoteObjectsModel(QAbstractTableModel):
             self.tr("Last modified"),
             self.tr("Storage class"),
         )
-        style = QApplication.style()
-        self._folder_icon = style.standardIcon(QStyle.StandardPixmap.SP_DirIcon)
-        self._file_icon = style.standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        # Our own icons: the application style's standard ones, asked for from a
+        # model made outside any widget, crashed the process later (a timer of a
+        # freed object) once windows had been deleted.
+        self._folder_icon = icon("folder")
+        self._file_icon = icon("file")
 
     # --- where it looks -------------------------------------------------------------
 

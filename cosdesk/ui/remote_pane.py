@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -105,8 +104,7 @@ class RemotePane(QWidget):
 
     def _build_actions(self) -> None:
         self.open_action = self._action(self.tr("Open"), self.open_current)
-        self.up_action = self._action(self.tr("Up"), self.go_up)
-        self.up_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogToParent))
+        self.up_action = self._action(self.tr("Up"), self.go_up, "folder-up")
         self.up_action.setToolTip(self.tr("The folder above (Backspace)"))
         self.refresh_action = self._action(self.tr("Refresh"), self.refresh, "retry")
         self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
@@ -286,7 +284,7 @@ class RemotePane(QWidget):
             button.setToolTip(f"{location.bucket}/{step_prefix}")
             button.clicked.connect(partial(self.navigate, step_prefix))
             if number == 0:
-                button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon))
+                set_icon(button, "sandbox" if location.endpoint.profile is None else "account")
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             self._path_layout.addWidget(button)
         self._path_layout.addStretch(1)
