@@ -72,12 +72,14 @@ from cosdesk.cos.options import (
 )
 from cosdesk.cos.results import (
     AppendObjectResult,
+    BucketSummary,
     CompleteResult,
     DeleteObjectResult,
     DeleteObjectsResult,
     GetObjectResult,
     HeadObjectResult,
     InitiateResult,
+    ListBucketsResult,
     ListMultipartUploadsResult,
     ListObjectsResult,
     ListPartsResult,
@@ -106,6 +108,8 @@ QueryPairs = Sequence[tuple[str, str | None]]
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
 DEFAULT_MAX_CONNECTIONS = 16
+# COS lists at most 2,000 buckets a page.
+MAX_LISTED_BUCKETS = 2000
 # Answers we parse are small; a hostile or broken server must not make us buffer gigabytes.
 MAX_XML_BODY_BYTES = 32 * 1024 * 1024
 MAX_ERROR_BODY_BYTES = 256 * 1024
@@ -451,6 +455,36 @@ class CosClient:
             key=parsed.get("key") or key,
             **answer.info(),  # type: ignore[arg-type]
         )
+
+    # --- the account's buckets ---------------------------------------------------
+
+    def list_buckets(
+        self, *, region: str | None = None, marker: str | None = None, max_keys: int = MAX_LISTED_BUCKETS
+    ) -> ListBucketsResult:
+        """GET Service, one page: the buckets the keys may see, each with its
+        region (every region's, unless ``region`` is given). Keys that may not
+        list buckets get AccessDenied. See "Listing buckets" in ARCHITECTURE.md."""
+        query = _optional_query([("region", region), ("marker", marker or ""), ("max-keys", str(max_keys))])
+        answer = self._send("GET", None, None, query=query)
+        return replace(xml.parse_list_buckets(self._parse_xml(answer)), **answer.info())  # type: ignore[arg-type]
+
+    def iter_buckets(self, *, region: str | None = None) -> Iterator[BucketSummary]:
+        """Every bucket of the account, walking all pages of GET Service."""
+        marker: str | None = None
+        while True:
+            page = self.list_buckets(region=region, marker=marker)
+            yield from page.buckets
+            if not page.is_truncated:
+                return
+            next_marker = page.next_marker or (page.buckets[-1].name if page.buckets else None)
+            if not next_marker or next_marker == marker:
+                raise CosResponseError(
+                    page.status_code,
+                    "InvalidResponse",
+                    "GET Service is truncated but gives no next marker",
+                    request_id=page.request_id,
+                )
+            marker = next_marker
 
     # --- reading and deleting objects ------------------------------------------
 
@@ -841,7 +875,7 @@ class CosClient:
     def _send(
         self,
         method: str,
-        bucket: str,
+        bucket: str | None,
         key: str | None,
         *,
         query: QueryPairs = (),
@@ -856,8 +890,10 @@ class CosClient:
         ClockSkewed answer (RequestTimeTooSkewed, or AccessDenied "Request has
         expired") and once with renewed temporary keys on ExpiredToken or
         InvalidAccessKeyId, when the body can be sent again. Raises CosError,
-        CosNetworkError, CredentialServerError, or whatever ``progress`` raised."""
-        validate_bucket(bucket)
+        CosNetworkError, CredentialServerError, or whatever ``progress`` raised.
+        ``bucket`` None is the service itself (GET Service)."""
+        if bucket is not None:
+            validate_bucket(bucket)
         tracker = _SentTracker(body, progress) if body is not None else None
         # Without a request body, progress counts the bytes received into the sink.
         download = progress if body is None else None
@@ -884,7 +920,7 @@ class CosClient:
                     credentials = provider.renew(credentials)
                 else:
                     if provider is not None and type(error) is AccessDenied:
-                        raise _outside_scope(error, provider, bucket, key) from None
+                        raise _outside_scope(error, provider, bucket or "", key) from None
                     raise
                 # Error answers never reach the sink, so only the body needs rewinding.
                 if tracker is not None and not tracker.body.replayable:
@@ -913,7 +949,7 @@ class CosClient:
     def _send_once(
         self,
         method: str,
-        bucket: str,
+        bucket: str | None,
         key: str | None,
         query: QueryPairs,
         extra_headers: Mapping[str, str],
@@ -927,8 +963,11 @@ class CosClient:
             cos_quote(name) if value is None else f"{cos_quote(name)}={cos_quote(value)}"
             for name, value in query
         )
-        url = self.endpoint.url_for(bucket, key, query_text)
-        headers: dict[str, str] = {"Host": self.endpoint.host_for(bucket)}
+        if bucket is None:
+            url, host = self.endpoint.service_url(query_text), self.endpoint.service_host()
+        else:
+            url, host = self.endpoint.url_for(bucket, key, query_text), self.endpoint.host_for(bucket)
+        headers: dict[str, str] = {"Host": host}
         headers.update(extra_headers)
         if tracker is not None:
             headers["Content-Length"] = str(tracker.body.content_length)
@@ -971,7 +1010,7 @@ class CosClient:
                 response.close()
         except httpx.TransportError as error:
             raise _network_error(
-                error, self.endpoint, bucket, self.timeout_s, self.connect_timeout_s
+                error, host, self.endpoint.scheme, self.timeout_s, self.connect_timeout_s
             ) from error
         except httpx.InvalidURL as error:
             raise CosValidationError(f"cannot build a request URL: {error}") from None
@@ -1247,12 +1286,13 @@ def _form_quote(text: str) -> str:
 
 
 def _network_error(
-    error: httpx.TransportError, endpoint: Endpoint, bucket: str, timeout_s: float, connect_timeout_s: float
+    error: httpx.TransportError, host_header: str, scheme: str, timeout_s: float, connect_timeout_s: float
 ) -> CosNetworkError:
-    """A CosNetworkError saying plainly what failed, for an httpx transport error."""
+    """A CosNetworkError saying plainly what failed, for an httpx transport error
+    of a request sent to ``host_header``."""
     url = error.request.url if _has_request(error) else None
-    host_name = url.host if url is not None else endpoint.host_for(bucket).rsplit(":", 1)[0]
-    port = (url.port if url is not None else None) or (443 if endpoint.scheme == "https" else 80)
+    host_name = url.host if url is not None else host_header.rsplit(":", 1)[0]
+    port = (url.port if url is not None else None) or (443 if scheme == "https" else 80)
     host = f"{host_name}:{port}"
     causes = _causes(error)
     if isinstance(error, httpx.TimeoutException):

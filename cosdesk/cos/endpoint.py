@@ -25,6 +25,9 @@ _BUCKET_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+$|^\[[0-9A-Fa-f:.]+\]$")
 # A key whose segments quote() leaves as they are (ASCII letters, digits, -_.~).
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~/-]*")
+# COS's own domain, and the host that lists an account's buckets in every region.
+_COS_DOMAIN = ".myqcloud.com"
+COS_SERVICE_HOST = "service.cos.myqcloud.com"
 # COS's limit on BucketName-APPID together.
 MAX_BUCKET_LENGTH = 60
 
@@ -146,6 +149,17 @@ class Endpoint:
     def location_for(self, bucket: str, key: str) -> str:
         """The object's address as COS reports it in ``Location`` (no scheme)."""
         return f"{self.host_for(bucket)}{self.path_for(bucket, key)}"
+
+    def service_host(self) -> str:
+        """The ``Host`` of GET Service (the account's buckets): COS answers it on
+        one global host whatever the region (see "Listing buckets" in
+        ARCHITECTURE.md); a custom endpoint answers it on its own host."""
+        return COS_SERVICE_HOST if self.host.endswith(_COS_DOMAIN) else self.host
+
+    def service_url(self, query: str = "") -> str:
+        """The full URL of GET Service; ``query`` is already encoded (without '?')."""
+        url = f"{self.scheme}://{self.service_host()}{self.base_path}/"
+        return f"{url}?{query}" if query else url
 
     def describe(self) -> str:
         style = "path style" if self.path_style else "virtual-host style"

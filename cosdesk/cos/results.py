@@ -210,3 +210,23 @@ class ListObjectsResult(CosResult):
     is_truncated: bool
     contents: tuple[ObjectSummary, ...]
     common_prefixes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BucketSummary:
+    """One bucket of GET Service: ``name`` is ``BucketName-APPID``; ``region`` is
+    where it lives (its requests go to that region's endpoint)."""
+
+    name: str
+    region: str
+    created: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListBucketsResult(CosResult):
+    owner: Owner | None
+    marker: str | None
+    next_marker: str | None
+    max_keys: int
+    is_truncated: bool
+    buckets: tuple[BucketSummary, ...]

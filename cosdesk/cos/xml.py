@@ -19,7 +19,9 @@ from urllib.parse import unquote
 
 from cosdesk.cos.options import MAX_PART_NUMBER, MIN_PART_NUMBER
 from cosdesk.cos.results import (
+    BucketSummary,
     DeleteFailure,
+    ListBucketsResult,
     ListMultipartUploadsResult,
     ListObjectsResult,
     ListPartsResult,
@@ -93,7 +95,7 @@ def required_text(element: ElementTree.Element, name: str, answer: str) -> str:
 
 
 # Repeated entries of a listing; any other element is taken for the root.
-_ENTRY_TAGS = frozenset({"Part", "Upload", "Contents"})
+_ENTRY_TAGS = frozenset({"Part", "Upload", "Contents", "Bucket"})
 
 
 def _where(element: ElementTree.Element, answer: str) -> str:
@@ -330,6 +332,29 @@ def parse_list_objects(root: ElementTree.Element) -> ListObjectsResult:
         next_marker=decode(text_of(root, "NextMarker")) or None,
         max_keys=_count(root, "MaxKeys", answer, 0) or 0,
         contents=contents,
+    )
+
+
+def parse_list_buckets(root: ElementTree.Element) -> ListBucketsResult:
+    """A GET Service answer (without response info: the client adds it). Raises
+    XmlError for a bucket without a Name or a Location: the picker needs both."""
+    answer = "GET Service"
+    entries = root.find("Buckets")
+    buckets = tuple(
+        BucketSummary(
+            name=required_text(entry, "Name", answer).strip(),
+            region=required_text(entry, "Location", answer).strip(),
+            created=parse_time(text_of(entry, "CreationDate")),
+        )
+        for entry in (entries.findall("Bucket") if entries is not None else ())
+    )
+    return ListBucketsResult(
+        owner=_owner(root.find("Owner")),
+        marker=text_of(root, "Marker") or None,
+        next_marker=text_of(root, "NextMarker") or None,
+        max_keys=_count(root, "MaxKeys", answer, 0) or 0,
+        is_truncated=_is_truncated(root, answer),
+        buckets=buckets,
     )
 
 

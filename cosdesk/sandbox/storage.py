@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -405,6 +405,24 @@ class Storage:
                 stale = self._write_object(record)
             self._unlink_data(stale)
         return record
+
+    def add_empty_objects(self, bucket: str, keys: Iterable[str], *, storage_class: str = "STANDARD") -> int:
+        """Record empty objects at ``keys`` in one transaction, as many PUTs of no
+        bytes would, in a fraction of their time (a benchmark's bucket of 200,000
+        objects). Only where bodies are discarded: these objects have no files.
+        Returns how many were recorded."""
+        if not self.discard_bodies:
+            raise ValueError("add_empty_objects needs a storage that discards bodies")
+        etag, crc, now = f'"{hashlib.md5(b"").hexdigest()}"', "0", time.time()
+        rows = (
+            (bucket, _encode_key(key), new_data_id(), 0, etag, crc, "normal", storage_class, now, "[]")
+            for key in keys
+        )
+        with self._lock, self._transaction():
+            before = self._db.total_changes
+            insert = f"INSERT OR REPLACE INTO objects ({self._OBJECT_COLUMNS}) VALUES ({', '.join('?' * 10)})"
+            self._db.executemany(insert, rows)
+            return self._db.total_changes - before
 
     def get_object(self, bucket: str, key: str) -> ObjectRecord | None:
         with self._lock:

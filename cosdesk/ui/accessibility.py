@@ -4,7 +4,8 @@ Every control a keyboard reaches has a name a screen reader can say: buttons say
 their text; fields, the filter tabs, the table and the status bar's figures,
 which show no label of their own, get one here. Tab goes through the controls
 in reading order: the toolbar left to right, the destination bar, the filter,
-then the table (or the buttons of the empty list's hint).
+then the table (or the buttons of the empty list's hint), then the remote pane
+on its right.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def describe_controls(window: MainWindow) -> None:
     names: list[tuple[QWidget, str]] = [
         (destination.account, _tr(QT_TRANSLATE_NOOP("Accessibility", "Account to upload to"))),
         (destination.bucket, _tr(QT_TRANSLATE_NOOP("Accessibility", "Bucket"))),
+        (destination.bucket_picker, _tr(QT_TRANSLATE_NOOP("Accessibility", "Bucket"))),
         (destination.prefix, _tr(QT_TRANSLATE_NOOP("Accessibility", "Prefix in the bucket"))),
         (destination.where, _tr(QT_TRANSLATE_NOOP("Accessibility", "Endpoint"))),
         (filters.tabs, _tr(QT_TRANSLATE_NOOP("Accessibility", "Show uploads by state"))),
@@ -63,11 +65,11 @@ def describe_controls(window: MainWindow) -> None:
         extension.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         toolbar_buttons.append(extension)
 
-    hint = window.empty_hint
+    hint, remote = window.empty_hint, window.remote_pane
     order = [
         *toolbar_buttons,
         destination.account,
-        destination.bucket,
+        destination.bucket_picker,
         destination.prefix,
         destination.manage,
         filters.tabs,
@@ -76,6 +78,12 @@ def describe_controls(window: MainWindow) -> None:
         hint.add_files,
         hint.add_folder,
         hint.add_account,
+        # The remote pane, right of the queue: its own top row, filter and table.
+        remote.up_button,
+        remote.new_folder_button,
+        remote.refresh_button,
+        remote.filter,
+        remote.table,
     ]
     for before, after in itertools.pairwise(order):
         QWidget.setTabOrder(before, after)

@@ -2,19 +2,27 @@
 and prefix — always visible, changeable at any time; a drop goes where it says.
 
 "Local sandbox" is a built-in destination, listed beside the accounts whenever
-the window can run it; picking it starts it if it is not running yet."""
+the window can run it; picking it starts it if it is not running yet.
+
+The bucket is typed or picked: the list holds the account's buckets with their
+regions once GET Service answered (``ui/bucket_lister.py``). A bucket picked in
+another region than the account's is reached at its own region's endpoint."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QSizePolicy,
     QToolButton,
+    QTreeView,
     QWidget,
 )
 
@@ -27,6 +35,7 @@ from cosdesk.ui.accounts import (
     options_for,
     sandbox_endpoint_spec,
 )
+from cosdesk.ui.bucket_lister import BucketListing
 from cosdesk.ui.icons import icon, set_icon
 
 # The combo's item data for the sandbox entry (a profile name can never be empty).
@@ -60,10 +69,35 @@ class DestinationBar(QWidget):
         self.account.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.account.setMinimumContentsLength(14)
         self.account.setToolTip(self.tr("The account (profile) uploads use"))
-        self.bucket = QLineEdit(self)
+        # What GET Service said per account (profile name).
+        self._listings: dict[str, BucketListing] = {}
+        self.bucket_picker = QComboBox(self)
+        self.bucket_picker.setEditable(True)
+        self.bucket_picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.bucket_picker.setMinimumWidth(240)
+        self.bucket_picker.setToolTip(self.tr("The bucket, as name-APPID (e.g. examplebucket-1250000000)"))
+        # Two columns in the list, the name and its region; the field shows the name.
+        self._bucket_items = QStandardItemModel(0, 2, self)
+        list_view = QTreeView(self.bucket_picker)
+        list_view.setRootIsDecorated(False)
+        list_view.setHeaderHidden(True)
+        list_view.setAllColumnsShowFocus(True)
+        list_view.header().setStretchLastSection(False)
+        list_view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        list_view.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.bucket_picker.setModel(self._bucket_items)
+        self.bucket_picker.setView(list_view)
+        # No inline completion: typing a bucket's name must give that name, not a longer one.
+        self.bucket_picker.setCompleter(None)  # type: ignore[arg-type]
+        bucket_field = self.bucket_picker.lineEdit()
+        assert bucket_field is not None
+        self.bucket: QLineEdit = bucket_field
         self.bucket.setPlaceholderText(self.tr("bucket-appid"))
-        self.bucket.setToolTip(self.tr("The bucket, as name-APPID (e.g. examplebucket-1250000000)"))
-        self.bucket.setMinimumWidth(220)
+        self.bucket.setToolTip(self.bucket_picker.toolTip())
+        # Said quietly when the keys may not list buckets: typing the name still works.
+        self.bucket_note = QLabel(self)
+        self.bucket_note.setEnabled(False)
+        self.bucket_note.hide()
         self.prefix = QLineEdit(self)
         self.prefix.setPlaceholderText(self.tr("folder/in/bucket (empty: the bucket's root)"))
         self.prefix.setToolTip(self.tr("Dropped files are stored under this prefix"))
@@ -85,10 +119,11 @@ class DestinationBar(QWidget):
         layout.addWidget(account_label)
         layout.addWidget(self.account)
         bucket_label = QLabel(self.tr("Bucket"), self)
-        bucket_label.setBuddy(self.bucket)
+        bucket_label.setBuddy(self.bucket_picker)
         layout.addSpacing(6)
         layout.addWidget(bucket_label)
-        layout.addWidget(self.bucket)
+        layout.addWidget(self.bucket_picker)
+        layout.addWidget(self.bucket_note)
         prefix_label = QLabel(self.tr("Prefix"), self)
         prefix_label.setBuddy(self.prefix)
         layout.addSpacing(6)
@@ -99,6 +134,7 @@ class DestinationBar(QWidget):
 
         self.account.currentIndexChanged.connect(self._on_account_changed)
         self.bucket.editingFinished.connect(self._on_edited)
+        self.bucket_picker.activated.connect(self._on_bucket_picked)
         self.prefix.editingFinished.connect(self._on_edited)
         self.manage.clicked.connect(self.manage_requested)
 
@@ -179,6 +215,22 @@ class DestinationBar(QWidget):
         self._typed.update(typed)
         self._load_fields()
 
+    def show_buckets(self, listing: BucketListing) -> None:
+        """What GET Service said for ``listing.account``: its buckets go in the
+        list (when it is the account shown), or a quiet note says to type one."""
+        self._listings[listing.account] = listing
+        if listing.account == self.current_account():
+            self._fill_bucket_list()
+
+    def bucket_region(self, account: str, bucket: str) -> str | None:
+        """The region GET Service gave for ``bucket`` of ``account``, if listed."""
+        listing = self._listings.get(account)
+        if listing is not None:
+            for summary in listing.buckets:
+                if summary.name == bucket:
+                    return summary.region
+        return None
+
     # --- reading ------------------------------------------------------------------
 
     def destination(self) -> Destination | None:
@@ -196,7 +248,12 @@ class DestinationBar(QWidget):
         profile = self._settings.profiles.get(name)
         if profile is None or not bucket:
             return None
-        return Destination(name, name, endpoint_for(profile), bucket, prefix, options_for(profile))
+        endpoint = endpoint_for(profile)
+        region = self.bucket_region(name, bucket)
+        if region and not profile.endpoint and region != endpoint.region:
+            # COS serves a bucket at its own region's endpoint (ARCHITECTURE.md, 'Listing buckets').
+            endpoint = replace(endpoint, region=region)
+        return Destination(name, name, endpoint, bucket, prefix, options_for(profile))
 
     # --- reacting -----------------------------------------------------------------
 
@@ -218,6 +275,7 @@ class DestinationBar(QWidget):
             self.bucket.setText(SANDBOX_BUCKET if sandbox else bucket or saved_bucket)
             self.prefix.setText(prefix)
         self.bucket.setReadOnly(sandbox)
+        self._fill_bucket_list()
         if sandbox:
             if self._sandbox_endpoint:
                 self.where.setText(self._sandbox_endpoint)
@@ -232,6 +290,34 @@ class DestinationBar(QWidget):
             self.where.setToolTip(self.tr("Region or endpoint of this account"))
         else:
             self.where.setText("")
+
+    def _fill_bucket_list(self) -> None:
+        """The picker's list for the account shown; the field keeps its text."""
+        name = self.current_account()
+        listing = self._listings.get(name or "") if name != SANDBOX_ITEM else None
+        typed = self.bucket.text()
+        with QSignalBlocker(self.bucket_picker), QSignalBlocker(self.bucket):
+            self._bucket_items.removeRows(0, self._bucket_items.rowCount())
+            for summary in listing.buckets if listing is not None else ():
+                region = QStandardItem(summary.region)
+                self._bucket_items.appendRow([QStandardItem(summary.name), region])
+            self.bucket_picker.setCurrentIndex(-1)
+            self.bucket.setText(typed)
+        if listing is not None and listing.refused:
+            self.bucket_note.setText(self.tr("type its name"))
+            self.bucket_note.setToolTip(
+                self.tr("These keys may not list the account's buckets: type the bucket's name.")
+            )
+        elif listing is not None and listing.problem:
+            self.bucket_note.setText(self.tr("list unavailable"))
+            self.bucket_note.setToolTip(
+                self.tr("The buckets could not be listed: %1").replace("%1", listing.problem)
+            )
+        self.bucket_note.setVisible(listing is not None and (listing.refused or bool(listing.problem)))
+
+    @Slot(int)
+    def _on_bucket_picked(self, _index: int) -> None:
+        self._on_edited()
 
     @Slot(int)
     def _on_account_changed(self, _index: int) -> None:

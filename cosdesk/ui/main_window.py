@@ -14,6 +14,7 @@ import contextlib
 import enum
 import os
 from array import array
+from dataclasses import replace
 from typing import cast
 
 from PySide6.QtCore import (
@@ -52,6 +53,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QSplitter,
     QStackedWidget,
     QSystemTrayIcon,
     QToolBar,
@@ -62,11 +64,12 @@ from PySide6.QtWidgets import (
 from cosdesk import config
 from cosdesk.config import Settings
 from cosdesk.engine.client_router import ClientRouter
-from cosdesk.engine.task import BatchProgress, TaskSnapshot, TaskState
+from cosdesk.engine.task import BatchProgress, FileFinished, TaskSnapshot, TaskState
 from cosdesk.ui.accessibility import describe_controls
-from cosdesk.ui.accounts import Destination
+from cosdesk.ui.accounts import Destination, endpoint_for
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.batch_status import BatchNotice, batch_texts, stop_notice
+from cosdesk.ui.bucket_lister import BucketLister
 from cosdesk.ui.delegates import ElideRightDelegate
 from cosdesk.ui.desktop_open import show_folder
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
@@ -80,6 +83,8 @@ from cosdesk.ui.menu_bar import MenuBar
 from cosdesk.ui.message_boxes import message_box, use_app_title, window_title
 from cosdesk.ui.notifier import Notifier
 from cosdesk.ui.progress_bars import forget_drawn_bars
+from cosdesk.ui.remote_model import RemoteLocation
+from cosdesk.ui.remote_pane import RemotePane
 from cosdesk.ui.sandbox_runner import SandboxState
 from cosdesk.ui.session import Session
 from cosdesk.ui.settings_dialog import SettingsDialog
@@ -357,6 +362,10 @@ class MainWindow(QMainWindow):
         )
         self.details_action = self._action("details", self.tr("Show details"), self.show_details_for_current)
         self.details_action.setShortcut(QKeySequence(Qt.Key.Key_Return))
+        self.remote_pane_action = QAction(self.tr("&Remote files"), self)
+        self.remote_pane_action.setCheckable(True)
+        self.remote_pane_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.remote_pane_action.setToolTip(self.tr("Show the bucket's files beside the uploads"))
 
     def _build_ui(self) -> None:
         toolbar = QToolBar(self.tr("Main"), self)
@@ -441,6 +450,22 @@ class MainWindow(QMainWindow):
         for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
             signal.connect(self._update_stack)
 
+        # The bucket beside the queue; its visibility and width are remembered.
+        self.remote_pane = RemotePane(self.session.router, self.pool, self)
+        self.remote_pane.upload_requested.connect(self._upload_to_prefix)
+        self.remote_pane.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.remote_pane_action.setChecked(True)
+        self.remote_pane_action.toggled.connect(self._show_remote_pane)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.remote_pane)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([600, 500])
+        self.bucket_lister = BucketLister(self.session.router, self.pool, self)
+        self.bucket_lister.listed.connect(self.destination_bar.show_buckets)
+
         line = QFrame(self)
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
@@ -452,9 +477,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(line)
         layout.addWidget(self.keys_banner)
         layout.addWidget(self.filter_bar)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        self.drop_overlay = DropOverlay(central)
+        # Over the queue: the remote pane takes drops of its own, into its folders.
+        self.drop_overlay = DropOverlay(self.stack)
 
         status = self.statusBar()
         self.files_label = QLabel(self)
@@ -514,6 +540,7 @@ class MainWindow(QMainWindow):
         self.queue.batch_progress.connect(self._show_batch)
         self.queue.scan_problem.connect(self._on_scan_problem)
         self.queue.idle.connect(self._on_idle)
+        self.queue.file_finished.connect(self._on_file_finished)
         self._problem_timer = QTimer(self)
         self._problem_timer.setSingleShot(True)
         self._problem_timer.setInterval(400)
@@ -535,6 +562,31 @@ class MainWindow(QMainWindow):
         where = destination.describe() if destination else self.tr("no destination")
         suffix = self.tr(" (Local sandbox)") if sandbox else ""
         self.setWindowTitle(window_title(f"{where}{suffix}"))
+        remote = None
+        if destination is not None:
+            remote = RemoteLocation(destination.endpoint, destination.bucket, destination.prefix)
+        self.remote_pane.show_bucket(remote)
+        account = self.destination_bar.current_account()
+        profile = self.session.settings.profiles.get(account or "")
+        if account and profile is not None:
+            self.bucket_lister.list_for(account, endpoint_for(profile))
+
+    @Slot(bool)
+    def _show_remote_pane(self, shown: bool) -> None:
+        """View → Remote files: shown or hidden now and at the next start."""
+        self.remote_pane.setVisible(shown)
+        window_settings().setValue("remote/visible", shown)
+
+    @Slot(object)
+    def _on_file_finished(self, event: FileFinished) -> None:
+        if event.data is not None:
+            self.remote_pane.upload_finished(event.data.bucket, event.data.key)
+
+    @Slot(list, str)
+    def _upload_to_prefix(self, paths: list[str], prefix: str) -> None:
+        """Files dropped on the remote pane: queued as a drop on the window is,
+        into the folder they were dropped on."""
+        self.add_paths(paths, prefix=prefix)
 
     @Slot()
     def _update_stack(self) -> None:
@@ -579,12 +631,15 @@ class MainWindow(QMainWindow):
 
     # --- adding ---------------------------------------------------------------------
 
-    def add_paths(self, paths: list[str]) -> bool:
-        """Queue dropped or chosen files and folders under the current destination.
-        Returns False (after saying why) when there is nowhere to upload to."""
+    def add_paths(self, paths: list[str], prefix: str | None = None) -> bool:
+        """Queue dropped or chosen files and folders under the current destination
+        (under ``prefix`` instead of its own when given). Returns False (after
+        saying why) when there is nowhere to upload to."""
         if not paths:
             return False
         destination = self.destination()
+        if destination is not None and prefix is not None:
+            destination = replace(destination, prefix=prefix)
         if destination is None:
             self._show_error(
                 self.tr("Where should these go?"),
@@ -1094,6 +1149,7 @@ class MainWindow(QMainWindow):
         if settings is None:
             return
         self.session.use_settings(settings)
+        self.bucket_lister.forget()
         self.destination_bar.set_accounts(settings, self.session.sandbox.endpoint, select=select)
         self.keys_banner.set_settings(settings)
 
@@ -1206,6 +1262,7 @@ class MainWindow(QMainWindow):
         store.setValue("window/state", self.saveState())
         store.setValue("table/header", self.table.horizontalHeader().saveState())
         store.setValue("table/filter", int(self.filter_bar.current()))
+        store.setValue("remote/splitter", self.splitter.saveState())
         store.setValue("destination/account", self.destination_bar.current_account() or "")
         store.setValue("sandbox/unfinished", self.session.sandbox_has_unfinished_tasks())
         for name, (bucket, prefix) in self.destination_bar.typed_locations().items():
@@ -1224,6 +1281,10 @@ class MainWindow(QMainWindow):
         header = store.value("table/header")
         if isinstance(header, QByteArray):
             self.table.horizontalHeader().restoreState(header)
+        splitter = store.value("remote/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        self.remote_pane_action.setChecked(bool(store.value("remote/visible", True, type=bool)))
         with contextlib.suppress(ValueError):
             self.filter_bar.set_current(TaskFilter(int(str(store.value("table/filter", 0) or 0))))
         typed: dict[str, tuple[str, str]] = {}

@@ -136,6 +136,8 @@ class MenuBar(QObject):
         toolbar = window.toolbar.toggleViewAction()
         toolbar.setText(self.tr("&Toolbar"))
         menu.addAction(toolbar)
+        menu.addAction(window.remote_pane_action)
+        menu.addAction(window.remote_pane.refresh_action)
 
     def _build_uploads_menu(self) -> None:
         window, menu = self._window, self.uploads_menu

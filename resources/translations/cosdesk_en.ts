@@ -241,6 +241,86 @@
     </message>
 </context>
 <context>
+    <name>RemotePane</name>
+    <message numerus="yes">
+        <source>%Ln item(s)</source>
+        <translation>
+            <numerusform>%Ln item</numerusform>
+            <numerusform>%Ln items</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Valid for %n day(s)</source>
+        <translation>
+            <numerusform>Valid for %n day</numerusform>
+            <numerusform>Valid for %n days</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Valid for %n hour(s)</source>
+        <translation>
+            <numerusform>Valid for %n hour</numerusform>
+            <numerusform>Valid for %n hours</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n key(s)</source>
+        <translation>
+            <numerusform>Copied %n key</numerusform>
+            <numerusform>Copied %n keys</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n URL(s)</source>
+        <translation>
+            <numerusform>Copied %n URL</numerusform>
+            <numerusform>Copied %n URLs</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n pre-signed URL(s)</source>
+        <translation>
+            <numerusform>Copied %n pre-signed URL</numerusform>
+            <numerusform>Copied %n pre-signed URLs</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation>
+            <numerusform>… and %n more item</numerusform>
+            <numerusform>… and %n more items</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %Ln object(s)?</source>
+        <translation>
+            <numerusform>Delete %Ln object?</numerusform>
+            <numerusform>Delete %Ln objects?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deleting %Ln object(s)…</source>
+        <translation>
+            <numerusform>Deleting %Ln object…</numerusform>
+            <numerusform>Deleting %Ln objects…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deleted %Ln object(s)</source>
+        <translation>
+            <numerusform>Deleted %Ln object</numerusform>
+            <numerusform>Deleted %Ln objects</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln object(s) could not be deleted</source>
+        <translation>
+            <numerusform>%Ln object could not be deleted</numerusform>
+            <numerusform>%Ln objects could not be deleted</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>TaskActions</name>
     <message numerus="yes">
         <source>Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</source>

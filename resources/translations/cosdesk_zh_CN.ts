@@ -374,6 +374,22 @@
         <source>Region or endpoint of this account</source>
         <translation>此账号的地域或终端节点</translation>
     </message>
+    <message>
+        <source>type its name</source>
+        <translation>请输入名称</translation>
+    </message>
+    <message>
+        <source>These keys may not list the account&apos;s buckets: type the bucket&apos;s name.</source>
+        <translation>此密钥无权列出账号的存储桶：请直接输入存储桶名称。</translation>
+    </message>
+    <message>
+        <source>list unavailable</source>
+        <translation>无法列出</translation>
+    </message>
+    <message>
+        <source>The buckets could not be listed: %1</source>
+        <translation>无法列出存储桶：%1</translation>
+    </message>
 </context>
 <context>
     <name>DropOverlay</name>
@@ -954,6 +970,14 @@
         <translation>查看详情</translation>
     </message>
     <message>
+        <source>&amp;Remote files</source>
+        <translation>远端文件(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Show the bucket&apos;s files beside the uploads</source>
+        <translation>在上传列表旁显示存储桶中的文件</translation>
+    </message>
+    <message>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
@@ -1218,6 +1242,285 @@ Qt %3</translation>
     <message>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>ObjectDetailsDialog</name>
+    <message>
+        <source>Object details</source>
+        <translation>对象详情</translation>
+    </message>
+    <message>
+        <source>Bucket</source>
+        <translation>存储桶</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>对象键</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Last modified</source>
+        <translation>修改时间</translation>
+    </message>
+    <message>
+        <source>Storage class</source>
+        <translation>存储类型</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Content type</source>
+        <translation>内容类型</translation>
+    </message>
+    <message>
+        <source>ETag</source>
+        <translation>ETag</translation>
+    </message>
+    <message>
+        <source>CRC-64</source>
+        <translation>CRC-64</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Metadata: %1</source>
+        <translation>元数据：%1</translation>
+    </message>
+    <message>
+        <source>Headers</source>
+        <translation>响应头</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteObjectsModel</name>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Last modified</source>
+        <translation>修改时间</translation>
+    </message>
+    <message>
+        <source>Storage class</source>
+        <translation>存储类型</translation>
+    </message>
+</context>
+<context>
+    <name>RemotePane</name>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>上一级</translation>
+    </message>
+    <message>
+        <source>The folder above (Backspace)</source>
+        <translation>上一级文件夹（Backspace）</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>List this folder again (F5)</source>
+        <translation>重新列出此文件夹（F5）</translation>
+    </message>
+    <message>
+        <source>New folder</source>
+        <translation>新建文件夹</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Copy key</source>
+        <translation>复制对象键</translation>
+    </message>
+    <message>
+        <source>Copy URL</source>
+        <translation>复制链接</translation>
+    </message>
+    <message>
+        <source>Filter by name (starts with)</source>
+        <translation>按名称筛选（前缀）</translation>
+    </message>
+    <message>
+        <source>Filter remote files by name</source>
+        <translation>按名称筛选远端文件</translation>
+    </message>
+    <message>
+        <source>Remote files</source>
+        <translation>远端文件</translation>
+    </message>
+    <message>
+        <source>Remote folder status</source>
+        <translation>远端文件夹状态</translation>
+    </message>
+    <message>
+        <source>Choose an account and a bucket to see its files.</source>
+        <translation>选择账号和存储桶以查看其中的文件。</translation>
+    </message>
+    <message>
+        <source>Listing %1…</source>
+        <translation>正在列出 %1……</translation>
+    </message>
+    <message>
+        <source>No files here. Drop files to upload them to this folder.</source>
+        <translation>这里没有文件。拖放文件即可上传到此文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 items shown; more as you scroll</source>
+        <translation>已显示 %1 项；滚动以加载更多</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln item(s)</source>
+        <translation>
+            <numerusform>%Ln 项</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>These keys may not list this folder.</source>
+        <translation>此密钥无权列出此文件夹。</translation>
+    </message>
+    <message>
+        <source>There is no such bucket.</source>
+        <translation>存储桶不存在。</translation>
+    </message>
+    <message>
+        <source>Cannot list this folder: %1</source>
+        <translation>无法列出此文件夹：%1</translation>
+    </message>
+    <message>
+        <source>Drop to upload to %1</source>
+        <translation>松开即上传到 %1</translation>
+    </message>
+    <message>
+        <source>Copy pre-signed URL</source>
+        <translation>复制预签名链接</translation>
+    </message>
+    <message numerus="yes">
+        <source>Valid for %n day(s)</source>
+        <translation>
+            <numerusform>有效期 %n 天</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Valid for %n hour(s)</source>
+        <translation>
+            <numerusform>有效期 %n 小时</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n key(s)</source>
+        <translation>
+            <numerusform>已复制 %n 个对象键</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n URL(s)</source>
+        <translation>
+            <numerusform>已复制 %n 个链接</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cannot sign the URL: %1</source>
+        <translation>无法签名链接：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n pre-signed URL(s)</source>
+        <translation>
+            <numerusform>已复制 %n 个预签名链接</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cannot read the object&apos;s details: %1</source>
+        <translation>无法读取对象详情：%1</translation>
+    </message>
+    <message>
+        <source>Name of the new folder in %1:</source>
+        <translation>在 %1 中新建的文件夹名称：</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder</source>
+        <translation>无法创建文件夹</translation>
+    </message>
+    <message>
+        <source>Created folder %1</source>
+        <translation>已创建文件夹 %1</translation>
+    </message>
+    <message>
+        <source>Counting what to delete…</source>
+        <translation>正在统计要删除的对象……</translation>
+    </message>
+    <message>
+        <source>Cannot delete</source>
+        <translation>无法删除</translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation>
+            <numerusform>…… 另有 %n 项</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>This cannot be undone.</source>
+        <translation>此操作无法撤销。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %Ln object(s)?</source>
+        <translation>
+            <numerusform>删除 %Ln 个对象？</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>From %1:</source>
+        <translation>来自 %1：</translation>
+    </message>
+    <message>
+        <source>A folder is deleted with everything in it. This cannot be undone.</source>
+        <translation>文件夹会连同其中的所有内容一起删除。此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>Keep them</source>
+        <translation>保留</translation>
+    </message>
+    <message numerus="yes">
+        <source>Deleting %Ln object(s)…</source>
+        <translation>
+            <numerusform>正在删除 %Ln 个对象……</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deleted %Ln object(s)</source>
+        <translation>
+            <numerusform>已删除 %Ln 个对象</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln object(s) could not be deleted</source>
+        <translation>
+            <numerusform>%Ln 个对象无法删除</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -590,13 +590,20 @@ def test_tab_walks_every_control_in_reading_order_and_each_has_a_name(
     assert all(names), list(zip([type(w).__name__ for w in walked], names, strict=True))
     for expected in ("Add files", "Account to upload to", "Bucket", "Prefix in the bucket", "Uploads"):
         assert expected in names, names
-    assert names.index("Uploads") == len(names) - 1  # the table is last, below everything
+    # The uploads table ends the queue's side; the remote pane on its right follows.
+    queue_side = names.index("Uploads") + 1
+    assert names[queue_side:] == ["New folder", "Refresh", "Filter remote files by name", "Remote files"]
 
-    # Reading order: each control is right of the one before on the same line, or below it.
+    # Reading order: each control is right of the one before on the same line, or
+    # below it, on each side of the window.
     def place(widget: QWidget) -> QRect:
         return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
 
-    for before, after in itertools.pairwise(walked):
+    assert place(walked[queue_side]).left() >= place(walked[queue_side - 1]).right()
+    for before, after in [
+        *itertools.pairwise(walked[:queue_side]),
+        *itertools.pairwise(walked[queue_side:]),
+    ]:
         a, b = place(before), place(after)
         same_line = abs(a.center().y() - b.center().y()) < max(a.height(), b.height()) / 2
         assert (same_line and b.left() >= a.right()) or b.top() >= a.bottom() - 2, (

@@ -133,3 +133,14 @@ def test_an_endpoint_typed_without_a_scheme_gets_the_chosen_one() -> None:
     assert with_scheme("cos.example.internal", use_https=True) == "https://cos.example.internal"
     assert with_scheme("http://cos.example.internal", use_https=True) == "http://cos.example.internal"
     assert with_scheme("", use_https=True) == ""
+
+
+def test_the_bucket_list_is_asked_of_cos_service_host_or_the_custom_endpoint_itself() -> None:
+    assert Endpoint.cos("ap-beijing").service_url() == "https://service.cos.myqcloud.com/"
+    assert Endpoint.cos("ap-beijing", accelerate=True).service_host() == "service.cos.myqcloud.com"
+    assert Endpoint.custom("http://127.0.0.1:9000").service_url("max-keys=2") == (
+        "http://127.0.0.1:9000/?max-keys=2"
+    )
+    assert Endpoint.custom("https://s3.example.internal/cos", path_style=False).service_url() == (
+        "https://s3.example.internal/cos/"
+    )

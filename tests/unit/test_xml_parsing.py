@@ -304,3 +304,19 @@ def test_delete_result_names_deleted_keys_and_failures_with_their_reasons() -> N
     assert [(failure.key, failure.code, failure.message) for failure in failures] == [
         ("b", "AccessDenied", "no")
     ]
+
+
+def test_get_service_names_each_bucket_with_its_region_and_refuses_one_without() -> None:
+    answer = (
+        b"<ListAllMyBucketsResult><Owner><ID>qcs::cam::uin/1:uin/1</ID><DisplayName>1</DisplayName></Owner>"
+        b"<Buckets><Bucket><Name>a-1250000000</Name><Location>ap-beijing</Location>"
+        b"<CreationDate>2024-01-02T03:04:05Z</CreationDate></Bucket></Buckets>"
+        b"<Marker></Marker><MaxKeys>2000</MaxKeys><IsTruncated>false</IsTruncated></ListAllMyBucketsResult>"
+    )
+    result = xml.parse_list_buckets(xml.parse(answer))
+    assert [(bucket.name, bucket.region) for bucket in result.buckets] == [("a-1250000000", "ap-beijing")]
+    assert result.buckets[0].created is not None and result.buckets[0].created.year == 2024
+    assert result.is_truncated is False and result.max_keys == 2000
+    without_region = answer.replace(b"<Location>ap-beijing</Location>", b"")
+    with pytest.raises(xml.XmlError, match="Location"):
+        xml.parse_list_buckets(xml.parse(without_region))
