@@ -91,6 +91,10 @@ def make_engine(
     yield make
     for engine in engines:
         engine.close()
+    engines.clear()
+    from support.qt_cleanup import collect_on_gui_thread
+
+    collect_on_gui_thread()
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from support.qt_cleanup import collect_on_gui_thread
 from support.signed_client import SignedClient
 from support.workloads import BUCKET, REGION, ROOT, MiB, write_random_file
 
@@ -57,6 +58,13 @@ class LoggingState:
         self._root.setLevel(self._level)
         for name, level in self._library_levels.items():
             logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_collected_here() -> Iterator[None]:
+    """The windows these tests make themselves leave Qt garbage (support/qt_cleanup.py)."""
+    yield
+    collect_on_gui_thread()
 
 
 @pytest.fixture

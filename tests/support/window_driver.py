@@ -19,6 +19,7 @@ from cosdesk import config
 from cosdesk.config import Profile, Settings
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.task import TaskSnapshot, TaskState
+from support.qt_cleanup import collect_on_gui_thread
 
 TEST_BUCKET = "examplebucket-1250000000"
 TEST_REGION = "ap-guangzhou"
@@ -179,6 +180,8 @@ def open_window(qtbot: Any) -> Iterator[Callable[..., WindowDriver]]:
     yield opener
     for window in windows:
         window.shutdown()
+    windows.clear()
+    collect_on_gui_thread()
     # A dialog a test left open would be the next test's "active modal widget".
     from PySide6.QtWidgets import QDialog
 
