@@ -132,6 +132,10 @@ class JobOutcome:
     reason: StopReason | None = None
     note: str = ""  # HELD_ELSEWHERE: what the waiting task says
     stored: StoredTask | None = None  # ENDED_ELSEWHERE
+    # The CPU time the job's thread spent on this run, and how long a simple PUT
+    # waited for the server (its time less its CPU): they tune the files limit.
+    cpu_s: float = 0.0
+    waited_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,7 @@ class FileJob:
     # --- plumbing ----------------------------------------------------------------
 
     def run(self) -> None:
+        started_cpu_s = time.thread_time()
         try:
             # Before any request: the task may be another process's (engine/ownership.py).
             start = self._host.job_claim(self._job)
@@ -264,6 +269,7 @@ class FileJob:
             outcome = JobOutcome(OutcomeKind.INTERRUPTED, reason=stop.reason)
         except BaseException as error:
             outcome = JobOutcome(OutcomeKind.FAILED, error=describe_error(error))
+        outcome = replace(outcome, cpu_s=time.thread_time() - started_cpu_s)
         self._host.job_ended(self._task_id, self._control, outcome)
 
     @property
@@ -473,6 +479,7 @@ class FileJob:
                 verification=verification,
             )
 
+        sent_at, sent_cpu_s = time.monotonic(), time.thread_time()
         try:
             file_result = call_with_retry(
                 attempt,
@@ -483,11 +490,12 @@ class FileJob:
         except BaseException:
             progress.rewind()
             raise
+        waited_s = (time.monotonic() - sent_at) - (time.thread_time() - sent_cpu_s)
         if self._job.source.stat() != source_state:
             raise SourceChangedError(
                 "the local file changed while it was being uploaded; restart to send it again"
             )
-        return JobOutcome(OutcomeKind.SUCCESS, result=file_result)
+        return JobOutcome(OutcomeKind.SUCCESS, result=file_result, waited_s=waited_s)
 
     # --- multipart ---------------------------------------------------------------
 
