@@ -21,9 +21,10 @@ goodput:
 
 Where the files limit starts is measured too. A file in flight pays only while
 the client would otherwise sit waiting for the server: with ``c`` the CPU a
-file's job spends and ``w`` the time its PUT waits for the answer, about
-``1 + w / c`` files keep the client busy (on loopback about 3, the server's time
-hidden behind the client's; 30 ms away, dozens). The first ``OPENING_FILES``
+file's job spends and ``w`` the time its PUT waits for the answer (less what
+it waited for the other opening files' CPU), about ``1 + w / c`` files keep the
+client busy (on loopback about 2, the server's time hidden behind the client's;
+30 ms away, dozens). The first ``OPENING_FILES``
 small files, sent ``START_FILES`` at a time (few, so they do not wait for each
 other's CPU), give that ratio, and the limit jumps to their median before hill
 climbing goes on. A jump, not a climb: a far link loses a round trip or two, not
@@ -301,7 +302,9 @@ class ConcurrencyTuner:
         limit jumps to the median of ``1 + waited / CPU`` (see the module's docstring)."""
         ratios = self._opening_ratios
         assert ratios is not None
-        ratios.append(1 + waited_s / max(cpu_s, 1e-4))
+        # Part of the wait was for the GIL, while the other opening files ran their
+        # CPU: a client that is its own bottleneck waits (START_FILES - 1) CPU times.
+        ratios.append(max(1.0, 1 + waited_s / max(cpu_s, 1e-4) - (START_FILES - 1)))
         if len(ratios) < OPENING_FILES:
             return False
         self._opening_ratios = None
