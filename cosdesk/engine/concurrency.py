@@ -21,15 +21,16 @@ goodput:
 
 Where the files limit starts is measured too. A file in flight pays only while
 the client would otherwise sit waiting for the server: with ``c`` the CPU a
-file's job spends and ``w`` the time its PUT waits for the answer (less what
-it waited for the other opening files' CPU), about ``1 + w / c`` files keep the
+file's job spends and ``w`` the time its PUT waits for the answer (less what it
+waited for the other opening files' CPU), about ``1 + w / c`` files keep the
 client busy (on loopback about 2, the server's time hidden behind the client's;
-30 ms away, dozens). The first ``OPENING_FILES``
-small files, sent ``START_FILES`` at a time (few, so they do not wait for each
-other's CPU), give that ratio, and the limit jumps to their median before hill
-climbing goes on. A jump, not a climb: a far link loses a round trip or two, not
-a climb's seconds; and loopback does not pay for 16 files at once (a fifth more
-CPU than 3 — thread hand-offs, GIL contention, wake-ups — for nothing faster).
+30 ms away, dozens). The first ``OPENING_FILES`` small files, sent
+``START_FILES`` at a time (few, so they do not wait for each other's CPU), give
+that ratio, and the limit jumps to their median before hill climbing goes on;
+at once to the most when the first round of files all say so. A jump, not a
+climb: a far link loses a round trip, not a climb's seconds; and loopback does
+not pay for 16 files at once (a fifth more CPU than 2 or 3 — thread hand-offs,
+GIL contention, wake-ups — for nothing faster).
 
 Small files (one request each, timed from the file's start to its answer) tune
 the files limit; the parts of big files tune the parts in flight over all big
@@ -305,7 +306,10 @@ class ConcurrencyTuner:
         # Part of the wait was for the GIL, while the other opening files ran their
         # CPU: a client that is its own bottleneck waits (START_FILES - 1) CPU times.
         ratios.append(max(1.0, 1 + waited_s / max(cpu_s, 1e-4) - (START_FILES - 1)))
-        if len(ratios) < OPENING_FILES:
+        # A first round that all says "the most" is not waited on: a far link's round
+        # trip is what the second round would cost.
+        clear = len(ratios) >= START_FILES and min(ratios) >= MAX_REQUESTS
+        if len(ratios) < OPENING_FILES and not clear:
             return False
         self._opening_ratios = None
         files_before = self._files.limit

@@ -249,11 +249,13 @@ class FileJob:
         self._habits = ChecksumHabits()
         # How each part of the current multipart upload was verified.
         self._part_checks: dict[int, Verification] = {}
+        # The thread's CPU time when this run's own work began (JobOutcome.cpu_s).
+        self._cpu_started_s = 0.0
 
     # --- plumbing ----------------------------------------------------------------
 
     def run(self) -> None:
-        started_cpu_s = time.thread_time()
+        self._cpu_started_s = time.thread_time()
         try:
             # Before any request: the task may be another process's (engine/ownership.py).
             start = self._host.job_claim(self._job)
@@ -269,7 +271,7 @@ class FileJob:
             outcome = JobOutcome(OutcomeKind.INTERRUPTED, reason=stop.reason)
         except BaseException as error:
             outcome = JobOutcome(OutcomeKind.FAILED, error=describe_error(error))
-        outcome = replace(outcome, cpu_s=time.thread_time() - started_cpu_s)
+        outcome = replace(outcome, cpu_s=time.thread_time() - self._cpu_started_s)
         self._host.job_ended(self._task_id, self._control, outcome)
 
     @property
@@ -347,6 +349,8 @@ class FileJob:
 
     def _run(self) -> JobOutcome:
         client = self._host.client_for(self._job.spec.endpoint)  # the queue set CHECKING
+        # The first file's job makes the client: CPU that says nothing of a file's cost.
+        self._cpu_started_s = time.thread_time()
         source_state = self._job.source.stat()
         work = self._checkpoint
         if (

@@ -141,8 +141,16 @@ def test_small_files_jump_to_the_most_at_once_when_they_mostly_wait_for_a_round_
     assert tuner.files_limit() == START_FILES
     # 30 ms of round trip against a millisecond of CPU: dozens would keep the client busy.
     limits = open_with_small_files(tuner, cpu_s=0.001, waited_s=0.030)
+    # The first round of files says so clearly: no second round at a few files.
+    assert limits[: START_FILES - 1] == [START_FILES] * (START_FILES - 1)
+    assert limits[START_FILES - 1 :] == [MAX_REQUESTS] * (OPENING_FILES - START_FILES + 1)
+
+
+def test_a_first_round_that_says_few_is_not_enough_to_decide() -> None:
+    tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
+    limits = open_with_small_files(tuner, cpu_s=0.001, waited_s=0.008)  # 8 would pay, not 16
     assert limits[:-1] == [START_FILES] * (OPENING_FILES - 1)
-    assert limits[-1] == MAX_REQUESTS
+    assert limits[-1] == 8
 
 
 def test_small_files_stay_few_at_once_when_the_server_answers_as_fast_as_the_client_works() -> None:
