@@ -1119,9 +1119,8 @@ class UploadQueue(QObject):
         if outcome.kind is OutcomeKind.SUCCESS:
             # The object exists: the late-success rule of UploadTask.succeed.
             task.succeed()
-            task.result = outcome.result
-            task.error = None
-            task.finished_at = time.time()
+            # One new status, not one per field (each is a frozen copy).
+            task.status = replace(task.status, result=outcome.result, error=None, finished_at=time.time())
             task.loaded = task.size or 0
             task.network_retries = 0
             if task.parts:  # the stored parts are exactly these (job_part_done)

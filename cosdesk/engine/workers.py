@@ -311,10 +311,11 @@ class FileJob:
         return on_bytes
 
     def _object_options(self) -> ObjectOptions:
-        objects = self._options.object_options()
         if self._options.upload_add_meta_md5 and self._checkpoint.file_md5:
+            objects = self._options.object_options()
             return replace(objects, metadata={**objects.metadata, "md5": self._checkpoint.file_md5})
-        return objects
+        # The task's options are object options already: no copy per file (8 µs each).
+        return self._options
 
     def _forget_progress(self, client: CosClient, note: str) -> None:
         """Start this task over from zero (the file changed, the plan changed)."""
