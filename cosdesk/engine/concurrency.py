@@ -19,6 +19,19 @@ goodput:
 - in turn, a held limit is lowered by a quarter, and the cut kept if goodput
   holds: requests that stopped paying are given back.
 
+Where the files limit starts is measured too. A file in flight pays only while
+the client would otherwise sit waiting for the server: with ``c`` the CPU a
+file's job spends and ``w`` the time its PUT waits for the answer (less what it
+waited for the other opening files' CPU), about ``1 + w / c`` files keep the
+client busy (on loopback about 2, the server's time hidden behind the client's;
+30 ms away, dozens). The first ``OPENING_FILES`` small files, sent
+``START_FILES`` at a time (few, so they do not wait for each other's CPU), give
+that ratio, and the limit jumps to their median before hill climbing goes on;
+at once to the most when the first round of files all say so. A jump, not a
+climb: a far link loses a round trip, not a climb's seconds; and loopback does
+not pay for 16 files at once (a fifth more CPU than 2 or 3 — thread hand-offs,
+GIL contention, wake-ups — for nothing faster).
+
 Small files (one request each, timed from the file's start to its answer) tune
 the files limit; the parts of big files tune the parts in flight over all big
 files. Both stay within ``MAX_REQUESTS``, the client's connections per host
@@ -43,9 +56,10 @@ log = logging.getLogger(__name__)
 
 # The client's connection pool per host (cos/client.py DEFAULT_MAX_CONNECTIONS).
 MAX_REQUESTS = 16
-# Files start at the most: a small file in flight costs one connection and no
-# memory, and a latency-bound link needs them all; cuts give back what does not pay.
-START_FILES = MAX_REQUESTS
+# Files start at a few, until the first files say how many pay (see the module's
+# docstring).
+START_FILES = 2
+OPENING_FILES = 4
 # Parts start high too: 12 fill a link whose connections each carry a tenth of
 # it (100 Mbit/s shared, 10 Mbit/s per connection) from the first second, where
 # a climb from fewer cost seconds of a ten-second upload; cuts give back the rest.
@@ -123,6 +137,14 @@ class HillClimber:
         step = self.limit if self._doubling else max(1, self.limit // 4)
         return self._try(min(self.high, self.limit + step))
 
+    def jump(self, limit: int) -> None:
+        """Hold ``limit`` from now on (within the bounds), measured afresh. It was
+        measured, not guessed: raises from it go by a quarter, not doubling."""
+        self.limit = max(self.low, min(self.high, limit))
+        self._trial_from = self._held_rate = None
+        self._windows_held = 0
+        self._doubling = False
+
     def _try(self, trial: int) -> bool:
         self._trial_from, self.limit = self.limit, trial
         return True
@@ -174,6 +196,9 @@ class ConcurrencyTuner:
         self._fixed_files: int | None = None
         self.set_file_parallel_limit(file_parallel_limit)
         self._samples = {False: _Samples(), True: _Samples()}  # by big-file work
+        # ``1 + waited / CPU`` of the first OPENING_FILES small files; None once the
+        # files limit jumped to what they said.
+        self._opening_ratios: list[float] | None = []
         # What the person sees: bytes reported sent over the last window.
         self._window_started_at: float | None = None
         self._window_bytes = 0
@@ -232,14 +257,27 @@ class ConcurrencyTuner:
                 self._goodput = max(0.0, self._window_bytes / elapsed)
                 self._window_started_at, self._window_bytes = now, 0
 
-    def request_done(self, byte_count: int, started_at: float, ended_at: float, *, big_file: bool) -> bool:
+    def request_done(
+        self,
+        byte_count: int,
+        started_at: float,
+        ended_at: float,
+        *,
+        big_file: bool,
+        cpu_s: float = 0.0,
+        waited_s: float | None = None,
+    ) -> bool:
         """A request that sent ``byte_count`` bytes succeeded: a part of a big file, or
-        a small file whole (its run, from checking to the answer). Requests that began
-        before the last change of their limit are not counted: they ran under the
-        old one. True when the files limit was raised (the queue may start more)."""
+        a small file whole (its run, from checking to the answer; ``cpu_s``, the CPU
+        time its job's thread spent, and ``waited_s``, how long its PUT waited for
+        the server, None when it sent none). Requests that began before the last
+        change of their limit are not counted: they ran under the old one. True when
+        the files limit was raised (the queue may start more)."""
         with self._lock:
             if not big_file and self._fixed_files is not None:
                 return False
+            if not big_file and self._opening_ratios is not None:
+                return waited_s is not None and self._opening_file(waited_s, cpu_s, ended_at)
             samples = self._samples[big_file]
             samples.add(byte_count, started_at, ended_at)
             climber = self._parts if big_file else self._files
@@ -259,3 +297,28 @@ class ConcurrencyTuner:
                 )
             self._samples[big_file] = _Samples(since=ended_at)
             return self._fixed_files is None and self._files.limit > files_before
+
+    def _opening_file(self, waited_s: float, cpu_s: float, ended_at: float) -> bool:
+        """One of the first small files (lock held): after ``OPENING_FILES``, the files
+        limit jumps to the median of ``1 + waited / CPU`` (see the module's docstring)."""
+        ratios = self._opening_ratios
+        assert ratios is not None
+        # Part of the wait was for the GIL, while the other opening files ran their
+        # CPU: a client that is its own bottleneck waits (START_FILES - 1) CPU times.
+        ratios.append(max(1.0, 1 + waited_s / max(cpu_s, 1e-4) - (START_FILES - 1)))
+        # A first round that all says "the most" is not waited on: a far link's round
+        # trip is what the second round would cost.
+        clear = len(ratios) >= START_FILES and min(ratios) >= MAX_REQUESTS
+        if len(ratios) < OPENING_FILES and not clear:
+            return False
+        self._opening_ratios = None
+        files_before = self._files.limit
+        median = sorted(ratios)[len(ratios) // 2]
+        self._files.jump(round(median))
+        self._samples[False] = _Samples(since=ended_at)
+        log.info(
+            "concurrency now %s; a file waited %.1f times its CPU time for the server",
+            self._status(AUTOMATIC).describe(),
+            median - 1,
+        )
+        return self._files.limit > files_before

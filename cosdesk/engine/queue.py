@@ -1035,10 +1035,18 @@ class UploadQueue(QObject):
         """A part was sent: its time tunes the parts in flight (engine/concurrency.py)."""
         self.concurrency.request_done(byte_count, started_at, ended_at, big_file=True)
 
-    def _time_small_file(self, task: UploadTask) -> None:
-        """A small file sent: its run's time tunes the files in flight (lock held)."""
+    def _time_small_file(self, task: UploadTask, outcome: JobOutcome) -> None:
+        """A small file sent: its run's time (and how its job spent it) tunes the
+        files in flight (lock held)."""
         if task.run_started_at is not None and task.size is not None and not _sent_in_parts(task):
-            self.concurrency.request_done(task.size, task.run_started_at, time.monotonic(), big_file=False)
+            self.concurrency.request_done(
+                task.size,
+                task.run_started_at,
+                time.monotonic(),
+                big_file=False,
+                cpu_s=outcome.cpu_s,
+                waited_s=outcome.waited_s,
+            )
 
     def parts_in_flight_limit(self, task_id: str) -> int:
         """Parts of this task to keep in flight now: its fixed ChunkParallelLimit, or
@@ -1097,7 +1105,7 @@ class UploadQueue(QObject):
             self._scheduler.ended(task_id)
             task = self._tasks.get(task_id)
             if task is not None and outcome.kind is OutcomeKind.SUCCESS:
-                self._time_small_file(task)
+                self._time_small_file(task, outcome)
             if task is not None and task.control is control:
                 task.control = None
                 self._finish(task, control, outcome)
@@ -1143,9 +1151,8 @@ class UploadQueue(QObject):
         if outcome.kind is OutcomeKind.SUCCESS:
             # The object exists: the late-success rule of UploadTask.succeed.
             task.succeed()
-            task.result = outcome.result
-            task.error = None
-            task.finished_at = time.time()
+            # One new status, not one per field (each is a frozen copy).
+            task.status = replace(task.status, result=outcome.result, error=None, finished_at=time.time())
             task.loaded = task.size or 0
             task.network_retries = 0
             if task.parts:  # the stored parts are exactly these (job_part_done)
