@@ -294,3 +294,22 @@ def error_tooltip(error: TaskError | None, note: str = "") -> str | None:
     if note:
         parts.append(note)
     return "\n\n".join(parts) or None
+
+
+# Storage classes as the COS console names them; the key is what COS says. Their
+# translations live in the Settings dialog's context, where they were first shown.
+STORAGE_CLASS_LABELS = {
+    "STANDARD": QT_TRANSLATE_NOOP("SettingsDialog", "Standard"),
+    "STANDARD_IA": QT_TRANSLATE_NOOP("SettingsDialog", "Standard-IA (infrequent access)"),
+    "ARCHIVE": QT_TRANSLATE_NOOP("SettingsDialog", "Archive"),
+    "DEEP_ARCHIVE": QT_TRANSLATE_NOOP("SettingsDialog", "Deep Archive"),
+    "INTELLIGENT_TIERING": QT_TRANSLATE_NOOP("SettingsDialog", "Intelligent Tiering"),
+    "MAZ_STANDARD": QT_TRANSLATE_NOOP("SettingsDialog", "Standard (multi-AZ)"),
+}
+
+
+def storage_class_label(code: str) -> str:
+    """A storage class as the COS console names it, in the window's language (a
+    class this version does not know, as COS spells it)."""
+    label = STORAGE_CLASS_LABELS.get(code)
+    return QCoreApplication.translate("SettingsDialog", str(label)) if label is not None else code

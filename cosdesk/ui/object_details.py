@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from cosdesk.cos.results import HeadObjectResult
-from cosdesk.ui.formatting import format_number, format_size, format_timestamp
+from cosdesk.ui.formatting import format_number, format_size, format_timestamp, storage_class_label
 
 
 class ObjectDetailsDialog(QDialog):
@@ -32,7 +32,7 @@ class ObjectDetailsDialog(QDialog):
             (self.tr("Key"), key),
             (self.tr("Size"), size),
             (self.tr("Last modified"), modified),
-            (self.tr("Storage class"), head.storage_class or "STANDARD"),
+            (self.tr("Storage class"), storage_class_label(head.storage_class or "STANDARD")),
             (self.tr("Type"), head.object_type),
             (self.tr("Content type"), head.content_type or ""),
             (self.tr("ETag"), head.etag or ""),

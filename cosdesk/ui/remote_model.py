@@ -33,7 +33,7 @@ from PySide6.QtCore import (
 from cosdesk.cos.results import ListObjectsResult
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.formatting import format_size, format_timestamp
+from cosdesk.ui.formatting import format_size, format_timestamp, storage_class_label
 from cosdesk.ui.icons import icon
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -287,7 +287,8 @@ class RemoteObjectsModel(QAbstractTableModel):
         if column == RemoteColumn.MODIFIED:
             modified = self._modified[row]
             return {_DISPLAY: format_timestamp(modified) if modified else ""}
-        return {_DISPLAY: self._class_names[self._class_of[row]]}
+        code = self._class_names[self._class_of[row]]
+        return {_DISPLAY: storage_class_label(code) if code else "", _TOOLTIP: code}
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
         if not index.isValid() or index.row() >= len(self._keys):

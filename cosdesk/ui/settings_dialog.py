@@ -64,7 +64,7 @@ from cosdesk.ui.accounts import (
     key_origins,
 )
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.formatting import size_unit
+from cosdesk.ui.formatting import size_unit, storage_class_label
 from cosdesk.ui.header_lines import HeaderLines
 from cosdesk.ui.icons import icon
 from cosdesk.ui.languages import LANGUAGES, language_label
@@ -78,15 +78,7 @@ _WRONG_KEY_CODES = frozenset(
 )
 
 
-# Storage classes and ACLs as the COS console names them; the value is what COS takes.
-STORAGE_CLASS_LABELS = {
-    "STANDARD": QT_TRANSLATE_NOOP("SettingsDialog", "Standard"),
-    "STANDARD_IA": QT_TRANSLATE_NOOP("SettingsDialog", "Standard-IA (infrequent access)"),
-    "ARCHIVE": QT_TRANSLATE_NOOP("SettingsDialog", "Archive"),
-    "DEEP_ARCHIVE": QT_TRANSLATE_NOOP("SettingsDialog", "Deep Archive"),
-    "INTELLIGENT_TIERING": QT_TRANSLATE_NOOP("SettingsDialog", "Intelligent Tiering"),
-    "MAZ_STANDARD": QT_TRANSLATE_NOOP("SettingsDialog", "Standard (multi-AZ)"),
-}
+# ACLs as the COS console names them; the value is what COS takes.
 ACL_LABELS = {
     "": QT_TRANSLATE_NOOP("SettingsDialog", "(not set: the bucket's)"),
     "private": QT_TRANSLATE_NOOP("SettingsDialog", "Private read/write"),
@@ -353,7 +345,7 @@ class SettingsDialog(QDialog):
         # --- upload defaults
         self.storage_class = QComboBox(self)
         for value in STORAGE_CLASSES:
-            self.storage_class.addItem(self.tr(str(STORAGE_CLASS_LABELS[value])), value)
+            self.storage_class.addItem(storage_class_label(value), value)
             self.storage_class.setItemData(self.storage_class.count() - 1, value, Qt.ItemDataRole.ToolTipRole)
         self.acl = QComboBox(self)
         for value in ACLS:

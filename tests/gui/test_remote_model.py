@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 from support.big_bucket import (
     BIG_FOLDER,
@@ -63,7 +64,9 @@ def test_a_folder_of_200000_objects_opens_after_one_page_and_pages_as_the_view_s
         keys = [model.entry(row).key for row in range(model.rowCount())]
         assert keys == [photo_key(number) for number in range(5 * PAGE_SIZE - 1)]
         assert listings(qtbot, ledger, 5) == 5
-        assert model.index(0, RemoteColumn.STORAGE_CLASS).data() == "STANDARD_IA"
+        # As the COS console names it; what COS said is the tooltip.
+        assert model.index(0, RemoteColumn.STORAGE_CLASS).data() == "Standard-IA (infrequent access)"
+        assert model.index(0, RemoteColumn.STORAGE_CLASS).data(Qt.ItemDataRole.ToolTipRole) == "STANDARD_IA"
         assert model.index(0, RemoteColumn.SIZE).data() == "0 B"
 
 

@@ -67,7 +67,7 @@ def test_details_show_what_head_says_and_links_are_copied(
     dialog: ObjectDetailsDialog = pane.details_dialogs[0]
     assert dialog.values["Key"] == "notes/a b.txt"
     assert dialog.values["CRC-64"] == str(crc64(body))
-    assert dialog.values["Storage class"] == "STANDARD"
+    assert dialog.values["Storage class"] == "Standard"
 
     clipboard = QGuiApplication.clipboard()
     pane.copy_keys()
