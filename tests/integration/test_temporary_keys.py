@@ -119,7 +119,8 @@ def test_upload_signed_with_temporary_keys_is_stored(sts_sandbox: MakeSts) -> No
 
 
 def test_server_refuses_expired_temporary_keys_and_client_renews_them_once(sts_sandbox: MakeSts) -> None:
-    server = sts_sandbox(duration_s=1)
+    # Three seconds: the first upload must come before they expire, even on a busy machine.
+    server = sts_sandbox(duration_s=3)
     assert server.credential_url is not None
     real = CredentialProvider(CredentialRequest(server.credential_url))
 
@@ -132,7 +133,7 @@ def test_server_refuses_expired_temporary_keys_and_client_renews_them_once(sts_s
     ledger = server.record_requests()
     with client_for(server, provider) as client:
         client.put_object(BUCKET, "first.txt", b"1")
-        time.sleep(1.5)
+        time.sleep(3.5)
         client.put_object(BUCKET, "second.txt", b"2")
     # The ledger records an answer just after sending it.
     deadline = time.monotonic() + 2
