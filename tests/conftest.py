@@ -98,6 +98,18 @@ def make_engine(
 
 
 @pytest.fixture(autouse=True)
+def qt_garbage_collected(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test that ran a Qt event loop, its garbage is collected here, on
+    the GUI thread (support/qt_cleanup.py says why), not left to a later test's
+    automatic collection. A CI run died of a bus error in exactly such a collection."""
+    yield
+    if "qtbot" in request.fixturenames:
+        from support.qt_cleanup import collect_on_gui_thread
+
+        collect_on_gui_thread()
+
+
+@pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Config, data (the task database), logs and keyring of every test are its own."""
     monkeypatch.setenv("COSDESK_CONFIG_DIR", str(tmp_path / "config"))
