@@ -19,6 +19,7 @@ retry_scheduler.py, request_watcher.py) each do one job (see ARCHITECTURE.md,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -31,6 +32,7 @@ from functools import partial
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
+from cosdesk.cos.errors import CosException
 from cosdesk.engine.batch import BatchTracker
 from cosdesk.engine.concurrency import MAX_REQUESTS, ConcurrencyStatus, ConcurrencyTuner
 from cosdesk.engine.handover import LEASE_RETRY_S, held_note, take_checkpoint, take_final_state
@@ -436,8 +438,18 @@ class UploadQueue(QObject):
                 if not self._rest_new(task) and task.state is TaskState.WAITING:
                     self._scheduler.line_up(task)
                 self._events.changed(task.task_id)
+        self._prepare_clients({(task.spec.endpoint, task.spec.bucket) for task in tasks})
         self._schedule()
         self._poke()
+
+    def _prepare_clients(self, places: set[tuple[EndpointSpec, str]]) -> None:
+        """Make the connection pools the new tasks will use here, before their first
+        job (CosClient.prepare): that job would pay their making, and its CPU time
+        is what automatic concurrency judges the first files by (engine/
+        concurrency.py). Keys that cannot be read fail the tasks' jobs, as ever."""
+        for endpoint, bucket in places:
+            with contextlib.suppress(CosException):
+                self.client_for(endpoint).prepare(bucket)
 
     def _scan_problem(self, path: str, message: str) -> None:
         with self._lock:

@@ -22,8 +22,9 @@ The goals (issue 15), asserted after the table, for ``cosdesk upload`` with
 its defaults: the big file at >= 90 % of the uplink on every link; small files
 at >= 250 files/s on the office link and, on every link, at least the SDK's
 8-thread pool and at least the lower of 10x the SDK's loop and 90 % of the
-uplink in bytes; never slower than the fixed 3 x 3; at most 16 connections at
-once on the home link.
+uplink in bytes; never slower than the fixed 3 x 3 (by more than 1 %, the
+noise of two runs on a link both fill); at most 16 connections at once on the
+home link.
 
 ``COSDESK_LINKS=office,home`` runs only those links; ``COSDESK_LINK_WORKLOADS=big``
 only that workload; ``COSDESK_BENCH_CODE=/path/to/a/checkout`` runs that tree's
@@ -208,7 +209,9 @@ def check_goals(runs: list[Run]) -> None:
             continue
         name = f"{run.link.name} {run.workload}"
         fixed = by_key[(run.link.name, run.workload, "cosdesk-3x3")]
-        if run.rate < fixed.rate:
+        # Where both fill the link (home big: 99 % each), runs of one client differ
+        # by up to 0.3 % (13.57-13.62 s here): slower means by more than 1 %.
+        if run.rate < fixed.rate * 0.99:
             misses.append(f"{name}: slower than the fixed 3x3 ({run.rate:.1f} < {fixed.rate:.1f})")
         if run.link.name == "home" and run.peak_connections > 16:
             misses.append(f"{name}: {run.peak_connections} connections at once on the home link")

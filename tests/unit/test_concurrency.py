@@ -9,7 +9,6 @@ import pytest
 
 from cosdesk.engine.concurrency import (
     MAX_REQUESTS,
-    OPENING_FILES,
     START_FILES,
     START_PARTS,
     WINDOW_S,
@@ -139,14 +138,15 @@ def test_the_rate_shown_is_what_was_reported_sent_over_the_last_window() -> None
     assert tuner.status().goodput_bytes_per_s == pytest.approx(MB / WINDOW_S, rel=0.01)
 
 
-def open_with_small_files(tuner: ConcurrencyTuner, cpu_s: float, waited_s: float) -> list[int]:
-    """The first small files, each spending ``cpu_s`` of its job's CPU and waiting
-    ``waited_s`` for the server; the files limit after each."""
+def open_with_small_files(tuner: ConcurrencyTuner, cpu_s: float, server_s: float) -> list[int]:
+    """The first small files, sent at once, each spending ``cpu_s`` of its job's CPU
+    and waiting ``server_s`` for the server, and for the GIL while the others run
+    their CPU; the files limit after each."""
+    waited_s = server_s + (START_FILES - 1) * cpu_s
     limits = []
-    for index in range(OPENING_FILES):
-        started_at = index * (cpu_s + waited_s)
-        ended_at = started_at + cpu_s + waited_s
-        tuner.request_done(16_384, started_at, ended_at, big_file=False, cpu_s=cpu_s, waited_s=waited_s)
+    for index in range(START_FILES):
+        ended_at = cpu_s + waited_s + index * 1e-4
+        tuner.request_done(16_384, 0.0, ended_at, big_file=False, cpu_s=cpu_s, waited_s=waited_s)
         limits.append(tuner.files_limit())
     return limits
 
@@ -155,30 +155,28 @@ def test_small_files_jump_to_the_most_at_once_when_they_mostly_wait_for_a_round_
     tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
     assert tuner.files_limit() == START_FILES
     # 30 ms of round trip against a millisecond of CPU: dozens would keep the client busy.
-    limits = open_with_small_files(tuner, cpu_s=0.001, waited_s=0.030)
-    # The first round of files says so clearly: no second round at a few files.
-    assert limits[: START_FILES - 1] == [START_FILES] * (START_FILES - 1)
-    assert limits[START_FILES - 1 :] == [MAX_REQUESTS] * (OPENING_FILES - START_FILES + 1)
+    limits = open_with_small_files(tuner, cpu_s=0.001, server_s=0.030)
+    assert limits == [START_FILES] * (START_FILES - 1) + [MAX_REQUESTS]
 
 
-def test_a_first_round_that_says_few_is_not_enough_to_decide() -> None:
+def test_the_first_files_say_how_many_pay_on_a_slow_uplink() -> None:
     tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
-    limits = open_with_small_files(tuner, cpu_s=0.001, waited_s=0.008)  # 8 would pay, not 16
-    assert limits[:-1] == [START_FILES] * (OPENING_FILES - 1)
-    assert limits[-1] == 8
+    # The home link: 20 ms of round trip and the file's own time on a 2.5 MB/s
+    # uplink, against 2 ms of CPU.
+    limits = open_with_small_files(tuner, cpu_s=0.002, server_s=0.028)
+    assert limits[-1] == 15
 
 
 def test_small_files_stay_few_at_once_when_the_server_answers_as_fast_as_the_client_works() -> None:
     tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
-    # Loopback: a file waits about its CPU for the server, and another for the GIL
-    # while the other opening file runs; 2 hide the server's time.
-    limits = open_with_small_files(tuner, cpu_s=0.001, waited_s=0.002)
+    # Loopback: a file waits about its CPU for the server; 2 hide the server's time.
+    limits = open_with_small_files(tuner, cpu_s=0.001, server_s=0.001)
     assert limits[-1] == 2
 
 
 def test_files_that_sent_no_put_do_not_decide_where_the_files_limit_starts() -> None:
     tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
-    for index in range(OPENING_FILES * 2):  # skipped: the key existed, nothing was sent
+    for index in range(START_FILES * 2):  # skipped: the key existed, nothing was sent
         tuner.request_done(0, index * 0.01, index * 0.01 + 0.005, big_file=False, cpu_s=0.001)
     assert tuner.files_limit() == START_FILES
-    assert open_with_small_files(tuner, cpu_s=0.001, waited_s=0.030)[-1] == MAX_REQUESTS
+    assert open_with_small_files(tuner, cpu_s=0.001, server_s=0.030)[-1] == MAX_REQUESTS
