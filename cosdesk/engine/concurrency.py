@@ -69,6 +69,11 @@ START_FILES = 4
 # upload on a link whose connections each carry a tenth of it (100 Mbit/s
 # shared, 10 Mbit/s per connection), and only cuts that pay are kept.
 START_PARTS = MAX_REQUESTS
+# Under the person's own bandwidth limit, parts beyond one per this rate (and
+# beyond 2, which keep the limit fed across a part's round trip) only spread the
+# same rate thinner: each crawls (16 parts of 1 MiB under 420 KiB/s: about 45 s
+# a part), and a pause or crash leaves more parts half sent.
+MIN_PART_RATE = 256 * 1024
 WINDOW_S = 0.5
 # A raise is kept only when goodput grows at least this much (measurements on a
 # busy machine wander by several percent); a cut when it falls less than half that
@@ -233,13 +238,22 @@ class ConcurrencyTuner:
         with self._lock:
             return self._fixed_files or self._files.limit
 
-    def parts_limit(self, chunk_parallel_limit: int, big_files_running: int, small_files_running: int) -> int:
+    def parts_limit(
+        self,
+        chunk_parallel_limit: int,
+        big_files_running: int,
+        small_files_running: int,
+        bandwidth_limit_bytes_per_s: int = 0,
+    ) -> int:
         """Parts in flight for one big file: its own ChunkParallelLimit, or its share
-        of the tuned parts in flight, within the requests the small files leave."""
+        of the tuned parts in flight, within the requests the small files leave and
+        the parts the person's bandwidth limit can feed (``MIN_PART_RATE``)."""
         if chunk_parallel_limit != AUTOMATIC:
             return chunk_parallel_limit
         with self._lock:
             total = min(self._parts.limit, MAX_REQUESTS - small_files_running)
+        if bandwidth_limit_bytes_per_s:
+            total = min(total, max(2, -(-bandwidth_limit_bytes_per_s // MIN_PART_RATE)))
         return max(1, total // max(1, big_files_running))
 
     def status(self, chunk_parallel_limit: int = AUTOMATIC) -> ConcurrencyStatus:

@@ -1076,7 +1076,9 @@ class UploadQueue(QObject):
             tasks = self._tasks
             running = [tasks[running_id] for running_id in self._scheduler.running_ids if running_id in tasks]
         big = sum(1 for other in running if _sent_in_parts(other))
-        return self.concurrency.parts_limit(chunk_parallel_limit, big, len(running) - big)
+        return self.concurrency.parts_limit(
+            chunk_parallel_limit, big, len(running) - big, self.limiter.limit_bytes_per_s
+        )
 
     def concurrency_status(self, task_id: str | None = None) -> ConcurrencyStatus:
         """Files and parts sent at once now (the parts of ``task_id`` when given), and

@@ -18,6 +18,7 @@ from cosdesk.engine.concurrency import (
 from cosdesk.engine.options import AUTOMATIC
 
 MB = 1_000_000
+MiB = 1024 * 1024
 
 
 def settle(climber: HillClimber, goodput_at: Callable[[int], float], windows: int = 60) -> list[int]:
@@ -77,6 +78,14 @@ def test_automatic_parts_are_shared_by_the_big_files_within_the_connections() ->
     assert tuner.parts_limit(AUTOMATIC, big_files_running=3, small_files_running=MAX_REQUESTS) == 1
     status = tuner.status()
     assert status.files_automatic and status.parts_automatic
+
+
+def test_automatic_parts_stay_few_under_a_low_bandwidth_limit() -> None:
+    tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
+    assert tuner.parts_limit(AUTOMATIC, 1, 0, bandwidth_limit_bytes_per_s=420 * 1024) == 2
+    assert tuner.parts_limit(AUTOMATIC, 1, 0, bandwidth_limit_bytes_per_s=2 * MiB) == 8
+    assert tuner.parts_limit(AUTOMATIC, 1, 0, bandwidth_limit_bytes_per_s=40 * MiB) == START_PARTS
+    assert tuner.parts_limit(3, 1, 0, bandwidth_limit_bytes_per_s=420 * 1024) == 3  # fixed: as chosen
 
 
 def run_parts(tuner: ConcurrencyTuner, seconds_per_part: Callable[[int], float], parts: int) -> list[int]:
