@@ -252,20 +252,20 @@ class ConcurrencyTuner:
             return chunk_parallel_limit
         with self._lock:
             total = min(self._parts.limit, MAX_REQUESTS - small_files_running)
-        if bandwidth_limit_bytes_per_s:
-            total = min(total, max(2, -(-bandwidth_limit_bytes_per_s // MIN_PART_RATE)))
-        return max(1, total // max(1, big_files_running))
+        return max(1, _within_bandwidth(total, bandwidth_limit_bytes_per_s) // max(1, big_files_running))
 
-    def status(self, chunk_parallel_limit: int = AUTOMATIC) -> ConcurrencyStatus:
-        """The limits now (the parts of a task with this ChunkParallelLimit) and the
-        goodput of the last window."""
+    def status(
+        self, chunk_parallel_limit: int = AUTOMATIC, bandwidth_limit_bytes_per_s: int = 0
+    ) -> ConcurrencyStatus:
+        """The limits now (the parts of a task with this ChunkParallelLimit, under
+        this bandwidth limit) and the goodput of the last window."""
         with self._lock:
-            return self._status(chunk_parallel_limit)
+            return self._status(chunk_parallel_limit, bandwidth_limit_bytes_per_s)
 
-    def _status(self, chunk_parallel_limit: int) -> ConcurrencyStatus:
+    def _status(self, chunk_parallel_limit: int, bandwidth_limit_bytes_per_s: int = 0) -> ConcurrencyStatus:
         return ConcurrencyStatus(
             files=self._fixed_files or self._files.limit,
-            parts=chunk_parallel_limit or self._parts.limit,
+            parts=chunk_parallel_limit or _within_bandwidth(self._parts.limit, bandwidth_limit_bytes_per_s),
             files_automatic=self._fixed_files is None,
             parts_automatic=chunk_parallel_limit == AUTOMATIC,
             goodput_bytes_per_s=self._goodput,
@@ -345,3 +345,10 @@ class ConcurrencyTuner:
             median - 1,
         )
         return self._files.limit > files_before
+
+
+def _within_bandwidth(parts: int, bandwidth_limit_bytes_per_s: int) -> int:
+    """``parts`` in flight, held to what the bandwidth limit feeds (``MIN_PART_RATE``)."""
+    if not bandwidth_limit_bytes_per_s:
+        return parts
+    return min(parts, max(2, -(-bandwidth_limit_bytes_per_s // MIN_PART_RATE)))

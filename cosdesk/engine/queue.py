@@ -1085,9 +1085,10 @@ class UploadQueue(QObject):
         the goodput measured last."""
         with self._lock:
             task = self._tasks.get(task_id) if task_id is not None else None
+        limit = self.limiter.limit_bytes_per_s
         if task is None:
-            return self.concurrency.status()
-        status = self.concurrency.status(task.options.chunk_parallel_limit)
+            return self.concurrency.status(bandwidth_limit_bytes_per_s=limit)
+        status = self.concurrency.status(task.options.chunk_parallel_limit, limit)
         if status.parts_automatic and _sent_in_parts(task) and task.control is not None:
             return replace(status, parts=self.parts_in_flight_limit(task.task_id))
         return status

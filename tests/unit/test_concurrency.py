@@ -86,6 +86,7 @@ def test_automatic_parts_stay_few_under_a_low_bandwidth_limit() -> None:
     assert tuner.parts_limit(AUTOMATIC, 1, 0, bandwidth_limit_bytes_per_s=2 * MiB) == 8
     assert tuner.parts_limit(AUTOMATIC, 1, 0, bandwidth_limit_bytes_per_s=40 * MiB) == START_PARTS
     assert tuner.parts_limit(3, 1, 0, bandwidth_limit_bytes_per_s=420 * 1024) == 3  # fixed: as chosen
+    assert tuner.status(bandwidth_limit_bytes_per_s=420 * 1024).parts == 2  # what -v and the details say
 
 
 def run_parts(tuner: ConcurrencyTuner, seconds_per_part: Callable[[int], float], parts: int) -> list[int]:
