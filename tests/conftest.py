@@ -101,7 +101,8 @@ def make_engine(
 def qt_garbage_collected(request: pytest.FixtureRequest) -> Iterator[None]:
     """After every test that ran a Qt event loop, its garbage is collected here, on
     the GUI thread (support/qt_cleanup.py says why), not left to a later test's
-    automatic collection. A CI run died of a bus error in exactly such a collection."""
+    automatic collection. A CI run died of a bus error inside such an automatic
+    collection (the cause not proven; this removes the likeliest)."""
     yield
     if "qtbot" in request.fixturenames:
         from support.qt_cleanup import collect_on_gui_thread
