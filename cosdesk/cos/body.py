@@ -1,9 +1,10 @@
 """Request bodies that stream: from memory, from a region of a file, or from a stream.
 
-httpx is always given an iterator of chunks (1 MiB) and an explicit
-Content-Length: handing it ``content=bytes`` for large parts lets old buffers
-pile up until the cycle collector runs, and reading a file whole would hold it
-all in memory (see ARCHITECTURE.md, 'Streaming request bodies').
+httpx is given an iterator of chunks (1 MiB) and an explicit Content-Length:
+handing it ``content=bytes`` for large parts lets old buffers pile up until the
+cycle collector runs, and reading a file whole would hold it all in memory. Only
+a small body is joined into one ``bytes`` by the client (see ARCHITECTURE.md,
+'Streaming request bodies').
 
 A body is *replayable* when :meth:`RequestBody.chunks` can start again from the
 first byte: bytes, a path and a :class:`FileSlice` always are (the file is
