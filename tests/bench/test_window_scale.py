@@ -15,7 +15,9 @@ the window's memory.
 stated for 1,000,000); ``COSDESK_BENCH_RESTART_DB`` a database of that many
 finished tasks, built by an earlier run (see ``restart_database``);
 ``COSDESK_BENCH_TREE`` another checkout to run the window from (to compare with
-it); ``COSDESK_BENCH_UNTIL=added`` stops the first run once every file is a row,
+it); ``COSDESK_BENCH_SOURCE`` a folder to keep the tree of files in from one run
+to the next (made there when it does not hold that many yet: a million files
+take minutes to write); ``COSDESK_BENCH_UNTIL=added`` stops the first run once every file is a row,
 before the uploads end. Give pytest a ``--basetemp`` of your own: the tree and
 databases live there for the whole run, and on a shared machine another pytest
 run may clean up the default one. Goals (issue 14), asserted at the end of each run:
@@ -51,6 +53,7 @@ FILES = int(os.environ.get("COSDESK_BENCH_FILES", "100000"))
 UNTIL = os.environ.get("COSDESK_BENCH_UNTIL", "uploaded")
 # The source tree the measured window runs from (another checkout, to compare).
 APP_TREE = Path(os.environ.get("COSDESK_BENCH_TREE", str(ROOT)))
+KEPT_SOURCE = os.environ.get("COSDESK_BENCH_SOURCE")
 KiB = 1024
 MiB = 1024 * KiB
 GiB = 1024 * MiB
@@ -68,6 +71,19 @@ def make_tree(root: Path, count: int) -> Path:
         start = number % KiB
         (folder / f"file-{number:07d}.bin").write_bytes(noise[start : start + size])
     return root
+
+
+def source_tree(tmp_path: Path) -> Path:
+    """The files to add: made under ``tmp_path``, or kept in COSDESK_BENCH_SOURCE."""
+    if KEPT_SOURCE is None:
+        return make_tree(tmp_path / "tree", FILES)
+    kept = Path(KEPT_SOURCE) / f"tree-{FILES}"
+    done = kept.with_name(kept.name + ".complete")  # beside the tree: a file in it would be added
+    if not done.exists():
+        shutil.rmtree(kept, ignore_errors=True)
+        make_tree(kept, FILES)
+        done.touch()
+    return kept
 
 
 def app_env(home: Path, probe_out: Path, steps: str) -> dict[str, str]:
@@ -171,7 +187,7 @@ def empty_window_rss(home: Path) -> int:
 
 
 def test_adding_and_uploading_many_small_files_in_the_window(home: Path, tmp_path: Path) -> None:
-    tree = make_tree(tmp_path / "tree", FILES)
+    tree = source_tree(tmp_path)
     empty_rss = empty_window_rss(home)
     db = home / "data" / "tasks.sqlite3"
     counted: list[tuple[float, int]] = []
