@@ -692,13 +692,17 @@ class TaskStore:
         ``keys``, and those whose key may be a numbered form of one (``name
         (2).ext``: a rename must not pick it again): one scan of the table,
         matched in SQLite against a temporary table of the keys."""
-        wanted = [(key,) for key in set(keys)]
+        wanted = [(key,) for key in sorted(set(keys))]  # in order: the index grows at its end
         if not wanted:
             return []
         with self._read_lock:
             db = self._reader
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_keys (key TEXT PRIMARY KEY)")
+            # One transaction, rolled back: the temporary table goes with it. Each
+            # insert on its own (the reader commits every statement) and a DELETE
+            # after took 2 s and then 9 s for 300,000 keys.
+            db.execute("BEGIN")
             try:
+                db.execute("CREATE TEMP TABLE wanted_keys (key TEXT PRIMARY KEY)")
                 db.executemany("INSERT INTO wanted_keys VALUES (?)", wanted)
                 rows = db.execute(
                     f"""SELECT task_id FROM tasks
@@ -706,7 +710,7 @@ class TaskStore:
                            OR {KEY_READ} IN wanted_keys"""
                 ).fetchall()
             finally:
-                db.execute("DELETE FROM wanted_keys")
+                db.execute("ROLLBACK")
         return [str(task_id) for (task_id,) in rows]
 
     def load_some(self, task_ids: Iterable[str]) -> list[StoredTask]:
