@@ -24,8 +24,9 @@ def pack_id(task_id: str) -> bytes:
 
 
 class IdIndex:
-    """Task id → slot: open addressing over an array of slots, keyed by the first
-    8 of an id's 16 bytes (random in a uuid4). It doubles incrementally: after a
+    """Task id → slot: open addressing over an array of slots, keyed by the last
+    8 of an id's 16 bytes (random in every id, see ``intake.TaskIds``; the first
+    8 of a new id count up in time). It doubles incrementally: after a
     resize each insert moves a few entries of the old table, so no single insert
     rehashes a million ids. Removed tasks stay in it (their slots are tombstones)."""
 
@@ -50,9 +51,9 @@ class IdIndex:
         index = cls(ids, capacity)
         table = index._table
         mask = capacity - 1
-        # The first 8 bytes of each id, read as integers in C (from a copy: a view
+        # The last 8 bytes of each id, read as integers in C (from a copy: a view
         # of the bytearray itself would keep it from growing while it lives).
-        for slot, value in enumerate(memoryview(bytes(ids)).cast("Q")[::2]):
+        for slot, value in enumerate(memoryview(bytes(ids)).cast("Q")[1::2]):
             position = value & mask
             while table[position] >= 0:
                 position = (position + 1) & mask
@@ -62,7 +63,7 @@ class IdIndex:
 
     def find(self, packed: bytes) -> int:
         """The slot of the id packed as ``packed`` (see ``pack_id``), or -1."""
-        value = int.from_bytes(packed[:8], "little")
+        value = int.from_bytes(packed[8:], "little")
         slot = self._probe(self._table, value, packed)
         if slot < 0 and self._old is not None:
             slot = self._probe(self._old, value, packed)
@@ -91,7 +92,7 @@ class IdIndex:
     def _place(self, slot: int) -> None:
         table = self._table
         mask = len(table) - 1
-        position = int.from_bytes(self._ids[16 * slot : 16 * slot + 8], "little") & mask
+        position = int.from_bytes(self._ids[16 * slot + 8 : 16 * slot + 16], "little") & mask
         while table[position] >= 0:
             position = (position + 1) & mask
         table[position] = slot

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from support.task_rows import make_row, make_task
 
+from cosdesk.engine.intake import TaskIds
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import PartRecord, TaskSnapshot, TaskState
 from cosdesk.engine.task_table_source import STATE_CODES, read_columns
@@ -50,6 +51,20 @@ def test_an_index_built_at_once_finds_what_incremental_inserts_find() -> None:
         rows.append(snapshot(task_id, "k"))
     built = IdIndex.build(rows.ids)
     assert all(built.find(pack_id(task_id)) == slot for slot, task_id in enumerate(ids))
+
+
+def test_ids_made_one_after_the_other_spread_over_the_index() -> None:
+    # New ids share their first digits (they count up in time): the index keys on
+    # their random half, so they do not pile up in one run of the table.
+    ids = TaskIds()
+    made = [ids.next() for _ in range(50_000)]
+    rows = TaskRows()
+    for number, task_id in enumerate(made):
+        rows.append(snapshot(task_id, f"k/{number}"))
+    assert [rows.find(task_id) for task_id in made[::499]] == list(range(0, 50_000, 499))
+    for index in (rows.index, IdIndex.build(rows.ids)):
+        occupied = "".join("x" if slot >= 0 else "." for slot in index._table)
+        assert max(map(len, occupied.split("."))) < 64  # at half load, runs stay short
 
 
 def test_ids_that_are_not_uuid_hex_keep_their_text() -> None:
