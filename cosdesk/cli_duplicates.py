@@ -88,7 +88,7 @@ def queue_without_duplicates(
         stream.flush()
     if plan.conflict is not None:
         options = options.with_changes(conflict=plan.conflict)
-    files = [FileToAdd(entry.path, entry.key) for entry in plan.add if entry.path is not None]
+    files = [FileToAdd.scanned(entry) for entry in plan.add if entry.path is not None]
     if files:
         queue.add_files(files, bucket, options, endpoint)
     for entry in plan.add:

@@ -25,10 +25,18 @@ SCAN_BATCH = 500
 
 @dataclass(frozen=True, slots=True)
 class FileToAdd:
-    """One local file for :meth:`UploadQueue.add_files`."""
+    """One local file for :meth:`UploadQueue.add_files`, with its size and time
+    when a walk read them already (else they are read when it is stored)."""
 
     path: str
     key: str
+    size: int | None = None
+    mtime_ns: int | None = None
+
+    @classmethod
+    def scanned(cls, entry: ScanEntry) -> FileToAdd:
+        assert entry.path is not None, "a folder marker is not a file"
+        return cls(entry.path, entry.key, entry.size, entry.mtime_ns)
 
 
 @dataclass(frozen=True)
@@ -113,12 +121,14 @@ def new_task(
 
 def refusal(task: UploadTask, *, stat_file: bool) -> TaskError | None:
     """Why a new task cannot be sent (None: it can). With ``stat_file``, a local
-    file's size and time are read into its checkpoint (a worker's job: a stat
-    may wait on a slow disk)."""
+    file's size and time are read into its checkpoint unless a walk read them
+    (a worker's job: a stat may wait on a slow disk, and in a busy process each
+    waits for the GIL again after it)."""
     key_problem = check_key(task.key)
     if key_problem is not None:
         return TaskError("InvalidKey", key_problem)
-    if stat_file and task.source_kind is SourceKind.FILE and task.source_path:
+    known = task.checkpoint.size is not None and task.checkpoint.mtime_ns is not None
+    if stat_file and not known and task.source_kind is SourceKind.FILE and task.source_path:
         try:
             info = os.stat(task.source_path)
         except OSError as error:

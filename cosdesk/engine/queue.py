@@ -120,6 +120,7 @@ _INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
 # Part threads at most, whatever the limits (a fixed 16 files x 32 parts would ask 512).
 MAX_PART_THREADS = 64
 
+
 class UploadQueue(QObject):
     """The upload queue (the seed's task list with pauseTask / restartTask /
     cancelTask and list-update).
@@ -259,13 +260,16 @@ class UploadQueue(QObject):
         endpoint: EndpointSpec | None = None,
     ) -> list[str]:
         """Queue local files; returns their task ids at once (10,000 files in a few
-        tens of milliseconds). Sizes are read and the tasks stored on a worker."""
+        tens of milliseconds). Sizes a walk did not read are read, and the tasks stored, on a worker."""
         options = options or UploadOptions()
         spec = self._endpoint(endpoint)
         self._keep_up_with_intake()
         with self._lock:
             tasks = [
-                self._new_task(bucket, item.key, spec, options, NewSource.file(item.path)) for item in files
+                self._new_task(
+                    bucket, item.key, spec, options, NewSource.file(item.path, item.size, item.mtime_ns)
+                )
+                for item in files
             ]
             self._pending_intakes += 1
         self._aux_pool.start(BackgroundCall(lambda: self._intake(tasks)))

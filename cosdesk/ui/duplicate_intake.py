@@ -222,7 +222,7 @@ class BatchIntake(QObject):
                 break
             # Made a slice at a time: a million files at once held a million more objects.
             entries = files[start : start + QUEUE_SLICE]
-            batch = [FileToAdd(entry.path, entry.key) for entry in entries if entry.path is not None]
+            batch = [FileToAdd.scanned(entry) for entry in entries if entry.path is not None]
             self._queue.add_files(batch, destination.bucket, options, destination.endpoint)
         for entry in plan.add:
             if entry.path is None:
