@@ -53,7 +53,7 @@ from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, 
 from cosdesk.engine.ownership import TAKE_AHEAD, TaskLeases
 from cosdesk.engine.pending_events import PendingEvents
 from cosdesk.engine.request_watcher import RequestWatcher
-from cosdesk.engine.resting import RestingTask, RestingTasks, wake
+from cosdesk.engine.resting import RecentlyRested, RestingTask, RestingTasks, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
 from cosdesk.engine.scan import ScanEntry
@@ -190,6 +190,7 @@ class UploadQueue(QObject):
         # their spec and checkpoint only in the database. Every task is in one of the two.
         self._tasks: dict[str, UploadTask] = {}
         self._resting = RestingTasks()
+        self._recently_rested = RecentlyRested()
         self._task_ids = TaskIds()
         # Which task runs next: the waiting line and the running set.
         self._scheduler = Scheduler(self._tasks, self._resting)
@@ -500,7 +501,18 @@ class UploadQueue(QObject):
         seconds. Only a task whose row is not written yet waits for it."""
         if not task_ids:
             return []
-        stored = self._repository.read_after_writes(task_ids, _READ_FLUSH_S)
+        kept: list[StoredTask] = []
+        with self._lock:  # those just added need no database read
+            for task_id in task_ids:
+                resting = self._resting.get(task_id)
+                if resting is not None:
+                    record = self._recently_rested.take(task_id, resting.state, resting.position)
+                    if record is not None:
+                        kept.append(record)
+        if kept:
+            found = {record.spec.task_id for record in kept}
+            task_ids = [task_id for task_id in task_ids if task_id not in found]
+        stored = kept + (self._repository.read_after_writes(task_ids, _READ_FLUSH_S) if task_ids else [])
         snapshots = []
         at_rest: list[tuple[StoredTask, TaskState, int, int]] = []
         for start in range(0, len(stored), _SNAPSHOT_SLICE):
@@ -907,6 +919,7 @@ class UploadQueue(QObject):
             return False
         del self._tasks[task.task_id]
         self._resting.rest(task)
+        self._recently_rested.keep(task)
         return True
 
     def _rest_idle_tasks(self) -> None:

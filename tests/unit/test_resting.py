@@ -7,8 +7,9 @@ import tracemalloc
 import uuid
 
 import pytest
+from support.task_rows import make_task
 
-from cosdesk.engine.resting import RestingTasks
+from cosdesk.engine.resting import RecentlyRested, RestingTasks
 from cosdesk.engine.task import Tally, TaskState, TaskStatus
 
 
@@ -123,7 +124,6 @@ def test_the_waiting_line_gives_tasks_at_rest_by_place_and_skips_those_that_left
     assert resting.first_waiting() is None
 
 
-
 def test_a_status_another_process_stored_is_taken_outside_the_transitions_and_lines_the_task_up() -> None:
     resting = RestingTasks()
     resting.add("t1", TaskStatus(5, TaskState.SUCCESS), 10, 10, False)
@@ -134,3 +134,22 @@ def test_a_status_another_process_stored_is_taken_outside_the_transitions_and_li
     task.take_stored(TaskStatus(3, TaskState.WAITING))  # the row says so: it is the truth
     assert (task.state, task.position) == (TaskState.WAITING, 3)
     assert resting.first_waiting() == 3
+
+
+def test_the_records_of_tasks_just_rested_are_given_once_while_still_true() -> None:
+    recent = RecentlyRested(capacity=3)
+    tasks = [make_task(uuid.uuid4().hex, position) for position in range(4)]
+    for task in tasks:
+        recent.keep(task)
+    # The oldest went when the fourth came: it is read from the database instead.
+    assert recent.take(tasks[0].task_id, TaskState.WAITING, 0) is None
+    record = recent.take(tasks[1].task_id, TaskState.WAITING, 1)
+    assert record is not None and (record.spec, record.checkpoint, record.status) == (
+        tasks[1].spec,
+        tasks[1].checkpoint,
+        tasks[1].status,
+    )
+    assert recent.take(tasks[1].task_id, TaskState.WAITING, 1) is None  # given once
+    # Paused or moved since it was kept: the kept record is no longer the row.
+    assert recent.take(tasks[2].task_id, TaskState.PAUSED, 2) is None
+    assert recent.take(tasks[3].task_id, TaskState.WAITING, 0) is None
