@@ -142,7 +142,11 @@ class BucketProbe:
 
     def existing(self, keys: Collection[str]) -> set[str]:
         """The keys among ``keys`` that exist in the bucket."""
-        wanted = sorted(set(keys))
+        # Sorted first, then without repeats: a walk gives its keys nearly in order,
+        # which sorted() takes in a few milliseconds, where sorting a set's
+        # scrambled order held the GIL for 0.2 s per 300,000 keys.
+        ordered = sorted(keys)
+        wanted = [key for number, key in enumerate(ordered) if not number or key != ordered[number - 1]]
         if not wanted:
             return set()
         if not all(self._covers(key) for key in wanted):

@@ -692,7 +692,7 @@ class TaskStore:
         ``keys``, and those whose key may be a numbered form of one (``name
         (2).ext``: a rename must not pick it again): one scan of the table,
         matched in SQLite against a temporary table of the keys."""
-        wanted = [(key,) for key in sorted(set(keys))]  # in order: the index grows at its end
+        wanted = list(keys)
         if not wanted:
             return []
         with self._read_lock:
@@ -703,7 +703,10 @@ class TaskStore:
             db.execute("BEGIN")
             try:
                 db.execute("CREATE TEMP TABLE wanted_keys (key TEXT PRIMARY KEY)")
-                db.executemany("INSERT INTO wanted_keys VALUES (?)", wanted)
+                # A generator, not a list made whole: it lets go of the GIL between
+                # rows (sorting or de-duplicating a million keys first held it for
+                # a stall of the window).
+                db.executemany("INSERT OR IGNORE INTO wanted_keys VALUES (?)", ((key,) for key in wanted))
                 rows = db.execute(
                     f"""SELECT task_id FROM tasks
                         WHERE renamed_key IS NOT NULL OR instr(key_name, ' (') > 0
