@@ -103,6 +103,10 @@ class BatchIntake(QObject):
         self._skipped_unreported = 0
         self._renamed_unreported = 0
 
+    def is_idle(self) -> bool:
+        """Nothing being walked, checked, asked about or queued."""
+        return not self._busy and not self._pending
+
     def add(self, paths: list[str], destination: Destination) -> None:
         """Queue ``paths`` (files and folders) under ``destination``; returns at once."""
         self._pending.append((list(paths), destination))

@@ -244,6 +244,9 @@ class MainWindow(QMainWindow):
             use_settings=session.use_settings,
             on_problem=self._on_scan_problem,
         )
+        # The queue falls idle between the slices of a big drop: no full collection
+        # until the drop is queued and the table has every row.
+        session.gc_pacer.also_quiet_when(lambda: self.intake.is_idle() and self.model.feed.is_settled())
         self._restore_window_state()
 
         session.sandbox.started.connect(self._on_sandbox_started)

@@ -57,3 +57,21 @@ def test_idle_triggers_a_full_collection_only_if_the_queue_stays_quiet(qtbot: An
         qtbot.waitUntil(lambda: not any(isinstance(obj, _Cycle) for obj in gc.get_objects()), timeout=2000)
     finally:
         pacer.stop()
+
+
+def test_a_second_check_holds_the_full_collection_back_while_it_says_busy(qtbot: Any) -> None:
+    adding = [True]  # the window is still adding a drop, though the queue is idle
+    pacer = GcPacer(young_every_ms=10_000, quiet_s=0.05, is_quiet=lambda: True)
+    pacer.also_quiet_when(lambda: not adding[0])
+    try:
+        garbage = [_Cycle() for _ in range(100)]
+        gc.collect(1)
+        del garbage
+        pacer.collect_when_quiet()
+        qtbot.wait(200)
+        assert sum(1 for obj in gc.get_objects() if isinstance(obj, _Cycle)) >= 100
+        adding[0] = False
+        pacer.collect_when_quiet()
+        qtbot.waitUntil(lambda: not any(isinstance(obj, _Cycle) for obj in gc.get_objects()), timeout=2000)
+    finally:
+        pacer.stop()
