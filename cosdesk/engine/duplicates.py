@@ -333,7 +333,10 @@ def check_batch(
     error: the check says why, and the rest of it stands. The same file given
     twice for the same key counts once."""
     entries = without_repeats(entries)
-    keys = {entry.key for entry in entries}
+    # In the walk's order, never a set: BucketProbe.existing sorts them, fast only
+    # when they come nearly in order (and every step here is bytecode, which lets
+    # the window have the GIL, not one C call over a million keys).
+    keys = [entry.key for entry in entries]
     in_bucket: set[str] = set()
     problem = ""
     checked = False
@@ -346,7 +349,7 @@ def check_batch(
     return DuplicateCheck(
         entries=tuple(entries),
         in_bucket=frozenset(in_bucket),
-        in_queue={key: uploads for key, uploads in queued.items() if key in keys},
+        in_queue={key: queued[key] for key in keys if key in queued},
         queue_keys=frozenset(queued),
         repeated=repeated_indexes(entries),
         bucket_checked=checked,
@@ -416,7 +419,8 @@ def resolve_batch(
     skipped: list[ScanEntry] = []
     renamed: list[tuple[str, str]] = []
     already: list[QueuedUpload] = []
-    taken = queue_keys | {entry.key for entry in check.entries}
+    taken = queue_keys  # a copy made above; grown from a generator, not in one C call
+    taken.update(entry.key for entry in check.entries)
     for index, entry in enumerate(check.entries):
         duplicate = check.is_duplicate(index) or entry.key in queued
         if not duplicate:
