@@ -148,7 +148,6 @@ class _SentTracker:
         self.body = body
         self.progress = progress
         self.reported = 0
-        self._held = 0  # counted by whole(), not yet reported
         self._crc = 0
         # A body that checksums itself (the engine's HashingBody) is not hashed twice.
         self._own_crc = isinstance(body, ChecksummedBody)
@@ -171,24 +170,22 @@ class _SentTracker:
                 self.progress(counted)
 
     def whole(self) -> bytes:
-        """The body in one piece (a small one, see WHOLE_BODY_BYTES): its CRC taken
-        and its progress counted, but reported only by :meth:`sent`."""
+        """The body in one piece (a small one, see WHOLE_BODY_BYTES), its CRC taken.
+        Its bytes count as sent now, as a one-chunk body's did once httpx took the
+        chunk: it goes out in one write, and a pause or cancel the progress
+        callback raises still stops it before any of it leaves."""
         own_crc = self._own_crc
         chunks: list[bytes] = []
-        self._held = 0
+        counted_bytes = 0
         for chunk, counted in self.body.counted_chunks():
             if not own_crc:
                 self._crc = crc64(chunk, self._crc)
             chunks.append(chunk)
-            self._held += counted
+            counted_bytes += counted
+        if self.progress is not None and counted_bytes:
+            self.reported += counted_bytes
+            self.progress(counted_bytes)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-    def sent(self) -> None:
-        """The server answered a body given :meth:`whole`: it has all of it."""
-        if self.progress is not None and self._held:
-            self.reported += self._held
-            self.progress(self._held)
-        self._held = 0
 
     def rewind(self) -> None:
         """Tell the progress callback the bytes it was told about are being sent again."""
@@ -1037,8 +1034,6 @@ class CosClient:
             # Built whole above, so it goes straight to the pool (ARCHITECTURE.md,
             # "Sending a request through httpx").
             response = self._transports.for_url(request.url).handle_request(request)
-            if whole and tracker is not None and response.status_code in expected:
-                tracker.sent()
             try:
                 answer = self._receive(method, key is not None, response, expected, sink, tracker, download)
             finally:
