@@ -295,18 +295,21 @@ def _source(entry: ScanEntry) -> str | None:
 def without_repeats(entries: Iterable[ScanEntry]) -> list[ScanEntry]:
     """``entries`` without an entry met before (the same file added twice to the
     same key in one go: nothing to ask about, it is one upload)."""
-    # Key -> the source first met for it; a key given from a second source too
-    # (rare) also keeps its pairs in a set. No tuple per entry for a million files.
-    first_source: dict[str, str | None] = {}
+    # Key -> the entry first met for it; a key given from a second source too
+    # (rare) also keeps its pairs in a set. No tuple per entry for a million files,
+    # and no absolute path either until a key comes twice: a million new strings
+    # cost a second to make and, freed in one go, a stall of the window.
+    first: dict[str, ScanEntry] = {}
     seen_pairs: set[tuple[str, str | None]] = set()
     kept = []
     for entry in entries:
-        source = _source(entry)
-        if entry.key not in first_source:
-            first_source[entry.key] = source
-        elif first_source[entry.key] == source or (entry.key, source) in seen_pairs:
-            continue
+        met = first.get(entry.key)
+        if met is None:
+            first[entry.key] = entry
         else:
+            source = _source(entry)
+            if _source(met) == source or (entry.key, source) in seen_pairs:
+                continue
             seen_pairs.add((entry.key, source))
         kept.append(entry)
     return kept

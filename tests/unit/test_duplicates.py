@@ -17,6 +17,7 @@ from cosdesk.engine.duplicates import (
     resolve_batch,
     scan_sources,
     variants_prefix,
+    without_repeats,
 )
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec
 from cosdesk.engine.scan import ScanEntry
@@ -169,3 +170,16 @@ def test_the_remembered_answer_is_kept_in_config_json_and_an_unknown_one_means_a
     path.write_text(path.read_text().replace('"skip"', '"sometimes"'))
     assert config.load_settings(path).if_exists == "ask"
     assert config.Settings().if_exists == "ask"
+
+
+def test_one_file_given_twice_for_a_key_is_one_upload_however_its_path_is_spelled(tmp_path: Path) -> None:
+    here, there = str(tmp_path / "a" / "f.bin"), str(tmp_path / "b" / "f.bin")
+    again = str(tmp_path / "b" / ".." / "a" / "f.bin")  # the same file as ``here``
+    entries = [
+        ScanEntry("k", here, 1, 1),
+        ScanEntry("k", again, 1, 1),
+        ScanEntry("k", there, 1, 1),  # another file for the same key: kept, asked about
+        ScanEntry("k", there, 1, 1),
+        ScanEntry("other", here, 1, 1),
+    ]
+    assert without_repeats(entries) == [entries[0], entries[2], entries[4]]
