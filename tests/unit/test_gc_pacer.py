@@ -13,6 +13,18 @@ class _Cycle:
         self.me = self
 
 
+def _old_cycles() -> None:
+    """Leave 100 garbage cycles in the oldest generation (only a full collection frees them)."""
+    garbage = [_Cycle() for _ in range(100)]
+    gc.collect(1)
+    del garbage
+    assert _cycles_left() >= 100
+
+
+def _cycles_left() -> int:
+    return sum(1 for obj in gc.get_objects() if isinstance(obj, _Cycle))
+
+
 def test_pacer_collects_young_garbage_on_its_timer_and_restores_automatic_gc(qtbot: Any) -> None:
     assert gc.isenabled()
     pacer = GcPacer(young_every_ms=10)
@@ -48,13 +60,10 @@ def test_idle_triggers_a_full_collection_only_if_the_queue_stays_quiet(qtbot: An
     try:
         pacer.collect_when_quiet()  # a lull between two files: work resumed before quiet_s
         qtbot.wait(150)
-        garbage = [_Cycle() for _ in range(100)]
-        gc.collect(1)
-        del garbage
-        assert sum(1 for obj in gc.get_objects() if isinstance(obj, _Cycle)) >= 100
+        _old_cycles()
         quiet[0] = True
         pacer.collect_when_quiet()
-        qtbot.waitUntil(lambda: not any(isinstance(obj, _Cycle) for obj in gc.get_objects()), timeout=2000)
+        qtbot.waitUntil(lambda: _cycles_left() == 0, timeout=2000)
     finally:
         pacer.stop()
 
@@ -64,14 +73,12 @@ def test_a_second_check_holds_the_full_collection_back_while_it_says_busy(qtbot:
     pacer = GcPacer(young_every_ms=10_000, quiet_s=0.05, is_quiet=lambda: True)
     pacer.also_quiet_when(lambda: not adding[0])
     try:
-        garbage = [_Cycle() for _ in range(100)]
-        gc.collect(1)
-        del garbage
+        _old_cycles()
         pacer.collect_when_quiet()
         qtbot.wait(200)
-        assert sum(1 for obj in gc.get_objects() if isinstance(obj, _Cycle)) >= 100
+        assert _cycles_left() >= 100
         adding[0] = False
         pacer.collect_when_quiet()
-        qtbot.waitUntil(lambda: not any(isinstance(obj, _Cycle) for obj in gc.get_objects()), timeout=2000)
+        qtbot.waitUntil(lambda: _cycles_left() == 0, timeout=2000)
     finally:
         pacer.stop()
