@@ -25,7 +25,7 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 
@@ -62,6 +62,7 @@ from cosdesk.engine.store import RequestAction, RestingRow, TaskStore
 from cosdesk.engine.task import (
     BatchProgress,
     Checkpoint,
+    CompactRow,
     FileFinished,
     HashProgress,
     JobControl,
@@ -426,6 +427,7 @@ class UploadQueue(QObject):
         """Read sizes (when asked), check keys, store the tasks, make them runnable."""
         if not tasks:
             return
+        sizes_shown = [task.size for task in tasks]  # what the table was told at their adding
         for task in tasks:
             refused = refusal(task, stat_file=stat_files)
             if refused is not None:
@@ -437,12 +439,16 @@ class UploadQueue(QObject):
                         self.journal.refused(task, task.error)
         with self._lock:
             self._repository.add(tasks)
-            for task in tasks:
+            for task, size_shown in zip(tasks, sizes_shown, strict=True):
                 task.ready = True
                 self._recount(task)
-                if not self._rest_new(task) and task.state is TaskState.WAITING:
+                rested = self._rest_new(task)
+                if not rested and task.state is TaskState.WAITING:
                     self._scheduler.line_up(task)
-                self._events.changed(task.task_id)
+                # A task put at rest as it was added shows nothing new (most of a
+                # big drop): the table is not asked to read it again.
+                if not rested or task.state is not TaskState.WAITING or task.size != size_shown:
+                    self._events.changed(task.task_id)
         self._prepare_clients({(task.spec.endpoint, task.spec.bucket) for task in tasks})
         self._schedule()
         self._poke()
@@ -483,16 +489,44 @@ class UploadQueue(QObject):
         now = time.monotonic()
         snapshots: list[TaskSnapshot] = []
         resting: list[str] = []
+        for some_ids in self._under_lock_in_slices(task_ids):
+            for task_id in some_ids:
+                task = self._tasks.get(task_id)
+                if task is not None:
+                    snapshots.append(task.snapshot(now))
+                elif task_id in self._resting:
+                    resting.append(task_id)
+        return snapshots + self._resting_snapshots(resting)
+
+    def _under_lock_in_slices(self, task_ids: Iterable[str]) -> Iterator[list[str]]:
+        """``task_ids`` in slices, each handed out with the queue's lock held: a
+        long list never keeps the lock from the others for long."""
         ids = list(task_ids)
         for start in range(0, len(ids), _SNAPSHOT_SLICE):
             with self._lock:
-                for task_id in ids[start : start + _SNAPSHOT_SLICE]:
-                    task = self._tasks.get(task_id)
-                    if task is not None:
-                        snapshots.append(task.snapshot(now))
-                    elif task_id in self._resting:
-                        resting.append(task_id)
-        return snapshots + self._resting_snapshots(resting)
+                yield ids[start : start + _SNAPSHOT_SLICE]
+
+    def table_rows_of(self, task_ids: Iterable[str]) -> list[TaskSnapshot | CompactRow]:
+        """As ``snapshots_of``, for the task table: a task that has nothing more to
+        show comes as its ``CompactRow``, not as a snapshot (one just put at rest
+        read back from the database, see ``RecentlyRested``)."""
+        rows: list[TaskSnapshot | CompactRow] = []
+        others: list[str] = []
+        for some_ids in self._under_lock_in_slices(task_ids):
+            for task_id in some_ids:
+                live = self._tasks.get(task_id)
+                if live is not None:
+                    row = live.compact_row()
+                elif (resting := self._resting.get(task_id)) is not None:
+                    row = self._recently_rested.take(task_id, resting.state, resting.position)
+                else:
+                    row = None
+                if row is None:
+                    others.append(task_id)
+                else:
+                    rows.append(row)
+        rows += self.snapshots_of(others)
+        return rows
 
     def _resting_snapshots(self, task_ids: list[str]) -> list[TaskSnapshot]:
         """Snapshots of tasks at rest, from the database, with the queue's state and
@@ -501,18 +535,7 @@ class UploadQueue(QObject):
         seconds. Only a task whose row is not written yet waits for it."""
         if not task_ids:
             return []
-        kept: list[StoredTask] = []
-        with self._lock:  # those just added need no database read
-            for task_id in task_ids:
-                resting = self._resting.get(task_id)
-                if resting is not None:
-                    record = self._recently_rested.take(task_id, resting.state, resting.position)
-                    if record is not None:
-                        kept.append(record)
-        if kept:
-            found = {record.spec.task_id for record in kept}
-            task_ids = [task_id for task_id in task_ids if task_id not in found]
-        stored = kept + (self._repository.read_after_writes(task_ids, _READ_FLUSH_S) if task_ids else [])
+        stored = self._repository.read_after_writes(task_ids, _READ_FLUSH_S)
         snapshots = []
         at_rest: list[tuple[StoredTask, TaskState, int, int]] = []
         for start in range(0, len(stored), _SNAPSHOT_SLICE):

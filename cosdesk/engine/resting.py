@@ -23,8 +23,7 @@ from array import array
 from collections.abc import Iterator
 
 from cosdesk.engine.id_index import IdIndex, pack_id
-from cosdesk.engine.task import Tally, TaskState, TaskStatus, UploadTask, check_transition
-from cosdesk.engine.task_columns import StoredTask
+from cosdesk.engine.task import CompactRow, Tally, TaskState, TaskStatus, UploadTask, check_transition
 
 # A state as one byte, and "none" (a tally that counts nothing yet).
 _STATES = tuple(TaskState)
@@ -348,28 +347,31 @@ def wake(resting: RestingTask, task: UploadTask) -> UploadTask:
 
 
 class RecentlyRested:
-    """The records of the last tasks put at rest as they were added (at most
-    ``capacity``), for the first read of each: the task table asks for every task
-    just added, and reading a million of them back from the database, and
+    """The table's rows of the last tasks put at rest as they were added (at most
+    ``capacity``), for the table's first read of each: the table asks for every
+    task just added, and reading a million of them back from the database, and
     decoding each row whole, was a fifth of the GIL's time while they were
-    added. Under the queue's lock."""
+    added. Only a task with nothing more to show is kept (``compact_row``).
+    Under the queue's lock."""
 
     def __init__(self, capacity: int = 8192) -> None:
         self._capacity = capacity
-        self._records: dict[str, StoredTask] = {}
+        self._rows: dict[str, tuple[CompactRow, int]] = {}  # task id -> (row, position)
 
     def keep(self, task: UploadTask) -> None:
-        records = self._records
-        records[task.task_id] = StoredTask(task.spec, task.checkpoint, task.status)
-        if len(records) > self._capacity:
-            del records[next(iter(records))]  # the oldest: read from the database instead
+        row = task.compact_row()
+        if row is None:
+            return
+        rows = self._rows
+        rows[task.task_id] = (row, task.position)
+        if len(rows) > self._capacity:
+            del rows[next(iter(rows))]  # the oldest: read from the database instead
 
-    def take(self, task_id: str, state: TaskState, position: int) -> StoredTask | None:
-        """The record of ``task_id`` if it is still what the database holds: the task
+    def take(self, task_id: str, state: TaskState, position: int) -> CompactRow | None:
+        """The row of ``task_id`` if it is still what the database holds: the task
         is where it was put at rest (another process that works it changes its
         state first). Given once."""
-        record = self._records.pop(task_id, None)
-        if record is None or (record.status.state, record.status.position) != (state, position):
+        kept = self._rows.pop(task_id, None)
+        if kept is None or (kept[0].state, kept[1]) != (state, position):
             return None
-        return record
-
+        return kept[0]

@@ -27,7 +27,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.task import HashProgress, TaskSnapshot
+from cosdesk.engine.task import CompactRow, HashProgress, TaskSnapshot
 from cosdesk.engine.task_table_source import read_columns
 from cosdesk.engine.worker_pool import BackgroundCall, WorkerPool
 from cosdesk.ui.task_rows import TaskRows
@@ -51,7 +51,7 @@ class Removal:
     task_ids: list[str]
 
 
-Operation = TaskSnapshot | Removal
+Operation = TaskSnapshot | CompactRow | Removal
 
 
 @dataclass
@@ -69,7 +69,7 @@ class TaskFeed(QObject):
     loaded = Signal(object)
     # Those rows' ids are indexed now (queue events are applied from now on).
     indexed = Signal()
-    # Snapshots and removals to apply, in order: list[TaskSnapshot | Removal].
+    # Snapshots, compact rows and removals to apply, in order: list[Operation].
     arrived = Signal(list)
     # A slice of deliveries ended (the model tells of its new counts once per slice).
     slice_ended = Signal()
@@ -188,7 +188,7 @@ class TaskFeed(QObject):
             wanted = [task_id for task_id, added in chunk.items() if not (added and known_final(task_id))]
             order = {task_id: number for number, task_id in enumerate(wanted)}
             # One read for the chunk; a task removed since is not among them.
-            found = sorted(queue.snapshots_of(wanted), key=lambda snapshot: order[snapshot.task_id])
+            found = sorted(queue.table_rows_of(wanted), key=lambda row: order[row.task_id])
             operations: list[Operation] = list(found)
             if removal:
                 operations.append(Removal(removal))

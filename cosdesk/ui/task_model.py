@@ -43,7 +43,7 @@ from PySide6.QtCore import (
 )
 
 from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.task import HashProgress, TaskSnapshot, TaskState
+from cosdesk.engine.task import CompactRow, HashProgress, TaskSnapshot, TaskState
 from cosdesk.engine.task_table_source import STATE_CODES, STATES
 from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.background import run_in_background
@@ -525,9 +525,10 @@ class TaskTableModel(QAbstractTableModel):
             self._counts_dirty = False
             self._emit_counts()
 
-    def _take(self, snapshot: TaskSnapshot, first_new: int) -> tuple[int, int]:
-        """Apply one snapshot to the rows and caches; returns its slot and what
-        changed (0 for a slot added in this batch: ``_flush`` announces it)."""
+    def _take(self, snapshot: TaskSnapshot | CompactRow, first_new: int) -> tuple[int, int]:
+        """Apply one snapshot (or compact row) to the rows and caches; returns its
+        slot and what changed (0 for a slot added in this batch: ``_flush``
+        announces it)."""
         rows = self.rows
         slot = rows.find(snapshot.task_id)
         if slot < 0:
@@ -556,11 +557,17 @@ class TaskTableModel(QAbstractTableModel):
                 self._rematch.add(slot)
         for touched in self._display_reading.values():
             touched[1].add(slot)
-        bits |= self._take_extras(slot, snapshot)
-        self._snapshots[slot] = snapshot
-        self._snapshots.move_to_end(slot)
-        if len(self._snapshots) > SNAPSHOT_CACHE:
-            self._snapshots.popitem(last=False)
+        if isinstance(snapshot, CompactRow):
+            # All it has to show is in the columns now; a row the view shows is
+            # read whole, as a restored one is (``cells``).
+            bits |= self._take_no_extras(slot)
+            self._snapshots.pop(slot, None)
+        else:
+            bits |= self._take_extras(slot, snapshot)
+            self._snapshots[slot] = snapshot
+            self._snapshots.move_to_end(slot)
+            if len(self._snapshots) > SNAPSHOT_CACHE:
+                self._snapshots.popitem(last=False)
         self._cells.pop(slot, None)
         return slot, (bits if slot < first_new else 0)
 
@@ -587,6 +594,19 @@ class TaskTableModel(QAbstractTableModel):
                 self._error_id_of[shown] = error_id
         if self._error_ids[slot] != error_id:
             self._error_ids[slot] = error_id
+            bits |= CHANGED_ERROR
+        return bits
+
+    def _take_no_extras(self, slot: int) -> int:
+        """A compact row's task has no speed, hashing or Error text."""
+        bits = 0
+        if self._speeds.pop(slot, None) is not None:
+            self._etas.pop(slot, None)
+            bits |= CHANGED_SPEED
+        if self._hashing.pop(slot, None) is not None:
+            bits |= CHANGED_HASHED
+        if self._error_ids[slot]:
+            self._error_ids[slot] = 0
             bits |= CHANGED_ERROR
         return bits
 

@@ -21,7 +21,7 @@ from array import array
 from itertools import accumulate
 
 from cosdesk.engine.id_index import IdIndex, pack_id
-from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.engine.task import CompactRow, TaskSnapshot, TaskState
 from cosdesk.engine.task_table_source import STATE_CODES, STATES, StoredColumns
 
 REMOVED = 255
@@ -41,7 +41,9 @@ CHANGED_SENT = 8
 CHANGED_OTHER = 16  # flags, or something only the full snapshot shows
 
 
-def flags_of(snapshot: TaskSnapshot) -> int:
+def flags_of(snapshot: TaskSnapshot | CompactRow) -> int:
+    if isinstance(snapshot, CompactRow):
+        return HAS_SOURCE if snapshot.from_file else 0
     flags = 0
     if snapshot.source_path:
         flags |= HAS_SOURCE
@@ -151,7 +153,7 @@ class TaskRows:
 
     # --- changing ---------------------------------------------------------------
 
-    def append(self, snapshot: TaskSnapshot) -> int:
+    def append(self, snapshot: TaskSnapshot | CompactRow) -> int:
         """A new slot for a task not in the rows yet; returns it."""
         slot = len(self.states)
         packed = pack_id(snapshot.task_id)
@@ -171,7 +173,7 @@ class TaskRows:
         self.index.insert(slot)
         return slot
 
-    def update(self, slot: int, snapshot: TaskSnapshot) -> int:
+    def update(self, slot: int, snapshot: TaskSnapshot | CompactRow) -> int:
         """Take a newer snapshot of a live slot's task; returns what changed
         (``CHANGED_*`` bits, 0 for nothing a column shows)."""
         changed = 0

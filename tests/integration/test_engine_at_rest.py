@@ -5,6 +5,7 @@ would."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from cosdesk.engine.history import HistoryOutcome, HistoryQuery
 from cosdesk.engine.options import EndpointSpec, UploadOptions
 from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.store import TaskStore
-from cosdesk.engine.task import TaskState
+from cosdesk.engine.task import CompactRow, TaskState
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -202,7 +203,10 @@ def test_counts_keys_and_an_accounts_tasks_are_asked_of_the_database_not_read_ta
 ) -> None:
     """What the window asks of a queue of a million tasks (which accounts have
     uploads left, which keys a new batch would take) are narrow queries."""
-    here, there = EndpointSpec(REGION, url="http://127.0.0.1:1"), EndpointSpec(REGION, url="http://127.0.0.1:2")
+    here, there = (
+        EndpointSpec(REGION, url="http://127.0.0.1:1"),
+        EndpointSpec(REGION, url="http://127.0.0.1:2"),
+    )
     states = [TaskState.PAUSED, TaskState.ERROR, TaskState.SUCCESS, TaskState.CANCELED]
     rows = [
         make_row(f"t{number:02}", number, endpoint=here if number % 3 else there, state=states[number % 4])
@@ -310,3 +314,33 @@ def test_a_task_paused_while_its_row_is_read_to_wake_it_stays_paused(
     engine.wait_states(others, {TaskState.SUCCESS})
     found = engine.snapshots()
     assert {found[task_id].state for task_id in paused_in_the_gap} == {TaskState.PAUSED}
+
+
+def test_tasks_put_at_rest_as_they_are_added_come_to_the_table_as_their_rows(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    """The task table's first read of a task just added and put at rest is a
+    ``CompactRow`` from memory, equal to what a full read says; given once."""
+    # One file at a time, slowly: the others stay waiting while the test looks.
+    engine = make_engine(file_parallel_limit=1, bandwidth_limit_bytes_per_s=4096, **SMALL_LIMITS)
+    files = [
+        FileToAdd(item.path, item.key, os.stat(item.path).st_size, os.stat(item.path).st_mtime_ns)
+        for item in small_files(tmp_path / "many", 40)
+    ]
+    ids = engine.queue.add_files(files, BUCKET)
+    engine.qtbot.waitUntil(lambda: engine.queue.live_task_count <= 12 and len(engine.queue.tasks()) == 40)
+
+    first_read = engine.queue.table_rows_of(ids)
+    rows = {row.task_id: row for row in first_read if isinstance(row, CompactRow)}
+    assert len(first_read) == 40
+    assert len(rows) >= 40 - 12  # all those at rest, and the waiting ones held whole
+    for task_id, row in rows.items():
+        full = engine.queue.task(task_id)
+        assert full is not None
+        assert (row.key, row.state, row.size, row.loaded) == (full.key, TaskState.WAITING, full.size, 0)
+        assert row.from_file
+    # A row at rest is given once (the table reads it whole after that); only
+    # waiting tasks held whole are rows again.
+    again = engine.queue.table_rows_of(list(rows))
+    assert sum(isinstance(row, CompactRow) for row in again) <= 12
+    engine.queue.cancel()
