@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import heapq
+import random
+
 import pytest
 from support.task_rows import make_task
 
 from cosdesk.engine import scheduler as scheduler_module
 from cosdesk.engine.resting import RestingTasks
-from cosdesk.engine.scheduler import Scheduler
+from cosdesk.engine.scheduler import Scheduler, smallest_of_heap
 from cosdesk.engine.task import JobControl, TaskState, UploadTask
 
 
@@ -122,3 +125,13 @@ def test_each_sweep_looks_at_a_slice_and_the_next_goes_on_where_it_stopped(
     assert [task.task_id for task in first] == ["t0", "t1", "t2"]
     # Round the end of the tasks, to the first ones again.
     assert [task.task_id for task in second] == ["t3", "t4", "t0"]
+
+
+def test_the_smallest_entries_of_a_heap_are_found_from_its_top() -> None:
+    pick = random.Random(7)
+    for size in (0, 1, 2, 5, 100, 1000):
+        entries = [(pick.randrange(50), f"t{number}") for number in range(size)]
+        heap = list(entries)
+        heapq.heapify(heap)
+        for count in (0, 1, 3, 16, size + 1):
+            assert smallest_of_heap(heap, count) == sorted(entries)[:count]
