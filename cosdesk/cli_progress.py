@@ -244,13 +244,13 @@ class ProgressDisplay:
         (the queue of a command holds only those). Counted from the tasks, once:
         the queue's batch figures describe what ran since it was last idle."""
         loaded = total = unfinished = 0
-        for snapshot in self._queue.tasks():
-            if snapshot.state is TaskState.CANCELED:
+        for task in self._queue.task_figures():
+            if task.state is TaskState.CANCELED:
                 continue
-            size = snapshot.size or 0
+            size = task.size or 0
             total += size
-            loaded += size if snapshot.state is TaskState.SUCCESS else min(max(snapshot.loaded, 0), size)
-            if snapshot.state not in (TaskState.SUCCESS, TaskState.ERROR):
+            loaded += size if task.state is TaskState.SUCCESS else min(max(task.loaded, 0), size)
+            if task.state not in (TaskState.SUCCESS, TaskState.ERROR):
                 unfinished += 1
         return loaded, total, unfinished
 

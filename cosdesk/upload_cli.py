@@ -521,7 +521,7 @@ def _resume_command(store: object, queue: object, db_path: Path) -> str:
     from cosdesk.task_batches import group_batches
 
     assert isinstance(store, TaskStore) and isinstance(queue, UploadQueue)
-    left = {snapshot.task_id for snapshot in queue.tasks() if not snapshot.state.is_final}
+    left = {task.task_id for task in queue.task_figures() if not task.state.is_final}
     numbers: list[int] = []
     if left:  # reading every task back costs about a second per 10,000: only when needed
         for batch in group_batches(store.load_tasks()):

@@ -69,6 +69,7 @@ from cosdesk.engine.task import (
     PartRecord,
     SourceKind,
     StopReason,
+    TaskFigures,
     TaskProgress,
     TaskSnapshot,
     TaskState,
@@ -475,6 +476,14 @@ class UploadQueue(QObject):
         with self._lock:
             every = [*self._tasks, *self._resting]
         return sorted(self.snapshots_of(every), key=lambda snapshot: snapshot.position)
+
+    def task_figures(self) -> list[TaskFigures]:
+        """Every task's state, size and bytes on the server, from memory (no
+        snapshot made, nothing read from the database): for summaries."""
+        tasks: list[UploadTask | RestingTask]
+        with self._lock:
+            tasks = [*self._tasks.values(), *self._resting.values()]
+            return [TaskFigures(task.task_id, task.state, task.size, task.loaded) for task in tasks]
 
     def task(self, task_id: str) -> TaskSnapshot | None:
         """One task (a task at rest is read from the database)."""

@@ -254,6 +254,16 @@ class TaskSnapshot(RecordViews):
         return self.progress.eta_s
 
 
+class TaskFigures(NamedTuple):
+    """A task's state, size (None: not read yet) and bytes the server holds, as
+    the queue keeps them in memory: what a summary of many tasks counts."""
+
+    task_id: str
+    state: TaskState
+    size: int | None
+    loaded: int
+
+
 @dataclass(slots=True)
 class Tally:
     """What a task adds to the running totals: the state it counts under in the
