@@ -442,13 +442,16 @@ class UploadQueue(QObject):
             self._repository.add(tasks)
             for task, size_shown in zip(tasks, sizes_shown, strict=True):
                 task.ready = True
-                self._recount(task)
+                # Refused, or its size read only now: counted anew. A task put at
+                # rest as it was added (most of a big drop) shows nothing new
+                # either: the table is not asked to read it again.
+                news = task.state is not TaskState.WAITING or task.size != size_shown
+                if news:
+                    self._recount(task)
                 rested = self._rest_new(task)
                 if not rested and task.state is TaskState.WAITING:
                     self._scheduler.line_up(task)
-                # A task put at rest as it was added shows nothing new (most of a
-                # big drop): the table is not asked to read it again.
-                if not rested or task.state is not TaskState.WAITING or task.size != size_shown:
+                if news or not rested:
                     self._events.changed(task.task_id)
         self._prepare_clients({(task.spec.endpoint, task.spec.bucket) for task in tasks})
         self._schedule()
