@@ -285,6 +285,10 @@ class UploadQueue(QObject):
         if QThread.currentThread() is self.thread():
             return  # the GUI thread never waits (it adds a few files at a time)
         self._repository.wait_for_new(_INSERTS_AHEAD)
+        if self._pending_intakes < _INTAKES_AHEAD:
+            # Read without the lock (a bound, not a count to keep exact): taking the
+            # lock here only to look was half the time a big drop's walk waited.
+            return
         with self._intake_ended:
             self._intake_ended.wait_for(
                 lambda: self._pending_intakes < _INTAKES_AHEAD or self._shutting_down, timeout=60
@@ -392,6 +396,7 @@ class UploadQueue(QObject):
         if on_queued is not None and batch:
             on_queued([(task.task_id, task.spec.key) for task in batch])
         self._store_new(batch, stat_files=False)
+        self._poke()
 
     def _endpoint(self, endpoint: EndpointSpec | None) -> EndpointSpec:
         spec = endpoint or self.default_endpoint
@@ -412,22 +417,34 @@ class UploadQueue(QObject):
         return task
 
     def _intake(self, tasks: list[UploadTask]) -> None:
+        idle = False
         try:
-            self._store_new(tasks, stat_files=True)
-        finally:
+            idle = self._store_new(tasks, stat_files=True, ends_intake=True)
+        except BaseException:
             with self._lock:
-                self._pending_intakes -= 1
-                self._intake_ended.notify_all()
-                # Work that ends between two event ticks (a tiny file uploads in
-                # milliseconds) must still count as busy, or idle never fires.
-                self._was_busy = True
+                self._end_intake()
+            raise
+        finally:
             self._poke()
-            self._flush_if_idle()
+            if idle:
+                self._flush_now.emit()
 
-    def _store_new(self, tasks: list[UploadTask], *, stat_files: bool) -> None:
-        """Read sizes (when asked), check keys, store the tasks, make them runnable."""
-        if not tasks:
-            return
+    def _end_intake(self) -> None:
+        # Lock held.
+        self._pending_intakes -= 1
+        self._intake_ended.notify_all()
+        # Work that ends between two event ticks (a tiny file uploads in
+        # milliseconds) must still count as busy, or idle never fires.
+        self._was_busy = True
+
+    def _store_new(self, tasks: list[UploadTask], *, stat_files: bool, ends_intake: bool = False) -> bool:
+        """Read sizes (when asked), check keys, store the tasks, make them runnable;
+        with ``ends_intake``, count this intake job as ended. All of it under one
+        hold of the lock: an intake job that took it four times (store, schedule,
+        end, look for idleness) waited for it most of its time while a big drop
+        was added. Returns whether the queue is idle now."""
+        if tasks:
+            self._prepare_clients({(task.spec.endpoint, task.spec.bucket) for task in tasks})
         sizes_shown = [task.size for task in tasks]  # what the table was told at their adding
         for task in tasks:
             refused = refusal(task, stat_file=stat_files)
@@ -453,9 +470,11 @@ class UploadQueue(QObject):
                     self._scheduler.line_up(task)
                 if news or not rested:
                     self._events.changed(task.task_id)
-        self._prepare_clients({(task.spec.endpoint, task.spec.bucket) for task in tasks})
-        self._schedule()
-        self._poke()
+            self._schedule()
+            if ends_intake:
+                self._end_intake()
+            idle = not self._busy()
+        return idle
 
     def _prepare_clients(self, places: set[tuple[EndpointSpec, str]]) -> None:
         """Make the connection pools the new tasks will use here, before their first
