@@ -439,10 +439,10 @@ class UploadQueue(QObject):
 
     def _store_new(self, tasks: list[UploadTask], *, stat_files: bool, ends_intake: bool = False) -> bool:
         """Read sizes (when asked), check keys, store the tasks, make them runnable;
-        with ``ends_intake``, count this intake job as ended. All of it under one
-        hold of the lock: an intake job that took it four times (store, schedule,
-        end, look for idleness) waited for it most of its time while a big drop
-        was added. Returns whether the queue is idle now."""
+        with ``ends_intake``, count this intake job as ended. Storing, scheduling,
+        ending the job and looking for idleness are one hold of the lock: an
+        intake job that took it for each waited for it most of its time while a
+        big drop was added. Returns whether the queue is idle now."""
         if tasks:
             self._prepare_clients({(task.spec.endpoint, task.spec.bucket) for task in tasks})
         sizes_shown = [task.size for task in tasks]  # what the table was told at their adding
@@ -541,22 +541,21 @@ class UploadQueue(QObject):
         """As ``snapshots_of``, for the task table: a task that has nothing more to
         show comes as its ``CompactRow``, not as a snapshot (one just put at rest
         read back from the database, see ``RecentlyRested``)."""
+        now = time.monotonic()
         rows: list[TaskSnapshot | CompactRow] = []
-        others: list[str] = []
+        resting_ids: list[str] = []
         for some_ids in self._under_lock_in_slices(task_ids):
             for task_id in some_ids:
                 live = self._tasks.get(task_id)
                 if live is not None:
-                    row = live.compact_row()
+                    rows.append(live.compact_row() or live.snapshot(now))
                 elif (resting := self._resting.get(task_id)) is not None:
                     row = self._recently_rested.take(task_id, resting.state, resting.position)
-                else:
-                    row = None
-                if row is None:
-                    others.append(task_id)
-                else:
-                    rows.append(row)
-        rows += self.snapshots_of(others)
+                    if row is None:
+                        resting_ids.append(task_id)
+                    else:
+                        rows.append(row)
+        rows += self._resting_snapshots(resting_ids)
         return rows
 
     def _resting_snapshots(self, task_ids: list[str]) -> list[TaskSnapshot]:
