@@ -5,6 +5,7 @@ files queued, the bytes on the server)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -269,9 +270,10 @@ def test_the_overall_bar_and_time_left_cover_only_the_new_batch_and_leave_out_pa
     for _ in range(3):
         QTest.qWait(300)
         new, later = row_texts(table, "new.bin"), row_texts(table, "later.bin")
-        sent = mib(new[SIZE]) * percent_shown(table, "new.bin") / 100 + mib(later[SIZE]) * percent_shown(
-            table, "later.bin"
-        ) / 100
+        sent = (
+            mib(new[SIZE]) * percent_shown(table, "new.bin") / 100
+            + mib(later[SIZE]) * percent_shown(table, "later.bin") / 100
+        )
         loaded_text, total_text = status_label("Bytes uploaded").text().split(" / ")
         assert mib(total_text) == 16.0  # the new batch only: 12 MiB done earlier are not in it
         assert status_label("Files uploaded").text() == "0 / 2 files"
@@ -611,3 +613,44 @@ def test_the_time_left_for_many_small_files_counts_each_files_round_trip_not_onl
     assert shown is not None
     # Shown in whole seconds: true within a factor of two (bytes alone said 0:00).
     assert 0.5 * took - 0.5 <= shown <= 2 * took + 1, (shown, took)
+
+
+def test_a_folder_bigger_than_what_the_queue_keeps_whole_shows_every_file_waiting_with_its_key_and_size(
+    sandbox: Any, credentials: Credentials, open_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its live limit the queue puts new tasks at rest as they come, and the
+    table shows them from their compact rows: each row still says its name, key,
+    size and Waiting, and hovering one tells where it comes from and goes. The
+    limits are tiny here so 60 files stand for a million."""
+    from cosdesk.ui import session as session_module
+
+    made = session_module.queue_settings_for
+    monkeypatch.setattr(
+        session_module,
+        "queue_settings_for",
+        lambda transfers: dataclasses.replace(made(transfers), live_task_limit=12, wake_batch=4),
+    )
+    save_profile(sandbox, credentials)
+    driver = open_window()
+    slow_down(driver, 2048)  # the first files hold the link: the rest wait
+    folder = tmp_path / "scans"
+    sizes = {f"scan-{number:02d}.pdf": 100 + 10 * number for number in range(60)}
+    for name, size in sizes.items():
+        make_file(folder / name, size)
+
+    drop(driver, folder)
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 60, what="sixty rows")
+    wait_until(lambda: tab_count("All") == 60, what="the All tab's count")
+    table.scrollToBottom()
+    last = "scans/scan-59.pdf"
+    name, key, size, state = row_texts(table, last)[:4]
+    assert (name, key, size, state) == ("scan-59.pdf", last, "690 B", "Waiting")
+    for file_name, file_size in sizes.items():
+        assert row_texts(table, f"scans/{file_name}")[SIZE] == f"{file_size} B"
+    # Hovering the row: where the file comes from and where it goes.
+    index = row_index(table, last).siblingAtColumn(KEY)
+    wait_until(lambda: index.data(Qt.ItemDataRole.ToolTipRole), what="the row's tooltip")
+    tooltip = str(index.data(Qt.ItemDataRole.ToolTipRole))
+    assert str(folder / "scan-59.pdf") in tooltip and f"{TEST_BUCKET}/{last}" in tooltip
+    assert driver.window.queue.live_task_count < 60  # most of them were at rest all along
