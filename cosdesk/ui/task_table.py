@@ -64,7 +64,7 @@ class TaskTable(QTableView):
         self._watch_timer.setSingleShot(True)
         self._watch_timer.setInterval(0)
         self._watch_timer.timeout.connect(self._tell_watched_rows)
-        self.verticalScrollBar().valueChanged.connect(self._watch_timer.start)
+        self.verticalScrollBar().valueChanged.connect(self._watch_soon)
 
     # --- bringing added rows into view ------------------------------------------
 
@@ -85,13 +85,19 @@ class TaskTable(QTableView):
             model.modelAboutToBeReset.connect(self._keep_selection)
             model.modelReset.connect(self._restore_selection)
             for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.layoutChanged):
-                signal.connect(self._watch_timer.start)
-        self._watch_timer.start()
+                signal.connect(self._watch_soon)
+        self._watch_soon()
 
     # --- the rows on screen, and the selection across a new layout ------------------
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._watch_soon()
+
+    def _watch_soon(self, *_signal_arguments: object) -> None:
+        # Not ``connect(timer.start)``: valueChanged(int) would call start(msec)
+        # with the scroll position, and the rows on screen at row 98,000 were
+        # told 98 s late (their changes not repainted meanwhile).
         self._watch_timer.start()
 
     @Slot()

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
-from support.journey import click, find, type_into, wait_until
+from support.journey import click, find, painted_as_now, type_into, wait_until
 from support.window_driver import (
     TEST_BUCKET,
     TEST_REGION,
@@ -615,13 +615,11 @@ def test_the_time_left_for_many_small_files_counts_each_files_round_trip_not_onl
     assert 0.5 * took - 0.5 <= shown <= 2 * took + 1, (shown, took)
 
 
-def test_a_folder_bigger_than_what_the_queue_keeps_whole_shows_every_file_waiting_with_its_key_and_size(
-    sandbox: Any, credentials: Credentials, open_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past its live limit the queue puts new tasks at rest as they come, and the
-    table shows them from their compact rows: each row still says its name, key,
-    size and Waiting, and hovering one tells where it comes from and goes. The
-    limits are tiny here so 60 files stand for a million."""
+@pytest.fixture
+def tiny_live_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's queue keeps only 12 tasks whole in memory (20,000 in use):
+    past that, new tasks go at rest as they come, so a few thousand files stand
+    for a million."""
     from cosdesk.ui import session as session_module
 
     made = session_module.queue_settings_for
@@ -630,6 +628,15 @@ def test_a_folder_bigger_than_what_the_queue_keeps_whole_shows_every_file_waitin
         "queue_settings_for",
         lambda transfers: dataclasses.replace(made(transfers), live_task_limit=12, wake_batch=4),
     )
+
+
+@pytest.mark.usefixtures("tiny_live_limit")
+def test_a_folder_bigger_than_what_the_queue_keeps_whole_shows_every_file_waiting_with_its_key_and_size(
+    sandbox: Any, credentials: Credentials, open_window: Any, tmp_path: Path
+) -> None:
+    """Past its live limit the queue puts new tasks at rest as they come, and the
+    table shows them from their compact rows: each row still says its name, key,
+    size and Waiting, and hovering one tells where it comes from and goes."""
     save_profile(sandbox, credentials)
     driver = open_window()
     slow_down(driver, 2048)  # the first files hold the link: the rest wait
@@ -654,3 +661,37 @@ def test_a_folder_bigger_than_what_the_queue_keeps_whole_shows_every_file_waitin
     tooltip = str(index.data(Qt.ItemDataRole.ToolTipRole))
     assert str(folder / "scan-59.pdf") in tooltip and f"{TEST_BUCKET}/{last}" in tooltip
     assert driver.window.queue.live_task_count < 60  # most of them were at rest all along
+
+
+@pytest.mark.usefixtures("tiny_live_limit")
+def test_pause_all_at_the_end_of_a_long_list_repaints_the_rows_on_screen_as_paused(
+    sandbox: Any, credentials: Credentials, open_window: Any, tmp_path: Path
+) -> None:
+    """A person adds a big folder, goes to the end of the list (Ctrl+End) and
+    pauses everything: the rows in front of them turn Paused at once. They used
+    to keep saying Waiting for as many milliseconds as the row number they were
+    scrolled to (the table told its model which rows were on screen that late)."""
+    save_profile(sandbox, credentials)
+    driver = open_window()
+    driver.window.resize(1800, 800)  # the State column in view
+    slow_down(driver, 2048)  # the first files hold the link: the rest wait
+    folder = tmp_path / "scans"
+    for number in range(3000):
+        make_file(folder / f"scan-{number:04d}.pdf", 100)
+    drop(driver, folder)
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 3000, what="3000 rows")
+    click_row(table, "scans/scan-0000.pdf")
+    QTest.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    wait_until(lambda: table.rowAt(table.viewport().height() - 1) == 2999, what="the last row in view")
+    wait_until(lambda: row_texts(table, "scans/scan-2999.pdf")[STATE] == "Waiting", what="the last file waiting")
+    wait_until(lambda: painted_as_now(table.viewport()), timeout_s=1, what="the rows painted")
+
+    click("Pause all")
+    wait_until(lambda: tab_count("Paused") + tab_count("Done") == 3000 and tab_count("Active") == 0, what="all paused")
+    wait_until(lambda: driver.window.model.is_settled(), what="the table to take every change")
+    on_screen = range(table.rowAt(0), table.rowAt(table.viewport().height() - 1) + 1)
+    assert len(on_screen) > 10 and on_screen[-1] == 2999
+    assert {table.model().index(row, STATE).data() for row in on_screen} == {"Paused"}
+    # The screen says so too, within a moment, not only the model behind it.
+    wait_until(lambda: painted_as_now(table.viewport()), timeout_s=1, what="the rows painted as paused")

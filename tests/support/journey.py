@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -68,6 +68,18 @@ def wait_until(predicate: Callable[[], object], timeout_s: float = 10.0, what: s
             raise AssertionError(f"timed out waiting for {what}")
         QApplication.processEvents()
         time.sleep(0.01)
+
+
+def painted_as_now(widget: QWidget) -> bool:
+    """Whether the screen shows ``widget`` as it would be painted now. A view that
+    was not told of a change keeps its old pixels until something repaints it,
+    though its model already holds the new data; a person sees the old pixels."""
+    on_screen = widget.screen().grabWindow(
+        widget.window().winId(), *widget.mapTo(widget.window(), QPoint(0, 0)).toTuple(), widget.width(), widget.height()
+    )
+    painted_now = widget.grab()
+    rgb = QImage.Format.Format_RGB32
+    return on_screen.toImage().convertToFormat(rgb) == painted_now.toImage().convertToFormat(rgb)
 
 
 def find(kind: type[W], label: str, root: QWidget | None = None, timeout_s: float = 5.0) -> W:
