@@ -11,6 +11,11 @@ from typing import Self
 
 
 def close_quietly(sock: socket.socket) -> None:
+    """Shut down, then close. Closing alone does not wake another thread blocked
+    reading the socket, and the peer is not told until that read ends: a proxy
+    whose server side broke would leave its client waiting for its timeout."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
     with contextlib.suppress(OSError):
         sock.close()
 

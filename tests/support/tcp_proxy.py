@@ -108,7 +108,8 @@ class TcpProxy(LoopbackListener):
                     return
                 client.sendall(chunk)
         except OSError:
-            close_quietly(client)
+            # The server reset the connection: so does the proxy, to its client.
+            _reset(client)
             close_quietly(upstream)
 
     def _count(self, byte_count: int) -> None:
@@ -117,7 +118,11 @@ class TcpProxy(LoopbackListener):
 
 
 def _reset(sock: socket.socket) -> None:
-    """Close with RST (SO_LINGER 0) — what a dropped connection looks like to the peer."""
+    """Close with RST (SO_LINGER 0) — what a dropped connection looks like to the peer.
+    Shutting down the reading side first wakes the other pump if it is blocked
+    reading this socket; until it lets go, the close (and so the RST) waits."""
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    close_quietly(sock)
+        sock.shutdown(socket.SHUT_RD)
+    with contextlib.suppress(OSError):
+        sock.close()
