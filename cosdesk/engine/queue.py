@@ -197,6 +197,8 @@ class UploadQueue(QObject):
         # Which task runs next: the waiting line and the running set.
         self._scheduler = Scheduler(self._tasks, self._resting)
         self._next_position = 0
+        # How many times everything was paused (pause(None)): see add_files.
+        self.pauses_of_all = 0
         self._pending_intakes = 0
         self._intake_ended = threading.Condition(self._lock)
         self._shutting_down = False
@@ -261,16 +263,31 @@ class UploadQueue(QObject):
         bucket: str,
         options: UploadOptions | None = None,
         endpoint: EndpointSpec | None = None,
+        *,
+        part_of_drop_since: int | None = None,
     ) -> list[str]:
         """Queue local files; returns their task ids at once (10,000 files in a few
-        tens of milliseconds). Sizes a walk did not read are read, and the tasks stored, on a worker."""
+        tens of milliseconds). Sizes a walk did not read are read, and the tasks
+        stored, on a worker.
+
+        ``part_of_drop_since``: these files are a slice of a bigger drop, which
+        began when ``pauses_of_all`` was this. If "Pause all" came since, they are
+        added paused: it meant the whole drop, and the rest of a big one went on
+        uploading after the person paused everything. Decided under the lock, so a
+        slice added as the pause comes is either paused by it or added paused."""
         options = options or UploadOptions()
         spec = self._endpoint(endpoint)
         self._keep_up_with_intake()
         with self._lock:
+            paused = part_of_drop_since is not None and self.pauses_of_all > part_of_drop_since
             tasks = [
                 self._new_task(
-                    bucket, item.key, spec, options, NewSource.file(item.path, item.size, item.mtime_ns)
+                    bucket,
+                    item.key,
+                    spec,
+                    options,
+                    NewSource.file(item.path, item.size, item.mtime_ns),
+                    paused=paused,
                 )
                 for item in files
             ]
@@ -367,6 +384,7 @@ class UploadQueue(QObject):
         spec = self._endpoint(endpoint)
         with self._lock:
             self._pending_intakes += 1
+            began_at_pauses = self.pauses_of_all  # a "Pause all" since holds the rest (add_files)
 
         def walk() -> None:
             try:
@@ -375,7 +393,14 @@ class UploadQueue(QObject):
                     with self._lock:
                         if self._shutting_down:
                             return
-                        task = self._new_task(bucket, entry.key, spec, options, NewSource.scanned(entry))
+                        task = self._new_task(
+                            bucket,
+                            entry.key,
+                            spec,
+                            options,
+                            NewSource.scanned(entry),
+                            paused=self.pauses_of_all > began_at_pauses,
+                        )
                     batch.append(task)
                     if len(batch) >= SCAN_BATCH:
                         self._store_queued(batch, on_queued)
@@ -405,10 +430,19 @@ class UploadQueue(QObject):
         return spec
 
     def _new_task(
-        self, bucket: str, key: str, endpoint: EndpointSpec, options: UploadOptions, source: NewSource
+        self,
+        bucket: str,
+        key: str,
+        endpoint: EndpointSpec,
+        options: UploadOptions,
+        source: NewSource,
+        *,
+        paused: bool = False,
     ) -> UploadTask:
         # Called with the lock held.
         task = new_task(self._task_ids.next(), self._next_position, bucket, key, endpoint, options, source)
+        if paused:
+            task.set_state(TaskState.PAUSED)  # before it is counted
         self._next_position += 1
         self._tasks[task.task_id] = task
         self._batch.join([task])
@@ -450,7 +484,11 @@ class UploadQueue(QObject):
             refused = refusal(task, stat_file=stat_files)
             if refused is not None:
                 with self._lock:
-                    if task.state is TaskState.WAITING:
+                    if task.state in (TaskState.WAITING, TaskState.PAUSED):
+                        if task.state is TaskState.PAUSED:
+                            # Added paused (or paused since): it can never be sent,
+                            # so it fails now as any other, not when resumed.
+                            task.set_state(TaskState.WAITING)
                         task.set_state(TaskState.ERROR)
                         task.error = refused
                         self._events.finished(FileFinished(task.task_id, task.error, None))
@@ -669,10 +707,13 @@ class UploadQueue(QObject):
             self._events.changed(task.task_id)
 
     def pause(self, task_ids: Iterable[str] | str | None = None) -> None:
-        """Pause tasks (all when None): waiting ones stay put, running ones stop
-        sending within a second, failed ones waiting for an automatic retry stop
-        waiting. Finished parts are kept."""
+        """Pause tasks (all when None: also the rest of drops still being added,
+        see add_files): waiting ones stay put, running ones stop sending within a
+        second, failed ones waiting for an automatic retry stop waiting. Finished
+        parts are kept."""
         with self._lock:
+            if task_ids is None:
+                self.pauses_of_all += 1
             changed = []
             rested = []
             for task in self._select(task_ids):

@@ -52,6 +52,9 @@ RELEASE_SLICE = 10_000
 
 @dataclass
 class _Checked:
+    # The queue's pauses_of_all when the batch was added: a "Pause all" since
+    # holds what the batch has left (UploadQueue.add_files).
+    began_at_pauses: int
     destination: Destination
     check: DuplicateCheck  # emptied of its entries once they are queued (release_gradually)
     probe: BucketProbe | None
@@ -61,6 +64,7 @@ class _Checked:
 
 @dataclass(frozen=True)
 class _Queued:
+    began_at_pauses: int
     destination: Destination
     plan: BatchPlan  # without the entries added (they are counted in ``added``)
     added: int
@@ -96,7 +100,7 @@ class BatchIntake(QObject):
         self._settings = settings
         self._use_settings = use_settings
         self._on_problem = on_problem
-        self._pending: deque[tuple[list[str], Destination]] = deque()
+        self._pending: deque[tuple[int, list[str], Destination]] = deque()
         self._busy = False
         self._stopped = threading.Event()
         self.question: DuplicatesQuestion | None = None
@@ -112,7 +116,7 @@ class BatchIntake(QObject):
 
     def add(self, paths: list[str], destination: Destination) -> None:
         """Queue ``paths`` (files and folders) under ``destination``; returns at once."""
-        self._pending.append((list(paths), destination))
+        self._pending.append((self._queue.pauses_of_all, list(paths), destination))
         self._next()
 
     def stop(self, timeout_s: float = 10.0) -> None:
@@ -130,7 +134,7 @@ class BatchIntake(QObject):
         if self._busy or not self._pending or self._stopped.is_set():
             return
         self._busy = True
-        paths, destination = self._pending.popleft()
+        began_at_pauses, paths, destination = self._pending.popleft()
         look_in_bucket = self._remembered() is not ConflictPolicy.OVERWRITE
         self._window.statusBar().showMessage(
             self.tr("Looking for files already in %1…").replace("%1", destination.describe())
@@ -138,10 +142,15 @@ class BatchIntake(QObject):
             else self.tr("Adding files to %1…").replace("%1", destination.describe())
         )
         run_in_background(
-            self._work_pool, self, partial(self._check, paths, destination, look_in_bucket), self._on_checked
+            self._work_pool,
+            self,
+            partial(self._check, began_at_pauses, paths, destination, look_in_bucket),
+            self._on_checked,
         )
 
-    def _check(self, paths: list[str], destination: Destination, look_in_bucket: bool) -> _Checked:
+    def _check(
+        self, began_at_pauses: int, paths: list[str], destination: Destination, look_in_bucket: bool
+    ) -> _Checked:
         # On the pool: walking and listing may take a while.
         problems: list[tuple[str, str]] = []
         entries = scan_sources(
@@ -158,7 +167,7 @@ class BatchIntake(QObject):
                 self._queue.retry_policy(destination.options),
             )
         check = check_batch(entries, queued, probe)
-        return _Checked(destination, check, probe, tuple(problems), check.duplicate_count)
+        return _Checked(began_at_pauses, destination, check, probe, tuple(problems), check.duplicate_count)
 
     @Slot(object)
     def _on_checked(self, outcome: object) -> None:
@@ -213,7 +222,7 @@ class BatchIntake(QObject):
         queued = queued_uploads(self._queue.tasks_with_keys(keys), destination.bucket, destination.endpoint)
         plan = resolve_batch(checked.check, choice, checked.probe, queued=queued)
         if self._stopped.is_set():
-            return _Queued(destination, replace(plan, add=()), 0)
+            return _Queued(checked.began_at_pauses, destination, replace(plan, add=()), 0)
         options = destination.options
         if plan.conflict is not None:
             options = options.with_changes(conflict=plan.conflict)
@@ -230,7 +239,13 @@ class BatchIntake(QObject):
             # Made a slice at a time: a million files at once held a million more objects.
             entries = files[start : start + QUEUE_SLICE]
             batch = [FileToAdd.scanned(entry) for entry in entries if entry.path is not None]
-            self._queue.add_files(batch, destination.bucket, options, destination.endpoint)
+            self._queue.add_files(
+                batch,
+                destination.bucket,
+                options,
+                destination.endpoint,
+                part_of_drop_since=checked.began_at_pauses,
+            )
         for entry in plan.add:
             if entry.path is None:
                 self._queue.add_folder_marker(destination.bucket, entry.key, options, destination.endpoint)
@@ -242,7 +257,7 @@ class BatchIntake(QObject):
         queued_plan, added = replace(plan, add=()), len(plan.add)
         del plan, files, keys
         release_gradually(kept)
-        return _Queued(destination, queued_plan, added)
+        return _Queued(checked.began_at_pauses, destination, queued_plan, added)
 
     @Slot(object)
     def _on_queued(self, outcome: object) -> None:
@@ -253,9 +268,12 @@ class BatchIntake(QObject):
             self._done(self.tr("Could not add the files: %1").replace("%1", str(outcome)))
             return
         queued = cast(_Queued, outcome)
-        if queued.plan.resume:
+        paused_meanwhile = self._queue.pauses_of_all > queued.began_at_pauses
+        if queued.plan.resume and not paused_meanwhile:
+            # Files dropped again while paused or failed go on, unless Pause all
+            # came while this batch was added.
             self._queue.restart(list(queued.plan.resume))
-        self._done(self.summary(queued.plan, queued.destination.describe(), queued.added))
+        self._done(self.summary(queued.plan, queued.destination.describe(), queued.added, paused_meanwhile))
 
     def _done(self, message: str) -> None:
         # Replaces "Looking for files…": it must not stay once this batch is settled.
@@ -268,8 +286,9 @@ class BatchIntake(QObject):
 
     # --- what the user sees and chose ----------------------------------------------------
 
-    def summary(self, plan: BatchPlan, where: str, added: int) -> str:
-        """One line saying what became of the batch (``added`` files queued)."""
+    def summary(self, plan: BatchPlan, where: str, added: int, paused_meanwhile: bool = False) -> str:
+        """One line saying what became of the batch (``added`` files queued;
+        ``paused_meanwhile``: "Pause all" came while they were)."""
         if not added:
             if plan.skipped:
                 return self.tr("Nothing added: %n file(s) already there, skipped.", None, len(plan.skipped))
@@ -277,6 +296,8 @@ class BatchIntake(QObject):
                 "Nothing added: %n file(s) already in the upload list.", None, len(plan.already_queued)
             )
         parts = [self.tr("Added %n file(s) to %1", None, added).replace("%1", where)]
+        if paused_meanwhile:
+            parts.append(self.tr("those not uploaded yet wait paused (Pause all)"))
         if plan.skipped:
             parts.append(self.tr("%n skipped (already there)", None, len(plan.skipped)))
         if plan.renamed:

@@ -96,6 +96,10 @@
             <numerusform>已将 %n 个文件添加到 %1</numerusform>
         </translation>
     </message>
+    <message>
+        <source>those not uploaded yet wait paused (Pause all)</source>
+        <translation>尚未上传的文件已暂停（全部暂停）</translation>
+    </message>
     <message numerus="yes">
         <source>%n skipped (already there)</source>
         <translation>

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +217,38 @@ def test_clear_finished_right_after_cancel_removes_the_task_once_its_worker_stop
     engine.qtbot.waitUntil(lambda: engine.queue.task(task_id) is None, timeout=10_000)
     engine.store.flush()
     assert engine.store.load_tasks() == []
+
+
+def test_pause_all_during_a_walk_adds_the_rest_of_it_paused_and_start_all_sends_it(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    """A folder still being walked when everything is paused (here or by another
+    process's ``tasks pause``): the files found after it wait paused instead of
+    starting, and "start all" sends them."""
+    from cosdesk.engine.scan import ScanEntry
+
+    engine = make_engine()
+    files = [random_file(tmp_path / f"{number:02d}.bin", 2048) for number in range(40)]
+    halfway, go_on = threading.Event(), threading.Event()
+    queued: dict[str, str] = {}  # key -> task id
+
+    def walk() -> Iterator[ScanEntry]:
+        for number, path in enumerate(files):
+            if number == 20:
+                halfway.set()
+                go_on.wait(10)
+            yield ScanEntry(f"walk/{path.name}", str(path), 2048, path.stat().st_mtime_ns)
+
+    engine.queue.add_entries(walk, BUCKET, on_queued=lambda pairs: queued.update((k, t) for t, k in pairs))
+    engine.qtbot.waitUntil(halfway.is_set)
+    engine.queue.pause(None)
+    go_on.set()
+    engine.qtbot.waitUntil(lambda: len(queued) == 40)
+    late = [queued[f"walk/{path.name}"] for path in files[20:]]
+    early = [queued[f"walk/{path.name}"] for path in files[:20]]
+    engine.wait_states(early, {TaskState.SUCCESS, TaskState.PAUSED})
+    engine.qtbot.wait(300)  # time enough to start any that were not held
+    assert {engine.state(task_id) for task_id in late} == {TaskState.PAUSED}
+
+    engine.queue.restart(None)
+    engine.wait_states([*early, *late], {TaskState.SUCCESS})

@@ -684,14 +684,54 @@ def test_pause_all_at_the_end_of_a_long_list_repaints_the_rows_on_screen_as_paus
     click_row(table, "scans/scan-0000.pdf")
     QTest.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     wait_until(lambda: table.rowAt(table.viewport().height() - 1) == 2999, what="the last row in view")
-    wait_until(lambda: row_texts(table, "scans/scan-2999.pdf")[STATE] == "Waiting", what="the last file waiting")
+    last = "scans/scan-2999.pdf"
+    wait_until(lambda: row_texts(table, last)[STATE] == "Waiting", what="the last file waiting")
     wait_until(lambda: painted_as_now(table.viewport()), timeout_s=1, what="the rows painted")
 
     click("Pause all")
-    wait_until(lambda: tab_count("Paused") + tab_count("Done") == 3000 and tab_count("Active") == 0, what="all paused")
+    wait_until(
+        lambda: tab_count("Paused") + tab_count("Done") == 3000 and tab_count("Active") == 0,
+        what="all paused",
+    )
     wait_until(lambda: driver.window.model.is_settled(), what="the table to take every change")
     on_screen = range(table.rowAt(0), table.rowAt(table.viewport().height() - 1) + 1)
     assert len(on_screen) > 10 and on_screen[-1] == 2999
     assert {table.model().index(row, STATE).data() for row in on_screen} == {"Paused"}
     # The screen says so too, within a moment, not only the model behind it.
     wait_until(lambda: painted_as_now(table.viewport()), timeout_s=1, what="the rows painted as paused")
+
+
+def test_pause_all_while_a_big_folder_is_still_being_added_holds_the_whole_folder(
+    sandbox: Any, credentials: Credentials, open_window: Any, tmp_path: Path
+) -> None:
+    """A person drops a big folder and, as its first rows appear, clicks Pause
+    all: every file of it waits paused, also those the window was still adding;
+    the status bar says so; Start all then sends them. The rest of the folder
+    used to go on uploading after the click."""
+    save_profile(sandbox, credentials)
+    driver = open_window()
+    messages = StatusMessages(driver)
+    slow_down(driver, 20_000)
+    folder = tmp_path / "scans"
+    total = 20_000
+    for number in range(total):
+        make_file(folder / f"scan-{number:05d}.pdf", 100)
+    drop(driver, folder)
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() > 0, what="the first rows")
+    click("Pause all")
+    assert tab_count("All") < total  # still being added: what this journey is about
+
+    wait_until(lambda: any(mentions(t, f"Added {total} file(s)") for t in messages.texts()), what="'Added'")
+    added = next(text for text in messages.texts() if mentions(text, f"Added {total} file(s)"))
+    assert added.endswith("; those not uploaded yet wait paused (Pause all)."), added
+    wait_until(lambda: tab_count("All") == total, what="every file listed")
+    wait_until(lambda: tab_count("Active") == 0, what="nothing active")
+    done = tab_count("Done")
+    assert tab_count("Paused") + done == total
+    # Nothing goes out while paused: the count of uploaded files holds.
+    QTest.qWait(1000)
+    assert (tab_count("Done"), tab_count("Active")) == (done, 0)
+
+    click("Start all")
+    wait_until(lambda: tab_count("Done") > done, what="uploads going on after Start all")

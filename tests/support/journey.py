@@ -75,7 +75,10 @@ def painted_as_now(widget: QWidget) -> bool:
     was not told of a change keeps its old pixels until something repaints it,
     though its model already holds the new data; a person sees the old pixels."""
     on_screen = widget.screen().grabWindow(
-        widget.window().winId(), *widget.mapTo(widget.window(), QPoint(0, 0)).toTuple(), widget.width(), widget.height()
+        widget.window().winId(),
+        *widget.mapTo(widget.window(), QPoint(0, 0)).toTuple(),
+        widget.width(),
+        widget.height(),
     )
     painted_now = widget.grab()
     rgb = QImage.Format.Format_RGB32
