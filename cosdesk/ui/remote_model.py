@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -256,6 +257,17 @@ class RemoteObjectsModel(QAbstractTableModel):
     def entry(self, row: int) -> RemoteEntry:
         size = self._sizes[row]
         return RemoteEntry(self._keys[row], size == FOLDER, size)
+
+    def place_of(self, key: str) -> int:
+        """The row of ``key``, or where it would be (the row of the first key after
+        it; the row count past the last), among the keys listed so far: they come
+        in order."""
+        return bisect_left(self._keys, key)
+
+    def listed_past(self, key: str) -> bool:
+        """Whether the listing has reached ``key``'s place: it is listed, or a later
+        key is, or there is nothing more to list."""
+        return not self._more or (bool(self._keys) and self._keys[-1] >= key)
 
     def entries(self, rows: list[int]) -> list[RemoteEntry]:
         return [self.entry(row) for row in rows if 0 <= row < len(self._keys)]

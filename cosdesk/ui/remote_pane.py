@@ -16,9 +16,21 @@ from dataclasses import dataclass
 from functools import partial
 from typing import cast
 
-from PySide6.QtCore import QModelIndex, QPoint, QSignalBlocker, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSignalBlocker,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -60,6 +72,16 @@ def short_error(error: object) -> str:
 
 
 @dataclass(frozen=True)
+class _Place:
+    """Where the person was in a folder's listing: the key of the top row on
+    screen, and the keys selected and current. Kept across a refresh."""
+
+    top_key: str
+    selected: tuple[str, ...]
+    current: str | None
+
+
+@dataclass(frozen=True)
 class _Deletion:
     location: RemoteLocation
     keys: tuple[str, ...]
@@ -84,6 +106,7 @@ class RemotePane(QWidget):
         self._build_ui()
         self.model.loading_changed.connect(self._show_state)
         self.model.page_loaded.connect(self._show_state)
+        self.model.page_loaded.connect(self._return_to_place)
         self.model.failed.connect(self._on_failed)
         self.model.modelReset.connect(self._show_state)
         self._refresh_timer = QTimer(self)
@@ -91,6 +114,7 @@ class RemotePane(QWidget):
         self._refresh_timer.setInterval(REFRESH_AFTER_UPLOADS_MS)
         self._refresh_timer.timeout.connect(self.refresh)
         self._problem = ""
+        self._place: _Place | None = None  # to return to once listed again
         self._show_state()
 
     # --- construction ---------------------------------------------------------------
@@ -202,6 +226,7 @@ class RemotePane(QWidget):
 
     def _go(self, location: RemoteLocation | None) -> None:
         self._problem = ""
+        self._place = None
         with QSignalBlocker(self.filter):
             self.filter.clear()
         self.model.show(location)
@@ -211,9 +236,57 @@ class RemotePane(QWidget):
 
     @Slot()
     def refresh(self) -> None:
+        """List the folder again and come back to the same place in it: a refresh
+        after each upload into the folder shown used to jump the person browsing
+        it back to the top, their selection gone."""
         self._problem = ""
         self._refresh_timer.stop()
+        self._place = self._place_now() or self._place
         self.model.refresh()
+
+    def _place_now(self) -> _Place | None:
+        top = self.table.rowAt(0)
+        if top < 0:
+            return None
+        model = self.model
+        current = self.table.currentIndex()
+        return _Place(
+            model.entry(top).key,
+            tuple(entry.key for entry in self.selected_entries()),
+            model.entry(current.row()).key if current.isValid() else None,
+        )
+
+    @Slot()
+    def _return_to_place(self) -> None:
+        """Once the listing reaches the kept place (fetching the pages up to it, as
+        the person had scrolled them in): the same top row, selection and current
+        row; a key gone meanwhile is left out, a top key gone gives way to the next."""
+        place, model = self._place, self.model
+        if place is None:
+            return
+        if not model.listed_past(place.top_key):
+            model.fetchMore()
+            return
+        self._place = None
+        rows = model.rowCount()
+        if not rows:
+            return
+        top = min(model.place_of(place.top_key), rows - 1)
+        # The view lays out the rows just listed later; its scroll range must
+        # cover them now, or the scroll stops short at the old range's end.
+        self.table.doItemsLayout()
+        self.table.scrollTo(model.index(top, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        selection = QItemSelection()
+        for key in place.selected:
+            row = model.place_of(key)
+            if row < rows and model.entry(row).key == key:
+                selection.select(model.index(row, 0), model.index(row, model.columnCount() - 1))
+        selecting = self.table.selectionModel()
+        selecting.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if place.current is not None:
+            row = model.place_of(place.current)
+            if row < rows and model.entry(row).key == place.current:
+                selecting.setCurrentIndex(model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
 
     @Slot()
     def go_up(self) -> None:
@@ -334,6 +407,7 @@ class RemotePane(QWidget):
     @Slot()
     def _apply_filter(self) -> None:
         self._problem = ""
+        self._place = None
         self.model.show(self.model.location, self.filter.text())
 
     # --- commands -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -260,3 +261,43 @@ def test_keys_that_may_not_list_buckets_get_a_quiet_note_and_typing_still_works(
         # Its own prefix lists (the keys reach it) in the remote pane.
         find(QToolButton, TEST_BUCKET, window)
         wait_until(lambda: "No files here" in remote_status(), 15, "the empty folder")
+
+
+def test_an_upload_into_the_folder_being_browsed_keeps_the_place_and_the_selection(
+    account_window: WindowDriver, server: CosClient, tmp_path: Path
+) -> None:
+    """Deep in a folder of 2,400 objects (three pages of listing), a person selects
+    a file and drops a new one beside it. When the upload ends, the pane lists
+    the folder again: the new file shows next to the selected one, and the rows
+    on screen and the selection are those the person left. The refresh used to
+    jump back to the top, with the first page only and nothing selected."""
+    with ThreadPoolExecutor(8) as putting:
+        keys = [f"scans/scan-{n:05d}.pdf" for n in range(2400)]
+        list(putting.map(lambda key: server.put_object(TEST_BUCKET, key, b"%"), keys))
+    window = account_window.window
+    find(QToolButton, "Refresh", window).click()
+    wait_remote_names(["scans/"])
+    double_click("scans/")
+    wait_until(lambda: len(remote_names()) >= 1000, what="the folder's first page")
+    table = remote_table()
+    click_row("scan-00000.pdf")
+    for _ in range(2):  # Ctrl+End: the last row listed, and the next page comes in
+        rows_before = table.model().rowCount()
+        QTest.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+        wait_until(lambda: table.model().rowCount() > rows_before, what="the next page")  # noqa: B023
+    QTest.keyClick(table, Qt.Key.Key_PageUp)
+    middle = table.rowAt(table.viewport().height() // 2)
+    chosen = remote_names()[middle]
+    click_row(chosen)
+    top_before = remote_names()[table.rowAt(0)]
+    assert chosen > "scan-01000.pdf" and top_before > "scan-01000.pdf"  # past the first page
+
+    new_name = chosen.replace(".pdf", "-b.pdf")
+    drop_on_remote([make_file(tmp_path / new_name, 3000)], row_center(chosen))
+    wait_until(lambda: new_name in remote_names(), 30, "the new file listed beside the chosen one")
+    names = remote_names()
+    assert abs(names.index(new_name) - names.index(chosen)) == 1  # side by side
+    assert names[table.rowAt(0)] == top_before
+    selected = [names[index.row()] for index in table.selectionModel().selectedRows()]
+    assert selected == [chosen]
+    assert names[table.currentIndex().row()] == chosen
