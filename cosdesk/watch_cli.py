@@ -34,8 +34,11 @@ def watch_until_interrupted(
     from watchdog.observers import Observer
 
     from cosdesk.engine.folder_watch import FolderWatch, WatchState
+    from cosdesk.engine.sync_record import SyncRecord, record_path_beside
     from cosdesk.engine.worker_pool import WorkerPool
 
+    # The uploads are recorded as a sync's are: the next sync skips them unread.
+    synced = SyncRecord(record_path_beside(db_path))
     observer = Observer()
     observer.daemon = True
     observer.start()
@@ -43,7 +46,7 @@ def watch_until_interrupted(
     watches: list[FolderWatch] = []
 
     def start(queue: UploadQueue) -> None:
-        watch = FolderWatch(record, queue, observer, pool)
+        watch = FolderWatch(record, queue, observer, pool, synced=synced)
         watches.append(watch)
         said: list[WatchState] = [watch.state]
 
@@ -88,5 +91,6 @@ def watch_until_interrupted(
         observer.stop()
         observer.join(10)
         pool.waitForDone(10_000)
+        synced.close()
     print(f"stopped watching {printable(record.folder)}")
     return status

@@ -46,10 +46,12 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 from cosdesk.engine.intake import FileToAdd
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.scan import key_for, scan_path
-from cosdesk.engine.settle import SettleTracker
+from cosdesk.engine.settle import FileVersion, SettleTracker
 from cosdesk.engine.sync_patterns import IGNORE_FILE_NAME, PatternError, SyncPatterns
+from cosdesk.engine.sync_record import SyncRecord
 from cosdesk.engine.task import FileFinished
 from cosdesk.engine.watch_list import WatchedFolder
+from cosdesk.engine.watch_record import WatchRecorder
 from cosdesk.engine.worker_pool import BackgroundCall
 
 log = logging.getLogger(__name__)
@@ -93,7 +95,8 @@ class _Outcome:
 
     state: WatchState
     problem: str = ""
-    task_ids: list[str] = field(default_factory=list)
+    # The files queued: (task id, key, the file's version when handed on).
+    handed: list[tuple[str, str, FileVersion]] = field(default_factory=list)
     # Every change before this (Unix seconds) is with the queue; None: some still wait.
     seen_until: float | None = None
     # The catch-up ordered but not done (the folder missing): asked again next time.
@@ -146,11 +149,14 @@ class FolderWatch(QObject):
         *,
         settle_s: float = DEFAULT_SETTLE_S,
         plan_catch_up: CatchUpPlanner | None = None,
+        synced: SyncRecord | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.record = record
         self._plan_catch_up = plan_catch_up
+        # Verified uploads go to the sync record ``synced`` (engine/watch_record.py).
+        self._recorder = WatchRecorder(synced) if synced is not None else None
         self.state = WatchState.PAUSED if record.paused else WatchState.WATCHING
         self.problem = ""
         self.failed = 0  # files whose upload failed since the watch started
@@ -230,6 +236,8 @@ class FolderWatch(QObject):
         self.record = self.record.with_changes(seen_until=self._seen_until)
         with contextlib.suppress(RuntimeError, TypeError):  # disconnected already
             self._queue.file_finished.disconnect(self._on_file_finished)
+        if self._recorder is not None:
+            self._recorder.close(self.record.target)
 
     def _set_state(self, state: WatchState, problem: str) -> None:
         if (state, problem) != (self.state, self.problem):
@@ -302,9 +310,9 @@ class FolderWatch(QObject):
             self._looked_before = True
         if catch_up_since is not None:
             self._catch_up(catch_up_since)
-        task_ids = self._hand_on_settled()
+        handed = self._hand_on_settled()
         seen_until = started_at if self.tracker.waiting == 0 else None
-        return _Outcome(WatchState.WATCHING, task_ids=task_ids, seen_until=seen_until)
+        return _Outcome(WatchState.WATCHING, handed=handed, seen_until=seen_until)
 
     def _end_system_watch(self) -> None:
         if self._system_watch is not None:
@@ -354,18 +362,24 @@ class FolderWatch(QObject):
             if self._takes(entry.key):
                 self.tracker.changed(entry.path)
 
-    def _hand_on_settled(self) -> list[str]:
+    def _hand_on_settled(self) -> list[tuple[str, str, FileVersion]]:
+        """Queue the settled files: (task id, key, version) of each."""
         target = self.record.target
         files = []
         for settled in self.tracker.settled():
             relative = self._relative(settled.path)
             if relative is not None and self._takes(relative):
-                files.append(FileToAdd(settled.path, key_for(target.prefix, relative)))
-        task_ids: list[str] = []
+                key, version = key_for(target.prefix, relative), settled.version
+                files.append(FileToAdd(settled.path, key, version.size, version.mtime_ns))
+        handed: list[tuple[str, str, FileVersion]] = []
         for start in range(0, len(files), HAND_ON_BATCH):
             batch = files[start : start + HAND_ON_BATCH]
-            task_ids += self._queue.add_files(batch, target.bucket, target.options, target.endpoint)
-        return task_ids
+            task_ids = self._queue.add_files(batch, target.bucket, target.options, target.endpoint)
+            handed += [
+                (task_id, file.key, FileVersion(file.size or 0, file.mtime_ns or 0))
+                for task_id, file in zip(task_ids, batch, strict=True)
+            ]
+        return handed
 
     @Slot(object)
     def _on_job_done(self, outcome: _Outcome) -> None:
@@ -385,7 +399,10 @@ class FolderWatch(QObject):
             self._catch_up_since = outcome.catch_up_left
         changed = record != self.record
         self.record = record
-        self._ours.update(outcome.task_ids)
+        task_ids = [task_id for task_id, _key, _version in outcome.handed]
+        self._ours.update(task_ids)
+        if self._recorder is not None:
+            self._recorder.handed_on(outcome.handed)
         early, self._finished_during_job = self._finished_during_job, []
         for finished in early:
             if finished.task_id in self._ours:
@@ -396,9 +413,11 @@ class FolderWatch(QObject):
         if (state, outcome.problem) != (self.state, self.problem):
             self.state, self.problem = state, outcome.problem
             changed = True
-        if outcome.task_ids:
-            log.info("%s: %d file(s) queued", record.folder, len(outcome.task_ids))
-            self.files_queued.emit(len(outcome.task_ids))
+        if task_ids:
+            log.info("%s: %d file(s) queued", record.folder, len(task_ids))
+            self.files_queued.emit(len(task_ids))
+        if self._recorder is not None:
+            self._recorder.flush(record.target)
         if changed:
             self.changed.emit()
 
@@ -411,6 +430,8 @@ class FolderWatch(QObject):
             self._finished_during_job.append(finished)
 
     def _count(self, finished: FileFinished) -> None:
+        if self._recorder is not None:
+            self._recorder.finished(finished, self.record.target)
         if finished.data is not None:
             self._ours.discard(finished.task_id)
             self.record = self.record.with_changes(uploaded=self.record.uploaded + 1)

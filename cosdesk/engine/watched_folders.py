@@ -15,6 +15,7 @@ from watchdog.observers.api import BaseObserver
 
 from cosdesk.engine.folder_watch import DEFAULT_SETTLE_S, FolderWatch
 from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.sync_record import SyncRecord
 from cosdesk.engine.watch_catch_up import SyncCatchUp
 from cosdesk.engine.watch_list import WatchedFolder, load_watch_list, save_watch_list
 from cosdesk.engine.worker_pool import BackgroundCall, WorkerPool
@@ -29,7 +30,8 @@ SAVE_DELAY_MS = 1000
 class WatchedFolders(QObject):
     """Watched folders on ``queue``, kept at ``list_path`` (None: not kept);
     ``plan_catch_up`` says what changed while a watch did not run (without it,
-    what was modified since)."""
+    what was modified since); verified uploads are written to the sync record
+    ``synced`` (when given), as a sync writes them."""
 
     # A watch was added or removed, or one's record or state changed.
     changed = Signal()
@@ -41,11 +43,13 @@ class WatchedFolders(QObject):
         *,
         settle_s: float = DEFAULT_SETTLE_S,
         plan_catch_up: SyncCatchUp | None = None,
+        synced: SyncRecord | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.settle_s = settle_s
         self._plan_catch_up = plan_catch_up
+        self._synced = synced
         self._queue = queue
         self._list_path = list_path
         self._observer: BaseObserver | None = None
@@ -130,6 +134,7 @@ class WatchedFolders(QObject):
             self._pool,
             settle_s=self.settle_s,
             plan_catch_up=self._plan_catch_up,
+            synced=self._synced,
             parent=self,
         )
         watch.changed.connect(self._changed)

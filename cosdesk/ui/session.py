@@ -77,6 +77,7 @@ class Session:
             self.queue,
             config.config_dir() / WATCH_LIST_FILE,
             plan_catch_up=SyncCatchUp(self.queue, self.sync_record),
+            synced=self.sync_record,
         )
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(2)

@@ -35,16 +35,20 @@ def engine(make_engine: Callable[..., Engine]) -> Engine:
 @pytest.fixture
 def watches(engine: Engine, tmp_path: Path) -> Iterator[Callable[..., WatchedFolders]]:
     """``watches(settle_s=..., compare=...)``: watched folders on the engine's
-    queue, kept in the test's config folder, catching up by comparing with the
-    bucket when ``compare`` (else by modification time); each is shut down after
-    the test."""
+    queue, kept in the test's config folder, their uploads recorded in one sync
+    record (as the window's are), catching up by comparing with the bucket when
+    ``compare`` (else by modification time); each is shut down after the test."""
     made: list[WatchedFolders] = []
     record = SyncRecord(tmp_path / "sync-record.sqlite3")
 
     def make(settle_s: float = 0.3, compare: bool = False) -> WatchedFolders:
         planner = SyncCatchUp(engine.queue, record) if compare else None
         folders = WatchedFolders(
-            engine.queue, tmp_path / "config" / FILE_NAME, settle_s=settle_s, plan_catch_up=planner
+            engine.queue,
+            tmp_path / "config" / FILE_NAME,
+            settle_s=settle_s,
+            plan_catch_up=planner,
+            synced=record,
         )
         made.append(folders)
         return folders
@@ -257,3 +261,40 @@ def test_a_restart_does_not_queue_again_a_file_whose_upload_is_still_in_the_queu
     (task,) = engine.snapshots().values()
     assert task.key == "videos/long.mp4"
     assert not task.state.is_final, "the test needs the upload still running"
+
+
+def test_files_a_watch_uploaded_are_in_the_sync_record_so_a_restart_skips_them_unread(
+    sandbox: Any, engine: Engine, watches: Callable[..., WatchedFolders], tmp_path: Path
+) -> None:
+    """The uploads of a watch are recorded as a sync's are (size and time as
+    handed on, CRC-64 and ETag of the object): the restart's comparison with the
+    bucket skips them on the listing alone. Unrecorded, each cost a HEAD and a
+    read of the whole file at every start."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    first = watches(compare=True)
+    watch = first.watch(WatchedFolder(str(folder), target(sandbox, "photos/")))
+    engine.qtbot.waitUntil(lambda: watch._system_watch is not None)
+    for number in range(3):
+        (folder / f"{number}.jpg").write_bytes(os.urandom(5000 + number))
+    wait_uploaded(engine, {f"photos/{number}.jpg" for number in range(3)})
+    first.shutdown()  # the record is written by then
+    record = SyncRecord(tmp_path / "sync-record.sqlite3")
+    try:
+        kept = record.entries_under(target(sandbox).endpoint, BUCKET, "photos/")
+    finally:
+        record.close()
+    assert sorted(kept) == [f"photos/{number}.jpg" for number in range(3)]
+    for key, entry in kept.items():
+        info = (folder / key.removeprefix("photos/")).stat()
+        stored = sandbox.storage.get_object(BUCKET, key)
+        assert (entry.size, entry.mtime_ns) == (info.st_size, info.st_mtime_ns)
+        assert entry.crc64 is not None and str(entry.crc64) == str(stored.crc64)
+
+    ledger = sandbox.record_requests()
+    second = watches(compare=True)
+    second.load()
+    listed = lambda: any(r.method == "GET" and r.key == "" for r in ledger.requests())  # noqa: E731
+    engine.qtbot.waitUntil(listed)
+    engine.qtbot.wait(800)  # time for any HEAD or upload the comparison would send
+    assert [(r.method, r.key) for r in ledger.requests() if r.key] == []
