@@ -81,6 +81,17 @@ class BatchTracker:
                 task.tally.batch_number = self.number
                 task.tally.batch_counted = None
 
+    def take_in_paused(self, tasks: Iterable[Member]) -> None:
+        """Tasks added paused (the rest of a drop that "Pause all" came in the
+        middle of) belong to the current batch, which they neither begin nor wake:
+        its figures then cover the whole drop, these files as paused, and "Start
+        all" goes on with it. Call before they are counted (``recount``)."""
+        if not self.number:
+            return
+        for task in tasks:
+            task.tally.batch_number = self.number
+            task.tally.batch_counted = None
+
     def settle(self, now: float | None = None) -> None:
         """The queue went idle: the batch is over (its figures stay as they are
         until work arrives again)."""

@@ -441,11 +441,13 @@ class UploadQueue(QObject):
     ) -> UploadTask:
         # Called with the lock held.
         task = new_task(self._task_ids.next(), self._next_position, bucket, key, endpoint, options, source)
-        if paused:
-            task.set_state(TaskState.PAUSED)  # before it is counted
         self._next_position += 1
         self._tasks[task.task_id] = task
-        self._batch.join([task])
+        if paused:
+            task.set_state(TaskState.PAUSED)  # before it is counted
+            self._batch.take_in_paused([task])
+        else:
+            self._batch.join([task])
         self._recount(task)
         self._events.added(task.task_id)
         return task

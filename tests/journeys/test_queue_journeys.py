@@ -706,8 +706,9 @@ def test_pause_all_while_a_big_folder_is_still_being_added_holds_the_whole_folde
 ) -> None:
     """A person drops a big folder and, as its first rows appear, clicks Pause
     all: every file of it waits paused, also those the window was still adding;
-    the status bar says so; Start all then sends them. The rest of the folder
-    used to go on uploading after the click."""
+    the status bar says so, and the counter covers the whole folder; Start all
+    then sends them. The rest of the folder used to go on uploading after the
+    click."""
     save_profile(sandbox, credentials)
     driver = open_window()
     messages = StatusMessages(driver)
@@ -729,6 +730,9 @@ def test_pause_all_while_a_big_folder_is_still_being_added_holds_the_whole_folde
     wait_until(lambda: tab_count("Active") == 0, what="nothing active")
     done = tab_count("Done")
     assert tab_count("Paused") + done == total
+    # The counter covers the whole drop, as one batch, the held files included.
+    wait_until(lambda: status_label("Files uploaded").text() == f"{done} / {total} files", what="the counter")
+    assert status_label("Bytes uploaded").text().endswith(" / 1.9 MiB")  # 20,000 x 100 B
     # Nothing goes out while paused: the count of uploaded files holds.
     QTest.qWait(1000)
     assert (tab_count("Done"), tab_count("Active")) == (done, 0)
