@@ -67,6 +67,7 @@ from cosdesk.engine.task import (
     HashProgress,
     JobControl,
     PartRecord,
+    RestingState,
     SourceKind,
     StopReason,
     TaskFigures,
@@ -111,6 +112,8 @@ _RESTORE_SLICE = 5000
 # The table's feed waits for the writer before each read of tasks at rest: with
 # 20,000 ahead it waited seconds a read, and a million rows filled at 700 a second.
 _INSERTS_AHEAD = 2_000
+# States a task at rest flips between by a pause or restart (see RestingState).
+_IDLE = frozenset({TaskState.WAITING, TaskState.PAUSED})
 _INTAKES_AHEAD = 20
 
 # Snapshots made per hold of the lock (a reader of thousands lets the GUI thread in).
@@ -577,12 +580,16 @@ class UploadQueue(QObject):
             with self._lock:
                 yield ids[start : start + _SNAPSHOT_SLICE]
 
-    def table_rows_of(self, task_ids: Iterable[str]) -> list[TaskSnapshot | CompactRow]:
+    def table_rows_of(
+        self, task_ids: Iterable[str], shown_idle: Callable[[str], bool] | None = None
+    ) -> list[TaskSnapshot | CompactRow | RestingState]:
         """As ``snapshots_of``, for the task table: a task that has nothing more to
         show comes as its ``CompactRow``, not as a snapshot (one just put at rest
-        read back from the database, see ``RecentlyRested``)."""
+        read back from the database, see ``RecentlyRested``); a waiting or paused
+        task at rest that ``shown_idle(task_id)`` says the table shows as waiting
+        or paused, as its ``RestingState``."""
         now = time.monotonic()
-        rows: list[TaskSnapshot | CompactRow] = []
+        rows: list[TaskSnapshot | CompactRow | RestingState] = []
         resting_ids: list[str] = []
         for some_ids in self._under_lock_in_slices(task_ids):
             for task_id in some_ids:
@@ -591,10 +598,12 @@ class UploadQueue(QObject):
                     rows.append(live.compact_row() or live.snapshot(now))
                 elif (resting := self._resting.get(task_id)) is not None:
                     row = self._recently_rested.take(task_id, resting.state, resting.position)
-                    if row is None:
-                        resting_ids.append(task_id)
-                    else:
+                    if row is not None:
                         rows.append(row)
+                    elif resting.state in _IDLE and shown_idle is not None and shown_idle(task_id):
+                        rows.append(RestingState(task_id, resting.state, resting.size, resting.loaded))
+                    else:
+                        resting_ids.append(task_id)
         rows += self._resting_snapshots(resting_ids)
         return rows
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.task import CompactRow, HashProgress, TaskSnapshot
+from cosdesk.engine.task import CompactRow, HashProgress, RestingState, TaskSnapshot
 from cosdesk.engine.task_table_source import read_columns
 from cosdesk.engine.worker_pool import BackgroundCall, WorkerPool
 from cosdesk.ui.task_rows import TaskRows
@@ -51,7 +51,7 @@ class Removal:
     task_ids: list[str]
 
 
-Operation = TaskSnapshot | CompactRow | Removal
+Operation = TaskSnapshot | CompactRow | RestingState | Removal
 
 
 @dataclass
@@ -84,13 +84,17 @@ class TaskFeed(QObject):
         db_path: Path | None,
         *,
         known_final: Callable[[str], bool],
+        shown_idle: Callable[[str], bool] = lambda _task_id: False,
         parent: QObject | None = None,
     ) -> None:
         """``known_final(task_id)``: the table already shows this task as done or
-        canceled (called on the worker): a restored task then needs no new read."""
+        canceled (called on the worker): a restored task then needs no new read.
+        ``shown_idle(task_id)``: it shows the task as waiting or paused (called on
+        the worker; see RestingState)."""
         super().__init__(parent)
         self._queue = queue
         self._known_final = known_final
+        self._shown_idle = shown_idle
         self._segments: deque[_Segment] = deque([_Segment()])
         self._ready: deque[Operation] = deque()
         self._fetching = False
@@ -149,6 +153,10 @@ class TaskFeed(QObject):
             wanted[task_id] = added and wanted.get(task_id, True)
         self._start_fetch()
 
+    def read_again(self, task_ids: list[str]) -> None:
+        """Fetch these tasks' rows once more (the model could not take what came)."""
+        self._want(task_ids, added=False)
+
     @Slot(list)
     def _on_removed(self, task_ids: list[str]) -> None:
         self._segments[-1].removed.extend(task_ids)
@@ -181,14 +189,15 @@ class TaskFeed(QObject):
         if not chunk and not removal:
             return
         self._fetching = True
-        queue, known_final, signals = self._queue, self._known_final, self._signals
+        queue, known_final, shown_idle = self._queue, self._known_final, self._shown_idle
+        signals = self._signals
 
         def fetch() -> None:
             # Restored as it was stored: nothing new to show.
             wanted = [task_id for task_id, added in chunk.items() if not (added and known_final(task_id))]
             order = {task_id: number for number, task_id in enumerate(wanted)}
             # One read for the chunk; a task removed since is not among them.
-            found = sorted(queue.table_rows_of(wanted), key=lambda row: order[row.task_id])
+            found = sorted(queue.table_rows_of(wanted, shown_idle), key=lambda row: order[row.task_id])
             operations: list[Operation] = list(found)
             if removal:
                 operations.append(Removal(removal))

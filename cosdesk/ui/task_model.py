@@ -43,7 +43,7 @@ from PySide6.QtCore import (
 )
 
 from cosdesk.engine.queue import UploadQueue
-from cosdesk.engine.task import CompactRow, HashProgress, TaskSnapshot, TaskState
+from cosdesk.engine.task import CompactRow, HashProgress, RestingState, TaskSnapshot, TaskState
 from cosdesk.engine.task_table_source import STATE_CODES, STATES
 from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.background import run_in_background
@@ -220,7 +220,9 @@ class TaskTableModel(QAbstractTableModel):
         self._display_timer.setSingleShot(True)
         self._display_timer.setInterval(0)
         self._display_timer.timeout.connect(self._read_for_display)
-        self.feed = TaskFeed(queue, db_path, known_final=self._known_final, parent=self)
+        self.feed = TaskFeed(
+            queue, db_path, known_final=self._known_final, shown_idle=self._shown_idle, parent=self
+        )
         self.feed.loaded.connect(self._adopt)
         self.feed.indexed.connect(self._display_timer.start)
         self.feed.indexed.connect(self.stored_ready)
@@ -482,6 +484,12 @@ class TaskTableModel(QAbstractTableModel):
         slot = rows.find(task_id)
         return slot >= 0 and rows.states[slot] in _FINAL_CODES
 
+    def _shown_idle(self, task_id: str) -> bool:
+        # On the feed's worker, as _known_final; _take checks again in order.
+        rows = self.rows
+        slot = rows.find(task_id)
+        return slot >= 0 and rows.states[slot] in _IDLE_CODES
+
     @Slot(object)
     def _adopt(self, stored: object) -> None:
         """The stored tasks arrived (before any queue event is applied)."""
@@ -512,7 +520,10 @@ class TaskTableModel(QAbstractTableModel):
                 first_new, changed = self.rows.slot_count, {}
                 self._counts_dirty = True
                 continue
-            slot, bits = self._take(operation, first_new)
+            if isinstance(operation, RestingState):
+                slot, bits = self._take_state(operation)
+            else:
+                slot, bits = self._take(operation, first_new)
             if bits:
                 changed[slot] = bits
                 self._counts_dirty = self._counts_dirty or bool(bits & CHANGED_STATE)
@@ -570,6 +581,27 @@ class TaskTableModel(QAbstractTableModel):
                 self._snapshots.popitem(last=False)
         self._cells.pop(slot, None)
         return slot, (bits if slot < first_new else 0)
+
+    def _take_state(self, change: RestingState) -> tuple[int, int]:
+        """Apply a waiting/paused flip of a row shown as waiting or paused; a row
+        shown otherwise by now (a later change applied first) is read again."""
+        rows = self.rows
+        slot = rows.find(change.task_id)
+        if slot < 0 or rows.states[slot] == REMOVED:
+            return slot, 0
+        old_code = rows.states[slot]
+        if old_code not in _IDLE_CODES:
+            self.feed.read_again([change.task_id])
+            return slot, 0
+        bits = rows.update_figures(slot, change.state, change.size, change.loaded)
+        if self._matches is not None and self._matches[slot]:
+            self._filter_counts[old_code] -= 1
+            self._filter_counts[rows.states[slot]] += 1
+        for touched in self._display_reading.values():
+            touched[1].add(slot)
+        self._snapshots.pop(slot, None)
+        self._cells.pop(slot, None)
+        return slot, bits | CHANGED_OTHER
 
     def _take_extras(self, slot: int, snapshot: TaskSnapshot) -> int:
         """Speed, time left, hashing and the Error text: what only some rows have."""
@@ -794,5 +826,6 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
 
 
 _FINAL_CODES = frozenset(STATE_CODES[state] for state in TaskState if state.is_final)
+_IDLE_CODES = frozenset({STATE_CODES[TaskState.WAITING], STATE_CODES[TaskState.PAUSED]})
 _IS_LIVE = bytes(int(code != REMOVED) for code in range(256))
 _EMPTY_CELLS: Cells = tuple({} for _ in Column)

@@ -176,21 +176,7 @@ class TaskRows:
     def update(self, slot: int, snapshot: TaskSnapshot | CompactRow) -> int:
         """Take a newer snapshot of a live slot's task; returns what changed
         (``CHANGED_*`` bits, 0 for nothing a column shows)."""
-        changed = 0
-        code = STATE_CODES[snapshot.state]
-        old_code = self.states[slot]
-        if code != old_code:
-            self.counts[old_code] -= 1
-            self.counts[code] += 1
-            self.states[slot] = code
-            changed |= CHANGED_STATE
-        size = -1 if snapshot.size is None else snapshot.size
-        if size != self.sizes[slot]:
-            self.sizes[slot] = size
-            changed |= CHANGED_SIZE
-        if snapshot.loaded != self.sent[slot]:
-            self.sent[slot] = snapshot.loaded
-            changed |= CHANGED_SENT
+        changed = self.update_figures(slot, snapshot.state, snapshot.size, snapshot.loaded)
         flags = flags_of(snapshot)
         if flags != self.flags[slot]:
             self.flags[slot] = flags
@@ -198,6 +184,26 @@ class TaskRows:
         if not self._key_is(slot, snapshot.key):
             self._set_key(slot, snapshot.key)  # renamed to keep both (a conflict)
             changed |= CHANGED_KEY
+        return changed
+
+    def update_figures(self, slot: int, state: TaskState, size: int | None, loaded: int) -> int:
+        """Take a live slot's new state, size and bytes sent alone (RestingState);
+        returns what changed (``CHANGED_*`` bits)."""
+        changed = 0
+        code = STATE_CODES[state]
+        old_code = self.states[slot]
+        if code != old_code:
+            self.counts[old_code] -= 1
+            self.counts[code] += 1
+            self.states[slot] = code
+            changed |= CHANGED_STATE
+        size_code = -1 if size is None else size
+        if size_code != self.sizes[slot]:
+            self.sizes[slot] = size_code
+            changed |= CHANGED_SIZE
+        if loaded != self.sent[slot]:
+            self.sent[slot] = loaded
+            changed |= CHANGED_SENT
         return changed
 
     def remove(self, slot: int) -> None:

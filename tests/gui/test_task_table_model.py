@@ -20,7 +20,7 @@ from support.task_rows import make_row
 from cosdesk.engine.options import QueueSettings
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store import TaskStore
-from cosdesk.engine.task import FileResult, TaskState
+from cosdesk.engine.task import FileResult, RestingState, TaskState
 from cosdesk.ui import task_filter as filter_module
 from cosdesk.ui import task_model as model_module
 from cosdesk.ui.task_cells import Column
@@ -286,3 +286,21 @@ def test_rows_added_below_the_screen_are_inserted_together_and_those_on_it_at_on
         model.shutdown()
         queue.shutdown()
         store.close()
+
+
+def test_a_state_flip_for_a_row_no_longer_shown_waiting_or_paused_is_read_again(open_table: Any) -> None:
+    """A RestingState fits only a row the table shows as waiting or paused (its
+    error and note stay as they were). Should a later change have reached the
+    row first, the task's row is read again rather than the flip applied."""
+    table = open_table(30)
+    table.queue.restore(resume=False)
+    table.settle()
+    failed = [task for task in table.stored if task.state is TaskState.ERROR]
+    row = table.model.row_of(failed[0].task_id)
+    assert row is not None
+    shown_failed = table.model.index(row, Column.STATE).data()
+
+    table.model._apply([RestingState(failed[0].task_id, TaskState.WAITING, failed[0].size, 0)])
+    table.settle()
+    assert table.model.index(row, Column.STATE).data() == shown_failed
+    assert table.model.counts()[TaskState.ERROR] == len(failed)

@@ -1,0 +1,71 @@
+"""Tasks at rest paused and resumed in bulk reach the table as their new state
+alone (RestingState), never by reading each task's row back from the database."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from cosdesk.engine.task import RestingState, TaskSnapshot, TaskState
+from cosdesk.ui import session as session_module
+
+from .conftest import WindowDriver, make_file, wait_for
+
+FILES = 400
+
+
+@pytest.fixture(autouse=True)
+def tiny_live_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's queue keeps 12 tasks whole: with 400 files added on a link too
+    slow for more than the first few, nearly all are at rest, waiting."""
+    made = session_module.queue_settings_for
+    monkeypatch.setattr(
+        session_module,
+        "queue_settings_for",
+        lambda transfers: dataclasses.replace(made(transfers), live_task_limit=12, wake_batch=4),
+    )
+
+
+def test_pause_all_and_start_all_flip_rows_at_rest_without_reading_them_back(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    window = account_window.window
+    window.queue.set_bandwidth_limit(1024)
+    folder = tmp_path / "scans"
+    for number in range(FILES):
+        make_file(folder / f"scan-{number:03d}.pdf", 100)
+    account_window.drop([folder])
+    wait_for(lambda: window.model.rowCount() == FILES and window.model.is_settled())
+    arrived: list[object] = []
+    window.model.feed.arrived.connect(arrived.extend)
+
+    def shown(state: TaskState) -> int:
+        return window.model.counts().get(state, 0)
+
+    window.pause_all()
+    wait_for(
+        lambda: shown(TaskState.PAUSED) + shown(TaskState.SUCCESS) == FILES and window.model.is_settled()
+    )
+    flips = [item for item in arrived if isinstance(item, RestingState)]
+    assert len(flips) > FILES - 20  # all but the few whole ones were at rest
+    assert {flip.state for flip in flips} == {TaskState.PAUSED}
+    # Whole snapshots only for the few tasks in memory (rows on screen are read
+    # whole too, but for display, not through the feed).
+    assert sum(isinstance(item, TaskSnapshot) for item in arrived) < 20
+    # Each row says what its task is (a task at rest read from the database).
+    for row in range(window.model.rowCount()):
+        task = window.queue.task(window.model.task_id_at(row))
+        assert task is not None
+        assert window.model.rows.state(window.model.slot_at(row)) is task.state
+
+    arrived.clear()
+    window.start_all()
+    wait_for(lambda: shown(TaskState.PAUSED) == 0 and window.model.is_settled())
+    flips = [item for item in arrived if isinstance(item, RestingState)]
+    assert len(flips) > FILES - 20
+    assert {flip.state for flip in flips} == {TaskState.WAITING}
+    # Whole snapshots only for the few tasks in memory (rows on screen are read
+    # whole too, but for display, not through the feed).
+    assert sum(isinstance(item, TaskSnapshot) for item in arrived) < 20
