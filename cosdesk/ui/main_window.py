@@ -503,6 +503,7 @@ class MainWindow(QMainWindow):
         # The stop notice on screen while the queue is idle: a later change to the
         # batch (a paused file canceled) must not leave it saying something untrue.
         self._stop_notice: BatchNotice | None = None
+        self._stop_notice_shown = ""  # the status bar's text of it
         self._overall_timer = QTimer(self)
         self._overall_timer.setSingleShot(True)
         self._overall_timer.setInterval(0)
@@ -627,7 +628,10 @@ class MainWindow(QMainWindow):
         self.overall.setToolTip(texts.bar_tip)
         if self._stop_notice is not None:
             if not self.queue.is_idle():
+                # Uploading again: "Uploads paused" must not stay up meanwhile.
                 self._stop_notice = None
+                if self.statusBar().currentMessage() == self._stop_notice_shown:
+                    self.statusBar().clearMessage()
             elif (notice := stop_notice(batch)) != self._stop_notice:
                 self._stop_notice = notice
                 self._show_stop_notice(notice, "", notify=False)
@@ -804,9 +808,8 @@ class MainWindow(QMainWindow):
         if notice.notify and notify:
             self.notifier.notify(notice.title, message, failed=notice.failed)
         else:
-            self.statusBar().showMessage(
-                self.tr("%1: %2").replace("%1", notice.title).replace("%2", message), 15000
-            )
+            self._stop_notice_shown = self.tr("%1: %2").replace("%1", notice.title).replace("%2", message)
+            self.statusBar().showMessage(self._stop_notice_shown, 15000)
 
     def _show_error(self, title: str, text: str) -> None:
         """A non-modal message (a modal one would block drops and tests alike)."""

@@ -336,6 +336,8 @@ def test_pausing_the_last_upload_says_paused_and_only_its_end_says_the_batch_fin
 
     QTest.keyClick(table, Qt.Key.Key_Space)  # resume it
     wait_until(lambda: row_texts(table, "video.bin")[STATE] != "Paused")
+    # Uploading again: the notice that said paused goes (it stayed up to 15 s).
+    wait_until(lambda: "Uploads paused" not in messages.current(), timeout_s=2, what="the paused notice gone")
     slow_down(driver, 8 * MiB)
     wait_until(lambda: "Uploads finished" in messages.current(), timeout_s=15, what="the finished notice")
     # The notice counts the whole batch, and came only once the last file was done.
