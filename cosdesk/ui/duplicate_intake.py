@@ -104,6 +104,9 @@ class BatchIntake(QObject):
         self._busy = False
         self._stopped = threading.Event()
         self.question: DuplicatesQuestion | None = None
+        # The last line that said a batch's files wait paused (the window takes
+        # it down once uploads go on).
+        self.paused_summary = ""
         # Skipped and renamed files of batches still uploading, told when they end
         # (see take_outcome). Written by the pool, read by the GUI thread.
         self._outcome_lock = threading.Lock()
@@ -273,7 +276,10 @@ class BatchIntake(QObject):
             # Files dropped again while paused or failed go on, unless Pause all
             # came while this batch was added.
             self._queue.restart(list(queued.plan.resume))
-        self._done(self.summary(queued.plan, queued.destination.describe(), queued.added, paused_meanwhile))
+        message = self.summary(queued.plan, queued.destination.describe(), queued.added, paused_meanwhile)
+        if paused_meanwhile:
+            self.paused_summary = message
+        self._done(message)
 
     def _done(self, message: str) -> None:
         # Replaces "Looking for files…": it must not stay once this batch is settled.

@@ -626,15 +626,15 @@ class MainWindow(QMainWindow):
         if self._overall_value != self.overall.value():
             self._overall_timer.start()
         self.overall.setToolTip(texts.bar_tip)
-        if self._stop_notice is not None:
-            if not self.queue.is_idle():
-                # Uploading again: "Uploads paused" must not stay up meanwhile.
-                self._stop_notice = None
-                if self.statusBar().currentMessage() == self._stop_notice_shown:
-                    self.statusBar().clearMessage()
-            elif (notice := stop_notice(batch)) != self._stop_notice:
-                self._stop_notice = notice
-                self._show_stop_notice(notice, "", notify=False)
+        if not self.queue.is_idle():
+            # Uploading again: a line saying uploads are paused must not stay up.
+            self._stop_notice = None
+            shown = self.statusBar().currentMessage()
+            if shown and shown in (self._stop_notice_shown, self.intake.paused_summary):
+                self.statusBar().clearMessage()
+        elif self._stop_notice is not None and (notice := stop_notice(batch)) != self._stop_notice:
+            self._stop_notice = notice
+            self._show_stop_notice(notice, "", notify=False)
 
     # --- adding ---------------------------------------------------------------------
 

@@ -741,3 +741,5 @@ def test_pause_all_while_a_big_folder_is_still_being_added_holds_the_whole_folde
 
     click("Start all")
     wait_until(lambda: tab_count("Done") > done, what="uploads going on after Start all")
+    # The line that said they wait paused is no longer true: it goes.
+    wait_until(lambda: "wait paused" not in messages.current(), timeout_s=2, what="the paused line gone")
