@@ -112,9 +112,9 @@ _RESTORE_SLICE = 5000
 # The table's feed waits for the writer before each read of tasks at rest: with
 # 20,000 ahead it waited seconds a read, and a million rows filled at 700 a second.
 _INSERTS_AHEAD = 2_000
+_INTAKES_AHEAD = 20
 # States a task at rest flips between by a pause or restart (see RestingState).
 _IDLE = frozenset({TaskState.WAITING, TaskState.PAUSED})
-_INTAKES_AHEAD = 20
 
 # Snapshots made per hold of the lock (a reader of thousands lets the GUI thread in).
 _SNAPSHOT_SLICE = 256
