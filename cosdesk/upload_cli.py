@@ -500,6 +500,9 @@ def run_engine(
         heartbeat.stop()
         idle_check.stop()
         queue.shutdown(wait=True)
+        # What ended since the loop last ran (or during the shutdown) is told to
+        # the display before it counts: the totals below read the tasks themselves.
+        queue.deliver_events()
         try:
             resume = _resume_command(store, queue, db_path) if summary else ""
             if summary:

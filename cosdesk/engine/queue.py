@@ -1485,6 +1485,13 @@ class UploadQueue(QObject):
         if became_idle:
             self.idle.emit()
 
+    def deliver_events(self) -> None:
+        """Emit now, on the queue's thread, the events still waiting (a finished
+        file's among them). A command leaving its event loop calls it: the flush
+        a job's end asks for comes through that loop, and ``cosdesk upload`` once
+        quit in between and said "0 uploaded" for a file it had uploaded."""
+        self._flush_events()
+
     def _busy(self) -> bool:
         # A task in error waiting for its automatic retry does not count: the CLI
         # ends (saying what failed) and tests see the failure; the window, which

@@ -256,3 +256,22 @@ def test_without_a_crc64_from_the_server_the_etag_is_checked_against_the_md5(
     snapshot = engine.queue.task(bad)
     assert snapshot is not None and snapshot.state is TaskState.ERROR
     assert snapshot.error is not None and snapshot.error.code == "ETagMismatch"
+
+
+def test_a_finished_file_is_told_when_the_events_are_delivered_before_the_loop_runs_again(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    """A job's end asks for a flush through the event loop. A command that leaves
+    its loop in between (its own idle check fired) delivers the events itself:
+    ``cosdesk upload`` once said "0 uploaded" for a file it had uploaded."""
+    engine = make_engine()
+    finished = engine.collect_finished()
+    task_id = engine.queue.add_file(write_file(tmp_path / "one.bin", 1000), BUCKET, "told/one.bin")
+    # Waited for without running the event loop: the job ends on its worker.
+    deadline = time.monotonic() + 20
+    while engine.queue.task_figures()[0].state is not TaskState.SUCCESS:
+        assert time.monotonic() < deadline, "the upload did not end"
+        time.sleep(0.01)
+    assert finished == []  # the flush it asked for waits for the loop
+    engine.queue.deliver_events()
+    assert [(event.task_id, event.error) for event in finished] == [(task_id, None)]
