@@ -278,7 +278,9 @@ def test_files_a_watch_uploaded_are_in_the_sync_record_so_a_restart_skips_them_u
     for number in range(3):
         (folder / f"{number}.jpg").write_bytes(os.urandom(5000 + number))
     wait_uploaded(engine, {f"photos/{number}.jpg" for number in range(3)})
-    first.shutdown()  # the record is written by then
+    # The watch has heard of each upload's end (its count): recorded when shut down.
+    engine.qtbot.waitUntil(lambda: watch.record.uploaded == 3)
+    first.shutdown()
     record = SyncRecord(tmp_path / "sync-record.sqlite3")
     try:
         kept = record.entries_under(target(sandbox).endpoint, BUCKET, "photos/")
