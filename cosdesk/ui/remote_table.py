@@ -6,11 +6,12 @@ shown. The view only says where (``files_dropped``): the pane uploads.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from cosdesk.ui.remote_model import RemoteColumn, RemoteObjectsModel
+from cosdesk.ui.row_keys import home_or_end_row
 
 # The name takes what the other columns leave (they are never measured: 200,000 rows).
 COLUMN_WIDTHS = {RemoteColumn.SIZE: 75, RemoteColumn.MODIFIED: 140, RemoteColumn.STORAGE_CLASS: 100}
@@ -46,6 +47,13 @@ class RemoteTable(QTableView):
         header.setSectionResizeMode(RemoteColumn.NAME, QHeaderView.ResizeMode.Stretch)
         for column, width in COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
+
+    def moveCursor(
+        self, cursor_action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        # Home and End go to the first and last row listed (End fetches the next page).
+        index = home_or_end_row(self, cursor_action)
+        return index if index is not None else super().moveCursor(cursor_action, modifiers)
 
     def selected_rows(self) -> list[int]:
         return sorted(index.row() for index in self.selectionModel().selectedRows())

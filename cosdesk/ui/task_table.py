@@ -37,6 +37,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
+from cosdesk.ui.row_keys import home_or_end_row
 from cosdesk.ui.task_filter import TaskFilterProxy
 
 # An add whose first rows have not arrived after this long no longer moves the
@@ -178,16 +179,8 @@ class TaskTable(QTableView):
     def moveCursor(
         self, cursor_action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
     ) -> QModelIndex:
-        home = QAbstractItemView.CursorAction.MoveHome
-        end = QAbstractItemView.CursorAction.MoveEnd
-        model = self.model()
-        if cursor_action in (home, end) and model is not None and model.rowCount() > 0:
-            row = 0 if cursor_action == home else model.rowCount() - 1
-            column = self.currentIndex().column()
-            if column < 0 or self.isColumnHidden(column):
-                column = self.horizontalHeader().logicalIndex(0)
-            return model.index(row, column)
-        return super().moveCursor(cursor_action, modifiers)
+        index = home_or_end_row(self, cursor_action)
+        return index if index is not None else super().moveCursor(cursor_action, modifiers)
 
     def selectionCommand(
         self, index: QModelIndex | QPersistentModelIndex, event: QEvent | None = None

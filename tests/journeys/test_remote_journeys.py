@@ -301,3 +301,26 @@ def test_an_upload_into_the_folder_being_browsed_keeps_the_place_and_the_selecti
     selected = [names[index.row()] for index in table.selectionModel().selectedRows()]
     assert selected == [chosen]
     assert names[table.currentIndex().row()] == chosen
+
+
+def test_home_and_end_go_to_the_first_and_last_file_listed(
+    account_window: WindowDriver, server: CosClient
+) -> None:
+    """As in a file manager (and the upload list): not to the first or last column."""
+    names = [f"page-{n:02d}.png" for n in range(30)]
+    for name in names:
+        server.put_object(TEST_BUCKET, f"book/{name}", b"png")
+    window = account_window.window
+    find(QToolButton, "Refresh", window).click()
+    wait_remote_names(["book/"])
+    double_click("book/")
+    wait_remote_names(names)
+    table = remote_table()
+    click_row("page-05.png")
+    QTest.keyClick(table, Qt.Key.Key_End)
+    assert remote_names()[table.currentIndex().row()] == "page-29.png"
+    assert table.rowAt(table.viewport().height() - 1) in (-1, 29)  # the last row in view
+    assert [remote_names()[index.row()] for index in table.selectionModel().selectedRows()] == ["page-29.png"]
+    QTest.keyClick(table, Qt.Key.Key_Home)
+    assert remote_names()[table.currentIndex().row()] == "page-00.png"
+    assert table.rowAt(0) == 0
