@@ -282,7 +282,7 @@ class UploadQueue(QObject):
         spec = self._endpoint(endpoint)
         self._keep_up_with_intake()
         with self._lock:
-            paused = part_of_drop_since is not None and self.pauses_of_all > part_of_drop_since
+            paused = part_of_drop_since is not None and self._paused_since(part_of_drop_since)
             tasks = [
                 self._new_task(
                     bucket,
@@ -402,7 +402,7 @@ class UploadQueue(QObject):
                             spec,
                             options,
                             NewSource.scanned(entry),
-                            paused=self.pauses_of_all > began_at_pauses,
+                            paused=self._paused_since(began_at_pauses),
                         )
                     batch.append(task)
                     if len(batch) >= SCAN_BATCH:
@@ -425,6 +425,11 @@ class UploadQueue(QObject):
             on_queued([(task.task_id, task.spec.key) for task in batch])
         self._store_new(batch, stat_files=False)
         self._poke()
+
+    def _paused_since(self, pauses_of_all: int) -> bool:
+        # Lock held. Whether "Pause all" came since the count was this: the rest of
+        # a drop begun then is added paused (add_files).
+        return self.pauses_of_all > pauses_of_all
 
     def _endpoint(self, endpoint: EndpointSpec | None) -> EndpointSpec:
         spec = endpoint or self.default_endpoint
