@@ -15,6 +15,7 @@ from support.window_driver import (
     open_window,
     save_profile,
     slow_down,
+    tiny_live_limit,
     wait_for,
     when_a_message_box_opens,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "open_window",
     "save_profile",
     "slow_down",
+    "tiny_live_limit",
     "wait_for",
     "when_a_message_box_opens",
 ]

@@ -3,31 +3,20 @@ alone (RestingState), never by reading each task's row back from the database.""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
 from cosdesk.engine.task import RestingState, TaskSnapshot, TaskState
-from cosdesk.ui import session as session_module
 
 from .conftest import WindowDriver, make_file, wait_for
 
 FILES = 400
 
 
-@pytest.fixture(autouse=True)
-def tiny_live_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The window's queue keeps 12 tasks whole: with 400 files added on a link too
-    slow for more than the first few, nearly all are at rest, waiting."""
-    made = session_module.queue_settings_for
-    monkeypatch.setattr(
-        session_module,
-        "queue_settings_for",
-        lambda transfers: dataclasses.replace(made(transfers), live_task_limit=12, wake_batch=4),
-    )
-
-
+# The window's queue keeps 12 tasks whole: with 400 files added on a link too slow
+# for more than the first few, nearly all are at rest, waiting.
+@pytest.mark.usefixtures("tiny_live_limit")
 def test_pause_all_and_start_all_flip_rows_at_rest_without_reading_them_back(
     account_window: WindowDriver, tmp_path: Path
 ) -> None:

@@ -5,6 +5,6 @@ Tests here find widgets by the text a person reads or their accessible name
 (``support/journey.py``), never through private attributes, and assert what the
 person would see at that moment."""
 
-from support.window_driver import account_window, open_window
+from support.window_driver import account_window, open_window, tiny_live_limit
 
-__all__ = ["account_window", "open_window"]  # fixtures shared with tests/gui
+__all__ = ["account_window", "open_window", "tiny_live_limit"]  # fixtures shared with tests/gui

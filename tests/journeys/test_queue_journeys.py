@@ -5,7 +5,6 @@ files queued, the bytes on the server)."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -615,21 +614,6 @@ def test_the_time_left_for_many_small_files_counts_each_files_round_trip_not_onl
     assert shown is not None
     # Shown in whole seconds: true within a factor of two (bytes alone said 0:00).
     assert 0.5 * took - 0.5 <= shown <= 2 * took + 1, (shown, took)
-
-
-@pytest.fixture
-def tiny_live_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The window's queue keeps only 12 tasks whole in memory (20,000 in use):
-    past that, new tasks go at rest as they come, so a few thousand files stand
-    for a million."""
-    from cosdesk.ui import session as session_module
-
-    made = session_module.queue_settings_for
-    monkeypatch.setattr(
-        session_module,
-        "queue_settings_for",
-        lambda transfers: dataclasses.replace(made(transfers), live_task_limit=12, wake_batch=4),
-    )
 
 
 @pytest.mark.usefixtures("tiny_live_limit")

@@ -4,6 +4,7 @@ Shared by tests/gui (the window's parts) and tests/journeys (what a person does)
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -211,3 +212,18 @@ def account_window(sandbox: Any, credentials: Credentials, open_window: Any) -> 
     driver = open_window()
     assert driver.window.destination() is not None
     return driver
+
+
+@pytest.fixture
+def tiny_live_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's queue keeps only 12 tasks whole in memory (20,000 in use):
+    past that, new tasks go at rest as they come, so a few thousand files stand
+    for a million."""
+    from cosdesk.ui import session as session_module
+
+    made = session_module.queue_settings_for
+    monkeypatch.setattr(
+        session_module,
+        "queue_settings_for",
+        lambda transfers: dataclasses.replace(made(transfers), live_task_limit=12, wake_batch=4),
+    )
