@@ -9,6 +9,7 @@ import pytest
 
 from cosdesk.engine.concurrency import (
     MAX_REQUESTS,
+    RARE_CUT_HOLD_WINDOWS,
     START_FILES,
     START_PARTS,
     WINDOW_S,
@@ -182,6 +183,37 @@ def test_small_files_stay_few_at_once_when_the_server_answers_as_fast_as_the_cli
     # Loopback: a file waits about its CPU for the server; 2 hide the server's time.
     limits = open_with_small_files(tuner, cpu_s=0.001, server_s=0.001)
     assert limits[-1] == 2
+
+
+def small_file_windows(tuner: ConcurrencyTuner, windows: int, goodput: float) -> list[int]:
+    """Feed ``windows`` windows of small files after the opening, moving ``goodput``
+    whatever the limit (a client that is its own bottleneck: files at once share
+    its CPU); the files limit after each window."""
+    limits = []
+    now = 1.0  # when the last window ended
+    for _ in range(windows):
+        limit = tuner.files_limit()
+        per_file_s = limit * 16_384 / goodput  # Little's law gives ``goodput`` back
+        for index in range(max(3, limit // 2) - 1):
+            started_at = now + 1e-3 * (index + 1)
+            tuner.request_done(16_384, started_at, started_at + per_file_s, big_file=False, cpu_s=1e-3)
+        now += WINDOW_S + per_file_s  # this file ends the window
+        tuner.request_done(16_384, now - per_file_s, now, big_file=False, cpu_s=1e-3)
+        limits.append(tuner.files_limit())
+    return limits
+
+
+def test_a_client_that_is_its_own_bottleneck_waits_before_it_tries_more_files() -> None:
+    # Loopback: the opening files hardly waited for the server, only for each other.
+    bound = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
+    assert open_with_small_files(bound, cpu_s=0.001, server_s=0.0)[-1] == 1
+    limits = small_file_windows(bound, RARE_CUT_HOLD_WINDOWS + 2, goodput=10 * MiB)
+    assert limits[: RARE_CUT_HOLD_WINDOWS - 1] == [1] * (RARE_CUT_HOLD_WINDOWS - 1)
+    assert max(limits) == 2  # tried later all the same
+    # A link where a file waits a little longer than its CPU: more are tried at once.
+    waiting = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
+    assert open_with_small_files(waiting, cpu_s=0.001, server_s=0.0012)[-1] == 2
+    assert small_file_windows(waiting, 2, goodput=10 * MiB)[0] == 3
 
 
 def test_files_that_sent_no_put_do_not_decide_where_the_files_limit_starts() -> None:
