@@ -153,9 +153,7 @@ def _watch(
     target = WatchTarget(
         destination.bucket, destination.prefix, destination.endpoint, options_from_args(args, account.profile)
     )
-    record = WatchedFolder(
-        args.source, target, tuple(args.exclude), tuple(args.include), seen_until=since
-    )
+    record = WatchedFolder(args.source, target, tuple(args.exclude), tuple(args.include), seen_until=since)
     return watch_until_interrupted(
         account, db_path, record, limits=engine_limits(args, account.profile), quiet=args.quiet
     )

@@ -65,4 +65,3 @@ def test_an_asker_deleted_while_its_calls_run_is_not_called_and_nothing_crashes(
     pool.waitForDone(5000)
     survivors = askers[1::2]
     qtbot.waitUntil(lambda: all(asker.outcomes == [True] for asker in survivors))
-

@@ -129,7 +129,11 @@ def test_head_bucket_answers_its_region(client: SignedClient, sandbox: SandboxSe
 def test_head_unknown_bucket_is_404(sandbox: SandboxServer, credentials: Credentials) -> None:
     for style in ("virtual-host", "path"):
         with SignedClient(
-            sandbox.endpoint, credentials, "nosuchbucket-1250000000", TEST_REGION, style=style  # type: ignore[arg-type]
+            sandbox.endpoint,
+            credentials,
+            "nosuchbucket-1250000000",
+            TEST_REGION,
+            style=style,  # type: ignore[arg-type]
         ) as other:
             answer = other.request("HEAD", "")
         assert answer.status_code == 404 and answer.content == b"", style

@@ -57,7 +57,7 @@ def complete(
     client: SignedClient, key: str, upload_id: str, parts: list[tuple[int, bytes]]
 ) -> httpx.Response:
     inner = "".join(
-        f"<Part><PartNumber>{number}</PartNumber><ETag>\"{hashlib.md5(data).hexdigest()}\"</ETag></Part>"
+        f'<Part><PartNumber>{number}</PartNumber><ETag>"{hashlib.md5(data).hexdigest()}"</ETag></Part>'
         for number, data in parts
     )
     body = f"<CompleteMultipartUpload>{inner}</CompleteMultipartUpload>".encode()

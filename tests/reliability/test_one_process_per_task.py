@@ -137,8 +137,10 @@ def test_resume_started_during_an_upload_waits_for_it_and_sends_nothing_twice(
     )  # fmt: skip
     # Start the resume once the upload is in the middle of both multipart files.
     wait_for(
-        lambda: all(len(parts) >= 1 for parts in parts_by_key(ledger.requests()).values())
-        and len(parts_by_key(ledger.requests())) == 2,
+        lambda: (
+            all(len(parts) >= 1 for parts in parts_by_key(ledger.requests()).values())
+            and len(parts_by_key(ledger.requests())) == 2
+        ),
         timeout_s=30,
         what="a part of each big file",
     )

@@ -65,5 +65,3 @@ def remote_model(server: SandboxServer) -> Iterator[tuple[RemoteObjectsModel, Re
     finally:
         pool.waitForDone(10_000)
         client.close()
-
-

@@ -129,6 +129,7 @@ def test_the_sandbox_tries_its_remembered_port_then_fixed_ones_skipping_taken_on
     assert taken not in ports and ports[-1] == 0
     assert ports[0] == (preferred if remembered else next_free)
 
+
 def test_credential_server_account_shares_one_provider_until_its_request_changes(memory_keyring: Any) -> None:
     profile = Profile(
         "org", bucket="b-1250000000", credential_url="http://127.0.0.1:9/sts", credential_post=True

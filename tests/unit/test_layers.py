@@ -189,9 +189,7 @@ def project_texts() -> dict[str, str]:
 def test_code_points_only_to_headings_that_architecture_md_has() -> None:
     document = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
     headings = {line.lstrip("#").strip() for line in document.splitlines() if line.startswith("#")}
-    cited = {
-        (path, heading) for path, text in project_texts().items() for heading in CITATION.findall(text)
-    }
+    cited = {(path, heading) for path, text in project_texts().items() for heading in CITATION.findall(text)}
     assert cited, "the code cites ARCHITECTURE.md somewhere; finding nothing means the search is broken"
     assert sorted((path, heading) for path, heading in cited if heading not in headings) == []
 

@@ -103,6 +103,7 @@ def test_a_take_takes_the_leases_of_the_tasks_next_in_line_and_their_takes_answe
     assert not second.take("task-2").taken and not second.take("task-3").taken
     transactions: list[object] = []
     write_and_wait = store.write_and_wait
+
     def counted(write: Any) -> Any:
         transactions.append(write)
         return write_and_wait(write)

@@ -126,7 +126,6 @@ def test_a_file_where_the_data_folder_should_be_is_named(tmp_path: Path) -> None
         TaskStore(blocker / "cosdesk" / "tasks.sqlite3")
 
 
-
 def test_a_stored_success_is_never_taken_back_by_a_write_from_an_older_reading(tmp_path: Path) -> None:
     # Another process finished the task after this one read it (engine/ownership.py).
     store = TaskStore(tmp_path / "t.sqlite3")
