@@ -66,7 +66,8 @@ def watch_until_interrupted(
         app = QCoreApplication.instance()
         assert app is not None  # run_engine made it
         # Before run_engine shuts the queue down: no job may queue files after that.
-        app.aboutToQuit.connect(watch.stop)
+        # The uploads it tells of as it stops are still recorded (watch.stop below).
+        app.aboutToQuit.connect(watch.stop_watching)
         watch.start(catch_up=True)
         print(
             f"watching {printable(record.folder)} for new and changed files "

@@ -174,6 +174,7 @@ class FolderWatch(QObject):
         self._no_job = threading.Event()
         self._no_job.set()
         self._stopping = threading.Event()
+        self._following_ended = False
         self._look_now = True
         self._catch_up_since: float | None = None
         # ``record.seen_until`` as it is now (the record takes it now and then).
@@ -224,8 +225,14 @@ class FolderWatch(QObject):
         QTimer.singleShot(0, self._tick)
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        """Stop watching for good: waits for a running job (a catch-up walk stops
-        at its next file) and ends the system's watch. Idempotent."""
+        """Stop for good: :meth:`stop_watching`, then :meth:`stop_following`. Idempotent."""
+        self.stop_watching(timeout_s)
+        self.stop_following()
+
+    def stop_watching(self, timeout_s: float = 10.0) -> None:
+        """Hand on no more files: waits for a running job (a catch-up walk stops at
+        its next file) and ends the system's watch. The uploads handed on are
+        still followed. Idempotent."""
         if self._stopping.is_set():
             return
         self._stopping.set()
@@ -234,6 +241,16 @@ class FolderWatch(QObject):
             log.warning("the watch of %s did not stop within %.0f s", self.record.folder, timeout_s)
         self._end_system_watch()
         self.record = self.record.with_changes(seen_until=self._seen_until)
+
+    def stop_following(self) -> None:
+        """Stop following the uploads handed on, and write to the sync record those
+        verified so far. On quitting, the queue stops (and tells of the uploads that
+        ended meanwhile) between stop_watching and this: a file whose upload ended
+        as the window closed was otherwise left out of the record, and the next
+        start paid a HEAD and a read for it. Idempotent."""
+        if self._following_ended:
+            return
+        self._following_ended = True
         with contextlib.suppress(RuntimeError, TypeError):  # disconnected already
             self._queue.file_finished.disconnect(self._on_file_finished)
         if self._recorder is not None:

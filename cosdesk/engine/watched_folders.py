@@ -63,7 +63,7 @@ class WatchedFolders(QObject):
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._save_in_background)
-        self._shut_down = False
+        self._stopped_watching = False
 
     def load(self) -> None:
         """Start watching the folders kept at ``list_path`` (a small file, read
@@ -109,13 +109,23 @@ class WatchedFolders(QObject):
         self._changed()
 
     def shutdown(self) -> None:
-        """Stop every watch and write the list as it ends. Idempotent."""
-        if self._shut_down:
+        """Stop every watch for good (:meth:`stop_watching`, then follow no more
+        uploads, recording the verified ones in the sync record). Idempotent."""
+        self.stop_watching()
+        for watch in self._watches.values():
+            watch.stop_following()
+
+    def stop_watching(self) -> None:
+        """Stop every watch handing on files and write the list as it ends; the
+        uploads handed on are still followed until :meth:`shutdown`. Quitting
+        stops the queue in between, so the uploads that end as it stops are
+        recorded too. Idempotent."""
+        if self._stopped_watching:
             return
-        self._shut_down = True
+        self._stopped_watching = True
         self._save_timer.stop()
         for watch in self._watches.values():
-            watch.stop()
+            watch.stop_watching()
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(10)
@@ -144,7 +154,7 @@ class WatchedFolders(QObject):
 
     @Slot()
     def _changed(self) -> None:
-        if not self._shut_down:
+        if not self._stopped_watching:
             self._save_timer.start()
             self.changed.emit()
 

@@ -300,3 +300,50 @@ def test_files_a_watch_uploaded_are_in_the_sync_record_so_a_restart_skips_them_u
     engine.qtbot.waitUntil(listed)
     engine.qtbot.wait(800)  # time for any HEAD or upload the comparison would send
     assert [(r.method, r.key) for r in ledger.requests() if r.key] == []
+
+
+def test_an_upload_that_ends_as_the_window_quits_is_in_the_sync_record(
+    sandbox: Any,
+    engine: Engine,
+    watches: Callable[..., WatchedFolders],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Quitting stops the watches, then the queue: a small file whose answer comes
+    while the queue stops is uploaded, and the watch hears of it only from the
+    events the stopped queue delivers. It used to have closed its record by then,
+    so the next start paid a HEAD and a read for that file."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    answer_held, answer_goes = threading.Event(), threading.Event()
+    commit_object = sandbox.storage.commit_object
+
+    def commit_when_let(bucket: str, key: str, *args: Any, **kwargs: Any) -> Any:
+        if key == "photos/late.jpg":
+            answer_held.set()
+            answer_goes.wait(10)
+        return commit_object(bucket, key, *args, **kwargs)
+
+    monkeypatch.setattr(sandbox.storage, "commit_object", commit_when_let)
+    folders = watches(compare=True)
+    watch = folders.watch(WatchedFolder(str(folder), target(sandbox, "photos/")))
+    engine.qtbot.waitUntil(lambda: watch._system_watch is not None)
+    (folder / "late.jpg").write_bytes(os.urandom(5000))
+    engine.qtbot.waitUntil(answer_held.is_set, timeout=10_000)  # sent; its answer waits
+
+    # The window's session quitting (ui/session.py), the answer coming meanwhile.
+    folders.stop_watching()
+    threading.Timer(0.3, answer_goes.set).start()
+    engine.queue.shutdown(wait=True)
+    engine.queue.deliver_events()
+    folders.shutdown()
+
+    (late,) = engine.snapshots().values()
+    assert late.state is TaskState.SUCCESS, "the test needs the upload to end as the queue stopped"
+    record = SyncRecord(tmp_path / "sync-record.sqlite3")
+    try:
+        kept = record.entries_under(target(sandbox).endpoint, BUCKET, "photos/")
+    finally:
+        record.close()
+    assert list(kept) == ["photos/late.jpg"]
+    assert kept["photos/late.jpg"].size == 5000
