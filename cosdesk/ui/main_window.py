@@ -129,6 +129,7 @@ class CloseChoice(enum.Enum):
     PAUSE_AND_QUIT = "pause"
     CANCEL_AND_QUIT = "cancel"
     STAY = "stay"
+    NOTHING_RUNNING = "ended"  # the uploads ended while the person was asked
 
 
 def window_settings() -> QSettings:
@@ -1197,7 +1198,25 @@ class MainWindow(QMainWindow):
         box.addButton(self.tr("Don't quit"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(tray or pause)
         self.close_box = box
-        box.exec()
+        # Uploads that end while the question is up leave nothing to decide: it
+        # goes, and the window closes as it does with nothing running (it used to
+        # stay, saying uploads were still running when every row said Done).
+        ended_meanwhile = False
+
+        def close_if_ended() -> None:
+            nonlocal ended_meanwhile
+            if box.isVisible() and not self.has_running_uploads():
+                ended_meanwhile = True
+                box.done(0)
+
+        self.queue.idle.connect(close_if_ended)
+        QTimer.singleShot(0, close_if_ended)  # they may have ended before it connected
+        try:
+            box.exec()
+        finally:
+            self.queue.idle.disconnect(close_if_ended)
+        if ended_meanwhile:
+            return CloseChoice.NOTHING_RUNNING
         clicked = box.clickedButton()
         if tray is not None and clicked is tray:
             return CloseChoice.KEEP_IN_TRAY

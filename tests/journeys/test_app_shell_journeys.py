@@ -524,6 +524,43 @@ def test_ctrl_q_with_an_upload_running_asks_first_and_pause_and_quit_keeps_it_fo
     assert on_server(sandbox, "long.bin") == big.read_bytes()
 
 
+def test_uploads_that_end_while_ctrl_q_asks_close_the_question_and_the_window(
+    account_window: WindowDriver, sandbox: Any, tmp_path: Path
+) -> None:
+    """The person presses Ctrl+Q while a file uploads and leaves the question up:
+    when the upload ends there is nothing left to decide, and "Uploads are still
+    running" would no longer be true. The question goes and the window closes,
+    the file whole on the server."""
+    window = account_window.window
+    slow_down(account_window, 1 * MiB)
+    photo = make_file(tmp_path / "photo.raw", 2 * MiB)
+    account_window.drop([photo])
+    wait_until(lambda: [r[Column.STATE] for r in shown_rows(window)] == ["Uploading"], 15, "uploading")
+    activate(window)
+    asked: list[str] = []
+
+    def note_the_question() -> None:  # read, never answered (but after 30 s: the test fails)
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and box.isVisible():
+            if not asked:
+                asked.append(box.text())
+                asked_at.append(time.monotonic())
+            elif time.monotonic() - asked_at[0] > 30:
+                next(b for b in box.buttons() if b.text() == "Don't quit").click()
+                return
+        QTimer.singleShot(30, note_the_question)
+
+    asked_at: list[float] = []
+    QTimer.singleShot(30, note_the_question)
+    press_keys(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # returns once the question went
+
+    assert asked == ["Uploads are still running. What should happen to them?"]
+    assert time.monotonic() - asked_at[0] < 30, "the question stayed up after the upload ended"
+    wait_until(lambda: not window.isVisible(), 5, "the window to close")
+    assert on_server(sandbox, "photo.raw") == photo.read_bytes()
+    assert visible_message_boxes(window) == []
+
+
 def test_ctrl_q_with_nothing_running_closes_the_window_without_a_question(open_window: Any) -> None:
     window = open_window(start_sandbox=False).window
     activate(window)
