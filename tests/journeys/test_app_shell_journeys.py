@@ -501,15 +501,22 @@ def test_add_files_from_the_file_menu_uploads_the_chosen_file(
     wait_until(lambda: on_server(sandbox, "chosen.bin") == chosen.read_bytes(), 20, "chosen.bin uploaded")
 
 
+def uploading_at_1_mib_a_second(driver: WindowDriver, file: Path) -> None:
+    """Drop ``file`` with uploads held to 1 MiB/s; return once its row says
+    Uploading and the window is the active one (ready for keys)."""
+    slow_down(driver, 1 * MiB)
+    driver.drop([file])
+    rows_say = lambda: [r[Column.STATE] for r in shown_rows(driver.window)]  # noqa: E731
+    wait_until(lambda: rows_say() == ["Uploading"], 15, "uploading")
+    activate(driver.window)
+
+
 def test_ctrl_q_with_an_upload_running_asks_first_and_pause_and_quit_keeps_it_for_next_time(
     account_window: WindowDriver, open_window: Any, sandbox: Any, tmp_path: Path
 ) -> None:
     window = account_window.window
-    slow_down(account_window, 1 * MiB)
     big = make_file(tmp_path / "long.bin", 4 * MiB)
-    account_window.drop([big])
-    wait_until(lambda: [r[Column.STATE] for r in shown_rows(window)] == ["Uploading"], 15, "uploading")
-    activate(window)
+    uploading_at_1_mib_a_second(account_window, big)
     asked: list[str] = []
 
     answer_next_message_box("Pause and quit", asked)
@@ -532,11 +539,8 @@ def test_uploads_that_end_while_ctrl_q_asks_close_the_question_and_the_window(
     running" would no longer be true. The question goes and the window closes,
     the file whole on the server."""
     window = account_window.window
-    slow_down(account_window, 1 * MiB)
     photo = make_file(tmp_path / "photo.raw", 2 * MiB)
-    account_window.drop([photo])
-    wait_until(lambda: [r[Column.STATE] for r in shown_rows(window)] == ["Uploading"], 15, "uploading")
-    activate(window)
+    uploading_at_1_mib_a_second(account_window, photo)
     asked: list[str] = []
 
     def note_the_question() -> None:  # read, never answered (but after 30 s: the test fails)
