@@ -330,8 +330,11 @@ def options_from_args(args: argparse.Namespace, profile: object | None) -> Uploa
         metadata[name] = value
     try:
         return UploadOptions(
-            slice_size=args.slice_size or getattr(profile, "slice_size", 1024 * 1024),
-            chunk_size=args.part_size or 1024 * 1024,
+            # A size given as 0 is refused below, not taken for "the default".
+            slice_size=args.slice_size
+            if args.slice_size is not None
+            else getattr(profile, "slice_size", 1024 * 1024),
+            chunk_size=args.part_size if args.part_size is not None else 1024 * 1024,
             # An explicit --part-size is taken as it is.
             adaptive_part_size=args.part_size is None,
             chunk_parallel_limit=args.parallel_parts
@@ -349,7 +352,25 @@ def options_from_args(args: argparse.Namespace, profile: object | None) -> Uploa
             traffic_limit=args.traffic_limit,
         )
     except ValueError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(_in_flags(str(error))) from None
+
+
+# The engine names the options as Tencent's SDKs do; the person typed our flags.
+_FLAGS = {
+    "SliceSize": "--slice-size",
+    "ChunkSize": "--part-size",
+    "ChunkParallelLimit": "--parallel-parts",
+    "retries": "--retries",
+    "traffic limit": "--traffic-limit",
+}
+
+
+def _in_flags(message: str) -> str:
+    """``message`` with each option's name as the flag that sets it."""
+    for name, flag in _FLAGS.items():
+        if message.startswith(name + " "):
+            return flag + message[len(name) :]
+    return message
 
 
 def run(args: argparse.Namespace) -> int:
