@@ -106,6 +106,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cosdesk: interrupted", file=sys.stderr)
         status = 130
+    except BrokenPipeError:
+        # The reader of our output went away (``cosdesk tasks list | head``): end
+        # as a tool killed by SIGPIPE does, without a traceback, and with nothing
+        # left to flush into the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 128 + 13  # SIGPIPE
     if argv is None and args.command in ENDS_AT_ONCE:
         exit_at_once(status)
     return status

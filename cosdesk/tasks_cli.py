@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from cosdesk.cli_output import printable
 from cosdesk.engine.meter import format_size
@@ -85,6 +86,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        named = Path(args.db) if args.db else None
+        if named is not None and not named.exists():
+            # A mistyped --db was answered "no tasks", and left an empty database there.
+            raise UsageError(f"no task database at {printable(str(named))}")
         if args.action == "resume":
             return _resume(args)
         if args.action == "cancel":

@@ -253,3 +253,41 @@ def test_parallel_limits_are_automatic_unless_a_number_is_given_and_v_shows_them
     assert "at once at the end: files 2, parts " in fixed.stderr
     refused = cosdesk("upload", str(folder), f"cos://{BUCKET}/x", "--parallel-files", "0", *common)
     assert refused.returncode == 2 and "neither auto nor a whole number" in refused.stderr
+
+
+def test_tasks_on_a_database_that_is_not_there_says_so_and_makes_none(tmp_path: Path) -> None:
+    """A mistyped --db was answered "no tasks" (and an empty database was left there)."""
+    missing = tmp_path / "typo.sqlite3"
+    for action in ("list", "resume", "clear"):
+        result = cosdesk("tasks", action, "--db", str(missing))
+        assert (result.returncode, result.stderr.strip()) == (
+            2,
+            f"cosdesk tasks: no task database at {missing}",
+        )
+    assert not missing.exists()
+
+
+def test_a_listing_whose_reader_goes_away_ends_without_a_traceback(sandbox: Any, tmp_path: Path) -> None:
+    """``cosdesk tasks list | head`` printed a BrokenPipeError traceback. It now ends
+    as a tool killed by SIGPIPE does: status 141, nothing on stderr."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(300):  # a listing longer than a pipe's buffer of Python's
+        (folder / f"{number:03d}.txt").write_text(str(number))
+    db = str(tmp_path / "t.sqlite3")
+    uploaded = cosdesk(
+        "upload", str(folder), f"cos://{BUCKET}/", "--endpoint", sandbox.endpoint, "--db", db, "-q"
+    )
+    assert uploaded.returncode == 0, uploaded.stderr
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "cosdesk", "tasks", "list", "--db", db],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert listing.stdout is not None and listing.stderr is not None
+    listing.stdout.close()  # gone before it writes, as head is after its lines
+    errors = listing.stderr.read()
+    assert (listing.wait(timeout=60), errors) == (141, "")
