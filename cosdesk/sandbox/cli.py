@@ -27,6 +27,7 @@ from cosdesk.sandbox.public import (
     LISTENING,
     make_private_root,
 )
+from cosdesk.sandbox.routing import BUCKET_NAME
 from cosdesk.sandbox.server import SandboxServer
 from cosdesk.sandbox.sts import DEFAULT_DURATION_S
 
@@ -40,6 +41,53 @@ def default_root() -> Path:
     from cosdesk.config import data_dir
 
     return data_dir() / "sandbox"
+
+
+def _port(text: str) -> int:
+    """A TCP port (0..65535) for argparse: anything else is a one-line usage error."""
+    return int(_number(text, "a port", 0, 65535, whole=True))
+
+
+def _number(text: str, what: str, low: float, high: float | None = None, *, whole: bool = False) -> float:
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = None
+    if value is None or value != value or value < low or (high is not None and value > high):
+        bounds = f"{low:g} to {high:g}" if high is not None else f"at least {low:g}"
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what} ({bounds})")
+    return value
+
+
+def _share(text: str) -> float:
+    return _number(text, "a share", 0, 1)
+
+
+def _seconds(text: str) -> float:
+    return _number(text, "a number of seconds", 0)
+
+
+def _duration(text: str) -> float:
+    return _number(text, "a number of seconds", 1)
+
+
+def _rate(text: str) -> int:
+    return int(_number(text, "a rate in bytes a second", 1, whole=True))
+
+
+def _bucket(text: str) -> str:
+    if not BUCKET_NAME.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a bucket name of the form NAME-APPID (lower-case letters, digits "
+            "and '-', then the numeric APPID, like examplebucket-1250000000)"
+        )
+    return text
+
+
+def _region(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the region cannot be empty (e.g. ap-guangzhou)")
+    return text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,17 +121,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=0, help="port to listen on; 0 picks a free one (default: 0)"
+        "--port", type=_port, default=0, help="port to listen on; 0 picks a free one (default: 0)"
     )
     parser.add_argument(
         "--bucket",
         action="append",
         dest="buckets",
+        type=_bucket,
         metavar="NAME-APPID",
         help=f"a bucket to serve; repeatable (default: {DEFAULT_BUCKET})",
     )
     parser.add_argument(
-        "--region", default=DEFAULT_REGION, help=f"region to report (default: {DEFAULT_REGION})"
+        "--region", type=_region, default=DEFAULT_REGION, help=f"region to report (default: {DEFAULT_REGION})"
     )
     parser.add_argument(
         "--secret-id",
@@ -130,7 +179,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     sts.add_argument(
         "--sts-duration",
-        type=float,
+        type=_duration,
         default=DEFAULT_DURATION_S,
         metavar="SECONDS",
         help=f"how long temporary keys live (default: {DEFAULT_DURATION_S})",
@@ -150,17 +199,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     faults = parser.add_argument_group("fault injection (for manual testing)")
     faults.add_argument(
         "--fault-error-rate",
-        type=float,
+        type=_share,
         default=0.0,
         metavar="P",
         help="share of requests (0..1) answered 503 SlowDown",
     )
     faults.add_argument(
-        "--fault-latency", type=float, default=0.0, metavar="SECONDS", help="delay before each request"
+        "--fault-latency", type=_seconds, default=0.0, metavar="SECONDS", help="delay before each request"
     )
     faults.add_argument(
         "--fault-bandwidth",
-        type=int,
+        type=_rate,
         default=None,
         metavar="BYTES_PER_S",
         help="read and send bodies no faster than this",

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from support.signed_client import SignedClient
 
 from cosdesk.cos.auth import Credentials
@@ -123,6 +124,35 @@ def test_serve_refuses_half_a_pair(tmp_path: Path) -> None:
     assert only_id.returncode == 2 and "give both or neither" in only_id.stderr
     assert only_key.returncode == 2 and f"{SECRET_ID_ENV} is not set" in only_key.stderr
     assert "a-key-without-an-id" not in only_key.stderr
+
+
+@pytest.mark.parametrize(
+    ("argument", "value", "said"),
+    [
+        ("--port", "99999", "'99999' is not a port (0 to 65535)"),
+        ("--bucket", "BAD", "'BAD' is not a bucket name of the form NAME-APPID"),
+        ("--region", "", "the region cannot be empty"),
+        ("--sts-duration", "-5", "'-5' is not a number of seconds (at least 1)"),
+        ("--fault-error-rate", "2", "'2' is not a share (0 to 1)"),
+        ("--fault-latency", "-1", "'-1' is not a number of seconds (at least 0)"),
+        ("--fault-bandwidth", "0", "'0' is not a rate in bytes a second (at least 1)"),
+    ],
+)
+def test_serve_refuses_a_value_out_of_range_in_one_line(
+    tmp_path: Path, argument: str, value: str, said: str
+) -> None:
+    """--port 99999 and --bucket BAD ended in tracebacks; --fault-error-rate 2 and
+    negative times were taken as they were."""
+    refused = subprocess.run(
+        [sys.executable, "-m", "cosdesk", "serve", "--root", str(tmp_path / "r"), argument, value],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[-1].startswith(f"cosdesk serve: error: argument {argument}: {said}")
+    assert "Traceback" not in refused.stderr
 
 
 def test_serve_creates_its_storage_folder_for_its_user_alone(tmp_path: Path) -> None:
