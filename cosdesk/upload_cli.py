@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from cosdesk.cli_output import printable
 from cosdesk.cos.credential_provider import CredentialSource
+from cosdesk.cos.options import OBJECT_ACLS
 from cosdesk.engine.options import (
     AUTOMATIC,
     DEFAULT_CHUNK_PARALLEL_LIMIT,
@@ -176,7 +177,9 @@ def add_transfer_arguments(parser: argparse.ArgumentParser) -> None:
         help="parts of a big file at once: auto (the default) or a fixed number",
     )
     parser.add_argument("--storage-class", help="STANDARD, STANDARD_IA, ARCHIVE, ...")
-    parser.add_argument("--acl", help="private, public-read, ... (default: inherit the bucket's)")
+    parser.add_argument(
+        "--acl", choices=OBJECT_ACLS, help="the object's ACL (default: none sent: the bucket's applies)"
+    )
     parser.add_argument("--traffic-limit", type=int, help="per-request limit in bit/s (819200..838860800)")
     parser.add_argument(
         "--bandwidth-limit", type=parse_size, default=None, help="total upload limit in bytes/s (e.g. 10M)"

@@ -18,6 +18,8 @@ MAX_TRAFFIC_LIMIT_BPS = 838_860_800
 MIN_PART_NUMBER = 1
 MAX_PART_NUMBER = 10_000
 META_PREFIX = "x-cos-meta-"
+# The preset ACLs COS takes for an object ("default": the bucket's).
+OBJECT_ACLS = ("private", "public-read", "default")
 
 # RFC 9110 token characters: what a header name may contain.
 _TOKEN_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")

@@ -21,6 +21,7 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.cos.credential_provider import CredentialProvider, CredentialRequest, CredentialSource
 from cosdesk.cos.endpoint import endpoint_hints, with_scheme
 from cosdesk.cos.errors import NoCredentials
+from cosdesk.cos.options import OBJECT_ACLS
 from cosdesk.engine.client_router import Account, KeySource
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.sandbox.public import DEFAULT_BUCKET, DEFAULT_REGION, new_key_pair
@@ -64,7 +65,7 @@ STORAGE_CLASSES = (
     "INTELLIGENT_TIERING",
     "MAZ_STANDARD",
 )
-ACLS = ("", "private", "public-read", "default")
+ACLS = ("", *OBJECT_ACLS)  # "": none sent
 
 
 def endpoint_for(profile: Profile) -> EndpointSpec:

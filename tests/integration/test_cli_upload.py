@@ -255,6 +255,19 @@ def test_parallel_limits_are_automatic_unless_a_number_is_given_and_v_shows_them
     assert refused.returncode == 2 and "neither auto nor a whole number" in refused.stderr
 
 
+def test_an_acl_cos_does_not_have_is_refused_before_anything_is_queued(tmp_path: Path) -> None:
+    """--acl bogus was sent as it was (and the local server stored it)."""
+    (tmp_path / "a.bin").write_bytes(b"a")
+    db = tmp_path / "t.db"
+    result = cosdesk("upload", str(tmp_path / "a.bin"), f"cos://{BUCKET}/", "--db", str(db), "--acl", "bogus")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "cosdesk upload: error: argument --acl: invalid choice: 'bogus'"
+        " (choose from 'private', 'public-read', 'default')"
+    )
+    assert not db.exists()
+
+
 def test_tasks_on_a_database_that_is_not_there_says_so_and_makes_none(tmp_path: Path) -> None:
     """A mistyped --db was answered "no tasks" (and an empty database was left there)."""
     missing = tmp_path / "typo.sqlite3"
