@@ -35,9 +35,10 @@ so they wait little for each other's CPU), give that ratio, and the limit jumps
 to their median before hill climbing goes on. A jump, not a climb: a far link
 loses a round trip, not a climb's seconds; and loopback does not pay for 16
 files at once (a fifth more CPU than 2 or 3 — thread hand-offs, GIL
-contention, wake-ups — for nothing faster). When the opening files waited less
-than their own CPU time for the server, the first trial of more comes late. One round of 4, not two of 2: on
+contention, wake-ups — for nothing faster). One round of 4, not two of 2: on
 the home link (20 ms, 2.5 MB/s) the second round cost 2 % of 300 small files.
+When the opening files waited less than their own CPU time for the server, the
+first trial of more files comes late.
 
 Small files (one request each, timed from the file's start to its answer) tune
 the files limit; the parts of big files tune the parts in flight over all big
