@@ -28,6 +28,15 @@ CATALOG = "cosdesk"
 # window's own language when no other catalog applies.
 ENGLISH = "en"
 
+# Qt's own strings that its catalog lacks: Qt 6.11's file dialog gave these two
+# labels accelerators, and qtbase_zh_CN.qm still holds them without, so the
+# Chinese "Add folder" dialog said "Look in:" and "Files of type:". Listed here
+# for lupdate; ours is asked after Qt's catalog, so only gaps come from it.
+QT_CATALOG_GAPS = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+)
+
 # Kept referenced: a QTranslator that is garbage-collected stops translating.
 _installed: list[QTranslator] = []
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale, Qt, QUrl
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -492,3 +492,25 @@ def test_titles_name_the_app_once_and_a_message_box_title_is_never_cut(
     # The whole title fits the box's width (a descriptive title did not).
     assert box.fontMetrics().horizontalAdvance(title_bar_text(box)) < box.width() // 2
     box.close()
+
+
+def test_the_add_folder_dialog_in_chinese_says_nothing_in_english(open_window: Any, chinese: None) -> None:
+    """Qt 6.11's file dialog labels gained accelerators ("&Look in:") that Qt's
+    Chinese catalog does not have: they showed in English. Ours fills that gap."""
+    window = open_window(start_sandbox=False).window
+    labels_seen: list[str] = []
+
+    def read_then_close(tries: int = 200) -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QFileDialog):
+            labels_seen.extend(label.text() for label in dialog.findChildren(QLabel) if label.isVisible())
+            dialog.reject()
+        elif tries:
+            QTimer.singleShot(50, lambda: read_then_close(tries - 1))
+
+    QTimer.singleShot(50, read_then_close)
+    click("添加文件夹", window)  # the toolbar's "Add folder"
+
+    assert labels_seen, "no file dialog opened"
+    assert "查找范围(&L)：" in labels_seen and "文件类型(&T)：" in labels_seen
+    assert not [text for text in labels_seen if re.search("[A-Za-z]{3}", text)]
