@@ -26,6 +26,7 @@ from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CosResponseError
 from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.plan import MAX_OBJECT_SIZE, PlanError, part_size_for, plan_upload
+from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 from cosdesk.sandbox.server import SandboxServer
 
@@ -135,7 +136,7 @@ def test_a_malformed_bucket_is_a_usage_error_and_queues_nothing(bucket: str, tmp
     assert_clean(result)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith(f"cosdesk upload: bucket {bucket!r} ") and result.stderr.count("\n") == 1
-    assert cosdesk("tasks", "list", "--db", str(db)).stdout == "no tasks\n"
+    assert not db.exists()  # nothing queued: not even a database made
 
 
 def test_a_fifo_in_a_folder_is_skipped_with_a_reason(sandbox: Any, tmp_path: Path) -> None:
@@ -224,7 +225,7 @@ def test_a_traffic_limit_out_of_range_is_refused(sandbox: Any, tmp_path: Path) -
     )
     assert_clean(result)
     assert result.returncode == 2
-    assert "traffic limit must be 819200..838860800 bit/s, got 900000000" in result.stderr
+    assert "--traffic-limit must be 819200..838860800 bit/s, got 900000000" in result.stderr
 
 
 def test_more_than_10000_parts_raise_the_part_size_or_refuse(engine: Engine, tmp_path: Path) -> None:
@@ -506,9 +507,12 @@ def test_a_200_complete_with_an_error_body_is_not_success(
         (["--parallel-files", "0"], "'0' is neither auto nor a whole number of at least 1"),
         (["--parallel-parts", "-2"], "'-2' is neither auto nor a whole number of at least 1"),
         (["--meta", "novalue"], "--meta takes NAME=VALUE, not 'novalue'"),
-        (["--slice-size", "1K"], "SliceSize must be at least 1048576 bytes (1 MiB)"),
-        (["--part-size", "12K"], "ChunkSize must be at least 1048576 bytes (1 MiB)"),
-        (["--retries", "-1"], "retries cannot be negative"),
+        # Named by the flag typed, not the SDK's SliceSize / ChunkSize; 0 is no default.
+        (["--slice-size", "1K"], "cosdesk upload: --slice-size must be at least 1048576 bytes (1 MiB)"),
+        (["--slice-size", "0"], "cosdesk upload: --slice-size must be at least 1048576 bytes (1 MiB)"),
+        (["--part-size", "12K"], "cosdesk upload: --part-size must be at least 1048576 bytes (1 MiB)"),
+        (["--part-size", "0"], "cosdesk upload: --part-size must be at least 1048576 bytes (1 MiB)"),
+        (["--retries", "-1"], "cosdesk upload: --retries cannot be negative"),
         (["--slice-size", "lots"], "'lots' is not a size"),
         (["--endpoint", "ftp://127.0.0.1:1"], "ftp"),
     ],
@@ -553,14 +557,21 @@ def test_an_unknown_profile_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no profile named 'ghost'" in result.stderr
 
 
+def empty_database(tmp_path: Path) -> str:
+    """A task database that holds no task yet."""
+    path = tmp_path / "t.sqlite3"
+    TaskStore(path).close()
+    return str(path)
+
+
 def test_resuming_an_unknown_task_is_a_usage_error(tmp_path: Path) -> None:
-    result = cosdesk("tasks", "resume", "zzzz", "--db", str(tmp_path / "t.sqlite3"))
+    result = cosdesk("tasks", "resume", "zzzz", "--db", empty_database(tmp_path))
     assert_clean(result)
     assert result.returncode == 2 and "no task 'zzzz'" in result.stderr
 
 
 def test_an_unknown_batch_or_state_is_a_usage_error(tmp_path: Path) -> None:
-    db = str(tmp_path / "t.sqlite3")
+    db = empty_database(tmp_path)
     result = cosdesk("tasks", "list", "--batch", "4", "--db", db)
     assert_clean(result)
     assert result.returncode == 2
