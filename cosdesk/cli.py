@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from cosdesk import __version__
+from cosdesk.cli_pipe import silence
 from cosdesk.logs import LOG_DIR_ENV, LOG_FILE_NAME, SANDBOX_LOG_FILE_NAME, log_dir, setup_logging
 
 # Modules that libraries cosdesk uses import only when they are installed, and
@@ -108,9 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = 130
     except BrokenPipeError:
         # The reader of our output went away (``cosdesk tasks list | head``): end
-        # as a tool killed by SIGPIPE does, without a traceback, and with nothing
-        # left to flush into the closed pipe.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # as a tool killed by SIGPIPE does (see cli_pipe.py).
+        silence(sys.stdout)
         status = 128 + 13  # SIGPIPE
     if argv is None and args.command in ENDS_AT_ONCE:
         exit_at_once(status)

@@ -15,9 +15,9 @@ import stat
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from typing import TextIO
 
 from cosdesk.cli_output import format_elapsed, printable
+from cosdesk.cli_pipe import TextOut
 from cosdesk.engine.meter import format_duration, format_size, format_speed
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store_file import DatabaseRecreated
@@ -79,7 +79,7 @@ class ProgressDisplay:
     def __init__(
         self,
         queue: UploadQueue,
-        out: TextIO,
+        out: TextOut,
         *,
         quiet: bool,
         already_sent: int = 0,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from cosdesk.cli_output import printable
+from cosdesk.cli_pipe import ReaderSafeOut
 from cosdesk.cos.credential_provider import CredentialSource
 from cosdesk.cos.options import OBJECT_ACLS
 from cosdesk.engine.options import (
@@ -468,7 +469,8 @@ def run_engine(
     from cosdesk.engine.store_file import DatabaseRecreated
     from cosdesk.engine.task import TaskState
 
-    stream = out or sys.stdout
+    # An upload goes on to its end if the reader of its lines goes away (cli_pipe.py).
+    stream = ReaderSafeOut(out or sys.stdout)
     app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
     # Filled by the store's writer thread if the file is deleted meanwhile.
     database_notices: list[DatabaseRecreated] = []
