@@ -53,6 +53,11 @@ def printable(text: str) -> str:
     return "".join(_escape(char) if _needs_escape(char) else char for char in text)
 
 
+def counted(count: int, word: str, words: str | None = None) -> str:
+    """``1 task``, ``2 tasks``; ``words`` when the plural is not ``word`` + s."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
 def format_elapsed(seconds: float) -> str:
     """``0.4 s``, ``12.3 s``, ``2:03``, ``1:02:03``: how long a run took."""
     # Under a minute the tenths matter (a 3 s run is not "0:03" long).

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 
-from cosdesk.cli_output import format_elapsed, printable
+from cosdesk.cli_output import counted, format_elapsed, printable
 from cosdesk.cli_pipe import TextOut
 from cosdesk.engine.meter import format_duration, format_size, format_speed
 from cosdesk.engine.queue import UploadQueue
@@ -58,13 +58,14 @@ def database_notice(event: DatabaseRecreated) -> str:
     if event.error is None:
         return (
             f"warning: the task database {printable(str(event.path))} was deleted while uploads ran; "
-            f"it was written again from the copy still open, with its {event.unfinished} unfinished "
-            "task(s)"
+            f"it was written again from the copy still open, with its "
+            f"{counted(event.unfinished, 'unfinished task')}"
         )
     return (
         f"warning: the task database {printable(str(event.path))} was deleted while uploads ran and "
-        f"cannot be written again ({printable(event.error)}): its {event.unfinished} unfinished task(s) "
-        "are lost when this command ends"
+        f"cannot be written again ({printable(event.error)}): its "
+        f"{counted(event.unfinished, 'unfinished task')} {'is' if event.unfinished == 1 else 'are'} lost "
+        "when this command ends"
     )
 
 
@@ -279,7 +280,8 @@ class ProgressDisplay:
         self._out.flush()
         if self._unreadable:
             print(
-                f"{self._unreadable} file(s) or folder(s) could not be read and were not uploaded "
+                f"{counted(self._unreadable, 'file or folder', 'files or folders')} could not be read "
+                f"and {'was' if self._unreadable == 1 else 'were'} not uploaded "
                 "(see the lines starting with 'skipped')",
                 file=sys.stderr,
             )

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from cosdesk.cli_output import printable
+from cosdesk.cli_output import counted, printable
 from cosdesk.upload_cli import (
     Account,
     UsageError,
@@ -136,7 +136,11 @@ def run(args: argparse.Namespace) -> int:
     failed = uploads.failed or deletes.failed or len(uploads.uploaded) < len(plan.uploads)
     if status == EXIT_INTERRUPTED:
         if plan.deletes:
-            print(f"interrupted: {len(plan.deletes)} object(s) to delete were left alone", file=sys.stderr)
+            print(
+                f"interrupted: {counted(len(plan.deletes), 'object')} to delete "
+                f"{'was' if len(plan.deletes) == 1 else 'were'} left alone",
+                file=sys.stderr,
+            )
         return status
     sync_status = EXIT_FAILED if failed or plan.problems or status else 0
     if args.watch:
@@ -250,7 +254,7 @@ def summary(plan: SyncPlan, uploads: UploadOutcome, deletes: DeleteOutcome) -> s
 def _excluded(plan: SyncPlan) -> str:
     parts = []
     if plan.excluded_files:
-        parts.append(f"{plan.excluded_files} file(s)")
+        parts.append(counted(plan.excluded_files, "file"))
     if plan.excluded_folders:
-        parts.append(f"{plan.excluded_folders} folder(s)")
+        parts.append(counted(plan.excluded_folders, "folder"))
     return f"; excluded by patterns: {' and '.join(parts)}" if parts else ""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from cosdesk.cli_output import printable
+from cosdesk.cli_output import counted, printable
 from cosdesk.engine.meter import format_size
 from cosdesk.engine.ownership import LeaseHolder
 from cosdesk.engine.state_names import STATE_NAMES, state_from_name, state_name
@@ -191,7 +191,7 @@ def _offline(args: argparse.Namespace) -> int:
     finally:
         store.close()
     verb = "paused" if args.action == "pause" else "cleared"
-    print(f"{len(changed)} task(s) {verb}")
+    print(f"{counted(len(changed), 'task')} {verb}")
     return 0
 
 
@@ -250,10 +250,6 @@ def _row_cells(batch_number: int, item: StoredTask, holder: LeaseHolder | None) 
     )
 
 
-def _plural(count: int, word: str, words: str | None = None) -> str:
-    return f"{count} {word if count == 1 else words or word + 's'}"
-
-
 def _totals(selection: Selection) -> str:
     chosen = selection.chosen
     batch_count = len({selection.batch_number(item.spec.task_id) for item in chosen})
@@ -263,7 +259,7 @@ def _totals(selection: Selection) -> str:
     uploaded = sum(min(bytes_done(item), item.checkpoint.size or 0) for item in live)
     total = sum(item.checkpoint.size or 0 for item in live)
     return (
-        f"{_plural(len(chosen), 'task')} in {_plural(batch_count, 'batch', 'batches')}: "
+        f"{counted(len(chosen), 'task')} in {counted(batch_count, 'batch', 'batches')}: "
         f"{by_state}; {format_size(uploaded)} of {format_size(total)} uploaded"
     )
 
@@ -292,14 +288,14 @@ def _announce(
         )
         how = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
         to_send = sum(max(0, (item.checkpoint.size or 0) - bytes_done(item)) for item in run)
-        print(f"resuming {_plural(len(run), 'task')} ({how}): {format_size(to_send)} to send")
+        print(f"resuming {counted(len(run), 'task')} ({how}): {format_size(to_send)} to send")
         held = [
             running_elsewhere[item.spec.task_id] for item in run if item.spec.task_id in running_elsewhere
         ]
         if held:
             processes = ", ".join(sorted({holder.describe() for holder in held}))
             print(
-                f"{_plural(len(held), 'of them is', 'of them are')} being uploaded by {processes}: "
+                f"{counted(len(held), 'of them is', 'of them are')} being uploaded by {processes}: "
                 "this waits for it and takes over what it leaves unfinished"
             )
     else:
@@ -349,7 +345,7 @@ def _cancel(args: argparse.Namespace) -> int:
     everything = not (selection.named or args.state)
     _post_cancel_request(args, None if everything else targets)
     if not targets:
-        print("0 task(s) canceled")
+        print("0 tasks canceled")
         return 0
     account = resolve_account(args, need_endpoint=False)
 
@@ -371,7 +367,7 @@ def _cancel(args: argparse.Namespace) -> int:
         restore_ids=targets,
         summary=False,
     )
-    print(f"{len(targets)} task(s) canceled")
+    print(f"{counted(len(targets), 'task')} canceled")
     return status
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cosdesk import __version__
+from cosdesk.cli_output import counted
 
 if TYPE_CHECKING:  # imported when the window opens, not to parse arguments
     from PySide6.QtWidgets import QWidget
@@ -139,7 +140,7 @@ def report_hand_over(outcome: HandOver, count: int) -> int:
 
     if outcome is HandOver.DONE:
         if count:
-            print(f"cosdesk is already running: handed it {count} item(s) to upload.")
+            print(f"cosdesk is already running: handed it {counted(count, 'item')} to upload.")
         else:
             print("cosdesk is already running: brought its window to the front.")
         return 0

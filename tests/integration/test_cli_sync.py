@@ -119,7 +119,7 @@ def test_patterns_from_cosignore_and_flags_are_counted_in_the_summary(
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].endswith(
-        "1 uploaded, 0 skipped, 0 deleted, 0 failed; excluded by patterns: 1 file(s) and 1 folder(s)"
+        "1 uploaded, 0 skipped, 0 deleted, 0 failed; excluded by patterns: 1 file and 1 folder"
     )
     assert keys(cos_client) == ["site/index.html"]
 

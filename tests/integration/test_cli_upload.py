@@ -55,7 +55,7 @@ def test_upload_a_folder_then_list_and_clear(sandbox: Any, tmp_path: Path) -> No
         and "cos://examplebucket-1250000000/up/docs/b.bin" in listing.stdout
     )
     cleared = cosdesk("tasks", "clear", "--db", db)
-    assert "2 task(s) cleared" in cleared.stdout
+    assert "2 tasks cleared" in cleared.stdout
     assert "no tasks" in cosdesk("tasks", "list", "--db", db).stdout
 
 
@@ -152,7 +152,7 @@ def test_tasks_pause_stops_a_running_upload_in_another_process(sandbox: Any, tmp
             time.sleep(0.2)
         paused = cosdesk("tasks", "pause", "--db", db)
         asked_at = time.monotonic()
-        assert "1 task(s) paused" in paused.stdout
+        assert "1 task paused" in paused.stdout
         _, stderr = upload.communicate(timeout=30)
         stopped_after_s = time.monotonic() - asked_at
     finally:
@@ -202,7 +202,7 @@ def test_tasks_cancel_of_one_batch_aborts_its_upload_and_leaves_the_other_batch(
         canceled = cosdesk("tasks", "cancel", "--batch", "2", "--endpoint", sandbox.endpoint, "--db", db)
 
         assert canceled.returncode == 0, canceled.stderr
-        assert canceled.stdout == "1 task(s) canceled\n"
+        assert canceled.stdout == "1 task canceled\n"
         assert list(client.iter_multipart_uploads(BUCKET)) == []
         states = [line.split()[4] for line in cosdesk("tasks", "list", "--db", db).stdout.splitlines()[1:-1]]
         assert states == ["Failed", "Canceled"]

@@ -241,7 +241,7 @@ def test_cosdesk_gui_with_files_while_the_window_runs_hands_them_to_it_and_exits
     status, out, err = finish(launch("gui", "--db", str(db), str(first), str(second)))
 
     assert status == 0, err
-    assert "already running" in out and "2 item(s)" in out
+    assert "already running" in out and "handed it 2 items to upload." in out
     assert time.monotonic() - started < 15
     # The running window took them, came back from minimised, and uploads them.
     assert window.isVisible() and not window.isMinimized()
@@ -272,7 +272,7 @@ def test_a_window_that_crashed_does_not_keep_the_next_one_from_taking_launches(
     status, out, err = finish(launch("gui", "--db", str(db), str(late)))
 
     assert status == 0, err
-    assert "1 item(s)" in out
+    assert "handed it 1 item to upload." in out
     wait_until(lambda: shown_names(window) == ["late.txt"], 10, "the handed-over row")
     wait_until(lambda: on_server(sandbox, "late.txt") == late.read_bytes(), 20, "late.txt uploaded")
 

@@ -426,7 +426,7 @@ def test_an_unreadable_subfolder_is_reported_and_the_exit_status_says_so(
 
     assert result.returncode == 1
     assert f"skipped {folder / 'private'}: cannot list: Permission denied" in result.stderr
-    assert "1 file(s) or folder(s) could not be read and were not uploaded" in result.stderr
+    assert "1 file or folder could not be read and was not uploaded" in result.stderr
     assert result.stdout.splitlines()[-1].startswith("1 uploaded, 0 failed, 1 unreadable; ")
     assert object_size(server_files, "p/project/readme.txt") == 300
     assert object_size(server_files, "p/project/private/diary.txt") is None
@@ -489,7 +489,7 @@ def test_deleting_the_task_database_during_an_upload_keeps_its_unfinished_tasks(
     warning = next(line for line in stderr.splitlines() if line.startswith("warning: the task database"))
     assert warning == (
         f"warning: the task database {database} was deleted while uploads ran; it was written again "
-        "from the copy still open, with its 3 unfinished task(s)"
+        "from the copy still open, with its 3 unfinished tasks"
     )
     listing = cosdesk("tasks", "list").stdout
     assert len(task_rows(listing)) == 3 and "Done" not in listing, listing

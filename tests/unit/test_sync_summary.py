@@ -52,8 +52,8 @@ def test_the_summary_counts_uploads_skips_by_reason_deletes_and_failures() -> No
 
     assert summary(PLAN, uploads, deletes) == (
         "sync cos://examplebucket-1250000000/site/: 1 uploaded, 3 skipped (2 unchanged since the last sync, "
-        "1 same size and CRC-64), 1 deleted, 2 failed, 1 unfinished; excluded by patterns: 4 file(s) and "
-        "1 folder(s)"
+        "1 same size and CRC-64), 1 deleted, 2 failed, 1 unfinished; excluded by patterns: 4 files and "
+        "1 folder"
     )
 
 
@@ -70,5 +70,5 @@ def test_a_dry_run_lists_each_upload_and_delete_then_the_counts() -> None:
         "would delete site/older.txt",
         "dry run, nothing changed: 3 to upload (2 missing remotely, 1 size differs), 3 to skip "
         "(2 unchanged since the last sync, 1 same size and CRC-64), 2 to delete; excluded by patterns: "
-        "4 file(s) and 1 folder(s)",
+        "4 files and 1 folder",
     ]
