@@ -14,17 +14,25 @@ BUCKET = "examplebucket-1250000000"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cosdesk(
-    *args: str, secret_key: str = "cosdesk-TEST-secret-key-0123456789"
-) -> subprocess.CompletedProcess[str]:
-    env = {
+def cli_env(secret_key: str = "cosdesk-TEST-secret-key-0123456789") -> dict[str, str]:
+    """The environment a command runs in: the test's keys, this checkout's cosdesk."""
+    return {
         **os.environ,
         "COS_SECRET_ID": "AKIDcosdeskTESTsecretid",
         "COS_SECRET_KEY": secret_key,
         "PYTHONPATH": str(ROOT),
     }
+
+
+def cosdesk(
+    *args: str, secret_key: str = "cosdesk-TEST-secret-key-0123456789"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cosdesk", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "cosdesk", *args],
+        env=cli_env(secret_key),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -130,12 +138,7 @@ def test_tasks_pause_stops_a_running_upload_in_another_process(sandbox: Any, tmp
     with open(big, "wb") as handle:
         handle.truncate(64 * 1024**3)  # 64 GiB of holes: long enough to pause in flight
     db = str(tmp_path / "t.sqlite3")
-    env = {
-        **os.environ,
-        "COS_SECRET_ID": "AKIDcosdeskTESTsecretid",
-        "COS_SECRET_KEY": "cosdesk-TEST-secret-key-0123456789",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = cli_env()
     command = ["upload", str(big), f"cos://{BUCKET}/", "--endpoint", sandbox.endpoint, "--db", db]
     upload = subprocess.Popen(
         [sys.executable, "-m", "cosdesk", *command],
@@ -179,12 +182,10 @@ def test_tasks_cancel_of_one_batch_aborts_its_upload_and_leaves_the_other_batch(
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(8 * 1024 * 1024))
     sandbox.faults.bandwidth_bytes_per_s = 1024 * 1024
-    env = {**os.environ, "COS_SECRET_ID": "AKIDcosdeskTESTsecretid",
-           "COS_SECRET_KEY": "cosdesk-TEST-secret-key-0123456789", "PYTHONPATH": str(ROOT)}  # fmt: skip
     upload = subprocess.Popen(
         [sys.executable, "-m", "cosdesk", "upload", str(big), f"cos://{BUCKET}/b/", "--endpoint",
          sandbox.endpoint, "--db", db, "-q"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     client = CosClient(
         Credentials("AKIDcosdeskTESTsecretid", "cosdesk-TEST-secret-key-0123456789"),
@@ -261,15 +262,9 @@ def test_tasks_on_a_database_that_is_not_there_says_so_and_makes_none(tmp_path: 
 def with_reader_gone(*args: str) -> tuple[int, str]:
     """Run ``cosdesk *args`` with its standard output read by no one (closed before
     it writes, as ``head`` is after its lines): its status and its stderr."""
-    env = {
-        **os.environ,
-        "COS_SECRET_ID": "AKIDcosdeskTESTsecretid",
-        "COS_SECRET_KEY": "cosdesk-TEST-secret-key-0123456789",
-        "PYTHONPATH": str(ROOT),
-    }
     command = subprocess.Popen(
         [sys.executable, "-m", "cosdesk", *args],
-        env=env,
+        env=cli_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
