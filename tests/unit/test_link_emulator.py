@@ -87,8 +87,10 @@ def test_a_new_connection_pays_one_round_trip_and_each_exchange_one_more(target:
             first_s = time.perf_counter() - started
             later_s = min(_ping(sock) for _ in range(5))
     assert later_s == pytest.approx(link.rtt_s, rel=0.1)
-    # The first exchange waits for the handshake too: two round trips in all.
-    assert first_s == pytest.approx(2 * link.rtt_s, rel=0.1)
+    # The first exchange waits for the handshake too: two round trips in all. One
+    # sample, so only its floor is exact: a busy machine adds to it (0.228 s for
+    # 0.2 once in CI), never takes away, and a third round trip would show.
+    assert 0.95 * 2 * link.rtt_s <= first_s < 2.9 * link.rtt_s
 
 
 def test_one_connection_is_held_to_its_ceiling(target: _EchoOrSink) -> None:
