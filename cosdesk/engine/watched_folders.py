@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -114,6 +115,17 @@ class WatchedFolders(QObject):
         self.stop_watching()
         for watch in self._watches.values():
             watch.stop_following()
+
+    def shutdown_with_queue(self, on_saving: Callable[[int], None] | None = None) -> None:
+        """Stop the watches and their queue in the order that loses no record:
+        no more files handed on, then the queue stopped (``on_saving`` as for
+        ``UploadQueue.shutdown``) and its last events delivered, so the uploads
+        that end as it stops reach the sync record; then the watches stop
+        following. Quitting the window does this."""
+        self.stop_watching()
+        self._queue.shutdown(wait=True, on_saving=on_saving)
+        self._queue.deliver_events()
+        self.shutdown()
 
     def stop_watching(self) -> None:
         """Stop every watch handing on files and write the list as it ends; the

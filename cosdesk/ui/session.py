@@ -144,11 +144,7 @@ class Session:
         if self._shut_down:
             return
         self._shut_down = True
-        self.watches.stop_watching()  # before the queue: a watch hands files to it
-        self.queue.shutdown(wait=True, on_saving=on_saving)
-        # Uploads that ended as the queue stopped reach the watches' sync records.
-        self.queue.deliver_events()
-        self.watches.shutdown()
+        self.watches.shutdown_with_queue(on_saving)  # the watches around their queue
         self.gc_pacer.stop()
         self.pool.waitForDone(10_000)
         self.store.close(on_progress=on_saving)

@@ -331,12 +331,9 @@ def test_an_upload_that_ends_as_the_window_quits_is_in_the_sync_record(
     (folder / "late.jpg").write_bytes(os.urandom(5000))
     engine.qtbot.waitUntil(answer_held.is_set, timeout=10_000)  # sent; its answer waits
 
-    # The window's session quitting (ui/session.py), the answer coming meanwhile.
-    folders.stop_watching()
+    # Quitting, as the window's session does, the answer coming meanwhile.
     threading.Timer(0.3, answer_goes.set).start()
-    engine.queue.shutdown(wait=True)
-    engine.queue.deliver_events()
-    folders.shutdown()
+    folders.shutdown_with_queue()
 
     (late,) = engine.snapshots().values()
     assert late.state is TaskState.SUCCESS, "the test needs the upload to end as the queue stopped"
