@@ -118,6 +118,11 @@ _IDLE = frozenset({TaskState.WAITING, TaskState.PAUSED})
 
 # Snapshots made per hold of the lock (a reader of thousands lets the GUI thread in).
 _SNAPSHOT_SLICE = 256
+# Tasks a bulk command (pause, resume, cancel, clear) changes per hold of the
+# lock: "Pause all" on 100,000 tasks held it for 0.7 s in one go, and every other
+# thread, the window's event tick among them, waited that long.
+_COMMAND_SLICE = 2_000
+_BETWEEN_SLICES_S = 0.001
 
 # What a task that was running says when it comes back paused.
 _INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
@@ -205,6 +210,9 @@ class UploadQueue(QObject):
         self._pending_intakes = 0
         self._intake_ended = threading.Condition(self._lock)
         self._shutting_down = False
+        # Bulk commands under way that hold new starts until they have gone through
+        # all their slices (pause, cancel: see _selected_in_slices).
+        self._starts_held = 0
         self._batch = BatchTracker()
         # Dirty state, drained by the timer in the queue's thread.
         self._events = PendingEvents()  # drained by the event timer
@@ -213,6 +221,9 @@ class UploadQueue(QObject):
         self._clear_when_stopped: set[str] = set()
         self._wake_requested = False
         self._was_busy = False
+        # Whether the queue was idle at the last event tick: what a slot of its
+        # signals reads on the queue's thread, without waiting for the lock again.
+        self.idle_at_last_tick = True
         # Running totals over every task, kept by _recount on each change, so an
         # event tick never walks 10,000 tasks: tasks per state (the current batch's
         # figures are kept by self._batch).
@@ -715,6 +726,63 @@ class UploadQueue(QObject):
         found = (self._tasks.get(task_id) or self._resting.get(task_id) for task_id in task_ids)
         return [task for task in found if task is not None]
 
+    def _selected_in_slices(
+        self, task_ids: Iterable[str] | str | None
+    ) -> Iterator[Sequence[UploadTask | RestingTask]]:
+        """The tasks of ``task_ids`` (all when None) for a bulk command, at most
+        _COMMAND_SLICE at a time, each slice handed out with the lock held: the
+        command's work on a million tasks is spread over many short holds. Every
+        command leaves alone a task it already changed, so a task may come twice
+        (see _command_slices)."""
+        for number, read_slice in enumerate(self._command_slices(task_ids)):
+            if number:
+                # Python's locks are not fair: a thread that lets go and takes the
+                # lock again at once keeps it from one waiting (the window's event
+                # tick waited 0.9 s behind a "Pause all" of 100,000 in slices).
+                time.sleep(_BETWEEN_SLICES_S)
+            with self._lock:
+                yield read_slice()
+
+    def _command_slices(
+        self, task_ids: Iterable[str] | str | None
+    ) -> Iterator[Callable[[], Sequence[UploadTask | RestingTask]]]:
+        """How to read each slice of a bulk command's tasks (with the lock held).
+        Tasks are looked up by id as each slice is read: one put at rest or woken
+        since the command began is found where it is now. All tasks: those in
+        memory, those at rest slot by slot, then those in memory again (a wake
+        begun before a command that holds new starts may have brought some back
+        from slots it had not reached yet)."""
+        if task_ids is not None:
+            yield from self._id_slices([task_ids] if isinstance(task_ids, str) else list(task_ids))
+            return
+        with self._lock:
+            live_ids = list(self._tasks)
+            slots = self._resting.slot_count
+        yield from self._id_slices(live_ids)
+        for start in range(0, slots, _COMMAND_SLICE):
+            yield partial(self._resting.views_in, start, start + _COMMAND_SLICE)
+        with self._lock:
+            live_ids = list(self._tasks)
+        yield from self._id_slices(live_ids)
+
+    def _id_slices(self, task_ids: list[str]) -> Iterator[Callable[[], Sequence[UploadTask | RestingTask]]]:
+        for start in range(0, len(task_ids), _COMMAND_SLICE):
+            yield partial(self._select, task_ids[start : start + _COMMAND_SLICE])
+
+    @contextlib.contextmanager
+    def _hold_starts(self) -> Iterator[None]:
+        """No task starts meanwhile (a command going through its slices: a task it
+        has not reached yet must not start, nor be woken from rest), and those
+        due start afterwards."""
+        with self._lock:
+            self._starts_held += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._starts_held -= 1
+            self._schedule()
+
     def _rested_changes(self, tasks: list[RestingTask], **fields: object) -> None:
         """Tasks at rest changed these fields (lock held): store them, recount."""
         self._repository.save_at_rest(tasks, **fields)
@@ -727,38 +795,49 @@ class UploadQueue(QObject):
         see add_files): waiting ones stay put, running ones stop sending within a
         second, failed ones waiting for an automatic retry stop waiting. Finished
         parts are kept."""
-        with self._lock:
-            if task_ids is None:
+        if task_ids is None:
+            with self._lock:
                 self.pauses_of_all += 1
-            changed = []
-            rested = []
-            for task in self._select(task_ids):
-                if isinstance(task, RestingTask):
-                    if task.state is TaskState.WAITING:
-                        task.set_state(TaskState.PAUSED)
-                        rested.append(task)
-                elif task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING) or (
-                    task.state is TaskState.ERROR and task.retry_at is not None
-                ):
-                    if task.control is not None:
-                        task.control.stop(StopReason.PAUSE)
-                    self._retries.forget(task)
+        with self._hold_starts():
+            for tasks in self._selected_in_slices(task_ids):
+                self._pause_slice(tasks)
+                self._poke()
+
+    def _pause_slice(self, tasks: Sequence[UploadTask | RestingTask]) -> None:
+        # Lock held.
+        changed = []
+        rested = []
+        for task in tasks:
+            if isinstance(task, RestingTask):
+                if task.state is TaskState.WAITING:
                     task.set_state(TaskState.PAUSED)
-                    changed.append(task)
-            self._changed_states(changed)
-            self._rested_changes(rested, state=TaskState.PAUSED)
-        self._poke()
+                    rested.append(task)
+            elif task.state in (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING) or (
+                task.state is TaskState.ERROR and task.retry_at is not None
+            ):
+                if task.control is not None:
+                    task.control.stop(StopReason.PAUSE)
+                self._retries.forget(task)
+                task.set_state(TaskState.PAUSED)
+                changed.append(task)
+        self._changed_states(changed)
+        self._rested_changes(rested, state=TaskState.PAUSED)
 
     def restart(self, task_ids: Iterable[str] | str | None = None) -> None:
         """Resume paused and failed tasks (all when None): only what is missing is sent."""
-        with self._lock:
-            tasks = [task for task in self._select(task_ids) if task.state.is_resumable]
+        self._restart_where(task_ids, lambda task: task.state.is_resumable)
+
+    def _restart_where(
+        self, task_ids: Iterable[str] | str | None, accept: Callable[[UploadTask | RestingTask], bool]
+    ) -> None:
+        for selected in self._selected_in_slices(task_ids):
+            tasks = [task for task in selected if accept(task)]
             for task in tasks:
                 if isinstance(task, UploadTask):
                     task.network_retries = 0
             self._requeue(tasks)
-        self._schedule()
-        self._poke()
+            self._schedule()  # what this slice resumed starts before the next is done
+            self._poke()
 
     def _requeue(self, tasks: Sequence[UploadTask | RestingTask]) -> None:
         # Lock held; every task is paused, in error or canceled.
@@ -780,51 +859,57 @@ class UploadQueue(QObject):
 
     def retry_failed(self) -> None:
         """Restart every task in error."""
-        with self._lock:
-            failed = [task.task_id for task in self._select(None) if task.state is TaskState.ERROR]
-        self.restart(failed)
+        self._restart_where(None, lambda task: task.state is TaskState.ERROR)
 
     def cancel(self, task_ids: Iterable[str] | str | None = None) -> None:
         """Cancel tasks (all unfinished when None): the multipart upload is aborted
         on the server and the checkpoint removed. A finished object is never deleted."""
+        with self._hold_starts():
+            for tasks in self._selected_in_slices(task_ids):
+                cleanups, rested_ids = self._cancel_slice(tasks)
+                for cleanup in cleanups:
+                    # The client is looked up on the worker too: it may read the keyring.
+                    self._aux_pool.start(BackgroundCall(partial(self._abort_upload, *cleanup)))
+                if rested_ids:
+                    self._aux_pool.start(BackgroundCall(partial(self._finish_resting_cancels, rested_ids)))
+                self._poke()
+
+    def _cancel_slice(
+        self, tasks: Sequence[UploadTask | RestingTask]
+    ) -> tuple[list[tuple[EndpointSpec, str, str, str, UploadOptions]], list[str]]:
+        """Cancel these tasks (lock held). Returns the multipart uploads to abort
+        now, and the ids of the tasks at rest, whose uploads and history entries
+        are read from the database (``_finish_resting_cancels``)."""
         cleanups: list[tuple[EndpointSpec, str, str, str, UploadOptions]] = []
-        with self._lock:
-            changed = []
-            forgotten = []
-            rested = []
-            now = time.time()
-            for task in self._select(task_ids):
-                if task.state.is_final:
-                    continue
-                if isinstance(task, RestingTask):
-                    task.set_state(TaskState.CANCELED)
-                    rested.append(task)
-                    continue
-                running = task.task_id in self._scheduler.running_ids
-                if task.control is not None:
-                    task.control.stop(StopReason.CANCEL)
-                self._retries.forget(task)
+        changed = []
+        forgotten = []
+        rested = []
+        now = time.time()
+        for task in tasks:
+            if task.state.is_final:
+                continue
+            if isinstance(task, RestingTask):
                 task.set_state(TaskState.CANCELED)
-                task.finished_at = now
-                self.journal.canceled(task)
-                if not running and task.upload_id:
-                    cleanups.append((task.endpoint, task.bucket, task.key, task.upload_id, task.options))
-                if not running:
-                    if task.parts:
-                        forgotten.append(task.task_id)
-                    task.checkpoint = task.checkpoint.without_upload()
-                changed.append(task)
-            self._repository.forget_parts_of(forgotten)
-            self._changed_states(changed)
-            self._rested_changes(rested, state=TaskState.CANCELED, finished_at=now)
-        for cleanup in cleanups:
-            # The client is looked up on the worker too: it may read the keyring.
-            self._aux_pool.start(BackgroundCall(partial(self._abort_upload, *cleanup)))
-        if rested:
-            self._aux_pool.start(
-                BackgroundCall(partial(self._finish_resting_cancels, [t.task_id for t in rested]))
-            )
-        self._poke()
+                rested.append(task)
+                continue
+            running = task.task_id in self._scheduler.running_ids
+            if task.control is not None:
+                task.control.stop(StopReason.CANCEL)
+            self._retries.forget(task)
+            task.set_state(TaskState.CANCELED)
+            task.finished_at = now
+            self.journal.canceled(task)
+            if not running and task.upload_id:
+                cleanups.append((task.endpoint, task.bucket, task.key, task.upload_id, task.options))
+            if not running:
+                if task.parts:
+                    forgotten.append(task.task_id)
+                task.checkpoint = task.checkpoint.without_upload()
+            changed.append(task)
+        self._repository.forget_parts_of(forgotten)
+        self._changed_states(changed)
+        self._rested_changes(rested, state=TaskState.CANCELED, finished_at=now)
+        return cleanups, [task.task_id for task in rested]
 
     def _finish_resting_cancels(self, task_ids: list[str]) -> None:
         """The rest of canceling tasks at rest, on a worker: their history entries,
@@ -848,8 +933,8 @@ class UploadQueue(QObject):
     def upload_again(self, task_ids: Iterable[str] | str) -> None:
         """Queue canceled tasks again, from the first byte (cancel threw away what
         they had sent). Other tasks are left as they are."""
-        with self._lock:
-            tasks = [task for task in self._select(task_ids) if task.state is TaskState.CANCELED]
+        for selected in self._selected_in_slices(task_ids):
+            tasks = [task for task in selected if task.state is TaskState.CANCELED]
             live = [task for task in tasks if isinstance(task, UploadTask)]
             rested = [task for task in tasks if isinstance(task, RestingTask)]
             for task in live:
@@ -871,22 +956,24 @@ class UploadQueue(QObject):
             self._requeue(tasks)
             for task in live:
                 self._changed(task)  # the whole row: its upload ID, MD5, append start went
-        self._schedule()
-        self._poke()
+            self._schedule()  # what this slice resumed starts before the next is done
+            self._poke()
 
     def clear_finished(self, task_ids: Iterable[str] | str | None = None) -> list[str]:
         """Remove succeeded and canceled tasks (all of them, or those of ``task_ids``)
         from the list and the database; others are left. A canceled task whose worker
         is still stopping goes as soon as it has stopped."""
-        with self._lock:
-            final = [t for t in self._select(task_ids) if t.state.is_final]
+        removed: list[str] = []
+        for selected in self._selected_in_slices(task_ids):
+            final = [t for t in selected if t.state.is_final]
             gone = [t.task_id for t in final if t.task_id not in self._scheduler.running_ids]
             self._clear_when_stopped.update(
                 t.task_id for t in final if t.task_id in self._scheduler.running_ids
             )
             self._remove(gone)
-        self._poke()
-        return gone
+            removed += gone
+            self._poke()
+        return removed
 
     def _remove(self, task_ids: list[str]) -> None:
         # Called with the lock held.
@@ -962,7 +1049,7 @@ class UploadQueue(QObject):
         """Start waiting tasks, in order, while fewer than FileParallelLimit run
         (see Scheduler.next_to_start)."""
         with self._lock:
-            if self._shutting_down:
+            if self._shutting_down or self._starts_held:
                 return
             files_limit = self.concurrency.files_limit()
             # The file pool as big as the limit, tuned or not: a thread that ends a
@@ -1466,6 +1553,7 @@ class UploadQueue(QObject):
             if became_idle:
                 self._batch.settle(now)
             self._was_busy = busy
+            self.idle_at_last_tick = not busy
             self._rest_idle_tasks()
         for path, message in events.problems:
             self.scan_problem.emit(path, message)

@@ -100,6 +100,18 @@ class RestingTasks:
         present = (slot for slot in range(len(flags)) if flags[slot] & _PRESENT)
         return [RestingTask(self, slot, self._task_id(slot)) for slot in present]
 
+    @property
+    def slot_count(self) -> int:
+        """Slots made so far, at rest now or not (``views_in`` goes through them)."""
+        return len(self._flags)
+
+    def views_in(self, start: int, stop: int) -> list[RestingTask]:
+        """The tasks at rest in slots ``start`` to ``stop`` (a bulk command's
+        slice: a list of a million ids would be 90 MB)."""
+        flags = self._flags
+        present = (slot for slot in range(start, min(stop, len(flags))) if flags[slot] & _PRESENT)
+        return [RestingTask(self, slot, self._task_id(slot)) for slot in present]
+
     def pop(self, task_id: str) -> RestingTask:
         """Take the task out; the view returned still reads what it held (its
         tally, to take it out of the counts)."""
