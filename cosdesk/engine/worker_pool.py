@@ -43,9 +43,9 @@ class WorkerPool(QThreadPool):
 
 class BackgroundCall(QRunnable):
     """Runs a function on a pool thread, logging what it raises (a pool thread
-    has no caller to hand an exception to)."""
+    has no caller to hand an exception to, nor a result)."""
 
-    def __init__(self, work: Callable[[], None]) -> None:
+    def __init__(self, work: Callable[[], object]) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._work = work

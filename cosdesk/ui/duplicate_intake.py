@@ -34,6 +34,7 @@ from cosdesk.engine.duplicates import (
 )
 from cosdesk.engine.options import ConflictPolicy
 from cosdesk.engine.queue import FileToAdd, UploadQueue
+from cosdesk.engine.queue_commands import QueueCommands
 from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.accounts import Destination
 from cosdesk.ui.background import run_in_background
@@ -82,6 +83,7 @@ class BatchIntake(QObject):
     def __init__(
         self,
         queue: UploadQueue,
+        commands: QueueCommands,
         pool: QThreadPool,
         window: QMainWindow,
         *,
@@ -91,6 +93,7 @@ class BatchIntake(QObject):
     ) -> None:
         super().__init__(window)
         self._queue = queue
+        self._commands = commands
         self._pool = pool  # for config.json
         # One batch at a time; a thread that gives way to the GUI thread (a walk of
         # 10,000 files must not hold the GIL against it).
@@ -275,7 +278,7 @@ class BatchIntake(QObject):
         if queued.plan.resume and not paused_meanwhile:
             # Files dropped again while paused or failed go on, unless Pause all
             # came while this batch was added.
-            self._queue.restart(list(queued.plan.resume))
+            self._commands.restart(queued.plan.resume)
         message = self.summary(queued.plan, queued.destination.describe(), queued.added, paused_meanwhile)
         if paused_meanwhile:
             self.paused_summary = message

@@ -33,6 +33,7 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.queue_commands import QueueCommands
 from cosdesk.engine.task import FileFinished, TaskState
 from cosdesk.ui.accounts import KeyOrigin, SessionSecrets, credential_servers, key_origins
 from cosdesk.ui.background import run_in_background
@@ -89,6 +90,7 @@ class KeysBanner(QFrame):
     def __init__(
         self,
         queue: UploadQueue,
+        commands: QueueCommands,
         router: ClientRouter,
         secrets: SessionSecrets,
         pool: QThreadPool,
@@ -96,6 +98,7 @@ class KeysBanner(QFrame):
     ) -> None:
         super().__init__(parent)
         self._queue = queue
+        self._commands = commands
         self._router = router
         self._secrets = secrets
         self._pool = pool
@@ -312,7 +315,7 @@ class KeysBanner(QFrame):
             self.message.emit(str(result))
             return
         name, remembered_only, task_ids = cast(tuple[str, bool, list[str]], result)
-        self._queue.restart(task_ids)
+        self._commands.restart(task_ids)
         text = self.tr("Resuming %n upload(s) to “%1”.", None, len(task_ids)).replace("%1", name)
         if remembered_only:
             text += " " + self.tr("The keyring is unavailable: the keys are kept for this session only.")

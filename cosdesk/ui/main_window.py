@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         self.session = session
         # The engine the buttons drive, and the pool for the window's own work.
         self.queue = session.queue
+        self.commands = session.commands
         self.pool = session.pool
         self.setWindowIcon(icon("cosdesk"))
         self.setAcceptDrops(True)
@@ -239,6 +240,7 @@ class MainWindow(QMainWindow):
         # Added files go through here: keys already queued or in the bucket are asked about.
         self.intake = BatchIntake(
             self.queue,
+            self.commands,
             self.pool,
             self,
             settings=lambda: session.settings,
@@ -394,7 +396,9 @@ class MainWindow(QMainWindow):
         self.destination_bar = DestinationBar(self)
         self.destination_bar.changed.connect(self._on_destination_changed)
         self.destination_bar.manage_requested.connect(self.open_settings)
-        self.keys_banner = KeysBanner(self.queue, self.session.router, self.session.secrets, self.pool, self)
+        self.keys_banner = KeysBanner(
+            self.queue, self.commands, self.session.router, self.session.secrets, self.pool, self
+        )
         self.keys_banner.set_settings(self.session.settings)
         self.keys_banner.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.filter_bar = FilterBar(self)
@@ -627,7 +631,7 @@ class MainWindow(QMainWindow):
         if self._overall_value != self.overall.value():
             self._overall_timer.start()
         self.overall.setToolTip(texts.bar_tip)
-        if not self.queue.is_idle():
+        if not self.queue.idle_at_last_tick:  # the tick that sent ``batch``: no wait for the lock
             # Uploading again: a line saying uploads are paused must not stay up.
             self._stop_notice = None
             shown = self.statusBar().currentMessage()
@@ -863,19 +867,19 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def start_all(self) -> None:
-        self.queue.restart(None)
+        self.commands.restart(None)
 
     @Slot()
     def pause_all(self) -> None:
-        self.queue.pause(None)
+        self.commands.pause(None)
 
     @Slot()
     def retry_failed(self) -> None:
-        self.queue.retry_failed()
+        self.commands.retry_failed()
 
     @Slot()
     def clear_finished(self) -> None:
-        self.queue.clear_finished()
+        self.commands.clear_finished()
 
     # --- selection commands ---------------------------------------------------------
 
@@ -897,11 +901,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def pause_selected(self) -> None:
-        self.queue.pause(self.selected_task_ids())
+        self.commands.pause(self.selected_task_ids())
 
     @Slot()
     def resume_selected(self) -> None:
-        self.queue.restart(self.selected_task_ids())
+        self.commands.restart(self.selected_task_ids())
 
     @Slot()
     def toggle_selected(self) -> None:
@@ -911,9 +915,9 @@ class MainWindow(QMainWindow):
             return
         ids = self.model.task_ids_of(slots)
         if all(state.is_resumable or state.is_final for state in self.model.summary_of(slots).states):
-            self.queue.restart(ids)
+            self.commands.restart(ids)
         else:
-            self.queue.pause(ids)
+            self.commands.pause(ids)
 
     @Slot()
     def cancel_selected(self) -> None:
@@ -927,7 +931,7 @@ class MainWindow(QMainWindow):
         task_ids = [facts.task_id for facts in unfinished]
         question = cancel_question(unfinished)
         if question is None:
-            self.queue.cancel(task_ids)
+            self.commands.cancel(task_ids)
             return
         no_buttons = QMessageBox.StandardButton.NoButton
         box = message_box(self, QMessageBox.Icon.Question, question.text, question.detail, no_buttons)
@@ -936,7 +940,9 @@ class MainWindow(QMainWindow):
         box.setDefaultButton(keep)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # Asked without a nested event loop: uploads and their rows go on meanwhile.
-        box.buttonClicked.connect(lambda button: self.queue.cancel(task_ids) if button is confirm else None)
+        box.buttonClicked.connect(
+            lambda button: self.commands.cancel(task_ids) if button is confirm else None
+        )
         box.finished.connect(self._take_focus_back)
         box.open()
 
@@ -951,7 +957,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def upload_again_selected(self) -> None:
-        self.queue.upload_again(self.selected_task_ids())
+        self.commands.upload_again(self.selected_task_ids())
 
     @Slot()
     def remove_selected(self) -> None:
@@ -959,7 +965,7 @@ class MainWindow(QMainWindow):
         finished = [
             facts.task_id for facts in self.model.facts_of(self.selected_slots()) if facts.state.is_final
         ]
-        self.queue.clear_finished(finished)
+        self.commands.clear_finished(finished)
 
     @Slot()
     def copy_keys(self) -> None:
@@ -1243,7 +1249,7 @@ class MainWindow(QMainWindow):
                 )
                 return
             if choice is CloseChoice.CANCEL_AND_QUIT:
-                self.queue.cancel(None)
+                self.commands.cancel(None)  # the shutdown waits for it
         self.shutdown()
         event.accept()
         if self.tray is not None:

@@ -23,6 +23,7 @@ from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.gc_pacer import GcPacer
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.queue_commands import QueueCommands
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.sync_record import SyncRecord, record_path_beside
 from cosdesk.engine.watch_catch_up import SyncCatchUp
@@ -66,6 +67,8 @@ class Session:
         self.router = ClientRouter()
         self._sign_for(settings)
         self.queue = UploadQueue(store, self.router, queue_settings_for(settings.transfers))
+        # The window's pause, resume, cancel…: off the GUI thread, in the order given.
+        self.commands = QueueCommands(self.queue)
         # What "Sync a folder…" synced, beside the task database (engine/sync_record.py).
         self.sync_record = SyncRecord(record_path_beside(store.path))
         # Garbage is collected from this thread, fully only when the queue is idle:
@@ -144,6 +147,7 @@ class Session:
         if self._shut_down:
             return
         self._shut_down = True
+        self.commands.wait()  # a "Cancel all" just before quitting reaches every task
         self.watches.shutdown_with_queue(on_saving)  # the watches around their queue
         self.gc_pacer.stop()
         self.pool.waitForDone(10_000)
