@@ -18,7 +18,8 @@ finished tasks, built by an earlier run (see ``restart_database``);
 it); ``COSDESK_BENCH_SOURCE`` a folder to keep the tree of files in from one run
 to the next (made there when it does not hold that many yet: a million files
 take minutes to write); ``COSDESK_BENCH_UNTIL=added`` stops the first run once every file is a row,
-before the uploads end. Give pytest a ``--basetemp`` of your own: the tree and
+before the uploads end, and ``COSDESK_BENCH_BULK_COMMANDS=1`` then has it click "Pause all"
+and "Start all" first (each one's time is printed). Give pytest a ``--basetemp`` of your own: the tree and
 databases live there for the whole run, and on a shared machine another pytest
 run may clean up the default one. Goals (issue 14), asserted at the end of each run:
 window RSS at most 1 GiB at any point and at most 2 KiB per row above the empty
@@ -51,6 +52,9 @@ PROBE = Path(__file__).resolve().parent / "window_probe"
 FILES = int(os.environ.get("COSDESK_BENCH_FILES", "100000"))
 # "added": stop once every file is a row (a million take an hour to upload here).
 UNTIL = os.environ.get("COSDESK_BENCH_UNTIL", "uploaded")
+# With COSDESK_BENCH_UNTIL=added: then "Pause all" and "Start all" on every row
+# (the stall figures cover them).
+BULK_COMMANDS = os.environ.get("COSDESK_BENCH_BULK_COMMANDS") == "1"
 # The source tree the measured window runs from (another checkout, to compare).
 APP_TREE = Path(os.environ.get("COSDESK_BENCH_TREE", str(ROOT)))
 KEPT_SOURCE = os.environ.get("COSDESK_BENCH_SOURCE")
@@ -196,7 +200,10 @@ def test_adding_and_uploading_many_small_files_in_the_window(home: Path, tmp_pat
         if not counted or counted[-1][1] < FILES:
             counted.append((time.monotonic() - run.started, stored_tasks(db)))
 
-    run = Run(home, [str(tree)], f"{UNTIL}:{FILES}")
+    steps = f"{UNTIL}:{FILES}"
+    if BULK_COMMANDS:
+        steps += ",paused:0,resumed:0"
+    run = Run(home, [str(tree)], steps)
     run.wait(timeout_s=max(600, FILES / 50), every_s=0.5, also=count_stored)
     reports = run.reports()
     stored_at = next((t for t, number in counted if number >= FILES), None)
@@ -226,6 +233,9 @@ def test_adding_and_uploading_many_small_files_in_the_window(home: Path, tmp_pat
         f"  database                 {database_bytes(db) / FILES:8.0f} B per task",
     ]
     print("\n" + "\n".join(lines))
+    for text, at in reports[-1]["events"]:  # type: ignore[union-attr]
+        if text.startswith(("paused all", "resumed all")):
+            print(f"  {text} (at {at} s)")
     print("  the GUI thread stalled (60 ms and more) in:")
     for where, samples in reports[-1]["stalled_in"]:  # type: ignore[union-attr]
         print(f"    {samples:4d} x 10 ms  {where}")

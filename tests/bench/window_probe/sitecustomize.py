@@ -187,7 +187,9 @@ class _Probe:
         elif name == "added":
             if model.rowCount() >= count and _settled(window):
                 self._event("added")
-                self._quit(window)
+                self._next_step(window)
+        elif name in ("paused", "resumed"):
+            self._bulk_command(window, name)
         elif name == "uploaded":
             if model.counts().get(_success(), 0) >= count:
                 self._event("uploaded")
@@ -195,6 +197,32 @@ class _Probe:
         elif name == "usable" and self._step_started is None and model.rowCount() >= count:
             self._event("rows shown")
             self._usable(window)
+
+    def _next_step(self, window) -> None:  # type: ignore[no-untyped-def]
+        self._steps.pop(0)
+        self._step_started = None
+        if not self._steps:
+            self._quit(window)
+
+    def _bulk_command(self, window, name: str) -> None:  # type: ignore[no-untyped-def]
+        """Pause all, or Start all, as a click on the toolbar; the step ends when
+        the table shows no row that the command has yet to change."""
+        from cosdesk.engine.task import TaskState
+
+        if self._step_started is None:
+            self._step_started = time.monotonic()
+            (window.pause_all if name == "paused" else window.start_all)()
+            return
+        counts = window.model.counts()
+        left = (
+            [TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING]
+            if name == "paused"
+            else [TaskState.PAUSED]
+        )
+        if not any(counts.get(state, 0) for state in left) and _settled(window):
+            took = time.monotonic() - self._step_started
+            self._event(f"{name} all in {took:.3f} s ({counts.get(TaskState.PAUSED, 0)} rows paused)")
+            self._next_step(window)
 
     def _usable(self, window) -> None:  # type: ignore[no-untyped-def]
         """Scroll, sort, filter and search, each timed until the table settles."""
