@@ -3,6 +3,7 @@ written through views."""
 
 from __future__ import annotations
 
+import heapq
 import tracemalloc
 import uuid
 
@@ -121,6 +122,31 @@ def test_the_waiting_line_gives_tasks_at_rest_by_place_and_skips_those_that_left
     first.set_state(TaskState.WAITING)  # back in line, at its place
     resting.line_up(["c"])  # taken but not woken: back in line too
     assert resting.take_waiting(10) == ["a", "c", "e"]
+    assert resting.first_waiting() is None
+
+
+def test_once_no_task_at_rest_waits_the_line_is_dropped_whole_not_entry_by_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # After "Pause all" every entry of the line is stale: popping a million of them
+    # one by one held the queue's lock for 0.4 s.
+    resting = RestingTasks()
+    for number in range(1000):
+        resting.add(f"t{number}", TaskStatus(number), 1, 0, False)
+    for number in range(1000):
+        task = resting.get(f"t{number}")
+        assert task is not None
+        task.set_state(TaskState.PAUSED)
+    pops: list[int] = []
+    monkeypatch.setattr(heapq, "heappop", lambda line: pops.append(1) or line.pop())
+    assert resting.first_waiting() is None
+    assert pops == []
+
+    task = resting.get("t500")
+    assert task is not None
+    task.set_state(TaskState.WAITING)  # one waits again: it is found
+    assert resting.first_waiting() == 500
+    resting.pop("t500")  # woken
     assert resting.first_waiting() is None
 
 
