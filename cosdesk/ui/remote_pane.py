@@ -59,8 +59,11 @@ log = logging.getLogger(__name__)
 
 # How long a pre-signed URL copied from the pane is valid: an hour, a day, a week.
 PRESIGN_VALIDITIES_S = (3600, 24 * 3600, 7 * 24 * 3600)
-# Uploads that land in the folder shown refresh it once they pause this long.
+# Uploads that land in the folder shown refresh it once they pause this long, and
+# at the latest this long after the first of them: a steady stream of small files
+# never pauses, and the pane said "No files here" while thousands landed.
 REFRESH_AFTER_UPLOADS_MS = 700
+REFRESH_WHILE_UPLOADING_MS = 5000
 # Folder names shown in the path above the table before it elides the middle.
 PATH_BUTTONS = 6
 
@@ -113,6 +116,10 @@ class RemotePane(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_AFTER_UPLOADS_MS)
         self._refresh_timer.timeout.connect(self.refresh)
+        self._refresh_at_latest = QTimer(self)
+        self._refresh_at_latest.setSingleShot(True)
+        self._refresh_at_latest.setInterval(REFRESH_WHILE_UPLOADING_MS)
+        self._refresh_at_latest.timeout.connect(self.refresh)
         self._problem = ""
         self._place: _Place | None = None  # to return to once listed again
         self._show_state()
@@ -241,6 +248,7 @@ class RemotePane(QWidget):
         it back to the top, their selection gone."""
         self._problem = ""
         self._refresh_timer.stop()
+        self._refresh_at_latest.stop()
         self._place = self._place_now() or self._place
         self.model.refresh()
 
@@ -310,10 +318,13 @@ class RemotePane(QWidget):
 
     def upload_finished(self, bucket: str, key: str) -> None:
         """An upload to ``bucket``/``key`` finished: refresh the folder shown if the
-        key is in it (or below it: a new folder may appear), once uploads pause."""
+        key is in it (or below it: a new folder may appear), once uploads pause or
+        a few seconds after the first one."""
         location = self.model.location
         if location is not None and location.bucket == bucket and key.startswith(location.prefix):
             self._refresh_timer.start()
+            if not self._refresh_at_latest.isActive():
+                self._refresh_at_latest.start()
 
     def _list_page(self, location: RemoteLocation, name_filter: str, marker: str | None) -> ListObjectsResult:
         client = self._router(location.endpoint)

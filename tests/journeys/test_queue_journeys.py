@@ -21,12 +21,11 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
-    QTabBar,
     QTableView,
     QToolButton,
     QWidget,
 )
-from support.journey import click, find, painted_as_now, type_into, wait_until
+from support.journey import click, find, painted_as_now, tab, tab_count, type_into, wait_until
 from support.window_driver import (
     TEST_BUCKET,
     TEST_REGION,
@@ -135,19 +134,6 @@ def choose(menu: QMenu, text: str) -> None:
     action = menu_entry(menu, text)
     assert action.isEnabled(), f"{text!r} is greyed out"
     QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
-
-
-def tab(label: str) -> tuple[QTabBar, int]:
-    tabs = find(QTabBar, "Show uploads by state")
-    for number in range(tabs.count()):
-        if tabs.tabText(number).rsplit("  ", 1)[0] == label:
-            return tabs, number
-    raise AssertionError(f"no tab {label!r} among {[tabs.tabText(n) for n in range(tabs.count())]}")
-
-
-def tab_count(label: str) -> int:
-    tabs, number = tab(label)
-    return int(tabs.tabText(number).rsplit("  ", 1)[1])
 
 
 def click_tab(label: str) -> None:

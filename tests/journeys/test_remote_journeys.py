@@ -17,7 +17,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QTableView, QToolButton
-from support.journey import answer_next_message_box, find, wait_until
+from support.journey import answer_next_message_box, click, find, tab_count, wait_until
 from support.window_driver import TEST_BUCKET, TEST_REGION, WindowDriver, make_file, save_profile
 
 from cosdesk.cos.auth import Credentials
@@ -194,6 +194,29 @@ def test_drop_files_onto_a_remote_folder_uploads_them_there(
     account_window.wait_states(
         lambda rows: {row.key for row in rows} == {"trip/day1/onto-folder.jpg", "trip/here.jpg"}
     )
+
+
+def test_files_that_keep_landing_in_the_folder_shown_appear_while_the_upload_goes_on(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    """A person drops a folder of thousands of small files onto the bucket shown.
+    The pane lists the folder again once uploads pause; a steady stream of small
+    files never paused, so it said "No files here" while thousands landed. Now
+    it lists them again within seconds, while the rest still upload."""
+    window = account_window.window
+    find(QToolButton, "Refresh", window).click()
+    wait_until(lambda: remote_status() == "No files here. Drop files to upload them to this folder.")
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for number in range(6000):
+        (folder / f"scan-{number:04d}.txt").write_bytes(b"%")
+    table = remote_table()
+    drop_on_remote([folder], QPoint(table.viewport().width() // 2, table.viewport().height() // 2))
+
+    wait_until(lambda: remote_names() == ["scans/"], 15, "the folder listed in the pane")
+    assert tab_count("Active") > 0  # listed while the files still upload, not after
+    click("Pause all", window)
+    wait_until(lambda: tab_count("Active") == 0, 30, "every upload paused")
 
 
 def test_delete_asks_with_the_count_and_deletes_exactly_the_selection(

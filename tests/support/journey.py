@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QTabBar,
     QWidget,
 )
 
@@ -187,3 +188,18 @@ def answer_next_message_box(button_text: str, seen: list[str] | None = None, tim
 
 def right_click(widget: QWidget, position: QPoint) -> None:
     QTest.mouseClick(widget, Qt.MouseButton.RightButton, pos=position)
+
+
+def tab(label: str) -> tuple[QTabBar, int]:
+    """The upload table's state tab ``label`` ("Active"), and its number."""
+    tabs = find(QTabBar, "Show uploads by state")
+    for number in range(tabs.count()):
+        if tabs.tabText(number).rsplit("  ", 1)[0] == label:
+            return tabs, number
+    raise AssertionError(f"no tab {label!r} among {[tabs.tabText(n) for n in range(tabs.count())]}")
+
+
+def tab_count(label: str) -> int:
+    """The count a state tab shows ("Active  12": 12)."""
+    tabs, number = tab(label)
+    return int(tabs.tabText(number).rsplit("  ", 1)[1])
