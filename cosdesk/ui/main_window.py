@@ -70,6 +70,7 @@ from cosdesk.ui.accounts import Destination, endpoint_for
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.batch_status import BatchNotice, batch_texts, stop_notice
 from cosdesk.ui.bucket_lister import BucketLister
+from cosdesk.ui.cancel_box import ask_to_cancel
 from cosdesk.ui.delegates import ElideRightDelegate
 from cosdesk.ui.desktop_open import show_folder
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
@@ -89,7 +90,7 @@ from cosdesk.ui.sandbox_runner import SandboxState
 from cosdesk.ui.session import Session
 from cosdesk.ui.settings_dialog import SettingsDialog
 from cosdesk.ui.sync_dialog import SyncDialog
-from cosdesk.ui.task_actions import SelectionRule, cancel_question, rule_for
+from cosdesk.ui.task_actions import SelectionRule, rule_for
 from cosdesk.ui.task_details import TaskDetailsDialog
 from cosdesk.ui.task_filter import TaskFilterProxy
 from cosdesk.ui.task_model import Column, TaskFilter, TaskTableModel
@@ -923,28 +924,9 @@ class MainWindow(QMainWindow):
     def cancel_selected(self) -> None:
         """Cancel the selected unfinished uploads; when that throws away bytes already
         sent (or many uploads at once), only after the user confirms."""
-        unfinished = [
-            facts for facts in self.model.facts_of(self.selected_slots()) if not facts.state.is_final
-        ]
-        if not unfinished:
-            return
-        task_ids = [facts.task_id for facts in unfinished]
-        question = cancel_question(unfinished)
-        if question is None:
-            self.commands.cancel(task_ids)
-            return
-        no_buttons = QMessageBox.StandardButton.NoButton
-        box = message_box(self, QMessageBox.Icon.Question, question.text, question.detail, no_buttons)
-        confirm = box.addButton(question.confirm, QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton(question.keep, QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        # Asked without a nested event loop: uploads and their rows go on meanwhile.
-        box.buttonClicked.connect(
-            lambda button: self.commands.cancel(task_ids) if button is confirm else None
+        ask_to_cancel(
+            self, self.model, list(self.selected_slots()), self.commands.cancel, self._take_focus_back
         )
-        box.finished.connect(self._take_focus_back)
-        box.open()
 
     @Slot()
     def delete_selected(self) -> None:

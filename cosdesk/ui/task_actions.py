@@ -87,10 +87,14 @@ class CancelQuestion:
     keep: str  # the button that keeps uploading
 
 
-def cancel_question(to_cancel: Sequence[Unfinished]) -> CancelQuestion | None:
-    """The question to ask before cancelling ``to_cancel`` (unfinished tasks), or
-    None when nothing would be lost: none has sent a byte, and they are few."""
-    return TaskActions().cancel_question(to_cancel)
+def cancel_question(
+    count: int, started: Sequence[Unfinished], *, asked_already: bool = False
+) -> CancelQuestion | None:
+    """The question to ask before cancelling ``count`` unfinished tasks, of which
+    ``started`` have sent bytes; None when nothing would be lost (none has sent a
+    byte, and they are few), unless it is ``asked_already`` (its words are kept
+    true while it is open)."""
+    return TaskActions().cancel_question(count, started, asked_already)
 
 
 class TaskActions(QObject):
@@ -98,11 +102,11 @@ class TaskActions(QObject):
     translation tools find a message, and see that a ``%n`` one has plural forms,
     only in a ``self.tr`` call written in a class named as the message's context."""
 
-    def cancel_question(self, to_cancel: Sequence[Unfinished]) -> CancelQuestion | None:
-        started = [snap for snap in to_cancel if snap.loaded > 0]
-        if not started and len(to_cancel) <= CANCEL_CONFIRM_THRESHOLD:
+    def cancel_question(
+        self, count: int, started: Sequence[Unfinished], asked_already: bool
+    ) -> CancelQuestion | None:
+        if not started and count <= CANCEL_CONFIRM_THRESHOLD and not asked_already:
             return None
-        count = len(to_cancel)
         sent = sum(snap.loaded for snap in started)
         if len(started) == 1 and count == 1:
             snap = started[0]

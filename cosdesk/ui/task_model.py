@@ -385,6 +385,16 @@ class TaskTableModel(QAbstractTableModel):
 
     # --- the selection's commands ----------------------------------------------------
 
+    def unfinished_of(self, slots: Iterable[int]) -> list[int]:
+        """Those of ``slots`` whose row is neither done nor canceled (nor removed)."""
+        states = self.rows.states
+        return [slot for slot in slots if states[slot] in _UNFINISHED_CODES]
+
+    def started_of(self, slots: Iterable[int]) -> list[TaskFacts]:
+        """The facts of those of ``slots`` that have bytes on the server."""
+        sent = self.rows.sent
+        return self.facts_of(slot for slot in slots if sent[slot] > 0)
+
     def task_ids_of(self, slots: Iterable[int]) -> list[str]:
         task_id = self.rows.task_id
         return [task_id(slot) for slot in slots]
@@ -827,5 +837,6 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
 
 _FINAL_CODES = frozenset(STATE_CODES[state] for state in TaskState if state.is_final)
 _IDLE_CODES = frozenset({STATE_CODES[TaskState.WAITING], STATE_CODES[TaskState.PAUSED]})
+_UNFINISHED_CODES = frozenset(code for state, code in STATE_CODES.items() if not state.is_final)
 _IS_LIVE = bytes(int(code != REMOVED) for code in range(256))
 _EMPTY_CELLS: Cells = tuple({} for _ in Column)

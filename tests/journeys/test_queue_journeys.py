@@ -491,6 +491,44 @@ def test_deleting_a_half_sent_upload_asks_first_and_the_canceled_row_waits_under
     wait_until(lambda: table.model().rowCount() == 0)
 
 
+def test_the_cancel_question_counts_the_uploads_left_and_goes_when_none_is(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    """The question is asked without stopping the uploads. "Cancel 30 upload(s)?"
+    stayed on screen, unchanged, while they finished; now it counts those still
+    unfinished, and closes once there is nothing left to cancel."""
+    driver = account_window
+    slow_down(driver, 1 * MiB)
+    drop(driver, *(make_file(tmp_path / f"page-{n:02d}.bin", 120_000) for n in range(30)))
+    table = uploads_table()
+    wait_until(lambda: tab_count("All") == 30, what="the 30 rows")
+    click_row(table, "page-00.bin")
+    QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(table, Qt.Key.Key_Delete)
+
+    def question() -> QMessageBox | None:
+        box = QApplication.activeModalWidget()
+        return box if isinstance(box, QMessageBox) and box.isVisible() else None
+
+    def asked_count() -> int:
+        box = question()
+        found = re.fullmatch(r"Cancel (\d+) upload\(s\)\?", box.text()) if box else None
+        return int(found.group(1)) if found else -1
+
+    wait_until(lambda: question() is not None, what="the question")
+    first = asked_count()
+    assert 0 < first <= 30
+    # While it is open the files go on, and what it asks follows them.
+    wait_until(
+        lambda: 0 < asked_count() < first and asked_count() == tab_count("Active"),
+        timeout_s=15,
+        what="the question's count to follow the uploads left",
+    )
+    # Once every one is done there is nothing to cancel: the question goes.
+    wait_until(lambda: question() is None, timeout_s=30, what="the question to go")
+    assert tab_count("Done") == 30 and tab_count("Failed / Canceled") == 0
+
+
 def test_a_canceled_upload_can_be_uploaded_again_from_the_start_then_removed_from_the_list(
     account_window: WindowDriver, server: CosClient, tmp_path: Path
 ) -> None:

@@ -76,11 +76,14 @@ def test_the_end_of_a_batch_counts_all_its_files_and_its_failures() -> None:
 
 
 def test_cancelling_an_upload_that_sent_nothing_is_not_asked_about() -> None:
-    assert cancel_question([snapshot("a.bin", TaskState.WAITING)]) is None
+    assert cancel_question(1, []) is None
+    # Unless the question is on screen already: its words stay true.
+    asked = cancel_question(1, [], asked_already=True)
+    assert asked is not None and asked.text == "Cancel 1 upload(s)?"
 
 
 def test_cancelling_a_half_sent_upload_names_it_and_what_was_sent() -> None:
-    question = cancel_question([snapshot("film.bin", TaskState.UPLOADING, loaded=7 * MiB)])
+    question = cancel_question(1, [snapshot("film.bin", TaskState.UPLOADING, loaded=7 * MiB)])
     assert question is not None
     assert question.text == "Cancel the upload of film.bin?"
     assert question.detail.startswith("7.0 MiB of 10.0 MiB has been sent.")
@@ -88,12 +91,13 @@ def test_cancelling_a_half_sent_upload_names_it_and_what_was_sent() -> None:
 
 
 def test_cancelling_many_uploads_is_asked_about_and_sums_what_was_sent() -> None:
-    waiting = [snapshot(f"{n}.bin", TaskState.WAITING) for n in range(CANCEL_CONFIRM_THRESHOLD + 1)]
-    question = cancel_question(waiting)
+    question = cancel_question(CANCEL_CONFIRM_THRESHOLD + 1, [])
     assert question is not None and "nothing sent is lost" in question.detail
-    started = [*waiting, snapshot("x.bin", TaskState.PAUSED, loaded=3 * MiB)]
-    question = cancel_question(started)
+    question = cancel_question(
+        CANCEL_CONFIRM_THRESHOLD + 2, [snapshot("x.bin", TaskState.PAUSED, loaded=3 * MiB)]
+    )
     assert question is not None
+    assert question.text == f"Cancel {CANCEL_CONFIRM_THRESHOLD + 2} upload(s)?"
     assert question.detail.startswith("Already sent: 3.0 MiB, by 1 of these uploads.")
 
 
