@@ -81,7 +81,8 @@ class _CancelBox(QObject):
             self._box.reject()
             return
         question = cancel_question(len(self._slots), self._model.started_of(self._slots), asked_already=True)
-        assert question is not None
+        if question is None:  # never, once asked: for the type checker
+            return
         self._box.setText(question.text)
         self._box.setInformativeText(question.detail)
         self._confirm.setText(question.confirm)
