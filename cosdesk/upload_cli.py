@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, TextIO
 from cosdesk.cli_output import printable
 from cosdesk.cli_pipe import ReaderSafeOut
 from cosdesk.cos.credential_provider import CredentialSource
-from cosdesk.cos.options import OBJECT_ACLS
+from cosdesk.cos.options import OBJECT_ACLS, STORAGE_CLASSES
 from cosdesk.engine.options import (
     AUTOMATIC,
     DEFAULT_CHUNK_PARALLEL_LIMIT,
@@ -177,7 +177,13 @@ def add_transfer_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N|auto",
         help="parts of a big file at once: auto (the default) or a fixed number",
     )
-    parser.add_argument("--storage-class", help="STANDARD, STANDARD_IA, ARCHIVE, ...")
+    parser.add_argument(
+        "--storage-class",
+        type=str.upper,
+        choices=STORAGE_CLASSES,
+        metavar="CLASS",
+        help=f"the objects' storage class: {', '.join(STORAGE_CLASSES)} (default: the bucket's)",
+    )
     parser.add_argument(
         "--acl", choices=OBJECT_ACLS, help="the object's ACL (default: none sent: the bucket's applies)"
     )

@@ -20,6 +20,18 @@ MAX_PART_NUMBER = 10_000
 META_PREFIX = "x-cos-meta-"
 # The preset ACLs COS takes for an object ("default": the bucket's).
 OBJECT_ACLS = ("private", "public-read", "default")
+# The storage classes an upload may ask for (the MAZ ones in buckets kept in
+# several zones); COS refuses any other with InvalidArgument.
+STORAGE_CLASSES = (
+    "STANDARD",
+    "STANDARD_IA",
+    "ARCHIVE",
+    "DEEP_ARCHIVE",
+    "INTELLIGENT_TIERING",
+    "MAZ_STANDARD",
+    "MAZ_STANDARD_IA",
+    "MAZ_INTELLIGENT_TIERING",
+)
 
 # RFC 9110 token characters: what a header name may contain.
 _TOKEN_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")

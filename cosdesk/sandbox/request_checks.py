@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from cosdesk.cos import options
 from cosdesk.sandbox import xml_responses as xml
 from cosdesk.sandbox.errors import CosServerError, invalid_argument
 from cosdesk.sandbox.exchange import Exchange
@@ -24,18 +25,7 @@ MAX_USER_METADATA_BYTES = 2048
 MAX_LIST = 1000
 TRAFFIC_LIMIT_RANGE_BITS = (819_200, 838_860_800)
 
-STORAGE_CLASSES = frozenset(
-    {
-        "STANDARD",
-        "STANDARD_IA",
-        "ARCHIVE",
-        "DEEP_ARCHIVE",
-        "INTELLIGENT_TIERING",
-        "MAZ_STANDARD",
-        "MAZ_STANDARD_IA",
-        "MAZ_INTELLIGENT_TIERING",
-    }
-)
+STORAGE_CLASSES = frozenset(options.STORAGE_CLASSES)
 # Headers stored with an object and given back on HEAD and GET, with their canonical spelling.
 STORED_HEADERS = {
     name.lower(): name

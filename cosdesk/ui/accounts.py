@@ -57,14 +57,6 @@ COS_REGIONS = (
     "sa-saopaulo",
     "eu-frankfurt",
 )
-STORAGE_CLASSES = (
-    "STANDARD",
-    "STANDARD_IA",
-    "ARCHIVE",
-    "DEEP_ARCHIVE",
-    "INTELLIGENT_TIERING",
-    "MAZ_STANDARD",
-)
 ACLS = ("", *OBJECT_ACLS)  # "": none sent
 
 

@@ -305,6 +305,8 @@ STORAGE_CLASS_LABELS = {
     "DEEP_ARCHIVE": QT_TRANSLATE_NOOP("SettingsDialog", "Deep Archive"),
     "INTELLIGENT_TIERING": QT_TRANSLATE_NOOP("SettingsDialog", "Intelligent Tiering"),
     "MAZ_STANDARD": QT_TRANSLATE_NOOP("SettingsDialog", "Standard (multi-AZ)"),
+    "MAZ_STANDARD_IA": QT_TRANSLATE_NOOP("SettingsDialog", "Standard-IA (multi-AZ)"),
+    "MAZ_INTELLIGENT_TIERING": QT_TRANSLATE_NOOP("SettingsDialog", "Intelligent Tiering (multi-AZ)"),
 }
 
 

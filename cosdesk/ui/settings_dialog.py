@@ -50,12 +50,12 @@ from cosdesk.cos.errors import (
     CredentialServerError,
     OutsideCredentialScope,
 )
+from cosdesk.cos.options import STORAGE_CLASSES
 from cosdesk.engine.clients import endpoint_from_spec
 from cosdesk.engine.options import ConflictPolicy
 from cosdesk.ui.accounts import (
     ACLS,
     COS_REGIONS,
-    STORAGE_CLASSES,
     KeyOrigin,
     SessionSecrets,
     credential_servers,

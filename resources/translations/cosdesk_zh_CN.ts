@@ -1565,6 +1565,14 @@ Qt %3</translation>
         <translation>标准存储（多 AZ）</translation>
     </message>
     <message>
+        <source>Standard-IA (multi-AZ)</source>
+        <translation>低频存储（多 AZ）</translation>
+    </message>
+    <message>
+        <source>Intelligent Tiering (multi-AZ)</source>
+        <translation>智能分层存储（多 AZ）</translation>
+    </message>
+    <message>
         <source>(not set: the bucket&apos;s)</source>
         <translation>（不指定，沿用存储桶权限）</translation>
     </message>

@@ -515,6 +515,7 @@ def test_a_200_complete_with_an_error_body_is_not_success(
         (["--retries", "-1"], "cosdesk upload: --retries cannot be negative"),
         (["--slice-size", "lots"], "'lots' is not a size"),
         (["--endpoint", "ftp://127.0.0.1:1"], "ftp"),
+        (["--storage-class", "glacier"], "argument --storage-class: invalid choice: 'GLACIER' (choose from"),
     ],
 )
 def test_bad_options_are_one_line_usage_errors(args: list[str], message: str, tmp_path: Path) -> None:
