@@ -646,7 +646,7 @@ class RemotePane(QWidget):
             self.refresh()
             return
         result = cast(DeleteOutcome, outcome)
-        self.message.emit(self.tr("Deleted %Ln object(s)", None, len(result.deleted)))
+        self.message.emit(self.tr("Deleted %Ln object(s).", None, len(result.deleted)))
         if result.failures:
             lines = [f"{failure.key}: {failure.code} {failure.message}" for failure in result.failures]
             box = message_box(

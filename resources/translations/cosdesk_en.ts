@@ -306,10 +306,10 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>Deleted %Ln object(s)</source>
+        <source>Deleted %Ln object(s).</source>
         <translation>
-            <numerusform>Deleted %Ln object</numerusform>
-            <numerusform>Deleted %Ln objects</numerusform>
+            <numerusform>Deleted %Ln object.</numerusform>
+            <numerusform>Deleted %Ln objects.</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -1511,6 +1511,12 @@ Qt %3</translation>
         <source>From %1:</source>
         <translation>来自 %1：</translation>
     </message>
+    <message numerus="yes">
+        <source>Deleted %Ln object(s).</source>
+        <translation>
+            <numerusform>已删除 %Ln 个对象。</numerusform>
+        </translation>
+    </message>
     <message>
         <source>A folder is deleted with everything in it. This cannot be undone.</source>
         <translation>文件夹会连同其中的所有内容一起删除。此操作无法撤销。</translation>
@@ -1523,12 +1529,6 @@ Qt %3</translation>
         <source>Deleting %Ln object(s)…</source>
         <translation>
             <numerusform>正在删除 %Ln 个对象……</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Deleted %Ln object(s)</source>
-        <translation>
-            <numerusform>已删除 %Ln 个对象</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -248,7 +248,7 @@ def test_delete_asks_with_the_count_and_deletes_exactly_the_selection(
     QTest.keyClick(remote_table(), Qt.Key.Key_Delete)
     wait_until(lambda: bool(asked), 10, "the question")
     wait_until(
-        lambda: re.search(r"Deleted 4 object(s|\(s\))", status_text(window)) is not None,
+        lambda: re.search(r"Deleted 4 object(s|\(s\))\.", status_text(window)) is not None,
         15,
         "the count of deleted objects",
     )
