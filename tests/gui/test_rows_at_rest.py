@@ -12,6 +12,10 @@ from cosdesk.engine.task import RestingState, TaskSnapshot, TaskState
 from .conftest import WindowDriver, make_file, wait_for
 
 FILES = 400
+# Rows that may come whole rather than as a flip: the 12 tasks kept whole, and
+# those woken from rest meanwhile, since uploads go on while the command runs on
+# its worker and until the table's next tick reads the rows (12-24 in runs).
+WHOLE_AT_MOST = 40
 
 
 # The window's queue keeps 12 tasks whole: with 400 files added on a link too slow
@@ -38,11 +42,11 @@ def test_pause_all_and_start_all_flip_rows_at_rest_without_reading_them_back(
         lambda: shown(TaskState.PAUSED) + shown(TaskState.SUCCESS) == FILES and window.model.is_settled()
     )
     flips = [item for item in arrived if isinstance(item, RestingState)]
-    assert len(flips) > FILES - 20  # all but the few whole ones were at rest
+    assert len(flips) >= FILES - WHOLE_AT_MOST  # all but the few whole ones were at rest
     assert {flip.state for flip in flips} == {TaskState.PAUSED}
     # Whole snapshots only for the few tasks in memory (rows on screen are read
     # whole too, but for display, not through the feed).
-    assert sum(isinstance(item, TaskSnapshot) for item in arrived) < 20
+    assert sum(isinstance(item, TaskSnapshot) for item in arrived) <= WHOLE_AT_MOST
     # Each row says what its task is (a task at rest read from the database).
     for row in range(window.model.rowCount()):
         task = window.queue.task(window.model.task_id_at(row))
@@ -53,8 +57,8 @@ def test_pause_all_and_start_all_flip_rows_at_rest_without_reading_them_back(
     window.start_all()
     wait_for(lambda: shown(TaskState.PAUSED) == 0 and window.model.is_settled())
     flips = [item for item in arrived if isinstance(item, RestingState)]
-    assert len(flips) > FILES - 20
+    assert len(flips) >= FILES - WHOLE_AT_MOST
     assert {flip.state for flip in flips} == {TaskState.WAITING}
     # Whole snapshots only for the few tasks in memory (rows on screen are read
     # whole too, but for display, not through the feed).
-    assert sum(isinstance(item, TaskSnapshot) for item in arrived) < 20
+    assert sum(isinstance(item, TaskSnapshot) for item in arrived) <= WHOLE_AT_MOST
