@@ -182,7 +182,8 @@ def add_transfer_arguments(parser: argparse.ArgumentParser) -> None:
         type=str.upper,
         choices=STORAGE_CLASSES,
         metavar="CLASS",
-        help=f"the objects' storage class: {', '.join(STORAGE_CLASSES)} (default: the bucket's)",
+        help=f"the objects' storage class: {', '.join(STORAGE_CLASSES)} "
+        "(default: the --profile's, else the bucket's)",
     )
     parser.add_argument(
         "--acl", choices=OBJECT_ACLS, help="the object's ACL (default: none sent: the bucket's applies)"
