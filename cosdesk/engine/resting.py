@@ -97,9 +97,7 @@ class RestingTasks:
         return RestingTask(self, slot, task_id) if slot >= 0 else None
 
     def values(self) -> list[RestingTask]:
-        flags = self._flags
-        present = (slot for slot in range(len(flags)) if flags[slot] & _PRESENT)
-        return [RestingTask(self, slot, self._task_id(slot)) for slot in present]
+        return self.views_in(0, len(self._flags))
 
     @property
     def slot_count(self) -> int:
