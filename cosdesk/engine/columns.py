@@ -84,6 +84,8 @@ _ENDING_WITH = "SELECT text_id FROM shared_texts WHERE substr(lower(text), ?) = 
 def storable_text(text: str) -> str:
     """Text SQLite can hold. A file name that is not UTF-8 reaches us with lone
     surrogates (os.fsdecode): they are stored escaped."""
+    if text.isascii():
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -117,6 +119,8 @@ class FieldColumns:
     # One column holding the value unchanged: a writer takes it without a call
     # (most fields are stored so, and every task's row is written several times).
     as_is: bool = False
+    # One column holding what this gives of the value: the writer calls it alone.
+    encode_one: Callable[[Any], Any] | None = None
 
 
 def as_itself(
@@ -138,6 +142,7 @@ def as_itself(
         lambda values: decode(values[0]),
         contains=lambda needle: (f"instr(lower({name}), ?) > 0", [needle]),
         as_is=encode is _same,
+        encode_one=encode,
     )
 
 
@@ -242,15 +247,27 @@ def _field_columns(
     return tuple(mapped)
 
 
-def _encoded(parts: Sequence[FieldColumns], value: Any, texts: SharedTexts) -> list[Any]:
-    """The column values of ``value``'s fields (one per column of ``parts``)."""
-    stored: list[Any] = []
-    for part in parts:
+def _encoder(parts: Sequence[FieldColumns]) -> Callable[[Any, SharedTexts], list[Any]]:
+    """A function giving the column values of a value's fields, one per column of
+    ``parts``: a field stored as itself is read into its place, any other goes
+    through its encoder. Written as one list display and compiled, as dataclasses
+    writes its ``__init__`` (ARCHITECTURE.md, 'The task record')."""
+    namespace: dict[str, Any] = {}
+    items = []
+    for number, part in enumerate(parts):
+        if not part.field.isidentifier():
+            raise ValueError(f"{part.field!r} is not a field name")
         if part.as_is:
-            stored.append(getattr(value, part.field))
+            items.append(f"value.{part.field}")
+        elif part.encode_one is not None:
+            namespace[f"encode_{number}"] = part.encode_one
+            items.append(f"encode_{number}(value.{part.field})")
         else:
-            stored += part.encode(getattr(value, part.field), texts)
-    return stored
+            namespace[f"encode_{number}"] = part.encode
+            items.append(f"*encode_{number}(value.{part.field}, texts)")
+    exec(f"def encode(value, texts):\n    return [{', '.join(items)}]\n", namespace)
+    encode: Callable[[Any, SharedTexts], list[Any]] = namespace["encode"]
+    return encode
 
 
 def _decoded(parts: Sequence[FieldColumns], values: Sequence[Any]) -> dict[str, Any]:
@@ -271,11 +288,12 @@ def nested(field: str, kind: type, special: Mapping[str, FieldColumns], present_
     column is NULL exactly when the value is None."""
     parts = _field_columns(kind, special, frozenset(), f"{field}_")
     empty = tuple(None for part in parts for _ in part.columns)
+    encoded = _encoder(parts)
 
     def encode(value: Any, texts: SharedTexts) -> tuple[Any, ...]:
         if value is None:
             return empty
-        return tuple(_encoded(parts, value, texts))
+        return tuple(encoded(value, texts))
 
     def decode(values: Sequence[Any]) -> Any:
         fields_read = _decoded(parts, values)
@@ -298,6 +316,11 @@ class RowMapping:
 
     kind: type
     fields: tuple[FieldColumns, ...]
+    # The column values of a value (one per column), as ``_encoder`` writes it.
+    encode: Callable[[Any, SharedTexts], list[Any]] = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "encode", _encoder(self.fields))
 
     @classmethod
     def of(
@@ -338,9 +361,6 @@ class RowMapping:
             conditions.append(condition)
             values += its_values
         return f"({' OR '.join(conditions)})", values
-
-    def encode(self, value: Any, texts: SharedTexts) -> list[Any]:
-        return _encoded(self.fields, value, texts)
 
     def decode(self, values: Sequence[Any]) -> Any:
         """The value read back from ``values`` (one per :attr:`reads`)."""
