@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from cosdesk.engine.task import FileFinished, HashProgress
+from cosdesk.engine.task import CompactRow, FileFinished, HashProgress
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,8 @@ class DrainedEvents:
     """One tick's worth of changes, in the order the queue emits them."""
 
     added: list[str] = field(default_factory=list)  # task ids, in queue order
+    # The rows of those added new, as they were made (see UploadQueue.tasks_added).
+    added_rows: dict[str, CompactRow] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # ids of tasks still in the queue
     hashes: list[HashProgress] = field(default_factory=list)
@@ -36,6 +38,7 @@ class PendingEvents:
 
     def _empty(self) -> None:
         self._added: list[str] = []
+        self._added_rows: dict[str, CompactRow] = {}
         self._removed: list[str] = []
         self._changed: set[str] = set()
         self._hashes: dict[str, HashProgress] = {}  # the latest per task
@@ -44,8 +47,12 @@ class PendingEvents:
         self._restored: list[list[str]] = []
         self._applied: list[tuple[str, int]] = []
 
-    def added(self, task_id: str) -> None:
+    def added(self, task_id: str, row: CompactRow | None = None) -> None:
+        """A task joined the queue; ``row``: all the table has to show of it, when
+        a new task has nothing else (see CompactRow)."""
         self._added.append(task_id)
+        if row is not None:
+            self._added_rows[task_id] = row
 
     def removed(self, task_ids: Iterable[str]) -> None:
         for task_id in task_ids:
@@ -75,6 +82,7 @@ class PendingEvents:
         are ``present``), and empty buffers."""
         drained = DrainedEvents(
             added=self._added,
+            added_rows=self._added_rows,
             removed=self._removed,
             changed=[task_id for task_id in self._changed if present(task_id)],
             hashes=list(self._hashes.values()),

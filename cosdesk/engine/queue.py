@@ -53,7 +53,7 @@ from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, 
 from cosdesk.engine.ownership import TAKE_AHEAD, TaskLeases
 from cosdesk.engine.pending_events import PendingEvents
 from cosdesk.engine.request_watcher import RequestWatcher
-from cosdesk.engine.resting import RecentlyRested, RestingTask, RestingTasks, wake
+from cosdesk.engine.resting import RestingTask, RestingTasks, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
 from cosdesk.engine.scan import ScanEntry
@@ -141,9 +141,12 @@ class UploadQueue(QObject):
     quitting.
     """
 
-    # Tasks were created (the seed's onTaskReady), in queue order: list[str] of task ids.
-    # Fires on the next event tick after add_*; folders add theirs as the walk finds them.
-    tasks_added = Signal(list)
+    # Tasks were created (the seed's onTaskReady), in queue order: list[str] of task
+    # ids, and dict[str, CompactRow]: the rows of the new ones as they were made (a
+    # reader shows those without reading them back, unless they changed since, which
+    # list_updated tells). Fires on the next event tick after add_*; folders add
+    # theirs as the walk finds them.
+    tasks_added = Signal(list, dict)
     # Coalesced list-update (at most every list_update_interval_ms): list[str] of the
     # ids of tasks whose state, key, size or progress changed. Look them up with task().
     list_updated = Signal(list)
@@ -200,7 +203,6 @@ class UploadQueue(QObject):
         # their spec and checkpoint only in the database. Every task is in one of the two.
         self._tasks: dict[str, UploadTask] = {}
         self._resting = RestingTasks()
-        self._recently_rested = RecentlyRested()
         self._task_ids = TaskIds()
         # Which task runs next: the waiting line and the running set.
         self._scheduler = Scheduler(self._tasks, self._resting)
@@ -468,7 +470,7 @@ class UploadQueue(QObject):
         else:
             self._batch.join([task])
         self._recount(task)
-        self._events.added(task.task_id)
+        self._events.added(task.task_id, task.compact_row())
         return task
 
     def _intake(self, tasks: list[UploadTask]) -> None:
@@ -599,11 +601,11 @@ class UploadQueue(QObject):
     def table_rows_of(
         self, task_ids: Iterable[str], shown_idle: Callable[[str], bool] | None = None
     ) -> list[TaskSnapshot | CompactRow | RestingState]:
-        """As ``snapshots_of``, for the task table: a task that has nothing more to
-        show comes as its ``CompactRow``, not as a snapshot (one just put at rest
-        read back from the database, see ``RecentlyRested``); a waiting or paused
-        task at rest that ``shown_idle(task_id)`` says the table shows as waiting
-        or paused, as its ``RestingState``."""
+        """As ``snapshots_of``, for the task table: a task in memory that has
+        nothing more to show comes as its ``CompactRow``, not as a snapshot; a
+        waiting or paused task at rest that ``shown_idle(task_id)`` says the table
+        shows as waiting or paused, as its ``RestingState`` (new tasks come with
+        their rows, see ``tasks_added``)."""
         now = time.monotonic()
         rows: list[TaskSnapshot | CompactRow | RestingState] = []
         resting_ids: list[str] = []
@@ -613,10 +615,7 @@ class UploadQueue(QObject):
                 if live is not None:
                     rows.append(live.compact_row() or live.snapshot(now))
                 elif (resting := self._resting.get(task_id)) is not None:
-                    row = self._recently_rested.take(task_id, resting.state, resting.position)
-                    if row is not None:
-                        rows.append(row)
-                    elif resting.state in _IDLE and shown_idle is not None and shown_idle(task_id):
+                    if resting.state in _IDLE and shown_idle is not None and shown_idle(task_id):
                         rows.append(RestingState(task_id, resting.state, resting.size, resting.loaded))
                     else:
                         resting_ids.append(task_id)
@@ -1133,7 +1132,6 @@ class UploadQueue(QObject):
             return False
         del self._tasks[task.task_id]
         self._resting.rest(task)
-        self._recently_rested.keep(task)
         return True
 
     def _rest_idle_tasks(self) -> None:
@@ -1563,7 +1561,7 @@ class UploadQueue(QObject):
         for path, message in events.problems:
             self.scan_problem.emit(path, message)
         if events.added:
-            self.tasks_added.emit(events.added)
+            self.tasks_added.emit(events.added, events.added_rows)
         for hashed in events.hashes:
             self.hash_progress.emit(hashed)
         for moved in progress:

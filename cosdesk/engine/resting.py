@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from collections import OrderedDict
 from collections.abc import Iterator
 
 from cosdesk.engine.id_index import IdIndex, pack_id
-from cosdesk.engine.task import CompactRow, Tally, TaskState, TaskStatus, UploadTask, check_transition
+from cosdesk.engine.task import Tally, TaskState, TaskStatus, UploadTask, check_transition
 
 # A state as one byte, and "none" (a tally that counts nothing yet).
 _STATES = tuple(TaskState)
@@ -367,37 +366,3 @@ def wake(resting: RestingTask, task: UploadTask) -> UploadTask:
     task.tally = resting.tally.whole()
     task.ready = True
     return task
-
-
-class RecentlyRested:
-    """The table's rows of the last tasks put at rest as they were added (at most
-    ``capacity``), for the table's first read of each: the table asks for every
-    task just added, and reading a million of them back from the database, and
-    decoding each row whole, was a fifth of the GIL's time while they were
-    added. Only a task with nothing more to show is kept (``compact_row``).
-    Under the queue's lock."""
-
-    def __init__(self, capacity: int = 8192) -> None:
-        self._capacity = capacity
-        # Task id -> (row, position), oldest first. An OrderedDict, not a dict: a
-        # dict's first key, after thousands were deleted from its front, is found
-        # by skipping their holes (4 us a file kept, as much as the rest of it).
-        self._rows: OrderedDict[str, tuple[CompactRow, int]] = OrderedDict()
-
-    def keep(self, task: UploadTask) -> None:
-        row = task.compact_row()
-        if row is None:
-            return
-        rows = self._rows
-        rows[task.task_id] = (row, task.position)
-        if len(rows) > self._capacity:
-            rows.popitem(last=False)  # the oldest: read from the database instead
-
-    def take(self, task_id: str, state: TaskState, position: int) -> CompactRow | None:
-        """The row of ``task_id`` if it is still what the database holds: the task
-        is where it was put at rest (another process that works it changes its
-        state first). Given once."""
-        kept = self._rows.pop(task_id, None)
-        if kept is None or (kept[0].state, kept[1]) != (state, position):
-            return None
-        return kept[0]

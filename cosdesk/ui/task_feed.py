@@ -8,6 +8,11 @@ thread never stalls on a million tasks added at once. Removals travel in the
 same ordered stream: a snapshot read before a task was removed is applied before
 the removal, never after it.
 
+A new task comes with its row as it was made (``CompactRow``); unless the queue
+said it changed since, that row is what the table shows, with nothing read:
+reading a million of them back from the queue was a tenth of the time they took
+to add.
+
 At start the feed first reads the task database's compact columns (see
 ``engine/task_table_source.py``), so the table shows the last run's tasks
 before the queue has brought them back; queue events wait until those rows'
@@ -96,6 +101,8 @@ class TaskFeed(QObject):
         self._known_final = known_final
         self._shown_idle = shown_idle
         self._segments: deque[_Segment] = deque([_Segment()])
+        # Rows of new tasks as the queue made them, until their turn (tasks_added).
+        self._rows_at_adding: dict[str, CompactRow] = {}
         self._ready: deque[Operation] = deque()
         self._fetching = False
         self._loading = db_path is not None
@@ -134,8 +141,9 @@ class TaskFeed(QObject):
 
     # --- the queue's events ---------------------------------------------------------
 
-    @Slot(list)
-    def _on_added(self, task_ids: list[str]) -> None:
+    @Slot(list, dict)
+    def _on_added(self, task_ids: list[str], rows: dict[str, CompactRow]) -> None:
+        self._rows_at_adding.update(rows)
         self._want(task_ids, added=True)
 
     @Slot(list)
@@ -188,17 +196,27 @@ class TaskFeed(QObject):
             removal, segment.removed = segment.removed, []
         if not chunk and not removal:
             return
+        known = rows_still_true(chunk, self._rows_at_adding)
+        if len(known) == len(chunk) and not removal:
+            self._ready.extend(known.values())
+            if not self._pump.isActive():
+                self._pump.start()
+            return
         self._fetching = True
         queue, known_final, shown_idle = self._queue, self._known_final, self._shown_idle
         signals = self._signals
 
         def fetch() -> None:
             # Restored as it was stored: nothing new to show.
-            wanted = [task_id for task_id, added in chunk.items() if not (added and known_final(task_id))]
-            order = {task_id: number for number, task_id in enumerate(wanted)}
+            wanted = [
+                task_id
+                for task_id, added in chunk.items()
+                if task_id not in known and not (added and known_final(task_id))
+            ]
             # One read for the chunk; a task removed since is not among them.
-            found = sorted(queue.table_rows_of(wanted, shown_idle), key=lambda row: order[row.task_id])
-            operations: list[Operation] = list(found)
+            read = {row.task_id: row for row in queue.table_rows_of(wanted, shown_idle)}
+            read.update(known)
+            operations: list[Operation] = [read[task_id] for task_id in chunk if task_id in read]
             if removal:
                 operations.append(Removal(removal))
             with contextlib.suppress(RuntimeError):  # the feed is gone: nobody to tell
@@ -275,6 +293,18 @@ class TaskFeed(QObject):
     def _on_displayed(self, number: int, snapshots: list[TaskSnapshot]) -> None:
         self._displaying -= 1
         self.displayed.emit(number, snapshots)
+
+
+def rows_still_true(chunk: dict[str, bool], rows_at_adding: dict[str, CompactRow]) -> dict[str, CompactRow]:
+    """The rows made with the new tasks of ``chunk`` (task id -> reported as
+    added and not changed since) that are still what the tasks are: those of
+    tasks that changed are taken out of ``rows_at_adding`` too, and read anew."""
+    known: dict[str, CompactRow] = {}
+    for task_id, unchanged in chunk.items():
+        row = rows_at_adding.pop(task_id, None)
+        if row is not None and unchanged:
+            known[task_id] = row
+    return known
 
 
 def _load(db_path: Path) -> TaskRows | None:

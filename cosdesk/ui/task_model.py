@@ -562,6 +562,8 @@ class TaskTableModel(QAbstractTableModel):
                     self._filter_counts[STATE_CODES[snapshot.state]] += 1
             if self._matching:
                 self._rematch.add(slot)
+            if isinstance(snapshot, CompactRow):
+                return slot, 0  # a new slot has nothing cached to forget, nothing extra
             bits = 0
         elif rows.states[slot] == REMOVED:
             return slot, 0

@@ -4,10 +4,11 @@ alone (RestingState), never by reading each task's row back from the database.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from cosdesk.engine.task import RestingState, TaskSnapshot, TaskState
+from cosdesk.engine.task import CompactRow, RestingState, TaskSnapshot, TaskState
 
 from .conftest import WindowDriver, make_file, wait_for
 
@@ -62,3 +63,36 @@ def test_pause_all_and_start_all_flip_rows_at_rest_without_reading_them_back(
     # Whole snapshots only for the few tasks in memory (rows on screen are read
     # whole too, but for display, not through the feed).
     assert sum(isinstance(item, TaskSnapshot) for item in arrived) <= WHOLE_AT_MOST
+
+
+@pytest.mark.usefixtures("tiny_live_limit")
+def test_a_drop_reaches_the_table_as_the_rows_made_with_its_tasks_not_read_back(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    window = account_window.window
+    window.queue.set_bandwidth_limit(1024)
+    arrived: list[object] = []
+    window.model.feed.arrived.connect(arrived.extend)
+    read_back: list[str] = []
+    table_rows_of = window.queue.table_rows_of
+
+    def counting_reads(task_ids: Any, shown_idle: Any = None) -> Any:
+        task_ids = list(task_ids)
+        read_back.extend(task_ids)
+        return table_rows_of(task_ids, shown_idle)
+
+    window.queue.table_rows_of = counting_reads  # type: ignore[method-assign]
+    folder = tmp_path / "scans"
+    for number in range(FILES):
+        make_file(folder / f"scan-{number:03d}.pdf", 100)
+    account_window.drop([folder])
+    wait_for(lambda: window.model.rowCount() == FILES and window.model.is_settled())
+    rows = [item for item in arrived if isinstance(item, CompactRow)]
+    assert len(rows) >= FILES - WHOLE_AT_MOST
+    # Only the few tasks kept whole (and those that changed since) were read.
+    assert len(set(read_back)) <= WHOLE_AT_MOST
+    # Each row is its task's (states move on as uploads go on, keys do not).
+    for row in range(window.model.rowCount()):
+        task = window.queue.task(window.model.task_id_at(row))
+        assert task is not None
+        assert window.model.rows.key(window.model.slot_at(row)) == task.key

@@ -105,7 +105,7 @@ def test_folders_are_walked_on_a_worker(make_engine: Any, tmp_path: Path, cos_cl
     write_file(root / "a.jpg", 10)
     write_file(root / "2024" / "b.jpg", 2 * MiB, seed=3)
     added: list[str] = []
-    engine.queue.tasks_added.connect(added.extend)
+    engine.queue.tasks_added.connect(lambda task_ids, _rows: added.extend(task_ids))
     engine.queue.add_paths([root], BUCKET, "backup", include_empty_folders=True)
     engine.qtbot.waitUntil(lambda: len(added) == 3, timeout=10_000)
     engine.wait_states(added, ENDED)

@@ -8,10 +8,9 @@ import tracemalloc
 import uuid
 
 import pytest
-from support.task_rows import make_task
 
-from cosdesk.engine.resting import RecentlyRested, RestingTasks
-from cosdesk.engine.task import CompactRow, Tally, TaskError, TaskState, TaskStatus
+from cosdesk.engine.resting import RestingTasks
+from cosdesk.engine.task import Tally, TaskState, TaskStatus
 
 
 def test_a_task_at_rest_reads_back_what_it_was_put_at_rest_with() -> None:
@@ -160,27 +159,3 @@ def test_a_status_another_process_stored_is_taken_outside_the_transitions_and_li
     task.take_stored(TaskStatus(3, TaskState.WAITING))  # the row says so: it is the truth
     assert (task.state, task.position) == (TaskState.WAITING, 3)
     assert resting.first_waiting() == 3
-
-
-def test_the_rows_of_tasks_just_rested_are_given_once_while_still_true() -> None:
-    recent = RecentlyRested(capacity=3)
-    tasks = [make_task(uuid.uuid4().hex, position) for position in range(4)]
-    for task in tasks:
-        recent.keep(task)
-    # The oldest went when the fourth came: it is read from the database instead.
-    assert recent.take(tasks[0].task_id, TaskState.WAITING, 0) is None
-    row = recent.take(tasks[1].task_id, TaskState.WAITING, 1)
-    assert row == CompactRow(tasks[1].task_id, tasks[1].key, TaskState.WAITING, tasks[1].size, 0, True)
-    assert recent.take(tasks[1].task_id, TaskState.WAITING, 1) is None  # given once
-    # Paused or moved since it was kept: the kept row is no longer the truth.
-    assert recent.take(tasks[2].task_id, TaskState.PAUSED, 2) is None
-    assert recent.take(tasks[3].task_id, TaskState.WAITING, 0) is None
-
-
-def test_a_task_with_more_to_show_than_a_row_is_not_kept() -> None:
-    recent = RecentlyRested()
-    refused = make_task(uuid.uuid4().hex, 0)
-    refused.set_state(TaskState.ERROR)
-    refused.error = TaskError("InvalidKey", "the key is empty")
-    recent.keep(refused)
-    assert recent.take(refused.task_id, TaskState.ERROR, 0) is None
