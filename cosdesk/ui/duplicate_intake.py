@@ -224,8 +224,15 @@ class BatchIntake(QObject):
     def _resolve_and_queue(self, checked: _Checked, choice: ConflictPolicy | None) -> _Queued:
         # On the pool: renaming may list the bucket; queueing 10,000 files takes a moment.
         destination = checked.destination
-        keys = [entry.key for entry in checked.check.entries]
-        queued = queued_uploads(self._queue.tasks_with_keys(keys), destination.bucket, destination.endpoint)
+        queued = None
+        if choice is not None:
+            # The queue as it is now: the question may have been open a while. (With
+            # no choice, nothing is a duplicate and the plan does not look: a read
+            # of the keys of a million files for nothing.)
+            keys = [entry.key for entry in checked.check.entries]
+            tasks = self._queue.tasks_with_keys(keys)
+            queued = queued_uploads(tasks, destination.bucket, destination.endpoint)
+            del keys, tasks
         plan = resolve_batch(checked.check, choice, checked.probe, queued=queued)
         if self._stopped.is_set():
             return _Queued(checked.began_at_pauses, destination, replace(plan, add=()), 0)
@@ -261,7 +268,7 @@ class BatchIntake(QObject):
         kept: list[object] = list(checked.check.entries)
         checked.check = replace(checked.check, entries=())
         queued_plan, added = replace(plan, add=()), len(plan.add)
-        del plan, files, keys
+        del plan, files
         release_gradually(kept)
         return _Queued(checked.began_at_pauses, destination, queued_plan, added)
 
