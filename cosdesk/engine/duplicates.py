@@ -149,8 +149,15 @@ class BucketProbe:
         wanted = [key for number, key in enumerate(ordered) if not number or key != ordered[number - 1]]
         if not wanted:
             return set()
-        if not all(self._covers(key) for key in wanted):
-            self._list(common_prefix(wanted), wanted)
+        # Sorted: every key starts with what the first and the last have in common.
+        prefix = common_prefix((wanted[0], wanted[-1]))
+        if not self._covers_prefix(prefix) and not all(self._covers(key) for key in wanted):
+            self._list(prefix, wanted)
+        if self._covers_prefix(prefix):
+            # Listed whole: what is there is known without a look per key (which
+            # went through every listed prefix: a few seconds for a million keys).
+            present = self._present
+            return {key for key in wanted if key in present}
         return {key for key in wanted if self.exists(key)}
 
     def exists(self, key: str) -> bool:
