@@ -217,6 +217,27 @@ def test_scan_keeps_relative_paths_and_marks_empty_folders(tmp_path: Path) -> No
     assert contents == {"x/2024/jan/b.jpg", "x/a.jpg"}
 
 
+@pytest.mark.parametrize(("prefix", "contents_only"), [("", False), ("/backup//2024", False), ("x/", True)])
+def test_a_walk_gives_each_file_the_key_key_for_gives_its_relative_path(
+    tmp_path: Path, prefix: str, contents_only: bool
+) -> None:
+    root = tmp_path / "drop"
+    names = ["plain.txt", "with space.txt", "数据.csv", "back\\slash.txt", "é.txt"]
+    for folder in ["", "a", "a/中文", "a/b c"]:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (root / folder / name).write_bytes(b"x")
+    found = {e.key: e.path for e in scan_path(root, prefix, contents_only=contents_only)}
+    base = prefix if contents_only else key_for(prefix, "drop")
+    expected = {
+        key_for(base, os.path.relpath(path, root).replace(os.sep, "/")): str(path)
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+    assert found == expected
+    assert any("\\" in path and "/back/slash.txt" in key for key, path in found.items())
+
+
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
 def test_scan_does_not_loop_through_symlinks(tmp_path: Path) -> None:
     root = tmp_path / "tree"
