@@ -89,6 +89,24 @@ class IdIndex:
         if self._old is not None:
             self._move(self._MOVED_PER_INSERT)
 
+    def insert_run(self, start: int, stop: int) -> None:
+        """Index slots ``start`` to ``stop`` (none indexed yet), as ``insert`` does
+        each: a drop's new rows, their hashes read together (see ``build``)."""
+        hashes = memoryview(bytes(self._ids[16 * start : 16 * stop])).cast("Q")[1::2]
+        for slot, value in zip(range(start, stop), hashes, strict=True):
+            if 2 * (self._count + 1) > len(self._table):
+                self._finish_move()
+                self._old, self._table, self._moved = self._table, _empty_table(2 * len(self._table)), 0
+            table = self._table
+            mask = len(table) - 1
+            position = value & mask
+            while table[position] >= 0:
+                position = (position + 1) & mask
+            table[position] = slot
+            self._count += 1
+            if self._old is not None:
+                self._move(self._MOVED_PER_INSERT)
+
     def _place(self, slot: int) -> None:
         table = self._table
         mask = len(table) - 1

@@ -56,7 +56,15 @@ class Removal:
     task_ids: list[str]
 
 
-Operation = TaskSnapshot | CompactRow | RestingState | Removal
+@dataclass(frozen=True)
+class NewRows:
+    """Rows of tasks the table has not had yet, made with them (see
+    ``rows_still_true``): appended together, no slot looked for first."""
+
+    rows: list[CompactRow]
+
+
+Operation = TaskSnapshot | CompactRow | RestingState | Removal | NewRows
 
 
 @dataclass
@@ -198,7 +206,10 @@ class TaskFeed(QObject):
             return
         known = rows_still_true(chunk, self._rows_at_adding)
         if len(known) == len(chunk) and not removal:
-            self._ready.extend(known.values())
+            rows = list(known.values())
+            self._ready.extend(
+                NewRows(rows[start : start + APPLY_BATCH]) for start in range(0, len(rows), APPLY_BATCH)
+            )
             if not self._pump.isActive():
                 self._pump.start()
             return
@@ -239,7 +250,11 @@ class TaskFeed(QObject):
         """Hand ready operations to the model, stopping after ``budget_s``."""
         deadline = None if budget_s is None else time.perf_counter() + budget_s
         while self._ready and (deadline is None or time.perf_counter() < deadline):
-            chunk = [self._ready.popleft() for _ in range(min(APPLY_BATCH, len(self._ready)))]
+            chunk: list[Operation] = []
+            rows = 0
+            while self._ready and rows < APPLY_BATCH:
+                chunk.append(self._ready.popleft())
+                rows += len(chunk[-1].rows) if isinstance(chunk[-1], NewRows) else 1
             self.arrived.emit(chunk)
         self.slice_ended.emit()
         if len(self._ready) <= READY_LOW_WATER:

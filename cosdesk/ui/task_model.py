@@ -59,7 +59,7 @@ from cosdesk.ui.task_cells import (
     paused_note,
     snapshot_cells,
 )
-from cosdesk.ui.task_feed import Operation, Removal, TaskFeed
+from cosdesk.ui.task_feed import NewRows, Operation, Removal, TaskFeed
 from cosdesk.ui.task_rows import (
     CHANGED_KEY,
     CHANGED_OTHER,
@@ -530,6 +530,9 @@ class TaskTableModel(QAbstractTableModel):
                 first_new, changed = self.rows.slot_count, {}
                 self._counts_dirty = True
                 continue
+            if isinstance(operation, NewRows):
+                self._take_new(operation.rows)
+                continue
             if isinstance(operation, RestingState):
                 slot, bits = self._take_state(operation)
             else:
@@ -593,6 +596,20 @@ class TaskTableModel(QAbstractTableModel):
                 self._snapshots.popitem(last=False)
         self._cells.pop(slot, None)
         return slot, (bits if slot < first_new else 0)
+
+    def _take_new(self, new_rows: list[CompactRow]) -> None:
+        """Slots for the rows of new tasks (``_flush`` announces them): as ``_take``
+        does each, without looking for a slot they cannot have yet."""
+        slots = self.rows.extend(new_rows)
+        self._error_ids.frombytes(bytes(2 * len(slots)))
+        if self._matches is not None:
+            for row in new_rows:
+                match = key_matches(row.key, self._active_filter)
+                self._matches.append(match)
+                if match:
+                    self._filter_counts[STATE_CODES[row.state]] += 1
+        if self._matching:
+            self._rematch.update(slots)
 
     def _take_state(self, change: RestingState) -> tuple[int, int]:
         """Apply a waiting/paused flip of a row shown as waiting or paused; a row

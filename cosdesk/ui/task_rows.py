@@ -18,6 +18,7 @@ added to it.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from itertools import accumulate
 
 from cosdesk.engine.id_index import IdIndex, pack_id
@@ -155,23 +156,37 @@ class TaskRows:
 
     def append(self, snapshot: TaskSnapshot | CompactRow) -> int:
         """A new slot for a task not in the rows yet; returns it."""
-        slot = len(self.states)
-        packed = pack_id(snapshot.task_id)
-        self.ids += packed
-        if packed.hex() != snapshot.task_id:
-            self._odd_ids[slot] = snapshot.task_id
-        code = STATE_CODES[snapshot.state]
-        self.states.append(code)
-        self.flags.append(flags_of(snapshot))
-        self.sizes.append(-1 if snapshot.size is None else snapshot.size)
-        self.sent.append(snapshot.loaded)
-        self._key_starts.append(0)
-        self._key_lengths.append(0)
-        self._set_key(slot, snapshot.key)
-        self.counts[code] += 1
-        self.live += 1
-        self.index.insert(slot)
-        return slot
+        return self.extend([snapshot])[0]
+
+    def extend(self, new_rows: Sequence[TaskSnapshot | CompactRow]) -> range:
+        """Slots for tasks not in the rows yet (a drop's new tasks: one loop, their
+        ids indexed together); returns them."""
+        first = len(self.states)
+        ids, states, flags, sizes, sent = self.ids, self.states, self.flags, self.sizes, self.sent
+        key_bytes, key_starts, key_lengths, counts = (
+            self._key_bytes,
+            self._key_starts,
+            self._key_lengths,
+            self.counts,
+        )
+        for row in new_rows:
+            packed = pack_id(row.task_id)
+            if packed.hex() != row.task_id:
+                self._odd_ids[len(states)] = row.task_id
+            ids += packed
+            code = STATE_CODES[row.state]
+            states.append(code)
+            flags.append(flags_of(row))
+            sizes.append(-1 if row.size is None else row.size)
+            sent.append(row.loaded)
+            raw = _utf8(row.key)
+            key_starts.append(len(key_bytes))
+            key_lengths.append(len(raw))
+            key_bytes += raw
+            counts[code] += 1
+        self.live += len(new_rows)
+        self.index.insert_run(first, len(states))
+        return range(first, len(states))
 
     def update(self, slot: int, snapshot: TaskSnapshot | CompactRow) -> int:
         """Take a newer snapshot of a live slot's task; returns what changed

@@ -12,7 +12,7 @@ from support.task_rows import make_row, make_task
 
 from cosdesk.engine.intake import TaskIds
 from cosdesk.engine.store import TaskStore
-from cosdesk.engine.task import PartRecord, TaskSnapshot, TaskState
+from cosdesk.engine.task import CompactRow, PartRecord, TaskSnapshot, TaskState
 from cosdesk.engine.task_table_source import STATE_CODES, read_columns
 from cosdesk.ui.task_rows import (
     CHANGED_KEY,
@@ -42,6 +42,29 @@ def test_every_id_stays_findable_while_the_index_grows_by_small_steps() -> None:
     assert [rows.find(task_id) for task_id in ids[::997]] == list(range(0, 70_000, 997))
     assert rows.find(uuid.uuid4().hex) == -1
     assert rows.task_id(69_999) == ids[-1]
+
+
+def test_rows_added_in_runs_are_found_as_rows_added_one_by_one() -> None:
+    one_by_one, in_runs = TaskRows(), TaskRows()
+    made = TaskIds()
+    rows = [
+        CompactRow(made.next(), f"k/{number}", TaskState.WAITING, number, 0, True) for number in range(30_000)
+    ]
+    rows[7] = rows[7]._replace(task_id="odd id")
+    for row in rows:
+        one_by_one.append(row)
+    # Runs of every length, across the index's doublings and its moves between them.
+    start = 0
+    for length in (1, 2, 200, 5, 4000, 1, 25_791):
+        assert in_runs.extend(rows[start : start + length]) == range(start, start + length)
+        start += length
+    assert start == len(rows)
+    for copy in (one_by_one, in_runs):
+        assert [copy.find(row.task_id) for row in rows] == list(range(len(rows)))
+        assert [copy.key(slot) for slot in (0, 7, 29_999)] == ["k/0", "k/7", "k/29999"]
+        assert copy.task_id(7) == "odd id"
+        assert copy.counts_by_state() == {TaskState.WAITING: 30_000}
+    assert (in_runs.ids, in_runs.sizes, in_runs.flags) == (one_by_one.ids, one_by_one.sizes, one_by_one.flags)
 
 
 def test_an_index_built_at_once_finds_what_incremental_inserts_find() -> None:
