@@ -316,33 +316,31 @@ def test_a_task_paused_while_its_row_is_read_to_wake_it_stays_paused(
     assert {found[task_id].state for task_id in paused_in_the_gap} == {TaskState.PAUSED}
 
 
-def test_tasks_put_at_rest_as_they_are_added_come_to_the_table_as_their_rows(
-    make_engine: Any, tmp_path: Path
-) -> None:
-    """The task table's first read of a task just added and put at rest is a
-    ``CompactRow`` from memory, equal to what a full read says; given once."""
+def test_new_tasks_come_with_the_rows_made_with_them(make_engine: Any, tmp_path: Path) -> None:
+    """``tasks_added`` hands the table each new task's ``CompactRow``, equal to
+    what a full read of the task says (the table shows it without reading it)."""
     # One file at a time, slowly: the others stay waiting while the test looks.
     engine = make_engine(file_parallel_limit=1, bandwidth_limit_bytes_per_s=4096, **SMALL_LIMITS)
+    added: list[str] = []
+    rows: dict[str, CompactRow] = {}
+
+    def take(task_ids: list[str], made: dict[str, CompactRow]) -> None:
+        added.extend(task_ids)
+        rows.update(made)
+
+    engine.queue.tasks_added.connect(take)
     files = [
         FileToAdd(item.path, item.key, os.stat(item.path).st_size, os.stat(item.path).st_mtime_ns)
         for item in small_files(tmp_path / "many", 40)
     ]
     ids = engine.queue.add_files(files, BUCKET)
-    engine.qtbot.waitUntil(lambda: engine.queue.live_task_count <= 12 and len(engine.queue.tasks()) == 40)
-
-    first_read = engine.queue.table_rows_of(ids)
-    rows = {row.task_id: row for row in first_read if isinstance(row, CompactRow)}
-    assert len(first_read) == 40
-    assert len(rows) >= 40 - 12  # all those at rest, and the waiting ones held whole
+    engine.qtbot.waitUntil(lambda: len(added) == 40)
+    assert added == ids and set(rows) == set(ids)
+    found = engine.snapshots()
     for task_id, row in rows.items():
-        full = engine.queue.task(task_id)
-        assert full is not None
-        assert (row.key, row.state, row.size, row.loaded) == (full.key, TaskState.WAITING, full.size, 0)
-        assert row.from_file
-    # A row at rest is given once (the table reads it whole after that); only
-    # waiting tasks held whole are rows again.
-    again = engine.queue.table_rows_of(list(rows))
-    assert sum(isinstance(row, CompactRow) for row in again) <= 12
+        full = found[task_id]
+        assert (row.task_id, row.key, row.size, row.loaded) == (full.task_id, full.key, full.size, 0)
+        assert row.state is TaskState.WAITING and row.from_file
     engine.queue.cancel()
 
 
