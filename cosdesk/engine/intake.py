@@ -83,13 +83,22 @@ class TaskIds:
         self._last = 0
 
     def next(self) -> str:
-        if not self._random:
+        (task_id,) = self.take(1)
+        return task_id
+
+    def take(self, count: int) -> list[str]:
+        """``count`` new ids, in the order they count up (one look at the clock)."""
+        random = self._random
+        while len(random) < count:
             digits = os.urandom(8 * 512).hex()
-            self._random = [digits[start : start + 16] for start in range(0, len(digits), 16)]
+            random += [digits[start : start + 16] for start in range(0, len(digits), 16)]
         # Milliseconds in the high 48 bits, a counter in the low 16; never the same
         # or smaller twice in this process, whatever the clock does.
-        self._last = max(self._last + 1, time.time_ns() // 1_000_000 << 16)
-        return f"{self._last:016x}{self._random.pop()}"
+        first = max(self._last + 1, time.time_ns() // 1_000_000 << 16)
+        self._last = first + count - 1
+        taken = random[-count:] if count else []
+        del random[len(random) - count :]
+        return [f"{first + number:016x}{digits}" for number, digits in enumerate(taken)]
 
 
 def new_task(

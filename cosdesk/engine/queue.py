@@ -296,17 +296,8 @@ class UploadQueue(QObject):
         self._keep_up_with_intake()
         with self._lock:
             paused = part_of_drop_since is not None and self._paused_since(part_of_drop_since)
-            tasks = [
-                self._new_task(
-                    bucket,
-                    item.key,
-                    spec,
-                    options,
-                    NewSource.file(item.path, item.size, item.mtime_ns),
-                    paused=paused,
-                )
-                for item in files
-            ]
+            sources = [(item.key, NewSource.file(item.path, item.size, item.mtime_ns)) for item in files]
+            tasks = self._new_tasks(bucket, spec, options, sources, paused=paused)
             self._pending_intakes += 1
         self._aux_pool.start(BackgroundCall(lambda: self._intake(tasks)))
         return [task.task_id for task in tasks]
@@ -338,7 +329,9 @@ class UploadQueue(QObject):
         """Queue an in-memory body (kept in the database until it is uploaded)."""
         spec = self._endpoint(endpoint)
         with self._lock:
-            task = self._new_task(bucket, key, spec, options or UploadOptions(), NewSource.memory(data))
+            (task,) = self._new_tasks(
+                bucket, spec, options or UploadOptions(), [(key, NewSource.memory(data))]
+            )
             self._pending_intakes += 1
         self._aux_pool.start(BackgroundCall(lambda: self._intake([task])))
         return task.task_id
@@ -355,7 +348,9 @@ class UploadQueue(QObject):
             key += "/"
         spec = self._endpoint(endpoint)
         with self._lock:
-            task = self._new_task(bucket, key, spec, options or UploadOptions(), NewSource.folder_marker())
+            (task,) = self._new_tasks(
+                bucket, spec, options or UploadOptions(), [(key, NewSource.folder_marker())]
+            )
             self._pending_intakes += 1
         self._aux_pool.start(BackgroundCall(lambda: self._intake([task])))
         return task.task_id
@@ -409,12 +404,11 @@ class UploadQueue(QObject):
                     with self._lock:
                         if self._shutting_down:
                             return
-                        task = self._new_task(
+                        (task,) = self._new_tasks(
                             bucket,
-                            entry.key,
                             spec,
                             options,
-                            NewSource.scanned(entry),
+                            [(entry.key, NewSource.scanned(entry))],
                             paused=self._paused_since(began_at_pauses),
                         )
                     batch.append(task)
@@ -450,28 +444,36 @@ class UploadQueue(QObject):
             raise ValueError("no endpoint given and the queue has no default endpoint")
         return spec
 
-    def _new_task(
+    def _new_tasks(
         self,
         bucket: str,
-        key: str,
         endpoint: EndpointSpec,
         options: UploadOptions,
-        source: NewSource,
+        sources: Sequence[tuple[str, NewSource]],
         *,
         paused: bool = False,
-    ) -> UploadTask:
-        # Called with the lock held.
-        task = new_task(self._task_ids.next(), self._next_position, bucket, key, endpoint, options, source)
-        self._next_position += 1
-        self._tasks[task.task_id] = task
+    ) -> list[UploadTask]:
+        """New tasks, one for each (key, source), at the end of the queue. Called
+        with the lock held; the batch takes them in together."""
+        first = self._next_position
+        task_ids = self._task_ids.take(len(sources))
+        tasks = [
+            new_task(task_id, first + number, bucket, key, endpoint, options, source)
+            for number, (task_id, (key, source)) in enumerate(zip(task_ids, sources, strict=True))
+        ]
+        self._next_position = first + len(tasks)
+        for task in tasks:
+            self._tasks[task.task_id] = task
         if paused:
-            task.set_state(TaskState.PAUSED)  # before it is counted
-            self._batch.take_in_paused([task])
+            for task in tasks:
+                task.set_state(TaskState.PAUSED)  # before they are counted
+            self._batch.take_in_paused(tasks)
         else:
-            self._batch.join([task])
-        self._recount(task)
-        self._events.added(task.task_id, task.compact_row())
-        return task
+            self._batch.join(tasks)
+        for task in tasks:
+            self._recount(task)
+            self._events.added(task.task_id, task.compact_row())
+        return tasks
 
     def _intake(self, tasks: list[UploadTask]) -> None:
         idle = False
