@@ -83,11 +83,11 @@ class TaskFeed(QObject):
     # Those rows' ids are indexed now (queue events are applied from now on).
     indexed = Signal()
     # Snapshots, compact rows and removals to apply, in order: list[Operation].
-    arrived = Signal(list)
+    arrived = Signal(object)
     # A slice of deliveries ended (the model tells of its new counts once per slice).
     slice_ended = Signal()
     # Snapshots read for rows the view shows: (request number, list[TaskSnapshot]).
-    displayed = Signal(int, list)
+    displayed = Signal(int, object)
     # A checking task's hashing progress: HashProgress.
     hashed = Signal(object)
 
@@ -149,12 +149,12 @@ class TaskFeed(QObject):
 
     # --- the queue's events ---------------------------------------------------------
 
-    @Slot(list, dict)
+    @Slot(object, object)
     def _on_added(self, task_ids: list[str], rows: dict[str, CompactRow]) -> None:
         self._rows_at_adding.update(rows)
         self._want(task_ids, added=True)
 
-    @Slot(list)
+    @Slot(object)
     def _on_updated(self, task_ids: list[str]) -> None:
         self._want(task_ids, added=False)
 
@@ -173,7 +173,7 @@ class TaskFeed(QObject):
         """Fetch these tasks' rows once more (the model could not take what came)."""
         self._want(task_ids, added=False)
 
-    @Slot(list)
+    @Slot(object)
     def _on_removed(self, task_ids: list[str]) -> None:
         self._segments[-1].removed.extend(task_ids)
         self._start_fetch()
@@ -235,7 +235,7 @@ class TaskFeed(QObject):
 
         self._pool.start(BackgroundCall(fetch))
 
-    @Slot(list)
+    @Slot(object)
     def _on_fetched(self, operations: list[Operation]) -> None:
         self._fetching = False
         if self._closed:
@@ -304,7 +304,7 @@ class TaskFeed(QObject):
         self._pool.start(BackgroundCall(read))
         return number
 
-    @Slot(int, list)
+    @Slot(int, object)
     def _on_displayed(self, number: int, snapshots: list[TaskSnapshot]) -> None:
         self._displaying -= 1
         self.displayed.emit(number, snapshots)
@@ -332,7 +332,7 @@ def _load(db_path: Path) -> TaskRows | None:
 
 
 class _Signals(QObject):
-    fetched = Signal(list)
+    fetched = Signal(object)
     loaded = Signal(object)
     indexed = Signal()
-    displayed = Signal(int, list)
+    displayed = Signal(int, object)

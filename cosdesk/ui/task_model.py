@@ -517,7 +517,7 @@ class TaskTableModel(QAbstractTableModel):
         self.rows_replaced.emit()
         self._emit_counts()
 
-    @Slot(list)
+    @Slot(object)
     def _apply(self, operations: list[Operation]) -> None:
         """Apply the feed's operations in order (the counts are told at the end of
         the feed's slice: ``_tell_counts``)."""
@@ -765,7 +765,7 @@ class TaskTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(row, Column.PROGRESS), self.index(row, Column.PROGRESS))
         self.slots_changed.emit({slot: CHANGED_HASHED})
 
-    @Slot(list)
+    @Slot(object)
     def _on_restored(self, _unfinished: list[str]) -> None:
         # Rows shown before the queue knew their tasks: read them again now.
         stale = [slot for slot in self._cells if slot not in self._snapshots]
@@ -792,7 +792,7 @@ class TaskTableModel(QAbstractTableModel):
         number = self.feed.read_for_display(self.task_ids_of(slots))
         self._display_reading[number] = (slots, set())
 
-    @Slot(int, list)
+    @Slot(int, object)
     def _on_displayed(self, number: int, snapshots: list[TaskSnapshot]) -> None:
         _slots, touched = self._display_reading.pop(number, (set(), set()))
         # Only rows no newer snapshot reached meanwhile: the feed's are newer.

@@ -1,0 +1,35 @@
+"""Signals that carry many items carry Python objects, not Qt containers: a
+``list`` or ``dict`` argument is converted at every emit (ARCHITECTURE.md,
+'PySide6 6.12 on Python 3.11')."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from cosdesk.engine.queue import UploadQueue
+from cosdesk.ui.task_feed import TaskFeed, _Signals
+
+
+def signatures(kind: type[QObject]) -> list[str]:
+    meta = kind.staticMetaObject
+    return [
+        bytes(meta.method(n).methodSignature()).decode()
+        for n in range(meta.methodOffset(), meta.methodCount())
+    ]
+
+
+def test_the_queue_and_the_table_feed_pass_lists_as_they_are() -> None:
+    found = [signature for kind in (UploadQueue, TaskFeed, _Signals) for signature in signatures(kind)]
+    assert "tasks_added(PyObject,PyObject)" in found  # the signals are there to look at
+    assert [signature for signature in found if "QVariant" in signature] == []
+
+
+def test_an_object_argument_is_the_very_object_emitted() -> None:
+    class Emitter(QObject):
+        carried = UploadQueue.list_updated  # the queue's own declaration
+
+    emitter, got = Emitter(), []
+    emitter.carried.connect(got.append)
+    ids = ["a", "b"]
+    emitter.carried.emit(ids)
+    assert got == [ids] and got[0] is ids
