@@ -1137,7 +1137,7 @@ class UploadQueue(QObject):
         ):
             return False
         del self._tasks[task.task_id]
-        self._resting.rest(task)
+        self._resting.rest(task, new=True)
         return True
 
     def _rest_idle_tasks(self) -> None:

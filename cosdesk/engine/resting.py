@@ -136,11 +136,14 @@ class RestingTasks:
         loaded: int,
         has_upload: bool,
         tally: Tally | None = None,
+        *,
+        new: bool = False,
     ) -> RestingTask:
         """Put a task at rest (it must not be at rest already); its status keeps
-        only the state and place (the rest is in the database)."""
+        only the state and place (the rest is in the database). ``new``: it was
+        never at rest before (just added), so it has no slot to look for."""
         packed = pack_id(task_id)
-        slot = self._index.find(packed)
+        slot = -1 if new else self._index.find(packed)
         if slot < 0:
             slot = len(self._flags)
             self._ids += packed
@@ -175,10 +178,10 @@ class RestingTasks:
         self._set_state(slot, _CODES[status.state])
         return RestingTask(self, slot, task_id)
 
-    def rest(self, task: UploadTask) -> RestingTask:
-        """Put a whole task at rest (it is stored and has no worker)."""
+    def rest(self, task: UploadTask, *, new: bool = False) -> RestingTask:
+        """Put a whole task at rest (it is stored and has no worker; ``new``: see ``add``)."""
         return self.add(
-            task.task_id, task.status, task.size, task.loaded, task.upload_id is not None, task.tally
+            task.task_id, task.status, task.size, task.loaded, task.upload_id is not None, task.tally, new=new
         )
 
     # --- the waiting line -------------------------------------------------------------
