@@ -141,9 +141,8 @@ class UploadQueue(QObject):
     quitting.
     """
 
-    # Lists and dicts travel as ``object``: a ``list`` argument is turned into a Qt
-    # list and back at every emit (ARCHITECTURE.md, 'PySide6 6.12 on Python 3.11').
-    # Receivers read them and keep them unchanged.
+    # tasks_added's lists travel as ``object``: a ``list`` argument is turned into a
+    # Qt list and back at every emit (ARCHITECTURE.md, 'PySide6 6.12 on Python 3.11').
 
     # Tasks were created (the seed's onTaskReady), in queue order: list[str] of task
     # ids, and dict[str, CompactRow]: the rows of the new ones as they were made (a
@@ -153,9 +152,9 @@ class UploadQueue(QObject):
     tasks_added = Signal(object, object)
     # Coalesced list-update (at most every list_update_interval_ms): list[str] of the
     # ids of tasks whose state, key, size or progress changed. Look them up with task().
-    list_updated = Signal(object)
+    list_updated = Signal(list)
     # Tasks left the list (clear_finished): list[str] of task ids.
-    tasks_removed = Signal(object)
+    tasks_removed = Signal(list)
     # Per-task progress of uploading tasks, with the list-update tick: TaskProgress.
     task_progress = Signal(object)
     # Hashing / verifying local bytes (the seed's onHashProgress): HashProgress.
@@ -170,7 +169,7 @@ class UploadQueue(QObject):
     # Nothing is waiting, running, being added or walked any more (the CLI quits on it).
     idle = Signal()
     # restore_in_background() is done: list[str] of the ids of unfinished tasks.
-    restored = Signal(object)
+    restored = Signal(list)
     # Another process asked to pause or cancel tasks here: (action, number of tasks).
     request_applied = Signal(str, int)
 

@@ -182,7 +182,7 @@ class KeysBanner(QFrame):
         """The account whose keys are asked for now, if any."""
         return self._waiting[0] if self._waiting and self.isVisible() else None
 
-    @Slot(object)
+    @Slot(list)
     def check_tasks(self, _task_ids: list[str] | None = None) -> None:
         """Look for accounts without keys among those of the unfinished tasks (after
         a restore, or a task failed for want of keys). The tasks are counted per

@@ -210,7 +210,7 @@ class TaskDetailsDialog(QDialog):
         queue.list_updated.connect(self._on_list_updated)
         self.refresh()
 
-    @Slot(object)
+    @Slot(list)
     def _on_list_updated(self, task_ids: list[str]) -> None:
         if self.task_id in task_ids:
             self.refresh()

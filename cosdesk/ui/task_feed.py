@@ -154,7 +154,7 @@ class TaskFeed(QObject):
         self._rows_at_adding.update(rows)
         self._want(task_ids, added=True)
 
-    @Slot(object)
+    @Slot(list)
     def _on_updated(self, task_ids: list[str]) -> None:
         self._want(task_ids, added=False)
 
@@ -173,7 +173,7 @@ class TaskFeed(QObject):
         """Fetch these tasks' rows once more (the model could not take what came)."""
         self._want(task_ids, added=False)
 
-    @Slot(object)
+    @Slot(list)
     def _on_removed(self, task_ids: list[str]) -> None:
         self._segments[-1].removed.extend(task_ids)
         self._start_fetch()

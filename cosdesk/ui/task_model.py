@@ -765,7 +765,7 @@ class TaskTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(row, Column.PROGRESS), self.index(row, Column.PROGRESS))
         self.slots_changed.emit({slot: CHANGED_HASHED})
 
-    @Slot(object)
+    @Slot(list)
     def _on_restored(self, _unfinished: list[str]) -> None:
         # Rows shown before the queue knew their tasks: read them again now.
         stale = [slot for slot in self._cells if slot not in self._snapshots]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cosdesk.engine.task import CompactRow, RestingState, TaskSnapshot, TaskState
+from cosdesk.ui.task_cells import Column
 from cosdesk.ui.task_feed import NewRows
 
 from .conftest import WindowDriver, make_file, wait_for
@@ -98,3 +99,20 @@ def test_a_drop_reaches_the_table_as_the_rows_made_with_its_tasks_not_read_back(
         task = window.queue.task(window.model.task_id_at(row))
         assert task is not None
         assert window.model.rows.key(window.model.slot_at(row)) == task.key
+
+
+def test_every_row_of_a_finished_drop_says_done(account_window: WindowDriver, tmp_path: Path) -> None:
+    window = account_window.window
+    folder = tmp_path / "drop"
+    for number in range(40):
+        make_file(folder / f"file-{number:02d}.bin", 1000 * (number + 1))
+    account_window.drop([folder])
+    wait_for(lambda: window.model.rowCount() == 40 and window.queue.is_idle(), timeout_s=30)
+    proxy = window.proxy
+
+    def states_shown() -> list[str]:
+        return [proxy.data(proxy.index(row, Column.STATE)) for row in range(proxy.rowCount())]
+
+    # What the State column says, row by row, as the view reads it.
+    wait_for(lambda: states_shown() == ["Done"] * 40, timeout_s=10)
+    assert window.model.counts() == {TaskState.SUCCESS: 40}
