@@ -243,10 +243,19 @@ class TaskFilterProxy(QAbstractTableModel):
 
     def watch_rows(self, first: int, last: int) -> None:
         """The view shows rows first..last: their changes are repainted (others' are not)."""
+        watched_before = self._watched_slots
         self._watched = range(max(0, first), max(0, last + 1))
         if self._tail and len(self._order) < self._watched.stop:
             self._flush_tail()  # the view reached the rows still to be added
         self._refresh_watched()
+        # Rows newly watched may have changed while they were not: rows added at the
+        # end are painted as they come, and their next changes, in the same slice of
+        # the feed, came before the view said it shows them (a finished drop's last
+        # rows kept saying "Waiting"). They are repainted now.
+        count = len(self._order)
+        newly = [row for row in self._watched if row < count and self.slot_at(row) not in watched_before]
+        if newly:
+            self.dataChanged.emit(self.index(min(newly), 0), self.index(max(newly), len(Column) - 1))
 
     # --- following the model -------------------------------------------------------------
 

@@ -304,3 +304,22 @@ def test_a_state_flip_for_a_row_no_longer_shown_waiting_or_paused_is_read_again(
     table.settle()
     assert table.model.index(row, Column.STATE).data() == shown_failed
     assert table.model.counts()[TaskState.ERROR] == len(failed)
+
+
+def test_rows_the_view_comes_to_show_are_repainted_with_what_changed_unwatched(open_table: Any) -> None:
+    table = open_table(30)
+    table.queue.restore(resume=False)
+    table.settle()
+    table.proxy.watch_rows(0, 5)  # the view shows the first rows only
+    repainted: list[tuple[int, int]] = []
+    table.proxy.dataChanged.connect(lambda first, last, *_: repainted.append((first.row(), last.row())))
+    row = next(
+        row for row in range(12, 30) if table.model.rows.state(table.proxy.slot_at(row)) is TaskState.PAUSED
+    )
+    task_id = table.proxy.task_id_at(row)
+    table.queue.cancel([task_id])
+    table.qtbot.waitUntil(lambda: table.model.rows.state(table.proxy.slot_at(row)) is TaskState.CANCELED)
+    assert not any(first <= row <= last for first, last in repainted)  # not on screen: not repainted
+    table.proxy.watch_rows(row - 3, row + 3)  # the view scrolled (or grew) to show it
+    assert any(first <= row <= last for first, last in repainted)
+    assert table.proxy.index(row, Column.STATE).data() == "Canceled"
