@@ -556,15 +556,7 @@ class TaskTableModel(QAbstractTableModel):
         rows = self.rows
         slot = rows.find(snapshot.task_id)
         if slot < 0:
-            slot = rows.append(snapshot)
-            self._error_ids.append(0)
-            if self._matches is not None:
-                match = key_matches(snapshot.key, self._active_filter)
-                self._matches.append(match)
-                if match:
-                    self._filter_counts[STATE_CODES[snapshot.state]] += 1
-            if self._matching:
-                self._rematch.add(slot)
+            (slot,) = self._take_new([snapshot])
             if isinstance(snapshot, CompactRow):
                 return slot, 0  # a new slot has nothing cached to forget, nothing extra
             bits = 0
@@ -597,9 +589,9 @@ class TaskTableModel(QAbstractTableModel):
         self._cells.pop(slot, None)
         return slot, (bits if slot < first_new else 0)
 
-    def _take_new(self, new_rows: list[CompactRow]) -> None:
-        """Slots for the rows of new tasks (``_flush`` announces them): as ``_take``
-        does each, without looking for a slot they cannot have yet."""
+    def _take_new(self, new_rows: Sequence[TaskSnapshot | CompactRow]) -> range:
+        """Slots for tasks the rows do not hold yet (``_flush`` announces them),
+        with their filter marks; returns them."""
         slots = self.rows.extend(new_rows)
         self._error_ids.frombytes(bytes(2 * len(slots)))
         if self._matches is not None:
@@ -610,6 +602,7 @@ class TaskTableModel(QAbstractTableModel):
                     self._filter_counts[STATE_CODES[row.state]] += 1
         if self._matching:
             self._rematch.update(slots)
+        return slots
 
     def _take_state(self, change: RestingState) -> tuple[int, int]:
         """Apply a waiting/paused flip of a row shown as waiting or paused; a row
