@@ -217,6 +217,11 @@ class BatchIntake(QObject):
         self._queue_batch(checked, policy)
 
     def _queue_batch(self, checked: _Checked, choice: ConflictPolicy | None) -> None:
+        # The bucket has been looked at: what goes on now, until the summary, is adding
+        # (a million files take a minute, and their rows arrive meanwhile).
+        self._window.statusBar().showMessage(
+            self.tr("Adding files to %1…").replace("%1", checked.destination.describe())
+        )
         run_in_background(
             self._work_pool, self, partial(self._resolve_and_queue, checked, choice), self._on_queued
         )

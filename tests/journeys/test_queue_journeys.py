@@ -215,6 +215,9 @@ def test_adding_files_says_so_while_it_happens_then_what_was_added_then_how_the_
     wait_until(lambda: any(mentions(text, "Added 3 file(s)") for text in messages.texts()), what="'Added'")
     added_at = next(n for n, text in enumerate(messages.texts()) if mentions(text, "Added 3 file(s)"))
     assert all("Adding" in text or "Looking" in text for text in messages.texts()[:added_at])
+    # The bucket is looked at first; then, while the rows arrive, the files are being added.
+    assert messages.texts()[0].startswith("Looking for files already in")
+    assert messages.texts()[added_at - 1].startswith("Adding files to")
     assert TEST_BUCKET in messages.texts()[added_at]
 
     # While the files upload, nobody claims they are still being added.
