@@ -141,14 +141,13 @@ class UploadQueue(QObject):
     quitting.
     """
 
-    # tasks_added's lists travel as ``object``: a ``list`` argument is turned into a
-    # Qt list and back at every emit (ARCHITECTURE.md, 'PySide6 6.12 on Python 3.11').
-
     # Tasks were created (the seed's onTaskReady), in queue order: list[str] of task
     # ids, and dict[str, CompactRow]: the rows of the new ones as they were made (a
     # reader shows those without reading them back, unless they changed since, which
     # list_updated tells). Fires on the next event tick after add_*; folders add
-    # theirs as the walk finds them.
+    # theirs as the walk finds them. Declared with ``object``: a ``list`` argument is
+    # turned into a Qt list and back at every emit (ARCHITECTURE.md, 'PySide6 6.12
+    # on Python 3.11').
     tasks_added = Signal(object, object)
     # Coalesced list-update (at most every list_update_interval_ms): list[str] of the
     # ids of tasks whose state, key, size or progress changed. Look them up with task().

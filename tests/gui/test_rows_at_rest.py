@@ -21,12 +21,10 @@ FILES = 400
 WHOLE_AT_MOST = 40
 
 
-# The window's queue keeps 12 tasks whole: with 400 files added on a link too slow
-# for more than the first few, nearly all are at rest, waiting.
-@pytest.mark.usefixtures("tiny_live_limit")
-def test_pause_all_and_start_all_flip_rows_at_rest_without_reading_them_back(
-    account_window: WindowDriver, tmp_path: Path
-) -> None:
+def drop_scans_on_a_slow_link(account_window: WindowDriver, tmp_path: Path) -> None:
+    """Drop a folder of FILES small files on a link too slow for more than the first
+    few (with the window's queue keeping 12 tasks whole, nearly all are at rest,
+    waiting), and wait until the table shows them all."""
     window = account_window.window
     window.queue.set_bandwidth_limit(1024)
     folder = tmp_path / "scans"
@@ -34,6 +32,14 @@ def test_pause_all_and_start_all_flip_rows_at_rest_without_reading_them_back(
         make_file(folder / f"scan-{number:03d}.pdf", 100)
     account_window.drop([folder])
     wait_for(lambda: window.model.rowCount() == FILES and window.model.is_settled())
+
+
+@pytest.mark.usefixtures("tiny_live_limit")
+def test_pause_all_and_start_all_flip_rows_at_rest_without_reading_them_back(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    window = account_window.window
+    drop_scans_on_a_slow_link(account_window, tmp_path)
     arrived: list[object] = []
     window.model.feed.arrived.connect(arrived.extend)
 
@@ -72,7 +78,6 @@ def test_a_drop_reaches_the_table_as_the_rows_made_with_its_tasks_not_read_back(
     account_window: WindowDriver, tmp_path: Path
 ) -> None:
     window = account_window.window
-    window.queue.set_bandwidth_limit(1024)
     arrived: list[object] = []
     window.model.feed.arrived.connect(arrived.extend)
     read_back: list[str] = []
@@ -84,11 +89,7 @@ def test_a_drop_reaches_the_table_as_the_rows_made_with_its_tasks_not_read_back(
         return table_rows_of(task_ids, shown_idle)
 
     window.queue.table_rows_of = counting_reads  # type: ignore[method-assign]
-    folder = tmp_path / "scans"
-    for number in range(FILES):
-        make_file(folder / f"scan-{number:03d}.pdf", 100)
-    account_window.drop([folder])
-    wait_for(lambda: window.model.rowCount() == FILES and window.model.is_settled())
+    drop_scans_on_a_slow_link(account_window, tmp_path)
     rows = [item for item in arrived if isinstance(item, CompactRow)]
     rows += [row for item in arrived if isinstance(item, NewRows) for row in item.rows]
     assert len(rows) >= FILES - WHOLE_AT_MOST
