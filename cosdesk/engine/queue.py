@@ -146,8 +146,8 @@ class UploadQueue(QObject):
     # reader shows those without reading them back, unless they changed since, which
     # list_updated tells). Fires on the next event tick after add_*; folders add
     # theirs as the walk finds them. Declared with ``object``: a ``list`` argument is
-    # turned into a Qt list and back at every emit (ARCHITECTURE.md, 'PySide6 6.12
-    # on Python 3.11').
+    # turned into a Qt list and back at every emit
+    # (ARCHITECTURE.md, 'PySide6 6.12 on Python 3.11').
     tasks_added = Signal(object, object)
     # Coalesced list-update (at most every list_update_interval_ms): list[str] of the
     # ids of tasks whose state, key, size or progress changed. Look them up with task().
