@@ -6,6 +6,7 @@ per task."""
 from __future__ import annotations
 
 import hashlib
+import sys
 from array import array
 
 
@@ -23,12 +24,31 @@ def pack_id(task_id: str) -> bytes:
     return hashlib.blake2b(task_id.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def _hashes(packed_ids: bytes) -> array[int]:
+    """The hash of each id packed in ``packed_ids`` (see ``_hash``), worked out in C."""
+    words = array("Q")
+    words.frombytes(packed_ids)
+    if sys.byteorder == "little":
+        words.byteswap()
+    return words[1::2]
+
+
+def _hash(packed: bytes | bytearray) -> int:
+    """The last 8 of an id's 16 bytes, read big-endian: random in every id (see
+    ``intake.TaskIds``; the first 8 of a new id count up in time). Big-endian puts
+    byte 15 lowest, where the table's position comes from: in a uuid4 (the ids of
+    databases from before TaskIds, and of tests) byte 8 has two fixed bits, and
+    read little-endian they made three positions in four unreachable. A million
+    such ids then probed along clusters thousands long: restoring a million
+    finished tasks took a minute."""
+    return int.from_bytes(packed[8:], "big")
+
+
 class IdIndex:
-    """Task id → slot: open addressing over an array of slots, keyed by the last
-    8 of an id's 16 bytes (random in every id, see ``intake.TaskIds``; the first
-    8 of a new id count up in time). It doubles incrementally: after a
-    resize each insert moves a few entries of the old table, so no single insert
-    rehashes a million ids. Removed tasks stay in it (their slots are tombstones)."""
+    """Task id → slot: open addressing over an array of slots, keyed by
+    ``_hash``. It doubles incrementally: after a resize each insert moves a few
+    entries of the old table, so no single insert rehashes a million ids.
+    Removed tasks stay in it (their slots are tombstones)."""
 
     # Old positions moved per insert: the move ends long before the next resize
     # (which needs at least two per insert).
@@ -51,9 +71,8 @@ class IdIndex:
         index = cls(ids, capacity)
         table = index._table
         mask = capacity - 1
-        # The last 8 bytes of each id, read as integers in C (from a copy: a view
-        # of the bytearray itself would keep it from growing while it lives).
-        for slot, value in enumerate(memoryview(bytes(ids)).cast("Q")[1::2]):
+        # (From a copy: a view of the bytearray itself would keep it from growing.)
+        for slot, value in enumerate(_hashes(bytes(ids))):
             position = value & mask
             while table[position] >= 0:
                 position = (position + 1) & mask
@@ -63,7 +82,7 @@ class IdIndex:
 
     def find(self, packed: bytes) -> int:
         """The slot of the id packed as ``packed`` (see ``pack_id``), or -1."""
-        value = int.from_bytes(packed[8:], "little")
+        value = _hash(packed)
         slot = self._probe(self._table, value, packed)
         if slot < 0 and self._old is not None:
             slot = self._probe(self._old, value, packed)
@@ -92,7 +111,7 @@ class IdIndex:
     def insert_run(self, start: int, stop: int) -> None:
         """Index slots ``start`` to ``stop`` (none indexed yet), as ``insert`` does
         each: a drop's new rows, their hashes read together (see ``build``)."""
-        hashes = memoryview(bytes(self._ids[16 * start : 16 * stop])).cast("Q")[1::2]
+        hashes = _hashes(bytes(self._ids[16 * start : 16 * stop]))
         for slot, value in zip(range(start, stop), hashes, strict=True):
             if 2 * (self._count + 1) > len(self._table):
                 self._finish_move()
@@ -110,7 +129,7 @@ class IdIndex:
     def _place(self, slot: int) -> None:
         table = self._table
         mask = len(table) - 1
-        position = int.from_bytes(self._ids[16 * slot + 8 : 16 * slot + 16], "little") & mask
+        position = _hash(self._ids[16 * slot : 16 * slot + 16]) & mask
         while table[position] >= 0:
             position = (position + 1) & mask
         table[position] = slot
