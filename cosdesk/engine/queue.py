@@ -1464,11 +1464,13 @@ class UploadQueue(QObject):
             self._recount(task)
             self._events.changed(task.task_id)
 
-    def _recount(self, task: UploadTask | RestingTask) -> None:
+    def _recount(self, task: UploadTask | RestingTask, *, present: bool | None = None) -> None:
         """Bring the running totals (tasks per state here, the batch's figures in
         self._batch) up to date with one task (lock held): take out what it counted
-        before, add what it counts now (nothing once it left)."""
-        present = task.task_id in self._tasks or task.task_id in self._resting
+        before, add what it counts now (nothing once it left). ``present``: whether
+        the queue holds it, when the caller knows (None: looked up)."""
+        if present is None:
+            present = task.task_id in self._tasks or task.task_id in self._resting
         self._batch.recount(task, present=present)
         tally = task.tally
         if tally.counted is not None:
@@ -1680,7 +1682,10 @@ class UploadQueue(QObject):
         interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
         in_order = True
         last_position = None
-        for task_id, position, stored_state, size, has_upload, endpoint_json, stored_note, confirmed in rows:
+        for read, row in enumerate(rows, 1):
+            if not read % _RESTORE_SLICE and self._shutting_down:
+                return []  # quitting: the rows are read again at the next start
+            task_id, position, stored_state, size, has_upload, endpoint_json, stored_note, confirmed = row
             state = _STATE_OF.get(stored_state) or TaskState(stored_state)
             if last_position is not None and position < last_position:
                 in_order = False
@@ -1712,6 +1717,8 @@ class UploadQueue(QObject):
         for start in range(0, len(built), _RESTORE_SLICE):
             piece = built[start : start + _RESTORE_SLICE]
             with self._lock:
+                if self._shutting_down:  # what is not at rest yet is read again next time
+                    break
                 for task_id, position, state, size, confirmed, has_upload in piece:
                     if task_id in live or task_id in resting:
                         continue
@@ -1720,7 +1727,7 @@ class UploadQueue(QObject):
                     task = resting.add(task_id, TaskStatus(position, state), size, confirmed, has_upload)
                     if state is TaskState.WAITING:  # in the line of those at rest
                         self._batch.join([task])
-                    self._recount(task)
+                    self._recount(task, present=True)
                     self._events.added(task_id)
                 last = max(entry[1] for entry in piece)
                 self._next_position = max(self._next_position, last + 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -419,3 +420,39 @@ def test_pause_resume_and_cancel_of_all_change_tasks_a_slice_per_hold_of_the_loc
 
     assert holds.total >= 3 * 195
     assert holds.most <= 25
+
+
+def test_quitting_while_many_tasks_are_restored_stops_the_restore(make_engine: Any, tmp_path: Path) -> None:
+    """A window quit just after it opened on a million finished tasks waited for
+    all of them to be put at rest (a minute, then 15 s). The restore stops
+    instead: the next start reads them again."""
+    endpoint = EndpointSpec(REGION, url="http://127.0.0.1:1")
+    # One interrupted task first: restoring it asks ``hold`` (on the restore's worker),
+    # which lets the test quit with the restore under way.
+    rows = [make_row("interrupted", 0, endpoint=endpoint, state=TaskState.UPLOADING)]
+    rows += [make_row(f"done-{n:05}", n, state=TaskState.SUCCESS) for n in range(1, 12_001)]
+    store = TaskStore(tmp_path / "tasks.sqlite3")
+    store.insert_tasks(rows)
+    assert store.flush(timeout_s=60)
+    store.close()
+    engine = make_engine(**AT_REST)
+    asked, answer = threading.Event(), threading.Event()
+
+    def hold(_endpoint: EndpointSpec) -> str | None:
+        asked.set()
+        answer.wait(10)
+        return None
+
+    engine.queue.restore_in_background(resume=True, hold=hold)
+    assert asked.wait(10)
+    engine.queue.shutdown(wait=False)  # quitting: the queue stops what it starts
+    answer.set()
+    assert engine.queue.shutdown(wait=True, timeout_s=10)
+    # Nothing past the quit was put at rest (without the stop: all 12,001).
+    assert len(engine.queue.task_figures()) < 5000
+    # The interrupted task's row still says so: the next start restores it again.
+    reader = TaskStore(tmp_path / "tasks.sqlite3")
+    try:
+        assert reader.load_tasks()[0].status.state is TaskState.UPLOADING
+    finally:
+        reader.close()
