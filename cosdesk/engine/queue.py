@@ -213,6 +213,11 @@ class UploadQueue(QObject):
         self.pauses_of_all = 0
         self._pending_intakes = 0
         self._intake_ended = threading.Condition(self._lock)
+        # Restores of the last run's tasks under way (restore_in_background), and
+        # whether one is announced that has not begun yet (restore_coming).
+        self._restores = 0
+        self._restore_announced = False
+        self._restore_ended = threading.Condition(self._lock)
         self._shutting_down = False
         # Bulk commands under way that hold new starts until they have gone through
         # all their slices (pause, cancel: see _selected_in_slices).
@@ -737,6 +742,7 @@ class UploadQueue(QObject):
         command's work on a million tasks is spread over many short holds. Every
         command leaves alone a task it already changed, so a task may come twice
         (see _command_slices)."""
+        self._wait_for_restores()
         took = 0.0
         for number, read_slice in enumerate(self._command_slices(task_ids)):
             if number:
@@ -750,6 +756,34 @@ class UploadQueue(QObject):
             with self._lock:
                 yield read_slice()
             took = time.perf_counter() - began
+
+    def _wait_for_restores(self) -> None:
+        """A bulk command given while the last run's tasks are still being restored
+        (a million take seconds after the window shows them, from the database)
+        waits for them: it is meant for every task the person sees, not for those
+        restored so far ("Clear finished" found none and did nothing). Commands run
+        on a worker (QueueCommands): the window does not wait."""
+        with self._restore_ended:
+            self._restore_ended.wait_for(lambda: self.is_restored() or self._shutting_down)
+
+    def restore_coming(self) -> None:
+        """The last run's tasks will be restored (:meth:`restore_in_background`,
+        called later: the window waits for its sandbox first). Bulk commands given
+        before then wait for them too."""
+        with self._lock:
+            self._restore_announced = True
+
+    def is_restored(self) -> bool:
+        """No restore under way or announced: bulk commands run at once. (Two reads,
+        no lock: the window asks on its thread.)"""
+        return not (self._restores or self._restore_announced)
+
+    def no_restore_coming(self) -> None:
+        """Take :meth:`restore_coming` back (quitting before the restore began):
+        commands waiting for it go on."""
+        with self._lock:
+            self._restore_announced = False
+            self._restore_ended.notify_all()
 
     def _command_slices(
         self, task_ids: Iterable[str] | str | None
@@ -1641,6 +1675,8 @@ class UploadQueue(QObject):
         resume = self.settings.resume_on_start if resume is None else resume
         with self._lock:
             self._pending_intakes += 1
+            self._restores += 1
+            self._restore_announced = False
 
         def work() -> None:
             try:
@@ -1651,6 +1687,8 @@ class UploadQueue(QObject):
             finally:
                 with self._lock:
                     self._pending_intakes -= 1
+                    self._restores -= 1
+                    self._restore_ended.notify_all()
                     self._was_busy = True
                 self._poke()
 
@@ -1819,6 +1857,7 @@ class UploadQueue(QObject):
         with self._lock:
             self._shutting_down = True
             self._intake_ended.notify_all()  # adders waiting to keep pace go on (and stop)
+            self._restore_ended.notify_all()  # so do commands waiting for a restore
             self._retries.stop()
             for task in self._tasks.values():
                 if task.control is not None:

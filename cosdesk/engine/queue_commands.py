@@ -25,6 +25,9 @@ class QueueCommands:
         self._queue = queue
         self._pool = WorkerPool(parent, background=True)
         self._pool.setMaxThreadCount(1)
+        # Called on the caller's thread as each command is given (the window says
+        # when commands wait for the last run's tasks: UploadQueue.restore_coming).
+        self.on_given: Callable[[], None] | None = None
 
     def pause(self, task_ids: Iterable[str] | None = None) -> None:
         self._run(partial(self._queue.pause, _listed(task_ids)))
@@ -50,6 +53,8 @@ class QueueCommands:
         return self._pool.waitForDone(timeout_ms)
 
     def _run(self, command: Callable[[], object]) -> None:
+        if self.on_given is not None:
+            self.on_given()
         self._pool.start(BackgroundCall(command))
 
 

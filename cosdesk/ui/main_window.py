@@ -258,6 +258,12 @@ class MainWindow(QMainWindow):
         # "Local sandbox" is listed beside the accounts (when offered) and starts
         # when it is chosen, or now if earlier uploads to it are unfinished.
         self._tasks_restored = False
+        # Until the queue has restored them, commands wait for the last run's tasks
+        # (UploadQueue.restore_coming): the table shows them from the database first.
+        self.queue.restore_coming()
+        self._restore_wait_note = ""
+        self.commands.on_given = self._say_if_commands_wait
+        self.queue.restored.connect(self._on_restored)
         # A big queue restores once the table shows the stored tasks: both read the
         # whole database, and on two cores the restore (seconds for a million
         # tasks) took the CPU the table needed to show them. A small one restores
@@ -863,6 +869,21 @@ class MainWindow(QMainWindow):
             hold = hold_without_keys(self.session.router, self.session.secrets, self.session.settings)
             self.queue.restore_in_background(hold=hold)
             self.session.watches.load()
+
+    def _say_if_commands_wait(self) -> None:
+        """A command given before the queue has restored the last run's tasks runs
+        once it has (seconds for a million): say so, or the click looks lost."""
+        if not self._restore_wait_note and not self.queue.is_restored():
+            self._restore_wait_note = self.tr(
+                "Still loading the uploads of the last session: the command runs when they are loaded…"
+            )
+            self.statusBar().showMessage(self._restore_wait_note)
+
+    @Slot(list)
+    def _on_restored(self, _unfinished: list[str]) -> None:
+        if self._restore_wait_note and self.statusBar().currentMessage() == self._restore_wait_note:
+            self.statusBar().clearMessage()
+        self._restore_wait_note = ""
 
     # --- toolbar commands (one engine call each) ------------------------------------
 

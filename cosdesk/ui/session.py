@@ -147,6 +147,7 @@ class Session:
         if self._shut_down:
             return
         self._shut_down = True
+        self.queue.no_restore_coming()  # quitting before it began: no command waits for it
         self.commands.wait()  # a "Cancel all" just before quitting reaches every task
         self.watches.shutdown_with_queue(on_saving)  # the watches around their queue
         self.gc_pacer.stop()

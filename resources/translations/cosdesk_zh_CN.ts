@@ -1061,6 +1061,10 @@
         <source>The local sandbox did not start</source>
         <translation>本地沙盒未能启动</translation>
     </message>
+    <message>
+        <source>Still loading the uploads of the last session: the command runs when they are loaded…</source>
+        <translation>仍在加载上次的上传列表：加载完成后即执行此操作…</translation>
+    </message>
     <message numerus="yes">
         <source>Copied %n key(s)</source>
         <translation>

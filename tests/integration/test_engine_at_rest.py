@@ -422,31 +422,43 @@ def test_pause_resume_and_cancel_of_all_change_tasks_a_slice_per_hold_of_the_loc
     assert holds.most <= 25
 
 
+class HeldRestore:
+    """A task database of one interrupted task, then ``finished`` done ones. Its
+    restore (``start``) waits on its first row, in ``hold`` (called on the
+    restore's worker), until ``go_on``: a test acts with the restore under way."""
+
+    def __init__(self, path: Path, finished: int) -> None:
+        endpoint = EndpointSpec(REGION, url="http://127.0.0.1:1")
+        rows = [make_row("interrupted", 0, endpoint=endpoint, state=TaskState.UPLOADING)]
+        rows += [make_row(f"done-{n:05}", n, state=TaskState.SUCCESS) for n in range(1, finished + 1)]
+        store = TaskStore(path)
+        store.insert_tasks(rows)
+        assert store.flush(timeout_s=60)
+        store.close()
+        self._asked, self._answer = threading.Event(), threading.Event()
+
+    def _hold(self, _endpoint: EndpointSpec) -> str | None:
+        self._asked.set()
+        self._answer.wait(10)
+        return None
+
+    def start(self, engine: Any) -> None:
+        engine.queue.restore_in_background(resume=True, hold=self._hold)
+        assert self._asked.wait(10)
+
+    def go_on(self) -> None:
+        self._answer.set()
+
+
 def test_quitting_while_many_tasks_are_restored_stops_the_restore(make_engine: Any, tmp_path: Path) -> None:
     """A window quit just after it opened on a million finished tasks waited for
     all of them to be put at rest (a minute, then 15 s). The restore stops
     instead: the next start reads them again."""
-    endpoint = EndpointSpec(REGION, url="http://127.0.0.1:1")
-    # One interrupted task first: restoring it asks ``hold`` (on the restore's worker),
-    # which lets the test quit with the restore under way.
-    rows = [make_row("interrupted", 0, endpoint=endpoint, state=TaskState.UPLOADING)]
-    rows += [make_row(f"done-{n:05}", n, state=TaskState.SUCCESS) for n in range(1, 12_001)]
-    store = TaskStore(tmp_path / "tasks.sqlite3")
-    store.insert_tasks(rows)
-    assert store.flush(timeout_s=60)
-    store.close()
+    restore = HeldRestore(tmp_path / "tasks.sqlite3", 12_000)
     engine = make_engine(**AT_REST)
-    asked, answer = threading.Event(), threading.Event()
-
-    def hold(_endpoint: EndpointSpec) -> str | None:
-        asked.set()
-        answer.wait(10)
-        return None
-
-    engine.queue.restore_in_background(resume=True, hold=hold)
-    assert asked.wait(10)
+    restore.start(engine)
     engine.queue.shutdown(wait=False)  # quitting: the queue stops what it starts
-    answer.set()
+    restore.go_on()
     assert engine.queue.shutdown(wait=True, timeout_s=10)
     # Nothing past the quit was put at rest (without the stop: all 12,001).
     assert len(engine.queue.task_figures()) < 5000
@@ -456,3 +468,43 @@ def test_quitting_while_many_tasks_are_restored_stops_the_restore(make_engine: A
         assert reader.load_tasks()[0].status.state is TaskState.UPLOADING
     finally:
         reader.close()
+
+
+def test_a_command_given_before_or_while_tasks_are_restored_acts_on_all_of_them(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    """The window shows a million restored rows from the database seconds before the
+    queue has put them all at rest, and before it even begins (it waits for its
+    sandbox). "Clear finished" clicked then found none and did nothing; it now
+    waits for the restore and clears them all."""
+    restore = HeldRestore(tmp_path / "tasks.sqlite3", 1000)
+    engine = make_engine(**AT_REST)
+    engine.queue.restore_coming()  # as the window does when it opens
+    assert not engine.queue.is_restored()
+    cleared: list[list[str]] = []
+    # On a worker, as the window's commands run.
+    clearing = threading.Thread(target=lambda: cleared.append(engine.queue.clear_finished()))
+    clearing.start()
+    clearing.join(0.3)
+    assert clearing.is_alive()  # waits for the restore announced
+    restore.start(engine)
+    clearing.join(0.3)
+    assert clearing.is_alive()  # and for the restore under way (without the wait: nothing cleared)
+    restore.go_on()
+    clearing.join(10)
+    assert not clearing.is_alive()
+    assert len(cleared[0]) == 1000
+    assert [figures.task_id for figures in engine.queue.task_figures()] == ["interrupted"]
+    assert engine.queue.is_restored()
+
+
+def test_commands_waiting_for_a_restore_that_never_begins_go_on_at_quitting(make_engine: Any) -> None:
+    engine = make_engine(**AT_REST)
+    engine.queue.restore_coming()
+    pausing = threading.Thread(target=engine.queue.pause)
+    pausing.start()
+    pausing.join(0.3)
+    assert pausing.is_alive()
+    engine.queue.no_restore_coming()  # the window quits before its sandbox started
+    pausing.join(10)
+    assert not pausing.is_alive()
