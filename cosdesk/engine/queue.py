@@ -53,7 +53,7 @@ from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, 
 from cosdesk.engine.ownership import TAKE_AHEAD, TaskLeases
 from cosdesk.engine.pending_events import PendingEvents
 from cosdesk.engine.request_watcher import RequestWatcher
-from cosdesk.engine.resting import RestingTask, RestingTasks, wake
+from cosdesk.engine.resting import RestingTask, RestingTasks, RestoredEntry, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
 from cosdesk.engine.scan import ScanEntry
@@ -74,7 +74,6 @@ from cosdesk.engine.task import (
     TaskProgress,
     TaskSnapshot,
     TaskState,
-    TaskStatus,
     UploadMethod,
     UploadTask,
     check_transition,
@@ -1498,13 +1497,11 @@ class UploadQueue(QObject):
             self._recount(task)
             self._events.changed(task.task_id)
 
-    def _recount(self, task: UploadTask | RestingTask, *, present: bool | None = None) -> None:
+    def _recount(self, task: UploadTask | RestingTask) -> None:
         """Bring the running totals (tasks per state here, the batch's figures in
         self._batch) up to date with one task (lock held): take out what it counted
-        before, add what it counts now (nothing once it left). ``present``: whether
-        the queue holds it, when the caller knows (None: looked up)."""
-        if present is None:
-            present = task.task_id in self._tasks or task.task_id in self._resting
+        before, add what it counts now (nothing once it left)."""
+        present = task.task_id in self._tasks or task.task_id in self._resting
         self._batch.recount(task, present=present)
         tally = task.tally
         if tally.counted is not None:
@@ -1715,7 +1712,7 @@ class UploadQueue(QObject):
         # Built outside the lock; then added a slice at a time, so a GUI thread that
         # wants the lock meanwhile waits milliseconds, not the whole restore.
         # (task id, place, state, size, confirmed bytes, has an upload ID) per task.
-        built: list[tuple[str, int, TaskState, int | None, int, bool]] = []
+        built: list[RestoredEntry] = []
         # Tasks that were waiting or running, by the state and note they come back with.
         interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
         in_order = True
@@ -1752,20 +1749,30 @@ class UploadQueue(QObject):
         )
         unfinished: list[str] = []
         live, resting = self._tasks, self._resting
+        made = 0  # slots this restore made: their tasks' ids all differ
         for start in range(0, len(built), _RESTORE_SLICE):
             piece = built[start : start + _RESTORE_SLICE]
             with self._lock:
                 if self._shutting_down:  # what is not at rest yet is read again next time
                     break
-                for task_id, position, state, size, confirmed, has_upload in piece:
-                    if task_id in live or task_id in resting:
-                        continue
+                # Only a slot made by someone else (a drop's tasks put at rest meanwhile)
+                # can be a task of the piece: at rest already, or gone since it was read.
+                others = resting.slot_count - made
+                fresh = [
+                    entry
+                    for entry in piece
+                    if entry[0] not in live and not (others and resting.knows(entry[0]))
+                ]
+                first = resting.add_restored(fresh)
+                made += len(fresh)
+                self._state_counts.update(entry[2] for entry in fresh)  # their tallies count them
+                for slot, (task_id, _position, state, *_rest) in enumerate(fresh, first):
                     if not state.is_final:
                         unfinished.append(task_id)
-                    task = resting.add(task_id, TaskStatus(position, state), size, confirmed, has_upload)
-                    if state is TaskState.WAITING:  # in the line of those at rest
+                    if state is TaskState.WAITING:  # and in the batch, when one is under way
+                        task = resting.view(slot)
                         self._batch.join([task])
-                    self._recount(task, present=True)
+                        self._batch.recount(task)
                     self._events.added(task_id)
                 last = max(entry[1] for entry in piece)
                 self._next_position = max(self._next_position, last + 1)

@@ -159,3 +159,37 @@ def test_a_status_another_process_stored_is_taken_outside_the_transitions_and_li
     task.take_stored(TaskStatus(3, TaskState.WAITING))  # the row says so: it is the truth
     assert (task.state, task.position) == (TaskState.WAITING, 3)
     assert resting.first_waiting() == 3
+
+
+def test_tasks_restored_together_read_as_tasks_put_at_rest_one_by_one() -> None:
+    states = [TaskState.SUCCESS, TaskState.WAITING, TaskState.PAUSED, TaskState.ERROR, TaskState.CANCELED]
+    entries = [
+        (
+            uuid.uuid4().hex if n % 7 else f"odd-{n}",
+            n,
+            states[n % 5],
+            None if n % 11 == 0 else n * 10,
+            n,
+            n % 3 == 0,
+        )
+        for n in range(500)
+    ]
+    together, one_by_one = RestingTasks(), RestingTasks()
+    one_by_one.add("earlier", TaskStatus(1000, TaskState.WAITING), 5, 0, False)
+    together.add("earlier", TaskStatus(1000, TaskState.WAITING), 5, 0, False)
+    assert together.add_restored(entries) == 1
+    for task_id, position, state, size, loaded, has_upload in entries:
+        task = one_by_one.add(task_id, TaskStatus(position, state), size, loaded, has_upload)
+        task.tally.counted = state  # as the queue counts a task it restores
+
+    def read(resting: RestingTasks, task_id: str) -> tuple[object, ...]:
+        task = resting.get(task_id)
+        assert task is not None
+        tally = task.tally.whole()
+        return (task.state, task.position, task.size, task.loaded, task.has_upload, tally)
+
+    for task_id, *_ in entries:
+        assert read(together, task_id) == read(one_by_one, task_id)
+    assert len(together) == len(one_by_one) == 501 and set(together) == set(one_by_one)
+    assert together.take_waiting(200) == one_by_one.take_waiting(200)
+    assert together.view(1).task_id == entries[0][0]
