@@ -1711,7 +1711,6 @@ class UploadQueue(QObject):
         held: dict[str, str | None] = {}
         # Built outside the lock; then added a slice at a time, so a GUI thread that
         # wants the lock meanwhile waits milliseconds, not the whole restore.
-        # (task id, place, state, size, confirmed bytes, has an upload ID) per task.
         built: list[RestoredEntry] = []
         # Tasks that were waiting or running, by the state and note they come back with.
         interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
