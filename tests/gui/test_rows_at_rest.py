@@ -7,10 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.task_rows import make_row
 
-from cosdesk import config
-from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import CompactRow, RestingState, TaskSnapshot, TaskState
 from cosdesk.ui.task_cells import Column
 from cosdesk.ui.task_feed import NewRows
@@ -120,28 +117,3 @@ def test_every_row_of_a_finished_drop_says_done(account_window: WindowDriver, tm
     # What the State column says, row by row, as the view reads it.
     wait_for(lambda: states_shown() == ["Done"] * 40, timeout_s=10)
     assert window.model.counts() == {TaskState.SUCCESS: 40}
-
-
-@pytest.mark.usefixtures("tiny_live_limit")
-def test_a_command_given_before_the_last_sessions_tasks_are_restored_waits_and_says_so(
-    open_window: Any,
-) -> None:
-    """The table shows the stored rows before the queue has restored them (it
-    waits for the sandbox, then takes seconds for a million). "Clear finished"
-    given then found no task and did nothing, silently."""
-    config.data_dir().mkdir(parents=True, exist_ok=True)
-    store = TaskStore(config.data_dir() / "tasks.sqlite3")
-    store.insert_tasks(make_row(f"done-{n:03}", n, state=TaskState.SUCCESS) for n in range(300))
-    assert store.flush(timeout_s=30)
-    store.close()
-    driver = open_window(start_sandbox=True)
-    window = driver.window
-    # At once, as the toolbar's button does: the sandbox has not started, so the
-    # queue has not begun to restore.
-    window.clear_finished()
-    assert window.statusBar().currentMessage().startswith("Still loading the uploads of the last session")
-    wait_for(lambda: window.model.is_settled() and window.model.rowCount() == 0, timeout_s=20)
-    assert (
-        window.statusBar().currentMessage() == ""
-        or "Still loading" not in window.statusBar().currentMessage()
-    )

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from support.journey import click, find, painted_as_now, tab, tab_count, type_into, wait_until
+from support.task_rows import make_row
 from support.window_driver import (
     TEST_BUCKET,
     TEST_REGION,
@@ -36,10 +37,14 @@ from support.window_driver import (
     slow_down,
 )
 
+from cosdesk import config
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CosError
+from cosdesk.engine.store import TaskStore
+from cosdesk.engine.task import TaskState
+from cosdesk.ui import sandbox_runner
 
 W = TypeVar("W", bound=QWidget)
 
@@ -754,3 +759,36 @@ def test_pause_all_while_a_big_folder_is_still_being_added_holds_the_whole_folde
     wait_until(lambda: tab_count("Done") > done, what="uploads going on after Start all")
     # The line that said they wait paused is no longer true: it goes.
     wait_until(lambda: "wait paused" not in messages.current(), timeout_s=2, what="the paused line gone")
+
+
+# --- found by hand: a command clicked while the last session's uploads load -----------
+
+
+def test_clear_finished_clicked_while_the_last_sessions_uploads_load_says_so_then_clears_them(
+    open_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table shows the last session's rows from the database at once; the queue
+    restores them once the sandbox is up (and takes seconds for a million). "Clear
+    finished" clicked before that cleared nothing, and said nothing."""
+    config.data_dir().mkdir(parents=True, exist_ok=True)
+    store = TaskStore(config.data_dir() / "tasks.sqlite3")
+    store.insert_tasks(
+        make_row(f"done-{n:03}", n, key=f"old/{n:03}.txt", state=TaskState.SUCCESS) for n in range(300)
+    )
+    assert store.flush(timeout_s=30)
+    store.close()
+    # A sandbox slow to start, as on a slow machine: the real one, two seconds late.
+    started_late = ["sh", "-c", 'sleep 2; exec "$@"', "slow-start", *sandbox_runner.cosdesk_command()]
+    monkeypatch.setattr(sandbox_runner, "cosdesk_command", lambda: started_late)
+    driver = open_window(start_sandbox=True)
+    messages = StatusMessages(driver)
+    wait_until(lambda: tab_count("Done") == 300, what="the last session's 300 rows")
+
+    click("Clear finished")
+    assert reads(
+        messages.current(),
+        "Still loading the uploads of the last session: the command runs when they are loaded…",
+    )
+    wait_until(lambda: tab_count("All") == 0, timeout_s=20, what="the list cleared")
+    assert "Still loading" not in messages.current()
+    assert find(QLabel, "Drop files or folders here").isVisible()  # the empty list's invitation
