@@ -94,6 +94,10 @@ class ProgressDisplay:
         self._last_plain_percent = -1
         self._last_plain_text = ""
         self._failures: dict[str, str] = {}
+        # Failed tasks whose error does not heal by itself (TaskError.transient is
+        # False: a wrong key, a missing bucket): resuming them fails the same way
+        # until someone fixes the cause.
+        self._lasting_failures: set[str] = set()
         # Tasks in error that the queue starts again before it ends (FileFinished.retried_before_idle).
         self._waiting: set[str] = set()
         self._succeeded = 0
@@ -166,6 +170,8 @@ class ProgressDisplay:
         self._waiting.discard(event.task_id)
         if event.error is not None:
             self._failures[event.task_id] = f"{shown}: {event.error}"
+            if not event.error.transient:
+                self._lasting_failures.add(event.task_id)
             print(f"failed {shown}: {printable(str(event.error))}", file=sys.stderr)
             return
         self._succeeded += 1
@@ -288,7 +294,10 @@ class ProgressDisplay:
         if interrupted:
             print(f"interrupted: run `{resume_command}` to finish", file=sys.stderr)
             return EXIT_INTERRUPTED
-        if failed:
+        if self._lasting_failures:
+            fix_first = "once the cause above is fixed"
+            print(f"to retry the failed files {fix_first}: `{resume_command}`", file=sys.stderr)
+        elif failed:
             print(f"to retry the failed files: `{resume_command}`", file=sys.stderr)
         elif unfinished:
             print(f"some tasks are paused: run `{resume_command}` to finish them", file=sys.stderr)

@@ -197,14 +197,35 @@ def test_tasks_list_shows_batches_oldest_first_with_the_windows_state_names_and_
     assert first_batch.splitlines()[-1].startswith("2 tasks in 1 batch: 2 Done; ")
 
 
+def test_a_failure_the_server_may_not_repeat_is_offered_a_plain_retry(sandbox: Any, tmp_path: Path) -> None:
+    # The server is overloaded (503 to every request) and no automatic retry is
+    # allowed: the file fails, but sending it again later may well work, so the
+    # CLI offers the retry without asking to fix anything first.
+    sandbox.faults.error_rate = 1.0
+    busy = make_file(tmp_path / "busy.txt", 900)
+    destination = f"cos://{BUCKET}/busy/"
+    failed = cosdesk("upload", str(busy), destination, "--endpoint", sandbox.endpoint, "--retries", "0")
+    assert failed.returncode == 1, failed.stderr
+    assert re.search(r"failed .*busy\.txt: \S+ \(503\)", failed.stderr), failed.stderr
+    assert "once the cause above is fixed" not in failed.stderr
+    suggested = re.search(r"to retry the failed files: `(.+)`", failed.stderr)
+    assert suggested and suggested[1] == "cosdesk tasks resume --batch 1", failed.stderr
+
+    sandbox.faults.error_rate = 0.0
+    retried = cosdesk(*shlex.split(suggested[1])[1:])
+    assert retried.returncode == 0, retried.stderr
+    assert retried.stdout.splitlines()[0] == "resuming 1 task (1 failed): 900 B to send"
+
+
 def test_tasks_resume_says_what_it_runs_and_leaves_old_failures_alone(
     sandbox: Any, database: Path, tmp_path: Path, server_files: CosClient
 ) -> None:
-    # Yesterday: a file refused for a wrong key. The CLI says how to retry it.
+    # Yesterday: a file refused for a wrong key. The CLI says how to retry it, once
+    # the key is right: the same command now would fail the same way.
     old = make_file(tmp_path / "old.txt", 700)
     refused = upload(sandbox, old, prefix="old", secret_key="wrong")
     assert refused.returncode == 1
-    suggested = re.search(r"to retry the failed files: `(.+)`", refused.stderr)
+    suggested = re.search(r"to retry the failed files once the cause above is fixed: `(.+)`", refused.stderr)
     assert suggested and suggested[1] == "cosdesk tasks resume --batch 1", refused.stderr
 
     # Today: a big upload, interrupted with Ctrl-C halfway.
