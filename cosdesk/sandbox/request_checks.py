@@ -26,6 +26,8 @@ MAX_LIST = 1000
 TRAFFIC_LIMIT_RANGE_BITS = (819_200, 838_860_800)
 
 STORAGE_CLASSES = frozenset(options.STORAGE_CLASSES)
+# The canned ACLs an object may be given (x-cos-acl, or a form's acl field).
+OBJECT_ACLS = frozenset(options.OBJECT_ACLS)
 # Headers stored with an object and given back on HEAD and GET, with their canonical spelling.
 STORED_HEADERS = {
     name.lower(): name
@@ -88,6 +90,9 @@ def metadata_from(items: list[tuple[str, str]]) -> tuple[Metadata, str]:
                 raise CosServerError(
                     400, "InvalidStorageClass", "The storage class you specified is not valid."
                 )
+        elif lowered == "x-cos-acl" and value != "" and value.strip() not in OBJECT_ACLS:
+            allowed = ", ".join(sorted(OBJECT_ACLS))
+            raise invalid_argument(f"The x-cos-acl value {value!r} is not an object ACL ({allowed}).")
         elif lowered.startswith("x-cos-meta-"):
             user_bytes += len(lowered.encode("utf-8")) + len(value.encode("utf-8"))
             stored.append((lowered, value))

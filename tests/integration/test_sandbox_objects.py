@@ -78,6 +78,18 @@ def test_head_reports_size_and_stored_metadata(client: SignedClient) -> None:
         assert head.headers[name] == value, name
 
 
+def test_an_acl_no_object_can_have_is_refused_and_nothing_is_stored(client: SignedClient) -> None:
+    for acl in ("public-read-write", "everyone", "PRIVATE"):
+        refused = client.put("acl.txt", b"hello", headers={"x-cos-acl": acl})
+        assert refused.status_code == 400, acl
+        assert error_code(refused) == "InvalidArgument", acl
+        assert client.request("HEAD", "acl.txt").status_code == 404, acl
+    started = client.request("POST", "acl-big.bin", params={"uploads": ""}, headers={"x-cos-acl": "open"})
+    assert started.status_code == 400 and error_code(started) == "InvalidArgument"
+    for acl in ("default", "private", "public-read"):
+        assert client.put("acl.txt", b"hello", headers={"x-cos-acl": acl}).status_code == 200, acl
+
+
 def test_range_get_answers_206_with_content_range(client: SignedClient) -> None:
     body = bytes(range(256)) * 40
     client.put("ranged", body)
