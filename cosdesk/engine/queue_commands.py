@@ -44,8 +44,12 @@ class QueueCommands:
     def upload_again(self, task_ids: Iterable[str]) -> None:
         self._run(partial(self._queue.upload_again, list(task_ids)))
 
-    def clear_finished(self, task_ids: Iterable[str] | None = None) -> None:
-        self._run(partial(self._queue.clear_finished, _listed(task_ids)))
+    def clear_finished(
+        self, task_ids: Iterable[str] | None = None, on_cleared: Callable[[int], None] | None = None
+    ) -> None:
+        """``on_cleared``: told how many tasks went, on the worker thread, when done."""
+        clear = partial(self._queue.clear_finished, _listed(task_ids))
+        self._run(clear if on_cleared is None else partial(_clear_and_tell, clear, on_cleared))
 
     def wait(self, timeout_ms: int = -1) -> bool:
         """Wait until every command given so far is done (before the queue shuts
@@ -56,6 +60,14 @@ class QueueCommands:
         if self.on_given is not None:
             self.on_given()
         self._pool.start(BackgroundCall(command))
+
+
+def _clear_and_tell(clear: Callable[[], list[str]], on_cleared: Callable[[int], None]) -> None:
+    removed: list[str] = []
+    try:
+        removed = clear()
+    finally:  # told even when the clear failed: the window's note must not stay for ever
+        on_cleared(len(removed))
 
 
 def _listed(task_ids: Iterable[str] | None) -> list[str] | None:

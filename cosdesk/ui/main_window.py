@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QTimer,
+    Signal,
     Slot,
 )
 from PySide6.QtGui import (
@@ -200,6 +201,9 @@ class MainWindow(QMainWindow):
     """The upload manager's window over ``session``'s services; it shuts the
     session down when it closes (:meth:`shutdown`)."""
 
+    # How many finished uploads a "Clear finished" removed (from the commands' worker).
+    cleared = Signal(int)
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -264,6 +268,10 @@ class MainWindow(QMainWindow):
         self._restore_wait_note = ""
         self.commands.on_given = self._say_if_commands_wait
         self.queue.restored.connect(self._on_restored)
+        # "Clear finished" commands given and not done yet: on a million rows one
+        # takes half a minute, so the status line says it is under way.
+        self._clears_under_way = 0
+        self.cleared.connect(self._on_cleared)
         # A big queue restores once the table shows the stored tasks: both read the
         # whole database, and on two cores the restore (seconds for a million
         # tasks) took the CPU the table needed to show them. A small one restores
@@ -881,9 +889,26 @@ class MainWindow(QMainWindow):
 
     @Slot(list)
     def _on_restored(self, _unfinished: list[str]) -> None:
-        if self._restore_wait_note and self.statusBar().currentMessage() == self._restore_wait_note:
-            self.statusBar().clearMessage()
+        bar = self.statusBar()
+        if self._clears_under_way:  # given while loading: it runs now
+            bar.showMessage(self._clearing_note())
+        elif self._restore_wait_note and bar.currentMessage() == self._restore_wait_note:
+            bar.clearMessage()
         self._restore_wait_note = ""
+
+    def _clearing_note(self) -> str:
+        return self.tr("Clearing the finished uploads from the list…")
+
+    @Slot(int)
+    def _on_cleared(self, count: int) -> None:
+        self._clears_under_way -= 1
+        if self._clears_under_way:
+            return  # the note stays until the last one given is done
+        bar = self.statusBar()
+        if count:
+            bar.showMessage(self.tr("Cleared %n finished upload(s) from the list", None, count), 5000)
+        elif bar.currentMessage() == self._clearing_note():
+            bar.clearMessage()
 
     # --- toolbar commands (one engine call each) ------------------------------------
 
@@ -901,7 +926,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def clear_finished(self) -> None:
-        self.commands.clear_finished()
+        self._clears_under_way += 1
+        self.statusBar().showMessage(self._clearing_note())
+        # After the note: a command that waits for the last run's tasks says so instead.
+        self.commands.clear_finished(on_cleared=self.cleared.emit)
 
     # --- selection commands ---------------------------------------------------------
 

@@ -198,6 +198,13 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>Cleared %n finished upload(s) from the list</source>
+        <translation>
+            <numerusform>Cleared %n finished upload from the list</numerusform>
+            <numerusform>Cleared %n finished uploads from the list</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>Copied %n key(s)</source>
         <translation>
             <numerusform>Copied %n key</numerusform>

@@ -1065,6 +1065,16 @@
         <source>Still loading the uploads of the last session: the command runs when they are loaded…</source>
         <translation>仍在加载上次的上传列表：加载完成后即执行此操作…</translation>
     </message>
+    <message>
+        <source>Clearing the finished uploads from the list…</source>
+        <translation>正在从列表中清除已完成的上传…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cleared %n finished upload(s) from the list</source>
+        <translation>
+            <numerusform>已从列表中清除 %n 个已完成的上传</numerusform>
+        </translation>
+    </message>
     <message numerus="yes">
         <source>Copied %n key(s)</source>
         <translation>

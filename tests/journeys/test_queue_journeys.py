@@ -790,5 +790,28 @@ def test_clear_finished_clicked_while_the_last_sessions_uploads_load_says_so_the
         "Still loading the uploads of the last session: the command runs when they are loaded…",
     )
     wait_until(lambda: tab_count("All") == 0, timeout_s=20, what="the list cleared")
-    assert "Still loading" not in messages.current()
+    wait_until(lambda: "Cleared" in messages.current(), what="how many were cleared")
+    assert reads(messages.current(), "Cleared 300 finished upload(s) from the list")
     assert find(QLabel, "Drop files or folders here").isVisible()  # the empty list's invitation
+
+
+def test_clear_finished_says_how_many_it_cleared_and_leaves_the_others(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    driver = account_window
+    messages = StatusMessages(driver)
+    for n in range(3):
+        make_file(tmp_path / "done" / f"{n}.txt", 1000)
+    drop(driver, tmp_path / "done")
+    wait_until(lambda: tab_count("Done") == 3, timeout_s=15, what="three uploads done")
+    slow_down(driver, 64 * 1024)
+    make_file(tmp_path / "later" / "big.bin", 4 * MiB)
+    drop(driver, tmp_path / "later")
+    wait_until(lambda: tab_count("Active") == 1, what="the big file uploading")
+
+    click("Clear finished")
+    wait_until(lambda: tab_count("All") == 1, what="the done rows cleared")
+    wait_until(lambda: "Cleared" in messages.current(), what="how many were cleared")
+    assert reads(messages.current(), "Cleared 3 finished upload(s) from the list")
+    assert "Clearing the finished uploads from the list…" in messages.texts()
+    assert row_texts(uploads_table(), "later/big.bin")[STATE] == "Uploading"
