@@ -822,7 +822,10 @@ class MainWindow(QMainWindow):
 
     def _show_stop_notice(self, notice: BatchNotice | None, duplicates: str, *, notify: bool) -> None:
         if notice is None:
-            self.statusBar().clearMessage()
+            # Only a notice of how a batch ended goes with it, not what came after
+            # (a "Clear finished" ends the batch and then says what it cleared).
+            if self.statusBar().currentMessage() in (self._stop_notice_shown, self.notifier.last_message):
+                self.statusBar().clearMessage()
             return
         message = f"{notice.message} {duplicates}" if duplicates else notice.message
         if notice.notify and notify:
