@@ -54,6 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="delete objects under the prefix that have no file in the folder (never outside the prefix)",
     )
     parser.add_argument(
+        "--max-delete",
+        type=int,
+        metavar="N",
+        help="with --delete: when more than N objects would be deleted, delete none of them (a folder "
+        "emptied or unmounted by mistake must not empty the bucket); the uploads still run",
+    )
+    parser.add_argument(
         "--watch",
         action="store_true",
         help="after the sync, keep watching the folder and upload each new or changed file once it "
@@ -93,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         bucket, prefix = parse_destination(args.destination)
         if args.watch and args.dry_run:
             raise UsageError("--watch uploads what changes; it cannot be a dry run")
+        if args.max_delete is not None and (args.max_delete < 0 or not args.delete):
+            raise UsageError("--max-delete needs --delete and a number of objects (0 or more)")
         account = resolve_account(args, need_endpoint=True, destination=(bucket, prefix))
         options = options_from_args(args, account.profile)
         parallel_files, bandwidth = engine_limits(args, account.profile)
@@ -123,17 +132,25 @@ def run(args: argparse.Namespace) -> int:
         if args.dry_run:
             print_plan(plan, sys.stdout)
             return 0
+        too_many = args.max_delete is not None and len(plan.deletes) > args.max_delete
+        if too_many:  # said before the uploads, which may take long
+            print(
+                f"cosdesk sync: {counted(len(plan.deletes), 'object')} would be deleted, more than "
+                f"--max-delete {args.max_delete}: none will be (see them with --dry-run)",
+                file=sys.stderr,
+            )
         limits = (parallel_files, bandwidth)
         uploads, status = _upload(plan, record, account, db_path, options, limits, args.quiet)
         # Ctrl-C stops the sync there: nothing is deleted after it.
-        deletes = _delete(plan, clients, record) if status != EXIT_INTERRUPTED else DeleteOutcome()
+        deleting = status != EXIT_INTERRUPTED and not too_many
+        deletes = _delete(plan, clients, record) if deleting else DeleteOutcome()
     finally:
         record.close()
         clients.close()
-    print(summary(plan, uploads, deletes))
+    print(summary(plan, uploads, deletes, held_back=len(plan.deletes) if too_many else 0))
     for key, reason in [*uploads.failed.items(), *deletes.failed]:
         print(f"failed {printable(key)}: {printable(reason)}", file=sys.stderr)
-    failed = uploads.failed or deletes.failed or len(uploads.uploaded) < len(plan.uploads)
+    failed = uploads.failed or deletes.failed or len(uploads.uploaded) < len(plan.uploads) or too_many
     if status == EXIT_INTERRUPTED:
         if plan.deletes:
             print(
@@ -235,8 +252,9 @@ def print_plan(plan: SyncPlan, out: TextIO) -> None:
     print(line, file=out)
 
 
-def summary(plan: SyncPlan, uploads: UploadOutcome, deletes: DeleteOutcome) -> str:
-    """``sync cos://b/p/: 3 uploaded, 5 skipped (…), 2 deleted, 0 failed; 1 excluded``."""
+def summary(plan: SyncPlan, uploads: UploadOutcome, deletes: DeleteOutcome, *, held_back: int = 0) -> str:
+    """``sync cos://b/p/: 3 uploaded, 5 skipped (…), 2 deleted, 0 failed; 1 excluded``.
+    ``held_back``: objects not deleted because they were more than --max-delete."""
     line = f"sync {printable(str(plan.destination))}: {len(uploads.uploaded)} uploaded"
     if uploads.unverified:
         line += f" ({uploads.unverified} not verified)"
@@ -245,7 +263,10 @@ def summary(plan: SyncPlan, uploads: UploadOutcome, deletes: DeleteOutcome) -> s
         line += f" ({_counted(plan.skip_counts())})"
     failed = len(uploads.failed) + len(deletes.failed)
     unfinished = len(plan.uploads) - len(uploads.uploaded) - len(uploads.failed)
-    line += f", {len(deletes.deleted)} deleted, {failed} failed"
+    line += f", {len(deletes.deleted)} deleted"
+    if held_back:
+        line += f" ({held_back} not: more than --max-delete)"
+    line += f", {failed} failed"
     if unfinished:
         line += f", {unfinished} unfinished"
     return line + _excluded(plan)

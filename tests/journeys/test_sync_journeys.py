@@ -153,3 +153,50 @@ def test_the_command_line_syncs_twice_and_the_second_run_uploads_only_the_change
         "photos/2024/a.jpg": b"photo a.jpg",
         "photos/2024/b.jpg": b"photo b.jpg, retouched",
     }
+
+
+def test_a_sync_that_would_delete_more_than_max_delete_deletes_nothing(
+    sandbox: Any, tmp_path: Path, server: CosClient
+) -> None:
+    """A person syncs with --delete from a folder that, by mistake, has lost most
+    of its files (an unmounted drive, a wrong path): --max-delete keeps the bucket."""
+    folder = tmp_path / "docs"
+    for number in range(5):
+        write(folder / f"{number}.txt", f"doc {number}")
+    env = {
+        **os.environ,
+        "COS_SECRET_ID": "AKIDcosdeskTESTsecretid",
+        "COS_SECRET_KEY": "cosdesk-TEST-secret-key-0123456789",
+        "COSDESK_DB": str(tmp_path / "data" / "tasks.sqlite3"),
+    }
+    command = [str(COSDESK), "sync", str(folder), f"cos://{TEST_BUCKET}/docs", "--endpoint", sandbox.endpoint]
+    assert subprocess.run(command, env=env, capture_output=True, text=True, timeout=120).returncode == 0
+    for number in range(4):
+        (folder / f"{number}.txt").unlink()
+    write(folder / "new.txt", "a new doc")
+
+    held = subprocess.run(
+        [*command, "--delete", "--max-delete", "3"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert held.returncode == 1, held.stderr
+    said = "cosdesk sync: 4 objects would be deleted, more than --max-delete 3: none will be"
+    assert f"{said} (see them with --dry-run)" in held.stderr
+    assert held.stdout.splitlines()[-1].endswith(
+        ": 1 uploaded, 1 skipped (1 unchanged since the last sync), "
+        "0 deleted (4 not: more than --max-delete), 0 failed"
+    )
+    assert sorted(stored(server)) == [f"docs/{name}.txt" for name in ("0", "1", "2", "3", "4", "new")]
+
+    allowed = subprocess.run(
+        [*command, "--delete", "--max-delete", "4"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stdout.splitlines()[-1].endswith(", 4 deleted, 0 failed")
+    assert stored(server) == {"docs/4.txt": b"doc 4", "docs/new.txt": b"a new doc"}
+
+    wrong = subprocess.run(
+        [*command, "--max-delete", "2"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert wrong.returncode == 2
+    assert "--max-delete needs --delete and a number of objects (0 or more)" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
