@@ -526,6 +526,7 @@ class UploadQueue(QObject):
                         self.journal.refused(task, task.error)
         with self._lock:
             self._repository.add(tasks)
+            going: list[UploadTask] = []
             for task, size_shown in zip(tasks, sizes_shown, strict=True):
                 task.ready = True
                 # Refused, or its size read only now: counted anew. A task put at
@@ -534,11 +535,12 @@ class UploadQueue(QObject):
                 news = task.state is not TaskState.WAITING or task.size != size_shown
                 if news:
                     self._recount(task)
-                rested = self._rest_new(task)
+                rested = self._rest_new(task, going)
                 if not rested and task.state is TaskState.WAITING:
                     self._scheduler.line_up(task)
                 if news or not rested:
                     self._events.changed(task.task_id)
+            self._resting.add_new(going)  # in this hold of the lock: never seen half at rest
             self._schedule()
             if ends_intake:
                 self._end_intake()
@@ -1159,16 +1161,21 @@ class UploadQueue(QObject):
                 self._scheduler.end_wake(not_woken=[t for t in taken if t in self._resting])
         self._schedule()
 
-    def _rest_new(self, task: UploadTask) -> bool:
-        """Put a task just stored at rest at once if the Scheduler says so (lock
-        held, on the intake's worker; see Scheduler.rest_at_once)."""
+    def _rest_new(self, task: UploadTask, going: list[UploadTask]) -> bool:
+        """Take a task just stored out of the live ones if the Scheduler says it
+        goes at rest at once, into ``going``, which the caller puts at rest
+        together (lock held, on the intake's worker; see Scheduler.rest_at_once)."""
         settings = self.settings
         if not self._scheduler.rest_at_once(
-            task, settings.live_task_limit, settings.wake_batch, keep=self._clear_when_stopped
+            task,
+            settings.live_task_limit,
+            settings.wake_batch,
+            keep=self._clear_when_stopped,
+            going=len(going),
         ):
             return False
         del self._tasks[task.task_id]
-        self._resting.rest(task, new=True)
+        going.append(task)
         return True
 
     def _rest_idle_tasks(self) -> None:

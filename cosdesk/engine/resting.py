@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from cosdesk.engine.id_index import IdIndex, pack_id
 from cosdesk.engine.task import Tally, TaskState, TaskStatus, UploadTask, check_transition
@@ -189,30 +189,81 @@ class RestingTasks:
         by one took seconds of the restore. Each counts in its state already (its
         tally says so: the caller adds it to the counts) and in no batch. Returns
         the slot of the first; the others follow in order."""
-        first = len(self._flags)
+        codes = bytes(_CODES[entry[2]] for entry in entries)
         count = len(entries)
-        ids = [entry[0] for entry in entries]
-        packed = [pack_id(task_id) for task_id in ids]
+        zeros = array("q", [0]) * count
+        return self._extend(
+            [entry[0] for entry in entries],
+            codes,
+            flags=bytes(_PRESENT | (_HAS_UPLOAD if entry[5] else 0) for entry in entries),
+            positions=(entry[1] for entry in entries),
+            sizes=(-1 if entry[3] is None else entry[3] for entry in entries),
+            loaded=(entry[4] for entry in entries),
+            counted=codes,
+            batch_numbers=zeros,
+            batch_states=bytes([_NONE]) * count,
+            batch_sizes=zeros,
+            batch_loaded=zeros,
+        )
+
+    def add_new(self, tasks: Sequence[UploadTask]) -> None:
+        """Put at rest whole tasks just added (``rest`` with ``new`` for each),
+        their columns extended together, tallies and all: one by one, putting a
+        big drop at rest was a tenth of the window's work while it was added."""
+        tallies = [task.tally for task in tasks]
+        batch_counted = [tally.batch_counted or (None, 0, 0) for tally in tallies]
+        self._extend(
+            [task.task_id for task in tasks],
+            bytes(_CODES[task.state] for task in tasks),
+            flags=bytes(_PRESENT | (_HAS_UPLOAD if task.upload_id is not None else 0) for task in tasks),
+            positions=(task.status.position for task in tasks),
+            sizes=(-1 if task.size is None else task.size for task in tasks),
+            loaded=(task.loaded for task in tasks),
+            counted=bytes(_code(tally.counted) for tally in tallies),
+            batch_numbers=(tally.batch_number for tally in tallies),
+            batch_states=bytes(_code(counted[0]) for counted in batch_counted),
+            batch_sizes=(counted[1] for counted in batch_counted),
+            batch_loaded=(counted[2] for counted in batch_counted),
+        )
+
+    def _extend(
+        self,
+        task_ids: list[str],
+        states: bytes,
+        *,
+        flags: bytes,
+        positions: Iterable[int],
+        sizes: Iterable[int],
+        loaded: Iterable[int],
+        counted: bytes,
+        batch_numbers: Iterable[int],
+        batch_states: bytes,
+        batch_sizes: Iterable[int],
+        batch_loaded: Iterable[int],
+    ) -> int:
+        """New slots at the end for tasks that have none, every column extended
+        once; returns the first slot."""
+        first = len(self._flags)
+        packed = [pack_id(task_id) for task_id in task_ids]
         self._ids += b"".join(packed)
-        for offset, (task_id, packed_id) in enumerate(zip(ids, packed, strict=True)):
+        for offset, (task_id, packed_id) in enumerate(zip(task_ids, packed, strict=True)):
             if packed_id.hex() != task_id:
                 self._odd_ids[first + offset] = task_id
-        codes = bytes(_CODES[entry[2]] for entry in entries)
-        self._flags += bytes(_PRESENT | (_HAS_UPLOAD if entry[5] else 0) for entry in entries)
-        self._states += codes
-        self._positions.extend(entry[1] for entry in entries)
-        self._sizes.extend(-1 if entry[3] is None else entry[3] for entry in entries)
-        self._loaded.extend(entry[4] for entry in entries)
-        self._counted += codes
-        zeros = array("q", [0]) * count
-        self._batch_numbers += zeros
-        self._batch_states += bytes([_NONE]) * count
-        self._batch_sizes += zeros
-        self._batch_loaded += zeros
+        self._flags += flags
+        self._states += states
+        self._positions.extend(positions)
+        self._sizes.extend(sizes)
+        self._loaded.extend(loaded)
+        self._counted += counted
+        self._batch_numbers.extend(batch_numbers)
+        self._batch_states += batch_states
+        self._batch_sizes.extend(batch_sizes)
+        self._batch_loaded.extend(batch_loaded)
+        count = len(task_ids)
         self._index.insert_run(first, first + count)
         self._count += count
         for slot in range(first, first + count):
-            if codes[slot - first] == _WAITING:
+            if states[slot - first] == _WAITING:
                 self._waiting += 1
                 self._enter_line(slot)
         return first

@@ -161,13 +161,16 @@ class Scheduler:
             and task.task_id not in keep
         )
 
-    def rest_at_once(self, task: UploadTask, live_limit: int, wake_batch: int, keep: Collection[str]) -> bool:
+    def rest_at_once(
+        self, task: UploadTask, live_limit: int, wake_batch: int, keep: Collection[str], *, going: int = 0
+    ) -> bool:
         """Whether a task just stored goes at rest at once: the queue holds more
         than ``live_limit`` tasks and ``wake_batch`` are whole, so a big folder
         never piles up whole tasks for the sweep (:meth:`to_rest`). It is last in
-        line; should it be next after all, the queue wakes it."""
+        line; should it be next after all, the queue wakes it. ``going``: tasks
+        the caller took out of the live ones to put at rest, not at rest yet."""
         whole = len(self._live)
-        if whole + len(self._resting) <= live_limit or whole <= wake_batch:
+        if whole + len(self._resting) + going <= live_limit or whole <= wake_batch:
             return False
         return self._live.get(task.task_id) is task and self.may_rest(task, keep)
 

@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 
+from cosdesk.engine.intake import NewSource, new_task
+from cosdesk.engine.options import EndpointSpec, UploadOptions
 from cosdesk.engine.resting import RestingTasks
 from cosdesk.engine.task import Tally, TaskState, TaskStatus
 
@@ -193,3 +195,38 @@ def test_tasks_restored_together_read_as_tasks_put_at_rest_one_by_one() -> None:
     assert len(together) == len(one_by_one) == 501 and set(together) == set(one_by_one)
     assert together.take_waiting(200) == one_by_one.take_waiting(200)
     assert together.view(1).task_id == entries[0][0]
+
+
+def test_new_tasks_put_at_rest_together_read_as_tasks_put_at_rest_one_by_one() -> None:
+    """``add_new`` (a big drop's tasks) keeps what each task's tally says: the
+    state it counts under, its batch and what it adds to that batch."""
+    endpoint, options = EndpointSpec("ap-guangzhou"), UploadOptions()
+    states = [TaskState.WAITING, TaskState.PAUSED, TaskState.ERROR]
+    tasks = []
+    for n in range(300):
+        source = NewSource.file(f"/data/{n}.bin", None if n % 13 == 0 else n * 100, 1)
+        task = new_task(
+            uuid.uuid4().hex if n % 7 else f"odd-{n}", n, "b", f"k/{n}", endpoint, options, source
+        )
+        if states[n % 3] is not TaskState.WAITING:
+            task.set_state(states[n % 3])
+        task.loaded = n % 5
+        task.tally = Tally(task.state, n % 4, None if n % 4 == 0 else (task.state, n * 100, n % 5))
+        tasks.append(task)
+    together, one_by_one = RestingTasks(), RestingTasks()
+    for resting in (together, one_by_one):
+        resting.add("earlier", TaskStatus(1000, TaskState.WAITING), 5, 0, False)
+    together.add_new(tasks)
+    for task in tasks:
+        one_by_one.rest(task, new=True)
+
+    def read(resting: RestingTasks, task_id: str) -> tuple[object, ...]:
+        task = resting.get(task_id)
+        assert task is not None
+        return (task.state, task.position, task.size, task.loaded, task.has_upload, task.tally.whole())
+
+    for task in tasks:
+        assert read(together, task.task_id) == read(one_by_one, task.task_id)
+    assert read(together, tasks[4].task_id)[5] == Tally(TaskState.PAUSED, 0, None)
+    assert len(together) == len(one_by_one) == 301 and set(together) == set(one_by_one)
+    assert together.take_waiting(300) == one_by_one.take_waiting(300)
