@@ -652,7 +652,11 @@ class MainWindow(QMainWindow):
             shown = self.statusBar().currentMessage()
             if shown and shown in (self._stop_notice_shown, self.intake.paused_summary):
                 self.statusBar().clearMessage()
-        elif self._stop_notice is not None and (notice := stop_notice(batch)) != self._stop_notice:
+        elif (
+            self._stop_notice is not None
+            and not self._clears_under_way  # a clear shrinks the batch: it ended as it was said
+            and (notice := stop_notice(batch)) != self._stop_notice
+        ):
             self._stop_notice = notice
             self._show_stop_notice(notice, "", notify=False)
 

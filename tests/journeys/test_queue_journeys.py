@@ -805,6 +805,7 @@ def test_clear_finished_says_how_many_it_cleared_and_leaves_the_others(
     drop(driver, tmp_path / "done")
     wait_until(lambda: "Uploads finished" in messages.current(), timeout_s=15, what="the batch's end")
     wait_until(lambda: tab_count("Done") == 3, what="three rows done")
+    finished = messages.current()
 
     click("Clear finished")
     wait_until(lambda: tab_count("All") == 0, what="the done rows cleared")
@@ -812,6 +813,12 @@ def test_clear_finished_says_how_many_it_cleared_and_leaves_the_others(
     # It stays to be read: the end of the batch it cleared does not take it away.
     QTest.qWait(1000)
     assert reads(messages.current(), "Cleared 3 finished upload(s) from the list")
+    # Nothing in between told of the batch again, shrunk as the clear went (by
+    # hand, 30,000 done files showed "Uploads finished: 22000 files uploaded"
+    # while they were cleared; the slices of three files end within one tick).
+    said = messages.texts()
+    assert said[said.index("Clearing the finished uploads from the list…") + 1 :] == [messages.current()]
+    assert finished in said
 
     # Cleared while another upload runs: only the finished rows go.
     for n in range(2):
