@@ -93,6 +93,21 @@ class Engine:
         self.qtbot.waitUntil(reached, timeout=int(timeout_s * 1000))
         return [self.snapshot(task_id) for task_id in wanted]
 
+    def wait_settled(self, task_ids: Iterable[str], timeout_s: float = 60) -> list[TaskSnapshot]:
+        """Wait until every task has ended and none waits for an automatic retry (a
+        failure that heals by itself, due again in seconds, has not ended)."""
+        wanted = list(task_ids)
+
+        def settled() -> bool:
+            found = self.snapshots()
+            return all(
+                task_id in found and found[task_id].state in ENDED and found[task_id].retry_at is None
+                for task_id in wanted
+            )
+
+        self.qtbot.waitUntil(settled, timeout=int(timeout_s * 1000))
+        return [self.snapshot(task_id) for task_id in wanted]
+
     def ended(self, task_id: str, timeout_s: float = 30) -> TaskSnapshot:
         """Wait until the task succeeded, failed or was canceled; its snapshot then."""
         (snapshot,) = self.wait_states([task_id], ENDED, timeout_s)
