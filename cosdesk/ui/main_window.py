@@ -911,6 +911,10 @@ class MainWindow(QMainWindow):
         self._clears_under_way -= 1
         if self._clears_under_way:
             return  # the note stays until the last one given is done
+        if self._stop_notice is not None:
+            # The ended batch, as the clear left it: its end was told already, and
+            # telling it again, shrunk, would take this line's place (_show_batch).
+            self._stop_notice = stop_notice(self.queue.batch())
         bar = self.statusBar()
         if count:
             bar.showMessage(self.tr("Cleared %n finished upload(s) from the list", None, count), 5000)
@@ -933,10 +937,15 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def clear_finished(self) -> None:
+        self._clear(None)
+
+    def _clear(self, task_ids: list[str] | None) -> None:
+        """Clear these finished tasks (None: all) from the list, saying so on the
+        status line while it runs and how many went when it is done."""
         self._clears_under_way += 1
         self.statusBar().showMessage(self._clearing_note())
         # After the note: a command that waits for the last run's tasks says so instead.
-        self.commands.clear_finished(on_cleared=self.cleared.emit)
+        self.commands.clear_finished(task_ids, on_cleared=self.cleared.emit)
 
     # --- selection commands ---------------------------------------------------------
 
@@ -1003,7 +1012,8 @@ class MainWindow(QMainWindow):
         finished = [
             facts.task_id for facts in self.model.facts_of(self.selected_slots()) if facts.state.is_final
         ]
-        self.commands.clear_finished(finished)
+        if finished:
+            self._clear(finished)
 
     @Slot()
     def copy_keys(self) -> None:

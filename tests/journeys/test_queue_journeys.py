@@ -563,8 +563,11 @@ def test_a_canceled_upload_can_be_uploaded_again_from_the_start_then_removed_fro
     wait_until(lambda: not toolbar_cancel().isEnabled(), timeout_s=1)
     QTest.keyClick(table, Qt.Key.Key_Delete)
     wait_until(lambda: table.model().rowCount() == 1)
+    status = driver.window.statusBar()
+    wait_until(lambda: reads(status.currentMessage(), "Cleared 1 finished upload(s) from the list"))
     choose(context_menu(table, "notes.txt"), "Remove from list")
     wait_until(lambda: driver.window.model.rowCount() == 0)
+    assert reads(status.currentMessage(), "Cleared 1 finished upload(s) from the list")
     assert server.head_object(TEST_BUCKET, "notes.txt").content_length == 100
 
 
