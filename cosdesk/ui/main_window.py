@@ -271,6 +271,8 @@ class MainWindow(QMainWindow):
         # "Clear finished" commands given and not done yet: on a million rows one
         # takes half a minute, so the status line says it is under way.
         self._clears_under_way = 0
+        # A clear ended and no batch has come since (see _show_batch).
+        self._clear_ended_since_batch = False
         self.cleared.connect(self._on_cleared)
         # A big queue restores once the table shows the stored tasks: both read the
         # whole database, and on two cores the restore (seconds for a million
@@ -652,13 +654,14 @@ class MainWindow(QMainWindow):
             shown = self.statusBar().currentMessage()
             if shown and shown in (self._stop_notice_shown, self.intake.paused_summary):
                 self.statusBar().clearMessage()
-        elif (
-            self._stop_notice is not None
-            and not self._clears_under_way  # a clear shrinks the batch: it ended as it was said
-            and (notice := stop_notice(batch)) != self._stop_notice
-        ):
+        elif self._stop_notice is not None and (notice := stop_notice(batch)) != self._stop_notice:
             self._stop_notice = notice
-            self._show_stop_notice(notice, "", notify=False)
+            # A clear shrinks the ended batch whose rows it removes (as it runs, and
+            # in the first batch after): that end was told already, and told again,
+            # shrunk, it would take the clear's own line.
+            if not (self._clears_under_way or self._clear_ended_since_batch):
+                self._show_stop_notice(notice, "", notify=False)
+        self._clear_ended_since_batch = False
 
     # --- adding ---------------------------------------------------------------------
 
@@ -911,10 +914,7 @@ class MainWindow(QMainWindow):
         self._clears_under_way -= 1
         if self._clears_under_way:
             return  # the note stays until the last one given is done
-        if self._stop_notice is not None:
-            # The ended batch, as the clear left it: its end was told already, and
-            # telling it again, shrunk, would take this line's place (_show_batch).
-            self._stop_notice = stop_notice(self.queue.batch())
+        self._clear_ended_since_batch = True
         bar = self.statusBar()
         if count:
             bar.showMessage(self.tr("Cleared %n finished upload(s) from the list", None, count), 5000)
