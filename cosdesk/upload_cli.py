@@ -466,6 +466,9 @@ def run_engine(
     they are); ``summary``: print the summary (not for a cancel);
     ``until_interrupted``: run until Ctrl-C, which is then the normal end unless
     uploads were still running (a watched folder)."""
+    from cosdesk.engine.qt_loading import load_qt_core
+
+    load_qt_core()  # first: every module imported after Qt is then loaded as usual
     from PySide6.QtCore import QCoreApplication, QTimer
 
     from cosdesk.cli_progress import ProgressDisplay

@@ -30,6 +30,9 @@ def watch_until_interrupted(
     ``record.seen_until``) and upload to its target through a queue on ``db_path``
     until Ctrl-C. 0 when it ends with every upload done; 1 when one failed; 130
     when Ctrl-C came while uploads ran (they stay resumable)."""
+    from cosdesk.engine.qt_loading import load_qt_core
+
+    load_qt_core()  # first: every module imported after Qt is then loaded as usual
     from PySide6.QtCore import QCoreApplication
     from watchdog.observers import Observer
 

@@ -211,6 +211,9 @@ def start_window(args: argparse.Namespace) -> RunningWindow | int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cosdesk.engine.qt_loading import load_qt_core
+
+    load_qt_core()  # first: every module imported after Qt is then loaded as usual
     # A window already runs on this database: hand it the paths, before loading
     # any widget or opening the database a second time.
     from cosdesk.ui.single_instance import HandOver, hand_over, server_name
