@@ -860,9 +860,12 @@ class MainWindow(QMainWindow):
     def _on_sandbox_started(self, endpoint: str) -> None:
         self.session.sandbox_listening(endpoint)
         self.destination_bar.set_sandbox_endpoint(endpoint)
-        self.statusBar().showMessage(
-            self.tr("Local sandbox running at %1 — drop a file to try it").replace("%1", endpoint), 8000
-        )
+        # A command given meanwhile still waits for the restore this starts: its
+        # note stays (the endpoint is in the destination bar).
+        if not self._restore_wait_note:
+            self.statusBar().showMessage(
+                self.tr("Local sandbox running at %1 — drop a file to try it").replace("%1", endpoint), 8000
+            )
         self._restore_tasks()
         self._add_startup_paths()
 

@@ -796,6 +796,11 @@ def test_clear_finished_clicked_while_the_last_sessions_uploads_load_says_so_the
     wait_until(lambda: "Cleared" in messages.current(), what="how many were cleared")
     assert reads(messages.current(), "Cleared 300 finished upload(s) from the list")
     assert find(QLabel, "Drop files or folders here").isVisible()  # the empty list's invitation
+    # The sandbox came up while the click waited: its greeting did not replace the
+    # note (by hand, the note went and nothing said the command still waited).
+    said = messages.texts()
+    waiting = next(n for n, text in enumerate(said) if text.startswith("Still loading the uploads"))
+    assert not [text for text in said[waiting + 1 :] if text.startswith("Local sandbox running")], said
 
 
 def test_clear_finished_says_how_many_it_cleared_and_leaves_the_others(
