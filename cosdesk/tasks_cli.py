@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 
 from cosdesk.cli_output import counted, printable
@@ -31,7 +32,11 @@ from cosdesk.task_batches import StoredBatch, bytes_done, group_batches
 from cosdesk.upload_cli import UsageError, add_account_arguments, database_path, resolve_account, run_engine
 
 ACTIONS = ("list", "resume", "pause", "cancel", "clear")
-ID_WIDTH = 12
+# Task ids are shown as their shortest prefix that tells every task of the
+# database apart, and never shorter than this. Ids made together share their
+# first 12 digits (the time they were made in milliseconds, see ARCHITECTURE.md,
+# "Task ids"): a batch tells its tasks apart in the next four.
+MIN_ID_WIDTH = 12
 _INTERRUPTED = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING)
 
 
@@ -121,6 +126,22 @@ class Selection:
     def batch_number(self, task_id: str) -> int:
         return self._batch_numbers.get(task_id, 0)
 
+    @cached_property
+    def id_width(self) -> int:
+        """How many of a task id's digits to show: a prefix that names one task
+        of the whole database, as ``_match`` reads it, whatever is listed."""
+        ordered = sorted(item.spec.task_id for batch in self.batches for item in batch.tasks)
+        shared = max((_shared_length(*pair) for pair in pairwise(ordered)), default=0)
+        return max(MIN_ID_WIDTH, shared + 1)
+
+
+def _shared_length(first: str, second: str) -> int:
+    """How many leading characters the two have in common."""
+    for index, (mine, theirs) in enumerate(zip(first, second, strict=False)):
+        if mine != theirs:
+            return index
+    return min(len(first), len(second))
+
 
 def _match(ids: Sequence[str], wanted: Sequence[str]) -> list[str]:
     chosen = []
@@ -205,6 +226,7 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     rows = [
         _row_cells(
+            item.spec.task_id[: selection.id_width],
             selection.batch_number(item.spec.task_id),
             item,
             selection.running_elsewhere.get(item.spec.task_id),
@@ -224,7 +246,9 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _row_cells(batch_number: int, item: StoredTask, holder: LeaseHolder | None) -> tuple[str, ...]:
+def _row_cells(
+    shown_id: str, batch_number: int, item: StoredTask, holder: LeaseHolder | None
+) -> tuple[str, ...]:
     size = item.checkpoint.size or 0
     if size:
         done = f"{min(bytes_done(item), size) / size * 100:.1f}%"
@@ -240,7 +264,7 @@ def _row_cells(batch_number: int, item: StoredTask, holder: LeaseHolder | None) 
         detail += f"  [uploading in {holder.describe()}]"
     added = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(item.spec.created_at))
     return (
-        item.spec.task_id[:ID_WIDTH],
+        shown_id,
         str(batch_number),
         added,
         state_name(item.status.state),

@@ -36,7 +36,7 @@ from cosdesk.cos.errors import CosError
 
 # The command the package installs, next to this Python (the venv's bin).
 COSDESK = Path(sys.executable).with_name("cosdesk")
-TASK_ROW = re.compile(r"^[0-9a-f]{12}  ")
+TASK_ROW = re.compile(r"^[0-9a-f]{12,32}  ")
 SUMMARY = re.compile(
     r"^(?P<uploaded>\d+) uploaded, (?P<failed>\d+) failed.*; (?P<loaded>[\d.]+ \w+) of (?P<total>[\d.]+ \w+)"
     r" in (?P<elapsed>[\d.]+) s(?: \((?P<speed>[\d.]+) (?P<unit>\w+)/s on average\))?$"
@@ -195,6 +195,32 @@ def test_tasks_list_shows_batches_oldest_first_with_the_windows_state_names_and_
     first_batch = cosdesk("tasks", "list", "--batch", "1").stdout
     assert len(task_rows(first_batch)) == 2
     assert first_batch.splitlines()[-1].startswith("2 tasks in 1 batch: 2 Done; ")
+
+
+def test_each_task_id_the_list_shows_names_that_task_alone(
+    sandbox: Any, database: Path, tmp_path: Path
+) -> None:
+    """Ids made together share their first 12 digits (the millisecond they were
+    made): the list showed those 12 for every file of a folder, and giving one
+    back said it matched them all."""
+    for name in ("a.txt", "b.txt", "c.txt"):
+        make_file(tmp_path / "notes" / name, 100)
+    assert upload(sandbox, tmp_path / "notes", prefix="ids").returncode == 0
+
+    shown = [row.split() for row in task_rows(cosdesk("tasks", "list").stdout)]
+    assert [cells[-1] for cells in shown] == [f"cos://{BUCKET}/ids/notes/{n}.txt" for n in "abc"]
+    ids = [cells[0] for cells in shown]
+    assert len(set(ids)) == 3, ids
+    for task_id, cells in zip(ids, shown, strict=True):
+        alone = cosdesk("tasks", "list", task_id)
+        assert alone.returncode == 0, alone.stderr
+        assert [row.split() for row in task_rows(alone.stdout)] == [cells]
+
+    cleared = cosdesk("tasks", "clear", ids[1])
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout.strip() == "1 task cleared"
+    left = [row.split()[-1] for row in task_rows(cosdesk("tasks", "list").stdout)]
+    assert left == [f"cos://{BUCKET}/ids/notes/{n}.txt" for n in "ac"]
 
 
 def test_a_failure_the_server_may_not_repeat_is_offered_a_plain_retry(sandbox: Any, tmp_path: Path) -> None:
