@@ -53,6 +53,19 @@ def _chosen_command(argv: Sequence[str]) -> str:
     return "gui"
 
 
+def _with_window_command(words: list[str]) -> list[str]:
+    """``words`` that name no command, with ``gui`` put where it goes: ``cosdesk``
+    and ``cosdesk -v`` open the window, and ``cosdesk FILE…`` hands it files as
+    ``cosdesk gui FILE…`` does, when the first is a file, a folder or a file://
+    URL (a mistyped command stays an error that lists the commands)."""
+    first = next((index for index, word in enumerate(words) if not word.startswith("-")), None)
+    if first is None:
+        return [*words, "gui"]
+    if words[first].startswith("file://") or os.path.exists(words[first]):
+        return [*words[:first], "gui", *words[first:]]
+    return words
+
+
 def build_parser(command: str) -> argparse.ArgumentParser:
     """The parser, with the options of ``command`` only: importing every
     subcommand's module would load Qt widgets just to run ``serve``."""
@@ -98,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _chosen_command(words)
     parser = build_parser(command)
     if command not in words:
-        words = [*words, command] if all(w.startswith("-") for w in words) else words
+        words = _with_window_command(words)
     args = parser.parse_args(words)
     setup_logging(args.verbose)
     module = importlib.import_module(args.module)

@@ -252,6 +252,27 @@ def test_cosdesk_gui_with_files_while_the_window_runs_hands_them_to_it_and_exits
     assert QApplication.topLevelWidgets().count(window) == 1
 
 
+def test_cosdesk_with_files_and_no_command_hands_them_to_the_window(
+    sandbox: Any, credentials: Credentials, start_gui: Any, tmp_path: Path
+) -> None:
+    """The window is the default command; files named after ``cosdesk`` alone were
+    refused as an unknown command."""
+    save_profile(sandbox, credentials)
+    window = start_gui()  # on the data folder's database, as the launch below
+    photo = make_file(tmp_path / "holiday photo.jpg", 1500)
+
+    status, out, err = finish(launch(str(photo)))
+
+    assert status == 0, err
+    assert "handed it 1 item to upload." in out
+    wait_until(lambda: shown_names(window) == ["holiday photo.jpg"], 10, "the handed-over row")
+    wait_until(lambda: on_server(sandbox, "holiday photo.jpg") == photo.read_bytes(), 20, "the upload")
+    # A mistyped command is still an error that names the commands.
+    status, out, err = finish(launch("uplaod", str(photo)))
+    assert status == 2
+    assert "invalid choice: 'uplaod' (choose from 'gui', 'serve', 'upload', 'sync', 'tasks')" in err
+
+
 def test_a_window_that_crashed_does_not_keep_the_next_one_from_taking_launches(
     sandbox: Any, credentials: Credentials, start_gui: Any, tmp_path: Path
 ) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from cosdesk import __version__
-from cosdesk.cli import _chosen_command
+from cosdesk.cli import _chosen_command, _with_window_command
 
 
 @pytest.mark.parametrize(
@@ -23,6 +24,17 @@ from cosdesk.cli import _chosen_command
 )
 def test_subcommand_is_found_after_global_options(argv: list[str], expected: str) -> None:
     assert _chosen_command(argv) == expected
+
+
+def test_files_named_without_a_command_go_to_the_window(tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"jpeg")
+    assert _with_window_command([]) == ["gui"]
+    assert _with_window_command(["-v"]) == ["-v", "gui"]
+    assert _with_window_command(["-v", str(photo), str(tmp_path)]) == ["-v", "gui", str(photo), str(tmp_path)]
+    assert _with_window_command(["file:///tmp/a%20b.txt"]) == ["gui", "file:///tmp/a%20b.txt"]
+    # Not a path: left for the parser to refuse as an unknown command.
+    assert _with_window_command(["uplaod", str(photo)]) == ["uplaod", str(photo)]
 
 
 def test_serve_help_loads_neither_qt_widgets_nor_the_engine() -> None:
