@@ -38,13 +38,34 @@ ACTIONS = ("list", "resume", "pause", "cancel", "clear")
 # "Task ids"): a batch tells its tasks apart in the next four.
 MIN_ID_WIDTH = 12
 _INTERRUPTED = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING)
+# How a checking or uploading task is shown when no running cosdesk holds it:
+# the run that was sending it stopped (Ctrl-C, a quit window, a crash), and
+# ``resume`` finishes it; its state would say something is at work on it. A
+# process sending a task holds its lease from before the first request to after
+# the last write (engine/ownership.py). A waiting task stays Waiting: a running
+# window may have it in line without a lease yet.
+_SENDING = (TaskState.CHECKING, TaskState.UPLOADING)
+INTERRUPTED_NAME = "Interrupted"
+SHOWN_STATES = (*STATE_NAMES.values(), INTERRUPTED_NAME)
 
 
-def _state_argument(text: str) -> TaskState:
+def _state_argument(text: str) -> str:
+    """The shown name of the state a person names (see ``state_from_name``), or
+    Interrupted."""
+    if text.strip().lower() == INTERRUPTED_NAME.lower():
+        return INTERRUPTED_NAME
     try:
-        return state_from_name(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        return state_name(state_from_name(text))
+    except ValueError:
+        choices = ", ".join(name.lower() for name in SHOWN_STATES)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a task state (one of: {choices})") from None
+
+
+def _shown_state(item: StoredTask, running_elsewhere: dict[str, LeaseHolder]) -> str:
+    state = item.status.state
+    if state in _SENDING and item.spec.task_id not in running_elsewhere:
+        return INTERRUPTED_NAME
+    return state_name(state)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,8 +94,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="STATE",
         help="only tasks in this state: "
-        + ", ".join(name.lower() for name in STATE_NAMES.values())
-        + " (repeatable)",
+        + ", ".join(name.lower() for name in SHOWN_STATES)
+        + " (repeatable; interrupted: being sent when the run that sent them"
+        " stopped, and no cosdesk is sending them now)",
     )
     parser.add_argument(
         "--failed",
@@ -125,6 +147,9 @@ class Selection:
 
     def batch_number(self, task_id: str) -> int:
         return self._batch_numbers.get(task_id, 0)
+
+    def shown_state(self, item: StoredTask) -> str:
+        return _shown_state(item, self.running_elsewhere)
 
     @cached_property
     def id_width(self) -> int:
@@ -180,7 +205,7 @@ def _select(args: argparse.Namespace) -> Selection:
         in_batches = {item.spec.task_id for b in batches if b.number in args.batch for item in b.tasks}
         chosen = [item for item in chosen if item.spec.task_id in in_batches]
     if args.state:
-        chosen = [item for item in chosen if item.status.state in args.state]
+        chosen = [item for item in chosen if _shown_state(item, running_elsewhere) in args.state]
     named = bool(args.task_ids or args.batch)
     return Selection(batches, chosen, named=named, running_elsewhere=running_elsewhere)
 
@@ -228,6 +253,7 @@ def _list(args: argparse.Namespace) -> int:
         _row_cells(
             item.spec.task_id[: selection.id_width],
             selection.batch_number(item.spec.task_id),
+            selection.shown_state(item),
             item,
             selection.running_elsewhere.get(item.spec.task_id),
         )
@@ -247,7 +273,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _row_cells(
-    shown_id: str, batch_number: int, item: StoredTask, holder: LeaseHolder | None
+    shown_id: str, batch_number: int, shown_state: str, item: StoredTask, holder: LeaseHolder | None
 ) -> tuple[str, ...]:
     size = item.checkpoint.size or 0
     if size:
@@ -267,7 +293,7 @@ def _row_cells(
         shown_id,
         str(batch_number),
         added,
-        state_name(item.status.state),
+        shown_state,
         done,
         format_size(size),
         printable(f"cos://{item.spec.bucket}/{item.key}{detail}"),
@@ -277,8 +303,8 @@ def _row_cells(
 def _totals(selection: Selection) -> str:
     chosen = selection.chosen
     batch_count = len({selection.batch_number(item.spec.task_id) for item in chosen})
-    states = Counter(item.status.state for item in chosen)
-    by_state = ", ".join(f"{states[state]} {name}" for state, name in STATE_NAMES.items() if states[state])
+    states = Counter(selection.shown_state(item) for item in chosen)
+    by_state = ", ".join(f"{states[name]} {name}" for name in SHOWN_STATES if states[name])
     live = [item for item in chosen if item.status.state is not TaskState.CANCELED]
     uploaded = sum(min(bytes_done(item), item.checkpoint.size or 0) for item in live)
     total = sum(item.checkpoint.size or 0 for item in live)

@@ -268,6 +268,10 @@ def test_tasks_resume_says_what_it_runs_and_leaves_old_failures_alone(
     assert running.returncode == 130
     assert "interrupted: run `cosdesk tasks resume --batch 2` to finish" in interrupted_err
     sandbox.faults.bandwidth_bytes_per_s = None
+    # The list says so: no cosdesk is at work on it (it said Uploading or Checking).
+    waiting = cosdesk("tasks", "list", "--state", "interrupted").stdout
+    assert [row.split()[4] for row in task_rows(waiting)] == ["Interrupted"]
+    assert waiting.splitlines()[-1].startswith("1 task in 1 batch: 1 Interrupted; ")
 
     resumed = cosdesk("tasks", "resume")
 
