@@ -261,9 +261,13 @@ class ProgressDisplay:
                 unfinished += 1
         return loaded, total, unfinished
 
-    def finish(self, interrupted: bool, elapsed_s: float, resume_command: str) -> int:
+    def finish(
+        self, interrupted: bool, elapsed_s: float, resume_command: str, *, watched: bool = False
+    ) -> int:
         """Print the summary (and what to do next); returns the exit status.
-        ``resume_command``: the command that finishes what this run left."""
+        ``resume_command``: the command that finishes what this run left.
+        ``watched``: the run was a folder watch, and ``elapsed_s`` mostly waiting
+        for files: it is said as such, with no average speed over it."""
         self._show_notices()
         self._clear_line()
         loaded, total, unfinished = self._totals or self._run_totals()
@@ -278,9 +282,9 @@ class ProgressDisplay:
         if self._unreadable:
             summary += f", {self._unreadable} unreadable"
         summary += f"; {format_size(loaded)} of {format_size(total)}"
-        summary += f" in {format_elapsed(elapsed_s)}"
+        summary += f" {'while watching for' if watched else 'in'} {format_elapsed(elapsed_s)}"
         sent = max(0, loaded - self.already_sent - self._skipped_bytes - self._by_other_process_bytes)
-        if sent and elapsed_s > 0:
+        if sent and elapsed_s > 0 and not watched:
             summary += f" ({format_speed(sent / elapsed_s)} on average)"
         print(summary, file=self._out)
         self._out.flush()

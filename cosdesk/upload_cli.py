@@ -548,7 +548,7 @@ def run_engine(
             clients.close()
     if not summary:
         return 130 if interrupted else 0
-    return display.finish(interrupted, elapsed_s, resume)
+    return display.finish(interrupted, elapsed_s, resume, watched=until_interrupted)
 
 
 def _resume_command(store: object, queue: object, db_path: Path) -> str:

@@ -4,6 +4,7 @@ then new files uploaded as they appear, until Ctrl-C ends it with a summary."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -58,5 +59,9 @@ def test_sync_watch_uploads_new_files_until_ctrl_c_and_ends_with_a_summary(
     assert process.returncode == 0, err
     # What the watch did, after the sync's own lines.
     assert out.startswith("1 uploaded, 0 failed"), out
+    # The time is the watch's, mostly waiting for files: no average speed over it
+    # (it read "21 B of 21 B in 3.2 s (7 B/s on average)").
+    summary = out.splitlines()[0]
+    assert re.fullmatch(r"1 uploaded, 0 failed; 21 B of 21 B while watching for \d+\.\d s", summary), out
     assert out.rstrip().endswith(f"stopped watching {folder}"), out
     assert sorted(uploads_begun(ledger)) == ["mirror/new.html", "mirror/old.html"]
