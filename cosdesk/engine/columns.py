@@ -121,6 +121,9 @@ class FieldColumns:
     as_is: bool = False
     # One column holding what this gives of the value: the writer calls it alone.
     encode_one: Callable[[Any], Any] | None = None
+    # One read that gives the value through this (``_same``: the read is the
+    # value): the reader calls it alone.
+    decode_one: Callable[[Any], Any] | None = None
 
 
 def as_itself(
@@ -143,6 +146,7 @@ def as_itself(
         contains=lambda needle: (f"instr(lower({name}), ?) > 0", [needle]),
         as_is=encode is _same,
         encode_one=encode,
+        decode_one=decode,
     )
 
 
@@ -164,6 +168,7 @@ def shared(
         lambda values: None if values[0] is None else decode(values[0]),
         shared_ids=(name,),
         contains=lambda needle: (f"{name} IN ({_HOLDING})", [needle]),
+        decode_one=_same if decode is _same else (lambda value: None if value is None else decode(value)),
     )
 
 
@@ -208,6 +213,7 @@ def split(
         lambda values: values[0],
         shared_ids=(folder,),
         contains=contains,
+        decode_one=_same,
     )
 
 
@@ -270,15 +276,41 @@ def _encoder(parts: Sequence[FieldColumns]) -> Callable[[Any, SharedTexts], list
     return encode
 
 
-def _decoded(parts: Sequence[FieldColumns], values: Sequence[Any]) -> dict[str, Any]:
-    """Each field read back from its share of ``values`` (one per read)."""
-    decoded: dict[str, Any] = {}
+def _decoder(
+    kind: type, parts: Sequence[FieldColumns], present_when: str | None = None
+) -> Callable[[Sequence[Any]], Any]:
+    """A function making a ``kind`` of the values of ``parts``' reads, in order:
+    a read that is its field's value is passed as it is, any other goes through
+    its decoder. Written as one call and compiled, as ``_encoder`` is: a loop over
+    the fields was most of the time a million tasks took to read. With
+    ``present_when`` (a one-read field), None when that read is NULL."""
+    namespace: dict[str, Any] = {"kind": kind}
+    arguments = []
     start = 0
-    for part in parts:
+    for number, part in enumerate(parts):
+        if not part.field.isidentifier():
+            raise ValueError(f"{part.field!r} is not a field name")
         width = len(part.reads)
-        decoded[part.field] = part.decode(values[start : start + width])
+        if part.decode_one is _same and width == 1:
+            value = f"values[{start}]"
+        elif part.decode_one is not None and width == 1:
+            namespace[f"decode_{number}"] = part.decode_one
+            value = f"decode_{number}(values[{start}])"
+        else:
+            namespace[f"decode_{number}"] = part.decode
+            value = f"decode_{number}(values[{start}:{start + width}])"
+        arguments.append(f"{part.field}={value}")
+        if part.field == present_when:
+            if width != 1:
+                raise ValueError(f"{present_when!r} must be read from one column")
+            namespace["present_at"] = start
         start += width
-    return decoded
+    if present_when and "present_at" not in namespace:
+        raise ValueError(f"{present_when!r} is not one of the fields")
+    check = "    if values[present_at] is None:\n        return None\n" if present_when else ""
+    exec(f"def decode(values):\n{check}    return kind({', '.join(arguments)})\n", namespace)
+    decode: Callable[[Sequence[Any]], Any] = namespace["decode"]
+    return decode
 
 
 def nested(field: str, kind: type, special: Mapping[str, FieldColumns], present_when: str) -> FieldColumns:
@@ -295,9 +327,7 @@ def nested(field: str, kind: type, special: Mapping[str, FieldColumns], present_
             return empty
         return tuple(encoded(value, texts))
 
-    def decode(values: Sequence[Any]) -> Any:
-        fields_read = _decoded(parts, values)
-        return None if fields_read[present_when] is None else kind(**fields_read)
+    decode = _decoder(kind, parts, present_when)
 
     return FieldColumns(
         field,
@@ -319,8 +349,12 @@ class RowMapping:
     # The column values of a value (one per column), as ``_encoder`` writes it.
     encode: Callable[[Any, SharedTexts], list[Any]] = dataclasses.field(init=False, repr=False, compare=False)
 
+    # A value read back from the values of :attr:`reads` (one per read).
+    decode: Callable[[Sequence[Any]], Any] = dataclasses.field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "encode", _encoder(self.fields))
+        object.__setattr__(self, "decode", _decoder(self.kind, self.fields))
 
     @classmethod
     def of(
@@ -361,10 +395,6 @@ class RowMapping:
             conditions.append(condition)
             values += its_values
         return f"({' OR '.join(conditions)})", values
-
-    def decode(self, values: Sequence[Any]) -> Any:
-        """The value read back from ``values`` (one per :attr:`reads`)."""
-        return self.kind(**_decoded(self.fields, values))
 
 
 def create_table(table: str, columns: Iterable[tuple[str, str]]) -> str:

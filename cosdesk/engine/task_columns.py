@@ -261,9 +261,10 @@ _CHECKPOINT_END = _SPEC_END + len(CHECKPOINT.reads)
 
 def task_from_row(row: Sequence[Any], parts: Mapping[int, PartRecord]) -> StoredTask:
     """A row of ``SELECT_SQL`` (with the task's parts) as the record."""
+    checkpoint = CHECKPOINT.decode(row[_SPEC_END:_CHECKPOINT_END])
     return StoredTask(
         spec=SPEC.decode(row[:_SPEC_END]),
-        checkpoint=CHECKPOINT.decode(row[_SPEC_END:_CHECKPOINT_END]).with_parts(parts),
+        checkpoint=checkpoint.with_parts(parts) if parts else checkpoint,  # read without parts
         status=STATUS.decode(row[_CHECKPOINT_END:]),
     )
 
