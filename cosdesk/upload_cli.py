@@ -42,6 +42,9 @@ if TYPE_CHECKING:  # Qt is imported only when the engine runs, not to parse argu
     from cosdesk.engine.queue import UploadQueue
 
 DB_ENV = "COSDESK_DB"
+# Automatic retries through which a file waits for a lost network before it is
+# reported failed: with the queue's delays (2, 5, 15, 30, 60 s), about two minutes.
+COMMAND_NETWORK_WAITS = 5
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
@@ -489,7 +492,13 @@ def run_engine(
     queue = UploadQueue(
         store,
         clients,
-        QueueSettings(file_parallel_limit=parallel_files, bandwidth_limit_bytes_per_s=bandwidth_limit),
+        # A lost network is waited for, as a lost credential server is: the command
+        # would otherwise end with the file failed (QueueSettings.network_waits).
+        QueueSettings(
+            file_parallel_limit=parallel_files,
+            bandwidth_limit_bytes_per_s=bandwidth_limit,
+            network_waits=COMMAND_NETWORK_WAITS,
+        ),
         default_endpoint=account.endpoint,
     )
     display = ProgressDisplay(queue, stream, quiet=quiet, notices=database_notices)

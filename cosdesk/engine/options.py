@@ -168,6 +168,12 @@ class QueueSettings:
       no keys waits for it through this many of those retries (about two minutes
       with the default delays) with the queue counted busy, so ``cosdesk upload``
       waits rather than ending with the file failed. Later retries are ordinary.
+    - ``network_waits`` (default 0; the command line's 5): the same for a task
+      that got no answer at all (refused, reset, timed out) after the queue's
+      requests had been answered: the network was lost, and a command rides out
+      about two minutes of it. A first request that gets no answer (a wrong
+      endpoint, a server that is down) fails as before. The window stays open and
+      retries anyway.
     - ``request_poll_interval_s`` (default 1): how often the queue looks in the
       database for pause / cancel requests from another process (``cosdesk tasks``).
     - ``background_workers`` (default False): worker threads run below normal
@@ -187,6 +193,7 @@ class QueueSettings:
     list_update_interval_ms: int = 100
     network_retry_delays_s: tuple[float, ...] = (2.0, 5.0, 15.0, 30.0, 60.0)
     credential_server_waits: int = 5
+    network_waits: int = 0
     request_poll_interval_s: float = 1.0
     background_workers: bool = False
     live_task_limit: int = 20_000

@@ -242,7 +242,11 @@ class UploadQueue(QObject):
             self.settings.network_retry_delays_s,
             self._retry_now,
             credential_waits=self.settings.credential_server_waits,
+            network_waits=self.settings.network_waits,
         )
+        # Whether a request of this queue has been answered: a network failure
+        # after that is a lost network, which a command waits for (RetryScheduler).
+        self._network_worked = False
 
         # Files, their parts and the small jobs (intake, walking, aborting) get
         # separate pools: a file job waits for its parts, so they must never
@@ -1388,6 +1392,7 @@ class UploadQueue(QObject):
 
     def job_part_done(self, task_id: str, part: PartRecord) -> None:
         with self._lock:
+            self._network_worked = True
             task = self._live(task_id)
             if task is None:
                 return
@@ -1444,6 +1449,7 @@ class UploadQueue(QObject):
             self._changed(task)
             return
         if outcome.kind is OutcomeKind.SUCCESS:
+            self._network_worked = True
             # The object exists: the late-success rule of UploadTask.succeed.
             task.succeed()
             # One new status, not one per field (each is a frozen copy).
@@ -1460,7 +1466,7 @@ class UploadQueue(QObject):
             task.error = outcome.error
             held = False
             if outcome.error is not None and outcome.error.transient:
-                held = self._retries.plan(task)
+                held = self._retries.plan(task, network_worked=self._network_worked)
             else:
                 task.network_retries = 0
             self._events.finished(FileFinished(task.task_id, outcome.error, None, retried_before_idle=held))

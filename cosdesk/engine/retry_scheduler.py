@@ -15,11 +15,15 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QObject, QTimer
 
 from cosdesk.engine.task import UploadTask
-from cosdesk.engine.task_record import CREDENTIAL_SERVER_ERROR
+from cosdesk.engine.task_record import CREDENTIAL_SERVER_ERROR, NETWORK_ERROR
 
 
 def _credential_server_failed(task: UploadTask) -> bool:
     return task.error is not None and task.error.code == CREDENTIAL_SERVER_ERROR
+
+
+def _network_failed(task: UploadTask) -> bool:
+    return task.error is not None and task.error.code == NETWORK_ERROR
 
 
 class RetryScheduler:
@@ -31,7 +35,9 @@ class RetryScheduler:
     retries in a row, *holds* the queue: the queue is not idle while it waits,
     so a command waits for the credential server to come back instead of ending
     with the file failed (ARCHITECTURE.md, "Temporary keys"). Past that, the
-    credential server is taken to be down for good, like a lost network."""
+    credential server is taken to be down for good. A task that got no answer
+    from the network, once the queue's requests had been answered, holds it the
+    same way for at most ``network_waits`` retries."""
 
     def __init__(
         self,
@@ -40,10 +46,12 @@ class RetryScheduler:
         on_due: Callable[[], None],
         *,
         credential_waits: int = 0,
+        network_waits: int = 0,
     ) -> None:
         self._delays_s = tuple(delays_s)
         self._on_due = on_due
         self._credential_waits = credential_waits
+        self._network_waits = network_waits
         self._due: list[tuple[float, str]] = []  # heap of (time.monotonic() due, task_id)
         self._holding: set[str] = set()  # ids of the tasks that hold the queue
         self._stopped = False
@@ -53,12 +61,14 @@ class RetryScheduler:
 
     @property
     def holding(self) -> bool:
-        """Whether a task waiting for its credential server holds the queue."""
+        """Whether a task waiting for its credential server or the network holds
+        the queue."""
         return bool(self._holding)
 
-    def plan(self, task: UploadTask) -> bool:
+    def plan(self, task: UploadTask, *, network_worked: bool = False) -> bool:
         """Start ``task`` (just failed on the network) again by itself, later;
-        True if it holds the queue until then."""
+        True if it holds the queue until then. ``network_worked``: the queue's
+        requests have been answered before (a lost network, not a wrong address)."""
         if not self._delays_s or self._stopped:
             return False
         delay = self._delays_s[min(task.network_retries, len(self._delays_s) - 1)]
@@ -68,10 +78,13 @@ class RetryScheduler:
         waiting_for = "the credential server" if _credential_server_failed(task) else "the network"
         task.note = f"waiting for {waiting_for}; retrying in {delay:g} s"
         heapq.heappush(self._due, (time.monotonic() + delay, task.task_id))
-        if _credential_server_failed(task) and task.network_retries <= self._credential_waits:
+        if _credential_server_failed(task):
+            held = task.network_retries <= self._credential_waits
+        else:
+            held = network_worked and _network_failed(task) and task.network_retries <= self._network_waits
+        if held:
             self._holding.add(task.task_id)
-            return True
-        return False
+        return held
 
     def ask_again(self, task_id: str, delay_s: float) -> None:
         """Wake the queue for ``task_id`` after ``delay_s`` (a task waiting for

@@ -77,6 +77,8 @@ class Verification(enum.StrEnum):
 # credential server gave none (the name of the client's exception), or COS
 # refused a destination outside the scope the credential server gave them.
 CREDENTIAL_SERVER_ERROR = "CredentialServerError"
+# No answer at all: the connection was refused, reset or timed out.
+NETWORK_ERROR = "NetworkError"
 CREDENTIAL_SERVER_REFUSED = "CredentialServerRefused"
 OUTSIDE_CREDENTIAL_SCOPE = "OutsideCredentialScope"
 

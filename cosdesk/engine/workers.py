@@ -63,7 +63,7 @@ from cosdesk.engine.task import (
     Verification,
 )
 from cosdesk.engine.task_columns import StoredTask
-from cosdesk.engine.task_record import OUTSIDE_CREDENTIAL_SCOPE
+from cosdesk.engine.task_record import NETWORK_ERROR, OUTSIDE_CREDENTIAL_SCOPE
 from cosdesk.engine.thread_pool import ThreadPool
 from cosdesk.engine.verification import (
     ChecksumHabits,
@@ -161,7 +161,7 @@ def describe_error(error: BaseException) -> TaskError:
             transient=heals_by_itself(error),
         )
     if isinstance(error, CosNetworkError):
-        return TaskError("NetworkError", str(error), transient=heals_by_itself(error))
+        return TaskError(NETWORK_ERROR, str(error), transient=heals_by_itself(error))
     if isinstance(error, CosValidationError):
         return TaskError("InvalidRequest", str(error))
     if isinstance(error, CosException):

@@ -352,6 +352,46 @@ def read_terminal(master_fd: int, process: subprocess.Popen[str], screen: list[b
             return
 
 
+def test_an_upload_waits_out_a_lost_network_and_finishes(
+    sandbox: Any, database: Path, tmp_path: Path, server_files: CosClient
+) -> None:
+    """The network goes away for eight seconds in the middle of a folder: the
+    command used to report the file it was sending failed after its three
+    retries (about three seconds) and end with exit status 1."""
+    folder = tmp_path / "album"
+    sizes = {f"photo-{number}.jpg": 384 * 1024 for number in range(6)}
+    for name, size in sizes.items():
+        make_file(folder / name, size)
+    with TcpProxy(sandbox.port) as proxy:
+        command = ["upload", str(folder), f"cos://{BUCKET}/album/", "--endpoint", proxy.endpoint]
+        # One file at a time, slowly: most are still to send when the network goes.
+        process = start_cosdesk(*command, "--bandwidth-limit", "512K", "--parallel-files", "1")
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline()
+            while first and not first.startswith("uploaded "):
+                first = process.stdout.readline()
+            assert first, f"the upload ended before its first file: {process.communicate()}"
+            proxy.cut()
+            time.sleep(8)
+            proxy.restore()
+            out, err = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 0, err
+    summary = out.splitlines()[-1]
+    assert SUMMARY.match(summary) and summary.startswith("6 uploaded, 0 failed"), out
+    # Said as a wait, once for the file it hit, never as a failure.
+    waits = [line for line in err.splitlines() if line.startswith("waiting ")]
+    assert waits, err
+    assert all("NetworkError" in line and line.endswith("; trying again by itself") for line in waits), err
+    assert len(waits) == len(set(waits)), err
+    assert "failed " not in err
+    for name in sizes:
+        assert server_files.get_object(BUCKET, f"album/album/{name}").content == (folder / name).read_bytes()
+
+
 def test_a_bandwidth_limit_holds_from_the_first_second_at_the_server(
     sandbox: Any, database: Path, tmp_path: Path
 ) -> None:

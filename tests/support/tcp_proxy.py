@@ -27,6 +27,7 @@ class ProxyFaults:
     stall_rate: float = 0.0  # chance that a connection pauses once
     stall_s: float = 0.0
     bandwidth_bytes_per_s: int = 0  # 0: unlimited; applies to the client->server direction
+    down: bool = False  # every connection is reset as it comes (see TcpProxy.cut)
 
 
 class TcpProxy(LoopbackListener):
@@ -39,7 +40,23 @@ class TcpProxy(LoopbackListener):
         self.resets = 0
         self._random = random.Random(seed)
 
+    def cut(self) -> None:
+        """The network goes away: open connections are reset, new ones reset as they
+        come, until :meth:`restore`."""
+        self.faults.down = True
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                _reset(sock)
+
+    def restore(self) -> None:
+        self.faults.down = False
+
     def on_connection(self, client: socket.socket) -> None:
+        if self.faults.down:
+            _reset(client)
+            return
         try:
             upstream = socket.create_connection(self.target, timeout=10)
         except OSError:
