@@ -14,7 +14,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from cosdesk.cli_output import counted, format_elapsed, printable
 from cosdesk.cli_pipe import TextOut
@@ -22,6 +22,7 @@ from cosdesk.engine.meter import format_duration, format_size, format_speed
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store_file import DatabaseRecreated
 from cosdesk.engine.task import BatchProgress, FileFinished, TaskSnapshot, TaskState
+from cosdesk.engine.task_record import NETWORK_ERROR
 from cosdesk.engine.verification import NOT_VERIFIED_REASON
 
 # The speed is shown once bytes have been going out this long.
@@ -30,6 +31,11 @@ SPEED_SETTLES_S = 1.0
 # Exit statuses (0: everything given was uploaded).
 EXIT_INCOMPLETE = 1  # a file failed, was left unfinished, or could not be read
 EXIT_INTERRUPTED = 130  # Ctrl-C: the tasks stay in the database, resumable
+# Files that got no answer at all before any file did: this many, and the server
+# is out of reach (a wrong endpoint, a server that is down). The run stops there
+# rather than failing every other file after its own retries (each about three
+# seconds: twenty files took 42 s, a thousand would take half an hour).
+UNREACHABLE_AFTER = 3
 
 
 def holds_unreadable_data(path: str) -> bool:
@@ -111,6 +117,12 @@ class ProgressDisplay:
         self.already_sent = already_sent
         self._sending_since: float | None = None  # time.monotonic() of the run's first bytes
         self._notices = notices if notices is not None else []
+        # Whether the server has answered this run (an upload, or a refusal).
+        self._answered = False
+        # The failures of files that got no answer, before any answer came.
+        self._unanswered: list[str] = []
+        # Called once when UNREACHABLE_AFTER files got no answer and none did.
+        self.on_unreachable: Callable[[], None] | None = None
         self._notices_shown = 0
         self._totals: tuple[int, int, int] | None = None
         queue.file_finished.connect(self._on_file_finished)
@@ -136,6 +148,7 @@ class ProgressDisplay:
             self._unreadable += 1
 
     def _on_file_finished(self, event: FileFinished) -> None:
+        self._note_answer(event)
         skipped = event.data is not None and event.data.skipped
         unverified = event.error is None and event.data is not None and event.data.unverified
         if unverified:
@@ -184,6 +197,21 @@ class ProgressDisplay:
             aside = " (not verified)" if unverified else ""
             print(f"{verb} {shown} -> {target}{aside}", file=self._out)
             self._out.flush()
+
+    def _note_answer(self, event: FileFinished) -> None:
+        if self._answered:
+            return
+        if event.error is None or event.error.code != NETWORK_ERROR:
+            self._answered = True
+            return
+        self._unanswered.append(str(event.error))
+        if len(self._unanswered) == UNREACHABLE_AFTER and self.on_unreachable is not None:
+            self.on_unreachable()
+
+    @property
+    def unreachable(self) -> bool:
+        """Whether the run found the server out of reach (see UNREACHABLE_AFTER)."""
+        return len(self._unanswered) >= UNREACHABLE_AFTER and not self._answered
 
     def count_finished_elsewhere(self, snapshots: Iterable[TaskSnapshot]) -> None:
         """Tasks this run was to finish that another cosdesk process finished before
@@ -298,6 +326,15 @@ class ProgressDisplay:
         if interrupted:
             print(f"interrupted: run `{resume_command}` to finish", file=sys.stderr)
             return EXIT_INTERRUPTED
+        if self.unreachable and unfinished:
+            print(
+                f"stopped: the first {len(self._unanswered)} files got no answer from the server "
+                f"({printable(self._unanswered[-1])}), so the other {counted(unfinished, 'file')} "
+                f"{'was' if unfinished == 1 else 'were'} left for later: "
+                f"run `{resume_command}` once it answers",
+                file=sys.stderr,
+            )
+            return EXIT_INCOMPLETE
         if self._lasting_failures:
             fix_first = "once the cause above is fixed"
             print(f"to retry the failed files {fix_first}: `{resume_command}`", file=sys.stderr)

@@ -503,6 +503,8 @@ def run_engine(
     )
     display = ProgressDisplay(queue, stream, quiet=quiet, notices=database_notices)
     interrupted = False
+    if not until_interrupted:  # a watch waits for the files to come, and the server
+        display.on_unreachable = app.quit
 
     def on_sigint(_signum: int, _frame: object) -> None:
         nonlocal interrupted

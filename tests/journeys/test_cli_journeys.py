@@ -392,6 +392,43 @@ def test_an_upload_waits_out_a_lost_network_and_finishes(
         assert server_files.get_object(BUCKET, f"album/album/{name}").content == (folder / name).read_bytes()
 
 
+def test_a_server_out_of_reach_stops_the_upload_after_three_files_not_after_each(
+    sandbox: Any, database: Path, tmp_path: Path, server_files: CosClient
+) -> None:
+    """Nothing answers at the endpoint (a server that is down): each file used to
+    fail after its own retries, about three seconds each; twenty files took 42 s."""
+    folder = tmp_path / "reports"
+    for number in range(10):
+        make_file(folder / f"report-{number}.pdf", 1000)
+    with TcpProxy(sandbox.port) as proxy:
+        proxy.cut()
+        started = time.monotonic()
+        stopped = cosdesk("upload", str(folder), f"cos://{BUCKET}/reports/", "--endpoint", proxy.endpoint)
+        took_s = time.monotonic() - started
+
+        assert stopped.returncode == 1, stopped.stderr
+        assert took_s < 20, took_s
+        failed = [line for line in stopped.stderr.splitlines() if line.startswith("failed ")]
+        assert len(failed) == 3 and all("NetworkError" in line for line in failed), stopped.stderr
+        last = stopped.stderr.splitlines()[-1]
+        said = re.fullmatch(
+            r"stopped: the first 3 files got no answer from the server \(NetworkError: .+\), so the other"
+            r" 7 files were left for later: run `(cosdesk tasks resume --batch 1)` once it answers",
+            last,
+        )
+        assert said, stopped.stderr
+        summary = stopped.stdout.splitlines()[-1]
+        assert summary.startswith("0 uploaded, 3 failed, 7 unfinished; "), stopped.stdout
+
+        # The server answers again: the command it gave finishes all ten.
+        proxy.restore()
+        resumed = cosdesk(*shlex.split(said[1])[1:])
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.splitlines()[-1].startswith("10 uploaded, 0 failed; "), resumed.stdout
+    for number in range(10):
+        assert object_size(server_files, f"reports/reports/report-{number}.pdf") == 1000
+
+
 def test_a_bandwidth_limit_holds_from_the_first_second_at_the_server(
     sandbox: Any, database: Path, tmp_path: Path
 ) -> None:
