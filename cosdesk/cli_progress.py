@@ -201,9 +201,11 @@ class ProgressDisplay:
     def _note_answer(self, event: FileFinished) -> None:
         if self._answered:
             return
-        if event.error is None or event.error.code != NETWORK_ERROR:
-            self._answered = True
+        if event.error is None or event.error.status_code is not None:
+            self._answered = True  # uploaded, or refused: either way, answered
             return
+        if event.error.code != NETWORK_ERROR:
+            return  # a local problem (an unreadable file) says nothing of the server
         self._unanswered.append(str(event.error))
         if len(self._unanswered) == UNREACHABLE_AFTER and self.on_unreachable is not None:
             self.on_unreachable()

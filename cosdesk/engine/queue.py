@@ -1642,7 +1642,8 @@ class UploadQueue(QObject):
         # A task in error waiting for its automatic retry does not count: the CLI
         # ends (saying what failed) and tests see the failure; the window, which
         # stays open, retries it when it is due. Except a short wait for the
-        # credential server (RetryScheduler): that is a pause, not a failure.
+        # credential server, or for a lost network in a command (RetryScheduler):
+        # that is a pause, not a failure.
         return bool(
             self._scheduler.running_ids
             or self._pending_intakes
