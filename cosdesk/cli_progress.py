@@ -117,8 +117,6 @@ class ProgressDisplay:
         self.already_sent = already_sent
         self._sending_since: float | None = None  # time.monotonic() of the run's first bytes
         self._notices = notices if notices is not None else []
-        # Whether the server has answered this run (an upload, or a refusal).
-        self._answered = False
         # The failures of files that got no answer, before any answer came.
         self._unanswered: list[str] = []
         # Called once when UNREACHABLE_AFTER files got no answer and none did.
@@ -199,13 +197,9 @@ class ProgressDisplay:
             self._out.flush()
 
     def _note_answer(self, event: FileFinished) -> None:
-        if self._answered:
+        # A local problem (an unreadable file) says nothing of the server.
+        if self._queue.network_worked or event.error is None or event.error.code != NETWORK_ERROR:
             return
-        if event.error is None or event.error.status_code is not None:
-            self._answered = True  # uploaded, or refused: either way, answered
-            return
-        if event.error.code != NETWORK_ERROR:
-            return  # a local problem (an unreadable file) says nothing of the server
         self._unanswered.append(str(event.error))
         if len(self._unanswered) == UNREACHABLE_AFTER and self.on_unreachable is not None:
             self.on_unreachable()
@@ -213,7 +207,7 @@ class ProgressDisplay:
     @property
     def unreachable(self) -> bool:
         """Whether the run found the server out of reach (see UNREACHABLE_AFTER)."""
-        return len(self._unanswered) >= UNREACHABLE_AFTER and not self._answered
+        return len(self._unanswered) >= UNREACHABLE_AFTER and not self._queue.network_worked
 
     def count_finished_elsewhere(self, snapshots: Iterable[TaskSnapshot]) -> None:
         """Tasks this run was to finish that another cosdesk process finished before

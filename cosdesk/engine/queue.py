@@ -244,8 +244,10 @@ class UploadQueue(QObject):
             credential_waits=self.settings.credential_server_waits,
             network_waits=self.settings.network_waits,
         )
-        # Whether a request of this queue has been answered: a network failure
-        # after that is a lost network, which a command waits for (RetryScheduler).
+        # Whether the server has answered a request of this queue (an upload, a
+        # part, a refusal): a network failure after that is a lost network, which
+        # a command waits for (RetryScheduler); before it, the server may be out
+        # of reach (cli_progress.py).
         self._network_worked = False
 
         # Files, their parts and the small jobs (intake, walking, aborting) get
@@ -1464,6 +1466,8 @@ class UploadQueue(QObject):
         elif outcome.kind is OutcomeKind.FAILED and not control.stopped:
             task.set_state(TaskState.ERROR)
             task.error = outcome.error
+            if outcome.error is not None and outcome.error.status_code is not None:
+                self._network_worked = True  # refused, but answered
             held = False
             if outcome.error is not None and outcome.error.transient:
                 held = self._retries.plan(task, network_worked=self._network_worked)
@@ -1650,6 +1654,11 @@ class UploadQueue(QObject):
             or self._state_counts[TaskState.WAITING]
             or self._retries.holding
         )
+
+    @property
+    def network_worked(self) -> bool:
+        """Whether the server has answered one of this queue's requests."""
+        return self._network_worked
 
     def is_idle(self) -> bool:
         with self._lock:
