@@ -52,6 +52,18 @@ def random_file(path: Path, size: int) -> Path:
     return path
 
 
+def settled_bytes_up(proxy: TcpProxy, within_s: float) -> int:
+    """The proxy's count of bytes sent once it stops moving (unchanged for 0.25 s)."""
+    deadline = time.monotonic() + within_s
+    last = proxy.bytes_up
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        if proxy.bytes_up == last:
+            return last
+        last = proxy.bytes_up
+    raise AssertionError(f"still sending {within_s} s after the pause: {last} bytes")
+
+
 def test_pause_stops_sending_mid_part_and_restart_sends_only_what_is_missing(
     engine: Engine, sandbox: Any, proxy: TcpProxy, tmp_path: Path, cos_client: CosClient
 ) -> None:
@@ -68,9 +80,11 @@ def test_pause_stops_sending_mid_part_and_restart_sends_only_what_is_missing(
     # Every worker of the task ends within a second (the in-flight parts are abandoned).
     engine.wait_workers_stopped(timeout_s=2)
     assert time.monotonic() - paused_at < 1.5
-    sent_when_paused = proxy.bytes_up
+    # What the engine wrote before the pause may still drain from the kernel's
+    # buffers through the proxy; once that settles, nothing more goes out.
+    sent_when_paused = settled_bytes_up(proxy, within_s=2)
     time.sleep(0.5)
-    assert proxy.bytes_up == sent_when_paused  # nothing more goes out
+    assert proxy.bytes_up == sent_when_paused
     snapshot = engine.queue.task(task_id)
     assert snapshot is not None and 1 <= snapshot.parts_done < 6
     kept_bytes = snapshot.parts_done * 4 * MiB
@@ -111,10 +125,12 @@ def test_cancel_of_a_paused_task_aborts_its_upload_too(
 ) -> None:
     source = random_file(tmp_path / "big.bin", 12 * MiB)
     sandbox.faults.bandwidth_bytes_per_s = 4_000_000
-    task_id = engine.queue.add_file(source, BUCKET, "cancel2/big.bin", UploadOptions(chunk_size=2 * MiB))
+    options = UploadOptions(chunk_size=2 * MiB, chunk_parallel_limit=2)
+    task_id = engine.queue.add_file(source, BUCKET, "cancel2/big.bin", options)
     engine.wait_parts(task_id, 1)
     engine.queue.pause(task_id)
     engine.wait_idle(timeout_s=3)
+    assert [u.key for u in cos_client.iter_multipart_uploads(BUCKET)] == ["cancel2/big.bin"]
     engine.queue.cancel(task_id)
     engine.qtbot.waitUntil(lambda: list(cos_client.iter_multipart_uploads(BUCKET)) == [], timeout=5000)
 
@@ -149,10 +165,14 @@ def test_a_changed_source_file_starts_over_and_says_why(
 ) -> None:
     source = random_file(tmp_path / "big.bin", 12 * MiB)
     sandbox.faults.bandwidth_bytes_per_s = 4_000_000
-    task_id = engine.queue.add_file(source, BUCKET, "changed.bin", UploadOptions(chunk_size=2 * MiB))
+    # Two parts at a time (automatic sends all six at once, and they can all end
+    # before the pause lands): the pause comes with parts still to send.
+    options = UploadOptions(chunk_size=2 * MiB, chunk_parallel_limit=2)
+    task_id = engine.queue.add_file(source, BUCKET, "changed.bin", options)
     engine.wait_parts(task_id, 1)
     engine.queue.pause(task_id)
     engine.wait_idle(timeout_s=3)
+    assert engine.state(task_id) is TaskState.PAUSED
     with source.open("ab") as out:
         out.write(os.urandom(MiB))
     sandbox.faults.bandwidth_bytes_per_s = None
