@@ -409,16 +409,21 @@ def test_a_server_out_of_reach_stops_the_upload_after_three_files_not_after_each
         assert stopped.returncode == 1, stopped.stderr
         assert took_s < 20, took_s
         failed = [line for line in stopped.stderr.splitlines() if line.startswith("failed ")]
-        assert len(failed) == 3 and all("NetworkError" in line for line in failed), stopped.stderr
+        assert all("NetworkError" in line for line in failed), stopped.stderr
+        # The third failure stops it; files already under way with it (the automatic
+        # files at once, up to a few) end failed too, and the words count them.
+        assert 3 <= len(failed) <= 5, stopped.stderr
+        left = 10 - len(failed)
         last = stopped.stderr.splitlines()[-1]
         said = re.fullmatch(
-            r"stopped: the first 3 files got no answer from the server \(NetworkError: .+\), so the other"
-            r" 7 files were left for later: run `(cosdesk tasks resume --batch 1)` once it answers",
+            rf"stopped: the first {len(failed)} files got no answer from the server \(NetworkError: .+\), so"
+            rf" the other {left} files were left for later: run `(cosdesk tasks resume --batch 1)` once it"
+            r" answers",
             last,
         )
         assert said, stopped.stderr
         summary = stopped.stdout.splitlines()[-1]
-        assert summary.startswith("0 uploaded, 3 failed, 7 unfinished; "), stopped.stdout
+        assert summary.startswith(f"0 uploaded, {len(failed)} failed, {left} unfinished; "), stopped.stdout
 
         # The server answers again: the command it gave finishes all ten.
         proxy.restore()
