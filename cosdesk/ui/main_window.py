@@ -39,6 +39,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QGuiApplication,
     QKeySequence,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -72,6 +73,7 @@ from cosdesk.ui.background import run_in_background
 from cosdesk.ui.batch_status import BatchNotice, batch_texts, stop_notice
 from cosdesk.ui.bucket_lister import BucketLister
 from cosdesk.ui.cancel_box import ask_to_cancel
+from cosdesk.ui.column_widths import DEFAULT_COLUMN_WIDTHS, first_widths
 from cosdesk.ui.delegates import ElideRightDelegate
 from cosdesk.ui.desktop_open import show_folder
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
@@ -104,15 +106,8 @@ PRESIGN_VALIDITIES_S = (3600, 24 * 3600, 7 * 24 * 3600)
 # Stored tasks from which the queue's restore waits for the table (see __init__):
 # below it, the restore takes less than a second of CPU.
 RESTORE_AFTER_THE_TABLE_FROM = 200_000
-DEFAULT_COLUMN_WIDTHS = {
-    Column.NAME: 190,
-    Column.KEY: 230,
-    Column.SIZE: 80,
-    Column.STATE: 110,
-    Column.PROGRESS: 150,
-    Column.SPEED: 90,
-    Column.ETA: 60,
-}
+# A first start's size (fit_on_screen shrinks it to a smaller screen).
+DEFAULT_SIZE = (1280, 780)
 
 
 def presigned_urls(router: ClientRouter, snapshots: list[TaskSnapshot], validity_s: int) -> list[str]:
@@ -452,6 +447,8 @@ class MainWindow(QMainWindow):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column, width in DEFAULT_COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
+        # Fitted to the table's width when first shown, unless widths were restored.
+        self._columns_to_fit = True
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         for action in (self.toggle_action, self.delete_action, self.copy_key_action, self.details_action):
@@ -485,9 +482,9 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.stack)
         self.splitter.addWidget(self.remote_pane)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([600, 500])
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([820, 460])
         self.bucket_lister = BucketLister(self.session.router, self.pool, self)
         self.bucket_lister.listed.connect(self.destination_bar.show_buckets)
 
@@ -536,7 +533,7 @@ class MainWindow(QMainWindow):
         for widget in (self.files_label, self.bytes_label, self.speed_label, self.eta_label, self.overall):
             status.addPermanentWidget(widget)
         self._show_batch(self.queue.batch())
-        self.resize(1100, 700)
+        self.resize(*DEFAULT_SIZE)
         self._update_actions()
         self.update_row_actions()
         # A desktop switching between light and dark sends several palette events.
@@ -1362,7 +1359,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         header = store.value("table/header")
         if isinstance(header, QByteArray):
-            self.table.horizontalHeader().restoreState(header)
+            self._columns_to_fit = not self.table.horizontalHeader().restoreState(header)
         splitter = store.value("remote/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
@@ -1377,6 +1374,22 @@ class MainWindow(QMainWindow):
                 typed["" if name == "_sandbox" else name] = (str(value[0]), str(value[1]))
         store.endGroup()
         self.destination_bar.restore_typed_locations(typed)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._columns_to_fit:
+            self._columns_to_fit = False
+            self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """First start: narrow name and key so the columns up to the time left fit
+        the table as the splitter sized it (column_widths.py). The table may be
+        hidden behind the empty hint, so its width is read from the stack."""
+        scroll_bar = self.table.verticalScrollBar().sizeHint().width()
+        available = self.stack.width() - 2 * self.table.frameWidth() - scroll_bar
+        header = self.table.horizontalHeader()
+        for column, width in first_widths(available).items():
+            header.resizeSection(column, width)
 
     def changeEvent(self, event: QEvent) -> None:
         # The overlay must never outlive a drag that left through a child widget.

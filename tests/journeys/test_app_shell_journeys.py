@@ -367,6 +367,45 @@ def test_the_first_window_on_a_small_screen_fits_on_it(open_window: Any) -> None
     assert screen.contains(window.frameGeometry()), (window.frameGeometry(), screen)
 
 
+def test_a_first_start_shows_what_each_upload_is_doing_beside_the_bucket_without_scrolling(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    from cosdesk.ui.main_window import DEFAULT_SIZE, MainWindow
+    from cosdesk.ui.session import open_session
+
+    window = MainWindow(open_session())
+    qtbot.addWidget(window, before_close_func=lambda shown: shown.shutdown())
+    # A 1280 x 800 laptop screen gives the window its first-start size (this test's
+    # screen is smaller, and the window was fitted to it).
+    window.resize(*DEFAULT_SIZE)
+    window.show()
+    driver = WindowDriver(qtbot, window)
+    wait_until(lambda: window.destination() is not None, 20, "the local sandbox")
+    slow_down(driver, 2 * MiB)
+    driver.drop([make_file(tmp_path / "holiday video.mp4", 24 * MiB)])
+
+    table = table_of(window)
+    model = table.model()
+
+    def cell(column: Column) -> str:
+        return str(model.index(0, column).data(DISPLAY) or "")
+
+    wait_until(lambda: cell(Column.SPEED) and cell(Column.ETA), 20, "the upload under way")
+    # The bucket's pane is beside the table, and the row's state, progress, speed and
+    # time left are on screen, their headers too: no sideways scrolling to find them.
+    assert find(QWidget, "Remote files", window).isVisible()
+    viewport = table.viewport().rect()
+    header = table.horizontalHeader()
+    for column in (Column.NAME, Column.STATE, Column.PROGRESS, Column.SPEED, Column.ETA):
+        title = model.headerData(column, Qt.Orientation.Horizontal, DISPLAY)
+        assert viewport.contains(table.visualRect(model.index(0, column))), title
+        right_edge = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert header.sectionViewportPosition(column) >= 0 and right_edge <= viewport.width(), title
+    assert table.horizontalScrollBar().value() == 0
+    assert cell(Column.NAME) == "holiday video.mp4" and cell(Column.STATE) == "Uploading"
+    assert cell(Column.PROGRESS).endswith("%") and "/s" in cell(Column.SPEED)
+
+
 # --- a folder the desktop cannot open (item 13) ------------------------------------
 
 
