@@ -15,6 +15,7 @@ font (fonts-wqy-microhei, packaging/debian-deps.sh).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -34,10 +35,10 @@ from cosdesk.engine.queue import FileToAdd  # noqa: E402
 from cosdesk.engine.task import TaskState  # noqa: E402
 from cosdesk.ui.app import create_application  # noqa: E402
 from cosdesk.ui.languages import install_translators  # noqa: E402
-from cosdesk.ui.main_window import MainWindow  # noqa: E402
+from cosdesk.ui.main_window import DEFAULT_SIZE, MainWindow  # noqa: E402
+from cosdesk.ui.session import open_session  # noqa: E402
 
 MiB = 1024 * 1024
-SIZE = (1100, 700)
 
 
 def spin(app, seconds: float) -> None:  # type: ignore[no-untyped-def]
@@ -114,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         app.setStyle("Fusion")
         app.setPalette(dark_palette())
     install_translators(app, args.lang)
-    window = MainWindow()
-    window.resize(*SIZE)
+    window = MainWindow(open_session(start_sandbox=True))
+    window.resize(*DEFAULT_SIZE)  # a first start on a screen it fits
     window.show()
     until(app, lambda: window.destination() is not None)
     spin(app, 0.3)
@@ -126,7 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     done_files = [write(photos / f"IMG_{n:04d}.jpg", 400_000 + n * 50_000) for n in range(4)]
     window.add_paths(done_files)
     until(app, lambda: window.model.counts().get(TaskState.SUCCESS, 0) == 4)
-    window.queue.set_bandwidth_limit(12 * MiB)
+    # As Settings sets it: the session applies its settings again as files are added.
+    settings = window.session.settings
+    limited = dataclasses.replace(settings.transfers, bandwidth_limit_bytes_per_s=12 * MiB, parallel_files=6)
+    window.session.use_settings(dataclasses.replace(settings, transfers=limited))
     big = [
         write(WORK / "files" / name, size)
         for name, size in (
