@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import configparser
 import importlib.util
+import os
 import shutil
 import struct
 import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from types import ModuleType
@@ -164,3 +166,25 @@ def test_spec_uses_files_that_exist() -> None:
     for name in ("entry_cli.py", "entry_gui.py", "cosdesk.ico", "cosdesk.icns"):
         assert name in spec
     assert (ROOT / "packaging" / "entry_cli.py").exists() and (ROOT / "packaging" / "entry_gui.py").exists()
+
+
+@pytest.mark.slow
+def test_the_readme_screenshots_script_runs_and_shoots_the_first_start_window(tmp_path: Path) -> None:
+    """The script had failed unnoticed since the window took a session, and the
+    README went on showing an old window."""
+    from cosdesk.ui.main_window import DEFAULT_SIZE
+
+    shots = tmp_path / "shots"
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "screenshots.py"), str(shots)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    names = sorted(path.name for path in shots.iterdir())
+    assert names == ["error.png", "idle.png", "settings.png", "uploading.png"]
+    for name in ("idle.png", "uploading.png"):
+        assert _png_size((shots / name).read_bytes()) == DEFAULT_SIZE, name
