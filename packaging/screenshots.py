@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     done_files = [write(photos / f"IMG_{n:04d}.jpg", 400_000 + n * 50_000) for n in range(4)]
     window.add_paths(done_files)
     until(app, lambda: window.model.counts().get(TaskState.SUCCESS, 0) == 4)
-    # Through the session's settings, as the Settings dialog sets them (a limit set
-    # on the queue alone did not hold here: the uploads ran unlimited).
+    # Set as the Settings dialog sets them. Six files at once: with the automatic
+    # number, notes.txt waited behind the big files, which were done before it failed.
     settings = window.session.settings
     limited = dataclasses.replace(settings.transfers, bandwidth_limit_bytes_per_s=12 * MiB, parallel_files=6)
     window.session.use_settings(dataclasses.replace(settings, transfers=limited))
