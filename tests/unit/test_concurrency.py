@@ -207,6 +207,9 @@ def test_a_client_that_is_its_own_bottleneck_waits_before_it_tries_more_files() 
     # Loopback: the opening files hardly waited for the server, only for each other.
     bound = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
     assert open_with_small_files(bound, cpu_s=0.001, server_s=0.0)[-1] == 1
+    # Nearly its CPU (a median of 1.9 files): one at a time all the same, not 2.
+    nearly = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
+    assert open_with_small_files(nearly, cpu_s=0.001, server_s=0.0009)[-1] == 1
     limits = small_file_windows(bound, RARE_CUT_HOLD_WINDOWS + 2, goodput=10 * MiB)
     assert limits[: RARE_CUT_HOLD_WINDOWS - 1] == [1] * (RARE_CUT_HOLD_WINDOWS - 1)
     assert max(limits) == 2  # tried later all the same
