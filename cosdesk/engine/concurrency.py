@@ -38,7 +38,10 @@ files at once (a fifth more CPU than 2 or 3 — thread hand-offs, GIL
 contention, wake-ups — for nothing faster). One round of 4, not two of 2: on
 the home link (20 ms, 2.5 MB/s) the second round cost 2 % of 300 small files.
 When the opening files waited less than their own CPU time for the server, the
-first trial of more files comes late.
+limit starts at 1 and the first trial of more files comes late. Any later window
+of small files that shows the same at more than one file takes the limit back
+to 1: the opening is sometimes fooled by a server busy with their new
+connections (5 files at once on loopback, in 1 run of 12 here).
 
 Small files (one request each, timed from the file's start to its answer) tune
 the files limit; the parts of big files tune the parts in flight over all big
@@ -195,12 +198,29 @@ class _Samples:
     count: int = 0
     byte_count: int = 0
     busy_s: float = 0.0
+    # Small files that sent a PUT: their jobs' CPU and their PUTs' waits, summed.
+    cpu_s: float = 0.0
+    waited_s: float = 0.0
 
-    def add(self, byte_count: int, started_at: float, ended_at: float) -> None:
+    def add(
+        self, byte_count: int, started_at: float, ended_at: float, cpu_s: float, waited_s: float | None
+    ) -> None:
         if started_at > self.since:
             self.count += 1
             self.byte_count += byte_count
             self.busy_s += max(ended_at - started_at, 1e-3)
+            if waited_s is not None:
+                self.cpu_s += cpu_s
+                self.waited_s += waited_s
+
+    def client_bound_at(self, in_flight: int) -> bool:
+        """Whether these files, ``in_flight`` at a time, waited less than their own
+        CPU time for the server, once the wait for the others' CPU is taken out
+        (the opening's measure, see _opening_file): one at a time would do."""
+        if self.cpu_s <= 0:
+            return False
+        server_wait_s = self.waited_s - (in_flight - 1) * self.cpu_s
+        return 1 + server_wait_s / self.cpu_s < 2
 
     def goodput_at(self, in_flight: int) -> float:
         """Little's law: ``in_flight`` requests each moving bytes at the mean rate seen."""
@@ -309,7 +329,7 @@ class ConcurrencyTuner:
             if not big_file and self._opening_ratios is not None:
                 return waited_s is not None and self._opening_file(waited_s, cpu_s, ended_at)
             samples = self._samples[big_file]
-            samples.add(byte_count, started_at, ended_at)
+            samples.add(byte_count, started_at, ended_at, cpu_s, waited_s)
             climber = self._parts if big_file else self._files
             # Enough requests to average over, and at least a window of time.
             if samples.count < max(3, climber.limit // 2) or ended_at - samples.since < WINDOW_S:
@@ -317,7 +337,17 @@ class ConcurrencyTuner:
             measured_at = climber.limit
             goodput = samples.goodput_at(measured_at)
             files_before = self._files.limit
-            if climber.window(goodput):
+            if not big_file and measured_at > 1 and samples.client_bound_at(measured_at):
+                # The opening's four files can wait on a server busy with their
+                # connections and say 5 files pay where 1 does: a window of files
+                # that hardly wait for the server takes the limit back to 1.
+                self._files.jump(1, hold_windows=RARE_CUT_HOLD_WINDOWS)
+                log.info(
+                    "concurrency now %s; at %d files a file waited less for the server than its CPU time",
+                    self._status(AUTOMATIC).describe(),
+                    measured_at,
+                )
+            elif climber.window(goodput):
                 log.info(
                     "concurrency now %s; %s estimated at %d %s",
                     self._status(AUTOMATIC).describe(),
