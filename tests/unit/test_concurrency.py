@@ -227,24 +227,26 @@ def test_files_that_sent_no_put_do_not_decide_where_the_files_limit_starts() -> 
     assert open_with_small_files(tuner, cpu_s=0.001, server_s=0.030)[-1] == MAX_REQUESTS
 
 
+def a_window_of_five_files(tuner: ConcurrencyTuner, server_s: float) -> None:
+    """One window of 5 small files, each spending 1 ms of CPU and waiting for the
+    other 4 files' CPU and ``server_s`` for the server."""
+    cpu_s, waited_s = 0.001, 4 * 0.001 + server_s
+    now = 1.0
+    for _ in range(5):
+        now += WINDOW_S / 4
+        started_at = now - cpu_s - waited_s
+        tuner.request_done(16_384, started_at, now, big_file=False, cpu_s=cpu_s, waited_s=waited_s)
+
+
 def test_files_that_stop_waiting_for_the_server_go_back_to_one_at_a_time() -> None:
     tuner = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
     # The opening files waited on a server busy opening their connections: 5 at once.
     assert open_with_small_files(tuner, cpu_s=0.001, server_s=0.0039)[-1] == 5
-    # Then each of the 5 waits for the other 4 files' CPU and half its own for the
-    # server: the client is its own bottleneck.
-    cpu_s, waited_s = 0.001, 4 * 0.001 + 0.0005
-    now = 1.0
-    for _ in range(5):
-        now += WINDOW_S / 4
-        tuner.request_done(16_384, now - 0.0055, now, big_file=False, cpu_s=cpu_s, waited_s=waited_s)
+    # Then each waits half its CPU for the server: the client is its own bottleneck.
+    a_window_of_five_files(tuner, server_s=0.0005)
     assert tuner.files_limit() == 1
     # Where the server keeps each file waiting longer than its CPU, 5 stay.
     waiting = ConcurrencyTuner(file_parallel_limit=AUTOMATIC)
     assert open_with_small_files(waiting, cpu_s=0.001, server_s=0.0039)[-1] == 5
-    cpu_s, waited_s = 0.001, 4 * 0.001 + 0.003
-    now = 1.0
-    for _ in range(5):
-        now += WINDOW_S / 4
-        waiting.request_done(16_384, now - 0.008, now, big_file=False, cpu_s=cpu_s, waited_s=waited_s)
+    a_window_of_five_files(waiting, server_s=0.003)
     assert waiting.files_limit() >= 5
