@@ -15,6 +15,7 @@ import enum
 import os
 from array import array
 from dataclasses import replace
+from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import (
@@ -449,6 +450,8 @@ class MainWindow(QMainWindow):
             header.resizeSection(column, width)
         # Fitted to the table's width when first shown, unless widths were restored.
         self._columns_to_fit = True
+        # The folder the add dialogs last chose in (see _dialog_folder); remembered.
+        self._last_chosen_in = ""
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         for action in (self.toggle_action, self.delete_action, self.copy_key_action, self.details_action):
@@ -699,14 +702,25 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Add files to upload"))
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Add files to upload"), self._dialog_folder())
+        if files:
+            self._last_chosen_in = str(Path(files[0]).parent)
         self.add_paths(files)
 
     @Slot()
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder to upload"))
+        title = self.tr("Add a folder to upload")
+        folder = QFileDialog.getExistingDirectory(self, title, self._dialog_folder())
         if folder:
+            self._last_chosen_in = str(Path(folder).parent)
             self.add_paths([folder])
+
+    def _dialog_folder(self) -> str:
+        """Where the add dialogs open: where the last files or folder were chosen
+        (among its neighbours), else the home folder. Qt's default, the current
+        directory, was wherever cosdesk happened to be started from."""
+        last = self._last_chosen_in
+        return last if last and Path(last).is_dir() else str(Path.home())
 
     # --- watched folders ------------------------------------------------------------
 
@@ -1341,6 +1355,7 @@ class MainWindow(QMainWindow):
         store.setValue("window/state", self.saveState())
         store.setValue("table/header", self.table.horizontalHeader().saveState())
         store.setValue("table/filter", int(self.filter_bar.current()))
+        store.setValue("dialogs/last_folder", self._last_chosen_in)
         store.setValue("remote/splitter", self.splitter.saveState())
         store.setValue("destination/account", self.destination_bar.current_account() or "")
         store.setValue("sandbox/unfinished", self.session.sandbox_has_unfinished_tasks())
@@ -1363,6 +1378,7 @@ class MainWindow(QMainWindow):
         splitter = store.value("remote/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
+        self._last_chosen_in = str(store.value("dialogs/last_folder", "") or "")
         self.remote_pane_action.setChecked(bool(store.value("remote/visible", True, type=bool)))
         with contextlib.suppress(ValueError):
             self.filter_bar.set_current(TaskFilter(int(str(store.value("table/filter", 0) or 0))))

@@ -108,33 +108,37 @@ def choose(menu: QMenu, text: str) -> None:
     QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(entries[0]).center())
 
 
-def answer_next_file_dialog(path: str, timeout_s: float = 10) -> None:
-    """When a file dialog opens, type ``path`` into its "File name" field and press
-    Return (again while it stays open: the first Return may only take the field's
-    completion). A dialog still open at the deadline is cancelled, so a test fails
-    instead of waiting forever in the dialog's own event loop."""
+def answer_next_file_dialog(path: str, timeout_s: float = 10, opened_in: list[str] | None = None) -> None:
+    """When a file dialog opens, type ``path`` into its "File name" (or a folder
+    dialog's "Directory") field and press Return (again while it stays open: the
+    first Return may only take the field's completion). The folder the dialog
+    showed first goes into ``opened_in``. A dialog still open at the deadline is
+    cancelled, so a test fails instead of waiting forever in its own event loop."""
     deadline = time.monotonic() + timeout_s
-    typed: list[bool] = []
+    typed: list[QFileDialog] = []  # the dialog answered
 
     def poll() -> None:
         dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QFileDialog):
+        if not isinstance(dialog, QFileDialog) or (typed and dialog is not typed[0]):
             if not typed and time.monotonic() < deadline:
                 QTimer.singleShot(50, poll)
-            return  # answered (or it never came)
+            return  # answered (the next dialog is another answer's), or it never came
         QTimer.singleShot(100, poll)  # first: whatever happens below, look again
         if time.monotonic() > deadline:
             dialog.reject()
             return
         labels = dialog.findChildren(QLabel)
-        field = next((lb.buddy() for lb in labels if lb.text().replace("&", "") == "File name:"), None)
+        names = ("File name:", "Directory:")
+        field = next((lb.buddy() for lb in labels if lb.text().replace("&", "") in names), None)
         if not isinstance(field, QLineEdit):
             return
         if not typed:
+            if opened_in is not None:
+                opened_in.append(dialog.directory().absolutePath())
             field.setFocus()
             field.clear()
             QTest.keyClicks(field, path)
-            typed.append(True)
+            typed.append(dialog)
         QTest.keyClick(field, Qt.Key.Key_Return)
 
     QTimer.singleShot(50, poll)
@@ -559,6 +563,34 @@ def test_add_files_from_the_file_menu_uploads_the_chosen_file(
 
     wait_until(lambda: shown_names(window) == ["chosen.bin"], 10, "the chosen file's row")
     wait_until(lambda: on_server(sandbox, "chosen.bin") == chosen.read_bytes(), 20, "chosen.bin uploaded")
+
+
+def test_the_add_dialogs_open_at_home_then_where_the_last_files_were_chosen(
+    account_window: WindowDriver, open_window: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    """They opened in the directory cosdesk was started from (Qt's default)."""
+    window = account_window.window
+    chosen = make_file(tmp_path / "holiday" / "beach.jpg", 3000)
+    make_file(tmp_path / "holiday" / "more" / "sunset.jpg", 2000)
+    opened_in: list[str] = []
+
+    answer_next_file_dialog(str(chosen), opened_in=opened_in)
+    choose(open_menu(window, "File"), "Add files")
+    wait_until(lambda: shown_names(window) == ["beach.jpg"], 10, "the chosen file's row")
+    assert opened_in == [str(Path.home())]
+
+    answer_next_file_dialog(str(tmp_path / "holiday" / "more"), opened_in=opened_in)
+    click("Add folder", window)  # the toolbar's
+    wait_until(lambda: sorted(shown_names(window)) == ["beach.jpg", "sunset.jpg"], 10, "the folder's row")
+    assert opened_in[1] == str(tmp_path / "holiday")  # where beach.jpg was chosen
+
+    # Remembered over a restart: the folder beside the one chosen last.
+    window.close()
+    again = open_window().window
+    answer_next_file_dialog(str(chosen), opened_in=opened_in)
+    click("Add files", again)
+    wait_until(lambda: len(opened_in) == 3, 10, "the dialog")
+    assert opened_in[2] == str(tmp_path / "holiday")
 
 
 def uploading_at_1_mib_a_second(driver: WindowDriver, file: Path) -> None:
