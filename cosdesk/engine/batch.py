@@ -76,6 +76,10 @@ class BatchTracker:
                 self._begin(now)
             self._settled = False
             self._settled_at = None
+        if resumed and not any(self._counts[state] for state in _ACTIVE):
+            # Nothing of the batch was running or waiting: the speed is measured
+            # afresh, not averaged with the seconds before the pause.
+            self._meter.reset()
         for task in tasks:
             if task.tally.batch_number != self.number:
                 task.tally.batch_number = self.number

@@ -48,5 +48,16 @@ class _LimitedBody(RequestBody):
 
     def chunks(self) -> Iterator[bytes]:
         for chunk in self._inner.chunks():
-            self._limiter.acquire(len(chunk), self._check_stop)
-            yield chunk
+            # Under a limit a chunk goes out in pieces (BandwidthLimiter.piece_bytes).
+            # Paid for whole, a 1 MiB chunk went out at once and the upload then
+            # stood still for half a second at 2 MiB/s: its progress came in jumps,
+            # and the speed read over a few seconds swung above the limit.
+            piece = self._limiter.piece_bytes()
+            if not piece or len(chunk) <= piece:
+                self._limiter.acquire(len(chunk), self._check_stop)
+                yield chunk
+                continue
+            for start in range(0, len(chunk), piece):
+                part = chunk[start : start + piece]
+                self._limiter.acquire(len(part), self._check_stop)
+                yield part

@@ -107,7 +107,8 @@ def test_a_paused_and_resumed_upload_is_one_transfer_timed_without_its_pause(
     source.write_bytes(os.urandom(4 * MiB))
     engine.queue.set_bandwidth_limit(4 * MiB)
     task_id = engine.queue.add_file(source, BUCKET, "big.bin")
-    engine.wait_loaded(task_id, MiB, timeout_s=10)
+    # A part on the server, which the pause keeps (the bytes of parts in flight go).
+    engine.qtbot.waitUntil(lambda: bool(engine.queue.task_parts(task_id)), timeout=10_000)
     engine.queue.pause(task_id)
     engine.wait_states([task_id], {TaskState.PAUSED})
     # The state turns at once; the run ends (and its timing stops) when the job stops.

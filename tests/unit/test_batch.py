@@ -135,6 +135,30 @@ def test_time_left_waits_for_a_second_of_measured_speed_and_hides_when_nothing_r
     assert paused.eta_s is None and paused.speed == 0.0 and paused.remaining == 0
 
 
+def test_a_resume_after_a_short_pause_measures_the_speed_afresh() -> None:
+    """Paused for a second (less than the speed's window), the file's speed after
+    the resume is what it sends then, not an average with the pause."""
+    tracker = BatchTracker()
+    task = make_task("video", 24 * MiB)
+    queued(tracker, task, now=0.0)
+    move(tracker, task, TaskState.CHECKING)
+    move(tracker, task, TaskState.UPLOADING)
+    for step in range(9):  # 2 MiB/s for two seconds
+        tracker.add_bytes(MiB // 4, now=step / 8)
+    move(tracker, task, TaskState.PAUSED)
+    tracker.add_bytes(-MiB, now=1.1)  # the parts in flight are taken back
+    tracker.settle(now=1.1)
+
+    tracker.join([task], resumed=True, now=2.0)
+    move(tracker, task, TaskState.WAITING)
+    move(tracker, task, TaskState.CHECKING)
+    move(tracker, task, TaskState.UPLOADING)
+    for step in range(5):  # 1 MiB/s now
+        tracker.add_bytes(MiB // 8, now=2.1 + step / 8)
+
+    assert tracker.progress([], parallel_files=3, now=2.65).speed == pytest.approx(MiB)
+
+
 def test_time_left_counts_what_small_files_cost_besides_their_bytes() -> None:
     """A big file fills the link while a thousand small files wait: their bytes
     are nothing at that speed, but each costs the 0.3 s its predecessors took."""

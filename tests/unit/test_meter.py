@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from cosdesk.engine.integrity import MemorySource
+from cosdesk.engine.limited_source import LimitedSource
 from cosdesk.engine.meter import (
     BandwidthLimiter,
     SpeedMeter,
@@ -31,11 +33,14 @@ def test_old_samples_leave_the_window() -> None:
     assert meter.speed(now=5.0) == 0.0
 
 
-def test_negative_progress_rewinds_but_speed_never_goes_negative() -> None:
+def test_bytes_taken_back_take_nothing_from_the_speed() -> None:
+    """A request abandoned or sent again takes its bytes back from the progress;
+    they went over the network all the same."""
     meter = SpeedMeter(window_s=3.0)
     meter.add(1000, now=0.0)
-    meter.add(-5000, now=0.5)
-    assert meter.speed(now=1.0) == 0.0
+    meter.add(1000, now=0.5)
+    meter.add(-5000, now=0.75)
+    assert meter.speed(now=1.0) == 2000.0
 
 
 def test_bytes_after_a_silence_are_not_averaged_with_it() -> None:
@@ -46,7 +51,30 @@ def test_bytes_after_a_silence_are_not_averaged_with_it() -> None:
     meter.add(1000, now=60.0)
     meter.add(1000, now=60.5)
     assert meter.measured_s(now=60.5) == 0.5
-    assert meter.speed(now=60.5) == 4000.0
+    # 1000 bytes a half second: the first of the new stretch was sent before it.
+    assert meter.speed(now=60.5) == 2000.0
+
+
+@pytest.mark.parametrize("now", [0.3, 0.6, 0.8, 1.04, 1.3, 2.0, 2.9])
+def test_the_first_seconds_read_the_rate_between_reports_not_above_it(now: float) -> None:
+    """1 MiB every half second from 0.05 s (a 2 MiB/s limit, chunk by chunk): the
+    first report's bytes went before it, over a time nobody saw. Counted over the
+    time since it, the speed read 4.7 MiB/s at first and swung to 2.7."""
+    meter = SpeedMeter(window_s=3.0)
+    for report in range(10):
+        at = 0.05 + report / 2
+        if at <= now:
+            meter.add(1024 * 1024, now=at)
+    assert meter.speed(now=now) == (0.0 if now < 0.55 else pytest.approx(2 * 1024 * 1024))
+
+
+def test_a_stall_in_the_first_seconds_brings_the_speed_down() -> None:
+    meter = SpeedMeter(window_s=3.0)
+    for at in (0.0, 0.5, 1.0):
+        meter.add(1000, now=at)
+    assert meter.speed(now=1.2) == 2000.0
+    # Silent for longer than everything measured: the time since counts.
+    assert meter.speed(now=2.5) == 800.0
 
 
 def test_measured_time_is_zero_before_any_bytes_and_after_a_silence() -> None:
@@ -86,6 +114,33 @@ def test_limiter_is_shared_between_threads() -> None:
     for thread in threads:
         thread.join()
     assert 1.5 <= time.monotonic() - started <= 3.5
+
+
+def test_bodies_are_paid_for_in_pieces_of_a_quarter_of_the_bucket() -> None:
+    assert BandwidthLimiter(0).piece_bytes() == 0
+    assert BandwidthLimiter(2 * 1024 * 1024).piece_bytes() == 26214  # 12.5 ms at the limit
+    assert BandwidthLimiter(64 * 1024).piece_bytes() == BandwidthLimiter.MIN_PIECE_BYTES
+
+
+def test_a_limited_body_goes_out_in_pieces_each_paid_for_before_it_goes() -> None:
+    """A 1 MiB chunk under 2 MiB/s: 41 pieces, the same bytes in the same order.
+    Unlimited, the chunk goes whole."""
+    payments: list[int] = []
+
+    class Recording(BandwidthLimiter):
+        def acquire(self, byte_count: int, *args: object, **kwargs: object) -> None:
+            payments.append(byte_count)
+
+    data = bytes(range(256)) * 4096  # 1 MiB
+    limited = LimitedSource(MemorySource(data), Recording(2 * 1024 * 1024), lambda: None)
+    pieces = list(limited.body(0, len(data)).chunks())
+    assert b"".join(pieces) == data
+    assert len(pieces) == 41 and max(map(len, pieces)) == 26214
+    assert payments == [len(piece) for piece in pieces]
+
+    payments.clear()
+    unlimited = LimitedSource(MemorySource(data), Recording(0), lambda: None)
+    assert list(unlimited.body(0, len(data)).chunks()) == [data] and payments == [len(data)]
 
 
 def test_unlimited_never_waits_and_a_new_limit_applies_at_once() -> None:
