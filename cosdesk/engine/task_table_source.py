@@ -3,8 +3,9 @@ ids, keys, states, sizes and bytes sent, in queue order, as flat columns.
 
 The table shows the tasks of the last run before the queue has brought them back
 (see ``ui/task_model.py``). A million tasks arrive here as one row of a few
-``group_concat`` columns, decoded without a Python object per task, so this costs
-about what SQLite's scan of the table costs.
+``group_concat`` columns (two rows, for the two halves of a big table read side
+by side), decoded without a Python object per task, so this costs about what
+SQLite's scan of the table costs.
 
 Reads only the columns a task keeps whatever else changes in the task database
 (``task_id``, ``position``, its key, ``state``, ``size`` and the parts' sizes),
@@ -98,12 +99,22 @@ def read_columns(path: str | Path) -> StoredColumns:
     return _read_now(Path(path))
 
 
+# From this many tasks on, the table is read in two halves (by rowid), each on a
+# connection and a thread of its own: SQLite's scan lets go of the GIL, and on
+# two cores a million tasks took 0.6 s instead of 0.9.
+SPLIT_FROM = 200_000
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+
+
 def _read_now(path: Path) -> StoredColumns:
     if not path.exists():
         return _empty()
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+    connection = _connect(path)
     try:
-        return _read(connection)
+        return _read(connection, path)
     finally:
         connection.close()
 
@@ -121,10 +132,75 @@ def _key_sql(db: sqlite3.Connection) -> tuple[str, str]:
     return (f"ifnull(renamed_key, {key})" if "renamed_key" in columns else key), join
 
 
-def _read(db: sqlite3.Connection) -> StoredColumns:
+def _read(db: sqlite3.Connection, path: Path) -> StoredColumns:
     key, join = _key_sql(db)
+    count, first_rowid, last_rowid = db.execute(
+        "SELECT count(*), min(rowid), max(rowid) FROM tasks"
+    ).fetchone()
+    if not count:
+        return _empty()
+    if count < SPLIT_FROM:
+        read = _read_rows(db, key, join, "")
+    else:
+        middle = (first_rowid + last_rowid) // 2
+        later: Future[_ReadRows | None] = Future()
+
+        def read_later() -> None:
+            other = _connect(path)
+            try:
+                later.set_result(_read_rows(other, key, join, f"WHERE tasks.rowid > {middle}"))
+            except BaseException as error:
+                later.set_exception(error)
+            finally:
+                other.close()
+
+        threading.Thread(target=read_later, name="cosdesk-table-read-2", daemon=True).start()
+        earlier = _read_rows(db, key, join, f"WHERE tasks.rowid <= {middle}")
+        read = _ReadRows.joined(earlier, later.result())
+    if read is None:
+        # Ids that are not uuid4 hex, or text SQLite cannot concatenate
+        # faithfully (a NUL in a key): row by row.
+        return _read_row_by_row(db)
+    columns, positions = read.columns, read.positions
+    parts = dict(db.execute("SELECT task_id, sum(size) FROM parts GROUP BY task_id").fetchall())
+    if parts:
+        _add_parts(columns, parts)
     # Rowid order is insertion order, which is queue order unless tasks were
     # moved: the positions tell, and only then is anything sorted again.
+    if any(map(operator.gt, positions, positions[1:])):
+        columns = _reordered(columns, sorted(range(len(columns)), key=positions.__getitem__))
+    return columns
+
+
+@dataclass(frozen=True)
+class _ReadRows:
+    """Tasks in rowid order, their sent bytes those of finished tasks only, with
+    their queue positions."""
+
+    columns: StoredColumns
+    positions: array[int]
+
+    @staticmethod
+    def joined(earlier: _ReadRows | None, later: _ReadRows | None) -> _ReadRows | None:
+        if earlier is None or later is None:
+            return None
+        first, second = earlier.columns, later.columns
+        return _ReadRows(
+            StoredColumns(
+                None,
+                first.packed_ids + second.packed_ids,
+                first.keys + second.keys,
+                first.key_lengths + second.key_lengths,
+                first.states + second.states,
+                first.sizes + second.sizes,
+                first.sent + second.sent,
+            ),
+            earlier.positions + later.positions,
+        )
+
+
+def _read_rows(db: sqlite3.Connection, key: str, join: str, where: str) -> _ReadRows | None:
+    """The tasks ``where`` selects; None when they must be read row by row."""
     row = db.execute(
         f"""SELECT count(*),
                group_concat(task_id, ''),
@@ -133,30 +209,22 @@ def _read(db: sqlite3.Connection) -> StoredColumns:
                group_concat(CASE state {_STATE_LETTERS} ELSE '{chr(ord("a") + UNKNOWN_STATE)}' END, ''),
                group_concat(ifnull(size, -1)),
                group_concat(position)
-           FROM tasks {join}"""
+           FROM tasks {join} {where}"""
     ).fetchone()
     count = int(row[0])
     if not count:
-        return _empty()
+        return _ReadRows(_empty(), array("q"))
     packed = _packed_ids(str(row[1]), count)
     keys = str(row[2]).encode("utf-8")
     key_lengths = _numbers("I", row[3])
     states = str(row[4]).encode("ascii").translate(_LETTER_TO_CODE)
     sizes = _numbers("q", row[5])
-    positions = _numbers("q", row[6])
     if packed is None or sum(key_lengths) != len(keys) or len(states) != count:
-        # Ids that are not uuid4 hex, or text SQLite cannot concatenate
-        # faithfully (a NUL in a key): row by row.
-        return _read_row_by_row(db)
-    # A finished task has sent its whole size; others their parts (below).
+        return None
+    # A finished task has sent its whole size; others their parts (_add_parts).
     sent = array("q", map(operator.mul, sizes, states.translate(_IS_SUCCESS)))
     columns = StoredColumns(None, packed, keys, key_lengths, states, sizes, sent)
-    parts = dict(db.execute("SELECT task_id, sum(size) FROM parts GROUP BY task_id").fetchall())
-    if parts:
-        _add_parts(columns, parts)
-    if any(map(operator.gt, positions, positions[1:])):
-        columns = _reordered(columns, sorted(range(count), key=positions.__getitem__))
-    return columns
+    return _ReadRows(columns, _numbers("q", row[6]))
 
 
 def _packed_ids(text: str, count: int) -> bytes | None:

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from support.task_rows import make_row, make_task
 
+from cosdesk.engine import task_table_source
 from cosdesk.engine.intake import TaskIds
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import CompactRow, PartRecord, TaskSnapshot, TaskState
+from cosdesk.engine.task_columns import StoredTask
 from cosdesk.engine.task_table_source import STATE_CODES, read_columns
 from cosdesk.ui.task_rows import (
     CHANGED_KEY,
@@ -173,6 +175,37 @@ def test_tasks_moved_in_the_queue_come_in_their_new_order(tmp_path: Path) -> Non
     rows = TaskRows.from_stored(columns)
     assert [rows.key(slot) for slot in range(4)] == ["k3", "k0", "k1", "k2"]
     assert rows.find(ids[3]) == 0
+
+
+@pytest.mark.parametrize("odd_id_at", [None, 0, 7])
+def test_a_big_table_read_in_two_halves_is_the_table_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd_id_at: int | None
+) -> None:
+    """Halves by rowid, joined: the same tasks in the same queue order (some were
+    moved), their bytes sent, keys beyond ASCII; an id that is not uuid hex in
+    either half sends the whole table row by row."""
+    db = tmp_path / "tasks.sqlite3"
+    store = TaskStore(db)
+    ids = [uuid.uuid4().hex if number != odd_id_at else f"odd-{number}" for number in range(9)]
+    done = {0, 2, 8}
+
+    def row(number: int, task_id: str) -> StoredTask:
+        state = TaskState.SUCCESS if number in done else TaskState.WAITING
+        return make_row(task_id, number, key=f"f{number % 3}/名{number}.bin", state=state, size=number)
+
+    store.insert_tasks([row(number, task_id) for number, task_id in enumerate(ids)])
+    store.insert_tasks([make_row(ids[6], -1, key="f0/名6.bin", state=TaskState.PAUSED, size=4000)])
+    store.save_part(ids[6], PartRecord(1, '"e"', 1024, 7))
+    assert store.flush()
+    store.close()
+
+    whole = read_columns(db)
+    monkeypatch.setattr(task_table_source, "SPLIT_FROM", 2)
+    halves = read_columns(db)
+    assert halves == whole
+    rows = TaskRows.from_stored(halves)
+    assert rows.key(0) == "f0/名6.bin" and rows.sent[0] == 1024 and rows.sizes[8] == 8
+    assert [rows.task_id(slot) for slot in range(9)] == [ids[6], *ids[:6], *ids[7:]]
 
 
 def test_odd_ids_and_states_a_newer_version_wrote_are_read_row_by_row(tmp_path: Path) -> None:
