@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(open_session(start_sandbox=True))
     window.resize(*DEFAULT_SIZE)  # a first start on a screen it fits
     window.show()
-    until(app, lambda: window.destination() is not None)
+    # The sandbox is up and the (empty) task list read: the first start's invitation.
+    until(app, lambda: window.destination() is not None and window.model.feed.is_settled())
     spin(app, 0.3)
     window.grab().save(str(out / "idle.png"))
 

@@ -54,7 +54,9 @@ class FilterBar(QWidget):
         layout.addWidget(self.search)
         self.tabs.currentChanged.connect(self.filter_changed)
         self.search.textChanged.connect(self.text_changed)
-        self.set_counts({})
+        # No count until the model tells one: the stored tasks may still be read.
+        for task_filter in TaskFilter:
+            self.tabs.setTabText(int(task_filter), self._names[task_filter])
 
     def current(self) -> TaskFilter:
         return TaskFilter(max(0, self.tabs.currentIndex()))

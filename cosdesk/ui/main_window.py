@@ -136,7 +136,9 @@ def window_settings() -> QSettings:
 
 
 class EmptyHint(QWidget):
-    """What the centre shows before anything is queued: where a drop goes, and how."""
+    """What the centre shows before anything is queued: where a drop goes, and how.
+    While the stored tasks are still being read it says so instead (a window with
+    a million tasks waited a second or two showing this invitation)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -155,6 +157,8 @@ class EmptyHint(QWidget):
         self.add_files = QPushButton(self.tr("Add files…"), self)
         self.add_folder = QPushButton(self.tr("Add folder…"), self)
         self.add_account = QPushButton(self.tr("Add a COS account…"), self)
+        self._sandbox = True
+        self._reading = False
         set_icon(self.add_files, "add-file")
         set_icon(self.add_folder, "add-folder")
         set_icon(self.add_account, "account")
@@ -190,7 +194,21 @@ class EmptyHint(QWidget):
                 .replace("%1", destination.describe())
                 .replace("%2", destination.label)
             )
-        self.add_account.setVisible(sandbox)
+        self._sandbox = sandbox
+        self._show_parts()
+
+    def set_reading(self, reading: bool) -> None:
+        """``reading``: the stored tasks are still being read, so nothing is known yet."""
+        self._reading = reading
+        self.headline.setText(
+            self.tr("Reading the upload list…") if reading else self.tr("Drop files or folders here")
+        )
+        self._show_parts()
+
+    def _show_parts(self) -> None:
+        for part in (self.detail, self.add_files, self.add_folder):
+            part.setVisible(not self._reading)
+        self.add_account.setVisible(not self._reading and self._sandbox)
 
 
 class MainWindow(QMainWindow):
@@ -474,6 +492,9 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.table)
         for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
             signal.connect(self._update_stack)
+        self._stored_read = False  # the tasks of the last run are rows, or there were none
+        self.model.stored_ready.connect(self._on_stored_read)
+        self.empty_hint.set_reading(True)
 
         # The bucket beside the queue; its visibility and width are remembered.
         self.remote_pane = RemotePane(self.session.router, self.pool, self)
@@ -616,7 +637,13 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _update_stack(self) -> None:
+        self.empty_hint.set_reading(not self._stored_read)
         self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
+
+    @Slot()
+    def _on_stored_read(self) -> None:
+        self._stored_read = True
+        self._update_stack()
 
     @Slot()
     def _update_actions(self) -> None:

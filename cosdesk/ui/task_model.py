@@ -225,6 +225,8 @@ class TaskTableModel(QAbstractTableModel):
         )
         self.feed.loaded.connect(self._adopt)
         self.feed.indexed.connect(self._display_timer.start)
+        # The counts, once the stored tasks are known (none: no reset told them).
+        self.feed.indexed.connect(self._emit_counts)
         self.feed.indexed.connect(self.stored_ready)
         self.feed.arrived.connect(self._apply)
         self.feed.slice_ended.connect(self._tell_counts)

@@ -543,6 +543,10 @@
         <source>They will be uploaded to %1 (%2), keeping folder structure.</source>
         <translation>文件将上传到 %1（%2），并保留目录结构。</translation>
     </message>
+    <message>
+        <source>Reading the upload list…</source>
+        <translation>正在读取上传列表…</translation>
+    </message>
 </context>
 <context>
     <name>FilterBar</name>

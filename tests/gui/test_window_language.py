@@ -53,8 +53,10 @@ def test_the_window_speaks_chinese_when_the_language_is_zh_cn(
     header = window.model.headerData
     assert header(Column.KEY, Qt.Orientation.Horizontal) == "对象键"
     assert header(Column.STATE, Qt.Orientation.Horizontal) == "状态"
-    assert window.empty_hint.headline.text() == "将文件或文件夹拖放到此处"
-    assert window.filter_bar.tabs.tabText(0).startswith("全部")
+    assert window.empty_hint.headline.text() == "正在读取上传列表…"  # the stored tasks, first
+    invitation = "将文件或文件夹拖放到此处"
+    driver.qtbot.waitUntil(lambda: window.empty_hint.headline.text() == invitation, timeout=10_000)
+    assert window.filter_bar.tabs.tabText(0) == "全部  0"
     driver.qtbot.waitUntil(lambda: window.destination() is not None, timeout=10_000)
     assert window.destination_bar.account.currentText() == "本地沙盒"
     assert "本地沙盒" in window.empty_hint.detail.text()

@@ -6,6 +6,7 @@ files queued, the bytes on the server)."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
+    QPushButton,
     QTableView,
     QToolButton,
     QWidget,
@@ -44,7 +46,7 @@ from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CosError
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
-from cosdesk.ui import sandbox_runner
+from cosdesk.ui import sandbox_runner, task_feed
 
 W = TypeVar("W", bound=QWidget)
 
@@ -831,19 +833,52 @@ def test_pause_all_while_a_big_folder_is_still_being_added_holds_the_whole_folde
 # --- found by hand: a command clicked while the last session's uploads load -----------
 
 
+def store_last_sessions_finished_uploads(count: int) -> None:
+    """``count`` finished uploads in the task database the next window opens."""
+    config.data_dir().mkdir(parents=True, exist_ok=True)
+    store = TaskStore(config.data_dir() / "tasks.sqlite3")
+    store.insert_tasks(
+        make_row(f"done-{n:03}", n, key=f"old/{n:03}.txt", state=TaskState.SUCCESS) for n in range(count)
+    )
+    assert store.flush(timeout_s=30)
+    store.close()
+
+
+def test_while_the_last_sessions_uploads_are_read_the_window_says_so_not_that_the_list_is_empty(
+    open_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until the stored tasks were read (a second or two for a million), the window
+    invited a drop on an empty list and its tabs said "All 0"."""
+    store_last_sessions_finished_uploads(300)
+    # A slow disk: the read of the stored tasks waits until this test has looked.
+    looked = threading.Event()
+    read = task_feed.read_columns
+    monkeypatch.setattr(task_feed, "read_columns", lambda path: (looked.wait(20), read(path))[1])
+    window = open_window().window
+
+    def shown() -> list[str]:
+        widgets = [*window.findChildren(QLabel), *window.findChildren(QPushButton)]
+        return [widget.text() for widget in widgets if widget.isVisible()]
+
+    try:
+        QTest.qWait(300)  # painted, events handled
+        assert "Reading the upload list…" in shown()
+        assert "Drop files or folders here" not in shown() and "Add files…" not in shown(), shown()
+        assert tab_count("All") is None and tab_count("Done") is None  # no count yet, not 0
+    finally:
+        looked.set()
+    wait_until(lambda: tab_count("Done") == 300, what="the last session's 300 rows")
+    assert tab_count("All") == 300 and uploads_table().isVisible()
+    assert "Reading the upload list…" not in shown()
+
+
 def test_clear_finished_clicked_while_the_last_sessions_uploads_load_says_so_then_clears_them(
     open_window: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The table shows the last session's rows from the database at once; the queue
     restores them once the sandbox is up (and takes seconds for a million). "Clear
     finished" clicked before that cleared nothing, and said nothing."""
-    config.data_dir().mkdir(parents=True, exist_ok=True)
-    store = TaskStore(config.data_dir() / "tasks.sqlite3")
-    store.insert_tasks(
-        make_row(f"done-{n:03}", n, key=f"old/{n:03}.txt", state=TaskState.SUCCESS) for n in range(300)
-    )
-    assert store.flush(timeout_s=30)
-    store.close()
+    store_last_sessions_finished_uploads(300)
     # A sandbox slow to start, as on a slow machine: the real one, two seconds late.
     started_late = ["sh", "-c", 'sleep 2; exec "$@"', "slow-start", *sandbox_runner.cosdesk_command()]
     monkeypatch.setattr(sandbox_runner, "cosdesk_command", lambda: started_late)

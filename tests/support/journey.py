@@ -199,7 +199,9 @@ def tab(label: str) -> tuple[QTabBar, int]:
     raise AssertionError(f"no tab {label!r} among {[tabs.tabText(n) for n in range(tabs.count())]}")
 
 
-def tab_count(label: str) -> int:
-    """The count a state tab shows ("Active  12": 12)."""
+def tab_count(label: str) -> int | None:
+    """The count a state tab shows ("Active  12": 12); None while it shows none
+    (the stored tasks are still being read)."""
     tabs, number = tab(label)
-    return int(tabs.tabText(number).rsplit("  ", 1)[1])
+    words = tabs.tabText(number).rsplit("  ", 1)
+    return int(words[1]) if len(words) == 2 else None
