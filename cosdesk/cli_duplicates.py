@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from cosdesk.cli_output import printable
+from cosdesk.engine.batch_numbers import new_batch_token
 from cosdesk.engine.duplicates import BucketProbe, check_batch, resolve_batch, scan_sources, shared_folder
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadOptions
 
@@ -89,9 +90,10 @@ def queue_without_duplicates(
     if plan.conflict is not None:
         options = options.with_changes(conflict=plan.conflict)
     files = [FileToAdd.scanned(entry) for entry in plan.add if entry.path is not None]
+    batch = new_batch_token()  # the command's files and folders: one batch
     if files:
-        queue.add_files(files, bucket, options, endpoint)
+        queue.add_files(files, bucket, options, endpoint, batch=batch)
     for entry in plan.add:
         if entry.path is None:
-            queue.add_folder_marker(bucket, entry.key, options, endpoint)
+            queue.add_folder_marker(bucket, entry.key, options, endpoint, batch=batch)
     return IntakeOutcome(skipped=len(plan.skipped), renamed=len(plan.renamed))

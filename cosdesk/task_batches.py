@@ -1,32 +1,40 @@
 """The stored tasks as a person remembers them: in the order they were added,
 grouped into batches, the files added together.
 
-The database has no batch column: a batch is recognised from what its tasks
-share. The tasks of one ``cosdesk upload`` (or one drop on the window) are
-created one after the other, at rising queue positions, with the same bucket,
-endpoint and options. So a new batch starts where one of those changes, where
-the position does not rise (each ``cosdesk upload`` numbers its tasks from 0),
-or where more than ``BATCH_GAP_S`` passed since the task before. Tasks moved to
-the top of the window's queue count as a batch of their own. Batches are
-numbered from 1, oldest first; clearing a whole batch renumbers the later ones.
+A batch is the tasks that share a batch token (``TaskSpec.batch``: one per drop
+on the window, ``cosdesk upload``, folder walk), and its number is the one the
+database gave that token (``engine/batch_numbers.py``): numbers never change, so
+clearing a batch leaves the later ones as they were printed. Batches are listed
+by number, which is the order they were stored in; a batch's tasks oldest first.
+
+Tasks stored before batches were recorded have no token. The first listing puts
+them in batches by the rule their numbers followed then, and numbers those: a new
+batch started where the bucket, endpoint or options changed, where the queue
+position did not rise (each ``cosdesk upload`` numbers its tasks from 0), or
+after more than ``BATCH_GAP_S`` without a new task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_columns import StoredTask
 
+if TYPE_CHECKING:
+    from cosdesk.engine.store import TaskStore
+
 # Longer than any pause between two files of one folder walk; shorter than the
-# time a person takes to type a second command.
+# time a person takes to type a second command (the rule for tasks stored
+# before batches were recorded).
 BATCH_GAP_S = 5.0
 
 
 @dataclass(frozen=True)
 class StoredBatch:
-    number: int  # 1 = the oldest
+    number: int  # given by the database when the batch was stored, never changed
     tasks: tuple[StoredTask, ...]  # oldest first
 
     @property
@@ -39,8 +47,34 @@ def in_time_order(stored: Iterable[StoredTask]) -> list[StoredTask]:
     return sorted(stored, key=lambda item: (item.spec.created_at, item.status.position))
 
 
-def group_batches(stored: Iterable[StoredTask]) -> list[StoredBatch]:
-    """The tasks in batches, oldest first (see the module's docstring)."""
+def stored_batches(store: TaskStore) -> list[StoredBatch]:
+    """Every stored task in its batch, by number. Tasks stored without a batch are
+    put in batches first (once: the database keeps their numbers)."""
+    stored = store.load_tasks()
+    unbatched = [item for item in stored if item.spec.batch is None]
+    if unbatched:
+        groups = earlier_batches(unbatched)
+        store.put_in_batches([[item.spec.task_id for item in group] for group in groups])
+        stored = store.load_tasks()
+    return group_batches(stored, store.batch_numbers())
+
+
+def group_batches(stored: Iterable[StoredTask], numbers: Mapping[str, int]) -> list[StoredBatch]:
+    """The tasks by batch token, with the tokens' ``numbers``, by number."""
+    tasks_by_token: dict[str | None, list[StoredTask]] = {}
+    for item in in_time_order(stored):
+        tasks_by_token.setdefault(item.spec.batch, []).append(item)
+    # 0: no number (yet), as for tasks stored without a batch, grouped together.
+    batches = [
+        StoredBatch(numbers.get(token, 0) if token is not None else 0, tuple(tasks))
+        for token, tasks in tasks_by_token.items()
+    ]
+    return sorted(batches, key=lambda batch: (batch.number, batch.created_at))
+
+
+def earlier_batches(stored: Iterable[StoredTask]) -> list[list[StoredTask]]:
+    """Tasks stored before batches were recorded, grouped as their batches were
+    then (see the module's docstring), oldest first."""
     batches: list[list[StoredTask]] = []
     previous: StoredTask | None = None
     for item in in_time_order(stored):
@@ -48,7 +82,7 @@ def group_batches(stored: Iterable[StoredTask]) -> list[StoredBatch]:
             batches.append([])
         batches[-1].append(item)
         previous = item
-    return [StoredBatch(number, tuple(tasks)) for number, tasks in enumerate(batches, start=1)]
+    return batches
 
 
 def _same_batch(before: StoredTask, after: StoredTask) -> bool:
@@ -60,10 +94,6 @@ def _same_batch(before: StoredTask, after: StoredTask) -> bool:
         and first.endpoint == second.endpoint
         and first.options == second.options
     )
-
-
-def batch_of(batches: Sequence[StoredBatch], task_id: str) -> StoredBatch | None:
-    return next((b for b in batches if any(item.spec.task_id == task_id for item in b.tasks)), None)
 
 
 def bytes_done(item: StoredTask) -> int:

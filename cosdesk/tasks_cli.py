@@ -28,7 +28,7 @@ from cosdesk.engine.state_names import STATE_NAMES, state_from_name, state_name
 from cosdesk.engine.store import StoreError
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_columns import StoredTask
-from cosdesk.task_batches import StoredBatch, bytes_done, group_batches
+from cosdesk.task_batches import StoredBatch, bytes_done, stored_batches
 from cosdesk.upload_cli import UsageError, add_account_arguments, database_path, resolve_account, run_engine
 
 ACTIONS = ("list", "resume", "pause", "cancel", "clear")
@@ -160,6 +160,17 @@ class Selection:
         return max(MIN_ID_WIDTH, shared + 1)
 
 
+def _numbers_text(numbers: Sequence[int]) -> str:
+    """``1 to 3, 7, 9 to 12``: the batch numbers there are (rising), in runs."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(f"{run[0]} to {run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)
+
+
 def _shared_length(first: str, second: str) -> int:
     """How many leading characters the two have in common."""
     for index, (mine, theirs) in enumerate(zip(first, second, strict=False)):
@@ -187,7 +198,7 @@ def _select(args: argparse.Namespace) -> Selection:
 
     store = TaskStore(database_path(args))
     try:
-        batches = group_batches(store.load_tasks())
+        batches = stored_batches(store)
         running_elsewhere = live_holders(store.path)
     finally:
         store.close()
@@ -200,7 +211,7 @@ def _select(args: argparse.Namespace) -> Selection:
         known = {batch.number for batch in batches}
         unknown = [number for number in args.batch if number not in known]
         if unknown:
-            have = f"batches 1 to {len(batches)}" if batches else "no batches"
+            have = f"batches {_numbers_text(sorted(known))}" if batches else "no batches"
             raise UsageError(f"no batch {unknown[0]} (the database has {have}; see cosdesk tasks list)")
         in_batches = {item.spec.task_id for b in batches if b.number in args.batch for item in b.tasks}
         chosen = [item for item in chosen if item.spec.task_id in in_batches]

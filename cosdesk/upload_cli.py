@@ -568,13 +568,13 @@ def _resume_command(store: object, queue: object, db_path: Path) -> str:
     from cosdesk.cli_progress import resume_command
     from cosdesk.engine.queue import UploadQueue
     from cosdesk.engine.store import TaskStore
-    from cosdesk.task_batches import group_batches
+    from cosdesk.task_batches import stored_batches
 
     assert isinstance(store, TaskStore) and isinstance(queue, UploadQueue)
     left = {task.task_id for task in queue.task_figures() if not task.state.is_final}
     numbers: list[int] = []
     if left:  # reading every task back costs about a second per 10,000: only when needed
-        for batch in group_batches(store.load_tasks()):
+        for batch in stored_batches(store):
             if any(item.spec.task_id in left for item in batch.tasks):
                 numbers.append(batch.number)
     command = resume_command(numbers)

@@ -43,6 +43,7 @@ from watchdog.events import (
 )
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
+from cosdesk.engine.batch_numbers import new_batch_token
 from cosdesk.engine.intake import FileToAdd
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.scan import key_for, scan_path
@@ -389,9 +390,12 @@ class FolderWatch(QObject):
                 key, version = key_for(target.prefix, relative), settled.version
                 files.append(FileToAdd(settled.path, key, version.size, version.mtime_ns))
         handed: list[tuple[str, str, FileVersion]] = []
+        batch_token = new_batch_token()  # the files settled together: one batch
         for start in range(0, len(files), HAND_ON_BATCH):
             batch = files[start : start + HAND_ON_BATCH]
-            task_ids = self._queue.add_files(batch, target.bucket, target.options, target.endpoint)
+            task_ids = self._queue.add_files(
+                batch, target.bucket, target.options, target.endpoint, batch=batch_token
+            )
             handed += [
                 (task_id, file.key, FileVersion(file.size or 0, file.mtime_ns or 0))
                 for task_id, file in zip(task_ids, batch, strict=True)

@@ -109,8 +109,10 @@ def new_task(
     endpoint: EndpointSpec,
     options: UploadOptions,
     source: NewSource,
+    batch: str | None = None,
 ) -> UploadTask:
-    """A new task, waiting at ``position``; not stored yet."""
+    """A new task, waiting at ``position``, in ``batch`` (a token of
+    engine/batch_numbers.py); not stored yet."""
     return UploadTask(
         spec=TaskSpec(
             task_id=task_id,
@@ -122,6 +124,7 @@ def new_task(
             source_path=source.path,
             data=source.data,
             created_at=time.time(),
+            batch=batch,
         ),
         checkpoint=Checkpoint(size=source.size, mtime_ns=source.mtime_ns),
         status=TaskStatus(position=position),

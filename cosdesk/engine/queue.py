@@ -34,6 +34,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.errors import CosException
 from cosdesk.engine.batch import BatchTracker
+from cosdesk.engine.batch_numbers import new_batch_token
 from cosdesk.engine.concurrency import MAX_REQUESTS, ConcurrencyStatus, ConcurrencyTuner
 from cosdesk.engine.handover import LEASE_RETRY_S, held_note, take_checkpoint, take_final_state
 from cosdesk.engine.history import TransferJournal
@@ -293,10 +294,12 @@ class UploadQueue(QObject):
         endpoint: EndpointSpec | None = None,
         *,
         part_of_drop_since: int | None = None,
+        batch: str | None = None,
     ) -> list[str]:
         """Queue local files; returns their task ids at once (10,000 files in a few
         tens of milliseconds). Sizes a walk did not read are read, and the tasks
-        stored, on a worker.
+        stored, on a worker. They are a batch of their own unless ``batch`` names
+        the one they belong to (the token of a drop added in slices).
 
         ``part_of_drop_since``: these files are a slice of a bigger drop, which
         began when ``pauses_of_all`` was this. If "Pause all" came since, they are
@@ -309,7 +312,7 @@ class UploadQueue(QObject):
         with self._lock:
             paused = part_of_drop_since is not None and self._paused_since(part_of_drop_since)
             sources = [(item.key, NewSource.file(item.path, item.size, item.mtime_ns)) for item in files]
-            tasks = self._new_tasks(bucket, spec, options, sources, paused=paused)
+            tasks = self._new_tasks(bucket, spec, options, sources, batch or new_batch_token(), paused=paused)
             self._pending_intakes += 1
         self._aux_pool.start(BackgroundCall(lambda: self._intake(tasks)))
         return [task.task_id for task in tasks]
@@ -338,11 +341,12 @@ class UploadQueue(QObject):
         options: UploadOptions | None = None,
         endpoint: EndpointSpec | None = None,
     ) -> str:
-        """Queue an in-memory body (kept in the database until it is uploaded)."""
+        """Queue an in-memory body (kept in the database until it is uploaded), a
+        batch of its own."""
         spec = self._endpoint(endpoint)
         with self._lock:
             (task,) = self._new_tasks(
-                bucket, spec, options or UploadOptions(), [(key, NewSource.memory(data))]
+                bucket, spec, options or UploadOptions(), [(key, NewSource.memory(data))], new_batch_token()
             )
             self._pending_intakes += 1
         self._aux_pool.start(BackgroundCall(lambda: self._intake([task])))
@@ -354,14 +358,21 @@ class UploadQueue(QObject):
         key: str,
         options: UploadOptions | None = None,
         endpoint: EndpointSpec | None = None,
+        *,
+        batch: str | None = None,
     ) -> str:
-        """Queue an empty object whose key ends in ``/`` (a folder in COS consoles)."""
+        """Queue an empty object whose key ends in ``/`` (a folder in COS consoles),
+        in ``batch`` (the files added with it), else a batch of its own."""
         if not key.endswith("/"):
             key += "/"
         spec = self._endpoint(endpoint)
         with self._lock:
             (task,) = self._new_tasks(
-                bucket, spec, options or UploadOptions(), [(key, NewSource.folder_marker())]
+                bucket,
+                spec,
+                options or UploadOptions(),
+                [(key, NewSource.folder_marker())],
+                batch or new_batch_token(),
             )
             self._pending_intakes += 1
         self._aux_pool.start(BackgroundCall(lambda: self._intake([task])))
@@ -399,12 +410,13 @@ class UploadQueue(QObject):
         *,
         on_queued: Callable[[list[tuple[str, str]]], None] | None = None,
     ) -> None:
-        """Queue what a walk finds, its sizes and times already read: ``entries()``
-        runs on a worker, and the queue counts as busy until it is exhausted.
+        """Queue what a walk finds, its sizes and times already read, as one batch:
+        ``entries()`` runs on a worker, and the queue counts as busy until it is exhausted.
         ``on_queued`` is handed the (task id, key) pairs of each batch on that
         worker before any of them can start. Returns at once."""
         options = options or UploadOptions()
         spec = self._endpoint(endpoint)
+        batch_token = new_batch_token()
         with self._lock:
             self._pending_intakes += 1
             began_at_pauses = self.pauses_of_all  # a "Pause all" since holds the rest (add_files)
@@ -421,6 +433,7 @@ class UploadQueue(QObject):
                             spec,
                             options,
                             [(entry.key, NewSource.scanned(entry))],
+                            batch_token,
                             paused=self._paused_since(began_at_pauses),
                         )
                     batch.append(task)
@@ -462,15 +475,17 @@ class UploadQueue(QObject):
         endpoint: EndpointSpec,
         options: UploadOptions,
         sources: Sequence[tuple[str, NewSource]],
+        batch: str,
         *,
         paused: bool = False,
     ) -> list[UploadTask]:
-        """New tasks, one for each (key, source), at the end of the queue. Called
-        with the lock held; the batch takes them in together."""
+        """New tasks, one for each (key, source), at the end of the queue, with the
+        batch token ``batch``. Called with the lock held; the tracker of the window's
+        batch takes them in together."""
         first = self._next_position
         task_ids = self._task_ids.take(len(sources))
         tasks = [
-            new_task(task_id, first + number, bucket, key, endpoint, options, source)
+            new_task(task_id, first + number, bucket, key, endpoint, options, source, batch)
             for number, (task_id, (key, source)) in enumerate(zip(task_ids, sources, strict=True))
         ]
         self._next_position = first + len(tasks)

@@ -24,6 +24,13 @@ from typing import Any, Generic, TypeVar, cast
 
 import platformdirs
 
+from cosdesk.engine.batch_numbers import (
+    BATCHES_SCHEMA,
+    batch_numbers,
+    forget_unused_batches,
+    number_batches,
+    put_in_batches,
+)
 from cosdesk.engine.columns import (
     SHARED_TEXTS_SCHEMA,
     SharedTexts,
@@ -111,6 +118,7 @@ CREATE TABLE IF NOT EXISTS requests (
 )""",
     HISTORY_SCHEMA,
     *LEASE_SCHEMA,
+    BATCHES_SCHEMA,
 )
 # Every column that holds the id of a shared text.
 _SHARED_ID_USERS = tuple(("tasks", column) for column in SHARED_ID_COLUMNS) + tuple(
@@ -273,8 +281,12 @@ class TaskStore:
         if not batch:
             return
 
+        # Mostly one token (a drop's slice), numbered before its tasks are written.
+        tokens = dict.fromkeys(task.spec.batch for task in batch if task.spec.batch is not None)
+
         def write(db: sqlite3.Connection, texts: SharedTexts) -> None:
             try:
+                number_batches(db, tokens)
                 db.executemany(UPSERT_SQL, (insert_values(task, texts) for task in batch))
             finally:
                 with self._inserts_written:
@@ -743,6 +755,16 @@ class TaskStore:
             found.extend(_with_parts(rows, part_rows))
         return sorted(found, key=lambda task: (task.status.position, task.spec.created_at))
 
+    def batch_numbers(self) -> dict[str, int]:
+        """The number of each batch token (engine/batch_numbers.py)."""
+        with self._read_lock:
+            return batch_numbers(self._reader)
+
+    def put_in_batches(self, groups: Sequence[Sequence[str]]) -> None:
+        """Number tasks stored without a batch: each group of task ids (oldest
+        first) becomes a batch. Waits until it is committed."""
+        self.write_and_wait(lambda db: put_in_batches(db, SharedTexts(db), groups))
+
     def load_tasks(self) -> list[StoredTask]:
         """All tasks in queue order, each with its finished parts."""
         with self._read_lock:
@@ -772,6 +794,7 @@ def _delete_unused_texts(db: sqlite3.Connection, texts: SharedTexts) -> None:
     emptying one costs; a few tasks removed leave theirs for then (each unused
     text is a folder, or a set of options, that the next upload may use again)."""
     delete_unused_texts(db, _SHARED_ID_USERS)
+    forget_unused_batches(db)
     texts.forget()
 
 

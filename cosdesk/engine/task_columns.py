@@ -187,6 +187,7 @@ SPEC = RowMapping.of(
         "source_kind": _enum("source_kind", SourceKind),
         "source_path": split("source_path", nullable=True),
         "data": as_itself("data", "BLOB", decode=lambda value: None if value is None else bytes(value)),
+        "batch": shared("batch", nullable=True),
     },
 )
 CHECKPOINT = RowMapping.of(

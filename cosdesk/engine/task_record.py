@@ -157,6 +157,10 @@ class TaskSpec:
     source_path: str | None = None
     data: bytes | None = field(default=None, repr=False)
     created_at: float = 0.0
+    # The files added together (one drop, one command, one walk) share this token;
+    # the database numbers it once (ARCHITECTURE.md, "Batches"). None: a task
+    # stored before batches were recorded, until ``cosdesk tasks`` numbers it.
+    batch: str | None = None
 
 
 _NO_PARTS: Mapping[int, PartRecord] = MappingProxyType({})

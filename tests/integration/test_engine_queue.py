@@ -17,10 +17,12 @@ from support.engine_queue import ENDED
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
+from cosdesk.engine.batch_numbers import new_batch_token
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadMethodChoice, UploadOptions
 from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
+from cosdesk.task_batches import stored_batches
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -114,6 +116,33 @@ def test_folders_are_walked_on_a_worker(make_engine: Any, tmp_path: Path, cos_cl
     assert all(s.state is TaskState.SUCCESS for s in engine.queue.tasks())
     stored = cos_client.head_object(BUCKET, "backup/photos/2024/b.jpg")
     assert stored.crc64 == crc64_file(root / "2024" / "b.jpg")
+
+
+def test_each_way_of_adding_makes_one_batch_and_a_drop_in_slices_stays_one(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    engine = make_engine()
+    (tmp_path / "drop").mkdir()
+    drop = [write_file(tmp_path / "drop" / f"{n}.txt", 10, seed=n) for n in range(3)]
+    slices_token = new_batch_token()
+    # A big drop is handed to the queue in slices, with its folder markers after.
+    engine.queue.add_files([FileToAdd(str(drop[0]), "drop/0.txt")], BUCKET, batch=slices_token)
+    engine.queue.add_files(
+        [FileToAdd(str(path), f"drop/{path.name}") for path in drop[1:]], BUCKET, batch=slices_token
+    )
+    engine.queue.add_folder_marker(BUCKET, "drop/empty", batch=slices_token)
+    engine.queue.add_bytes(b"note", BUCKET, "note.txt")
+    engine.queue.add_paths([tmp_path / "drop"], BUCKET, "walked")
+    engine.qtbot.waitUntil(lambda: len(engine.queue.tasks()) == 8, timeout=10_000)  # and the walk's 3
+    engine.wait_states([task.task_id for task in engine.queue.tasks()], ENDED)
+    assert engine.store.flush()
+
+    batches = [sorted(item.spec.key for item in batch.tasks) for batch in stored_batches(engine.store)]
+    assert batches == [
+        ["drop/0.txt", "drop/1.txt", "drop/2.txt", "drop/empty/"],
+        ["note.txt"],
+        ["walked/drop/0.txt", "walked/drop/1.txt", "walked/drop/2.txt"],
+    ]
 
 
 def test_conflict_policies(make_engine: Any, tmp_path: Path, cos_client: CosClient) -> None:

@@ -223,6 +223,41 @@ def test_each_task_id_the_list_shows_names_that_task_alone(
     assert left == [f"cos://{BUCKET}/ids/notes/{n}.txt" for n in "ac"]
 
 
+def test_a_printed_batch_number_still_names_its_files_after_older_batches_are_cleared(
+    sandbox: Any, database: Path, tmp_path: Path, server_files: CosClient
+) -> None:
+    """Batches were numbered by counting them, so clearing batch 1 made the
+    command printed for batch 2 resume batch 3's files instead."""
+    assert upload(sandbox, make_file(tmp_path / "done.txt", 300), prefix="one").returncode == 0
+    suggested = []
+    for name in ("report.txt", "other.txt"):
+        refused = upload(sandbox, make_file(tmp_path / name, 400), prefix="two", secret_key="wrong")
+        assert refused.returncode == 1, refused.stderr
+        command = re.search(r"once the cause above is fixed: `(.+)`", refused.stderr)
+        assert command, refused.stderr
+        suggested.append(command[1])
+    assert suggested == ["cosdesk tasks resume --batch 2", "cosdesk tasks resume --batch 3"]
+
+    cleared = cosdesk("tasks", "clear", "--batch", "1")
+    assert cleared.returncode == 0, cleared.stderr
+    listing = cosdesk("tasks", "list").stdout
+    assert [(row.split()[1], row.split()[8]) for row in task_rows(listing)] == [
+        ("2", f"cos://{BUCKET}/two/report.txt"),
+        ("3", f"cos://{BUCKET}/two/other.txt"),
+    ]
+
+    retried = cosdesk(*shlex.split(suggested[0])[1:])
+    assert retried.returncode == 0, retried.stderr
+    assert retried.stdout.splitlines()[0] == "resuming 1 task (1 failed): 400 B to send"
+    assert object_size(server_files, "two/report.txt") == 400
+    assert object_size(server_files, "two/other.txt") is None
+    gone = cosdesk("tasks", "list", "--batch", "1")
+    assert gone.returncode == 2
+    assert gone.stderr.strip() == (
+        "cosdesk tasks: no batch 1 (the database has batches 2, 3; see cosdesk tasks list)"
+    )
+
+
 def test_a_failure_the_server_may_not_repeat_is_offered_a_plain_retry(sandbox: Any, tmp_path: Path) -> None:
     # The server is overloaded (503 to every request) and no automatic retry is
     # allowed: the file fails, but sending it again later may well work, so the

@@ -46,6 +46,12 @@ def listed(db: Path) -> list[tuple[str, str, str]]:
     return [(row[4], row[5], row[8]) for row in rows]
 
 
+def batches_listed(db: Path) -> list[str]:
+    listing = cosdesk("tasks", "list", "--db", str(db))
+    assert listing.returncode == 0, listing.stderr
+    return [line.split()[1] for line in listing.stdout.splitlines()[1:-1]]
+
+
 def sources(folder: Path) -> bytes:
     """The files of the old database's tasks; returns the big one's bytes."""
     make_file(folder / "old" / "done.txt", 5)
@@ -71,6 +77,10 @@ def test_tasks_list_and_resume_work_on_the_database_of_an_earlier_version(
         ("Waiting", "0.0%", f"cos://{BUCKET}/old/hello.txt"),
     ]
 
+    # Stored before batches were recorded: put in the batch they were listed in
+    # then (four tasks a second apart), now with a number of their own.
+    assert batches_listed(db) == ["1", "1", "1", "1"]
+
     resumed = cosdesk("tasks", "resume", "--db", str(db))
 
     assert resumed.returncode == 0, resumed.stderr
@@ -78,6 +88,7 @@ def test_tasks_list_and_resume_work_on_the_database_of_an_earlier_version(
     assert on_server(sandbox, "old/big.bin") == big
     assert on_server(sandbox, "old/hello.txt") == b"hello"
     assert [state for state, _, _ in listed(db)] == ["Done", "Done", "Failed", "Done"]
+    assert batches_listed(db) == ["1", "1", "1", "1"]
 
 
 def test_the_window_shows_the_list_and_the_history_an_earlier_version_left(

@@ -6,6 +6,8 @@ files queued, the bytes on the server)."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -236,6 +238,35 @@ def test_adding_files_says_so_while_it_happens_then_what_was_added_then_how_the_
     # True: the three rows are done (the table catches up within a moment).
     wait_until(lambda: all(row_texts(table, f"photos/{f.name}")[STATE] == "Done" for f in files), timeout_s=2)
     assert not any("Adding" in text for text in messages.texts()[added_at:])
+
+
+def test_each_drop_on_the_window_is_one_batch_that_cosdesk_tasks_lists_by_its_number(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    driver = account_window
+    make_file(tmp_path / "trip" / "a.jpg", 300)
+    make_file(tmp_path / "trip" / "b.jpg", 200)
+    drop(driver, tmp_path / "trip")
+    driver.wait_states(lambda rows: len(rows) == 2 and all(row.state is TaskState.SUCCESS for row in rows))
+    drop(driver, make_file(tmp_path / "note.txt", 100))
+    driver.wait_states(lambda rows: len(rows) == 3 and all(row.state is TaskState.SUCCESS for row in rows))
+    assert driver.window.session.store.flush()
+
+    command = [str(Path(sys.executable).with_name("cosdesk")), "tasks", "list"]
+    listing = subprocess.run(
+        [*command, "--db", str(config.data_dir() / "tasks.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listing.returncode == 0, listing.stderr
+    batch_of = {line.split()[-1]: line.split()[1] for line in listing.stdout.splitlines()[1:-1]}
+    assert batch_of == {
+        f"cos://{TEST_BUCKET}/trip/a.jpg": "1",
+        f"cos://{TEST_BUCKET}/trip/b.jpg": "1",
+        f"cos://{TEST_BUCKET}/note.txt": "2",
+    }
+    assert listing.stdout.splitlines()[-1].startswith("3 tasks in 2 batches: 3 Done; ")
 
 
 # --- item 8: the overall bar and the time left describe the current batch -------------

@@ -11,7 +11,7 @@ from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.state_names import STATE_NAMES, state_from_name
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_columns import StoredTask
-from cosdesk.task_batches import BATCH_GAP_S, group_batches
+from cosdesk.task_batches import BATCH_GAP_S, earlier_batches, group_batches
 
 
 @pytest.mark.parametrize(
@@ -52,9 +52,29 @@ def stored(task_id: str, position: int, created_at: float, **changes: object) ->
     return make_row(task_id, position, created_at=created_at, **changes)
 
 
-def test_batches_are_the_tasks_added_together_oldest_first() -> None:
+def test_batches_are_the_tasks_of_one_token_by_the_databases_number_each_oldest_first() -> None:
     tasks = [
         # Two runs of `cosdesk upload` a second apart: each numbers its tasks from 0.
+        stored("b1", 1, 100.2, batch="first"),
+        stored("a0", 0, 100.0, batch="first"),
+        stored("b0", 0, 101.0, batch="second"),
+        stored("b1x", 1, 101.1, batch="second"),
+        # Moved to the top of the queue (position 0) long after: still its batch's.
+        stored("c0", 0, 200.0, batch="third"),
+        stored("c1", 3, 100.5, batch="third"),
+    ]
+    # Batch 1 was cleared since: the others keep their numbers.
+    batches = group_batches(tasks, {"first": 2, "second": 3, "third": 4})
+    assert [[item.spec.task_id for item in batch.tasks] for batch in batches] == [
+        ["a0", "b1"],
+        ["b0", "b1x"],
+        ["c1", "c0"],
+    ]
+    assert [batch.number for batch in batches] == [2, 3, 4]
+
+
+def test_tasks_stored_before_batches_were_recorded_are_grouped_as_their_batches_were() -> None:
+    tasks = [
         stored("b1", 1, 100.2),
         stored("a0", 0, 100.0),
         stored("b0", 0, 101.0),
@@ -63,14 +83,12 @@ def test_batches_are_the_tasks_added_together_oldest_first() -> None:
         stored("c0", 5, 101.1 + BATCH_GAP_S + 1),
         stored("d0", 6, 101.1 + BATCH_GAP_S + 1.5, options=UploadOptions(retries=9)),
     ]
-    batches = group_batches(tasks)
-    assert [[item.spec.task_id for item in batch.tasks] for batch in batches] == [
+    assert [[item.spec.task_id for item in batch] for batch in earlier_batches(tasks)] == [
         ["a0", "b1"],
         ["b0", "b1x"],
         ["c0"],
         ["d0"],
     ]
-    assert [batch.number for batch in batches] == [1, 2, 3, 4]
 
 
 def test_every_state_has_one_name_that_reads_back_in_any_case() -> None:

@@ -177,6 +177,7 @@ def test_an_older_database_opens_with_its_tasks_parts_and_history_as_they_were(
         "history",
         "sqlite_sequence",
         "task_leases",
+        "batches",
     }
     db = sqlite3.connect(path)
     try:
