@@ -255,7 +255,7 @@ class ProgressDisplay:
             # first moments counts a chunk against a fraction of a second (45 MiB/s
             # read under a 40 MiB/s limit): it shows once it has settled.
             settled = self._sending_since is not None and now - self._sending_since >= SPEED_SETTLES_S
-            if settled:
+            if settled and batch.speed is not None:
                 parts.append(format_speed(batch.speed))
             parts.append(f"ETA {format_duration(batch.eta_s)}")
         parts.append(f"files {done}/{total_files}")

@@ -216,7 +216,7 @@ class BatchTracker:
         )
 
     def _time_left(
-        self, speed: float, active_now: int, running: list[UploadTask], parallel_files: int, now: float
+        self, speed: float | None, active_now: int, running: list[UploadTask], parallel_files: int, now: float
     ) -> float | None:
         by_bytes = eta_seconds(self._remaining, speed)
         if by_bytes is None:

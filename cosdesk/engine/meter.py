@@ -52,21 +52,24 @@ class SpeedMeter:
         while self._samples and self._samples[0][0] < horizon:
             self._window_bytes -= self._samples.popleft()[1]
 
-    def speed(self, now: float | None = None) -> float:
-        """Bytes per second over the window (never negative).
+    def speed(self, now: float | None = None) -> float | None:
+        """Bytes per second over the window (never negative); None while nothing
+        tells it yet: before any sample, and while a first window holds only one.
 
         Before a full window has passed, the first sample's bytes are left out:
         they were sent before it, over a time nobody measured. The speed is then
         what the later samples brought over the time from the first to the last
-        (to now, once the silence since the last is longer than that), and 0
-        while there is only the first. Counting them over the time since the
-        first sample read each start of an upload under a 2 MiB/s limit as
-        2.0-2.7 MiB/s for seconds, 4.7 at first."""
+        (to now, once the silence since the last is longer than that). Counting
+        them over the time since the first sample read each start of an upload
+        under a 2 MiB/s limit as 2.0-2.7 MiB/s for seconds, 4.7 at first; and a
+        speed of 0 shown before the second sample, with bytes on their way, was
+        not true either. A window that passes without a sample reads 0: nothing
+        is moving."""
         now = time.monotonic() if now is None else now
         with self._lock:
             self._expire(now)
             if self._started_at is None:
-                return 0.0
+                return None
             measured_s = now - self._started_at
             if measured_s >= self.window_s or not self._samples:
                 return max(0.0, self._window_bytes / self.window_s)
@@ -74,7 +77,7 @@ class SpeedMeter:
             last_at = self._samples[-1][0]
             span = last_at - first_at
             if span <= 0:
-                return 0.0
+                return None
             if now - last_at > span:
                 span = now - first_at
             return max(0.0, (self._window_bytes - first_bytes) / span)
@@ -96,11 +99,11 @@ class SpeedMeter:
             self._started_at = None
 
 
-def eta_seconds(remaining_bytes: int, speed_bytes_per_s: float) -> float | None:
-    """Seconds left at the current speed; None while the speed is unknown (zero)."""
+def eta_seconds(remaining_bytes: int, speed_bytes_per_s: float | None) -> float | None:
+    """Seconds left at the current speed; None while the speed is unknown (None or zero)."""
     if remaining_bytes <= 0:
         return 0.0
-    if speed_bytes_per_s <= 0:
+    if speed_bytes_per_s is None or speed_bytes_per_s <= 0:
         return None
     return remaining_bytes / speed_bytes_per_s
 

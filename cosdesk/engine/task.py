@@ -117,7 +117,7 @@ class TaskProgress:
     task_id: str
     loaded: int
     total: int
-    speed: float
+    speed: float | None  # None: not measured yet (SpeedMeter.speed)
     percent: float
     eta_s: float | None
 
@@ -146,7 +146,8 @@ class BatchProgress:
     - ``remaining``: the bytes still to send by tasks that will run without anyone
       doing anything (waiting, checking, uploading); paused, failed and canceled
       ones are not remaining work.
-    - ``speed``: bytes/s over the last few seconds (0 when nothing runs).
+    - ``speed``: bytes/s over the last few seconds (0 when nothing runs, None
+      while it is not measured yet).
     - ``eta_s``: seconds until the remaining work is done (see
       ``BatchTracker.progress``); None when nothing runs or it cannot be told yet.
     - the counts are tasks of the batch per state (``running``: checking or
@@ -155,7 +156,7 @@ class BatchProgress:
 
     loaded: int
     total: int
-    speed: float
+    speed: float | None
     percent: float
     eta_s: float | None
     waiting: int
@@ -255,7 +256,7 @@ class TaskSnapshot(RecordViews):
         return self.progress.loaded
 
     @property
-    def speed(self) -> float:
+    def speed(self) -> float | None:
         return self.progress.speed
 
     @property
@@ -440,7 +441,7 @@ class UploadTask(RecordViews):
     def progress(self, now: float | None = None) -> TaskProgress:
         total = self.checkpoint.size or 0
         uploading = self.state is TaskState.UPLOADING
-        speed = 0.0
+        speed: float | None = 0.0
         if uploading and self.meter is not None:
             speed = self.meter.speed(time.monotonic() if now is None else now)
         loaded = min(self.loaded, total) if total else self.loaded

@@ -78,7 +78,7 @@ class BatchStatus(QObject):
             files=files,
             files_tip=files_tip,
             bytes=f"{format_size(batch.loaded)} / {format_size(batch.total)}",
-            speed=format_speed(batch.speed) if running else "",
+            speed=format_speed(batch.speed) if running and batch.speed is not None else "",
             time_left=(
                 self.tr("%1 left").replace("%1", format_duration(batch.eta_s))
                 if running and batch.eta_s is not None

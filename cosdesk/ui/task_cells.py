@@ -119,7 +119,7 @@ def snapshot_cells(snapshot: TaskSnapshot, hashed: float | None) -> Cells:
         {_DISPLAY: "" if snapshot.size is None else format_size(snapshot.size)},
         {_DISPLAY: state_text(state, unverified), _DECORATION: state_icon(state), _TOOLTIP: error_tip},
         {_DISPLAY: format_percent(progress), _DECORATION: progress_bar(progress, state)},
-        {_DISPLAY: format_speed(snapshot.speed) if uploading else ""},
+        {_DISPLAY: format_speed(snapshot.speed) if uploading and snapshot.speed is not None else ""},
         {_DISPLAY: format_eta(snapshot.eta_s) if uploading else ""},
         {_DISPLAY: error_text(snapshot), _TOOLTIP: error_tip},
     )

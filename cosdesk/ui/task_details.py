@@ -247,7 +247,7 @@ class TaskDetailsDialog(QDialog):
     def _fill(self, snap: TaskSnapshot, done_parts: set[int]) -> None:
         f = self.fields
         state = state_text(snap.state, snap.result is not None and snap.result.unverified)
-        if snap.state is TaskState.UPLOADING:
+        if snap.state is TaskState.UPLOADING and snap.speed is not None:
             state += (
                 self.tr(" — %1, %2 left")
                 .replace("%1", format_speed(snap.speed))

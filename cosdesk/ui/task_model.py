@@ -185,7 +185,8 @@ class TaskTableModel(QAbstractTableModel):
         self._snapshots: OrderedDict[int, TaskSnapshot] = OrderedDict()
         self._cells: OrderedDict[int, Cells] = OrderedDict()
         self._hashing: dict[int, float] = {}  # checking slot → fraction hashed
-        self._speeds: dict[int, float] = {}  # uploading slot → bytes/s
+        # Uploading slot → bytes/s (None: not measured yet; sorted as 0).
+        self._speeds: dict[int, float | None] = {}
         self._etas: dict[int, float] = {}  # uploading slot → seconds left
         self._error_ids = array("H")  # slot → index in _error_texts (0: none)
         self._error_texts: list[str] = [""]
@@ -333,14 +334,14 @@ class TaskTableModel(QAbstractTableModel):
         return self._matches
 
     def speed(self, slot: int) -> float:
-        return self._speeds.get(slot, 0.0)
+        return self._speeds.get(slot) or 0.0
 
     def eta(self, slot: int) -> float:
         return self._etas.get(slot, math.inf)
 
     def speeds(self) -> dict[int, float]:
         """Bytes/s of every uploading slot (a copy)."""
-        return dict(self._speeds)
+        return {slot: speed or 0.0 for slot, speed in self._speeds.items()}
 
     def etas(self) -> dict[int, float]:
         """Seconds left of every uploading slot (a copy)."""
@@ -632,11 +633,16 @@ class TaskTableModel(QAbstractTableModel):
         bits = 0
         if snapshot.state is TaskState.UPLOADING:
             eta = math.inf if snapshot.eta_s is None else snapshot.eta_s
-            if self._speeds.get(slot) != snapshot.speed or self._etas.get(slot) != eta:
+            if (
+                slot not in self._speeds
+                or self._speeds[slot] != snapshot.speed
+                or self._etas.get(slot) != eta
+            ):
                 self._speeds[slot] = snapshot.speed
                 self._etas[slot] = eta
                 bits |= CHANGED_SPEED
-        elif self._speeds.pop(slot, None) is not None:
+        elif slot in self._speeds:
+            del self._speeds[slot]
             self._etas.pop(slot, None)
             bits |= CHANGED_SPEED
         if snapshot.state is not TaskState.CHECKING and self._hashing.pop(slot, None) is not None:
@@ -656,7 +662,8 @@ class TaskTableModel(QAbstractTableModel):
     def _take_no_extras(self, slot: int) -> int:
         """A compact row's task has no speed, hashing or Error text."""
         bits = 0
-        if self._speeds.pop(slot, None) is not None:
+        if slot in self._speeds:
+            del self._speeds[slot]
             self._etas.pop(slot, None)
             bits |= CHANGED_SPEED
         if self._hashing.pop(slot, None) is not None:

@@ -72,7 +72,7 @@ def test_progress_and_speed_show_and_reach_100_percent(account_window: WindowDri
             bool(rows)
             and rows[0].state is TaskState.UPLOADING
             and 0.05 < rows[0].percent < 0.9
-            and (rows[0].speed > 0)
+            and (rows[0].speed or 0) > 0  # None: not measured yet
         )
 
     driver.wait_states(in_flight, timeout_s=15)

@@ -326,6 +326,31 @@ def test_the_overall_bar_and_time_left_cover_only_the_new_batch_and_leave_out_pa
     assert bar.value() < 1000
 
 
+def test_a_starting_upload_shows_no_speed_until_one_is_measured_never_0_b_s(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    """Its first report says how much was sent, not how fast: at 64 KiB/s (a 16 KiB
+    piece every quarter second) the row and the status bar read "0 B/s" for the
+    first ticks while the bytes were going out."""
+    driver = account_window
+    slow_down(driver, 64 * 1024)
+    drop(driver, make_file(tmp_path / "slow.bin", 1 * MiB))
+    table = uploads_table()
+    speed = status_widget(QLabel, "Upload speed")
+    readings: list[tuple[str, str]] = []  # (row, status bar) while the row said Uploading
+    deadline = time.monotonic() + 2.5
+    while time.monotonic() < deadline:
+        QTest.qWait(10)
+        if table.model().rowCount() and (row := row_texts(table, "slow.bin"))[STATE] == "Uploading":
+            readings.append((row[SPEED], speed.text() if speed.isVisible() else ""))
+    assert readings, "the row never said Uploading"
+    assert not [reading for reading in readings if "0 B/s" in reading], readings
+    # Then it is told: about the limit, on the row and in the status bar.
+    row_speed, bar_speed = readings[-1]
+    assert 40 <= mib(row_speed.removesuffix("/s")) * 1024 <= 70, readings[-1]
+    assert 40 <= mib(bar_speed.removesuffix("/s")) * 1024 <= 70, readings[-1]
+
+
 def test_under_a_bandwidth_limit_the_speed_and_time_left_are_true_from_the_start_and_after_a_resume(
     account_window: WindowDriver, tmp_path: Path
 ) -> None:

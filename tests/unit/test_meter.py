@@ -65,7 +65,20 @@ def test_the_first_seconds_read_the_rate_between_reports_not_above_it(now: float
         at = 0.05 + report / 2
         if at <= now:
             meter.add(1024 * 1024, now=at)
-    assert meter.speed(now=now) == (0.0 if now < 0.55 else pytest.approx(2 * 1024 * 1024))
+    assert meter.speed(now=now) == (None if now < 0.55 else pytest.approx(2 * 1024 * 1024))
+
+
+def test_the_speed_is_not_told_before_a_second_report_and_reads_zero_once_a_window_was_silent() -> None:
+    """A first report says how much, not how fast: the window showed "0 B/s" for
+    an upload whose bytes were going out."""
+    meter = SpeedMeter(window_s=3.0)
+    assert meter.speed(now=0.0) is None
+    meter.add(16 * 1024, now=0.1)
+    assert meter.speed(now=0.2) is None
+    assert meter.speed(now=2.9) is None  # one report, and a silence shorter than the window
+    assert meter.speed(now=3.2) == 0.0  # nothing for a whole window: nothing is moving
+    meter.reset()
+    assert meter.speed(now=3.3) is None
 
 
 def test_a_stall_in_the_first_seconds_brings_the_speed_down() -> None:
