@@ -351,6 +351,28 @@ def test_a_starting_upload_shows_no_speed_until_one_is_measured_never_0_b_s(
     assert 40 <= mib(bar_speed.removesuffix("/s")) * 1024 <= 70, readings[-1]
 
 
+def test_the_first_speeds_shown_under_a_limit_are_not_above_it(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    """The limiter's bucket filled while the file was chosen and let three pieces
+    out at once: under 1 MiB/s the first readings were 1.2-1.4 MiB/s."""
+    driver = account_window
+    slow_down(driver, 1 * MiB)
+    time.sleep(0.6)  # the person chooses a file
+    drop(driver, make_file(tmp_path / "film.bin", 3 * MiB))
+    table = uploads_table()
+    speed = status_widget(QLabel, "Upload speed")
+    readings: list[tuple[str, str]] = []
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        QTest.qWait(10)
+        if table.model().rowCount() and (row := row_texts(table, "film.bin"))[SPEED] and speed.isVisible():
+            readings.append((row[SPEED], speed.text()))
+    assert len(readings) >= 10, readings
+    shown = [mib(text.removesuffix("/s")) for reading in readings for text in reading]
+    assert max(shown) <= 1.05, readings
+
+
 def test_under_a_bandwidth_limit_the_speed_and_time_left_are_true_from_the_start_and_after_a_resume(
     account_window: WindowDriver, tmp_path: Path
 ) -> None:

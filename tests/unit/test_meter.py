@@ -129,6 +129,23 @@ def test_limiter_is_shared_between_threads() -> None:
     assert 1.5 <= time.monotonic() - started <= 3.5
 
 
+def test_a_run_after_a_quiet_spell_starts_at_the_limit_not_with_a_burst() -> None:
+    """Three pieces after half a second of nothing went out at once (the bucket had
+    filled meanwhile), and the first speeds shown read 20-40% over the limit."""
+    limiter = BandwidthLimiter(1024 * 1024)
+    piece = limiter.piece_bytes()  # 16 KiB: 15.6 ms at the limit
+    time.sleep(limiter.IDLE_S + 0.1)
+    started = time.monotonic()
+    for _ in range(3):
+        limiter.acquire(piece)
+    assert time.monotonic() - started >= 2.5 * piece / limiter.limit_bytes_per_s
+    # While the run goes on, a payer that comes late finds what the bucket held.
+    time.sleep(0.03)
+    started = time.monotonic()
+    limiter.acquire(piece)
+    assert time.monotonic() - started < 0.01
+
+
 def test_bodies_are_paid_for_in_pieces_of_a_quarter_of_the_bucket() -> None:
     assert BandwidthLimiter(0).piece_bytes() == 0
     assert BandwidthLimiter(2 * 1024 * 1024).piece_bytes() == 26214  # 12.5 ms at the limit
