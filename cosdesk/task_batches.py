@@ -5,7 +5,8 @@ A batch is the tasks that share a batch token (``TaskSpec.batch``: one per drop
 on the window, ``cosdesk upload``, folder walk), and its number is the one the
 database gave that token (``engine/batch_numbers.py``): numbers never change, so
 clearing a batch leaves the later ones as they were printed. Batches are listed
-by number, which is the order they were stored in; a batch's tasks oldest first.
+oldest first (by their first task): in their numbers' order, but for tasks
+numbered late (below). A batch's tasks are listed oldest first.
 
 Tasks stored before batches were recorded have no token. The first listing puts
 them in batches by the rule their numbers followed then, and numbers those: a new
@@ -48,8 +49,8 @@ def in_time_order(stored: Iterable[StoredTask]) -> list[StoredTask]:
 
 
 def stored_batches(store: TaskStore) -> list[StoredBatch]:
-    """Every stored task in its batch, by number. Tasks stored without a batch are
-    put in batches first (once: the database keeps their numbers)."""
+    """Every stored task in its batch, oldest batch first. Tasks stored without a
+    batch are put in batches first (once: the database keeps their numbers)."""
     stored = store.load_tasks()
     unbatched = [item for item in stored if item.spec.batch is None]
     if unbatched:
@@ -60,7 +61,7 @@ def stored_batches(store: TaskStore) -> list[StoredBatch]:
 
 
 def group_batches(stored: Iterable[StoredTask], numbers: Mapping[str, int]) -> list[StoredBatch]:
-    """The tasks by batch token, with the tokens' ``numbers``, by number."""
+    """The tasks by batch token, with the tokens' ``numbers``, oldest batch first."""
     tasks_by_token: dict[str | None, list[StoredTask]] = {}
     for item in in_time_order(stored):
         tasks_by_token.setdefault(item.spec.batch, []).append(item)
@@ -69,7 +70,7 @@ def group_batches(stored: Iterable[StoredTask], numbers: Mapping[str, int]) -> l
         StoredBatch(numbers.get(token, 0) if token is not None else 0, tuple(tasks))
         for token, tasks in tasks_by_token.items()
     ]
-    return sorted(batches, key=lambda batch: (batch.number, batch.created_at))
+    return sorted(batches, key=lambda batch: (batch.created_at, batch.number))
 
 
 def earlier_batches(stored: Iterable[StoredTask]) -> list[list[StoredTask]]:

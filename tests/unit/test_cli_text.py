@@ -59,9 +59,9 @@ def test_batches_are_the_tasks_of_one_token_by_the_databases_number_each_oldest_
         stored("a0", 0, 100.0, batch="first"),
         stored("b0", 0, 101.0, batch="second"),
         stored("b1x", 1, 101.1, batch="second"),
-        # Moved to the top of the queue (position 0) long after: still its batch's.
-        stored("c0", 0, 200.0, batch="third"),
-        stored("c1", 3, 100.5, batch="third"),
+        # Moved to the top of the queue since (position 0): still its batch's.
+        stored("c0", 0, 102.5, batch="third"),
+        stored("c1", 3, 102.0, batch="third"),
     ]
     # Batch 1 was cleared since: the others keep their numbers.
     batches = group_batches(tasks, {"first": 2, "second": 3, "third": 4})
