@@ -47,19 +47,28 @@ def batch_numbers(db: sqlite3.Connection) -> dict[str, int]:
     return {str(token): int(number) for token, number in db.execute("SELECT token, number FROM batches")}
 
 
-def put_in_batches(db: sqlite3.Connection, texts: SharedTexts, groups: Sequence[Sequence[str]]) -> None:
+def put_in_batches(
+    db: sqlite3.Connection, texts: SharedTexts, groups: Sequence[Sequence[str]]
+) -> list[int] | None:
     """Make each group of task ids (oldest group first) a batch of its own, with
-    the next number. Only tasks without a batch are changed: another process that
-    numbered them first keeps its numbers (its batches, and a number or two
-    given to none here)."""
+    the next number; returns the numbers, or None when some of the tasks had a
+    batch already or were gone. Only tasks without a batch are changed: another
+    process that numbered them first keeps its numbers (its batches, and a
+    number or two given to none here)."""
+    numbers: list[int] = []
+    all_changed = True
     for task_ids in groups:
         token = new_batch_token()
         number_batches(db, [token])
         batch_id = texts.id_of(token)
-        db.executemany(
+        changed = db.executemany(
             "UPDATE tasks SET batch_id = ? WHERE task_id = ? AND batch_id IS NULL",
             ((batch_id, task_id) for task_id in task_ids),
-        )
+        ).rowcount
+        all_changed = all_changed and changed == len(task_ids)
+        (number,) = db.execute("SELECT number FROM batches WHERE token = ?", (token,)).fetchone()
+        numbers.append(int(number))
+    return numbers if all_changed else None
 
 
 def forget_unused_batches(db: sqlite3.Connection) -> None:

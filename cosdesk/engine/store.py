@@ -760,10 +760,11 @@ class TaskStore:
         with self._read_lock:
             return batch_numbers(self._reader)
 
-    def put_in_batches(self, groups: Sequence[Sequence[str]]) -> None:
+    def put_in_batches(self, groups: Sequence[Sequence[str]]) -> list[int] | None:
         """Number tasks stored without a batch: each group of task ids (oldest
-        first) becomes a batch. Waits until it is committed."""
-        self.write_and_wait(lambda db: put_in_batches(db, SharedTexts(db), groups))
+        first) becomes a batch. Waits until it is committed; returns the numbers,
+        or None when another process changed some of those tasks first."""
+        return self.write_and_wait(lambda db: put_in_batches(db, SharedTexts(db), groups))
 
     def load_tasks(self) -> list[StoredTask]:
         """All tasks in queue order, each with its finished parts."""

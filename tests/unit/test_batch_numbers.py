@@ -74,3 +74,20 @@ def test_tasks_stored_before_batches_were_recorded_get_numbers_once_oldest_first
     store.flush()
     assert numbered(store) == first[1:]
     store.close()
+
+
+def test_tasks_another_process_numbered_first_keep_their_batch(tmp_path: Path) -> None:
+    path = tmp_path / "tasks.sqlite3"
+    store = TaskStore(path)
+    store.insert_tasks([make_row("old0", 0, created_at=100.0), make_row("old1", 1, created_at=100.1)])
+    store.flush()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE tasks SET batch_id = NULL")
+    other = TaskStore(path)
+    assert other.put_in_batches([["old0", "old1"]]) == [1]
+    other.close()
+
+    # This one read them without a batch: it learns that they have one now.
+    assert store.put_in_batches([["old0", "old1"]]) is None
+    assert numbered(store) == [(1, ["old0", "old1"])]
+    store.close()
