@@ -17,12 +17,13 @@ after more than ``BATCH_GAP_S`` without a new task.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_columns import StoredTask
+from cosdesk.engine.task_listing import TaskChoice, batch_firsts, chosen_tasks, has_unbatched
 
 if TYPE_CHECKING:
     from cosdesk.engine.store import TaskStore
@@ -34,13 +35,10 @@ BATCH_GAP_S = 5.0
 
 
 @dataclass(frozen=True)
-class StoredBatch:
-    number: int  # given by the database when the batch was stored, never changed
-    tasks: tuple[StoredTask, ...]  # oldest first
-
-    @property
-    def created_at(self) -> float:
-        return self.tasks[0].spec.created_at
+class Batch:
+    number: int  # given by the database when the batch was stored, never changed (0: none yet)
+    token: str | None  # None: tasks stored without a batch since the numbering below
+    first_at: float  # when its first task was made
 
 
 def in_time_order(stored: Iterable[StoredTask]) -> list[StoredTask]:
@@ -48,38 +46,30 @@ def in_time_order(stored: Iterable[StoredTask]) -> list[StoredTask]:
     return sorted(stored, key=lambda item: (item.spec.created_at, item.status.position))
 
 
-def stored_batches(store: TaskStore) -> list[StoredBatch]:
-    """Every stored task in its batch, oldest batch first. Tasks stored without a
-    batch are put in batches first (once: the database keeps their numbers)."""
-    stored = store.load_tasks()
-    unbatched = [item for item in stored if item.spec.batch is None]
-    if not unbatched:
-        return group_batches(stored, store.batch_numbers())
+def batches_in_order(store: TaskStore) -> list[Batch]:
+    """Every batch of the database, oldest first (by its first task): without
+    reading a task. Tasks stored without a batch are put in batches first (once:
+    the database keeps their numbers)."""
+    with store.reading() as db:
+        unbatched = has_unbatched(db)
+    if unbatched:
+        number_earlier_batches(store)
+    numbers = store.batch_numbers()
+    with store.reading() as db:
+        firsts = batch_firsts(db)
+    # 0: no number, as for tasks an older version stored without a batch meanwhile.
+    batches = [Batch(numbers.get(token, 0) if token is not None else 0, token, at) for token, at in firsts]
+    return sorted(batches, key=lambda batch: (batch.first_at, batch.number))
+
+
+def number_earlier_batches(store: TaskStore) -> None:
+    """Put the tasks stored without a batch in the batches they had then, each
+    with the next number. Another process doing the same at once keeps the
+    numbers it gave (``TaskStore.put_in_batches``)."""
+    with store.reading() as db:
+        unbatched = list(chosen_tasks(db, TaskChoice(unbatched=True), ()))
     groups = earlier_batches(unbatched)
-    numbers = store.put_in_batches([[item.spec.task_id for item in group] for group in groups])
-    if numbers is None:  # another process numbered some of them: read what it made
-        return group_batches(store.load_tasks(), store.batch_numbers())
-    # Not read again: a million tasks took 35 s and held twice the memory.
-    batched = group_batches([item for item in stored if item.spec.batch is not None], store.batch_numbers())
-    earlier = [StoredBatch(number, tuple(group)) for number, group in zip(numbers, groups, strict=True)]
-    return sorted(batched + earlier, key=_oldest_first)
-
-
-def group_batches(stored: Iterable[StoredTask], numbers: Mapping[str, int]) -> list[StoredBatch]:
-    """The tasks by batch token, with the tokens' ``numbers``, oldest batch first."""
-    tasks_by_token: dict[str | None, list[StoredTask]] = {}
-    for item in in_time_order(stored):
-        tasks_by_token.setdefault(item.spec.batch, []).append(item)
-    # 0: no number (yet), as for tasks stored without a batch, grouped together.
-    batches = [
-        StoredBatch(numbers.get(token, 0) if token is not None else 0, tuple(tasks))
-        for token, tasks in tasks_by_token.items()
-    ]
-    return sorted(batches, key=_oldest_first)
-
-
-def _oldest_first(batch: StoredBatch) -> tuple[float, int]:
-    return batch.created_at, batch.number
+    store.put_in_batches([[item.spec.task_id for item in group] for group in groups])
 
 
 def earlier_batches(stored: Iterable[StoredTask]) -> list[list[StoredTask]]:

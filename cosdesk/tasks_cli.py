@@ -12,14 +12,17 @@ tasks failed.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import pairwise
+from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cosdesk.cli_output import counted, printable
 from cosdesk.engine.meter import format_size
@@ -28,8 +31,18 @@ from cosdesk.engine.state_names import STATE_NAMES, state_from_name, state_name
 from cosdesk.engine.store import StoreError
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_columns import StoredTask
-from cosdesk.task_batches import StoredBatch, bytes_done, stored_batches
+from cosdesk.engine.task_listing import (
+    TaskChoice,
+    chosen_tasks,
+    count_starting,
+    ids_starting,
+    shortest_unique_prefix,
+)
+from cosdesk.task_batches import Batch, batches_in_order, bytes_done
 from cosdesk.upload_cli import UsageError, add_account_arguments, database_path, resolve_account, run_engine
+
+if TYPE_CHECKING:
+    from cosdesk.engine.store import TaskStore
 
 ACTIONS = ("list", "resume", "pause", "cancel", "clear")
 # Task ids are shown as their shortest prefix that tells every task of the
@@ -135,29 +148,36 @@ def run(args: argparse.Namespace) -> int:
 
 @dataclass(frozen=True)
 class Selection:
-    batches: list[StoredBatch]
-    chosen: list[StoredTask]  # oldest first
+    """What a command names, chosen in SQL (engine/task_listing.py): a database of
+    a million tasks is never read whole to find a few."""
+
+    batches: list[Batch]  # every batch of the database, oldest first
+    choice: TaskChoice
+    shown_states: frozenset[str] | None  # the person's --state names, None: any
     named: bool  # the person named ids or batches (not "everything")
     # Tasks another cosdesk process is sending right now (engine/ownership.py).
     running_elsewhere: dict[str, LeaseHolder]
+    # How many of a task id's digits to show: a prefix that names one task of the
+    # whole database, as ``_match`` reads it, whatever is listed.
+    id_width: int
 
     @cached_property
-    def _batch_numbers(self) -> dict[str, int]:
-        return {item.spec.task_id: batch.number for batch in self.batches for item in batch.tasks}
+    def _numbers(self) -> dict[str | None, int]:
+        return {batch.token: batch.number for batch in self.batches}
 
-    def batch_number(self, task_id: str) -> int:
-        return self._batch_numbers.get(task_id, 0)
+    def batch_number(self, item: StoredTask) -> int:
+        return self._numbers.get(item.spec.batch, 0)
 
     def shown_state(self, item: StoredTask) -> str:
         return _shown_state(item, self.running_elsewhere)
 
-    @cached_property
-    def id_width(self) -> int:
-        """How many of a task id's digits to show: a prefix that names one task
-        of the whole database, as ``_match`` reads it, whatever is listed."""
-        ordered = sorted(item.spec.task_id for batch in self.batches for item in batch.tasks)
-        shared = max((_shared_length(*pair) for pair in pairwise(ordered)), default=0)
-        return max(MIN_ID_WIDTH, shared + 1)
+    def tasks(self, db: sqlite3.Connection) -> Iterator[StoredTask]:
+        """The chosen tasks, batch by batch (oldest first), each batch's oldest
+        first, read from ``db`` (``TaskStore.reading``) a slice at a time."""
+        chosen = chosen_tasks(db, self.choice, [batch.token for batch in self.batches])
+        if self.shown_states is None:
+            return chosen
+        return (item for item in chosen if self.shown_state(item) in self.shown_states)
 
 
 def _numbers_text(numbers: Sequence[int]) -> str:
@@ -171,54 +191,79 @@ def _numbers_text(numbers: Sequence[int]) -> str:
     return ", ".join(f"{run[0]} to {run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)
 
 
-def _shared_length(first: str, second: str) -> int:
-    """How many leading characters the two have in common."""
-    for index, (mine, theirs) in enumerate(zip(first, second, strict=False)):
-        if mine != theirs:
-            return index
-    return min(len(first), len(second))
-
-
-def _match(ids: Sequence[str], wanted: Sequence[str]) -> list[str]:
+def _match(db: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
+    """The task id each prefix names."""
     chosen = []
     for prefix in wanted:
-        matches = [task_id for task_id in ids if task_id.startswith(prefix)]
+        matches = ids_starting(db, prefix, 2)
         if not matches:
             raise UsageError(f"no task {printable(prefix)!r}")
         if len(matches) > 1:
-            raise UsageError(f"{printable(prefix)!r} matches {len(matches)} tasks; give more characters")
+            count = count_starting(db, prefix)
+            raise UsageError(f"{printable(prefix)!r} matches {count} tasks; give more characters")
         chosen.append(matches[0])
     return chosen
 
 
-def _select(args: argparse.Namespace) -> Selection:
-    """The tasks the command line names, from the database (read once)."""
+def _stored_states(shown: Iterable[str]) -> frozenset[TaskState]:
+    """The stored states a task shown as one of these names may have."""
+    states: set[TaskState] = set()
+    for name in shown:
+        states.update(_SENDING if name == INTERRUPTED_NAME else (state_from_name(name),))
+    return frozenset(states)
+
+
+def _select(args: argparse.Namespace, store: TaskStore, db: sqlite3.Connection) -> Selection:
+    """The tasks the command line names, as SQL filters over ``db``."""
     from cosdesk.engine.ownership import live_holders
+
+    # First: numbering an older database's batches writes, and ``db`` reads from
+    # its first query on (a transaction begun with BEGIN sees the database then).
+    batches = batches_in_order(store)
+    running_elsewhere = live_holders(store.path)
+    task_ids = frozenset(_match(db, args.task_ids)) if args.task_ids else None
+    tokens = None
+    if args.batch:
+        known = {batch.number: batch.token for batch in batches if batch.number}
+        unknown = [number for number in args.batch if number not in known]
+        if unknown:
+            have = f"batches {_numbers_text(sorted(known))}" if known else "no batches"
+            raise UsageError(f"no batch {unknown[0]} (the database has {have}; see cosdesk tasks list)")
+        tokens = frozenset(token for number, token in known.items() if number in args.batch and token)
+    shown_states = frozenset(args.state) if args.state else None
+    choice = TaskChoice(
+        task_ids=task_ids,
+        batches=tokens,
+        states=_stored_states(shown_states) if shown_states else None,
+    )
+    return Selection(
+        batches,
+        choice,
+        shown_states,
+        named=bool(args.task_ids or args.batch),
+        running_elsewhere=running_elsewhere,
+        id_width=shortest_unique_prefix(db, MIN_ID_WIDTH),
+    )
+
+
+@contextmanager
+def _reading(args: argparse.Namespace) -> Iterator[tuple[TaskStore, sqlite3.Connection]]:
+    """The task database, and a connection reading it in one transaction."""
     from cosdesk.engine.store import TaskStore
 
     store = TaskStore(database_path(args))
     try:
-        batches = stored_batches(store)
-        running_elsewhere = live_holders(store.path)
+        with store.reading() as db:
+            yield store, db
     finally:
         store.close()
-    everything = [item for batch in batches for item in batch.tasks]
-    chosen = everything
-    if args.task_ids:
-        wanted = set(_match([item.spec.task_id for item in everything], args.task_ids))
-        chosen = [item for item in chosen if item.spec.task_id in wanted]
-    if args.batch:
-        known = {batch.number for batch in batches}
-        unknown = [number for number in args.batch if number not in known]
-        if unknown:
-            have = f"batches {_numbers_text(sorted(known))}" if batches else "no batches"
-            raise UsageError(f"no batch {unknown[0]} (the database has {have}; see cosdesk tasks list)")
-        in_batches = {item.spec.task_id for b in batches if b.number in args.batch for item in b.tasks}
-        chosen = [item for item in chosen if item.spec.task_id in in_batches]
-    if args.state:
-        chosen = [item for item in chosen if _shown_state(item, running_elsewhere) in args.state]
-    named = bool(args.task_ids or args.batch)
-    return Selection(batches, chosen, named=named, running_elsewhere=running_elsewhere)
+
+
+def _chosen(args: argparse.Namespace) -> tuple[Selection, list[StoredTask]]:
+    """The selection and its tasks, read whole (for the commands that act on them)."""
+    with _reading(args) as (store, db):
+        selection = _select(args, store, db)
+        return selection, list(selection.tasks(db))
 
 
 # --- list, pause, clear: the database only ---------------------------------------------
@@ -229,12 +274,12 @@ def _offline(args: argparse.Namespace) -> int:
         return _list(args)
     from cosdesk.engine.store import RequestAction, TaskStore
 
-    selection = _select(args)
+    _selection, chosen = _chosen(args)
     if args.action == "pause":
         affected: tuple[TaskState, ...] = _INTERRUPTED
     else:
         affected = (TaskState.SUCCESS, TaskState.CANCELED)
-    changed = [item.spec.task_id for item in selection.chosen if item.status.state in affected]
+    changed = [item.spec.task_id for item in chosen if item.status.state in affected]
     store = TaskStore(database_path(args))
     try:
         if args.action == "pause" and changed:
@@ -253,34 +298,52 @@ def _offline(args: argparse.Namespace) -> int:
 
 
 _HEADER = ("TASK", "BATCH", "ADDED", "STATE", "DONE", "SIZE", "OBJECT")
+_RIGHT_ALIGNED = {1, 4, 5}
+# The widest cells of the columns whose width does not depend on the tasks: rows
+# are printed as they are read, so each column's width is known before the first.
+_ADDED_WIDTH = len("2026-12-31 23:59:59")
+_STATE_WIDTH = max(len(name) for name in SHOWN_STATES)
+_DONE_WIDTH = len("100.0%")
+_SIZE_WIDTH = len(format_size(1023.94 * 1024**3))  # "1023.9 GiB"
 
 
 def _list(args: argparse.Namespace) -> int:
-    selection = _select(args)
-    if not selection.chosen:
-        print("no tasks" if not selection.batches else "no tasks match")
-        return 0
-    rows = [
-        _row_cells(
-            item.spec.task_id[: selection.id_width],
-            selection.batch_number(item.spec.task_id),
-            selection.shown_state(item),
-            item,
-            selection.running_elsewhere.get(item.spec.task_id),
-        )
-        for item in selection.chosen
-    ]
-    # Every column but the last is padded to its widest cell; numbers align right.
-    widths = [max(len(cells[index]) for cells in [_HEADER, *rows]) for index in range(len(_HEADER) - 1)]
-    right_aligned = {1, 4, 5}
-    for cells in [_HEADER, *rows]:
-        padded = [
-            cell.rjust(widths[index]) if index in right_aligned else cell.ljust(widths[index])
-            for index, cell in enumerate(cells[:-1])
-        ]
-        print("  ".join([*padded, cells[-1]]).rstrip())
-    print(_totals(selection))
+    with _reading(args) as (store, db):
+        selection = _select(args, store, db)
+        rows = selection.tasks(db)
+        first = next(rows, None)
+        if first is None:
+            print("no tasks match" if selection.batches else "no tasks")
+            return 0
+        batch_width = len(str(max((batch.number for batch in selection.batches), default=0)))
+        widths = (selection.id_width, batch_width, _ADDED_WIDTH, _STATE_WIDTH, _DONE_WIDTH, _SIZE_WIDTH)
+        totals = _Totals()
+        print(_line(_HEADER, widths))
+        for item in chain((first,), rows):
+            shown_state = selection.shown_state(item)
+            batch_number = selection.batch_number(item)
+            totals.add(item, shown_state, batch_number)
+            cells = _row_cells(
+                item.spec.task_id[: selection.id_width],
+                batch_number,
+                shown_state,
+                item,
+                selection.running_elsewhere.get(item.spec.task_id),
+            )
+            print(_line(cells, widths))
+        print(totals.text())
     return 0
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    """One row: every column but the last padded (numbers to the right)."""
+    padded = [
+        cell.rjust(max(width, len(_HEADER[index])))
+        if index in _RIGHT_ALIGNED
+        else cell.ljust(max(width, len(_HEADER[index])))
+        for index, (cell, width) in enumerate(zip(cells[:-1], widths, strict=True))
+    ]
+    return "  ".join([*padded, cells[-1]]).rstrip()
 
 
 def _row_cells(
@@ -311,27 +374,42 @@ def _row_cells(
     )
 
 
-def _totals(selection: Selection) -> str:
-    chosen = selection.chosen
-    batch_count = len({selection.batch_number(item.spec.task_id) for item in chosen})
-    states = Counter(selection.shown_state(item) for item in chosen)
-    by_state = ", ".join(f"{states[name]} {name}" for name in SHOWN_STATES if states[name])
-    live = [item for item in chosen if item.status.state is not TaskState.CANCELED]
-    uploaded = sum(min(bytes_done(item), item.checkpoint.size or 0) for item in live)
-    total = sum(item.checkpoint.size or 0 for item in live)
-    return (
-        f"{counted(len(chosen), 'task')} in {counted(batch_count, 'batch', 'batches')}: "
-        f"{by_state}; {format_size(uploaded)} of {format_size(total)} uploaded"
-    )
+class _Totals:
+    """The last line of a listing, counted as its rows go by."""
+
+    def __init__(self) -> None:
+        self.tasks = 0
+        self.batches: set[int] = set()
+        self.states: Counter[str] = Counter()
+        self.uploaded = 0
+        self.total = 0
+
+    def add(self, item: StoredTask, shown_state: str, batch_number: int) -> None:
+        self.tasks += 1
+        self.batches.add(batch_number)
+        self.states[shown_state] += 1
+        if item.status.state is not TaskState.CANCELED:
+            size = item.checkpoint.size or 0
+            self.uploaded += min(bytes_done(item), size)
+            self.total += size
+
+    def text(self) -> str:
+        by_state = ", ".join(f"{self.states[name]} {name}" for name in SHOWN_STATES if self.states[name])
+        return (
+            f"{counted(self.tasks, 'task')} in {counted(len(self.batches), 'batch', 'batches')}: "
+            f"{by_state}; {format_size(self.uploaded)} of {format_size(self.total)} uploaded"
+        )
 
 
 # --- resume, cancel: the engine ----------------------------------------------------------
 
 
-def _runnable(selection: Selection, *, failed_too: bool) -> tuple[list[StoredTask], list[StoredTask]]:
+def _runnable(
+    selection: Selection, chosen: list[StoredTask], *, failed_too: bool
+) -> tuple[list[StoredTask], list[StoredTask]]:
     """What resume runs, and the failed tasks it leaves alone (only when the
     person named nothing and did not ask for ``--failed``)."""
-    unfinished = [item for item in selection.chosen if not item.status.state.is_final]
+    unfinished = [item for item in chosen if not item.status.state.is_final]
     if selection.named or failed_too:
         return unfinished, []
     run = [item for item in unfinished if item.status.state is not TaskState.ERROR]
@@ -369,20 +447,20 @@ def _announce(
 
 
 def _resume(args: argparse.Namespace) -> int:
-    selection = _select(args)
-    run, left_alone = _runnable(selection, failed_too=args.failed)
+    selection, chosen = _chosen(args)
+    run, left_alone = _runnable(selection, chosen, failed_too=args.failed)
     # Keys first: a plan announced and then refused for want of keys reads as if it ran.
     account = resolve_account(args, need_endpoint=False) if run else None
     _announce(run, left_alone, selection.running_elsewhere)
     if account is None:
         return 0
-    chosen = [item.spec.task_id for item in run]
+    run_ids = [item.spec.task_id for item in run]
 
     def start(queue: object) -> None:
         from cosdesk.engine.queue import UploadQueue
 
         assert isinstance(queue, UploadQueue)
-        queue.restart(chosen)
+        queue.restart(run_ids)
 
     return run_engine(
         account,
@@ -392,15 +470,15 @@ def _resume(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         start=start,
         restore=True,
-        restore_ids=chosen,
+        restore_ids=run_ids,
     )
 
 
 def _cancel(args: argparse.Namespace) -> int:
     """Cancel: abort each multipart upload on the server (credentials needed when
     any has one), drop checkpoints; finished objects are never touched."""
-    selection = _select(args)
-    targets = [item.spec.task_id for item in selection.chosen if not item.status.state.is_final]
+    selection, chosen = _chosen(args)
+    targets = [item.spec.task_id for item in chosen if not item.status.state.is_final]
     # A process running these tasks stops them (and aborts what it was sending);
     # this one then cancels what is stored.
     everything = not (selection.named or args.state)

@@ -568,15 +568,15 @@ def _resume_command(store: object, queue: object, db_path: Path) -> str:
     from cosdesk.cli_progress import resume_command
     from cosdesk.engine.queue import UploadQueue
     from cosdesk.engine.store import TaskStore
-    from cosdesk.task_batches import stored_batches
+    from cosdesk.engine.task_listing import batch_tokens_of
 
     assert isinstance(store, TaskStore) and isinstance(queue, UploadQueue)
-    left = {task.task_id for task in queue.task_figures() if not task.state.is_final}
+    left = [task.task_id for task in queue.task_figures() if not task.state.is_final]
     numbers: list[int] = []
-    if left:  # reading every task back costs about a second per 10,000: only when needed
-        for batch in stored_batches(store):
-            if any(item.spec.task_id in left for item in batch.tasks):
-                numbers.append(batch.number)
+    if left:  # this run's tasks: a look-up of their batches, not a read of every task
+        with store.reading() as db:
+            tokens = batch_tokens_of(db, left)
+        numbers = sorted(number for token, number in store.batch_numbers().items() if token in tokens)
     command = resume_command(numbers)
     if db_path != database_path(argparse.Namespace(db=None)):
         command += f" --db {printable(shlex.quote(str(db_path)))}"

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
@@ -79,6 +80,7 @@ from cosdesk.engine.task_columns import (
     task_from_row,
     update_values,
 )
+from cosdesk.engine.task_listing import parts_of
 from cosdesk.engine.task_record import Checkpoint, PartRecord, TaskState, TaskStatus
 from cosdesk.engine.thread_priority import lower_this_thread
 
@@ -682,6 +684,19 @@ class TaskStore:
         finally:
             db.close()
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own, in one read transaction, for a long read that
+        goes on while its rows are used (``cosdesk tasks`` streams a listing of a
+        million tasks through engine/task_listing.py): the store's own reader
+        stays free, and the whole read sees one state of the database."""
+        db = _connect(self.path)
+        try:
+            db.execute("BEGIN")
+            yield db
+        finally:
+            db.close()  # ends the transaction: nothing was written
+
     def unfinished_by_endpoint(self) -> dict[str, int]:
         """The number of unfinished tasks per endpoint (as its stored JSON): one
         grouped scan of the table, no row in Python."""
@@ -749,12 +764,8 @@ class TaskStore:
             marks = ",".join("?" * len(chunk))
             with self._read_lock:
                 rows = self._reader.execute(f"{SELECT_SQL} WHERE task_id IN ({marks})", chunk).fetchall()
-                part_rows = self._reader.execute(
-                    f"SELECT task_id, part_number, etag, size, crc64 FROM parts WHERE task_id IN ({marks})"
-                    " ORDER BY task_id, part_number",
-                    chunk,
-                ).fetchall()
-            found.extend(_with_parts(rows, part_rows))
+                parts = parts_of(self._reader, chunk)
+            found.extend(task_from_row(row, parts.get(str(row[0]), {})) for row in rows)
         return sorted(found, key=lambda task: (task.status.position, task.spec.created_at))
 
     def batch_numbers(self) -> dict[str, int]:

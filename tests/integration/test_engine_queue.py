@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from support.engine_queue import ENDED
+from support.task_rows import listed_batches
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
@@ -22,7 +23,6 @@ from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadMethodCho
 from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
-from cosdesk.task_batches import stored_batches
 
 BUCKET = "examplebucket-1250000000"
 REGION = "ap-guangzhou"
@@ -137,7 +137,7 @@ def test_each_way_of_adding_makes_one_batch_and_a_drop_in_slices_stays_one(
     engine.wait_states([task.task_id for task in engine.queue.tasks()], ENDED)
     assert engine.store.flush()
 
-    batches = [sorted(item.spec.key for item in batch.tasks) for batch in stored_batches(engine.store)]
+    batches = [sorted(item.spec.key for item in tasks) for _number, tasks in listed_batches(engine.store)]
     assert batches == [
         ["drop/0.txt", "drop/1.txt", "drop/2.txt", "drop/empty/"],
         ["note.txt"],

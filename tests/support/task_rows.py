@@ -6,8 +6,11 @@ import time
 from dataclasses import fields
 
 from cosdesk.engine.options import EndpointSpec, UploadOptions
+from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import Checkpoint, SourceKind, TaskSpec, TaskStatus, UploadTask
 from cosdesk.engine.task_columns import StoredTask
+from cosdesk.engine.task_listing import TaskChoice, chosen_tasks
+from cosdesk.task_batches import batches_in_order
 
 
 def make_row(task_id: str, position: int = 0, **changes: object) -> StoredTask:
@@ -44,3 +47,12 @@ def make_task(task_id: str, position: int = 0, **changes: object) -> UploadTask:
     """The queue's record of a task made by :func:`make_row`."""
     stored = make_row(task_id, position, **changes)
     return UploadTask(stored.spec, stored.checkpoint, stored.status)
+
+
+def listed_batches(store: TaskStore) -> list[tuple[int, list[StoredTask]]]:
+    """Every batch's number and tasks, read as ``cosdesk tasks list`` reads them:
+    oldest batch first, each batch's oldest task first."""
+    batches = batches_in_order(store)
+    with store.reading() as db:
+        listed = list(chosen_tasks(db, TaskChoice(), [batch.token for batch in batches]))
+    return [(batch.number, [item for item in listed if item.spec.batch == batch.token]) for batch in batches]

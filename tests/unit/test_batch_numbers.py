@@ -7,14 +7,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from support.task_rows import make_row
+from support.task_rows import listed_batches, make_row
 
 from cosdesk.engine.store import TaskStore
-from cosdesk.task_batches import BATCH_GAP_S, stored_batches
+from cosdesk.task_batches import BATCH_GAP_S
 
 
 def numbered(store: TaskStore) -> list[tuple[int, list[str]]]:
-    return [(batch.number, [item.spec.task_id for item in batch.tasks]) for batch in stored_batches(store)]
+    return [(number, [item.spec.task_id for item in tasks]) for number, tasks in listed_batches(store)]
 
 
 def test_a_batch_keeps_its_number_when_older_ones_are_cleared_and_no_number_comes_twice(

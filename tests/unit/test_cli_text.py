@@ -11,7 +11,7 @@ from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.state_names import STATE_NAMES, state_from_name
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_columns import StoredTask
-from cosdesk.task_batches import BATCH_GAP_S, earlier_batches, group_batches
+from cosdesk.task_batches import BATCH_GAP_S, earlier_batches
 
 
 @pytest.mark.parametrize(
@@ -50,27 +50,6 @@ def test_elapsed_time_reads_in_tenths_under_a_minute(seconds: float, shown: str)
 
 def stored(task_id: str, position: int, created_at: float, **changes: object) -> StoredTask:
     return make_row(task_id, position, created_at=created_at, **changes)
-
-
-def test_batches_are_the_tasks_of_one_token_by_the_databases_number_each_oldest_first() -> None:
-    tasks = [
-        # Two runs of `cosdesk upload` a second apart: each numbers its tasks from 0.
-        stored("b1", 1, 100.2, batch="first"),
-        stored("a0", 0, 100.0, batch="first"),
-        stored("b0", 0, 101.0, batch="second"),
-        stored("b1x", 1, 101.1, batch="second"),
-        # Moved to the top of the queue since (position 0): still its batch's.
-        stored("c0", 0, 102.5, batch="third"),
-        stored("c1", 3, 102.0, batch="third"),
-    ]
-    # Batch 1 was cleared since: the others keep their numbers.
-    batches = group_batches(tasks, {"first": 2, "second": 3, "third": 4})
-    assert [[item.spec.task_id for item in batch.tasks] for batch in batches] == [
-        ["a0", "b1"],
-        ["b0", "b1x"],
-        ["c1", "c0"],
-    ]
-    assert [batch.number for batch in batches] == [2, 3, 4]
 
 
 def test_tasks_stored_before_batches_were_recorded_are_grouped_as_their_batches_were() -> None:
