@@ -37,12 +37,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
+from support.finished_tasks import finished_database
 
 # A million files take an hour here; pytest-timeout's default is 5 minutes.
 pytestmark = pytest.mark.timeout(4 * 3600)
@@ -253,41 +253,6 @@ def test_adding_and_uploading_many_small_files_in_the_window(home: Path, tmp_pat
     assert per_row <= 2 * KiB
     assert stall_ms < 100
     assert stored_at is not None and stored_at <= 60
-
-
-def finished_database(path: Path, count: int) -> Path:
-    """A task database of ``count`` uploaded tasks, written by the real store."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from support.task_rows import make_row
-
-    from cosdesk.engine.store import TaskStore
-    from cosdesk.engine.task import FileResult, TaskState
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store = TaskStore(path)
-    finished_at = time.time()
-    batch = []
-    for number in range(count):
-        key = f"bench/a{number % 100:02d}/b{(number // 100) % 100:02d}/file-{number:07d}.bin"
-        batch.append(
-            make_row(
-                uuid.uuid4().hex,
-                number,
-                key=key,
-                source_path=f"/tmp/tree/{key}",
-                size=(number * 7919) % (KiB + 1),
-                state=TaskState.SUCCESS,
-                finished_at=finished_at,
-                result=FileResult(f"http://127.0.0.1:9000/b/{key}", "b", key, '"etag"', crc64=1),
-            )
-        )
-        if len(batch) >= 20_000:
-            store.insert_tasks(batch)
-            batch = []
-    store.insert_tasks(batch)
-    assert store.flush(timeout_s=1200)
-    store.close()
-    return path
 
 
 def restart_database(path: Path, count: int) -> Path:
