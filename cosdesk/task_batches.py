@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_columns import StoredTask
-from cosdesk.engine.task_listing import TaskChoice, batch_firsts, chosen_tasks, has_unbatched
+from cosdesk.engine.task_listing import TaskChoice, batch_firsts, chosen_tasks
 
 if TYPE_CHECKING:
     from cosdesk.engine.store import TaskStore
@@ -51,12 +51,12 @@ def batches_in_order(store: TaskStore) -> list[Batch]:
     reading a task. Tasks stored without a batch are put in batches first (once:
     the database keeps their numbers)."""
     with store.reading() as db:
-        unbatched = has_unbatched(db)
-    if unbatched:
-        number_earlier_batches(store)
-    numbers = store.batch_numbers()
-    with store.reading() as db:
         firsts = batch_firsts(db)
+    if any(token is None for token, _first in firsts):
+        number_earlier_batches(store)
+        with store.reading() as db:
+            firsts = batch_firsts(db)
+    numbers = store.batch_numbers()
     # 0: no number, as for tasks an older version stored without a batch meanwhile.
     batches = [Batch(numbers.get(token, 0) if token is not None else 0, token, at) for token, at in firsts]
     return sorted(batches, key=lambda batch: (batch.first_at, batch.number))

@@ -16,9 +16,9 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
@@ -58,6 +58,7 @@ _INTERRUPTED = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING)
 # the last write (engine/ownership.py). A waiting task stays Waiting: a running
 # window may have it in line without a lease yet.
 _SENDING = (TaskState.CHECKING, TaskState.UPLOADING)
+_UNFINISHED = tuple(state for state in TaskState if not state.is_final)
 INTERRUPTED_NAME = "Interrupted"
 SHOWN_STATES = (*STATE_NAMES.values(), INTERRUPTED_NAME)
 
@@ -157,9 +158,6 @@ class Selection:
     named: bool  # the person named ids or batches (not "everything")
     # Tasks another cosdesk process is sending right now (engine/ownership.py).
     running_elsewhere: dict[str, LeaseHolder]
-    # How many of a task id's digits to show: a prefix that names one task of the
-    # whole database, as ``_match`` reads it, whatever is listed.
-    id_width: int
 
     @cached_property
     def _numbers(self) -> dict[str | None, int]:
@@ -171,10 +169,19 @@ class Selection:
     def shown_state(self, item: StoredTask) -> str:
         return _shown_state(item, self.running_elsewhere)
 
-    def tasks(self, db: sqlite3.Connection) -> Iterator[StoredTask]:
-        """The chosen tasks, batch by batch (oldest first), each batch's oldest
-        first, read from ``db`` (``TaskStore.reading``) a slice at a time."""
-        chosen = chosen_tasks(db, self.choice, [batch.token for batch in self.batches])
+    def tasks(
+        self, db: sqlite3.Connection, only: Collection[TaskState] | None = None
+    ) -> Iterator[StoredTask]:
+        """The chosen tasks (those in one of the states ``only`` names, when given),
+        batch by batch (oldest first), each batch's oldest first, read from ``db``
+        (``TaskStore.reading``) a slice at a time. ``only`` is a filter of the
+        query: a command that acts on unfinished tasks reads none of the million
+        finished ones."""
+        choice = self.choice
+        if only is not None:
+            states = frozenset(only) if choice.states is None else choice.states & frozenset(only)
+            choice = replace(choice, states=states)
+        chosen = chosen_tasks(db, choice, [batch.token for batch in self.batches])
         if self.shown_states is None:
             return chosen
         return (item for item in chosen if self.shown_state(item) in self.shown_states)
@@ -242,7 +249,6 @@ def _select(args: argparse.Namespace, store: TaskStore, db: sqlite3.Connection) 
         shown_states,
         named=bool(args.task_ids or args.batch),
         running_elsewhere=running_elsewhere,
-        id_width=shortest_unique_prefix(db, MIN_ID_WIDTH),
     )
 
 
@@ -259,11 +265,11 @@ def _reading(args: argparse.Namespace) -> Iterator[tuple[TaskStore, sqlite3.Conn
         store.close()
 
 
-def _chosen(args: argparse.Namespace) -> tuple[Selection, list[StoredTask]]:
-    """The selection and its tasks, read whole (for the commands that act on them)."""
+def _chosen_ids(args: argparse.Namespace, only: Collection[TaskState]) -> tuple[Selection, list[str]]:
+    """The selection, and the ids of its tasks in one of the states ``only`` names."""
     with _reading(args) as (store, db):
         selection = _select(args, store, db)
-        return selection, list(selection.tasks(db))
+        return selection, [item.spec.task_id for item in selection.tasks(db, only)]
 
 
 # --- list, pause, clear: the database only ---------------------------------------------
@@ -274,12 +280,8 @@ def _offline(args: argparse.Namespace) -> int:
         return _list(args)
     from cosdesk.engine.store import RequestAction, TaskStore
 
-    _selection, chosen = _chosen(args)
-    if args.action == "pause":
-        affected: tuple[TaskState, ...] = _INTERRUPTED
-    else:
-        affected = (TaskState.SUCCESS, TaskState.CANCELED)
-    changed = [item.spec.task_id for item in chosen if item.status.state in affected]
+    affected = _INTERRUPTED if args.action == "pause" else (TaskState.SUCCESS, TaskState.CANCELED)
+    _selection, changed = _chosen_ids(args, affected)
     store = TaskStore(database_path(args))
     try:
         if args.action == "pause" and changed:
@@ -315,8 +317,11 @@ def _list(args: argparse.Namespace) -> int:
         if first is None:
             print("no tasks match" if selection.batches else "no tasks")
             return 0
+        # A prefix that names one task of the whole database, as ``_match`` reads it,
+        # whatever is listed.
+        id_width = shortest_unique_prefix(db, MIN_ID_WIDTH)
         batch_width = len(str(max((batch.number for batch in selection.batches), default=0)))
-        widths = (selection.id_width, batch_width, _ADDED_WIDTH, _STATE_WIDTH, _DONE_WIDTH, _SIZE_WIDTH)
+        widths = (id_width, batch_width, _ADDED_WIDTH, _STATE_WIDTH, _DONE_WIDTH, _SIZE_WIDTH)
         totals = _Totals()
         print(_line(_HEADER, widths))
         for item in chain((first,), rows):
@@ -324,7 +329,7 @@ def _list(args: argparse.Namespace) -> int:
             batch_number = selection.batch_number(item)
             totals.add(item, shown_state, batch_number)
             cells = _row_cells(
-                item.spec.task_id[: selection.id_width],
+                item.spec.task_id[:id_width],
                 batch_number,
                 shown_state,
                 item,
@@ -405,11 +410,10 @@ class _Totals:
 
 
 def _runnable(
-    selection: Selection, chosen: list[StoredTask], *, failed_too: bool
+    selection: Selection, unfinished: list[StoredTask], *, failed_too: bool
 ) -> tuple[list[StoredTask], list[StoredTask]]:
     """What resume runs, and the failed tasks it leaves alone (only when the
     person named nothing and did not ask for ``--failed``)."""
-    unfinished = [item for item in chosen if not item.status.state.is_final]
     if selection.named or failed_too:
         return unfinished, []
     run = [item for item in unfinished if item.status.state is not TaskState.ERROR]
@@ -447,8 +451,10 @@ def _announce(
 
 
 def _resume(args: argparse.Namespace) -> int:
-    selection, chosen = _chosen(args)
-    run, left_alone = _runnable(selection, chosen, failed_too=args.failed)
+    with _reading(args) as (store, db):
+        selection = _select(args, store, db)
+        unfinished = list(selection.tasks(db, _UNFINISHED))
+    run, left_alone = _runnable(selection, unfinished, failed_too=args.failed)
     # Keys first: a plan announced and then refused for want of keys reads as if it ran.
     account = resolve_account(args, need_endpoint=False) if run else None
     _announce(run, left_alone, selection.running_elsewhere)
@@ -477,8 +483,7 @@ def _resume(args: argparse.Namespace) -> int:
 def _cancel(args: argparse.Namespace) -> int:
     """Cancel: abort each multipart upload on the server (credentials needed when
     any has one), drop checkpoints; finished objects are never touched."""
-    selection, chosen = _chosen(args)
-    targets = [item.spec.task_id for item in chosen if not item.status.state.is_final]
+    selection, targets = _chosen_ids(args, _UNFINISHED)
     # A process running these tasks stops them (and aborts what it was sending);
     # this one then cancels what is stored.
     everything = not (selection.named or args.state)

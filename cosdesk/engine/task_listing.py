@@ -62,11 +62,6 @@ def _marks(values: Collection[object]) -> str:
     return ",".join("?" * len(values))
 
 
-def has_unbatched(db: sqlite3.Connection) -> bool:
-    """Whether any task was stored without a batch (by a version before batches)."""
-    return db.execute("SELECT 1 FROM tasks WHERE batch_id IS NULL LIMIT 1").fetchone() is not None
-
-
 def batch_firsts(db: sqlite3.Connection) -> list[tuple[str | None, float]]:
     """Each batch's token (None: tasks stored without one) and when its first
     task was made: one grouped scan of the table."""
