@@ -208,7 +208,7 @@ class UploadQueue(QObject):
         self._task_ids = TaskIds()
         # Which task runs next: the waiting line and the running set.
         self._scheduler = Scheduler(self._tasks, self._resting)
-        self._next_position = 0
+        self._next_position = store.next_position()
         # How many times everything was paused (pause(None)): see add_files.
         self.pauses_of_all = 0
         self._pending_intakes = 0

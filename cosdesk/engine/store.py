@@ -101,6 +101,8 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     SHARED_TEXTS_SCHEMA,
     TASKS_SCHEMA,
+    # The last place in the queue, read by each queue that adds tasks (next_position).
+    "CREATE INDEX IF NOT EXISTS tasks_position ON tasks(position)",
     """
 CREATE TABLE IF NOT EXISTS parts (
     task_id TEXT NOT NULL REFERENCES tasks(task_id) ON DELETE CASCADE,
@@ -657,6 +659,15 @@ class TaskStore:
         )
 
     # --- reads (synchronous) -----------------------------------------------------
+
+    def next_position(self) -> int:
+        """The queue place after every stored task's: where a queue that did not
+        restore them (``cosdesk upload``) puts the tasks it adds. Counting from 0,
+        each run's tasks took the places of the first stored ones, and the window
+        showed and ran them among those."""
+        with self._read_lock:
+            (last,) = self._reader.execute("SELECT MAX(position) FROM tasks").fetchone()
+        return 0 if last is None else int(last) + 1
 
     def task_count(self) -> int:
         with self._read_lock:

@@ -5,6 +5,7 @@ files queued, the bytes on the server)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -267,6 +268,34 @@ def test_each_drop_on_the_window_is_one_batch_that_cosdesk_tasks_lists_by_its_nu
         f"cos://{TEST_BUCKET}/note.txt": "2",
     }
     assert listing.stdout.splitlines()[-1].startswith("3 tasks in 2 batches: 3 Done; ")
+
+
+def test_files_uploaded_from_the_command_line_show_in_the_window_in_the_order_they_were_added(
+    sandbox: Any, credentials: Credentials, open_window: Callable[..., WindowDriver], tmp_path: Path
+) -> None:
+    # Two `cosdesk upload` runs into the window's task database, then the window.
+    save_profile(sandbox, credentials)
+    first = [make_file(tmp_path / "first" / f"{name}.txt", 100) for name in ("a", "b", "c")]
+    later = make_file(tmp_path / "later" / "report.txt", 100)
+    command = [str(Path(sys.executable).with_name("cosdesk")), "upload"]
+    env = {"COS_SECRET_ID": credentials.secret_id, "COS_SECRET_KEY": credentials.secret_key}
+    for sources, prefix in ((first, "first/"), ([later], "later/")):
+        uploaded = subprocess.run(
+            [*command, *map(str, sources), f"cos://{TEST_BUCKET}/{prefix}", "--endpoint", sandbox.endpoint],
+            env={**os.environ, **env, "COSDESK_DB": str(config.data_dir() / "tasks.sqlite3")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert uploaded.returncode == 0, uploaded.stderr
+
+    open_window()
+    table = uploads_table()
+    names = lambda: [str(table.model().index(row, NAME).data()) for row in range(table.model().rowCount())]  # noqa: E731
+    wait_until(lambda: len(names()) == 4, timeout_s=15, what="the four rows")
+    # Each run counted the places in the queue from 0: report.txt took a.txt's and
+    # showed second, among the first run's files.
+    assert names() == ["a.txt", "b.txt", "c.txt", "report.txt"]
 
 
 # --- item 8: the overall bar and the time left describe the current batch -------------
