@@ -33,6 +33,7 @@ from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_columns import StoredTask
 from cosdesk.engine.task_listing import (
     TaskChoice,
+    chosen_ids,
     chosen_tasks,
     count_starting,
     ids_starting,
@@ -75,9 +76,8 @@ def _state_argument(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not a task state (one of: {choices})") from None
 
 
-def _shown_state(item: StoredTask, running_elsewhere: dict[str, LeaseHolder]) -> str:
-    state = item.status.state
-    if state in _SENDING and item.spec.task_id not in running_elsewhere:
+def _shown_state(task_id: str, state: TaskState, running_elsewhere: dict[str, LeaseHolder]) -> str:
+    if state in _SENDING and task_id not in running_elsewhere:
         return INTERRUPTED_NAME
     return state_name(state)
 
@@ -167,7 +167,25 @@ class Selection:
         return self._numbers.get(item.spec.batch, 0)
 
     def shown_state(self, item: StoredTask) -> str:
-        return _shown_state(item, self.running_elsewhere)
+        return _shown_state(item.spec.task_id, item.status.state, self.running_elsewhere)
+
+    def _shown(self, task_id: str, state: TaskState) -> bool:
+        """Whether a task in this state passes the person's --state names."""
+        return self.shown_states is None or (
+            _shown_state(task_id, state, self.running_elsewhere) in self.shown_states
+        )
+
+    def _narrowed(self, only: Collection[TaskState] | None) -> TaskChoice:
+        if only is None:
+            return self.choice
+        states = frozenset(only) if self.choice.states is None else self.choice.states & frozenset(only)
+        return replace(self.choice, states=states)
+
+    def ids(self, db: sqlite3.Connection, only: Collection[TaskState]) -> list[str]:
+        """The ids of the chosen tasks in one of the states ``only`` names: no
+        record is made of them."""
+        chosen = chosen_ids(db, self._narrowed(only))
+        return [task_id for task_id, state in chosen if self._shown(task_id, state)]
 
     def tasks(
         self, db: sqlite3.Connection, only: Collection[TaskState] | None = None
@@ -177,14 +195,10 @@ class Selection:
         (``TaskStore.reading``) a slice at a time. ``only`` is a filter of the
         query: a command that acts on unfinished tasks reads none of the million
         finished ones."""
-        choice = self.choice
-        if only is not None:
-            states = frozenset(only) if choice.states is None else choice.states & frozenset(only)
-            choice = replace(choice, states=states)
-        chosen = chosen_tasks(db, choice, [batch.token for batch in self.batches])
+        chosen = chosen_tasks(db, self._narrowed(only), [batch.token for batch in self.batches])
         if self.shown_states is None:
             return chosen
-        return (item for item in chosen if self.shown_state(item) in self.shown_states)
+        return (item for item in chosen if self._shown(item.spec.task_id, item.status.state))
 
 
 def _numbers_text(numbers: Sequence[int]) -> str:
@@ -269,7 +283,7 @@ def _chosen_ids(args: argparse.Namespace, only: Collection[TaskState]) -> tuple[
     """The selection, and the ids of its tasks in one of the states ``only`` names."""
     with _reading(args) as (store, db):
         selection = _select(args, store, db)
-        return selection, [item.spec.task_id for item in selection.tasks(db, only)]
+        return selection, selection.ids(db, only)
 
 
 # --- list, pause, clear: the database only ---------------------------------------------

@@ -13,6 +13,7 @@ from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_listing import (
     SLICE,
     TaskChoice,
+    chosen_ids,
     chosen_tasks,
     count_starting,
     ids_starting,
@@ -81,6 +82,13 @@ def test_a_choice_filters_by_state_batch_and_id_and_brings_each_tasks_parts(tmp_
 
     with store.reading() as db:
         (big,) = chosen_tasks(db, TaskChoice(task_ids=frozenset({"t-big"})), order)
+        # What a command that acts on tasks reads of them: ids and states, no records.
+        failed_or_paused = chosen_ids(db, TaskChoice(states=frozenset({TaskState.ERROR, TaskState.PAUSED})))
+        assert sorted(failed_or_paused) == [
+            ("t-big", TaskState.PAUSED),
+            ("t-failed", TaskState.ERROR),
+            ("u-failed", TaskState.ERROR),
+        ]
     assert list(big.checkpoint.parts.values()) == parts
     store.close()
 
