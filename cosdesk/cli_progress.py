@@ -21,7 +21,7 @@ from cosdesk.cli_pipe import TextOut
 from cosdesk.engine.meter import format_duration, format_size, format_speed
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store_file import DatabaseRecreated
-from cosdesk.engine.task import BatchProgress, FileFinished, TaskSnapshot, TaskState
+from cosdesk.engine.task import BatchProgress, FileFinished, TaskFigures, TaskState
 from cosdesk.engine.task_record import NETWORK_ERROR
 from cosdesk.engine.verification import NOT_VERIFIED_REASON
 
@@ -209,13 +209,13 @@ class ProgressDisplay:
         """Whether the run found the server out of reach (see UNREACHABLE_AFTER)."""
         return len(self._unanswered) >= UNREACHABLE_AFTER and not self._queue.network_worked
 
-    def count_finished_elsewhere(self, snapshots: Iterable[TaskSnapshot]) -> None:
+    def count_finished_elsewhere(self, tasks: Iterable[TaskFigures]) -> None:
         """Tasks this run was to finish that another cosdesk process finished before
         it began (between listing them and restoring them)."""
-        for snapshot in snapshots:
+        for task in tasks:
             self._succeeded += 1
             self._by_other_process += 1
-            self._by_other_process_bytes += snapshot.size or 0
+            self._by_other_process_bytes += task.size or 0
 
     def _on_batch(self, batch: BatchProgress) -> None:
         self._show_notices()

@@ -524,13 +524,17 @@ def run_engine(
     started_at = time.monotonic()
     try:
         if restore:
-            queue.restore(resume=restore_resume, task_ids=restore_ids)
-            restored = queue.tasks()
+            # Counted before any of them starts: counted after, the files this run
+            # had already sent meanwhile were said to be another process's too
+            # ("30612 uploaded (612 by another cosdesk process)" of 30,000).
+            with queue.starts_held():
+                queue.restore(resume=restore_resume, task_ids=restore_ids)
+                restored = queue.task_figures()
             # Their bytes on the server as the queue restored them, left out of the
             # average speed (another process may have sent more since they were listed,
             # or finished them: engine/ownership.py).
-            display.already_sent = sum(max(s.loaded, 0) for s in restored if not s.state.is_final)
-            display.count_finished_elsewhere(s for s in restored if s.state is TaskState.SUCCESS)
+            display.already_sent = sum(max(f.loaded, 0) for f in restored if not f.state.is_final)
+            display.count_finished_elsewhere(f for f in restored if f.state is TaskState.SUCCESS)
         start(queue)
         # restore() may find nothing to do; idle then never fires by itself. (A
         # timer object, stopped at the end: one left pending would end the next

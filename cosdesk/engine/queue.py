@@ -834,10 +834,10 @@ class UploadQueue(QObject):
             yield partial(self._select, task_ids[start : start + _COMMAND_SLICE])
 
     @contextlib.contextmanager
-    def _hold_starts(self) -> Iterator[None]:
+    def starts_held(self) -> Iterator[None]:
         """No task starts meanwhile (a command going through its slices: a task it
-        has not reached yet must not start, nor be woken from rest), and those
-        due start afterwards."""
+        has not reached yet must not start, nor be woken from rest; a restore the
+        command line counts before anything runs), and those due start afterwards."""
         with self._lock:
             self._starts_held += 1
         try:
@@ -862,7 +862,7 @@ class UploadQueue(QObject):
         if task_ids is None:
             with self._lock:
                 self.pauses_of_all += 1
-        with self._hold_starts():
+        with self.starts_held():
             for tasks in self._selected_in_slices(task_ids):
                 self._pause_slice(tasks)
                 self._poke()
@@ -928,7 +928,7 @@ class UploadQueue(QObject):
     def cancel(self, task_ids: Iterable[str] | str | None = None) -> None:
         """Cancel tasks (all unfinished when None): the multipart upload is aborted
         on the server and the checkpoint removed. A finished object is never deleted."""
-        with self._hold_starts():
+        with self.starts_held():
             for tasks in self._selected_in_slices(task_ids):
                 cleanups, rested_ids = self._cancel_slice(tasks)
                 for cleanup in cleanups:

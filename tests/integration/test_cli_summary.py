@@ -4,16 +4,23 @@ network fault: every file once, as uploaded, failed or unfinished."""
 from __future__ import annotations
 
 import io
+import os
 import socket
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.task_rows import make_row
 from support.tcp_proxy import TcpProxy
 
+from cosdesk import upload_cli
 from cosdesk.cli_progress import ProgressDisplay
+from cosdesk.engine import options
+from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import FileToAdd
+from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
@@ -56,3 +63,59 @@ def test_a_failed_file_whose_automatic_retry_has_begun_is_counted_once(
     summary = out.getvalue().splitlines()[-1]
     # The old count said "0 uploaded, 1 failed, 1 unfinished": two files of one.
     assert summary.startswith("0 uploaded, 1 failed; 0 B of 1000 B in "), summary
+
+
+def test_a_resume_counts_the_files_it_sends_as_its_own_from_the_first(
+    sandbox: Any, credentials: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cosdesk tasks resume`` of a big batch: the tasks it restores rest in the
+    database (a queue keeps 20,000 whole; here 10), and reading them back to count
+    them took long enough for the first files to be sent meanwhile: those were
+    counted as uploaded, and again as finished by another cosdesk process."""
+    count = 3000
+    endpoint = EndpointSpec("ap-guangzhou", url=sandbox.endpoint, path_style=True)
+    rows = []
+    for number in range(count):
+        source = tmp_path / "scans" / f"scan-{number:04d}.txt"
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_bytes(b"page %d" % number)
+        rows.append(
+            make_row(
+                f"{number:032x}",
+                number,
+                bucket=BUCKET,
+                key=f"scans/{source.name}",
+                endpoint=endpoint,
+                source_path=str(source),
+                size=source.stat().st_size,
+                mtime_ns=source.stat().st_mtime_ns,
+                state=TaskState.WAITING,
+                batch="scans",
+            )
+        )
+    db = tmp_path / "tasks.sqlite3"
+    store = TaskStore(db)
+    store.insert_tasks(rows)
+    assert store.flush()
+    store.close()
+    monkeypatch.setattr(
+        options, "QueueSettings", partial(options.QueueSettings, live_task_limit=10, wake_batch=4)
+    )
+    ids = [row.spec.task_id for row in rows]
+    out = io.StringIO()
+
+    status = upload_cli.run_engine(
+        upload_cli.Account(credentials, None, verify=True),
+        db,
+        parallel_files=3,
+        bandwidth_limit=0,
+        quiet=True,
+        start=lambda queue: queue.restart(ids),
+        restore=True,
+        restore_ids=ids,
+        out=out,
+    )
+    summary = out.getvalue().splitlines()[-1]
+    assert status == 0, out.getvalue()
+    assert summary.startswith(f"{count} uploaded, 0 failed; "), summary
+    assert len(os.listdir(tmp_path / "scans")) == count
