@@ -10,9 +10,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from support.task_rows import make_row
+
 from cosdesk.cos.crc import crc64_file
 from cosdesk.engine.history import HistoryQuery, HistoryReader
-from cosdesk.engine.options import UploadOptions
+from cosdesk.engine.options import EndpointSpec, UploadOptions
+from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
@@ -98,3 +101,56 @@ def test_a_window_restoring_paused_leaves_a_task_another_engine_sends_alone_and_
     assert adopted.note == "uploaded by another cosdesk process"
     assert sum(1 for r in ledger.requests() if r.part is not None and r.status == 200) == 3
     assert stored_state(database, task_id) == "success"
+
+
+def test_two_engines_resuming_one_batch_at_rest_each_hear_of_every_file_once(
+    make_engine: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    """Two `cosdesk tasks resume` at once: each queue keeps most tasks at rest, and
+    the other finishes some of them before this one wakes them. A file must still
+    reach each queue's listeners once, as its own or as the other's (a command's
+    summary counts these); woken already finished, it was only "changed", and each
+    command left a few hundred of 27,000 files out of its count."""
+    endpoint = EndpointSpec("ap-guangzhou", url=sandbox.endpoint, path_style=True)
+    rows = []
+    for number in range(300):
+        source = tmp_path / "scans" / f"{number:03d}.txt"
+        source.parent.mkdir(exist_ok=True)
+        source.write_bytes(b"page %d" % number)
+        rows.append(
+            make_row(
+                f"{number:032x}",
+                number,
+                bucket=BUCKET,
+                key=f"scans/{source.name}",
+                endpoint=endpoint,
+                source_path=str(source),
+                size=source.stat().st_size,
+                mtime_ns=source.stat().st_mtime_ns,
+                state=TaskState.WAITING,
+                batch="scans",
+            )
+        )
+    store = TaskStore(tmp_path / "tasks.sqlite3")
+    store.insert_tasks(rows)
+    assert store.flush()
+    store.close()
+    ids = sorted(row.spec.task_id for row in rows)
+
+    settings = {"live_task_limit": 8, "wake_batch": 4, "file_parallel_limit": 2}
+    first, second = make_engine(**settings), make_engine(**settings)
+    heard: dict[str, list[str]] = {"first": [], "second": []}
+    first.queue.file_finished.connect(lambda event: heard["first"].append(event.task_id))
+    second.queue.file_finished.connect(lambda event: heard["second"].append(event.task_id))
+    first.queue.restore(resume=True)
+    with second.queue.starts_held():  # as a command counts what it restored
+        second.queue.restore(resume=True)
+        finished_before = [f.task_id for f in second.queue.task_figures() if f.state is TaskState.SUCCESS]
+    for engine in (first, second):
+        engine.qtbot.waitUntil(
+            lambda engine=engine: all(f.state is TaskState.SUCCESS for f in engine.queue.task_figures()),
+            timeout=60_000,
+        )
+        engine.queue.deliver_events()
+    assert sorted(heard["first"]) == ids
+    assert sorted(heard["second"] + finished_before) == ids
