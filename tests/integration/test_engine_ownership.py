@@ -10,12 +10,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from support.task_rows import make_row
+from support.task_rows import store_waiting_files
 
 from cosdesk.cos.crc import crc64_file
 from cosdesk.engine.history import HistoryQuery, HistoryReader
 from cosdesk.engine.options import EndpointSpec, UploadOptions
-from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
@@ -112,30 +111,7 @@ def test_two_engines_resuming_one_batch_at_rest_each_hear_of_every_file_once(
     summary counts these); woken already finished, it was only "changed", and each
     command left a few hundred of 27,000 files out of its count."""
     endpoint = EndpointSpec("ap-guangzhou", url=sandbox.endpoint, path_style=True)
-    rows = []
-    for number in range(300):
-        source = tmp_path / "scans" / f"{number:03d}.txt"
-        source.parent.mkdir(exist_ok=True)
-        source.write_bytes(b"page %d" % number)
-        rows.append(
-            make_row(
-                f"{number:032x}",
-                number,
-                bucket=BUCKET,
-                key=f"scans/{source.name}",
-                endpoint=endpoint,
-                source_path=str(source),
-                size=source.stat().st_size,
-                mtime_ns=source.stat().st_mtime_ns,
-                state=TaskState.WAITING,
-                batch="scans",
-            )
-        )
-    store = TaskStore(tmp_path / "tasks.sqlite3")
-    store.insert_tasks(rows)
-    assert store.flush()
-    store.close()
-    ids = sorted(row.spec.task_id for row in rows)
+    ids = store_waiting_files(tmp_path / "tasks.sqlite3", tmp_path / "scans", 300, endpoint, BUCKET)
 
     settings = {"live_task_limit": 8, "wake_batch": 4, "file_parallel_limit": 2}
     first, second = make_engine(**settings), make_engine(**settings)

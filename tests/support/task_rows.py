@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import fields
+from pathlib import Path
 
 from cosdesk.engine.options import EndpointSpec, UploadOptions
 from cosdesk.engine.store import TaskStore
-from cosdesk.engine.task import Checkpoint, SourceKind, TaskSpec, TaskStatus, UploadTask
+from cosdesk.engine.task import Checkpoint, SourceKind, TaskSpec, TaskState, TaskStatus, UploadTask
 from cosdesk.engine.task_columns import StoredTask
 from cosdesk.engine.task_listing import TaskChoice, chosen_tasks
 from cosdesk.task_batches import batches_in_order
@@ -56,3 +57,37 @@ def listed_batches(store: TaskStore) -> list[tuple[int, list[StoredTask]]]:
     with store.reading() as db:
         listed = list(chosen_tasks(db, TaskChoice(), [batch.token for batch in batches]))
     return [(batch.number, [item for item in listed if item.spec.batch == batch.token]) for batch in batches]
+
+
+def store_waiting_files(
+    database: Path, folder: Path, count: int, endpoint: EndpointSpec, bucket: str
+) -> list[str]:
+    """Write ``count`` small files into ``folder`` and store a waiting task for
+    each (one batch, keys ``scans/NAME``), as a stopped upload leaves them; their
+    ids, in order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for number in range(count):
+        source = folder / f"scan-{number:04d}.txt"
+        source.write_bytes(b"page %d" % number)
+        rows.append(
+            make_row(
+                f"{number:032x}",
+                number,
+                bucket=bucket,
+                key=f"scans/{source.name}",
+                endpoint=endpoint,
+                source_path=str(source),
+                size=source.stat().st_size,
+                mtime_ns=source.stat().st_mtime_ns,
+                state=TaskState.WAITING,
+                batch="scans",
+            )
+        )
+    store = TaskStore(database)
+    try:
+        store.insert_tasks(rows)
+        assert store.flush()
+    finally:
+        store.close()
+    return [row.spec.task_id for row in rows]
