@@ -65,6 +65,7 @@ from cosdesk.engine.task import (
     Checkpoint,
     CompactRow,
     FileFinished,
+    FileResult,
     HashProgress,
     JobControl,
     PartRecord,
@@ -1173,7 +1174,9 @@ class UploadQueue(QObject):
                         ended_elsewhere = item.status.state.is_final and not resting.state.is_final
                         resting.take_stored(item.status)
                         if ended_elsewhere:
-                            self._ended_elsewhere_at_rest(item, counted_here)
+                            result = item.status.result if item.status.state is TaskState.SUCCESS else None
+                            record = UploadTask(item.spec, item.checkpoint, item.status)
+                            self._tell_ended_elsewhere(record, result, counted_here)
                         self._recount(resting)
                         self._events.changed(task_id)
                     if resting.state is TaskState.WAITING:
@@ -1186,16 +1189,15 @@ class UploadQueue(QObject):
                 self._scheduler.end_wake(not_woken=[t for t in taken if t in self._resting])
         self._schedule()
 
-    def _ended_elsewhere_at_rest(self, stored: StoredTask, counted_here: int) -> None:
-        """Another process finished or canceled a task while it rested here (lock
-        held): said as when it ends elsewhere while whole (``_finish``), so a
-        command counts it; unsaid, two `tasks resume` at once each left a few
-        hundred of 27,000 files out of its count."""
-        result = stored.status.result if stored.status.state is TaskState.SUCCESS else None
+    def _tell_ended_elsewhere(self, task: UploadTask, result: FileResult | None, counted_here: int) -> None:
+        """Another process finished (``result``) or canceled the task (lock held):
+        the listeners hear of a finished file, with the bytes this queue had not
+        counted, and the journal logs it. Also for a task that rested here meanwhile
+        (``_wake_waiting``): said only as "changed", two `tasks resume` at once each
+        left a few hundred of 27,000 files out of its count."""
         if result is not None:
-            sent = max(0, (stored.checkpoint.size or 0) - counted_here)
-            self._events.finished(FileFinished(stored.spec.task_id, None, result, sent_by_other_process=sent))
-        task = UploadTask(stored.spec, stored.checkpoint, stored.status)
+            sent = max(0, (task.size or 0) - counted_here)
+            self._events.finished(FileFinished(task.task_id, None, result, sent_by_other_process=sent))
         self.journal.ended_elsewhere(task, done=result is not None)
 
     def _rest_new(self, task: UploadTask, going: list[UploadTask]) -> bool:
@@ -1474,11 +1476,7 @@ class UploadQueue(QObject):
             return
         if outcome.kind is OutcomeKind.ENDED_ELSEWHERE and outcome.stored is not None:
             counted_here = max(task.loaded, 0)
-            result = take_final_state(task, outcome.stored)
-            if result is not None:
-                sent = max(0, (task.size or 0) - counted_here)
-                self._events.finished(FileFinished(task.task_id, None, result, sent_by_other_process=sent))
-            self.journal.ended_elsewhere(task, done=result is not None)
+            self._tell_ended_elsewhere(task, take_final_state(task, outcome.stored), counted_here)
             self._changed(task)
             return
         if outcome.kind is OutcomeKind.SUCCESS:

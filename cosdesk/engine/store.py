@@ -80,7 +80,7 @@ from cosdesk.engine.task_columns import (
     task_from_row,
     update_values,
 )
-from cosdesk.engine.task_listing import parts_of
+from cosdesk.engine.task_listing import PARTS_SQL, parts_by_task, parts_of
 from cosdesk.engine.task_record import Checkpoint, PartRecord, TaskState, TaskStatus
 from cosdesk.engine.thread_priority import lower_this_thread
 
@@ -798,9 +798,7 @@ class TaskStore:
             db = self._reader
             db.execute("BEGIN")
             try:
-                part_rows = db.execute(
-                    "SELECT task_id, part_number, etag, size, crc64 FROM parts ORDER BY task_id, part_number"
-                ).fetchall()
+                part_rows = db.execute(f"{PARTS_SQL} ORDER BY task_id, part_number").fetchall()
                 rows = db.execute(f"{SELECT_SQL} ORDER BY position, created_at")
                 return _with_parts(chain.from_iterable(iter(partial(rows.fetchmany, 5000), [])), part_rows)
             finally:
@@ -886,7 +884,5 @@ RestingRow = tuple[str, int, str, int | None, int, str | None, str, int]
 
 
 def _with_parts(rows: Iterable[Sequence[object]], part_rows: Iterable[Sequence[Any]]) -> list[StoredTask]:
-    parts: dict[str, dict[int, PartRecord]] = {}
-    for task_id, part_number, etag, size, crc in part_rows:
-        parts.setdefault(task_id, {})[part_number] = PartRecord(part_number, etag, size, int(crc))
+    parts = parts_by_task(part_rows)
     return [task_from_row(row, parts.get(str(row[0]), {})) for row in rows]

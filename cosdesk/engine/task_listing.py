@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cosdesk.engine.task_columns import SELECT_SQL, StoredTask, task_from_row
 from cosdesk.engine.task_record import PartRecord, TaskState
@@ -122,17 +123,21 @@ def count_starting(db: sqlite3.Connection, prefix: str) -> int:
     return int(count)
 
 
-def parts_of(db: sqlite3.Connection, task_ids: Sequence[str]) -> dict[str, dict[int, PartRecord]]:
-    """The stored parts of these tasks (at most ``_IDS_PER_QUERY`` of them), by task."""
+PARTS_SQL = "SELECT task_id, part_number, etag, size, crc64 FROM parts"
+
+
+def parts_by_task(rows: Iterable[Sequence[Any]]) -> dict[str, dict[int, PartRecord]]:
+    """Rows of ``PARTS_SQL`` as each task's parts, by part number."""
     parts: dict[str, dict[int, PartRecord]] = {}
-    rows = db.execute(
-        f"""SELECT task_id, part_number, etag, size, crc64 FROM parts WHERE task_id IN ({_marks(task_ids)})
-            ORDER BY task_id, part_number""",
-        list(task_ids),
-    )
     for task_id, part_number, etag, size, crc in rows:
         parts.setdefault(task_id, {})[part_number] = PartRecord(part_number, etag, size, int(crc))
     return parts
+
+
+def parts_of(db: sqlite3.Connection, task_ids: Sequence[str]) -> dict[str, dict[int, PartRecord]]:
+    """The stored parts of these tasks (at most ``_IDS_PER_QUERY`` of them), by task."""
+    query = f"{PARTS_SQL} WHERE task_id IN ({_marks(task_ids)}) ORDER BY task_id, part_number"
+    return parts_by_task(db.execute(query, list(task_ids)))
 
 
 def chosen_ids(db: sqlite3.Connection, choice: TaskChoice) -> Iterator[tuple[str, TaskState]]:
