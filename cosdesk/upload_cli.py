@@ -555,7 +555,7 @@ def run_engine(
         # the display before it counts: the totals below read the tasks themselves.
         queue.deliver_events()
         try:
-            resume = _resume_command(store, queue, db_path) if summary else ""
+            resume = _resume_command(store, queue, db_path, account) if summary else ""
             if summary:
                 display.count_totals()
         finally:
@@ -566,9 +566,10 @@ def run_engine(
     return display.finish(interrupted, elapsed_s, resume, watched=until_interrupted)
 
 
-def _resume_command(store: object, queue: object, db_path: Path) -> str:
-    """The command that finishes what this run left: its tasks' batches, and the
-    database when it is not the one a plain command would use."""
+def _resume_command(store: object, queue: object, db_path: Path, account: Account) -> str:
+    """The command that finishes what this run left: its tasks' batches, the
+    profile whose keys it used (without it the command said "no credentials"),
+    and the database when it is not the one a plain command would use."""
     from cosdesk.cli_progress import resume_command
     from cosdesk.engine.queue import UploadQueue
     from cosdesk.engine.store import TaskStore
@@ -582,6 +583,9 @@ def _resume_command(store: object, queue: object, db_path: Path) -> str:
             tokens = batch_tokens_of(db, left)
         numbers = sorted(number for token, number in store.batch_numbers().items() if token in tokens)
     command = resume_command(numbers)
+    profile_name = getattr(account.profile, "name", None)
+    if profile_name:
+        command += f" --profile {printable(shlex.quote(str(profile_name)))}"
     if db_path != database_path(argparse.Namespace(db=None)):
         command += f" --db {printable(shlex.quote(str(db_path)))}"
     return command

@@ -4,6 +4,8 @@ network fault: every file once, as uploaded, failed or unfinished."""
 from __future__ import annotations
 
 import io
+import re
+import shlex
 import socket
 from collections.abc import Iterator
 from functools import partial
@@ -13,8 +15,9 @@ from typing import Any
 import pytest
 from support.task_rows import store_waiting_files
 from support.tcp_proxy import TcpProxy
+from support.window_driver import PROFILE, save_profile
 
-from cosdesk import upload_cli
+from cosdesk import cli, upload_cli
 from cosdesk.cli_progress import ProgressDisplay
 from cosdesk.engine import options
 from cosdesk.engine.options import EndpointSpec
@@ -93,3 +96,26 @@ def test_a_resume_counts_the_files_it_sends_as_its_own_from_the_first(
     summary = out.getvalue().splitlines()[-1]
     assert status == 0, out.getvalue()
     assert summary.startswith(f"{count} uploaded, 0 failed; "), summary
+
+
+def test_the_resume_command_a_run_prints_carries_the_profile_whose_keys_it_used(
+    sandbox: Any, credentials: Any, memory_keyring: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cosdesk upload --profile NAME` printed `cosdesk tasks resume --batch 1`,
+    which said "no credentials": the keys were the profile's."""
+    save_profile(sandbox, credentials)
+    source = tmp_path / "report.txt"
+    source.write_text("the quarterly report\n")
+    db = str(tmp_path / "tasks.sqlite3")
+    # A bucket that is not there: the file fails, and the run says how to retry it.
+    destination = "cos://missing-1250000000/docs/"
+    assert cli.main(["upload", str(source), destination, "--profile", PROFILE, "--db", db, "-q"]) == 1
+    said = capsys.readouterr().err
+    printed = re.search(r"`(cosdesk tasks resume [^`]+)`", said)
+    assert printed, said
+    assert f"--profile '{PROFILE}'" in printed[1]
+
+    assert cli.main([*shlex.split(printed[1])[1:], "-q"]) == 1
+    again = capsys.readouterr().err
+    assert "no credentials" not in again
+    assert "NoSuchBucket" in again
