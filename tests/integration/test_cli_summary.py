@@ -4,6 +4,7 @@ network fault: every file once, as uploaded, failed or unfinished."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import shlex
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.logging_state import LoggingState
 from support.task_rows import store_waiting_files
 from support.tcp_proxy import TcpProxy
 from support.window_driver import PROFILE, save_profile
@@ -25,6 +27,15 @@ from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
+
+
+@pytest.fixture
+def logging_put_back() -> Iterator[None]:
+    """``cli.main`` sets up cosdesk's logging for the process; later tests must not
+    inherit it (its redaction rewrote another test's captured records)."""
+    before = LoggingState(logging.getLogger())
+    yield
+    before.restore()
 
 
 @pytest.fixture
@@ -99,7 +110,12 @@ def test_a_resume_counts_the_files_it_sends_as_its_own_from_the_first(
 
 
 def test_the_resume_command_a_run_prints_carries_the_profile_whose_keys_it_used(
-    sandbox: Any, credentials: Any, memory_keyring: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sandbox: Any,
+    credentials: Any,
+    memory_keyring: Any,
+    logging_put_back: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`cosdesk upload --profile NAME` printed `cosdesk tasks resume --batch 1`,
     which said "no credentials": the keys were the profile's."""

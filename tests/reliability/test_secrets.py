@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from support.logging_state import LoggingState
 from support.qt_cleanup import collect_on_gui_thread
 from support.signed_client import SignedClient
 from support.workloads import BUCKET, REGION, ROOT, MiB, write_random_file
@@ -32,32 +33,6 @@ TEMP_ID = "AKIDtempSESSIONid0001"
 TEMP_KEY = "tEmP-SeCrEt-KeY-9f8e7d6c5b4a"
 TOKEN = "sts-token-Zq7XbV3pLm8Rn2Kw5Yt1"
 SIGNATURE = re.compile(r"q-signature=[0-9a-f]{40}")
-
-
-class LoggingState:
-    """The root logger's handlers and the chatty libraries' levels before a
-    session, put back after it (setup_logging adds handlers to this process)."""
-
-    def __init__(self, root: Any) -> None:
-        import logging
-
-        from cosdesk.logs import _CHATTY_LIBRARIES
-
-        self._root = root
-        self._handlers = list(root.handlers)
-        self._level = root.level
-        self._library_levels = {name: logging.getLogger(name).level for name in _CHATTY_LIBRARIES}
-
-    def restore(self) -> None:
-        import logging
-
-        for handler in list(self._root.handlers):
-            if handler not in self._handlers:
-                self._root.removeHandler(handler)
-                handler.close()
-        self._root.setLevel(self._level)
-        for name, level in self._library_levels.items():
-            logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.logging_state import LoggingState
 
 from cosdesk import __version__
 from cosdesk.logs import (
@@ -42,14 +43,9 @@ PRESIGNED_URL = (
 def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     directory = tmp_path / "logs"
     monkeypatch.setenv("COSDESK_LOG_DIR", str(directory))
-    root = logging.getLogger()
-    saved_level, saved_handlers = root.level, list(root.handlers)
+    before = LoggingState(logging.getLogger())
     yield directory
-    for handler in list(root.handlers):
-        if handler not in saved_handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(saved_level)
+    before.restore()
 
 
 def _flush() -> None:
