@@ -36,6 +36,10 @@ _ACTIVE = frozenset({TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING}
 MIN_MEASURED_S = 1.0
 # What a file costs besides its bytes is averaged over this many recent files.
 OVERHEAD_SAMPLES = 32
+# Another process working the same batch (the window and `cosdesk tasks resume`)
+# is measured over this long: this queue learns of its files in bursts, as it
+# wakes tasks at rest or asks for their leases.
+ELSEWHERE_WINDOW_S = 10.0
 
 
 class BatchTracker:
@@ -56,6 +60,9 @@ class BatchTracker:
         # Seconds each recent file of the batch spent not sending bytes: checking,
         # waiting for answers, completing (see _file_done).
         self._overheads: deque[float] = deque(maxlen=OVERHEAD_SAMPLES)
+        # What another process sends of the batch: bytes, and files (one "byte" each).
+        self._elsewhere_bytes = SpeedMeter(ELSEWHERE_WINDOW_S)
+        self._elsewhere_files = SpeedMeter(ELSEWHERE_WINDOW_S)
 
     # --- membership -------------------------------------------------------------------
 
@@ -110,6 +117,8 @@ class BatchTracker:
         self._total = self._loaded = self._remaining = 0
         self._meter.reset()
         self._overheads.clear()
+        self._elsewhere_bytes.reset()
+        self._elsewhere_files.reset()
 
     # --- counting ---------------------------------------------------------------------
 
@@ -156,9 +165,19 @@ class BatchTracker:
         """Bytes sent by a member (negative: taken back); for the speed."""
         self._meter.add(byte_count, now)
 
+    def finished_elsewhere(self, byte_count: int = 0, now: float | None = None) -> None:
+        """Another process finished a file of the batch, sending ``byte_count`` bytes
+        this queue had not: the rest goes faster by what it does."""
+        if self._settled:
+            return
+        self._elsewhere_files.add(1, now)
+        self._elsewhere_bytes.add(byte_count, now)
+
     def _file_done(self, task: UploadTask, now: float) -> None:
         if task.run_started_at is None:
-            return  # restored as finished, or skipped before it ran
+            # Restored as finished, skipped before it ran, or finished by another
+            # process while this one waited for its lease (handover.take_final_state).
+            return
         sending = 0.0
         if task.first_byte_at is not None and task.last_byte_at is not None:
             sending = task.last_byte_at - task.first_byte_at
@@ -181,6 +200,10 @@ class BatchTracker:
           files running at once: many small files take longer than their bytes;
         - the longest time left of a file uploading now: the batch cannot end
           before its slowest file, and the row of that file says so too.
+
+        The first two count what another process working the same batch (the
+        window and ``cosdesk tasks resume``) sent and finished of it lately
+        (``finished_elsewhere``): the files it takes are not left to this one.
 
         None when nothing runs, when the speed has been measured for less than
         ``MIN_MEASURED_S`` (the first readings are noise), or when it is zero.
@@ -218,14 +241,15 @@ class BatchTracker:
     def _time_left(
         self, speed: float | None, active_now: int, running: list[UploadTask], parallel_files: int, now: float
     ) -> float | None:
-        by_bytes = eta_seconds(self._remaining, speed)
+        by_bytes = eta_seconds(self._remaining, (speed or 0.0) + (self._elsewhere_bytes.speed(now) or 0.0))
         if by_bytes is None:
             return None
         files_left = self._counts[TaskState.WAITING] + active_now
+        mean_overhead = sum(self._overheads) / len(self._overheads) if self._overheads else 0.0
         by_files = 0.0
-        if self._overheads:
-            mean_overhead = sum(self._overheads) / len(self._overheads)
-            by_files = files_left * mean_overhead / max(1, parallel_files)
+        if mean_overhead > 0:
+            files_per_s = max(1, parallel_files) / mean_overhead + (self._elsewhere_files.speed(now) or 0.0)
+            by_files = files_left / files_per_s
         slowest = 0.0
         for task in running:
             if task.state is TaskState.UPLOADING:

@@ -40,6 +40,9 @@ def take_final_state(task: UploadTask, stored: StoredTask) -> FileResult | None:
     """Give ``task`` the final state another process stored (success or canceled);
     returns the result of a success."""
     state = stored.status.state
+    # No run here reached the end: the time since this queue last started the task
+    # (waiting for the lease, mostly) is not what a file costs it (see batch.py).
+    task.run_started_at = None
     if state is TaskState.SUCCESS:
         task.succeed()
         task.result = stored.status.result

@@ -1198,6 +1198,7 @@ class UploadQueue(QObject):
         if result is not None:
             sent = max(0, (task.size or 0) - counted_here)
             self._events.finished(FileFinished(task.task_id, None, result, sent_by_other_process=sent))
+            self._batch.finished_elsewhere(sent)
         self.journal.ended_elsewhere(task, done=result is not None)
 
     def _rest_new(self, task: UploadTask, going: list[UploadTask]) -> bool:

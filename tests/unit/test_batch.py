@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from support.task_rows import make_row
 from support.task_rows import make_task as make_stored_task
 
 from cosdesk.engine.batch import MIN_MEASURED_S, BatchTracker
+from cosdesk.engine.handover import take_final_state
 from cosdesk.engine.task import TaskState, UploadTask
 
 MiB = 1024 * 1024
@@ -183,6 +185,40 @@ def test_time_left_counts_what_small_files_cost_besides_their_bytes() -> None:
     assert files_left == 995
     assert batch.eta_s == pytest.approx(files_left * 0.3 / 3)
     assert batch.eta_s > 10 * batch.remaining / batch.speed
+
+
+def test_files_another_process_finishes_shorten_the_time_left_and_are_no_files_cost() -> None:
+    """Two processes work one batch (the window and ``cosdesk tasks resume``). A
+    file this queue started, found held by the other and then saw finished there
+    waited for its lease for seconds: that is not what a file costs here. And the
+    other process's files are files this queue need not send: with the other
+    finishing as many a second as this one, the rest take half as long."""
+    tracker = BatchTracker()
+    small = [make_task(f"small-{n}", 16 * 1024) for n in range(1000)]
+    queued(tracker, *small, now=0.0)
+    for number, task in enumerate(small[:6]):  # 0.3 s each besides its bytes, 3 at once: 10 a second
+        move(tracker, task, TaskState.CHECKING)
+        task.run_started_at = number * 0.1
+        task.first_byte_at = task.last_byte_at = number * 0.1 + 0.1
+        finish(tracker, task, now=number * 0.1 + 0.3)
+    held = small[6:106]
+    for task in held:
+        move(tracker, task, TaskState.CHECKING)  # then held by the other: waits for its lease
+        task.run_started_at = 0.0
+        move(tracker, task, TaskState.WAITING)
+    for number, task in enumerate(held):  # the other process: 10 files a second
+        now = 11.0 + number / 10
+        take_final_state(task, make_row(task.task_id, state=TaskState.SUCCESS))
+        tracker.recount(task, now=now)
+        tracker.finished_elsewhere(16 * 1024, now=now)
+    move(tracker, small[106], TaskState.CHECKING)
+    for tenth in range(21):
+        tracker.add_bytes(10 * MiB, 19 + tenth / 10)
+
+    batch = tracker.progress([small[106]], parallel_files=3, now=21.0)
+    files_left = batch.waiting + batch.running
+    assert files_left == 894
+    assert batch.eta_s == pytest.approx(files_left / (10 + 10), rel=0.02)
 
 
 def test_time_left_is_never_shorter_than_a_running_files_own() -> None:
