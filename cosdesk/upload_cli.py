@@ -219,6 +219,9 @@ class Account:
     endpoint: EndpointSpec | None  # None: each stored task's own endpoint
     verify: bool
     profile: object | None = None
+    # The options that get the same keys over the same checks in a later command
+    # (the resume a run prints); keys from the environment stay the shell's.
+    key_options: tuple[str, ...] = ()
 
 
 def resolve_credentials(
@@ -309,7 +312,20 @@ def resolve_account(
             endpoint_from_spec(endpoint)
         except CosValidationError as error:
             raise UsageError(str(error)) from None
-    return Account(credentials, endpoint, verify=not args.insecure, profile=profile)
+    return Account(credentials, endpoint, not args.insecure, profile, _key_options(args, profile_name))
+
+
+def _key_options(args: argparse.Namespace, profile_name: str | None) -> tuple[str, ...]:
+    options: list[str] = []
+    if args.credential_url:
+        options += ["--credential-url", args.credential_url]
+        if args.credential_post:
+            options.append("--credential-post")
+    elif profile_name:
+        options += ["--profile", profile_name]
+    if args.insecure:
+        options.append("--insecure")
+    return tuple(options)
 
 
 def engine_limits(args: argparse.Namespace, profile: object | None) -> tuple[int, int]:
@@ -567,9 +583,9 @@ def run_engine(
 
 
 def _resume_command(store: object, queue: object, db_path: Path, account: Account) -> str:
-    """The command that finishes what this run left: its tasks' batches, the
-    profile whose keys it used (without it the command said "no credentials"),
-    and the database when it is not the one a plain command would use."""
+    """The command that finishes what this run left: its tasks' batches, where
+    its keys came from (without it the command said "no credentials"), and the
+    database when it is not the one a plain command would use."""
     from cosdesk.cli_progress import resume_command
     from cosdesk.engine.queue import UploadQueue
     from cosdesk.engine.store import TaskStore
@@ -583,9 +599,8 @@ def _resume_command(store: object, queue: object, db_path: Path, account: Accoun
             tokens = batch_tokens_of(db, left)
         numbers = sorted(number for token, number in store.batch_numbers().items() if token in tokens)
     command = resume_command(numbers)
-    profile_name = getattr(account.profile, "name", None)
-    if profile_name:
-        command += f" --profile {printable(shlex.quote(str(profile_name)))}"
+    if account.key_options:
+        command += " " + printable(shlex.join(account.key_options))
     if db_path != database_path(argparse.Namespace(db=None)):
         command += f" --db {printable(shlex.quote(str(db_path)))}"
     return command

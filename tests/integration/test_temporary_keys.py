@@ -4,6 +4,8 @@ and the queue against the local server over real HTTP, keys that really expire."
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 import sys
 import threading
@@ -393,6 +395,29 @@ def test_cli_sends_the_extra_headers_of_cos_credential_headers(sts_sandbox: Make
     garbled = _cosdesk(*upload, env={"COS_CREDENTIAL_HEADERS": "Bearer cli-token"})
     assert garbled.returncode == 2
     assert garbled.stderr.strip().endswith("COS_CREDENTIAL_HEADERS: line 1 is not 'Name: value'")
+
+
+def test_the_resume_command_a_run_prints_asks_the_same_credential_server(
+    sts_sandbox: MakeSts, tmp_path: Path
+) -> None:
+    """`cosdesk upload --credential-url URL` printed `cosdesk tasks resume --batch 1`,
+    which said "no credentials": the keys came from the server the flag named."""
+    server = sts_sandbox()
+    assert server.credential_url is not None
+    source = write_file(tmp_path / "ledger.txt", 2 * KiB)
+    # A bucket that is not there: the file fails, and the run says how to retry it.
+    upload = ["upload", str(source), "cos://missing-1250000000/books/", "--endpoint", server.endpoint]
+    upload += ["--credential-url", server.credential_url, "--db", str(tmp_path / "tasks.sqlite3"), "-q"]
+    failed = _cosdesk(*upload)
+    assert failed.returncode == 1, failed.stderr
+    printed = re.search(r"`(cosdesk tasks resume [^`]+)`", failed.stderr)
+    assert printed, failed.stderr
+    assert f"--credential-url {server.credential_url}" in printed[1]
+
+    again = _cosdesk(*shlex.split(printed[1])[1:], "-q")
+    assert again.returncode == 1
+    assert "no credentials" not in again.stderr
+    assert "NoSuchBucket" in again.stderr, again.stderr
 
 
 # --- Tencent's Python SDK with the keys ---------------------------------------------
