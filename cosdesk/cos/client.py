@@ -61,6 +61,7 @@ from cosdesk.cos.errors import (
     NetworkErrorKind,
     OutsideCredentialScope,
 )
+from cosdesk.cos.open_sockets import OpenSockets
 from cosdesk.cos.options import (
     META_PREFIX,
     ObjectOptions,
@@ -271,6 +272,9 @@ class CosClient:
 
         self._transports = ProxyTransports(make_transport, fixed=transport, proxies=proxies)
         self._timeouts = httpx.Timeout(timeout_s, connect=connect_timeout_s).as_dict()
+        self._sockets = OpenSockets()
+        # Read-only, so every request shares it.
+        self._extensions = {"timeout": self._timeouts, "trace": self._sockets.trace}
         self._clock_lock = threading.Lock()
         self._clock_offset_s = 0.0
         self._clock_learned = False
@@ -287,6 +291,12 @@ class CosClient:
     def close(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
         self._transports.close()
+
+    def interrupt_requests(self) -> None:
+        """End every request in flight now, from any thread: each raises
+        CosNetworkError. For a stop: a request waiting on a silent server would
+        otherwise hold it for the read timeout."""
+        self._sockets.shut_down()
 
     def __enter__(self) -> Self:
         return self
@@ -1029,7 +1039,7 @@ class CosClient:
         try:
             content = tracker.whole() if tracker is not None and whole else body_iter
             request = httpx.Request(
-                method, url, headers=headers, content=content, extensions={"timeout": self._timeouts}
+                method, url, headers=headers, content=content, extensions=self._extensions
             )
             # Built whole above, so it goes straight to the pool (ARCHITECTURE.md,
             # "Sending a request through httpx").

@@ -197,6 +197,8 @@ class UploadQueue(QObject):
         self.leases = TaskLeases(store)
         self._client_for = client_for
         self._client_lock = threading.Lock()
+        # The clients jobs were given: a shutdown ends their requests in flight.
+        self._clients_used: set[CosClient] = set()
         self.default_endpoint = default_endpoint
         self.limiter = BandwidthLimiter(self.settings.bandwidth_limit_bytes_per_s)
         # How many files and parts go at once: fixed, or tuned by goodput.
@@ -1255,7 +1257,9 @@ class UploadQueue(QObject):
 
     def client_for(self, endpoint: EndpointSpec) -> CosClient:
         with self._client_lock:
-            return self._client_for(endpoint)
+            client = self._client_for(endpoint)
+            self._clients_used.add(client)
+            return client
 
     def job_claim(self, job: JobInput) -> JobStart:
         """A FileJob asks to work its task (on its worker thread, before any request):
@@ -1925,6 +1929,12 @@ class UploadQueue(QObject):
                 if task.control is not None:
                     task.control.stop(StopReason.SHUTDOWN)
         self._timer.stop()
+        with self._client_lock:
+            clients = list(self._clients_used)
+        for client in clients:
+            # A request waiting on a silent server ends now, as a network error its
+            # stopped job takes for the stop; else the wait below lasted its timeout.
+            client.interrupt_requests()
         for pool in (self._aux_pool, self.file_pool, self.part_pool):
             pool.close()  # idle threads go now; busy ones after their job
         if self._watcher is not None:

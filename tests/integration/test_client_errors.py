@@ -102,6 +102,28 @@ def test_read_timeout_is_a_timeout_network_error(
     assert "timed out waiting for 127.0.0.1" in str(caught.value)
 
 
+def test_interrupting_ends_a_request_waiting_on_a_silent_server_at_once(
+    scripted_server: Callable[..., Any], credentials: Credentials
+) -> None:
+    """A stop (Ctrl-C, quitting the window) ends the requests in flight: one
+    waiting for an answer that does not come used to wait for its read timeout."""
+    server = scripted_server(lambda request: [30.0])
+    with CosClient(credentials, Endpoint.custom(server.endpoint), timeout_s=30) as client:
+        client.prepare("examplebucket-1250000000")
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(client.put_object, "examplebucket-1250000000", "waits.txt", b"no answer")
+            while not server.requests:  # the server has it: the client waits for the answer
+                threading.Event().wait(0.01)
+            client.interrupt_requests()
+            with pytest.raises(CosNetworkError):
+                waiting.result(timeout=2)
+        # Later requests open a connection of their own.
+        server.respond = lambda request: []
+        with pytest.raises(CosNetworkError) as caught:
+            client.head_object("examplebucket-1250000000", "k")
+        assert caught.value.kind is NetworkErrorKind.CONNECTION_RESET
+
+
 def test_connection_closed_without_answer_is_a_reset_network_error(
     scripted_server: Callable[..., Any], client_for: Callable[[str], CosClient]
 ) -> None:

@@ -118,6 +118,15 @@ def object_size(server_files: CosClient, key: str) -> int | None:
         return None
 
 
+def wait_for_first_file(process: subprocess.Popen[str]) -> None:
+    """Read the upload's output until it says a file is uploaded."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    while line and not line.startswith("uploaded "):
+        line = process.stdout.readline()
+    assert line, f"the upload ended before its first file: {process.communicate()}"
+
+
 def wait_for_progress(process: subprocess.Popen[str], at_least: float, timeout_s: float = 20) -> None:
     """Read the upload's progress lines (as a person watches them) until one shows
     at least ``at_least`` percent."""
@@ -402,11 +411,7 @@ def test_an_upload_waits_out_a_lost_network_and_finishes(
         # One file at a time, slowly: most are still to send when the network goes.
         process = start_cosdesk(*command, "--bandwidth-limit", "512K", "--parallel-files", "1")
         try:
-            assert process.stdout is not None
-            first = process.stdout.readline()
-            while first and not first.startswith("uploaded "):
-                first = process.stdout.readline()
-            assert first, f"the upload ended before its first file: {process.communicate()}"
+            wait_for_first_file(process)
             proxy.cut()
             time.sleep(8)
             proxy.restore()
@@ -425,6 +430,42 @@ def test_an_upload_waits_out_a_lost_network_and_finishes(
     assert "failed " not in err
     for name in sizes:
         assert server_files.get_object(BUCKET, f"album/album/{name}").content == (folder / name).read_bytes()
+
+
+def test_ctrl_c_when_the_network_went_silent_stops_at_once_and_the_upload_resumes_later(
+    sandbox: Any, database: Path, tmp_path: Path, server_files: CosClient
+) -> None:
+    """The network stops carrying anything in the middle of a file, and nothing
+    says so. Ctrl-C said "interrupted" and then waited for the request's timeout,
+    30 s, before the command ended."""
+    folder = tmp_path / "scans"
+    names = [f"page-{number}.tif" for number in range(6)]
+    for name in names:
+        make_file(folder / name, 64 * 1024)
+    with TcpProxy(sandbox.port) as proxy:
+        command = ["upload", str(folder), f"cos://{BUCKET}/scans/", "--endpoint", proxy.endpoint]
+        running = start_cosdesk(*command, "--parallel-files", "1", "--bandwidth-limit", "128K")
+        try:
+            wait_for_first_file(running)
+            proxy.faults.silent = True
+            time.sleep(1.0)
+            asked_at = time.monotonic()
+            running.send_signal(signal.SIGINT)
+            _, stderr = running.communicate(timeout=60)
+            took_s = time.monotonic() - asked_at
+        finally:
+            if running.poll() is None:
+                running.kill()
+        proxy.faults.silent = False
+
+        assert running.returncode == 130, stderr
+        assert took_s < 5, f"Ctrl-C took {took_s:.1f} s"
+        assert "interrupted: run `cosdesk tasks resume --batch 1` to finish" in stderr, stderr
+        resumed = cosdesk("tasks", "resume", "--batch", "1")
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.splitlines()[-1].startswith("5 uploaded, 0 failed"), resumed.stdout
+    for name in names:
+        assert server_files.get_object(BUCKET, f"scans/scans/{name}").content == (folder / name).read_bytes()
 
 
 def test_a_server_out_of_reach_stops_the_upload_after_three_files_not_after_each(

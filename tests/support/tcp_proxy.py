@@ -28,6 +28,9 @@ class ProxyFaults:
     stall_s: float = 0.0
     bandwidth_bytes_per_s: int = 0  # 0: unlimited; applies to the client->server direction
     down: bool = False  # every connection is reset as it comes (see TcpProxy.cut)
+    # Nothing goes through, either way, and no one says so (a Wi-Fi link that went
+    # away): open connections hold what they get, new ones are taken and left.
+    silent: bool = False
 
 
 class TcpProxy(LoopbackListener):
@@ -57,6 +60,7 @@ class TcpProxy(LoopbackListener):
         if self.faults.down:
             _reset(client)
             return
+        self._hold_while_silent()
         try:
             upstream = socket.create_connection(self.target, timeout=10)
         except OSError:
@@ -89,6 +93,7 @@ class TcpProxy(LoopbackListener):
         try:
             while True:
                 chunk = client.recv(256 * 1024)
+                self._hold_while_silent()
                 if not chunk:
                     upstream.shutdown(socket.SHUT_WR)
                     return
@@ -120,6 +125,7 @@ class TcpProxy(LoopbackListener):
         try:
             while True:
                 chunk = upstream.recv(256 * 1024)
+                self._hold_while_silent()
                 if not chunk:
                     client.shutdown(socket.SHUT_WR)
                     return
@@ -128,6 +134,10 @@ class TcpProxy(LoopbackListener):
             # The server reset the connection: so does the proxy, to its client.
             _reset(client)
             close_quietly(upstream)
+
+    def _hold_while_silent(self) -> None:
+        while self.faults.silent:
+            time.sleep(0.05)
 
     def _count(self, byte_count: int) -> None:
         with self._lock:

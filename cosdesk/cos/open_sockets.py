@@ -1,0 +1,51 @@
+"""The sockets of a client's connections, so that a stop can end its requests at
+once.
+
+A request waiting for a silent server's answer (a network that went away without
+a word) sits in a socket read until the read timeout, 30 s. A stop flag cannot
+reach it there, so a Ctrl-C or a quit waited out that timeout. Shutting the
+socket down wakes the read: the request fails as a network error, which the
+engine, having been told to stop, takes for the stop.
+
+httpcore tells of each new connection through its ``trace`` request extension
+(a public hook; see ARCHITECTURE.md, "Stopping requests that wait").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import weakref
+from typing import Any
+
+_CONNECTED = "connection.connect_tcp.complete"
+
+
+class OpenSockets:
+    """Every socket a client connected, while it lives. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's ``trace`` extension: called at every step of every request,
+        so it does nothing but for a new connection."""
+        if event == _CONNECTED:
+            sock = info["return_value"].get_extra_info("socket")
+            if sock is not None:
+                with self._lock:
+                    self._sockets.add(sock)
+
+    def shut_down(self) -> None:
+        """End every request in flight: each read or write on a socket wakes with
+        an error. Idle pooled connections go too (the pool opens new ones)."""
+        with self._lock:
+            sockets = list(self._sockets)
+            self._sockets.clear()
+        for sock in sockets:
+            # The plain socket's shutdown, also under TLS: SSLSocket's own drops its
+            # TLS state, which a read in another thread is using.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
