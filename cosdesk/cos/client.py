@@ -49,6 +49,7 @@ from cosdesk.cos.credential_provider import CredentialProvider
 from cosdesk.cos.endpoint import Endpoint, validate_bucket
 from cosdesk.cos.errors import (
     AccessDenied,
+    ClientStopped,
     ClockSkewed,
     CosError,
     CosNetworkError,
@@ -273,6 +274,7 @@ class CosClient:
         self._transports = ProxyTransports(make_transport, fixed=transport, proxies=proxies)
         self._timeouts = httpx.Timeout(timeout_s, connect=connect_timeout_s).as_dict()
         self._sockets = OpenSockets()
+        self._stopped = False
         # Read-only, so every request shares it.
         self._extensions = {"timeout": self._timeouts, "trace": self._sockets.trace}
         self._clock_lock = threading.Lock()
@@ -292,10 +294,11 @@ class CosClient:
         """Close the connection pool; the client cannot be used afterwards."""
         self._transports.close()
 
-    def interrupt_requests(self) -> None:
-        """End every request in flight now, from any thread: each raises
-        CosNetworkError. For a stop: a request waiting on a silent server would
-        otherwise hold it for the read timeout."""
+    def stop_requests(self) -> None:
+        """End every request in flight now, from any thread, and refuse new ones:
+        each raises ClientStopped. For quitting: a request waiting on a silent
+        server held it for the read timeout, and its retries for as long again."""
+        self._stopped = True
         self._sockets.shut_down()
 
     def __enter__(self) -> Self:
@@ -1033,6 +1036,8 @@ class CosClient:
         # never let a transparent decoder rewrite them.
         headers.setdefault("User-Agent", _USER_AGENT)
         headers.setdefault("Accept-Encoding", "identity")
+        if self._stopped:
+            raise ClientStopped(f"{method} to {host} not sent: cosdesk is stopping")
         whole = tracker is not None and tracker.body.content_length <= WHOLE_BODY_BYTES
         body_iter = tracker.chunks() if tracker is not None and not whole else None
         started = time.monotonic()
@@ -1049,6 +1054,8 @@ class CosClient:
             finally:
                 response.close()
         except httpx.TransportError as error:
+            if self._stopped:
+                raise ClientStopped(f"{method} to {host} ended: cosdesk is stopping") from None
             if not _has_request(error):  # httpx.Client would have attached it
                 error.request = request
             raise _network_error(

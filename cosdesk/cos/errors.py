@@ -36,6 +36,12 @@ class CosException(Exception):
 CosClientError = CosException
 
 
+class ClientStopped(CosException):
+    """The client was stopped (the program is quitting, see
+    ``CosClient.stop_requests``): the request was ended in flight, or not sent.
+    Never retried."""
+
+
 class CosValidationError(CosException, ValueError):
     """A request was refused on the client side, before anything was sent."""
 

@@ -4,8 +4,7 @@ once.
 A request waiting for a silent server's answer (a network that went away without
 a word) sits in a socket read until the read timeout, 30 s. A stop flag cannot
 reach it there, so a Ctrl-C or a quit waited out that timeout. Shutting the
-socket down wakes the read: the request fails as a network error, which the
-engine, having been told to stop, takes for the stop.
+socket down wakes the read at once (``CosClient.stop_requests``).
 
 httpcore tells of each new connection through its ``trace`` request extension
 (a public hook; see ARCHITECTURE.md, "Stopping requests that wait").

@@ -137,6 +137,13 @@ class ClientRouter:
         for client in clients:
             client.close()
 
+    def stop_requests(self) -> None:
+        """End every client's requests in flight and refuse new ones (quitting)."""
+        with self._lock:
+            clients = [*self._clients.values(), *self._retired]
+        for client in clients:
+            client.stop_requests()
+
     def _route(self, spec: EndpointSpec) -> _Route:
         # Lock held.
         place = spec.without_profile()

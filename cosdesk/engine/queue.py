@@ -108,6 +108,10 @@ _STATE_OF = {state.value: state for state in TaskState}
 # Tasks restored at rest per hold of the lock.
 _RESTORE_SLICE = 5000
 
+# How long a shutdown waits for the requests in flight to be answered before it
+# ends them (CosClient.stop_requests): a server that answers does so in
+# milliseconds, and a Complete or an abort cut short is left for the resume.
+ANSWER_GRACE_S = 3.0
 # How far adding files may run ahead (see _keep_up_with_intake): new tasks not
 # yet written to the database (about a kilobyte each), and intake jobs not yet run.
 # The table's feed waits for the writer before each read of tasks at rest: with
@@ -1929,18 +1933,20 @@ class UploadQueue(QObject):
                 if task.control is not None:
                     task.control.stop(StopReason.SHUTDOWN)
         self._timer.stop()
-        with self._client_lock:
-            clients = list(self._clients_used)
-        for client in clients:
-            # A request waiting on a silent server ends now, as a network error its
-            # stopped job takes for the stop; else the wait below lasted its timeout.
-            client.interrupt_requests()
         for pool in (self._aux_pool, self.file_pool, self.part_pool):
             pool.close()  # idle threads go now; busy ones after their job
         if self._watcher is not None:
             self._watcher.stop(wait, timeout_s)
         finished = True
         if wait:
+            if not all_done((self._aux_pool, self.file_pool, self.part_pool), ANSWER_GRACE_S):
+                # Requests still wait for answers (a network gone without a word):
+                # each ends now, and its stopped job reports the stop. Waiting
+                # held Ctrl-C for the read timeout, 30 s.
+                with self._client_lock:
+                    clients = list(self._clients_used)
+                for client in clients:
+                    client.stop_requests()
             deadline_ms = int(timeout_s * 1000)
             finished = self._aux_pool.waitForDone(deadline_ms)
             finished = self.file_pool.waitForDone(deadline_ms) and finished
@@ -1948,6 +1954,12 @@ class UploadQueue(QObject):
             self.leases.close()
             self._repository.wait_for_writes(on_progress=on_saving)
         return finished
+
+
+def all_done(pools: Iterable[ThreadPool], within_s: float) -> bool:
+    """Wait up to ``within_s`` in all for the pools' jobs to end; whether they did."""
+    deadline = time.monotonic() + within_s
+    return all(pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000))) for pool in pools)
 
 
 def _sent_in_parts(task: UploadTask) -> bool:

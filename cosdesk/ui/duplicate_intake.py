@@ -126,14 +126,14 @@ class BatchIntake(QObject):
         self._pending.append((self._queue.pauses_of_all, list(paths), destination))
         self._next()
 
-    def stop(self, timeout_s: float = 10.0) -> None:
+    def stop(self, timeout_s: float = 10.0) -> bool:
         """The window is closing: add nothing more, close the question, wait for
-        the batch being walked or queued (at most ``timeout_s``)."""
+        the batch being walked or queued (at most ``timeout_s``); whether it ended."""
         self._stopped.set()
         self._pending.clear()
         if self.question is not None:
             self.question.close()
-        self._work_pool.waitForDone(int(timeout_s * 1000))
+        return bool(self._work_pool.waitForDone(int(timeout_s * 1000)))
 
     # --- one batch ----------------------------------------------------------------------
 

@@ -67,6 +67,7 @@ from PySide6.QtWidgets import (
 from cosdesk import config
 from cosdesk.config import Settings
 from cosdesk.engine.client_router import ClientRouter
+from cosdesk.engine.queue import ANSWER_GRACE_S
 from cosdesk.engine.task import BatchProgress, FileFinished, TaskSnapshot, TaskState
 from cosdesk.ui.accessibility import describe_controls
 from cosdesk.ui.accounts import Destination, endpoint_for
@@ -1361,7 +1362,10 @@ class MainWindow(QMainWindow):
             self.history_dialog.close()
         if self.watched_dialog is not None:
             self.watched_dialog.close()
-        self.intake.stop()
+        if not self.intake.stop(ANSWER_GRACE_S):
+            # Its look for files already in the bucket waits on a silent server.
+            self.session.router.stop_requests()
+            self.intake.stop()
         self.model.shutdown()
         self.session.shutdown(on_saving=self._show_saving)
 

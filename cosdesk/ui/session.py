@@ -22,7 +22,7 @@ from cosdesk.config import Settings
 from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.gc_pacer import GcPacer
 from cosdesk.engine.options import EndpointSpec
-from cosdesk.engine.queue import UploadQueue
+from cosdesk.engine.queue import ANSWER_GRACE_S, UploadQueue
 from cosdesk.engine.queue_commands import QueueCommands
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.sync_record import SyncRecord, record_path_beside
@@ -151,6 +151,11 @@ class Session:
         self.commands.wait()  # a "Cancel all" just before quitting reaches every task
         self.watches.shutdown_with_queue(on_saving)  # the watches around their queue
         self.gc_pacer.stop()
+        if not self.pool.waitForDone(int(ANSWER_GRACE_S * 1000)):
+            # A listing of the bucket or a look for files already in it waits on a
+            # silent server: it ends now. With its retries, it kept the quit
+            # window's process alive (and taking later launches' files) for minutes.
+            self.router.stop_requests()
         self.pool.waitForDone(10_000)
         self.store.close(on_progress=on_saving)
         self.sync_record.close()

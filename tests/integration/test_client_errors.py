@@ -15,6 +15,7 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import (
+    ClientStopped,
     CosError,
     CosException,
     CosNetworkError,
@@ -102,26 +103,24 @@ def test_read_timeout_is_a_timeout_network_error(
     assert "timed out waiting for 127.0.0.1" in str(caught.value)
 
 
-def test_interrupting_ends_a_request_waiting_on_a_silent_server_at_once(
+def test_stopping_ends_a_request_waiting_on_a_silent_server_at_once_and_refuses_more(
     scripted_server: Callable[..., Any], credentials: Credentials
 ) -> None:
-    """A stop (Ctrl-C, quitting the window) ends the requests in flight: one
-    waiting for an answer that does not come used to wait for its read timeout."""
+    """Quitting ends the requests in flight: one waiting for an answer that does
+    not come used to wait for its read timeout, and its retries as long again."""
     server = scripted_server(lambda request: [30.0])
     with CosClient(credentials, Endpoint.custom(server.endpoint), timeout_s=30) as client:
-        client.prepare("examplebucket-1250000000")
         with ThreadPoolExecutor(1) as pool:
             waiting = pool.submit(client.put_object, "examplebucket-1250000000", "waits.txt", b"no answer")
             while not server.requests:  # the server has it: the client waits for the answer
                 threading.Event().wait(0.01)
-            client.interrupt_requests()
-            with pytest.raises(CosNetworkError):
+            client.stop_requests()
+            with pytest.raises(ClientStopped, match=r"PUT to 127\.0\.0\.1:\d+ ended: cosdesk is stopping"):
                 waiting.result(timeout=2)
-        # Later requests open a connection of their own.
-        server.respond = lambda request: []
-        with pytest.raises(CosNetworkError) as caught:
+        with pytest.raises(ClientStopped, match=r"HEAD to 127\.0\.0\.1:\d+ not sent: cosdesk is stopping"):
             client.head_object("examplebucket-1250000000", "k")
-        assert caught.value.kind is NetworkErrorKind.CONNECTION_RESET
+    assert len(server.requests) == 1
+    assert not is_retryable(ClientStopped("stopping"))
 
 
 def test_connection_closed_without_answer_is_a_reset_network_error(

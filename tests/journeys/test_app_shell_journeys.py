@@ -5,6 +5,7 @@ every control, folders the desktop cannot open, new rows scrolled into view."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import os
 import shutil
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from support.journey import answer_next_message_box, click, find, wait_until
+from support.tcp_proxy import TcpProxy
 from support.window_driver import (
     TEST_BUCKET,
     MiB,
@@ -42,6 +44,7 @@ from support.window_driver import (
     slow_down,
 )
 
+from cosdesk import config
 from cosdesk.cli import build_parser
 from cosdesk.cos.auth import Credentials
 from cosdesk.ui.task_model import Column
@@ -621,6 +624,69 @@ def test_ctrl_q_with_an_upload_running_asks_first_and_pause_and_quit_keeps_it_fo
     again = open_window().window
     wait_until(lambda: [r[Column.STATE] for r in shown_rows(again)] == ["Done"], 30, "the resumed upload")
     assert on_server(sandbox, "long.bin") == big.read_bytes()
+
+
+def seconds_to_quit(window: QWidget) -> float:
+    """Press Ctrl+Q; how long until the window went."""
+    asked_at = time.monotonic()
+    press_keys(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    wait_until(lambda: not window.isVisible(), 10, "the window to close")
+    return time.monotonic() - asked_at
+
+
+def test_ctrl_q_when_the_network_went_silent_mid_upload_closes_at_once_and_keeps_the_upload(
+    sandbox: Any, credentials: Credentials, open_window: Any, tmp_path: Path
+) -> None:
+    """A file is sent, and its answer never comes: the network stopped carrying
+    anything, and nothing says so. "Pause and quit" waited for the request's
+    timeout before the window went; now it goes within seconds, and the next
+    start finishes the file."""
+    with TcpProxy(sandbox.port) as proxy:
+        save_profile(sandbox, credentials, endpoint=proxy.endpoint)
+        # Replace what is there (the person chose it once): no look in the bucket first.
+        config.save_settings(dataclasses.replace(config.load_settings(), if_exists="overwrite"))
+        driver = open_window()
+        window = driver.window
+        proxy.faults.silent = True
+        notes = make_file(tmp_path / "notes.txt", 64 * 1024)
+        driver.drop([notes])
+        wait_until(lambda: [r[Column.STATE] for r in shown_rows(window)] == ["Uploading"], 10, "uploading")
+        activate(window)
+        asked: list[str] = []
+
+        answer_next_message_box("Pause and quit", asked)
+        took_s = seconds_to_quit(window)
+
+        assert asked and "Uploads are still running" in asked[0]
+        assert took_s < 8, f"quitting took {took_s:.1f} s"
+        proxy.faults.silent = False
+        again = open_window().window
+        wait_until(lambda: [r[Column.STATE] for r in shown_rows(again)] == ["Done"], 30, "the resumed upload")
+    assert on_server(sandbox, "notes.txt") == notes.read_bytes()
+
+
+def test_ctrl_q_while_a_look_in_the_bucket_waits_on_a_silent_network_closes_at_once(
+    sandbox: Any, credentials: Credentials, open_window: Any, tmp_path: Path
+) -> None:
+    """A drop first looks for the files already in the bucket. With the network
+    silent, that look waited; quitting then hid the window, and its process lived
+    on for minutes, taking the files of every later launch."""
+    with TcpProxy(sandbox.port) as proxy:
+        save_profile(sandbox, credentials, endpoint=proxy.endpoint)
+        driver = open_window()
+        window = driver.window
+        proxy.faults.silent = True
+        driver.drop([make_file(tmp_path / "notes.txt", 1024)])
+        wait_until(
+            lambda: window.statusBar().currentMessage().startswith("Looking for files already in"),
+            10,
+            "the look in the bucket",
+        )
+        activate(window)
+        took_s = seconds_to_quit(window)
+        proxy.faults.silent = False
+    assert took_s < 8, f"quitting took {took_s:.1f} s"
+    assert visible_message_boxes(window) == []
 
 
 def test_uploads_that_end_while_ctrl_q_asks_close_the_question_and_the_window(

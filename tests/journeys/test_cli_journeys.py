@@ -459,7 +459,7 @@ def test_ctrl_c_when_the_network_went_silent_stops_at_once_and_the_upload_resume
         proxy.faults.silent = False
 
         assert running.returncode == 130, stderr
-        assert took_s < 5, f"Ctrl-C took {took_s:.1f} s"
+        assert took_s < 8, f"Ctrl-C took {took_s:.1f} s"
         assert "interrupted: run `cosdesk tasks resume --batch 1` to finish" in stderr, stderr
         resumed = cosdesk("tasks", "resume", "--batch", "1")
     assert resumed.returncode == 0, resumed.stderr
