@@ -23,6 +23,7 @@ from typing import Protocol, TypeVar
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_combine
 from cosdesk.cos.errors import (
+    ClientStopped,
     CosError,
     CosException,
     CosNetworkError,
@@ -269,6 +270,11 @@ class FileJob:
             if stop.reason is StopReason.CANCEL:
                 self._clean_up_canceled()
             outcome = JobOutcome(OutcomeKind.INTERRUPTED, reason=stop.reason)
+        except ClientStopped:
+            # cosdesk is quitting and ended the request (CosClient.stop_requests),
+            # maybe before this queue stopped its jobs: a stop, never a failure.
+            self._control.stop(StopReason.SHUTDOWN)
+            outcome = JobOutcome(OutcomeKind.INTERRUPTED, reason=StopReason.SHUTDOWN)
         except BaseException as error:
             outcome = JobOutcome(OutcomeKind.FAILED, error=describe_error(error))
         outcome = replace(outcome, cpu_s=time.thread_time() - self._cpu_started_s)

@@ -77,6 +77,29 @@ def test_a_failed_file_whose_automatic_retry_has_begun_is_counted_once(
     assert summary.startswith("0 uploaded, 1 failed; 0 B of 1000 B in "), summary
 
 
+def test_a_request_ended_by_quitting_leaves_its_file_unfinished_not_failed(
+    make_engine: Any, silent_server: socket.socket, tmp_path: Path
+) -> None:
+    """The window ends the requests that wait on a silent network as it quits, its
+    look in the bucket's first, while an upload's job still runs (its queue
+    stops next). That file is unfinished, to resume; it did not fail."""
+    engine = make_engine(endpoint=f"http://127.0.0.1:{silent_server.getsockname()[1]}", client_timeout_s=30)
+    source = tmp_path / "minutes.txt"
+    source.write_bytes(b"the board met at nine\n" * 40)
+    (task_id,) = engine.queue.add_files([FileToAdd(str(source), "minutes.txt")], BUCKET)
+    engine.wait_states([task_id], {TaskState.UPLOADING})
+
+    engine.clients(engine.queue.default_endpoint).stop_requests()
+    assert engine.queue.file_pool.waitForDone(5000)  # the job has ended
+    assert engine.state(task_id) is not TaskState.ERROR
+    engine.queue.shutdown(wait=True)
+
+    assert engine.state(task_id) is not TaskState.ERROR
+    (stored,) = engine.store.load_some([task_id])
+    assert stored.status.state in {TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING}, stored.status
+    assert stored.status.error is None
+
+
 def test_a_resume_counts_the_files_it_sends_as_its_own_from_the_first(
     sandbox: Any, credentials: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
