@@ -238,8 +238,10 @@ UPDATE_SQL = (
     f"UPDATE tasks SET {', '.join(f'{name} = ?' for name in _PROGRESS)}"
     " WHERE task_id = ? AND state != 'success'"
 )
-# Filter and order it like the table itself: f"{SELECT_SQL} WHERE state = ?".
-SELECT_SQL = f"SELECT {', '.join(SPEC.reads + CHECKPOINT.reads + STATUS.reads)} FROM tasks"
+# What a stored task is read from (``task_from_row``), and its usual statement:
+# filter and order it like the table itself, f"{SELECT_SQL} WHERE state = ?".
+SELECTED_COLUMNS = ", ".join(SPEC.reads + CHECKPOINT.reads + STATUS.reads)
+SELECT_SQL = f"SELECT {SELECTED_COLUMNS} FROM tasks"
 
 
 def insert_values(task: StoredTask, texts: SharedTexts) -> list[Any]:

@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cosdesk.engine.task_columns import SELECT_SQL, StoredTask, task_from_row
+from cosdesk.engine.task_columns import SELECTED_COLUMNS, StoredTask, task_from_row
 from cosdesk.engine.task_record import PartRecord, TaskState
 
 # Records made from the rows of one fetch: enough to keep SQLite's calls few,
@@ -166,11 +166,21 @@ def chosen_tasks(
            SELECT text_id, ? FROM shared_texts WHERE text = ?""",
         ((rank, token) for rank, token in enumerate(batch_order) if token is not None),
     )
+    # SQLite sorts the chosen tasks' row ids alone, into a table then read in
+    # that order. Sorting their whole rows, a million tasks took 4 s before the
+    # first one came out; the ids alone take 0.6 s (and the whole list 6 s, not 8).
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS listing_rows (listed_row INTEGER NOT NULL)")
+    db.execute("DELETE FROM temp.listing_rows")
     where, values = choice.where()
-    rows = db.execute(
-        f"""{SELECT_SQL} LEFT JOIN temp.listing_order ON listed_batch = batch_id{where}
+    db.execute(
+        f"""INSERT INTO temp.listing_rows
+            SELECT tasks.rowid FROM tasks LEFT JOIN temp.listing_order ON listed_batch = batch_id{where}
             ORDER BY listed_rank, created_at, position""",
         values,
+    )
+    rows = db.execute(
+        f"""SELECT {SELECTED_COLUMNS} FROM temp.listing_rows CROSS JOIN tasks ON tasks.rowid = listed_row
+            ORDER BY listing_rows.rowid"""
     )
     while chunk := rows.fetchmany(SLICE):
         parts: dict[str, dict[int, PartRecord]] = {}

@@ -15,10 +15,11 @@ installed ``cosdesk``, measured whole (wall time; peak RSS through
 - ``tasks list`` whole, to a file;
 - ``tasks resume --batch N``, as the upload printed it, with the key put right.
 
-Goals: the failing upload, the failed list and the resume each within 3 s, and
-no command above 200 MiB, however many tasks the database holds. When the
-commands read every task first, a million took them 23 s, 25 s, 30 s, 30-33 s
-and 37 s, at 1.3-1.9 GB.
+Goals: the failing upload, the failed list, the first page and the resume each
+within 3 s, and no command above 200 MiB, however many tasks the database holds.
+When the commands read every task first, a million took them 23 s, 25 s, 30 s,
+30-33 s and 37 s, at 1.3-1.9 GB; when SQLite sorted whole rows, the first page
+took 5-7 s.
 """
 
 from __future__ import annotations
@@ -137,5 +138,5 @@ def test_commands_on_a_big_database_read_only_what_they_show(endpoint: str, tmp_
         (f"tasks resume --batch {batch}", resume_s, resume_rss),
     ):
         print(f"  {what:<44} {wall_s:6.2f} s  peak RSS {rss / MiB:6.1f} MiB")
-    assert max(upload_s, failed_s, resume_s) <= MOST_SECONDS
+    assert max(upload_s, failed_s, page_s, resume_s) <= MOST_SECONDS
     assert max(upload_rss, failed_rss, page_rss, whole_rss, resume_rss) <= MOST_RSS
