@@ -1939,7 +1939,7 @@ class UploadQueue(QObject):
             self._watcher.stop(wait, timeout_s)
         finished = True
         if wait:
-            if not all_done((self._aux_pool, self.file_pool, self.part_pool), ANSWER_GRACE_S):
+            if not _all_done((self._aux_pool, self.file_pool, self.part_pool), ANSWER_GRACE_S):
                 # Requests still wait for answers (a network gone without a word):
                 # each ends now, and its stopped job reports the stop. Waiting
                 # held Ctrl-C for the read timeout, 30 s.
@@ -1956,7 +1956,7 @@ class UploadQueue(QObject):
         return finished
 
 
-def all_done(pools: Iterable[ThreadPool], within_s: float) -> bool:
+def _all_done(pools: Iterable[ThreadPool], within_s: float) -> bool:
     """Wait up to ``within_s`` in all for the pools' jobs to end; whether they did."""
     deadline = time.monotonic() + within_s
     return all(pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000))) for pool in pools)
