@@ -1362,6 +1362,9 @@ class MainWindow(QMainWindow):
             self.history_dialog.close()
         if self.watched_dialog is not None:
             self.watched_dialog.close()
+        # The waits below may last seconds (a silent network's requests are given
+        # ANSWER_GRACE_S): the window says why it no longer answers.
+        self._show_quitting(self.tr("Quitting…"))
         if not self.intake.stop(ANSWER_GRACE_S):
             # Its look for files already in the bucket waits on a silent server.
             self.session.router.stop_requests()
@@ -1373,8 +1376,13 @@ class MainWindow(QMainWindow):
         """Quitting waits for the task database to take every change (a backlog
         after a million files added can take a while): say so, painted at once,
         since the event loop does not run meanwhile."""
-        status = self.statusBar()
         text = self.tr("Saving the task list before quitting (%n change(s) left)…", None, writes_left)
+        self._show_quitting(text)
+
+    def _show_quitting(self, text: str) -> None:
+        """Say ``text`` in the status bar, painted at once: while quitting, the event
+        loop does not run."""
+        status = self.statusBar()
         status.showMessage(text)
         status.repaint()
 

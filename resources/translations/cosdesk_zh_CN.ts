@@ -1157,6 +1157,10 @@
         <source>Open it again from the tray icon.</source>
         <translation>可通过托盘图标重新打开窗口。</translation>
     </message>
+    <message>
+        <source>Quitting…</source>
+        <translation>正在退出…</translation>
+    </message>
     <message numerus="yes">
         <source>Saving the task list before quitting (%n change(s) left)…</source>
         <translation>

@@ -686,6 +686,8 @@ def test_ctrl_q_while_a_look_in_the_bucket_waits_on_a_silent_network_closes_at_o
         took_s = seconds_to_quit(window)
         proxy.faults.silent = False
     assert took_s < 8, f"quitting took {took_s:.1f} s"
+    # What the window said while it waited, painted before the wait began.
+    assert window.statusBar().currentMessage() == "Quitting…"
     assert visible_message_boxes(window) == []
 
 
