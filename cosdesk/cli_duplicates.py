@@ -1,4 +1,4 @@
-"""``cosdesk upload --if-exists skip|rename``: what is already in the bucket (or
+"""``cosdesk upload --if-exists skip|rename|changed``: what is already in the bucket (or
 twice in what was given) is settled before anything is queued, with one listing
 of the destination instead of a HEAD per file, and the run says what it left out
 or renamed.
@@ -28,14 +28,18 @@ class IntakeOutcome:
 
     skipped: int = 0
     renamed: int = 0
+    unchanged: int = 0
 
     def summary(self) -> str:
-        """``already there: 2 skipped, 1 uploaded under a new name`` ("" if neither)."""
+        """``already there: 2 skipped, 1 uploaded under a new name, 3 unchanged
+        and skipped`` ("" if none)."""
         parts = []
         if self.skipped:
             parts.append(f"{self.skipped} skipped")
         if self.renamed:
             parts.append(f"{self.renamed} uploaded under a new name")
+        if self.unchanged:
+            parts.append(f"{self.unchanged} unchanged and skipped")
         return "already there: " + ", ".join(parts) if parts else ""
 
 
@@ -51,8 +55,8 @@ def queue_without_duplicates(
     quiet: bool,
     out: TextIO | None = None,
 ) -> IntakeOutcome:
-    """Walk ``sources``, settle the keys that are taken by ``options.conflict`` (skip
-    or rename), queue the rest and say what happened. Blocks on the walk and the
+    """Walk ``sources``, settle the keys that are taken by ``options.conflict`` (skip,
+    rename, or send only what changed), queue the rest and say what happened. Blocks on the walk and the
     listing: the command line has nothing else to do meanwhile."""
     from cosdesk.engine.queue import FileToAdd
 
@@ -74,7 +78,10 @@ def queue_without_duplicates(
             file=sys.stderr,
         )
     if check.duplicate_count and not quiet:
-        what = "skipped" if options.conflict is ConflictPolicy.SKIP else "uploading them under new names"
+        what = {
+            ConflictPolicy.SKIP: "skipped",
+            ConflictPolicy.RENAME: "uploading them under new names",
+        }.get(options.conflict, "uploading those that differ")
         if check.in_bucket_count:
             folder = shared_folder([entry.key for entry in check.entries if entry.key in check.in_bucket])
             where = printable(f"cos://{bucket}/{folder}")
@@ -83,7 +90,12 @@ def queue_without_duplicates(
                 file=stream,
             )
         if check.repeated:
-            print(f"{len(check.repeated)} files have the same key as another file given: {what}", file=stream)
+            # With CHANGED they all go: the bucket's object is no guide between them.
+            repeated_what = "uploading each" if options.conflict is ConflictPolicy.CHANGED else what
+            print(
+                f"{len(check.repeated)} files have the same key as another file given: {repeated_what}",
+                file=stream,
+            )
         for old, new in plan.renamed:
             print(f"renamed {printable(old)} -> {printable(new)}", file=stream)
         stream.flush()
@@ -96,4 +108,4 @@ def queue_without_duplicates(
     for entry in plan.add:
         if entry.path is None:
             queue.add_folder_marker(bucket, entry.key, options, endpoint, batch=batch)
-    return IntakeOutcome(skipped=len(plan.skipped), renamed=len(plan.renamed))
+    return IntakeOutcome(skipped=len(plan.skipped), renamed=len(plan.renamed), unchanged=len(plan.unchanged))

@@ -175,7 +175,7 @@ def _transfers_from_json(raw: dict[str, Any], profiles: dict[str, Profile], acti
     return Transfers(source.parallel_files, source.bandwidth_limit_bytes_per_s, source.resume_on_start)
 
 
-IF_EXISTS_CHOICES = ("ask", "overwrite", "skip", "rename")
+IF_EXISTS_CHOICES = ("ask", "overwrite", "skip", "rename", "changed")
 
 
 def _if_exists_from_json(value: object) -> str:

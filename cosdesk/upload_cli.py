@@ -145,7 +145,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=[p.value for p in ConflictPolicy],
         default=None,
         help="when a key is already in the bucket, or two files given share one: overwrite (the "
-        "default, as cp does), skip, or rename (keep both: name (1).ext)",
+        "default, as cp does), skip, rename (keep both: name (1).ext), or changed (skip a file "
+        "whose object has its size and CRC-64, overwrite the others)",
     )
     parser.add_argument(
         "--append", action="store_true", help="append to appendable objects instead of replacing"

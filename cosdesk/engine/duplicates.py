@@ -10,23 +10,29 @@ Everything here may send requests or walk folders: call it off the GUI thread.
 from __future__ import annotations
 
 import bisect
+import logging
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import count
 from typing import TypeVar
 
 from cosdesk.cos.client import CosClient
+from cosdesk.cos.crc import crc64_file
 from cosdesk.cos.errors import CosError, CosException
 from cosdesk.cos.results import ListObjectsResult
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec
 from cosdesk.engine.retry import RetryPolicy, call_with_retry
 from cosdesk.engine.scan import ScanEntry, scan_path
+from cosdesk.engine.sync_plan import COMPARE_WORKERS
 from cosdesk.engine.task import TaskSnapshot, TaskState
 from cosdesk.engine.workers import renamed_key
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 LIST_PAGE_SIZE = 1000
 # A listing page of 1,000 keys costs about as much as this many HEAD requests (one
@@ -113,7 +119,8 @@ class BucketProbe:
     """Tells which keys exist in a bucket with as few requests as it can: one paged
     listing over the common prefix of the keys asked about, and a HEAD for each key
     that listing would reach only after more pages than those HEADs would cost.
-    What it learnt is kept, so renaming asks only about names it has not seen.
+    What it learnt is kept, so renaming asks only about names it has not seen,
+    and the size of each object found, for telling a changed file from the same.
 
     ``client()`` gives the client to ask with. Raises what it and the client raise
     (a CosException) when the bucket cannot be read.
@@ -133,11 +140,13 @@ class BucketProbe:
         self._bucket = bucket
         self._retry = retry or RetryPolicy(3, 0.5, 5.0)
         self._page_size = page_size
-        self._present: set[str] = set()
+        # Key -> size of each object found.
+        self._present: dict[str, int] = {}
         # Prefixes listed to their end, and prefixes listed up to (and including) a key.
         self._complete: set[str] = set()
         self._partial: dict[str, str] = {}
-        self._headed: dict[str, bool] = {}
+        # Key -> size, or None where a HEAD found nothing.
+        self._headed: dict[str, int | None] = {}
         self.requests = 0
 
     def existing(self, keys: Collection[str]) -> set[str]:
@@ -161,14 +170,31 @@ class BucketProbe:
         return {key for key in wanted if self.exists(key)}
 
     def exists(self, key: str) -> bool:
-        if key in self._present:
-            return True
-        if self._covers(key):
+        return self.size_of(key) is not None
+
+    def size_of(self, key: str) -> int | None:
+        """The size of the object at ``key``; None when there is none."""
+        size = self._present.get(key)
+        if size is not None or self._covers(key):
+            return size
+        if key not in self._headed:
+            self._headed[key] = self._head(key)
+        return self._headed[key]
+
+    def holds_same(self, entry: ScanEntry) -> bool:
+        """Whether the object at ``entry.key`` has the file's bytes: the same size,
+        and a CRC-64 from a HEAD equal to the file's. False when that cannot be told
+        (no CRC-64 from the server, a file or a HEAD that fails): the file is sent."""
+        if entry.path is None:  # a folder marker: any object at its key is one
+            return self.exists(entry.key)
+        if self.size_of(entry.key) != entry.size:
             return False
-        known = self._headed.get(key)
-        if known is None:
-            known = self._headed[key] = self._head(key)
-        return known
+        try:
+            remote = self._call(lambda client: client.head_object(self._bucket, entry.key)).crc64
+            return remote is not None and remote == crc64_file(entry.path)
+        except (CosException, OSError, ValueError) as error:
+            log.info("could not compare %s with its object: %s", entry.key, error)
+            return False
 
     def load_prefix(self, prefix: str) -> None:
         """List everything under ``prefix`` (unless already known), so that
@@ -191,14 +217,13 @@ class BucketProbe:
         self.requests += 1
         return call_with_retry(partial(operation, client), policy=self._retry)
 
-    def _head(self, key: str) -> bool:
+    def _head(self, key: str) -> int | None:
         try:
-            self._call(lambda client: client.head_object(self._bucket, key))
+            return self._call(lambda client: client.head_object(self._bucket, key)).content_length
         except CosError as error:
             if error.status_code == 404:
-                return False
+                return None
             raise
-        return True
 
     def _page(self, prefix: str, marker: str | None, client: CosClient) -> ListObjectsResult:
         return client.list_objects(
@@ -214,7 +239,7 @@ class BucketProbe:
             page = self._call(partial(self._page, prefix, marker))
             pages += 1
             listed = [item.key for item in page.contents]
-            self._present.update(listed)
+            self._present.update((item.key, item.size) for item in page.contents)
             if not page.is_truncated:
                 self._complete.add(prefix)
                 self._partial.pop(prefix, None)
@@ -372,7 +397,9 @@ class BatchPlan:
     """What to queue for a batch once the choice is made.
 
     ``add``: the entries to queue, renamed ones under their new key. ``renamed``:
-    (old key, new key) pairs. ``skipped``: entries left out. ``already_queued``:
+    (old key, new key) pairs. ``skipped``: entries left out. ``unchanged``:
+    entries left out because the bucket holds their very bytes (the choice
+    CHANGED; those that differ are in ``add``). ``already_queued``:
     tasks that upload the very same file to the same key and were not added a
     second time; ``resume`` the ids among them to start again (the choice was to
     overwrite and they were paused or failed). ``conflict``: the policy the added
@@ -384,6 +411,7 @@ class BatchPlan:
     add: tuple[ScanEntry, ...]
     renamed: tuple[tuple[str, str], ...] = ()
     skipped: tuple[ScanEntry, ...] = ()
+    unchanged: tuple[ScanEntry, ...] = ()
     already_queued: tuple[QueuedUpload, ...] = ()
     resume: tuple[str, ...] = ()
     conflict: ConflictPolicy | None = None
@@ -412,6 +440,9 @@ def resolve_batch(
       same upload is already queued and unfinished (restarted if it was paused or
       failed, never sent twice at once).
     - SKIP: duplicates are left out.
+    - CHANGED: as OVERWRITE, except that a file whose object in the bucket has
+      its size and CRC-64 is left out (``unchanged``). Telling them apart reads
+      each file of the same size as its object, a few at a time.
     - RENAME (keep both): duplicates get ``name (1).ext``, ``name (2).ext``, …:
       the first number free in the bucket, in the queue and in this batch.
 
@@ -427,6 +458,8 @@ def resolve_batch(
     conflict = ConflictPolicy.OVERWRITE if check.bucket_checked else choice
     add: list[ScanEntry] = []
     skipped: list[ScanEntry] = []
+    unchanged: list[ScanEntry] = []
+    same = _held_unchanged(check, probe) if choice is ConflictPolicy.CHANGED else frozenset()
     renamed: list[tuple[str, str]] = []
     already: list[QueuedUpload] = []
     taken = queue_keys  # a copy made above; grown from a generator, not in one C call
@@ -439,10 +472,12 @@ def resolve_batch(
         if choice is ConflictPolicy.SKIP:
             skipped.append(entry)
             continue
-        if choice is ConflictPolicy.OVERWRITE:
-            same = _same_file_unfinished(entry, queued.get(entry.key, ()))
-            if same is not None and index not in check.repeated:
-                already.append(same)
+        if choice in (ConflictPolicy.OVERWRITE, ConflictPolicy.CHANGED):
+            unfinished = _same_file_unfinished(entry, queued.get(entry.key, ()))
+            if unfinished is not None and index not in check.repeated:
+                already.append(unfinished)
+            elif index in same:
+                unchanged.append(entry)
             else:
                 add.append(entry)
             continue
@@ -455,10 +490,29 @@ def resolve_batch(
         add=tuple(add),
         renamed=tuple(renamed),
         skipped=tuple(skipped),
+        unchanged=tuple(unchanged),
         already_queued=tuple(already),
         resume=resume,
         conflict=conflict,
     )
+
+
+def _held_unchanged(check: DuplicateCheck, probe: BucketProbe | None) -> frozenset[int]:
+    """Indexes of the entries whose object in the bucket has their bytes (see
+    BucketProbe.holds_same); none when the bucket was not read. A file given twice
+    for one key is never one of them: the batch itself replaces that object."""
+    if probe is None or not check.bucket_checked:
+        return frozenset()
+    candidates = [
+        index
+        for index, entry in enumerate(check.entries)
+        if entry.key in check.in_bucket and index not in check.repeated
+    ]
+    if not candidates:
+        return frozenset()
+    with ThreadPoolExecutor(COMPARE_WORKERS, thread_name_prefix="cosdesk-compare") as pool:
+        held = pool.map(lambda index: probe.holds_same(check.entries[index]), candidates)
+        return frozenset(index for index, same in zip(candidates, held, strict=True) if same)
 
 
 def variants_prefix(key: str) -> str:

@@ -44,6 +44,9 @@ class ConflictPolicy(enum.StrEnum):
     OVERWRITE = "overwrite"  # COS's own behaviour, no HEAD needed
     SKIP = "skip"  # leave the existing object, report the task as done
     RENAME = "rename"  # upload under "name (1).ext", "name (2).ext", ...
+    # Skip a file when the object already there has its size and CRC-64 (the same
+    # bytes), overwrite it otherwise: a folder added again sends what changed.
+    CHANGED = "changed"
 
 
 class UploadMethodChoice(enum.StrEnum):

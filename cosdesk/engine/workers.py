@@ -410,7 +410,8 @@ class FileJob:
 
     def _resolve_key(self, client: CosClient) -> FileResult | None:
         """Apply the conflict policy once per task. Returns the result to report
-        when the policy is SKIP and the key exists."""
+        when the key exists and the policy is SKIP, or CHANGED and the object has
+        the file's size and CRC-64."""
         policy = self._options.conflict
         if self._checkpoint.key_resolved or policy is ConflictPolicy.OVERWRITE:
             if not self._checkpoint.key_resolved:
@@ -418,28 +419,39 @@ class FileJob:
             return None
         bucket = self._bucket
 
-        def exists(key: str) -> tuple[bool, str | None]:
+        def head(key: str) -> HeadObjectResult | None:
             try:
-                head = self._retry(lambda: client.head_object(bucket, key))
+                return self._retry(lambda: client.head_object(bucket, key))
             except CosError as error:
                 if _is_missing(error):
-                    return False, None
+                    return None
                 raise
-            return True, head.etag
 
         asked = self._key
-        found, etag = exists(asked)
-        if found and policy is ConflictPolicy.SKIP:
-            self._record("the key already exists; skipped", key_resolved=True)
-            return FileResult(location="", bucket=bucket, key=asked, etag=etag or "", skipped=True)
-        if found:
+        found = head(asked)
+        if found is not None and (policy is ConflictPolicy.SKIP or self._holds_same(found)):
+            note = "the key already exists; skipped"
+            if policy is ConflictPolicy.CHANGED:
+                note = "the same file is already there; skipped"
+            self._record(note, key_resolved=True)
+            return FileResult(location="", bucket=bucket, key=asked, etag=found.etag or "", skipped=True)
+        if found is not None and policy is ConflictPolicy.RENAME:
             number = 1
-            while exists(renamed_key(asked, number))[0]:
+            while head(renamed_key(asked, number)) is not None:
                 number += 1
             new_key = renamed_key(asked, number)
             self._record(f"the key already existed; uploaded as {new_key}", renamed_key=new_key)
         self._record(key_resolved=True)
         return None
+
+    def _holds_same(self, found: HeadObjectResult) -> bool:
+        """CHANGED: whether the object has the file's bytes (size and CRC-64)."""
+        if self._options.conflict is not ConflictPolicy.CHANGED or found.crc64 is None:
+            return False
+        size = self._job.source.stat().size
+        if found.content_length != size:
+            return False
+        return digest_region(self._job.source, 0, size, with_md5=False).crc64 == found.crc64
 
     def _put(self, client: CosClient, plan: UploadPlan, source_state: SourceState) -> JobOutcome:
         skipped = self._resolve_key(client)

@@ -116,6 +116,7 @@ class BatchIntake(QObject):
         self._outcome_lock = threading.Lock()
         self._skipped_unreported = 0
         self._renamed_unreported = 0
+        self._unchanged_unreported = 0
 
     def is_idle(self) -> bool:
         """Nothing being walked, checked, asked about or queued."""
@@ -218,11 +219,15 @@ class BatchIntake(QObject):
         self._queue_batch(checked, policy)
 
     def _queue_batch(self, checked: _Checked, choice: ConflictPolicy | None) -> None:
-        # The bucket has been looked at: what goes on now, until the summary, is adding
-        # (a million files take a minute, and their rows arrive meanwhile).
-        self._window.statusBar().showMessage(
-            self.tr("Adding files to %1…").replace("%1", checked.destination.describe())
-        )
+        # The bucket has been looked at: what goes on now, until the summary, is
+        # comparing (Upload changed reads the files of the same size as their
+        # objects) and adding (a million files take a minute, their rows arriving).
+        where = checked.destination.describe()
+        if choice is ConflictPolicy.CHANGED and checked.check.in_bucket_count:
+            status = self.tr("Comparing your files with those in %1…").replace("%1", where)
+        else:
+            status = self.tr("Adding files to %1…").replace("%1", where)
+        self._window.statusBar().showMessage(status)
         run_in_background(
             self._work_pool, self, partial(self._resolve_and_queue, checked, choice), self._on_queued
         )
@@ -251,6 +256,7 @@ class BatchIntake(QObject):
             with self._outcome_lock:
                 self._skipped_unreported += len(plan.skipped)
                 self._renamed_unreported += len(plan.renamed)
+                self._unchanged_unreported += len(plan.unchanged)
         # In slices (see QUEUE_SLICE); the first files start while the rest are stored.
         # One batch for the whole drop (engine/batch_numbers.py).
         batch = new_batch_token()
@@ -318,6 +324,12 @@ class BatchIntake(QObject):
         if not added:
             if plan.skipped:
                 return self.tr("Nothing added: %n file(s) already there, skipped.", None, len(plan.skipped))
+            if plan.unchanged:
+                unchanged = len(plan.unchanged)
+                said = [self.tr("Nothing added: %n file(s) already there and unchanged", None, unchanged)]
+                if plan.already_queued:
+                    said.append(self.tr("%n already in the upload list", None, len(plan.already_queued)))
+                return self.tr("; ").join(said) + self.tr(".")
             return self.tr(
                 "Nothing added: %n file(s) already in the upload list.", None, len(plan.already_queued)
             )
@@ -328,6 +340,8 @@ class BatchIntake(QObject):
             parts.append(self.tr("%n skipped (already there)", None, len(plan.skipped)))
         if plan.renamed:
             parts.append(self.tr("%n renamed to keep both", None, len(plan.renamed)))
+        if plan.unchanged:
+            parts.append(self.tr("%n skipped (unchanged)", None, len(plan.unchanged)))
         if plan.already_queued:
             parts.append(self.tr("%n already in the upload list", None, len(plan.already_queued)))
         return self.tr("; ").join(parts) + self.tr(".")
@@ -337,12 +351,15 @@ class BatchIntake(QObject):
         for the notice saying they ended; counted again from zero afterwards."""
         with self._outcome_lock:
             skipped, renamed = self._skipped_unreported, self._renamed_unreported
-            self._skipped_unreported = self._renamed_unreported = 0
+            unchanged = self._unchanged_unreported
+            self._skipped_unreported = self._renamed_unreported = self._unchanged_unreported = 0
         parts = []
         if skipped:
             parts.append(self.tr("%n skipped (already there)", None, skipped))
         if renamed:
             parts.append(self.tr("%n renamed to keep both", None, renamed))
+        if unchanged:
+            parts.append(self.tr("%n skipped (unchanged)", None, unchanged))
         return self.tr("; ").join(parts) + self.tr(".") if parts else ""
 
     def _remembered(self) -> ConflictPolicy | None:

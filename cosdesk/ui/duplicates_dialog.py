@@ -1,6 +1,7 @@
 """The question asked once for a batch of added files whose keys are already
-taken: overwrite them, skip them, or keep both (upload under a new name) — with
-"Remember my choice" so it need not be asked again."""
+taken: overwrite them, skip them, keep both (upload under a new name), or
+upload only the files that changed — with "Remember my choice" so it need not
+be asked again."""
 
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ class DuplicatesQuestion(QMessageBox):
         self.skip_button.setToolTip(self.tr("Leave them out and add only the others"))
         self.keep_both_button = self.addButton(self.tr("Keep both"), QMessageBox.ButtonRole.AcceptRole)
         self.keep_both_button.setToolTip(self.tr("Upload them under new names, like “name (1).ext”"))
+        self.changed_button = self.addButton(self.tr("Upload changed"), QMessageBox.ButtonRole.AcceptRole)
+        self.changed_button.setToolTip(
+            self.tr(
+                "Compare each file with the object of its name: skip it when both have the same "
+                "size and CRC-64, replace the object when they differ"
+            )
+        )
         cancel = self.addButton(QMessageBox.StandardButton.Cancel)
         cancel.setToolTip(self.tr("Add none of the files"))
         self.cancel_button: QAbstractButton = cancel
@@ -58,6 +66,7 @@ class DuplicatesQuestion(QMessageBox):
             self.overwrite_button: ConflictPolicy.OVERWRITE,
             self.skip_button: ConflictPolicy.SKIP,
             self.keep_both_button: ConflictPolicy.RENAME,
+            self.changed_button: ConflictPolicy.CHANGED,
         }
         self.finished.connect(self._on_finished)
 
@@ -93,7 +102,8 @@ class DuplicatesQuestion(QMessageBox):
         lines.append("")
         lines.append(
             self.tr(
-                "Overwrite replaces them. Skip leaves them out. Keep both uploads them as “name (1).ext”."
+                "Overwrite replaces them. Skip leaves them out. Keep both uploads them as “name (1).ext”. "
+                "Upload changed sends only those that differ from what is there."
             )
         )
         return "\n".join(lines)
@@ -121,7 +131,7 @@ class DuplicatesQuestion(QMessageBox):
 
     @Slot(int)
     def _on_finished(self, _result: int) -> None:
-        # Closed without one of the three (Cancel, Escape, the window went away): add nothing.
+        # Closed without one of the choices (Cancel, Escape, the window went away): add nothing.
         clicked = self.clickedButton()
         choice = self._choices.get(clicked) if clicked is not None else None
         self.answered.emit(choice, choice is not None and self.remember_requested())

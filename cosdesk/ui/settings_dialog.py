@@ -368,6 +368,7 @@ class SettingsDialog(QDialog):
             (ConflictPolicy.OVERWRITE, self.tr("Overwrite")),
             (ConflictPolicy.SKIP, self.tr("Skip")),
             (ConflictPolicy.RENAME, self.tr("Rename (name (1).ext)")),
+            (ConflictPolicy.CHANGED, self.tr("Upload if changed (size or CRC-64)")),
         ):
             self.conflict.addItem(label, value.value)
         defaults_box = QGroupBox(self.tr("Upload defaults"), self)
@@ -419,6 +420,7 @@ class SettingsDialog(QDialog):
             ("overwrite", self.tr("Overwrite")),
             ("skip", self.tr("Skip")),
             ("rename", self.tr("Keep both")),
+            ("changed", self.tr("Upload changed")),
         ):
             self.if_exists.addItem(text, choice)
         self.if_exists.setCurrentIndex(max(0, self.if_exists.findData(settings.if_exists)))

@@ -11,6 +11,13 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>Nothing added: %n file(s) already there and unchanged</source>
+        <translation>
+            <numerusform>Nothing added: %n file already there and unchanged</numerusform>
+            <numerusform>Nothing added: %n files already there and unchanged</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>Nothing added: %n file(s) already in the upload list.</source>
         <translation>
             <numerusform>Nothing added: %n file already in the upload list.</numerusform>
@@ -36,6 +43,13 @@
         <translation>
             <numerusform>%n file renamed to keep both</numerusform>
             <numerusform>%n files renamed to keep both</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n skipped (unchanged)</source>
+        <translation>
+            <numerusform>%n file skipped (unchanged)</numerusform>
+            <numerusform>%n files skipped (unchanged)</numerusform>
         </translation>
     </message>
     <message numerus="yes">

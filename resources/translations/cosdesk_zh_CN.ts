@@ -78,10 +78,20 @@
         <source>Nothing added.</source>
         <translation>未添加任何文件。</translation>
     </message>
+    <message>
+        <source>Comparing your files with those in %1…</source>
+        <translation>正在将您的文件与 %1 中的文件比较…</translation>
+    </message>
     <message numerus="yes">
         <source>Nothing added: %n file(s) already there, skipped.</source>
         <translation>
             <numerusform>未添加任何文件：%n 个文件已存在，已跳过。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Nothing added: %n file(s) already there and unchanged</source>
+        <translation>
+            <numerusform>未添加任何文件：%n 个文件已存在且未更改</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -125,6 +135,12 @@
     <message>
         <source>.</source>
         <translation>。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n skipped (unchanged)</source>
+        <translation>
+            <numerusform>%n 个未更改，已跳过</numerusform>
+        </translation>
     </message>
     <message>
         <source>Your choice could not be saved: %1</source>
@@ -433,6 +449,14 @@
         <translation>以新名称上传，如“name (1).ext”</translation>
     </message>
     <message>
+        <source>Upload changed</source>
+        <translation>上传有变化的</translation>
+    </message>
+    <message>
+        <source>Compare each file with the object of its name: skip it when both have the same size and CRC-64, replace the object when they differ</source>
+        <translation>将每个文件与同名对象比较：大小和 CRC-64 都相同则跳过，不同则替换该对象</translation>
+    </message>
+    <message>
         <source>Add none of the files</source>
         <translation>不添加任何文件</translation>
     </message>
@@ -483,8 +507,8 @@
         <translation>无法检查存储桶（%1）。开始上传时如发现文件已存在，同样按您的选择处理。</translation>
     </message>
     <message>
-        <source>Overwrite replaces them. Skip leaves them out. Keep both uploads them as “name (1).ext”.</source>
-        <translation>“覆盖”将替换已有文件；“跳过”不上传这些文件；“保留两者”以“name (1).ext”的名称上传。</translation>
+        <source>Overwrite replaces them. Skip leaves them out. Keep both uploads them as “name (1).ext”. Upload changed sends only those that differ from what is there.</source>
+        <translation>“覆盖”将替换已有文件；“跳过”不上传这些文件；“保留两者”以“name (1).ext”的名称上传；“上传有变化的”只上传与已有文件不同的文件。</translation>
     </message>
     <message>
         <source>in %1</source>
@@ -1915,6 +1939,10 @@ Qt %3</translation>
         <translation>自动：按当前网络调整为上传最快的并发数；也可填写固定数值</translation>
     </message>
     <message>
+        <source>Upload if changed (size or CRC-64)</source>
+        <translation>有变化时上传（大小或 CRC-64）</translation>
+    </message>
+    <message>
         <source>All uploads</source>
         <translation>所有上传</translation>
     </message>
@@ -1925,6 +1953,10 @@ Qt %3</translation>
     <message>
         <source>Keep both</source>
         <translation>保留两者</translation>
+    </message>
+    <message>
+        <source>Upload changed</source>
+        <translation>上传有变化的</translation>
     </message>
     <message>
         <source>When added files are already there</source>

@@ -74,6 +74,38 @@ def test_keep_both_takes_the_first_name_free_in_bucket_queue_and_batch(cos_clien
     assert plan.conflict is ConflictPolicy.OVERWRITE
 
 
+def test_upload_changed_leaves_out_only_files_whose_object_has_their_bytes(
+    cos_client: CosClient, tmp_path: Path
+) -> None:
+    """Same size and CRC-64: left out. Another size, or the same size with other
+    bytes: sent. Not in the bucket at all: sent, as with any choice."""
+    files = {"same.txt": b"hello", "grown.txt": b"hello, world", "edited.txt": b"jello", "new.txt": b"x"}
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    for name in ("same.txt", "grown.txt", "edited.txt"):
+        cos_client.put_object(BUCKET, f"up/{name}", b"hello")
+    batch = [
+        ScanEntry(f"up/{name}", str(tmp_path / name), len(content), 1) for name, content in files.items()
+    ]
+    probe = probe_for(cos_client)
+    check = check_batch(batch, {}, probe)
+    assert check.in_bucket_count == 3
+    plan = resolve_batch(check, ConflictPolicy.CHANGED, probe)
+    assert [e.key for e in plan.unchanged] == ["up/same.txt"]
+    assert [e.key for e in plan.add] == ["up/grown.txt", "up/edited.txt", "up/new.txt"]
+    assert plan.skipped == () and plan.conflict is ConflictPolicy.OVERWRITE
+
+
+def test_upload_changed_sends_a_file_it_cannot_compare(cos_client: CosClient, tmp_path: Path) -> None:
+    """A file that vanished since the walk cannot be shown to match: it is queued,
+    and its upload says what became of it."""
+    cos_client.put_object(BUCKET, "gone/a.txt", b"hello")
+    probe = probe_for(cos_client)
+    check = check_batch([ScanEntry("gone/a.txt", str(tmp_path / "missing.txt"), 5, 1)], {}, probe)
+    plan = resolve_batch(check, ConflictPolicy.CHANGED, probe)
+    assert [e.key for e in plan.add] == ["gone/a.txt"] and plan.unchanged == ()
+
+
 def test_a_bucket_that_cannot_be_read_is_reported_and_the_queue_check_stands(sandbox: Any) -> None:
     endpoint = Endpoint.custom(sandbox.endpoint, path_style=True, region=REGION)
     stranger = CosClient(Credentials("AKIDcosdeskTESTsecretid", "not-the-key"), endpoint, timeout_s=10)

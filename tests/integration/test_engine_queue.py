@@ -162,6 +162,28 @@ def test_conflict_policies(make_engine: Any, tmp_path: Path, cos_client: CosClie
     assert cos_client.head_object(BUCKET, "c/x.txt").content_length == 100
 
 
+def test_upload_changed_decided_when_the_task_starts_skips_the_same_bytes_only(
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
+) -> None:
+    """A task that carries CHANGED (the bucket could not be read when it was
+    added) compares the object's size and CRC-64 with its file itself."""
+    engine = make_engine()
+    same = write_file(tmp_path / "same.bin", 100, seed=1)
+    cos_client.put_object(BUCKET, "d/same.bin", same.read_bytes())
+    edited = write_file(tmp_path / "edited.bin", 100, seed=2)
+    cos_client.put_object(BUCKET, "d/edited.bin", write_file(tmp_path / "old.bin", 100, seed=3).read_bytes())
+    changed = UploadOptions(conflict=ConflictPolicy.CHANGED)
+    skipped = engine.queue.add_file(same, BUCKET, "d/same.bin", changed)
+    replaced = engine.queue.add_file(edited, BUCKET, "d/edited.bin", changed)
+    engine.wait_states([skipped, replaced], ENDED)
+    left, sent = engine.queue.task(skipped), engine.queue.task(replaced)
+    assert left is not None and left.result is not None and left.result.skipped
+    assert left.note == "the same file is already there; skipped"
+    assert sent is not None and sent.state is TaskState.SUCCESS
+    assert sent.result is not None and not sent.result.skipped
+    assert cos_client.get_object(BUCKET, "d/edited.bin").content == edited.read_bytes()
+
+
 def test_append_task_creates_and_extends_an_appendable_object(
     make_engine: Any, tmp_path: Path, cos_client: CosClient
 ) -> None:

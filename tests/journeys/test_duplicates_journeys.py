@@ -106,6 +106,14 @@ def make_photos(folder: Path, names: list[str]) -> dict[str, bytes]:
     return contents
 
 
+def uploaded_photos(driver: Any, folder: Path, names: list[str]) -> dict[str, bytes]:
+    """Photos made in ``folder``, dropped on the window and shown Done."""
+    contents = make_photos(folder, names)
+    driver.drop([folder])
+    wait_all_done(driver.window, len(names))
+    return contents
+
+
 # --- the window -----------------------------------------------------------------------
 
 
@@ -114,9 +122,7 @@ def test_dropping_a_folder_again_asks_once_and_skip_adds_no_duplicate_rows(
 ) -> None:
     driver, window = account_window, account_window.window
     folder = tmp_path / "photos"
-    first = make_photos(folder, ["a.jpg", "b.jpg", "c.jpg"])
-    driver.drop([folder])
-    wait_all_done(window, 3)
+    first = uploaded_photos(driver, folder, ["a.jpg", "b.jpg", "c.jpg"])
 
     # The files change on disk; the person drops the folder again.
     make_photos(folder, ["a.jpg", "b.jpg", "c.jpg"])
@@ -164,6 +170,44 @@ def test_keep_both_uploads_the_files_again_under_new_names(
     for name in ("a", "b"):
         assert stored(server, f"photos/{name}.jpg") == first[f"{name}.jpg"]
         assert stored(server, f"photos/{name} (1).jpg") == second[f"{name}.jpg"]
+
+
+def test_upload_changed_sends_the_edited_files_and_leaves_the_same_ones(
+    account_window: Any, server: CosClient, tmp_path: Path
+) -> None:
+    driver, window = account_window, account_window.window
+    folder = tmp_path / "photos"
+    first = uploaded_photos(driver, folder, ["a.jpg", "b.jpg", "c.jpg"])
+
+    # The person edits b.jpg (same size, other bytes) and c.jpg (now larger), and
+    # drops the folder again.
+    make_file(folder / "b.jpg", 2000)
+    make_file(folder / "c.jpg", 3000)
+    driver.drop([folder])
+    question = the_question()
+    assert question.text() == "3 of the 3 files you added are already there."
+    assert "Upload changed sends only those that differ" in question.informativeText()
+    click("Upload changed", question)
+
+    wait_all_done(window, 5)
+    # How the batch ended, with what the choice left out.
+    wait_for_status(window, "2 file(s) uploaded. 1 skipped (unchanged).")
+    assert keys_shown(window) == [
+        "photos/a.jpg",
+        "photos/b.jpg",
+        "photos/b.jpg",
+        "photos/c.jpg",
+        "photos/c.jpg",
+    ]
+    assert stored(server, "photos/a.jpg") == first["a.jpg"]
+    assert stored(server, "photos/b.jpg") == (folder / "b.jpg").read_bytes()
+    assert stored(server, "photos/c.jpg") == (folder / "c.jpg").read_bytes()
+
+    # Nothing changed since: dropped again, the same choice adds nothing.
+    driver.drop([folder])
+    click("Upload changed", the_question())
+    wait_for_status(window, "Nothing added: 3 file(s) already there and unchanged.")
+    assert len(rows_seen(window)) == 5
 
 
 def test_remember_my_choice_answers_the_next_drops_without_asking_even_after_a_restart(
@@ -283,13 +327,21 @@ def run_upload(
     )
 
 
+def backed_up_photos(
+    sandbox: Any, credentials: Credentials, tmp_path: Path, folder: Path
+) -> dict[str, bytes]:
+    """Two photos made in ``folder`` and uploaded to ``backup/`` by ``cosdesk upload``."""
+    contents = make_photos(folder, ["a.jpg", "b.jpg"])
+    done = run_upload(sandbox, credentials, tmp_path, str(folder), f"cos://{TEST_BUCKET}/backup")
+    assert done.returncode == 0, done.stderr
+    return contents
+
+
 def test_cosdesk_upload_if_exists_skip_leaves_what_is_there_and_says_so(
     sandbox: Any, credentials: Credentials, server: CosClient, tmp_path: Path
 ) -> None:
     folder = tmp_path / "photos"
-    first = make_photos(folder, ["a.jpg", "b.jpg"])
-    done = run_upload(sandbox, credentials, tmp_path, str(folder), f"cos://{TEST_BUCKET}/backup")
-    assert done.returncode == 0, done.stderr
+    first = backed_up_photos(sandbox, credentials, tmp_path, folder)
     make_photos(folder, ["a.jpg", "b.jpg"])
     make_file(folder / "c.jpg", 10)
 
@@ -319,3 +371,24 @@ def test_cosdesk_upload_if_exists_rename_keeps_both_and_names_the_new_keys(
     assert result.stdout.rstrip().endswith("already there: 1 uploaded under a new name")
     assert stored(server, "docs/report.pdf") == b"the old report"
     assert stored(server, "docs/report (1).pdf") == report.read_bytes()
+
+
+def test_cosdesk_upload_if_exists_changed_sends_only_the_files_that_differ(
+    sandbox: Any, credentials: Credentials, server: CosClient, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    first = backed_up_photos(sandbox, credentials, tmp_path, folder)
+    make_file(folder / "b.jpg", 2000)  # edited: the same size, other bytes
+    make_file(folder / "c.jpg", 10)
+
+    again = run_upload(
+        sandbox, credentials, tmp_path, str(folder), f"cos://{TEST_BUCKET}/backup", "--if-exists", "changed"
+    )
+    assert again.returncode == 0, again.stderr
+    found = f"2 of 3 files already exist in cos://{TEST_BUCKET}/backup/photos/"
+    assert f"{found}: uploading those that differ" in again.stdout
+    assert "2 uploaded, 0 failed" in again.stdout
+    assert again.stdout.rstrip().endswith("already there: 1 unchanged and skipped")
+    assert stored(server, "backup/photos/a.jpg") == first["a.jpg"]
+    for name in ("b.jpg", "c.jpg"):
+        assert stored(server, f"backup/photos/{name}") == (folder / name).read_bytes()
