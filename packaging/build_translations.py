@@ -43,9 +43,13 @@ def qt_tool(name: str) -> str:
     return found
 
 
+# Outside cosdesk/ui, the one module whose texts the window shows translated.
+TASK_NOTES = ROOT / "cosdesk" / "engine" / "notes.py"
+
+
 def ui_sources() -> list[str]:
     # lupdate scans directories only for C++/QML extensions: name the .py files.
-    return [str(path) for path in sorted(UI_SOURCES.glob("*.py"))]
+    return [*(str(path) for path in sorted(UI_SOURCES.glob("*.py"))), str(TASK_NOTES)]
 
 
 def ts_path(language: str) -> Path:

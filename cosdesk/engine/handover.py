@@ -9,8 +9,10 @@ upload ID and parts are used, not the ones this queue read before).
 
 from __future__ import annotations
 
+import socket
 import time
 
+from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.ownership import LeaseHolder
 from cosdesk.engine.task import FileResult, TaskState, UploadTask
 from cosdesk.engine.task_columns import StoredTask
@@ -19,14 +21,18 @@ from cosdesk.engine.task_columns import StoredTask
 LEASE_RETRY_S = 2.0
 
 ENDED_ELSEWHERE_NOTE = {
-    TaskState.SUCCESS: "uploaded by another cosdesk process",
-    TaskState.CANCELED: "canceled in another cosdesk process",
+    TaskState.SUCCESS: TaskNote.UPLOADED_ELSEWHERE,
+    TaskState.CANCELED: TaskNote.CANCELED_ELSEWHERE,
 }
 
 
 def held_note(holder: LeaseHolder, *, waiting: bool) -> str:
     """What a task another process is sending says here (``waiting``: for its turn)."""
-    return f"{holder.describe()} is uploading this file" + ("; waiting for it" if waiting else "")
+    if holder.host == socket.gethostname():
+        note = TaskNote.HELD_WAITING if waiting else TaskNote.HELD
+    else:
+        note = TaskNote.HELD_ON_HOST_WAITING if waiting else TaskNote.HELD_ON_HOST
+    return note.text(pid=holder.pid, host=holder.host)
 
 
 def take_checkpoint(task: UploadTask, stored: StoredTask) -> None:
@@ -49,7 +55,8 @@ def take_final_state(task: UploadTask, stored: StoredTask) -> FileResult | None:
         task.loaded = task.size or 0
     elif not task.state.is_final:
         task.set_state(TaskState.CANCELED)
-    task.note = ENDED_ELSEWHERE_NOTE.get(state, "")
+    ended = ENDED_ELSEWHERE_NOTE.get(state)
+    task.note = ended.text() if ended is not None else ""
     task.error = None
     task.finished_at = stored.status.finished_at or time.time()
     task.checkpoint = task.checkpoint.without_upload()

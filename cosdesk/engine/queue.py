@@ -50,6 +50,7 @@ from cosdesk.engine.intake import (
 from cosdesk.engine.integrity import FileSource, MemorySource, Source
 from cosdesk.engine.limited_source import LimitedSource
 from cosdesk.engine.meter import BandwidthLimiter
+from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.engine.ownership import TAKE_AHEAD, TaskLeases
 from cosdesk.engine.pending_events import PendingEvents
@@ -130,7 +131,7 @@ _COMMAND_SLICE = 2_000
 _BETWEEN_SLICES_S = 0.001
 
 # What a task that was running says when it comes back paused.
-_INTERRUPTED_NOTE = "interrupted when the program stopped; paused"
+_INTERRUPTED_NOTE = TaskNote.INTERRUPTED.text()
 
 # Part threads at most, whatever the limits (a fixed 16 files x 32 parts would ask 512).
 MAX_PART_THREADS = 64

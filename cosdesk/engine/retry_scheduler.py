@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QTimer
 
+from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.task import UploadTask
 from cosdesk.engine.task_record import CREDENTIAL_SERVER_ERROR, NETWORK_ERROR
 
@@ -75,8 +76,10 @@ class RetryScheduler:
         task.network_retries += 1
         task.retry_delay_s = delay
         task.retry_at = time.time() + delay
-        waiting_for = "the credential server" if _credential_server_failed(task) else "the network"
-        task.note = f"waiting for {waiting_for}; retrying in {delay:g} s"
+        waiting = TaskNote.WAITING_FOR_NETWORK
+        if _credential_server_failed(task):
+            waiting = TaskNote.WAITING_FOR_CREDENTIALS
+        task.note = waiting.text(delay=f"{delay:g}")
         heapq.heappush(self._due, (time.monotonic() + delay, task.task_id))
         if _credential_server_failed(task):
             held = task.network_retries <= self._credential_waits

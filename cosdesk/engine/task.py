@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from cosdesk.engine.meter import SpeedMeter, eta_seconds
+from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.task_record import (
     Checkpoint,
     FileResult,
@@ -91,10 +92,10 @@ _ALLOWED: dict[TaskState, frozenset[TaskState]] = {
 # when its job's last request turns out to have succeeded although a pause,
 # cancel or restart came first (see UploadTask.succeed), with what was asked
 # too late. Only succeed() makes it.
-LATE_SUCCESS_FROM: dict[TaskState, str] = {
-    TaskState.PAUSED: "pause",
-    TaskState.CANCELED: "cancel",
-    TaskState.WAITING: "restart",
+LATE_SUCCESS_FROM: dict[TaskState, TaskNote] = {
+    TaskState.PAUSED: TaskNote.LATE_AFTER_PAUSE,
+    TaskState.CANCELED: TaskNote.LATE_AFTER_CANCEL,
+    TaskState.WAITING: TaskNote.LATE_AFTER_RESTART,
 }
 
 
@@ -382,8 +383,7 @@ class UploadTask(RecordViews):
         late = state in LATE_SUCCESS_FROM
         self._move(TaskState.SUCCESS, late_success=late)
         if late:
-            asked = LATE_SUCCESS_FROM[state]
-            self.note = f"uploaded: the {asked} came after the upload had finished on the server"
+            self.note = LATE_SUCCESS_FROM[state].text()
 
     def add_progress(self, byte_count: int, now: float | None = None) -> None:
         """Count bytes a worker sent (negative: an abandoned request taking back

@@ -47,6 +47,7 @@ from cosdesk.engine.integrity import (
     md5_base64,
 )
 from cosdesk.engine.meter import BandwidthLimiter
+from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadOptions
 from cosdesk.engine.plan import PartSpec, PlanError, UploadPlan, plan_upload
 from cosdesk.engine.retry import IntegrityError, RetryPolicy, call_with_retry, heals_by_itself
@@ -365,14 +366,11 @@ class FileJob:
             and work.has_progress
             and (source_state.size != work.size or source_state.mtime_ns != work.mtime_ns)
         ):
-            why = (
-                f"size {work.size} → {source_state.size} bytes"
-                if source_state.size != work.size
-                else "modification time changed"
-            )
-            self._forget_progress(
-                client, f"the local file changed since the last attempt ({why}); started over"
-            )
+            if source_state.size != work.size:
+                changed = TaskNote.FILE_SIZE_CHANGED.text(old=work.size, new=source_state.size)
+            else:
+                changed = TaskNote.FILE_TIME_CHANGED.text()
+            self._forget_progress(client, changed)
         plan = plan_upload(source_state.size, self._options)
         work = self._checkpoint
         if (
@@ -383,7 +381,7 @@ class FileJob:
                 or (plan.method is not UploadMethod.PUT and work.part_size != plan.part_size)
             )
         ):
-            self._forget_progress(client, "the upload options changed since the last attempt; started over")
+            self._forget_progress(client, TaskNote.OPTIONS_CHANGED.text())
         # One report of what the checks found: each report takes the queue's lock,
         # and for a small file those reports were a visible share of its cost.
         found: dict[str, object] = {
@@ -430,17 +428,17 @@ class FileJob:
         asked = self._key
         found = head(asked)
         if found is not None and (policy is ConflictPolicy.SKIP or self._holds_same(found)):
-            note = "the key already exists; skipped"
+            note = TaskNote.KEY_EXISTS_SKIPPED
             if policy is ConflictPolicy.CHANGED:
-                note = "the same file is already there; skipped"
-            self._record(note, key_resolved=True)
+                note = TaskNote.SAME_FILE_SKIPPED
+            self._record(note.text(), key_resolved=True)
             return FileResult(location="", bucket=bucket, key=asked, etag=found.etag or "", skipped=True)
         if found is not None and policy is ConflictPolicy.RENAME:
             number = 1
             while head(renamed_key(asked, number)) is not None:
                 number += 1
             new_key = renamed_key(asked, number)
-            self._record(f"the key already existed; uploaded as {new_key}", renamed_key=new_key)
+            self._record(TaskNote.RENAMED.text(key=new_key), renamed_key=new_key)
         self._record(key_resolved=True)
         return None
 
@@ -590,7 +588,7 @@ class FileJob:
                     return finished
                 continue
             except InvalidPart:
-                self._record("the server was missing parts at completion; sending them again")
+                self._record(TaskNote.PARTS_MISSING.text())
                 continue
             server_crc = completed.crc64
             headers = completed.headers
@@ -660,10 +658,8 @@ class FileJob:
         self._part_checks = {}
         self._checkpoint = self._checkpoint.without_upload()
         if head is not None and verification is not None:
-            self._record(
-                f"the server no longer knew {what}: the object at the key was already "
-                "complete and holds the local file"
-            )
+            log.info("NoSuchUpload for %s of %s: the object is already the local file", what, key)
+            self._record(TaskNote.UPLOAD_LOST_OBJECT_COMPLETE.text())
             return JobOutcome(
                 OutcomeKind.SUCCESS,
                 result=FileResult(
@@ -676,7 +672,8 @@ class FileJob:
                     verification=verification,
                 ),
             )
-        self._record(f"the server no longer knew {what}; started a new upload")
+        log.info("NoSuchUpload for %s of %s: starting a new upload", what, key)
+        self._record(TaskNote.UPLOAD_LOST_RESTARTED.text())
         return None
 
     def _local_crc64(self, plan: UploadPlan) -> int:

@@ -31,6 +31,7 @@ from cosdesk import config
 from cosdesk.config import Settings
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.client_router import ClientRouter
+from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.queue_commands import QueueCommands
@@ -75,7 +76,7 @@ def hold_without_keys(
         except Exception:  # never stop a restore: the upload then says what is wrong
             return None
         if origin in (KeyOrigin.NONE, KeyOrigin.UNREADABLE):
-            return f"paused: needs the keys of account “{name}”"
+            return TaskNote.NEEDS_KEYS.text(account=name)
         return None
 
     return hold

@@ -24,6 +24,7 @@ from cosdesk.ui.formatting import (
 )
 from cosdesk.ui.icons import state_icon
 from cosdesk.ui.progress_bars import progress_bar
+from cosdesk.ui.task_notes import shown_note
 
 
 class Column(enum.IntEnum):
@@ -91,7 +92,7 @@ def row_note(snapshot: TaskSnapshot) -> str:
         return resent_note(snapshot)
     if snapshot.retry_delay_s is not None:
         return retry_note(snapshot.retry_delay_s, snapshot.error)
-    return snapshot.note
+    return shown_note(snapshot.note)
 
 
 def error_text(snapshot: TaskSnapshot) -> str:

@@ -42,6 +42,7 @@ from cosdesk.ui.formatting import (
 from cosdesk.ui.icons import state_icon
 from cosdesk.ui.palette import error_color
 from cosdesk.ui.task_model import display_name, paused_note
+from cosdesk.ui.task_notes import shown_note
 
 logger = logging.getLogger(__name__)
 
@@ -283,7 +284,7 @@ class TaskDetailsDialog(QDialog):
             result.etag + (f"   CRC-64 {result.crc64}" if result.crc64 is not None else "") if result else "—"
         )
         f["verified"].setText(verification_label(result.verification) if result else "—")
-        f["note"].setText("\n".join(filter(None, (paused_note(snap), snap.note))) or "—")
+        f["note"].setText("\n".join(filter(None, (paused_note(snap), shown_note(snap.note)))) or "—")
 
         part_count = 0
         if snap.part_size and snap.size:

@@ -2443,6 +2443,97 @@ Qt %3</translation>
     </message>
 </context>
 <context>
+    <name>TaskNote</name>
+    <message>
+        <source>interrupted when the program stopped; paused</source>
+        <translation>程序停止时被中断；已暂停</translation>
+    </message>
+    <message>
+        <source>the key already exists; skipped</source>
+        <translation>对象键已存在；已跳过</translation>
+    </message>
+    <message>
+        <source>the same file is already there; skipped</source>
+        <translation>相同的文件已存在；已跳过</translation>
+    </message>
+    <message>
+        <source>the key already existed; uploaded as {key}</source>
+        <translation>对象键已存在；已上传为 {key}</translation>
+    </message>
+    <message>
+        <source>the local file changed since the last attempt (size {old} → {new} bytes); started over</source>
+        <translation>本地文件自上次尝试后已更改（大小 {old} → {new} 字节）；已重新开始</translation>
+    </message>
+    <message>
+        <source>the local file changed since the last attempt (modification time changed); started over</source>
+        <translation>本地文件自上次尝试后已更改（修改时间变化）；已重新开始</translation>
+    </message>
+    <message>
+        <source>the upload options changed since the last attempt; started over</source>
+        <translation>上传选项自上次尝试后已更改；已重新开始</translation>
+    </message>
+    <message>
+        <source>the server was missing parts at completion; sending them again</source>
+        <translation>完成上传时服务器缺少部分分块；正在重新发送</translation>
+    </message>
+    <message>
+        <source>the server no longer knew this upload: the object at the key was already the complete local file</source>
+        <translation>服务器已不再识别此分块上传：该键上的对象已是完整的本地文件</translation>
+    </message>
+    <message>
+        <source>the server no longer knew this upload; started a new upload</source>
+        <translation>服务器已不再识别此分块上传；已开始新的上传</translation>
+    </message>
+    <message>
+        <source>uploaded: the pause came after the upload had finished on the server</source>
+        <translation>已上传：暂停时服务器上的上传已完成</translation>
+    </message>
+    <message>
+        <source>uploaded: the cancel came after the upload had finished on the server</source>
+        <translation>已上传：取消时服务器上的上传已完成</translation>
+    </message>
+    <message>
+        <source>uploaded: the restart came after the upload had finished on the server</source>
+        <translation>已上传：重新开始时服务器上的上传已完成</translation>
+    </message>
+    <message>
+        <source>uploaded by another cosdesk process</source>
+        <translation>已由另一个 cosdesk 进程上传</translation>
+    </message>
+    <message>
+        <source>canceled in another cosdesk process</source>
+        <translation>已在另一个 cosdesk 进程中取消</translation>
+    </message>
+    <message>
+        <source>another cosdesk process (pid {pid}) is uploading this file</source>
+        <translation>另一个 cosdesk 进程（pid {pid}）正在上传此文件</translation>
+    </message>
+    <message>
+        <source>another cosdesk process (pid {pid}) is uploading this file; waiting for it</source>
+        <translation>另一个 cosdesk 进程（pid {pid}）正在上传此文件；等待其完成</translation>
+    </message>
+    <message>
+        <source>another cosdesk process (pid {pid} on {host}) is uploading this file</source>
+        <translation>{host} 上的另一个 cosdesk 进程（pid {pid}）正在上传此文件</translation>
+    </message>
+    <message>
+        <source>another cosdesk process (pid {pid} on {host}) is uploading this file; waiting for it</source>
+        <translation>{host} 上的另一个 cosdesk 进程（pid {pid}）正在上传此文件；等待其完成</translation>
+    </message>
+    <message>
+        <source>waiting for the network; retrying in {delay} s</source>
+        <translation>正在等待网络；{delay} 秒后重试</translation>
+    </message>
+    <message>
+        <source>waiting for the credential server; retrying in {delay} s</source>
+        <translation>正在等待凭证服务器；{delay} 秒后重试</translation>
+    </message>
+    <message>
+        <source>paused: needs the keys of account “{account}”</source>
+        <translation>已暂停：需要账号“{account}”的密钥</translation>
+    </message>
+</context>
+<context>
     <name>TaskTableModel</name>
     <message>
         <source>%1 in flight was not confirmed; resuming sends what is missing</source>

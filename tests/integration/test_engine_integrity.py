@@ -20,6 +20,7 @@ from support.http_proxy import Exchange, Headers, HttpProxy, strip_headers
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
 from cosdesk.cos.errors import CosError
+from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.task import TaskSnapshot, TaskState, Verification
 
@@ -293,7 +294,7 @@ def test_an_upload_aborted_behind_the_engines_back_starts_over_and_finishes(
     snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
     assert parts_refused_as_unknown_upload(proxy) >= 1
-    assert "no longer knew" in snapshot.note and "started a new upload" in snapshot.note
+    assert snapshot.note == TaskNote.UPLOAD_LOST_RESTARTED.text()
     assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64
     assert cos_client.head_object(BUCKET, "aborted.bin").crc64 == crc64_file(source)
     assert list(cos_client.iter_multipart_uploads(BUCKET)) == []
@@ -309,7 +310,7 @@ def test_an_upload_completed_behind_the_engines_back_is_found_complete_and_done(
     snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
     assert parts_refused_as_unknown_upload(proxy) >= 1
-    assert "already complete" in snapshot.note
+    assert snapshot.note == TaskNote.UPLOAD_LOST_OBJECT_COMPLETE.text()
     assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64
     # The engine did not upload the file a second time: the object is the one completed.
     assert cos_client.head_object(BUCKET, "completed.bin").etag == completed_etag
@@ -325,7 +326,7 @@ def test_without_crc_an_upload_completed_behind_its_back_is_done_but_not_verifie
     complete_behind_its_back(cos_client, source, "no-crc.bin", running.upload_id or "")
     snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
-    assert "already complete" in snapshot.note
+    assert snapshot.note == TaskNote.UPLOAD_LOST_OBJECT_COMPLETE.text()
     # Size and the multipart ETag's part count match, but nothing proves the bytes.
     assert snapshot.result is not None and snapshot.result.verification is Verification.NONE
 
@@ -343,6 +344,6 @@ def test_a_paused_upload_completed_elsewhere_is_done_on_restart(
     engine.queue.restart(task_id)
     snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot.error
-    assert "already complete" in snapshot.note
+    assert snapshot.note == TaskNote.UPLOAD_LOST_OBJECT_COMPLETE.text()
     assert snapshot.result is not None and snapshot.result.verification is Verification.CRC64
     assert not any(e.is_upload_part for e in proxy.exchanges[sent_before:])  # nothing sent again

@@ -20,6 +20,7 @@ from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
 from cosdesk.cos.errors import CosError
 from cosdesk.engine.history import HistoryOutcome
+from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.task import TaskState
 
@@ -203,7 +204,7 @@ def test_an_upload_id_the_server_forgot_becomes_a_new_upload(
     engine.queue.restart(task_id)
     snapshot = engine.ended(task_id)
     assert snapshot.state is TaskState.SUCCESS, snapshot
-    assert "no longer knew" in snapshot.note
+    assert snapshot.note == TaskNote.UPLOAD_LOST_RESTARTED.text()
     assert cos_client.head_object(BUCKET, "forgotten.bin").crc64 == crc64_file(source)
 
 

@@ -514,3 +514,49 @@ def test_the_add_folder_dialog_in_chinese_says_nothing_in_english(open_window: A
     assert labels_seen, "no file dialog opened"
     assert "查找范围(&L)：" in labels_seen and "文件类型(&T)：" in labels_seen
     assert not [text for text in labels_seen if re.search("[A-Za-z]{3}", text)]
+
+
+def test_a_file_another_cosdesk_uploads_says_so_in_chinese_then_that_it_was_uploaded(
+    sandbox: Any, credentials: Credentials, open_window: Any, chinese: None, tmp_path: Path
+) -> None:
+    """Notes are the engine's (stored in English for ``cosdesk tasks``); the window
+    shows them in the person's language."""
+    save_profile(sandbox, credentials)
+    sandbox.faults.bandwidth_bytes_per_s = 400_000  # about 10 s for the file
+    video = make_file(tmp_path / "会议录像.mp4", 4 * MiB)
+    env = {**os.environ, "COS_SECRET_ID": credentials.secret_id, "COS_SECRET_KEY": credentials.secret_key}
+    command = shutil.which("cosdesk", path=os.path.dirname(sys.executable)) or "cosdesk"
+    uploading = subprocess.Popen(
+        [command, "upload", str(video), f"cos://{TEST_BUCKET}/", "--endpoint", sandbox.endpoint, "-q"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def listed_uploading() -> bool:
+            listing = subprocess.run([command, "tasks", "list"], env=env, capture_output=True, text=True)
+            return f"[uploading in another cosdesk process (pid {uploading.pid})]" in listing.stdout
+
+        wait_until(listed_uploading, 15, "cosdesk upload to be sending the file")
+        # The person opens the window on the same tasks meanwhile.
+        window = open_window().window
+        table = task_table(window)
+        note_header = str(table.model().headerData(7, Qt.Orientation.Horizontal))
+        held = f"另一个 cosdesk 进程（pid {uploading.pid}）正在上传此文件；等待其完成"
+        wait_until(lambda: [row[note_header] for row in table_rows(table)] == [held], 10, "who uploads it")
+        sandbox.faults.bandwidth_bytes_per_s = None
+        _, err = uploading.communicate(timeout=60)
+        assert uploading.returncode == 0, err
+    finally:
+        if uploading.poll() is None:
+            uploading.kill()
+    wait_until(
+        lambda: (
+            [(row["状态"], row[note_header]) for row in table_rows(table)]
+            == [("已完成", "已由另一个 cosdesk 进程上传")]
+        ),
+        15,
+        "the row to say the other process uploaded it",
+    )
