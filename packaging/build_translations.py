@@ -43,13 +43,14 @@ def qt_tool(name: str) -> str:
     return found
 
 
-# Outside cosdesk/ui, the one module whose texts the window shows translated.
-TASK_NOTES = ROOT / "cosdesk" / "engine" / "notes.py"
+# Outside cosdesk/ui, the modules of the engine's texts the window shows
+# translated (see cosdesk/engine/message_templates.py).
+ENGINE_TEXTS = [ROOT / "cosdesk" / "engine" / name for name in ("notes.py", "scan.py")]
 
 
 def ui_sources() -> list[str]:
     # lupdate scans directories only for C++/QML extensions: name the .py files.
-    return [*(str(path) for path in sorted(UI_SOURCES.glob("*.py"))), str(TASK_NOTES)]
+    return [str(path) for path in [*sorted(UI_SOURCES.glob("*.py")), *ENGINE_TEXTS]]
 
 
 def ts_path(language: str) -> Path:

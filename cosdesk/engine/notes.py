@@ -1,31 +1,14 @@
 """Every note a task can carry: what happened to it that is not an error (a
-skip, a start over, another process at work on it).
-
-A note is stored and printed as English text (the task database, ``cosdesk
-tasks list``), made from one of these templates. The window shows it in the
-person's language: :func:`parse_note` tells which template made a text and its
-fields, and the template itself is the key of its translation (the translation
-tools read this file; see ``ui/task_notes.py``). A text made by no template (a
-database from an older version) is shown as it is.
+skip, a start over, another process at work on it). Stored and printed in
+English, shown translated by the window (see ``engine/message_templates.py``).
 """
 
 from __future__ import annotations
 
-import enum
-import re
+from cosdesk.engine.message_templates import QT_TRANSLATE_NOOP, MessageTemplate
 
 
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
-    """Marks ``text`` for Qt's translation tools, which read this file too
-    (``packaging/build_translations.py``); the window translates a note with
-    ``QCoreApplication.translate(NOTES_CONTEXT, template)``. No Qt here."""
-    return text
-
-
-NOTES_CONTEXT = "TaskNote"
-
-
-class TaskNote(enum.Enum):
+class TaskNote(MessageTemplate):
     """A note's template: ``{name}`` marks a field."""
 
     INTERRUPTED = QT_TRANSLATE_NOOP("TaskNote", "interrupted when the program stopped; paused")
@@ -77,39 +60,3 @@ class TaskNote(enum.Enum):
         "TaskNote", "waiting for the credential server; retrying in {delay} s"
     )
     NEEDS_KEYS = QT_TRANSLATE_NOOP("TaskNote", "paused: needs the keys of account “{account}”")
-
-    def text(self, **fields: object) -> str:
-        """The note, its fields filled in."""
-        return self.value.format(**fields)
-
-    @property
-    def fields(self) -> frozenset[str]:
-        return frozenset(_FIELD.findall(self.value))
-
-
-_FIELD = re.compile(r"\{(\w+)\}")
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    # Each field takes any text; the words around it pin it down.
-    parts = _FIELD.split(template)
-    pieces = [re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts)]
-    return re.compile("".join(pieces), re.DOTALL)
-
-
-# The most words of their own first: "(pid {pid})" would also take "(pid 7 on
-# host)", whose template is the longer.
-_PATTERNS = [
-    (note, _pattern(note.value))
-    for note in sorted(TaskNote, key=lambda note: len(_FIELD.sub("", note.value)), reverse=True)
-]
-
-
-def parse_note(text: str) -> tuple[TaskNote, dict[str, str]] | None:
-    """The template that made ``text`` and the values of its fields; None when
-    no template did."""
-    for note, pattern in _PATTERNS:
-        found = pattern.fullmatch(text)
-        if found is not None:
-            return note, found.groupdict()
-    return None

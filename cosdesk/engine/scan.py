@@ -15,8 +15,24 @@ from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
+from cosdesk.engine.message_templates import QT_TRANSLATE_NOOP, MessageTemplate
+
 # COS keys are at most 850 bytes of UTF-8 (see ARCHITECTURE.md, 'Object keys').
 MAX_KEY_BYTES = 850
+
+
+class ScanProblem(MessageTemplate):
+    """What a walk could not take, said beside the path (``{reason}``: the
+    system's words). Shown translated by the window (see message_templates)."""
+
+    CANNOT_READ = QT_TRANSLATE_NOOP("ScanProblem", "cannot read: {reason}")
+    CANNOT_LIST = QT_TRANSLATE_NOOP("ScanProblem", "cannot list: {reason}")
+    BROKEN_LINK = QT_TRANSLATE_NOOP("ScanProblem", "cannot read (broken link?): {reason}")
+    NOT_A_FILE = QT_TRANSLATE_NOOP("ScanProblem", "not a regular file or folder; skipped")
+    LINK_LOOP = QT_TRANSLATE_NOOP("ScanProblem", "a link back to a folder already uploaded; not followed")
+    NOT_UTF8 = QT_TRANSLATE_NOOP(
+        "ScanProblem", "the name is not valid UTF-8, so it cannot be a COS key; skipped"
+    )
 
 
 class ScanEntry(NamedTuple):
@@ -95,14 +111,14 @@ def scan_path(
     try:
         info = os.stat(path)
     except OSError as error:
-        report(path, f"cannot read: {error.strerror or error}")
+        report(path, ScanProblem.CANNOT_READ.text(reason=error.strerror or error))
         return
     name = os.path.basename(os.path.normpath(path))
     if stat.S_ISREG(info.st_mode):
         yield ScanEntry(key_for(prefix, name), path, info.st_size, info.st_mtime_ns)
         return
     if not stat.S_ISDIR(info.st_mode):
-        report(path, "not a regular file or folder; skipped")
+        report(path, ScanProblem.NOT_A_FILE.text())
         return
     base = normalize_prefix(prefix) if contents_only else normalize_prefix(key_for(prefix, name))
     yield from _walk(path, base, include_empty_folders, report)
@@ -119,18 +135,18 @@ def _walk(
         try:
             folder_info = os.stat(folder)
         except OSError as error:
-            report(folder, f"cannot read: {error.strerror or error}")
+            report(folder, ScanProblem.CANNOT_READ.text(reason=error.strerror or error))
             continue
         identity = (folder_info.st_dev, folder_info.st_ino)
         if identity in seen_folders:
-            report(folder, "a link back to a folder already uploaded; not followed")
+            report(folder, ScanProblem.LINK_LOOP.text())
             continue
         seen_folders.add(identity)
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
-            report(folder, f"cannot list: {error.strerror or error}")
+            report(folder, ScanProblem.CANNOT_LIST.text(reason=error.strerror or error))
             continue
         found_anything = False
         subfolders: list[tuple[str, str]] = []
@@ -140,12 +156,12 @@ def _walk(
         for entry in entries:
             name = entry.name
             if not (name.isascii() or _is_utf8(name)):
-                report(entry.path, "the name is not valid UTF-8, so it cannot be a COS key; skipped")
+                report(entry.path, ScanProblem.NOT_UTF8.text())
                 continue
             try:
                 entry_info = entry.stat(follow_symlinks=True)
             except OSError as error:
-                report(entry.path, f"cannot read (broken link?): {error.strerror or error}")
+                report(entry.path, ScanProblem.BROKEN_LINK.text(reason=error.strerror or error))
                 continue
             if stat.S_ISDIR(entry_info.st_mode):
                 subfolders.append((entry.path, f"{relative}{name}/"))
@@ -156,7 +172,7 @@ def _walk(
                 key = folder_key + name if "\\" not in name else key_for(base_prefix, relative + name)
                 yield ScanEntry(key, entry.path, entry_info.st_size, entry_info.st_mtime_ns)
             else:
-                report(entry.path, "not a regular file or folder; skipped")
+                report(entry.path, ScanProblem.NOT_A_FILE.text())
         if not found_anything and include_empty_folders and (base_prefix or relative):
             yield ScanEntry(normalize_prefix(base_prefix + relative), None, 0, None)
         # Reversed so the stack pops them in name order.

@@ -81,6 +81,7 @@ from cosdesk.ui.desktop_open import show_folder
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
 from cosdesk.ui.drop_overlay import DropOverlay
 from cosdesk.ui.duplicate_intake import BatchIntake
+from cosdesk.ui.engine_texts import shown_scan_problem
 from cosdesk.ui.filter_bar import FilterBar
 from cosdesk.ui.history_dialog import HistoryDialog
 from cosdesk.ui.icons import icon, retint, set_icon
@@ -831,6 +832,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _on_scan_problem(self, path: str, message: str) -> None:
+        message = shown_scan_problem(message)
         self.scan_problems.append((path, message))
         self._pending_problems.append((path, message))
         self._problem_timer.start()

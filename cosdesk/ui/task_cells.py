@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Qt
 
 from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.ui.engine_texts import shown_note
 from cosdesk.ui.formatting import (
     describe_error,
     error_tooltip,
@@ -24,7 +25,6 @@ from cosdesk.ui.formatting import (
 )
 from cosdesk.ui.icons import state_icon
 from cosdesk.ui.progress_bars import progress_bar
-from cosdesk.ui.task_notes import shown_note
 
 
 class Column(enum.IntEnum):

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import TaskSnapshot, TaskState, UploadMethod
 from cosdesk.ui.background import run_in_background
+from cosdesk.ui.engine_texts import shown_note
 from cosdesk.ui.formatting import (
     explain_error,
     format_duration,
@@ -42,7 +43,6 @@ from cosdesk.ui.formatting import (
 from cosdesk.ui.icons import state_icon
 from cosdesk.ui.palette import error_color
 from cosdesk.ui.task_model import display_name, paused_note
-from cosdesk.ui.task_notes import shown_note
 
 logger = logging.getLogger(__name__)
 

@@ -1585,6 +1585,33 @@ Qt %3</translation>
     </message>
 </context>
 <context>
+    <name>ScanProblem</name>
+    <message>
+        <source>cannot read: {reason}</source>
+        <translation>无法读取：{reason}</translation>
+    </message>
+    <message>
+        <source>cannot list: {reason}</source>
+        <translation>无法列出内容：{reason}</translation>
+    </message>
+    <message>
+        <source>cannot read (broken link?): {reason}</source>
+        <translation>无法读取（链接失效？）：{reason}</translation>
+    </message>
+    <message>
+        <source>not a regular file or folder; skipped</source>
+        <translation>不是普通文件或文件夹；已跳过</translation>
+    </message>
+    <message>
+        <source>a link back to a folder already uploaded; not followed</source>
+        <translation>指回已上传文件夹的链接；未跟随</translation>
+    </message>
+    <message>
+        <source>the name is not valid UTF-8, so it cannot be a COS key; skipped</source>
+        <translation>名称不是有效的 UTF-8，不能作为 COS 对象键；已跳过</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Standard</source>

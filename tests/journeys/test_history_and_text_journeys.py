@@ -560,3 +560,16 @@ def test_a_file_another_cosdesk_uploads_says_so_in_chinese_then_that_it_was_uplo
         15,
         "the row to say the other process uploaded it",
     )
+
+
+def test_what_a_dropped_folder_could_not_add_is_said_in_chinese(
+    account_window: WindowDriver, chinese: None, tmp_path: Path
+) -> None:
+    folder = tmp_path / "相册"
+    make_file(folder / "a.jpg", 100)
+    os.mkfifo(folder / "管道")
+    account_window.drop([folder])
+    headline = QCoreApplication.translate("MainWindow", "%n item(s) could not be added:", None, 1)
+    box = find(QMessageBox, headline)
+    assert box.informativeText() == "• 管道：不是普通文件或文件夹；已跳过"
+    box.close()

@@ -1,0 +1,31 @@
+"""The engine's English texts in the person's language (see
+``engine/message_templates.py``): a task's note, a walk's problem."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from cosdesk.engine.message_templates import MessageTemplate
+from cosdesk.engine.notes import TaskNote
+from cosdesk.engine.scan import ScanProblem
+
+
+def translated(text: str, templates: type[MessageTemplate]) -> str:
+    """``text`` translated by the template of ``templates`` that made it, the
+    fields put back in; a text none made (an older version's) as it is."""
+    parsed = templates.parse(text)
+    if parsed is None:
+        return text
+    template, fields = parsed
+    shown = QCoreApplication.translate(templates.context(), template.value)
+    for name, value in fields.items():
+        shown = shown.replace("{" + name + "}", value)
+    return shown
+
+
+def shown_note(note: str) -> str:
+    return translated(note, TaskNote)
+
+
+def shown_scan_problem(problem: str) -> str:
+    return translated(problem, ScanProblem)
