@@ -182,7 +182,7 @@ class QueueSettings:
     - ``background_workers`` (default False): worker threads run below normal
       priority, so a GUI thread in the same process gets the CPU and the GIL first
       (see ``engine/thread_priority.py``). The window sets it; the command line does not.
-    - ``live_task_limit`` (default 20,000): tasks kept whole in memory; past it, the
+    - ``live_task_limit`` (default 5,000): tasks kept whole in memory; past it, the
       tasks with nothing to do for now go at rest (``engine/resting.py``).
     - ``wake_batch`` (default 500): waiting tasks kept whole ahead of the running
       ones, and read back from the database at a time.
@@ -199,7 +199,7 @@ class QueueSettings:
     network_waits: int = 0
     request_poll_interval_s: float = 1.0
     background_workers: bool = False
-    live_task_limit: int = 20_000
+    live_task_limit: int = 5_000
     wake_batch: int = 500
 
     def __post_init__(self) -> None:
