@@ -173,6 +173,12 @@ class BatchTracker:
         self._elsewhere_files.add(1, now)
         self._elsewhere_bytes.add(byte_count, now)
 
+    def sent_elsewhere(self, byte_count: int, now: float | None = None) -> None:
+        """Another process stored ``byte_count`` more bytes of a file it is still
+        sending (seen in its parts): counted as its speed, as a finished file's."""
+        if not self._settled:
+            self._elsewhere_bytes.add(byte_count, now)
+
     def _file_done(self, task: UploadTask, now: float) -> None:
         if task.run_started_at is None:
             # Restored as finished, skipped before it ran, or finished by another

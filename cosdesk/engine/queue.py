@@ -1273,8 +1273,11 @@ class UploadQueue(QObject):
         task_id = job.spec.task_id
         claim = self.leases.take(task_id, ahead=self._next_in_line)
         if claim.holder is not None:
+            # How far the holder is: its row here shows that, not 0%.
+            found = self._repository.read([task_id])
+            note = held_note(claim.holder, waiting=True)
             return JobStart(
-                JobOutcome(OutcomeKind.HELD_ELSEWHERE, note=held_note(claim.holder, waiting=True))
+                JobOutcome(OutcomeKind.HELD_ELSEWHERE, note=note, stored=found[0] if found else None)
             )
         stored = None
         if claim.worked_elsewhere:
@@ -1478,7 +1481,14 @@ class UploadQueue(QObject):
     def _finish(self, task: UploadTask, control: JobControl, outcome: JobOutcome) -> None:
         # Called with the lock held, after the task's job has ended.
         if outcome.kind is OutcomeKind.HELD_ELSEWHERE:
-            # Nothing ran and nothing is written: the row is the holder's.
+            # Nothing ran and nothing is written: the row is the holder's, and
+            # shows the parts it has stored (sent by it: the batch's time left
+            # counts them as another process's, see BatchTracker.sent_elsewhere).
+            if outcome.stored is not None and outcome.stored.status.state is not TaskState.SUCCESS:
+                confirmed = outcome.stored.checkpoint.sent_bytes
+                if confirmed > task.loaded:
+                    self._batch.sent_elsewhere(confirmed - task.loaded)
+                    task.loaded = confirmed
             if not control.stopped:
                 self._wait_for_lease(task, outcome.note)
             self._recount(task)

@@ -133,7 +133,9 @@ class JobOutcome:
     error: TaskError | None = None
     reason: StopReason | None = None
     note: str = ""  # HELD_ELSEWHERE: what the waiting task says
-    stored: StoredTask | None = None  # ENDED_ELSEWHERE
+    # ENDED_ELSEWHERE: the task as the other process ended it; HELD_ELSEWHERE: as
+    # the holder has stored it so far (its parts: how far it is).
+    stored: StoredTask | None = None
     # The CPU time the job's thread spent on this run, and how long a simple PUT
     # waited for the server (its time less its CPU): they tune the files limit.
     cpu_s: float = 0.0

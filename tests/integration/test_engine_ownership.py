@@ -74,6 +74,33 @@ def test_a_task_another_engine_is_sending_waits_with_a_note_and_is_adopted_when_
     assert HistoryReader(database).count(HistoryQuery()) == 1
 
 
+def test_a_task_another_engine_is_sending_shows_the_parts_that_engine_has_stored(
+    make_engine: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    """The waiting row is not at 0% while the other process is half-way: it shows
+    the parts the holder has stored, never more than the holder has sent."""
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(6 * MiB))
+    sandbox.faults.bandwidth_bytes_per_s = MiB  # a second a part
+    sender_engine, other_engine = make_engine(), make_engine()
+    sender, other = sender_engine.queue, other_engine.queue
+    task_id = sender.add_file(source, BUCKET, "shared/big.bin", ONE_PART_AT_A_TIME)
+    sender_engine.wait_parts(task_id, 1, timeout_s=20)
+    assert other.restore(resume=True) == [task_id]
+
+    def shows_the_senders_parts() -> bool:
+        snapshot = other.task(task_id)
+        return snapshot is not None and snapshot.state is TaskState.WAITING and snapshot.loaded >= 2 * MiB
+
+    other_engine.qtbot.waitUntil(shows_the_senders_parts, timeout=10_000)
+    waiting, sending = other.task(task_id), sender.task(task_id)
+    assert waiting is not None and sending is not None
+    assert waiting.loaded % MiB == 0 and waiting.loaded <= sending.loaded
+    other_engine.wait_states([task_id], FINAL, timeout_s=30)
+    adopted = other.task(task_id)
+    assert adopted is not None and adopted.state is TaskState.SUCCESS and adopted.loaded == 6 * MiB
+
+
 def test_a_window_restoring_paused_leaves_a_task_another_engine_sends_alone_and_adopts_it_on_restart(
     make_engine: Any, sandbox: Any, tmp_path: Path
 ) -> None:

@@ -520,14 +520,24 @@ def test_a_file_another_cosdesk_uploads_says_so_in_chinese_then_that_it_was_uplo
     sandbox: Any, credentials: Credentials, open_window: Any, chinese: None, tmp_path: Path
 ) -> None:
     """Notes are the engine's (stored in English for ``cosdesk tasks``); the window
-    shows them in the person's language."""
+    shows them in the person's language. Meanwhile the row's progress is the other
+    process's: the parts it has stored."""
     save_profile(sandbox, credentials)
-    sandbox.faults.bandwidth_bytes_per_s = 400_000  # about 10 s for the file
+    sandbox.faults.bandwidth_bytes_per_s = 400_000  # 2.6 s a part, one at a time
     video = make_file(tmp_path / "会议录像.mp4", 4 * MiB)
     env = {**os.environ, "COS_SECRET_ID": credentials.secret_id, "COS_SECRET_KEY": credentials.secret_key}
     command = shutil.which("cosdesk", path=os.path.dirname(sys.executable)) or "cosdesk"
+    one_part_at_a_time = ["--part-size", "1M", "--parallel-parts", "1"]
     uploading = subprocess.Popen(
-        [command, "upload", str(video), f"cos://{TEST_BUCKET}/", "--endpoint", sandbox.endpoint, "-q"],
+        [
+            command,
+            "upload",
+            str(video),
+            f"cos://{TEST_BUCKET}/",
+            "--endpoint",
+            sandbox.endpoint,
+            *one_part_at_a_time,
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -546,6 +556,13 @@ def test_a_file_another_cosdesk_uploads_says_so_in_chinese_then_that_it_was_uplo
         note_header = str(table.model().headerData(7, Qt.Orientation.Horizontal))
         held = f"另一个 cosdesk 进程（pid {uploading.pid}）正在上传此文件；等待其完成"
         wait_until(lambda: [row[note_header] for row in table_rows(table)] == [held], 10, "who uploads it")
+
+        def progress_shown() -> str:
+            (row,) = table_rows(table)
+            return row["进度"] if row["状态"] == "等待中" else ""
+
+        wait_until(lambda: progress_shown() not in ("", "0%"), 15, "the other process's progress")
+        assert progress_shown() in ("25%", "50%", "75%")  # whole parts of four, stored by the other
         sandbox.faults.bandwidth_bytes_per_s = None
         _, err = uploading.communicate(timeout=60)
         assert uploading.returncode == 0, err
