@@ -1484,11 +1484,11 @@ class UploadQueue(QObject):
             # Nothing ran and nothing is written: the row is the holder's, and
             # shows the parts it has stored (sent by it: the batch's time left
             # counts them as another process's, see BatchTracker.sent_elsewhere).
-            if outcome.stored is not None and outcome.stored.status.state is not TaskState.SUCCESS:
-                confirmed = outcome.stored.checkpoint.sent_bytes
-                if confirmed > task.loaded:
-                    self._batch.sent_elsewhere(confirmed - task.loaded)
-                    task.loaded = confirmed
+            if outcome.stored is not None and not outcome.stored.status.state.is_final:
+                gained = outcome.stored.checkpoint.sent_bytes - task.loaded
+                if gained > 0:
+                    self._batch.sent_elsewhere(gained)
+                take_checkpoint(task, outcome.stored)  # its parts, as the details show them
             if not control.stopped:
                 self._wait_for_lease(task, outcome.note)
             self._recount(task)

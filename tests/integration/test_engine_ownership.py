@@ -96,6 +96,7 @@ def test_a_task_another_engine_is_sending_shows_the_parts_that_engine_has_stored
     waiting, sending = other.task(task_id), sender.task(task_id)
     assert waiting is not None and sending is not None
     assert waiting.loaded % MiB == 0 and waiting.loaded <= sending.loaded
+    assert len(other.task_parts(task_id)) * MiB == waiting.loaded  # the parts it is made of
     other_engine.wait_states([task_id], FINAL, timeout_s=30)
     adopted = other.task(task_id)
     assert adopted is not None and adopted.state is TaskState.SUCCESS and adopted.loaded == 6 * MiB
