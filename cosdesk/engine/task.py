@@ -366,7 +366,7 @@ class UploadTask(RecordViews):
         elif not new.is_active:
             # A speed is shown only while the task runs. Kept, the meter (its lock
             # and deque) was three of the objects a full garbage collection walks
-            # for each of the 20,000 finished tasks still in memory.
+            # for each finished task still in memory.
             self.meter = None
         self.status = replace(self.status, state=new)
 
