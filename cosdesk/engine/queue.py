@@ -130,9 +130,6 @@ _SNAPSHOT_SLICE = 256
 _COMMAND_SLICE = 2_000
 _BETWEEN_SLICES_S = 0.001
 
-# What a task that was running says when it comes back paused.
-_INTERRUPTED_NOTE = TaskNote.INTERRUPTED.text()
-
 # Part threads at most, whatever the limits (a fixed 16 files x 32 parts would ask 512).
 MAX_PART_THREADS = 64
 
@@ -1808,7 +1805,7 @@ class UploadQueue(QObject):
                 restored = TaskState.WAITING if resume and not because else TaskState.PAUSED
                 check_transition(state, restored)  # here, not by set_state: a status per row, not two
                 state = restored
-                note = because or (None if resume else stored_note or _INTERRUPTED_NOTE)
+                note = because or (None if resume else stored_note or TaskNote.INTERRUPTED.text())
                 if state != stored_state or (note is not None and note != stored_note):
                     # (A task that waited and waits again needs no write: after a
                     # million were added, writing each again held the writer for seconds.)
@@ -1882,7 +1879,7 @@ class UploadQueue(QObject):
                     if held_because:
                         task.note = held_because
                     elif not resume:
-                        task.note = task.note or _INTERRUPTED_NOTE
+                        task.note = task.note or TaskNote.INTERRUPTED.text()
                     holder = running_elsewhere.get(task.task_id)
                     if holder is not None:
                         task.note = held_note(holder, waiting=task.state is TaskState.WAITING)

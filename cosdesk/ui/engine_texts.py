@@ -13,6 +13,8 @@ from cosdesk.engine.scan import ScanProblem
 def translated(text: str, templates: type[MessageTemplate]) -> str:
     """``text`` translated by the template of ``templates`` that made it, the
     fields put back in; a text none made (an older version's) as it is."""
+    if not text:  # most rows have no note: not a pass over every template per cell
+        return text
     parsed = templates.parse(text)
     if parsed is None:
         return text

@@ -35,20 +35,35 @@ FINAL = {TaskState.SUCCESS, TaskState.ERROR, TaskState.CANCELED}
 ONE_PART_AT_A_TIME = UploadOptions(chunk_size=MiB, chunk_parallel_limit=1)
 
 
+def sent_by_one_resumed_by_other(
+    make_engine: Any, sandbox: Any, tmp_path: Path, *, size: int, bytes_per_s: int
+) -> tuple[Path, Any, Any, str]:
+    """A file one engine sends a part at a time, once its first part is stored,
+    restored (resumed) by a second engine on the same database: the source, the
+    sending engine, the other, and the task's id."""
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(size))
+    sandbox.faults.bandwidth_bytes_per_s = bytes_per_s
+    sender_engine, other_engine = make_engine(), make_engine()
+    task_id = sender_engine.queue.add_file(source, BUCKET, "shared/big.bin", ONE_PART_AT_A_TIME)
+    sender_engine.wait_parts(task_id, 1, timeout_s=20)
+    assert other_engine.queue.restore(resume=True) == [task_id]
+    return source, sender_engine, other_engine, task_id
+
+
 def test_a_task_another_engine_is_sending_waits_with_a_note_and_is_adopted_when_done(
     make_engine: Any, sandbox: Any, tmp_path: Path
 ) -> None:
     ledger = sandbox.record_requests()
-    source = tmp_path / "big.bin"
-    source.write_bytes(os.urandom(4 * MiB))
     database = tmp_path / "tasks.sqlite3"
-    sandbox.faults.bandwidth_bytes_per_s = 2 * MiB  # half a second a part
-    sender_engine, other_engine = make_engine(), make_engine()
+    source, sender_engine, other_engine, task_id = sent_by_one_resumed_by_other(
+        make_engine,
+        sandbox,
+        tmp_path,
+        size=4 * MiB,
+        bytes_per_s=2 * MiB,  # half a second a part
+    )
     sender, other = sender_engine.queue, other_engine.queue
-    task_id = sender.add_file(source, BUCKET, "shared/big.bin", ONE_PART_AT_A_TIME)
-
-    sender_engine.wait_parts(task_id, 1, timeout_s=20)
-    assert other.restore(resume=True) == [task_id]
 
     def waits_for_the_sender() -> bool:
         snapshot = other.task(task_id)
@@ -79,14 +94,14 @@ def test_a_task_another_engine_is_sending_shows_the_parts_that_engine_has_stored
 ) -> None:
     """The waiting row is not at 0% while the other process is half-way: it shows
     the parts the holder has stored, never more than the holder has sent."""
-    source = tmp_path / "big.bin"
-    source.write_bytes(os.urandom(6 * MiB))
-    sandbox.faults.bandwidth_bytes_per_s = MiB  # a second a part
-    sender_engine, other_engine = make_engine(), make_engine()
+    _source, sender_engine, other_engine, task_id = sent_by_one_resumed_by_other(
+        make_engine,
+        sandbox,
+        tmp_path,
+        size=6 * MiB,
+        bytes_per_s=MiB,  # a second a part
+    )
     sender, other = sender_engine.queue, other_engine.queue
-    task_id = sender.add_file(source, BUCKET, "shared/big.bin", ONE_PART_AT_A_TIME)
-    sender_engine.wait_parts(task_id, 1, timeout_s=20)
-    assert other.restore(resume=True) == [task_id]
 
     def shows_the_senders_parts() -> bool:
         snapshot = other.task(task_id)
