@@ -1,6 +1,6 @@
 """Texts the engine writes in English that the window shows in the person's
 language: a task's notes (``engine/notes.py``), the problems of a walk
-(``engine/scan.py``).
+(``engine/scan.py``) and of a sync (``engine/sync_plan.py``).
 
 Each such text is made from a template, a member of a :class:`MessageTemplate`
 enum. It is stored and printed in English (the task database, the command

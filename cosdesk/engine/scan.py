@@ -23,16 +23,23 @@ MAX_KEY_BYTES = 850
 
 class ScanProblem(MessageTemplate):
     """What a walk could not take, said beside the path (``{reason}``: the
-    system's words). Shown translated by the window (see message_templates)."""
+    system's words), and why a path's key cannot be a COS key. The walks of a
+    drop and of a sync say the same things. Shown translated by the window (see
+    message_templates)."""
 
     CANNOT_READ = QT_TRANSLATE_NOOP("ScanProblem", "cannot read: {reason}")
     CANNOT_LIST = QT_TRANSLATE_NOOP("ScanProblem", "cannot list: {reason}")
     BROKEN_LINK = QT_TRANSLATE_NOOP("ScanProblem", "cannot read (broken link?): {reason}")
     NOT_A_FILE = QT_TRANSLATE_NOOP("ScanProblem", "not a regular file or folder; skipped")
-    LINK_LOOP = QT_TRANSLATE_NOOP("ScanProblem", "a link back to a folder already uploaded; not followed")
+    LINK_LOOP = QT_TRANSLATE_NOOP("ScanProblem", "a link back to a folder already included; not followed")
     NOT_UTF8 = QT_TRANSLATE_NOOP(
         "ScanProblem", "the name is not valid UTF-8, so it cannot be a COS key; skipped"
     )
+    KEY_EMPTY = QT_TRANSLATE_NOOP("ScanProblem", "the object key is empty")
+    KEY_NOT_UTF8 = QT_TRANSLATE_NOOP(
+        "ScanProblem", "the object key {key} is not valid UTF-8 (a file name in another encoding?)"
+    )
+    KEY_TOO_LONG = QT_TRANSLATE_NOOP("ScanProblem", "the object key is longer than {limit} bytes of UTF-8")
 
 
 class ScanEntry(NamedTuple):
@@ -67,14 +74,14 @@ def key_for(prefix: str, relative_path: str | PurePosixPath) -> str:
 def check_key(key: str) -> str | None:
     """Why ``key`` cannot be a COS key, or None if it can."""
     if not key:
-        return "the object key is empty"
+        return ScanProblem.KEY_EMPTY.text()
     try:
         encoded = key.encode("utf-8")
     except UnicodeEncodeError:
         # os.fsdecode turns bytes that are not UTF-8 into lone surrogates.
-        return f"the object key {key!r} is not valid UTF-8 (a file name in another encoding?)"
+        return ScanProblem.KEY_NOT_UTF8.text(key=repr(key))
     if len(encoded) > MAX_KEY_BYTES:
-        return f"the object key is longer than {MAX_KEY_BYTES} bytes of UTF-8"
+        return ScanProblem.KEY_TOO_LONG.text(limit=MAX_KEY_BYTES)
     return None
 
 

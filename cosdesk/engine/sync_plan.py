@@ -29,14 +29,23 @@ from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
 from cosdesk.cos.errors import NoSuchKey
 from cosdesk.cos.results import ObjectSummary
+from cosdesk.engine.message_templates import QT_TRANSLATE_NOOP, MessageTemplate
 from cosdesk.engine.options import EndpointSpec
-from cosdesk.engine.scan import check_key, key_for, normalize_prefix
+from cosdesk.engine.scan import ScanProblem, check_key, key_for, normalize_prefix
 from cosdesk.engine.sync_listing import PrefixListing
 from cosdesk.engine.sync_patterns import SyncPatterns
 from cosdesk.engine.sync_record import SyncedFile, SyncRecord, normalized_etag
 from cosdesk.engine.sync_walk import LocalFile, walk_folder
 
-DELETES_WITHHELD = "parts of the folder could not be read, so nothing is deleted"
+
+class SyncProblem(MessageTemplate):
+    """What a sync says of itself beside the walk's problems (``ScanProblem``);
+    shown translated by the window (see message_templates)."""
+
+    DELETES_WITHHELD = QT_TRANSLATE_NOOP(
+        "SyncProblem", "parts of the folder could not be read, so nothing is deleted"
+    )
+
 
 # HEADs and local CRC-64s of same-size files run this many at a time.
 COMPARE_WORKERS = 8
@@ -186,7 +195,7 @@ def plan_sync(
     deletes: tuple[str, ...] = ()
     if request.delete and contents.problems:
         # A folder that could not be listed looks empty: its objects are not "gone".
-        problems.append((str(request.folder), DELETES_WITHHELD))
+        problems.append((str(request.folder), SyncProblem.DELETES_WITHHELD.text()))
     elif request.delete:
         deletes = tuple(
             key for key in sorted(remote) if _deletable(key, destination.prefix, local_keys, patterns)
@@ -243,7 +252,8 @@ def _compare_contents(
             else:
                 local_crc64 = hash_file(file.path)
         except (OSError, ValueError) as error:
-            return [(file.path, f"cannot read: {getattr(error, 'strerror', None) or error}")]
+            reason = getattr(error, "strerror", None) or error
+            return [(file.path, ScanProblem.CANNOT_READ.text(reason=reason))]
         if local_crc64 != remote_crc64:
             return [PlannedUpload(file, key, UploadReason.CONTENT_DIFFERS)]
         proved = SyncedFile(key, file.size, file.mtime_ns, local_crc64, normalized_etag(summary.etag))

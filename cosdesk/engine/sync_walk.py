@@ -13,6 +13,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from cosdesk.engine.scan import ScanProblem
 from cosdesk.engine.sync_patterns import SyncPatterns
 
 
@@ -54,24 +55,25 @@ def walk_folder(root: str | os.PathLike[str], patterns: SyncPatterns) -> FolderC
             folder_info = os.stat(folder)
             identity = (folder_info.st_dev, folder_info.st_ino)
             if identity in seen_folders:
-                found.problems.append((folder, "a link back to a folder already walked; not followed"))
+                found.problems.append((folder, ScanProblem.LINK_LOOP.text()))
                 continue
             seen_folders.add(identity)
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
-            found.problems.append((folder, f"cannot list: {error.strerror or error}"))
+            found.problems.append((folder, ScanProblem.CANNOT_LIST.text(reason=error.strerror or error)))
             continue
         subfolders: list[tuple[str, str]] = []
         for entry in entries:
             entry_relative = relative + entry.name
             if not _is_utf8(entry.name):
-                found.problems.append((entry.path, "the name is not valid UTF-8, so it cannot be a COS key"))
+                found.problems.append((entry.path, ScanProblem.NOT_UTF8.text()))
                 continue
             try:
                 info = entry.stat(follow_symlinks=True)
             except OSError as error:
-                found.problems.append((entry.path, f"cannot read (broken link?): {error.strerror or error}"))
+                broken = ScanProblem.BROKEN_LINK.text(reason=error.strerror or error)
+                found.problems.append((entry.path, broken))
                 continue
             if stat.S_ISDIR(info.st_mode):
                 if patterns.skips_folder(entry_relative):
@@ -84,7 +86,7 @@ def walk_folder(root: str | os.PathLike[str], patterns: SyncPatterns) -> FolderC
                 elif entry_relative != ".cosignore":
                     found.excluded_files += 1
             else:
-                found.problems.append((entry.path, "not a regular file or folder"))
+                found.problems.append((entry.path, ScanProblem.NOT_A_FILE.text()))
         # Reversed so the stack pops them in name order.
         stack.extend(reversed(subfolders))
     return found

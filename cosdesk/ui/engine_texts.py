@@ -1,5 +1,5 @@
 """The engine's English texts in the person's language (see
-``engine/message_templates.py``): a task's note, a walk's problem."""
+``engine/message_templates.py``): a task's note, a walk's problem, a sync's."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from PySide6.QtCore import QCoreApplication
 from cosdesk.engine.message_templates import MessageTemplate
 from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.scan import ScanProblem
+from cosdesk.engine.sync_plan import SyncProblem
 
 
 def translated(text: str, templates: type[MessageTemplate]) -> str:
@@ -31,3 +32,9 @@ def shown_note(note: str) -> str:
 
 def shown_scan_problem(problem: str) -> str:
     return translated(problem, ScanProblem)
+
+
+def shown_sync_problem(problem: str) -> str:
+    """A sync plan's problem: its walk's (the same as a drop's), or its own."""
+    shown = shown_scan_problem(problem)
+    return shown if shown != problem else translated(problem, SyncProblem)

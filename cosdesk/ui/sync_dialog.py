@@ -46,6 +46,7 @@ from cosdesk.engine.sync_plan import (
 )
 from cosdesk.engine.sync_run import SyncUploads, UploadOutcome
 from cosdesk.ui.background import run_in_background
+from cosdesk.ui.engine_texts import shown_sync_problem
 from cosdesk.ui.message_boxes import message_box, window_title
 
 if TYPE_CHECKING:
@@ -252,8 +253,10 @@ class SyncDialog(QDialog):
         if excluded:
             text += " " + self.tr("%1 left out by the patterns.").replace("%1", str(excluded))
         if plan.problems:
+            path, reason = plan.problems[0]
+            first = self.tr("%1: %2").replace("%1", path).replace("%2", shown_sync_problem(reason))
             text += " " + self.tr("%1 could not be read (first: %2).").replace("%1", str(len(plan.problems)))
-            text = text.replace("%2", f"{plan.problems[0][0]}: {plan.problems[0][1]}")
+            text = text.replace("%2", first)
         return text
 
     def _show_lists(self, plan: SyncPlan | None) -> None:

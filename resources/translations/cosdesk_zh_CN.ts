@@ -1603,8 +1603,20 @@ Qt %3</translation>
         <translation>不是普通文件或文件夹；已跳过</translation>
     </message>
     <message>
-        <source>a link back to a folder already uploaded; not followed</source>
-        <translation>指回已上传文件夹的链接；未跟随</translation>
+        <source>a link back to a folder already included; not followed</source>
+        <translation>指回已包含文件夹的链接；未跟随</translation>
+    </message>
+    <message>
+        <source>the object key is empty</source>
+        <translation>对象键为空</translation>
+    </message>
+    <message>
+        <source>the object key {key} is not valid UTF-8 (a file name in another encoding?)</source>
+        <translation>对象键 {key} 不是有效的 UTF-8（文件名使用了其他编码？）</translation>
+    </message>
+    <message>
+        <source>the object key is longer than {limit} bytes of UTF-8</source>
+        <translation>对象键超过 {limit} 字节（UTF-8）</translation>
     </message>
     <message>
         <source>the name is not valid UTF-8, so it cannot be a COS key; skipped</source>
@@ -2213,6 +2225,10 @@ Qt %3</translation>
         <translation>%1 个被规则排除。</translation>
     </message>
     <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
         <source>%1 could not be read (first: %2).</source>
         <translation>%1 个无法读取（第一个：%2）。</translation>
     </message>
@@ -2283,6 +2299,13 @@ Qt %3</translation>
     <message>
         <source>%1 could not be deleted (first: %2).</source>
         <translation>%1 个无法删除（第一个：%2）。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncProblem</name>
+    <message>
+        <source>parts of the folder could not be read, so nothing is deleted</source>
+        <translation>文件夹的部分内容无法读取，因此不删除任何文件</translation>
     </message>
 </context>
 <context>

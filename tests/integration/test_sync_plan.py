@@ -15,10 +15,10 @@ from cosdesk.cos.client import CosClient
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.sync_delete import delete_objects
 from cosdesk.engine.sync_plan import (
-    DELETES_WITHHELD,
     SkipReason,
     SyncDestination,
     SyncPlan,
+    SyncProblem,
     SyncRequest,
     UploadReason,
     plan_sync,
@@ -236,7 +236,7 @@ def test_nothing_is_deleted_when_part_of_the_folder_could_not_be_read(
     result = plan(folder, destination, cos_client, record, delete=True)
 
     assert result.deletes == ()
-    assert (str(folder), DELETES_WITHHELD) in result.problems
+    assert (str(folder), SyncProblem.DELETES_WITHHELD.text()) in result.problems
 
 
 def settled(ledger: Any) -> list[Any]:

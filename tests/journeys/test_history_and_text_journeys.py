@@ -590,3 +590,28 @@ def test_what_a_dropped_folder_could_not_add_is_said_in_chinese(
     box = find(QMessageBox, headline)
     assert box.informativeText() == "• 管道：不是普通文件或文件夹；已跳过"
     box.close()
+
+
+def test_what_a_sync_preview_could_not_read_is_said_in_chinese(
+    chinese: None, account_window: WindowDriver, tmp_path: Path
+) -> None:
+    folder = tmp_path / "site"  # typed: QTest types no Chinese
+    make_file(folder / "index.html", 100)
+    os.mkfifo(folder / "管道")
+
+    def sync_text(text: str) -> str:
+        return QCoreApplication.translate("SyncDialog", text)
+
+    menu_action(
+        account_window.window,
+        QCoreApplication.translate("MenuBar", "&File"),
+        account_window.window.sync_action.text(),
+    ).trigger()
+    dialog = current_dialog()
+    type_into(sync_text("Folder to sync"), str(folder), dialog)
+    click(sync_text("Preview"), dialog)
+    preview = find(QLabel, sync_text("Sync preview"), dialog)
+    wait_until(lambda: "管道" in preview.text(), what="the preview")
+    first = f"{folder / '管道'}：不是普通文件或文件夹；已跳过"
+    assert preview.text().endswith(f"1 个无法读取（第一个：{first}）。")
+    dialog.reject()

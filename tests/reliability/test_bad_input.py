@@ -109,7 +109,7 @@ def test_a_directory_loop_is_reported_and_not_followed(sandbox: Any, tmp_path: P
     (folder / "sub" / "loop").symlink_to(folder)
     result = upload_cli(sandbox, str(folder), f"cos://{BUCKET}/loop/", tmp_path=tmp_path)
     assert_clean(result)
-    assert "a link back to a folder already uploaded; not followed" in result.stderr
+    assert "a link back to a folder already included; not followed" in result.stderr
     assert result.returncode == 0 and "1 uploaded, 0 failed" in result.stdout
 
 

@@ -1,6 +1,6 @@
-"""The engine's English texts (a task's note, a walk's problem) are read back by
-the template that made them, so the window can show them translated
-(engine/message_templates.py)."""
+"""The engine's English texts (a task's note, a walk's or a sync's problem) are
+read back by the template that made them, so the window can show them
+translated (engine/message_templates.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from cosdesk.engine.message_templates import MessageTemplate
 from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.scan import ScanProblem
+from cosdesk.engine.sync_plan import SyncProblem
 
 SAMPLE_FIELDS = {
     "key": "photos/a (1).jpg",
@@ -19,11 +20,14 @@ SAMPLE_FIELDS = {
     "delay": "2.5",
     "account": "上海 (prod)",
     "reason": "Permission denied",
+    "limit": "850",
 }
 
 
 @pytest.mark.parametrize(
-    "template", [*TaskNote, *ScanProblem], ids=lambda template: f"{template.context()}.{template.name}"
+    "template",
+    [*TaskNote, *ScanProblem, *SyncProblem],
+    ids=lambda template: f"{template.context()}.{template.name}",
 )
 def test_every_text_is_read_back_as_its_template_with_its_fields(template: MessageTemplate) -> None:
     fields = {name: SAMPLE_FIELDS[name] for name in template.fields}
