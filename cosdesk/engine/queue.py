@@ -11,10 +11,10 @@ coalesced signals at most every ``list_update_interval_ms`` — so the receiver
 sees a few signals per second however many bytes move, and signals are always
 emitted from the queue's own thread.
 
-The queue keeps the records and the decisions that need all of them; its parts
-(intake.py, scheduler.py, task_repository.py, pending_events.py,
-retry_scheduler.py, request_watcher.py) each do one job (see ARCHITECTURE.md,
-'Parts of the queue').
+The queue keeps the decisions that need all of its records (queue_records.py);
+its parts (task_reads.py, task_restore.py, intake.py, scheduler.py,
+task_repository.py, pending_events.py, retry_scheduler.py, request_watcher.py)
+each do one job (see ARCHITECTURE.md, 'Parts of the queue').
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import logging
 import os
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
@@ -33,7 +32,6 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.errors import CosException
-from cosdesk.engine.batch import BatchTracker
 from cosdesk.engine.batch_numbers import new_batch_token
 from cosdesk.engine.concurrency import MAX_REQUESTS, ConcurrencyStatus, ConcurrencyTuner
 from cosdesk.engine.handover import LEASE_RETRY_S, held_note, take_checkpoint, take_final_state
@@ -42,7 +40,6 @@ from cosdesk.engine.intake import (
     SCAN_BATCH,
     FileToAdd,
     NewSource,
-    TaskIds,
     new_task,
     refusal,
     scan_sources,
@@ -50,17 +47,15 @@ from cosdesk.engine.intake import (
 from cosdesk.engine.integrity import FileSource, MemorySource, Source
 from cosdesk.engine.limited_source import LimitedSource
 from cosdesk.engine.meter import BandwidthLimiter
-from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.engine.ownership import TAKE_AHEAD, TaskLeases
-from cosdesk.engine.pending_events import PendingEvents
+from cosdesk.engine.queue_records import QueueRecords
 from cosdesk.engine.request_watcher import RequestWatcher
-from cosdesk.engine.resting import RestingTask, RestingTasks, RestoredEntry, wake
+from cosdesk.engine.resting import RestingTask, wake
 from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.retry_scheduler import RetryScheduler
 from cosdesk.engine.scan import ScanEntry
-from cosdesk.engine.scheduler import Scheduler
-from cosdesk.engine.store import RequestAction, RestingRow, TaskStore
+from cosdesk.engine.store import RequestAction, TaskStore
 from cosdesk.engine.task import (
     BatchProgress,
     Checkpoint,
@@ -79,10 +74,10 @@ from cosdesk.engine.task import (
     TaskState,
     UploadMethod,
     UploadTask,
-    check_transition,
 )
-from cosdesk.engine.task_columns import StoredTask
+from cosdesk.engine.task_reads import TaskReads
 from cosdesk.engine.task_repository import TaskRepository
+from cosdesk.engine.task_restore import Hold, TaskRestorer
 from cosdesk.engine.thread_pool import ThreadPool
 from cosdesk.engine.worker_pool import BackgroundCall
 from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, JobStart, OutcomeKind
@@ -98,17 +93,6 @@ ClientProvider = Callable[[EndpointSpec], CosClient]
 # Checkpoint fields a restart needs whatever the upload's method (see _resume_needs).
 _RESUME_FIELDS = ("upload_id", "append_start_position", "append_start_crc64", "file_md5", "renamed_key")
 
-# States a task stored by a program that stopped (or still runs it) may be in.
-_INTERRUPTED_STATES = (TaskState.WAITING, TaskState.CHECKING, TaskState.UPLOADING)
-# How long a read of tasks at rest waits for the queue's writes before it reads
-# the rows as they are (see _resting_snapshots).
-_READ_FLUSH_S = 0.05
-# A stored state's value to the state (a million enum lookups by value were a tenth of a restore).
-_STATE_OF = {state.value: state for state in TaskState}
-
-# Tasks restored at rest per hold of the lock.
-_RESTORE_SLICE = 5000
-
 # How long a shutdown waits for the requests in flight to be answered before it
 # ends them (CosClient.stop_requests): a server that answers does so in
 # milliseconds, and a Complete or an abort cut short is left for the resume.
@@ -119,11 +103,6 @@ ANSWER_GRACE_S = 3.0
 # 20,000 ahead it waited seconds a read, and a million rows filled at 700 a second.
 _INSERTS_AHEAD = 2_000
 _INTAKES_AHEAD = 20
-# States a task at rest flips between by a pause or restart (see RestingState).
-_IDLE = frozenset({TaskState.WAITING, TaskState.PAUSED})
-
-# Snapshots made per hold of the lock (a reader of thousands lets the GUI thread in).
-_SNAPSHOT_SLICE = 256
 # Tasks a bulk command (pause, resume, cancel, clear) changes per hold of the
 # lock: "Pause all" on 100,000 tasks held it for 0.7 s in one go, and every other
 # thread, the window's event tick among them, waited that long.
@@ -205,15 +184,24 @@ class UploadQueue(QObject):
         self.limiter = BandwidthLimiter(self.settings.bandwidth_limit_bytes_per_s)
         # How many files and parts go at once: fixed, or tuned by goodput.
         self.concurrency = ConcurrencyTuner(self.settings.file_parallel_limit)
-        self._lock = threading.RLock()
-        # Tasks running or about to run, whole; the others at rest (engine/resting.py),
-        # their spec and checkpoint only in the database. Every task is in one of the two.
-        self._tasks: dict[str, UploadTask] = {}
-        self._resting = RestingTasks()
-        self._task_ids = TaskIds()
-        # Which task runs next: the waiting line and the running set.
-        self._scheduler = Scheduler(self._tasks, self._resting)
-        self._next_position = store.next_position()
+        # Every task, live or at rest, the lock over them and the running totals:
+        # shared with the parts that read and restore tasks. The names below are
+        # the records' own (not copies), as the queue's methods use them throughout.
+        self._records = records = QueueRecords(store.next_position())
+        self._lock = records.lock
+        self._tasks = records.live
+        self._resting = records.resting
+        self._scheduler = records.scheduler
+        self._batch = records.batch
+        self._events = records.events  # drained by the event timer
+        self._reads = TaskReads(records, self._repository)
+        self._restorer = TaskRestorer(
+            records,
+            self._repository,
+            self.leases,
+            live_task_limit=self.settings.live_task_limit,
+            stopping=lambda: self._shutting_down,
+        )
         # How many times everything was paused (pause(None)): see add_files.
         self.pauses_of_all = 0
         self._pending_intakes = 0
@@ -227,9 +215,6 @@ class UploadQueue(QObject):
         # Bulk commands under way that hold new starts until they have gone through
         # all their slices (pause, cancel: see _selected_in_slices).
         self._starts_held = 0
-        self._batch = BatchTracker()
-        # Dirty state, drained by the timer in the queue's thread.
-        self._events = PendingEvents()  # drained by the event timer
         # Cleared while their worker was still winding down (a cancel just asked
         # for): removed as soon as that worker ends. See clear_finished.
         self._clear_when_stopped: set[str] = set()
@@ -238,10 +223,6 @@ class UploadQueue(QObject):
         # Whether the queue was idle at the last event tick: what a slot of its
         # signals reads on the queue's thread, without waiting for the lock again.
         self.idle_at_last_tick = True
-        # Running totals over every task, kept by _recount on each change, so an
-        # event tick never walks 10,000 tasks: tasks per state (the current batch's
-        # figures are kept by self._batch).
-        self._state_counts: Counter[TaskState] = Counter()
         # Automatic retries after network failures (the timer lives in the queue's thread).
         self._retries = RetryScheduler(
             self,
@@ -487,13 +468,13 @@ class UploadQueue(QObject):
         """New tasks, one for each (key, source), at the end of the queue, with the
         batch token ``batch``. Called with the lock held; the tracker of the window's
         batch takes them in together."""
-        first = self._next_position
-        task_ids = self._task_ids.take(len(sources))
+        first = self._records.next_position
+        task_ids = self._records.ids.take(len(sources))
         tasks = [
             new_task(task_id, first + number, bucket, key, endpoint, options, source, batch)
             for number, (task_id, (key, source)) in enumerate(zip(task_ids, sources, strict=True))
         ]
-        self._next_position = first + len(tasks)
+        self._records.next_position = first + len(tasks)
         for task in tasks:
             self._tasks[task.task_id] = task
         if paused:
@@ -503,7 +484,7 @@ class UploadQueue(QObject):
         else:
             self._batch.join(tasks)
         for task in tasks:
-            self._recount(task)
+            self._records.recount(task)
             self._events.added(task.task_id, task.compact_row())
         return tasks
 
@@ -560,7 +541,7 @@ class UploadQueue(QObject):
                 # either: the table is not asked to read it again.
                 news = task.state is not TaskState.WAITING or task.size != size_shown
                 if news:
-                    self._recount(task)
+                    self._records.recount(task)
                 rested = self._rest_new(task, going)
                 if not rested and task.state is TaskState.WAITING:
                     self._scheduler.line_up(task)
@@ -587,104 +568,33 @@ class UploadQueue(QObject):
             self._events.scan_problem(path, message)
         self._poke()
 
-    # --- reading ------------------------------------------------------------------
+    # --- reading (engine/task_reads.py) -------------------------------------------
 
     def tasks(self) -> list[TaskSnapshot]:
         """Every task, in queue order (the seed's getTaskList). Tasks at rest are
         read from the database: call it off the GUI thread when there are many."""
-        with self._lock:
-            every = [*self._tasks, *self._resting]
-        return sorted(self.snapshots_of(every), key=lambda snapshot: snapshot.position)
+        return self._reads.tasks()
 
     def task_figures(self) -> list[TaskFigures]:
         """Every task's state, size and bytes on the server, from memory (no
         snapshot made, nothing read from the database): for summaries."""
-        tasks: list[UploadTask | RestingTask]
-        with self._lock:
-            tasks = [*self._tasks.values(), *self._resting.values()]
-            return [TaskFigures(task.task_id, task.state, task.size, task.loaded) for task in tasks]
+        return self._reads.task_figures()
 
     def task(self, task_id: str) -> TaskSnapshot | None:
         """One task (a task at rest is read from the database)."""
-        found = self.snapshots_of([task_id])
+        found = self._reads.snapshots_of([task_id])
         return found[0] if found else None
 
     def snapshots_of(self, task_ids: Iterable[str]) -> list[TaskSnapshot]:
-        """The tasks of ``task_ids`` that exist, in no particular order: those in
-        memory at once, those at rest from the database in one read (a read per
-        task, each waiting for the store's writes, made a table of 100,000 rows
-        take minutes to fill)."""
-        now = time.monotonic()
-        snapshots: list[TaskSnapshot] = []
-        resting: list[str] = []
-        for some_ids in self._under_lock_in_slices(task_ids):
-            for task_id in some_ids:
-                task = self._tasks.get(task_id)
-                if task is not None:
-                    snapshots.append(task.snapshot(now))
-                elif task_id in self._resting:
-                    resting.append(task_id)
-        return snapshots + self._resting_snapshots(resting)
-
-    def _under_lock_in_slices(self, task_ids: Iterable[str]) -> Iterator[list[str]]:
-        """``task_ids`` in slices, each handed out with the queue's lock held: a
-        long list never keeps the lock from the others for long."""
-        ids = list(task_ids)
-        for start in range(0, len(ids), _SNAPSHOT_SLICE):
-            with self._lock:
-                yield ids[start : start + _SNAPSHOT_SLICE]
+        """The tasks of ``task_ids`` that exist, in no particular order."""
+        return self._reads.snapshots_of(task_ids)
 
     def table_rows_of(
         self, task_ids: Iterable[str], shown_idle: Callable[[str], bool] | None = None
     ) -> list[TaskSnapshot | CompactRow | RestingState]:
-        """As ``snapshots_of``, for the task table: a task in memory that has
-        nothing more to show comes as its ``CompactRow``, not as a snapshot; a
-        waiting or paused task at rest that ``shown_idle(task_id)`` says the table
-        shows as waiting or paused, as its ``RestingState`` (new tasks come with
-        their rows, see ``tasks_added``)."""
-        now = time.monotonic()
-        rows: list[TaskSnapshot | CompactRow | RestingState] = []
-        resting_ids: list[str] = []
-        for some_ids in self._under_lock_in_slices(task_ids):
-            for task_id in some_ids:
-                live = self._tasks.get(task_id)
-                if live is not None:
-                    rows.append(live.compact_row() or live.snapshot(now))
-                elif (resting := self._resting.get(task_id)) is not None:
-                    if resting.state in _IDLE and shown_idle is not None and shown_idle(task_id):
-                        rows.append(RestingState(task_id, resting.state, resting.size, resting.loaded))
-                    else:
-                        resting_ids.append(task_id)
-        rows += self._resting_snapshots(resting_ids)
-        return rows
-
-    def _resting_snapshots(self, task_ids: list[str]) -> list[TaskSnapshot]:
-        """Snapshots of tasks at rest, from the database, with the queue's state and
-        place on top. The queue's writes are waited for only briefly: behind a
-        backlog (a million rows being stored) a reader waited for all of it, up to
-        seconds. Only a task whose row is not written yet waits for it."""
-        if not task_ids:
-            return []
-        stored = self._repository.read_after_writes(task_ids, _READ_FLUSH_S)
-        snapshots = []
-        at_rest: list[tuple[StoredTask, TaskState, int, int]] = []
-        for start in range(0, len(stored), _SNAPSHOT_SLICE):
-            with self._lock:  # only what the queue knows better than the row
-                for item in stored[start : start + _SNAPSHOT_SLICE]:
-                    resting = self._resting.get(item.spec.task_id)
-                    live = self._tasks.get(item.spec.task_id)
-                    if live is not None:
-                        snapshots.append(live.snapshot())
-                    elif resting is not None:
-                        at_rest.append((item, resting.state, resting.position, resting.loaded))
-        for item, state, position, loaded in at_rest:
-            status = item.status
-            if (status.state, status.position) != (state, position):
-                status = replace(status, state=state, position=position)
-            task = UploadTask(item.spec, item.checkpoint, status)
-            task.loaded = loaded
-            snapshots.append(task.snapshot())
-        return snapshots
+        """As ``snapshots_of``, as the task table wants them (new tasks come with
+        their rows, see ``tasks_added``): see TaskReads.table_rows_of."""
+        return self._reads.table_rows_of(task_ids, shown_idle)
 
     def unfinished_by_endpoint(self) -> dict[EndpointSpec, int]:
         """How many unfinished tasks each endpoint has, counted by the database
@@ -702,38 +612,13 @@ class UploadQueue(QObject):
     def tasks_with_keys(self, keys: Collection[str]) -> list[TaskSnapshot]:
         """The tasks whose key is one of ``keys``, or may be a numbered form of one
         (``name (2).ext``), which a rename must not take: what a batch being added
-        looks for. Found by the database, not by reading every task: call it off
-        the GUI thread."""
-        with self._lock:
-            # Tasks so new that their rows may not be queued for the database yet:
-            # few (the live ones), so they are the set, and the keys are looked up
-            # one by one. A set of a million dropped keys was one C call that held
-            # the GIL for 0.2 s, a stall of the window.
-            live: dict[str, list[str]] = {}
-            found = set()
-            for task in self._tasks.values():
-                live.setdefault(task.key, []).append(task.task_id)
-                if " (" in task.key:
-                    found.add(task.task_id)
-        if live:
-            for key in keys:
-                ids = live.get(key)
-                if ids:
-                    found.update(ids)
-        found.update(self._repository.ids_with_keys(keys))
-        return self.snapshots_of(found)
+        looks for. Found by the database: call it off the GUI thread."""
+        return self._reads.tasks_with_keys(keys)
 
     def task_parts(self, task_id: str) -> list[PartRecord]:
         """The parts of a multipart task the server has confirmed (and we verified),
         by part number; empty for an unknown or finished task."""
-        with self._lock:
-            task = self._tasks.get(task_id)
-            parts = list(task.parts.values()) if task is not None else None
-        if parts is None:
-            parts = [
-                part for item in self._repository.read([task_id]) for part in item.checkpoint.parts.values()
-            ]
-        return sorted(parts, key=lambda part: part.part_number)
+        return self._reads.task_parts(task_id)
 
     def batch(self) -> BatchProgress:
         with self._lock:
@@ -758,7 +643,7 @@ class UploadQueue(QObject):
             return [*self._tasks.values(), *self._resting.values()]
         if isinstance(task_ids, str):
             task_ids = [task_ids]
-        found = (self._tasks.get(task_id) or self._resting.get(task_id) for task_id in task_ids)
+        found = map(self._records.find, task_ids)
         return [task for task in found if task is not None]
 
     def _selected_in_slices(
@@ -856,7 +741,7 @@ class UploadQueue(QObject):
         """Tasks at rest changed these fields (lock held): store them, recount."""
         self._repository.save_at_rest(tasks, **fields)
         for task in tasks:
-            self._recount(task)
+            self._records.recount(task)
             self._events.changed(task.task_id)
 
     def pause(self, task_ids: Iterable[str] | str | None = None) -> None:
@@ -1048,7 +933,7 @@ class UploadQueue(QObject):
         # Called with the lock held.
         for task_id in task_ids:
             task = self._tasks.pop(task_id, None) or self._resting.pop(task_id)
-            self._recount(task)
+            self._records.recount(task)
         self._repository.remove(task_ids)
         self._events.removed(task_ids)
 
@@ -1065,8 +950,8 @@ class UploadQueue(QObject):
         ids = [task_ids] if isinstance(task_ids, str) else list(task_ids)
         with self._lock:
             for task in self._select(ids):
-                self._reposition(task, self._next_position)
-                self._next_position += 1
+                self._reposition(task, self._records.next_position)
+                self._records.next_position += 1
         self._poke()
 
     def move_up(self, task_id: str) -> None:
@@ -1168,7 +1053,7 @@ class UploadQueue(QObject):
                     if item is None:
                         # Gone from the database (another program cleared it): gone here.
                         del self._resting[task_id]
-                        self._recount(resting)
+                        self._records.recount(resting)
                         self._events.removed([task_id])
                         continue
                     if item.status.state is not resting.state or item.status.position != resting.position:
@@ -1181,7 +1066,7 @@ class UploadQueue(QObject):
                             result = item.status.result if item.status.state is TaskState.SUCCESS else None
                             record = UploadTask(item.spec, item.checkpoint, item.status)
                             self._tell_ended_elsewhere(record, result, counted_here)
-                        self._recount(resting)
+                        self._records.recount(resting)
                         self._events.changed(task_id)
                     if resting.state is TaskState.WAITING:
                         del self._resting[task_id]
@@ -1290,7 +1175,7 @@ class UploadQueue(QObject):
                 return JobStart(JobOutcome(OutcomeKind.ENDED_ELSEWHERE, stored=stored))
             if stored is not None:
                 take_checkpoint(task, stored)
-                self._recount(task)
+                self._records.recount(task)
                 self._events.changed(task_id)
             if task.control is not None and not task.control.stopped:
                 if task.awaiting_lease:  # it waited for another process: it runs now
@@ -1367,7 +1252,7 @@ class UploadQueue(QObject):
             now = time.monotonic()
             task.add_progress(byte_count, now)
             self._batch.add_bytes(byte_count, now)
-            self._recount(task)
+            self._records.recount(task)
             self._events.changed(task_id)
             self.concurrency.record(byte_count, now)
         self._poke()
@@ -1488,7 +1373,7 @@ class UploadQueue(QObject):
                 take_checkpoint(task, outcome.stored)  # its parts, as the details show them
             if not control.stopped:
                 self._wait_for_lease(task, outcome.note)
-            self._recount(task)
+            self._records.recount(task)
             self._events.changed(task.task_id)
             return
         if outcome.kind is OutcomeKind.ENDED_ELSEWHERE and outcome.stored is not None:
@@ -1549,7 +1434,7 @@ class UploadQueue(QObject):
         (see TaskStore.save_task)."""
         if task.ready and persist:
             self._repository.save(task, lazy=lazy)
-        self._recount(task)
+        self._records.recount(task)
         self._events.changed(task.task_id)
 
     def _changed_states(self, tasks: list[UploadTask]) -> None:
@@ -1557,21 +1442,8 @@ class UploadQueue(QObject):
         database write."""
         self._repository.save_all(task for task in tasks if task.ready)
         for task in tasks:
-            self._recount(task)
+            self._records.recount(task)
             self._events.changed(task.task_id)
-
-    def _recount(self, task: UploadTask | RestingTask) -> None:
-        """Bring the running totals (tasks per state here, the batch's figures in
-        self._batch) up to date with one task (lock held): take out what it counted
-        before, add what it counts now (nothing once it left)."""
-        present = task.task_id in self._tasks or task.task_id in self._resting
-        self._batch.recount(task, present=present)
-        tally = task.tally
-        if tally.counted is not None:
-            self._state_counts[tally.counted] -= 1
-        tally.counted = task.state if present else None
-        if present:
-            self._state_counts[task.state] += 1
 
     # --- automatic retries after network failures ----------------------------------
 
@@ -1629,7 +1501,7 @@ class UploadQueue(QObject):
     def _flush_events(self) -> None:
         now = time.monotonic()
         with self._lock:
-            events = self._events.drain(lambda task_id: task_id in self._tasks or task_id in self._resting)
+            events = self._events.drain(self._records.knows)
             dirty = events.changed
             self._retries.arm()
             progress: list[TaskProgress] = [
@@ -1697,7 +1569,7 @@ class UploadQueue(QObject):
         return bool(
             self._scheduler.running_ids
             or self._pending_intakes
-            or self._state_counts[TaskState.WAITING]
+            or self._records.state_counts[TaskState.WAITING]
             or self._retries.holding
         )
 
@@ -1715,7 +1587,7 @@ class UploadQueue(QObject):
         running = [self._tasks[task_id] for task_id in self._scheduler.running_ids if task_id in self._tasks]
         return self._batch.progress(running, self.concurrency.files_limit())
 
-    # --- persistence --------------------------------------------------------------
+    # --- the last run's tasks (engine/task_restore.py) -----------------------------
 
     def restore(self, *, resume: bool | None = None, task_ids: Collection[str] | None = None) -> list[str]:
         """Bring back the tasks stored by an earlier run, synchronously (the CLI; the
@@ -1726,14 +1598,12 @@ class UploadQueue(QObject):
         stay in the database exactly as they are. Returns the ids of unfinished tasks."""
         resume = self.settings.resume_on_start if resume is None else resume
         # A set: each stored row is looked up in it (a list of 100,000 ids, once per row).
-        unfinished = self._restore(resume, None if task_ids is None else frozenset(task_ids))
+        unfinished = self._restorer.restore(resume, None if task_ids is None else frozenset(task_ids))
         self._schedule()
         self._poke()
         return unfinished
 
-    def restore_in_background(
-        self, *, resume: bool | None = None, hold: Callable[[EndpointSpec], str | None] | None = None
-    ) -> None:
+    def restore_in_background(self, *, resume: bool | None = None, hold: Hold | None = None) -> None:
         """:meth:`restore` on a worker thread: returns at once (reading 10,000 stored
         tasks takes about a second), the tasks arrive through ``tasks_added`` and
         ``restored`` fires when all are back. ``hold(endpoint)``, called on that
@@ -1747,7 +1617,7 @@ class UploadQueue(QObject):
 
         def work() -> None:
             try:
-                unfinished = self._restore(resume, hold=hold)
+                unfinished = self._restorer.restore(resume, hold=hold)
                 with self._lock:
                     self._events.restore_done(unfinished)
                 self._schedule()
@@ -1760,151 +1630,6 @@ class UploadQueue(QObject):
                 self._poke()
 
         self._aux_pool.start(BackgroundCall(work))
-
-    def _restore(
-        self,
-        resume: bool,
-        task_ids: Collection[str] | None = None,
-        hold: Callable[[EndpointSpec], str | None] | None = None,
-    ) -> list[str]:
-        if task_ids is not None and len(task_ids) <= self.settings.live_task_limit:
-            return self._restore_whole(resume, task_ids, hold)  # read just those, not a scan of all
-        rows, count = self._repository.read_at_rest(task_ids)
-        if count > self.settings.live_task_limit:
-            return self._restore_at_rest(rows, resume, hold)
-        return self._restore_whole(resume, task_ids, hold)
-
-    def _restore_at_rest(
-        self, rows: Iterable[RestingRow], resume: bool, hold: Callable[[EndpointSpec], str | None] | None
-    ) -> list[str]:
-        """Restore many tasks at rest: only their state, place and sizes are read
-        (the next waiting ones are woken when the queue needs them), a row at a time."""
-        # Per endpoint (as stored): why its tasks stay paused, if they do.
-        held: dict[str, str | None] = {}
-        # Built outside the lock; then added a slice at a time, so a GUI thread that
-        # wants the lock meanwhile waits milliseconds, not the whole restore.
-        built: list[RestoredEntry] = []
-        # Tasks that were waiting or running, by the state and note they come back with.
-        interrupted: dict[tuple[TaskState, str | None], list[str]] = {}
-        in_order = True
-        last_position = None
-        for read, row in enumerate(rows, 1):
-            if not read % _RESTORE_SLICE and self._shutting_down:
-                return []  # quitting: the rows are read again at the next start
-            task_id, position, stored_state, size, has_upload, endpoint_json, stored_note, confirmed = row
-            state = _STATE_OF.get(stored_state) or TaskState(stored_state)
-            if last_position is not None and position < last_position:
-                in_order = False
-            last_position = position
-            if state in _INTERRUPTED_STATES:
-                because = None
-                if hold is not None and resume and endpoint_json is not None:
-                    if endpoint_json not in held:  # may read the keyring: not under the lock
-                        held[endpoint_json] = hold(EndpointSpec.from_json(endpoint_json))
-                    because = held[endpoint_json]
-                restored = TaskState.WAITING if resume and not because else TaskState.PAUSED
-                check_transition(state, restored)  # here, not by set_state: a status per row, not two
-                state = restored
-                note = because or (None if resume else stored_note or TaskNote.INTERRUPTED.text())
-                if state != stored_state or (note is not None and note != stored_note):
-                    # (A task that waited and waits again needs no write: after a
-                    # million were added, writing each again held the writer for seconds.)
-                    interrupted.setdefault((state, note), []).append(task_id)
-            built.append((task_id, position, state, size, confirmed, bool(has_upload)))
-        if not in_order:  # tasks were moved: queue order (stable: equal places keep storage order)
-            built.sort(key=lambda entry: entry[1])
-        # Only where the row still says interrupted: another process may have finished
-        # one since (a task it still sends asks for its lease when it comes to run).
-        self._repository.restore_states(
-            (task_id, state, note) for (state, note), ids in interrupted.items() for task_id in ids
-        )
-        unfinished: list[str] = []
-        live, resting = self._tasks, self._resting
-        made = 0  # slots this restore made: their tasks' ids all differ
-        for start in range(0, len(built), _RESTORE_SLICE):
-            piece = built[start : start + _RESTORE_SLICE]
-            with self._lock:
-                if self._shutting_down:  # what is not at rest yet is read again next time
-                    break
-                # Only a slot made by someone else (a drop's tasks put at rest meanwhile)
-                # can be a task of the piece: at rest already, or gone since it was read.
-                others = resting.slot_count - made
-                fresh = [
-                    entry
-                    for entry in piece
-                    if entry[0] not in live and not (others and resting.knows(entry[0]))
-                ]
-                first = resting.add_restored(fresh)
-                made += len(fresh)
-                self._state_counts.update(entry[2] for entry in fresh)  # their tallies count them
-                for slot, (task_id, _position, state, *_rest) in enumerate(fresh, first):
-                    if not state.is_final:
-                        unfinished.append(task_id)
-                    if state is TaskState.WAITING:  # and in the batch, when one is under way
-                        task = resting.view(slot)
-                        self._batch.join([task])
-                        self._batch.recount(task)
-                    self._events.added(task_id)
-                last = max(entry[1] for entry in piece)
-                self._next_position = max(self._next_position, last + 1)
-        return unfinished
-
-    def _restore_whole(
-        self,
-        resume: bool,
-        task_ids: Collection[str] | None,
-        hold: Callable[[EndpointSpec], str | None] | None,
-    ) -> list[str]:
-        # Only the tasks named, when named: `cosdesk tasks resume` of one failed task
-        # read a database's million finished ones (37 s, 1.3 GB) to keep one.
-        stored = self._repository.read_all() if task_ids is None else self._repository.read(task_ids)
-        # Built outside the lock: a GUI thread calling tasks() meanwhile never waits long.
-        built = [self._task_from_store(item) for item in stored]
-        # Tasks another live process is sending: their rows are its to write.
-        running_elsewhere = self.leases.held_elsewhere(
-            task.task_id for task in built if task.state in _INTERRUPTED_STATES
-        )
-        held: dict[EndpointSpec, str | None] = {}
-        if hold is not None and resume:  # may read the keyring: not under the lock
-            held = {endpoint: hold(endpoint) for endpoint in {task.endpoint for task in built}}
-        unfinished: list[str] = []
-        interrupted: list[tuple[str, TaskState, str | None]] = []
-        with self._lock:
-            for task in built:
-                if task.task_id in self._tasks:
-                    continue
-                if task.state in _INTERRUPTED_STATES:
-                    held_because = held.get(task.endpoint)
-                    task.set_state(TaskState.WAITING if resume and not held_because else TaskState.PAUSED)
-                    if held_because:
-                        task.note = held_because
-                    elif not resume:
-                        task.note = task.note or TaskNote.INTERRUPTED.text()
-                    holder = running_elsewhere.get(task.task_id)
-                    if holder is not None:
-                        task.note = held_note(holder, waiting=task.state is TaskState.WAITING)
-                        task.awaiting_lease = True
-                    else:
-                        interrupted.append((task.task_id, task.state, task.note))
-                if not task.state.is_final:
-                    unfinished.append(task.task_id)
-                self._tasks[task.task_id] = task
-                if task.state is TaskState.WAITING:
-                    self._batch.join([task])
-                self._recount(task)
-                self._next_position = max(self._next_position, task.position + 1)
-                self._events.added(task.task_id)
-                if task.state is TaskState.WAITING:
-                    self._scheduler.line_up(task)
-            self._repository.restore_states(interrupted)
-        return unfinished
-
-    @staticmethod
-    def _task_from_store(item: StoredTask) -> UploadTask:
-        task = UploadTask(item.spec, item.checkpoint, item.status)
-        task.loaded = (task.size or 0) if task.state is TaskState.SUCCESS else item.checkpoint.sent_bytes
-        task.ready = True
-        return task
 
     # --- requests from other processes ----------------------------------------------
 
