@@ -116,7 +116,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--failed",
         action="store_true",
         help="with resume and no TASK or --batch: retry failed tasks too (by default it resumes "
-        "interrupted and paused ones only; failed tasks of a batch or ids you name always run)",
+        "interrupted and paused ones only; failed tasks of a batch or ids you name always run); "
+        "with list: only failed tasks (as --state failed)",
     )
     add_account_arguments(parser)
     parser.add_argument(
@@ -131,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         if named is not None and not named.exists():
             # A mistyped --db was answered "no tasks", and left an empty database there.
             raise UsageError(f"no task database at {printable(str(named))}")
+        _failed_as_state(args)
         if args.action == "resume":
             return _resume(args)
         if args.action == "cancel":
@@ -142,6 +144,19 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as error:
         print(f"cosdesk tasks: {error}", file=sys.stderr)
         return 1
+
+
+def _failed_as_state(args: argparse.Namespace) -> None:
+    """``list --failed`` lists the failed tasks, as ``--state failed`` does: it
+    listed every task, a million of them, as if the word were not there. With
+    pause, cancel or clear it means nothing, and says so."""
+    if not args.failed or args.action == "resume":
+        return
+    if args.action != "list":
+        raise UsageError(
+            f"--failed goes with resume or list; to {args.action} failed tasks, use --state failed"
+        )
+    args.state = [*(args.state or ()), _state_argument("failed")]
 
 
 # --- choosing tasks ------------------------------------------------------------------

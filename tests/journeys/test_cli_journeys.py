@@ -201,6 +201,13 @@ def test_tasks_list_shows_batches_oldest_first_with_the_windows_state_names_and_
     failed_only = cosdesk("tasks", "list", "--state", "failed").stdout
     assert [row.split()[0] for row in task_rows(failed_only)] == [rows[2].split()[0]]
     assert failed_only.splitlines()[-1] == "1 task in 1 batch: 1 Failed; 0 B of 500 B uploaded"
+    # The word a person tries first says the same (it listed every task).
+    assert cosdesk("tasks", "list", "--failed").stdout == failed_only
+    misplaced = cosdesk("tasks", "pause", "--failed")
+    assert misplaced.returncode == 2
+    assert misplaced.stderr == (
+        "cosdesk tasks: --failed goes with resume or list; to pause failed tasks, use --state failed\n"
+    )
     first_batch = cosdesk("tasks", "list", "--batch", "1").stdout
     assert len(task_rows(first_batch)) == 2
     assert first_batch.splitlines()[-1].startswith("2 tasks in 1 batch: 2 Done; ")
