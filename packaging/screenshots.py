@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in (window.model.snapshot_at(r) for r in range(window.model.rowCount()))
         if s.state is TaskState.ERROR
     )
-    dialog = window.show_details(failed.task_id)
+    dialog = window.rows.show_details(failed.task_id)
     dialog.resize(640, 520)
     spin(app, 0.3)
     dialog.grab().save(str(out / "error.png"))

@@ -13,17 +13,12 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
-from array import array
 from dataclasses import replace
 from pathlib import Path
-from typing import cast
 
 from PySide6.QtCore import (
     QByteArray,
     QEvent,
-    QItemSelectionModel,
-    QModelIndex,
-    QPoint,
     QSettings,
     QSize,
     Qt,
@@ -38,7 +33,6 @@ from PySide6.QtGui import (
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
-    QGuiApplication,
     QKeySequence,
     QShowEvent,
 )
@@ -66,18 +60,14 @@ from PySide6.QtWidgets import (
 
 from cosdesk import config
 from cosdesk.config import Settings
-from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.queue import ANSWER_GRACE_S
-from cosdesk.engine.task import BatchProgress, FileFinished, TaskSnapshot, TaskState
+from cosdesk.engine.task import BatchProgress, FileFinished, TaskState
 from cosdesk.ui.accessibility import describe_controls
 from cosdesk.ui.accounts import Destination, endpoint_for
-from cosdesk.ui.background import run_in_background
 from cosdesk.ui.batch_status import BatchNotice, batch_texts, stop_notice
 from cosdesk.ui.bucket_lister import BucketLister
-from cosdesk.ui.cancel_box import ask_to_cancel
 from cosdesk.ui.column_widths import DEFAULT_COLUMN_WIDTHS, first_widths
 from cosdesk.ui.delegates import ElideRightDelegate
-from cosdesk.ui.desktop_open import show_folder
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
 from cosdesk.ui.drop_overlay import DropOverlay
 from cosdesk.ui.duplicate_intake import BatchIntake
@@ -92,12 +82,11 @@ from cosdesk.ui.notifier import Notifier
 from cosdesk.ui.progress_bars import forget_drawn_bars
 from cosdesk.ui.remote_model import RemoteLocation
 from cosdesk.ui.remote_pane import RemotePane
+from cosdesk.ui.row_commands import RowCommands, new_action
 from cosdesk.ui.sandbox_runner import SandboxState
 from cosdesk.ui.session import Session
 from cosdesk.ui.settings_dialog import SettingsDialog
 from cosdesk.ui.sync_dialog import SyncDialog
-from cosdesk.ui.task_actions import SelectionRule, rule_for
-from cosdesk.ui.task_details import TaskDetailsDialog
 from cosdesk.ui.task_filter import TaskFilterProxy
 from cosdesk.ui.task_model import Column, TaskFilter, TaskTableModel
 from cosdesk.ui.task_table import TaskTable
@@ -105,23 +94,11 @@ from cosdesk.ui.watch_folder_dialog import WatchChoice, WatchFolderDialog
 from cosdesk.ui.watched_folders_dialog import WatchedFoldersDialog, WatchIndicator
 from cosdesk.ui.window_geometry import fit_on_screen
 
-PRESIGN_VALIDITIES_S = (3600, 24 * 3600, 7 * 24 * 3600)
 # Stored tasks from which the queue's restore waits for the table (see __init__):
 # below it, the restore takes less than a second of CPU.
 RESTORE_AFTER_THE_TABLE_FROM = 200_000
 # A first start's size (fit_on_screen shrinks it to a smaller screen).
 DEFAULT_SIZE = (1280, 780)
-
-
-def presigned_urls(router: ClientRouter, snapshots: list[TaskSnapshot], validity_s: int) -> list[str]:
-    """Pre-signed GET URLs for the finished rows among ``snapshots``. Reads their
-    keys, which may block on the keyring: call it off the GUI thread."""
-    urls = []
-    for snap in snapshots:
-        if snap.state is TaskState.SUCCESS and snap.result is not None:
-            client = router(snap.endpoint)
-            urls.append(client.presigned_url("GET", snap.result.bucket, snap.result.key, validity_s))
-    return urls
 
 
 class CloseChoice(enum.Enum):
@@ -233,7 +210,6 @@ class MainWindow(QMainWindow):
         self._quit_requested = False
         # Set by app.run(): a real close ends the program (tests keep their app).
         self.quit_app_on_close = False
-        self._details: dict[str, TaskDetailsDialog] = {}
         self.scan_problems: list[tuple[str, str]] = []
         self._pending_problems: list[tuple[str, str]] = []
         self.problem_box: QMessageBox | None = None
@@ -247,6 +223,21 @@ class MainWindow(QMainWindow):
 
         self.model = TaskTableModel(self.queue, self.session.store.path, self)
         self.proxy = TaskFilterProxy(self.model, self)
+        self.table = TaskTable(self)
+        # What the person does to the selected rows, and the actions offering it.
+        self.rows = RowCommands(
+            self,
+            self.table,
+            self.model,
+            self.proxy,
+            self.commands,
+            self.queue,
+            self.pool,
+            session.router,
+            clear=self._clear,
+            show_error=self._show_error,
+            focus_back=self._take_focus_back,
+        )
 
         self._build_actions()
         self._build_ui()
@@ -316,11 +307,7 @@ class MainWindow(QMainWindow):
     # --- construction ---------------------------------------------------------------
 
     def _action(self, icon_name: str, text: str, slot: object, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        set_icon(action, icon_name)
-        action.setToolTip(tip or text)
-        action.triggered.connect(slot)
-        return action
+        return new_action(self, icon_name, text, slot, tip)
 
     def _build_actions(self) -> None:
         self.add_files_action = self._action(
@@ -349,9 +336,6 @@ class MainWindow(QMainWindow):
         self.pause_all_action = self._action(
             "pause", self.tr("Pause all"), self.pause_all, self.tr("Pause every upload")
         )
-        self.cancel_action = self._action(
-            "cancel", self.tr("Cancel"), self.cancel_selected, self.tr("Cancel the selected uploads (Delete)")
-        )
         self.retry_action = self._action("retry", self.tr("Retry failed"), self.retry_failed)
         self.clear_action = self._action(
             "clear",
@@ -369,38 +353,6 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action(
             "settings", self.tr("Settings"), self.open_settings, self.tr("Accounts and defaults")
         )
-        # Row actions (context menu and shortcuts on the table).
-        self.pause_action = self._action("pause", self.tr("Pause"), self.pause_selected)
-        self.resume_action = self._action("start", self.tr("Resume"), self.resume_selected)
-        self.toggle_action = QAction(self.tr("Pause / resume"), self)
-        self.toggle_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        self.toggle_action.triggered.connect(self.toggle_selected)
-        self.delete_action = QAction(self.tr("Cancel selected"), self)
-        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        self.delete_action.triggered.connect(self.delete_selected)
-        self.row_retry_action = self._action("retry", self.tr("Retry"), self.resume_selected)
-        self.row_cancel_action = self._action("cancel", self.tr("Cancel"), self.cancel_selected)
-        self.row_cancel_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        self.upload_again_action = self._action(
-            "retry",
-            self.tr("Upload again"),
-            self.upload_again_selected,
-            self.tr("Upload the canceled files again, from the start"),
-        )
-        self.remove_action = self._action(
-            "clear",
-            self.tr("Remove from list"),
-            self.remove_selected,
-            self.tr("Remove the selected done or canceled uploads from the list"),
-        )
-        self.copy_key_action = self._action("copy", self.tr("Copy key"), self.copy_keys)
-        self.copy_key_action.setShortcut(QKeySequence.StandardKey.Copy)
-        self.copy_url_action = self._action("link", self.tr("Copy URL"), self.copy_urls)
-        self.open_folder_action = self._action(
-            "folder-open", self.tr("Open containing folder"), self.open_folder
-        )
-        self.details_action = self._action("details", self.tr("Show details"), self.show_details_for_current)
-        self.details_action.setShortcut(QKeySequence(Qt.Key.Key_Return))
         self.remote_pane_action = QAction(self.tr("&Remote files"), self)
         self.remote_pane_action.setCheckable(True)
         self.remote_pane_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
@@ -415,7 +367,12 @@ class MainWindow(QMainWindow):
         for action in (self.add_files_action, self.add_folder_action):
             toolbar.addAction(action)
         toolbar.addSeparator()
-        for action in (self.start_all_action, self.pause_all_action, self.cancel_action, self.retry_action):
+        for action in (
+            self.start_all_action,
+            self.pause_all_action,
+            self.rows.toolbar_cancel_action,
+            self.retry_action,
+        ):
             toolbar.addAction(action)
         toolbar.addSeparator()
         toolbar.addAction(self.clear_action)
@@ -441,7 +398,6 @@ class MainWindow(QMainWindow):
         self.model.filter_counts_changed.connect(self.filter_bar.set_counts)
         self.model.counts_changed.connect(self._update_actions)
 
-        self.table = TaskTable(self)
         self.table.setObjectName("task-table")
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -451,9 +407,6 @@ class MainWindow(QMainWindow):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._show_context_menu)
-        self.table.doubleClicked.connect(self._on_double_click)
         self.table.setItemDelegateForColumn(Column.ERROR, ElideRightDelegate(self.table))
         self.table.setIconSize(QSize(16, 16))
         vertical = self.table.verticalHeader()
@@ -474,16 +427,13 @@ class MainWindow(QMainWindow):
         self._last_chosen_in = ""
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        for action in (self.toggle_action, self.delete_action, self.copy_key_action, self.details_action):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.table.addAction(action)
-        self.table.selectionModel().selectionChanged.connect(self.update_row_actions)
+        self.table.selectionModel().selectionChanged.connect(self.rows.update_actions)
         # While rows change state, the selected rows' commands are worked out again
         # at most every 100 ms (reading a selection of 10,000 rows takes a while).
         self._row_actions_timer = QTimer(self)
         self._row_actions_timer.setSingleShot(True)
         self._row_actions_timer.setInterval(100)
-        self._row_actions_timer.timeout.connect(self.update_row_actions)
+        self._row_actions_timer.timeout.connect(self.rows.update_actions)
 
         self.empty_hint = EmptyHint(self)
         self.empty_hint.add_files.clicked.connect(self.choose_files)
@@ -561,7 +511,7 @@ class MainWindow(QMainWindow):
         self._show_batch(self.queue.batch())
         self.resize(*DEFAULT_SIZE)
         self._update_actions()
-        self.update_row_actions()
+        self.rows.update_actions()
         # A desktop switching between light and dark sends several palette events.
         self._retint_timer = QTimer(self)
         self._retint_timer.setSingleShot(True)
@@ -991,208 +941,6 @@ class MainWindow(QMainWindow):
         # After the note: a command that waits for the last run's tasks says so instead.
         self.commands.clear_finished(task_ids, on_cleared=self.cleared.emit)
 
-    # --- selection commands ---------------------------------------------------------
-
-    def selected_slots(self) -> array[int]:
-        """The table's slots of the selected rows (see ui/task_rows.py)."""
-        return self.proxy.slots_in(self.table.selectionModel().selection())
-
-    def selected_snapshots(self) -> list[TaskSnapshot]:
-        """Full snapshots of the selected rows: for the commands that need more than
-        the table's compact columns (URLs, folders)."""
-        return self.model.snapshots_of(self.selected_slots())
-
-    def selected_task_ids(self) -> list[str]:
-        return self.model.task_ids_of(self.selected_slots())
-
-    def selection_rule(self) -> SelectionRule:
-        summary = self.model.summary_of(self.selected_slots())
-        return rule_for(summary.states, any_result=summary.any_result, any_source=summary.any_source)
-
-    @Slot()
-    def pause_selected(self) -> None:
-        self.commands.pause(self.selected_task_ids())
-
-    @Slot()
-    def resume_selected(self) -> None:
-        self.commands.restart(self.selected_task_ids())
-
-    @Slot()
-    def toggle_selected(self) -> None:
-        """Space: resume the selection if it is all paused or failed, else pause it."""
-        slots = self.selected_slots()
-        if not slots:
-            return
-        ids = self.model.task_ids_of(slots)
-        if all(state.is_resumable or state.is_final for state in self.model.summary_of(slots).states):
-            self.commands.restart(ids)
-        else:
-            self.commands.pause(ids)
-
-    @Slot()
-    def cancel_selected(self) -> None:
-        """Cancel the selected unfinished uploads; when that throws away bytes already
-        sent (or many uploads at once), only after the user confirms."""
-        ask_to_cancel(
-            self, self.model, list(self.selected_slots()), self.commands.cancel, self._take_focus_back
-        )
-
-    @Slot()
-    def delete_selected(self) -> None:
-        """Delete: cancel the selected uploads that are not finished; when all are
-        done or canceled, remove them from the list."""
-        if self.selection_rule().delete_removes:
-            self.remove_selected()
-        else:
-            self.cancel_selected()
-
-    @Slot()
-    def upload_again_selected(self) -> None:
-        self.commands.upload_again(self.selected_task_ids())
-
-    @Slot()
-    def remove_selected(self) -> None:
-        """Remove the selected done and canceled rows (their objects stay in the bucket)."""
-        finished = [
-            facts.task_id for facts in self.model.facts_of(self.selected_slots()) if facts.state.is_final
-        ]
-        if finished:
-            self._clear(finished)
-
-    @Slot()
-    def copy_keys(self) -> None:
-        keys = [facts.key for facts in self.model.facts_of(self.selected_slots())]
-        if keys:
-            QGuiApplication.clipboard().setText("\n".join(keys))
-            self.statusBar().showMessage(self.tr("Copied %n key(s)", None, len(keys)), 3000)
-
-    def object_urls(self, snapshots: list[TaskSnapshot]) -> list[str]:
-        return [snap.result.location for snap in snapshots if snap.result is not None]
-
-    @Slot()
-    def copy_urls(self) -> None:
-        urls = self.object_urls(self.selected_snapshots())
-        if urls:
-            QGuiApplication.clipboard().setText("\n".join(urls))
-            self.statusBar().showMessage(self.tr("Copied %n URL(s)", None, len(urls)), 3000)
-
-    def copy_presigned(self, validity_s: int) -> None:
-        """Sign on the pool (reading the keys may wait on the keyring's unlock
-        prompt); :meth:`_on_presigned` then puts the URLs on the clipboard."""
-        snapshots, router = self.selected_snapshots(), self.session.router
-        self.statusBar().showMessage(self.tr("Signing…"), 5000)
-        run_in_background(
-            self.pool,
-            self,
-            lambda: (validity_s, presigned_urls(router, snapshots, validity_s)),
-            self._on_presigned,
-        )
-
-    @Slot(object)
-    def _on_presigned(self, result: object) -> None:
-        if isinstance(result, Exception):  # no keys, a locked keyring, a bad key
-            self._show_error(self.tr("Cannot sign the URL"), str(result))
-            return
-        validity_s, urls = cast(tuple[int, list[str]], result)
-        if urls:
-            QGuiApplication.clipboard().setText("\n".join(urls))
-            self.statusBar().showMessage(
-                self.tr("Copied %n pre-signed URL(s), valid for %1", None, len(urls)).replace(
-                    "%1", self._validity_text(validity_s)
-                ),
-                5000,
-            )
-
-    def _validity_text(self, seconds: int) -> str:
-        if seconds % (24 * 3600) == 0:
-            return self.tr("%n day(s)", None, seconds // (24 * 3600))
-        return self.tr("%n hour(s)", None, seconds // 3600)
-
-    @Slot()
-    def open_folder(self) -> None:
-        for snap in self.model.snapshots_of(self.selected_slots()[:1]):
-            if snap.source_path:
-                show_folder(self, os.path.dirname(snap.source_path))
-
-    @Slot()
-    def show_details_for_current(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self._on_double_click(index)
-
-    @Slot(QModelIndex)
-    def _on_double_click(self, index: QModelIndex) -> None:
-        self.show_details(self.proxy.task_id_at(index.row()))
-
-    def show_details(self, task_id: str) -> TaskDetailsDialog:
-        dialog = self._details.get(task_id)
-        if dialog is None:
-            dialog = TaskDetailsDialog(self.queue, task_id, self.pool, self)
-            dialog.destroyed.connect(lambda _=None, t=task_id: self._details.pop(t, None))
-            self._details[task_id] = dialog
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
-        return dialog
-
-    @Slot()
-    def update_row_actions(self) -> None:
-        """Enable the row actions that apply to the selection (when a menu opens)."""
-        # One rule for the toolbar, the context menu, the menu bar and the keys.
-        rule = self.selection_rule()
-        self.pause_action.setEnabled(rule.pause)
-        self.resume_action.setEnabled(rule.resume)
-        self.row_retry_action.setEnabled(rule.retry)
-        self.cancel_action.setEnabled(rule.cancel)
-        self.row_cancel_action.setEnabled(rule.cancel)
-        self.upload_again_action.setEnabled(rule.upload_again)
-        self.remove_action.setEnabled(rule.remove)
-        self.delete_action.setEnabled(rule.cancel or rule.remove)
-        self.delete_action.setText(
-            self.tr("Remove from list") if rule.delete_removes else self.tr("Cancel selected")
-        )
-        for action in (self.toggle_action, self.copy_key_action, self.details_action):
-            action.setEnabled(rule.selected)
-        self.copy_url_action.setEnabled(rule.copy_url)
-        self.open_folder_action.setEnabled(rule.open_folder)
-
-    def build_context_menu(self) -> QMenu:
-        self.update_row_actions()
-        states = self.model.summary_of(self.selected_slots()).states
-        menu = QMenu(self)
-        menu.addAction(self.pause_action)
-        menu.addAction(self.resume_action)
-        menu.addAction(self.row_retry_action)
-        menu.addAction(self.row_cancel_action)
-        menu.addAction(self.upload_again_action)
-        menu.addAction(self.remove_action)
-        menu.addSeparator()
-        menu.addAction(self.copy_key_action)
-        menu.addAction(self.copy_url_action)
-        presign = menu.addMenu(icon("link"), self.tr("Copy pre-signed URL"))
-        presign.setEnabled(TaskState.SUCCESS in states)
-        for validity in PRESIGN_VALIDITIES_S:
-            action = presign.addAction(self.tr("Valid for %1").replace("%1", self._validity_text(validity)))
-            action.triggered.connect(lambda _=False, v=validity: self.copy_presigned(v))
-        menu.addSeparator()
-        menu.addAction(self.open_folder_action)
-        menu.addAction(self.details_action)
-        return menu
-
-    @Slot(QPoint)
-    def _show_context_menu(self, position: QPoint) -> None:
-        index = self.table.indexAt(position)
-        if index.isValid() and not self.table.selectionModel().isRowSelected(index.row(), index.parent()):
-            self.table.selectionModel().select(
-                index,
-                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
-            )
-        if not self.table.selectionModel().hasSelection():
-            return
-        menu = self.build_context_menu()
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(self.table.viewport().mapToGlobal(position))
-
     # --- settings -------------------------------------------------------------------
 
     @Slot()
@@ -1358,8 +1106,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self._save_window_state()
-        for dialog in list(self._details.values()):
-            dialog.close()
+        self.rows.close_details()
         if self.history_dialog is not None:
             self.history_dialog.close()
         if self.watched_dialog is not None:

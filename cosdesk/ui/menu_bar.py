@@ -59,7 +59,7 @@ class MenuBar(QObject):
         # which follow the selection; read once more as a menu opens, since the
         # selected rows' states change while uploads run.
         for menu in (self.edit_menu, self.view_menu, self.uploads_menu):
-            menu.aboutToShow.connect(window.update_row_actions)
+            menu.aboutToShow.connect(window.rows.update_actions)
 
     def _action(self, text: str, slot: object, shortcuts: list[QKeySequence] | None = None) -> QAction:
         action = QAction(text, self._window)
@@ -95,8 +95,8 @@ class MenuBar(QObject):
         window.table.addAction(self.select_all_action)
         menu.addAction(self.select_all_action)
         menu.addSeparator()
-        menu.addAction(window.copy_key_action)
-        menu.addAction(window.copy_url_action)
+        menu.addAction(window.rows.copy_key_action)
+        menu.addAction(window.rows.copy_url_action)
         menu.addSeparator()
         self.find_action = self._action(
             self.tr("&Filter by key"), self.focus_key_filter, _standard_or(QKeySequence.StandardKey.Find)
@@ -131,7 +131,7 @@ class MenuBar(QObject):
         self.filter_actions[window.filter_bar.current()].setChecked(True)
         window.filter_bar.filter_changed.connect(self._on_filter_changed)
         menu.addSeparator()
-        menu.addAction(window.details_action)
+        menu.addAction(window.rows.details_action)
         menu.addSeparator()
         toolbar = window.toolbar.toggleViewAction()
         toolbar.setText(self.tr("&Toolbar"))
@@ -144,9 +144,9 @@ class MenuBar(QObject):
         for action in (window.start_all_action, window.pause_all_action, window.retry_action):
             menu.addAction(action)
         menu.addSeparator()
-        menu.addAction(window.toggle_action)
-        menu.addAction(window.delete_action)
-        menu.addAction(window.open_folder_action)
+        menu.addAction(window.rows.toggle_action)
+        menu.addAction(window.rows.delete_action)
+        menu.addAction(window.rows.open_folder_action)
         menu.addSeparator()
         menu.addAction(window.clear_action)
 

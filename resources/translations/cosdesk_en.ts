@@ -219,41 +219,6 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>Copied %n key(s)</source>
-        <translation>
-            <numerusform>Copied %n key</numerusform>
-            <numerusform>Copied %n keys</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Copied %n URL(s)</source>
-        <translation>
-            <numerusform>Copied %n URL</numerusform>
-            <numerusform>Copied %n URLs</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Copied %n pre-signed URL(s), valid for %1</source>
-        <translation>
-            <numerusform>Copied %n pre-signed URL, valid for %1</numerusform>
-            <numerusform>Copied %n pre-signed URLs, valid for %1</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n day(s)</source>
-        <translation>
-            <numerusform>%n day</numerusform>
-            <numerusform>%n days</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n hour(s)</source>
-        <translation>
-            <numerusform>%n hour</numerusform>
-            <numerusform>%n hours</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <source>Saving the task list before quitting (%n change(s) left)…</source>
         <translation>
             <numerusform>Saving the task list before quitting (%n change left)…</numerusform>
@@ -338,6 +303,44 @@
         <translation>
             <numerusform>%Ln object could not be deleted</numerusform>
             <numerusform>%Ln objects could not be deleted</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>RowCommands</name>
+    <message numerus="yes">
+        <source>Copied %n key(s)</source>
+        <translation>
+            <numerusform>Copied %n key</numerusform>
+            <numerusform>Copied %n keys</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n URL(s)</source>
+        <translation>
+            <numerusform>Copied %n URL</numerusform>
+            <numerusform>Copied %n URLs</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n pre-signed URL(s), valid for %1</source>
+        <translation>
+            <numerusform>Copied %n pre-signed URL, valid for %1</numerusform>
+            <numerusform>Copied %n pre-signed URLs, valid for %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s)</source>
+        <translation>
+            <numerusform>%n day</numerusform>
+            <numerusform>%n days</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n hour(s)</source>
+        <translation>
+            <numerusform>%n hour</numerusform>
+            <numerusform>%n hours</numerusform>
         </translation>
     </message>
 </context>

@@ -914,14 +914,6 @@
         <translation>暂停所有上传</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <source>Cancel the selected uploads (Delete)</source>
-        <translation>取消选中的上传（Delete）</translation>
-    </message>
-    <message>
         <source>Retry failed</source>
         <translation>重试失败项</translation>
     </message>
@@ -948,58 +940,6 @@
     <message>
         <source>Accounts and defaults</source>
         <translation>账号与默认上传设置</translation>
-    </message>
-    <message>
-        <source>Pause</source>
-        <translation>暂停</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>继续</translation>
-    </message>
-    <message>
-        <source>Pause / resume</source>
-        <translation>暂停 / 继续</translation>
-    </message>
-    <message>
-        <source>Cancel selected</source>
-        <translation>取消选中项</translation>
-    </message>
-    <message>
-        <source>Retry</source>
-        <translation>重试</translation>
-    </message>
-    <message>
-        <source>Upload again</source>
-        <translation>重新上传</translation>
-    </message>
-    <message>
-        <source>Upload the canceled files again, from the start</source>
-        <translation>从头重新上传已取消的文件</translation>
-    </message>
-    <message>
-        <source>Remove from list</source>
-        <translation>从列表中移除</translation>
-    </message>
-    <message>
-        <source>Remove the selected done or canceled uploads from the list</source>
-        <translation>从列表中移除选中的已完成或已取消的上传</translation>
-    </message>
-    <message>
-        <source>Copy key</source>
-        <translation>复制对象键</translation>
-    </message>
-    <message>
-        <source>Copy URL</source>
-        <translation>复制链接</translation>
-    </message>
-    <message>
-        <source>Open containing folder</source>
-        <translation>打开所在文件夹</translation>
-    </message>
-    <message>
-        <source>Show details</source>
-        <translation>查看详情</translation>
     </message>
     <message>
         <source>&amp;Remote files</source>
@@ -1102,52 +1042,6 @@
         <translation>
             <numerusform>已从列表中清除 %n 个已完成的上传</numerusform>
         </translation>
-    </message>
-    <message numerus="yes">
-        <source>Copied %n key(s)</source>
-        <translation>
-            <numerusform>已复制 %n 个对象键</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Copied %n URL(s)</source>
-        <translation>
-            <numerusform>已复制 %n 个链接</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Signing…</source>
-        <translation>正在签名…</translation>
-    </message>
-    <message>
-        <source>Cannot sign the URL</source>
-        <translation>无法生成签名链接</translation>
-    </message>
-    <message numerus="yes">
-        <source>Copied %n pre-signed URL(s), valid for %1</source>
-        <translation>
-            <numerusform>已复制 %n 个预签名链接，有效期 %1</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n day(s)</source>
-        <translation>
-            <numerusform>%n 天</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n hour(s)</source>
-        <translation>
-            <numerusform>%n 小时</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Copy pre-signed URL</source>
-        <translation>复制预签名链接</translation>
-    </message>
-    <message>
-        <source>Valid for %1</source>
-        <translation>有效期 %1</translation>
     </message>
     <message>
         <source>Uploads are still running. What should happen to them?</source>
@@ -1582,6 +1476,115 @@ Qt %3</translation>
         <translation>
             <numerusform>%Ln 个对象无法删除</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>RowCommands</name>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Pause / resume</source>
+        <translation>暂停 / 继续</translation>
+    </message>
+    <message>
+        <source>Cancel selected</source>
+        <translation>取消选中项</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancel the selected uploads (Delete)</source>
+        <translation>取消选中的上传（Delete）</translation>
+    </message>
+    <message>
+        <source>Upload again</source>
+        <translation>重新上传</translation>
+    </message>
+    <message>
+        <source>Upload the canceled files again, from the start</source>
+        <translation>从头重新上传已取消的文件</translation>
+    </message>
+    <message>
+        <source>Remove from list</source>
+        <translation>从列表中移除</translation>
+    </message>
+    <message>
+        <source>Remove the selected done or canceled uploads from the list</source>
+        <translation>从列表中移除选中的已完成或已取消的上传</translation>
+    </message>
+    <message>
+        <source>Copy key</source>
+        <translation>复制对象键</translation>
+    </message>
+    <message>
+        <source>Copy URL</source>
+        <translation>复制链接</translation>
+    </message>
+    <message>
+        <source>Open containing folder</source>
+        <translation>打开所在文件夹</translation>
+    </message>
+    <message>
+        <source>Show details</source>
+        <translation>查看详情</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n key(s)</source>
+        <translation>
+            <numerusform>已复制 %n 个对象键</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n URL(s)</source>
+        <translation>
+            <numerusform>已复制 %n 个链接</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Signing…</source>
+        <translation>正在签名…</translation>
+    </message>
+    <message>
+        <source>Cannot sign the URL</source>
+        <translation>无法生成签名链接</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n pre-signed URL(s), valid for %1</source>
+        <translation>
+            <numerusform>已复制 %n 个预签名链接，有效期 %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s)</source>
+        <translation>
+            <numerusform>%n 天</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n hour(s)</source>
+        <translation>
+            <numerusform>%n 小时</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Copy pre-signed URL</source>
+        <translation>复制预签名链接</translation>
+    </message>
+    <message>
+        <source>Valid for %1</source>
+        <translation>有效期 %1</translation>
     </message>
 </context>
 <context>

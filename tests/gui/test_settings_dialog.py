@@ -298,7 +298,7 @@ def test_a_presigned_url_waits_for_the_keyring_off_the_gui_thread(
     ticks = TimerTicks()
     try:
         ticks.start()
-        window.copy_presigned(3600)
+        window.rows.copy_presigned(3600)
         driver.qtbot.waitUntil(release.is_set, timeout=5000)
         ticks.stop()
         assert ticks.count >= 30 and ticks.longest_gap_ms < 500, (ticks.count, ticks.longest_gap_ms)

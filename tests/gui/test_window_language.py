@@ -139,9 +139,9 @@ def test_english_counts_read_as_singular_and_plural(
     window = driver.window
     assert BatchStatus().tr("%n file(s) uploaded.", None, 1) == "1 file uploaded."
     assert BatchStatus().tr("%n file(s) uploaded.", None, 3) == "3 files uploaded."
-    assert window._validity_text(24 * 3600) == "1 day"
-    assert window._validity_text(7 * 24 * 3600) == "7 days"
-    assert window._validity_text(3600) == "1 hour"
+    assert window.rows._validity_text(24 * 3600) == "1 day"
+    assert window.rows._validity_text(7 * 24 * 3600) == "7 days"
+    assert window.rows._validity_text(3600) == "1 hour"
 
     # What a user sees: two dropped things that cannot be uploaded.
     driver.drop([tmp_path / "missing-a.txt"])
@@ -158,4 +158,4 @@ def test_chinese_counts_have_no_plural_marks(language: Any, open_window: Any) ->
     language("zh_CN")
     window = open_window(start_sandbox=False).window
     assert BatchStatus().tr("%n file(s) uploaded.", None, 1) == "已上传 1 个文件。"
-    assert "(s)" not in window._validity_text(3600)
+    assert "(s)" not in window.rows._validity_text(3600)

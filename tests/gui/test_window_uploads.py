@@ -169,12 +169,12 @@ def test_pause_resume_and_cancel_from_shortcuts_context_menu_and_toolbar(
 
     # The context menu's Pause and Resume.
     driver.select_keys("two.bin")
-    menu = window.build_context_menu()
+    menu = window.rows.build_context_menu()
     actions = {action.text(): action for action in menu.actions()}
     assert actions["Pause"].isEnabled()
     actions["Pause"].trigger()
     driver.wait_states(lambda rows: driver.by_key()["two.bin"].state is TaskState.PAUSED)
-    menu = window.build_context_menu()
+    menu = window.rows.build_context_menu()
     actions = {action.text(): action for action in menu.actions()}
     assert actions["Resume"].isEnabled() and not actions["Pause"].isEnabled()
     actions["Resume"].trigger()
@@ -205,7 +205,7 @@ def test_pause_resume_and_cancel_from_shortcuts_context_menu_and_toolbar(
     confirm_cancel_if_asked()
     driver.wait_states(lambda rows: driver.by_key()["one.bin"].state is TaskState.CANCELED)
     driver.select_keys("two.bin")
-    window.cancel_action.trigger()
+    window.rows.toolbar_cancel_action.trigger()
     confirm_cancel_if_asked()
     driver.wait_all(TaskState.CANCELED, 2)
     window.clear_action.trigger()
@@ -232,7 +232,7 @@ def test_a_wrong_key_shows_the_error_in_words_with_code_and_request_id_then_retr
     window.filter_bar.set_current(TaskFilter.FAILED)
     assert window.proxy.rowCount() == 1
 
-    details = window.show_details(snap.task_id)
+    details = window.rows.show_details(snap.task_id)
     # The dialog reads the task off the GUI thread, then shows it.
     driver.qtbot.waitUntil(lambda: details.error_box.isVisibleTo(details))
     assert "SignatureDoesNotMatch" in details.error_support.text()
@@ -278,9 +278,9 @@ def test_finished_rows_copy_object_and_presigned_urls(account_window: WindowDriv
     window.add_paths([str(tmp_path / "share.txt")])
     driver.wait_all(TaskState.SUCCESS, 1)
     driver.select_keys("share.txt")
-    window.copy_urls()
+    window.rows.copy_urls()
     assert QGuiApplication.clipboard().text().endswith("/share.txt")
-    window.copy_presigned(3600)  # signed on a worker: the keys come from the keyring
+    window.rows.copy_presigned(3600)  # signed on a worker: the keys come from the keyring
     driver.qtbot.waitUntil(lambda: "q-signature=" in QGuiApplication.clipboard().text(), timeout=5000)
     url = QGuiApplication.clipboard().text()
     assert "q-signature=" in url and "share.txt" in url

@@ -281,7 +281,7 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
 
         def row_action(key: str, text: str) -> None:
             select(key)
-            actions = {action.text(): action for action in window.build_context_menu().actions()}
+            actions = {action.text(): action for action in window.rows.build_context_menu().actions()}
             assert actions[text].isEnabled(), text
             actions[text].trigger()
 
@@ -302,7 +302,7 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
         # What the window shows of the error, and its details dialog ("Copy error details").
         failed = rows()["gui/gone.txt"]
         assert failed.state is TaskState.ERROR and failed.error is not None
-        details = window.show_details(failed.task_id)
+        details = window.rows.show_details(failed.task_id)
         qtbot.waitUntil(lambda: details.error_box.isVisibleTo(details))  # read off the GUI thread
         texts.extend(label.text() for label in details.findChildren(QLabel))
         details.copy_error.click()
@@ -321,9 +321,9 @@ def test_a_full_gui_session_leaves_no_secret_in_any_file_log_or_output(
         # The object URL, then a pre-signed one: it carries a signature (and the
         # token), and is fetched as a recipient would.
         select("gui/small.txt")
-        window.copy_urls()
+        window.rows.copy_urls()
         texts.append(QGuiApplication.clipboard().text())
-        window.copy_presigned(3600)  # signed on a worker
+        window.rows.copy_presigned(3600)  # signed on a worker
         qtbot.waitUntil(lambda: "q-signature" in QGuiApplication.clipboard().text(), timeout=5000)
         presigned = QGuiApplication.clipboard().text()
         match = SIGNATURE.search(presigned)
@@ -669,7 +669,7 @@ def test_a_window_on_a_credential_server_leaves_no_temporary_key_token_or_bearer
             lambda: all(key in rows() and rows()[key].state is state for key, state in wanted.items()),
             timeout=40_000,
         )
-        details = window.show_details(rows()["other/note.txt"].task_id)
+        details = window.rows.show_details(rows()["other/note.txt"].task_id)
         qtbot.waitUntil(lambda: details.error_box.isVisibleTo(details))  # read off the GUI thread
         texts.extend(label.text() for label in details.findChildren(QLabel))
         details.close()
