@@ -886,7 +886,8 @@ class UploadQueue(QObject):
 
     def upload_again(self, task_ids: Iterable[str] | str) -> None:
         """Queue canceled tasks again, from the first byte (cancel threw away what
-        they had sent). Other tasks are left as they are."""
+        they had sent; an append goes on after what it appended, which stays in
+        the object). Other tasks are left as they are."""
         for selected in self._selected_in_slices(task_ids):
             tasks = [task for task in selected if task.state is TaskState.CANCELED]
             live = [task for task in tasks if isinstance(task, UploadTask)]
@@ -898,15 +899,7 @@ class UploadQueue(QObject):
                 resting.loaded = 0
                 self._repository.forget_parts(resting.task_id)
             # What start_over forgets, for the tasks at rest.
-            self._rested_changes(
-                rested,
-                upload_id=None,
-                append_start_position=None,
-                append_start_crc64=None,
-                file_md5=None,
-                note="",
-                finished_at=None,
-            )
+            self._rested_changes(rested, upload_id=None, file_md5=None, note="", finished_at=None)
             self._requeue(tasks)
             for task in live:
                 self._changed(task)  # the whole row: its upload ID, MD5, append start went

@@ -206,15 +206,11 @@ class Checkpoint:
         return replace(self, upload_id=None, parts=_NO_PARTS)
 
     def started_over(self) -> Checkpoint:
-        """Nothing sent: what is kept of the file's size and the resolved key."""
-        return replace(
-            self,
-            upload_id=None,
-            parts=_NO_PARTS,
-            append_start_position=None,
-            append_start_crc64=None,
-            file_md5=None,
-        )
+        """Nothing sent: what is kept of the file's size and the resolved key. An
+        append's start stays: what it appended cannot be taken back, so it goes on
+        after that (once the object shows it holds the start of the file), where
+        appending the whole file again left its first chunks in the object twice."""
+        return replace(self, upload_id=None, parts=_NO_PARTS, file_md5=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ from cosdesk.engine.integrity import (
 )
 from cosdesk.engine.meter import BandwidthLimiter
 from cosdesk.engine.notes import TaskNote
-from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadOptions
+from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadMethodChoice, UploadOptions
 from cosdesk.engine.plan import PartSpec, PlanError, UploadPlan, plan_upload
 from cosdesk.engine.retry import IntegrityError, RetryPolicy, call_with_retry, heals_by_itself
 from cosdesk.engine.task import (
@@ -367,6 +367,10 @@ class FileJob:
             work.size is not None
             and work.has_progress
             and (source_state.size != work.size or source_state.mtime_ns != work.mtime_ns)
+            # An append cannot start over: what it appended stays. It goes on if the
+            # object still holds the start of the file (a log that grew), else it
+            # fails saying so (_append).
+            and self._options.method is not UploadMethodChoice.APPEND
         ):
             if source_state.size != work.size:
                 changed = TaskNote.FILE_SIZE_CHANGED.text(old=work.size, new=source_state.size)

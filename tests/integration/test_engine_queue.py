@@ -18,6 +18,7 @@ from support.task_rows import listed_batches
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
+from cosdesk.cos.errors import CosError
 from cosdesk.engine.batch_numbers import new_batch_token
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadMethodChoice, UploadOptions
 from cosdesk.engine.queue import FileToAdd
@@ -197,6 +198,65 @@ def test_append_task_creates_and_extends_an_appendable_object(
     head = cos_client.head_object(BUCKET, "logs/log.bin")
     assert head.appendable and head.content_length == source.stat().st_size
     assert head.crc64 == crc64_file(source)
+
+
+def test_a_canceled_append_uploaded_again_goes_on_after_what_it_had_appended(
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
+) -> None:
+    """An append cannot be taken back: a canceled append task's chunks stay in the
+    object. Uploaded again, it appended the whole file after them, and the object
+    held the file's first megabytes twice, yet said verified (the CRC-64 it
+    checked began with whatever was there). It goes on after its own chunks,
+    once the object shows it holds the start of the file."""
+    key = "logs/app.log"
+    cos_client.append_object(BUCKET, key, 0, b"yesterday\n")
+    engine = make_engine(bandwidth_limit_bytes_per_s=2 * MiB)
+    source = write_file(tmp_path / "today.bin", 6 * MiB + 3, seed=5)
+    task_id = engine.queue.add_file(source, BUCKET, key, UploadOptions(method=UploadMethodChoice.APPEND))
+    engine.qtbot.waitUntil(
+        lambda: cos_client.head_object(BUCKET, key).content_length >= 10 + 2 * MiB, timeout=20_000
+    )
+    engine.queue.cancel(task_id)
+    engine.wait_states([task_id], {TaskState.CANCELED})
+    engine.wait_idle(timeout_s=20)  # its job has ended: the person uploads it again later
+    appended = cos_client.head_object(BUCKET, key).content_length - 10
+    assert 2 * MiB <= appended < source.stat().st_size
+
+    engine.queue.upload_again([task_id])
+    (again,) = engine.wait_states([task_id], ENDED)
+    assert again.state is TaskState.SUCCESS, again
+    assert cos_client.get_object(BUCKET, key).content == b"yesterday\n" + source.read_bytes()
+
+
+def test_a_paused_append_of_a_log_that_grew_goes_on_after_what_it_had_appended(
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
+) -> None:
+    """A log appended to while its append was paused: resumed, the task sends the
+    rest of the grown file after its own chunks. It started over, and appended the
+    whole file after them."""
+    key = "logs/service.log"
+    engine = make_engine(bandwidth_limit_bytes_per_s=2 * MiB)
+    source = write_file(tmp_path / "service.log", 5 * MiB, seed=6)
+    task_id = engine.queue.add_file(source, BUCKET, key, UploadOptions(method=UploadMethodChoice.APPEND))
+    engine.qtbot.waitUntil(lambda: _object_length(cos_client, key) >= 2 * MiB, timeout=20_000)
+    engine.queue.pause(task_id)
+    engine.wait_states([task_id], {TaskState.PAUSED})
+    engine.wait_idle(timeout_s=20)
+    assert _object_length(cos_client, key) < 5 * MiB
+    with source.open("ab") as log:
+        log.write(b"one more line\n" * 1000)
+
+    engine.queue.restart(task_id)
+    (resumed,) = engine.wait_states([task_id], ENDED)
+    assert resumed.state is TaskState.SUCCESS, resumed
+    assert cos_client.get_object(BUCKET, key).content == source.read_bytes()
+
+
+def _object_length(cos_client: CosClient, key: str) -> int:
+    try:
+        return cos_client.head_object(BUCKET, key).content_length
+    except CosError:
+        return 0
 
 
 def test_access_denied_fails_at_once_with_the_exact_reason(make_engine: Any) -> None:
