@@ -264,6 +264,18 @@ def _keyring_call(action: str, function: Any, *args: Any) -> Any:
     except keyring.errors.KeyringError as error:
         # The backend's own message never holds the secret; its type says what failed.
         raise SecretStoreUnavailable(f"cannot {action}: keyring error ({type(error).__name__})") from None
+    except ImportError as error:
+        # A backend named by PYTHON_KEYRING_BACKEND or keyringrc.cfg that is not
+        # installed: keyring raises this from the first call, and the window sat at
+        # "Starting the local sandbox…" for good, a traceback on its stderr.
+        raise SecretStoreUnavailable(
+            f"cannot {action}: the keyring backend cannot be loaded (no module {error.name!r}); "
+            "check PYTHON_KEYRING_BACKEND and keyringrc.cfg"
+        ) from None
+    except Exception as error:  # a backend plugin's own failure: third-party code
+        raise SecretStoreUnavailable(
+            f"cannot {action}: the keyring failed ({type(error).__name__})"
+        ) from None
 
 
 def store_credentials(profile_name: str, credentials: Credentials) -> None:

@@ -77,6 +77,24 @@ def test_missing_keyring_is_reported_not_bypassed() -> None:
         config.store_credential_headers("work", "Authorization: Bearer t")
 
 
+def test_a_keyring_backend_that_cannot_be_loaded_is_reported_not_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PYTHON_KEYRING_BACKEND naming a module that is not installed: keyring raises
+    ModuleNotFoundError from its first call. The window's sandbox start died on
+    it, and the window said "Starting the local sandbox…" for good."""
+    import keyring.core
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no_such_keyring_plugin.Keyring")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # chosen again, from the variable
+    with pytest.raises(config.SecretStoreUnavailable) as caught:
+        config.load_credentials("work")
+    assert str(caught.value) == (
+        "cannot read the keys: the keyring backend cannot be loaded (no module 'no_such_keyring_plugin'); "
+        "check PYTHON_KEYRING_BACKEND and keyringrc.cfg"
+    )
+
+
 def test_without_a_keyring_a_credential_server_account_has_no_extra_headers() -> None:
     # None can have been stored (saving them needs a keyring), and a server that
     # wants none must still be usable on a machine without a keyring.
