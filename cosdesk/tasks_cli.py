@@ -149,13 +149,14 @@ def run(args: argparse.Namespace) -> int:
 def _failed_as_state(args: argparse.Namespace) -> None:
     """``list --failed`` lists the failed tasks, as ``--state failed`` does: it
     listed every task, a million of them, as if the word were not there. With
-    pause, cancel or clear it means nothing, and says so."""
+    pause, cancel or clear it means nothing, and says so (pause and clear leave
+    failed tasks alone; cancel takes them with ``--state failed``)."""
     if not args.failed or args.action == "resume":
         return
+    if args.action == "cancel":
+        raise UsageError("--failed goes with resume or list; to cancel failed tasks, use --state failed")
     if args.action != "list":
-        raise UsageError(
-            f"--failed goes with resume or list; to {args.action} failed tasks, use --state failed"
-        )
+        raise UsageError("--failed goes with resume or list")
     args.state = [*(args.state or ()), _state_argument("failed")]
 
 

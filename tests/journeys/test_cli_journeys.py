@@ -203,11 +203,14 @@ def test_tasks_list_shows_batches_oldest_first_with_the_windows_state_names_and_
     assert failed_only.splitlines()[-1] == "1 task in 1 batch: 1 Failed; 0 B of 500 B uploaded"
     # The word a person tries first says the same (it listed every task).
     assert cosdesk("tasks", "list", "--failed").stdout == failed_only
-    misplaced = cosdesk("tasks", "pause", "--failed")
+    misplaced = cosdesk("tasks", "cancel", "--failed")
     assert misplaced.returncode == 2
     assert misplaced.stderr == (
-        "cosdesk tasks: --failed goes with resume or list; to pause failed tasks, use --state failed\n"
+        "cosdesk tasks: --failed goes with resume or list; to cancel failed tasks, use --state failed\n"
     )
+    paused = cosdesk("tasks", "pause", "--failed")
+    assert paused.stderr == "cosdesk tasks: --failed goes with resume or list\n"
+    assert cosdesk("tasks", "list").stdout == listing.stdout  # nothing was canceled or paused
     first_batch = cosdesk("tasks", "list", "--batch", "1").stdout
     assert len(task_rows(first_batch)) == 2
     assert first_batch.splitlines()[-1].startswith("2 tasks in 1 batch: 2 Done; ")
