@@ -303,7 +303,8 @@ def test_without_crc64_an_etag_that_is_not_the_md5_sent_is_an_etag_mismatch() ->
 
 
 def test_local_bytes_that_changed_since_the_send_cannot_vouch_for_it() -> None:
-    changed = digest_region(MemorySource(b"x" + DATA[1:]), 0, len(DATA), with_md5=True)
+    # The first byte flipped: b"x" in its place was no change when DATA began with it.
+    changed = digest_region(MemorySource(bytes([DATA[0] ^ 0xFF]) + DATA[1:]), 0, len(DATA), with_md5=True)
     with pytest.raises(IntegrityError) as error:
         check_stored("part 1", _sent(DATA), _answer(f'"{DATA_MD5}"', None), lambda: changed)
     assert error.value.code == "SourceChanged"
