@@ -6,7 +6,9 @@ by ``COSDESK_PROBE_STEPS`` and quitting once they are done.
 
 What it measures:
 - the GUI thread's longest stall: a 10 ms timer notes the longest gap between its
-  ticks (as tests/gui/stall_probe.py does in-process);
+  ticks (as tests/gui/stall_probe.py does in-process); where the GUI thread stood
+  meanwhile, and where the other threads stood each time one held the GIL over
+  60 ms in one piece (a sampler thread's 10 ms sleep took that long);
 - the process's resident set, and the task table's rows, settled or not;
 - the bytes the table model's compact columns hold (its own share of the RSS);
 - with ``COSDESK_PROBE_TRACEMALLOC=FILE``, where the Python heap is: the lines
@@ -83,6 +85,8 @@ class _Probe:
         self._watch.timeout.connect(self._on_watch)
         # Where the GUI thread was while it stalled (sampled from another thread).
         self._stalled_in: collections.Counter[str] = collections.Counter()
+        # Where the other threads stood each time the sampler waited long for the GIL.
+        self._after_gil_waits: collections.Counter[str] = collections.Counter()
         self._gui_thread = threading.get_ident()
         self._traced_rss = 0  # the RSS at the last heap report
 
@@ -98,7 +102,10 @@ class _Probe:
 
     def _sample_stalls(self) -> None:
         while True:
+            asleep = time.perf_counter()
             time.sleep(0.01)
+            if (time.perf_counter() - asleep) * 1000 > 60:
+                self._note_gil_holders()
             if 60 < (time.perf_counter() - self._last) * 1000 < 60_000:
                 frame = sys._current_frames().get(self._gui_thread)
                 if frame is not None:
@@ -107,6 +114,18 @@ class _Probe:
                         f"{os.path.basename(f.filename)}:{f.lineno}:{f.name}" for f in reversed(stack)
                     )
                     self._stalled_in[where] += 1
+
+    def _note_gil_holders(self) -> None:
+        """This thread waited over 60 ms to run again after a 10 ms sleep: another
+        thread held the GIL (a long C call never lets it go). Where every other
+        thread stands now: the one that held it has just let go there."""
+        me = threading.get_ident()
+        for ident, frame in sys._current_frames().items():
+            if ident in (me, self._gui_thread):
+                continue
+            stack = traceback.extract_stack(frame)[-4:]
+            where = " < ".join(f"{os.path.basename(f.filename)}:{f.lineno}:{f.name}" for f in reversed(stack))
+            self._after_gil_waits[where] += 1
 
     def _on_watch(self) -> None:
         window = self._window()
@@ -159,6 +178,7 @@ class _Probe:
             self._traced_rss = int(line["rss"])  # type: ignore[call-overload]
             self._trace_heap(line)
         line["stalled_in"] = self._stalled_in.most_common(6)
+        line["after_gil_waits"] = self._after_gil_waits.most_common(8)
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
 
