@@ -11,19 +11,21 @@ from cosdesk.engine.scan import ScanProblem
 from cosdesk.engine.sync_plan import SyncProblem
 
 
-def translated(text: str, templates: type[MessageTemplate]) -> str:
-    """``text`` translated by the template of ``templates`` that made it, the
-    fields put back in; a text none made (an older version's) as it is."""
+def translated(text: str, *kinds: type[MessageTemplate]) -> str:
+    """``text`` translated by the template that made it, of the first of ``kinds``
+    that has one, the fields put back in; a text none made (an older version's)
+    as it is."""
     if not text:  # most rows have no note: not a pass over every template per cell
         return text
-    parsed = templates.parse(text)
-    if parsed is None:
-        return text
-    template, fields = parsed
-    shown = QCoreApplication.translate(templates.context(), template.value)
-    for name, value in fields.items():
-        shown = shown.replace("{" + name + "}", value)
-    return shown
+    for templates in kinds:
+        parsed = templates.parse(text)
+        if parsed is not None:
+            template, fields = parsed
+            shown = QCoreApplication.translate(templates.context(), template.value)
+            for name, value in fields.items():
+                shown = shown.replace("{" + name + "}", value)
+            return shown
+    return text
 
 
 def shown_note(note: str) -> str:
@@ -36,5 +38,4 @@ def shown_scan_problem(problem: str) -> str:
 
 def shown_sync_problem(problem: str) -> str:
     """A sync plan's problem: its walk's (the same as a drop's), or its own."""
-    shown = shown_scan_problem(problem)
-    return shown if shown != problem else translated(problem, SyncProblem)
+    return translated(problem, ScanProblem, SyncProblem)

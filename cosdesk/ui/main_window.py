@@ -64,6 +64,7 @@ from cosdesk.engine.queue import ANSWER_GRACE_S
 from cosdesk.engine.task import BatchProgress, FileFinished, TaskState
 from cosdesk.ui.accessibility import describe_controls
 from cosdesk.ui.accounts import Destination, endpoint_for
+from cosdesk.ui.actions import new_action
 from cosdesk.ui.batch_status import BatchNotice, batch_texts, stop_notice
 from cosdesk.ui.bucket_lister import BucketLister
 from cosdesk.ui.column_widths import DEFAULT_COLUMN_WIDTHS, first_widths
@@ -82,7 +83,7 @@ from cosdesk.ui.notifier import Notifier
 from cosdesk.ui.progress_bars import forget_drawn_bars
 from cosdesk.ui.remote_model import RemoteLocation
 from cosdesk.ui.remote_pane import RemotePane
-from cosdesk.ui.row_commands import RowCommands, new_action
+from cosdesk.ui.row_commands import RowCommands
 from cosdesk.ui.sandbox_runner import SandboxState
 from cosdesk.ui.session import Session
 from cosdesk.ui.settings_dialog import SettingsDialog
@@ -306,52 +307,53 @@ class MainWindow(QMainWindow):
 
     # --- construction ---------------------------------------------------------------
 
-    def _action(self, icon_name: str, text: str, slot: object, tip: str = "") -> QAction:
-        return new_action(self, icon_name, text, slot, tip)
-
     def _build_actions(self) -> None:
-        self.add_files_action = self._action(
-            "add-file", self.tr("Add files"), self.choose_files, self.tr("Add files… (Ctrl+O)")
+        self.add_files_action = new_action(
+            self, "add-file", self.tr("Add files"), self.choose_files, self.tr("Add files… (Ctrl+O)")
         )
         self.add_files_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.add_folder_action = self._action("add-folder", self.tr("Add folder"), self.choose_folder)
-        self.watch_folder_action = self._action(
+        self.add_folder_action = new_action(self, "add-folder", self.tr("Add folder"), self.choose_folder)
+        self.watch_folder_action = new_action(
+            self,
             "add-folder",
             self.tr("Watch a folder…"),
             self.watch_folder,
             self.tr("Upload the new and changed files of a folder as they appear"),
         )
-        self.watched_folders_action = self._action(
-            "folder-open", self.tr("Watched folders…"), self.show_watched_folders
+        self.watched_folders_action = new_action(
+            self, "folder-open", self.tr("Watched folders…"), self.show_watched_folders
         )
         self.sync_action = QAction(self.tr("Sync a folder…"), self)
         self.sync_action.setToolTip(self.tr("Upload what changed in a folder, after a preview"))
         self.sync_action.triggered.connect(self.open_sync)
-        self.start_all_action = self._action(
+        self.start_all_action = new_action(
+            self,
             "start",
             self.tr("Start all"),
             self.start_all,
             self.tr("Start or resume every paused or failed upload"),
         )
-        self.pause_all_action = self._action(
-            "pause", self.tr("Pause all"), self.pause_all, self.tr("Pause every upload")
+        self.pause_all_action = new_action(
+            self, "pause", self.tr("Pause all"), self.pause_all, self.tr("Pause every upload")
         )
-        self.retry_action = self._action("retry", self.tr("Retry failed"), self.retry_failed)
-        self.clear_action = self._action(
+        self.retry_action = new_action(self, "retry", self.tr("Retry failed"), self.retry_failed)
+        self.clear_action = new_action(
+            self,
             "clear",
             self.tr("Clear finished"),
             self.clear_finished,
             self.tr("Remove done and canceled uploads from the list"),
         )
-        self.history_action = self._action(
+        self.history_action = new_action(
+            self,
             "history",
             self.tr("History"),
             self.show_history,
             self.tr("Uploads that finished, failed or were canceled (Ctrl+H)"),
         )
         self.history_action.setShortcut(QKeySequence("Ctrl+H"))
-        self.settings_action = self._action(
-            "settings", self.tr("Settings"), self.open_settings, self.tr("Accounts and defaults")
+        self.settings_action = new_action(
+            self, "settings", self.tr("Settings"), self.open_settings, self.tr("Accounts and defaults")
         )
         self.remote_pane_action = QAction(self.tr("&Remote files"), self)
         self.remote_pane_action.setCheckable(True)

@@ -11,7 +11,6 @@ naming how many objects go (see ``engine/remote_delete.py``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import cast
@@ -28,7 +27,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -47,6 +46,7 @@ from cosdesk.cos.results import HeadObjectResult, ListObjectsResult
 from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.clients import endpoint_from_spec
 from cosdesk.engine.remote_delete import DeleteOutcome, delete_keys, keys_to_delete
+from cosdesk.ui.actions import PRESIGN_VALIDITIES_S, new_action
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.formatting import format_number
 from cosdesk.ui.icons import icon, set_icon
@@ -57,8 +57,6 @@ from cosdesk.ui.remote_table import RemoteTable
 
 log = logging.getLogger(__name__)
 
-# How long a pre-signed URL copied from the pane is valid: an hour, a day, a week.
-PRESIGN_VALIDITIES_S = (3600, 24 * 3600, 7 * 24 * 3600)
 # Uploads that land in the folder shown refresh it once they pause this long, and
 # at the latest this long after the first of them: a steady stream of small files
 # never pauses, and the pane said "No files here" while thousands landed.
@@ -126,26 +124,19 @@ class RemotePane(QWidget):
 
     # --- construction ---------------------------------------------------------------
 
-    def _action(self, text: str, slot: Callable[[], None], icon_name: str = "") -> QAction:
-        action = QAction(text, self)
-        if icon_name:
-            set_icon(action, icon_name)
-        action.triggered.connect(slot)
-        return action
-
     def _build_actions(self) -> None:
-        self.open_action = self._action(self.tr("Open"), self.open_current)
-        self.up_action = self._action(self.tr("Up"), self.go_up, "folder-up")
+        self.open_action = new_action(self, "", self.tr("Open"), self.open_current)
+        self.up_action = new_action(self, "folder-up", self.tr("Up"), self.go_up)
         self.up_action.setToolTip(self.tr("The folder above (Backspace)"))
-        self.refresh_action = self._action(self.tr("Refresh"), self.refresh, "retry")
+        self.refresh_action = new_action(self, "retry", self.tr("Refresh"), self.refresh)
         self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         self.refresh_action.setToolTip(self.tr("List this folder again (F5)"))
-        self.new_folder_action = self._action(self.tr("New folder"), self.ask_new_folder, "add-folder")
-        self.delete_action = self._action(self.tr("Delete"), self.ask_delete, "cancel")
+        self.new_folder_action = new_action(self, "add-folder", self.tr("New folder"), self.ask_new_folder)
+        self.delete_action = new_action(self, "cancel", self.tr("Delete"), self.ask_delete)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        self.details_action = self._action(self.tr("Details"), self.show_details, "details")
-        self.copy_key_action = self._action(self.tr("Copy key"), self.copy_keys, "copy")
-        self.copy_url_action = self._action(self.tr("Copy URL"), self.copy_urls, "link")
+        self.details_action = new_action(self, "details", self.tr("Details"), self.show_details)
+        self.copy_key_action = new_action(self, "copy", self.tr("Copy key"), self.copy_keys)
+        self.copy_url_action = new_action(self, "link", self.tr("Copy URL"), self.copy_urls)
 
     def _build_ui(self) -> None:
         self.up_button = QToolButton(self)

@@ -24,17 +24,16 @@ from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.queue_commands import QueueCommands
 from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.ui.actions import PRESIGN_VALIDITIES_S, new_action
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.cancel_box import ask_to_cancel
 from cosdesk.ui.desktop_open import show_folder
-from cosdesk.ui.icons import icon, set_icon
+from cosdesk.ui.icons import icon
 from cosdesk.ui.task_actions import SelectionRule, rule_for
 from cosdesk.ui.task_details import TaskDetailsDialog
 from cosdesk.ui.task_filter import TaskFilterProxy
-from cosdesk.ui.task_model import TaskTableModel
+from cosdesk.ui.task_model import SelectionSummary, TaskTableModel
 from cosdesk.ui.task_table import TaskTable
-
-PRESIGN_VALIDITIES_S = (3600, 24 * 3600, 7 * 24 * 3600)
 
 
 def presigned_urls(router: ClientRouter, snapshots: list[TaskSnapshot], validity_s: int) -> list[str]:
@@ -46,15 +45,6 @@ def presigned_urls(router: ClientRouter, snapshots: list[TaskSnapshot], validity
             client = router(snap.endpoint)
             urls.append(client.presigned_url("GET", snap.result.bucket, snap.result.key, validity_s))
     return urls
-
-
-def new_action(parent: QObject, icon_name: str, text: str, slot: object, tip: str = "") -> QAction:
-    """An action with the app's icon ``icon_name`` and a tooltip (its text unless ``tip``)."""
-    action = QAction(text, parent)
-    set_icon(action, icon_name)
-    action.setToolTip(tip or text)
-    action.triggered.connect(slot)
-    return action
 
 
 class RowCommands(QObject):
@@ -159,8 +149,7 @@ class RowCommands(QObject):
         return self._model.task_ids_of(self.selected_slots())
 
     def selection_rule(self) -> SelectionRule:
-        summary = self._model.summary_of(self.selected_slots())
-        return rule_for(summary.states, any_result=summary.any_result, any_source=summary.any_source)
+        return _rule_of(self._model.summary_of(self.selected_slots()))
 
     # --- commands -----------------------------------------------------------------
 
@@ -304,8 +293,11 @@ class RowCommands(QObject):
     @Slot()
     def update_actions(self) -> None:
         """Enable the row actions that apply to the selection (when a menu opens)."""
+        self._update_for(self._model.summary_of(self.selected_slots()))
+
+    def _update_for(self, summary: SelectionSummary) -> None:
         # One rule for the toolbar, the context menu, the menu bar and the keys.
-        rule = self.selection_rule()
+        rule = _rule_of(summary)
         self.pause_action.setEnabled(rule.pause)
         self.resume_action.setEnabled(rule.resume)
         self.retry_action.setEnabled(rule.retry)
@@ -323,8 +315,10 @@ class RowCommands(QObject):
         self.open_folder_action.setEnabled(rule.open_folder)
 
     def build_context_menu(self) -> QMenu:
-        self.update_actions()
-        states = self._model.summary_of(self.selected_slots()).states
+        # One reading of the selection (thousands of rows take a while) for both.
+        summary = self._model.summary_of(self.selected_slots())
+        self._update_for(summary)
+        states = summary.states
         menu = QMenu(self._window)
         menu.addAction(self.pause_action)
         menu.addAction(self.resume_action)
@@ -359,3 +353,7 @@ class RowCommands(QObject):
         menu = self.build_context_menu()
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(self._table.viewport().mapToGlobal(position))
+
+
+def _rule_of(summary: SelectionSummary) -> SelectionRule:
+    return rule_for(summary.states, any_result=summary.any_result, any_source=summary.any_source)
