@@ -193,7 +193,9 @@ class BatchIntake(QObject):
             self._done(self.tr("Nothing to add.") if not checked.problems else "")
             return
         remembered = self._remembered()
-        if checked.duplicate_count and remembered is None:
+        # A bucket that could not be read may hold any of them: asked too, as "ask"
+        # means. Left unasked, they were added to overwrite whatever is there.
+        if (checked.duplicate_count or check.bucket_problem) and remembered is None:
             self._ask(checked)
         else:
             self._queue_batch(checked, remembered)

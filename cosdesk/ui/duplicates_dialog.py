@@ -1,7 +1,7 @@
 """The question asked once for a batch of added files whose keys are already
-taken: overwrite them, skip them, keep both (upload under a new name), or
-upload only the files that changed — with "Remember my choice" so it need not
-be asked again."""
+taken, or may be (the bucket could not be read): overwrite them, skip them,
+keep both (upload under a new name), or upload only the files that changed —
+with "Remember my choice" so it need not be asked again."""
 
 from __future__ import annotations
 
@@ -33,7 +33,10 @@ class DuplicatesQuestion(QMessageBox):
             + shared_folder([entry.key for entry in check.entries if entry.key in check.in_bucket])
         )
         self.setIcon(QMessageBox.Icon.Question)
-        self.setWindowTitle(self.tr("Files already there"))
+        if check.duplicate_count:
+            self.setWindowTitle(self.tr("Files already there"))
+        else:  # none found, because the bucket could not be read
+            self.setWindowTitle(self.tr("Files may already be there"))
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setText(self._headline(check))
         self.setInformativeText(self._explanation(check, where))
@@ -74,7 +77,11 @@ class DuplicatesQuestion(QMessageBox):
         duplicates, total = check.duplicate_count, len(check.entries)
         if total == 1:
             name = os.path.basename(check.entries[0].key.rstrip("/")) or check.entries[0].key
+            if not duplicates:
+                return self.tr("Could not check whether “%1” is already there.").replace("%1", name)
             return self.tr("“%1” is already there.").replace("%1", name)
+        if not duplicates:
+            return self.tr("Could not check whether the %n files you added are already there.", None, total)
         return self.tr("%n of the %1 files you added are already there.", None, duplicates).replace(
             "%1", str(total)
         )

@@ -136,6 +136,13 @@
 <context>
     <name>DuplicatesQuestion</name>
     <message numerus="yes">
+        <source>Could not check whether the %n files you added are already there.</source>
+        <translation>
+            <numerusform>Could not check whether the %n file you added is already there.</numerusform>
+            <numerusform>Could not check whether the %n files you added are already there.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n of the %1 files you added are already there.</source>
         <translation>
             <numerusform>%n of the %1 files you added is already there.</numerusform>

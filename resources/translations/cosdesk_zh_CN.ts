@@ -425,6 +425,10 @@
         <translation>文件已存在</translation>
     </message>
     <message>
+        <source>Files may already be there</source>
+        <translation>文件可能已存在</translation>
+    </message>
+    <message>
         <source>Overwrite</source>
         <translation>覆盖</translation>
     </message>
@@ -469,8 +473,18 @@
         <translation>以后直接这样处理，不再询问；可在“设置”中恢复询问。</translation>
     </message>
     <message>
+        <source>Could not check whether “%1” is already there.</source>
+        <translation>无法检查“%1”是否已存在。</translation>
+    </message>
+    <message>
         <source>“%1” is already there.</source>
         <translation>“%1”已存在。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Could not check whether the %n files you added are already there.</source>
+        <translation>
+            <numerusform>无法检查您添加的 %n 个文件是否已存在。</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n of the %1 files you added are already there.</source>

@@ -23,6 +23,7 @@ from support.window_driver import TEST_BUCKET, TEST_REGION, make_file
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
+from cosdesk.cos.errors import CosError
 
 # --- what a person reads -------------------------------------------------------------
 
@@ -96,6 +97,13 @@ def stored(server: CosClient, key: str) -> bytes:
     content = server.get_object(TEST_BUCKET, key).content
     assert content is not None
     return content
+
+
+def stored_or_none(server: CosClient, key: str) -> bytes | None:
+    try:
+        return stored(server, key)
+    except CosError:
+        return None
 
 
 def make_photos(folder: Path, names: list[str]) -> dict[str, bytes]:
@@ -264,6 +272,33 @@ def test_a_file_already_in_the_bucket_but_not_in_the_list_is_asked_about_and_ove
     wait_all_done(window, 2)
     assert keys_shown(window) == ["notes.txt", "other.txt"]
     assert stored(server, "notes.txt") == notes.read_bytes()
+
+
+def test_when_the_bucket_cannot_be_read_the_person_is_asked_and_skip_leaves_what_is_there(
+    account_window: Any, sandbox: Any, server: CosClient, tmp_path: Path
+) -> None:
+    driver, window = account_window, account_window.window
+    server.put_object(TEST_BUCKET, "notes.txt", b"put there by someone else")
+    notes = make_file(tmp_path / "notes.txt", 300)
+    other = make_file(tmp_path / "other.txt", 200)
+
+    sandbox.faults.update(error_rate=1.0, error_status=500)  # the bucket cannot be listed
+    driver.drop([notes, other])
+    dialog = current_dialog(timeout_s=30)
+    assert isinstance(dialog, QMessageBox)
+    assert dialog.windowTitle() == "Files may already be there"
+    assert dialog.text() == "Could not check whether the 2 files you added are already there."
+    assert "The bucket could not be checked (" in dialog.informativeText()
+    assert "when their upload starts" in dialog.informativeText()
+    assert rows_seen(window) == []  # nothing is queued before the answer
+
+    sandbox.faults.reset()  # the server answers again by the time the uploads start
+    click("Skip", dialog)
+    wait_until(lambda: len(rows_seen(window)) == 2, 15, "two rows")
+    wait_until(lambda: stored_or_none(server, "other.txt") == other.read_bytes(), 30, "other.txt uploaded")
+    wait_until(lambda: all(row["State"] == "Done" for row in rows_seen(window)), 30, "both rows Done")
+    # Skipped when its upload started and found the object there: what was there stays.
+    assert stored(server, "notes.txt") == b"put there by someone else"
 
 
 def test_adding_a_file_again_while_it_uploads_never_starts_a_second_upload(
