@@ -257,7 +257,10 @@ class ProgressDisplay:
             settled = self._sending_since is not None and now - self._sending_since >= SPEED_SETTLES_S
             if settled and batch.speed is not None:
                 parts.append(format_speed(batch.speed))
-            parts.append(f"ETA {format_duration(batch.eta_s)}")
+            if batch.unanswered_s is not None:  # no time can be told meanwhile
+                parts.append(f"no answer from the server for {format_duration(batch.unanswered_s)}")
+            else:
+                parts.append(f"ETA {format_duration(batch.eta_s)}")
         parts.append(f"files {done}/{total_files}")
         if waiting_to_retry:
             parts.append(f"waiting to retry {waiting_to_retry}")

@@ -215,13 +215,18 @@ class BatchTracker:
         ``MIN_MEASURED_S`` (the first readings are noise), or when it is zero.
         """
         now = time.monotonic() if now is None else now
+        running = list(running)
         counts = self._counts
         active_now = counts[TaskState.CHECKING] + counts[TaskState.UPLOADING]
         succeeded = counts[TaskState.SUCCESS]
         speed = self._meter.speed(now) if active_now else 0.0
         eta: float | None = None
         if active_now and self._meter.measured_s(now) >= MIN_MEASURED_S:
-            eta = self._time_left(speed, active_now, list(running), parallel_files, now)
+            eta = self._time_left(speed, active_now, running, parallel_files, now)
+        # Said for the batch only when the server answers none of its running tasks:
+        # one slow answer among many is its row's to tell.
+        silences = [silence for task in running if (silence := task.unanswered_s(now)) is not None]
+        unanswered = min(silences) if running and len(silences) == len(running) else None
         if self._total:
             percent = self._loaded / self._total
         else:  # only empty files (or none): done when they all are
@@ -242,6 +247,7 @@ class BatchTracker:
             canceled=counts[TaskState.CANCELED],
             remaining=self._remaining,
             elapsed_s=max(0.0, end - self._started_at) if self.number else 0.0,
+            unanswered_s=unanswered,
         )
 
     def _time_left(

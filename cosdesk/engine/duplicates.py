@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import logging
 import os
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from cosdesk.engine.options import ConflictPolicy, EndpointSpec
 from cosdesk.engine.retry import RetryPolicy, call_with_retry
 from cosdesk.engine.scan import ScanEntry, scan_path
 from cosdesk.engine.sync_plan import COMPARE_WORKERS
-from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.engine.task import UNANSWERED_AFTER_S, TaskSnapshot, TaskState
 from cosdesk.engine.workers import renamed_key
 
 T = TypeVar("T")
@@ -148,6 +149,20 @@ class BucketProbe:
         # Key -> size, or None where a HEAD found nothing.
         self._headed: dict[str, int | None] = {}
         self.requests = 0
+        # When the latest request was first sent (its retries included), in
+        # time.monotonic(); None once one is answered (of requests sent side by
+        # side, the first answer clears it: a silence is said only when real).
+        # Read by other threads.
+        self._asking_since: float | None = None
+
+    def unanswered_s(self, now: float) -> float | None:
+        """How long the bucket has left the request under way without an answer,
+        once that is UNANSWERED_AFTER_S or more (a hung server keeps it waiting for
+        each retry's read timeout: minutes)."""
+        since = self._asking_since
+        if since is None or now - since < UNANSWERED_AFTER_S:
+            return None
+        return now - since
 
     def existing(self, keys: Collection[str]) -> set[str]:
         """The keys among ``keys`` that exist in the bucket."""
@@ -215,7 +230,11 @@ class BucketProbe:
             self._client = self._client_of()
         client = self._client
         self.requests += 1
-        return call_with_retry(partial(operation, client), policy=self._retry)
+        self._asking_since = time.monotonic()
+        try:
+            return call_with_retry(partial(operation, client), policy=self._retry)
+        finally:
+            self._asking_since = None
 
     def _head(self, key: str) -> int | None:
         try:

@@ -1196,6 +1196,7 @@ class UploadQueue(QObject):
             task = self._live(task_id)
             if task is None:
                 return
+            task.heard()
             old, task.checkpoint = task.checkpoint, checkpoint
             parts_changed = checkpoint.parts != old.parts
             if parts_changed:
@@ -1234,6 +1235,7 @@ class UploadQueue(QObject):
             if task is None or task.control is None or task.control.stopped or task.state is state:
                 return
             task.set_state(state)
+            task.heard()
             self._changed(task, persist=not state.is_active)
         self._poke()
 
@@ -1299,6 +1301,7 @@ class UploadQueue(QObject):
             task = self._tasks.get(task_id)
             if task is None:
                 return
+            task.heard(now)
             if loaded == 0 or task.hash_started_at is None:
                 task.hash_started_at = now
             elapsed = max(now - task.hash_started_at, 1e-3)
@@ -1319,6 +1322,7 @@ class UploadQueue(QObject):
             task = self._live(task_id)
             if task is None:
                 return
+            task.heard()
             task.checkpoint = task.checkpoint.with_part(part)
             self._repository.save_part(task_id, part)
             self._events.changed(task_id)
@@ -1503,14 +1507,15 @@ class UploadQueue(QObject):
                 if task_id in self._tasks
                 and self._tasks[task_id].state in (TaskState.UPLOADING, TaskState.CHECKING, TaskState.SUCCESS)
             ]
-            uploading = [
-                t for t in self._scheduler.running_ids if self._tasks[t].state is TaskState.UPLOADING
-            ]
-            for task_id in uploading:
-                # Speed and ETA move even in a tick without bytes (a stalled upload).
-                if task_id not in dirty:
+            for task_id in self._scheduler.running_ids:
+                task = self._tasks[task_id]
+                # Speed and ETA move even in a tick without bytes (a stalled upload),
+                # and so does the time a silent server has kept a task waiting.
+                if task_id not in dirty and (
+                    task.state is TaskState.UPLOADING or task.unanswered_s(now) is not None
+                ):
                     dirty.append(task_id)
-                    progress.append(self._tasks[task_id].progress(now))
+                    progress.append(task.progress(now))
             changed = bool(events) or bool(dirty)
             batch = self._batch_progress() if changed else None
             busy = self._busy()

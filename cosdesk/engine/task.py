@@ -58,6 +58,13 @@ __all__ = [
     "Verification",
 ]
 
+# A running task that has heard nothing from the server this long says so (its
+# row, the status bar, the command's progress line). COS answers a request in
+# well under a second, a Complete of many parts in a few; a hung server or a
+# proxy that swallows requests keeps it waiting until the 60 s read timeout,
+# then again for each retry, and "Checking 0%" alone read as frozen.
+UNANSWERED_AFTER_S = 15.0
+
 # Transitions the queue allows; anything else is a bug and raises.
 _ALLOWED: dict[TaskState, frozenset[TaskState]] = {
     TaskState.WAITING: frozenset({TaskState.CHECKING, TaskState.PAUSED, TaskState.CANCELED, TaskState.ERROR}),
@@ -168,6 +175,8 @@ class BatchProgress:
     canceled: int = 0
     remaining: int = 0
     elapsed_s: float = 0.0
+    # Seconds the server has answered none of the running tasks (UploadTask.unanswered_s).
+    unanswered_s: float | None = None
 
     @property
     def files(self) -> int:
@@ -247,6 +256,8 @@ class TaskSnapshot(RecordViews):
     # Running: bytes this run took back because a request failed and was sent
     # again (progress went back by this much then: the view says why).
     resent_bytes: int = 0
+    # Running: seconds the server has left it without an answer (UploadTask.unanswered_s).
+    unanswered_s: float | None = None
 
     @property
     def parts_done(self) -> int:
@@ -339,6 +350,9 @@ class UploadTask(RecordViews):
     last_byte_at: float | None = None
     # Bytes this run took back while it kept running (failed requests sent again).
     resent_bytes: int = 0
+    # When the current run last moved (began, sent or hashed bytes, reported a
+    # step), in time.monotonic(): see unanswered_s.
+    heard_at: float | None = None
 
     # Fields of the status the queue sets one at a time (each replaces the status).
     position = _status_field("position")
@@ -360,7 +374,7 @@ class UploadTask(RecordViews):
             self.loaded_at_pause = None
         if new is TaskState.CHECKING:
             self.meter = SpeedMeter()  # a new run measures its own speed
-            self.run_started_at = time.monotonic()
+            self.run_started_at = self.heard_at = time.monotonic()
             self.first_byte_at = self.last_byte_at = None
             self.resent_bytes = 0
         elif not new.is_active:
@@ -402,7 +416,24 @@ class UploadTask(RecordViews):
         if byte_count > 0:
             if self.first_byte_at is None:
                 self.first_byte_at = now
-            self.last_byte_at = now
+            self.last_byte_at = self.heard_at = now
+
+    def heard(self, now: float | None = None) -> None:
+        """The run moved without sending bytes: a step reported, bytes hashed."""
+        self.heard_at = time.monotonic() if now is None else now
+
+    def unanswered_s(self, now: float) -> float | None:
+        """How long the server has kept this run waiting, once that is
+        UNANSWERED_AFTER_S or more: checking (no bytes go out then), or every byte
+        sent, and nothing heard since. None otherwise, and while bytes are still
+        going out: they are counted a chunk at a time, and a slow link takes a
+        while over each without the server being silent."""
+        state = self.status.state
+        all_sent = self.loaded >= (self.size or 0)
+        waits = state is TaskState.CHECKING or (state is TaskState.UPLOADING and all_sent)
+        if not waits or self.heard_at is None or now - self.heard_at < UNANSWERED_AFTER_S:
+            return None
+        return now - self.heard_at
 
     def dropped_bytes(self) -> int:
         """Paused: what progress lost when the pause threw away bytes in flight."""
@@ -432,6 +463,7 @@ class UploadTask(RecordViews):
         return CompactRow(self.task_id, self.key, status.state, self.size, self.loaded, from_file)
 
     def snapshot(self, now: float | None = None) -> TaskSnapshot:
+        now = time.monotonic() if now is None else now
         return TaskSnapshot(
             spec=self.spec,
             checkpoint=self.checkpoint,
@@ -441,6 +473,7 @@ class UploadTask(RecordViews):
             retry_at=self.retry_at,
             dropped_bytes=self.dropped_bytes(),
             resent_bytes=self.resent_bytes if self.state.is_active else 0,
+            unanswered_s=self.unanswered_s(now),
         )
 
     def progress(self, now: float | None = None) -> TaskProgress:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject
 
 from cosdesk.engine.task import BatchProgress
-from cosdesk.ui.formatting import format_duration, format_percent, format_size, format_speed
+from cosdesk.ui.formatting import format_duration, format_percent, format_size, format_speed, unanswered_note
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,18 @@ class BatchStatus(QObject):
             files_tip=files_tip,
             bytes=f"{format_size(batch.loaded)} / {format_size(batch.total)}",
             speed=format_speed(batch.speed) if running and batch.speed is not None else "",
-            time_left=(
-                self.tr("%1 left").replace("%1", format_duration(batch.eta_s))
-                if running and batch.eta_s is not None
-                else ""
-            ),
+            time_left=self._time_left(batch),
             bar_value=round(batch.percent * 1000),
             bar_tip=bar_tip,
         )
+
+    def _time_left(self, batch: BatchProgress) -> str:
+        # No time can be told while the server answers nothing: the bar says that.
+        if batch.running and batch.unanswered_s is not None:
+            return unanswered_note(batch.unanswered_s)
+        if batch.running and batch.eta_s is not None:
+            return self.tr("%1 left").replace("%1", format_duration(batch.eta_s))
+        return ""
 
     def stop_notice(self, batch: BatchProgress) -> BatchNotice | None:
         done, failed, paused = batch.succeeded, batch.failed, batch.paused

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import cast
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Slot
 from PySide6.QtWidgets import QMainWindow
 
 from cosdesk import config
@@ -40,6 +41,7 @@ from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.accounts import Destination
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.duplicates_dialog import DuplicatesQuestion
+from cosdesk.ui.formatting import unanswered_note
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,13 @@ class BatchIntake(QObject):
         self._busy = False
         self._stopped = threading.Event()
         self.question: DuplicatesQuestion | None = None
+        # What the status bar says of the batch being worked on, and the probe of
+        # the bucket it may be waiting for (_show_status).
+        self._status = ""
+        self._probe: BucketProbe | None = None
+        self._silence_timer = QTimer(self)
+        self._silence_timer.setInterval(1000)
+        self._silence_timer.timeout.connect(self._say_silence)
         # The last line that said a batch's files wait paused (the window takes
         # it down once uploads go on).
         self.paused_summary = ""
@@ -143,21 +152,49 @@ class BatchIntake(QObject):
             return
         self._busy = True
         began_at_pauses, paths, destination = self._pending.popleft()
-        look_in_bucket = self._remembered() is not ConflictPolicy.OVERWRITE
-        self._window.statusBar().showMessage(
+        probe = None
+        if self._remembered() is not ConflictPolicy.OVERWRITE:  # else nothing to look for
+            endpoint = destination.endpoint
+            probe = BucketProbe(
+                lambda: self._queue.client_for(endpoint),
+                destination.bucket,
+                self._queue.retry_policy(destination.options),
+            )
+        self._show_status(
             self.tr("Looking for files already in %1…").replace("%1", destination.describe())
-            if look_in_bucket
-            else self.tr("Adding files to %1…").replace("%1", destination.describe())
+            if probe is not None
+            else self.tr("Adding files to %1…").replace("%1", destination.describe()),
+            probe,
         )
         run_in_background(
             self._work_pool,
             self,
-            partial(self._check, began_at_pauses, paths, destination, look_in_bucket),
+            partial(self._check, began_at_pauses, paths, destination, probe),
             self._on_checked,
         )
 
+    def _show_status(self, message: str, probe: BucketProbe | None = None) -> None:
+        """Say ``message`` while the batch is worked on; while ``probe`` waits for
+        the bucket's answer, add for how long (a hung server keeps it minutes)."""
+        self._status = message
+        self._probe = probe
+        self._window.statusBar().showMessage(message)
+        if probe is None:
+            self._silence_timer.stop()
+        else:
+            self._silence_timer.start()
+
+    @Slot()
+    def _say_silence(self) -> None:
+        silence = self._probe.unanswered_s(time.monotonic()) if self._probe is not None else None
+        message = self._status
+        if silence is not None:
+            message = self.tr("%1 — %2").replace("%1", message).replace("%2", unanswered_note(silence))
+        if self._window.statusBar().currentMessage() != message:
+            self._window.statusBar().showMessage(message)
+
     def _check(
-        self, began_at_pauses: int, paths: list[str], destination: Destination, look_in_bucket: bool
+        self, began_at_pauses: int, paths: list[str], destination: Destination, probe: BucketProbe | None
     ) -> _Checked:
         # On the pool: walking and listing may take a while.
         problems: list[tuple[str, str]] = []
@@ -166,14 +203,6 @@ class BatchIntake(QObject):
         )
         keys = [entry.key for entry in entries]
         queued = queued_uploads(self._queue.tasks_with_keys(keys), destination.bucket, destination.endpoint)
-        probe = None
-        if look_in_bucket:
-            endpoint = destination.endpoint
-            probe = BucketProbe(
-                lambda: self._queue.client_for(endpoint),
-                destination.bucket,
-                self._queue.retry_policy(destination.options),
-            )
         check = check_batch(entries, queued, probe)
         return _Checked(began_at_pauses, destination, check, probe, tuple(problems), check.duplicate_count)
 
@@ -205,6 +234,7 @@ class BatchIntake(QObject):
         question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         question.answered.connect(partial(self._on_answered, checked))
         self.question = question
+        self._show_status("")
         self._window.statusBar().clearMessage()
         question.open()
 
@@ -229,7 +259,7 @@ class BatchIntake(QObject):
             status = self.tr("Comparing your files with those in %1…").replace("%1", where)
         else:
             status = self.tr("Adding files to %1…").replace("%1", where)
-        self._window.statusBar().showMessage(status)
+        self._show_status(status, checked.probe)
         run_in_background(
             self._work_pool, self, partial(self._resolve_and_queue, checked, choice), self._on_queued
         )
@@ -311,6 +341,7 @@ class BatchIntake(QObject):
 
     def _done(self, message: str) -> None:
         # Replaces "Looking for files…": it must not stay once this batch is settled.
+        self._show_status("")
         if message:
             self._window.statusBar().showMessage(message, 15000)
         else:

@@ -250,6 +250,13 @@ def retry_note(delay_s: float, error: TaskError | None = None) -> str:
     return _tr(text).replace("%1", format_duration(delay_s))
 
 
+def unanswered_note(seconds: float) -> str:
+    """What a running task, or the batch, shows while the server keeps it
+    waiting (engine/task.py, UNANSWERED_AFTER_S)."""
+    text = QT_TRANSLATE_NOOP("formatting", "No answer from the server for %1")
+    return _tr(text).replace("%1", format_duration(seconds))
+
+
 def explain_error(error: TaskError) -> str:
     """What went wrong and what to do, in the window's language: the hint for a
     code a user meets, else a sentence naming the code (the system message, shown

@@ -22,6 +22,7 @@ from cosdesk.ui.formatting import (
     format_speed,
     retry_note,
     state_text,
+    unanswered_note,
 )
 from cosdesk.ui.icons import state_icon
 from cosdesk.ui.progress_bars import progress_bar
@@ -86,6 +87,8 @@ def display_name(snapshot: TaskSnapshot) -> str:
 
 def row_note(snapshot: TaskSnapshot) -> str:
     """What the Error column says of a row without an error (or the retry under way)."""
+    if snapshot.unanswered_s is not None:
+        return unanswered_note(snapshot.unanswered_s)
     if snapshot.dropped_bytes:  # progress went back: say why
         return paused_note(snapshot)
     if snapshot.resent_bytes:

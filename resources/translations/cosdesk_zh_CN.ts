@@ -67,6 +67,10 @@
         <translation>正在将文件添加到 %1…</translation>
     </message>
     <message>
+        <source>%1 — %2</source>
+        <translation>%1——%2</translation>
+    </message>
+    <message>
         <source>Could not add the files: %1</source>
         <translation>无法添加文件：%1</translation>
     </message>
@@ -3021,6 +3025,10 @@ Qt %3</translation>
     <message>
         <source>Waiting for the network — retrying in %1</source>
         <translation>正在等待网络恢复 — %1 后重试</translation>
+    </message>
+    <message>
+        <source>No answer from the server for %1</source>
+        <translation>服务器无应答（已 %1）</translation>
     </message>
     <message>
         <source>The upload failed (%1).</source>

@@ -24,6 +24,7 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CosError
+from cosdesk.engine import duplicates
 
 # --- what a person reads -------------------------------------------------------------
 
@@ -299,6 +300,24 @@ def test_when_the_bucket_cannot_be_read_the_person_is_asked_and_skip_leaves_what
     wait_until(lambda: all(row["State"] == "Done" for row in rows_seen(window)), 30, "both rows Done")
     # Skipped when its upload started and found the object there: what was there stays.
     assert stored(server, "notes.txt") == b"put there by someone else"
+
+
+def test_while_the_bucket_does_not_answer_the_status_bar_says_for_how_long(
+    account_window: Any, sandbox: Any, server: CosClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    driver, window = account_window, account_window.window
+    monkeypatch.setattr(duplicates, "UNANSWERED_AFTER_S", 1.0)  # 15 s in use
+    sandbox.faults.latency_s = 4.0  # the listing's answer comes 4 s late
+    notes = make_file(tmp_path / "notes.txt", 300)
+    driver.drop([notes])
+    looking = f"Looking for files already in {TEST_BUCKET}…"
+    wait_for_status(window, looking)
+    wait_for_status(window, f"{looking} — No answer from the server for 0:0")
+
+    sandbox.faults.latency_s = 0.0  # it answers: the file is added and uploaded
+    wait_all_done(window, 1)
+    assert "No answer" not in status_text(window)
+    assert stored(server, "notes.txt") == notes.read_bytes()
 
 
 def test_adding_a_file_again_while_it_uploads_never_starts_a_second_upload(

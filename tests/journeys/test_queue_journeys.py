@@ -47,6 +47,7 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CosError
+from cosdesk.engine import task as task_module
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 from cosdesk.ui import sandbox_runner, task_feed
@@ -793,6 +794,31 @@ def test_a_request_that_fails_midway_is_sent_again_and_the_row_says_why_it_went_
     assert any(after[1] < before[1] for before, after in zip(watch.seen, watch.seen[1:], strict=False))
     assert watch.steps_back_without_a_reason() == []
     assert server.head_object(TEST_BUCKET, "report.pdf").content_length == 6 * MiB
+
+
+def test_a_server_that_does_not_answer_is_said_in_the_row_and_in_the_status_bar(
+    account_window: WindowDriver, sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hung server keeps a request waiting until the read timeout: the row and
+    the status bar say so, rather than "Checking 0%" and nothing else."""
+    monkeypatch.setattr(task_module, "UNANSWERED_AFTER_S", 1.0)  # 15 s in use
+    sandbox.faults.latency_s = 4.0  # every answer comes 4 s late
+    drop(account_window, make_file(tmp_path / "notes.txt", 3000))
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 1, timeout_s=10)
+
+    def said() -> bool:
+        return row_texts(table, "notes.txt")[ERROR].startswith("No answer from the server for 0:0")
+
+    wait_until(said, timeout_s=4, what="the row to say the server has not answered")
+    assert row_texts(table, "notes.txt")[STATE] in ("Checking", "Uploading")
+    time_left = status_widget(QLabel, "Time left")
+    assert time_left.isVisible() and time_left.text().startswith("No answer from the server for 0:0")
+
+    sandbox.faults.latency_s = 0.0
+    wait_until(lambda: row_texts(table, "notes.txt")[STATE] == "Done", timeout_s=15)
+    assert row_texts(table, "notes.txt")[ERROR] == ""
+    assert not status_widget(QLabel, "Time left").text().startswith("No answer")
 
 
 def test_the_time_left_for_many_small_files_counts_each_files_round_trip_not_only_bytes(

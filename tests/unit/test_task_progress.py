@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from support.task_rows import make_task
 
-from cosdesk.engine.task import PartRecord, TaskState, UploadTask
+from cosdesk.engine.task import UNANSWERED_AFTER_S, PartRecord, TaskState, UploadTask
 
 MiB = 1024 * 1024
 
@@ -56,3 +56,24 @@ def test_uploading_a_canceled_task_again_forgets_everything_it_sent() -> None:
     task.set_state(TaskState.WAITING)
     assert (task.upload_id, dict(task.parts), task.loaded, task.finished_at) == (None, {}, 0, None)
     assert task.checkpoint.size == 8 * MiB  # what is known of the file stays
+
+
+def test_a_run_the_server_leaves_without_an_answer_says_for_how_long_only_while_nothing_goes_out() -> None:
+    task = make_task("t", key="file.bin", size=4 * MiB)
+    task.set_state(TaskState.CHECKING)
+    began = task.heard_at
+    assert began is not None
+    late = UNANSWERED_AFTER_S
+    assert task.snapshot(now=began + late - 1).unanswered_s is None  # a normal wait
+    assert task.snapshot(now=began + late + 2).unanswered_s == late + 2  # checking: no bytes go out
+
+    task.set_state(TaskState.UPLOADING)
+    task.heard(began + 30)
+    task.add_progress(MiB, now=began + 31)
+    # Bytes still to send: a slow link takes a while over each chunk.
+    assert task.unanswered_s(began + 31 + late + 5) is None
+    task.add_progress(3 * MiB, now=began + 40)  # all sent: now it waits for the answer
+    assert task.unanswered_s(began + 40 + late + 5) == late + 5
+
+    task.set_state(TaskState.PAUSED)
+    assert task.unanswered_s(began + 40 + late + 6) is None
