@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from cosdesk.engine.options import EndpointSpec, UploadOptions
+from cosdesk.engine.options import EndpointSpec, UploadMethodChoice, UploadOptions
 
 
 class TaskState(enum.StrEnum):
@@ -255,6 +255,11 @@ class RecordViews:
     @property
     def options(self) -> UploadOptions:
         return self.spec.options
+
+    @property
+    def appends(self) -> bool:
+        """An append: what it sent stays in the object, whatever becomes of the task."""
+        return self.spec.options.method is UploadMethodChoice.APPEND
 
     @property
     def source_kind(self) -> SourceKind:

@@ -77,6 +77,8 @@ class Unfinished(Protocol):
     def loaded(self) -> int: ...
     @property
     def size(self) -> int | None: ...
+    @property
+    def appends(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -108,25 +110,46 @@ class TaskActions(QObject):
         if not started and count <= CANCEL_CONFIRM_THRESHOLD and not asked_already:
             return None
         sent = sum(snap.loaded for snap in started)
+        # An append cannot be taken back: what it added stays in the object, and
+        # uploading it again goes on after that (UploadQueue.upload_again).
+        appending = sum(1 for snap in started if snap.appends)
         if len(started) == 1 and count == 1:
             snap = started[0]
             text = self.tr("Cancel the upload of %1?").replace("%1", snap.key)
-            detail = (
-                self.tr(
+            if snap.appends:
+                detail = self.tr(
+                    "%1 of %2 has been sent. What was appended stays in the object if you cancel; "
+                    "uploading again goes on after it."
+                )
+            else:
+                detail = self.tr(
                     "%1 of %2 has been sent. Cancelling deletes it from the server; "
                     "uploading again starts over."
                 )
-                .replace("%1", format_size(snap.loaded))
-                .replace("%2", format_size(snap.size or 0))
-            )
+            detail = detail.replace("%1", format_size(snap.loaded)).replace("%2", format_size(snap.size or 0))
         elif started:
             text = self.tr("Cancel %n upload(s)?", None, count)
-            detail = self.tr(
-                "Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the "
-                "server; uploading again starts over.",
-                None,
-                len(started),
-            ).replace("%1", format_size(sent))
+            if appending == len(started):
+                detail = self.tr(
+                    "Already sent: %1, by %n of these uploads. What they appended stays in the objects "
+                    "if you cancel; uploading again goes on after it.",
+                    None,
+                    len(started),
+                )
+            else:
+                detail = self.tr(
+                    "Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the "
+                    "server; uploading again starts over.",
+                    None,
+                    len(started),
+                )
+            detail = detail.replace("%1", format_size(sent))
+            if 0 < appending < len(started):
+                detail += " " + self.tr(
+                    "Except what %n append(s) added: that stays, and uploading again goes on after it.",
+                    None,
+                    appending,
+                )
         else:
             text = self.tr("Cancel %n upload(s)?", None, count)
             detail = self.tr("None of them has started: nothing sent is lost.")

@@ -61,6 +61,7 @@ from cosdesk.ui.task_cells import (
 )
 from cosdesk.ui.task_feed import NewRows, Operation, Removal, TaskFeed
 from cosdesk.ui.task_rows import (
+    APPENDS,
     CHANGED_KEY,
     CHANGED_OTHER,
     CHANGED_STATE,
@@ -136,6 +137,7 @@ class TaskFacts(NamedTuple):
     state: TaskState
     size: int | None
     loaded: int
+    appends: bool
 
 
 class SelectionSummary(NamedTuple):
@@ -423,7 +425,12 @@ class TaskTableModel(QAbstractTableModel):
                 size = rows.sizes[slot]
                 facts.append(
                     TaskFacts(
-                        rows.task_id(slot), rows.key(slot), state, None if size < 0 else size, rows.sent[slot]
+                        rows.task_id(slot),
+                        rows.key(slot),
+                        state,
+                        None if size < 0 else size,
+                        rows.sent[slot],
+                        bool(rows.flags[slot] & APPENDS),
                     )
                 )
         return facts

@@ -33,6 +33,7 @@ UPLOADING = STATE_CODES[TaskState.UPLOADING]
 HAS_SOURCE = 1  # a local file: "Open containing folder" applies
 HAS_RESULT = 2  # uploaded: its object URL can be copied
 UNVERIFIED = 4  # uploaded, but no checksum proved what the server stored
+APPENDS = 8  # an append: what it sent stays in the object (the cancel question)
 
 # What an update changed (TaskRows.update's return value).
 CHANGED_STATE = 1
@@ -52,6 +53,8 @@ def flags_of(snapshot: TaskSnapshot | CompactRow) -> int:
         flags |= HAS_RESULT
         if snapshot.result.unverified:
             flags |= UNVERIFIED
+    if snapshot.appends:
+        flags |= APPENDS
     return flags
 
 

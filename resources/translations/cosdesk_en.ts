@@ -354,10 +354,24 @@
 <context>
     <name>TaskActions</name>
     <message numerus="yes">
+        <source>Already sent: %1, by %n of these uploads. What they appended stays in the objects if you cancel; uploading again goes on after it.</source>
+        <translation>
+            <numerusform>Already sent: %1, by only %n of these uploads. What it appended stays in the object if you cancel; uploading again goes on after it.</numerusform>
+            <numerusform>Already sent: %1, by %n of these uploads. What they appended stays in the objects if you cancel; uploading again goes on after it.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</source>
         <translation>
             <numerusform>Already sent: %1, by only %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</numerusform>
             <numerusform>Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Except what %n append(s) added: that stays, and uploading again goes on after it.</source>
+        <translation>
+            <numerusform>Except what %n append added: that stays, and uploading again goes on after it.</numerusform>
+            <numerusform>Except what %n appends added: that stays, and uploading again goes on after it.</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -2358,6 +2358,22 @@ Qt %3</translation>
         <translation>要取消上传“%1”吗？</translation>
     </message>
     <message>
+        <source>%1 of %2 has been sent. What was appended stays in the object if you cancel; uploading again goes on after it.</source>
+        <translation>已发送 %1 / %2。取消后，已追加的数据仍留在对象中；重新上传会从其后继续追加。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Already sent: %1, by %n of these uploads. What they appended stays in the objects if you cancel; uploading again goes on after it.</source>
+        <translation>
+            <numerusform>已有 %n 个上传发送了数据，共 %1。取消后，已追加的数据仍留在对象中；重新上传会从其后继续追加。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Except what %n append(s) added: that stays, and uploading again goes on after it.</source>
+        <translation>
+            <numerusform>但其中 %n 个追加上传已追加的数据会留在对象中，重新上传会从其后继续追加。</numerusform>
+        </translation>
+    </message>
+    <message>
         <source>Keep uploading</source>
         <translation>继续上传</translation>
     </message>

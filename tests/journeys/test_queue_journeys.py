@@ -48,6 +48,7 @@ from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.cos.errors import CosError
 from cosdesk.engine import task as task_module
+from cosdesk.engine.options import UploadMethodChoice
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 from cosdesk.ui import sandbox_runner, task_feed
@@ -794,6 +795,40 @@ def test_a_request_that_fails_midway_is_sent_again_and_the_row_says_why_it_went_
     assert any(after[1] < before[1] for before, after in zip(watch.seen, watch.seen[1:], strict=False))
     assert watch.steps_back_without_a_reason() == []
     assert server.head_object(TEST_BUCKET, "report.pdf").content_length == 6 * MiB
+
+
+def test_cancelling_an_append_says_that_what_it_appended_stays_in_the_object(
+    account_window: WindowDriver, server: CosClient, tmp_path: Path
+) -> None:
+    """An append cannot be taken back: the question must not say that cancelling
+    deletes what it sent."""
+    driver = account_window
+    log_file = make_file(tmp_path / "app.log", 6 * MiB)
+    # Queued as ``cosdesk upload --append`` queues it (the window has no append choice).
+    destination = driver.window.destination()
+    assert destination is not None
+    options = destination.options.with_changes(method=UploadMethodChoice.APPEND)
+    slow_down(driver, 2 * MiB)
+    driver.window.queue.add_file(log_file, TEST_BUCKET, "app.log", options, destination.endpoint)
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 1 and percent_shown(table, "app.log") >= 20, timeout_s=10)
+    click_row(table, "app.log")
+
+    seen: list[str] = []
+    answer_next_question("Cancel 1 upload(s)", seen)
+    click(toolbar_cancel())
+    wait_until(lambda: bool(seen), what="the question")
+    text, detail = seen[0].split("\n", 1)
+    assert text == "Cancel the upload of app.log?"
+    sent = re.fullmatch(
+        r"(.+) of 6\.0 MiB has been sent\. What was appended stays in the object if you cancel; "
+        r"uploading again goes on after it\.",
+        detail,
+    )
+    assert sent, detail
+    wait_until(lambda: row_texts(table, "app.log")[STATE] == "Canceled", timeout_s=5)
+    # What it appended is there, as the question said (the chunk in flight may not be).
+    assert 0 < server.head_object(TEST_BUCKET, "app.log").content_length <= mib(sent.group(1)) * MiB
 
 
 def test_a_server_that_does_not_answer_is_said_in_the_row_and_in_the_status_bar(

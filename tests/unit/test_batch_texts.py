@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from support.task_rows import make_task
 
+from cosdesk.engine.options import UploadMethodChoice
 from cosdesk.engine.task import BatchProgress, TaskSnapshot, TaskState
 from cosdesk.ui.batch_status import batch_texts, stop_notice
 from cosdesk.ui.task_actions import CANCEL_CONFIRM_THRESHOLD, cancel_question, selection_rule
@@ -108,3 +109,27 @@ def test_one_rule_greys_out_row_commands_for_done_and_canceled_rows() -> None:
     mixed = selection_rule([done, snapshot("u", TaskState.UPLOADING)])
     assert mixed.cancel and mixed.pause and not mixed.delete_removes
     assert not selection_rule([]).selected
+
+
+def appending(key: str, loaded: int) -> TaskSnapshot:
+    task = make_task(key, key=key, source_path=f"/tmp/{key}", size=10 * MiB, state=TaskState.PAUSED)
+    task.spec = replace(task.spec, options=task.options.with_changes(method=UploadMethodChoice.APPEND))
+    task.loaded = loaded
+    return task.snapshot()
+
+
+def test_cancelling_an_append_says_that_what_it_appended_stays() -> None:
+    question = cancel_question(1, [appending("app.log", 2 * MiB)])
+    assert question is not None
+    assert question.detail == (
+        "2.0 MiB of 10.0 MiB has been sent. What was appended stays in the object if you cancel; "
+        "uploading again goes on after it."
+    )
+    question = cancel_question(3, [appending("a.log", MiB), appending("b.log", MiB)])
+    assert question is not None and "What they appended stays in the objects" in question.detail
+    mixed = cancel_question(3, [appending("a.log", MiB), snapshot("x.bin", TaskState.PAUSED, loaded=MiB)])
+    assert mixed is not None
+    assert "Cancelling deletes what was sent from the server" in mixed.detail
+    assert mixed.detail.endswith(
+        "Except what 1 append(s) added: that stays, and uploading again goes on after it."
+    )
