@@ -28,8 +28,8 @@ from cosdesk.engine.options import ConflictPolicy, EndpointSpec
 from cosdesk.engine.retry import RetryPolicy, call_with_retry
 from cosdesk.engine.scan import ScanEntry, scan_path
 from cosdesk.engine.sync_plan import COMPARE_WORKERS
-from cosdesk.engine.task import UNANSWERED_AFTER_S, TaskSnapshot, TaskState
-from cosdesk.engine.workers import renamed_key
+from cosdesk.engine.task import UNANSWERED_AFTER_S, TaskError, TaskSnapshot, TaskState
+from cosdesk.engine.workers import describe_error, renamed_key
 
 T = TypeVar("T")
 
@@ -294,7 +294,8 @@ class DuplicateCheck:
     queue_keys: frozenset[str] = frozenset()
     repeated: frozenset[int] = frozenset()
     bucket_checked: bool = False
-    bucket_problem: str = ""
+    bucket_problem: str = ""  # the error as the CLI prints it
+    bucket_error: TaskError | None = None  # the same, for the window to explain
 
     def is_duplicate(self, index: int) -> bool:
         key = self.entries[index].key
@@ -393,6 +394,7 @@ def check_batch(
     keys = [entry.key for entry in entries]
     in_bucket: set[str] = set()
     problem = ""
+    bucket_error = None
     checked = False
     if probe is not None and keys:
         try:
@@ -400,6 +402,7 @@ def check_batch(
             checked = True
         except CosException as error:
             problem = str(error)
+            bucket_error = describe_error(error)
     return DuplicateCheck(
         entries=tuple(entries),
         in_bucket=frozenset(in_bucket),
@@ -408,6 +411,7 @@ def check_batch(
         repeated=repeated_indexes(entries),
         bucket_checked=checked,
         bucket_problem=problem,
+        bucket_error=bucket_error,
     )
 
 

@@ -224,7 +224,7 @@ class BatchIntake(QObject):
         remembered = self._remembered()
         # A bucket that could not be read may hold any of them: asked too, as "ask"
         # means. Left unasked, they were added to overwrite whatever is there.
-        if (checked.duplicate_count or check.bucket_problem) and remembered is None:
+        if (checked.duplicate_count or check.bucket_error is not None) and remembered is None:
             self._ask(checked)
         else:
             self._queue_batch(checked, remembered)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QCheckBox, QMessageBox, QWidget
 
 from cosdesk.engine.duplicates import DuplicateCheck, shared_folder
 from cosdesk.engine.options import ConflictPolicy
+from cosdesk.ui.formatting import explain_error, labelled_system_message
 
 # The details list names this many files at most (a dropped tree can hold 100,000).
 DETAILS_LIMIT = 500
@@ -99,13 +100,14 @@ class DuplicatesQuestion(QMessageBox):
                 lines.append(self.tr("• %n in the upload list", None, check.in_queue_count))
         if check.repeated:
             lines.append(self.tr("• %n added twice under the same name", None, len(check.repeated)))
-        if check.bucket_problem:
+        if check.bucket_error is not None:
+            # Why, in the window's language (the system message is in the details).
             lines.append(
-                self.tr(
-                    "The bucket could not be checked (%1). Your choice also applies to files found "
-                    "there when their upload starts."
-                ).replace("%1", check.bucket_problem)
+                self.tr("The bucket could not be checked: %1").replace(
+                    "%1", explain_error(check.bucket_error)
+                )
             )
+            lines.append(self.tr("Your choice also applies to files found there when their upload starts."))
         lines.append("")
         lines.append(
             self.tr(
@@ -130,6 +132,8 @@ class DuplicatesQuestion(QMessageBox):
         ]
         if len(indexes) > DETAILS_LIMIT:
             lines.append(self.tr("… and %n more", None, len(indexes) - DETAILS_LIMIT))
+        if check.bucket_error is not None:
+            lines.insert(0, labelled_system_message(check.bucket_error) + ("\n" if lines else ""))
         return "\n".join(lines)
 
     def remember_requested(self) -> bool:

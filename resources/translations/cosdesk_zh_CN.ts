@@ -521,8 +521,12 @@
         </translation>
     </message>
     <message>
-        <source>The bucket could not be checked (%1). Your choice also applies to files found there when their upload starts.</source>
-        <translation>无法检查存储桶（%1）。开始上传时如发现文件已存在，同样按您的选择处理。</translation>
+        <source>The bucket could not be checked: %1</source>
+        <translation>无法检查存储桶：%1</translation>
+    </message>
+    <message>
+        <source>Your choice also applies to files found there when their upload starts.</source>
+        <translation>开始上传时如发现文件已存在，同样按您的选择处理。</translation>
     </message>
     <message>
         <source>Overwrite replaces them. Skip leaves them out. Keep both uploads them as “name (1).ext”. Upload changed sends only those that differ from what is there.</source>

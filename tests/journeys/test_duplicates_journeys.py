@@ -289,8 +289,9 @@ def test_when_the_bucket_cannot_be_read_the_person_is_asked_and_skip_leaves_what
     assert isinstance(dialog, QMessageBox)
     assert dialog.windowTitle() == "Files may already be there"
     assert dialog.text() == "Could not check whether the 2 files you added are already there."
-    assert "The bucket could not be checked (" in dialog.informativeText()
+    assert "The bucket could not be checked: COS had an internal error." in dialog.informativeText()
     assert "when their upload starts" in dialog.informativeText()
+    assert dialog.detailedText().startswith("System message: InternalError (500)")
     assert rows_seen(window) == []  # nothing is queued before the answer
 
     sandbox.faults.reset()  # the server answers again by the time the uploads start
