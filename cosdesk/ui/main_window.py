@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -62,6 +63,7 @@ from cosdesk import config
 from cosdesk.config import Settings
 from cosdesk.engine.queue import ANSWER_GRACE_S
 from cosdesk.engine.task import BatchProgress, FileFinished, TaskState
+from cosdesk.logs import SANDBOX_LOG_FILE_NAME, log_dir
 from cosdesk.ui.accessibility import describe_controls
 from cosdesk.ui.accounts import Destination, endpoint_for
 from cosdesk.ui.actions import new_action
@@ -100,6 +102,8 @@ from cosdesk.ui.window_geometry import fit_on_screen
 RESTORE_AFTER_THE_TABLE_FROM = 200_000
 # A first start's size (fit_on_screen shrinks it to a smaller screen).
 DEFAULT_SIZE = (1280, 780)
+# The local sandbox is started again when it ends by itself, once in this long.
+SANDBOX_RESTART_EVERY_S = 60.0
 
 
 class CloseChoice(enum.Enum):
@@ -267,6 +271,10 @@ class MainWindow(QMainWindow):
 
         session.sandbox.started.connect(self._on_sandbox_started)
         session.sandbox.failed.connect(self._on_sandbox_failed)
+        session.sandbox.ended.connect(self._on_sandbox_ended)
+        # When the sandbox was last started again after it ended by itself (once a
+        # minute at most: one that keeps ending is said, not restarted for ever).
+        self._sandbox_restarted_at: float | None = None
         # "Local sandbox" is listed beside the accounts (when offered) and starts
         # when it is chosen, or now if earlier uploads to it are unfinished.
         self._tasks_restored = False
@@ -861,6 +869,34 @@ class MainWindow(QMainWindow):
             )
         self._restore_tasks()
         self._add_startup_paths()
+
+    @Slot(int)
+    def _on_sandbox_ended(self, status: int) -> None:
+        """The sandbox ended by itself (killed, crashed): started again on its port,
+        so its uploads go on (they wait for it as for a lost network)."""
+        if status < 0:
+            how = self.tr("signal %1").replace("%1", str(-status))
+        else:
+            how = self.tr("exit status %1").replace("%1", str(status))
+        log_file = str(log_dir() / SANDBOX_LOG_FILE_NAME)
+        now = time.monotonic()
+        if (
+            self._sandbox_restarted_at is not None
+            and now - self._sandbox_restarted_at < SANDBOX_RESTART_EVERY_S
+        ):
+            message = (
+                self.tr("It ended again (%1) soon after it was started again. Its log: %2")
+                .replace("%1", how)
+                .replace("%2", log_file)
+            )
+            self._show_error(self.tr("The local sandbox stopped"), message)
+            self.destination_bar.set_sandbox_endpoint(None, message)
+            return
+        self._sandbox_restarted_at = now
+        self.session.start_sandbox()
+        self.statusBar().showMessage(
+            self.tr("The local sandbox stopped unexpectedly (%1); starting it again…").replace("%1", how)
+        )
 
     @Slot(str)
     def _on_sandbox_failed(self, message: str) -> None:

@@ -26,6 +26,8 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -84,10 +86,12 @@ def cosdesk_command() -> list[str]:
     return [sys.executable, "-m", "cosdesk"]
 
 
-def _drain(stream: IO[str], label: str) -> None:
-    # The child's later output must be read, or a full pipe would block it.
+def _drain(stream: IO[str], label: str, at_end: Callable[[], None] = lambda: None) -> None:
+    # The child's later output must be read, or a full pipe would block it. Its
+    # output ends when it does.
     for line in stream:
         log.debug("sandbox %s: %s", label, line.rstrip())
+    at_end()
 
 
 class _Start(QRunnable):
@@ -139,8 +143,9 @@ class _Start(QRunnable):
             assert process.stdout is not None and process.stderr is not None
             first_line = process.stdout.readline()
             if first_line.startswith(LISTENING):
-                for stream, label in ((process.stdout, "out"), (process.stderr, "err")):
-                    threading.Thread(target=_drain, args=(stream, label), daemon=True).start()
+                threading.Thread(target=_drain, args=(process.stderr, "err"), daemon=True).start()
+                at_end = partial(self._runner._ended_in_worker, process)
+                threading.Thread(target=_drain, args=(process.stdout, "out", at_end), daemon=True).start()
                 endpoint = first_line[len(LISTENING) :].strip()
                 memory = _port_memory()  # a file write: done here, off the GUI thread
                 memory.setValue(_PORT_KEY, int(endpoint.rsplit(":", 1)[-1]))
@@ -167,6 +172,9 @@ class SandboxRunner(QObject):
     started = Signal(str)
     # It could not start: a message for the user.
     failed = Signal(str)
+    # It was running and ended by itself (killed, crashed): its exit status
+    # (negative: the signal that ended it).
+    ended = Signal(int)
 
     def __init__(self, pool: QThreadPool, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -199,6 +207,18 @@ class SandboxRunner(QObject):
             _stop_process(process)
         else:
             self.started.emit(endpoint)
+
+    def _ended_in_worker(self, process: subprocess.Popen[str]) -> None:
+        # On the thread that read its output, once that ended.
+        status = process.wait()
+        with self._lock:
+            if self._process is not process:
+                return  # stopped by stop(): nothing unexpected
+            self._process, self.endpoint, self.state = None, None, SandboxState.STOPPED
+        log.warning(
+            "the local sandbox ended by itself (exit status %s); its log: %s", status, SANDBOX_LOG_FILE_NAME
+        )
+        self.ended.emit(status)
 
     def stop(self) -> None:
         """Ask the server to stop (end of its input) and wait for it, briefly."""

@@ -1048,6 +1048,26 @@
         <translation>本地沙盒已在 %1 运行，拖入一个文件试试吧</translation>
     </message>
     <message>
+        <source>signal %1</source>
+        <translation>信号 %1</translation>
+    </message>
+    <message>
+        <source>exit status %1</source>
+        <translation>退出状态 %1</translation>
+    </message>
+    <message>
+        <source>It ended again (%1) soon after it was started again. Its log: %2</source>
+        <translation>重新启动后不久它再次退出（%1）。日志：%2</translation>
+    </message>
+    <message>
+        <source>The local sandbox stopped</source>
+        <translation>本地沙盒已停止</translation>
+    </message>
+    <message>
+        <source>The local sandbox stopped unexpectedly (%1); starting it again…</source>
+        <translation>本地沙盒意外停止（%1），正在重新启动…</translation>
+    </message>
+    <message>
         <source>The local sandbox did not start</source>
         <translation>本地沙盒未能启动</translation>
     </message>

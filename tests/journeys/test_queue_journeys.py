@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -1065,6 +1066,44 @@ def test_clear_finished_clicked_while_the_last_sessions_uploads_load_says_so_the
     said = messages.texts()
     waiting = next(n for n, text in enumerate(said) if text.startswith("Still loading the uploads"))
     assert not [text for text in said[waiting + 1 :] if text.startswith("Local sandbox running")], said
+
+
+def sandbox_child_pid() -> int:
+    """The local sandbox's process: this process's child running ``cosdesk serve``."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and b"serve" in command:
+            return int(entry.name)
+    raise AssertionError("no local sandbox process")
+
+
+def test_a_local_sandbox_that_ends_by_itself_is_started_again_and_the_upload_goes_on(
+    open_window: Any, tmp_path: Path
+) -> None:
+    """Killed (as by the system when memory runs out) or crashed, the sandbox came
+    back only with the next start of the window, and nothing said it was gone."""
+    driver = open_window(start_sandbox=True)
+    messages = StatusMessages(driver)
+    wait_until(lambda: messages.current().startswith("Local sandbox running at "), timeout_s=20)
+    endpoint = messages.current().split(" at ", 1)[1].split(" ")[0]
+    slow_down(driver, 4 * MiB)
+    drop(driver, make_file(tmp_path / "film.bin", 12 * MiB))
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 1 and percent_shown(table, "film.bin") >= 10, timeout_s=15)
+
+    os.kill(sandbox_child_pid(), signal.SIGKILL)
+    wait_until(lambda: any(t.startswith("The local sandbox stopped unexpectedly") for t in messages.texts()))
+    assert "The local sandbox stopped unexpectedly (signal 9); starting it again…" in messages.texts()
+    wait_until(lambda: messages.texts()[-1].startswith("Local sandbox running at "), timeout_s=20)
+    assert messages.texts()[-1].startswith(f"Local sandbox running at {endpoint} ")  # the same port
+    wait_until(lambda: row_texts(table, "film.bin")[STATE] == "Done", timeout_s=40)
 
 
 def test_clear_finished_says_how_many_it_cleared_and_leaves_the_others(
