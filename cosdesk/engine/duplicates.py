@@ -311,6 +311,15 @@ class DuplicateCheck:
         return len(self.duplicate_indexes())
 
     @property
+    def bucket_unread(self) -> bool:
+        """The bucket could not be read, and the files may upload all the same: it
+        may hold some of them unseen (a network or server failure, or keys that may
+        write but not list). Not when the answer refused these keys or this bucket:
+        the uploads fail the same way, and their rows say why."""
+        error = self.bucket_error
+        return error is not None and (error.transient or error.code == "AccessDenied")
+
+    @property
     def in_bucket_count(self) -> int:
         return sum(1 for entry in self.entries if entry.key in self.in_bucket)
 

@@ -112,7 +112,7 @@ class BatchIntake(QObject):
         self.question: DuplicatesQuestion | None = None
         # What the status bar says of the batch being worked on, and the probe of
         # the bucket it may be waiting for (_show_status).
-        self._status = ""
+        self._status = self._shown = ""  # what it says, and what the bar shows of it
         self._probe: BucketProbe | None = None
         self._silence_timer = QTimer(self)
         self._silence_timer.setInterval(1000)
@@ -140,6 +140,7 @@ class BatchIntake(QObject):
         """The window is closing: add nothing more, close the question, wait for
         the batch being walked or queued (at most ``timeout_s``); whether it ended."""
         self._stopped.set()
+        self._silence_timer.stop()
         self._pending.clear()
         if self.question is not None:
             self.question.close()
@@ -176,7 +177,7 @@ class BatchIntake(QObject):
     def _show_status(self, message: str, probe: BucketProbe | None = None) -> None:
         """Say ``message`` while the batch is worked on; while ``probe`` waits for
         the bucket's answer, add for how long (a hung server keeps it minutes)."""
-        self._status = message
+        self._status = self._shown = message
         self._probe = probe
         self._window.statusBar().showMessage(message)
         if probe is None:
@@ -186,12 +187,16 @@ class BatchIntake(QObject):
 
     @Slot()
     def _say_silence(self) -> None:
+        bar = self._window.statusBar()
+        if bar.currentMessage() != self._shown:
+            return  # the window said something else since ("Quitting…"): it stays
         silence = self._probe.unanswered_s(time.monotonic()) if self._probe is not None else None
         message = self._status
         if silence is not None:
             message = self.tr("%1 — %2").replace("%1", message).replace("%2", unanswered_note(silence))
-        if self._window.statusBar().currentMessage() != message:
-            self._window.statusBar().showMessage(message)
+        if message != self._shown:
+            self._shown = message
+            bar.showMessage(message)
 
     def _check(
         self, began_at_pauses: int, paths: list[str], destination: Destination, probe: BucketProbe | None
@@ -224,7 +229,7 @@ class BatchIntake(QObject):
         remembered = self._remembered()
         # A bucket that could not be read may hold any of them: asked too, as "ask"
         # means. Left unasked, they were added to overwrite whatever is there.
-        if (checked.duplicate_count or check.bucket_error is not None) and remembered is None:
+        if (checked.duplicate_count or check.bucket_unread) and remembered is None:
             self._ask(checked)
         else:
             self._queue_batch(checked, remembered)

@@ -9,6 +9,7 @@ from pathlib import Path
 from support.task_rows import make_task
 
 from cosdesk.engine.duplicates import (
+    DuplicateCheck,
     QueuedUpload,
     check_batch,
     common_prefix,
@@ -21,7 +22,7 @@ from cosdesk.engine.duplicates import (
 )
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec
 from cosdesk.engine.scan import ScanEntry
-from cosdesk.engine.task import TaskSnapshot, TaskState
+from cosdesk.engine.task import TaskError, TaskSnapshot, TaskState
 
 BUCKET = "examplebucket-1250000000"
 ENDPOINT = EndpointSpec("ap-guangzhou", url="http://127.0.0.1:9", path_style=True)
@@ -183,3 +184,15 @@ def test_one_file_given_twice_for_a_key_is_one_upload_however_its_path_is_spelle
         ScanEntry("other", here, 1, 1),
     ]
     assert without_repeats(entries) == [entries[0], entries[2], entries[4]]
+
+
+def test_a_bucket_that_could_not_be_read_may_hide_duplicates_unless_the_keys_were_refused() -> None:
+    def unread(code: str, *, transient: bool = False) -> bool:
+        return DuplicateCheck(entries=(), bucket_error=TaskError(code, "", transient=transient)).bucket_unread
+
+    assert unread("NetworkError", transient=True)  # the uploads wait for the network
+    assert unread("InternalError", transient=True)
+    assert unread("AccessDenied")  # keys that may write but not list
+    assert not unread("SignatureDoesNotMatch")  # the uploads fail the same way
+    assert not unread("NoSuchBucket")
+    assert not DuplicateCheck(entries=()).bucket_unread
