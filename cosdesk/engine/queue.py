@@ -1175,6 +1175,7 @@ class UploadQueue(QObject):
                     task.awaiting_lease = False
                     task.note = ""
                     task.set_state(TaskState.CHECKING)
+                task.heard()  # from now on a wait is the server's (the lease was a database write)
                 self.journal.started(task)
         return JobStart(checkpoint=stored.checkpoint if stored is not None else None)
 

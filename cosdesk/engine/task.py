@@ -350,8 +350,8 @@ class UploadTask(RecordViews):
     last_byte_at: float | None = None
     # Bytes this run took back while it kept running (failed requests sent again).
     resent_bytes: int = 0
-    # When the current run last moved (began, sent or hashed bytes, reported a
-    # step), in time.monotonic(): see unanswered_s.
+    # When the current run last moved (its job took the task's lease, sent or
+    # hashed bytes, reported a step), in time.monotonic(): see unanswered_s.
     heard_at: float | None = None
 
     # Fields of the status the queue sets one at a time (each replaces the status).
@@ -374,7 +374,8 @@ class UploadTask(RecordViews):
             self.loaded_at_pause = None
         if new is TaskState.CHECKING:
             self.meter = SpeedMeter()  # a new run measures its own speed
-            self.run_started_at = self.heard_at = time.monotonic()
+            self.run_started_at = time.monotonic()
+            self.heard_at = None  # from when its job has the task's lease (job_claim)
             self.first_byte_at = self.last_byte_at = None
             self.resent_bytes = 0
         elif not new.is_active:

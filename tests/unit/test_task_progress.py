@@ -3,6 +3,7 @@ failed request sends again, and a canceled task started over."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from support.task_rows import make_task
@@ -61,8 +62,9 @@ def test_uploading_a_canceled_task_again_forgets_everything_it_sent() -> None:
 def test_a_run_the_server_leaves_without_an_answer_says_for_how_long_only_while_nothing_goes_out() -> None:
     task = make_task("t", key="file.bin", size=4 * MiB)
     task.set_state(TaskState.CHECKING)
-    began = task.heard_at
-    assert began is not None
+    assert task.unanswered_s(time.monotonic() + 3600) is None  # its job has not begun
+    began = 1000.0
+    task.heard(began)  # the job took the task's lease
     late = UNANSWERED_AFTER_S
     assert task.snapshot(now=began + late - 1).unanswered_s is None  # a normal wait
     assert task.snapshot(now=began + late + 2).unanswered_s == late + 2  # checking: no bytes go out
