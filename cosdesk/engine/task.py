@@ -351,8 +351,10 @@ class UploadTask(RecordViews):
     # Bytes this run took back while it kept running (failed requests sent again).
     resent_bytes: int = 0
     # When the current run last moved (its job took the task's lease, sent or
-    # hashed bytes, reported a step), in time.monotonic(): see unanswered_s.
+    # hashed bytes, reported a step), in time.monotonic(), and the longest time
+    # it has taken between two reports of bytes sent: see unanswered_s.
     heard_at: float | None = None
+    longest_byte_gap_s: float | None = None
 
     # Fields of the status the queue sets one at a time (each replaces the status).
     position = _status_field("position")
@@ -376,6 +378,7 @@ class UploadTask(RecordViews):
             self.meter = SpeedMeter()  # a new run measures its own speed
             self.run_started_at = time.monotonic()
             self.heard_at = None  # from when its job has the task's lease (job_claim)
+            self.longest_byte_gap_s = None
             self.first_byte_at = self.last_byte_at = None
             self.resent_bytes = 0
         elif not new.is_active:
@@ -417,6 +420,9 @@ class UploadTask(RecordViews):
         if byte_count > 0:
             if self.first_byte_at is None:
                 self.first_byte_at = now
+            if self.last_byte_at is not None:
+                gap = now - self.last_byte_at
+                self.longest_byte_gap_s = max(gap, self.longest_byte_gap_s or 0.0)
             self.last_byte_at = self.heard_at = now
 
     def heard(self, now: float | None = None) -> None:
@@ -424,17 +430,22 @@ class UploadTask(RecordViews):
         self.heard_at = time.monotonic() if now is None else now
 
     def unanswered_s(self, now: float) -> float | None:
-        """How long the server has kept this run waiting, once that is
-        UNANSWERED_AFTER_S or more: checking (no bytes go out then), or every byte
-        sent, and nothing heard since. None otherwise, and while bytes are still
-        going out: they are counted a chunk at a time, and a slow link takes a
-        while over each without the server being silent."""
+        """How long the server has kept this run waiting, once that is long enough
+        to say: UNANSWERED_AFTER_S while it checks or waits for the answer to bytes
+        all sent. While bytes are still going out (a server that stops reading
+        stops them too), three times the longest this run has taken between two
+        chunks, and nothing before it has sent two: bytes are counted a chunk
+        (1 MiB) at a time, and a slow link takes a while over each."""
         state = self.status.state
-        all_sent = self.loaded >= (self.size or 0)
-        waits = state is TaskState.CHECKING or (state is TaskState.UPLOADING and all_sent)
-        if not waits or self.heard_at is None or now - self.heard_at < UNANSWERED_AFTER_S:
+        if self.heard_at is None or state not in (TaskState.CHECKING, TaskState.UPLOADING):
             return None
-        return now - self.heard_at
+        wait = UNANSWERED_AFTER_S
+        if state is TaskState.UPLOADING and self.loaded < (self.size or 0):
+            if self.longest_byte_gap_s is None:
+                return None
+            wait = max(wait, 3 * self.longest_byte_gap_s)
+        quiet = now - self.heard_at
+        return quiet if quiet >= wait else None
 
     def dropped_bytes(self) -> int:
         """Paused: what progress lost when the pause threw away bytes in flight."""

@@ -72,10 +72,13 @@ def test_a_run_the_server_leaves_without_an_answer_says_for_how_long_only_while_
     task.set_state(TaskState.UPLOADING)
     task.heard(began + 30)
     task.add_progress(MiB, now=began + 31)
-    # Bytes still to send: a slow link takes a while over each chunk.
+    # Bytes still to send, one chunk counted so far: a slow link's first may take long.
     assert task.unanswered_s(began + 31 + late + 5) is None
-    task.add_progress(3 * MiB, now=began + 40)  # all sent: now it waits for the answer
-    assert task.unanswered_s(began + 40 + late + 5) == late + 5
+    task.add_progress(MiB, now=began + 51)  # 20 s over a chunk: a slow link
+    assert task.unanswered_s(began + 51 + late + 5) is None  # not yet three chunks' time
+    assert task.unanswered_s(began + 51 + 61) == 61
+    task.add_progress(2 * MiB, now=began + 60)  # all sent: now it waits for the answer
+    assert task.unanswered_s(began + 60 + late + 5) == late + 5
 
     task.set_state(TaskState.PAUSED)
     assert task.unanswered_s(began + 40 + late + 6) is None
