@@ -12,6 +12,7 @@ of the old one that arrives late is dropped.
 from __future__ import annotations
 
 import enum
+import time
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable
@@ -111,6 +112,7 @@ class RemoteObjectsModel(QAbstractTableModel):
         self._name_filter = ""
         self._generation = 0
         self._fetching = False
+        self._fetch_sent_at = 0.0  # time.monotonic() of the page request under way
         # The marker after which the next page starts; None: no more pages.
         self._next_marker: str | None = None
         self._more = False
@@ -167,6 +169,10 @@ class RemoteObjectsModel(QAbstractTableModel):
     def is_loading(self) -> bool:
         return self._fetching
 
+    def waiting_s(self, now: float) -> float | None:
+        """How long the page under way has waited for the server; None when none is."""
+        return now - self._fetch_sent_at if self._fetching else None
+
     def has_more(self) -> bool:
         return self._more
 
@@ -184,6 +190,7 @@ class RemoteObjectsModel(QAbstractTableModel):
         if location is None:
             return
         self._set_fetching(True)
+        self._fetch_sent_at = time.monotonic()
         list_page = self._list_page
         run_in_background(
             self._pool,

@@ -11,6 +11,7 @@ naming how many objects go (see ``engine/remote_delete.py``).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from functools import partial
 from typing import cast
@@ -46,9 +47,10 @@ from cosdesk.cos.results import HeadObjectResult, ListObjectsResult
 from cosdesk.engine.client_router import ClientRouter
 from cosdesk.engine.clients import endpoint_from_spec
 from cosdesk.engine.remote_delete import DeleteOutcome, delete_keys, keys_to_delete
+from cosdesk.engine.task import UNANSWERED_AFTER_S
 from cosdesk.ui.actions import PRESIGN_VALIDITIES_S, new_action
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.formatting import format_number
+from cosdesk.ui.formatting import format_number, unanswered_note
 from cosdesk.ui.icons import icon, set_icon
 from cosdesk.ui.message_boxes import message_box
 from cosdesk.ui.object_details import ObjectDetailsDialog
@@ -106,6 +108,13 @@ class RemotePane(QWidget):
         self._build_actions()
         self._build_ui()
         self.model.loading_changed.connect(self._show_state)
+        # While a page is listed, the status counts a silent server's time (_show_state).
+        self._loading_timer = QTimer(self)
+        self._loading_timer.setInterval(1000)
+        self._loading_timer.timeout.connect(self._show_state)
+        self.model.loading_changed.connect(
+            lambda loading: self._loading_timer.start() if loading else self._loading_timer.stop()
+        )
         self.model.page_loaded.connect(self._show_state)
         self.model.page_loaded.connect(self._return_to_place)
         self.model.failed.connect(self._on_failed)
@@ -376,6 +385,9 @@ class RemotePane(QWidget):
             text = self._problem
         elif self.model.is_loading() and not rows:
             text = self.tr("Listing %1…").replace("%1", f"{location.bucket}/{location.prefix}")
+            waited = self.model.waiting_s(time.monotonic())
+            if waited is not None and waited >= UNANSWERED_AFTER_S:
+                text = self.tr("%1 — %2").replace("%1", text).replace("%2", unanswered_note(waited))
         elif not rows:
             text = self.tr("No files here. Drop files to upload them to this folder.")
         elif self.model.has_more():

@@ -1382,6 +1382,10 @@ Qt %3</translation>
         <translation>正在列出 %1……</translation>
     </message>
     <message>
+        <source>%1 — %2</source>
+        <translation>%1——%2</translation>
+    </message>
+    <message>
         <source>No files here. Drop files to upload them to this folder.</source>
         <translation>这里没有文件。拖放文件即可上传到此文件夹。</translation>
     </message>

@@ -24,6 +24,7 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.sandbox.server import SandboxServer
+from cosdesk.ui import remote_pane
 from tests.conftest import TEST_SECRET_ID, TEST_SECRET_KEY
 
 PHOTOS_BUCKET = "photos-1250000000"
@@ -168,6 +169,26 @@ def test_browse_into_a_folder_and_back(account_window: WindowDriver, server: Cos
     # The filter lists only names that start with what is typed.
     QTest.keyClicks(find(QLineEdit, "Filter remote files by name", window), "ro")
     wait_remote_names(["root.txt"])
+
+
+def test_a_folder_the_server_does_not_list_says_how_long_it_has_waited(
+    account_window: WindowDriver, sandbox: SandboxServer, server: CosClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.put_object(TEST_BUCKET, "trip/a.jpg", b"data")
+    window = account_window.window
+    find(QToolButton, "Refresh", window).click()
+    wait_remote_names(["trip/"])
+    monkeypatch.setattr(remote_pane, "UNANSWERED_AFTER_S", 1.0)  # 15 s in use
+    sandbox.faults.latency_s = 4.0  # a hung server, for 4 s
+
+    double_click("trip/")
+    listing = f"Listing {TEST_BUCKET}/trip/…"
+    wait_until(lambda: remote_status() == listing, timeout_s=2, what="the listing note")
+    silent = f"{listing} — No answer from the server for 0:0"
+    wait_until(lambda: remote_status().startswith(silent), timeout_s=4, what="the silence told")
+    sandbox.faults.latency_s = 0.0
+    wait_remote_names(["a.jpg"])
+    assert remote_status().startswith("1 item")  # the silence is no longer told
 
 
 def test_drop_files_onto_a_remote_folder_uploads_them_there(
