@@ -280,6 +280,9 @@ class CosClient:
         self._clock_lock = threading.Lock()
         self._clock_offset_s = 0.0
         self._clock_learned = False
+        # When each request in flight had all its body sent (time.monotonic()), by
+        # a key of its own: waiting_s. One dict operation per change, atomic.
+        self._sent_at: dict[object, float] = {}
 
     # --- lifetime ---------------------------------------------------------------
 
@@ -293,6 +296,13 @@ class CosClient:
     def close(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
         self._transports.close()
+
+    def waiting_s(self, now: float) -> float | None:
+        """How long the request in flight that has waited longest for its answer,
+        its body all sent, has waited; None when none waits. (Sending a body is not
+        waiting: a big part on a slow link takes a while.)"""
+        oldest = min(self._sent_at.values(), default=None)  # one C call: no thread runs meanwhile
+        return None if oldest is None else now - oldest
 
     def stop_requests(self) -> None:
         """End every request in flight now, from any thread, and refuse new ones:
@@ -1041,6 +1051,11 @@ class CosClient:
         whole = tracker is not None and tracker.body.content_length <= WHOLE_BODY_BYTES
         body_iter = tracker.chunks() if tracker is not None and not whole else None
         started = time.monotonic()
+        in_flight = object()
+        if body_iter is None:  # no body, or a small one sent whole: its answer is awaited now
+            self._sent_at[in_flight] = started
+        else:
+            body_iter = _then(body_iter, lambda: self._sent_at.__setitem__(in_flight, time.monotonic()))
         try:
             content = tracker.whole() if tracker is not None and whole else body_iter
             request = httpx.Request(
@@ -1064,6 +1079,7 @@ class CosClient:
         except httpx.InvalidURL as error:
             raise CosValidationError(f"cannot build a request URL: {error}") from None
         finally:
+            self._sent_at.pop(in_flight, None)
             if body_iter is not None:
                 body_iter.close()
         logger.debug(
@@ -1408,6 +1424,13 @@ def _network_error(
         kind=NetworkErrorKind.OTHER,
         host=host,
     )
+
+
+def _then(chunks: Iterator[bytes], at_end: Callable[[], None]) -> Generator[bytes, None, None]:
+    """``chunks``, then ``at_end()`` once the last has been taken (httpx asks for the
+    next chunk after it has written one: the body is then all sent)."""
+    yield from chunks
+    at_end()
 
 
 def _has_request(error: httpx.TransportError) -> bool:

@@ -9,10 +9,12 @@ into the queue as ordinary rows; the deletes run on the pool.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -32,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cosdesk.cos.client import CosClient
 from cosdesk.cos.errors import CosException
 from cosdesk.engine.options import UploadOptions
 from cosdesk.engine.sync_delete import DeleteOutcome, delete_objects
@@ -45,8 +48,10 @@ from cosdesk.engine.sync_plan import (
     plan_sync,
 )
 from cosdesk.engine.sync_run import SyncUploads, UploadOutcome
+from cosdesk.engine.task import UNANSWERED_AFTER_S
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.engine_texts import shown_sync_problem
+from cosdesk.ui.formatting import unanswered_note
 from cosdesk.ui.message_boxes import message_box, window_title
 
 if TYPE_CHECKING:
@@ -86,6 +91,13 @@ class SyncDialog(QDialog):
         # What the sync's two halves last said, shown side by side.
         self._upload_status = ""
         self._delete_status = ""
+        # While a preview is made: what the line says, the client it asks (set by
+        # the worker once it has it), and a timer that adds a silent server's time.
+        self._comparing = ""
+        self._previewing_with: CosClient | None = None
+        self._silence_timer = QTimer(self)
+        self._silence_timer.setInterval(1000)
+        self._silence_timer.timeout.connect(self._say_silence)
         self.setWindowTitle(window_title(self.tr("Sync a folder")))
         self._build()
         if destination is not None:
@@ -212,15 +224,30 @@ class SyncDialog(QDialog):
         self._plan, self._planned_for, self._options = None, choices, destination.options
         self.preview_button.setEnabled(False)
         self.sync_button.setEnabled(False)
-        self.summary.setText(self.tr("Comparing the folder with %1…").replace("%1", str(request.destination)))
-        run_in_background(
-            session.pool,
-            self,
-            lambda: plan_sync(request, session.router(request.destination.endpoint), session.sync_record),
-            self._on_plan,
-        )
+        self._comparing = self.tr("Comparing the folder with %1…").replace("%1", str(request.destination))
+        self.summary.setText(self._comparing)
+        self._silence_timer.start()
+
+        def plan() -> SyncPlan:
+            client = self._previewing_with = session.router(request.destination.endpoint)
+            return plan_sync(request, client, session.sync_record)
+
+        run_in_background(session.pool, self, plan, self._on_plan)
+
+    @Slot()
+    def _say_silence(self) -> None:
+        client = self._previewing_with
+        waited = client.waiting_s(time.monotonic()) if client is not None else None
+        if waited is not None and waited >= UNANSWERED_AFTER_S:
+            self.summary.setText(
+                self.tr("%1 — %2").replace("%1", self._comparing).replace("%2", unanswered_note(waited))
+            )
+        else:
+            self.summary.setText(self._comparing)
 
     def _on_plan(self, outcome: object) -> None:
+        self._silence_timer.stop()
+        self._previewing_with = None
         self.preview_button.setEnabled(True)
         if isinstance(outcome, Exception):
             self._planned_for = None

@@ -2250,6 +2250,10 @@ Qt %3</translation>
         <translation>正在将文件夹与 %1 比较…</translation>
     </message>
     <message>
+        <source>%1 — %2</source>
+        <translation>%1——%2</translation>
+    </message>
+    <message>
         <source>A pattern cannot be read: %1</source>
         <translation>无法识别规则：%1</translation>
     </message>

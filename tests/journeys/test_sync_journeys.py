@@ -28,6 +28,7 @@ from support.window_driver import TEST_BUCKET, TEST_REGION, WindowDriver
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
+from cosdesk.ui import sync_dialog
 
 COSDESK = Path(sys.executable).with_name("cosdesk")
 
@@ -116,6 +117,28 @@ def test_sync_a_folder_with_a_preview_then_the_rows_then_the_bucket(
         "www/css/main.css": b"body {}",
         "www/index.html": b"<h1>home</h1>",
     }
+
+
+def test_a_preview_the_server_does_not_answer_says_how_long_it_has_waited(
+    account_window: WindowDriver, sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "site"
+    write(folder / "index.html", "<h1>home</h1>")
+    monkeypatch.setattr(sync_dialog, "UNANSWERED_AFTER_S", 1.0)  # 15 s in use
+    sandbox.faults.latency_s = 4.0  # a hung server, for 4 s
+
+    menu_action(account_window.window, "File", "Sync a folder…").trigger()
+    dialog = current_dialog()
+    type_into("Folder to sync", str(folder), dialog)
+    click("Preview", dialog)
+    preview = find(QLabel, "Sync preview", dialog)
+    comparing = f"Comparing the folder with cos://{TEST_BUCKET}/…"
+    assert preview.text() == comparing
+    silent = f"{comparing} — No answer from the server for 0:0"
+    wait_until(lambda: preview.text().startswith(silent), timeout_s=4, what="the silence told")
+    sandbox.faults.latency_s = 0.0
+    planned = "1 to upload, 0 to skip, 0 to delete."
+    wait_until(lambda: preview.text() == planned, timeout_s=10, what="the plan")
 
 
 def test_the_command_line_syncs_twice_and_the_second_run_uploads_only_the_change(
