@@ -31,7 +31,7 @@ from functools import partial
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
-from cosdesk.cos.errors import CosException
+from cosdesk.cos.errors import CosError, CosException
 from cosdesk.engine.batch_numbers import new_batch_token
 from cosdesk.engine.concurrency import MAX_REQUESTS, ConcurrencyStatus, ConcurrencyTuner
 from cosdesk.engine.handover import LEASE_RETRY_S, held_note, take_checkpoint, take_final_state
@@ -1256,6 +1256,17 @@ class UploadQueue(QObject):
     def job_request_done(self, task_id: str, byte_count: int, started_at: float, ended_at: float) -> None:
         """A part was sent: its time tunes the parts in flight (engine/concurrency.py)."""
         self.concurrency.request_done(byte_count, started_at, ended_at, big_file=True)
+
+    def job_retrying(self, task_id: str, error: BaseException, delay_s: float) -> None:
+        """A request of the task failed and is sent again after ``delay_s``. An
+        error answer is an answer: the wait until the request goes again is not
+        the server's silence (UploadTask.unanswered_s). A network failure is."""
+        if not isinstance(error, CosError):
+            return
+        with self._lock:
+            task = self._live(task_id)
+            if task is not None:
+                task.heard(time.monotonic() + delay_s)
 
     def _time_small_file(self, task: UploadTask, outcome: JobOutcome) -> None:
         """A small file sent: its run's time (and how its job spent it) tunes the

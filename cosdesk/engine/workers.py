@@ -102,6 +102,7 @@ class JobHost(Protocol):
     def job_part_done(self, task_id: str, part: PartRecord) -> None: ...
     def parts_in_flight_limit(self, task_id: str) -> int: ...
     def job_request_done(self, task_id: str, byte_count: int, started_at: float, ended_at: float) -> None: ...
+    def job_retrying(self, task_id: str, error: BaseException, delay_s: float) -> None: ...
     def job_ended(self, task_id: str, control: JobControl, outcome: JobOutcome) -> None: ...
 
 
@@ -201,16 +202,33 @@ class AttemptProgress:
             self._host.job_progress(self._task_id, byte_count)
         self._host.limiter.consume(byte_count, self._check_stop)
 
-    def rewind(self, *_ignored: object) -> None:
+    def rewind(self) -> None:
         if self.reported:
             self._host.job_progress(self._task_id, -self.reported)
             self.reported = 0
 
+    def before_retry(self, _retry_number: int, error: BaseException, delay_s: float) -> None:
+        """``call_with_retry``'s ``on_retry``: the attempt is abandoned and sent again."""
+        self.rewind()
+        self._host.job_retrying(self._task_id, error, delay_s)
+
 
 def _with_retry(
-    host: JobHost, options: UploadOptions, control: JobControl | None, operation: Callable[[], T]
+    host: JobHost,
+    options: UploadOptions,
+    control: JobControl | None,
+    operation: Callable[[], T],
+    task_id: str | None = None,
 ) -> T:
-    return call_with_retry(operation, policy=host.retry_policy(options), control=control)
+    """``operation`` with the task's retries; with ``task_id``, the host hears of each."""
+
+    def before_retry(_retry_number: int, error: BaseException, delay_s: float) -> None:
+        if task_id is not None:
+            host.job_retrying(task_id, error, delay_s)
+
+    return call_with_retry(
+        operation, policy=host.retry_policy(options), control=control, on_retry=before_retry
+    )
 
 
 def _is_missing(error: CosError) -> bool:
@@ -296,7 +314,7 @@ class FileJob:
         self._host.job_checkpoint(self._task_id, self._checkpoint, note)
 
     def _retry(self, operation: Callable[[], T]) -> T:
-        return _with_retry(self._host, self._options, self._control, operation)
+        return _with_retry(self._host, self._options, self._control, operation, self._task_id)
 
     def _check_unchanged(self, expected: SourceState) -> None:
         """Raise SourceChangedError if the file is no longer as it was when the task
@@ -512,7 +530,7 @@ class FileJob:
                 attempt,
                 policy=self._host.retry_policy(self._options),
                 control=self._control,
-                on_retry=progress.rewind,
+                on_retry=progress.before_retry,
             )
         except BaseException:
             progress.rewind()
@@ -885,7 +903,7 @@ class FileJob:
                     attempt,
                     policy=self._host.retry_policy(self._options),
                     control=self._control,
-                    on_retry=progress.rewind,
+                    on_retry=progress.before_retry,
                 )
             except BaseException:
                 progress.rewind()
@@ -993,7 +1011,7 @@ class PartJob:
                 attempt,
                 policy=self._host.retry_policy(options),
                 control=_StopAdapter(self._check_stop),
-                on_retry=progress.rewind,
+                on_retry=progress.before_retry,
             )
         except BaseException:
             progress.rewind()

@@ -82,3 +82,13 @@ def test_a_run_the_server_leaves_without_an_answer_says_for_how_long_only_while_
 
     task.set_state(TaskState.PAUSED)
     assert task.unanswered_s(began + 40 + late + 6) is None
+
+
+def test_an_error_answer_and_the_wait_before_the_retry_are_not_a_silence() -> None:
+    task = make_task("t", key="file.bin", size=MiB)
+    task.set_state(TaskState.CHECKING)
+    task.heard(1000.0)
+    # 503 answered at 1010, the request goes again after 20 s (UploadQueue.job_retrying).
+    task.heard(1010.0 + 20.0)
+    assert task.unanswered_s(1010.0 + 20.0 + UNANSWERED_AFTER_S - 1) is None
+    assert task.unanswered_s(1010.0 + 20.0 + UNANSWERED_AFTER_S) == UNANSWERED_AFTER_S
