@@ -307,8 +307,8 @@ def test_while_the_bucket_does_not_answer_the_status_bar_says_for_how_long(
     account_window: Any, sandbox: Any, server: CosClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     driver, window = account_window, account_window.window
-    monkeypatch.setattr(duplicates, "UNANSWERED_AFTER_S", 1.0)  # 15 s in use
-    sandbox.faults.latency_s = 4.0  # the listing's answer comes 4 s late
+    monkeypatch.setattr(duplicates, "UNANSWERED_AFTER_S", 0.5)  # 15 s in use
+    sandbox.faults.latency_s = 2.5  # the listing's answer comes 2.5 s late
     notes = make_file(tmp_path / "notes.txt", 300)
     driver.drop([notes])
     looking = f"Looking for files already in {TEST_BUCKET}…"

@@ -178,8 +178,8 @@ def test_a_folder_the_server_does_not_list_says_how_long_it_has_waited(
     window = account_window.window
     find(QToolButton, "Refresh", window).click()
     wait_remote_names(["trip/"])
-    monkeypatch.setattr(remote_pane, "UNANSWERED_AFTER_S", 1.0)  # 15 s in use
-    sandbox.faults.latency_s = 4.0  # a hung server, for 4 s
+    monkeypatch.setattr(remote_pane, "UNANSWERED_AFTER_S", 0.5)  # 15 s in use
+    sandbox.faults.latency_s = 2.5  # a hung server, for 2.5 s
 
     double_click("trip/")
     listing = f"Listing {TEST_BUCKET}/trip/…"

@@ -124,8 +124,8 @@ def test_a_preview_the_server_does_not_answer_says_how_long_it_has_waited(
 ) -> None:
     folder = tmp_path / "site"
     write(folder / "index.html", "<h1>home</h1>")
-    monkeypatch.setattr(sync_dialog, "UNANSWERED_AFTER_S", 1.0)  # 15 s in use
-    sandbox.faults.latency_s = 4.0  # a hung server, for 4 s
+    monkeypatch.setattr(sync_dialog, "UNANSWERED_AFTER_S", 0.5)  # 15 s in use
+    sandbox.faults.latency_s = 2.5  # a hung server, for 2.5 s
 
     menu_action(account_window.window, "File", "Sync a folder…").trigger()
     dialog = current_dialog()
