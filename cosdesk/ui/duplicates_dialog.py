@@ -34,12 +34,14 @@ class DuplicatesQuestion(QMessageBox):
             + shared_folder([entry.key for entry in check.entries if entry.key in check.in_bucket])
         )
         self.setIcon(QMessageBox.Icon.Question)
-        if check.duplicate_count:
+        # Counted once: a walk over every entry, on the GUI thread (a drop can hold a million).
+        duplicates = check.duplicate_count
+        if duplicates:
             self.setWindowTitle(self.tr("Files already there"))
         else:  # none found, because the bucket could not be read
             self.setWindowTitle(self.tr("Files may already be there"))
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setText(self._headline(check))
+        self.setText(self._headline(check, duplicates))
         self.setInformativeText(self._explanation(check, where))
         self.setDetailedText(self._details(check, where))
         self.overwrite_button = self.addButton(self.tr("Overwrite"), QMessageBox.ButtonRole.AcceptRole)
@@ -74,8 +76,8 @@ class DuplicatesQuestion(QMessageBox):
         }
         self.finished.connect(self._on_finished)
 
-    def _headline(self, check: DuplicateCheck) -> str:
-        duplicates, total = check.duplicate_count, len(check.entries)
+    def _headline(self, check: DuplicateCheck, duplicates: int) -> str:
+        total = len(check.entries)
         if total == 1:
             name = os.path.basename(check.entries[0].key.rstrip("/")) or check.entries[0].key
             if not duplicates:
