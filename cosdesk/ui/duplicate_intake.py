@@ -120,6 +120,10 @@ class BatchIntake(QObject):
         # The last line that said a batch's files wait paused (the window takes
         # it down once uploads go on).
         self.paused_summary = ""
+        # Whether the window told how the uploads ended while this batch was being
+        # queued (its small files can all be sent before the summary arrives).
+        self._queueing = False
+        self._end_told_while_queueing = False
         # Skipped and renamed files of batches still uploading, told when they end
         # (see take_outcome). Written by the pool, read by the GUI thread.
         self._outcome_lock = threading.Lock()
@@ -177,9 +181,11 @@ class BatchIntake(QObject):
     def _show_status(self, message: str, probe: BucketProbe | None = None) -> None:
         """Say ``message`` while the batch is worked on; while ``probe`` waits for
         the bucket's answer, add for how long (a hung server keeps it minutes)."""
+        bar = self._window.statusBar()
+        if message or bar.currentMessage() == self._shown:  # the end of its own line only
+            bar.showMessage(message)
         self._status = self._shown = message
         self._probe = probe
-        self._window.statusBar().showMessage(message)
         if probe is None:
             self._silence_timer.stop()
         else:
@@ -265,6 +271,7 @@ class BatchIntake(QObject):
         else:
             status = self.tr("Adding files to %1…").replace("%1", where)
         self._show_status(status, checked.probe)
+        self._queueing, self._end_told_while_queueing = True, False
         run_in_background(
             self._work_pool, self, partial(self._resolve_and_queue, checked, choice), self._on_queued
         )
@@ -325,8 +332,14 @@ class BatchIntake(QObject):
         release_gradually(kept)
         return _Queued(checked.began_at_pauses, destination, queued_plan, added)
 
+    def uploads_end_told(self) -> None:
+        """The window has just said how the uploads ended (the queue went idle)."""
+        if self._queueing:
+            self._end_told_while_queueing = True
+
     @Slot(object)
     def _on_queued(self, outcome: object) -> None:
+        self._queueing = False
         if self._stopped.is_set():
             return
         if isinstance(outcome, Exception):
@@ -342,14 +355,21 @@ class BatchIntake(QObject):
         message = self.summary(queued.plan, queued.destination.describe(), queued.added, paused_meanwhile)
         if paused_meanwhile:
             self.paused_summary = message
+        elif self._end_told_while_queueing and self._queue.idle_at_last_tick:
+            # This batch's files were all sent before this line could be shown: the
+            # notice of how they ended (with what was left out) says more, and later.
+            self._done(None)
+            return
         self._done(message)
 
-    def _done(self, message: str) -> None:
+    def _done(self, message: str | None) -> None:
+        """Ends the batch, saying ``message`` ("": nothing; None: leaving the
+        status bar to what it says)."""
         # Replaces "Looking for files…": it must not stay once this batch is settled.
         self._show_status("")
         if message:
             self._window.statusBar().showMessage(message, 15000)
-        else:
+        elif message is not None:
             self._window.statusBar().clearMessage()
         self._busy = False
         self._next()

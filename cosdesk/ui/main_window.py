@@ -827,6 +827,7 @@ class MainWindow(QMainWindow):
         self._stop_notice = notice
         if notice is not None:
             self._show_stop_notice(notice, duplicates, notify=True)
+            self.intake.uploads_end_told()
 
     def _show_stop_notice(self, notice: BatchNotice | None, duplicates: str, *, notify: bool) -> None:
         if notice is None:

@@ -52,7 +52,7 @@ from cosdesk.engine import task as task_module
 from cosdesk.engine.options import UploadMethodChoice
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
-from cosdesk.ui import sandbox_runner, task_feed
+from cosdesk.ui import duplicate_intake, sandbox_runner, task_feed
 
 W = TypeVar("W", bound=QWidget)
 
@@ -242,6 +242,32 @@ def test_adding_files_says_so_while_it_happens_then_what_was_added_then_how_the_
     # True: the three rows are done (the table catches up within a moment).
     wait_until(lambda: all(row_texts(table, f"photos/{f.name}")[STATE] == "Done" for f in files), timeout_s=2)
     assert not any("Adding" in text for text in messages.texts()[added_at:])
+
+
+def test_small_files_sent_before_the_added_line_shows_leave_the_finished_notice_on_screen(
+    account_window: WindowDriver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a loaded machine a drop of small files can be uploaded whole before the
+    # line saying they were added reaches the window. That line then replaced the
+    # notice of how they ended. Here the adding thread is held until the window
+    # has told the end, as such a machine orders it.
+    driver = account_window
+    messages = StatusMessages(driver)
+    end_told = threading.Event()
+    driver.window.queue.idle.connect(end_told.set)  # after the window's own slot
+    let_go_of = duplicate_intake.release_gradually
+
+    def released_late(items: list[object]) -> None:
+        end_told.wait(10)
+        let_go_of(items)
+
+    monkeypatch.setattr(duplicate_intake, "release_gradually", released_late)
+    drop(driver, make_file(tmp_path / "a.txt", 100), make_file(tmp_path / "b.txt", 200))
+    wait_until(lambda: "Uploads finished" in messages.current(), timeout_s=10, what="the finished notice")
+    wait_until(driver.window.intake.is_idle, timeout_s=5, what="the drop's intake to end")
+    QTest.qWait(100)
+    assert reads(messages.current(), "Uploads finished: 2 file(s) uploaded.")
+    assert not any("Added" in text for text in messages.texts())
 
 
 def test_each_drop_on_the_window_is_one_batch_that_cosdesk_tasks_lists_by_its_number(
