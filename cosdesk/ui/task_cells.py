@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -79,6 +80,18 @@ def name_of_key(key: str, source_path: str | None = None) -> str:
     if key.endswith("/"):
         return key.rstrip("/").rsplit("/", 1)[-1] + "/"
     return key.rsplit("/", 1)[-1] or (os.path.basename(source_path or "") or key)
+
+
+_DIGIT_RUNS = re.compile(r"(\d+)")
+
+
+def natural_order(name: str) -> tuple[str | int, ...]:
+    """A key that sorts names as file managers do: case aside, and each run of
+    digits by its number, so that photo2.jpg comes before photo10.jpg. Texts and
+    numbers alternate from a text (maybe empty), so two keys always compare."""
+    parts: list[str | int] = list(_DIGIT_RUNS.split(name.casefold()))
+    parts[1::2] = [int(run) for run in parts[1::2]]
+    return tuple(parts)
 
 
 def display_name(snapshot: TaskSnapshot) -> str:

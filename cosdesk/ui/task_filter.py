@@ -40,7 +40,7 @@ from PySide6.QtCore import (
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_table_source import STATE_CODES
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.task_cells import Column, name_of_key
+from cosdesk.ui.task_cells import Column, name_of_key, natural_order
 from cosdesk.ui.task_model import (
     CHANGED_ERROR,
     CHANGED_SPEED,
@@ -62,6 +62,8 @@ from cosdesk.ui.task_rows import (
 AnyIndex = QModelIndex | QPersistentModelIndex
 # Slots in order, and (when sorted) every slot's sort key.
 Order: TypeAlias = "tuple[array[int], array[float] | None]"
+# What a text column sorts by: the text, or a name's natural order (task_cells.py).
+TextKey: TypeAlias = "str | tuple[str | int, ...]"
 
 # Rows put in place one by one per batch of changes; beyond, the order is rebuilt.
 INCREMENTAL_LIMIT = 100
@@ -621,12 +623,13 @@ def _key_function(model: TaskTableModel, column: int) -> Callable[[int], float]:
     raise ValueError(f"column {column} sorts by text")
 
 
-def _text_key(model: TaskTableModel, column: int) -> Callable[[int], str]:
-    """A slot's text for a column sorted by text, from the model's columns of this
-    moment (a worker keeps reading those if the model starts over meanwhile)."""
+def _text_key(model: TaskTableModel, column: int) -> Callable[[int], TextKey]:
+    """A slot's key for a column sorted by text, from the model's columns of this
+    moment (a worker keeps reading those if the model starts over meanwhile).
+    Names sort as a file manager sorts them; keys in the bucket's own order."""
     rows = model.rows
     if column == Column.NAME:
-        return lambda slot: name_of_key(rows.key(slot)).casefold()
+        return lambda slot: natural_order(name_of_key(rows.key(slot)))
     if column == Column.KEY:
         return rows.key
     return model.error_texts()

@@ -7,6 +7,7 @@ rows are laid out anew."""
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,8 +128,9 @@ def expected_order(stored: list[Stored], column: Column, descending: bool) -> li
     (read backwards when descending)."""
 
     def key(task: Stored) -> Any:
-        if column == Column.NAME:
-            return task.key.rsplit("/", 1)[1].casefold()
+        if column == Column.NAME:  # as a file manager sorts: img2 before img10
+            name = task.key.rsplit("/", 1)[1].casefold()
+            return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
         if column == Column.KEY:
             return task.key
         if column == Column.SIZE:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -268,6 +268,38 @@ def test_small_files_sent_before_the_added_line_shows_leave_the_finished_notice_
     QTest.qWait(100)
     assert reads(messages.current(), "Uploads finished: 2 file(s) uploaded.")
     assert not any("Added" in text for text in messages.texts())
+
+
+def test_clicking_the_name_header_sorts_names_as_a_file_manager_does(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    # photo10 after photo2, and Photo3 among the others whatever its case: the
+    # order of the person's file manager, not of the bytes.
+    for name in ("photo10.jpg", "photo2.jpg", "Photo3.jpg", "photo1.jpg"):
+        make_file(tmp_path / "trip" / name, 100)
+    drop(account_window, tmp_path / "trip")
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 4, what="four rows")
+    header = table.horizontalHeader()
+    name_section = next(
+        section
+        for section in range(header.count())
+        if table.model().headerData(section, Qt.Orientation.Horizontal) == "Name"
+    )
+
+    def click_name() -> None:
+        middle = QPoint(header.sectionViewportPosition(name_section) + 10, header.height() // 2)
+        QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=middle)
+
+    def names() -> list[str]:
+        return [table.model().index(row, name_section).data() for row in range(4)]
+
+    natural = ["photo1.jpg", "photo2.jpg", "Photo3.jpg", "photo10.jpg"]
+    for _ in range(2):  # one order, then the other
+        click_name()
+        ascending = header.sortIndicatorOrder() is Qt.SortOrder.AscendingOrder
+        wanted = natural if ascending else natural[::-1]
+        wait_until(lambda wanted=wanted: names() == wanted, what=f"names in order {wanted}")
 
 
 def test_each_drop_on_the_window_is_one_batch_that_cosdesk_tasks_lists_by_its_number(
