@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import count
 from typing import TypeVar
@@ -139,7 +139,10 @@ class BucketProbe:
         self._client_of = client
         self._client: CosClient | None = None
         self._bucket = bucket
-        self._retry = retry or RetryPolicy(3, 0.5, 5.0)
+        # A person waits on this check: a server that left a request a whole
+        # timeout without an answer is not asked again (four read timeouts of a
+        # hung server were four minutes of "Looking for files already in …").
+        self._retry = replace(retry or RetryPolicy(3, 0.5, 5.0), after_silence=False)
         self._page_size = page_size
         # Key -> size of each object found.
         self._present: dict[str, int] = {}

@@ -73,15 +73,31 @@ class RetryPolicy:
     """``max_retries`` retries after the first attempt; retry n (from 0) waits a
     random time in ``[c/2, c]`` with ``c = min(max_delay_s, base_delay_s * 2**n)``
     ("equal jitter": workers that failed together do not retry together, and
-    none retries at once)."""
+    none retries at once).
+
+    ``after_silence`` False: a request the server left a whole timeout without
+    an answer is not sent again. For a question a person waits on (are these
+    files already in the bucket?): each retry would wait as long, minutes in all.
+    """
 
     max_retries: int = 3
     base_delay_s: float = 0.5
     max_delay_s: float = 20.0
+    after_silence: bool = True
 
     def delay_s(self, retry_index: int, rng: random.Random | None = None) -> float:
         ceiling = min(self.max_delay_s, self.base_delay_s * (2**retry_index))
         return (rng or random).uniform(ceiling / 2, ceiling) if ceiling > 0 else 0.0
+
+    def retries(self, error: BaseException) -> bool:
+        """Whether ``error`` is sent again under this policy (retries left aside)."""
+        if not self.after_silence and _timed_out(error):
+            return False
+        return is_retryable(error)
+
+
+def _timed_out(error: BaseException) -> bool:
+    return isinstance(error, CosNetworkError) and error.kind is NetworkErrorKind.TIMEOUT
 
 
 def _network_may_heal(error: CosNetworkError) -> bool:
@@ -123,8 +139,8 @@ def call_with_retry(
     control: JobControl | None = None,
     on_retry: Callable[[int, BaseException, float], None] | None = None,
 ) -> T:
-    """Run ``operation`` until it succeeds, retrying retryable errors up to
-    ``policy.max_retries`` times. ``on_retry(retry_number, error, delay_s)`` runs
+    """Run ``operation`` until it succeeds, retrying the errors ``policy`` retries,
+    up to ``policy.max_retries`` times. ``on_retry(retry_number, error, delay_s)`` runs
     before each wait (the caller rewinds its progress there). The wait stops
     early, raising TaskInterrupted, when ``control`` is stopped. The last error
     propagates unchanged."""
@@ -135,7 +151,7 @@ def call_with_retry(
         try:
             return operation()
         except BaseException as error:
-            if retry_index >= policy.max_retries or not is_retryable(error):
+            if retry_index >= policy.max_retries or not policy.retries(error):
                 raise
             delay = policy.delay_s(retry_index)
             retry_index += 1

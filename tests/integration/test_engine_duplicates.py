@@ -5,6 +5,8 @@ sending two uploads of one key at once."""
 from __future__ import annotations
 
 import os
+import socket
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from cosdesk.cos.client import CosClient
 from cosdesk.cos.endpoint import Endpoint
 from cosdesk.engine.duplicates import BucketProbe, QueuedUpload, check_batch, resolve_batch
 from cosdesk.engine.options import ConflictPolicy
+from cosdesk.engine.retry import RetryPolicy
 from cosdesk.engine.scan import ScanEntry
 from cosdesk.engine.task import TaskState
 
@@ -121,6 +124,26 @@ def test_a_bucket_that_cannot_be_read_is_reported_and_the_queue_check_stands(san
     plan = resolve_batch(check, ConflictPolicy.SKIP)
     # Unchecked: each task checks its key itself when it starts.
     assert plan.conflict is ConflictPolicy.SKIP and [e.key for e in plan.add] == ["other"]
+
+
+def test_a_bucket_that_leaves_the_listing_unanswered_is_not_asked_again(tmp_path: Path) -> None:
+    """A person waits on this check. A hung server kept it four read timeouts,
+    four minutes of "Looking for files already in …", before the question."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # takes connections, never answers
+        endpoint = Endpoint.custom(
+            f"http://127.0.0.1:{silent.getsockname()[1]}", path_style=True, region=REGION
+        )
+        client = CosClient(Credentials("AKIDcosdeskTESTsecretid", "key"), endpoint, timeout_s=0.5)
+        # The queue's own policy, as the window and the command pass it: three retries.
+        probe = probe_for(client, retry=RetryPolicy(3, 0.05, 0.05))
+        started = time.monotonic()
+        try:
+            check = check_batch([entry("k")], {}, probe)
+        finally:
+            client.close()
+    assert time.monotonic() - started < 1.5  # one read timeout of 0.5 s, not four
+    assert not check.bucket_checked
+    assert check.bucket_unread  # so the window asks what to do with the files
 
 
 @pytest.mark.parametrize("second_account", [None, "another account"])

@@ -108,3 +108,12 @@ def test_each_retry_waits_between_half_and_all_of_a_doubling_ceiling(
 
 def test_a_zero_base_delay_retries_at_once() -> None:
     assert RetryPolicy(base_delay_s=0.0).delay_s(3) == 0.0
+
+
+def test_a_policy_for_a_person_waiting_does_not_ask_a_silent_server_again() -> None:
+    waiting = RetryPolicy(after_silence=False)
+    assert not waiting.retries(network(NetworkErrorKind.TIMEOUT))
+    # Failures that come fast are still tried again, as under any policy.
+    assert waiting.retries(network(NetworkErrorKind.CONNECTION_RESET))
+    assert waiting.retries(answer(503, "ServiceUnavailable"))
+    assert RetryPolicy().retries(network(NetworkErrorKind.TIMEOUT))
