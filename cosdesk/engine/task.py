@@ -496,7 +496,9 @@ class UploadTask(RecordViews):
             speed = self.meter.speed(time.monotonic() if now is None else now)
         loaded = min(self.loaded, total) if total else self.loaded
         percent = 1.0 if self.state is TaskState.SUCCESS else (loaded / total if total else 0.0)
-        eta = eta_seconds(total - loaded, speed) if uploading else None
+        # Once every byte is sent, what is left is the server's answer (storing a
+        # big multipart object takes COS seconds): no time is known, not 0:00.
+        eta = eta_seconds(total - loaded, speed) if uploading and loaded < total else None
         return TaskProgress(self.task_id, loaded, total, speed, percent, eta)
 
 

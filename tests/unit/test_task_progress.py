@@ -92,3 +92,15 @@ def test_an_error_answer_and_the_wait_before_the_retry_are_not_a_silence() -> No
     task.heard(1010.0 + 20.0)
     assert task.unanswered_s(1010.0 + 20.0 + UNANSWERED_AFTER_S - 1) is None
     assert task.unanswered_s(1010.0 + 20.0 + UNANSWERED_AFTER_S) == UNANSWERED_AFTER_S
+
+
+def test_the_time_left_is_unknown_not_zero_once_every_byte_waits_for_the_answer() -> None:
+    task = running_task(4 * MiB)
+    for second in range(1, 4):
+        task.add_progress(MiB, now=float(second))
+    eta = task.progress(now=3.0).eta_s
+    assert eta is not None and eta > 0  # a megabyte left at the speed measured
+    task.add_progress(MiB, now=4.0)
+    # All sent: storing the object may take the server seconds. "0:00" said it was done.
+    progress = task.progress(now=4.0)
+    assert progress.percent == 1.0 and progress.eta_s is None
