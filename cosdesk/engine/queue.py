@@ -980,7 +980,17 @@ class UploadQueue(QObject):
 
     def set_bandwidth_limit(self, limit_bytes_per_s: int) -> None:
         """The global upload limit in bytes/s (0: unlimited), effective at once."""
+        before = self.limiter.limit_bytes_per_s
         self.limiter.set_limit(limit_bytes_per_s)
+        if limit_bytes_per_s and (not before or limit_bytes_per_s < before):
+            # Chunks now come further apart: the gaps the running tasks measured
+            # say nothing of when a pause between them is the server's silence.
+            with self._lock:
+                now = time.monotonic()
+                for task_id in self._scheduler.running_ids:
+                    task = self._tasks.get(task_id)
+                    if task is not None:
+                        task.pace_changed(now)
 
     def set_file_parallel_limit(self, limit: int) -> None:
         """FileParallelLimit: a fixed number, or ``AUTOMATIC`` (0)."""

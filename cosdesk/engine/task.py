@@ -425,6 +425,14 @@ class UploadTask(RecordViews):
                 self.longest_byte_gap_s = max(gap, self.longest_byte_gap_s or 0.0)
             self.last_byte_at = self.heard_at = now
 
+    def pace_changed(self, now: float) -> None:
+        """The upload was slowed on our side (a lower bandwidth limit): the pace
+        between chunks is measured afresh before a wait counts as a silence."""
+        self.longest_byte_gap_s = None
+        self.last_byte_at = None
+        if self.heard_at is not None:  # counting from the job's lease, not before
+            self.heard_at = now
+
     def heard(self, now: float | None = None) -> None:
         """The run moved without sending bytes: a step reported, bytes hashed."""
         self.heard_at = time.monotonic() if now is None else now

@@ -17,6 +17,7 @@ import pytest
 from support.engine_queue import Engine
 from support.task_rows import make_row
 
+from cosdesk.engine import task as task_module
 from cosdesk.engine.options import EndpointSpec, UploadOptions
 from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.store import TaskStore
@@ -51,6 +52,27 @@ def test_the_bandwidth_limit_holds_and_a_new_limit_applies_at_once(make_engine: 
     engine.qtbot.wait(300)  # the burst allowance and the chunk in flight
     raised = rate_over(engine, task_id, 1.5)
     assert 8 * MiB <= raised <= 16 * MiB, raised / MiB
+    engine.queue.set_bandwidth_limit(0)
+    engine.wait_states([task_id], {TaskState.SUCCESS})
+
+
+def test_a_lower_bandwidth_limit_is_not_taken_for_a_silent_server(
+    make_engine: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks that came every few milliseconds come every 4 s under the new limit.
+    # Measured against the old pace, each of those waits read as the server's
+    # silence: "No answer from the server for 0:16" on a row that was sending.
+    monkeypatch.setattr(task_module, "UNANSWERED_AFTER_S", 0.3)
+    engine = make_engine(bandwidth_limit_bytes_per_s=16 * MiB)
+    task_id = engine.queue.add_file(random_file(tmp_path / "big.bin", 24 * MiB), BUCKET, "slowed.bin")
+    engine.wait_loaded(task_id, 3 * MiB, timeout_s=10)
+    engine.queue.set_bandwidth_limit(256 * 1024)
+    said = set()
+    for _ in range(20):
+        engine.qtbot.wait(100)
+        said.add(engine.snapshot(task_id).unanswered_s)
+    assert engine.state(task_id) is TaskState.UPLOADING
+    assert said == {None}
     engine.queue.set_bandwidth_limit(0)
     engine.wait_states([task_id], {TaskState.SUCCESS})
 
