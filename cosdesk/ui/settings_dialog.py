@@ -70,6 +70,7 @@ from cosdesk.ui.icons import icon
 from cosdesk.ui.languages import LANGUAGES, language_label
 from cosdesk.ui.message_boxes import message_box
 from cosdesk.ui.palette import error_color
+from cosdesk.ui.rate_box import RateBox
 from cosdesk.ui.settings_save import SaveOutcome, SavePlan, SaveStep, save
 
 MiB = 1024 * 1024
@@ -391,10 +392,7 @@ class SettingsDialog(QDialog):
         self.parallel_files.setToolTip(
             self.tr("Automatic: as many as make the upload faster on your link; or a fixed number")
         )
-        self.bandwidth = QSpinBox(self)
-        self.bandwidth.setRange(0, 100_000)
-        self.bandwidth.setSuffix(" " + size_unit("MiB") + "/s")
-        self.bandwidth.setSpecialValueText(self.tr("unlimited"))
+        self.bandwidth = RateBox(self.tr("unlimited"), self)
         self.resume_on_start = QCheckBox(self.tr("Resume unfinished uploads when cosdesk starts"), self)
         transfers_box = QGroupBox(self.tr("All uploads"), self)
         transfers_row = QHBoxLayout()
@@ -644,13 +642,13 @@ class SettingsDialog(QDialog):
 
     def _load_transfers(self, transfers: Transfers) -> None:
         self.parallel_files.setValue(transfers.parallel_files)
-        self.bandwidth.setValue(transfers.bandwidth_limit_bytes_per_s // MiB)
+        self.bandwidth.set_bytes_per_s(transfers.bandwidth_limit_bytes_per_s)
         self.resume_on_start.setChecked(transfers.resume_on_start)
 
     def _form_transfers(self) -> Transfers:
         return Transfers(
             parallel_files=self.parallel_files.value(),
-            bandwidth_limit_bytes_per_s=self.bandwidth.value() * MiB,
+            bandwidth_limit_bytes_per_s=self.bandwidth.bytes_per_s(),
             resume_on_start=self.resume_on_start.isChecked(),
         )
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDoubleSpinBox,
     QFrame,
     QLabel,
     QLineEdit,
@@ -139,10 +140,11 @@ def test_setting_a_bandwidth_limit_keeps_the_sandbox_destination_and_its_prefix(
 
     dialog = open_settings(window)
     assert find(QListWidget, "Accounts", dialog).count() == 0  # no account appears by itself
-    bandwidth = find(QSpinBox, "Bandwidth limit", dialog)
+    bandwidth = find(QDoubleSpinBox, "Bandwidth limit", dialog)
     bandwidth.setFocus()
     bandwidth.selectAll()
-    QTest.keyClicks(bandwidth, "1")
+    # A quarter of a MiB/s: a 2 Mbit/s home uplink's owner sets a limit below one.
+    QTest.keyClicks(bandwidth, "0.25")
     save_and_wait(dialog)
 
     assert find(QComboBox, UPLOAD_TO, window).currentText() == "Local sandbox"
@@ -155,12 +157,12 @@ def test_setting_a_bandwidth_limit_keeps_the_sandbox_destination_and_its_prefix(
     # Still no account, and the limit is kept.
     dialog = open_settings(window)
     assert find(QListWidget, "Accounts", dialog).count() == 0
-    assert find(QSpinBox, "Bandwidth limit", dialog).value() == 1
+    assert find(QDoubleSpinBox, "Bandwidth limit", dialog).text() == "0.25 MiB/s"
     click("Cancel", dialog)
 
     # The uploads run under the limit now (no restart), and a drop goes to the
     # sandbox under the prefix.
-    assert window.queue.bandwidth_limit_bytes_per_s == 1 * MiB
+    assert window.queue.bandwidth_limit_bytes_per_s == MiB // 4
     make_file(tmp_path / "photo.jpg", 300_000)
     driver.drop([tmp_path / "photo.jpg"])
     wait_for_row_state(window, "photo.jpg", "Done")
