@@ -123,8 +123,8 @@ class TaskActions(QObject):
                 )
             else:
                 detail = self.tr(
-                    "%1 of %2 has been sent. Cancelling deletes it from the server; "
-                    "uploading again starts over."
+                    "%1 of %2 has been sent. Cancelling throws that away (an object already "
+                    "there under this name stays as it is); uploading again starts over."
                 )
             detail = detail.replace("%1", format_size(snap.loaded)).replace("%2", format_size(snap.size or 0))
         elif started:
@@ -138,8 +138,8 @@ class TaskActions(QObject):
                 )
             else:
                 detail = self.tr(
-                    "Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the "
-                    "server; uploading again starts over.",
+                    "Already sent: %1, by %n of these uploads. Cancelling throws that away (objects "
+                    "already there under their names stay as they are); uploading again starts over.",
                     None,
                     len(started),
                 )

@@ -361,10 +361,10 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</source>
+        <source>Already sent: %1, by %n of these uploads. Cancelling throws that away (objects already there under their names stay as they are); uploading again starts over.</source>
         <translation>
-            <numerusform>Already sent: %1, by only %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</numerusform>
-            <numerusform>Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</numerusform>
+            <numerusform>Already sent: %1, by only %n of these uploads. Cancelling throws that away (objects already there under their names stay as they are); uploading again starts over.</numerusform>
+            <numerusform>Already sent: %1, by %n of these uploads. Cancelling throws that away (objects already there under their names stay as they are); uploading again starts over.</numerusform>
         </translation>
     </message>
     <message numerus="yes">

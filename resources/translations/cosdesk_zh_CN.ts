@@ -2363,16 +2363,6 @@ Qt %3</translation>
 </context>
 <context>
     <name>TaskActions</name>
-    <message>
-        <source>%1 of %2 has been sent. Cancelling deletes it from the server; uploading again starts over.</source>
-        <translation>已发送 %1 / %2。取消会将其从服务器上删除，重新上传须从头开始。</translation>
-    </message>
-    <message numerus="yes">
-        <source>Already sent: %1, by %n of these uploads. Cancelling deletes what was sent from the server; uploading again starts over.</source>
-        <translation>
-            <numerusform>已有 %n 个上传发送了数据，共 %1。取消会将已发送的数据从服务器上删除，重新上传须从头开始。</numerusform>
-        </translation>
-    </message>
     <message numerus="yes">
         <source>Cancel %n upload(s)</source>
         <translation>
@@ -2393,10 +2383,20 @@ Qt %3</translation>
         <source>%1 of %2 has been sent. What was appended stays in the object if you cancel; uploading again goes on after it.</source>
         <translation>已发送 %1 / %2。取消后，已追加的数据仍留在对象中；重新上传会从其后继续追加。</translation>
     </message>
+    <message>
+        <source>%1 of %2 has been sent. Cancelling throws that away (an object already there under this name stays as it is); uploading again starts over.</source>
+        <translation>已发送 %1 / %2。取消会丢弃已发送的数据（存储桶中已有的同名对象保持不变），重新上传须从头开始。</translation>
+    </message>
     <message numerus="yes">
         <source>Already sent: %1, by %n of these uploads. What they appended stays in the objects if you cancel; uploading again goes on after it.</source>
         <translation>
             <numerusform>已有 %n 个上传发送了数据，共 %1。取消后，已追加的数据仍留在对象中；重新上传会从其后继续追加。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Already sent: %1, by %n of these uploads. Cancelling throws that away (objects already there under their names stay as they are); uploading again starts over.</source>
+        <translation>
+            <numerusform>已有 %n 个上传发送了数据，共 %1。取消会丢弃已发送的数据（存储桶中已有的同名对象保持不变），重新上传须从头开始。</numerusform>
         </translation>
     </message>
     <message numerus="yes">

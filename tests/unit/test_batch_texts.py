@@ -129,7 +129,7 @@ def test_cancelling_an_append_says_that_what_it_appended_stays() -> None:
     assert question is not None and "What they appended stays in the objects" in question.detail
     mixed = cancel_question(3, [appending("a.log", MiB), snapshot("x.bin", TaskState.PAUSED, loaded=MiB)])
     assert mixed is not None
-    assert "Cancelling deletes what was sent from the server" in mixed.detail
+    assert "Cancelling throws that away (objects already there under their names stay" in mixed.detail
     assert mixed.detail.endswith(
         "Except what 1 append(s) added: that stays, and uploading again goes on after it."
     )
