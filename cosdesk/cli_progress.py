@@ -27,6 +27,9 @@ from cosdesk.engine.verification import NOT_VERIFIED_REASON
 
 # The speed is shown once bytes have been going out this long.
 SPEED_SETTLES_S = 1.0
+# Plain output (a log, a pipe) says the server's silence when it begins, then
+# this often while it lasts: its lines otherwise come per 10% step, none for minutes.
+PLAIN_SILENCE_EVERY_S = 30.0
 
 # Exit statuses (0: everything given was uploaded).
 EXIT_INCOMPLETE = 1  # a file failed, was left unfinished, or could not be read
@@ -99,6 +102,7 @@ class ProgressDisplay:
         self._line_width = 0
         self._last_plain_percent = -1
         self._last_plain_text = ""
+        self._silence_told_at: float | None = None
         self._failures: dict[str, str] = {}
         # Failed tasks whose error does not heal by itself (TaskError.transient is
         # False: a wrong key, a missing bucket): resuming them fails the same way
@@ -233,11 +237,22 @@ class ProgressDisplay:
             # has answered for them).
             step = int(batch.percent * 10)
             settled = not batch.running and not batch.waiting
-            if step != self._last_plain_percent or (settled and text != self._last_plain_text):
+            silence_due = self._plain_silence_due(batch)
+            if step != self._last_plain_percent or (settled and text != self._last_plain_text) or silence_due:
                 self._last_plain_percent = step
                 self._last_plain_text = text
                 print(text, file=self._out)
                 self._out.flush()
+
+    def _plain_silence_due(self, batch: BatchProgress) -> bool:
+        if not batch.running or batch.unanswered_s is None:
+            self._silence_told_at = None
+            return False
+        now = time.monotonic()
+        if self._silence_told_at is not None and now - self._silence_told_at < PLAIN_SILENCE_EVERY_S:
+            return False
+        self._silence_told_at = now
+        return True
 
     def _progress_line(self, batch: BatchProgress) -> str:
         # The queue counts a task waiting for its retry as failed; here it is still to do.

@@ -22,6 +22,7 @@ from support.window_driver import PROFILE, save_profile
 from cosdesk import cli, upload_cli
 from cosdesk.cli_progress import ProgressDisplay
 from cosdesk.engine import options
+from cosdesk.engine import task as task_module
 from cosdesk.engine.options import EndpointSpec
 from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.task import TaskState
@@ -75,6 +76,28 @@ def test_a_failed_file_whose_automatic_retry_has_begun_is_counted_once(
     summary = out.getvalue().splitlines()[-1]
     # The old count said "0 uploaded, 1 failed, 1 unfinished": two files of one.
     assert summary.startswith("0 uploaded, 1 failed; 0 B of 1000 B in "), summary
+
+
+def test_a_log_of_the_command_says_when_the_server_stops_answering(
+    make_engine: Any, silent_server: socket.socket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain output (a log, a pipe) gets a line per 10% step. A file sent whole
+    waiting on a silent server is at 100% of its bytes: the log said nothing
+    more for minutes, where a terminal's line says "no answer"."""
+    monkeypatch.setattr(task_module, "UNANSWERED_AFTER_S", 0.3)
+    engine = make_engine(endpoint=f"http://127.0.0.1:{silent_server.getsockname()[1]}", client_timeout_s=30)
+    out = io.StringIO()  # not a terminal: plain lines
+    display = ProgressDisplay(engine.queue, out, quiet=False)
+    source = tmp_path / "minutes.txt"
+    source.write_bytes(b"the board met at nine\n" * 40)
+    engine.queue.add_files([FileToAdd(str(source), "minutes.txt")], BUCKET)
+    engine.qtbot.waitUntil(lambda: "no answer from the server for" in out.getvalue(), timeout=5000)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("100.0%  880 B / 880 B")  # the bytes went out at once
+    assert re.fullmatch(r"100\.0%  880 B / 880 B  no answer from the server for 0:0\d  files 0/1", lines[-1])
+    engine.clients(engine.queue.default_endpoint).stop_requests()
+    engine.queue.shutdown(wait=True)
+    del display  # its slots heard the queue until here
 
 
 def test_a_request_ended_by_quitting_leaves_its_file_unfinished_not_failed(
