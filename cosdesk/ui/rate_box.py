@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDoubleSpinBox, QWidget
 
+from cosdesk.engine.options import MiB
 from cosdesk.ui.formatting import size_unit
-
-MiB = 1024 * 1024
 
 
 class RateBox(QDoubleSpinBox):

@@ -52,7 +52,7 @@ from cosdesk.cos.errors import (
 )
 from cosdesk.cos.options import STORAGE_CLASSES
 from cosdesk.engine.clients import endpoint_from_spec
-from cosdesk.engine.options import ConflictPolicy
+from cosdesk.engine.options import ConflictPolicy, MiB
 from cosdesk.ui.accounts import (
     ACLS,
     COS_REGIONS,
@@ -73,7 +73,6 @@ from cosdesk.ui.palette import error_color
 from cosdesk.ui.rate_box import RateBox
 from cosdesk.ui.settings_save import SaveOutcome, SavePlan, SaveStep, save
 
-MiB = 1024 * 1024
 _WRONG_KEY_CODES = frozenset(
     {"SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidSecretId", "AccessDenied"}
 )

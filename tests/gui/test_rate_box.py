@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cosdesk.ui.rate_box import MiB, RateBox
+from cosdesk.engine.options import MiB
+from cosdesk.ui.rate_box import RateBox
 
 
 def test_a_limit_reads_in_mib_per_second_and_keeps_its_bytes_until_changed(qtbot: Any) -> None:
