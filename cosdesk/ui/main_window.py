@@ -626,6 +626,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _show_batch(self, batch: BatchProgress) -> None:
         texts = batch_texts(batch)
+        # No batch (a first start, a restart, every file of it canceled): no
+        # "0 / 0 files  0 B / 0 B" and an empty bar beside the rows of earlier ones.
+        for widget in (self.files_label, self.bytes_label, self.overall):
+            widget.setVisible(batch.files > 0)
         self.files_label.setText(texts.files)
         self.files_label.setToolTip(texts.files_tip)
         self.bytes_label.setText(texts.bytes)

@@ -244,6 +244,25 @@ def test_adding_files_says_so_while_it_happens_then_what_was_added_then_how_the_
     assert not any("Adding" in text for text in messages.texts()[added_at:])
 
 
+def test_the_status_bar_counts_a_batch_only_once_there_is_one(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    # "0 / 0 files  0 B / 0 B" and an empty bar stood beside the finished rows of
+    # the last session, as if they counted nothing.
+    window = account_window.window
+
+    def shown() -> list[str]:
+        bar = window.statusBar()
+        return [label.text() for label in bar.findChildren(QLabel) if label.isVisible() and label.text()]
+
+    assert not any("files" in text or " B / " in text for text in shown())
+    assert not any(bar.isVisible() for bar in window.statusBar().findChildren(QProgressBar))
+    drop(account_window, make_file(tmp_path / "note.txt", 1000))
+    wait_until(lambda: "1 / 1 files" in shown(), timeout_s=10, what="the batch's count")
+    assert "1000 B / 1000 B" in shown()
+    assert any(bar.isVisible() for bar in window.statusBar().findChildren(QProgressBar))
+
+
 def test_small_files_sent_before_the_added_line_shows_leave_the_finished_notice_on_screen(
     account_window: WindowDriver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -366,11 +385,11 @@ def test_the_overall_bar_and_time_left_cover_only_the_new_batch_and_leave_out_pa
     account_window: WindowDriver, tmp_path: Path
 ) -> None:
     driver = account_window
-    bar = find(QProgressBar, "Overall progress")
     drop(driver, make_file(tmp_path / "earlier.bin", 12 * MiB))
     table = uploads_table()
     wait_until(lambda: row_texts(table, "earlier.bin")[STATE] == "Done", timeout_s=15)
     wait_until(lambda: status_label("Files uploaded").text() == "1 / 1 files")
+    bar = find(QProgressBar, "Overall progress")  # shown once there is a batch
 
     # A new batch, long after the first: the finished file is not part of it.
     rate = 2 * MiB
