@@ -473,7 +473,10 @@ class TaskFilterProxy(QAbstractTableModel):
             _key_column(model, layout.column),
         )
         self._changed_while_rebuilding.clear()
-        if rows.live <= SYNC_LIMIT or layout.column < 0:
+        # A name's natural order costs about six times a plain text's key (20,000
+        # names: 71 ms against 12): fewer rows are sorted by name on this thread.
+        limit = SYNC_LIMIT // 6 if layout.column == Column.NAME else SYNC_LIMIT
+        if rows.live <= limit or layout.column < 0:
             # Queue order needs no sort: filtering a million rows takes tens of
             # milliseconds, in C.
             self._rebuilding = 0
