@@ -202,8 +202,12 @@ _HINTS = {
     "RequestTimeTooSkewed": QT_TRANSLATE_NOOP(
         "formatting", "This computer's clock is too far from the server's. Correct the clock."
     ),
+    # Said of a refused connection and of a server gone silent alike (the system
+    # message beside it tells which), and of a bucket the duplicates check could
+    # not read as well as of an upload.
     "NetworkError": QT_TRANSLATE_NOOP(
-        "formatting", "The server could not be reached. Check the network; the upload can be resumed."
+        "formatting",
+        "The connection to the server failed, or the server stopped answering. Check the network.",
     ),
     "SourceMissing": QT_TRANSLATE_NOOP("formatting", "The local file is gone or can no longer be read."),
     "SourceUnreadable": QT_TRANSLATE_NOOP("formatting", "The local file cannot be read."),

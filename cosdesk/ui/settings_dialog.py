@@ -149,9 +149,9 @@ def check_connection(
         text = QCoreApplication.translate("ConnectionTest", "No keys to test with: %1")
         return False, text.replace("%1", str(error))
     except CosNetworkError as error:
-        text = QCoreApplication.translate(
-            "ConnectionTest", "Network problem — the server could not be reached: %1"
-        )
+        # The error says what failed: a refusal, a name that did not resolve, or a
+        # server that took the connection and then said nothing.
+        text = QCoreApplication.translate("ConnectionTest", "Network problem: %1")
         return False, text.replace("%1", str(error))
     except CosValidationError as error:
         text = QCoreApplication.translate("ConnectionTest", "The settings are not valid: %1")

@@ -273,8 +273,8 @@
         <translation>没有可用于测试的密钥：%1</translation>
     </message>
     <message>
-        <source>Network problem — the server could not be reached: %1</source>
-        <translation>网络问题，无法连接服务器：%1</translation>
+        <source>Network problem: %1</source>
+        <translation>网络问题：%1</translation>
     </message>
     <message>
         <source>The settings are not valid: %1</source>
@@ -3003,8 +3003,8 @@ Qt %3</translation>
         <translation>本机时间与服务器时间相差过大，请校准系统时间。</translation>
     </message>
     <message>
-        <source>The server could not be reached. Check the network; the upload can be resumed.</source>
-        <translation>无法连接服务器，请检查网络；上传可以稍后继续。</translation>
+        <source>The connection to the server failed, or the server stopped answering. Check the network.</source>
+        <translation>与服务器的连接失败，或服务器不再应答。请检查网络。</translation>
     </message>
     <message>
         <source>The local file is gone or can no longer be read.</source>

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from cosdesk.cos.errors import CosNetworkError, CosTimeoutError, NetworkErrorKind
 from cosdesk.engine.task import TaskError
+from cosdesk.engine.workers import describe_error as task_error_of
 from cosdesk.ui.formatting import (
     describe_error,
     error_tooltip,
@@ -34,6 +36,30 @@ def test_a_known_code_is_explained_and_the_system_message_kept_apart() -> None:
 def test_an_unknown_code_is_named_not_passed_off_as_an_explanation() -> None:
     assert explain_error(ODD) == "The upload failed (InvalidBucketState)."
     assert "The bucket is being deleted." in describe_error(ODD).split("\n")[1]
+
+
+def test_a_network_failure_is_explained_truly_for_a_silent_server_and_a_refusal_alike() -> None:
+    # A server that took the connection and then said nothing was "could not be
+    # reached"; in the duplicates question, "the upload can be resumed" was said
+    # of a bucket listing. The system message beside it tells which failure it was.
+    silent = task_error_of(
+        CosTimeoutError(
+            "timed out waiting for 127.0.0.1:9000 to answer (nothing for 60 s)",
+            kind=NetworkErrorKind.TIMEOUT,
+            host="127.0.0.1:9000",
+        )
+    )
+    refused = task_error_of(
+        CosNetworkError(
+            "could not connect to 127.0.0.1:9: connection refused",
+            kind=NetworkErrorKind.CONNECTION_REFUSED,
+            host="127.0.0.1:9",
+        )
+    )
+    assert silent.code == refused.code == "NetworkError"
+    explanation = "The connection to the server failed, or the server stopped answering. Check the network."
+    assert explain_error(silent) == explain_error(refused) == explanation
+    assert "timed out waiting for 127.0.0.1:9000 to answer" in describe_error(silent).split("\n")[1]
 
 
 def test_the_error_tooltip_tells_explanation_system_message_and_note() -> None:
