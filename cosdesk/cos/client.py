@@ -283,6 +283,8 @@ class CosClient:
         # When each request in flight had all its body sent (time.monotonic()), by
         # a key of its own: waiting_s. One dict operation per change, atomic.
         self._sent_at: dict[object, float] = {}
+        # The buckets prepare() has made a pool for (a set add is atomic).
+        self._prepared: set[str] = set()
 
     # --- lifetime ---------------------------------------------------------------
 
@@ -290,8 +292,12 @@ class CosClient:
         """Make the connection pool for ``bucket`` now, without connecting. The first
         one costs about 35 ms of CPU (httpx imports its HTTP core then, and makes an
         SSL context): off the GUI thread and before the first upload's job, which
-        would otherwise pay it."""
+        would otherwise pay it. Again for a bucket: nothing (a big drop asks once
+        per slice of files, and each time parsed the URL anew)."""
+        if bucket in self._prepared:
+            return
         self._transports.for_url(httpx.URL(self.endpoint.url_for(bucket, None)))
+        self._prepared.add(bucket)
 
     def close(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
