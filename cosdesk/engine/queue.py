@@ -295,10 +295,15 @@ class UploadQueue(QObject):
         options = options or UploadOptions()
         spec = self._endpoint(endpoint)
         self._keep_up_with_intake()
+        sources = [(item.key, NewSource.file(item.path, item.size, item.mtime_ns)) for item in files]
+        with self._lock:
+            first, task_ids = self._reserve(len(sources))
+        # Made outside the lock, which the window's thread waits for: making them
+        # is most of the work of adding a file.
+        tasks = _made_tasks(first, task_ids, bucket, spec, options, sources, batch or new_batch_token())
         with self._lock:
             paused = part_of_drop_since is not None and self._paused_since(part_of_drop_since)
-            sources = [(item.key, NewSource.file(item.path, item.size, item.mtime_ns)) for item in files]
-            tasks = self._new_tasks(bucket, spec, options, sources, batch or new_batch_token(), paused=paused)
+            self._register(tasks, paused=paused)
             self._pending_intakes += 1
         self._aux_pool.start(BackgroundCall(lambda: self._intake(tasks)))
         return [task.task_id for task in tasks]
@@ -468,13 +473,21 @@ class UploadQueue(QObject):
         """New tasks, one for each (key, source), at the end of the queue, with the
         batch token ``batch``. Called with the lock held; the tracker of the window's
         batch takes them in together."""
+        first, task_ids = self._reserve(len(sources))
+        tasks = _made_tasks(first, task_ids, bucket, endpoint, options, sources, batch)
+        self._register(tasks, paused=paused)
+        return tasks
+
+    def _reserve(self, count: int) -> tuple[int, list[str]]:
+        """The first of ``count`` queue positions and their task ids, taken for new
+        tasks (lock held): tasks made from them may be registered later."""
         first = self._records.next_position
-        task_ids = self._records.ids.take(len(sources))
-        tasks = [
-            new_task(task_id, first + number, bucket, key, endpoint, options, source, batch)
-            for number, (task_id, (key, source)) in enumerate(zip(task_ids, sources, strict=True))
-        ]
-        self._records.next_position = first + len(tasks)
+        self._records.next_position = first + count
+        return first, self._records.ids.take(count)
+
+    def _register(self, tasks: list[UploadTask], *, paused: bool) -> None:
+        """Make new tasks the queue's (lock held): counted, in the window's batch,
+        told to the table."""
         for task in tasks:
             self._tasks[task.task_id] = task
         if paused:
@@ -486,7 +499,6 @@ class UploadQueue(QObject):
         for task in tasks:
             self._records.recount(task)
             self._events.added(task.task_id, task.compact_row())
-        return tasks
 
     def _intake(self, tasks: list[UploadTask]) -> None:
         idle = False
@@ -1718,3 +1730,20 @@ def _all_done(pools: Iterable[ThreadPool], within_s: float) -> bool:
 def _sent_in_parts(task: UploadTask) -> bool:
     """Big-file work: a file above SliceSize goes by multipart (engine/plan.py)."""
     return task.size is not None and task.size > task.options.slice_size
+
+
+def _made_tasks(
+    first: int,
+    task_ids: list[str],
+    bucket: str,
+    endpoint: EndpointSpec,
+    options: UploadOptions,
+    sources: Sequence[tuple[str, NewSource]],
+    batch: str,
+) -> list[UploadTask]:
+    """New tasks at the positions from ``first`` on, with the ids reserved for them
+    (UploadQueue._reserve); not the queue's yet."""
+    return [
+        new_task(task_id, first + number, bucket, key, endpoint, options, source, batch)
+        for number, (task_id, (key, source)) in enumerate(zip(task_ids, sources, strict=True))
+    ]
