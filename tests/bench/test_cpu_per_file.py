@@ -23,7 +23,13 @@ imports its command-line tool when they are there: 45 ms of every start that no
 user pays. The SDK's script runs in the test environment; nothing there slows
 its imports (it uses requests, not httpx).
 
-The two clients alternate for several rounds (``COSDESK_BENCH_ROUNDS``, 5 by
+A third client is measured beside them and printed, not compared with a goal:
+``bench_clients.py raw``, one plain httpx PUT per file with the CRC-64 checked,
+in cosdesk's user environment. It is the floor of any client on httpx (no
+database, no threads, no progress), so the figures show how much of cosdesk's
+time is the HTTP stack it must use and how much is its own.
+
+The clients alternate for several rounds (``COSDESK_BENCH_ROUNDS``, 5 by
 default) on the same files, so a burst of load on this shared machine falls on
 both; the medians are compared, and every round is printed.
 """
@@ -134,6 +140,13 @@ def run_sdk(endpoint: str, source: Path, work: Path, round_name: str, bytecode_c
     return measured("sdk", command, work, bytecode_cache)
 
 
+def run_raw_httpx(
+    python: Path, endpoint: str, source: Path, work: Path, round_name: str, bytecode_cache: Path
+) -> Usage:
+    command = [str(python), str(SDK_SCRIPT), "raw", endpoint, BUCKET, str(source), f"raw-{round_name}/"]
+    return measured("raw", command, work, bytecode_cache)
+
+
 def spread(values: list[float]) -> str:
     return f"median {statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
 
@@ -142,25 +155,28 @@ def test_cosdesk_upload_spends_no_more_cpu_or_time_per_file_than_the_sdk(
     user_install: Path, endpoint: str, small_files: Path, bytecode_cache: Path, tmp_path: Path
 ) -> None:
     run_cosdesk = partial(run_user_cosdesk, user_install)
+    run_raw = partial(run_raw_httpx, user_install.with_name("python"))
+    clients = (run_cosdesk, run_sdk, run_raw)
     warm_up = tmp_path / "warm-up"
     warm_up.mkdir()
     shutil.copy(next(small_files.iterdir()), warm_up)
-    for run in (run_cosdesk, run_sdk):
+    for run in clients:
         run(endpoint, warm_up, warm_up, "warm-up", bytecode_cache)
     runs: list[Usage] = []
     for round_number in range(ROUNDS):
         work = tmp_path / f"round-{round_number}"
         work.mkdir()
-        # Alternate which goes first, so neither always runs on a warmer machine.
-        pair = (run_cosdesk, run_sdk) if round_number % 2 == 0 else (run_sdk, run_cosdesk)
-        for run in pair:
+        # Each round another goes first, so none always runs on a warmer machine.
+        shift = round_number % len(clients)
+        for run in clients[shift:] + clients[:shift]:
             runs.append(run(endpoint, small_files, work, str(round_number), bytecode_cache))
         shutil.rmtree(work)
 
-    cpu = {client: [r.cpu_s for r in runs if r.client == client] for client in ("cosdesk", "sdk")}
-    wall = {client: [r.wall_s for r in runs if r.client == client] for client in ("cosdesk", "sdk")}
+    names = ("cosdesk", "sdk", "raw")
+    cpu = {client: [r.cpu_s for r in runs if r.client == client] for client in names}
+    wall = {client: [r.wall_s for r in runs if r.client == client] for client in names}
     print(f"\n{FILE_COUNT} x {FILE_BYTES // 1024} KiB to cosdesk serve --discard-bodies, {ROUNDS} rounds:")
-    for client in ("cosdesk", "sdk"):
+    for client in names:
         per_file_ms = statistics.median(cpu[client]) / FILE_COUNT * 1000
         print(f"  {client:<8} CPU {spread(cpu[client])}, {per_file_ms:.2f} ms a file with start-up")
         print(f"           wall {spread(wall[client])}")
@@ -169,5 +185,10 @@ def test_cosdesk_upload_spends_no_more_cpu_or_time_per_file_than_the_sdk(
     cpu_ratio = statistics.median(cpu["cosdesk"]) / statistics.median(cpu["sdk"])
     wall_ratio = statistics.median(wall["cosdesk"]) / statistics.median(wall["sdk"])
     print(f"  cosdesk / sdk: CPU {cpu_ratio:.2f}x, wall {wall_ratio:.2f}x")
+    floor = statistics.median(cpu["raw"])
+    print(
+        f"  against plain httpx: cosdesk CPU {statistics.median(cpu['cosdesk']) / floor:.2f}x,"
+        f" sdk {statistics.median(cpu['sdk']) / floor:.2f}x"
+    )
     assert cpu_ratio <= 1.0
     assert wall_ratio <= 1.0
