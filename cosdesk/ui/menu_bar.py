@@ -113,7 +113,7 @@ class MenuBar(QObject):
             TaskFilter.ALL: self.tr("&All uploads"),
             TaskFilter.ACTIVE: self.tr("A&ctive"),
             TaskFilter.PAUSED: self.tr("&Paused"),
-            TaskFilter.FAILED: self.tr("&Failed"),
+            TaskFilter.FAILED: self.tr("&Failed / Canceled"),  # as its tab says
             TaskFilter.DONE: self.tr("&Done"),
         }
         self.filter_group = QActionGroup(self)

@@ -1151,10 +1151,6 @@
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <source>&amp;Failed</source>
-        <translation>失败/已取消(&amp;F)</translation>
-    </message>
-    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1189,6 +1185,10 @@
     <message>
         <source>A&amp;ctive</source>
         <translation>进行中(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Failed / Canceled</source>
+        <translation>失败/已取消(&amp;F)</translation>
     </message>
     <message>
         <source>Open &amp;log folder</source>

@@ -538,6 +538,7 @@ def test_the_menu_bar_offers_the_window_commands_with_standard_shortcuts(
     assert "Settings" in edit
     view = entries("View")
     assert view["All uploads"] == "Ctrl+1" and view["Done"] == "Ctrl+5"
+    assert view["Failed / Canceled"] == "Ctrl+4"  # named as its tab is: it shows canceled uploads too
     assert "Show details" in view
     uploads = entries("Uploads")
     expected = {"Start all", "Pause all", "Retry failed", "Clear finished", "Open containing folder"}
