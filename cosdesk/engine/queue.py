@@ -298,8 +298,8 @@ class UploadQueue(QObject):
         sources = [(item.key, NewSource.file(item.path, item.size, item.mtime_ns)) for item in files]
         with self._lock:
             first, task_ids = self._reserve(len(sources))
-        # Made outside the lock, which the window's thread waits for: making them
-        # is most of the work of adding a file.
+        # Made outside the lock, which the window's thread takes each tick: making
+        # them was most of what a slice held it for.
         tasks = _made_tasks(first, task_ids, bucket, spec, options, sources, batch or new_batch_token())
         with self._lock:
             paused = part_of_drop_since is not None and self._paused_since(part_of_drop_since)
