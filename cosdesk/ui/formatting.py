@@ -141,7 +141,10 @@ def format_percent(fraction: float, decimals: int = 0) -> str:
 
 def format_elapsed(seconds: float) -> str:
     """How long something took: ``0.4 s`` under a minute (``0:00`` would hide how
-    long a quick upload took), then ``1:02`` / ``1:02:03`` as ``format_duration``."""
+    long a quick upload took), ``under 0.1 s`` below what a tenth shows (``0.0 s``
+    beside a speed read as nothing), then ``1:02`` / ``1:02:03`` as ``format_duration``."""
+    if 0 < seconds < 0.05:
+        return _tr(QT_TRANSLATE_NOOP("formatting", "under %1 s")).replace("%1", format_number(0.1, 1))
     if seconds < 60:
         return _tr(QT_TRANSLATE_NOOP("formatting", "%1 s")).replace("%1", format_number(seconds, 1))
     return format_duration(seconds)

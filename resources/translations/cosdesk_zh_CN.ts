@@ -2963,6 +2963,10 @@ Qt %3</translation>
         <translation>已完成（未校验）</translation>
     </message>
     <message>
+        <source>under %1 s</source>
+        <translation>不到 %1 秒</translation>
+    </message>
+    <message>
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>

@@ -42,7 +42,15 @@ def test_escaped_names_never_collide() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "shown"),
-    [(0.04, "0.0 s"), (3.14, "3.1 s"), (59.94, "59.9 s"), (123, "2:03"), (3723, "1:02:03")],
+    [
+        (0.0, "0.0 s"),
+        (0.04, "under 0.1 s"),
+        (0.05, "0.1 s"),
+        (3.14, "3.1 s"),
+        (59.94, "59.9 s"),
+        (123, "2:03"),
+        (3723, "1:02:03"),
+    ],
 )
 def test_elapsed_time_reads_in_tenths_under_a_minute(seconds: float, shown: str) -> None:
     assert format_elapsed(seconds) == shown

@@ -90,6 +90,7 @@ def test_size_unit_names_only_the_binary_units() -> None:
 
 def test_a_quick_upload_takes_tenths_of_a_second_not_zero() -> None:
     assert format_elapsed(0.42) == "0.4 s"
+    assert format_elapsed(0.006) == "under 0.1 s"  # not "0.0 s" beside its speed
     assert format_elapsed(59.0) == "59.0 s"
     assert format_elapsed(62) == "1:02"
     assert format_elapsed(3723) == "1:02:03"
