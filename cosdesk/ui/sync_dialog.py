@@ -276,9 +276,16 @@ class SyncDialog(QDialog):
             .replace("%2", str(len(plan.skips)))
             .replace("%3", str(len(plan.deletes)))
         )
-        excluded = plan.excluded_files + plan.excluded_folders
-        if excluded:
-            text += " " + self.tr("%1 left out by the patterns.").replace("%1", str(excluded))
+        # Files and folders apart: an excluded folder is not walked, so its files
+        # are not counted, and "1 left out" read as one file.
+        left_out = []
+        if plan.excluded_files:
+            left_out.append(self.tr("%n file(s)", None, plan.excluded_files))
+        if plan.excluded_folders:
+            left_out.append(self.tr("%n folder(s)", None, plan.excluded_folders))
+        if left_out:
+            which = self.tr(" and ").join(left_out)
+            text += " " + self.tr("%1 left out by the patterns.").replace("%1", which)
         if plan.problems:
             path, reason = plan.problems[0]
             first = self.tr("%1: %2").replace("%1", path).replace("%2", shown_sync_problem(reason))

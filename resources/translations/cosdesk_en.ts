@@ -352,6 +352,23 @@
     </message>
 </context>
 <context>
+    <name>SyncDialog</name>
+    <message numerus="yes">
+        <source>%n file(s)</source>
+        <translation>
+            <numerusform>%n file</numerusform>
+            <numerusform>%n files</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n folder(s)</source>
+        <translation>
+            <numerusform>%n folder</numerusform>
+            <numerusform>%n folders</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>TaskActions</name>
     <message numerus="yes">
         <source>Already sent: %1, by %n of these uploads. What they appended stays in the objects if you cancel; uploading again goes on after it.</source>

@@ -2273,9 +2273,25 @@ Qt %3</translation>
         <source>%1 to upload, %2 to skip, %3 to delete.</source>
         <translation>要上传 %1 个，跳过 %2 个，删除 %3 个。</translation>
     </message>
+    <message numerus="yes">
+        <source>%n file(s)</source>
+        <translation>
+            <numerusform>%n 个文件</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n folder(s)</source>
+        <translation>
+            <numerusform>%n 个文件夹</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation>和</translation>
+    </message>
     <message>
         <source>%1 left out by the patterns.</source>
-        <translation>%1 个被规则排除。</translation>
+        <translation>%1被规则排除。</translation>
     </message>
     <message>
         <source>%1: %2</source>

@@ -75,7 +75,8 @@ def test_sync_a_folder_with_a_preview_then_the_rows_then_the_bucket(
     write(folder / "about.html", "<h1>about</h1>")
     write(folder / "css" / "main.css", "body {}")
     write(folder / "notes.log", "not for the web")
-    write(folder / ".cosignore", "*.log\n")
+    write(folder / "drafts" / "next.html", "<h1>soon</h1>")
+    write(folder / ".cosignore", "*.log\ndrafts/\n")
     server.put_object(TEST_BUCKET, "www/about.html", b"<h1>about</h1>")  # already there, same bytes
     server.put_object(TEST_BUCKET, "www/index.html", b"<h1>old home</h1>")  # differs
     server.put_object(TEST_BUCKET, "www/retired.html", b"gone locally")
@@ -92,7 +93,10 @@ def test_sync_a_folder_with_a_preview_then_the_rows_then_the_bucket(
     click("Preview", dialog)
     preview = find(QLabel, "Sync preview", dialog)
     wait_until(lambda: "to upload" in preview.text(), what="the preview")
-    assert preview.text() == "2 to upload, 1 to skip, 1 to delete. 1 left out by the patterns."
+    assert (
+        preview.text()
+        == "2 to upload, 1 to skip, 1 to delete. 1 file(s) and 1 folder(s) left out by the patterns."
+    )
     tabs = dialog.findChild(QTabWidget)
     assert [tabs.tabText(index) for index in range(tabs.count())] == [
         "To upload (2)",
