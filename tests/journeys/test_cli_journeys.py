@@ -39,7 +39,8 @@ COSDESK = Path(sys.executable).with_name("cosdesk")
 TASK_ROW = re.compile(r"^[0-9a-f]{12,32}  ")
 SUMMARY = re.compile(
     r"^(?P<uploaded>\d+) uploaded, (?P<failed>\d+) failed.*; (?P<loaded>[\d.]+ \w+) of (?P<total>[\d.]+ \w+)"
-    r" in (?P<elapsed>[\d.]+) s(?: \((?P<speed>[\d.]+) (?P<unit>\w+)/s on average\))?$"
+    # A run shorter than a tenth of a second says "in under 0.1 s".
+    r" in (?P<under>under )?(?P<elapsed>[\d.]+) s(?: \((?P<speed>[\d.]+) (?P<unit>\w+)/s on average\))?$"
 )
 UNITS = {"B": 1, "KiB": 1024, "MiB": MiB, "GiB": 1024 * MiB}
 
