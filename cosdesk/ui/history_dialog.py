@@ -346,13 +346,15 @@ class HistoryDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        # The Duration column is as wide as its longest text under a minute needs.
+        longest_duration = self.fontMetrics().horizontalAdvance(format_elapsed(0.01)) + 16
         for column, width in (
             (HistoryColumn.ENDED, 140),
             (HistoryColumn.RESULT, 95),
             (HistoryColumn.NAME, 140),
             (HistoryColumn.DESTINATION, 200),
             (HistoryColumn.SIZE, 75),
-            (HistoryColumn.DURATION, 70),
+            (HistoryColumn.DURATION, max(70, longest_duration)),
             (HistoryColumn.SPEED, 95),
         ):
             header.resizeSection(column, width)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from PySide6.QtCore import QLocale
 
 from cosdesk.engine.history import PAGE_SIZE, HistoryEntry, HistoryOutcome, insert_entries
 from cosdesk.engine.store import TaskStore
-from cosdesk.ui.history_dialog import HistoryDialog
+from cosdesk.ui.history_dialog import HistoryColumn, HistoryDialog
 
 
 def entry(number: int) -> HistoryEntry:
@@ -80,3 +81,17 @@ def test_a_transfer_that_ends_while_the_window_is_open_appears_at_the_top(
     store.save_history(entry(9999))
     qtbot.waitUntil(lambda: dialog.count_label.text() == "Transfers: 5,001", timeout=5000)
     qtbot.waitUntil(lambda: dialog.model.index(0, 2).data() == "day-09999.txt", timeout=5000)
+
+
+def test_a_quick_transfer_reads_under_a_tenth_of_a_second_in_full(qtbot: Any, store: TaskStore) -> None:
+    quick = replace(entry(9998), active_s=0.006, bytes_sent=6, size=6)
+    store.save_history(quick)
+    dialog = HistoryDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.model.index(0, 2).data() == "day-09998.txt", timeout=5000)
+    shown = dialog.model.index(0, HistoryColumn.DURATION).data()
+    assert shown == "under 0.1 s"  # not "0.0 s" beside its speed
+    # The column holds the whole text: it was cut to "unde….1 s".
+    width = dialog.table.horizontalHeader().sectionSize(HistoryColumn.DURATION)
+    assert width >= dialog.table.fontMetrics().horizontalAdvance(shown) + 8
