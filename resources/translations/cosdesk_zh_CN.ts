@@ -2287,7 +2287,7 @@ Qt %3</translation>
     </message>
     <message>
         <source> and </source>
-        <translation>和</translation>
+        <translation>和 </translation>
     </message>
     <message>
         <source>%1 left out by the patterns.</source>
