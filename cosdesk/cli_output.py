@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from cosdesk.engine.meter import format_duration
+from cosdesk.engine.meter import below_a_tenth, format_duration
 
 # Characters that change how the text around them is shown (bidirectional
 # overrides and isolates): "gpj.exe" can be made to read "exe.jpg".
@@ -60,7 +60,7 @@ def counted(count: int, word: str, words: str | None = None) -> str:
 
 def format_elapsed(seconds: float) -> str:
     """``under 0.1 s``, ``0.4 s``, ``12.3 s``, ``2:03``, ``1:02:03``: how long a run took."""
-    if 0 < seconds < 0.05:  # "in 0.0 s (670.7 KiB/s on average)" read as no time at all
+    if below_a_tenth(seconds):
         return "under 0.1 s"
     # Under a minute the tenths matter (a 3 s run is not "0:03" long).
     return f"{seconds:.1f} s" if seconds < 60 else format_duration(seconds)

@@ -240,6 +240,13 @@ def format_speed(bytes_per_s: float) -> str:
     return f"{format_size(bytes_per_s)}/s"
 
 
+def below_a_tenth(seconds: float) -> bool:
+    """A time that tenths of a second would show as ``0.0``, though it is not
+    nothing: said "under 0.1 s" in the window and the command line alike (beside
+    its speed, "0.0 s" read as no time at all)."""
+    return 0 < seconds < 0.05
+
+
 def format_duration(seconds: float | None) -> str:
     """``1:02:03`` / ``2:03``; ``--:--`` when unknown."""
     if seconds is None:

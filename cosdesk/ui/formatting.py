@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, QLocale, Qt
 
-from cosdesk.engine.meter import format_duration
+from cosdesk.engine.meter import below_a_tenth, format_duration
 from cosdesk.engine.state_names import STATE_NAMES
 from cosdesk.engine.task import TaskError, TaskState, UploadMethod, Verification
 from cosdesk.engine.task_record import (
@@ -143,7 +143,7 @@ def format_elapsed(seconds: float) -> str:
     """How long something took: ``0.4 s`` under a minute (``0:00`` would hide how
     long a quick upload took), ``under 0.1 s`` below what a tenth shows (``0.0 s``
     beside a speed read as nothing), then ``1:02`` / ``1:02:03`` as ``format_duration``."""
-    if 0 < seconds < 0.05:
+    if below_a_tenth(seconds):
         return _tr(QT_TRANSLATE_NOOP("formatting", "under %1 s")).replace("%1", format_number(0.1, 1))
     if seconds < 60:
         return _tr(QT_TRANSLATE_NOOP("formatting", "%1 s")).replace("%1", format_number(seconds, 1))
