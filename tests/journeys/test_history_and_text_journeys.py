@@ -299,6 +299,13 @@ def test_history_is_kept_across_a_restart_and_cleared_only_after_asking(
     wait_history(dialog, history, 1, "Transfers: 1")
     assert table_rows(history)[0]["Name"] == "notes.txt"
     assert table_rows(history)[0]["Size"] == "4.9 KiB"
+    # A quick upload's time is never "0.0 s" beside its speed, and is shown whole.
+    duration = table_rows(history)[0]["Duration"]
+    assert duration == "under 0.1 s" or float(duration.removesuffix(" s")) >= 0.1, duration
+    model = history.model()
+    headers = [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in range(model.columnCount())]
+    width = history.horizontalHeader().sectionSize(headers.index("Duration"))
+    assert width >= history.fontMetrics().horizontalAdvance(duration) + 8
 
     # Clear history… asks first; "Cancel" keeps everything.
     seen: list[str] = []
