@@ -57,18 +57,31 @@ class ScanEntry(NamedTuple):
 
 def normalize_prefix(prefix: str) -> str:
     """``"a/b"`` → ``"a/b/"``, ``"/a//b/"`` → ``"a/b/"``, ``""`` → ``""``. A prefix
-    always names a folder."""
-    segments = [segment for segment in prefix.replace("\\", "/").split("/") if segment]
+    always names a folder. Its separators are :func:`key_for`'s."""
+    segments = [segment for segment in _with_slashes(prefix).split("/") if segment]
     return "/".join(segments) + "/" if segments else ""
 
 
+def _with_slashes(path: str) -> str:
+    # A backslash separates only where the system says so (Windows): on Linux and
+    # macOS it is a character of a name, and keys keep it (ARCHITECTURE.md, "Object keys").
+    return path.replace(os.sep, "/") if os.sep != "/" else path
+
+
 def key_for(prefix: str, relative_path: str | PurePosixPath) -> str:
-    """The object key of a file at ``relative_path`` (``/``-separated, relative to
-    what was dropped) under ``prefix``. Empty and ``.`` segments disappear; the
-    result never starts with ``/``."""
-    relative = str(relative_path).replace("\\", "/")
-    segments = [segment for segment in relative.split("/") if segment not in ("", ".")]
+    """The object key of a file at ``relative_path`` (relative to what was
+    dropped, separated by ``/`` or this system's own separator) under ``prefix``.
+    Empty and ``.`` segments disappear; the result never starts with ``/``."""
+    segments = [
+        segment for segment in _with_slashes(str(relative_path)).split("/") if segment not in ("", ".")
+    ]
     return normalize_prefix(prefix) + "/".join(segments)
+
+
+def folder_key_for(prefix: str, relative_path: str) -> str:
+    """The key of the folder at ``relative_path`` under ``prefix``: :func:`key_for`'s
+    ending in ``/`` ("" for the root of a drop without a prefix)."""
+    return normalize_prefix(key_for(prefix, relative_path))
 
 
 def check_key(key: str) -> str | None:
@@ -127,7 +140,7 @@ def scan_path(
     if not stat.S_ISDIR(info.st_mode):
         report(path, ScanProblem.NOT_A_FILE.text())
         return
-    base = normalize_prefix(prefix) if contents_only else normalize_prefix(key_for(prefix, name))
+    base = normalize_prefix(prefix) if contents_only else folder_key_for(prefix, name)
     yield from _walk(path, base, include_empty_folders, report)
 
 
@@ -159,7 +172,7 @@ def _walk(
         subfolders: list[tuple[str, str]] = []
         # The keys of this folder's files are this and their names (key_for once a
         # folder, not once a file: a fifth of a million files' walk).
-        folder_key = normalize_prefix(key_for(base_prefix, relative))
+        folder_key = folder_key_for(base_prefix, relative)
         for entry in entries:
             name = entry.name
             if not (name.isascii() or _is_utf8(name)):
@@ -175,12 +188,10 @@ def _walk(
                 found_anything = True
             elif stat.S_ISREG(entry_info.st_mode):
                 found_anything = True
-                # A backslash in a name is a separator to key_for.
-                key = folder_key + name if "\\" not in name else key_for(base_prefix, relative + name)
-                yield ScanEntry(key, entry.path, entry_info.st_size, entry_info.st_mtime_ns)
+                yield ScanEntry(folder_key + name, entry.path, entry_info.st_size, entry_info.st_mtime_ns)
             else:
                 report(entry.path, ScanProblem.NOT_A_FILE.text())
         if not found_anything and include_empty_folders and (base_prefix or relative):
-            yield ScanEntry(normalize_prefix(base_prefix + relative), None, 0, None)
+            yield ScanEntry(folder_key, None, 0, None)
         # Reversed so the stack pops them in name order.
         stack.extend(reversed(subfolders))

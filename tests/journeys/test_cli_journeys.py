@@ -656,7 +656,7 @@ def test_file_names_with_line_breaks_and_escape_sequences_are_printed_escaped(
     sandbox: Any, database: Path, tmp_path: Path, server_files: CosClient
 ) -> None:
     folder = tmp_path / "odd"
-    names = ["new\nline.txt", "carriage\rreturn.txt", "esc\x1b[2Jclear.txt", "plain.txt"]
+    names = ["new\nline.txt", "carriage\rreturn.txt", "esc\x1b[2Jclear.txt", "back\\slash.txt", "plain.txt"]
     for name in names:
         make_file(folder / name, 100)
 
@@ -677,6 +677,8 @@ def test_file_names_with_line_breaks_and_escape_sequences_are_printed_escaped(
     uploaded = int(SUMMARY.match(result.stdout.splitlines()[-1])["uploaded"])  # type: ignore[index]
     on_server = [name for name in names if object_size(server_files, f"odd/odd/{name}") is not None]
     assert uploaded == len(on_server) and "plain.txt" in on_server
+    # A backslash is a character of a Linux file name: the key keeps it (ARCHITECTURE.md, "Object keys").
+    assert "back\\slash.txt" in on_server and object_size(server_files, "odd/odd/back/slash.txt") is None
     assert result.returncode == (0 if uploaded == len(names) else 1)
 
 

@@ -194,6 +194,9 @@ def test_keys() -> None:
     assert normalize_prefix("") == ""
     assert key_for("backup", "photos/a.jpg") == "backup/photos/a.jpg"
     assert key_for("", "./a.jpg") == "a.jpg"
+    if os.sep == "/":  # a backslash is a character of a name here, as it is on macOS
+        assert key_for("backup", "a\\b/c\\d.txt") == "backup/a\\b/c\\d.txt"
+        assert normalize_prefix("a\\b") == "a\\b/"
     assert check_key("x" * 851) is not None
     assert check_key("ok") is None
     assert renamed_key("dir/a.txt", 1) == "dir/a (1).txt"
@@ -223,7 +226,7 @@ def test_a_walk_gives_each_file_the_key_key_for_gives_its_relative_path(
 ) -> None:
     root = tmp_path / "drop"
     names = ["plain.txt", "with space.txt", "数据.csv", "back\\slash.txt", "é.txt"]
-    for folder in ["", "a", "a/中文", "a/b c"]:
+    for folder in ["", "a", "a/中文", "a/b c", "back\\slash folder"]:
         (root / folder).mkdir(parents=True, exist_ok=True)
         for name in names:
             (root / folder / name).write_bytes(b"x")
@@ -235,7 +238,20 @@ def test_a_walk_gives_each_file_the_key_key_for_gives_its_relative_path(
         if path.is_file()
     }
     assert found == expected
-    assert any("\\" in path and "/back/slash.txt" in key for key, path in found.items())
+
+
+@pytest.mark.skipif(os.sep != "/", reason="a backslash cannot be in a Windows file name")
+def test_a_backslash_in_a_name_is_kept_in_the_key_of_a_file_a_folder_and_an_empty_folder(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "odd\\drop"
+    (root / "empty\\folder").mkdir(parents=True)
+    (root / "a\\b").mkdir()
+    (root / "a\\b" / "c\\d.txt").write_bytes(b"x")
+    keys = {e.key for e in scan_path(root, "up", include_empty_folders=True)}
+    assert keys == {"up/odd\\drop/a\\b/c\\d.txt", "up/odd\\drop/empty\\folder/"}
+    single = root / "a\\b" / "c\\d.txt"
+    assert [e.key for e in scan_path(single, "")] == ["c\\d.txt"]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
