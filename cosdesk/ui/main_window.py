@@ -74,6 +74,7 @@ from cosdesk.ui.delegates import ElideRightDelegate
 from cosdesk.ui.destination_bar import SANDBOX_ITEM, DestinationBar
 from cosdesk.ui.drop_overlay import DropOverlay
 from cosdesk.ui.duplicate_intake import BatchIntake
+from cosdesk.ui.empty_view_note import EmptyViewNote
 from cosdesk.ui.engine_texts import shown_scan_problem
 from cosdesk.ui.filter_bar import FilterBar
 from cosdesk.ui.history_dialog import HistoryDialog
@@ -445,6 +446,7 @@ class MainWindow(QMainWindow):
         self._row_actions_timer.setInterval(100)
         self._row_actions_timer.timeout.connect(self.rows.update_actions)
 
+        self.empty_view_note = EmptyViewNote(self.table, self.proxy, self.filter_bar.search.text)
         self.empty_hint = EmptyHint(self)
         self.empty_hint.add_files.clicked.connect(self.choose_files)
         self.empty_hint.add_folder.clicked.connect(self.choose_folder)

@@ -199,6 +199,10 @@ class TaskFilterProxy(QAbstractTableModel):
         """Show only the rows whose key holds ``text`` (the model matches it)."""
         self._model.set_key_filter(text)
 
+    def key_filter(self) -> str:
+        """The search text the rows match (case-folded, "" for none)."""
+        return self._model.active_key_filter
+
     def is_settled(self) -> bool:
         """No rebuild due or under way and no row waiting to be added: the rows
         are those asked for, in the order asked for."""

@@ -333,6 +333,11 @@ class TaskTableModel(QAbstractTableModel):
         return self._matches is None or bool(self._matches[slot])
 
     @property
+    def active_key_filter(self) -> str:
+        """The search text ``match_column`` is of, case-folded ("" for none)."""
+        return self._active_filter
+
+    @property
     def match_column(self) -> bytearray | None:
         """``matches`` for every slot at once (1 or 0), None without a search text."""
         return self._matches

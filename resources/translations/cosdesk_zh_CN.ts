@@ -595,6 +595,49 @@
     </message>
 </context>
 <context>
+    <name>EmptyViewNote</name>
+    <message>
+        <source>No uploads.</source>
+        <translation>没有上传任务。</translation>
+    </message>
+    <message>
+        <source>Nothing is uploading or waiting to upload.</source>
+        <translation>没有正在上传或等待上传的任务。</translation>
+    </message>
+    <message>
+        <source>No upload is paused.</source>
+        <translation>没有已暂停的上传。</translation>
+    </message>
+    <message>
+        <source>No upload has failed or been canceled.</source>
+        <translation>没有失败或已取消的上传。</translation>
+    </message>
+    <message>
+        <source>No finished upload in the list.</source>
+        <translation>列表中没有已完成的上传。</translation>
+    </message>
+    <message>
+        <source>No upload&apos;s key holds “%1”.</source>
+        <translation>没有对象键包含“%1”的上传。</translation>
+    </message>
+    <message>
+        <source>No active upload&apos;s key holds “%1”.</source>
+        <translation>没有对象键包含“%1”的进行中上传。</translation>
+    </message>
+    <message>
+        <source>No paused upload&apos;s key holds “%1”.</source>
+        <translation>没有对象键包含“%1”的已暂停上传。</translation>
+    </message>
+    <message>
+        <source>No failed or canceled upload&apos;s key holds “%1”.</source>
+        <translation>没有对象键包含“%1”的失败或已取消上传。</translation>
+    </message>
+    <message>
+        <source>No finished upload&apos;s key holds “%1”.</source>
+        <translation>没有对象键包含“%1”的已完成上传。</translation>
+    </message>
+</context>
+<context>
     <name>FilterBar</name>
     <message>
         <source>All</source>

@@ -31,7 +31,16 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
-from support.journey import click, find, painted_as_now, tab, tab_count, type_into, wait_until
+from support.journey import (
+    click,
+    find,
+    painted_as_now,
+    tab,
+    tab_count,
+    type_into,
+    visible_widgets,
+    wait_until,
+)
 from support.task_rows import make_row
 from support.window_driver import (
     TEST_BUCKET,
@@ -825,9 +834,23 @@ def test_a_canceled_upload_can_be_uploaded_again_from_the_start_then_removed_fro
 
 
 TABS = ("All", "Active", "Paused", "Failed / Canceled", "Done")
+# What a tab left without rows says in the table, without and with a search.
+EMPTY_TAB_NOTES = {
+    "Active": "Nothing is uploading or waiting to upload.",
+    "Paused": "No upload is paused.",
+    "Failed / Canceled": "No upload has failed or been canceled.",
+    "Done": "No finished upload in the list.",
+}
+EMPTY_SEARCH_NOTES = {
+    "All": "No upload's key holds “{}”.",
+    "Active": "No active upload's key holds “{}”.",
+    "Paused": "No paused upload's key holds “{}”.",
+    "Failed / Canceled": "No failed or canceled upload's key holds “{}”.",
+    "Done": "No finished upload's key holds “{}”.",
+}
 
 
-def test_with_a_key_filter_each_tab_counts_the_rows_it_shows(
+def test_with_a_key_filter_each_tab_counts_the_rows_it_shows_and_an_empty_one_says_why(
     account_window: WindowDriver, tmp_path: Path
 ) -> None:
     driver = account_window
@@ -848,12 +871,20 @@ def test_with_a_key_filter_each_tab_counts_the_rows_it_shows(
         ("photos", {"All": 3, "Paused": 1, "Done": 2}),
         ("DOCS", {"All": 1, "Paused": 0, "Done": 1}),
         ("", {"All": 4, "Paused": 1, "Done": 3}),
+        ("nothing-like-this", {}),
     ):
         type_into("Filter by key", search)
         for label in TABS:
             click_tab(label)
             assert tab_count(label) == table.model().rowCount(), (search, label)
             assert tab_count(label) == expected.get(label, 0), (search, label)
+            notes = [w.text() for w in visible_widgets(table) if isinstance(w, QLabel)]
+            if expected.get(label, 0):
+                assert notes == [], (search, label)
+            else:  # the search as typed ("DOCS", matched whatever its case)
+                note = EMPTY_SEARCH_NOTES[label].format(search) if search else EMPTY_TAB_NOTES[label]
+                assert notes == [note], (search, label)
+                assert table.viewport().rect().contains(find(QLabel, note, root=table).geometry())
 
 
 def test_a_request_that_fails_midway_is_sent_again_and_the_row_says_why_it_went_back(
