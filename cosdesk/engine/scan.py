@@ -3,7 +3,9 @@ walking folders.
 
 Folders are walked on a worker (a big tree must never block the caller).
 Symbolic links to folders are followed, but each real folder is entered once,
-so a link pointing back up the tree cannot loop. Special files (sockets, FIFOs,
+so a link pointing back up the tree cannot loop, and never one that holds the
+walked folder: a link to ``..`` would otherwise take in the folders beside the
+drop, and a link to the home folder all of it. Special files (sockets, FIFOs,
 devices) and broken links are skipped and reported.
 """
 
@@ -32,6 +34,7 @@ class ScanProblem(MessageTemplate):
     BROKEN_LINK = QT_TRANSLATE_NOOP("ScanProblem", "cannot read (broken link?): {reason}")
     NOT_A_FILE = QT_TRANSLATE_NOOP("ScanProblem", "not a regular file or folder; skipped")
     LINK_LOOP = QT_TRANSLATE_NOOP("ScanProblem", "a link back to a folder already included; not followed")
+    LINK_UP = QT_TRANSLATE_NOOP("ScanProblem", "a link to a folder that holds it; not followed")
     NOT_UTF8 = QT_TRANSLATE_NOOP(
         "ScanProblem", "the name is not valid UTF-8, so it cannot be a COS key; skipped"
     )
@@ -144,9 +147,25 @@ def scan_path(
     yield from _walk(path, base, include_empty_folders, report)
 
 
+def folders_holding(root: str) -> set[tuple[int, int]]:
+    """The (device, inode) of every folder that holds ``root``, its own parent up
+    to the file system's root: a walk of ``root`` enters none of them."""
+    holding: set[tuple[int, int]] = set()
+    path = os.path.realpath(root)
+    while (parent := os.path.dirname(path)) != path:
+        try:
+            info = os.stat(parent)
+        except OSError:
+            break
+        holding.add((info.st_dev, info.st_ino))
+        path = parent
+    return holding
+
+
 def _walk(
     root: str, base_prefix: str, include_empty_folders: bool, report: ErrorCallback
 ) -> Iterator[ScanEntry]:
+    holding = folders_holding(root)
     seen_folders: set[tuple[int, int]] = set()
     # An explicit stack instead of recursion: trees may be deeper than Python's limit.
     stack: list[tuple[str, str]] = [(root, "")]
@@ -158,6 +177,9 @@ def _walk(
             report(folder, ScanProblem.CANNOT_READ.text(reason=error.strerror or error))
             continue
         identity = (folder_info.st_dev, folder_info.st_ino)
+        if identity in holding:
+            report(folder, ScanProblem.LINK_UP.text())
+            continue
         if identity in seen_folders:
             report(folder, ScanProblem.LINK_LOOP.text())
             continue

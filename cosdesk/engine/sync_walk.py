@@ -2,8 +2,8 @@
 :class:`SyncPatterns` as it goes and never enters a folder they exclude.
 
 Like ``engine/scan.py``'s walk, it follows links to folders but enters each real
-folder once, and reports (never raises on) what it cannot read, special files
-and names that cannot be COS keys.
+folder once and none that holds the synced folder, and reports (never raises on)
+what it cannot read, special files and names that cannot be COS keys.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from cosdesk.engine.scan import ScanProblem
+from cosdesk.engine.scan import ScanProblem, folders_holding
 from cosdesk.engine.sync_patterns import SyncPatterns
 
 
@@ -46,6 +46,7 @@ def walk_folder(root: str | os.PathLike[str], patterns: SyncPatterns) -> FolderC
     if not os.path.isdir(root):
         raise NotADirectoryError(f"not a folder: {root}")
     found = FolderContents()
+    holding = folders_holding(root)
     seen_folders: set[tuple[int, int]] = set()
     # An explicit stack: trees may be deeper than Python's recursion limit.
     stack: list[tuple[str, str]] = [(root, "")]
@@ -54,6 +55,9 @@ def walk_folder(root: str | os.PathLike[str], patterns: SyncPatterns) -> FolderC
         try:
             folder_info = os.stat(folder)
             identity = (folder_info.st_dev, folder_info.st_ino)
+            if identity in holding:
+                found.problems.append((folder, ScanProblem.LINK_UP.text()))
+                continue
             if identity in seen_folders:
                 found.problems.append((folder, ScanProblem.LINK_LOOP.text()))
                 continue

@@ -1699,6 +1699,10 @@ Qt %3</translation>
         <translation>指回已包含文件夹的链接；未跟随</translation>
     </message>
     <message>
+        <source>a link to a folder that holds it; not followed</source>
+        <translation>指向包含它的上级文件夹的链接；未跟随</translation>
+    </message>
+    <message>
         <source>the object key is empty</source>
         <translation>对象键为空</translation>
     </message>

@@ -19,8 +19,10 @@ from cosdesk.cos.results import HeadObjectResult, UploadPartResult
 from cosdesk.engine.integrity import HashingBody, MemorySource, RegionDigest, digest_region
 from cosdesk.engine.options import AUTOMATIC, ConflictPolicy, EndpointSpec, UploadOptions
 from cosdesk.engine.retry import IntegrityError, RetryPolicy, call_with_retry, is_retryable
-from cosdesk.engine.scan import check_key, key_for, normalize_prefix, scan_path
+from cosdesk.engine.scan import ScanProblem, check_key, key_for, normalize_prefix, scan_path
 from cosdesk.engine.store import TaskStore
+from cosdesk.engine.sync_patterns import SyncPatterns
+from cosdesk.engine.sync_walk import walk_folder
 from cosdesk.engine.task import (
     FileResult,
     JobControl,
@@ -267,6 +269,31 @@ def test_scan_does_not_loop_through_symlinks(tmp_path: Path) -> None:
     keys = [e.key for e in scan_path(root, "", on_error=lambda p, m: problems.append((p, m)))]
     assert keys == ["tree/sub/f.txt"]
     assert len(problems) == 3  # the loop, the broken link, the FIFO
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_a_link_to_a_folder_that_holds_the_drop_takes_in_nothing_beside_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "private").mkdir(parents=True)
+    (home / "private" / "secret.txt").write_text("not to upload")
+    project = home / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "main.py").write_text("x")
+    (project / "src" / "up").symlink_to("../..")  # the home folder, through a relative link
+    (project / "home").symlink_to(home)
+    (project / "shared").symlink_to(home / "private")  # beside the drop, not above it: followed
+
+    problems: list[tuple[str, str]] = []
+    keys = {e.key for e in scan_path(project, "", on_error=lambda p, m: problems.append((p, m)))}
+    assert keys == {"project/src/main.py", "project/shared/secret.txt"}
+    assert sorted(problems) == [
+        (str(project / "home"), ScanProblem.LINK_UP.text()),
+        (str(project / "src" / "up"), ScanProblem.LINK_UP.text()),
+    ]
+
+    contents = walk_folder(project, SyncPatterns())
+    assert {f.relative_path for f in contents.files} == {"src/main.py", "shared/secret.txt"}
+    assert sorted(contents.problems) == sorted(problems)
 
 
 # --- what "verified" means (engine/verification.py) ---------------------------------
