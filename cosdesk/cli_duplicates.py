@@ -69,7 +69,7 @@ def queue_without_duplicates(
         on_error=queue.scan_problem.emit,
     )
     probe = BucketProbe(lambda: queue.client_for(endpoint), bucket, queue.retry_policy(options))
-    check = check_batch(entries, {}, probe)
+    check = check_batch(entries, {}, probe, one_walk=len(sources) == 1)
     plan = resolve_batch(check, options.conflict, probe)
     if check.bucket_problem:
         print(

@@ -10,6 +10,7 @@ Everything here may send requests or walk folders: call it off the GUI thread.
 from __future__ import annotations
 
 import bisect
+import heapq
 import logging
 import os
 import time
@@ -104,6 +105,22 @@ def shared_folder(keys: Collection[str]) -> str:
 # --- the bucket ----------------------------------------------------------------------
 
 
+# Keys sorted by one C call at most: sorted() holds the GIL from start to end,
+# and a million keys in a walk's order held it for 0.17 s, a stall of the window.
+# Slices of this many took about 10 ms each here, and merging them is bytecode,
+# which other threads interleave with (0.5 s in all for the million).
+SORT_SLICE = 50_000
+
+
+def sorted_in_slices(keys: Collection[str]) -> list[str]:
+    """``sorted(keys)``, never holding the GIL for more than a slice's sort."""
+    if len(keys) <= SORT_SLICE:
+        return sorted(keys)
+    listed = keys if isinstance(keys, list) else list(keys)
+    runs = [sorted(listed[start : start + SORT_SLICE]) for start in range(0, len(listed), SORT_SLICE)]
+    return list(heapq.merge(*runs))
+
+
 def common_prefix(keys: Collection[str]) -> str:
     """The longest string every key starts with (character by character: a listing
     prefix need not end at a ``/``)."""
@@ -170,9 +187,9 @@ class BucketProbe:
     def existing(self, keys: Collection[str]) -> set[str]:
         """The keys among ``keys`` that exist in the bucket."""
         # Sorted first, then without repeats: a walk gives its keys nearly in order,
-        # which sorted() takes in a few milliseconds, where sorting a set's
-        # scrambled order held the GIL for 0.2 s per 300,000 keys.
-        ordered = sorted(keys)
+        # where sorting a set's scrambled order held the GIL for 0.2 s per 300,000
+        # keys (and a million in walk order for 0.17 s: hence sorted_in_slices).
+        ordered = sorted_in_slices(keys)
         wanted = [key for number, key in enumerate(ordered) if not number or key != ordered[number - 1]]
         if not wanted:
             return set()
@@ -394,12 +411,20 @@ def check_batch(
     entries: Sequence[ScanEntry],
     queued: Mapping[str, tuple[QueuedUpload, ...]],
     probe: BucketProbe | None,
+    *,
+    one_walk: bool = False,
 ) -> DuplicateCheck:
     """Which entries are already queued, already in the bucket (when ``probe`` is
     given) or repeated within the batch. A bucket that cannot be read is not an
     error: the check says why, and the rest of it stands. The same file given
-    twice for the same key counts once."""
-    entries = without_repeats(entries)
+    twice for the same key counts once.
+
+    ``one_walk``: the entries are one path's walk, whose keys cannot repeat (one
+    key per relative path), so nothing is looked for among them. The look keeps
+    a set of every key, and growing it to a million held the GIL for 30 ms and
+    more at a time, in a C call that resizes it."""
+    if not one_walk:
+        entries = without_repeats(entries)
     # In the walk's order, never a set: BucketProbe.existing sorts them, fast only
     # when they come nearly in order (and every step here is bytecode, which lets
     # the window have the GIL, not one C call over a million keys).
@@ -420,7 +445,7 @@ def check_batch(
         in_bucket=frozenset(in_bucket),
         in_queue={key: queued[key] for key in keys if key in queued},
         queue_keys=frozenset(queued),
-        repeated=repeated_indexes(entries),
+        repeated=frozenset() if one_walk else repeated_indexes(entries),
         bucket_checked=checked,
         bucket_problem=problem,
         bucket_error=bucket_error,

@@ -214,7 +214,7 @@ class BatchIntake(QObject):
         )
         keys = [entry.key for entry in entries]
         queued = queued_uploads(self._queue.tasks_with_keys(keys), destination.bucket, destination.endpoint)
-        check = check_batch(entries, queued, probe)
+        check = check_batch(entries, queued, probe, one_walk=len(paths) == 1)
         return _Checked(began_at_pauses, destination, check, probe, tuple(problems), check.duplicate_count)
 
     @Slot(object)

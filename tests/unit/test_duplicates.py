@@ -3,12 +3,14 @@ the network: the queue's findings and the answers overwrite, skip and keep both.
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from pathlib import Path
 
 from support.task_rows import make_task
 
 from cosdesk.engine.duplicates import (
+    SORT_SLICE,
     DuplicateCheck,
     QueuedUpload,
     check_batch,
@@ -17,6 +19,7 @@ from cosdesk.engine.duplicates import (
     queued_uploads,
     resolve_batch,
     scan_sources,
+    sorted_in_slices,
     variants_prefix,
     without_repeats,
 )
@@ -196,3 +199,29 @@ def test_a_bucket_that_could_not_be_read_may_hide_duplicates_unless_the_keys_wer
     assert not unread("SignatureDoesNotMatch")  # the uploads fail the same way
     assert not unread("NoSuchBucket")
     assert not DuplicateCheck(entries=()).bucket_unread
+
+
+def test_keys_sorted_in_slices_come_out_as_sorted_puts_them_from_a_list_or_a_set() -> None:
+    rng = random.Random(7)
+    keys = [f"drop/{rng.randrange(100):02d}/{rng.randrange(10**6)}.bin" for _ in range(SORT_SLICE * 2 + 123)]
+    keys += keys[:10]  # repeats stay, as in sorted()
+    assert sorted_in_slices(keys) == sorted(keys)
+    assert sorted_in_slices(set(keys)) == sorted(set(keys))
+    assert sorted_in_slices(keys[:5]) == sorted(keys[:5])
+
+
+def test_one_walks_batch_is_checked_as_any_batch_without_looking_for_repeats(tmp_path: Path) -> None:
+    for name in ("a.txt", "b/c.txt", "b/d.txt", "e/f/g.txt"):
+        (tmp_path / "drop" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "drop" / name).write_text(name)
+    walked = scan_sources([str(tmp_path / "drop")], "p/")
+    in_queue = queued("p/drop/b/c.txt", TaskState.PAUSED)
+    as_one_walk = check_batch(walked, in_queue, None, one_walk=True)
+    assert as_one_walk == check_batch(walked, in_queue, None)
+    assert as_one_walk.duplicate_count == 1 and as_one_walk.repeated == frozenset()
+    # Two paths may give one key to two files: then the repeats are looked for.
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "c.txt").write_text("another c")
+    twice = scan_sources([str(tmp_path / "drop" / "b") + "/", str(tmp_path / "other") + "/"], "p/")
+    assert [e.key for e in twice] == ["p/c.txt", "p/d.txt", "p/c.txt"]
+    assert check_batch(twice, {}, None).repeated == frozenset({2})
