@@ -147,26 +147,40 @@ def scan_path(
     yield from _walk(path, base, include_empty_folders, report)
 
 
-def folders_holding(root: str) -> set[tuple[int, int]]:
-    """The (device, inode) of every folder that holds ``root``, its own parent up
-    to the file system's root: a walk of ``root`` enters none of them."""
-    holding: set[tuple[int, int]] = set()
-    path = os.path.realpath(root)
-    while (parent := os.path.dirname(path)) != path:
-        try:
-            info = os.stat(parent)
-        except OSError:
-            break
-        holding.add((info.st_dev, info.st_ino))
-        path = parent
-    return holding
+class FolderVisits:
+    """Which folders a walk of ``root`` enters (this module's and the sync's
+    walks alike): each real folder once, so a link back into the tree cannot
+    loop, and none that holds ``root``."""
+
+    def __init__(self, root: str) -> None:
+        self._seen: set[tuple[int, int]] = set()
+        # The (device, inode) of root's parent and every folder above it.
+        self._holding: set[tuple[int, int]] = set()
+        path = os.path.realpath(root)
+        while (parent := os.path.dirname(path)) != path:
+            try:
+                info = os.stat(parent)
+            except OSError:
+                break
+            self._holding.add((info.st_dev, info.st_ino))
+            path = parent
+
+    def refusal(self, info: os.stat_result) -> str | None:
+        """Why the folder ``info`` describes is not entered (a ScanProblem's text),
+        or None: enter it, and it counts as entered."""
+        identity = (info.st_dev, info.st_ino)
+        if identity in self._holding:
+            return ScanProblem.LINK_UP.text()
+        if identity in self._seen:
+            return ScanProblem.LINK_LOOP.text()
+        self._seen.add(identity)
+        return None
 
 
 def _walk(
     root: str, base_prefix: str, include_empty_folders: bool, report: ErrorCallback
 ) -> Iterator[ScanEntry]:
-    holding = folders_holding(root)
-    seen_folders: set[tuple[int, int]] = set()
+    visits = FolderVisits(root)
     # An explicit stack instead of recursion: trees may be deeper than Python's limit.
     stack: list[tuple[str, str]] = [(root, "")]
     while stack:
@@ -176,14 +190,10 @@ def _walk(
         except OSError as error:
             report(folder, ScanProblem.CANNOT_READ.text(reason=error.strerror or error))
             continue
-        identity = (folder_info.st_dev, folder_info.st_ino)
-        if identity in holding:
-            report(folder, ScanProblem.LINK_UP.text())
+        refusal = visits.refusal(folder_info)
+        if refusal is not None:
+            report(folder, refusal)
             continue
-        if identity in seen_folders:
-            report(folder, ScanProblem.LINK_LOOP.text())
-            continue
-        seen_folders.add(identity)
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)

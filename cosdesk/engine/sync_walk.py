@@ -1,9 +1,9 @@
 """The files of a folder a sync takes: a walk that applies the folder's
 :class:`SyncPatterns` as it goes and never enters a folder they exclude.
 
-Like ``engine/scan.py``'s walk, it follows links to folders but enters each real
-folder once and none that holds the synced folder, and reports (never raises on)
-what it cannot read, special files and names that cannot be COS keys.
+Like ``engine/scan.py``'s walk, it follows links to folders into the folders
+``FolderVisits`` lets a walk enter, and reports (never raises on) what it cannot
+read, special files and names that cannot be COS keys.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from cosdesk.engine.scan import ScanProblem, folders_holding
+from cosdesk.engine.scan import FolderVisits, ScanProblem
 from cosdesk.engine.sync_patterns import SyncPatterns
 
 
@@ -46,22 +46,16 @@ def walk_folder(root: str | os.PathLike[str], patterns: SyncPatterns) -> FolderC
     if not os.path.isdir(root):
         raise NotADirectoryError(f"not a folder: {root}")
     found = FolderContents()
-    holding = folders_holding(root)
-    seen_folders: set[tuple[int, int]] = set()
+    visits = FolderVisits(root)
     # An explicit stack: trees may be deeper than Python's recursion limit.
     stack: list[tuple[str, str]] = [(root, "")]
     while stack:
         folder, relative = stack.pop()
         try:
-            folder_info = os.stat(folder)
-            identity = (folder_info.st_dev, folder_info.st_ino)
-            if identity in holding:
-                found.problems.append((folder, ScanProblem.LINK_UP.text()))
+            refusal = visits.refusal(os.stat(folder))
+            if refusal is not None:
+                found.problems.append((folder, refusal))
                 continue
-            if identity in seen_folders:
-                found.problems.append((folder, ScanProblem.LINK_LOOP.text()))
-                continue
-            seen_folders.add(identity)
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
