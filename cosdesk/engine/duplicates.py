@@ -26,9 +26,10 @@ from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
 from cosdesk.cos.errors import CosError, CosException
 from cosdesk.cos.results import ListObjectsResult
+from cosdesk.engine import intake
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec
 from cosdesk.engine.retry import RetryPolicy, call_with_retry
-from cosdesk.engine.scan import ScanEntry, scan_path
+from cosdesk.engine.scan import ScanEntry
 from cosdesk.engine.sync_plan import COMPARE_WORKERS
 from cosdesk.engine.task import UNANSWERED_AFTER_S, TaskError, TaskSnapshot, TaskState
 from cosdesk.engine.workers import describe_error, renamed_key
@@ -50,21 +51,17 @@ def scan_sources(
     include_empty_folders: bool = False,
     on_error: Callable[[str, str], None] | None = None,
 ) -> list[ScanEntry]:
-    """Walk everything that was added, as :meth:`UploadQueue.add_paths` does: a
-    folder given with a trailing slash contributes its contents only."""
-    entries: list[ScanEntry] = []
-    for source in sources:
-        contents_only = source.endswith(("/", os.sep)) and os.path.isdir(source)
-        entries.extend(
-            scan_path(
-                source,
-                prefix,
-                include_empty_folders=include_empty_folders,
-                contents_only=contents_only,
-                on_error=on_error,
-            )
+    """Walk everything that was added, as :meth:`UploadQueue.add_paths` does
+    (``engine/intake.py``'s walk of the sources, whole): a folder given with a
+    trailing slash contributes its contents only."""
+    return list(
+        intake.scan_sources(
+            list(sources),
+            prefix,
+            include_empty_folders=include_empty_folders,
+            on_error=on_error or (lambda _path, _why: None),
         )
-    return entries
+    )
 
 
 # --- the queue -----------------------------------------------------------------------
