@@ -301,27 +301,28 @@ class BatchIntake(QObject):
                 self._skipped_unreported += len(plan.skipped)
                 self._renamed_unreported += len(plan.renamed)
                 self._unchanged_unreported += len(plan.unchanged)
-        # In slices (see QUEUE_SLICE); the first files start while the rest are stored.
+        # In slices (see QUEUE_SLICE); uploads start when the last is stored.
         # One batch for the whole drop (engine/batch_numbers.py).
         batch = new_batch_token()
-        for start in range(0, len(files), QUEUE_SLICE):
-            if self._stopped.is_set():
-                break
-            # Made a slice at a time: a million files at once held a million more objects.
-            entries = files[start : start + QUEUE_SLICE]
-            self._queue.add_files(
-                [FileToAdd.scanned(entry) for entry in entries if entry.path is not None],
-                destination.bucket,
-                options,
-                destination.endpoint,
-                part_of_drop_since=checked.began_at_pauses,
-                batch=batch,
-            )
-        for entry in plan.add:
-            if entry.path is None:
-                self._queue.add_folder_marker(
-                    destination.bucket, entry.key, options, destination.endpoint, batch=batch
+        with self._queue.adding_a_drop():
+            for start in range(0, len(files), QUEUE_SLICE):
+                if self._stopped.is_set():
+                    break
+                # Made a slice at a time: a million files at once held a million more objects.
+                entries = files[start : start + QUEUE_SLICE]
+                self._queue.add_files(
+                    [FileToAdd.scanned(entry) for entry in entries if entry.path is not None],
+                    destination.bucket,
+                    options,
+                    destination.endpoint,
+                    part_of_drop_since=checked.began_at_pauses,
+                    batch=batch,
                 )
+            for entry in plan.add:
+                if entry.path is None:
+                    self._queue.add_folder_marker(
+                        destination.bucket, entry.key, options, destination.endpoint, batch=batch
+                    )
         # The entries (a tuple, two strings each) are let go of a slice at a time:
         # the last reference to a million of them dropped at once freed them in
         # one C call, 0.2 s of held GIL, a stall of the window.

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,12 @@ from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.crc import crc64_file
 from cosdesk.cos.errors import CosError
+from cosdesk.engine import queue as queue_module
 from cosdesk.engine.batch_numbers import new_batch_token
+from cosdesk.engine.intake import SCAN_BATCH
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, UploadMethodChoice, UploadOptions
 from cosdesk.engine.queue import FileToAdd
+from cosdesk.engine.scan import ScanEntry, scan_path
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskState
 
@@ -386,3 +390,91 @@ def test_a_finished_file_is_told_when_the_events_are_delivered_before_the_loop_r
     assert finished == []  # the flush it asked for waits for the loop
     engine.queue.deliver_events()
     assert [(event.task_id, event.error) for event in finished] == [(task_id, None)]
+
+
+class _WalkThatStops:
+    """A walk of SCAN_BATCH new files (``seconds_per_file`` each) added to the
+    queue, which stops before its end until :meth:`go_on`: one slice is stored,
+    and the walk is still adding."""
+
+    def __init__(self, engine: Any, root: Path, seconds_per_file: float) -> None:
+        root.mkdir()
+        for n in range(SCAN_BATCH):
+            write_file(root / f"{n:03}.txt", 10, seed=n)
+        self.walked, self._let_go = threading.Event(), threading.Event()
+        self.added: list[str] = []
+        engine.queue.tasks_added.connect(lambda task_ids, _rows: self.added.extend(task_ids))
+        self._seconds_per_file = seconds_per_file
+        engine.queue.add_entries(lambda: self._entries(root), BUCKET)
+
+    def _entries(self, root: Path) -> Iterator[ScanEntry]:
+        for entry in scan_path(root, "walked"):
+            time.sleep(self._seconds_per_file)
+            yield entry
+        self.walked.set()
+        assert self._let_go.wait(30)
+
+    def go_on(self) -> None:
+        self._let_go.set()
+
+    @property
+    def ended(self) -> bool:
+        return self._let_go.is_set()
+
+
+def test_uploads_wait_while_a_walk_adds_files_and_start_when_it_ends(
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
+) -> None:
+    """Adding small files and uploading them share one GIL: the uploads start
+    when the files are all added (ARCHITECTURE.md, "A task's life")."""
+    engine = make_engine()
+    walk = _WalkThatStops(engine, tmp_path / "drop", seconds_per_file=0)
+    try:
+        engine.qtbot.waitUntil(lambda: walk.walked.is_set() and len(walk.added) == SCAN_BATCH, timeout=10_000)
+        engine.qtbot.wait(500)  # a start would have come in milliseconds
+        assert {task.state for task in engine.queue.tasks()} == {TaskState.WAITING}
+        assert cos_client.list_objects(BUCKET, prefix="walked/").contents == ()
+    finally:
+        walk.go_on()
+    engine.wait_states(walk.added, ENDED)
+    assert {task.state for task in engine.queue.tasks()} == {TaskState.SUCCESS}
+    assert cos_client.head_object(BUCKET, "walked/drop/007.txt").content_length == 10
+
+
+def test_a_slow_walk_lets_the_files_it_found_upload_while_it_goes_on(
+    make_engine: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A walk that finds files more slowly than they upload (a network share)
+    holds nothing: what it found goes while it walks on."""
+    monkeypatch.setattr(queue_module, "_SLOW_WALK_SLICE_S", 0.2)
+    engine = make_engine()
+    walk = _WalkThatStops(engine, tmp_path / "share", seconds_per_file=0.001)
+    try:
+        engine.qtbot.waitUntil(lambda: len(walk.added) == SCAN_BATCH, timeout=10_000)
+        engine.wait_states(walk.added, ENDED, timeout_s=30)
+        assert not walk.ended  # all uploaded while the walk was still going
+    finally:
+        walk.go_on()
+    assert {task.state for task in engine.queue.tasks()} == {TaskState.SUCCESS}
+
+
+def test_a_drop_added_a_slice_at_a_time_starts_uploading_after_its_last_slice(
+    make_engine: Any, tmp_path: Path, cos_client: CosClient
+) -> None:
+    """The window adds a big drop in slices: between two, nothing is being added,
+    yet the drop's first files wait for the rest (as a walk's do)."""
+    engine = make_engine()
+    files = [write_file(tmp_path / f"{n}.txt", 10, seed=n) for n in range(3)]
+    token = new_batch_token()
+    with engine.queue.adding_a_drop():
+        ids = engine.queue.add_files([FileToAdd(str(files[0]), "slices/0.txt")], BUCKET, batch=token)
+        assert engine.store.flush()  # the first slice is stored
+        engine.qtbot.wait(500)  # a start would have come in milliseconds
+        first = engine.queue.task(ids[0])
+        assert first is not None and first.state is TaskState.WAITING
+        assert cos_client.list_objects(BUCKET, prefix="slices/").contents == ()
+        ids += engine.queue.add_files(
+            [FileToAdd(str(path), f"slices/{path.name}") for path in files[1:]], BUCKET, batch=token
+        )
+    engine.wait_states(ids, ENDED)
+    assert {task.state for task in engine.queue.tasks()} == {TaskState.SUCCESS}
