@@ -323,14 +323,15 @@ class BatchIntake(QObject):
                     self._queue.add_folder_marker(
                         destination.bucket, entry.key, options, destination.endpoint, batch=batch
                     )
-        # The entries (a tuple, two strings each) are let go of a slice at a time:
-        # the last reference to a million of them dropped at once freed them in
-        # one C call, 0.2 s of held GIL, a stall of the window.
-        kept: list[object] = list(checked.check.entries)
-        checked.check = replace(checked.check, entries=())
-        queued_plan, added = replace(plan, add=()), len(plan.add)
-        del plan, files
-        release_gradually(kept)
+            # The entries (a tuple, two strings each) are let go of a slice at a
+            # time: the last reference to a million of them dropped at once freed
+            # them in one C call, 0.2 s of held GIL, a stall of the window. Before
+            # the uploads start: while the window says it is adding, none runs.
+            kept: list[object] = list(checked.check.entries)
+            checked.check = replace(checked.check, entries=())
+            queued_plan, added = replace(plan, add=()), len(plan.add)
+            del plan, files
+            release_gradually(kept)
         return _Queued(checked.began_at_pauses, destination, queued_plan, added)
 
     def uploads_end_told(self) -> None:

@@ -253,6 +253,43 @@ def test_adding_files_says_so_while_it_happens_then_what_was_added_then_how_the_
     assert not any("Adding" in text for text in messages.texts()[added_at:])
 
 
+def test_while_a_dropped_folder_is_being_added_its_rows_wait_then_they_upload(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    # Adding and sending small files share one interpreter: cosdesk adds the
+    # whole drop first (ARCHITECTURE.md, "A task's life"). While the status bar
+    # says it is adding, the rows that have arrived all wait.
+    count = 10_000
+    (tmp_path / "many").mkdir()
+    for n in range(count):
+        (tmp_path / "many" / f"{n:05}.txt").write_bytes(b"x")
+    messages = StatusMessages(account_window)
+    # Found before the drop (the empty window shows a note in its place).
+    (table,) = [
+        view for view in account_window.window.findChildren(QTableView) if view.accessibleName() == "Uploads"
+    ]
+    model = table.model()
+    states_while_adding: set[object] = set()
+    rows_while_adding: list[int] = []
+
+    def look() -> None:
+        if messages.current().startswith("Adding files to") and model.rowCount():
+            rows_while_adding.append(model.rowCount())
+            states_while_adding.update(model.index(row, STATE).data() for row in range(model.rowCount()))
+
+    watch = QTimer()
+    watch.timeout.connect(look)
+    watch.start(2)
+    drop(account_window, tmp_path / "many")
+    wait_until(
+        lambda: any(mentions(text, f"Added {count} file(s)") for text in messages.texts()), what="'Added'"
+    )
+    watch.stop()
+    assert rows_while_adding, "no row was seen while the files were being added"
+    assert states_while_adding == {"Waiting"}
+    wait_until(lambda: (tab_count("Done") or 0) > 0, timeout_s=30, what="uploads to begin")
+
+
 def test_the_status_bar_counts_a_batch_only_once_there_is_one(
     account_window: WindowDriver, tmp_path: Path
 ) -> None:
@@ -283,13 +320,13 @@ def test_small_files_sent_before_the_added_line_shows_leave_the_finished_notice_
     messages = StatusMessages(driver)
     end_told = threading.Event()
     driver.window.queue.idle.connect(end_told.set)  # after the window's own slot
-    let_go_of = duplicate_intake.release_gradually
+    outcome = duplicate_intake._Queued
 
-    def released_late(items: list[object]) -> None:
-        end_told.wait(10)
-        let_go_of(items)
+    def told_late(*args: Any) -> object:
+        end_told.wait(10)  # on the adding thread, the files queued and free to go
+        return outcome(*args)
 
-    monkeypatch.setattr(duplicate_intake, "release_gradually", released_late)
+    monkeypatch.setattr(duplicate_intake, "_Queued", told_late)
     drop(driver, make_file(tmp_path / "a.txt", 100), make_file(tmp_path / "b.txt", 200))
     wait_until(lambda: "Uploads finished" in messages.current(), timeout_s=10, what="the finished notice")
     wait_until(driver.window.intake.is_idle, timeout_s=5, what="the drop's intake to end")
