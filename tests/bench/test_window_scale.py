@@ -221,6 +221,7 @@ def test_adding_and_uploading_many_small_files_in_the_window(home: Path, tmp_pat
     stall_ms = float(reports[-1]["stall_ms"])
     stall_cpu_ms = float(reports[-1]["stall_cpu_ms"])
     stall_process_ms = float(reports[-1]["stall_process_cpu_ms"])
+    stall_ended_at = reports[-1]["stall_ended_at"]
     loads = sorted(float(r["load"]) for r in reports)
     stalls = sorted(float(r["recent_stall_ms"]) for r in reports)
     median, high = stalls[len(stalls) // 2], stalls[int(len(stalls) * 0.95)]
@@ -239,7 +240,7 @@ def test_adding_and_uploading_many_small_files_in_the_window(home: Path, tmp_pat
         f"  all rows in the table    {rows_at} s",
         f"  {UNTIL} after{' ' * (17 - len(UNTIL))}{uploaded_at} s",
         f"  longest GUI stall        {stall_ms:8.1f} ms (CPU time in it: GUI thread {stall_cpu_ms:.0f} ms,"
-        f" process {stall_process_ms:.0f} ms)",
+        f" process {stall_process_ms:.0f} ms; it ended {stall_ended_at} s after the start)",
         f"  longest per half second  {median:8.1f} ms median, {high:.1f} ms at the 95th percentile",
         f"  machine's load average   {loads[len(loads) // 2]:8.1f} (median; {os.cpu_count()} cores)",
         f"  database                 {database_bytes(db) / FILES:8.0f} B per task",

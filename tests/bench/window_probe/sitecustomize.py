@@ -70,6 +70,7 @@ class _Probe:
         self._longest_ms = 0.0
         self._longest_cpu_ms = 0.0  # of the longest stall, the GUI thread's own CPU time
         self._longest_process_cpu_ms = 0.0  # and the whole process's
+        self._longest_ended_at = 0.0  # seconds since the start
         self._longest_recent_ms = 0.0
         self._events: list[tuple[str, float]] = []
         self._step_started: float | None = None
@@ -140,6 +141,7 @@ class _Probe:
             # rest they waited: for a CPU the machine's other processes held).
             self._longest_ms, self._longest_cpu_ms = gap_ms, (cpu - self._last_cpu) * 1000
             self._longest_process_cpu_ms = (process_cpu - self._last_process_cpu) * 1000
+            self._longest_ended_at = round(time.monotonic() - _STARTED, 3)
         self._last, self._last_cpu, self._last_process_cpu = now, cpu, process_cpu
         self._longest_recent_ms = max(self._longest_recent_ms, gap_ms)
 
@@ -159,6 +161,7 @@ class _Probe:
             "stall_ms": round(self._longest_ms, 1),
             "stall_cpu_ms": round(self._longest_cpu_ms, 1),
             "stall_process_cpu_ms": round(self._longest_process_cpu_ms, 1),
+            "stall_ended_at": self._longest_ended_at,
             "recent_stall_ms": round(self._longest_recent_ms, 1),
             "load": os.getloadavg()[0],
         }
