@@ -13,6 +13,7 @@ import bisect
 import heapq
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -172,6 +173,11 @@ class BucketProbe:
         # side, the first answer clears it: a silence is said only when real).
         # Read by other threads.
         self._asking_since: float | None = None
+        # Files compared with their objects (holds_same), and how many are to be:
+        # a window says how far a comparison of many files is.
+        self._compare_lock = threading.Lock()
+        self._compared = 0
+        self._to_compare = 0
 
     def unanswered_s(self, now: float) -> float | None:
         """How long the bucket has left the request under way without an answer,
@@ -202,6 +208,17 @@ class BucketProbe:
             return {key for key in wanted if key in present}
         return {key for key in wanted if self.exists(key)}
 
+    def comparison(self) -> tuple[int, int] | None:
+        """(files compared, files to compare) while ``holds_same`` is asked about
+        a batch (see resolve_batch), else None. Read by other threads."""
+        with self._compare_lock:
+            return (self._compared, self._to_compare) if self._to_compare else None
+
+    def begin_comparison(self, total: int) -> None:
+        """``total`` files are about to be asked about (holds_same)."""
+        with self._compare_lock:
+            self._compared, self._to_compare = 0, total
+
     def exists(self, key: str) -> bool:
         return self.size_of(key) is not None
 
@@ -218,6 +235,13 @@ class BucketProbe:
         """Whether the object at ``entry.key`` has the file's bytes: the same size,
         and a CRC-64 from a HEAD equal to the file's. False when that cannot be told
         (no CRC-64 from the server, a file or a HEAD that fails): the file is sent."""
+        try:
+            return self._holds_same(entry)
+        finally:
+            with self._compare_lock:
+                self._compared += 1
+
+    def _holds_same(self, entry: ScanEntry) -> bool:
         if entry.path is None:  # a folder marker: any object at its key is one
             return self.exists(entry.key)
         if self.size_of(entry.key) != entry.size:
@@ -576,6 +600,7 @@ def _held_unchanged(check: DuplicateCheck, probe: BucketProbe | None) -> frozens
     ]
     if not candidates:
         return frozenset()
+    probe.begin_comparison(len(candidates))
     with ThreadPoolExecutor(COMPARE_WORKERS, thread_name_prefix="cosdesk-compare") as pool:
         held = pool.map(lambda index: probe.holds_same(check.entries[index]), candidates)
         return frozenset(index for index, same in zip(candidates, held, strict=True) if same)

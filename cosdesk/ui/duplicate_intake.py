@@ -118,8 +118,8 @@ class BatchIntake(QObject):
         # the bucket it may be waiting for (_show_status).
         self._status = self._shown = ""  # what it says, and what the bar shows of it
         self._probe: BucketProbe | None = None
+        self._comparing_in: str | None = None
         self._silence_timer = QTimer(self)
-        self._silence_timer.setInterval(1000)
         self._silence_timer.timeout.connect(self._say_silence)
         # The last line that said a batch's files wait paused (the window takes
         # it down once uploads go on).
@@ -182,18 +182,24 @@ class BatchIntake(QObject):
             self._on_checked,
         )
 
-    def _show_status(self, message: str, probe: BucketProbe | None = None) -> None:
+    def _show_status(
+        self, message: str, probe: BucketProbe | None = None, *, comparing_in: str | None = None
+    ) -> None:
         """Say ``message`` while the batch is worked on; while ``probe`` waits for
-        the bucket's answer, add for how long (a hung server keeps it minutes)."""
+        the bucket's answer, add for how long (a hung server keeps it minutes).
+        ``comparing_in``: the files are compared with their objects there, and the
+        line counts them as they go (100,000 files took about a minute here)."""
         bar = self._window.statusBar()
         if message or bar.currentMessage() == self._shown:  # the end of its own line only
             bar.showMessage(message)
         self._status = self._shown = message
         self._probe = probe
+        self._comparing_in = comparing_in
         if probe is None:
             self._silence_timer.stop()
         else:
-            self._silence_timer.start()
+            # A count moves: said four times a second; a silence once a second.
+            self._silence_timer.start(250 if comparing_in is not None else 1000)
 
     @Slot()
     def _say_silence(self) -> None:
@@ -202,6 +208,19 @@ class BatchIntake(QObject):
             return  # the window said something else since ("Quitting…"): it stays
         silence = self._probe.unanswered_s(time.monotonic()) if self._probe is not None else None
         message = self._status
+        where = self._comparing_in
+        comparison = self._probe.comparison() if self._probe is not None and where is not None else None
+        if where is not None and comparison is not None:
+            compared, to_compare = comparison
+            if compared < to_compare:
+                message = (
+                    self.tr("Comparing your files with those in %1… %2 of %3 files")
+                    .replace("%2", str(compared))
+                    .replace("%3", str(to_compare))
+                    .replace("%1", where)
+                )
+            else:  # the rest is adding those that changed
+                message = self.tr("Adding files to %1…").replace("%1", where)
         if silence is not None:
             message = self.tr("%1 — %2").replace("%1", message).replace("%2", unanswered_note(silence))
         if message != self._shown:
@@ -270,11 +289,12 @@ class BatchIntake(QObject):
         # comparing (Upload changed reads the files of the same size as their
         # objects) and adding (a million files take a minute, their rows arriving).
         where = checked.destination.describe()
-        if choice is ConflictPolicy.CHANGED and checked.check.in_bucket_count:
+        comparing = choice is ConflictPolicy.CHANGED and checked.check.in_bucket_count > 0
+        if comparing:
             status = self.tr("Comparing your files with those in %1…").replace("%1", where)
         else:
             status = self.tr("Adding files to %1…").replace("%1", where)
-        self._show_status(status, checked.probe)
+        self._show_status(status, checked.probe, comparing_in=where if comparing else None)
         self._queueing, self._end_told_while_queueing = True, False
         run_in_background(
             self._work_pool, self, partial(self._resolve_and_queue, checked, choice), self._on_queued

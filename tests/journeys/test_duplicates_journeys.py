@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 from support.journey import click, current_dialog, wait_until
 from support.window_driver import TEST_BUCKET, TEST_REGION, make_file
@@ -217,6 +217,43 @@ def test_upload_changed_sends_the_edited_files_and_leaves_the_same_ones(
     click("Upload changed", the_question())
     wait_for_status(window, "Nothing added: 3 file(s) already there and unchanged.")
     assert len(rows_seen(window)) == 5
+
+
+def test_while_upload_changed_compares_the_status_bar_counts_the_files_compared(
+    account_window: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    """Comparing each file with its object (a HEAD and a read of the file) took
+    minutes for 100,000 files, and the status bar said only "Comparing…"."""
+    driver, window = account_window, account_window.window
+    folder = tmp_path / "photos"
+    names = [f"{number:02d}.jpg" for number in range(24)]
+    uploaded_photos(driver, folder, names)
+
+    driver.drop([folder])
+    question = the_question()
+    sandbox.faults.latency_s = 0.6  # each HEAD of the comparison is answered late
+    seen: list[str] = []
+    watch = QTimer()
+    watch.timeout.connect(lambda: seen.append(status_text(window)))
+    watch.start(20)
+    click("Upload changed", question)
+    try:
+        wait_for_status(window, "Nothing added: 24 file(s) already there and unchanged.", timeout_s=60)
+    finally:
+        watch.stop()
+        sandbox.faults.latency_s = 0.0
+
+    comparing = f"Comparing your files with those in {TEST_BUCKET}… "
+    counts = [
+        tuple(int(number) for number in text.removeprefix(comparing).removesuffix(" files").split(" of "))
+        for text in dict.fromkeys(seen)
+        if text.startswith(comparing) and text.endswith(" files")
+    ]
+    assert counts, f"no count of the files compared was shown: {list(dict.fromkeys(seen))}"
+    assert all(total == len(names) for _compared, total in counts), counts
+    assert any(0 < compared < len(names) for compared, _total in counts), counts
+    assert [compared for compared, _total in counts] == sorted(compared for compared, _total in counts)
+    assert len(rows_seen(window)) == len(names)
 
 
 def test_remember_my_choice_answers_the_next_drops_without_asking_even_after_a_restart(
