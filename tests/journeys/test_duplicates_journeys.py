@@ -222,8 +222,8 @@ def test_upload_changed_sends_the_edited_files_and_leaves_the_same_ones(
 def test_while_upload_changed_compares_the_status_bar_counts_the_files_compared(
     account_window: Any, sandbox: Any, tmp_path: Path
 ) -> None:
-    """Comparing each file with its object (a HEAD and a read of the file) took
-    minutes for 100,000 files, and the status bar said only "Comparing…"."""
+    """Comparing each file with its object (a HEAD and a read of the file) took a
+    minute and more for 100,000 files, and the status bar said only "Comparing…"."""
     driver, window = account_window, account_window.window
     folder = tmp_path / "photos"
     names = [f"{number:02d}.jpg" for number in range(24)]
