@@ -18,12 +18,12 @@ size, loaded, tally). Every method runs under the queue's lock.
 
 from __future__ import annotations
 
-import heapq
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 
 from cosdesk.engine.id_index import IdIndex, pack_id
 from cosdesk.engine.task import Tally, TaskState, TaskStatus, UploadTask, check_transition
+from cosdesk.engine.waiting_line import WaitingLine
 
 # A state as one byte, and "none" (a tally that counts nothing yet).
 _STATES = tuple(TaskState)
@@ -77,9 +77,9 @@ class RestingTasks:
         self._batch_sizes = array("q")
         self._batch_loaded = array("q")
         self._count = 0
-        # The waiting tasks at rest, as a heap of places (see _SLOT_BITS). An entry
-        # whose task left the line (woken, paused, moved since) is dropped when met.
-        self._line: list[int] = []
+        # The waiting tasks at rest, by place (see _SLOT_BITS). An entry whose task
+        # left the line (woken, paused, moved since) is dropped when met.
+        self._line = WaitingLine()
         self._waiting = 0  # tasks at rest that are waiting, in the line or not
 
     # --- the mapping --------------------------------------------------------------
@@ -292,12 +292,10 @@ class RestingTasks:
             # popped one by one (a million pops held the queue's lock 0.4 s).
             line.clear()
             return None
-        while line:
-            place = line[0]
-            slot = place & _SLOT_MASK
-            if self._in_line(slot, place >> _SLOT_BITS):
+        while (place := line.first()) is not None:
+            if self._in_line(place & _SLOT_MASK, place >> _SLOT_BITS):
                 return place >> _SLOT_BITS
-            heapq.heappop(line)
+            line.pop()
         return None
 
     def take_waiting(self, count: int) -> list[str]:
@@ -305,7 +303,7 @@ class RestingTasks:
         line (to be woken: the caller reads them back)."""
         taken: dict[str, None] = {}  # a task may be in line twice at one place
         while len(taken) < count and self.first_waiting() is not None:
-            taken[self._task_id(heapq.heappop(self._line) & _SLOT_MASK)] = None
+            taken[self._task_id(self._line.pop() & _SLOT_MASK)] = None
         return list(taken)
 
     def line_up(self, task_ids: list[str]) -> None:
@@ -325,7 +323,7 @@ class RestingTasks:
 
     def _enter_line(self, slot: int) -> None:
         if self._states[slot] == _WAITING:
-            heapq.heappush(self._line, (self._positions[slot] << _SLOT_BITS) | slot)
+            self._line.push((self._positions[slot] << _SLOT_BITS) | slot)
 
     def _set_state(self, slot: int, code: int) -> None:
         """A present slot's state (the waiting count kept), in line if waiting."""
