@@ -14,7 +14,10 @@ since that are still alive: a million files added at 15,000 a second made the
 middle generation every 0.3 s take up to 65 ms, so it is collected every 0.1 s
 (the young one every 0.05 s). The oldest generation is collected only once
 the queue has stayed idle for ``quiet_s`` (a lull between two files is not
-idleness), or at most every ``full_every_s`` during a long run.
+idleness), or at most every ``full_every_s`` during a long run; neither while
+the window is adding files (``also_quiet_when``): a drop's entries are a
+million objects the collector walks while they live, 0.4-0.6 s of the GUI
+thread in one collection with a million files being added.
 """
 
 from __future__ import annotations
@@ -38,13 +41,22 @@ class GcPacer(QObject):
         is_quiet: Callable[[], bool] = lambda: True,
     ) -> None:
         super().__init__(parent)
-        self._quiet_checks = [is_quiet]
+        self._is_quiet = is_quiet
+        # What must also hold for any full collection (the window is not adding files).
+        self._full_allowed: list[Callable[[], bool]] = []
         self._middle_every = middle_every
         self._full_every_s = full_every_s
         self._ticks = 0
         self._last_full = time.monotonic()
         self._was_enabled = gc.isenabled()
         gc.disable()
+        # What lives now is the program itself (modules, classes, functions: about
+        # 50,000 objects in the window) and lives as long: out of every later walk.
+        # A full collection costs a few hundred nanoseconds an object, scattered as
+        # they are through a big heap; with a million files queued, these were
+        # 40% of the walk (ARCHITECTURE.md, "Tasks at rest").
+        gc.collect()
+        gc.freeze()
         self._timer = QTimer(self)
         self._timer.setInterval(young_every_ms)
         self._timer.timeout.connect(self._tick)
@@ -57,7 +69,7 @@ class GcPacer(QObject):
     @Slot()
     def _tick(self) -> None:
         self._ticks += 1
-        if time.monotonic() - self._last_full > self._full_every_s:
+        if time.monotonic() - self._last_full > self._full_every_s and self._may_collect_all():
             self.collect_all()
         elif self._ticks % self._middle_every == 0:
             gc.collect(1)
@@ -71,14 +83,18 @@ class GcPacer(QObject):
         self._quiet_timer.start()
 
     def also_quiet_when(self, check: Callable[[], bool]) -> None:
-        """Count as quiet only when ``check()`` holds too: the window adds files
-        between the queue's idle moments, and a full collection among a big drop's
-        objects stalled it for 0.2 s per 300,000 files."""
-        self._quiet_checks.append(check)
+        """Count as quiet only when ``check()`` holds too, and hold the periodic
+        full collection back until it does: the window adds files between the
+        queue's idle moments, and a full collection among a big drop's objects
+        stalled it for 0.2 s per 300,000 files."""
+        self._full_allowed.append(check)
+
+    def _may_collect_all(self) -> bool:
+        return all(check() for check in self._full_allowed)
 
     @Slot()
     def _collect_if_still_quiet(self) -> None:
-        if all(check() for check in self._quiet_checks):
+        if self._is_quiet() and self._may_collect_all():
             self.collect_all()
 
     def collect_all(self) -> None:
@@ -90,5 +106,6 @@ class GcPacer(QObject):
         """Stop pacing and give collection back to Python (as it was before)."""
         self._timer.stop()
         self._quiet_timer.stop()
+        gc.unfreeze()
         if self._was_enabled:
             gc.enable()

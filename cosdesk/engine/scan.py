@@ -48,9 +48,10 @@ class ScanProblem(MessageTemplate):
 class ScanEntry(NamedTuple):
     """One upload found by a scan: a file (``path`` set) or a folder marker
     (``path`` None, ``key`` ending in ``/``). A walk holds one per file until the
-    batch is queued: a tuple of plain values, which the cyclic garbage collector
-    stops tracking at its first pass (a million objects it walked at every pass
-    of the middle generation stalled the window)."""
+    batch is queued: a tuple of plain values, small and quick to make. The cyclic
+    garbage collector tracks it all the same (it stops tracking only exact
+    tuples): the young generations hand it on to the oldest, and the GC pacer makes no full
+    collection while a drop is being added (engine/gc_pacer.py)."""
 
     key: str
     path: str | None

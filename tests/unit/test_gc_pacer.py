@@ -82,3 +82,31 @@ def test_a_second_check_holds_the_full_collection_back_while_it_says_busy(qtbot:
         qtbot.waitUntil(lambda: _cycles_left() == 0, timeout=2000)
     finally:
         pacer.stop()
+
+
+def test_the_periodic_full_collection_waits_while_files_are_being_added(qtbot: Any) -> None:
+    adding = [True]  # a second big drop, long into an upload
+    pacer = GcPacer(young_every_ms=10, full_every_s=0.0, is_quiet=lambda: False)
+    pacer.also_quiet_when(lambda: not adding[0])
+    try:
+        _old_cycles()
+        qtbot.wait(200)  # about twenty ticks, each with its full collection due
+        assert _cycles_left() >= 100
+        adding[0] = False
+        qtbot.waitUntil(lambda: _cycles_left() == 0, timeout=2000)
+    finally:
+        pacer.stop()
+
+
+def test_what_lives_when_the_pacer_starts_stays_out_of_its_collections_until_it_stops(qtbot: Any) -> None:
+    pacer = GcPacer(young_every_ms=10_000)
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000  # at least the modules, classes and functions loaded
+        _old_cycles()
+        pacer.collect_all()
+        assert _cycles_left() == 0  # what came after is collected as before
+        assert gc.get_freeze_count() == frozen
+    finally:
+        pacer.stop()
+    assert gc.get_freeze_count() == 0
