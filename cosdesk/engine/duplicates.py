@@ -132,6 +132,20 @@ def common_prefix(keys: Collection[str]) -> str:
     return first[:length]
 
 
+# A comparison says how long it has left once it has run this long.
+ESTIMATE_AFTER_S = 1.0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How far the comparison of a batch's files with their objects has got;
+    ``seconds_left`` None until it can be told (ESTIMATE_AFTER_S)."""
+
+    compared: int
+    total: int
+    seconds_left: float | None
+
+
 class BucketProbe:
     """Tells which keys exist in a bucket with as few requests as it can: one paged
     listing over the common prefix of the keys asked about, and a HEAD for each key
@@ -178,6 +192,7 @@ class BucketProbe:
         self._compare_lock = threading.Lock()
         self._compared = 0
         self._to_compare = 0
+        self._compare_began = 0.0  # time.monotonic()
 
     def unanswered_s(self, now: float) -> float | None:
         """How long the bucket has left the request under way without an answer,
@@ -208,16 +223,25 @@ class BucketProbe:
             return {key for key in wanted if key in present}
         return {key for key in wanted if self.exists(key)}
 
-    def comparison(self) -> tuple[int, int] | None:
-        """(files compared, files to compare) while ``holds_same`` is asked about
-        a batch (see resolve_batch), else None. Read by other threads."""
+    def comparison(self, now: float) -> Comparison | None:
+        """How far ``holds_same`` has got with a batch (see resolve_batch) at
+        ``now`` (time.monotonic()), else None. Read by other threads."""
         with self._compare_lock:
-            return (self._compared, self._to_compare) if self._to_compare else None
+            compared, total, began = self._compared, self._to_compare, self._compare_began
+        if not total:
+            return None
+        elapsed_s = now - began
+        seconds_left = None
+        if compared and elapsed_s >= ESTIMATE_AFTER_S:
+            # Files of one drop cost about the same each: a HEAD and a read.
+            seconds_left = (total - compared) * elapsed_s / compared
+        return Comparison(compared, total, seconds_left)
 
     def begin_comparison(self, total: int) -> None:
         """``total`` files are about to be asked about (holds_same)."""
         with self._compare_lock:
             self._compared, self._to_compare = 0, total
+            self._compare_began = time.monotonic()
 
     def exists(self, key: str) -> bool:
         return self.size_of(key) is not None

@@ -41,7 +41,7 @@ from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.accounts import Destination
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.duplicates_dialog import DuplicatesQuestion
-from cosdesk.ui.formatting import unanswered_note
+from cosdesk.ui.formatting import format_duration, unanswered_note
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,8 @@ class BatchIntake(QObject):
         """Say ``message`` while the batch is worked on; while ``probe`` waits for
         the bucket's answer, add for how long (a hung server keeps it minutes).
         ``comparing_in``: the files are compared with their objects there, and the
-        line counts them as they go (100,000 files took about a minute here)."""
+        line counts them as they go, with the time left (100,000 files took about
+        a minute here)."""
         bar = self._window.statusBar()
         if message or bar.currentMessage() == self._shown:  # the end of its own line only
             bar.showMessage(message)
@@ -206,17 +207,21 @@ class BatchIntake(QObject):
         bar = self._window.statusBar()
         if bar.currentMessage() != self._shown:
             return  # the window said something else since ("Quitting…"): it stays
-        silence = self._probe.unanswered_s(time.monotonic()) if self._probe is not None else None
+        now = time.monotonic()
+        silence = self._probe.unanswered_s(now) if self._probe is not None else None
         message = self._status
         where = self._comparing_in
-        comparison = self._probe.comparison() if self._probe is not None and where is not None else None
+        comparison = self._probe.comparison(now) if self._probe is not None and where is not None else None
         if where is not None and comparison is not None:
-            compared, to_compare = comparison
-            if compared < to_compare:
+            if comparison.compared < comparison.total:
+                if comparison.seconds_left is None:
+                    message = self.tr("Comparing your files with those in %1… %2 of %3 files")
+                else:
+                    message = self.tr("Comparing your files with those in %1… %2 of %3 files, %4 left")
+                    message = message.replace("%4", format_duration(comparison.seconds_left))
                 message = (
-                    self.tr("Comparing your files with those in %1… %2 of %3 files")
-                    .replace("%2", str(compared))
-                    .replace("%3", str(to_compare))
+                    message.replace("%2", str(comparison.compared))
+                    .replace("%3", str(comparison.total))
                     .replace("%1", where)
                 )
             else:  # the rest is adding those that changed

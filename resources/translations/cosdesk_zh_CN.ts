@@ -71,6 +71,10 @@
         <translation>正在将您的文件与 %1 中的文件比较… 已比较 %2 / %3 个文件</translation>
     </message>
     <message>
+        <source>Comparing your files with those in %1… %2 of %3 files, %4 left</source>
+        <translation>正在将您的文件与 %1 中的文件比较… 已比较 %2 / %3 个文件，剩余 %4</translation>
+    </message>
+    <message>
         <source>%1 — %2</source>
         <translation>%1——%2</translation>
     </message>

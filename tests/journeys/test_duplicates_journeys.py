@@ -7,9 +7,11 @@ without the window."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -219,41 +221,61 @@ def test_upload_changed_sends_the_edited_files_and_leaves_the_same_ones(
     assert len(rows_seen(window)) == 5
 
 
-def test_while_upload_changed_compares_the_status_bar_counts_the_files_compared(
+def test_while_upload_changed_compares_the_status_bar_counts_the_files_and_says_the_time_left(
     account_window: Any, sandbox: Any, tmp_path: Path
 ) -> None:
     """Comparing each file with its object (a HEAD and a read of the file) took a
     minute and more for 100,000 files, and the status bar said only "Comparing…"."""
     driver, window = account_window, account_window.window
     folder = tmp_path / "photos"
-    names = [f"{number:02d}.jpg" for number in range(24)]
+    names = [f"{number:03d}.jpg" for number in range(160)]
     uploaded_photos(driver, folder, names)
 
     driver.drop([folder])
     question = the_question()
-    sandbox.faults.latency_s = 0.6  # each HEAD of the comparison is answered late
-    seen: list[str] = []
+    # Each HEAD of the comparison is answered late: eight at a time, about 4 s in all.
+    sandbox.faults.latency_s = 0.2
+    seen: list[tuple[float, str]] = []  # when each text was first seen, and the text
     watch = QTimer()
-    watch.timeout.connect(lambda: seen.append(status_text(window)))
+    watch.timeout.connect(lambda: seen.append((time.monotonic(), status_text(window))))
     watch.start(20)
     click("Upload changed", question)
     try:
-        wait_for_status(window, "Nothing added: 24 file(s) already there and unchanged.", timeout_s=60)
+        wait_for_status(window, "Nothing added: 160 file(s) already there and unchanged.", timeout_s=60)
+        seen.append((time.monotonic(), status_text(window)))  # the watch may not have ticked since
     finally:
         watch.stop()
         sandbox.faults.latency_s = 0.0
 
-    comparing = f"Comparing your files with those in {TEST_BUCKET}… "
-    counts = [
-        tuple(int(number) for number in text.removeprefix(comparing).removesuffix(" files").split(" of "))
-        for text in dict.fromkeys(seen)
-        if text.startswith(comparing) and text.endswith(" files")
-    ]
-    assert counts, f"no count of the files compared was shown: {list(dict.fromkeys(seen))}"
-    assert all(total == len(names) for _compared, total in counts), counts
-    assert any(0 < compared < len(names) for compared, _total in counts), counts
-    assert [compared for compared, _total in counts] == sorted(compared for compared, _total in counts)
+    comparing = re.compile(
+        rf"Comparing your files with those in {re.escape(TEST_BUCKET)}… "
+        r"(\d+) of (\d+) files(?:, (\d+):(\d\d) left)?"
+    )
+    texts = first_sightings(seen)
+    shown = [(at, comparing.fullmatch(text)) for at, text in texts]
+    counts = [(at, match) for at, match in shown if match is not None]
+    assert counts, f"no count of the files compared was shown: {[text for _at, text in texts]}"
+    compared = [int(match[1]) for _at, match in counts]
+    assert all(int(match[2]) == len(names) for _at, match in counts), compared
+    assert any(0 < number < len(names) for number in compared) and compared == sorted(compared)
+    # The time left, where said, is how long the comparison still took then (it
+    # ended when the status bar stopped counting), give or take its rounding to
+    # whole seconds, the quarter second a line stays up, and eight files answered
+    # at once making the count move in steps.
+    ended_at = next(at for at, match in shown if at > counts[0][0] and match is None)
+    estimates = [(at, int(match[3]) * 60 + int(match[4])) for at, match in counts if match[3] is not None]
+    assert estimates, f"the time left was never said: {[match[0] for _at, match in counts]}"
+    for at, seconds_left in estimates:
+        assert abs(seconds_left - (ended_at - at)) <= 1.5, (seconds_left, round(ended_at - at, 2))
     assert len(rows_seen(window)) == len(names)
+
+
+def first_sightings(seen: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """Each text of the status bar once, with when it was first seen, in order."""
+    first: dict[str, float] = {}
+    for at, text in seen:
+        first.setdefault(text, at)
+    return [(at, text) for text, at in first.items()]
 
 
 def test_remember_my_choice_answers_the_next_drops_without_asking_even_after_a_restart(
