@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
         except CosException as error:
             print(f"cosdesk sync: cannot list {printable(str(destination))}: {error}", file=sys.stderr)
             return EXIT_FAILED
-        for path, reason in plan.problems:
+        # Both said; only the problems make the sync fail.
+        for path, reason in (*plan.not_followed, *plan.problems):
             print(f"skipped {printable(path)}: {printable(reason)}", file=sys.stderr)
         if args.dry_run:
             print_plan(plan, sys.stdout)

@@ -110,7 +110,9 @@ class PlannedSkip:
 class SyncPlan:
     """The decision for every file and object. ``confirmed``: record entries the
     plan proved (same size and CRC-64), written when the sync runs (a dry run
-    changes nothing). ``problems``: (path, reason) of what could not be taken."""
+    changes nothing). ``problems``: (path, reason) of what could not be taken;
+    ``not_followed``: of the links to folders the walk left alone (see
+    sync_walk.py), which are no problem."""
 
     request: SyncRequest
     uploads: tuple[PlannedUpload, ...] = ()
@@ -119,6 +121,7 @@ class SyncPlan:
     excluded_files: int = 0
     excluded_folders: int = 0
     problems: tuple[tuple[str, str], ...] = ()
+    not_followed: tuple[tuple[str, str], ...] = ()
     confirmed: tuple[SyncedFile, ...] = field(default=(), repr=False)
 
     @property
@@ -208,6 +211,7 @@ def plan_sync(
         excluded_files=contents.excluded_files,
         excluded_folders=contents.excluded_folders,
         problems=tuple(problems),
+        not_followed=tuple(contents.not_followed),
         confirmed=tuple(confirmed),
     )
 

@@ -3,7 +3,10 @@
 
 Like ``engine/scan.py``'s walk, it follows links to folders into the folders
 ``FolderVisits`` lets a walk enter, and reports (never raises on) what it cannot
-read, special files and names that cannot be COS keys.
+read, special files and names that cannot be COS keys. The links it does not
+follow are kept apart from those problems: nothing of the folder is missing
+behind them (a loop leads to a folder already walked, a link up to one that
+holds it), so they neither hold back a sync's deletes nor fail it.
 """
 
 from __future__ import annotations
@@ -31,12 +34,14 @@ class LocalFile(NamedTuple):
 class FolderContents:
     """What a walk found: the files taken (in name order, folder by folder), how
     many files and folders the patterns left out (an excluded folder counts once,
-    unwalked), and the problems met as (path, reason)."""
+    unwalked), the problems met (what could not be read or taken) and the links
+    to folders not followed, each as (path, reason)."""
 
     files: list[LocalFile] = field(default_factory=list)
     excluded_files: int = 0
     excluded_folders: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
+    not_followed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def walk_folder(root: str | os.PathLike[str], patterns: SyncPatterns) -> FolderContents:
@@ -54,7 +59,7 @@ def walk_folder(root: str | os.PathLike[str], patterns: SyncPatterns) -> FolderC
         try:
             refusal = visits.refusal(os.stat(folder))
             if refusal is not None:
-                found.problems.append((folder, refusal))
+                found.not_followed.append((folder, refusal))
                 continue
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)

@@ -286,6 +286,11 @@ class SyncDialog(QDialog):
         if left_out:
             which = self.tr(" and ").join(left_out)
             text += " " + self.tr("%1 left out by the patterns.").replace("%1", which)
+        if plan.not_followed:
+            path, reason = plan.not_followed[0]
+            first = self.tr("%1: %2").replace("%1", path).replace("%2", shown_sync_problem(reason))
+            links = self.tr("%n link(s) to folders left alone (first: %1).", None, len(plan.not_followed))
+            text += " " + links.replace("%1", first)
         if plan.problems:
             path, reason = plan.problems[0]
             first = self.tr("%1: %2").replace("%1", path).replace("%2", shown_sync_problem(reason))

@@ -367,6 +367,13 @@
             <numerusform>%n folders</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n link(s) to folders left alone (first: %1).</source>
+        <translation>
+            <numerusform>%n link to a folder left alone (first: %1).</numerusform>
+            <numerusform>%n links to folders left alone (first: %1).</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>TaskActions</name>

@@ -2352,6 +2352,12 @@ Qt %3</translation>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
+    <message numerus="yes">
+        <source>%n link(s) to folders left alone (first: %1).</source>
+        <translation>
+            <numerusform>%n 个指向文件夹的链接未跟随（第一个：%1）。</numerusform>
+        </translation>
+    </message>
     <message>
         <source>%1 could not be read (first: %2).</source>
         <translation>%1 个无法读取（第一个：%2）。</translation>

@@ -109,6 +109,22 @@ def test_delete_removes_objects_with_no_local_file_only_under_the_prefix(
     assert keys(cos_client) == ["elsewhere/b.html", "site-old/a.html", "site/img/logo.png", "site/index.html"]
 
 
+def test_a_link_back_up_the_folder_is_said_but_neither_fails_the_sync_nor_holds_back_deletes(
+    sandbox: Any, tmp_path: Path, folder: Path, cos_client: CosClient
+) -> None:
+    (folder / "img" / "up").symlink_to(folder)
+    cos_client.put_object(BUCKET, "site/old.html", b"x")
+
+    result = sync(sandbox, tmp_path, folder, "--delete")
+
+    link = folder / "img" / "up"
+    assert f"skipped {link}: a link back to a folder already included; not followed" in result.stderr
+    assert "could not be read" not in result.stderr and "nothing is deleted" not in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].endswith("2 uploaded, 0 skipped, 1 deleted, 0 failed")
+    assert keys(cos_client) == ["site/img/logo.png", "site/index.html"]
+
+
 def test_patterns_from_cosignore_and_flags_are_counted_in_the_summary(
     sandbox: Any, tmp_path: Path, folder: Path, cos_client: CosClient
 ) -> None:

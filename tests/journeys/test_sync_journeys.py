@@ -123,6 +123,38 @@ def test_sync_a_folder_with_a_preview_then_the_rows_then_the_bucket(
     }
 
 
+def test_a_link_back_up_the_folder_is_said_apart_and_the_sync_still_deletes(
+    account_window: WindowDriver, tmp_path: Path, server: CosClient
+) -> None:
+    """A link to a folder above, left alone by the walk, was counted as a file that
+    "could not be read", and held back every delete of the sync."""
+    driver = account_window
+    folder = tmp_path / "site"
+    write(folder / "index.html", "<h1>home</h1>")
+    write(folder / "docs" / "guide.html", "<h1>guide</h1>")
+    (folder / "docs" / "up").symlink_to(folder)  # back to the synced folder
+    server.put_object(TEST_BUCKET, "www/retired.html", b"gone locally")
+
+    menu_action(driver.window, "File", "Sync a folder…").trigger()
+    dialog = current_dialog()
+    type_into("Folder to sync", str(folder), dialog)
+    type_into("Prefix to sync to", "www", dialog)
+    click("Delete remote files that are not in the folder", dialog)
+    click("Preview", dialog)
+    preview = find(QLabel, "Sync preview", dialog)
+    wait_until(lambda: "to upload" in preview.text(), what="the preview")
+    assert preview.text() == (
+        "2 to upload, 0 to skip, 1 to delete. 1 link(s) to folders left alone (first: "
+        f"{folder / 'docs' / 'up'}: a link back to a folder already included; not followed)."
+    )
+
+    answer_next_message_box("Delete and sync", [])
+    click("Sync", dialog)
+    wait_until(lambda: preview.text().startswith("Synced: 2 uploaded, 0 failed."), what="the uploads' end")
+    wait_until(lambda: "www/retired.html" not in stored(server), what="the delete")
+    assert stored(server) == {"www/docs/guide.html": b"<h1>guide</h1>", "www/index.html": b"<h1>home</h1>"}
+
+
 def test_a_preview_the_server_does_not_answer_says_how_long_it_has_waited(
     account_window: WindowDriver, sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
