@@ -54,8 +54,9 @@ class GcPacer(QObject):
         # 50,000 objects in the window) and lives as long: out of every later walk.
         # A full collection costs a few hundred nanoseconds an object, scattered as
         # they are through a big heap; with a million files queued, these were
-        # 40% of the walk (ARCHITECTURE.md, "Tasks at rest").
-        gc.collect()
+        # 40% of the walk (ARCHITECTURE.md, "Tasks at rest"). Not collected first:
+        # the imports leave few cycles, and a collection here, where the tests
+        # open one window after another, made them wait for the last ones' ends.
         gc.freeze()
         self._timer = QTimer(self)
         self._timer.setInterval(young_every_ms)
