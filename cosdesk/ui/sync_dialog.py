@@ -388,7 +388,7 @@ class SyncDialog(QDialog):
         box = message_box(
             self,
             QMessageBox.Icon.Warning,
-            self.tr("Delete %1 remote file(s)?").replace("%1", str(len(plan.deletes))),
+            self.tr("Delete %n remote file(s)?", None, len(plan.deletes)),
             self.tr("They are in %1 and not in the folder %2. Deleted objects cannot be brought back.")
             .replace("%1", str(plan.destination))
             .replace("%2", str(plan.request.folder)),
@@ -404,9 +404,7 @@ class SyncDialog(QDialog):
             self._delete_status = self.tr("Nothing was deleted: %1").replace("%1", str(outcome))
         else:
             assert isinstance(outcome, DeleteOutcome)
-            self._delete_status = self.tr("%1 remote file(s) deleted.").replace(
-                "%1", str(len(outcome.deleted))
-            )
+            self._delete_status = self.tr("%n remote file(s) deleted.", None, len(outcome.deleted))
             if outcome.failed:
                 key, reason = outcome.failed[0]
                 self._delete_status += " " + (

@@ -374,6 +374,20 @@
             <numerusform>%n links to folders left alone (first: %1).</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Delete %n remote file(s)?</source>
+        <translation>
+            <numerusform>Delete %n remote file?</numerusform>
+            <numerusform>Delete %n remote files?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n remote file(s) deleted.</source>
+        <translation>
+            <numerusform>%n remote file deleted.</numerusform>
+            <numerusform>%n remote files deleted.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>TaskActions</name>

@@ -2406,9 +2406,17 @@ Qt %3</translation>
         <source>Synced: %1 uploaded, %2 failed.</source>
         <translation>已同步：上传 %1 个，失败 %2 个。</translation>
     </message>
-    <message>
-        <source>Delete %1 remote file(s)?</source>
-        <translation>删除 %1 个远端文件？</translation>
+    <message numerus="yes">
+        <source>Delete %n remote file(s)?</source>
+        <translation>
+            <numerusform>删除 %n 个远端文件？</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n remote file(s) deleted.</source>
+        <translation>
+            <numerusform>已删除 %n 个远端文件。</numerusform>
+        </translation>
     </message>
     <message>
         <source>They are in %1 and not in the folder %2. Deleted objects cannot be brought back.</source>
@@ -2421,10 +2429,6 @@ Qt %3</translation>
     <message>
         <source>Nothing was deleted: %1</source>
         <translation>没有删除任何文件：%1</translation>
-    </message>
-    <message>
-        <source>%1 remote file(s) deleted.</source>
-        <translation>已删除 %1 个远端文件。</translation>
     </message>
     <message>
         <source>%1 could not be deleted (first: %2).</source>
