@@ -50,8 +50,8 @@ class ScanEntry(NamedTuple):
     (``path`` None, ``key`` ending in ``/``). A walk holds one per file until the
     batch is queued: a tuple of plain values, small and quick to make. The cyclic
     garbage collector tracks it all the same (it stops tracking only exact
-    tuples): the young generations hand it on to the oldest, and the GC pacer makes no full
-    collection while a drop is being added (engine/gc_pacer.py)."""
+    tuples): the young generations hand it on to the oldest, and the GC pacer
+    makes no full collection while a drop is being added (engine/gc_pacer.py)."""
 
     key: str
     path: str | None
