@@ -28,6 +28,7 @@ from cosdesk.cos.crc import crc64_file
 from cosdesk.cos.errors import CosError, CosException
 from cosdesk.cos.results import ListObjectsResult
 from cosdesk.engine import intake
+from cosdesk.engine.meter import eta_seconds
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec
 from cosdesk.engine.retry import RetryPolicy, call_with_retry
 from cosdesk.engine.scan import ScanEntry
@@ -232,9 +233,9 @@ class BucketProbe:
             return None
         elapsed_s = now - began
         seconds_left = None
-        if compared and elapsed_s >= ESTIMATE_AFTER_S:
+        if elapsed_s >= ESTIMATE_AFTER_S:
             # Files of one drop cost about the same each: a HEAD and a read.
-            seconds_left = (total - compared) * elapsed_s / compared
+            seconds_left = eta_seconds(total - compared, compared / elapsed_s)
         return Comparison(compared, total, seconds_left)
 
     def begin_comparison(self, total: int) -> None:

@@ -99,13 +99,14 @@ class SpeedMeter:
             self._started_at = None
 
 
-def eta_seconds(remaining_bytes: int, speed_bytes_per_s: float | None) -> float | None:
-    """Seconds left at the current speed; None while the speed is unknown (None or zero)."""
-    if remaining_bytes <= 0:
+def eta_seconds(remaining: int, per_second: float | None) -> float | None:
+    """Seconds left for ``remaining`` units (bytes, files) at ``per_second`` of
+    them; None while that rate is unknown (None or zero)."""
+    if remaining <= 0:
         return 0.0
-    if speed_bytes_per_s is None or speed_bytes_per_s <= 0:
+    if per_second is None or per_second <= 0:
         return None
-    return remaining_bytes / speed_bytes_per_s
+    return remaining / per_second
 
 
 class BandwidthLimiter:

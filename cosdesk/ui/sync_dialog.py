@@ -287,16 +287,19 @@ class SyncDialog(QDialog):
             which = self.tr(" and ").join(left_out)
             text += " " + self.tr("%1 left out by the patterns.").replace("%1", which)
         if plan.not_followed:
-            path, reason = plan.not_followed[0]
-            first = self.tr("%1: %2").replace("%1", path).replace("%2", shown_sync_problem(reason))
             links = self.tr("%n link(s) to folders left alone (first: %1).", None, len(plan.not_followed))
-            text += " " + links.replace("%1", first)
+            text += " " + links.replace("%1", self._first_of(plan.not_followed))
         if plan.problems:
-            path, reason = plan.problems[0]
-            first = self.tr("%1: %2").replace("%1", path).replace("%2", shown_sync_problem(reason))
-            text += " " + self.tr("%1 could not be read (first: %2).").replace("%1", str(len(plan.problems)))
-            text = text.replace("%2", first)
+            # A path goes in last: its own "%1" would otherwise be replaced too.
+            unread = self.tr("%1 could not be read (first: %2).").replace("%1", str(len(plan.problems)))
+            text += " " + unread.replace("%2", self._first_of(plan.problems))
         return text
+
+    def _first_of(self, found: tuple[tuple[str, str], ...]) -> str:
+        """``path: reason`` of the first of these (path, reason) pairs (the path put
+        in last, so that a "%2" in it stays as it is)."""
+        path, reason = found[0]
+        return self.tr("%1: %2").replace("%2", shown_sync_problem(reason)).replace("%1", path)
 
     def _show_lists(self, plan: SyncPlan | None) -> None:
         self._name_tabs(plan)
