@@ -52,6 +52,7 @@ def scan_sources(
     *,
     include_empty_folders: bool = False,
     on_error: Callable[[str, str], None] | None = None,
+    on_not_followed: Callable[[str, str], None] | None = None,
 ) -> list[ScanEntry]:
     """Walk everything that was added, as :meth:`UploadQueue.add_paths` does
     (``engine/intake.py``'s walk of the sources, whole): a folder given with a
@@ -62,6 +63,7 @@ def scan_sources(
             prefix,
             include_empty_folders=include_empty_folders,
             on_error=on_error or (lambda _path, _why: None),
+            on_not_followed=on_not_followed,
         )
     )
 

@@ -150,10 +150,16 @@ def refusal(task: UploadTask, *, stat_file: bool) -> TaskError | None:
 
 
 def scan_sources(
-    sources: Sequence[str], prefix: str, *, include_empty_folders: bool, on_error: ErrorCallback
+    sources: Sequence[str],
+    prefix: str,
+    *,
+    include_empty_folders: bool,
+    on_error: ErrorCallback,
+    on_not_followed: ErrorCallback | None = None,
 ) -> Iterator[ScanEntry]:
     """Everything to upload under the dropped ``sources``, in the order found. A
-    folder given with a trailing separator gives its contents, not itself."""
+    folder given with a trailing separator gives its contents, not itself. The
+    callbacks are :func:`scan_path`'s."""
     for source in sources:
         contents_only = source.endswith(("/", os.sep)) and os.path.isdir(source)
         yield from scan_path(
@@ -162,4 +168,5 @@ def scan_sources(
             include_empty_folders=include_empty_folders,
             contents_only=contents_only,
             on_error=on_error,
+            on_not_followed=on_not_followed,
         )

@@ -120,6 +120,7 @@ def scan_path(
     include_empty_folders: bool = False,
     contents_only: bool = False,
     on_error: ErrorCallback | None = None,
+    on_not_followed: ErrorCallback | None = None,
 ) -> Iterator[ScanEntry]:
     """Everything to upload for one dropped ``path``.
 
@@ -128,7 +129,10 @@ def scan_path(
     ``backup/photos/2024/a.jpg`` (with ``contents_only``, ``backup/2024/a.jpg``).
     An empty folder becomes a folder marker (``backup/photos/empty/``) when
     ``include_empty_folders``. Problems (unreadable folders, special files,
-    broken links) go to ``on_error(path, message)`` and the walk goes on.
+    broken links) go to ``on_error(path, message)`` and the walk goes on. Links
+    to folders it does not follow (FolderVisits) go to ``on_not_followed`` when
+    given, else to ``on_error``: nothing of the folder is missing behind them,
+    so a caller may tell them apart from what could not be added.
     """
     report = on_error or (lambda _path, _message: None)
     path = os.fspath(path)
@@ -145,7 +149,7 @@ def scan_path(
         report(path, ScanProblem.NOT_A_FILE.text())
         return
     base = normalize_prefix(prefix) if contents_only else folder_key_for(prefix, name)
-    yield from _walk(path, base, include_empty_folders, report)
+    yield from _walk(path, base, include_empty_folders, report, on_not_followed or report)
 
 
 class FolderVisits:
@@ -179,7 +183,11 @@ class FolderVisits:
 
 
 def _walk(
-    root: str, base_prefix: str, include_empty_folders: bool, report: ErrorCallback
+    root: str,
+    base_prefix: str,
+    include_empty_folders: bool,
+    report: ErrorCallback,
+    not_followed: ErrorCallback,
 ) -> Iterator[ScanEntry]:
     visits = FolderVisits(root)
     # An explicit stack instead of recursion: trees may be deeper than Python's limit.
@@ -193,7 +201,7 @@ def _walk(
             continue
         refusal = visits.refusal(folder_info)
         if refusal is not None:
-            report(folder, refusal)
+            not_followed(folder, refusal)
             continue
         try:
             with os.scandir(folder) as listing:

@@ -41,6 +41,7 @@ from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.accounts import Destination
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.duplicates_dialog import DuplicatesQuestion
+from cosdesk.ui.engine_texts import links_left_alone
 from cosdesk.ui.formatting import format_duration, unanswered_note
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ class _Checked:
     check: DuplicateCheck  # emptied of its entries once they are queued (release_gradually)
     probe: BucketProbe | None
     problems: tuple[tuple[str, str], ...]
+    # Links to folders the walk left alone (path, reason): not problems, told
+    # with what was added (nothing of the drop is missing behind them).
+    not_followed: tuple[tuple[str, str], ...]
     duplicate_count: int  # counted on the pool: a walk of a million entries
 
 
@@ -76,6 +80,7 @@ class _Queued:
     destination: Destination
     plan: BatchPlan  # without the entries added (they are counted in ``added``)
     added: int
+    not_followed: tuple[tuple[str, str], ...]
 
 
 class BatchIntake(QObject):
@@ -128,12 +133,14 @@ class BatchIntake(QObject):
         # queued (its small files can all be sent before the summary arrives).
         self._queueing = False
         self._end_told_while_queueing = False
-        # Skipped and renamed files of batches still uploading, told when they end
-        # (see take_outcome). Written by the pool, read by the GUI thread.
+        # Skipped and renamed files of batches still uploading, and the links their
+        # walks left alone, told when they end (see take_outcome). Written by the
+        # pool, read by the GUI thread.
         self._outcome_lock = threading.Lock()
         self._skipped_unreported = 0
         self._renamed_unreported = 0
         self._unchanged_unreported = 0
+        self._not_followed_unreported: list[tuple[str, str]] = []
 
     def is_idle(self) -> bool:
         """Nothing being walked, checked, asked about or queued."""
@@ -237,13 +244,25 @@ class BatchIntake(QObject):
     ) -> _Checked:
         # On the pool: walking and listing may take a while.
         problems: list[tuple[str, str]] = []
+        not_followed: list[tuple[str, str]] = []
         entries = scan_sources(
-            paths, destination.prefix, on_error=lambda path, why: problems.append((path, why))
+            paths,
+            destination.prefix,
+            on_error=lambda path, why: problems.append((path, why)),
+            on_not_followed=lambda path, why: not_followed.append((path, why)),
         )
         keys = [entry.key for entry in entries]
         queued = queued_uploads(self._queue.tasks_with_keys(keys), destination.bucket, destination.endpoint)
         check = check_batch(entries, queued, probe, one_walk=len(paths) == 1)
-        return _Checked(began_at_pauses, destination, check, probe, tuple(problems), check.duplicate_count)
+        return _Checked(
+            began_at_pauses,
+            destination,
+            check,
+            probe,
+            tuple(problems),
+            tuple(not_followed),
+            check.duplicate_count,
+        )
 
     @Slot(object)
     def _on_checked(self, outcome: object) -> None:
@@ -258,7 +277,10 @@ class BatchIntake(QObject):
             self._on_problem(path, message)
         check = checked.check
         if not check.entries:
-            self._done(self.tr("Nothing to add.") if not checked.problems else "")
+            if checked.not_followed:
+                self._done(self.tr("Nothing to add.") + " " + links_left_alone(checked.not_followed))
+            else:
+                self._done(self.tr("Nothing to add.") if not checked.problems else "")
             return
         remembered = self._remembered()
         # A bucket that could not be read may hold any of them: asked too, as "ask"
@@ -319,7 +341,7 @@ class BatchIntake(QObject):
             del keys, tasks
         plan = resolve_batch(checked.check, choice, checked.probe, queued=queued)
         if self._stopped.is_set():
-            return _Queued(checked.began_at_pauses, destination, replace(plan, add=()), 0)
+            return _Queued(checked.began_at_pauses, destination, replace(plan, add=()), 0, ())
         options = destination.options
         if plan.conflict is not None:
             options = options.with_changes(conflict=plan.conflict)
@@ -330,6 +352,7 @@ class BatchIntake(QObject):
                 self._skipped_unreported += len(plan.skipped)
                 self._renamed_unreported += len(plan.renamed)
                 self._unchanged_unreported += len(plan.unchanged)
+                self._not_followed_unreported.extend(checked.not_followed)
         # In slices (see QUEUE_SLICE); uploads start when the last is stored.
         # One batch for the whole drop (engine/batch_numbers.py).
         batch = new_batch_token()
@@ -361,7 +384,7 @@ class BatchIntake(QObject):
             queued_plan, added = replace(plan, add=()), len(plan.add)
             del plan, files
             release_gradually(kept)
-        return _Queued(checked.began_at_pauses, destination, queued_plan, added)
+        return _Queued(checked.began_at_pauses, destination, queued_plan, added, checked.not_followed)
 
     def uploads_end_told(self) -> None:
         """The window has just said how the uploads ended (the queue went idle)."""
@@ -384,6 +407,8 @@ class BatchIntake(QObject):
             # came while this batch was added.
             self._commands.restart(queued.plan.resume)
         message = self.summary(queued.plan, queued.destination.describe(), queued.added, paused_meanwhile)
+        if queued.not_followed:
+            message += " " + links_left_alone(queued.not_followed)
         if paused_meanwhile:
             self.paused_summary = message
         elif self._end_told_while_queueing and self._queue.idle_at_last_tick:
@@ -436,12 +461,14 @@ class BatchIntake(QObject):
         return self.tr("; ").join(parts) + self.tr(".")
 
     def take_outcome(self) -> str:
-        """What the batches that just finished left out or renamed ("" if nothing),
-        for the notice saying they ended; counted again from zero afterwards."""
+        """What the batches that just finished left out or renamed, and the links
+        to folders their walks left alone ("" if nothing), for the notice saying
+        they ended; counted again from zero afterwards."""
         with self._outcome_lock:
             skipped, renamed = self._skipped_unreported, self._renamed_unreported
             unchanged = self._unchanged_unreported
             self._skipped_unreported = self._renamed_unreported = self._unchanged_unreported = 0
+            not_followed, self._not_followed_unreported = self._not_followed_unreported, []
         parts = []
         if skipped:
             parts.append(self.tr("%n skipped (already there)", None, skipped))
@@ -449,7 +476,10 @@ class BatchIntake(QObject):
             parts.append(self.tr("%n renamed to keep both", None, renamed))
         if unchanged:
             parts.append(self.tr("%n skipped (unchanged)", None, unchanged))
-        return self.tr("; ").join(parts) + self.tr(".") if parts else ""
+        said = self.tr("; ").join(parts) + self.tr(".") if parts else ""
+        if not_followed:
+            said = (said + " " + links_left_alone(not_followed)).strip()
+        return said
 
     def _remembered(self) -> ConflictPolicy | None:
         answer = self._settings().if_exists

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from collections.abc import Sequence
+
+from PySide6.QtCore import QCoreApplication, QObject
 
 from cosdesk.engine.message_templates import MessageTemplate
 from cosdesk.engine.notes import TaskNote
@@ -39,3 +41,21 @@ def shown_scan_problem(problem: str) -> str:
 def shown_sync_problem(problem: str) -> str:
     """A sync plan's problem: its walk's (the same as a drop's), or its own."""
     return translated(problem, ScanProblem, SyncProblem)
+
+
+class LinksLeftAlone(QObject):
+    """The sentence telling of the links to folders a walk did not follow. A
+    class for its translation context: lupdate takes a plural only from ``tr``."""
+
+    def sentence(self, links: Sequence[tuple[str, str]]) -> str:
+        path, reason = links[0]
+        # The path goes in last: a "%2" in it stays as it is.
+        first = self.tr("%1: %2").replace("%2", shown_scan_problem(reason)).replace("%1", path)
+        return self.tr("%n link(s) to folders left alone (first: %1).", None, len(links)).replace("%1", first)
+
+
+def links_left_alone(links: Sequence[tuple[str, str]]) -> str:
+    """How many links to folders a walk left alone, given as (path, reason) pairs,
+    and the first one's path and why (a loop, or a folder that holds what was
+    walked): a sync's preview and a drop's summary say it alike."""
+    return LinksLeftAlone().sentence(links)

@@ -828,7 +828,8 @@ class MainWindow(QMainWindow):
     def _on_idle(self) -> None:
         # Nothing runs or waits: tell how the batch ended, or that it is paused.
         notice = stop_notice(self.queue.batch())
-        # What the duplicates question left out or renamed is part of how it ended.
+        # What the duplicates question left out or renamed, and the links the walk
+        # left alone, are part of how it ended.
         duplicates = self.intake.take_outcome()
         self._stop_notice = notice
         if notice is not None:

@@ -50,7 +50,7 @@ from cosdesk.engine.sync_plan import (
 from cosdesk.engine.sync_run import SyncUploads, UploadOutcome
 from cosdesk.engine.task import UNANSWERED_AFTER_S
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.engine_texts import shown_sync_problem
+from cosdesk.ui.engine_texts import links_left_alone, shown_sync_problem
 from cosdesk.ui.formatting import unanswered_note
 from cosdesk.ui.message_boxes import message_box, window_title
 
@@ -287,8 +287,7 @@ class SyncDialog(QDialog):
             which = self.tr(" and ").join(left_out)
             text += " " + self.tr("%1 left out by the patterns.").replace("%1", which)
         if plan.not_followed:
-            links = self.tr("%n link(s) to folders left alone (first: %1).", None, len(plan.not_followed))
-            text += " " + links.replace("%1", self._first_of(plan.not_followed))
+            text += " " + links_left_alone(plan.not_followed)
         if plan.problems:
             # A path goes in last: its own "%1" would otherwise be replaced too.
             unread = self.tr("%1 could not be read (first: %2).").replace("%1", str(len(plan.problems)))

@@ -203,6 +203,16 @@
     </message>
 </context>
 <context>
+    <name>LinksLeftAlone</name>
+    <message numerus="yes">
+        <source>%n link(s) to folders left alone (first: %1).</source>
+        <translation>
+            <numerusform>%n link to a folder left alone (first: %1).</numerusform>
+            <numerusform>%n links to folders left alone (first: %1).</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>%n item(s) could not be added</source>
@@ -365,13 +375,6 @@
         <translation>
             <numerusform>%n folder</numerusform>
             <numerusform>%n folders</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n link(s) to folders left alone (first: %1).</source>
-        <translation>
-            <numerusform>%n link to a folder left alone (first: %1).</numerusform>
-            <numerusform>%n links to folders left alone (first: %1).</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -929,6 +929,19 @@
     </message>
 </context>
 <context>
+    <name>LinksLeftAlone</name>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n link(s) to folders left alone (first: %1).</source>
+        <translation>
+            <numerusform>%n 个指向文件夹的链接未跟随（第一个：%1）。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Starting the local sandbox…</source>
@@ -2351,12 +2364,6 @@ Qt %3</translation>
     <message>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n link(s) to folders left alone (first: %1).</source>
-        <translation>
-            <numerusform>%n 个指向文件夹的链接未跟随（第一个：%1）。</numerusform>
-        </translation>
     </message>
     <message>
         <source>%1 could not be read (first: %2).</source>

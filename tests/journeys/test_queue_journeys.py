@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -333,6 +333,47 @@ def test_small_files_sent_before_the_added_line_shows_leave_the_finished_notice_
     QTest.qWait(100)
     assert reads(messages.current(), "Uploads finished: 2 file(s) uploaded.")
     assert not any("Added" in text for text in messages.texts())
+
+
+def test_a_link_back_up_a_dropped_folder_is_said_left_alone_not_that_something_could_not_be_added(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    # A folder holding docs/up -> .. was uploaded whole, yet a warning box said
+    # "1 item could not be added": nothing of the drop is missing behind such a
+    # link, the walk leaves it alone on purpose (the sync's preview says so too).
+    driver = account_window
+    messages = StatusMessages(driver)
+    slow_down(driver, 1 * MiB)
+    site = tmp_path / "site"
+    make_file(site / "index.html", 300 * 1024)
+    make_file(site / "docs" / "guide.html", 300 * 1024)
+    (site / "docs" / "up").symlink_to("..")
+    # As the window's language says it (the journeys run with or without the English catalog).
+    link_sentence = QCoreApplication.translate(
+        "LinksLeftAlone", "%n link(s) to folders left alone (first: %1).", None, 1
+    ).replace("%1", f"{site / 'docs' / 'up'}: a link back to a folder already included; not followed")
+
+    drop(driver, site)
+    wait_until(lambda: any(mentions(text, "Added 2 file(s)") for text in messages.texts()), what="'Added'")
+    added = next(text for text in messages.texts() if mentions(text, "Added 2 file(s)"))
+    assert TEST_BUCKET in added and added.endswith(". " + link_sentence), added
+    wait_until(lambda: "Uploads finished" in messages.current(), timeout_s=15, what="the finished notice")
+    assert reads(messages.current(), "Uploads finished: 2 file(s) uploaded. " + link_sentence)
+    table = uploads_table()
+    assert sorted(table.model().index(row, KEY).data() for row in range(table.model().rowCount())) == [
+        "site/docs/guide.html",
+        "site/index.html",
+    ]
+    # A folder holding nothing but such a link: nothing to add, and why.
+    (tmp_path / "only-link").mkdir()
+    (tmp_path / "only-link" / "up").symlink_to("..")
+    drop(driver, tmp_path / "only-link")
+    wait_until(lambda: messages.current().startswith("Nothing to add."), what="'Nothing to add.'")
+    assert "1 link" in messages.current() and str(tmp_path / "only-link" / "up") in messages.current()
+    QTest.qWait(600)  # longer than the window gathers problems before it shows them
+    boxes = [box for box in QApplication.topLevelWidgets() if isinstance(box, QMessageBox)]
+    assert not [box.text() for box in boxes if box.isVisible()]
+    assert not any("could not be added" in text for text in messages.texts())
 
 
 def test_clicking_the_name_header_sorts_names_as_a_file_manager_does(
