@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QMetaMethod, QObject, QThread, QTimer, Signal, Slot
 
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.errors import CosError, CosException
@@ -261,6 +261,9 @@ class UploadQueue(QObject):
         self._timer.timeout.connect(self._flush_events)
         self._wake.connect(self._on_wake)
         self._flush_now.connect(self._flush_events)
+        # Per-task progress is made only for a listener: the window reads its rows
+        # through list_updated, and the command line counts the batch's.
+        self._task_progress_signal = QMetaMethod.fromSignal(self.task_progress)
 
         # Pause / cancel asked by another process.
         self._watcher: RequestWatcher | None = None
@@ -1588,12 +1591,18 @@ class UploadQueue(QObject):
             events = self._events.drain(self._records.knows)
             dirty = events.changed
             self._retries.arm()
-            progress: list[TaskProgress] = [
-                self._tasks[task_id].progress(now)
-                for task_id in dirty
-                if task_id in self._tasks
-                and self._tasks[task_id].state in (TaskState.UPLOADING, TaskState.CHECKING, TaskState.SUCCESS)
-            ]
+            heard = self.isSignalConnected(self._task_progress_signal)
+            progress: list[TaskProgress] = (
+                [
+                    self._tasks[task_id].progress(now)
+                    for task_id in dirty
+                    if task_id in self._tasks
+                    and self._tasks[task_id].state
+                    in (TaskState.UPLOADING, TaskState.CHECKING, TaskState.SUCCESS)
+                ]
+                if heard
+                else []
+            )
             for task_id in self._scheduler.running_ids:
                 task = self._tasks[task_id]
                 # Speed and ETA move even in a tick without bytes (a stalled upload),
@@ -1602,7 +1611,8 @@ class UploadQueue(QObject):
                     task.state is TaskState.UPLOADING or task.unanswered_s(now) is not None
                 ):
                     dirty.append(task_id)
-                    progress.append(task.progress(now))
+                    if heard:
+                        progress.append(task.progress(now))
             changed = bool(events) or bool(dirty)
             batch = self._batch_progress() if changed else None
             busy = self._busy()

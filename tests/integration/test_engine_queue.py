@@ -349,6 +349,26 @@ def test_idle_fires_as_soon_as_the_last_file_ends_not_on_the_next_tick(
     assert idle[0] - started < 4.0
 
 
+def test_a_listener_of_task_progress_hears_each_upload_move_to_its_end(
+    make_engine: Any, tmp_path: Path
+) -> None:
+    """The seed's per-task progress callback: made only while someone listens (the
+    window and the command line read rows and batches instead)."""
+    engine = make_engine(list_update_interval_ms=50)
+    engine.queue.set_bandwidth_limit(2 * MiB)  # about a second: several ticks
+    heard: list[Any] = []
+    engine.queue.task_progress.connect(heard.append)
+    size = 2 * MiB
+    task_id = engine.queue.add_file(write_file(tmp_path / "moving.bin", size), BUCKET, "progress/moving.bin")
+    assert engine.ended(task_id).state is TaskState.SUCCESS
+    engine.queue.deliver_events()
+    mine = [progress for progress in heard if progress.task_id == task_id]
+    assert len({progress.loaded for progress in mine}) >= 3, mine  # it moved, tick by tick
+    assert [progress.loaded for progress in mine] == sorted(progress.loaded for progress in mine)
+    assert mine[-1].loaded == mine[-1].total == size and mine[-1].percent == 1.0
+    assert all(progress.total == size and 0 <= progress.percent <= 1 for progress in mine)
+
+
 def test_without_a_crc64_from_the_server_the_etag_is_checked_against_the_md5(
     make_engine: Any, tmp_path: Path, scripted_server: Any, http_answer: Any
 ) -> None:
