@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setItemDelegateForColumn(Column.ERROR, ElideRightDelegate(self.table))
+        self.table.setItemDelegateForColumn(Column.MESSAGE, ElideRightDelegate(self.table))
         self.table.setIconSize(QSize(16, 16))
         vertical = self.table.verticalHeader()
         vertical.hide()

@@ -37,7 +37,7 @@ class Column(enum.IntEnum):
     PROGRESS = 4
     SPEED = 5
     ETA = 6
-    ERROR = 7
+    MESSAGE = 7
 
 
 # One dict of role → value per column; a role not in it has no value.
@@ -99,7 +99,7 @@ def display_name(snapshot: TaskSnapshot) -> str:
 
 
 def row_note(snapshot: TaskSnapshot) -> str:
-    """What the Error column says of a row without an error (or the retry under way)."""
+    """What the Message column says of a row without an error (or the retry under way)."""
     if snapshot.unanswered_s is not None:
         return unanswered_note(snapshot.unanswered_s)
     if snapshot.dropped_bytes:  # progress went back: say why
@@ -111,8 +111,9 @@ def row_note(snapshot: TaskSnapshot) -> str:
     return shown_note(snapshot.note)
 
 
-def error_text(snapshot: TaskSnapshot) -> str:
-    """The Error column's text (an explanation; the tooltip has the rest)."""
+def message_text(snapshot: TaskSnapshot) -> str:
+    """The Message column's text: why the row failed (an explanation; the tooltip
+    has the rest), else what it should say of itself (row_note)."""
     if snapshot.error is not None and snapshot.retry_delay_s is None:
         return describe_error(snapshot.error, short=True)
     return row_note(snapshot)
@@ -138,7 +139,7 @@ def snapshot_cells(snapshot: TaskSnapshot, hashed: float | None) -> Cells:
         {_DISPLAY: format_percent(progress), _DECORATION: progress_bar(progress, state)},
         {_DISPLAY: format_speed(snapshot.speed) if uploading and snapshot.speed is not None else ""},
         {_DISPLAY: format_eta(snapshot.eta_s) if uploading else ""},
-        {_DISPLAY: error_text(snapshot), _TOOLTIP: error_tip},
+        {_DISPLAY: message_text(snapshot), _TOOLTIP: error_tip},
     )
 
 

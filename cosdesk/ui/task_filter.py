@@ -42,7 +42,7 @@ from cosdesk.engine.task_table_source import STATE_CODES
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.task_cells import Column, name_of_key, natural_order
 from cosdesk.ui.task_model import (
-    CHANGED_ERROR,
+    CHANGED_MESSAGE,
     CHANGED_SPEED,
     FILTER_STATES,
     SYNC_LIMIT,
@@ -82,11 +82,11 @@ _SORTED_BY: dict[int, int] = {
     Column.PROGRESS: CHANGED_STATE | CHANGED_SIZE | CHANGED_SENT,
     Column.SPEED: CHANGED_SPEED,
     Column.ETA: CHANGED_SPEED,
-    Column.ERROR: CHANGED_ERROR,
+    Column.MESSAGE: CHANGED_MESSAGE,
 }
 # Columns sorted by text: a slot's key is its rank, and a new slot is placed by
 # comparing texts, then given a rank between its neighbours'.
-_TEXT_COLUMNS = frozenset({Column.NAME, Column.KEY, Column.ERROR})
+_TEXT_COLUMNS = frozenset({Column.NAME, Column.KEY, Column.MESSAGE})
 
 
 @dataclass(frozen=True)
@@ -639,7 +639,7 @@ def _text_key(model: TaskTableModel, column: int) -> Callable[[int], TextKey]:
         return lambda slot: natural_order(name_of_key(rows.key(slot)))
     if column == Column.KEY:
         return rows.key
-    return model.error_texts()
+    return model.message_texts()
 
 
 def _insertion(order: array[int], target: Any, key: Callable[[int], Any], skip: int) -> int:

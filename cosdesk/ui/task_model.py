@@ -55,7 +55,7 @@ from cosdesk.ui.task_cells import (
     Column,
     compact_cells,
     display_name,
-    error_text,
+    message_text,
     paused_note,
     snapshot_cells,
 )
@@ -87,7 +87,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 # What else an applied snapshot changed (beside TaskRows' CHANGED_* bits).
 CHANGED_SPEED = 32  # speed or time left (of an uploading row)
-CHANGED_ERROR = 64  # the Error column's text
+CHANGED_MESSAGE = 64  # the Message column's text
 CHANGED_HASHED = 128  # hashing progress of a checking row
 
 # Full snapshots kept (the rows last changed or shown: a table this small keeps
@@ -99,8 +99,8 @@ CELL_CACHE = 1024
 # Up to this many tasks, a new search text is matched at once, on the GUI thread
 # (a few milliseconds); beyond, on a worker while the table shows the last one.
 SYNC_LIMIT = 20_000
-# Distinct Error texts told apart when sorting by that column (more share one).
-ERROR_TEXTS = 65_535
+# Distinct Message texts told apart when sorting by that column (more share one).
+MESSAGE_TEXTS = 65_535
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
@@ -192,9 +192,9 @@ class TaskTableModel(QAbstractTableModel):
         # Uploading slot → bytes/s (None: not measured yet; sorted as 0).
         self._speeds: dict[int, float | None] = {}
         self._etas: dict[int, float] = {}  # uploading slot → seconds left
-        self._error_ids = array("H")  # slot → index in _error_texts (0: none)
-        self._error_texts: list[str] = [""]
-        self._error_id_of: dict[str, int] = {"": 0}
+        self._message_ids = array("H")  # slot → index in _message_texts (0: none)
+        self._message_texts: list[str] = [""]
+        self._message_id_of: dict[str, int] = {"": 0}
         # The search text asked for, and the one ``_matches`` holds (they differ
         # while a worker matches a new text against a million keys).
         self._key_filter = ""
@@ -215,7 +215,7 @@ class TaskTableModel(QAbstractTableModel):
             self.tr("Progress"),
             self.tr("Speed"),
             self.tr("ETA"),
-            self.tr("Error"),
+            self.tr("Message"),
         ]
         # Whole-table work (matching a search text, the proxy's rebuilds), one job
         # at a time and in order, below the GUI thread's priority.
@@ -356,10 +356,10 @@ class TaskTableModel(QAbstractTableModel):
         """Seconds left of every uploading slot (a copy)."""
         return dict(self._etas)
 
-    def error_texts(self) -> Callable[[int], str]:
-        """Slot → the Error column's text as last applied ("" for none), for
+    def message_texts(self) -> Callable[[int], str]:
+        """Slot → the Message column's text as last applied ("" for none), for
         sorting; bound to this moment's columns (see ``TaskFilterProxy``)."""
-        texts, ids = self._error_texts, self._error_ids
+        texts, ids = self._message_texts, self._message_ids
         return lambda slot: texts[ids[slot]]
 
     def is_settled(self) -> bool:
@@ -525,7 +525,7 @@ class TaskTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = stored
         self._live = array("i", range(stored.slot_count))
-        self._error_ids = array("H", bytes(2 * stored.slot_count))
+        self._message_ids = array("H", bytes(2 * stored.slot_count))
         self._matches = (
             _match_keys(stored, self._active_filter, 0, stored.slot_count) if self._active_filter else None
         )
@@ -610,7 +610,7 @@ class TaskTableModel(QAbstractTableModel):
         """Slots for tasks the rows do not hold yet (``_flush`` announces them),
         with their filter marks; returns them."""
         slots = self.rows.extend(new_rows)
-        self._error_ids.frombytes(bytes(2 * len(slots)))
+        self._message_ids.frombytes(bytes(2 * len(slots)))
         if self._matches is not None:
             for row in new_rows:
                 match = key_matches(row.key, self._active_filter)
@@ -643,7 +643,7 @@ class TaskTableModel(QAbstractTableModel):
         return slot, bits | CHANGED_OTHER
 
     def _take_extras(self, slot: int, snapshot: TaskSnapshot) -> int:
-        """Speed, time left, hashing and the Error text: what only some rows have."""
+        """Speed, time left, hashing and the Message text: what only some rows have."""
         bits = 0
         if snapshot.state is TaskState.UPLOADING:
             eta = math.inf if snapshot.eta_s is None else snapshot.eta_s
@@ -661,16 +661,16 @@ class TaskTableModel(QAbstractTableModel):
             bits |= CHANGED_SPEED
         if snapshot.state is not TaskState.CHECKING and self._hashing.pop(slot, None) is not None:
             bits |= CHANGED_HASHED
-        shown = error_text(snapshot) if snapshot.error or snapshot.note or _has_note(snapshot) else ""
-        error_id = self._error_id_of.get(shown)
-        if error_id is None:
-            error_id = len(self._error_texts) if len(self._error_texts) < ERROR_TEXTS else 0
-            if error_id:
-                self._error_texts.append(shown)
-                self._error_id_of[shown] = error_id
-        if self._error_ids[slot] != error_id:
-            self._error_ids[slot] = error_id
-            bits |= CHANGED_ERROR
+        shown = message_text(snapshot) if snapshot.error or snapshot.note or _has_note(snapshot) else ""
+        message_id = self._message_id_of.get(shown)
+        if message_id is None:
+            message_id = len(self._message_texts) if len(self._message_texts) < MESSAGE_TEXTS else 0
+            if message_id:
+                self._message_texts.append(shown)
+                self._message_id_of[shown] = message_id
+        if self._message_ids[slot] != message_id:
+            self._message_ids[slot] = message_id
+            bits |= CHANGED_MESSAGE
         return bits
 
     def _take_no_extras(self, slot: int) -> int:
@@ -682,9 +682,9 @@ class TaskTableModel(QAbstractTableModel):
             bits |= CHANGED_SPEED
         if self._hashing.pop(slot, None) is not None:
             bits |= CHANGED_HASHED
-        if self._error_ids[slot]:
-            self._error_ids[slot] = 0
-            bits |= CHANGED_ERROR
+        if self._message_ids[slot]:
+            self._message_ids[slot] = 0
+            bits |= CHANGED_MESSAGE
         return bits
 
     def _flush(self, first_new: int, changed: dict[int, int]) -> bool:
@@ -747,7 +747,7 @@ class TaskTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = TaskRows()
         self._live = array("i")
-        self._error_ids = array("H")
+        self._message_ids = array("H")
         self._snapshots.clear()
         self._cells.clear()
         self._hashing.clear()

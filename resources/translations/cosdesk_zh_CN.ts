@@ -2779,8 +2779,8 @@ Qt %3</translation>
         <translation>剩余时间</translation>
     </message>
     <message>
-        <source>Error</source>
-        <translation>错误</translation>
+        <source>Message</source>
+        <translation>说明</translation>
     </message>
 </context>
 <context>

@@ -225,8 +225,8 @@ def test_a_wrong_key_shows_the_error_in_words_with_code_and_request_id_then_retr
 
     snap = driver.snapshots()[0]
     row = driver.model.row_of(snap.task_id)
-    error_text = driver.model.index(row, Column.ERROR).data()
-    assert "SecretKey does not match" in error_text
+    message = driver.model.index(row, Column.MESSAGE).data()
+    assert "SecretKey does not match" in message
     assert snap.error is not None and snap.error.code == "SignatureDoesNotMatch" and snap.error.request_id
     assert window.retry_action.isEnabled()
     window.filter_bar.set_current(TaskFilter.FAILED)
@@ -267,7 +267,7 @@ def test_a_file_that_vanished_before_its_upload_is_reported_on_its_row(
     driver.wait_states(lambda rows: driver.by_key()["gone.txt"].state is TaskState.ERROR)
     snap = driver.by_key()["gone.txt"]
     row = driver.model.row_of(snap.task_id)
-    assert driver.model.index(row, Column.ERROR).data()
+    assert driver.model.index(row, Column.MESSAGE).data()
     assert driver.model.index(row, Column.STATE).data() == "Failed"
 
 
@@ -357,4 +357,4 @@ def test_a_task_without_keys_fails_with_a_plain_no_credentials_error(
     snap = driver.snapshots()[0]
     assert snap.error is not None and snap.error.code == "NoCredentials"
     row = driver.model.row_of(snap.task_id)
-    assert "no keys for this account" in driver.model.index(row, Column.ERROR).data()
+    assert "no keys for this account" in driver.model.index(row, Column.MESSAGE).data()

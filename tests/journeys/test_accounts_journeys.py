@@ -360,7 +360,7 @@ def test_uploads_of_a_session_only_account_wait_for_its_keys_after_a_restart(
     texts = " ".join(label.text() for label in banner.findChildren(QLabel))
     assert re.search(f"{ONE_UPLOAD} to account “work” needs? its keys", texts), texts
     row = next(row for row in rows_seen(second) if row["Name"] == "movie.bin")
-    assert row["State"] == "Paused" and "needs the keys of account “work”" in row["Error"]
+    assert row["State"] == "Paused" and "needs the keys of account “work”" in row["Message"]
 
     type_into("SecretId", credentials.secret_id, banner)
     type_into("SecretKey", credentials.secret_key, banner)

@@ -494,7 +494,7 @@ def test_ctrl_end_and_ctrl_home_select_the_last_and_first_rows_whole(
     assert [index.row() for index in selected] == [2]
     assert len(table.selectionModel().selectedIndexes()) == table.model().columnCount()
     assert table.currentIndex().row() == 2 and table.currentIndex().column() == Column.NAME
-    assert table.horizontalScrollBar().value() == 0  # not carried off to the Error column
+    assert table.horizontalScrollBar().value() == 0  # not carried off to the Message column
 
     press_keys(table, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
     assert [index.row() for index in table.selectionModel().selectedRows()] == [0]

@@ -66,7 +66,7 @@ from cosdesk.ui import duplicate_intake, sandbox_runner, task_feed
 W = TypeVar("W", bound=QWidget)
 
 # Columns as the table's header names them.
-NAME, KEY, SIZE, STATE, PROGRESS, SPEED, ETA, ERROR = range(8)
+NAME, KEY, SIZE, STATE, PROGRESS, SPEED, ETA, MESSAGE = range(8)
 
 
 @pytest.fixture
@@ -713,7 +713,7 @@ class RowWatch:
 
     def _look(self, *_: object) -> None:
         texts = row_texts(self._table, self._key)
-        shown = (texts[STATE], int(texts[PROGRESS].rstrip("%")), texts[ERROR])
+        shown = (texts[STATE], int(texts[PROGRESS].rstrip("%")), texts[MESSAGE])
         if not self.seen or self.seen[-1] != shown:
             self.seen.append(shown)
 
@@ -743,13 +743,13 @@ def test_pausing_keeps_what_the_server_confirmed_and_says_why_progress_went_back
     before = percent_shown(table, "archive.bin")
     QTest.keyClick(table, Qt.Key.Key_Space)
     wait_until(lambda: row_texts(table, "archive.bin")[STATE] == "Paused")
-    wait_until(lambda: "not confirmed" in row_texts(table, "archive.bin")[ERROR], timeout_s=3)
+    wait_until(lambda: "not confirmed" in row_texts(table, "archive.bin")[MESSAGE], timeout_s=3)
 
     # The row shows what the server confirmed (nothing of an unfinished single
     # request), and says how much was in flight.
     assert list(server.iter_objects(TEST_BUCKET, prefix="archive.bin")) == []
     assert percent_shown(table, "archive.bin") == 0
-    note = row_texts(table, "archive.bin")[ERROR]
+    note = row_texts(table, "archive.bin")[MESSAGE]
     dropped = re.fullmatch(r"(.+) in flight was not confirmed; resuming sends what is missing", note)
     assert dropped, note
     assert mib(dropped.group(1)) >= before * 6 / 100 - 0.1
@@ -975,7 +975,7 @@ def test_a_request_that_fails_midway_is_sent_again_and_the_row_says_why_it_went_
     drop(driver, make_file(tmp_path / "report.pdf", 6 * MiB))
     table = uploads_table()
     watch = RowWatch(table, "report.pdf")
-    wait_until(lambda: "sent again" in row_texts(table, "report.pdf")[ERROR], timeout_s=10)
+    wait_until(lambda: "sent again" in row_texts(table, "report.pdf")[MESSAGE], timeout_s=10)
     sandbox.faults.reset()  # and comes back
 
     wait_until(lambda: row_texts(table, "report.pdf")[STATE] == "Done", timeout_s=15)
@@ -1030,7 +1030,7 @@ def test_a_server_that_does_not_answer_is_said_in_the_row_and_in_the_status_bar(
     wait_until(lambda: table.model().rowCount() == 1, timeout_s=10)
 
     def said() -> bool:
-        return row_texts(table, "notes.txt")[ERROR].startswith("No answer from the server for 0:0")
+        return row_texts(table, "notes.txt")[MESSAGE].startswith("No answer from the server for 0:0")
 
     wait_until(said, timeout_s=4, what="the row to say the server has not answered")
     assert row_texts(table, "notes.txt")[STATE] in ("Checking", "Uploading")
@@ -1039,7 +1039,7 @@ def test_a_server_that_does_not_answer_is_said_in_the_row_and_in_the_status_bar(
 
     sandbox.faults.latency_s = 0.0
     wait_until(lambda: row_texts(table, "notes.txt")[STATE] == "Done", timeout_s=15)
-    assert row_texts(table, "notes.txt")[ERROR] == ""
+    assert row_texts(table, "notes.txt")[MESSAGE] == ""
     assert not status_widget(QLabel, "Time left").text().startswith("No answer")
 
 

@@ -339,7 +339,7 @@ def _model_bytes(model, proxy) -> int:  # type: ignore[no-untyped-def]
         rows._key_lengths,
         rows.index._table,
         model._live,
-        model._error_ids,
+        model._message_ids,
         proxy._order,
     ]
     if model.match_column is not None:
