@@ -360,7 +360,7 @@ def options_from_args(args: argparse.Namespace, profile: object | None) -> Uploa
             raise UsageError(f"--meta takes NAME=VALUE, not {item!r}")
         metadata[name] = value
     try:
-        return UploadOptions(
+        options = UploadOptions(
             # A size given as 0 is refused below, not taken for "the default".
             slice_size=args.slice_size
             if args.slice_size is not None
@@ -382,8 +382,13 @@ def options_from_args(args: argparse.Namespace, profile: object | None) -> Uploa
             metadata=metadata,
             traffic_limit=args.traffic_limit,
         )
+        # The headers they make, checked now: a value COS cannot take (a control
+        # character, metadata over 2 KB) is the person's to fix before anything
+        # is queued, not a failed task that a resume would send again.
+        options.to_headers()
     except ValueError as error:
         raise UsageError(_in_flags(str(error))) from None
+    return options
 
 
 # The engine names the options as Tencent's SDKs do; the person typed our flags.

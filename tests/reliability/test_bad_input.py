@@ -212,7 +212,8 @@ def test_metadata_over_2_kb_is_refused(engine: Engine, sandbox: Any, tmp_path: P
         sandbox, str(source), f"cos://{BUCKET}/", "--meta", "note=" + "m" * 2100, tmp_path=tmp_path
     )
     assert_clean(result)
-    assert result.returncode == 1 and "COS allows at most 2048 in total" in result.stderr
+    # Refused before anything is queued: a usage error, not a failed task.
+    assert result.returncode == 2 and "COS allows at most 2048 in total" in result.stderr
 
 
 def test_a_traffic_limit_out_of_range_is_refused(sandbox: Any, tmp_path: Path) -> None:
@@ -507,6 +508,9 @@ def test_a_200_complete_with_an_error_body_is_not_success(
         (["--parallel-files", "0"], "'0' is neither auto nor a whole number of at least 1"),
         (["--parallel-parts", "-2"], "'-2' is neither auto nor a whole number of at least 1"),
         (["--meta", "novalue"], "--meta takes NAME=VALUE, not 'novalue'"),
+        # Values COS cannot take as headers: said at once, nothing queued.
+        (["--meta", "note=bell\x07"], "the value of header 'x-cos-meta-note' must be printable ASCII"),
+        (["--content-type", "text/plain\r\nX-Injected: 1"], "the value of header 'Content-Type' must be"),
         # Named by the flag typed, not the SDK's SliceSize / ChunkSize; 0 is no default.
         (["--slice-size", "1K"], "cosdesk upload: --slice-size must be at least 1048576 bytes (1 MiB)"),
         (["--slice-size", "0"], "cosdesk upload: --slice-size must be at least 1048576 bytes (1 MiB)"),
