@@ -66,6 +66,28 @@ def _with_window_command(words: list[str]) -> list[str]:
     return words
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser, whose options may come between its positional
+    arguments, as cp's and rclone's do: ``cosdesk upload a.txt --db T b.txt
+    cos://bucket/`` or ``cosdesk tasks pause --db T 01a2``. argparse's own
+    parsing takes a list of positionals (``SRC…``, ``TASK…``) only in one piece,
+    and said "unrecognized arguments" of the rest."""
+
+    _parsing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        # The intermixed parse calls this method itself, for each of its passes.
+        if self._parsing:
+            return super().parse_known_args(args, namespace)
+        self._parsing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._parsing = False
+
+
 def build_parser(command: str) -> argparse.ArgumentParser:
     """The parser, with the options of ``command`` only: importing every
     subcommand's module would load Qt widgets just to run ``serve``."""
@@ -86,7 +108,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         action="store_true",
         help=f"log debug details to stderr and to the log file ({folder / LOG_FILE_NAME})",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(module=module_name)

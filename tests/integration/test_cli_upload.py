@@ -67,6 +67,29 @@ def test_upload_a_folder_then_list_and_clear(sandbox: Any, tmp_path: Path) -> No
     assert "no tasks" in cosdesk("tasks", "list", "--db", db).stdout
 
 
+def test_options_may_come_between_the_files_the_destination_and_the_task_ids(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    # As cp and rclone take them: each of these said "unrecognized arguments" of
+    # what followed the option.
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("a")
+    second.write_text("b")
+    db = str(tmp_path / "t.sqlite3")
+    destination = f"cos://{BUCKET}/mixed/"
+    result = cosdesk(
+        "upload", str(first), "--db", db, str(second), "--endpoint", sandbox.endpoint, destination
+    )
+    assert result.returncode == 0 and "2 uploaded, 0 failed" in result.stdout, result.stderr
+    # The list shows each task's id as the shortest prefix that tells it apart.
+    rows = [row.split() for row in cosdesk("tasks", "list", "--db", db).stdout.splitlines()[1:3]]
+    by_object = {row[-1]: row[0] for row in rows}
+    result = cosdesk("tasks", "clear", "--db", db, by_object[f"{destination}b.txt"])
+    assert result.returncode == 0 and "1 task cleared" in result.stdout, result.stderr
+    listing = cosdesk("tasks", "list", "--db", db).stdout
+    assert f"{destination}a.txt" in listing and f"{destination}b.txt" not in listing
+
+
 def test_upload_ends_with_its_summary_printed_and_its_log_lines_written(sandbox: Any, tmp_path: Path) -> None:
     # The command ends its process without the interpreter's teardown (cli.exit_at_once).
     source = tmp_path / "x.txt"
