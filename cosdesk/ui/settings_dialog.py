@@ -371,6 +371,15 @@ class SettingsDialog(QDialog):
             (ConflictPolicy.CHANGED, self.tr("Upload if changed (size or CRC-64)")),
         ):
             self.conflict.addItem(label, value.value)
+        # The window asks, or does what "When added files are already there" says,
+        # when it finds the files in the bucket: this default is the command line's.
+        self.conflict.setToolTip(
+            self.tr(
+                "What cosdesk upload --profile does with a file whose object is already there"
+                " (--if-exists chooses otherwise). In this window, “When added files are already"
+                " there” under All uploads decides."
+            )
+        )
         defaults_box = QGroupBox(self.tr("Upload defaults"), self)
         defaults_form = QFormLayout(defaults_box)
         defaults: tuple[tuple[str, QWidget], ...] = (
@@ -378,7 +387,7 @@ class SettingsDialog(QDialog):
             (self.tr("ACL"), self.acl),
             (self.tr("Slice size"), self.slice_size),
             (self.tr("Parts at once per file"), self.parallel_parts),
-            (self.tr("If the object exists"), self.conflict),
+            (self.tr("If the object exists (cosdesk upload)"), self.conflict),
         )
         for label, field in defaults:
             defaults_form.addRow(label, field)

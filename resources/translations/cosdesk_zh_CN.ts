@@ -2003,10 +2003,6 @@ Qt %3</translation>
         <translation>带宽限制</translation>
     </message>
     <message>
-        <source>If the object exists</source>
-        <translation>对象已存在时</translation>
-    </message>
-    <message>
         <source>Test connection</source>
         <translation>测试连接</translation>
     </message>
@@ -2097,6 +2093,14 @@ Qt %3</translation>
     <message>
         <source>Upload if changed (size or CRC-64)</source>
         <translation>有变化时上传（大小或 CRC-64）</translation>
+    </message>
+    <message>
+        <source>What cosdesk upload --profile does with a file whose object is already there (--if-exists chooses otherwise). In this window, “When added files are already there” under All uploads decides.</source>
+        <translation>cosdesk upload --profile 遇到对象已存在的文件时的做法（--if-exists 可另行指定）。在本窗口中，由“所有上传”下的“添加的文件已存在时”决定。</translation>
+    </message>
+    <message>
+        <source>If the object exists (cosdesk upload)</source>
+        <translation>对象已存在时（cosdesk upload）</translation>
     </message>
     <message>
         <source>All uploads</source>

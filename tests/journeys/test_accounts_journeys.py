@@ -429,3 +429,35 @@ def test_files_and_parts_at_once_are_automatic_by_default_and_a_number_fixes_the
     at_once.window().close()
     slow_down(driver, 0)
     wait_for_row_state(window, "video.mp4", "Done")
+
+
+def test_the_accounts_if_the_object_exists_is_said_to_be_the_command_lines_and_the_window_still_asks(
+    sandbox: Any, credentials: Credentials, open_window: Any, tmp_path: Path
+) -> None:
+    # Settings held two choices for a file already in the bucket: the account's
+    # "If the object exists" and All uploads' "When added files are already
+    # there". Set the first to Skip and the window asked all the same: that
+    # choice is cosdesk upload --profile's, and now says so.
+    save_profile(sandbox, credentials, conflict_policy="skip")
+    driver = open_window()
+    window = driver.window
+    dialog = open_settings(window)
+    account_choice = find(QComboBox, "If the object exists (cosdesk upload)", dialog)
+    assert account_choice.currentText() == "Skip"
+    assert "cosdesk upload --profile" in account_choice.toolTip()
+    assert "“When added files are already there” under All uploads decides" in account_choice.toolTip()
+    window_choice = find(QComboBox, "When added files are already there", dialog)
+    assert window_choice.currentText() == "Ask every time"
+    click("Cancel", dialog)
+
+    with CosClient(credentials, Endpoint.custom(sandbox.endpoint, path_style=True)) as client:
+        client.put_object(TEST_BUCKET, "notes.txt", b"put there before")
+    asked: list[str] = []
+    answer_next_message_box("Overwrite", asked)
+    notes = make_file(tmp_path / "notes.txt", 300)
+    driver.drop([notes])
+    wait_until(lambda: bool(asked), 15, "the question about the file already there")
+    assert asked[0].startswith("Files already there\n"), asked
+    wait_for_row_state(window, "notes.txt", "Done")
+    with CosClient(credentials, Endpoint.custom(sandbox.endpoint, path_style=True)) as client:
+        assert client.get_object(TEST_BUCKET, "notes.txt").content == notes.read_bytes()
