@@ -6,7 +6,8 @@ Symbolic links to folders are followed, but each real folder is entered once,
 so a link pointing back up the tree cannot loop, and never one that holds the
 walked folder: a link to ``..`` would otherwise take in the folders beside the
 drop, and a link to the home folder all of it. Special files (sockets, FIFOs,
-devices) and broken links are skipped and reported.
+devices) and broken links are skipped and reported. ``walk_folders`` is the one
+walk: a drop's (``scan_path``) and a sync's (``engine/sync_walk.py``) alike.
 """
 
 from __future__ import annotations
@@ -182,13 +183,27 @@ class FolderVisits:
         return None
 
 
-def _walk(
+class WalkedFolder(NamedTuple):
+    """One folder a walk entered: where it is, relative to the walked root (``/``-
+    separated, ending in ``/``; "" for the root), its regular files as (name,
+    path, stat) in name order, and whether it holds any folder (entered or not)."""
+
+    relative: str
+    files: list[tuple[str, str, os.stat_result]]
+    has_folders: bool
+
+
+def walk_folders(
     root: str,
-    base_prefix: str,
-    include_empty_folders: bool,
     report: ErrorCallback,
     not_followed: ErrorCallback,
-) -> Iterator[ScanEntry]:
+    enters: Callable[[str], bool] = lambda _relative: True,
+) -> Iterator[WalkedFolder]:
+    """Every folder under ``root`` (itself first) that FolderVisits lets a walk
+    enter and ``enters(relative)`` wants (``relative`` ending in ``/``), depth
+    first in name order: a drop's walk and a sync's alike. What cannot be read
+    or taken goes to ``report``, the links it does not follow to ``not_followed``
+    (path, message); the walk goes on."""
     visits = FolderVisits(root)
     # An explicit stack instead of recursion: trees may be deeper than Python's limit.
     stack: list[tuple[str, str]] = [(root, "")]
@@ -209,11 +224,9 @@ def _walk(
         except OSError as error:
             report(folder, ScanProblem.CANNOT_LIST.text(reason=error.strerror or error))
             continue
-        found_anything = False
+        files: list[tuple[str, str, os.stat_result]] = []
         subfolders: list[tuple[str, str]] = []
-        # The keys of this folder's files are this and their names (key_for once a
-        # folder, not once a file: a fifth of a million files' walk).
-        folder_key = folder_key_for(base_prefix, relative)
+        has_folders = False
         for entry in entries:
             name = entry.name
             if not (name.isascii() or _is_utf8(name)):
@@ -225,14 +238,31 @@ def _walk(
                 report(entry.path, ScanProblem.BROKEN_LINK.text(reason=error.strerror or error))
                 continue
             if stat.S_ISDIR(entry_info.st_mode):
-                subfolders.append((entry.path, f"{relative}{name}/"))
-                found_anything = True
+                has_folders = True
+                if enters(f"{relative}{name}/"):
+                    subfolders.append((entry.path, f"{relative}{name}/"))
             elif stat.S_ISREG(entry_info.st_mode):
-                found_anything = True
-                yield ScanEntry(folder_key + name, entry.path, entry_info.st_size, entry_info.st_mtime_ns)
+                files.append((name, entry.path, entry_info))
             else:
                 report(entry.path, ScanProblem.NOT_A_FILE.text())
-        if not found_anything and include_empty_folders and (base_prefix or relative):
-            yield ScanEntry(folder_key, None, 0, None)
+        yield WalkedFolder(relative, files, has_folders)
         # Reversed so the stack pops them in name order.
         stack.extend(reversed(subfolders))
+
+
+def _walk(
+    root: str,
+    base_prefix: str,
+    include_empty_folders: bool,
+    report: ErrorCallback,
+    not_followed: ErrorCallback,
+) -> Iterator[ScanEntry]:
+    for folder in walk_folders(root, report, not_followed):
+        # The keys of this folder's files are this and their names (key_for once a
+        # folder, not once a file: a fifth of a million files' walk).
+        folder_key = folder_key_for(base_prefix, folder.relative)
+        for name, path, info in folder.files:
+            yield ScanEntry(folder_key + name, path, info.st_size, info.st_mtime_ns)
+        empty = not folder.files and not folder.has_folders
+        if empty and include_empty_folders and (base_prefix or folder.relative):
+            yield ScanEntry(folder_key, None, 0, None)

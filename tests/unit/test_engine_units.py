@@ -272,6 +272,47 @@ def test_scan_does_not_loop_through_symlinks(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_a_drop_and_a_sync_of_one_folder_take_the_same_files_and_say_the_same_problems(
+    tmp_path: Path,
+) -> None:
+    # One walk (scan.walk_folders) under both, which once had a loop each.
+    root = tmp_path / "site"
+    (root / "b" / "deep").mkdir(parents=True)
+    (root / "a").mkdir()
+    (root / "empty").mkdir()
+    for relative in ("index.html", "a/one.txt", "b/two.txt", "b/deep/three.txt"):
+        (root / relative).write_text(relative)
+    (root / "b" / "back").symlink_to(root)
+    (root / "gone").symlink_to(tmp_path / "missing")
+    os.mkfifo(root / "a" / "pipe")
+    os.close(os.open(os.path.join(os.fsencode(root), b"latin1-\xe9.txt"), os.O_CREAT | os.O_WRONLY))
+
+    problems: list[tuple[str, str]] = []
+    links: list[tuple[str, str]] = []
+    entries = list(
+        scan_path(
+            root,
+            "",
+            on_error=lambda p, m: problems.append((p, m)),
+            on_not_followed=lambda p, m: links.append((p, m)),
+        )
+    )
+    contents = walk_folder(root, SyncPatterns())
+    assert (
+        [entry.key for entry in entries]
+        == ["site/" + f.relative_path for f in contents.files]
+        == [
+            "site/index.html",
+            "site/a/one.txt",
+            "site/b/two.txt",
+            "site/b/deep/three.txt",
+        ]
+    )
+    assert sorted(problems) == sorted(contents.problems) and len(problems) == 3  # FIFO, dangling, name
+    assert links == contents.not_followed == [(str(root / "b" / "back"), ScanProblem.LINK_LOOP.text())]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
 def test_a_link_to_a_folder_that_holds_the_drop_takes_in_nothing_beside_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
     (home / "private").mkdir(parents=True)
