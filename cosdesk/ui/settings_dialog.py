@@ -375,9 +375,9 @@ class SettingsDialog(QDialog):
         # when it finds the files in the bucket: this default is the command line's.
         self.conflict.setToolTip(
             self.tr(
-                "What cosdesk upload --profile does with a file whose object is already there"
-                " (--if-exists chooses otherwise). In this window, “When added files are already"
-                " there” under All uploads decides."
+                "What cosdesk upload --profile does when the object is already there\n"
+                "(--if-exists chooses otherwise). In this window, “When added files\n"
+                "are already there” under All uploads decides."
             )
         )
         defaults_box = QGroupBox(self.tr("Upload defaults"), self)

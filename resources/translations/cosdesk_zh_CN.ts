@@ -1955,6 +1955,13 @@ Qt %3</translation>
         <translation>不超过此大小的文件用一次请求上传，更大的文件使用分块上传</translation>
     </message>
     <message>
+        <source>What cosdesk upload --profile does when the object is already there
+(--if-exists chooses otherwise). In this window, “When added files
+are already there” under All uploads decides.</source>
+        <translation>cosdesk upload --profile 遇到对象已存在时的做法（--if-exists 可另行指定）。
+在本窗口中，由“所有上传”下的“添加的文件已存在时”决定。</translation>
+    </message>
+    <message>
         <source>unlimited</source>
         <translation>不限速</translation>
     </message>
@@ -2093,10 +2100,6 @@ Qt %3</translation>
     <message>
         <source>Upload if changed (size or CRC-64)</source>
         <translation>有变化时上传（大小或 CRC-64）</translation>
-    </message>
-    <message>
-        <source>What cosdesk upload --profile does with a file whose object is already there (--if-exists chooses otherwise). In this window, “When added files are already there” under All uploads decides.</source>
-        <translation>cosdesk upload --profile 遇到对象已存在的文件时的做法（--if-exists 可另行指定）。在本窗口中，由“所有上传”下的“添加的文件已存在时”决定。</translation>
     </message>
     <message>
         <source>If the object exists (cosdesk upload)</source>
