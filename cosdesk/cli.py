@@ -78,8 +78,10 @@ class _CommandParser(argparse.ArgumentParser):
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
-        # The intermixed parse calls this method itself, for each of its passes.
-        if self._parsing:
+        # The intermixed parse calls this method itself, for each of its passes. It
+        # loses a "--" (``-- -file.txt`` read "-file.txt" as an option): after one,
+        # the plain parse, which takes what follows as positionals.
+        if self._parsing or (args is not None and "--" in args):
             return super().parse_known_args(args, namespace)
         self._parsing = True
         try:

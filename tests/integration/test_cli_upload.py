@@ -90,6 +90,30 @@ def test_options_may_come_between_the_files_the_destination_and_the_task_ids(
     assert f"{destination}a.txt" in listing and f"{destination}b.txt" not in listing
 
 
+def test_a_file_named_like_an_option_is_uploaded_after_a_double_dash(sandbox: Any, tmp_path: Path) -> None:
+    (tmp_path / "-notes.txt").write_text("n")
+    db = str(tmp_path / "t.sqlite3")
+    command = [
+        "upload",
+        "--endpoint",
+        sandbox.endpoint,
+        "--db",
+        db,
+        "--",
+        "-notes.txt",
+        f"cos://{BUCKET}/dash/",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "cosdesk", *command],
+        env=cli_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "1 uploaded, 0 failed" in result.stdout, result.stderr
+
+
 def test_upload_ends_with_its_summary_printed_and_its_log_lines_written(sandbox: Any, tmp_path: Path) -> None:
     # The command ends its process without the interpreter's teardown (cli.exit_at_once).
     source = tmp_path / "x.txt"
