@@ -1592,17 +1592,7 @@ class UploadQueue(QObject):
             dirty = events.changed
             self._retries.arm()
             heard = self.isSignalConnected(self._task_progress_signal)
-            progress: list[TaskProgress] = (
-                [
-                    self._tasks[task_id].progress(now)
-                    for task_id in dirty
-                    if task_id in self._tasks
-                    and self._tasks[task_id].state
-                    in (TaskState.UPLOADING, TaskState.CHECKING, TaskState.SUCCESS)
-                ]
-                if heard
-                else []
-            )
+            progress = self._progress_of(dirty, now) if heard else []
             for task_id in self._scheduler.running_ids:
                 task = self._tasks[task_id]
                 # Speed and ETA move even in a tick without bytes (a stalled upload),
@@ -1647,6 +1637,12 @@ class UploadQueue(QObject):
             self.batch_progress.emit(batch)
         if became_idle:
             self.idle.emit()
+
+    def _progress_of(self, task_ids: list[str], now: float) -> list[TaskProgress]:
+        """The progress of those of ``task_ids`` that move or just ended (lock held)."""
+        moving = (TaskState.UPLOADING, TaskState.CHECKING, TaskState.SUCCESS)
+        tasks = (self._tasks.get(task_id) for task_id in task_ids)
+        return [task.progress(now) for task in tasks if task is not None and task.state in moving]
 
     def deliver_events(self) -> None:
         """Emit now, on the queue's thread, the events still waiting (a finished

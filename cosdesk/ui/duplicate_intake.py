@@ -277,10 +277,11 @@ class BatchIntake(QObject):
             self._on_problem(path, message)
         check = checked.check
         if not check.entries:
+            # The problems' box says why; links left alone are told here.
+            said = "" if checked.problems and not checked.not_followed else self.tr("Nothing to add.")
             if checked.not_followed:
-                self._done(self.tr("Nothing to add.") + " " + links_left_alone(checked.not_followed))
-            else:
-                self._done(self.tr("Nothing to add.") if not checked.problems else "")
+                said += " " + links_left_alone(checked.not_followed)
+            self._done(said)
             return
         remembered = self._remembered()
         # A bucket that could not be read may hold any of them: asked too, as "ask"
