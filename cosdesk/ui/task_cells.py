@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -46,11 +45,14 @@ Cells = tuple[dict[int, Any], ...]
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-# Sizes, speeds and times left: their headers are right-aligned.
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+# Sizes, speeds and times left line up on the right, under their headers.
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 # Every role a cell may have a value for.
-CELL_ROLES = frozenset({_DISPLAY, _DECORATION, _TOOLTIP})
+CELL_ROLES = frozenset({_DISPLAY, _DECORATION, _TOOLTIP, _ALIGNMENT})
 RIGHT_ALIGNED = frozenset({Column.SIZE, Column.SPEED, Column.ETA})
+# A speed or time left not known yet (the row's snapshot has not been read).
+_RIGHT_ALIGNED_BLANK = {_ALIGNMENT: RIGHT}
 
 
 def paused_note(snapshot: TaskSnapshot) -> str:
@@ -80,18 +82,6 @@ def name_of_key(key: str, source_path: str | None = None) -> str:
     if key.endswith("/"):
         return key.rstrip("/").rsplit("/", 1)[-1] + "/"
     return key.rsplit("/", 1)[-1] or (os.path.basename(source_path or "") or key)
-
-
-_DIGIT_RUNS = re.compile(r"(\d+)")
-
-
-def natural_order(name: str) -> tuple[str | int, ...]:
-    """A key that sorts names as file managers do: case aside, and each run of
-    digits by its number, so that photo2.jpg comes before photo10.jpg. Texts and
-    numbers alternate from a text (maybe empty), so two keys always compare."""
-    parts: list[str | int] = list(_DIGIT_RUNS.split(name.casefold()))
-    parts[1::2] = [int(run) for run in parts[1::2]]
-    return tuple(parts)
 
 
 def display_name(snapshot: TaskSnapshot) -> str:
@@ -134,11 +124,14 @@ def snapshot_cells(snapshot: TaskSnapshot, hashed: float | None) -> Cells:
     return (
         {_DISPLAY: name, _TOOLTIP: where},
         {_DISPLAY: snapshot.key, _TOOLTIP: where},
-        {_DISPLAY: "" if snapshot.size is None else format_size(snapshot.size)},
+        {_DISPLAY: "" if snapshot.size is None else format_size(snapshot.size), _ALIGNMENT: RIGHT},
         {_DISPLAY: state_text(state, unverified), _DECORATION: state_icon(state), _TOOLTIP: error_tip},
         {_DISPLAY: format_percent(progress), _DECORATION: progress_bar(progress, state)},
-        {_DISPLAY: format_speed(snapshot.speed) if uploading and snapshot.speed is not None else ""},
-        {_DISPLAY: format_eta(snapshot.eta_s) if uploading else ""},
+        {
+            _DISPLAY: format_speed(snapshot.speed) if uploading and snapshot.speed is not None else "",
+            _ALIGNMENT: RIGHT,
+        },
+        {_DISPLAY: format_eta(snapshot.eta_s) if uploading else "", _ALIGNMENT: RIGHT},
         {_DISPLAY: message_text(snapshot), _TOOLTIP: error_tip},
     )
 
@@ -154,10 +147,10 @@ def compact_cells(
     return (
         {_DISPLAY: name_of_key(key)},
         {_DISPLAY: key},
-        {_DISPLAY: "" if size < 0 else format_size(size)},
+        {_DISPLAY: "" if size < 0 else format_size(size), _ALIGNMENT: RIGHT},
         {_DISPLAY: state_text(state, unverified), _DECORATION: state_icon(state)},
         {_DISPLAY: format_percent(progress), _DECORATION: progress_bar(progress, state)},
-        {},
-        {},
+        _RIGHT_ALIGNED_BLANK,
+        _RIGHT_ALIGNED_BLANK,
         {},
     )

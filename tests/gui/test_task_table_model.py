@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelRoleData, Qt
 from support.task_rows import make_row
 
 from cosdesk.engine.options import QueueSettings
@@ -32,6 +32,7 @@ from cosdesk.ui.task_table import TaskTable
 STATES = [TaskState.SUCCESS, TaskState.PAUSED, TaskState.ERROR, TaskState.CANCELED, TaskState.WAITING]
 DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
+ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 
 
 @dataclass
@@ -121,6 +122,36 @@ def test_a_row_shown_before_its_task_is_restored_fills_in_once_it_is(open_table:
     table.queue.restore_in_background(resume=False)
     table.qtbot.waitUntil(lambda: table.proxy.index(0, Column.KEY).data(TOOLTIP) is not None, timeout=10_000)
     assert table.stored[0].key in table.proxy.index(0, Column.KEY).data(TOOLTIP)
+
+
+def alignment_painted(model: Any, index: Any) -> int | None:
+    """The alignment a delegate paints a cell with: it asks ``multiData`` for its
+    roles with one request that it reuses from cell to cell."""
+    request = QModelRoleData(ALIGNMENT)
+    for cell in (model.index(index.row(), Column.NAME), index):  # an earlier cell's answer must not stay
+        model.multiData(cell, request)
+    value = request.data()
+    return None if value is None else int(value)
+
+
+def test_sizes_speeds_and_times_left_line_up_on_the_right_under_their_headers(open_table: Any) -> None:
+    table = open_table(20)
+    right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def check(phase: str) -> None:
+        for column in Column:
+            expected = right if column in (Column.SIZE, Column.SPEED, Column.ETA) else None
+            header = table.proxy.headerData(column, Qt.Orientation.Horizontal, ALIGNMENT)
+            assert (None if header is None else int(header)) == expected, (phase, column)
+            cell = table.proxy.index(0, column)
+            asked = cell.data(ALIGNMENT)
+            assert (None if asked is None else int(asked)) == expected, (phase, column)
+            assert alignment_painted(table.proxy, cell) == expected, (phase, column)
+
+    check("from the compact columns")
+    table.queue.restore_in_background(resume=False)
+    table.qtbot.waitUntil(lambda: table.proxy.index(0, Column.KEY).data(TOOLTIP) is not None)
+    check("from the snapshots")
 
 
 def expected_order(stored: list[Stored], column: Column, descending: bool) -> list[str]:
