@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from cosdesk.engine.message_templates import QT_TRANSLATE_NOOP, MessageTemplate
+from cosdesk.engine.natural_order import listing_order
 
 # COS keys are at most 850 bytes of UTF-8 (see ARCHITECTURE.md, 'Object keys').
 MAX_KEY_BYTES = 850
@@ -186,7 +187,7 @@ class FolderVisits:
 class WalkedFolder(NamedTuple):
     """One folder a walk entered: where it is, relative to the walked root (``/``-
     separated, ending in ``/``; "" for the root), its regular files as (name,
-    path, stat) in name order, and whether it holds any folder (entered or not)."""
+    path, stat) in listing order, and whether it holds any folder (entered or not)."""
 
     relative: str
     files: list[tuple[str, str, os.stat_result]]
@@ -201,7 +202,8 @@ def walk_folders(
 ) -> Iterator[WalkedFolder]:
     """Every folder under ``root`` (itself first) that FolderVisits lets a walk
     enter and ``enters(relative)`` wants (``relative`` ending in ``/``), depth
-    first in name order: a drop's walk and a sync's alike. What cannot be read
+    first in the order a file manager lists names (engine/natural_order.py): a
+    drop's walk and a sync's alike. What cannot be read
     or taken goes to ``report``, the links it does not follow to ``not_followed``
     (path, message); the walk goes on."""
     visits = FolderVisits(root)
@@ -220,7 +222,7 @@ def walk_folders(
             continue
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
+                entries = sorted(listing, key=lambda entry: listing_order(entry.name))
         except OSError as error:
             report(folder, ScanProblem.CANNOT_LIST.text(reason=error.strerror or error))
             continue

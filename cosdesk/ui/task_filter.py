@@ -37,10 +37,11 @@ from PySide6.QtCore import (
     Slot,
 )
 
+from cosdesk.engine.natural_order import natural_order
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_table_source import STATE_CODES
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.task_cells import Column, name_of_key, natural_order
+from cosdesk.ui.task_cells import Column, name_of_key
 from cosdesk.ui.task_model import (
     CHANGED_MESSAGE,
     CHANGED_SPEED,

@@ -408,6 +408,29 @@ def test_clicking_the_name_header_sorts_names_as_a_file_manager_does(
         wait_until(lambda wanted=wanted: names() == wanted, what=f"names in order {wanted}")
 
 
+def test_a_dropped_folder_is_listed_and_uploaded_in_the_order_a_file_manager_shows_it(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    # Unsorted, the table shows the queue's order: the drop's, which is the
+    # person's file manager's (file2 before file10, folders too), not the bytes'.
+    for name in ("file10.txt", "file2.txt", "File3.txt", "file1.txt", "disc10/a.txt", "disc2/a.txt"):
+        make_file(tmp_path / "set" / name, 100)
+    drop(account_window, tmp_path / "set")
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 6, what="six rows")
+    assert table.horizontalHeader().sortIndicatorSection() == -1  # nobody sorted
+    keys = [table.model().index(row, KEY).data() for row in range(6)]
+    assert keys == [
+        "set/file1.txt",
+        "set/file2.txt",
+        "set/File3.txt",
+        "set/file10.txt",
+        "set/disc2/a.txt",
+        "set/disc10/a.txt",
+    ]
+    wait_until(lambda: tab_count("Done") == 6, what="six uploads done")
+
+
 def test_each_drop_on_the_window_is_one_batch_that_cosdesk_tasks_lists_by_its_number(
     account_window: WindowDriver, tmp_path: Path
 ) -> None:

@@ -312,6 +312,19 @@ def test_a_drop_and_a_sync_of_one_folder_take_the_same_files_and_say_the_same_pr
     assert links == contents.not_followed == [(str(root / "b" / "back"), ScanProblem.LINK_LOOP.text())]
 
 
+def test_a_walk_goes_in_the_order_a_file_manager_lists_names(tmp_path: Path) -> None:
+    # Digits by their number, case aside; names equal but for case keep one
+    # order (the name's own), whatever order the system lists them in.
+    root = tmp_path / "set"
+    for relative in ("b10.txt", "b9.txt", "B9.txt", "a.txt", "Z.txt", "v2/x", "v10/x", "V1/x", "b09.txt"):
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(relative)
+    expected = ["a.txt", "B9.txt", "b09.txt", "b9.txt", "b10.txt", "Z.txt", "V1/x", "v2/x", "v10/x"]
+    dropped = [entry.key.removeprefix("set/") for entry in scan_path(root, "")]
+    synced = [file.relative_path for file in walk_folder(root, SyncPatterns()).files]
+    assert dropped == synced == expected
+
+
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
 def test_a_link_to_a_folder_that_holds_the_drop_takes_in_nothing_beside_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
