@@ -331,6 +331,12 @@ class DestinationBar(QWidget):
 
     @Slot()
     def _on_edited(self) -> None:
+        # The prefix as keys will use it ("/docs//x" → "docs/x/"): what the field
+        # says is where a drop goes.
+        typed_prefix = self.prefix.text()
+        if normalize_prefix(typed_prefix) != typed_prefix:
+            with QSignalBlocker(self.prefix):
+                self.prefix.setText(normalize_prefix(typed_prefix))
         name = self.current_account()
         if name is not None:
             self._typed[name] = (self.bucket.text().strip(), self.prefix.text().strip())

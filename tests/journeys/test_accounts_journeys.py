@@ -148,7 +148,7 @@ def test_setting_a_bandwidth_limit_keeps_the_sandbox_destination_and_its_prefix(
     save_and_wait(dialog)
 
     assert find(QComboBox, UPLOAD_TO, window).currentText() == "Local sandbox"
-    assert find(QLineEdit, PREFIX, window).text() == "photos/2024"
+    assert find(QLineEdit, PREFIX, window).text() == "photos/2024/"  # as keys use it
     assert find(QLineEdit, "Bucket", window).text() == SANDBOX_BUCKET
     assert "no destination" not in window.windowTitle()
     assert f"{SANDBOX_BUCKET}/photos/2024/" in window.windowTitle()
@@ -167,6 +167,29 @@ def test_setting_a_bandwidth_limit_keeps_the_sandbox_destination_and_its_prefix(
     driver.drop([tmp_path / "photo.jpg"])
     wait_for_row_state(window, "photo.jpg", "Done")
     assert object_size(endpoint, SANDBOX_KEYS.get(), SANDBOX_BUCKET, "photos/2024/photo.jpg") == 300_000
+
+
+def test_a_prefix_typed_with_stray_slashes_shows_as_the_keys_will_use_it(
+    open_window: Any, tmp_path: Path
+) -> None:
+    # The keys never start with "/" nor hold "//": once the person leaves the
+    # field (Enter), it says where the files go, not what was typed.
+    driver = open_window()
+    window = driver.window
+    endpoint = sandbox_endpoint_shown(window)
+    field = type_into(PREFIX, "/reports//2026", window)
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    assert field.text() == "reports/2026/"
+    assert f"{SANDBOX_BUCKET}/reports/2026/" in window.windowTitle()
+    make_file(tmp_path / "q4.pdf", 1000)
+    driver.drop([tmp_path / "q4.pdf"])
+    wait_for_row_state(window, "q4.pdf", "Done")
+    assert object_size(endpoint, SANDBOX_KEYS.get(), SANDBOX_BUCKET, "reports/2026/q4.pdf") == 1000
+    # Cleared, it is the bucket's root again.
+    type_into(PREFIX, "", window)
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    assert field.text() == ""
+    assert field.placeholderText().startswith("folder/in/bucket")
 
 
 # --- item 2 ---------------------------------------------------------------------------
