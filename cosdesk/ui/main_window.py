@@ -317,11 +317,14 @@ class MainWindow(QMainWindow):
     # --- construction ---------------------------------------------------------------
 
     def _build_actions(self) -> None:
+        # "…" in the menu, where it says a dialog asks which; not on the toolbar's buttons.
         self.add_files_action = new_action(
-            self, "add-file", self.tr("Add files"), self.choose_files, self.tr("Add files… (Ctrl+O)")
+            self, "add-file", self.tr("Add files…"), self.choose_files, self.tr("Add files… (Ctrl+O)")
         )
+        self.add_files_action.setIconText(self.tr("Add files"))
         self.add_files_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.add_folder_action = new_action(self, "add-folder", self.tr("Add folder"), self.choose_folder)
+        self.add_folder_action = new_action(self, "add-folder", self.tr("Add folder…"), self.choose_folder)
+        self.add_folder_action.setIconText(self.tr("Add folder"))
         self.watch_folder_action = new_action(
             self,
             "add-folder",

@@ -960,6 +960,14 @@
         <translation>添加文件…（Ctrl+O）</translation>
     </message>
     <message>
+        <source>Add files…</source>
+        <translation>添加文件…</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
         <source>Add folder</source>
         <translation>添加文件夹</translation>
     </message>

@@ -47,7 +47,8 @@ def test_the_window_speaks_chinese_when_the_language_is_zh_cn(
     driver: WindowDriver = open_window()
     window = driver.window
 
-    assert window.add_files_action.text() == "添加文件"
+    assert window.add_files_action.text() == "添加文件…"  # the menu: a dialog asks which
+    assert window.add_files_action.iconText() == "添加文件"  # the toolbar
     assert window.pause_all_action.text() == "全部暂停"
     assert window.settings_action.text() == "设置"
     header = window.model.headerData

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QTableView,
+    QToolButton,
     QWidget,
 )
 from support.journey import answer_next_message_box, click, find, wait_until
@@ -528,8 +529,12 @@ def test_the_menu_bar_offers_the_window_commands_with_standard_shortcuts(
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert titles == ["File", "Edit", "View", "Uploads", "Help"]
     file_menu = entries("File")
-    assert file_menu["Add files"] == "Ctrl+O"
-    assert "Add folder" in file_menu
+    # "…" where a dialog asks which, as with "Sync a folder…"; the toolbar says it plainly.
+    assert file_menu["Add files…"] == "Ctrl+O"
+    assert file_menu["Add folder…"] == "Ctrl+Shift+O"
+    assert "Sync a folder…" in file_menu
+    assert find(QToolButton, "Add files", window).text() == "Add files"
+    assert find(QToolButton, "Add folder", window).text() == "Add folder"
     assert file_menu["Quit"] == "Ctrl+Q"
     edit = entries("Edit")
     assert edit["Select all"] == "Ctrl+A"
@@ -563,7 +568,7 @@ def test_add_files_from_the_file_menu_uploads_the_chosen_file(
     chosen = make_file(tmp_path / "pick" / "chosen.bin", 3000)
 
     answer_next_file_dialog(str(chosen))
-    choose(open_menu(window, "File"), "Add files")
+    choose(open_menu(window, "File"), "Add files…")
 
     wait_until(lambda: shown_names(window) == ["chosen.bin"], 10, "the chosen file's row")
     wait_until(lambda: on_server(sandbox, "chosen.bin") == chosen.read_bytes(), 20, "chosen.bin uploaded")
@@ -579,7 +584,7 @@ def test_the_add_dialogs_open_at_home_then_where_the_last_files_were_chosen(
     opened_in: list[str] = []
 
     answer_next_file_dialog(str(chosen), opened_in=opened_in)
-    choose(open_menu(window, "File"), "Add files")
+    choose(open_menu(window, "File"), "Add files…")
     wait_until(lambda: shown_names(window) == ["beach.jpg"], 10, "the chosen file's row")
     assert opened_in == [str(Path.home())]
 
