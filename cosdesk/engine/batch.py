@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from cosdesk.engine.meter import SpeedMeter, eta_seconds
 from cosdesk.engine.resting import RestingTask
-from cosdesk.engine.task import BatchProgress, TaskState, UploadTask
+from cosdesk.engine.task import BatchProgress, FailedFile, TaskState, UploadTask
 
 # A member, in memory whole or at rest: both carry the marks counted here.
 Member = UploadTask | RestingTask
@@ -63,6 +63,8 @@ class BatchTracker:
         # What another process sends of the batch: bytes, and files (one "byte" each).
         self._elsewhere_bytes = SpeedMeter(ELSEWHERE_WINDOW_S)
         self._elsewhere_files = SpeedMeter(ELSEWHERE_WINDOW_S)
+        # The members failed now, by task id, in the order they failed.
+        self._failures: dict[str, FailedFile] = {}
 
     # --- membership -------------------------------------------------------------------
 
@@ -119,6 +121,7 @@ class BatchTracker:
         self._overheads.clear()
         self._elsewhere_bytes.reset()
         self._elsewhere_files.reset()
+        self._failures.clear()
 
     # --- counting ---------------------------------------------------------------------
 
@@ -138,8 +141,10 @@ class BatchTracker:
                 self._remaining -= size - loaded
         if not present:
             tally.batch_counted = None
+            self._failures.pop(task.task_id, None)
             return
         state = task.state
+        self._note_failure(task, state)
         size = task.size or 0
         if state is TaskState.CANCELED:
             size = loaded = 0
@@ -160,6 +165,14 @@ class BatchTracker:
             and before[0] is not TaskState.SUCCESS
         ):
             self._file_done(task, time.monotonic() if now is None else now)
+
+    def _note_failure(self, task: Member, state: TaskState) -> None:
+        if state is TaskState.ERROR:
+            # One at rest failed in an earlier run (restored so): its reason is not in memory.
+            if isinstance(task, UploadTask) and task.status.error is not None:
+                self._failures.setdefault(task.task_id, FailedFile(task.key, task.status.error))
+        elif self._failures:
+            self._failures.pop(task.task_id, None)
 
     def add_bytes(self, byte_count: int, now: float | None = None) -> None:
         """Bytes sent by a member (negative: taken back); for the speed."""
@@ -248,6 +261,7 @@ class BatchTracker:
             remaining=self._remaining,
             elapsed_s=max(0.0, end - self._started_at) if self.number else 0.0,
             unanswered_s=unanswered,
+            first_failure=next(iter(self._failures.values()), None),
         )
 
     def _time_left(

@@ -141,6 +141,14 @@ class HashProgress:
     percent: float
 
 
+class FailedFile(NamedTuple):
+    """A file of the batch that failed: its key and why (for the notice of how
+    the batch ended)."""
+
+    key: str
+    error: TaskError
+
+
 @dataclass(frozen=True)
 class BatchProgress:
     """The progress of the current batch (see ``engine/batch.py`` for what a batch
@@ -160,6 +168,8 @@ class BatchProgress:
       ``BatchTracker.progress``); None when nothing runs or it cannot be told yet.
     - the counts are tasks of the batch per state (``running``: checking or
       uploading); ``elapsed_s``: time since the batch began, until it ended.
+    - ``first_failure``: of the batch's files that failed and still are, the
+      first to fail (None when none, or only files restored as failed).
     """
 
     loaded: int
@@ -177,6 +187,7 @@ class BatchProgress:
     elapsed_s: float = 0.0
     # Seconds the server has answered none of the running tasks (UploadTask.unanswered_s).
     unanswered_s: float | None = None
+    first_failure: FailedFile | None = None
 
     @property
     def files(self) -> int:

@@ -12,8 +12,16 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
 
-from cosdesk.engine.task import BatchProgress
-from cosdesk.ui.formatting import format_duration, format_percent, format_size, format_speed, unanswered_note
+from cosdesk.engine.task import BatchProgress, FailedFile
+from cosdesk.ui.formatting import (
+    describe_error,
+    format_duration,
+    format_percent,
+    format_size,
+    format_speed,
+    unanswered_note,
+)
+from cosdesk.ui.task_cells import name_of_key
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,17 @@ class BatchStatus(QObject):
             return self.tr("%1 left").replace("%1", format_duration(batch.eta_s))
         return ""
 
+    def _why(self, failure: FailedFile | None, failed: int) -> str:
+        """Why a failed file failed, so that a person need not look for it: the
+        only one's, or the first's of several. Empty when the batch does not know
+        (its failures were restored so)."""
+        if failure is None:
+            return ""
+        reason = describe_error(failure.error, short=True)
+        if failed == 1:
+            return self.tr("%1: %2").replace("%1", name_of_key(failure.key)).replace("%2", reason)
+        return self.tr("The first, %1: %2").replace("%1", name_of_key(failure.key)).replace("%2", reason)
+
     def stop_notice(self, batch: BatchProgress) -> BatchNotice | None:
         done, failed, paused = batch.succeeded, batch.failed, batch.paused
         if paused:
@@ -104,12 +123,13 @@ class BatchStatus(QObject):
                 self.tr("Uploads paused"), message + self.tr("."), failed=bool(failed), notify=False
             )
         if failed:
+            sentences = [
+                self.tr("%1 failed, %2 uploaded.").replace("%1", str(failed)).replace("%2", str(done)),
+                self._why(batch.first_failure, failed),
+                self.tr("Open the Failed tab for details."),
+            ]
             return BatchNotice(
-                self.tr("Uploads finished with errors"),
-                self.tr("%1 failed, %2 uploaded. Open the Failed tab for details.")
-                .replace("%1", str(failed))
-                .replace("%2", str(done)),
-                failed=True,
+                self.tr("Uploads finished with errors"), " ".join(filter(None, sentences)), failed=True
             )
         if done:
             return BatchNotice(self.tr("Uploads finished"), self.tr("%n file(s) uploaded.", None, done))

@@ -218,6 +218,14 @@
         <translation>，</translation>
     </message>
     <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>The first, %1: %2</source>
+        <translation>第一个是 %1：%2</translation>
+    </message>
+    <message>
         <source>.</source>
         <translation>。</translation>
     </message>
@@ -244,12 +252,16 @@
         <translation>%1 / %2 个文件</translation>
     </message>
     <message>
-        <source>%1 failed, %2 uploaded. Open the Failed tab for details.</source>
-        <translation>%1 个失败，%2 个已上传。详情请查看“失败/已取消”标签页。</translation>
-    </message>
-    <message>
         <source>%1 left</source>
         <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <source>%1 failed, %2 uploaded.</source>
+        <translation>%1 个失败，%2 个已上传。</translation>
+    </message>
+    <message>
+        <source>Open the Failed tab for details.</source>
+        <translation>详情请查看“失败/已取消”标签页。</translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) uploaded.</source>

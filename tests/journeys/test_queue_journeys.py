@@ -253,6 +253,43 @@ def test_adding_files_says_so_while_it_happens_then_what_was_added_then_how_the_
     assert not any("Adding" in text for text in messages.texts()[added_at:])
 
 
+def test_a_batch_that_ends_with_failures_says_which_file_failed_and_why(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    # A folder so deep that a file's key passes COS's 850 bytes: the file fails
+    # before anything is sent. The end of the batch names it, with the words
+    # its row's Message column says, not only a count to go and look into.
+    driver = account_window
+    messages = StatusMessages(driver)
+    deep = ("a" * 200, "b" * 200, "c" * 200, "d" * 200, "e" * 200)
+    make_file(tmp_path / "one" / "fine.txt", 100)
+    make_file(tmp_path.joinpath("one", *deep, "clip.txt"), 10)
+    drop(driver, tmp_path / "one")
+    table = uploads_table()
+    wait_until(lambda: "Uploads finished" in messages.current(), timeout_s=15, what="the end of the batch")
+    clip = f"one/{'/'.join(deep)}/clip.txt"
+    # The table catches up with the queue within a moment.
+    wait_until(lambda: row_texts(table, clip)[STATE] == "Failed", timeout_s=2, what="the row to fail")
+    why = row_texts(table, clip)[MESSAGE]
+    assert why == "The object key is not valid for COS."
+    assert messages.current() == (
+        "Uploads finished with errors: 1 failed, 1 uploaded. "
+        f"clip.txt: {why} Open the Failed tab for details."
+    )
+
+    # Of several, the first to fail (they run at once: either may be): this
+    # batch's own, not the last batch's clip.txt.
+    make_file(tmp_path.joinpath("two", *deep, "left.txt"), 10)
+    make_file(tmp_path.joinpath("two", *deep, "right.txt"), 10)
+    drop(driver, tmp_path / "two")
+    wait_until(lambda: "2 failed, 0 uploaded" in messages.current(), timeout_s=15, what="the second end")
+    assert messages.current() in {
+        "Uploads finished with errors: 2 failed, 0 uploaded. "
+        f"The first, {name}: {why} Open the Failed tab for details."
+        for name in ("left.txt", "right.txt")
+    }
+
+
 def test_while_a_dropped_folder_is_being_added_its_rows_wait_then_they_upload(
     account_window: WindowDriver, tmp_path: Path
 ) -> None:

@@ -8,7 +8,7 @@ from support.task_rows import make_task as make_stored_task
 
 from cosdesk.engine.batch import MIN_MEASURED_S, BatchTracker
 from cosdesk.engine.handover import take_final_state
-from cosdesk.engine.task import TaskState, UploadTask
+from cosdesk.engine.task import FailedFile, TaskError, TaskState, UploadTask
 
 MiB = 1024 * 1024
 
@@ -260,3 +260,33 @@ def test_resuming_tasks_restored_from_the_database_starts_a_batch_that_counts_th
 
     batch = tracker.progress([], parallel_files=3)
     assert (batch.waiting, batch.files, batch.total) == (1, 1, 2 * MiB)
+
+
+def test_the_batch_knows_its_first_file_still_failed_and_why() -> None:
+    tracker = BatchTracker()
+    one, two, three = make_task("one", MiB), make_task("two", MiB), make_task("three", MiB)
+    queued(tracker, one, two, three)
+    assert tracker.progress([], parallel_files=3).first_failure is None
+
+    def fail(task: UploadTask, code: str) -> None:
+        task.set_state(TaskState.CHECKING)
+        task.set_state(TaskState.ERROR)
+        task.error = TaskError(code, f"{code} happened")
+        tracker.recount(task)
+
+    fail(two, "AccessDenied")
+    fail(one, "NoSuchBucket")
+    assert tracker.progress([], parallel_files=3).first_failure == FailedFile("two", two.error)
+    # Retried, the first is no longer failed: the next one is the first.
+    tracker.join([two], resumed=True)
+    move(tracker, two, TaskState.WAITING)
+    assert tracker.progress([], parallel_files=3).first_failure == FailedFile("one", one.error)
+    # Removed from the list, neither.
+    tracker.recount(one, present=False)
+    assert tracker.progress([], parallel_files=3).first_failure is None
+    fail(three, "InvalidSource")
+    tracker.settle()
+    # A new batch starts without the old one's failures.
+    later = make_task("later", MiB)
+    queued(tracker, later)
+    assert tracker.progress([later], parallel_files=3).first_failure is None

@@ -9,8 +9,9 @@ from dataclasses import replace
 from support.task_rows import make_task
 
 from cosdesk.engine.options import UploadMethodChoice
-from cosdesk.engine.task import BatchProgress, TaskSnapshot, TaskState
+from cosdesk.engine.task import BatchProgress, FailedFile, TaskError, TaskSnapshot, TaskState
 from cosdesk.ui.batch_status import batch_texts, stop_notice
+from cosdesk.ui.formatting import describe_error
 from cosdesk.ui.task_actions import CANCEL_CONFIRM_THRESHOLD, cancel_question, selection_rule
 
 MiB = 1024 * 1024
@@ -72,8 +73,23 @@ def test_the_end_of_a_batch_counts_all_its_files_and_its_failures() -> None:
     assert (finished.title, finished.message) == ("Uploads finished", "3 file(s) uploaded.")
     failed = stop_notice(batch(succeeded=2, failed=1))
     assert failed is not None and failed.failed
-    assert failed.message.startswith("1 failed, 2 uploaded.")
+    # Failures restored from an earlier run: no reason known, only the count.
+    assert failed.message == "1 failed, 2 uploaded. Open the Failed tab for details."
     assert stop_notice(batch(canceled=4)) is None
+
+
+def test_the_end_of_a_batch_with_failures_says_which_file_failed_and_why() -> None:
+    refused = TaskError("AccessDenied", "Access Denied.", status_code=403)
+    first = FailedFile("photos/2026/beach.jpg", refused)
+    why = describe_error(refused, short=True)
+    one = stop_notice(batch(succeeded=2, failed=1, first_failure=first))
+    assert one is not None
+    assert one.message == f"1 failed, 2 uploaded. beach.jpg: {why} Open the Failed tab for details."
+    several = stop_notice(batch(failed=3, first_failure=first))
+    assert several is not None
+    assert several.message == (
+        f"3 failed, 0 uploaded. The first, beach.jpg: {why} Open the Failed tab for details."
+    )
 
 
 def test_cancelling_an_upload_that_sent_nothing_is_not_asked_about() -> None:
