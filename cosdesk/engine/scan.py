@@ -203,9 +203,9 @@ def walk_folders(
     """Every folder under ``root`` (itself first) that FolderVisits lets a walk
     enter and ``enters(relative)`` wants (``relative`` ending in ``/``), depth
     first in the order a file manager lists names (engine/natural_order.py): a
-    drop's walk and a sync's alike. What cannot be read
-    or taken goes to ``report``, the links it does not follow to ``not_followed``
-    (path, message); the walk goes on."""
+    drop's walk and a sync's alike. What cannot be read or taken goes to
+    ``report``, the links it does not follow to ``not_followed`` (path,
+    message); the walk goes on."""
     visits = FolderVisits(root)
     # An explicit stack instead of recursion: trees may be deeper than Python's limit.
     stack: list[tuple[str, str]] = [(root, "")]
