@@ -46,13 +46,22 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
-# Sizes, speeds and times left line up on the right, under their headers.
-RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-# Every role a cell may have a value for.
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+# Every role a cell may have a value for (see cell_value).
 CELL_ROLES = frozenset({_DISPLAY, _DECORATION, _TOOLTIP, _ALIGNMENT})
-RIGHT_ALIGNED = frozenset({Column.SIZE, Column.SPEED, Column.ETA})
-# A speed or time left not known yet (the row's snapshot has not been read).
-_RIGHT_ALIGNED_BLANK = {_ALIGNMENT: RIGHT}
+# Sizes, speeds and times left line up on the right, cells and header alike.
+_RIGHT_ALIGNED = frozenset({Column.SIZE, Column.SPEED, Column.ETA})
+
+
+def alignment_of(column: int) -> int | None:
+    """How a column's header and cells line up (None: as the style does)."""
+    return _RIGHT if column in _RIGHT_ALIGNED else None
+
+
+def cell_value(cells: Cells, column: int, role: int) -> Any:
+    """One role of a row's cell in ``column``: its alignment is the column's, the
+    rest is the row's (``snapshot_cells``, ``compact_cells``)."""
+    return alignment_of(column) if role == _ALIGNMENT else cells[column].get(role)
 
 
 def paused_note(snapshot: TaskSnapshot) -> str:
@@ -124,14 +133,11 @@ def snapshot_cells(snapshot: TaskSnapshot, hashed: float | None) -> Cells:
     return (
         {_DISPLAY: name, _TOOLTIP: where},
         {_DISPLAY: snapshot.key, _TOOLTIP: where},
-        {_DISPLAY: "" if snapshot.size is None else format_size(snapshot.size), _ALIGNMENT: RIGHT},
+        {_DISPLAY: "" if snapshot.size is None else format_size(snapshot.size)},
         {_DISPLAY: state_text(state, unverified), _DECORATION: state_icon(state), _TOOLTIP: error_tip},
         {_DISPLAY: format_percent(progress), _DECORATION: progress_bar(progress, state)},
-        {
-            _DISPLAY: format_speed(snapshot.speed) if uploading and snapshot.speed is not None else "",
-            _ALIGNMENT: RIGHT,
-        },
-        {_DISPLAY: format_eta(snapshot.eta_s) if uploading else "", _ALIGNMENT: RIGHT},
+        {_DISPLAY: format_speed(snapshot.speed) if uploading and snapshot.speed is not None else ""},
+        {_DISPLAY: format_eta(snapshot.eta_s) if uploading else ""},
         {_DISPLAY: message_text(snapshot), _TOOLTIP: error_tip},
     )
 
@@ -147,10 +153,10 @@ def compact_cells(
     return (
         {_DISPLAY: name_of_key(key)},
         {_DISPLAY: key},
-        {_DISPLAY: "" if size < 0 else format_size(size), _ALIGNMENT: RIGHT},
+        {_DISPLAY: "" if size < 0 else format_size(size)},
         {_DISPLAY: state_text(state, unverified), _DECORATION: state_icon(state)},
         {_DISPLAY: format_percent(progress), _DECORATION: progress_bar(progress, state)},
-        _RIGHT_ALIGNED_BLANK,
-        _RIGHT_ALIGNED_BLANK,
+        {},
+        {},
         {},
     )

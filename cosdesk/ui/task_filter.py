@@ -41,7 +41,7 @@ from cosdesk.engine.natural_order import natural_order
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_table_source import STATE_CODES
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.task_cells import Column, name_of_key
+from cosdesk.ui.task_cells import Column, cell_value, name_of_key
 from cosdesk.ui.task_model import (
     CHANGED_MESSAGE,
     CHANGED_SPEED,
@@ -145,12 +145,12 @@ class TaskFilterProxy(QAbstractTableModel):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._order):
             return None
-        return self._model.cells(self.slot_at(index.row()))[index.column()].get(role)
+        return cell_value(self._model.cells(self.slot_at(index.row())), index.column(), role)
 
     def multiData(self, index: AnyIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         """All the roles a delegate paints a cell with, in one call into Python."""
         if index.isValid() and index.row() < len(self._order):
-            fill(roleDataSpan, self._model.cells(self.slot_at(index.row()))[index.column()])
+            fill(roleDataSpan, self._model.cells(self.slot_at(index.row())), index.column())
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -49,10 +49,10 @@ from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.task_cells import (
     CELL_ROLES,
-    RIGHT,
-    RIGHT_ALIGNED,
     Cells,
     Column,
+    alignment_of,
+    cell_value,
     compact_cells,
     display_name,
     message_text,
@@ -250,20 +250,20 @@ class TaskTableModel(QAbstractTableModel):
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
         if not index.isValid() or index.row() >= len(self._live):
             return None
-        return self.cells(self._live[index.row()])[index.column()].get(role)
+        return cell_value(self.cells(self._live[index.row()]), index.column(), role)
 
     def multiData(self, index: AnyIndex, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         """All the roles a delegate paints a cell with, in one call."""
         if index.isValid() and index.row() < len(self._live):
-            fill(roleDataSpan, self.cells(self._live[index.row()])[index.column()])
+            fill(roleDataSpan, self.cells(self._live[index.row()]), index.column())
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation is not Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
         if role == _DISPLAY:
             return self._headers[section]
-        if role == _ALIGNMENT and section in RIGHT_ALIGNED:
-            return RIGHT
+        if role == _ALIGNMENT:
+            return alignment_of(section)
         return None
 
     # --- reading --------------------------------------------------------------------
@@ -834,15 +834,15 @@ class TaskTableModel(QAbstractTableModel):
         self.jobs.waitForDone(5000)
 
 
-def fill(span: QModelRoleDataSpan | QModelRoleData, values: dict[int, Any]) -> None:
-    """Answer a ``multiData`` request from one cell's role values. Only the roles
-    a cell can have are touched: the others were never set, so they stay empty
-    (a delegate reuses its request for every cell it paints); the fewer calls
-    here, the shorter a repaint (ARCHITECTURE.md, "Python models and the GIL")."""
+def fill(span: QModelRoleDataSpan | QModelRoleData, cells: Cells, column: int) -> None:
+    """Answer a ``multiData`` request for a row's cell in ``column``. Only the
+    roles a cell can have are touched: the others were never set, so they stay
+    empty (a delegate reuses its request for every cell it paints); the fewer
+    calls here, the shorter a repaint (ARCHITECTURE.md, "Python models and the GIL")."""
     for role_data in (span,) if isinstance(span, QModelRoleData) else span:  # type: ignore[union-attr]
         role = role_data.role()
         if role in CELL_ROLES:
-            value = values.get(role)
+            value = cell_value(cells, column, role)
             if value is None:
                 role_data.clearData()
             else:
