@@ -43,19 +43,28 @@ def shown_sync_problem(problem: str) -> str:
     return translated(problem, ScanProblem, SyncProblem)
 
 
-class LinksLeftAlone(QObject):
-    """The sentence telling of the links to folders a walk did not follow. A
-    class for its translation context: lupdate takes a plural only from ``tr``."""
+class WalkFindings(QObject):
+    """The sentences telling of what a walk found, given as (path, reason) pairs.
+    A class for its translation context: lupdate takes a plural only from ``tr``."""
 
-    def sentence(self, links: Sequence[tuple[str, str]]) -> str:
-        path, reason = links[0]
+    def first(self, found: Sequence[tuple[str, str]]) -> str:
+        path, reason = found[0]
         # The path goes in last: a "%2" in it stays as it is.
-        first = self.tr("%1: %2").replace("%2", shown_scan_problem(reason)).replace("%1", path)
-        return self.tr("%n link(s) to folders left alone (first: %1).", None, len(links)).replace("%1", first)
+        return self.tr("%1: %2").replace("%2", shown_sync_problem(reason)).replace("%1", path)
+
+    def links_left_alone(self, links: Sequence[tuple[str, str]]) -> str:
+        sentence = self.tr("%n link(s) to folders left alone (first: %1).", None, len(links))
+        return sentence.replace("%1", self.first(links))
+
+
+def first_found(found: Sequence[tuple[str, str]]) -> str:
+    """``path: reason`` of the first of a walk's (path, reason) pairs, the reason
+    translated (a drop's walk's, or a sync's own)."""
+    return WalkFindings().first(found)
 
 
 def links_left_alone(links: Sequence[tuple[str, str]]) -> str:
     """How many links to folders a walk left alone, given as (path, reason) pairs,
     and the first one's path and why (a loop, or a folder that holds what was
     walked): a sync's preview and a drop's summary say it alike."""
-    return LinksLeftAlone().sentence(links)
+    return WalkFindings().links_left_alone(links)

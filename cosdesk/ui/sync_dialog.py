@@ -50,7 +50,7 @@ from cosdesk.engine.sync_plan import (
 from cosdesk.engine.sync_run import SyncUploads, UploadOutcome
 from cosdesk.engine.task import UNANSWERED_AFTER_S
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.engine_texts import links_left_alone, shown_sync_problem
+from cosdesk.ui.engine_texts import first_found, links_left_alone
 from cosdesk.ui.formatting import unanswered_note
 from cosdesk.ui.message_boxes import message_box, window_title
 
@@ -291,14 +291,8 @@ class SyncDialog(QDialog):
         if plan.problems:
             # A path goes in last: its own "%1" would otherwise be replaced too.
             unread = self.tr("%1 could not be read (first: %2).").replace("%1", str(len(plan.problems)))
-            text += " " + unread.replace("%2", self._first_of(plan.problems))
+            text += " " + unread.replace("%2", first_found(plan.problems))
         return text
-
-    def _first_of(self, found: tuple[tuple[str, str], ...]) -> str:
-        """``path: reason`` of the first of these (path, reason) pairs (the path put
-        in last, so that a "%2" in it stays as it is)."""
-        path, reason = found[0]
-        return self.tr("%1: %2").replace("%2", shown_sync_problem(reason)).replace("%1", path)
 
     def _show_lists(self, plan: SyncPlan | None) -> None:
         self._name_tabs(plan)

@@ -203,16 +203,6 @@
     </message>
 </context>
 <context>
-    <name>LinksLeftAlone</name>
-    <message numerus="yes">
-        <source>%n link(s) to folders left alone (first: %1).</source>
-        <translation>
-            <numerusform>%n link to a folder left alone (first: %1).</numerusform>
-            <numerusform>%n links to folders left alone (first: %1).</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>%n item(s) could not be added</source>
@@ -427,6 +417,16 @@
         <translation>
             <numerusform>Cancel %n upload?</numerusform>
             <numerusform>Cancel %n uploads?</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>WalkFindings</name>
+    <message numerus="yes">
+        <source>%n link(s) to folders left alone (first: %1).</source>
+        <translation>
+            <numerusform>%n link to a folder left alone (first: %1).</numerusform>
+            <numerusform>%n links to folders left alone (first: %1).</numerusform>
         </translation>
     </message>
 </context>

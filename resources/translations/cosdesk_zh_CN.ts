@@ -941,19 +941,6 @@
     </message>
 </context>
 <context>
-    <name>LinksLeftAlone</name>
-    <message>
-        <source>%1: %2</source>
-        <translation>%1：%2</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n link(s) to folders left alone (first: %1).</source>
-        <translation>
-            <numerusform>%n 个指向文件夹的链接未跟随（第一个：%1）。</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
     <name>MainWindow</name>
     <message>
         <source>Starting the local sandbox…</source>
@@ -2389,10 +2376,6 @@ are already there” under All uploads decides.</source>
         <translation>%1被规则排除。</translation>
     </message>
     <message>
-        <source>%1: %2</source>
-        <translation>%1：%2</translation>
-    </message>
-    <message>
         <source>%1 could not be read (first: %2).</source>
         <translation>%1 个无法读取（第一个：%2）。</translation>
     </message>
@@ -2808,6 +2791,19 @@ are already there” under All uploads decides.</source>
     <message>
         <source>Message</source>
         <translation>说明</translation>
+    </message>
+</context>
+<context>
+    <name>WalkFindings</name>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n link(s) to folders left alone (first: %1).</source>
+        <translation>
+            <numerusform>%n 个指向文件夹的链接未跟随（第一个：%1）。</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -387,7 +387,7 @@ def test_a_link_back_up_a_dropped_folder_is_said_left_alone_not_that_something_c
     (site / "docs" / "up").symlink_to("..")
     # As the window's language says it (the journeys run with or without the English catalog).
     link_sentence = QCoreApplication.translate(
-        "LinksLeftAlone", "%n link(s) to folders left alone (first: %1).", None, 1
+        "WalkFindings", "%n link(s) to folders left alone (first: %1).", None, 1
     ).replace("%1", f"{site / 'docs' / 'up'}: a link back to a folder already included; not followed")
 
     drop(driver, site)
