@@ -248,7 +248,7 @@ def walk_folders(
             else:
                 report(entry.path, ScanProblem.NOT_A_FILE.text())
         yield WalkedFolder(relative, files, has_folders)
-        # Reversed so the stack pops them in name order.
+        # Reversed so the stack pops them in listing order.
         stack.extend(reversed(subfolders))
 
 

@@ -333,10 +333,10 @@ class DestinationBar(QWidget):
     def _on_edited(self) -> None:
         # The prefix as keys will use it ("/docs//x" → "docs/x/"): what the field
         # says is where a drop goes.
-        typed_prefix = self.prefix.text()
-        if normalize_prefix(typed_prefix) != typed_prefix:
+        used_prefix = normalize_prefix(self.prefix.text())
+        if used_prefix != self.prefix.text():
             with QSignalBlocker(self.prefix):
-                self.prefix.setText(normalize_prefix(typed_prefix))
+                self.prefix.setText(used_prefix)
         name = self.current_account()
         if name is not None:
             self._typed[name] = (self.bucket.text().strip(), self.prefix.text().strip())
