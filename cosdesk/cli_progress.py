@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from cosdesk.cli_output import counted, format_elapsed, printable
 from cosdesk.cli_pipe import TextOut
-from cosdesk.engine.meter import format_duration, format_size, format_speed
+from cosdesk.engine.meter import format_duration, format_size, format_speed, shown_average_speed
 from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.store_file import DatabaseRecreated
 from cosdesk.engine.task import BatchProgress, FileFinished, TaskFigures, TaskState
@@ -329,8 +329,9 @@ class ProgressDisplay:
         summary += f"; {format_size(loaded)} of {format_size(total)}"
         summary += f" {'while watching for' if watched else 'in'} {format_elapsed(elapsed_s)}"
         sent = max(0, loaded - self.already_sent - self._skipped_bytes - self._by_other_process_bytes)
-        if sent and elapsed_s > 0 and not watched:
-            summary += f" ({format_speed(sent / elapsed_s)} on average)"
+        speed = shown_average_speed(sent, elapsed_s)
+        if speed is not None and not watched:
+            summary += f" ({format_speed(speed)} on average)"
         print(summary, file=self._out)
         self._out.flush()
         if self._unreadable:

@@ -241,6 +241,20 @@ def format_speed(bytes_per_s: float) -> str:
     return f"{format_size(bytes_per_s)}/s"
 
 
+# The shortest time an average speed is shown over. Below it, what a transfer took
+# is mostly round trips and start-up, not throughput: 3 bytes in 30 ms read as
+# "101 B/s", as if the link crawled (ARCHITECTURE.md, "How many at once").
+SHORTEST_TIMED_S = 1.0
+
+
+def shown_average_speed(byte_count: int, seconds: float) -> float | None:
+    """``byte_count`` over ``seconds`` when that says how fast the link was: None
+    for nothing sent, or a time under ``SHORTEST_TIMED_S``."""
+    if byte_count <= 0 or seconds < SHORTEST_TIMED_S:
+        return None
+    return byte_count / seconds
+
+
 def below_a_tenth(seconds: float) -> bool:
     """A time that tenths of a second would show as ``0.0``, though it is not
     nothing: said "under 0.1 s" in the window and the command line alike (beside

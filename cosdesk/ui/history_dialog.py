@@ -53,6 +53,7 @@ from cosdesk.engine.history import (
     HistoryReader,
     export_csv,
 )
+from cosdesk.engine.meter import shown_average_speed
 from cosdesk.engine.store import TaskStore
 from cosdesk.engine.task import TaskError, TaskState
 from cosdesk.ui.background import run_in_background
@@ -276,7 +277,7 @@ class HistoryTableModel(QAbstractTableModel):
         if column is HistoryColumn.DURATION:
             return "—" if entry.started_at is None else format_elapsed(entry.active_s)
         if column is HistoryColumn.SPEED:
-            speed = entry.average_bytes_per_s
+            speed = shown_average_speed(entry.bytes_sent, entry.active_s)
             return "—" if speed is None else format_speed(speed)
         error = entry_error(entry)
         return "" if error is None else explain_error(error)
@@ -289,11 +290,14 @@ class HistoryTableModel(QAbstractTableModel):
             return "\n".join(lines)
         if column in (HistoryColumn.SIZE, HistoryColumn.SPEED, HistoryColumn.DURATION):
             # The speed is what these runs sent over the time they ran: say both.
-            return (
+            sent = (
                 self.tr("%1 sent in %2 of uploading (pauses not counted)")
                 .replace("%1", format_size(entry.bytes_sent))
                 .replace("%2", format_elapsed(entry.active_s))
             )
+            if entry.bytes_sent > 0 and shown_average_speed(entry.bytes_sent, entry.active_s) is None:
+                sent += "\n" + self.tr("Too quick to tell the link's speed.")
+            return sent
         if column in (HistoryColumn.ERROR, HistoryColumn.RESULT):
             return error_tooltip(entry_error(entry))
         return None

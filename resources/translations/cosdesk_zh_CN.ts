@@ -876,6 +876,10 @@
         <source>%1 sent in %2 of uploading (pauses not counted)</source>
         <translation>上传用时 %2，共发送 %1（不计暂停时间）</translation>
     </message>
+    <message>
+        <source>Too quick to tell the link&apos;s speed.</source>
+        <translation>用时太短，测不出链路速度。</translation>
+    </message>
 </context>
 <context>
     <name>KeysBanner</name>

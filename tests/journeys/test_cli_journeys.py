@@ -364,8 +364,9 @@ def test_upload_summary_says_how_long_it_took_and_how_fast_without_a_zero_speed_
     sizes = {"one.bin": 3 * MiB, "two.bin": 2 * MiB, "three.txt": 40_000}
     for name, size in sizes.items():
         make_file(folder / name, size)
-    # Each connection is held to 2 MiB/s: parts in parallel take a good fraction of a second.
-    sandbox.faults.bandwidth_bytes_per_s = 2 * MiB
+    # Each connection is held to 0.75 MiB/s: the run takes over a second, long enough
+    # for an average speed to say how fast the link was.
+    sandbox.faults.bandwidth_bytes_per_s = MiB * 3 // 4
 
     started = time.monotonic()
     result = upload(sandbox, folder, prefix="timed")
@@ -383,13 +384,23 @@ def test_upload_summary_says_how_long_it_took_and_how_fast_without_a_zero_speed_
     assert sum(object_size(server_files, f"timed/batch/{name}") or 0 for name in sizes) == total
     # The time is the command's own, the speed is the bytes over that time.
     elapsed_s = float(summary["elapsed"])
-    assert 0.2 <= elapsed_s <= wall_s + 0.05
+    assert 1.0 <= elapsed_s <= wall_s + 0.05
     # Both figures are rounded to a tenth: the speed lies between what the ends of
     # the elapsed time's rounding give, within its own rounding.
     unit = UNITS[summary["unit"]]
     average = float(summary["speed"]) * unit
     assert total / (elapsed_s + 0.05) - 0.05 * unit <= average <= total / (elapsed_s - 0.05) + 0.05 * unit
     assert summary["uploaded"] == "3" and summary["failed"] == "0"
+
+    # A quick run says how long it took, and no speed: over a fraction of a second
+    # that is round trips, not the link ("101 B/s" for 3 bytes).
+    sandbox.faults.bandwidth_bytes_per_s = None
+    make_file(tmp_path / "note.txt", 3)
+    quick = upload(sandbox, tmp_path / "note.txt", prefix="quick")
+    assert quick.returncode == 0, quick.stderr
+    summary = SUMMARY.match(quick.stdout.splitlines()[-1])
+    assert summary and summary["uploaded"] == "1", quick.stdout
+    assert float(summary["elapsed"]) < 1.0 and summary["speed"] is None, quick.stdout
 
 
 def read_terminal(master_fd: int, process: subprocess.Popen[str], screen: list[bytes]) -> None:

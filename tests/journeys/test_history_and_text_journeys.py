@@ -301,7 +301,14 @@ def test_history_is_kept_across_a_restart_and_cleared_only_after_asking(
     assert table_rows(history)[0]["Size"] == "4.9 KiB"
     # A quick upload's time is never "0.0 s" beside its speed, and is shown whole.
     duration = table_rows(history)[0]["Duration"]
-    assert duration == "under 0.1 s" or float(duration.removesuffix(" s")) >= 0.1, duration
+    assert duration == "under 0.1 s" or 0.1 <= float(duration.removesuffix(" s")) < 1, duration
+    # Nor a speed over it: under a second, that is round trips, not the link.
+    assert table_rows(history)[0]["Average speed"] == "—"
+    speed_tip = tooltip(history, 0, "Average speed")
+    assert (
+        speed_tip
+        == f"4.9 KiB sent in {duration} of uploading (pauses not counted)\nToo quick to tell the link's speed."
+    )
     model = history.model()
     headers = [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in range(model.columnCount())]
     width = history.horizontalHeader().sectionSize(headers.index("Duration"))
