@@ -46,6 +46,23 @@ class CosValidationError(CosException, ValueError):
     """A request was refused on the client side, before anything was sent."""
 
 
+class KeyProblem(enum.Enum):
+    """Why a text cannot be a COS object key (ARCHITECTURE.md, "Object keys")."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too long"
+    NOT_UNICODE = "not valid Unicode"
+
+
+class InvalidObjectKey(CosValidationError):
+    """The key cannot be an object key: refused before anything was sent. An
+    upload's failure names it InvalidKey whether the walk or the request found it."""
+
+    def __init__(self, problem: KeyProblem, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
 class NoCredentials(CosException):
     """There are no keys to sign requests with: the account has none (neither in
     the keyring nor for this session), or the keyring cannot be read. The class

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
-from cosdesk.cos.errors import CosValidationError
+from cosdesk.cos.errors import CosValidationError, InvalidObjectKey, KeyProblem
 
 MAX_KEY_BYTES = 850
 MAX_METADATA_BYTES = 2048
@@ -39,18 +39,22 @@ _HEADER_VALUE_RE = re.compile(r"[\t -~]*")
 
 
 def validate_key(key: str) -> str:
-    """Return ``key`` if COS accepts it as an object key, else raise CosValidationError."""
+    """Return ``key`` if COS accepts it as an object key, else raise InvalidObjectKey.
+    The one rule: the walk of a drop or a sync asks it too (engine/scan.check_key)."""
     if not isinstance(key, str) or not key:
-        raise CosValidationError("object key is empty")
-    size = len(key.encode("utf-8", "surrogatepass"))
-    if size > MAX_KEY_BYTES:
-        raise CosValidationError(f"object key is {size} bytes of UTF-8; COS allows at most {MAX_KEY_BYTES}")
+        raise InvalidObjectKey(KeyProblem.EMPTY, "object key is empty")
     try:
-        key.encode("utf-8")
+        size = len(key.encode("utf-8"))
     except UnicodeEncodeError:
-        raise CosValidationError(
-            "object key contains characters that are not valid Unicode (lone surrogates)"
+        # os.fsdecode turns a file name's bytes that are not UTF-8 into lone surrogates.
+        raise InvalidObjectKey(
+            KeyProblem.NOT_UNICODE,
+            "object key contains characters that are not valid Unicode (lone surrogates)",
         ) from None
+    if size > MAX_KEY_BYTES:
+        raise InvalidObjectKey(
+            KeyProblem.TOO_LONG, f"object key is {size} bytes of UTF-8; COS allows at most {MAX_KEY_BYTES}"
+        )
     return key
 
 

@@ -18,11 +18,10 @@ from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
+from cosdesk.cos.errors import InvalidObjectKey, KeyProblem
+from cosdesk.cos.options import MAX_KEY_BYTES, validate_key
 from cosdesk.engine.message_templates import QT_TRANSLATE_NOOP, MessageTemplate
 from cosdesk.engine.natural_order import listing_order
-
-# COS keys are at most 850 bytes of UTF-8 (see ARCHITECTURE.md, 'Object keys').
-MAX_KEY_BYTES = 850
 
 
 class ScanProblem(MessageTemplate):
@@ -91,15 +90,15 @@ def folder_key_for(prefix: str, relative_path: str) -> str:
 
 
 def check_key(key: str) -> str | None:
-    """Why ``key`` cannot be a COS key, or None if it can."""
-    if not key:
-        return ScanProblem.KEY_EMPTY.text()
+    """Why ``key`` cannot be a COS key (cos.options.validate_key's rule, in words
+    the window translates), or None if it can."""
     try:
-        encoded = key.encode("utf-8")
-    except UnicodeEncodeError:
-        # os.fsdecode turns bytes that are not UTF-8 into lone surrogates.
-        return ScanProblem.KEY_NOT_UTF8.text(key=repr(key))
-    if len(encoded) > MAX_KEY_BYTES:
+        validate_key(key)
+    except InvalidObjectKey as refused:
+        if refused.problem is KeyProblem.EMPTY:
+            return ScanProblem.KEY_EMPTY.text()
+        if refused.problem is KeyProblem.NOT_UNICODE:
+            return ScanProblem.KEY_NOT_UTF8.text(key=repr(key))
         return ScanProblem.KEY_TOO_LONG.text(limit=MAX_KEY_BYTES)
     return None
 

@@ -28,6 +28,7 @@ from cosdesk.cos.errors import (
     CosException,
     CosNetworkError,
     CosValidationError,
+    InvalidObjectKey,
     InvalidPart,
     NoSuchUpload,
     OutsideCredentialScope,
@@ -167,6 +168,8 @@ def describe_error(error: BaseException) -> TaskError:
         )
     if isinstance(error, CosNetworkError):
         return TaskError(NETWORK_ERROR, str(error), transient=heals_by_itself(error))
+    if isinstance(error, InvalidObjectKey):  # as the walk says it (intake.refusal)
+        return TaskError("InvalidKey", str(error))
     if isinstance(error, CosValidationError):
         return TaskError("InvalidRequest", str(error))
     if isinstance(error, CosException):

@@ -289,6 +289,19 @@ def test_a_batch_that_ends_with_failures_says_which_file_failed_and_why(
         for name in ("left.txt", "right.txt")
     }
 
+    # Retry failed: they fail again for the same reason, said the same way (the
+    # request's own key check once said "The request is not valid…" here).
+    click("Retry failed", driver.window)
+    wait_until(lambda: "3 failed, 0 uploaded" in messages.current(), timeout_s=15, what="the retry's end")
+    assert messages.current() in {
+        "Uploads finished with errors: 3 failed, 0 uploaded. "
+        f"The first, {name}: {why} Open the Failed tab for details."
+        for name in ("clip.txt", "left.txt", "right.txt")
+    }
+    for key in (clip, *(f"two/{'/'.join(deep)}/{name}" for name in ("left.txt", "right.txt"))):
+        wait_until(lambda key=key: row_texts(table, key)[STATE] == "Failed", timeout_s=2, what="a failed row")
+        assert row_texts(table, key)[MESSAGE] == why
+
 
 def test_while_a_dropped_folder_is_being_added_its_rows_wait_then_they_upload(
     account_window: WindowDriver, tmp_path: Path

@@ -11,7 +11,7 @@ import pytest
 from cosdesk.cos.auth import Credentials
 from cosdesk.cos.client import CosClient, ObjectOptions
 from cosdesk.cos.endpoint import Endpoint
-from cosdesk.cos.errors import CosException, CosValidationError
+from cosdesk.cos.errors import CosException, CosValidationError, InvalidObjectKey, KeyProblem
 
 BUCKET = "examplebucket-1250000000"
 
@@ -71,8 +71,12 @@ def test_empty_key_is_refused_by_every_operation(client: CosClient) -> None:
 
 def test_key_over_850_bytes_of_utf8_is_refused(client: CosClient) -> None:
     key = "中" * 284  # 852 bytes of UTF-8, only 284 characters
-    with pytest.raises(CosValidationError, match="852 bytes"):
+    with pytest.raises(InvalidObjectKey, match="852 bytes") as refused:
         client.put_object(BUCKET, key, b"x")
+    assert refused.value.problem is KeyProblem.TOO_LONG
+    with pytest.raises(InvalidObjectKey) as refused:
+        client.put_object(BUCKET, "bad\udcff.txt", b"x")  # a file name's stray byte
+    assert refused.value.problem is KeyProblem.NOT_UNICODE
 
 
 def test_key_of_exactly_850_bytes_passes_validation() -> None:
