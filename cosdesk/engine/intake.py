@@ -144,7 +144,8 @@ def refusal(task: UploadTask, *, stat_file: bool) -> TaskError | None:
         try:
             info = os.stat(task.source_path)
         except OSError as error:
-            return TaskError("InvalidSource", f"cannot read {task.source_path}: {error.strerror or error}")
+            # The worker's name for an unreadable file (describe_error): one code, one row text.
+            return TaskError("SourceUnreadable", f"cannot read {task.source_path}: {error.strerror or error}")
         task.checkpoint = replace(task.checkpoint, size=info.st_size, mtime_ns=info.st_mtime_ns)
     return None
 

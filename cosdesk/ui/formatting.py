@@ -215,6 +215,7 @@ _HINTS = {
     "SourceMissing": QT_TRANSLATE_NOOP("formatting", "The local file is gone or can no longer be read."),
     "SourceUnreadable": QT_TRANSLATE_NOOP("formatting", "The local file cannot be read."),
     "TooLarge": QT_TRANSLATE_NOOP("formatting", "The file is larger than COS accepts."),
+    # What the intake called an unreadable file before 2026-12 (still in older databases).
     "InvalidSource": QT_TRANSLATE_NOOP("formatting", "The local file cannot be read."),
     "SourceChanged": QT_TRANSLATE_NOOP("formatting", "The local file changed while it was being uploaded."),
     "InvalidKey": QT_TRANSLATE_NOOP("formatting", "The object key is not valid for COS."),

@@ -628,6 +628,15 @@ def test_a_file_named_readme_with_a_bad_key_is_refused_for_its_key_not_its_sourc
     assert "is not valid UTF-8" in reason
 
 
+def test_a_file_gone_before_it_is_queued_fails_with_the_code_a_worker_gives_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # The intake and a worker name an unreadable file alike: one code, one row text.
+    task_id = engine.queue.add_file(tmp_path / "gone.txt", BUCKET, "gone.txt")
+    reason = failure(engine, task_id)
+    assert reason.startswith(f"SourceUnreadable: cannot read {tmp_path / 'gone.txt'}: "), reason
+
+
 def test_a_file_named_readme_sent_with_a_wrong_secret_key_fails_on_the_signature(
     make_engine: Any, tmp_path: Path
 ) -> None:
