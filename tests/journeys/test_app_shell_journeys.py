@@ -143,6 +143,11 @@ def answer_next_file_dialog(path: str, timeout_s: float = 10, opened_in: list[st
             field.clear()
             QTest.keyClicks(field, path)
             typed.append(dialog)
+        popup = field.completer().popup() if field.completer() is not None else None
+        if popup is not None and popup.isVisible():
+            # The name's completions, listed over the dialog: Escape closes them,
+            # as a person would (each Return took a completion and listed it again).
+            QTest.keyClick(popup, Qt.Key.Key_Escape)
         QTest.keyClick(field, Qt.Key.Key_Return)
 
     QTimer.singleShot(50, poll)
