@@ -32,7 +32,6 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -53,6 +52,7 @@ from cosdesk.ui.background import run_in_background
 from cosdesk.ui.formatting import format_number, unanswered_note
 from cosdesk.ui.icons import icon, set_icon
 from cosdesk.ui.message_boxes import message_box
+from cosdesk.ui.new_folder_dialog import NewFolderDialog, folder_key
 from cosdesk.ui.object_details import ObjectDetailsDialog
 from cosdesk.ui.remote_model import PAGE_SIZE, RemoteEntry, RemoteLocation, RemoteObjectsModel
 from cosdesk.ui.remote_table import RemoteTable
@@ -541,23 +541,21 @@ class RemotePane(QWidget):
 
     @Slot()
     def ask_new_folder(self) -> None:
-        if self.model.location is None:
+        location = self.model.location
+        if location is None:
             return
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle(self.tr("New folder"))
-        dialog.setLabelText(self.tr("Name of the new folder in %1:").replace("%1", self._where()))
+        dialog = NewFolderDialog(location.prefix, self._where(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.textValueSelected.connect(self.create_folder)
+        dialog.name_chosen.connect(self.create_folder)
         dialog.open()
 
     def create_folder(self, name: str) -> None:
         """Make the folder ``name`` in the folder shown: an empty object whose key
         ends in "/", as COS's console and COSBrowser make one."""
         location = self.model.location
-        segments = [segment for segment in name.replace("\\", "/").split("/") if segment.strip()]
-        if location is None or not segments:
+        key = None if location is None else folder_key(location.prefix, name)
+        if location is None or key is None:
             return
-        key = location.prefix + "/".join(segments) + "/"
         router = self._router
         run_in_background(
             self._pool,

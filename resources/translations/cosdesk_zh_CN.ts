@@ -1299,6 +1299,21 @@ Qt %3</translation>
     </message>
 </context>
 <context>
+    <name>NewFolderDialog</name>
+    <message>
+        <source>New folder</source>
+        <translation>新建文件夹</translation>
+    </message>
+    <message>
+        <source>Name of the new folder in %1:</source>
+        <translation>在 %1 中新建的文件夹名称：</translation>
+    </message>
+    <message>
+        <source>Folder name</source>
+        <translation>文件夹名称</translation>
+    </message>
+</context>
+<context>
     <name>Notifier</name>
     <message>
         <source>%1: %2</source>
@@ -1531,10 +1546,6 @@ Qt %3</translation>
     <message>
         <source>Cannot read the object&apos;s details: %1</source>
         <translation>无法读取对象详情：%1</translation>
-    </message>
-    <message>
-        <source>Name of the new folder in %1:</source>
-        <translation>在 %1 中新建的文件夹名称：</translation>
     </message>
     <message>
         <source>Cannot create the folder</source>

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication
 from support.journey import menu_action, wait_until
 from support.window_driver import TEST_BUCKET, WindowDriver, save_profile
 
@@ -21,6 +21,7 @@ from cosdesk.cos.results import BucketSummary
 from cosdesk.ui.bucket_lister import BucketListing
 from cosdesk.ui.destination_bar import DestinationBar
 from cosdesk.ui.main_window import window_settings
+from cosdesk.ui.new_folder_dialog import NewFolderDialog
 from cosdesk.ui.object_details import ObjectDetailsDialog
 
 
@@ -42,8 +43,10 @@ def test_new_folder_is_an_empty_object_whose_key_ends_in_a_slash(
     pane = account_window.window.remote_pane
     pane.navigate("photos/")
     pane.ask_new_folder()
-    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible())
-    dialog.setTextValue("2024/summer")
+    dialog = next(
+        w for w in QApplication.topLevelWidgets() if isinstance(w, NewFolderDialog) and w.isVisible()
+    )
+    dialog.name.setText("2024/summer")
     dialog.accept()
     wait_until(lambda: shown_keys(pane) == ["photos/2024/"], 10, "the new folder in the pane")
     with server_client(sandbox, credentials) as client:

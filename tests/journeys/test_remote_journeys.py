@@ -16,8 +16,24 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QTableView, QToolButton
-from support.journey import answer_next_message_box, click, find, tab_count, wait_until
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QToolButton,
+)
+from support.journey import (
+    answer_next_message_box,
+    click,
+    current_dialog,
+    find,
+    tab_count,
+    type_into,
+    wait_until,
+)
 from support.window_driver import TEST_BUCKET, TEST_REGION, WindowDriver, make_file, save_profile
 
 from cosdesk.cos.auth import Credentials
@@ -169,6 +185,33 @@ def test_browse_into_a_folder_and_back(account_window: WindowDriver, server: Cos
     # The filter lists only names that start with what is typed.
     QTest.keyClicks(find(QLineEdit, "Filter remote files by name", window), "ro")
     wait_remote_names(["root.txt"])
+
+
+def test_a_new_folder_name_cos_cannot_take_is_said_at_once_and_what_was_typed_stays(
+    account_window: WindowDriver, server: CosClient
+) -> None:
+    window = account_window.window
+    find(QToolButton, "New folder", window).click()
+    dialog = current_dialog()
+    question = f"Name of the new folder in {TEST_BUCKET}/:"
+    label, name = dialog.findChild(QLabel), find(QLineEdit, "Folder name", dialog)
+    ok = find(QPushButton, "OK", dialog)
+    assert label.text() == question and not ok.isEnabled()  # nothing typed yet
+
+    # A name longer than a key may be: the reason shows as it is typed, and
+    # Enter does not send it (it was sent, refused, and the dialog gone).
+    name.setFocus()
+    QTest.keyClicks(name, "z" * 860)
+    assert label.text() == f"{question}\nthe object key is longer than 850 bytes of UTF-8"
+    assert not ok.isEnabled()
+    QTest.keyClick(name, Qt.Key.Key_Return)
+    assert dialog.isVisible() and name.text() == "z" * 860
+
+    type_into("Folder name", "summer/2024", dialog)
+    assert label.text() == question and ok.isEnabled()
+    click("OK", dialog)
+    wait_remote_names(["summer/"])
+    assert keys_in(server) == ["summer/2024/"]
 
 
 def test_a_folder_the_server_does_not_list_says_how_long_it_has_waited(
