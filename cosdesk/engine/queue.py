@@ -1676,7 +1676,9 @@ class UploadQueue(QObject):
     def _batch_progress(self) -> BatchProgress:
         # Lock held. At most FileParallelLimit tasks run.
         running = [self._tasks[task_id] for task_id in self._scheduler.running_ids if task_id in self._tasks]
-        return self._batch.progress(running, self.concurrency.files_limit())
+        return self._batch.progress(
+            running, self.concurrency.files_limit(), limit_bytes_per_s=self.limiter.limit_bytes_per_s
+        )
 
     # --- the last run's tasks (engine/task_restore.py) -----------------------------
 
