@@ -1079,9 +1079,11 @@ class CosClient:
                 raise ClientStopped(f"{method} to {host} ended: cosdesk is stopping") from None
             if not _has_request(error):  # httpx.Client would have attached it
                 error.request = request
-            raise _network_error(
+            failure = _network_error(
                 error, host, self.endpoint.scheme, self.timeout_s, self.connect_timeout_s
-            ) from error
+            )
+            failure.nothing_sent = isinstance(error, _NO_CONNECTION)
+            raise failure from error
         except httpx.InvalidURL as error:
             raise CosValidationError(f"cannot build a request URL: {error}") from None
         finally:
@@ -1354,6 +1356,10 @@ def _form_body(
 def _form_quote(text: str) -> str:
     # As browsers do (WHATWG): quotes and line breaks percent-encoded in the header.
     return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+# httpx's errors of a request that never had a connection: none of its body left.
+_NO_CONNECTION = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def _network_error(

@@ -372,17 +372,22 @@ class CosNetworkError(CosException):
     """The request got no usable HTTP answer: the connection was refused, the
     name did not resolve, TLS failed, the connection was reset, or it timed out.
 
-    ``kind`` says which; ``host`` is ``host:port``. The original httpx exception
-    is chained as ``__cause__``.
+    ``kind`` says which; ``host`` is ``host:port``; ``nothing_sent``: the request
+    never had a connection (refused, unresolved, a failed handshake, no free
+    connection in time), so no byte of its body left this computer. The original
+    httpx exception is chained as ``__cause__``.
     """
 
-    def __init__(self, message: str, *, kind: NetworkErrorKind, host: str) -> None:
+    def __init__(
+        self, message: str, *, kind: NetworkErrorKind, host: str, nothing_sent: bool = False
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.host = host
+        self.nothing_sent = nothing_sent
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_network_error, (type(self), str(self), self.kind, self.host))
+        return (_rebuild_network_error, (type(self), str(self), self.kind, self.host, self.nothing_sent))
 
 
 class CosTimeoutError(CosNetworkError):
@@ -390,6 +395,6 @@ class CosTimeoutError(CosNetworkError):
 
 
 def _rebuild_network_error(
-    error_type: type[CosNetworkError], message: str, kind: NetworkErrorKind, host: str
+    error_type: type[CosNetworkError], message: str, kind: NetworkErrorKind, host: str, nothing_sent: bool
 ) -> CosNetworkError:
-    return error_type(message, kind=kind, host=host)
+    return error_type(message, kind=kind, host=host, nothing_sent=nothing_sent)

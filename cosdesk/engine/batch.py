@@ -177,9 +177,13 @@ class BatchTracker:
         elif self._failures:
             self._failures.pop(task.task_id, None)
 
-    def add_bytes(self, byte_count: int, now: float | None = None) -> None:
-        """Bytes sent by a member (negative: taken back); for the speed."""
-        self._meter.add(byte_count, now)
+    def add_bytes(self, byte_count: int, now: float | None = None, *, sent: bool = True) -> None:
+        """Bytes sent by a member (negative: taken back; with ``sent`` False, they
+        never left and the speed forgets them); for the speed."""
+        if sent:
+            self._meter.add(byte_count, now)
+        else:
+            self._meter.take_back(-byte_count)
 
     def finished_elsewhere(self, byte_count: int = 0, now: float | None = None) -> None:
         """Another process finished a file of the batch, sending ``byte_count`` bytes

@@ -47,6 +47,22 @@ class SpeedMeter:
             self._window_bytes += byte_count
             self._expire(now)
 
+    def take_back(self, byte_count: int) -> None:
+        """Forget the newest ``byte_count`` bytes counted: they never left (a
+        request that got no connection; its small body was counted as it was
+        handed over). Kept, they showed a speed for an upload to a server that
+        refused every connection."""
+        with self._lock:
+            while byte_count > 0 and self._samples:
+                at, counted = self._samples.pop()
+                taken = min(counted, byte_count)
+                byte_count -= taken
+                self._window_bytes -= taken
+                if counted > taken:
+                    self._samples.append((at, counted - taken))
+            if not self._samples:
+                self._started_at = None
+
     def _expire(self, now: float) -> None:
         horizon = now - self.window_s
         while self._samples and self._samples[0][0] < horizon:

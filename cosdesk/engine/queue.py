@@ -1318,14 +1318,14 @@ class UploadQueue(QObject):
             self._changed(task, persist=not state.is_active)
         self._poke()
 
-    def job_progress(self, task_id: str, byte_count: int) -> None:
+    def job_progress(self, task_id: str, byte_count: int, *, sent: bool = True) -> None:
         with self._lock:
             task = self._tasks.get(task_id)
             if task is None:
                 return
             now = time.monotonic()
-            task.add_progress(byte_count, now)
-            self._batch.add_bytes(byte_count, now)
+            task.add_progress(byte_count, now, sent=sent)
+            self._batch.add_bytes(byte_count, now, sent=sent)
             self._records.recount(task)
             self._events.changed(task_id)
             self.concurrency.record(byte_count, now)

@@ -419,14 +419,18 @@ class UploadTask(RecordViews):
         if late:
             self.note = LATE_SUCCESS_FROM[state].text()
 
-    def add_progress(self, byte_count: int, now: float | None = None) -> None:
+    def add_progress(self, byte_count: int, now: float | None = None, *, sent: bool = True) -> None:
         """Count bytes a worker sent (negative: an abandoned request taking back
-        what it had reported)."""
+        what it had reported; with ``sent`` False, bytes that never left, which
+        the speed forgets too)."""
         now = time.monotonic() if now is None else now
         self.loaded += byte_count
         if self.meter is not None:
-            self.meter.add(byte_count, now)
-        if byte_count < 0 and self.state.is_active:
+            if sent:
+                self.meter.add(byte_count, now)
+            else:
+                self.meter.take_back(-byte_count)
+        if byte_count < 0 and sent and self.state.is_active:
             self.resent_bytes -= byte_count  # not paused nor canceled: a request is retried
         if byte_count > 0:
             if self.first_byte_at is None:

@@ -98,7 +98,7 @@ class JobHost(Protocol):
     def retry_policy(self, options: UploadOptions) -> RetryPolicy: ...
     def job_checkpoint(self, task_id: str, checkpoint: Checkpoint, note: str | None = None) -> None: ...
     def job_state(self, task_id: str, state: TaskState) -> None: ...
-    def job_progress(self, task_id: str, byte_count: int) -> None: ...
+    def job_progress(self, task_id: str, byte_count: int, *, sent: bool = True) -> None: ...
     def job_hash_progress(self, task_id: str, loaded: int, total: int) -> None: ...
     def job_part_done(self, task_id: str, part: PartRecord) -> None: ...
     def parts_in_flight_limit(self, task_id: str) -> int: ...
@@ -205,14 +205,17 @@ class AttemptProgress:
             self._host.job_progress(self._task_id, byte_count)
         self._host.limiter.consume(byte_count, self._check_stop)
 
-    def rewind(self) -> None:
+    def rewind(self, error: BaseException | None = None) -> None:
+        """Take back what the attempt reported (``error``: why it ended, which may
+        say none of it left: then the speed forgets it too)."""
         if self.reported:
-            self._host.job_progress(self._task_id, -self.reported)
+            sent = not (isinstance(error, CosNetworkError) and error.nothing_sent)
+            self._host.job_progress(self._task_id, -self.reported, sent=sent)
             self.reported = 0
 
     def before_retry(self, _retry_number: int, error: BaseException, delay_s: float) -> None:
         """``call_with_retry``'s ``on_retry``: the attempt is abandoned and sent again."""
-        self.rewind()
+        self.rewind(error)
         self._host.job_retrying(self._task_id, error, delay_s)
 
 
@@ -535,8 +538,8 @@ class FileJob:
                 control=self._control,
                 on_retry=progress.before_retry,
             )
-        except BaseException:
-            progress.rewind()
+        except BaseException as error:
+            progress.rewind(error)
             raise
         waited_s = (time.monotonic() - sent_at) - (time.thread_time() - sent_cpu_s)
         if self._job.source.stat() != source_state:
@@ -908,8 +911,8 @@ class FileJob:
                     control=self._control,
                     on_retry=progress.before_retry,
                 )
-            except BaseException:
-                progress.rewind()
+            except BaseException as error:
+                progress.rewind(error)
                 raise
             crc = crc64_combine(crc, body.crc64, length)
         head_after = self._retry(lambda: client.head_object(bucket, key))
@@ -1016,8 +1019,8 @@ class PartJob:
                 control=_StopAdapter(self._check_stop),
                 on_retry=progress.before_retry,
             )
-        except BaseException:
-            progress.rewind()
+        except BaseException as error:
+            progress.rewind(error)
             raise
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -1150,6 +1151,31 @@ def test_a_server_that_does_not_answer_is_said_in_the_row_and_in_the_status_bar(
     wait_until(lambda: row_texts(table, "notes.txt")[STATE] == "Done", timeout_s=15)
     assert row_texts(table, "notes.txt")[MESSAGE] == ""
     assert not status_widget(QLabel, "Time left").text().startswith("No answer")
+
+
+def test_an_upload_to_a_server_that_refuses_every_connection_shows_no_speed(
+    sandbox: Any, credentials: Credentials, open_window: Any, tmp_path: Path
+) -> None:
+    """A small file's bytes count as sent when they are handed over, before a
+    connection. When none comes, they never left: the row read 20.6 KiB/s and
+    the status bar 42.3 KiB/s for a server on a port nobody listens on."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    save_profile(sandbox, credentials, endpoint=f"http://127.0.0.1:{port}")
+    driver = open_window()
+    drop(driver, make_file(tmp_path / "notes.txt", 30_000))
+    click("Overwrite")  # the bucket could not be checked for the file: send it anyway
+    table = uploads_table()
+    wait_until(lambda: table.model().rowCount() == 1, timeout_s=10)
+    speed = status_widget(QLabel, "Upload speed")
+    seen: set[tuple[str, str]] = set()
+    deadline = time.monotonic() + 3  # the first attempts and their retries
+    while time.monotonic() < deadline:
+        QTest.qWait(100)
+        seen.add((row_texts(table, "notes.txt")[SPEED], speed.text() if speed.isVisible() else ""))
+    assert seen == {("", "")}, seen
+    assert row_texts(table, "notes.txt")[PROGRESS] == "0%"
 
 
 def test_the_time_left_for_many_small_files_counts_each_files_round_trip_not_only_bytes(

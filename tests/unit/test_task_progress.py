@@ -32,6 +32,24 @@ def test_a_pause_that_throws_away_bytes_in_flight_says_how_many() -> None:
     assert task.snapshot(now=1.3).dropped_bytes == 0
 
 
+def test_bytes_of_requests_that_never_had_a_connection_take_nothing_to_the_speed() -> None:
+    # A small body counts as sent when it is handed over; refused each time, it
+    # never left: neither the speed nor the bytes sent again count it.
+    task = running_task(30_000)
+    for second in (1.0, 2.0, 3.0):
+        task.add_progress(30_000, now=second)
+        task.add_progress(-30_000, now=second + 0.1, sent=False)
+    progress = task.progress(now=3.5)
+    assert (progress.loaded, progress.speed) == (0, None)
+    assert task.snapshot(now=3.5).resent_bytes == 0
+
+    # Bytes that did go out keep their speed when taken back (a reset mid-body).
+    task.add_progress(30_000, now=4.0)
+    task.add_progress(10_000, now=4.5)
+    task.add_progress(-40_000, now=4.6)
+    assert task.progress(now=4.6).speed == 10_000 / 0.5  # after the first report, over its time
+
+
 def test_a_failed_request_sent_again_is_counted_while_the_task_runs() -> None:
     task = running_task()
     task.add_progress(2 * MiB, now=1.0)
