@@ -68,6 +68,8 @@ class BatchTracker:
         self._elsewhere_files = SpeedMeter(ELSEWHERE_WINDOW_S)
         # The members failed now, by task id, in the order they failed.
         self._failures: dict[str, FailedFile] = {}
+        # How many of them heal by themselves (their error is transient).
+        self._failures_transient = 0
 
     # --- membership -------------------------------------------------------------------
 
@@ -125,6 +127,7 @@ class BatchTracker:
         self._elsewhere_bytes.reset()
         self._elsewhere_files.reset()
         self._failures.clear()
+        self._failures_transient = 0
 
     # --- counting ---------------------------------------------------------------------
 
@@ -144,7 +147,7 @@ class BatchTracker:
                 self._remaining -= size - loaded
         if not present:
             tally.batch_counted = None
-            self._failures.pop(task.task_id, None)
+            self._forget_failure(task.task_id)
             return
         state = task.state
         self._note_failure(task, state)
@@ -172,10 +175,19 @@ class BatchTracker:
     def _note_failure(self, task: Member, state: TaskState) -> None:
         if state is TaskState.ERROR:
             # One at rest failed in an earlier run (restored so): its reason is not in memory.
-            if isinstance(task, UploadTask) and task.status.error is not None:
-                self._failures.setdefault(task.task_id, FailedFile(task.key, task.status.error))
+            if not isinstance(task, UploadTask) or task.task_id in self._failures:
+                return
+            error = task.status.error
+            if error is not None:
+                self._failures[task.task_id] = FailedFile(task.key, error)
+                self._failures_transient += error.transient
         elif self._failures:
-            self._failures.pop(task.task_id, None)
+            self._forget_failure(task.task_id)
+
+    def _forget_failure(self, task_id: str) -> None:
+        failure = self._failures.pop(task_id, None)
+        if failure is not None:
+            self._failures_transient -= failure.error.transient
 
     def add_bytes(self, byte_count: int, now: float | None = None, *, sent: bool = True) -> None:
         """Bytes sent by a member (negative: taken back; with ``sent`` False, they
@@ -281,6 +293,7 @@ class BatchTracker:
             elapsed_s=max(0.0, end - self._started_at) if self.number else 0.0,
             unanswered_s=unanswered,
             first_failure=next(iter(self._failures.values()), None),
+            failed_transient=self._failures_transient,
         )
 
     def _time_left(

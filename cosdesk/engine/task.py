@@ -169,7 +169,9 @@ class BatchProgress:
     - the counts are tasks of the batch per state (``running``: checking or
       uploading); ``elapsed_s``: time since the batch began, until it ended.
     - ``first_failure``: of the batch's files that failed and still are, the
-      first to fail (None when none, or only files restored as failed).
+      first to fail (None when none, or only files restored as failed);
+      ``failed_transient``: how many of those failed in a way that heals by
+      itself (``TaskError.transient``), which the window starts again when due.
     """
 
     loaded: int
@@ -188,6 +190,7 @@ class BatchProgress:
     # Seconds the server has answered none of the running tasks (UploadTask.unanswered_s).
     unanswered_s: float | None = None
     first_failure: FailedFile | None = None
+    failed_transient: int = 0
 
     @property
     def files(self) -> int:

@@ -111,6 +111,18 @@ class BatchStatus(QObject):
             return self.tr("%1: %2").replace("%1", name_of_key(failure.key)).replace("%2", reason)
         return self.tr("The first, %1: %2").replace("%1", name_of_key(failure.key)).replace("%2", reason)
 
+    def _retried(self, transient: int, failed: int) -> str:
+        """How many of the failed files the window starts again by itself, when
+        due (engine/retry_scheduler.py): "finished with errors" alone read as if
+        a lost network had ended them."""
+        if not transient:
+            return ""
+        if transient < failed:
+            return self.tr("%1 of them will be retried automatically.").replace("%1", str(transient))
+        if failed == 1:
+            return self.tr("It will be retried automatically.")
+        return self.tr("They will be retried automatically.")
+
     def stop_notice(self, batch: BatchProgress) -> BatchNotice | None:
         done, failed, paused = batch.succeeded, batch.failed, batch.paused
         if paused:
@@ -126,6 +138,7 @@ class BatchStatus(QObject):
             sentences = [
                 self.tr("%1 failed, %2 uploaded.").replace("%1", str(failed)).replace("%2", str(done)),
                 self._why(batch.first_failure, failed),
+                self._retried(batch.failed_transient, failed),
                 self.tr("Open the Failed tab for details."),
             ]
             return BatchNotice(

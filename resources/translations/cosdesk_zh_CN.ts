@@ -226,6 +226,14 @@
         <translation>第一个是 %1：%2</translation>
     </message>
     <message>
+        <source>It will be retried automatically.</source>
+        <translation>稍后会自动重试。</translation>
+    </message>
+    <message>
+        <source>They will be retried automatically.</source>
+        <translation>稍后会自动重试。</translation>
+    </message>
+    <message>
         <source>.</source>
         <translation>。</translation>
     </message>
@@ -254,6 +262,10 @@
     <message>
         <source>%1 left</source>
         <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <source>%1 of them will be retried automatically.</source>
+        <translation>其中 %1 个稍后会自动重试。</translation>
     </message>
     <message>
         <source>%1 failed, %2 uploaded.</source>

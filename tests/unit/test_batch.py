@@ -276,23 +276,25 @@ def test_the_batch_knows_its_first_file_still_failed_and_why() -> None:
     queued(tracker, one, two, three)
     assert tracker.progress([], parallel_files=3).first_failure is None
 
-    def fail(task: UploadTask, code: str) -> None:
+    def fail(task: UploadTask, code: str, transient: bool = False) -> None:
         task.set_state(TaskState.CHECKING)
         task.set_state(TaskState.ERROR)
-        task.error = TaskError(code, f"{code} happened")
+        task.error = TaskError(code, f"{code} happened", transient=transient)
         tracker.recount(task)
 
-    fail(two, "AccessDenied")
+    fail(two, "NetworkError", transient=True)
     fail(one, "NoSuchBucket")
-    assert tracker.progress([], parallel_files=3).first_failure == FailedFile("two", two.error)
+    failed = tracker.progress([], parallel_files=3)
+    assert (failed.first_failure, failed.failed_transient) == (FailedFile("two", two.error), 1)
     # Retried, the first is no longer failed: the next one is the first.
     tracker.join([two], resumed=True)
     move(tracker, two, TaskState.WAITING)
-    assert tracker.progress([], parallel_files=3).first_failure == FailedFile("one", one.error)
+    failed = tracker.progress([], parallel_files=3)
+    assert (failed.first_failure, failed.failed_transient) == (FailedFile("one", one.error), 0)
     # Removed from the list, neither.
     tracker.recount(one, present=False)
     assert tracker.progress([], parallel_files=3).first_failure is None
-    fail(three, "InvalidSource")
+    fail(three, "SourceUnreadable")
     tracker.settle()
     # A new batch starts without the old one's failures.
     later = make_task("later", MiB)

@@ -92,6 +92,24 @@ def test_the_end_of_a_batch_with_failures_says_which_file_failed_and_why() -> No
     )
 
 
+def test_the_end_of_a_batch_says_how_many_failures_will_be_retried_automatically() -> None:
+    # The window starts network failures again when due: "finished with errors"
+    # alone read as if they were over.
+    lost = TaskError("NetworkError", "could not connect to 127.0.0.1:1: connection refused", transient=True)
+    first = FailedFile("d46/photos/IMG_3.jpg", lost)
+    why = describe_error(lost, short=True)
+    every = stop_notice(batch(failed=2, first_failure=first, failed_transient=2))
+    assert every is not None
+    assert every.message == (
+        f"2 failed, 0 uploaded. The first, IMG_3.jpg: {why} They will be retried automatically. "
+        "Open the Failed tab for details."
+    )
+    one = stop_notice(batch(failed=1, first_failure=first, failed_transient=1))
+    assert one is not None and "IMG_3.jpg: " + why + " It will be retried automatically." in one.message
+    some = stop_notice(batch(failed=3, first_failure=first, failed_transient=1))
+    assert some is not None and f"{why} 1 of them will be retried automatically." in some.message
+
+
 def test_cancelling_an_upload_that_sent_nothing_is_not_asked_about() -> None:
     assert cancel_question(1, []) is None
     # Unless the question is on screen already: its words stay true.
