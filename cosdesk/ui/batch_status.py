@@ -137,8 +137,9 @@ class BatchStatus(QObject):
         if failed:
             sentences = [
                 self.tr("%1 failed, %2 uploaded.").replace("%1", str(failed)).replace("%2", str(done)),
-                self._why(batch.first_failure, failed),
+                # Before the reason: a status bar cuts a long notice at its end.
                 self._retried(batch.failed_transient, failed),
+                self._why(batch.first_failure, failed),
                 self.tr("Open the Failed tab for details."),
             ]
             return BatchNotice(
