@@ -193,13 +193,13 @@ def test_unreachable_credential_server_is_a_credential_server_error(sts_sandbox:
 # --- the queue ----------------------------------------------------------------------
 
 
-def test_twenty_second_upload_outlives_eight_second_keys_without_a_failure(
+def test_a_fifteen_second_upload_outlives_six_second_keys_without_a_failure(
     make_engine: Any, sts_sandbox: MakeSts, tmp_path: Path
 ) -> None:
-    server = sts_sandbox(duration_s=8)
+    server = sts_sandbox(duration_s=6)
     provider = provider_for(server)
     engine = make_engine(
-        endpoint=server.endpoint, credentials=provider, bandwidth_limit_bytes_per_s=420 * KiB
+        endpoint=server.endpoint, credentials=provider, bandwidth_limit_bytes_per_s=560 * KiB
     )
     finished = engine.collect_finished()
     ledger = server.record_requests()
@@ -219,13 +219,13 @@ def test_twenty_second_upload_outlives_eight_second_keys_without_a_failure(
     # The last finished event may still be on its way when the last state is read.
     engine.qtbot.waitUntil(lambda: len(finished) == len(ids), timeout=5_000)
     assert all(event.error is None for event in finished)
-    assert took_s > 16  # long enough that the first keys expired twice over
+    assert took_s > 12  # long enough that the first keys expired twice over
     assert provider.fetches >= 3
     refused = [request.status for request in ledger.requests() if request.status >= 400]
     assert refused == []  # keys were renewed ahead of time, never after a refusal
 
 
-def test_credential_server_down_for_ten_seconds_pauses_the_queue_and_it_resumes(
+def test_credential_server_down_for_six_seconds_pauses_the_queue_and_it_resumes(
     make_engine: Any, sts_sandbox: MakeSts, tmp_path: Path
 ) -> None:
     server = sts_sandbox(duration_s=4)
@@ -238,17 +238,18 @@ def test_credential_server_down_for_ten_seconds_pauses_the_queue_and_it_resumes(
         bandwidth_limit_bytes_per_s=256 * KiB,
         network_retry_delays_s=(1.0,),
         # Files one after another: some must still be waiting when the server goes
-        # down (all twelve at once would finish together, before it does).
+        # down (all eight at once would finish together, before it does). The
+        # keys last 4 s, so they run out while it is down.
         file_parallel_limit=1,
     )
     files = [
         FileToAdd(str(write_file(tmp_path / f"{n}.bin", 256 * KiB, seed=n)), f"outage/{n}.bin")
-        for n in range(12)
+        for n in range(8)
     ]
     ids = engine.queue.add_files(files, BUCKET)
     engine.wait_states(ids[:1], {TaskState.SUCCESS}, timeout_s=20)
     credential_server.stop()
-    restart = threading.Timer(10.0, credential_server.start)
+    restart = threading.Timer(6.0, credential_server.start)
     restart.start()
     try:
         paused: dict[str, str] = {}

@@ -1170,7 +1170,7 @@ def test_an_upload_to_a_server_that_refuses_every_connection_shows_no_speed(
     wait_until(lambda: table.model().rowCount() == 1, timeout_s=10)
     speed = status_widget(QLabel, "Upload speed")
     seen: set[tuple[str, str]] = set()
-    deadline = time.monotonic() + 3  # the first attempts and their retries
+    deadline = time.monotonic() + 2  # the first attempts and their retries
     while time.monotonic() < deadline:
         QTest.qWait(100)
         seen.add((row_texts(table, "notes.txt")[SPEED], speed.text() if speed.isVisible() else ""))
