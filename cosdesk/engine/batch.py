@@ -264,8 +264,9 @@ class BatchTracker:
         speed = self._meter.speed(now) if active_now else 0.0
         eta: float | None = None
         if active_now and self._meter.measured_s(now) >= MIN_MEASURED_S:
-            shared = limit_bytes_per_s > 0
-            eta = self._time_left(speed, active_now, [] if shared else running, parallel_files, now)
+            # Under a limit the files share, no row's own time bounds the batch's.
+            slowest_bounds = limit_bytes_per_s == 0
+            eta = self._time_left(speed, active_now, running, parallel_files, now, slowest_bounds)
         # Said for the batch only when the server answers none of its running tasks:
         # one slow answer among many is its row's to tell.
         silences = [silence for task in running if (silence := task.unanswered_s(now)) is not None]
@@ -296,7 +297,13 @@ class BatchTracker:
         )
 
     def _time_left(
-        self, speed: float | None, active_now: int, running: list[UploadTask], parallel_files: int, now: float
+        self,
+        speed: float | None,
+        active_now: int,
+        running: list[UploadTask],
+        parallel_files: int,
+        now: float,
+        slowest_bounds: bool,
     ) -> float | None:
         by_bytes = eta_seconds(self._remaining, (speed or 0.0) + (self._elsewhere_bytes.speed(now) or 0.0))
         if by_bytes is None:
@@ -308,7 +315,7 @@ class BatchTracker:
             files_per_s = max(1, parallel_files) / mean_overhead + (self._elsewhere_files.speed(now) or 0.0)
             by_files = files_left / files_per_s
         slowest = 0.0
-        for task in running:
+        for task in running if slowest_bounds else ():
             if task.state is TaskState.UPLOADING:
                 row_eta = task.progress(now).eta_s
                 if row_eta is not None:
