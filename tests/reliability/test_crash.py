@@ -55,32 +55,52 @@ def database_facts(db: Path) -> tuple[str, dict[str, list[str]]]:
         connection.close()
 
 
+def _upload_command(folder: Path, prefix: str, endpoint: str, db: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "cosdesk", "upload", str(folder) + "/",
+        f"cos://{BUCKET}/{prefix}", "--endpoint", endpoint, "--db", str(db), "-q",
+    ]  # fmt: skip
+
+
+def _timed_whole_run(work: Path, endpoint: str, env: dict[str, str], rng: random.Random) -> float:
+    """Seconds one batch's ``cosdesk upload`` takes from spawn to exit, unkilled."""
+    files = mixed_batch(work / "batch", rng)
+    started = time.monotonic()
+    whole = subprocess.run(
+        _upload_command(files[0].parent, "whole-run/", endpoint, work / "tasks.sqlite3"),
+        env=env, capture_output=True, check=False,
+    )  # fmt: skip
+    assert whole.returncode == 0, whole.stderr
+    return time.monotonic() - started
+
+
 def test_sigkill_at_20_random_moments_then_resume_finishes_everything_exactly_once(
     sandbox: Any, tmp_path: Path, cos: CosClient
 ) -> None:
     rng = random.Random(1234)
     db = tmp_path / "tasks.sqlite3"
     env = {**os.environ, "COS_SECRET_ID": SECRET_ID, "COS_SECRET_KEY": SECRET_KEY, "PYTHONPATH": str(ROOT)}
-    # Slow enough that a run lasts a couple of seconds and a kill can land anywhere in it.
+    # Slow enough that a run lasts a moment and a kill can land anywhere in it.
     sandbox.faults.update(latency_s=0.01, bandwidth_bytes_per_s=6_000_000)
+    # Kills are drawn within the length of a whole run, timed here on this machine:
+    # drawn from a fixed 0.1-2.5 s, 15 of 20 fell after a 0.5-s run had ended.
+    run_s = _timed_whole_run(tmp_path / "whole-run", sandbox.endpoint, env, rng)
     expected: dict[str, Path] = {}
     kill_moments: list[float] = []
-    killed_before_queueing = 0
+    killed_before_queueing = killed_while_running = 0
     started = time.monotonic()
     for round_number in range(ROUNDS):
         files = mixed_batch(tmp_path / f"batch-{round_number:02d}", rng)
         prefix = f"crash/{round_number:02d}/"
-        command = [
-            sys.executable, "-m", "cosdesk", "upload", str(files[0].parent) + "/",
-            f"cos://{BUCKET}/{prefix}", "--endpoint", sandbox.endpoint, "--db", str(db), "-q",
-        ]  # fmt: skip
+        command = _upload_command(files[0].parent, prefix, sandbox.endpoint, db)
         upload = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        kill_at = rng.uniform(0.1, 2.5)
+        kill_at = rng.uniform(0.1, 0.95 * run_s)
         kill_moments.append(kill_at)
         try:
             upload.wait(timeout=kill_at)
         except subprocess.TimeoutExpired:
             upload.send_signal(signal.SIGKILL)
+            killed_while_running += 1
         upload.wait()
         assert b"Traceback" not in upload.stderr.read()  # type: ignore[union-attr]
         upload.stderr.close()  # type: ignore[union-attr]
@@ -108,6 +128,7 @@ def test_sigkill_at_20_random_moments_then_resume_finishes_everything_exactly_on
         assert sorted(by_key) == sorted(expected)
         assert {key: states for key, states in by_key.items() if states != ["success"]} == {}
     sandbox.faults.reset()
+    assert killed_while_running >= ROUNDS * 3 // 4, (killed_while_running, run_s)
     wrong = [key for key, path in expected.items() if not object_matches_file(cos, key, path)]
     assert wrong == []
     sample = random.Random(5).sample(sorted(expected), 10)
@@ -116,7 +137,8 @@ def test_sigkill_at_20_random_moments_then_resume_finishes_everything_exactly_on
     assert leftovers == []
     print(
         f"\ncrash: {ROUNDS} SIGKILLs at {min(kill_moments):.2f}..{max(kill_moments):.2f} s into "
-        f"`cosdesk upload` ({killed_before_queueing} before the batch was queued), {len(expected)} files, "
+        f"`cosdesk upload` (a whole run took {run_s:.2f} s; {killed_while_running} landed while it ran, "
+        f"{killed_before_queueing} before the batch was queued), {len(expected)} files, "
         f"{len(expected) - len(wrong)}/{len(expected)} byte-identical after `tasks resume`, "
         f"integrity_check ok {2 * ROUNDS}/{2 * ROUNDS}, 0 tasks lost or duplicated, "
         f"{len(leftovers)} multipart uploads left, {time.monotonic() - started:.1f} s"
