@@ -48,6 +48,9 @@ def database_facts(db: Path) -> tuple[str, dict[str, list[str]]]:
     try:
         integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
         by_key: dict[str, list[str]] = {}
+        if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'tasks'").fetchone() is None:
+            # Killed after the file was made and before its tables were: nothing queued.
+            return integrity, by_key
         for key, state in connection.execute(f"SELECT {SPEC.read_of('key')}, state FROM tasks"):
             by_key.setdefault(key, []).append(state)
         return integrity, by_key
