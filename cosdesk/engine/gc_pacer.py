@@ -57,12 +57,11 @@ class GcPacer(QObject):
         # 40% of the walk (ARCHITECTURE.md, "Tasks at rest"). Not collected first:
         # the imports leave few cycles, and a collection here, where the tests
         # open one window after another, made them wait for the last ones' ends.
-        # Unless something froze objects already (a program embedding us, the
-        # tests after each window): it keeps them so, and stop() would otherwise
-        # unfreeze its objects too, and the next full collection walk them all.
-        self._froze = gc.get_freeze_count() == 0
-        if self._froze:
-            gc.freeze()
+        # When something froze objects already (a program embedding us, the tests
+        # after each window), stop() leaves them frozen: gc.unfreeze() would hand
+        # back its objects too, and the next full collection would walk them all.
+        self._unfreeze_at_stop = gc.get_freeze_count() == 0
+        gc.freeze()
         self._timer = QTimer(self)
         self._timer.setInterval(young_every_ms)
         self._timer.timeout.connect(self._tick)
@@ -112,7 +111,7 @@ class GcPacer(QObject):
         """Stop pacing and give collection back to Python (as it was before)."""
         self._timer.stop()
         self._quiet_timer.stop()
-        if self._froze:
+        if self._unfreeze_at_stop:
             gc.unfreeze()
         if self._was_enabled:
             gc.enable()
