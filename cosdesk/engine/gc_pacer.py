@@ -57,10 +57,6 @@ class GcPacer(QObject):
         # 40% of the walk (ARCHITECTURE.md, "Tasks at rest"). Not collected first:
         # the imports leave few cycles, and a collection here, where the tests
         # open one window after another, made them wait for the last ones' ends.
-        # When something froze objects already (a program embedding us, the tests
-        # after each window), stop() leaves them frozen: gc.unfreeze() would hand
-        # back its objects too, and the next full collection would walk them all.
-        self._unfreeze_at_stop = gc.get_freeze_count() == 0
         gc.freeze()
         self._timer = QTimer(self)
         self._timer.setInterval(young_every_ms)
@@ -111,7 +107,6 @@ class GcPacer(QObject):
         """Stop pacing and give collection back to Python (as it was before)."""
         self._timer.stop()
         self._quiet_timer.stop()
-        if self._unfreeze_at_stop:
-            gc.unfreeze()
+        gc.unfreeze()
         if self._was_enabled:
             gc.enable()
