@@ -193,21 +193,23 @@ def test_unreachable_credential_server_is_a_credential_server_error(sts_sandbox:
 # --- the queue ----------------------------------------------------------------------
 
 
-def test_a_fifteen_second_upload_outlives_six_second_keys_without_a_failure(
+def test_a_ten_second_upload_outlives_four_second_keys_without_a_failure(
     make_engine: Any, sts_sandbox: MakeSts, tmp_path: Path
 ) -> None:
-    server = sts_sandbox(duration_s=6)
+    # Renewed a second before they expire (a quarter of their life): room for a
+    # busy machine between signing a request and the server's check.
+    server = sts_sandbox(duration_s=4)
     provider = provider_for(server)
     engine = make_engine(
         endpoint=server.endpoint, credentials=provider, bandwidth_limit_bytes_per_s=560 * KiB
     )
     finished = engine.collect_finished()
     ledger = server.record_requests()
-    big = write_file(tmp_path / "big.bin", 7 * MiB, seed=1)
+    big = write_file(tmp_path / "big.bin", 9 * MiB // 2, seed=1)
     small_dir = tmp_path / "small"
     small_dir.mkdir()
     files = [FileToAdd(str(big), "run/big.bin")]
-    for number in range(100):
+    for number in range(64):
         path = write_file(small_dir / f"{number}.txt", 16 * KiB, seed=number)
         files.append(FileToAdd(str(path), f"run/small/{number}.txt"))
     started = time.monotonic()
@@ -219,7 +221,7 @@ def test_a_fifteen_second_upload_outlives_six_second_keys_without_a_failure(
     # The last finished event may still be on its way when the last state is read.
     engine.qtbot.waitUntil(lambda: len(finished) == len(ids), timeout=5_000)
     assert all(event.error is None for event in finished)
-    assert took_s > 12  # long enough that the first keys expired twice over
+    assert took_s > 8  # long enough that the first keys expired twice over
     assert provider.fetches >= 3
     refused = [request.status for request in ledger.requests() if request.status >= 400]
     assert refused == []  # keys were renewed ahead of time, never after a refusal
