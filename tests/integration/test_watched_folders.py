@@ -90,7 +90,7 @@ def wait_uploaded(engine: Engine, keys: set[str], timeout_s: float = 20) -> None
     engine.qtbot.waitUntil(done, timeout=int(timeout_s * 1000))
 
 
-def test_a_file_written_slowly_over_5_s_is_uploaded_once_and_complete(
+def test_a_file_written_slowly_over_3_s_is_uploaded_once_and_complete(
     sandbox: Any, engine: Engine, watches: Callable[..., WatchedFolders], tmp_path: Path
 ) -> None:
     ledger = sandbox.record_requests()
@@ -98,11 +98,11 @@ def test_a_file_written_slowly_over_5_s_is_uploaded_once_and_complete(
     folder.mkdir()
     watched = watches(settle_s=1.0)
     watch = watched.watch(WatchedFolder(str(folder), target(sandbox)))
-    chunks = [bytes([number]) * 65536 for number in range(20)]
+    chunks = [bytes([number]) * 65536 for number in range(12)]
     written = threading.Event()
 
     def write_slowly() -> None:
-        # 20 writes a quarter of a second apart: 5 s, each gap well under the settle time.
+        # 12 writes a quarter of a second apart: 3 s (three settle times), each gap well under one.
         with (folder / "video.bin").open("wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
