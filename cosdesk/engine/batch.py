@@ -189,10 +189,7 @@ class BatchTracker:
     def add_bytes(self, byte_count: int, now: float | None = None, *, sent: bool = True) -> None:
         """Bytes sent by a member (negative: taken back; with ``sent`` False, they
         never left and the speed forgets them); for the speed."""
-        if sent:
-            self._meter.add(byte_count, now)
-        else:
-            self._meter.take_back(-byte_count)
+        self._meter.add(byte_count, now, sent=sent)
 
     def finished_elsewhere(self, byte_count: int = 0, now: float | None = None) -> None:
         """Another process finished a file of the batch, sending ``byte_count`` bytes

@@ -31,11 +31,14 @@ class SpeedMeter:
         self._started_at: float | None = None
         self._lock = threading.Lock()
 
-    def add(self, byte_count: int, now: float | None = None) -> None:
+    def add(self, byte_count: int, now: float | None = None, *, sent: bool = True) -> None:
         """Count bytes sent. Bytes taken back (a request abandoned by a pause, or
         sent again after a failure) went over the network all the same, so they
         take nothing from the speed: taken from it, a pause's four parts in flight
-        held a resumed upload at 0.03 MiB/s for two seconds."""
+        held a resumed upload at 0.03 MiB/s for two seconds. Bytes taken back
+        with ``sent`` False never left, and the speed forgets them."""
+        if byte_count < 0 and not sent:
+            self._take_back(-byte_count)
         if byte_count <= 0:
             return
         now = time.monotonic() if now is None else now
@@ -47,7 +50,7 @@ class SpeedMeter:
             self._window_bytes += byte_count
             self._expire(now)
 
-    def take_back(self, byte_count: int) -> None:
+    def _take_back(self, byte_count: int) -> None:
         """Forget the newest ``byte_count`` bytes counted: they never left (a
         request that got no connection; its small body was counted as it was
         handed over). Kept, they showed a speed for an upload to a server that

@@ -429,10 +429,7 @@ class UploadTask(RecordViews):
         now = time.monotonic() if now is None else now
         self.loaded += byte_count
         if self.meter is not None:
-            if sent:
-                self.meter.add(byte_count, now)
-            else:
-                self.meter.take_back(-byte_count)
+            self.meter.add(byte_count, now, sent=sent)
         if byte_count < 0 and sent and self.state.is_active:
             self.resent_bytes -= byte_count  # not paused nor canceled: a request is retried
         if byte_count > 0:
