@@ -54,11 +54,19 @@ from cosdesk.engine.columns import (
 from cosdesk.engine.meter import format_duration, format_size, format_speed
 
 if TYPE_CHECKING:
-    from cosdesk.engine.task import TaskError, UploadTask
+    from cosdesk.engine.task import BatchProgress, TaskError, UploadTask
 
 # The log lines a user reads after the fact ("what happened to report.pdf?"):
 # cosdesk.log keeps them; the command line's terminal does not (see logs.py).
 log = logging.getLogger("cosdesk.transfers")
+# A file this size or bigger has its start and its end logged even when nothing
+# about them is news (the default multipart threshold: such an upload takes a
+# while). A smaller one's routine start and end are debug lines, and the batch's
+# end is one line for all of them: the log keeps 5 MiB (logs.py), and a line per
+# small file pushed every failure of the day out of it after about 20,000 files.
+# The line also cost about 30 us of the 0.9 ms of CPU a 16 KiB file takes. Their
+# failures, pauses, resumes and retries are logged as any file's.
+SMALL_FILE_BYTES = 1024 * 1024
 
 
 # Rows per page the dialog reads; the CSV export reads larger ones.
@@ -398,13 +406,19 @@ def _elapsed(seconds: float) -> str:
     return f"{seconds:.2f} s" if seconds < 60 else format_duration(seconds)
 
 
+def _small(task: UploadTask) -> bool:
+    return task.size is not None and task.size < SMALL_FILE_BYTES
+
+
 def _sizes(task: UploadTask) -> str:
     return "size unknown" if task.size is None else format_size(task.size)
 
 
 class TransferJournal:
     """Times each task's runs and records how its transfer ended: a log line for
-    every start, pause, failure and end, a history entry for every end.
+    every pause, failure, resume and retry, for the routine start and end of a
+    file of ``SMALL_FILE_BYTES`` or more, and for each batch's end; a history
+    entry for every end.
 
     Called by the queue with its lock held (so never from two threads at once).
     A failure that the queue retries by itself (a network failure, a 5xx answer)
@@ -424,6 +438,11 @@ class TransferJournal:
             run = self._runs[task.task_id] = _Run(first_started_at=time.time())
         run.segment_started = time.monotonic()
         run.loaded_at_segment_start = task.loaded
+        news = again or task.loaded > 0 or task.network_retries
+        small = _small(task)
+        level = logging.DEBUG if small and not news else logging.INFO
+        if not log.isEnabledFor(level):
+            return
         where, size, source = _where_to(task), _sizes(task), _source(task)
         if task.loaded > 0:
             log.info(
@@ -444,7 +463,7 @@ class TransferJournal:
         elif again:
             log.info("upload restarted from the beginning: %s (%s) from %s", where, size, source)
         else:
-            log.info("upload started: %s (%s) from %s", where, size, source)
+            log.log(level, "upload started: %s (%s) from %s", where, size, source)
 
     def paused(self, task: UploadTask) -> None:
         self._close_segment(task)
@@ -467,7 +486,7 @@ class TransferJournal:
             if task.retry_at is not None and task.retry_delay_s
             else ""
         )
-        log.warning("upload failed: %s: %s%s", _where_to(task), reason, retry)
+        log.warning("upload failed: %s: %s%s; from %s", _where_to(task), reason, retry, _source(task))
         if task.retry_at is not None and task.network_retries > 1:
             self._close_segment(task)
             return
@@ -486,16 +505,38 @@ class TransferJournal:
 
     def succeeded(self, task: UploadTask, skipped: bool) -> None:
         entry = self._record(task, HistoryOutcome.SKIPPED if skipped else HistoryOutcome.DONE, None)
+        level = logging.DEBUG if _small(task) else logging.INFO
+        if not log.isEnabledFor(level):
+            return
         if skipped:
-            log.info("upload skipped (the key exists): %s", _where_to(task))
+            log.log(level, "upload skipped (the key exists): %s", _where_to(task))
             return
         speed = entry.average_bytes_per_s
-        log.info(
-            "upload done: %s, %s in %s%s",
+        log.log(
+            level,
+            "upload done: %s, %s in %s%s from %s",
             _where_to(task),
             _sizes(task),
             _elapsed(entry.active_s),
             f" ({format_speed(speed)})" if speed is not None else "",
+            _source(task),
+        )
+
+    def batch_ended(self, batch: BatchProgress) -> None:
+        """The queue went idle: one line for the batch (engine/batch.py), the only
+        one its small files' routine ends get at the default level. Nothing when it
+        held no file (the window's start, which restores nothing to do)."""
+        if not batch.files and not batch.canceled:
+            return
+        log.info(
+            "queue idle: %d done, %d failed, %d paused, %d canceled; %s of %s in %s",
+            batch.succeeded,
+            batch.failed,
+            batch.paused,
+            batch.canceled,
+            format_size(batch.loaded),
+            format_size(batch.total),
+            _elapsed(batch.elapsed_s),
         )
 
     def ended_elsewhere(self, task: UploadTask, *, done: bool) -> None:

@@ -1612,6 +1612,7 @@ class UploadQueue(QObject):
             became_idle = self._was_busy and not busy
             if became_idle:
                 self._batch.settle(now)
+                self.journal.batch_ended(batch or self._batch_progress())
             self._was_busy = busy
             self.idle_at_last_tick = not busy
             self._rest_idle_tasks()

@@ -16,6 +16,7 @@ from support.log_capture import log_text
 
 from cosdesk.cos.auth import Credentials
 from cosdesk.engine.history import HistoryOutcome
+from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.task import TaskState
 
 BUCKET = "examplebucket-1250000000"
@@ -50,8 +51,47 @@ def test_a_finished_upload_is_one_entry_with_true_size_duration_and_speed(
     text = log_text(log_file)
     assert f"upload started: {BUCKET}/docs/report.pdf (3.0 MiB) from {source}" in text
     assert re.search(
-        rf"upload done: {BUCKET}/docs/report.pdf, 3.0 MiB in 0\.\d\d s \(\d+\.\d MiB/s\)", text
+        rf"upload done: {BUCKET}/docs/report.pdf, 3.0 MiB in 0\.\d\d s \(\d+\.\d MiB/s\)"
+        rf" from {re.escape(str(source))}\n",
+        text,
     ), text
+
+
+def test_small_files_are_entries_each_and_one_log_line_for_their_batch(
+    make_engine: Any, tmp_path: Path, log_file: Path
+) -> None:
+    # The log keeps 5 MiB: a line per small file would push a day's failures out of it.
+    engine = make_engine()
+    files = []
+    for number in range(1, 6):
+        source = tmp_path / f"{number}.txt"
+        source.write_bytes(b"s" * number * 1000)
+        files.append(FileToAdd(str(source), f"small/{source.name}"))
+    task_ids = engine.queue.add_files(files, BUCKET)
+    engine.wait_states(task_ids, {TaskState.SUCCESS})
+
+    assert [entry.outcome for entry in engine.entries()] == [HistoryOutcome.DONE] * 5
+    engine.qtbot.waitUntil(lambda: "queue idle: " in log_text(log_file), timeout=5_000)
+    lines = [line for line in log_text(log_file).splitlines() if "cosdesk.transfers" in line]
+    assert not any("upload done: " in line or "upload started: " in line for line in lines), lines
+    (idle,) = [line for line in lines if "queue idle: " in line]
+    # 1,000 + 2,000 + ... + 5,000 bytes
+    assert re.search(
+        r"queue idle: 5 done, 0 failed, 0 paused, 0 canceled; 14\.6 KiB of 14\.6 KiB in \d+\.\d\d s$", idle
+    ), idle
+
+
+def test_a_start_with_nothing_to_restore_logs_no_batch(make_engine: Any, log_file: Path) -> None:
+    # The window restores the last run's tasks at every start: with none, the
+    # queue is busy a moment and idle again, which is no batch of uploads.
+    engine = make_engine()
+    restored: list[object] = []
+    engine.queue.restored.connect(restored.append)
+    became_idle: list[None] = []
+    engine.queue.idle.connect(lambda: became_idle.append(None))
+    engine.queue.restore_in_background()
+    engine.qtbot.waitUntil(lambda: bool(restored and became_idle), timeout=10_000)
+    assert "queue idle" not in log_text(log_file)
 
 
 def test_a_refused_upload_is_a_failed_entry_and_its_reason_is_logged_without_secrets(

@@ -386,11 +386,17 @@ def test_the_log_tells_each_transfers_start_end_and_failure_reason_without_secre
     (row,) = task_rows(driver.window)
     assert row["State"] == "Failed"
 
+    # The batch's end is a line of its own; the window's start, with nothing to do, is none.
+    wait_until(lambda: "queue idle: " in log_text(log_file), what="the batch's line in the log")
     text = log_text(log_file)
     lines = [line for line in text.splitlines() if "cosdesk.transfers" in line]
-    assert any(f"upload started: {TEST_BUCKET}/a.txt (2.0 KiB) from " in line for line in lines), lines
+    (idle,) = [line for line in lines if "queue idle: " in line]
+    assert "queue idle: 0 done, 1 failed, 0 paused, 0 canceled; " in idle
+    # A small file's routine start is not a line of its own: its outcome says where from.
+    assert not any("upload started: " in line for line in lines), lines
     failure = next(line for line in lines if "upload failed: " in line)
     assert f"upload failed: {TEST_BUCKET}/a.txt: SignatureDoesNotMatch (403): " in failure
+    assert failure.endswith(f"; from {tmp_path / 'a.txt'}")
     assert "[request id " in failure
     assert "mistyped-secret-key-0000" not in text
     assert "q-signature=" not in text.replace("q-signature=***", "")
