@@ -36,7 +36,8 @@ class NewFolderDialog(QDialog):
         super().__init__(parent)
         self._prefix = prefix
         self.setWindowTitle(self.tr("New folder"))
-        self._question = self.tr("Name of the new folder in %1:").replace("%1", where)
+        # The place ends in a slash: a colon after it read "photos/:".
+        self._question = self.tr("Make a folder in %1 named:").replace("%1", where)
         self.label = QLabel(self._question, self)
         self.label.setWordWrap(True)
         self.name = QLineEdit(self)

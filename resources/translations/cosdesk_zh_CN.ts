@@ -1317,8 +1317,8 @@ Qt %3</translation>
         <translation>新建文件夹</translation>
     </message>
     <message>
-        <source>Name of the new folder in %1:</source>
-        <translation>在 %1 中新建的文件夹名称：</translation>
+        <source>Make a folder in %1 named:</source>
+        <translation>在 %1 中新建文件夹，名称：</translation>
     </message>
     <message>
         <source>Folder name</source>

@@ -193,7 +193,7 @@ def test_a_new_folder_name_cos_cannot_take_is_said_at_once_and_what_was_typed_st
     window = account_window.window
     find(QToolButton, "New folder", window).click()
     dialog = current_dialog()
-    question = f"Name of the new folder in {TEST_BUCKET}/:"
+    question = f"Make a folder in {TEST_BUCKET}/ named:"
     label, name = dialog.findChild(QLabel), find(QLineEdit, "Folder name", dialog)
     ok = find(QPushButton, "OK", dialog)
     assert label.text() == question and not ok.isEnabled()  # nothing typed yet
