@@ -45,7 +45,9 @@ def qt_tool(name: str) -> str:
 
 # Outside cosdesk/ui, the modules of the engine's texts the window shows
 # translated (see cosdesk/engine/message_templates.py).
-ENGINE_TEXTS = [ROOT / "cosdesk" / "engine" / name for name in ("notes.py", "scan.py", "sync_plan.py")]
+ENGINE_TEXTS = [
+    ROOT / "cosdesk" / "engine" / name for name in ("notes.py", "scan.py", "sync_patterns.py", "sync_plan.py")
+]
 
 
 def ui_sources() -> list[str]:

@@ -16,11 +16,23 @@ from pathlib import Path
 
 import pathspec
 
+from cosdesk.engine.message_templates import QT_TRANSLATE_NOOP, MessageTemplate
+
 IGNORE_FILE_NAME = ".cosignore"
 
 
 class PatternError(ValueError):
     """A pattern that gitignore syntax cannot read; the message names it."""
+
+
+class PatternProblem(MessageTemplate):
+    """What is wrong with a pattern, in our words (pathspec's own are English
+    only); shown translated by the window (see message_templates)."""
+
+    OPEN_SET = QT_TRANSLATE_NOOP(
+        "PatternProblem",
+        "Invalid git pattern: '{pattern}' has a '[' without its ']' (write '\\[' for the character)",
+    )
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,36 @@ class SyncPatterns:
 
 
 def _compiled(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    for line in lines:
+        if _unclosed_bracket(line):
+            # pathspec reads it as the character itself, git's matching as a pattern
+            # that matches nothing: either way not what was meant, and silent.
+            raise PatternError(PatternProblem.OPEN_SET.text(pattern=line))
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except ValueError as error:  # pathspec names the pattern: "Invalid git pattern: '!'"
         raise PatternError(str(error)) from None
+
+
+def _unclosed_bracket(pattern: str) -> bool:
+    """Whether ``pattern`` opens a ``[...]`` set it never closes. A backslash
+    escapes the next character; a ``]`` right after ``[`` (or ``[!``) is a
+    member of the set, as in glob."""
+    index, end = 0, len(pattern)
+    while index < end:
+        if pattern[index] == "\\":
+            index += 2
+        elif pattern[index] == "[":
+            index += 1
+            if index < end and pattern[index] in "!^":
+                index += 1
+            if index < end and pattern[index] == "]":
+                index += 1
+            while index < end and pattern[index] != "]":
+                index += 2 if pattern[index] == "\\" else 1
+            if index >= end:
+                return True
+            index += 1
+        else:
+            index += 1
+    return False

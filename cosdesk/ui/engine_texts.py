@@ -1,5 +1,6 @@
 """The engine's English texts in the person's language (see
-``engine/message_templates.py``): a task's note, a walk's problem, a sync's."""
+``engine/message_templates.py``): a task's note, a walk's problem, a sync's,
+a refused pattern."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, QObject
 from cosdesk.engine.message_templates import MessageTemplate
 from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.scan import ScanProblem
+from cosdesk.engine.sync_patterns import PatternProblem
 from cosdesk.engine.sync_plan import SyncProblem
 
 
@@ -36,6 +38,11 @@ def shown_note(note: str) -> str:
 
 def shown_scan_problem(problem: str) -> str:
     return translated(problem, ScanProblem)
+
+
+def shown_pattern_problem(problem: str) -> str:
+    """Why a sync's or watch's pattern was refused (pathspec's own reasons stay English)."""
+    return translated(problem, PatternProblem)
 
 
 def shown_sync_problem(problem: str) -> str:

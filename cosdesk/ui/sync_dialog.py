@@ -50,7 +50,7 @@ from cosdesk.engine.sync_plan import (
 from cosdesk.engine.sync_run import SyncUploads, UploadOutcome
 from cosdesk.engine.task import UNANSWERED_AFTER_S
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.engine_texts import first_found, links_left_alone
+from cosdesk.ui.engine_texts import first_found, links_left_alone, shown_pattern_problem
 from cosdesk.ui.formatting import unanswered_note
 from cosdesk.ui.message_boxes import message_box, window_title
 
@@ -262,7 +262,7 @@ class SyncDialog(QDialog):
 
     def _problem_text(self, error: Exception) -> str:
         if isinstance(error, PatternError):
-            return self.tr("A pattern cannot be read: %1").replace("%1", str(error))
+            return self.tr("A pattern cannot be read: %1").replace("%1", shown_pattern_problem(str(error)))
         if isinstance(error, NotADirectoryError | FileNotFoundError):
             return self.tr("There is no folder at %1.").replace("%1", self.folder.text())
         if isinstance(error, CosException):

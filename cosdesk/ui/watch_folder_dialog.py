@@ -31,6 +31,7 @@ from cosdesk.engine.scan import normalize_prefix
 from cosdesk.engine.sync_patterns import PatternError, SyncPatterns
 from cosdesk.engine.watch_list import WatchedFolder, WatchTarget
 from cosdesk.ui.accounts import Destination
+from cosdesk.ui.engine_texts import shown_pattern_problem
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ class WatchFolderDialog(QDialog):
         try:
             SyncPatterns(excludes=excludes, includes=includes)
         except PatternError as error:
-            self._say(self.tr("A pattern cannot be read: %1").replace("%1", str(error)))
+            reason = shown_pattern_problem(str(error))
+            self._say(self.tr("A pattern cannot be read: %1").replace("%1", reason))
             return
         destination = self._destination
         target = WatchTarget(

@@ -1388,6 +1388,13 @@ Qt %3</translation>
     </message>
 </context>
 <context>
+    <name>PatternProblem</name>
+    <message>
+        <source>Invalid git pattern: &apos;{pattern}&apos; has a &apos;[&apos; without its &apos;]&apos; (write &apos;\[&apos; for the character)</source>
+        <translation>规则“{pattern}”中的“[”没有对应的“]”（要表示字符本身，请写作“\[”）</translation>
+    </message>
+</context>
+<context>
     <name>QFileDialog</name>
     <message>
         <source>&amp;Look in:</source>

@@ -158,8 +158,14 @@ def test_patterns_from_cosignore_and_flags_are_counted_in_the_summary(
             ("--exclude", "!"),
             "cosdesk sync: bad pattern: Invalid git pattern",
         ),
+        (
+            "folder",
+            f"cos://{BUCKET}/site",
+            ("--exclude", "["),
+            "cosdesk sync: bad pattern: Invalid git pattern: '[' has a '[' without its ']'",
+        ),
     ],
-    ids=["missing folder", "a file", "not cos://", "bad bucket", "bad pattern"],
+    ids=["missing folder", "a file", "not cos://", "bad bucket", "bad pattern", "open set"],
 )
 def test_bad_input_is_one_clear_line_and_status_2(
     sandbox: Any,

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QTableView,
     QWidget,
 )
@@ -610,26 +611,45 @@ def test_what_a_dropped_folder_could_not_add_is_said_in_chinese(
     box.close()
 
 
+def sync_text(text: str) -> str:
+    """The sync dialog's words in the language installed."""
+    return QCoreApplication.translate("SyncDialog", text)
+
+
+def open_sync_dialog(window: QMainWindow, folder: Path) -> QDialog:
+    """File > Sync a folder…, with ``folder`` typed in (QTest types no Chinese)."""
+    menu_action(window, QCoreApplication.translate("MenuBar", "&File"), window.sync_action.text()).trigger()
+    dialog = current_dialog()
+    type_into(sync_text("Folder to sync"), str(folder), dialog)
+    return dialog
+
+
 def test_what_a_sync_preview_could_not_read_is_said_in_chinese(
     chinese: None, account_window: WindowDriver, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "site"  # typed: QTest types no Chinese
+    folder = tmp_path / "site"
     make_file(folder / "index.html", 100)
     os.mkfifo(folder / "管道")
-
-    def sync_text(text: str) -> str:
-        return QCoreApplication.translate("SyncDialog", text)
-
-    menu_action(
-        account_window.window,
-        QCoreApplication.translate("MenuBar", "&File"),
-        account_window.window.sync_action.text(),
-    ).trigger()
-    dialog = current_dialog()
-    type_into(sync_text("Folder to sync"), str(folder), dialog)
+    dialog = open_sync_dialog(account_window.window, folder)
     click(sync_text("Preview"), dialog)
     preview = find(QLabel, sync_text("Sync preview"), dialog)
     wait_until(lambda: "管道" in preview.text(), what="the preview")
     first = f"{folder / '管道'}：不是普通文件或文件夹；已跳过"
     assert preview.text().endswith(f"1 个无法读取（第一个：{first}）。")
+    dialog.reject()
+
+
+def test_a_sync_pattern_with_an_open_set_is_explained_in_chinese(
+    chinese: None, account_window: WindowDriver, tmp_path: Path
+) -> None:
+    folder = tmp_path / "code"
+    make_file(folder / "main.c", 100)
+    dialog = open_sync_dialog(account_window.window, folder)
+    excludes = find(QPlainTextEdit, sync_text("Exclude patterns"), dialog)
+    excludes.setFocus()
+    QTest.keyClicks(excludes, "*.[ch")
+    click(sync_text("Preview"), dialog)
+    preview = find(QLabel, sync_text("Sync preview"), dialog)
+    wait_until(lambda: "*.[ch" in preview.text(), what="the pattern's problem")
+    assert preview.text() == "无法识别规则：规则“*.[ch”中的“[”没有对应的“]”（要表示字符本身，请写作“\\[”）"
     dialog.reject()

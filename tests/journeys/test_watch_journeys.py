@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QLineEdit, QPushButton, QTreeWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTreeWidget
 from support.journey import (
     click,
     current_dialog,
@@ -78,3 +78,29 @@ def test_watch_a_folder_see_its_files_upload_then_pause_and_resume_the_watch(
     wait_until(lambda: "camera/photo2.jpg" in succeeded_keys(driver), 20, "photo2.jpg uploaded")
     assert succeeded_keys(driver) == {"camera/photo1.jpg", "camera/photo2.jpg"}
     wait_until(lambda: listing.topLevelItem(0).text(UPLOADED) == "2", what="2 uploaded in the list")
+
+
+def test_a_leave_out_pattern_with_an_open_set_is_named_and_the_watch_waits_for_a_fix(
+    account_window: WindowDriver, tmp_path: Path
+) -> None:
+    window = account_window.window
+    folder = tmp_path / "code"
+    folder.mkdir()
+    menu_action(window, "File", "Watch a folder…").trigger()
+    dialog = current_dialog()
+    type_into("Folder", str(folder), dialog)
+    type_into("Leave out", "*.[ch", dialog)  # meant *.[ch]: the set is never closed
+    click("Watch", dialog)
+
+    said = [label.text() for label in visible_widgets(dialog) if isinstance(label, QLabel)]
+    assert (
+        "A pattern cannot be read: Invalid git pattern: '*.[ch' has a '[' without its ']'"
+        " (write '\\[' for the character)" in said
+    )
+    assert dialog.isVisible()  # nothing is watched with a pattern that does not do what was meant
+
+    type_into("Leave out", "*.[ch]", dialog)
+    click("Watch", dialog)
+    listing = find(QTreeWidget, "Watched folders")
+    wait_until(lambda: listing.topLevelItemCount() == 1, what="the folder in the list")
+    assert listing.topLevelItem(0).text(0) == str(folder)

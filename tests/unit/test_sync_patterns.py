@@ -43,3 +43,16 @@ def test_the_folders_cosignore_comes_before_the_flags(tmp_path: Path) -> None:
 def test_a_pattern_gitignore_cannot_read_is_refused_by_name() -> None:
     with pytest.raises(PatternError, match="'!'"):
         SyncPatterns(excludes=("*.tmp", "!"))
+
+
+@pytest.mark.parametrize("pattern", ["[", "*.[ch", "a[!", "[]", "photos/[0-9"])
+def test_a_set_left_open_is_refused_by_name(pattern: str) -> None:
+    with pytest.raises(PatternError, match=r"has a '\[' without its '\]'") as refused:
+        SyncPatterns(excludes=("*.tmp", pattern))
+    assert repr(pattern) in str(refused.value)
+
+
+def test_a_closed_set_and_an_escaped_bracket_are_patterns() -> None:
+    patterns = SyncPatterns(excludes=("*.[ch]", "[]]x", r"\[draft\]*", "[!a]b"))
+    taken = patterns.taken(["m.c", "m.h", "m.py", "]x", "[draft] notes", "draft", "ab", "cb"])
+    assert taken == ["m.py", "draft", "ab"]
