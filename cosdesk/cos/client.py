@@ -955,12 +955,32 @@ class CosClient:
         download = progress if body is None else None
         provider = self.credential_source if isinstance(self.credential_source, CredentialProvider) else None
         clock_corrected = keys_renewed = False
-        credentials = self.credentials if sign else None
+        credentials: Credentials | None = None
         while True:
+            # A small body is read before the request is signed: under a bandwidth
+            # limit reading it waits its turn, and the keys must still be good when
+            # the request reaches the server ("Temporary keys" in ARCHITECTURE.md).
+            whole = (
+                tracker.whole()
+                if tracker is not None and tracker.body.content_length <= WHOLE_BODY_BYTES
+                else None
+            )
+            if sign and credentials is None:
+                credentials = self.credentials
             offset_used = self.clock_offset_s
             try:
                 return self._send_once(
-                    method, bucket, key, query, headers or {}, tracker, expected, sink, credentials, download
+                    method,
+                    bucket,
+                    key,
+                    query,
+                    headers or {},
+                    tracker,
+                    whole,
+                    expected,
+                    sink,
+                    credentials,
+                    download,
                 )
             except CosError as error:
                 if not clock_corrected and self._learn_clock(error, offset_used):
@@ -1010,11 +1030,14 @@ class CosClient:
         query: QueryPairs,
         extra_headers: Mapping[str, str],
         tracker: _SentTracker | None,
+        whole: bytes | None,
         expected: tuple[int, ...],
         sink: BinaryIO | None,
         credentials: Credentials | None,
         download: ProgressCallback | None = None,
     ) -> _Answer:
+        """One request. ``whole`` is a small body already read (see _send);
+        a larger one streams from ``tracker``."""
         query_text = "&".join(
             cos_quote(name) if value is None else f"{cos_quote(name)}={cos_quote(value)}"
             for name, value in query
@@ -1054,8 +1077,7 @@ class CosClient:
         headers.setdefault("Accept-Encoding", "identity")
         if self._stopped:
             raise ClientStopped(f"{method} to {host} not sent: cosdesk is stopping")
-        whole = tracker is not None and tracker.body.content_length <= WHOLE_BODY_BYTES
-        body_iter = tracker.chunks() if tracker is not None and not whole else None
+        body_iter = tracker.chunks() if tracker is not None and whole is None else None
         started = time.monotonic()
         in_flight = object()
         if body_iter is None:  # no body, or a small one sent whole: its answer is awaited now
@@ -1063,7 +1085,7 @@ class CosClient:
         else:
             body_iter = _then(body_iter, lambda: self._sent_at.__setitem__(in_flight, time.monotonic()))
         try:
-            content = tracker.whole() if tracker is not None and whole else body_iter
+            content = whole if whole is not None else body_iter
             request = httpx.Request(
                 method, url, headers=headers, content=content, extensions=self._extensions
             )

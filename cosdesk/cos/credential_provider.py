@@ -42,6 +42,10 @@ logger = logging.getLogger(__name__)
 
 # Tencent's JS SDK reuses keys while more than this is left of their life.
 SDK_REFRESH_MARGIN_S = 60.0
+# startTime and expiredTime are whole seconds: keys issued at 100.9 s say 100 and
+# expire at 100 + their life. Read with the clock offset startTime gives, they seem
+# to live up to this much longer than they do, so it is taken off their life left.
+WHOLE_SECOND_S = 1.0
 DEFAULT_TIMEOUT_S = 15.0
 DEFAULT_FAILURE_BACKOFF_S = 2.0
 MAX_ANSWER_BYTES = 64 * 1024
@@ -207,7 +211,7 @@ class CredentialProvider:
     # --- inside -----------------------------------------------------------------------
 
     def _seconds_left(self, keys: TemporaryKeys) -> float:
-        return keys.expires_s - (time.time() + self._offset_s)
+        return keys.expires_s - (time.time() + self._offset_s) - WHOLE_SECOND_S
 
     def _due(self, keys: TemporaryKeys) -> bool:
         # Lock held.

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from support.engine_queue import ENDED
 
+from cosdesk.cos.body import BytesBody
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.credential_provider import (
     CredentialProvider,
@@ -30,6 +31,7 @@ from cosdesk.engine.queue import FileToAdd
 from cosdesk.engine.task import TaskState
 from cosdesk.engine.task_record import CREDENTIAL_SERVER_ERROR, OUTSIDE_CREDENTIAL_SCOPE
 from cosdesk.sandbox.public import CREDENTIAL_URL, LISTENING
+from cosdesk.sandbox.request_ledger import RequestLedger
 from cosdesk.sandbox.server import SandboxServer
 
 BUCKET = "examplebucket-1250000000"
@@ -89,6 +91,15 @@ def write_file(path: Path, size: int, seed: int = 0) -> Path:
     return path
 
 
+def statuses_once(ledger: RequestLedger, count: int) -> list[int]:
+    """The statuses of the requests the server answered, once there are ``count``
+    (it records an answer just after sending it) or two seconds have passed."""
+    deadline = time.monotonic() + 2
+    while len(ledger.requests()) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return [request.status for request in ledger.requests()]
+
+
 # --- the credential URL and its answers -------------------------------------------
 
 
@@ -137,11 +148,7 @@ def test_server_refuses_expired_temporary_keys_and_client_renews_them_once(sts_s
         client.put_object(BUCKET, "first.txt", b"1")
         time.sleep(3.5)
         client.put_object(BUCKET, "second.txt", b"2")
-    # The ledger records an answer just after sending it.
-    deadline = time.monotonic() + 2
-    while len(ledger.requests()) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert [request.status for request in ledger.requests()] == [200, 400, 200]
+    assert statuses_once(ledger, 3) == [200, 400, 200]
     assert provider.fetches == 2
 
 
@@ -157,6 +164,56 @@ def test_keys_are_renewed_ahead_of_expiry_without_a_refusal(sts_sandbox: MakeSts
             time.sleep(0.25)
     assert provider.fetches >= 2
     assert {request.status for request in ledger.requests()} == {200}
+
+
+class _HeldBody(BytesBody):
+    """A small body whose bytes wait before they are handed over, as a busy
+    bandwidth limit makes them wait."""
+
+    def __init__(self, data: bytes, wait_s: float) -> None:
+        super().__init__(data)
+        self.wait_s = wait_s
+
+    def chunks(self) -> Iterator[bytes]:
+        time.sleep(self.wait_s)
+        yield from super().chunks()
+
+
+def test_keys_are_taken_after_a_small_body_waited_for_the_bandwidth_limit(sts_sandbox: MakeSts) -> None:
+    # Keys of 6 s are renewed 1.5 s before they seem to expire, and they seem to
+    # live 5 s (a second less than they say: they may). At 3 s they are kept: a
+    # request that took them then, and then waited 3.2 s for its body, reached the
+    # server after they had run out and was refused once.
+    server = sts_sandbox(duration_s=6)
+    provider = provider_for(server)
+    ledger = server.record_requests()
+    with client_for(server, provider) as client:
+        first = time.monotonic()
+        client.put_object(BUCKET, "first.txt", b"1")
+        time.sleep(max(0.0, first + 3.0 - time.monotonic()))
+        client.put_object(BUCKET, "held.txt", _HeldBody(b"held back", wait_s=3.2))
+        assert client.get_object(BUCKET, "held.txt").content == b"held back"
+    assert statuses_once(ledger, 3) == [200, 200, 200]
+    assert provider.fetches == 2
+
+
+def test_keys_are_renewed_in_time_though_their_times_are_whole_seconds(sts_sandbox: MakeSts) -> None:
+    # startTime and expiredTime are whole seconds: keys issued at 100.9 s expire at
+    # 102, not 102.9. Two-second keys are renewed in their last half second: read
+    # as if issued at the answer's arrival, they were still used at 101.8, 0.2 s
+    # after they had run out, and refused.
+    server = sts_sandbox(duration_s=2)
+    provider = provider_for(server)
+    ledger = server.record_requests()
+    while not 0.85 <= time.time() % 1 < 0.9:
+        time.sleep(0.01)
+    with client_for(server, provider) as client:
+        fetched = time.monotonic()
+        client.put_object(BUCKET, "first.txt", b"1")
+        time.sleep(max(0.0, fetched + 1.3 - time.monotonic()))
+        client.put_object(BUCKET, "second.txt", b"2")
+    assert statuses_once(ledger, 2) == [200, 200]
+    assert provider.fetches == 2
 
 
 def test_signing_clock_follows_the_credential_servers_start_time(sts_sandbox: MakeSts) -> None:
