@@ -29,10 +29,9 @@ from cosdesk.cos.errors import CosError, CosException
 from cosdesk.cos.results import ListObjectsResult
 from cosdesk.engine import intake
 from cosdesk.engine.meter import eta_seconds
-from cosdesk.engine.options import ConflictPolicy, EndpointSpec
+from cosdesk.engine.options import COMPARE_WORKERS, ConflictPolicy, EndpointSpec
 from cosdesk.engine.retry import RetryPolicy, call_with_retry
 from cosdesk.engine.scan import ScanEntry
-from cosdesk.engine.sync_plan import COMPARE_WORKERS
 from cosdesk.engine.task import UNANSWERED_AFTER_S, TaskError, TaskSnapshot, TaskState
 from cosdesk.engine.workers import describe_error, renamed_key
 

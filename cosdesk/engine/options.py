@@ -33,6 +33,9 @@ AUTOMATIC = 0
 DEFAULT_CHUNK_PARALLEL_LIMIT = AUTOMATIC
 DEFAULT_FILE_PARALLEL_LIMIT = AUTOMATIC
 DEFAULT_RETRIES = 3
+# A sync, and a check for duplicates, run this many HEADs and local CRC-64s of
+# same-size files at a time.
+COMPARE_WORKERS = 8
 # x-cos-traffic-limit, in bit/s, as COS accepts it (see ARCHITECTURE.md, 'Traffic limit').
 MIN_TRAFFIC_LIMIT = 819_200
 MAX_TRAFFIC_LIMIT = 838_860_800

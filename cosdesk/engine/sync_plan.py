@@ -30,7 +30,7 @@ from cosdesk.cos.crc import crc64_file
 from cosdesk.cos.errors import NoSuchKey
 from cosdesk.cos.results import ObjectSummary
 from cosdesk.engine.message_templates import QT_TRANSLATE_NOOP, MessageTemplate
-from cosdesk.engine.options import EndpointSpec
+from cosdesk.engine.options import COMPARE_WORKERS, EndpointSpec
 from cosdesk.engine.scan import ScanProblem, check_key, key_for, normalize_prefix
 from cosdesk.engine.sync_listing import PrefixListing
 from cosdesk.engine.sync_patterns import SyncPatterns
@@ -45,10 +45,6 @@ class SyncProblem(MessageTemplate):
     DELETES_WITHHELD = QT_TRANSLATE_NOOP(
         "SyncProblem", "parts of the folder could not be read, so nothing is deleted"
     )
-
-
-# HEADs and local CRC-64s of same-size files run this many at a time.
-COMPARE_WORKERS = 8
 
 
 class UploadReason(enum.StrEnum):
