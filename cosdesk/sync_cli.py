@@ -218,6 +218,7 @@ def _upload(
             quiet=quiet,
             start=start,
             restore=False,
+            qt=True,
         )
     finally:
         for sync_run in runs:

@@ -37,8 +37,9 @@ from cosdesk.engine.options import (
 )
 from cosdesk.engine.store import StoreError
 
-if TYPE_CHECKING:  # Qt is imported only when the engine runs, not to parse arguments.
+if TYPE_CHECKING:  # the engine is imported only when it runs, not to parse arguments
     from cosdesk.cli_duplicates import IntakeOutcome
+    from cosdesk.engine.loop import CommandLoop
     from cosdesk.engine.queue import UploadQueue
 
 DB_ENV = "COSDESK_DB"
@@ -482,20 +483,19 @@ def run_engine(
     summary: bool = True,
     out: TextIO | None = None,
     until_interrupted: bool = False,
+    qt: bool = False,
 ) -> int:
-    """Run a queue in a QCoreApplication until nothing is left to do; 0 when every
-    file succeeded, 1 when any failed, was left unfinished or could not be read,
-    130 on Ctrl-C (tasks stay resumable).
+    """Run a queue until nothing is left to do; 0 when every file succeeded, 1 when
+    any failed, was left unfinished or could not be read, 130 on Ctrl-C (tasks
+    stay resumable).
 
     ``restore_ids``: bring back only these stored tasks (the others are left as
     they are); ``summary``: print the summary (not for a cancel);
     ``until_interrupted``: run until Ctrl-C, which is then the normal end unless
-    uploads were still running (a watched folder)."""
-    from cosdesk.engine.qt_loading import load_qt_core
-
-    load_qt_core()  # first: every module imported after Qt is then loaded as usual
-    from PySide6.QtCore import QCoreApplication, QTimer
-
+    uploads were still running (a watched folder); ``qt``: run Qt's event loop,
+    for the Qt objects a sync or a watch adds (an upload runs without Qt, whose
+    import was about 60 ms of its start: engine/loop.py)."""
+    loop = _command_loop(qt)
     from cosdesk.cli_progress import ProgressDisplay
     from cosdesk.engine.clients import ClientCache
     from cosdesk.engine.options import QueueSettings
@@ -506,7 +506,6 @@ def run_engine(
 
     # An upload goes on to its end if the reader of its lines goes away (cli_pipe.py).
     stream = ReaderSafeOut(out or sys.stdout)
-    app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
     # Filled by the store's writer thread if the file is deleted meanwhile.
     database_notices: list[DatabaseRecreated] = []
     store = TaskStore(db_path, on_recreated=database_notices.append)
@@ -522,27 +521,22 @@ def run_engine(
             network_waits=COMMAND_NETWORK_WAITS,
         ),
         default_endpoint=account.endpoint,
+        loop=loop,
     )
     display = ProgressDisplay(queue, stream, quiet=quiet, notices=database_notices)
     interrupted = False
     if not until_interrupted:  # a watch waits for the files to come, and the server
-        display.on_unreachable = app.quit
+        display.on_unreachable = loop.stop
 
     def on_sigint(_signum: int, _frame: object) -> None:
         nonlocal interrupted
         interrupted = not (until_interrupted and queue.is_idle())
-        app.quit()
+        loop.stop()
 
     previous_handler = signal.signal(signal.SIGINT, on_sigint)
-    # Python runs signal handlers only between bytecodes: a timer makes sure the
-    # interpreter gets control regularly while Qt's loop waits.
-    heartbeat = QTimer()
-    heartbeat.start(200)
-    heartbeat.timeout.connect(lambda: None)
-    idle_check = QTimer()
-    idle_check.setSingleShot(True)
+    idle_check = loop.timer(lambda: loop.stop() if queue.is_idle() else None, single_shot=True)
     if not until_interrupted:
-        queue.idle.connect(app.quit)
+        queue.idle.connect(loop.stop)
     started_at = time.monotonic()
     try:
         if restore:
@@ -562,15 +556,13 @@ def run_engine(
         # timer object, stopped at the end: one left pending would end the next
         # loop of this process, a watch's after a sync's.)
         if not until_interrupted:
-            idle_check.timeout.connect(lambda: app.quit() if queue.is_idle() else None)
-            idle_check.start(500)
-        app.exec()
+            idle_check.start(0.5)
+        loop.run()
         elapsed_s = time.monotonic() - started_at
         # With -v, the changes were logged as they came (engine/concurrency.py); this is where it ended.
         logging.getLogger(__name__).info("at once at the end: %s", queue.concurrency_status().describe())
     finally:
         signal.signal(signal.SIGINT, previous_handler)
-        heartbeat.stop()
         idle_check.stop()
         queue.shutdown(wait=True)
         # What ended since the loop last ran (or during the shutdown) is told to
@@ -586,6 +578,19 @@ def run_engine(
     if not summary:
         return 130 if interrupted else 0
     return display.finish(interrupted, elapsed_s, resume, watched=until_interrupted)
+
+
+def _command_loop(qt: bool) -> CommandLoop:
+    if not qt:
+        from cosdesk.engine.loop import PlainLoop
+
+        return PlainLoop()
+    from cosdesk.engine.qt_loading import load_qt_core
+
+    load_qt_core()  # first: every module imported after Qt is then loaded as usual
+    from cosdesk.engine.qt_loop import QtLoop
+
+    return QtLoop.for_command_line()
 
 
 def _resume_command(store: object, queue: object, db_path: Path, account: Account) -> str:

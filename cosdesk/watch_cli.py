@@ -88,6 +88,7 @@ def watch_until_interrupted(
             start=start,
             restore=False,
             until_interrupted=True,
+            qt=True,
         )
     finally:
         for watch in watches:

@@ -5,8 +5,8 @@ then on, each import statement that brings a module it has not seen makes the
 hook read that module's whole source (``inspect.getsource``) to learn whether it
 names PySide6, which only PySide's opt-in ``from __feature__ import ...`` syntax
 needs. cosdesk uses no such feature. The reads cost about 0.4 ms a module, 15-40
-ms of every start (``cosdesk upload`` imports about 85 modules after QtCore, the
-window more), and keep each source in ``linecache``. See ARCHITECTURE.md,
+ms of every start of the window, a sync or a watch (which import Qt: an upload
+does not), and keep each source in ``linecache``. See ARCHITECTURE.md,
 "Start-up".
 """
 

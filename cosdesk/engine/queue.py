@@ -6,7 +6,7 @@ Threads: the queue lives in the GUI (or CLI) thread. Public methods return at
 once: they change in-memory records under a lock and enqueue database writes;
 stat-ing files, walking folders, hashing and every request happen on worker
 threads. Workers report through the :class:`JobHost` methods (thread-safe), which
-mark tasks dirty; a QTimer in the queue's thread turns dirty marks into
+mark tasks dirty; a timer in the queue's thread (its loop's) turns dirty marks into
 coalesced signals at most every ``list_update_interval_ms`` — so the receiver
 sees a few signals per second however many bytes move, and signals are always
 emitted from the queue's own thread.
@@ -28,8 +28,6 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import QMetaMethod, QObject, QThread, QTimer, Signal, Slot
-
 from cosdesk.cos.client import CosClient
 from cosdesk.cos.errors import CosError, CosException
 from cosdesk.engine.batch_numbers import new_batch_token
@@ -46,6 +44,7 @@ from cosdesk.engine.intake import (
 )
 from cosdesk.engine.integrity import FileSource, MemorySource, Source
 from cosdesk.engine.limited_source import LimitedSource
+from cosdesk.engine.loop import Loop, Signal
 from cosdesk.engine.meter import BandwidthLimiter
 from cosdesk.engine.options import ConflictPolicy, EndpointSpec, QueueSettings, UploadOptions
 from cosdesk.engine.ownership import TAKE_AHEAD, TaskLeases
@@ -78,8 +77,7 @@ from cosdesk.engine.task import (
 from cosdesk.engine.task_reads import TaskReads
 from cosdesk.engine.task_repository import TaskRepository
 from cosdesk.engine.task_restore import Hold, TaskRestorer
-from cosdesk.engine.thread_pool import ThreadPool
-from cosdesk.engine.worker_pool import BackgroundCall
+from cosdesk.engine.thread_pool import Call, ThreadPool
 from cosdesk.engine.workers import CleanupJob, FileJob, JobInput, JobOutcome, JobStart, OutcomeKind
 
 # FileToAdd is named here too: callers think of the queue's add_files.
@@ -117,51 +115,45 @@ _BETWEEN_SLICES_S = 0.001
 MAX_PART_THREADS = 64
 
 
-class UploadQueue(QObject):
+class UploadQueue:
     """The upload queue (the seed's task list with pauseTask / restartTask /
     cancelTask and list-update).
 
     Give it a :class:`TaskStore` and a ``client_for(EndpointSpec) -> CosClient``
     (one shared client per endpoint: one httpx pool). Call :meth:`restore` once
     to bring back the tasks of an earlier run, and :meth:`shutdown` before
-    quitting.
+    quitting. It lives in ``loop``'s thread (``engine/loop.py``; by default the
+    Qt event loop of the thread that makes it), where its signals are emitted.
     """
 
     # Tasks were created (the seed's onTaskReady), in queue order: list[str] of task
     # ids, and dict[str, CompactRow]: the rows of the new ones as they were made (a
     # reader shows those without reading them back, unless they changed since, which
     # list_updated tells). Fires on the next event tick after add_*; folders add
-    # theirs as the walk finds them. Declared with ``object``: a ``list`` argument is
-    # turned into a Qt list and back at every emit
-    # (ARCHITECTURE.md, 'PySide6 6.12 on Python 3.11').
-    tasks_added = Signal(object, object)
+    # theirs as the walk finds them.
+    tasks_added = Signal()
     # Coalesced list-update (at most every list_update_interval_ms): list[str] of the
     # ids of tasks whose state, key, size or progress changed. Look them up with task().
-    list_updated = Signal(list)
+    list_updated = Signal()
     # Tasks left the list (clear_finished): list[str] of task ids.
-    tasks_removed = Signal(list)
+    tasks_removed = Signal()
     # Per-task progress of uploading tasks, with the list-update tick: TaskProgress.
-    task_progress = Signal(object)
+    task_progress = Signal()
     # Hashing / verifying local bytes (the seed's onHashProgress): HashProgress.
-    hash_progress = Signal(object)
+    hash_progress = Signal()
     # A file ended in success or error (the seed's onFileFinish): FileFinished.
-    file_finished = Signal(object)
+    file_finished = Signal()
     # The current batch's progress (see engine/batch.py), on ticks where anything
     # changed: BatchProgress.
-    batch_progress = Signal(object)
+    batch_progress = Signal()
     # A folder walk skipped something: (path, reason).
-    scan_problem = Signal(str, str)
+    scan_problem = Signal()
     # Nothing is waiting, running, being added or walked any more (the CLI quits on it).
     idle = Signal()
     # restore_in_background() is done: list[str] of the ids of unfinished tasks.
-    restored = Signal(list)
+    restored = Signal()
     # Another process asked to pause or cancel tasks here: (action, number of tasks).
-    request_applied = Signal(str, int)
-
-    # Internal: a worker thread asks the queue's thread to start the event timer.
-    _wake = Signal()
-    # Internal: the last work just ended; flush (and say idle) now, not on the next tick.
-    _flush_now = Signal()
+    request_applied = Signal()
 
     def __init__(
         self,
@@ -170,9 +162,14 @@ class UploadQueue(QObject):
         settings: QueueSettings | None = None,
         *,
         default_endpoint: EndpointSpec | None = None,
-        parent: QObject | None = None,
+        loop: Loop | None = None,
     ) -> None:
-        super().__init__(parent)
+        if loop is None:  # the window's, and a test's with a Qt event loop
+            from cosdesk.engine.qt_loop import QtLoop
+
+            loop = QtLoop()
+        # The thread the queue lives in: its event tick, retries and signals.
+        self._loop = loop
         self.settings = settings or QueueSettings()
         # Everything the queue reads from and writes to the task database.
         self._repository = TaskRepository(store)
@@ -233,7 +230,7 @@ class UploadQueue(QObject):
         self.idle_at_last_tick = True
         # Automatic retries after network failures (the timer lives in the queue's thread).
         self._retries = RetryScheduler(
-            self,
+            loop,
             self.settings.network_retry_delays_s,
             self._retry_now,
             credential_waits=self.settings.credential_server_waits,
@@ -248,22 +245,17 @@ class UploadQueue(QObject):
         # Files, their parts and the small jobs (intake, walking, aborting) get
         # separate pools: a file job waits for its parts, so they must never
         # compete for the same threads.
-        background = self.settings.background_workers
-        self.file_pool = ThreadPool("cosdesk-files", background=background)
+        pool = partial(
+            ThreadPool, background=self.settings.background_workers, start_thread=loop.start_thread
+        )
+        self.file_pool = pool("cosdesk-files")
         self.file_pool.setMaxThreadCount(self.concurrency.max_files)
-        self.part_pool = ThreadPool("cosdesk-parts", background=background)
+        self.part_pool = pool("cosdesk-parts")
         self.part_pool.setMaxThreadCount(min(self.concurrency.max_files * 3, MAX_PART_THREADS))
-        self._aux_pool = ThreadPool("cosdesk-intake", background=background)
+        self._aux_pool = pool("cosdesk-intake")
         self._aux_pool.setMaxThreadCount(2)
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(self.settings.list_update_interval_ms)
-        self._timer.timeout.connect(self._flush_events)
-        self._wake.connect(self._on_wake)
-        self._flush_now.connect(self._flush_events)
-        # Per-task progress is made only for a listener: the window reads its rows
-        # through list_updated, and the command line counts the batch's.
-        self._task_progress_signal = QMetaMethod.fromSignal(self.task_progress)
+        self._timer = loop.timer(self._flush_events, single_shot=False)
 
         # Pause / cancel asked by another process.
         self._watcher: RequestWatcher | None = None
@@ -318,8 +310,8 @@ class UploadQueue(QObject):
             paused = part_of_drop_since is not None and self._paused_since(part_of_drop_since)
             self._register(tasks, paused=paused)
             self._pending_intakes += 1
-        if QThread.currentThread() is self.thread():
-            self._aux_pool.start(BackgroundCall(lambda: self._intake(tasks)))
+        if self._loop.in_thread():
+            self._aux_pool.start(Call(lambda: self._intake(tasks)))
         else:
             # Already off the queue's thread (a drop's slices, a watched folder):
             # stored here. Handed to the pool as well, the slices of a million-file
@@ -332,7 +324,7 @@ class UploadQueue(QObject):
         """Off the queue's thread, wait while the intake or the database writer is
         far behind the files added: a folder of a million files is walked faster
         than they are stored, and each waiting file is a whole task in memory."""
-        if QThread.currentThread() is self.thread():
+        if self._loop.in_thread():
             return  # the GUI thread never waits (it adds a few files at a time)
         self._repository.wait_for_new(_INSERTS_AHEAD)
         if self._pending_intakes < _INTAKES_AHEAD:
@@ -360,7 +352,7 @@ class UploadQueue(QObject):
                 bucket, spec, options or UploadOptions(), [(key, NewSource.memory(data))], new_batch_token()
             )
             self._pending_intakes += 1
-        self._aux_pool.start(BackgroundCall(lambda: self._intake([task])))
+        self._aux_pool.start(Call(lambda: self._intake([task])))
         return task.task_id
 
     def add_folder_marker(
@@ -386,7 +378,7 @@ class UploadQueue(QObject):
                 batch or new_batch_token(),
             )
             self._pending_intakes += 1
-        self._aux_pool.start(BackgroundCall(lambda: self._intake([task])))
+        self._aux_pool.start(Call(lambda: self._intake([task])))
         return task.task_id
 
     def add_paths(
@@ -468,7 +460,7 @@ class UploadQueue(QObject):
                 self._poke()
                 self._flush_if_idle()
 
-        self._aux_pool.start(BackgroundCall(walk))
+        self._aux_pool.start(Call(walk))
 
     def _store_queued(
         self, batch: list[UploadTask], on_queued: Callable[[list[tuple[str, str]]], None] | None
@@ -540,7 +532,7 @@ class UploadQueue(QObject):
         finally:
             self._poke()
             if idle:
-                self._flush_now.emit()
+                self._flush_soon()
 
     def _end_intake(self) -> None:
         # Lock held.
@@ -891,9 +883,9 @@ class UploadQueue(QObject):
                 cleanups, rested_ids = self._cancel_slice(tasks)
                 for cleanup in cleanups:
                     # The client is looked up on the worker too: it may read the keyring.
-                    self._aux_pool.start(BackgroundCall(partial(self._abort_upload, *cleanup)))
+                    self._aux_pool.start(Call(partial(self._abort_upload, *cleanup)))
                 if rested_ids:
-                    self._aux_pool.start(BackgroundCall(partial(self._finish_resting_cancels, rested_ids)))
+                    self._aux_pool.start(Call(partial(self._finish_resting_cancels, rested_ids)))
                 self._poke()
 
     def _cancel_slice(
@@ -1094,7 +1086,7 @@ class UploadQueue(QObject):
         (lock held; one worker at a time)."""
         if self._shutting_down or not self._scheduler.begin_wake():
             return
-        self._aux_pool.start(BackgroundCall(self._wake_waiting))
+        self._aux_pool.start(Call(self._wake_waiting))
 
     def _wake_waiting(self) -> None:
         """Worker: make the first ``wake_batch`` waiting tasks at rest live again."""
@@ -1438,14 +1430,14 @@ class UploadQueue(QObject):
         if idle:
             # Nothing left to do: emit the last events (and ``idle``) at once; waiting
             # for the next tick made every ``cosdesk upload`` up to a tick longer.
-            self._flush_now.emit()
+            self._flush_soon()
 
     def _flush_if_idle(self) -> None:
         """When nothing is left to do, emit the last events (and ``idle``) at once."""
         with self._lock:
             idle = not self._busy()
         if idle:
-            self._flush_now.emit()
+            self._flush_soon()
 
     def _finish(self, task: UploadTask, control: JobControl, outcome: JobOutcome) -> None:
         # Called with the lock held, after the task's job has ended.
@@ -1534,7 +1526,6 @@ class UploadQueue(QObject):
 
     # --- automatic retries after network failures ----------------------------------
 
-    @Slot()
     def _retry_now(self) -> None:
         with self._lock:
             due = [self._tasks[task_id] for task_id in self._retries.take_due(self._retry_pending)]
@@ -1577,21 +1568,33 @@ class UploadQueue(QObject):
             if self._wake_requested:
                 return
             self._wake_requested = True
-        self._wake.emit()
+        self._on_loop(self._on_wake)
 
-    @Slot()
+    def _on_loop(self, call: Callable[[], object]) -> None:
+        """Run ``call`` now on the queue's thread, or from a worker as soon as that
+        thread is free."""
+        if self._loop.in_thread():
+            call()
+        else:
+            self._loop.call_soon(call)
+
+    def _flush_soon(self) -> None:
+        """Emit what changed (and ``idle``) now, not on the next tick."""
+        self._on_loop(self._flush_events)
+
     def _on_wake(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
+        if not self._timer.is_active():
+            self._timer.start(self.settings.list_update_interval_ms / 1000)
 
-    @Slot()
     def _flush_events(self) -> None:
         now = time.monotonic()
         with self._lock:
             events = self._events.drain(self._records.knows)
             dirty = events.changed
             self._retries.arm()
-            heard = self.isSignalConnected(self._task_progress_signal)
+            # Per-task progress is made only for a listener: the window reads its rows
+            # through list_updated, and the command line counts the batch's.
+            heard = self.task_progress.connected
             progress = self._progress_of(dirty, now) if heard else []
             for task_id in self._scheduler.running_ids:
                 task = self._tasks[task_id]
@@ -1723,7 +1726,7 @@ class UploadQueue(QObject):
                     self._was_busy = True
                 self._poke()
 
-        self._aux_pool.start(BackgroundCall(work))
+        self._aux_pool.start(Call(work))
 
     # --- requests from other processes ----------------------------------------------
 

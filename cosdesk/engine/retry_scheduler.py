@@ -2,7 +2,7 @@
 the timer that wakes the queue then. The queue decides which failures qualify
 (``TaskError.transient``, from ``engine/retry.py``); this module only keeps time.
 
-Lives in the queue's thread (its QTimer does); every method is called with the
+Lives in the queue's thread (its loop's timer does); every method is called with the
 queue's lock held.
 """
 
@@ -12,8 +12,7 @@ import heapq
 import time
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, QTimer
-
+from cosdesk.engine.loop import Loop
 from cosdesk.engine.notes import TaskNote
 from cosdesk.engine.task import UploadTask
 from cosdesk.engine.task_record import CREDENTIAL_SERVER_ERROR, NETWORK_ERROR
@@ -42,7 +41,7 @@ class RetryScheduler:
 
     def __init__(
         self,
-        parent: QObject,
+        loop: Loop,
         delays_s: Sequence[float],
         on_due: Callable[[], None],
         *,
@@ -56,9 +55,7 @@ class RetryScheduler:
         self._due: list[tuple[float, str]] = []  # heap of (time.monotonic() due, task_id)
         self._holding: set[str] = set()  # ids of the tasks that hold the queue
         self._stopped = False
-        self._timer = QTimer(parent)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._fire)
+        self._timer = loop.timer(self._fire, single_shot=True)
 
     @property
     def holding(self) -> bool:
@@ -108,9 +105,9 @@ class RetryScheduler:
         """Make the timer fire when the earliest retry is due (queue's thread)."""
         if not self._due or self._stopped:
             return
-        wait_ms = max(0, int((self._due[0][0] - time.monotonic()) * 1000) + 1)
-        if not self._timer.isActive() or self._timer.remainingTime() > wait_ms:
-            self._timer.start(wait_ms)
+        wait_s = max(0.0, self._due[0][0] - time.monotonic()) + 0.001
+        if not self._timer.is_active() or self._timer.remaining_s() > wait_s:
+            self._timer.start(wait_s)
 
     def take_due(self, is_pending: Callable[[str], bool]) -> list[str]:
         """The ids of tasks whose retry is due now and still pending (``is_pending``)."""

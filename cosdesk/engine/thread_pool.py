@@ -1,31 +1,31 @@
-"""The thread pool the queue runs its jobs on: QThreadPool threads, each
-running a loop of jobs rather than one job.
+"""The thread pool the queue runs its jobs on: each thread runs a loop of jobs
+rather than one job.
 
-A QThreadPool thread is foreign to Python: a QRunnable run on one gets a new
-Python thread state and gives it back at its end (a memory mapping made and
-unmapped, the thread's ids asked again, every ``threading.local`` lost). With
-three small files at once, one runnable per job made that about a tenth of a
-file's CPU, most of it system time. Here each Qt thread runs one long runnable
-that takes job after job, so it keeps its Python state for its whole life (see
-ARCHITECTURE.md, 'Qt pool threads and Python').
+Its threads come from the loop the queue lives in (``Loop.start_thread``,
+``engine/loop.py``): Python's own under a command line, QThreadPool threads
+under the window (``engine/qt_loop.py``). A QThreadPool thread is foreign to
+Python: a QRunnable run on one gets a new Python thread state and gives it
+back at its end (a memory mapping made and unmapped, the thread's ids asked
+again, every ``threading.local`` lost). With three small files at once, one
+runnable per job made that about a tenth of a file's CPU, most of it system
+time. Here each thread runs one long loop that takes job after job, so it
+keeps its Python state for its whole life
+(see ARCHITECTURE.md, 'Qt pool threads and Python').
 
 :class:`ThreadPool` has the methods of ``QThreadPool`` that the queue and its
 tests use (``start``, ``setMaxThreadCount``, ``maxThreadCount``,
-``activeThreadCount``, ``waitForDone``), so either fits where a pool is asked
-for. Its jobs are anything with ``run()``.
+``activeThreadCount``, ``waitForDone``). Its jobs are anything with ``run()``.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
-
-from PySide6.QtCore import QRunnable, QThreadPool
 
 from cosdesk.engine.thread_priority import lower_this_thread
 
@@ -39,59 +39,50 @@ class Job(Protocol):
     def run(self) -> None: ...
 
 
-_carrier_pool: QThreadPool | None = None
-_carrier_lock = threading.Lock()
+class Call:
+    """A function as a job (what it raises is logged by the pool)."""
+
+    __slots__ = ("_work",)
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self._work = work
+
+    def run(self) -> None:
+        self._work()
 
 
-def _carriers() -> QThreadPool:
-    """The Qt pool that carries every job loop, made once and never deleted: a Qt
-    pool deleted (by Python's collector, with the queue that owned it) while a
-    loop still ran its last lines crashed the process. It never limits anything
-    (each ThreadPool keeps its own maxThreadCount); its threads stay for reuse."""
-    global _carrier_pool
-    with _carrier_lock:
-        if _carrier_pool is None:
-            _carrier_pool = QThreadPool()
-            _carrier_pool.setObjectName("cosdesk-jobs")
-            _carrier_pool.setMaxThreadCount(1024)
-            atexit.register(_end_loops)
-        return _carrier_pool
+StartThread = Callable[[Callable[[], object], str], None]
+
+
+def python_thread(run: Callable[[], object], name: str) -> None:
+    """A daemon thread of Python's own: nothing of it is left at the interpreter's
+    exit but a job still running, which the queue's shutdown has ended before."""
+    threading.Thread(target=run, name=name, daemon=True).start()
 
 
 # Every pool that may have loops alive, so that they all end before the interpreter does.
 _pools: weakref.WeakSet[ThreadPool] = weakref.WeakSet()
 
 
-def _end_loops() -> None:
-    """At exit, while threads can still run Python: idle loops end at once and the
-    carrier waits a moment for them (a loop left waiting would outlive the
-    interpreter's teardown)."""
+def close_all() -> None:
+    """Let the idle loops of every pool end at once (at exit: a loop left waiting
+    would outlive the interpreter's teardown)."""
     for pool in list(_pools):
         pool.close()
-    if _carrier_pool is not None:
-        _carrier_pool.waitForDone(2000)
-
-
-class _JobLoop(QRunnable):
-    """One Qt pool thread's whole life: jobs until the pool lets it go."""
-
-    def __init__(self, pool: ThreadPool) -> None:
-        super().__init__()
-        self._pool = pool
-
-    def run(self) -> None:
-        self._pool._work()
 
 
 class ThreadPool:
     """Runs jobs in the order they were started on at most ``maxThreadCount()``
-    threads at once (1 until set), each made when a job finds no idle one. With
-    ``background=True`` its threads run below normal priority (the window's
-    engine; see ``engine/thread_priority.py``). Thread-safe."""
+    threads at once (1 until set), each made by ``start_thread`` when a job finds
+    no idle one. With ``background=True`` its threads run below normal priority
+    (the window's engine; see ``engine/thread_priority.py``). Thread-safe."""
 
-    def __init__(self, name: str, *, background: bool = False) -> None:
+    def __init__(
+        self, name: str, *, background: bool = False, start_thread: StartThread = python_thread
+    ) -> None:
         self._name = name
         self._background = background
+        self._start_thread = start_thread
         self._lock = threading.Lock()
         self._job_waiting = threading.Condition(self._lock)
         self._all_done = threading.Condition(self._lock)
@@ -156,7 +147,7 @@ class ThreadPool:
         elif self._threads < self._max_threads:
             self._threads += 1
             _pools.add(self)
-            _carriers().start(_JobLoop(self))
+            self._start_thread(self._work, self._name)
 
     def _work(self) -> None:
         if self._background:

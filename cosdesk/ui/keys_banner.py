@@ -39,6 +39,7 @@ from cosdesk.engine.task import FileFinished, TaskState
 from cosdesk.ui.accounts import KeyOrigin, SessionSecrets, credential_servers, key_origins
 from cosdesk.ui.background import run_in_background
 from cosdesk.ui.palette import error_color
+from cosdesk.ui.queue_listening import listen
 
 NO_CREDENTIALS = "NoCredentials"
 
@@ -163,8 +164,8 @@ class KeysBanner(QFrame):
         self.resume.clicked.connect(self._on_resume)
         self.secret_key.returnPressed.connect(self._on_resume)
         self.later.clicked.connect(self._on_later)
-        queue.restored.connect(self.check_tasks)
-        queue.file_finished.connect(self._on_file_finished)
+        listen(self, queue.restored, self.check_tasks)
+        listen(self, queue.file_finished, self._on_file_finished)
         self.hide()
 
     # --- what needs keys -------------------------------------------------------------

@@ -84,6 +84,7 @@ from cosdesk.ui.menu_bar import MenuBar
 from cosdesk.ui.message_boxes import message_box, use_app_title, window_title
 from cosdesk.ui.notifier import Notifier
 from cosdesk.ui.progress_bars import forget_drawn_bars
+from cosdesk.ui.queue_listening import listen
 from cosdesk.ui.remote_model import RemoteLocation
 from cosdesk.ui.remote_pane import RemotePane
 from cosdesk.ui.row_commands import RowCommands
@@ -284,7 +285,7 @@ class MainWindow(QMainWindow):
         self.queue.restore_coming()
         self._restore_wait_note = ""
         self.commands.on_given = self._say_if_commands_wait
-        self.queue.restored.connect(self._on_restored)
+        listen(self, self.queue.restored, self._on_restored)
         # "Clear finished" commands given and not done yet: on a million rows one
         # takes half a minute, so the status line says it is under way.
         self._clears_under_way = 0
@@ -551,10 +552,10 @@ class MainWindow(QMainWindow):
         self.tray = tray
 
     def _connect_queue(self) -> None:
-        self.queue.batch_progress.connect(self._show_batch)
-        self.queue.scan_problem.connect(self._on_scan_problem)
-        self.queue.idle.connect(self._on_idle)
-        self.queue.file_finished.connect(self._on_file_finished)
+        listen(self, self.queue.batch_progress, self._show_batch)
+        listen(self, self.queue.scan_problem, self._on_scan_problem)
+        listen(self, self.queue.idle, self._on_idle)
+        listen(self, self.queue.file_finished, self._on_file_finished)
         self._problem_timer = QTimer(self)
         self._problem_timer.setSingleShot(True)
         self._problem_timer.setInterval(400)

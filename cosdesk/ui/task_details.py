@@ -42,6 +42,7 @@ from cosdesk.ui.formatting import (
 )
 from cosdesk.ui.icons import state_icon
 from cosdesk.ui.palette import error_color
+from cosdesk.ui.queue_listening import listen
 from cosdesk.ui.task_model import display_name, paused_note
 
 logger = logging.getLogger(__name__)
@@ -208,7 +209,7 @@ class TaskDetailsDialog(QDialog):
         # Shown once the task is read, if it has them.
         self.parts_box.hide()
         self.error_box.hide()
-        queue.list_updated.connect(self._on_list_updated)
+        listen(self, queue.list_updated, self._on_list_updated)
         self.refresh()
 
     @Slot(list)

@@ -35,6 +35,7 @@ from cosdesk.engine.queue import UploadQueue
 from cosdesk.engine.task import CompactRow, HashProgress, RestingState, TaskSnapshot
 from cosdesk.engine.task_table_source import read_columns
 from cosdesk.engine.worker_pool import BackgroundCall, WorkerPool
+from cosdesk.ui.queue_listening import listen
 from cosdesk.ui.task_rows import TaskRows
 
 log = logging.getLogger(__name__)
@@ -129,10 +130,10 @@ class TaskFeed(QObject):
         self._pump = QTimer(self)
         self._pump.setInterval(0)
         self._pump.timeout.connect(self._deliver)
-        queue.tasks_added.connect(self._on_added)
-        queue.list_updated.connect(self._on_updated)
-        queue.tasks_removed.connect(self._on_removed)
-        queue.hash_progress.connect(self._on_hashed)
+        listen(self, queue.tasks_added, self._on_added)
+        listen(self, queue.list_updated, self._on_updated)
+        listen(self, queue.tasks_removed, self._on_removed)
+        listen(self, queue.hash_progress, self._on_hashed)
         if db_path is not None:
             self._pool.start(BackgroundCall(lambda: self._signals.loaded.emit(_load(db_path))))
 

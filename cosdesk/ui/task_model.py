@@ -47,6 +47,7 @@ from cosdesk.engine.task import CompactRow, HashProgress, RestingState, TaskSnap
 from cosdesk.engine.task_table_source import STATE_CODES, STATES
 from cosdesk.engine.worker_pool import WorkerPool
 from cosdesk.ui.background import run_in_background
+from cosdesk.ui.queue_listening import listen
 from cosdesk.ui.task_cells import (
     CELL_ROLES,
     Cells,
@@ -237,7 +238,7 @@ class TaskTableModel(QAbstractTableModel):
         self.feed.slice_ended.connect(self._tell_counts)
         self.feed.displayed.connect(self._on_displayed)
         self.feed.hashed.connect(self._on_hashed)
-        queue.restored.connect(self._on_restored)
+        listen(self, queue.restored, self._on_restored)
 
     # --- Qt's model interface -------------------------------------------------------
 

@@ -342,3 +342,26 @@ def test_output_whose_reader_goes_away_ends_without_a_traceback(sandbox: Any, tm
     assert uploaded == (0, "")
     assert "300 tasks in 1 batch: 300 Done" in cosdesk("tasks", "list", "--db", db).stdout
     assert with_reader_gone("tasks", "list", "--db", db) == (141, "")
+
+
+def test_an_upload_and_its_resume_never_import_qt(sandbox: Any, tmp_path: Path) -> None:
+    # Qt's import was about 60 ms of every command's start (ARCHITECTURE.md, "Start-up").
+    source = tmp_path / "x.txt"
+    source.write_text("x")
+    db = str(tmp_path / "t.sqlite3")
+    for args in (
+        ("upload", str(source), f"cos://{BUCKET}/", "--endpoint", sandbox.endpoint, "--db", db),
+        ("tasks", "resume", "--endpoint", sandbox.endpoint, "--db", db),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "cosdesk", *args],
+            env=cli_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line]
+        if args[0] == "upload":
+            assert "cosdesk.engine.queue" in imported  # the engine ran
+        assert not [name for name in imported if name.startswith(("PySide6", "shiboken6"))], args

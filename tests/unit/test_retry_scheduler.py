@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject
-
 from cosdesk.engine.intake import NewSource, new_task
+from cosdesk.engine.loop import PlainLoop
 from cosdesk.engine.options import EndpointSpec, UploadOptions
 from cosdesk.engine.retry_scheduler import RetryScheduler
 from cosdesk.engine.task import TaskError, UploadTask
@@ -36,7 +35,7 @@ def holds(scheduler: RetryScheduler, task: UploadTask, times: int, **plan: Any) 
 
 
 def test_a_lost_network_holds_the_queue_for_its_waits_once_requests_were_answered(qapp: Any) -> None:
-    scheduler = RetryScheduler(QObject(), DELAYS_S, lambda: None, network_waits=3)
+    scheduler = RetryScheduler(PlainLoop(), DELAYS_S, lambda: None, network_waits=3)
     task = failed_task(NETWORK_ERROR)
 
     assert holds(scheduler, task, 5, network_worked=True) == [True, True, True, False, False]
@@ -48,18 +47,18 @@ def test_a_lost_network_holds_the_queue_for_its_waits_once_requests_were_answere
 
 def test_no_answer_from_the_start_fails_as_before(qapp: Any) -> None:
     # A wrong endpoint, or a server that is down: nothing has ever answered.
-    scheduler = RetryScheduler(QObject(), DELAYS_S, lambda: None, network_waits=3)
+    scheduler = RetryScheduler(PlainLoop(), DELAYS_S, lambda: None, network_waits=3)
     assert holds(scheduler, failed_task(NETWORK_ERROR), 2, network_worked=False) == [False, False]
     assert not scheduler.holding
 
 
 def test_only_a_missing_answer_is_waited_for_not_a_server_error(qapp: Any) -> None:
-    scheduler = RetryScheduler(QObject(), DELAYS_S, lambda: None, network_waits=3)
+    scheduler = RetryScheduler(PlainLoop(), DELAYS_S, lambda: None, network_waits=3)
     assert holds(scheduler, failed_task("ServiceUnavailable", 503), 2, network_worked=True) == [False, False]
 
 
 def test_the_window_waits_for_nothing_by_default_but_the_credential_server(qapp: Any) -> None:
-    scheduler = RetryScheduler(QObject(), DELAYS_S, lambda: None, credential_waits=2)
+    scheduler = RetryScheduler(PlainLoop(), DELAYS_S, lambda: None, credential_waits=2)
     assert holds(scheduler, failed_task(NETWORK_ERROR), 1, network_worked=True) == [False]
     credential = failed_task(CREDENTIAL_SERVER_ERROR)
     assert holds(scheduler, credential, 3) == [True, True, False]

@@ -1,5 +1,6 @@
-"""The queue's thread pools: jobs in order, at most so many at once, on Qt pool
-threads that keep their Python state from job to job."""
+"""The queue's thread pools: jobs in order, at most so many at once, on threads
+(Python's, or Qt pool threads under the window) that keep their Python state
+from job to job."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from collections.abc import Callable
 import pytest
 
 from cosdesk.engine import thread_pool
-from cosdesk.engine.thread_pool import ThreadPool
+from cosdesk.engine.qt_loop import QtLoop
+from cosdesk.engine.thread_pool import StartThread, ThreadPool, python_thread
 from cosdesk.engine.thread_priority import WORKER_NICE_INCREMENT
 
 
@@ -24,8 +26,13 @@ class Call:
         self._function()
 
 
-def test_jobs_run_in_the_order_started() -> None:
-    pool = ThreadPool("test-pool")
+@pytest.fixture(params=["python threads", "qt pool threads"])
+def start_thread(request: pytest.FixtureRequest) -> StartThread:
+    return python_thread if request.param == "python threads" else QtLoop().start_thread
+
+
+def test_jobs_run_in_the_order_started(start_thread: StartThread) -> None:
+    pool = ThreadPool("test-pool", start_thread=start_thread)
     started: list[int] = []
     for number in range(6):
         pool.start(Call(lambda number=number: started.append(number)))
@@ -33,8 +40,8 @@ def test_jobs_run_in_the_order_started() -> None:
     assert started == [0, 1, 2, 3, 4, 5]
 
 
-def test_no_more_jobs_run_at_once_than_allowed() -> None:
-    pool = ThreadPool("test-pool")
+def test_no_more_jobs_run_at_once_than_allowed(start_thread: StartThread) -> None:
+    pool = ThreadPool("test-pool", start_thread=start_thread)
     pool.setMaxThreadCount(2)
     lock = threading.Lock()
     running = most_at_once = 0
@@ -58,8 +65,8 @@ def test_no_more_jobs_run_at_once_than_allowed() -> None:
     assert most_at_once == 2 and pool.activeThreadCount() == 0
 
 
-def test_raising_the_limit_starts_waiting_jobs_at_once() -> None:
-    pool = ThreadPool("test-pool")
+def test_raising_the_limit_starts_waiting_jobs_at_once(start_thread: StartThread) -> None:
+    pool = ThreadPool("test-pool", start_thread=start_thread)
     release = threading.Event()
     both_running = threading.Barrier(2, timeout=5)
 
@@ -74,9 +81,9 @@ def test_raising_the_limit_starts_waiting_jobs_at_once() -> None:
     assert pool.waitForDone(5000)
 
 
-def test_a_thread_keeps_its_state_from_one_job_to_the_next() -> None:
+def test_a_thread_keeps_its_state_from_one_job_to_the_next(start_thread: StartThread) -> None:
     # Qt's pool threads got a new Python thread state, and lost their locals, per job.
-    pool = ThreadPool("test-pool")
+    pool = ThreadPool("test-pool", start_thread=start_thread)
     local = threading.local()
     seen: list[int] = []
 
@@ -92,9 +99,11 @@ def test_a_thread_keeps_its_state_from_one_job_to_the_next() -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
 @pytest.mark.parametrize("background", [True, False])
-def test_a_background_pool_runs_its_jobs_below_the_process_priority(background: bool) -> None:
+def test_a_background_pool_runs_its_jobs_below_the_process_priority(
+    background: bool, start_thread: StartThread
+) -> None:
     base = os.getpriority(os.PRIO_PROCESS, os.getpid())
-    pool = ThreadPool("test-pool", background=background)
+    pool = ThreadPool("test-pool", background=background, start_thread=start_thread)
     pool.setMaxThreadCount(2)
     seen: list[int] = []
     for _ in range(4):
@@ -105,9 +114,11 @@ def test_a_background_pool_runs_its_jobs_below_the_process_priority(background: 
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base
 
 
-def test_an_idle_thread_ends_after_the_idle_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_idle_thread_ends_after_the_idle_timeout(
+    monkeypatch: pytest.MonkeyPatch, start_thread: StartThread
+) -> None:
     monkeypatch.setattr(thread_pool, "IDLE_TIMEOUT_S", 0.05)
-    pool = ThreadPool("test-idle-pool")
+    pool = ThreadPool("test-idle-pool", start_thread=start_thread)
     pool.setMaxThreadCount(2)
     for _ in range(4):
         pool.start(Call(lambda: None))
@@ -117,8 +128,8 @@ def test_an_idle_thread_ends_after_the_idle_timeout(monkeypatch: pytest.MonkeyPa
     assert pool.waitForDone(5000)
 
 
-def test_closing_ends_the_idle_threads_at_once_and_later_jobs_still_run() -> None:
-    pool = ThreadPool("test-closing-pool")  # idle threads would live 30 s
+def test_closing_ends_the_idle_threads_at_once_and_later_jobs_still_run(start_thread: StartThread) -> None:
+    pool = ThreadPool("test-closing-pool", start_thread=start_thread)  # idle threads would live 30 s
     pool.setMaxThreadCount(3)
     for _ in range(6):
         pool.start(Call(lambda: time.sleep(0.01)))
