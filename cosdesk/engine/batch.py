@@ -245,6 +245,8 @@ class BatchTracker:
           read 0:18 at its share, and so did the batch, which ended 9 s later,
           as 36.3 MiB left at 4 MiB/s said. Under a busy machine the batch went
           at 3.2 MiB/s and ended as that said: the files share the machine too.)
+          There the batch's time bounds each row's instead (the queue sets
+          ``UploadTask.ends_by``).
 
         The first two count what another process working the same batch (the
         window and ``cosdesk tasks resume``) sent and finished of it lately

@@ -1680,9 +1680,15 @@ class UploadQueue:
     def _batch_progress(self) -> BatchProgress:
         # Lock held. At most FileParallelLimit tasks run.
         running = [self._tasks[task_id] for task_id in self._scheduler.running_ids if task_id in self._tasks]
-        return self._batch.progress(
-            running, self.concurrency.files_limit(), limit_bytes_per_s=self.limiter.limit_bytes_per_s
-        )
+        limit, now = self.limiter.limit_bytes_per_s, time.monotonic()
+        batch = self._batch.progress(running, self.concurrency.files_limit(), now, limit_bytes_per_s=limit)
+        # Under a limit the batch's time left comes from its bytes, not from its rows,
+        # and it bounds each row's (UploadTask.ends_by). Without one it is at least
+        # the slowest row's already, and a bound would feed back into it.
+        ends_by = now + batch.eta_s if limit and batch.eta_s is not None else None
+        for task in running:
+            task.ends_by = ends_by
+        return batch
 
     # --- the last run's tasks (engine/task_restore.py) -----------------------------
 

@@ -369,6 +369,9 @@ class UploadTask(RecordViews):
     # it has taken between two reports of bytes sent: see unanswered_s.
     heard_at: float | None = None
     longest_byte_gap_s: float | None = None
+    # The latest this run can end (time.monotonic()): when its batch's time left
+    # says the batch ends, under a bandwidth limit the files share. None: no bound.
+    ends_by: float | None = None
 
     # Fields of the status the queue sets one at a time (each replaces the status).
     position = _status_field("position")
@@ -393,6 +396,7 @@ class UploadTask(RecordViews):
             self.run_started_at = time.monotonic()
             self.heard_at = None  # from when its job has the task's lease (job_claim)
             self.longest_byte_gap_s = None
+            self.ends_by = None
             self.first_byte_at = self.last_byte_at = None
             self.resent_bytes = 0
         elif not new.is_active:
@@ -512,16 +516,22 @@ class UploadTask(RecordViews):
         )
 
     def progress(self, now: float | None = None) -> TaskProgress:
+        now = time.monotonic() if now is None else now
         total = self.checkpoint.size or 0
         uploading = self.state is TaskState.UPLOADING
         speed: float | None = 0.0
         if uploading and self.meter is not None:
-            speed = self.meter.speed(time.monotonic() if now is None else now)
+            speed = self.meter.speed(now)
         loaded = min(self.loaded, total) if total else self.loaded
         percent = 1.0 if self.state is TaskState.SUCCESS else (loaded / total if total else 0.0)
         # Once every byte is sent, what is left is the server's answer (storing a
         # big multipart object takes COS seconds): no time is known, not 0:00.
         eta = eta_seconds(total - loaded, speed) if uploading and loaded < total else None
+        # A file cannot end after its batch. Its own speed is that of the last few
+        # seconds: a file that shared the limit with one just paused read 0:05 for
+        # seconds, while it had the whole limit and the batch said 0:03.
+        if eta is not None and self.ends_by is not None and self.ends_by > now:
+            eta = min(eta, self.ends_by - now)
         return TaskProgress(self.task_id, loaded, total, speed, percent, eta)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import pytest
 from support.task_rows import make_task
 
 from cosdesk.engine.task import UNANSWERED_AFTER_S, PartRecord, TaskState, UploadTask
@@ -122,3 +123,24 @@ def test_the_time_left_is_unknown_not_zero_once_every_byte_waits_for_the_answer(
     # All sent: storing the object may take the server seconds. "0:00" said it was done.
     progress = task.progress(now=4.0)
     assert progress.percent == 1.0 and progress.eta_s is None
+
+
+def test_a_file_says_it_ends_no_later_than_its_batch_under_a_shared_limit() -> None:
+    task = running_task(8 * MiB)
+    for tenth in range(31):  # 1 MiB/s: its share while another file shared the limit
+        task.add_progress(MiB // 10, now=tenth / 10)
+    own = task.progress(now=3.0).eta_s
+    assert own is not None and own > 4.5  # 4.9 MiB left
+    # The other file is paused, and the batch (the bytes left at the limit) says 2.5 s.
+    task.ends_by = 3.0 + 2.5
+    assert task.progress(now=3.0).eta_s == pytest.approx(2.5)
+    assert task.progress(now=4.0).eta_s == pytest.approx(1.5)
+    # A bound that has passed says nothing: the file's own speed does again.
+    assert task.meter is not None
+    speed = task.meter.speed(5.6)
+    assert speed and task.progress(now=5.6).eta_s == pytest.approx((8 * MiB - task.loaded) / speed)
+    # A new run forgets it.
+    task.set_state(TaskState.PAUSED)
+    task.set_state(TaskState.WAITING)
+    task.set_state(TaskState.CHECKING)
+    assert task.ends_by is None
