@@ -279,9 +279,14 @@ def test_a_ten_second_upload_outlives_four_second_keys_without_a_failure(
     # The last finished event may still be on its way when the last state is read.
     engine.qtbot.waitUntil(lambda: len(finished) == len(ids), timeout=5_000)
     assert all(event.error is None for event in finished)
-    assert took_s > 8  # long enough that the first keys expired twice over
-    assert provider.fetches >= 3
-    refused = [request.status for request in ledger.requests() if request.status >= 400]
+    assert took_s > 8  # two lives of the keys
+    # Keys are fetched when a request needs them: how many times depends on when
+    # requests begin (a second fetch as late as 7 s lasts to the end). What holds:
+    # requests went on after the first keys had run out, signed with new ones.
+    requests = ledger.requests()
+    after_first_keys = [r for r in requests if r.started_at > requests[0].started_at + 4]
+    assert after_first_keys and provider.fetches >= 2
+    refused = [request.status for request in requests if request.status >= 400]
     assert refused == []  # keys were renewed ahead of time, never after a refusal
 
 
@@ -402,8 +407,10 @@ def test_cli_waits_out_a_ten_second_credential_server_outage_and_finishes(
     environment = {key: value for key, value in os.environ.items() if not key.startswith("COS_")}
     command = [sys.executable, "-m", "cosdesk", "upload", str(folder), f"cos://{BUCKET}/cli-outage/"]
     command += ["--endpoint", server.endpoint, "--credential-url", server.credential_url]
-    # One file at a time, slowly: most are still to send when the server goes down.
-    command += ["--bandwidth-limit", "256K", "--parallel-files", "1", "--db", str(tmp_path / "tasks.sqlite3")]
+    # One file at a time, slowly (10 s in all): most are still to send when the server
+    # goes down. At 256K (5 s in all) a test process starved of CPU read the first
+    # "uploaded" line after the keys' last renewal, and no wait came.
+    command += ["--bandwidth-limit", "128K", "--parallel-files", "1", "--db", str(tmp_path / "tasks.sqlite3")]
     upload = subprocess.Popen(
         command,
         env={**environment, "PYTHONPATH": str(ROOT)},
