@@ -137,9 +137,14 @@ def answer_next_file_dialog(path: str, timeout_s: float = 10, opened_in: list[st
         if not isinstance(field, QLineEdit):
             return
         if not typed:
+            if not field.hasFocus():
+                # Typed into before the dialog had the focus, the path was cut to its
+                # last name and the dialog stayed open (seen in a full run): first
+                # the field gets the focus, as a person's click gives it.
+                field.setFocus()
+                return
             if opened_in is not None:
                 opened_in.append(dialog.directory().absolutePath())
-            field.setFocus()
             field.clear()
             QTest.keyClicks(field, path)
             typed.append(dialog)
