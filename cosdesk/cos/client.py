@@ -44,6 +44,7 @@ from cosdesk.cos.auth import (
     should_sign_header,
 )
 from cosdesk.cos.body import BodyLike, BytesBody, ChecksummedBody, ConcatBody, RequestBody, make_body
+from cosdesk.cos.connection_need import ConnectionNeed
 from cosdesk.cos.crc import crc64, parse_crc64
 from cosdesk.cos.credential_provider import CredentialProvider
 from cosdesk.cos.endpoint import Endpoint, validate_bucket
@@ -285,6 +286,8 @@ class CosClient:
         self._sent_at: dict[object, float] = {}
         # The buckets prepare() has made a pool for (a set add is atomic).
         self._prepared: set[str] = set()
+        # Closes the pool's idle connections that recent requests did not need.
+        self._connection_need = ConnectionNeed()
 
     # --- lifetime ---------------------------------------------------------------
 
@@ -1091,11 +1094,18 @@ class CosClient:
             )
             # Built whole above, so it goes straight to the pool (ARCHITECTURE.md,
             # "Sending a request through httpx").
-            response = self._transports.for_url(request.url).handle_request(request)
+            transport = self._transports.for_url(request.url)
+            self._connection_need.started()
             try:
-                answer = self._receive(method, key is not None, response, expected, sink, tracker, download)
+                response = transport.handle_request(request)
+                try:
+                    answer = self._receive(
+                        method, key is not None, response, expected, sink, tracker, download
+                    )
+                finally:
+                    response.close()
             finally:
-                response.close()
+                self._connection_need.ended(transport)
         except httpx.TransportError as error:
             if self._stopped:
                 raise ClientStopped(f"{method} to {host} ended: cosdesk is stopping") from None
