@@ -648,10 +648,12 @@ class MainWindow(QMainWindow):
             self._overall_timer.start()
         self.overall.setToolTip(texts.bar_tip)
         if not self.queue.idle_at_last_tick:  # the tick that sent ``batch``: no wait for the lock
-            # Uploading again: a line saying uploads are paused must not stay up.
+            # Uploading again: a line saying uploads are paused, or how the last batch
+            # ended (its failures "will be retried", and now they are), must not stay up.
             self._stop_notice = None
             shown = self.statusBar().currentMessage()
-            if shown and shown in (self._stop_notice_shown, self.intake.paused_summary):
+            told = (self._stop_notice_shown, self.intake.paused_summary, self.notifier.last_message)
+            if shown and shown in told:
                 self.statusBar().clearMessage()
         elif self._stop_notice is not None and (notice := stop_notice(batch)) != self._stop_notice:
             self._stop_notice = notice

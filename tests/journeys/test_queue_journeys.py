@@ -254,6 +254,36 @@ def test_adding_files_says_so_while_it_happens_then_what_was_added_then_how_the_
     assert not any("Adding" in text for text in messages.texts()[added_at:])
 
 
+def test_a_failure_the_window_retries_by_itself_is_not_told_once_the_retry_runs(
+    account_window: WindowDriver, sandbox: Any, tmp_path: Path
+) -> None:
+    # The end of a batch says that a lost network's failures will be retried. Once
+    # the retry runs, that line beside a row uploading again is no longer true.
+    driver = account_window
+    messages = StatusMessages(driver)
+    sandbox.faults.update(reset_after_bytes=1000)  # every body is cut short: a network failure
+    make_file(tmp_path / "clip.mov", 300_000)
+    drop(driver, tmp_path / "clip.mov")
+    table = uploads_table()
+    wait_until(lambda: "retried automatically" in messages.current(), timeout_s=30, what="the batch's end")
+    assert messages.current() == (
+        "Uploads finished with errors: 1 failed, 0 uploaded. It will be retried automatically. clip.mov: "
+        "The connection to the server failed, or the server stopped answering. Check the network. "
+        "Open the Failed tab for details."
+    )
+    # The table catches up within a moment: the row waits for its retry.
+    wait_until(lambda: row_texts(table, "clip.mov")[STATE] == "Failed", timeout_s=2, what="the failed row")
+    assert row_texts(table, "clip.mov")[MESSAGE].startswith("Waiting for the network — retrying in 0:0")
+    # The network comes back, slowly: the automatic retry takes about 3 s.
+    sandbox.faults.update(reset_after_bytes=None, bandwidth_bytes_per_s=100_000)
+    wait_until(lambda: row_texts(table, "clip.mov")[STATE] == "Uploading", timeout_s=15, what="the retry")
+    wait_until(lambda: "retried" not in messages.current(), timeout_s=1, what="the end's line to go")
+    assert "failed" not in messages.current()
+    wait_until(lambda: "Uploads finished" in messages.current(), timeout_s=15, what="the retry's end")
+    assert reads(messages.current(), "Uploads finished: 1 file(s) uploaded.")
+    wait_until(lambda: row_texts(table, "clip.mov")[STATE] == "Done", timeout_s=2, what="the row to end")
+
+
 def test_a_batch_that_ends_with_failures_says_which_file_failed_and_why(
     account_window: WindowDriver, tmp_path: Path
 ) -> None:
