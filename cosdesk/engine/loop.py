@@ -9,14 +9,17 @@ Qt, whose import was about 60 ms of every command's start (ARCHITECTURE.md,
 
 A :class:`Signal` calls its listeners at once, in the order they connected, on
 the thread that emits it; the queue emits only on the loop's thread, so a
-listener there needs no lock. A widget listens through ``ui/queue_listening.py``,
-which disconnects it when it is destroyed, as a Qt signal would.
+listener there needs no lock. What a listener raises goes to
+``sys.excepthook`` and the others are still told, as with a Qt signal's slots.
+A widget listens through ``ui/queue_listening.py``, which disconnects it when
+it is destroyed, as a Qt signal would.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 import threading
 import time
 from collections import deque
@@ -54,7 +57,13 @@ class Listeners:
     def emit(self, *args: Any) -> None:
         # A copy: a listener may disconnect itself (or another) as it is told.
         for listener in tuple(self._listeners):
-            listener(*args)
+            try:
+                listener(*args)
+            except Exception:
+                # Told as Qt tells a slot's exception. One listener's bug must not
+                # keep the others (a command's "idle", which ends it) from hearing,
+                # nor end the loop that emits.
+                sys.excepthook(*sys.exc_info())
 
 
 class Signal:

@@ -99,3 +99,22 @@ def test_a_stop_before_the_loop_runs_ends_its_run_at_once() -> None:
     started = time.monotonic()
     loop.run()
     assert time.monotonic() - started < 0.1
+
+
+def test_a_listener_that_raises_is_reported_and_the_others_are_still_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As Qt does with a slot's exception: the listener after it (a command's quit
+    # on "idle") must still hear, and the loop that emits must go on.
+    reported: list[type[BaseException]] = []
+    monkeypatch.setattr("sys.excepthook", lambda kind, value, traceback: reported.append(kind))
+    emitter = Emitter()
+    heard: list[str] = []
+
+    def broken(_value: str) -> None:
+        raise KeyError("a bug")
+
+    emitter.told.connect(broken)
+    emitter.told.connect(heard.append)
+    emitter.told.emit("idle")
+    assert heard == ["idle"] and reported == [KeyError]
