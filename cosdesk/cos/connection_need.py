@@ -77,7 +77,7 @@ def close_idle(transport: httpx.BaseTransport, keep: int) -> int:
         if len(connections) <= keep:
             return 0
         # A connection given to a request that has not begun is idle still.
-        promised = {id(request.connection) for request in requests if request.connection is not None}
+        promised = {id(getattr(request, "connection", None)) for request in requests}
         # The pool gives a request the first free connection in its list: the last
         # ones are those it needed least.
         for connection in reversed(list(connections)):
