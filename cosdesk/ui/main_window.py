@@ -877,7 +877,11 @@ class MainWindow(QMainWindow):
         self.destination_bar.set_sandbox_endpoint(endpoint)
         # A command given meanwhile still waits for the restore this starts: its
         # note stays (the endpoint is in the destination bar).
-        if not self._restore_wait_note:
+        if self._sandbox_restarted_at is not None:  # uploads may be going on: no invitation
+            self.statusBar().showMessage(
+                self.tr("The local sandbox is running again at %1.").replace("%1", endpoint), 8000
+            )
+        elif not self._restore_wait_note:
             self.statusBar().showMessage(
                 self.tr("Local sandbox running at %1 — drop a file to try it").replace("%1", endpoint), 8000
             )

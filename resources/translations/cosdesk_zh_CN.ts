@@ -1131,6 +1131,10 @@
         <translation>%1：%2</translation>
     </message>
     <message>
+        <source>The local sandbox is running again at %1.</source>
+        <translation>本地沙盒已重新运行，地址：%1。</translation>
+    </message>
+    <message>
         <source>Local sandbox running at %1 — drop a file to try it</source>
         <translation>本地沙盒已在 %1 运行，拖入一个文件试试吧</translation>
     </message>
