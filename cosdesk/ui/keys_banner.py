@@ -38,7 +38,7 @@ from cosdesk.engine.queue_commands import QueueCommands
 from cosdesk.engine.task import FileFinished, TaskState
 from cosdesk.ui.accounts import KeyOrigin, SessionSecrets, credential_servers, key_origins
 from cosdesk.ui.background import run_in_background
-from cosdesk.ui.palette import error_color
+from cosdesk.ui.palette import show_as_error
 from cosdesk.ui.queue_listening import listen
 
 NO_CREDENTIALS = "NoCredentials"
@@ -139,9 +139,7 @@ class KeysBanner(QFrame):
         self.later = QPushButton(self.tr("Later"), self)
         self.later.setToolTip(self.tr("The uploads stay paused; Settings can take the keys later"))
         self.problem = QLabel(self)
-        problem_palette = self.problem.palette()
-        problem_palette.setColor(QPalette.ColorRole.WindowText, error_color(problem_palette))
-        self.problem.setPalette(problem_palette)
+        show_as_error(self.problem)
         self.problem.hide()
 
         fields = QHBoxLayout()

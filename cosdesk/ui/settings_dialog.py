@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     QThreadPool,
     Slot,
 )
-from PySide6.QtGui import QCloseEvent, QPalette
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -69,7 +69,7 @@ from cosdesk.ui.header_lines import HeaderLines
 from cosdesk.ui.icons import icon
 from cosdesk.ui.languages import LANGUAGES, language_label
 from cosdesk.ui.message_boxes import message_box
-from cosdesk.ui.palette import error_color
+from cosdesk.ui.palette import show_as_error
 from cosdesk.ui.rate_box import RateBox
 from cosdesk.ui.settings_save import SaveOutcome, SavePlan, SaveStep, save
 
@@ -253,9 +253,7 @@ class SettingsDialog(QDialog):
         self.name = QLineEdit(self)
         self.name_problem = QLabel(self)
         self.name_problem.setWordWrap(True)
-        problem_palette = self.name_problem.palette()
-        problem_palette.setColor(QPalette.ColorRole.WindowText, error_color(problem_palette))
-        self.name_problem.setPalette(problem_palette)
+        show_as_error(self.name_problem)
         self.name_problem.hide()
         self.secret_id = QLineEdit(self)
         self.secret_key = QLineEdit(self)

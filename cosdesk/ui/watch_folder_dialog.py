@@ -32,6 +32,7 @@ from cosdesk.engine.sync_patterns import PatternError, SyncPatterns
 from cosdesk.engine.watch_list import WatchedFolder, WatchTarget
 from cosdesk.ui.accounts import Destination
 from cosdesk.ui.engine_texts import shown_pattern_problem
+from cosdesk.ui.palette import show_as_error
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class WatchFolderDialog(QDialog):
         self.upload_existing.setChecked(True)
         self.problem = QLabel(self)
         self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: palette(highlight);")
+        show_as_error(self.problem)
         self.problem.hide()
 
         form = QFormLayout()

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTreeWidget
 from support.journey import (
     click,
@@ -21,6 +22,7 @@ from support.journey import (
 from support.window_driver import TEST_BUCKET, WindowDriver
 
 from cosdesk.engine.task import TaskState
+from cosdesk.ui.palette import error_color
 
 STATE, UPLOADED = 2, 3
 
@@ -92,11 +94,11 @@ def test_a_leave_out_pattern_with_an_open_set_is_named_and_the_watch_waits_for_a
     type_into("Leave out", "*.[ch", dialog)  # meant *.[ch]: the set is never closed
     click("Watch", dialog)
 
-    said = [label.text() for label in visible_widgets(dialog) if isinstance(label, QLabel)]
-    assert (
-        "A pattern cannot be read: Invalid git pattern: '*.[ch' has a '[' without its ']'"
-        " (write '\\[' for the character)" in said
-    )
+    refusal = "A pattern cannot be read: Invalid git pattern: '*.[ch' has a '[' without its ']'"
+    refusal += " (write '\\[' for the character)"
+    (said,) = [w for w in visible_widgets(dialog) if isinstance(w, QLabel) and w.text() == refusal]
+    # In the error red, as Settings says what is wrong (it was the highlight blue of a note).
+    assert said.palette().color(QPalette.ColorRole.WindowText) == error_color(said.palette())
     assert dialog.isVisible()  # nothing is watched with a pattern that does not do what was meant
 
     type_into("Leave out", "*.[ch]", dialog)
