@@ -257,8 +257,15 @@ def resolve_credentials(
         return credentials, profile
     credentials = config.credentials_from_env()
     if credentials is None:
+        # With --endpoint, likely a local `cosdesk serve`: say where its keys are.
+        local = (
+            "; a local `cosdesk serve` takes the SecretId and SecretKey it printed at start"
+            if getattr(args, "endpoint", None)
+            else ""
+        )
         raise UsageError(
-            "no credentials: set COS_SECRET_ID and COS_SECRET_KEY (and COS_SESSION_TOKEN), or use --profile"
+            "no credentials: set COS_SECRET_ID and COS_SECRET_KEY (and COS_SESSION_TOKEN), "
+            f"or use --profile{local}"
         )
     return credentials, None
 

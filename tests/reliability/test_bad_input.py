@@ -552,6 +552,24 @@ def test_no_credentials_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert_clean(result)
     assert result.returncode == 2 and "no credentials: set COS_SECRET_ID and COS_SECRET_KEY" in result.stderr
+    assert "cosdesk serve" not in result.stderr  # bound for COS itself
+
+    # Bound for a server of one's own, likely the local one: where its keys are.
+    to_local = cosdesk(
+        "upload",
+        str(tmp_path),
+        f"cos://{BUCKET}/",
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--db",
+        str(tmp_path / "t.sqlite3"),
+        env={"COS_SECRET_ID": "", "COS_SECRET_KEY": ""},
+    )
+    assert_clean(to_local)
+    assert to_local.returncode == 2 and to_local.stderr.strip().endswith(
+        "no credentials: set COS_SECRET_ID and COS_SECRET_KEY (and COS_SESSION_TOKEN), or use --profile;"
+        " a local `cosdesk serve` takes the SecretId and SecretKey it printed at start"
+    )
 
 
 def test_an_unknown_profile_is_a_usage_error(tmp_path: Path) -> None:
