@@ -652,8 +652,7 @@ class MainWindow(QMainWindow):
             # ended (its failures "will be retried", and now they are), must not stay up.
             self._stop_notice = None
             shown = self.statusBar().currentMessage()
-            told = (self._stop_notice_shown, self.intake.paused_summary, self.notifier.last_message)
-            if shown and shown in told:
+            if self._showing_batch_end() or (shown and shown == self.intake.paused_summary):
                 self.statusBar().clearMessage()
         elif self._stop_notice is not None and (notice := stop_notice(batch)) != self._stop_notice:
             self._stop_notice = notice
@@ -846,7 +845,7 @@ class MainWindow(QMainWindow):
         if notice is None:
             # Only a notice of how a batch ended goes with it, not what came after
             # (a "Clear finished" ends the batch and then says what it cleared).
-            if self.statusBar().currentMessage() in (self._stop_notice_shown, self.notifier.last_message):
+            if self._showing_batch_end():
                 self.statusBar().clearMessage()
             return
         message = f"{notice.message} {duplicates}" if duplicates else notice.message
@@ -855,6 +854,12 @@ class MainWindow(QMainWindow):
         else:
             self._stop_notice_shown = self.tr("%1: %2").replace("%1", notice.title).replace("%2", message)
             self.statusBar().showMessage(self._stop_notice_shown, 15000)
+
+    def _showing_batch_end(self) -> bool:
+        """Whether the status bar shows how a batch ended: said here, or by the
+        notifier (a batch with failures, when there is no tray icon)."""
+        shown = self.statusBar().currentMessage()
+        return bool(shown) and shown in (self._stop_notice_shown, self.notifier.last_message)
 
     def _show_error(self, title: str, text: str) -> None:
         """A non-modal message (a modal one would block drops and tests alike)."""
